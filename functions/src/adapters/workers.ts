@@ -1,0 +1,25 @@
+import type { Firestore } from 'firebase-admin/firestore';
+import { z } from 'zod';
+import type { WorkerRegistry } from '../calls/deps';
+
+/** workers/{E.164 phone number}: the registry of who may call. */
+export const WorkerDoc = z.object({
+  worker_id: z.string(),
+  name: z.string().optional(),
+  site: z.string().optional(),
+  zone: z.string().optional(),
+});
+export type WorkerDoc = z.infer<typeof WorkerDoc>;
+
+export function firestoreWorkers(firestore: Firestore): WorkerRegistry {
+  return {
+    findByPhone: async (phone) => {
+      if (!/^\+?\d{4,16}$/.test(phone)) return null;
+      const doc = await firestore.collection('workers').doc(phone).get();
+      const parsed = WorkerDoc.safeParse(doc.data());
+      if (!parsed.success) return null;
+      const { worker_id, name, site, zone } = parsed.data;
+      return { workerId: worker_id, name, site, zone };
+    },
+  };
+}

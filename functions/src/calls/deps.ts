@@ -1,0 +1,59 @@
+import type { ArchivePlan } from '../core/archiveDocs';
+import type { Caller, Responder } from '../core/responder';
+import type { LiveMessage } from '../core/schema';
+
+/** The Realtime Database as the use cases need it: paths in, plain JSON out. */
+export interface LiveDb {
+  get(path: string): Promise<unknown>;
+  /** Atomic multi-path update; a null value deletes. */
+  update(changes: Record<string, unknown>): Promise<void>;
+  /** Writes `value` at `path` only if nothing is there; true if it wrote. */
+  create(path: string, value: unknown): Promise<boolean>;
+}
+
+/** Firestore's calls/ and conversations/ collections. */
+export interface ArchiveStore {
+  /** Writes the plan in one atomic batch, keeping admin-owned fields; 'unchanged' if already whole. */
+  write(plan: ArchivePlan): Promise<'written' | 'unchanged'>;
+  /** Every archived message of a conversation in order, or null if it is not archived. */
+  readMessages(conversationId: string): Promise<LiveMessage[] | null>;
+}
+
+export type QueueName = 'archiveCall' | 'purgeCall';
+export type CallTask = { callId: string };
+
+export interface TaskQueue {
+  /** Enqueues once per id: a second enqueue with the same id is a no-op ('duplicate'). */
+  enqueue(queue: QueueName, task: CallTask, id: string): Promise<'enqueued' | 'duplicate'>;
+}
+
+export interface WorkerRegistry {
+  findByPhone(phone: string): Promise<Caller | null>;
+}
+
+export type Settings = {
+  publicBaseUrl: string;
+  timeZone: string;
+  /** An ACTIVE call silent this long without a status callback is ended by the sweeper. */
+  staleCallMinutes: number;
+  /** An ENDED call still live this long after ending has its archival re-driven. */
+  archiveStallMinutes: number;
+};
+
+export type Log = {
+  info(message: string, data?: object): void;
+  warn(message: string, data?: object): void;
+  error(message: string, data?: object): void;
+};
+
+export type Deps = {
+  live: LiveDb;
+  archive: ArchiveStore;
+  queue: TaskQueue;
+  workers: WorkerRegistry;
+  responder: Responder;
+  settings: Settings;
+  clock: () => Date;
+  messageKey: (nowMs: number) => string;
+  log: Log;
+};

@@ -1,0 +1,58 @@
+import { decideStatus, endFields } from '../core/callState';
+import { paths } from '../core/paths';
+import type { LiveCall } from '../core/schema';
+import { siteIso } from '../core/time';
+import type { Deps } from './deps';
+import { findCallBySid } from './liveCalls';
+
+export type StatusCallback = { callSid: string; callStatus: string; durationSeconds?: number };
+
+export const archiveTaskId = (callId: string) => `archive-${callId}`;
+
+/**
+ * Twilio's status callback. The first terminal status ends the call and enqueues its archival;
+ * repeats re-enqueue under the same task id (a no-op once queued); anything else changes nothing.
+ */
+export async function handleStatus(callback: StatusCallback, deps: Deps): Promise<string> {
+  const { live, log } = deps;
+  const found = await findCallBySid(live, callback.callSid, log);
+  const nowIso = siteIso(deps.clock(), deps.settings.timeZone);
+  const decision = decideStatus(found?.call ?? null, callback.callStatus, nowIso, callback.durationSeconds);
+  switch (decision.kind) {
+    case 'unknown-call':
+      log.warn('status callback for an unknown or archived call', { callSid: callback.callSid, status: callback.callStatus });
+      return decision.kind;
+    case 'not-terminal':
+      return decision.kind;
+    case 'end':
+      await live.update(prefixed(paths.call(found!.callId), decision.fields));
+      break;
+    case 'already-ended':
+      break;
+  }
+  await enqueueArchive(deps, found!.callId, archiveTaskId(found!.callId));
+  return decision.kind;
+}
+
+/** Ends a call that will get no status callback (the sweeper's idle timeout). */
+export async function endCallNow(deps: Deps, callId: string, call: LiveCall, reason: string): Promise<void> {
+  const nowIso = siteIso(deps.clock(), deps.settings.timeZone);
+  await deps.live.update(prefixed(paths.call(callId), endFields(call, reason, nowIso)));
+}
+
+/**
+ * Enqueue failures are logged, not thrown: the call is already ENDED, and the sweeper re-drives
+ * ENDED calls that were never archived.
+ */
+export async function enqueueArchive(deps: Deps, callId: string, taskId: string): Promise<void> {
+  try {
+    const result = await deps.queue.enqueue('archiveCall', { callId }, taskId);
+    if (result === 'duplicate') deps.log.info('archival already queued', { callId, taskId });
+  } catch (err) {
+    deps.log.error('could not enqueue archival; the sweeper will retry', { callId, error: String(err) });
+  }
+}
+
+function prefixed(base: string, fields: object): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(fields).map(([key, value]) => [`${base}/${key}`, value ?? null]));
+}

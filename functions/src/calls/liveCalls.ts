@@ -1,0 +1,31 @@
+import { paths } from '../core/paths';
+import { LiveCall, LiveConversation } from '../core/schema';
+import type { LiveDb, Log } from './deps';
+
+/** The live call behind a Twilio CallSid, or null when there is none (or it is unreadable). */
+export async function findCallBySid(
+  live: LiveDb,
+  callSid: string,
+  log: Log,
+): Promise<{ callId: string; call: LiveCall } | null> {
+  const callId = await live.get(paths.callSid(callSid));
+  if (typeof callId !== 'string') return null;
+  const call = await readCall(live, callId, log);
+  return call ? { callId, call } : null;
+}
+
+export async function readCall(live: LiveDb, callId: string, log: Log): Promise<LiveCall | null> {
+  const raw = await live.get(paths.call(callId));
+  if (raw === null || raw === undefined) return null;
+  const parsed = LiveCall.safeParse(raw);
+  if (!parsed.success) {
+    log.error('live call does not match the schema', { callId, issues: parsed.error.issues.slice(0, 5) });
+    return null;
+  }
+  return parsed.data;
+}
+
+export async function readConversation(live: LiveDb, conversationId: string): Promise<LiveConversation | null> {
+  const raw = await live.get(paths.conversation(conversationId));
+  return raw ? LiveConversation.parse(raw) : null;
+}

@@ -1,0 +1,72 @@
+import { callIds } from '../core/ids';
+import { maskPhone } from '../core/masking';
+import { paths } from '../core/paths';
+import type { LiveCall, LiveMessage } from '../core/schema';
+import { siteIso } from '../core/time';
+import { LINES, speakAndListen, turnUrl } from '../core/twiml';
+import type { Deps } from './deps';
+
+export type IncomingCall = { callSid: string; from: string };
+
+/** Ids per number per second before giving up on uniqueness (a retry storm, not real calls). */
+const MAX_ID_ATTEMPTS = 20;
+export const UNKNOWN_WORKER = 'unknown';
+
+/**
+ * A new call: records it live in the seed schema, indexes its CallSid, and greets the caller.
+ * The caller is greeted even when the records cannot be written: help comes first.
+ */
+export async function startCall(incoming: IncomingCall, deps: Deps): Promise<string> {
+  const { live, settings, log } = deps;
+  const [indexed, caller] = await Promise.all([
+    live.get(paths.callSid(incoming.callSid)),
+    deps.workers.findByPhone(incoming.from).catch((err: unknown) => {
+      log.warn('worker registry unavailable', { error: String(err) });
+      return null;
+    }),
+  ]);
+  const greeting = speakAndListen(LINES.greeting(caller?.name), turnUrl(settings.publicBaseUrl));
+  if (typeof indexed === 'string') {
+    log.info('incoming call already recorded (webhook retried)', { callId: indexed });
+    return greeting;
+  }
+
+  const now = deps.clock();
+  const nowIso = siteIso(now, settings.timeZone);
+  let ids = callIds(incoming.from, now, settings.timeZone);
+  const call: Omit<LiveCall, 'conversation_id'> = {
+    worker_id: caller?.workerId ?? UNKNOWN_WORKER,
+    mobile_no: incoming.from,
+    urgency: 'NORMAL',
+    status: 'ACTIVE',
+    timestamp: nowIso,
+    last_message_at: nowIso,
+    medium: 'Voice',
+    call_sid: incoming.callSid,
+    mode: 'ai',
+  };
+  for (let attempt = 1; ; attempt++) {
+    ids = callIds(incoming.from, now, settings.timeZone, attempt);
+    if (await live.create(paths.call(ids.callId), { ...call, conversation_id: ids.conversationId })) break;
+    if (attempt >= MAX_ID_ATTEMPTS) throw new Error(`no free call id for ${maskPhone(incoming.from)}`);
+  }
+  if (!(await live.create(paths.callSid(incoming.callSid), ids.callId))) {
+    // A concurrent retry of this same webhook won the index: keep its call, drop ours.
+    await live.update({ [paths.call(ids.callId)]: null });
+    return greeting;
+  }
+  const greetingMessage: LiveMessage = {
+    role: 'assistant',
+    content: LINES.greeting(caller?.name),
+    timestamp: nowIso,
+    sources: '',
+  };
+  await live.update({
+    [paths.conversation(ids.conversationId)]: {
+      call_id: ids.callId,
+      messages: { [deps.messageKey(now.getTime())]: greetingMessage },
+    },
+  });
+  log.info('call started', { callId: ids.callId, caller: maskPhone(incoming.from), known: caller !== null });
+  return greeting;
+}

@@ -1,0 +1,55 @@
+import type { LiveCall } from '../core/schema';
+import { paths } from '../core/paths';
+import { LiveCall as LiveCallSchema } from '../core/schema';
+import type { Deps, Settings } from './deps';
+import { endCallNow, enqueueArchive } from './endCall';
+
+export type SweepAction =
+  | { kind: 'end-stale'; callId: string; call: LiveCall }
+  | { kind: 'redrive-archive'; callId: string; taskId: string };
+
+const MINUTE = 60_000;
+
+/**
+ * Pure planner: ENDED calls still live past the stall time get their archival re-driven (one
+ * task id per stall window, so a re-drive is never deduplicated away by an earlier one); ACTIVE
+ * calls silent past the idle time are ended as if Twilio had said so.
+ */
+export function planSweep(calls: Record<string, LiveCall>, now: Date, settings: Settings): SweepAction[] {
+  const actions: SweepAction[] = [];
+  const stallMs = settings.archiveStallMinutes * MINUTE;
+  for (const [callId, call] of Object.entries(calls)) {
+    if (call.status === 'ENDED') {
+      const endedMs = Date.parse(call.ended_at ?? call.last_message_at);
+      if (now.getTime() - endedMs >= stallMs) {
+        const window = Math.floor(now.getTime() / stallMs);
+        actions.push({ kind: 'redrive-archive', callId, taskId: `archive-${callId}-s${window}` });
+      }
+    } else if (now.getTime() - Date.parse(call.last_message_at) >= settings.staleCallMinutes * MINUTE) {
+      actions.push({ kind: 'end-stale', callId, call });
+    }
+  }
+  return actions;
+}
+
+/** The scheduled sweeper: plans over every live call, then carries the plan out. */
+export async function sweepCalls(deps: Deps): Promise<SweepAction[]> {
+  const raw = (await deps.live.get(paths.activeCalls)) ?? {};
+  const calls: Record<string, LiveCall> = {};
+  for (const [callId, value] of Object.entries(raw as Record<string, unknown>)) {
+    const parsed = LiveCallSchema.safeParse(value);
+    if (parsed.success) calls[callId] = parsed.data;
+    else deps.log.error('sweeper skipped a malformed live call', { callId });
+  }
+  const actions = planSweep(calls, deps.clock(), deps.settings);
+  for (const action of actions) {
+    if (action.kind === 'end-stale') {
+      await endCallNow(deps, action.callId, action.call, 'stale');
+      await enqueueArchive(deps, action.callId, `archive-${action.callId}`);
+    } else {
+      await enqueueArchive(deps, action.callId, action.taskId);
+    }
+  }
+  if (actions.length > 0) deps.log.warn('sweeper acted', { actions: actions.map(({ kind, callId }) => ({ kind, callId })) });
+  return actions;
+}

@@ -1,0 +1,126 @@
+import { orderedMessages, type LiveCall, type LiveConversation, type LiveMessage } from './schema';
+
+/** Firestore's document limit is 1 MiB; leave room for field names and the other fields. */
+export const INLINE_TRANSCRIPT_BYTES = 900_000;
+/** Size of one spilled page of messages, well under the document limit. */
+export const PAGE_BYTES = 500_000;
+
+/** calls/{call_id}: seed 000's shape, plus the live call's (+) fields so nothing is dropped. */
+export type ArchivedCall = {
+  worker_id: string;
+  mobile_no: string;
+  conversation_id: string;
+  urgency: LiveCall['urgency'];
+  status: 'COMPLETE';
+  medium: LiveCall['medium'];
+  duration_seconds: number;
+  timestamp: Date;
+  resolved_at: Date;
+  final_action: string | null;
+  admin_id: string | null;
+  admin_notes: string;
+  call_sid: string;
+  end_reason: string;
+  mode: LiveCall['mode'];
+};
+
+/** conversations/{conversation_id}, without archived_at (the server stamps it). */
+export type ArchivedConversation = {
+  call_id: string;
+  messages: LiveMessage[];
+  total_messages: number;
+  /** Present only when the transcript spilled into the message_pages subcollection. */
+  message_pages?: number;
+};
+
+export type ArchivePlan = {
+  callId: string;
+  conversationId: string;
+  call: ArchivedCall;
+  conversation: ArchivedConversation;
+  /** Spilled transcript pages, in order; empty when the transcript fits inline. */
+  pages: LiveMessage[][];
+};
+
+/** The admin-owned fields: written once when the archive is created, never overwritten. */
+export const ADMIN_FIELDS = ['final_action', 'admin_id', 'admin_notes'] as const;
+
+const bytes = (value: unknown) => Buffer.byteLength(JSON.stringify(value), 'utf8');
+
+/** Splits messages into pages of at most PAGE_BYTES each (a lone huge message gets its own page). */
+export function paginate(messages: LiveMessage[], pageBytes = PAGE_BYTES): LiveMessage[][] {
+  const pages: LiveMessage[][] = [];
+  let page: LiveMessage[] = [];
+  let size = 0;
+  for (const message of messages) {
+    const size1 = bytes(message);
+    if (page.length > 0 && size + size1 > pageBytes) {
+      pages.push(page);
+      page = [];
+      size = 0;
+    }
+    page.push(message);
+    size += size1;
+  }
+  if (page.length > 0) pages.push(page);
+  return pages;
+}
+
+/** What archiving a call writes, from its live records. Pure. */
+export function planArchive(
+  callId: string,
+  call: LiveCall,
+  conversation: LiveConversation | null,
+  inlineBytes = INLINE_TRANSCRIPT_BYTES,
+): ArchivePlan {
+  const messages = orderedMessages(conversation).map(({ role, content, timestamp, sources }) => ({
+    role,
+    content,
+    timestamp,
+    sources: sources ?? '',
+  }));
+  const spill = bytes(messages) > inlineBytes;
+  const pages = spill ? paginate(messages) : [];
+  return {
+    callId,
+    conversationId: call.conversation_id,
+    call: {
+      worker_id: call.worker_id,
+      mobile_no: call.mobile_no,
+      conversation_id: call.conversation_id,
+      urgency: call.urgency,
+      status: 'COMPLETE',
+      medium: call.medium,
+      duration_seconds: call.duration_seconds ?? 0,
+      timestamp: new Date(call.timestamp),
+      resolved_at: new Date(call.ended_at ?? call.last_message_at),
+      final_action: null,
+      admin_id: call.admin_id ?? null,
+      admin_notes: '',
+      call_sid: call.call_sid,
+      end_reason: call.end_reason ?? 'unknown',
+      mode: call.mode,
+    },
+    conversation: {
+      call_id: callId,
+      messages: spill ? [] : messages,
+      total_messages: messages.length,
+      ...(spill ? { message_pages: pages.length } : {}),
+    },
+    pages,
+  };
+}
+
+const fingerprint = (m: LiveMessage) => JSON.stringify([m.timestamp, m.role, m.content, m.sources ?? '']);
+
+/** The live messages the archive does not hold (counted, so repeated identical lines count). */
+export function missingFromArchive(live: LiveMessage[], archived: LiveMessage[]): LiveMessage[] {
+  const held = new Map<string, number>();
+  for (const m of archived) held.set(fingerprint(m), (held.get(fingerprint(m)) ?? 0) + 1);
+  return live.filter((m) => {
+    const n = held.get(fingerprint(m)) ?? 0;
+    if (n === 0) return true;
+    held.set(fingerprint(m), n - 1);
+    return false;
+  });
+}

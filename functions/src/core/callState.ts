@@ -1,0 +1,44 @@
+import { secondsBetween } from './time';
+import type { LiveCall } from './schema';
+
+/** Twilio's final call statuses; anything else is a call still setting up or in progress. */
+export const TERMINAL_STATUSES = ['completed', 'busy', 'failed', 'no-answer', 'canceled'] as const;
+export type TerminalStatus = (typeof TERMINAL_STATUSES)[number];
+
+export function isTerminal(status: string): status is TerminalStatus {
+  return (TERMINAL_STATUSES as readonly string[]).includes(status);
+}
+
+export type EndFields = Pick<LiveCall, 'status' | 'ended_at' | 'duration_seconds' | 'end_reason'>;
+
+export type StatusDecision =
+  | { kind: 'unknown-call' }
+  | { kind: 'not-terminal' }
+  | { kind: 'already-ended' }
+  | { kind: 'end'; fields: EndFields };
+
+/**
+ * What a status callback does to a call. Callbacks repeat and arrive out of order, so only the
+ * first terminal one ends the call; later or earlier non-terminal ones change nothing.
+ */
+export function decideStatus(
+  call: LiveCall | null,
+  status: string,
+  nowIso: string,
+  twilioDurationSeconds?: number,
+): StatusDecision {
+  if (!call) return { kind: 'unknown-call' };
+  if (!isTerminal(status)) return { kind: 'not-terminal' };
+  if (call.status === 'ENDED') return { kind: 'already-ended' };
+  return { kind: 'end', fields: endFields(call, status, nowIso, twilioDurationSeconds) };
+}
+
+/** The fields that mark a call ENDED; Twilio's own duration wins when it sent one. */
+export function endFields(call: LiveCall, reason: string, nowIso: string, twilioDurationSeconds?: number): EndFields {
+  return {
+    status: 'ENDED',
+    ended_at: nowIso,
+    duration_seconds: twilioDurationSeconds ?? secondsBetween(call.timestamp, nowIso),
+    end_reason: reason,
+  };
+}

@@ -1,0 +1,44 @@
+import { idStamp } from './time';
+
+export type CallIds = { callId: string; conversationId: string };
+
+/**
+ * The seed's ids: `call_{digits of the number}_{YYYYMMDD}_{HHMMSS}` and `conv_…` with the same
+ * suffix. `attempt` > 1 makes them unique when one number calls twice in the same second.
+ */
+export function callIds(phone: string, instant: Date, timeZone: string, attempt = 1): CallIds {
+  const digits = phone.replace(/\D/g, '') || 'anonymous';
+  const suffix = `${digits}_${idStamp(instant, timeZone)}${attempt > 1 ? `_${attempt}` : ''}`;
+  return { callId: `call_${suffix}`, conversationId: `conv_${suffix}` };
+}
+
+const PUSH_CHARS = '-0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ_abcdefghijklmnopqrstuvwxyz';
+
+/**
+ * Message keys that sort chronologically and never collide: Firebase push-id layout (8 chars
+ * of milliseconds, 12 random chars). Within one process, keys made in the same millisecond
+ * still increase; across writers (the AI and an admin at once) the random tail keeps them apart.
+ */
+export function messageKeyFactory(random: () => number = Math.random): (nowMs: number) => string {
+  let lastTime = 0;
+  let lastRandom: number[] = [];
+  return (nowMs: number) => {
+    const sameMs = nowMs <= lastTime;
+    const time = sameMs ? lastTime : nowMs;
+    if (sameMs) {
+      let i = 11;
+      while (i >= 0 && lastRandom[i] === 63) lastRandom[i--] = 0;
+      if (i >= 0) lastRandom[i]! += 1;
+    } else {
+      lastRandom = Array.from({ length: 12 }, () => Math.floor(random() * 64));
+    }
+    lastTime = time;
+    let head = '';
+    let t = time;
+    for (let i = 0; i < 8; i++) {
+      head = PUSH_CHARS.charAt(t % 64) + head;
+      t = Math.floor(t / 64);
+    }
+    return head + lastRandom.map((n) => PUSH_CHARS.charAt(n)).join('');
+  };
+}

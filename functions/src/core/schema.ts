@@ -1,0 +1,52 @@
+import { z } from 'zod';
+import { Urgency } from './urgency';
+
+export const Role = z.enum(['user', 'assistant', 'admin', 'system']);
+export type Role = z.infer<typeof Role>;
+
+/** A message under active_conversations/{id}/messages, in the seed schema. */
+export const LiveMessage = z.object({
+  role: Role,
+  content: z.string(),
+  timestamp: z.string(),
+  sources: z.string().default(''),
+});
+export type LiveMessage = z.infer<typeof LiveMessage>;
+
+export const CallStatus = z.enum(['ACTIVE', 'ENDED']);
+export type CallStatus = z.infer<typeof CallStatus>;
+
+/** active_calls/{call_id}: the seed schema plus the fields DESIGN.md marks (+). */
+export const LiveCall = z.object({
+  worker_id: z.string(),
+  mobile_no: z.string(),
+  conversation_id: z.string(),
+  urgency: Urgency,
+  status: CallStatus,
+  timestamp: z.string(),
+  last_message_at: z.string(),
+  medium: z.enum(['Voice', 'Text']),
+  admin_id: z.string().optional(),
+  call_sid: z.string(),
+  mode: z.enum(['ai', 'human']),
+  ended_at: z.string().optional(),
+  duration_seconds: z.number().int().nonnegative().optional(),
+  end_reason: z.string().optional(),
+  /** When a caller turn began and has not finished yet; the purge waits for it. */
+  turn_started_at: z.string().optional(),
+});
+export type LiveCall = z.infer<typeof LiveCall>;
+
+export const LiveConversation = z.object({
+  call_id: z.string(),
+  messages: z.record(z.string(), LiveMessage).default({}),
+});
+export type LiveConversation = z.infer<typeof LiveConversation>;
+
+/** Messages in key order, which is chronological. */
+export function orderedMessages(conversation: LiveConversation | null): LiveMessage[] {
+  if (!conversation) return [];
+  return Object.keys(conversation.messages)
+    .sort()
+    .map((key) => conversation.messages[key]!);
+}

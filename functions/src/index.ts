@@ -1,0 +1,43 @@
+/**
+ * Aurora's Cloud Functions: wiring only. An export's name is its deploy identity and, for task
+ * queue functions, its queue's name (QueueName in calls/deps.ts must match).
+ */
+import { setGlobalOptions } from 'firebase-functions/v2';
+import { onRequest, type HttpsOptions } from 'firebase-functions/v2/https';
+import { onSchedule } from 'firebase-functions/v2/scheduler';
+import { onTaskDispatched } from 'firebase-functions/v2/tasks';
+import { sweepCalls as sweep } from './calls/sweepCalls';
+import { TWILIO_AUTH_TOKEN } from './config';
+import { handleArchiveTask, handlePurgeTask } from './triggers/tasks';
+import { handleStatusCallback, handleTurn, handleVoice } from './triggers/webhooks';
+import { productionDeps } from './triggers/wiring';
+
+setGlobalOptions({ region: 'us-central1', maxInstances: 20 });
+
+// Twilio calls these over the public internet; the signature check is their authentication.
+const webhook: HttpsOptions = { invoker: 'public', secrets: [TWILIO_AUTH_TOKEN], timeoutSeconds: 15 };
+
+export const twilioVoice = onRequest(webhook, handleVoice);
+export const twilioTurn = onRequest(webhook, handleTurn);
+export const twilioStatus = onRequest(webhook, handleStatusCallback);
+
+export const archiveCall = onTaskDispatched(
+  {
+    retryConfig: { maxAttempts: 10, minBackoffSeconds: 1, maxBackoffSeconds: 60, maxDoublings: 4 },
+    rateLimits: { maxConcurrentDispatches: 20, maxDispatchesPerSecond: 50 },
+  },
+  handleArchiveTask,
+);
+
+export const purgeCall = onTaskDispatched(
+  {
+    // A turn in flight holds the purge for up to 20 s; the backoff outlasts it.
+    retryConfig: { maxAttempts: 10, minBackoffSeconds: 2, maxBackoffSeconds: 60, maxDoublings: 4 },
+    rateLimits: { maxConcurrentDispatches: 20, maxDispatchesPerSecond: 50 },
+  },
+  handlePurgeTask,
+);
+
+export const sweepCalls = onSchedule({ schedule: 'every 5 minutes', retryCount: 1 }, async () => {
+  await sweep(productionDeps());
+});

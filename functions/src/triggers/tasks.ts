@@ -1,0 +1,41 @@
+import type { Request } from 'firebase-functions/v2/tasks';
+import { archiveCall } from '../calls/archiveCall';
+import type { CallTask, Deps } from '../calls/deps';
+import { purgeCall } from '../calls/purgeCall';
+import { AuroraError } from '../core/errors';
+import { z } from 'zod';
+import { productionDeps } from './wiring';
+
+const CallTaskBody = z.object({ callId: z.string().regex(/^call_[A-Za-z0-9_]+$/) });
+
+/**
+ * A task queue handler: a malformed payload is logged and acknowledged (a retry cannot cure it),
+ * as is a non-retryable AuroraError; anything else throws, so Cloud Tasks retries it.
+ */
+export function callTaskHandler(
+  name: string,
+  run: (task: CallTask, deps: Deps) => Promise<string>,
+  makeDeps: () => Deps = productionDeps,
+) {
+  return async (req: Pick<Request<unknown>, 'data'>): Promise<void> => {
+    const deps = makeDeps();
+    const task = CallTaskBody.safeParse(req.data);
+    if (!task.success) {
+      deps.log.error('dropped a malformed task', { queue: name, issues: task.error.issues.map((i) => i.message) });
+      return;
+    }
+    try {
+      await run(task.data, deps);
+    } catch (err) {
+      if (err instanceof AuroraError && !err.retryable) {
+        deps.log.error('task failed for good', { queue: name, callId: task.data.callId, error: err.message });
+        return;
+      }
+      deps.log.warn('task failed, will retry', { queue: name, callId: task.data.callId, error: String(err) });
+      throw err;
+    }
+  };
+}
+
+export const handleArchiveTask = callTaskHandler('archiveCall', archiveCall);
+export const handlePurgeTask = callTaskHandler('purgeCall', purgeCall);

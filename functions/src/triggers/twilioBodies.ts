@@ -1,0 +1,29 @@
+import { z } from 'zod';
+
+/** Twilio's CallSid: CA and 32 hex digits. */
+const CallSid = z.string().regex(/^CA[0-9a-f]{32}$/, 'not a Twilio CallSid');
+
+/** The longest SpeechResult accepted; a real turn is a few sentences. */
+export const MAX_SPEECH_CHARS = 2000;
+
+export const VoiceBody = z.object({
+  CallSid,
+  From: z.string().min(1).max(64),
+  To: z.string().max(64).optional(),
+});
+
+export const TurnBody = z.object({
+  CallSid,
+  SpeechResult: z.string().max(MAX_SPEECH_CHARS).default(''),
+  Confidence: z.string().optional(),
+});
+
+export const StatusBody = z.object({
+  CallSid,
+  CallStatus: z.enum(['queued', 'initiated', 'ringing', 'in-progress', 'completed', 'busy', 'failed', 'no-answer', 'canceled']),
+  CallDuration: z
+    .string()
+    .regex(/^\d+$/)
+    .transform(Number)
+    .optional(),
+});

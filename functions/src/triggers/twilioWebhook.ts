@@ -1,0 +1,62 @@
+import type { Request } from 'firebase-functions/v2/https';
+import type { Response } from 'express';
+import { validateRequest } from 'twilio/lib/webhooks/webhooks';
+import type { z } from 'zod';
+import type { Deps } from '../calls/deps';
+
+type Webhook<S extends z.ZodType> = {
+  /** The public path Twilio posts to; with the base URL it is what Twilio signed. */
+  path: string;
+  schema: S;
+  run: (body: z.infer<S>, deps: Deps, query: URLSearchParams) => Promise<string>;
+  /** TwiML for the caller when `run` throws; without it the error is a 500. */
+  onFailure?: (deps: Deps) => string;
+};
+
+/** The URL Twilio signed: the configured public base URL, the path, and the query string. */
+export function signedUrl(baseUrl: string, path: string, originalUrl: string): string {
+  const query = originalUrl.includes('?') ? originalUrl.slice(originalUrl.indexOf('?')) : '';
+  return `${baseUrl}${path}${query}`;
+}
+
+/**
+ * A Twilio webhook handler: POST only, X-Twilio-Signature checked (403, nothing written),
+ * body validated (400), then the use case; its TwiML goes back as text/xml.
+ */
+export function twilioWebhook<S extends z.ZodType>(
+  webhook: Webhook<S>,
+  authToken: () => string,
+  makeDeps: () => Deps,
+) {
+  return async (req: Request, res: Response): Promise<void> => {
+    if (req.method !== 'POST') {
+      res.status(405).set('Allow', 'POST').send('Method Not Allowed');
+      return;
+    }
+    const deps = makeDeps();
+    const params: Record<string, unknown> = typeof req.body === 'object' && req.body !== null && !Buffer.isBuffer(req.body) ? req.body : {};
+    const url = signedUrl(deps.settings.publicBaseUrl, webhook.path, req.originalUrl ?? req.url);
+    const signature = req.get('X-Twilio-Signature');
+    if (!signature || !validateRequest(authToken(), signature, url, params)) {
+      deps.log.warn('rejected a webhook with a missing or invalid Twilio signature', { path: webhook.path });
+      res.status(403).send('Invalid Twilio signature');
+      return;
+    }
+    const body = webhook.schema.safeParse(params);
+    if (!body.success) {
+      const fields = body.error.issues.map((issue) => issue.path.join('.') || '(body)');
+      deps.log.warn('rejected a malformed webhook body', { path: webhook.path, fields });
+      res.status(400).send(`Malformed request: ${fields.join(', ')}`);
+      return;
+    }
+    const query = new URL(url).searchParams;
+    try {
+      const twiml = await webhook.run(body.data, deps, query);
+      res.status(200).type('text/xml').send(twiml);
+    } catch (err) {
+      deps.log.error('webhook failed', { path: webhook.path, error: String(err) });
+      if (webhook.onFailure) res.status(200).type('text/xml').send(webhook.onFailure(deps));
+      else res.status(500).send('Internal error');
+    }
+  };
+}

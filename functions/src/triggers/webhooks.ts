@@ -1,0 +1,49 @@
+import { handleStatus } from '../calls/endCall';
+import { startCall } from '../calls/startCall';
+import { takeTurn } from '../calls/takeTurn';
+import { TWILIO_AUTH_TOKEN } from '../config';
+import { LINES, WEBHOOK_PATHS, emptyResponse, speakAndHangUp, speakAndListen, turnUrl } from '../core/twiml';
+import { StatusBody, TurnBody, VoiceBody } from './twilioBodies';
+import { twilioWebhook } from './twilioWebhook';
+import { productionDeps } from './wiring';
+
+const authToken = () => TWILIO_AUTH_TOKEN.value();
+
+/** POST /twilio/voice: a new incoming call. */
+export const handleVoice = twilioWebhook(
+  {
+    path: WEBHOOK_PATHS.voice,
+    schema: VoiceBody,
+    run: (body, deps) => startCall({ callSid: body.CallSid, from: body.From }, deps),
+    onFailure: (deps) => speakAndListen(LINES.unavailable, turnUrl(deps.settings.publicBaseUrl)),
+  },
+  authToken,
+  productionDeps,
+);
+
+/** POST /twilio/turn: the Gather action, one caller turn. */
+export const handleTurn = twilioWebhook(
+  {
+    path: WEBHOOK_PATHS.turn,
+    schema: TurnBody,
+    run: (body, deps, query) =>
+      takeTurn({ callSid: body.CallSid, speech: body.SpeechResult, silentTurns: Number(query.get('silent')) || 0 }, deps),
+    onFailure: () => speakAndHangUp(LINES.unavailable),
+  },
+  authToken,
+  productionDeps,
+);
+
+/** POST /twilio/status: the status callback. */
+export const handleStatusCallback = twilioWebhook(
+  {
+    path: WEBHOOK_PATHS.status,
+    schema: StatusBody,
+    run: async (body, deps) => {
+      await handleStatus({ callSid: body.CallSid, callStatus: body.CallStatus, durationSeconds: body.CallDuration }, deps);
+      return emptyResponse();
+    },
+  },
+  authToken,
+  productionDeps,
+);

@@ -1,0 +1,83 @@
+/**
+ * `npm run call -- "There's a fire in Zone A" ["more speech" …]`: a phone call to the running
+ * stack, as Twilio would make it. Options: --from <number> (default a seeded worker),
+ * --silence (one silent turn first), --keep (do not hang up), --base <url>, --public-base <url>.
+ */
+import { parseArgs } from 'node:util';
+import { initializeApp } from 'firebase-admin/app';
+import { getDatabase } from 'firebase-admin/database';
+import { getFirestore } from 'firebase-admin/firestore';
+import { LOCAL_DEFAULTS, PROJECT_ID, emulatorEnv } from './lib/stack.ts';
+import { SimulatedCall, type TwimlTurn } from './lib/twilio-sim.ts';
+
+const { values, positionals } = parseArgs({
+  allowPositionals: true,
+  options: {
+    from: { type: 'string', default: '+15550100001' },
+    base: { type: 'string', default: LOCAL_DEFAULTS.publicBaseUrl },
+    'public-base': { type: 'string', default: process.env.PUBLIC_BASE_URL },
+    silence: { type: 'boolean', default: false },
+    keep: { type: 'boolean', default: false },
+  },
+});
+const utterances = positionals.length > 0 ? positionals : ["There's a fire in Zone A"];
+
+Object.assign(process.env, { ...emulatorEnv(), ...process.env });
+const app = initializeApp({ projectId: PROJECT_ID, databaseURL: `https://${PROJECT_ID}-default-rtdb.firebaseio.com` });
+const db = getDatabase(app);
+const firestore = getFirestore(app);
+
+const call = new SimulatedCall({
+  baseUrl: values.base,
+  publicBaseUrl: values['public-base'] || values.base,
+  authToken: process.env.TWILIO_AUTH_TOKEN || LOCAL_DEFAULTS.twilioAuthToken,
+  from: values.from,
+});
+
+function show(turn: TwimlTurn) {
+  if (turn.status !== 200) throw new Error(`Aurora answered HTTP ${turn.status}: ${turn.body}`);
+  for (const line of turn.said) console.log(`  Aurora: ${line}`);
+  if (turn.hungUp) console.log('  (Aurora hung up)');
+}
+
+console.log(`Calling Aurora from ${values.from} (CallSid ${call.callSid})`);
+let turn = await call.ring();
+show(turn);
+for (const speech of [...(values.silence ? [''] : []), ...utterances]) {
+  if (turn.hungUp) break;
+  console.log(`  Caller: ${speech || '(silence)'}`);
+  turn = await call.say(speech);
+  show(turn);
+}
+
+const callId = (await db.ref(`call_sids/${call.callSid}`).get()).val() as string | null;
+if (!callId) {
+  console.log('\nNo live record of this call was found.');
+} else {
+  const live = (await db.ref(`active_calls/${callId}`).get()).val();
+  console.log(`\nLive in the Realtime Database: active_calls/${callId}`);
+  console.log(JSON.stringify(live, null, 2));
+}
+
+if (!values.keep) {
+  await call.status('completed');
+  console.log('\nHung up; waiting for the archive…');
+  const deadline = Date.now() + 30_000;
+  while (callId && Date.now() < deadline) {
+    const [archived, stillLive] = await Promise.all([
+      firestore.collection('calls').doc(callId).get(),
+      db.ref(`active_calls/${callId}`).get(),
+    ]);
+    if (archived.exists && !stillLive.exists()) {
+      const conversation = await firestore.collection('conversations').doc(archived.get('conversation_id')).get();
+      console.log(`Archived in Firestore: calls/${callId} (urgency ${archived.get('urgency')}, ${archived.get('duration_seconds')} s)`);
+      console.log(`  conversations/${conversation.id}: ${conversation.get('total_messages')} messages`);
+      for (const m of conversation.get('messages') as Array<{ role: string; content: string }>) console.log(`    ${m.role}: ${m.content}`);
+      console.log('Removed from the Realtime Database.');
+      break;
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  if (Date.now() >= deadline) console.log('The archive did not complete within 30 s: see the stack output.');
+}
+await app.delete();

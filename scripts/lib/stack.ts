@@ -1,0 +1,221 @@
+/**
+ * The local stack: the Firebase emulators (functions, auth, hosting, tasks), the official
+ * Firestore emulator, and the Realtime Database: the real emulator where firebase-tools has it
+ * cached, otherwise the stand-in server that speaks its protocol. Shared by `npm start`, the
+ * integration tests and the benchmark, so all three run the same thing.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, readdirSync, writeFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { startRtdbServer, type RunningRtdb } from './rtdb-server.ts';
+
+export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+export const PROJECT_ID = 'demo-aurora';
+export const PORTS = { hosting: 5000, functions: 5001, firestore: 8080, database: 9000, auth: 9099, tasks: 9499, hub: 4400 };
+
+/** Local defaults; TWILIO_AUTH_TOKEN and PUBLIC_BASE_URL in the environment override them. */
+export const LOCAL_DEFAULTS = {
+  twilioAuthToken: 'aurora-local-twilio-token',
+  publicBaseUrl: `http://127.0.0.1:${PORTS.hosting}`,
+};
+
+const FIRESTORE_JAR =
+  process.env.FIRESTORE_EMULATOR_JAR ??
+  '/usr/lib/google-cloud-sdk/platform/cloud-firestore-emulator/cloud-firestore-emulator.jar';
+
+export type StackOptions = {
+  twilioAuthToken: string;
+  publicBaseUrl: string;
+  /** Echo the emulators' output (npm start) or keep it for failures only (tests). */
+  verbose: boolean;
+};
+
+export type Stack = {
+  rtdb: 'emulator' | 'stand-in';
+  env: Record<string, string>;
+  urls: Record<string, string>;
+  stop(): Promise<void>;
+};
+
+/** The official RTDB emulator, if firebase-tools has downloaded it on this machine. */
+export function realRtdbEmulatorAvailable(): boolean {
+  if (process.env.AURORA_RTDB === 'stand-in') return false;
+  const cache = join(homedir(), '.cache', 'firebase', 'emulators');
+  return existsSync(cache) && readdirSync(cache).some((f) => /^firebase-database-emulator-.*\.jar$/.test(f));
+}
+
+/** The environment every local client (Admin SDK scripts, tests) uses to reach the stack. */
+export function emulatorEnv(): Record<string, string> {
+  return {
+    GCLOUD_PROJECT: PROJECT_ID,
+    FIREBASE_DATABASE_EMULATOR_HOST: `127.0.0.1:${PORTS.database}`,
+    FIRESTORE_EMULATOR_HOST: `127.0.0.1:${PORTS.firestore}`,
+    FIREBASE_AUTH_EMULATOR_HOST: `127.0.0.1:${PORTS.auth}`,
+    CLOUD_TASKS_EMULATOR_HOST: `127.0.0.1:${PORTS.tasks}`,
+  };
+}
+
+async function portInUse(port: number): Promise<boolean> {
+  try {
+    await fetch(`http://127.0.0.1:${port}/`, { signal: AbortSignal.timeout(500) });
+    return true;
+  } catch (err) {
+    return !String((err as Error).cause ?? err).includes('ECONNREFUSED');
+  }
+}
+
+async function waitFor(what: string, probe: () => Promise<boolean>, timeoutMs: number, died?: () => string | null) {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const death = died?.();
+    if (death) throw new Error(`${what} exited before it was ready:\n${death}`);
+    if (await probe().catch(() => false)) return;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`${what} was not ready within ${timeoutMs / 1000} s`);
+}
+
+function track(child: ChildProcess, name: string, verbose: boolean) {
+  let output = '';
+  let exited: string | null = null;
+  const keep = (chunk: Buffer) => {
+    output = (output + chunk.toString()).slice(-20_000);
+    if (verbose) process.stdout.write(chunk.toString().replace(/^(?=.)/gm, `[${name}] `));
+  };
+  child.stdout?.on('data', keep);
+  child.stderr?.on('data', keep);
+  child.on('exit', (code, signal) => (exited = `${name} exited (${signal ?? code})\n${output}`));
+  return { died: () => exited, output: () => output };
+}
+
+function stopChild(child: ChildProcess, signal: NodeJS.Signals, graceMs: number): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    const force = setTimeout(() => {
+      try {
+        process.kill(-child.pid!, 'SIGKILL');
+      } catch {}
+    }, graceMs);
+    child.once('exit', () => {
+      clearTimeout(force);
+      // firebase-tools' own children (function workers) share its process group.
+      try {
+        process.kill(-child.pid!, 'SIGKILL');
+      } catch {}
+      resolve();
+    });
+    try {
+      process.kill(-child.pid!, signal);
+    } catch {
+      resolve();
+    }
+  });
+}
+
+/** Writes the functions' local params and secret, which the functions emulator reads. */
+function writeFunctionsConfig(options: StackOptions) {
+  writeFileSync(join(ROOT, 'functions', '.env.local'), `PUBLIC_BASE_URL=${options.publicBaseUrl}\n`);
+  writeFileSync(join(ROOT, 'functions', '.secret.local'), `TWILIO_AUTH_TOKEN=${options.twilioAuthToken}\n`);
+}
+
+export async function startStack(options: StackOptions): Promise<Stack> {
+  const busy = [];
+  for (const [name, port] of Object.entries(PORTS)) if (await portInUse(port)) busy.push(`${name} (${port})`);
+  if (busy.length > 0) {
+    throw new Error(`ports already in use: ${busy.join(', ')}. Is another Aurora stack (npm start) running? Stop it first.`);
+  }
+  writeFunctionsConfig(options);
+  const env = emulatorEnv();
+  const stoppers: Array<() => Promise<void>> = [];
+  const children: ChildProcess[] = [];
+  const stop = async () => {
+    for (const s of stoppers.reverse()) await s().catch(() => {});
+    process.off('exit', killChildren);
+  };
+  // If this process dies without stop(), take the emulators down with it.
+  const killChildren = () => {
+    for (const child of children) {
+      try {
+        process.kill(-child.pid!, 'SIGKILL');
+      } catch {}
+    }
+  };
+  process.on('exit', killChildren);
+
+  try {
+    const only = ['functions', 'auth', 'hosting', 'tasks'];
+    const rtdb = realRtdbEmulatorAvailable() ? 'emulator' : 'stand-in';
+    if (rtdb === 'emulator') only.push('database');
+    else {
+      const server: RunningRtdb = await startRtdbServer(PORTS.database);
+      stoppers.push(() => server.close());
+    }
+
+    if (existsSync(FIRESTORE_JAR)) {
+      const firestore = spawn(
+        'java',
+        [
+          '-cp',
+          FIRESTORE_JAR,
+          'com.google.cloud.datastore.emulator.firestore.CloudFirestore',
+          'start',
+          '--host=127.0.0.1',
+          `--port=${PORTS.firestore}`,
+          `--project_id=${PROJECT_ID}`,
+          '--single_project_mode=true',
+          `--rules=${join(ROOT, 'firestore.rules')}`,
+        ],
+        { detached: true, stdio: ['ignore', 'pipe', 'pipe'] },
+      );
+      children.push(firestore);
+      stoppers.push(() => stopChild(firestore, 'SIGTERM', 3000));
+      const watch = track(firestore, 'firestore', false);
+      await waitFor(
+        'Firestore emulator',
+        async () => (await fetch(`http://127.0.0.1:${PORTS.firestore}/`)).ok,
+        60_000,
+        watch.died,
+      );
+    } else {
+      only.push('firestore');
+    }
+
+    const firebaseBin = join(ROOT, 'node_modules', '.bin', 'firebase');
+    const firebase = spawn(firebaseBin, ['emulators:start', '--project', PROJECT_ID, '--only', only.join(',')], {
+      cwd: ROOT,
+      detached: true,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, ...env, FIREBASE_CLI_DISABLE_UPDATE_CHECK: 'true', CI: process.env.CI ?? '' },
+    });
+    children.push(firebase);
+    stoppers.push(() => stopChild(firebase, 'SIGINT', 10_000));
+    const watch = track(firebase, 'emulators', options.verbose);
+    await waitFor('Firebase emulators', async () => watch.output().includes('All emulators ready'), 120_000, watch.died);
+    // The functions are loaded once an HTTPS function answers something other than 404.
+    await waitFor(
+      'functions',
+      async () => (await fetch(`http://127.0.0.1:${PORTS.functions}/${PROJECT_ID}/us-central1/twilioStatus`)).status !== 404,
+      60_000,
+      watch.died,
+    );
+    return {
+      rtdb,
+      env,
+      urls: {
+        hosting: `http://127.0.0.1:${PORTS.hosting}`,
+        voiceWebhook: `http://127.0.0.1:${PORTS.hosting}/twilio/voice`,
+        statusCallback: `http://127.0.0.1:${PORTS.hosting}/twilio/status`,
+        realtimeDatabase: `http://127.0.0.1:${PORTS.database}/?ns=${PROJECT_ID}-default-rtdb`,
+        firestore: `http://127.0.0.1:${PORTS.firestore}`,
+        auth: `http://127.0.0.1:${PORTS.auth}`,
+        functions: `http://127.0.0.1:${PORTS.functions}`,
+      },
+      stop,
+    };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}

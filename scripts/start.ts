@@ -1,0 +1,42 @@
+/** `npm start`: the local stack, seeded, until Ctrl-C. */
+import { initializeApp } from 'firebase-admin/app';
+import { getFirestore } from 'firebase-admin/firestore';
+import { seedWorkers } from './lib/seed.ts';
+import { LOCAL_DEFAULTS, PROJECT_ID, startStack } from './lib/stack.ts';
+
+const twilioAuthToken = process.env.TWILIO_AUTH_TOKEN || LOCAL_DEFAULTS.twilioAuthToken;
+const publicBaseUrl = process.env.PUBLIC_BASE_URL || LOCAL_DEFAULTS.publicBaseUrl;
+
+console.log('Starting the Aurora stack…');
+const stack = await startStack({ twilioAuthToken, publicBaseUrl, verbose: true });
+Object.assign(process.env, stack.env);
+const app = initializeApp({ projectId: PROJECT_ID });
+const workers = await seedWorkers(getFirestore(app));
+
+console.log(`
+Aurora is running (project ${PROJECT_ID}; Realtime Database: ${stack.rtdb === 'emulator' ? 'official emulator' : 'offline stand-in server'}).
+
+  Twilio voice webhook   ${publicBaseUrl}/twilio/voice
+  Twilio status callback ${publicBaseUrl}/twilio/status
+  Hosting                ${stack.urls.hosting}
+  Realtime Database      ${stack.urls.realtimeDatabase}
+  Firestore              ${stack.urls.firestore}
+  Auth                   ${stack.urls.auth}
+  Twilio auth token      ${twilioAuthToken === LOCAL_DEFAULTS.twilioAuthToken ? `${twilioAuthToken} (local default)` : '(from TWILIO_AUTH_TOKEN)'}
+
+Seeded ${workers} demo workers (e.g. +15550100001). In another terminal:
+  npm run call -- "There's a fire in Zone A"
+
+Ctrl-C stops everything.
+`);
+
+let stopping = false;
+const shutdown = async () => {
+  if (stopping) return;
+  stopping = true;
+  console.log('\nStopping the Aurora stack…');
+  await stack.stop();
+  process.exit(0);
+};
+process.on('SIGINT', shutdown);
+process.on('SIGTERM', shutdown);
