@@ -20,18 +20,17 @@ const PUSH_CHARS = '-0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ_abcdefghijklmnopqrstuv
  * still increase; across writers (the AI and an admin at once) the random tail keeps them apart.
  */
 export function messageKeyFactory(random: () => number = Math.random): (nowMs: number) => string {
-  let lastTime = 0;
+  let lastTime = -1;
   let lastRandom: number[] = [];
   return (nowMs: number) => {
-    const sameMs = nowMs <= lastTime;
-    const time = sameMs ? lastTime : nowMs;
-    if (sameMs) {
-      let i = 11;
+    let time = Math.max(nowMs, lastTime);
+    let i = 11;
+    if (time === lastTime) {
       while (i >= 0 && lastRandom[i] === 63) lastRandom[i--] = 0;
       if (i >= 0) lastRandom[i]! += 1;
-    } else {
-      lastRandom = Array.from({ length: 12 }, () => Math.floor(random() * 64));
+      else time += 1; // the tail overflowed: borrow the next millisecond
     }
+    if (time !== lastTime) lastRandom = Array.from({ length: 12 }, () => Math.floor(random() * 64));
     lastTime = time;
     let head = '';
     let t = time;

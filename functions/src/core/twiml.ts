@@ -1,4 +1,4 @@
-import VoiceResponse = require('twilio/lib/twiml/VoiceResponse');
+import VoiceResponse from 'twilio/lib/twiml/VoiceResponse';
 
 /** Public paths Twilio posts to; the console is configured with the first and last. */
 export const WEBHOOK_PATHS = {

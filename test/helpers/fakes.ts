@@ -1,0 +1,163 @@
+/** In-memory stand-ins for the use cases' dependencies, for fast tests of pure flow logic. */
+import type { ArchiveStore, Deps, LiveDb, QueueName, Settings, TaskQueue } from '../../functions/src/calls/deps';
+import type { ArchivePlan } from '../../functions/src/core/archiveDocs';
+import { messageKeyFactory } from '../../functions/src/core/ids';
+import { offlineResponder } from '../../functions/src/core/offlineResponder';
+import type { LiveCall, LiveMessage } from '../../functions/src/core/schema';
+
+type Tree = Record<string, unknown>;
+
+const segments = (path: string) => path.split('/').filter(Boolean);
+
+function getAt(root: Tree, path: string): unknown {
+  let node: unknown = root;
+  for (const key of segments(path)) {
+    if (node === null || typeof node !== 'object') return null;
+    node = (node as Tree)[key];
+  }
+  return node ?? null;
+}
+
+/** Sets a value, pruning emptied parents as the Realtime Database does. */
+function setAt(root: Tree, path: string, value: unknown) {
+  const keys = segments(path);
+  const trail: Tree[] = [root];
+  let node = root;
+  for (const key of keys.slice(0, -1)) {
+    if (typeof node[key] !== 'object' || node[key] === null) node[key] = {};
+    node = node[key] as Tree;
+    trail.push(node);
+  }
+  const last = keys.at(-1)!;
+  if (value === null || value === undefined) delete node[last];
+  else node[last] = structuredClone(value);
+  for (let i = keys.length - 1; i > 0; i--) {
+    if (Object.keys(trail[i]!).length === 0) delete trail[i - 1]![keys[i - 1]!];
+  }
+}
+
+export class MemoryLiveDb implements LiveDb {
+  tree: Tree = {};
+  failNextUpdates = 0;
+  async get(path: string) {
+    return structuredClone(getAt(this.tree, path));
+  }
+  async update(changes: Record<string, unknown>) {
+    if (this.failNextUpdates > 0) {
+      this.failNextUpdates--;
+      throw new Error('database unavailable');
+    }
+    for (const [path, value] of Object.entries(changes)) setAt(this.tree, path, value);
+  }
+  async create(path: string, value: unknown) {
+    if (getAt(this.tree, path) !== null) return false;
+    setAt(this.tree, path, value);
+    return true;
+  }
+}
+
+export class MemoryArchive implements ArchiveStore {
+  plans = new Map<string, ArchivePlan>();
+  writes = 0;
+  failNextWrites = 0;
+  async write(plan: ArchivePlan) {
+    if (this.failNextWrites > 0) {
+      this.failNextWrites--;
+      throw new Error('firestore unavailable');
+    }
+    const held = this.plans.get(plan.conversationId);
+    if (held && held.conversation.total_messages === plan.conversation.total_messages) return 'unchanged' as const;
+    this.plans.set(plan.conversationId, plan);
+    this.writes++;
+    return 'written' as const;
+  }
+  async readMessages(conversationId: string): Promise<LiveMessage[] | null> {
+    const plan = this.plans.get(conversationId);
+    if (!plan) return null;
+    return plan.pages.length > 0 ? plan.pages.flat() : plan.conversation.messages;
+  }
+}
+
+export class MemoryQueue implements TaskQueue {
+  ids = new Set<string>();
+  tasks: Array<{ queue: QueueName; callId: string; id: string }> = [];
+  failNext = 0;
+  async enqueue(queue: QueueName, task: { callId: string }, id: string) {
+    if (this.failNext > 0) {
+      this.failNext--;
+      throw new Error('queue unavailable');
+    }
+    if (this.ids.has(id)) return 'duplicate' as const;
+    this.ids.add(id);
+    this.tasks.push({ queue, callId: task.callId, id });
+    return 'enqueued' as const;
+  }
+  /** Takes the queued tasks, oldest first. */
+  drain() {
+    const tasks = this.tasks;
+    this.tasks = [];
+    return tasks;
+  }
+}
+
+export const SETTINGS: Settings = {
+  publicBaseUrl: 'https://aurora.example.com',
+  timeZone: 'Asia/Kolkata',
+  staleCallMinutes: 30,
+  archiveStallMinutes: 5,
+};
+
+export type TestClock = { (): Date; advance(ms: number): void; set(iso: string): void };
+
+export function testClock(startIso = '2025-10-04T09:00:00Z'): TestClock {
+  let now = Date.parse(startIso);
+  const clock = (() => new Date(now)) as TestClock;
+  clock.advance = (ms) => (now += ms);
+  clock.set = (iso) => (now = Date.parse(iso));
+  return clock;
+}
+
+export const silentLog = { info() {}, warn() {}, error() {} };
+
+export function memoryDeps(overrides: Partial<Deps> = {}) {
+  const live = new MemoryLiveDb();
+  const archive = new MemoryArchive();
+  const queue = new MemoryQueue();
+  const clock = testClock();
+  const deps: Deps = {
+    live,
+    archive,
+    queue,
+    workers: { findByPhone: async (phone) => (phone === '+15550100001' ? { workerId: 'worker_001', name: 'Priya Nair' } : null) },
+    responder: offlineResponder,
+    settings: SETTINGS,
+    clock,
+    messageKey: messageKeyFactory(),
+    log: silentLog,
+    ...overrides,
+  };
+  return { deps, live, archive, queue, clock };
+}
+
+/** A live call with every required field; override what the test is about. */
+export function aLiveCall(overrides: Partial<LiveCall> = {}): LiveCall {
+  return {
+    worker_id: 'worker_001',
+    mobile_no: '+15550100001',
+    conversation_id: 'conv_15550100001_20251004_143000',
+    urgency: 'NORMAL',
+    status: 'ACTIVE',
+    timestamp: '2025-10-04T14:30:00+05:30',
+    last_message_at: '2025-10-04T14:30:00+05:30',
+    medium: 'Voice',
+    call_sid: `CA${'0'.repeat(32)}`,
+    mode: 'ai',
+    ...overrides,
+  };
+}
+
+export function aMessage(overrides: Partial<LiveMessage> = {}): LiveMessage {
+  return { role: 'user', content: 'There is a fire', timestamp: '2025-10-04T14:30:05+05:30', sources: '', ...overrides };
+}
+
+export const callSid = (n: number) => `CA${n.toString(16).padStart(32, '0')}`;

@@ -1,0 +1,50 @@
+import { describe, expect, it } from 'vitest';
+import { planSweep, sweepCalls } from '../../../functions/src/calls/sweepCalls';
+import { SETTINGS, aLiveCall, memoryDeps } from '../../helpers/fakes';
+
+const now = new Date('2025-10-04T10:00:00Z'); // 15:30 at the site
+
+describe('planSweep', () => {
+  it('ends ACTIVE calls idle past the stale time and leaves lively ones', () => {
+    const calls = {
+      idle: aLiveCall({ last_message_at: '2025-10-04T14:59:00+05:30' }),
+      lively: aLiveCall({ last_message_at: '2025-10-04T15:29:00+05:30' }),
+    };
+    expect(planSweep(calls, now, SETTINGS)).toEqual([{ kind: 'end-stale', callId: 'idle', call: calls.idle }]);
+  });
+
+  it('re-drives archival of ENDED calls past the stall time, under a fresh task id per window', () => {
+    const calls = {
+      stalled: aLiveCall({ status: 'ENDED', ended_at: '2025-10-04T15:20:00+05:30' }),
+      fresh: aLiveCall({ status: 'ENDED', ended_at: '2025-10-04T15:28:00+05:30' }),
+    };
+    const [action] = planSweep(calls, now, SETTINGS);
+    expect(planSweep(calls, now, SETTINGS)).toHaveLength(1);
+    expect(action).toEqual({ kind: 'redrive-archive', callId: 'stalled', taskId: expect.stringMatching(/^archive-stalled-s\d+$/) });
+    const later = planSweep(calls, new Date(now.getTime() + 5 * 60_000), SETTINGS);
+    expect(later.find((a) => a.callId === 'stalled')).not.toEqual(action);
+  });
+});
+
+describe('sweepCalls', () => {
+  it('ends a stale call with a reason and enqueues its archival', async () => {
+    const { deps, live, queue, clock } = memoryDeps();
+    clock.set(now.toISOString());
+    await live.update({ 'active_calls/call_a': aLiveCall({ last_message_at: '2025-10-04T14:00:00+05:30' }) });
+    await sweepCalls(deps);
+    expect(await live.get('active_calls/call_a/status')).toBe('ENDED');
+    expect(await live.get('active_calls/call_a/end_reason')).toBe('stale');
+    expect(queue.tasks).toEqual([{ queue: 'archiveCall', callId: 'call_a', id: 'archive-call_a' }]);
+  });
+
+  it('skips malformed records without stopping', async () => {
+    const { deps, live, queue, clock } = memoryDeps();
+    clock.set(now.toISOString());
+    await live.update({
+      'active_calls/bad': { status: 'weird' },
+      'active_calls/call_b': aLiveCall({ status: 'ENDED', ended_at: '2025-10-04T14:00:00+05:30' }),
+    });
+    await sweepCalls(deps);
+    expect(queue.tasks.map((t) => t.callId)).toEqual(['call_b']);
+  });
+});
