@@ -114,6 +114,36 @@ function stopChild(child: ChildProcess, signal: NodeJS.Signals, graceMs: number)
   });
 }
 
+export type RunningFirestore = { process: ChildProcess; stop(): Promise<void> };
+
+/** The official Firestore emulator (Debian's gcloud package), started directly: firebase-tools wants Java 21. */
+export async function startFirestoreEmulator(port: number): Promise<RunningFirestore> {
+  const child = spawn(
+    'java',
+    [
+      '-cp',
+      FIRESTORE_JAR,
+      'com.google.cloud.datastore.emulator.firestore.CloudFirestore',
+      'start',
+      '--host=127.0.0.1',
+      `--port=${port}`,
+      `--project_id=${PROJECT_ID}`,
+      '--single_project_mode=true',
+      `--rules=${join(ROOT, 'firestore.rules')}`,
+    ],
+    { detached: true, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  const stop = () => stopChild(child, 'SIGTERM', 3000);
+  try {
+    const watch = track(child, 'firestore', false);
+    await waitFor('Firestore emulator', async () => (await fetch(`http://127.0.0.1:${port}/`)).ok, 60_000, watch.died);
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+  return { process: child, stop };
+}
+
 /** Writes the functions' local params and secret, which the functions emulator reads. */
 function writeFunctionsConfig(options: StackOptions) {
   writeFileSync(join(ROOT, 'functions', '.env.local'), `PUBLIC_BASE_URL=${options.publicBaseUrl}\n`);
@@ -154,30 +184,9 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     }
 
     if (existsSync(FIRESTORE_JAR)) {
-      const firestore = spawn(
-        'java',
-        [
-          '-cp',
-          FIRESTORE_JAR,
-          'com.google.cloud.datastore.emulator.firestore.CloudFirestore',
-          'start',
-          '--host=127.0.0.1',
-          `--port=${PORTS.firestore}`,
-          `--project_id=${PROJECT_ID}`,
-          '--single_project_mode=true',
-          `--rules=${join(ROOT, 'firestore.rules')}`,
-        ],
-        { detached: true, stdio: ['ignore', 'pipe', 'pipe'] },
-      );
-      children.push(firestore);
-      stoppers.push(() => stopChild(firestore, 'SIGTERM', 3000));
-      const watch = track(firestore, 'firestore', false);
-      await waitFor(
-        'Firestore emulator',
-        async () => (await fetch(`http://127.0.0.1:${PORTS.firestore}/`)).ok,
-        60_000,
-        watch.died,
-      );
+      const firestore = await startFirestoreEmulator(PORTS.firestore);
+      children.push(firestore.process);
+      stoppers.push(firestore.stop);
     } else {
       only.push('firestore');
     }

@@ -1,0 +1,45 @@
+/** Admin SDK clients and a call simulator pointed at the local stack the integration setup started. */
+import { getApps, initializeApp } from 'firebase-admin/app';
+import { getDatabase } from 'firebase-admin/database';
+import { getFirestore } from 'firebase-admin/firestore';
+import { LOCAL_DEFAULTS, PROJECT_ID, emulatorEnv } from '../../scripts/lib/stack.ts';
+import { SimulatedCall } from '../../scripts/lib/twilio-sim.ts';
+
+Object.assign(process.env, emulatorEnv());
+
+export const app =
+  getApps().find((a) => a.name === 'tests') ??
+  initializeApp({ projectId: PROJECT_ID, databaseURL: `https://${PROJECT_ID}-default-rtdb.firebaseio.com` }, 'tests');
+export const db = getDatabase(app);
+export const firestore = getFirestore(app);
+
+export const SIM = { baseUrl: LOCAL_DEFAULTS.publicBaseUrl, authToken: LOCAL_DEFAULTS.twilioAuthToken };
+
+export const newCall = (from = '+15550100001') => new SimulatedCall({ ...SIM, from });
+
+/** Polls until `check` returns a value other than undefined/false, or fails after `timeoutMs`. */
+export async function eventually<T>(what: string, check: () => Promise<T | undefined | false>, timeoutMs = 20_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined && value !== false) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for: ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+export const liveCallIdFor = async (callSid: string) => (await db.ref(`call_sids/${callSid}`).get()).val() as string | null;
+
+/** Resolves once the call is archived in Firestore and gone from the Realtime Database. */
+export async function archivedAndPurged(callId: string, conversationId: string) {
+  return eventually(`archive and purge of ${callId}`, async () => {
+    const [call, conversation, liveCall, liveConversation] = await Promise.all([
+      firestore.collection('calls').doc(callId).get(),
+      firestore.collection('conversations').doc(conversationId).get(),
+      db.ref(`active_calls/${callId}`).get(),
+      db.ref(`active_conversations/${conversationId}`).get(),
+    ]);
+    if (!call.exists || !conversation.exists || liveCall.exists() || liveConversation.exists()) return undefined;
+    return { call: call.data()!, conversation: conversation.data()! };
+  });
+}
