@@ -29,5 +29,6 @@ export function readSettings(): Settings {
     timeZone: SITE_TIME_ZONE.value(),
     staleCallMinutes: STALE_CALL_MINUTES.value(),
     archiveStallMinutes: ARCHIVE_STALL_MINUTES.value(),
+    archiveDeadlineMs: 20_000,
   };
 }

@@ -105,6 +105,7 @@ export const SETTINGS: Settings = {
   timeZone: 'Asia/Kolkata',
   staleCallMinutes: 30,
   archiveStallMinutes: 5,
+  archiveDeadlineMs: 3000,
 };
 
 export type TestClock = { (): Date; advance(ms: number): void; set(iso: string): void };

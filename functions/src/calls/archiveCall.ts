@@ -1,4 +1,5 @@
 import { planArchive } from '../core/archiveDocs';
+import { withDeadline } from '../core/errors';
 import type { CallTask, Deps } from './deps';
 import { readCall, readConversation } from './liveCalls';
 
@@ -22,7 +23,7 @@ export async function archiveCall({ callId }: CallTask, deps: Deps): Promise<str
   }
   const conversation = await readConversation(live, call.conversation_id);
   const plan = planArchive(callId, call, conversation);
-  const outcome = await deps.archive.write(plan);
+  const outcome = await withDeadline(deps.archive.write(plan), deps.settings.archiveDeadlineMs, 'archive write');
   const total = plan.conversation.total_messages;
   log.info('call archived', { callId, outcome, messages: total });
   const id = purgeTaskId(callId, total);

@@ -38,6 +38,8 @@ export type Settings = {
   staleCallMinutes: number;
   /** An ENDED call still live this long after ending has its archival re-driven. */
   archiveStallMinutes: number;
+  /** How long one archive read or write may take before the attempt fails and is retried. */
+  archiveDeadlineMs: number;
 };
 
 export type Log = {

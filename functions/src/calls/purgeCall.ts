@@ -1,5 +1,5 @@
 import { missingFromArchive } from '../core/archiveDocs';
-import { AuroraError } from '../core/errors';
+import { AuroraError, withDeadline } from '../core/errors';
 import { paths } from '../core/paths';
 import { orderedMessages } from '../core/schema';
 import type { CallTask, Deps } from './deps';
@@ -29,7 +29,11 @@ export async function purgeCall({ callId }: CallTask, deps: Deps): Promise<strin
     throw new AuroraError(`a caller turn is still being answered on ${callId}`, { retryable: true });
   }
   const liveMessages = orderedMessages(await readConversation(live, call.conversation_id));
-  const archived = await deps.archive.readMessages(call.conversation_id);
+  const archived = await withDeadline(
+    deps.archive.readMessages(call.conversation_id),
+    deps.settings.archiveDeadlineMs,
+    'archive read',
+  );
   const missing = missingFromArchive(liveMessages, archived ?? []);
   if (archived === null || missing.length > 0) {
     log.warn('archive is not whole yet: re-archiving before purge', { callId, missing: missing.length });

@@ -7,3 +7,16 @@ export class AuroraError extends Error {
     this.retryable = options.retryable ?? false;
   }
 }
+
+/**
+ * Rejects with a retryable AuroraError if `work` has not settled within `ms`. The Firestore SDK
+ * waits out an unreachable backend rather than failing, and a task that hangs until the
+ * function's own timeout wastes the retry budget.
+ */
+export function withDeadline<T>(work: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new AuroraError(`${what} took longer than ${ms} ms`, { retryable: true })), ms);
+  });
+  return Promise.race([work, deadline]).finally(() => clearTimeout(timer));
+}

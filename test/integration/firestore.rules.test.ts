@@ -1,0 +1,58 @@
+/** firestore.rules, enforced by the official Firestore emulator. */
+import { assertFails, assertSucceeds, initializeTestEnvironment, type RulesTestEnvironment } from '@firebase/rules-unit-testing';
+import { readFileSync } from 'node:fs';
+import { afterAll, beforeAll, describe, it } from 'vitest';
+import { PORTS, PROJECT_ID } from '../../scripts/lib/stack.ts';
+
+let env: RulesTestEnvironment;
+
+beforeAll(async () => {
+  env = await initializeTestEnvironment({
+    projectId: PROJECT_ID,
+    firestore: { host: '127.0.0.1', port: PORTS.firestore, rules: readFileSync('firestore.rules', 'utf8') },
+  });
+  await env.withSecurityRulesDisabled(async (ctx) => {
+    const fs = ctx.firestore();
+    await fs.doc('calls/call_rules_1').set({ urgency: 'CRITICAL', status: 'COMPLETE', admin_notes: '' });
+    await fs.doc('conversations/conv_rules_1').set({ call_id: 'call_rules_1', messages: [], total_messages: 0 });
+    await fs.doc('conversations/conv_rules_1/message_pages/0000').set({ index: 0, messages: [] });
+  });
+});
+
+afterAll(async () => {
+  await env?.cleanup();
+});
+
+const admin = () => env.authenticatedContext('admin-1', { admin: true }).firestore();
+const user = () => env.authenticatedContext('user-1', {}).firestore();
+const forged = () => env.authenticatedContext('user-2', { admin: 'true' }).firestore();
+const anonymous = () => env.unauthenticatedContext().firestore();
+
+const readable = ['calls/call_rules_1', 'conversations/conv_rules_1', 'conversations/conv_rules_1/message_pages/0000', 'workers/+15550100001'];
+
+describe('firestore.rules', () => {
+  it('lets admins read the archive and the worker registry', async () => {
+    for (const path of readable) await assertSucceeds(admin().doc(path).get());
+    await assertSucceeds(admin().collection('calls').get());
+  });
+
+  it('keeps everyone else out', async () => {
+    for (const client of [anonymous, user, forged]) {
+      for (const path of readable) await assertFails(client().doc(path).get());
+      await assertFails(client().collection('calls').get());
+    }
+  });
+
+  it('lets no client write, admins included, until the dashboard gives admins their own fields', async () => {
+    for (const client of [anonymous, user, admin]) {
+      await assertFails(client().doc('calls/call_rules_1').update({ admin_notes: 'x' }));
+      await assertFails(client().doc('calls/new_call').set({ status: 'COMPLETE' }));
+      await assertFails(client().doc('conversations/conv_rules_1').delete());
+      await assertFails(client().doc('workers/+15550000000').set({ worker_id: 'w' }));
+    }
+  });
+
+  it('denies collections the rules do not name', async () => {
+    await assertFails(admin().doc('secrets/anything').get());
+  });
+});

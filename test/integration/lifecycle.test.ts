@@ -1,0 +1,152 @@
+/**
+ * The use cases over the real adapters: the Admin SDK against the local Realtime Database and
+ * the official Firestore emulator. Tasks are run by hand so each race can be staged exactly.
+ */
+import { describe, expect, it } from 'vitest';
+import { realtimeLiveDb } from '../../functions/src/adapters/liveDb';
+import { firestoreArchive } from '../../functions/src/adapters/archiveStore';
+import { firestoreWorkers } from '../../functions/src/adapters/workers';
+import { archiveCall } from '../../functions/src/calls/archiveCall';
+import type { Deps } from '../../functions/src/calls/deps';
+import { handleStatus } from '../../functions/src/calls/endCall';
+import { purgeCall } from '../../functions/src/calls/purgeCall';
+import { startCall } from '../../functions/src/calls/startCall';
+import { sweepCalls } from '../../functions/src/calls/sweepCalls';
+import { takeTurn } from '../../functions/src/calls/takeTurn';
+import { AuroraError } from '../../functions/src/core/errors';
+import { messageKeyFactory, callIds } from '../../functions/src/core/ids';
+import { offlineResponder } from '../../functions/src/core/offlineResponder';
+import type { Reply } from '../../functions/src/core/responder';
+import { MemoryQueue, SETTINGS, silentLog, testClock } from '../helpers/fakes';
+import { db, firestore } from '../helpers/stack';
+
+let seq = 0;
+/** A fresh caller number and CallSid per test, so tests never share records. */
+function freshCaller() {
+  seq++;
+  const from = `+1444${String(Date.now() % 1e6).padStart(6, '0')}${seq}`;
+  return { from, callSid: `CA${(Date.now() * 100 + seq).toString(16).padStart(32, '0')}` };
+}
+
+function realDeps(clockStart = new Date().toISOString()) {
+  const queue = new MemoryQueue();
+  const clock = testClock(clockStart);
+  const deps: Deps = {
+    live: realtimeLiveDb(db),
+    archive: firestoreArchive(firestore),
+    queue,
+    workers: firestoreWorkers(firestore),
+    responder: offlineResponder,
+    settings: SETTINGS,
+    clock,
+    messageKey: messageKeyFactory(),
+    log: silentLog,
+  };
+  return { deps, queue, clock };
+}
+
+async function runQueue(deps: Deps, queue: MemoryQueue) {
+  for (let tasks = queue.drain(); tasks.length > 0; tasks = queue.drain()) {
+    for (const t of tasks) await (t.queue === 'archiveCall' ? archiveCall : purgeCall)({ callId: t.callId }, deps);
+  }
+}
+
+async function liveState(callId: string, conversationId: string) {
+  const [call, conversation] = await Promise.all([db.ref(`active_calls/${callId}`).get(), db.ref(`active_conversations/${conversationId}`).get()]);
+  return { call: call.val(), conversation: conversation.val() };
+}
+
+describe('a hang-up in the middle of a turn', () => {
+  it('holds the purge until the turn is written, then archives the whole transcript', async () => {
+    const { deps, queue, clock } = realDeps();
+    const { from, callSid } = freshCaller();
+    await startCall({ callSid, from }, deps);
+    const { callId, conversationId } = callIds(from, clock(), SETTINGS.timeZone);
+
+    let release!: (reply: Reply) => void;
+    deps.responder = { respond: () => new Promise<Reply>((resolve) => (release = resolve)) };
+    const turn = takeTurn({ callSid, speech: 'the roof is collapsing', silentTurns: 0 }, deps);
+    await new Promise((r) => setTimeout(r, 200)); // the caller's words are written; the model is thinking
+
+    expect(await handleStatus({ callSid, callStatus: 'completed' }, deps)).toBe('end');
+    await archiveCall(queue.drain()[0]!, deps);
+    const purge = queue.drain()[0]!;
+    await expect(purgeCall(purge, deps)).rejects.toBeInstanceOf(AuroraError);
+    expect((await liveState(callId, conversationId)).call).not.toBeNull();
+
+    release({ text: 'Get out from under the roof now and call emergency services.', urgency: 'CRITICAL', sources: ['Rescue'] });
+    await turn;
+    expect(await purgeCall(purge, deps)).toBe('rearchive');
+    await runQueue(deps, queue);
+
+    const conversation = (await firestore.collection('conversations').doc(conversationId).get()).data()!;
+    expect(conversation.messages.map((m: { role: string }) => m.role)).toEqual(['assistant', 'user', 'assistant']);
+    expect(conversation.messages[2].content).toMatch(/Get out from under the roof/);
+    expect((await firestore.collection('calls').doc(callId).get()).get('urgency')).toBe('CRITICAL');
+    expect(await liveState(callId, conversationId)).toEqual({ call: null, conversation: null });
+  });
+});
+
+describe('archival against Firestore', () => {
+  it('spills a transcript too large for one document into pages and purges only once all are held', async () => {
+    const { deps, queue, clock } = realDeps();
+    const { from, callSid } = freshCaller();
+    await startCall({ callSid, from }, deps);
+    const { callId, conversationId } = callIds(from, clock(), SETTINGS.timeZone);
+    const long = 'I am describing the whole plant in detail. '.repeat(1200); // about 50 kB per turn
+    for (let i = 0; i < 24; i++) {
+      clock.advance(1000);
+      await takeTurn({ callSid, speech: `${i} ${long}`.slice(0, 2000), silentTurns: 0 }, deps);
+      await db.ref(`active_conversations/${conversationId}/messages/zz${String(i).padStart(3, '0')}`).set({
+        role: 'user',
+        content: `${i} ${long}`,
+        timestamp: new Date().toISOString(),
+        sources: '',
+      });
+    }
+    await handleStatus({ callSid, callStatus: 'completed' }, deps);
+    await runQueue(deps, queue);
+
+    const conversation = await firestore.collection('conversations').doc(conversationId).get();
+    expect(conversation.get('messages')).toEqual([]);
+    expect(conversation.get('total_messages')).toBe(1 + 24 * 3);
+    expect(conversation.get('message_pages')).toBeGreaterThan(1);
+    const archived = await deps.archive.readMessages(conversationId);
+    expect(archived).toHaveLength(1 + 24 * 3);
+    expect(await liveState(callId, conversationId)).toEqual({ call: null, conversation: null });
+  });
+
+  it("re-archiving keeps what admins wrote on the archived call", async () => {
+    const { deps, queue, clock } = realDeps();
+    const { from, callSid } = freshCaller();
+    await startCall({ callSid, from }, deps);
+    const { callId, conversationId } = callIds(from, clock(), SETTINGS.timeZone);
+    await handleStatus({ callSid, callStatus: 'completed' }, deps);
+    await archiveCall(queue.drain()[0]!, deps);
+    await firestore.collection('calls').doc(callId).update({ admin_notes: 'Fire brigade attended', final_action: 'escalated' });
+    // A message lands late; the purge notices and archival runs again.
+    await db.ref(`active_conversations/${conversationId}/messages/zzz`).set({ role: 'system', content: 'late', timestamp: 't', sources: '' });
+    await runQueue(deps, queue);
+    const call = (await firestore.collection('calls').doc(callId).get()).data()!;
+    expect(call).toMatchObject({ admin_notes: 'Fire brigade attended', final_action: 'escalated', status: 'COMPLETE' });
+    expect((await firestore.collection('conversations').doc(conversationId).get()).get('total_messages')).toBe(2);
+  });
+});
+
+describe('the sweeper against the Realtime Database', () => {
+  it('ends a call whose status callback never came, and it is then archived', async () => {
+    const { deps, queue, clock } = realDeps('2020-01-01T00:00:00Z');
+    const { from, callSid } = freshCaller();
+    await startCall({ callSid, from }, deps);
+    const { callId, conversationId } = callIds(from, clock(), SETTINGS.timeZone);
+    clock.advance(31 * 60_000);
+    const actions = await sweepCalls(deps);
+    expect(actions.filter((a) => a.callId === callId).map((a) => a.kind)).toEqual(['end-stale']);
+    expect((await db.ref(`active_calls/${callId}/end_reason`).get()).val()).toBe('stale');
+    // Only this test's call: other live calls in the database belong to other tests.
+    queue.tasks = queue.tasks.filter((t) => t.callId === callId);
+    await runQueue(deps, queue);
+    expect((await firestore.collection('calls').doc(callId).get()).get('end_reason')).toBe('stale');
+    expect(await liveState(callId, conversationId)).toEqual({ call: null, conversation: null });
+  });
+});
