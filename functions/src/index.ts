@@ -2,7 +2,7 @@
  * Aurora's Cloud Functions: wiring only. An export's name is its deploy identity and, for task
  * queue functions, its queue's name (QueueName in calls/deps.ts must match).
  */
-import { setGlobalOptions } from 'firebase-functions/v2';
+import { setGlobalOptions } from 'firebase-functions/v2/options';
 import { onRequest, type HttpsOptions } from 'firebase-functions/v2/https';
 import { onSchedule } from 'firebase-functions/v2/scheduler';
 import { onTaskDispatched } from 'firebase-functions/v2/tasks';

@@ -22,6 +22,8 @@ export type TwimlTurn = {
   hungUp: boolean;
   /** Wall time of the HTTP round trip, ms. */
   ms: number;
+  /** The handler's own timings from its Server-Timing header (handler, responder), ms. */
+  serverTiming: Record<string, number>;
 };
 
 export type SimOptions = {
@@ -46,6 +48,15 @@ export function parseTwiml(xml: string): Pick<TwimlTurn, 'said' | 'gatherAction'
   return { said, gatherAction: gather ? decode(gather[1]!) : null, hungUp: /<Hangup\s*\/?>/.test(xml) };
 }
 
+export function parseServerTiming(header: string | null): Record<string, number> {
+  const timings: Record<string, number> = {};
+  for (const part of (header ?? '').split(',')) {
+    const match = /^\s*([\w-]+);dur=([\d.]+)/.exec(part);
+    if (match) timings[match[1]!] = Number(match[2]);
+  }
+  return timings;
+}
+
 /** Signs and posts one webhook. */
 export async function postSigned(
   options: Pick<SimOptions, 'baseUrl' | 'publicBaseUrl' | 'authToken'>,
@@ -61,7 +72,8 @@ export async function postSigned(
   const started = performance.now();
   const res = await fetch(target, { method: 'POST', headers, body: new URLSearchParams(params).toString() });
   const body = await res.text();
-  return { status: res.status, body, ms: performance.now() - started, ...parseTwiml(body) };
+  const ms = performance.now() - started;
+  return { status: res.status, body, ms, serverTiming: parseServerTiming(res.headers.get('server-timing')), ...parseTwiml(body) };
 }
 
 /** One phone call, driven step by step. */

@@ -116,20 +116,24 @@ describe('archival against Firestore', () => {
     expect(await liveState(callId, conversationId)).toEqual({ call: null, conversation: null });
   });
 
-  it("re-archiving keeps what admins wrote on the archived call", async () => {
+  it('re-archiving keeps what admins wrote on the archived call', async () => {
     const { deps, queue, clock } = realDeps();
     const { from, callSid } = freshCaller();
     await startCall({ callSid, from }, deps);
     const { callId, conversationId } = callIds(from, clock(), SETTINGS.timeZone);
+    // A turn is in flight at hang-up, so the archive task leaves the purge to the purge queue.
+    await db.ref(`active_calls/${callId}/turn_started_at`).set(new Date(clock().getTime()).toISOString());
     await handleStatus({ callSid, callStatus: 'completed' }, deps);
     await archiveCall(queue.drain()[0]!, deps);
     await firestore.collection('calls').doc(callId).update({ admin_notes: 'Fire brigade attended', final_action: 'escalated' });
-    // A message lands late; the purge notices and archival runs again.
-    await db.ref(`active_conversations/${conversationId}/messages/zzz`).set({ role: 'system', content: 'late', timestamp: 't', sources: '' });
+    // The turn's reply lands after the archive; the turn ends.
+    await db.ref(`active_conversations/${conversationId}/messages/zzz`).set({ role: 'assistant', content: 'late', timestamp: 't', sources: '' });
+    await db.ref(`active_calls/${callId}/turn_started_at`).remove();
     await runQueue(deps, queue);
     const call = (await firestore.collection('calls').doc(callId).get()).data()!;
     expect(call).toMatchObject({ admin_notes: 'Fire brigade attended', final_action: 'escalated', status: 'COMPLETE' });
     expect((await firestore.collection('conversations').doc(conversationId).get()).get('total_messages')).toBe(2);
+    expect(await liveState(callId, conversationId)).toEqual({ call: null, conversation: null });
   });
 });
 

@@ -1,4 +1,4 @@
-import { FieldValue, type Firestore } from 'firebase-admin/firestore';
+import type { Firestore } from 'firebase-admin/firestore';
 import type { ArchiveStore } from '../calls/deps';
 import { ADMIN_FIELDS } from '../core/archiveDocs';
 import { LiveMessage } from '../core/schema';
@@ -6,6 +6,9 @@ import { LiveMessage } from '../core/schema';
 export const COLLECTIONS = { calls: 'calls', conversations: 'conversations', pages: 'message_pages' } as const;
 
 const pageId = (index: number) => String(index).padStart(4, '0');
+
+// Required on use: a top-level import would load the Firestore SDK into every cold start.
+const serverTimestamp = () => (require('firebase-admin/firestore') as typeof import('firebase-admin/firestore')).FieldValue.serverTimestamp();
 
 /** The Firestore archive: calls/, conversations/ and, for huge transcripts, their message_pages. */
 export function firestoreArchive(firestore: Firestore): ArchiveStore {
@@ -23,7 +26,7 @@ export function firestoreArchive(firestore: Firestore): ArchiveStore {
         const call: Record<string, unknown> = { ...plan.call };
         if (existingCall.exists) for (const field of ADMIN_FIELDS) delete call[field];
         tx.set(callRef(plan.callId), call, { merge: true });
-        tx.set(conversationRef(plan.conversationId), { ...plan.conversation, archived_at: FieldValue.serverTimestamp() });
+        tx.set(conversationRef(plan.conversationId), { ...plan.conversation, archived_at: serverTimestamp() });
         const pages = conversationRef(plan.conversationId).collection(COLLECTIONS.pages);
         plan.pages.forEach((messages, index) => tx.set(pages.doc(pageId(index)), { index, messages }));
         const stalePages = (existingConversation.get('message_pages') as number | undefined) ?? 0;

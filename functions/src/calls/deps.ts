@@ -42,6 +42,9 @@ export type Settings = {
   archiveDeadlineMs: number;
 };
 
+/** Milliseconds spent in named steps of one request, reported in its Server-Timing header. */
+export type Timings = Record<string, number>;
+
 export type Log = {
   info(message: string, data?: object): void;
   warn(message: string, data?: object): void;

@@ -2,7 +2,7 @@ import { decideStatus, endFields } from '../core/callState';
 import { paths } from '../core/paths';
 import type { LiveCall } from '../core/schema';
 import { siteIso } from '../core/time';
-import type { Deps } from './deps';
+import type { Deps, Timings } from './deps';
 import { findCallBySid } from './liveCalls';
 
 export type StatusCallback = { callSid: string; callStatus: string; durationSeconds?: number };
@@ -13,9 +13,15 @@ export const archiveTaskId = (callId: string) => `archive-${callId}`;
  * Twilio's status callback. The first terminal status ends the call and enqueues its archival;
  * repeats re-enqueue under the same task id (a no-op once queued); anything else changes nothing.
  */
-export async function handleStatus(callback: StatusCallback, deps: Deps): Promise<string> {
+export async function handleStatus(callback: StatusCallback, deps: Deps, timings: Timings = {}): Promise<string> {
   const { live, log } = deps;
+  let mark = performance.now();
+  const lap = (name: string) => {
+    timings[name] = performance.now() - mark;
+    mark = performance.now();
+  };
   const found = await findCallBySid(live, callback.callSid, log);
+  lap('lookup');
   const nowIso = siteIso(deps.clock(), deps.settings.timeZone);
   const decision = decideStatus(found?.call ?? null, callback.callStatus, nowIso, callback.durationSeconds);
   switch (decision.kind) {
@@ -26,11 +32,13 @@ export async function handleStatus(callback: StatusCallback, deps: Deps): Promis
       return decision.kind;
     case 'end':
       await live.update(prefixed(paths.call(found!.callId), decision.fields));
+      lap('write');
       break;
     case 'already-ended':
       break;
   }
   await enqueueArchive(deps, found!.callId, archiveTaskId(found!.callId));
+  lap('enqueue');
   return decision.kind;
 }
 

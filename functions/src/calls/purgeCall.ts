@@ -11,34 +11,32 @@ export const TURN_GRACE_MS = 20_000;
 
 export const rearchiveTaskId = (callId: string, messages: number) => `archive-${callId}-m${messages}`;
 
+export type PurgeOutcome =
+  | { kind: 'purged' | 'gone' | 'not-ended' | 'turn-in-flight' }
+  | { kind: 'archive-incomplete'; liveMessages: number };
+
 /**
- * Purge queue: deletes a call's live records, but only once Firestore holds every one of its
- * messages. A turn still in flight makes it retry later; a message the archive lacks (written
- * after archival began) sends the call back to the archive queue instead.
+ * Deletes a call's live records, but only once Firestore holds every one of its messages and
+ * no caller turn is still being answered (its reply would land after the purge). Otherwise it
+ * says why not and changes nothing.
  */
-export async function purgeCall({ callId }: CallTask, deps: Deps): Promise<string> {
+export async function purgeIfArchived(callId: string, deps: Deps): Promise<PurgeOutcome> {
   const { live, log } = deps;
   const call = await readCall(live, callId, log);
-  if (!call) return 'gone';
+  if (!call) return { kind: 'gone' };
   if (call.status !== 'ENDED') {
     log.warn('refusing to purge a call that has not ended', { callId });
-    return 'not-ended';
+    return { kind: 'not-ended' };
   }
   const turnAge = call.turn_started_at ? deps.clock().getTime() - Date.parse(call.turn_started_at) : Infinity;
-  if (turnAge < TURN_GRACE_MS) {
-    throw new AuroraError(`a caller turn is still being answered on ${callId}`, { retryable: true });
-  }
+  if (turnAge < TURN_GRACE_MS) return { kind: 'turn-in-flight' };
+
   const liveMessages = orderedMessages(await readConversation(live, call.conversation_id));
-  const archived = await withDeadline(
-    deps.archive.readMessages(call.conversation_id),
-    deps.settings.archiveDeadlineMs,
-    'archive read',
-  );
+  const archived = await withDeadline(deps.archive.readMessages(call.conversation_id), deps.settings.archiveDeadlineMs, 'archive read');
   const missing = missingFromArchive(liveMessages, archived ?? []);
   if (archived === null || missing.length > 0) {
-    log.warn('archive is not whole yet: re-archiving before purge', { callId, missing: missing.length });
-    await enqueueArchive(deps, callId, rearchiveTaskId(callId, liveMessages.length));
-    return 'rearchive';
+    log.warn('archive is not whole yet', { callId, missing: missing.length });
+    return { kind: 'archive-incomplete', liveMessages: liveMessages.length };
   }
   await live.update({
     [paths.call(callId)]: null,
@@ -46,5 +44,22 @@ export async function purgeCall({ callId }: CallTask, deps: Deps): Promise<strin
     [paths.callSid(call.call_sid)]: null,
   });
   log.info('live call purged', { callId, messages: liveMessages.length });
-  return 'purged';
+  return { kind: 'purged' };
+}
+
+/**
+ * Purge queue: the retry path for purges the archive task could not finish. A turn still in
+ * flight makes it retry later (backoff); a message the archive lacks (written after archival
+ * began) sends the call back to the archive queue.
+ */
+export async function purgeCall({ callId }: CallTask, deps: Deps): Promise<string> {
+  const outcome = await purgeIfArchived(callId, deps);
+  if (outcome.kind === 'turn-in-flight') {
+    throw new AuroraError(`a caller turn is still being answered on ${callId}`, { retryable: true });
+  }
+  if (outcome.kind === 'archive-incomplete') {
+    await enqueueArchive(deps, callId, rearchiveTaskId(callId, outcome.liveMessages));
+    return 'rearchive';
+  }
+  return outcome.kind;
 }

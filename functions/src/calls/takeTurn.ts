@@ -5,7 +5,7 @@ import type { LiveCall, LiveMessage, Role } from '../core/schema';
 import { siteIso } from '../core/time';
 import { LINES, MAX_SILENT_TURNS, listenOnly, speakAndHangUp, speakAndListen, turnUrl } from '../core/twiml';
 import { raiseUrgency } from '../core/urgency';
-import type { Deps } from './deps';
+import type { Deps, Timings } from './deps';
 import { findCallBySid } from './liveCalls';
 
 export type Turn = { callSid: string; speech: string; silentTurns: number };
@@ -17,7 +17,7 @@ type Found = { callId: string; call: LiveCall };
  * with TwiML. The caller always gets an answer: a failed write is logged, a failed responder
  * falls back to the offline one, an unknown call is answered without recording anything.
  */
-export async function takeTurn(turn: Turn, deps: Deps): Promise<string> {
+export async function takeTurn(turn: Turn, deps: Deps, timings: Timings = {}): Promise<string> {
   const { settings, log } = deps;
   const found = await findCallBySid(deps.live, turn.callSid, log).catch((err: unknown) => {
     log.error('live call lookup failed', { error: String(err) });
@@ -42,7 +42,9 @@ export async function takeTurn(turn: Turn, deps: Deps): Promise<string> {
 
   // The caller's words are written while the responder thinks; both are awaited before answering.
   const started = record(deps, found, [['user', utterance, '']], { finishTurn: false, startTurn: true });
+  const thinking = performance.now();
   const reply = await respond(deps, utterance, found);
+  timings.responder = performance.now() - thinking;
   await started;
   await record(deps, found, [['assistant', reply.text, reply.sources.join('; ')]], {
     finishTurn: true,

@@ -2,16 +2,23 @@ import type { Request } from 'firebase-functions/v2/https';
 import type { Response } from 'express';
 import { validateRequest } from 'twilio/lib/webhooks/webhooks';
 import type { z } from 'zod';
-import type { Deps } from '../calls/deps';
+import type { Deps, Timings } from '../calls/deps';
 
 type Webhook<S extends z.ZodType> = {
   /** The public path Twilio posts to; with the base URL it is what Twilio signed. */
   path: string;
   schema: S;
-  run: (body: z.infer<S>, deps: Deps, query: URLSearchParams) => Promise<string>;
+  run: (body: z.infer<S>, deps: Deps, query: URLSearchParams, timings: Timings) => Promise<string>;
   /** TwiML for the caller when `run` throws; without it the error is a 500. */
   onFailure?: (deps: Deps) => string;
 };
+
+/** A Server-Timing header, so benchmarks can read the handler's own time off the response. */
+export function serverTiming(timings: Timings): string {
+  return Object.entries(timings)
+    .map(([name, ms]) => `${name};dur=${ms.toFixed(2)}`)
+    .join(', ');
+}
 
 /** The URL Twilio signed: the configured public base URL, the path, and the query string. */
 export function signedUrl(baseUrl: string, path: string, originalUrl: string): string {
@@ -29,6 +36,7 @@ export function twilioWebhook<S extends z.ZodType>(
   makeDeps: () => Deps,
 ) {
   return async (req: Request, res: Response): Promise<void> => {
+    const started = performance.now();
     if (req.method !== 'POST') {
       res.status(405).set('Allow', 'POST').send('Method Not Allowed');
       return;
@@ -50,8 +58,10 @@ export function twilioWebhook<S extends z.ZodType>(
       return;
     }
     const query = new URL(url).searchParams;
+    const timings: Timings = {};
     try {
-      const twiml = await webhook.run(body.data, deps, query);
+      const twiml = await webhook.run(body.data, deps, query, timings);
+      res.set('Server-Timing', serverTiming({ handler: performance.now() - started, ...timings }));
       res.status(200).type('text/xml').send(twiml);
     } catch (err) {
       deps.log.error('webhook failed', { path: webhook.path, error: String(err) });

@@ -26,8 +26,8 @@ export const handleTurn = twilioWebhook(
   {
     path: WEBHOOK_PATHS.turn,
     schema: TurnBody,
-    run: (body, deps, query) =>
-      takeTurn({ callSid: body.CallSid, speech: body.SpeechResult, silentTurns: Number(query.get('silent')) || 0 }, deps),
+    run: (body, deps, query, timings) =>
+      takeTurn({ callSid: body.CallSid, speech: body.SpeechResult, silentTurns: Number(query.get('silent')) || 0 }, deps, timings),
     onFailure: () => speakAndHangUp(LINES.unavailable),
   },
   authToken,
@@ -39,8 +39,8 @@ export const handleStatusCallback = twilioWebhook(
   {
     path: WEBHOOK_PATHS.status,
     schema: StatusBody,
-    run: async (body, deps) => {
-      await handleStatus({ callSid: body.CallSid, callStatus: body.CallStatus, durationSeconds: body.CallDuration }, deps);
+    run: async (body, deps, _query, timings) => {
+      await handleStatus({ callSid: body.CallSid, callStatus: body.CallStatus, durationSeconds: body.CallDuration }, deps, timings);
       return emptyResponse();
     },
   },

@@ -194,13 +194,29 @@ describe('status, archive and purge', () => {
   it('re-archives a message written after archival began before purging', async () => {
     const { deps, live, archive, queue } = await talked();
     await handleStatus({ callSid: callSid(1), callStatus: 'completed' }, deps);
+    // A turn's write lands while the archive is being written.
+    const write = archive.write.bind(archive);
+    archive.write = async (plan) => {
+      archive.write = write;
+      await live.update({ [`active_conversations/${CONV_ID}/messages/zzz`]: { role: 'user', content: 'late', timestamp: 't', sources: '' } });
+      return write(plan);
+    };
     await archiveCall(queue.drain()[0]!, deps);
-    // A turn's write lands after the archive was taken.
-    await live.update({ [`active_conversations/${CONV_ID}/messages/zzz`]: { role: 'user', content: 'late', timestamp: 't', sources: '' } });
-    expect(await purgeCall(queue.drain()[0]!, deps)).toBe('rearchive');
     expect(await live.get(`active_calls/${CALL_ID}`)).not.toBeNull();
+    const [purge] = queue.drain();
+    expect(purge).toMatchObject({ queue: 'purgeCall', id: `purge-${CALL_ID}-m3` });
+    expect(await purgeCall(purge!, deps)).toBe('rearchive');
+    expect(queue.tasks).toMatchObject([{ queue: 'archiveCall', id: `archive-${CALL_ID}-m4` }]);
     await runQueue(deps, queue);
     expect(archive.plans.get(CONV_ID)!.conversation.messages.at(-1)!.content).toBe('late');
+    expect(live.tree).toEqual({});
+  });
+
+  it('purges right after archiving, without a second queue hop, when nothing holds it', async () => {
+    const { deps, live, queue } = await talked();
+    await handleStatus({ callSid: callSid(1), callStatus: 'completed' }, deps);
+    await archiveCall(queue.drain()[0]!, deps);
+    expect(queue.tasks).toEqual([]);
     expect(live.tree).toEqual({});
   });
 
@@ -210,7 +226,9 @@ describe('status, archive and purge', () => {
     await handleStatus({ callSid: callSid(1), callStatus: 'completed' }, deps);
     await archiveCall(queue.drain()[0]!, deps);
     const purge = queue.drain()[0]!;
+    expect(purge.queue).toBe('purgeCall');
     await expect(purgeCall(purge, deps)).rejects.toBeInstanceOf(AuroraError);
+    expect(await live.get(`active_calls/${CALL_ID}`)).not.toBeNull();
     clock.advance(25_000); // the turn died; Twilio gave up on it long ago
     expect(await purgeCall(purge, deps)).toBe('purged');
   });

@@ -56,6 +56,7 @@ describe('twilioWebhook', () => {
     await handle(req, res);
     expect(res.statusCode).toBe(200);
     expect(res.headers['Content-Type']).toBe('text/xml');
+    expect(res.headers['Server-Timing']).toMatch(/^handler;dur=\d+\.\d{2}$/);
     expect(calls).toEqual([[{ CallSid: callSid(1), SpeechResult: 'fire' }, '1']]);
   });
 

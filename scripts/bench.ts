@@ -1,0 +1,149 @@
+/**
+ * `npm run bench -- --calls 50 --turns 2 --concurrency 4`: simulated calls against the local
+ * stack (the running one, or one started for the run), printing DESIGN.md's speed budget figures.
+ */
+import { execFileSync } from 'node:child_process';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { initializeApp } from 'firebase-admin/app';
+import { getDatabase } from 'firebase-admin/database';
+import { getFirestore } from 'firebase-admin/firestore';
+import { seedWorkers } from './lib/seed.ts';
+import { LOCAL_DEFAULTS, PORTS, PROJECT_ID, ROOT, emulatorEnv, startStack, type Stack } from './lib/stack.ts';
+import { SimulatedCall } from './lib/twilio-sim.ts';
+
+const { values } = parseArgs({
+  options: {
+    calls: { type: 'string', default: '40' },
+    turns: { type: 'string', default: '2' },
+    concurrency: { type: 'string', default: '4' },
+  },
+});
+const CALLS = Number(values.calls);
+const TURNS = Number(values.turns);
+const CONCURRENCY = Number(values.concurrency);
+
+const UTTERANCES = [
+  "There's a fire in Zone A",
+  'I smell gas near the compressor',
+  'My colleague fell and is bleeding',
+  'There is a chemical spill by tank three',
+  'The conveyor is making sparks',
+  'Where is the assembly point?',
+];
+
+async function stackIsRunning() {
+  try {
+    await fetch(`http://127.0.0.1:${PORTS.hosting}/`, { signal: AbortSignal.timeout(1000) });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+let ownStack: Stack | null = null;
+if (await stackIsRunning()) {
+  console.log('Using the running stack (it must use the local default Twilio token or TWILIO_AUTH_TOKEN).');
+} else {
+  console.log('Starting a local stack for the benchmark…');
+  ownStack = await startStack({ ...LOCAL_DEFAULTS, verbose: false });
+}
+Object.assign(process.env, emulatorEnv());
+const app = initializeApp({ projectId: PROJECT_ID, databaseURL: `https://${PROJECT_ID}-default-rtdb.firebaseio.com` });
+const db = getDatabase(app);
+const firestore = getFirestore(app);
+if (ownStack) await seedWorkers(firestore);
+
+const authToken = process.env.TWILIO_AUTH_TOKEN || LOCAL_DEFAULTS.twilioAuthToken;
+const publicBaseUrl = process.env.PUBLIC_BASE_URL || LOCAL_DEFAULTS.publicBaseUrl;
+
+type CallResult = { statusTimings: Record<string, number>; statusMs: number; turnOverheadMs: number[]; archiveMs: number; lost: number };
+
+/** Resolves when the live call record disappears (the purge, which follows a verified archive). */
+function purged(callId: string): Promise<number> {
+  return new Promise((resolve) => {
+    const ref = db.ref(`active_calls/${callId}`);
+    const listener = ref.on('value', (snap) => {
+      if (!snap.exists()) {
+        ref.off('value', listener);
+        resolve(performance.now());
+      }
+    });
+  });
+}
+
+async function oneCall(n: number): Promise<CallResult> {
+  const call = new SimulatedCall({ baseUrl: LOCAL_DEFAULTS.publicBaseUrl, publicBaseUrl, authToken, from: `+1555020${String(n).padStart(4, '0')}` });
+  const ring = await call.ring();
+  if (ring.status !== 200) throw new Error(`incoming call answered ${ring.status}: ${ring.body}`);
+  const spoken: string[] = [];
+  const turnOverheadMs: number[] = [];
+  for (let t = 0; t < TURNS; t++) {
+    const speech = `${UTTERANCES[(n + t) % UTTERANCES.length]} (call ${n}, turn ${t})`;
+    spoken.push(speech);
+    const turn = await call.say(speech);
+    if (turn.status !== 200) throw new Error(`turn answered ${turn.status}`);
+    turnOverheadMs.push(turn.serverTiming.handler! - (turn.serverTiming.responder ?? 0));
+  }
+  const callId = (await db.ref(`call_sids/${call.callSid}`).get()).val() as string;
+  const gone = purged(callId);
+  const hungUp = performance.now();
+  const status = await call.status('completed');
+  const archiveMs = (await gone) - hungUp;
+  const conversation = await firestore.collection('conversations').doc(callId.replace(/^call_/, 'conv_')).get();
+  const archived = (conversation.get('messages') ?? []) as Array<{ content: string }>;
+  const expected = 1 + 2 * TURNS;
+  const lost = Math.max(0, expected - archived.length) + spoken.filter((s) => !archived.some((m) => m.content === s)).length;
+  return { statusTimings: status.serverTiming, statusMs: status.serverTiming.handler!, turnOverheadMs, archiveMs, lost };
+}
+
+async function runCalls(count: number, offset: number): Promise<CallResult[]> {
+  const results: CallResult[] = [];
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(CONCURRENCY, count) }, async () => {
+      while (next < count) results.push(await oneCall(offset + next++));
+    }),
+  );
+  return results;
+}
+
+function percentile(values: number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
+}
+
+const row = (name: string, values: number[], target: string) =>
+  `${name.padEnd(44)} ${[50, 95, 99].map((p) => percentile(values, p).toFixed(1).padStart(8)).join('')}   ${target}`;
+
+/** Cold start: a fresh Node process loading the functions module, as a new instance does. */
+function moduleLoadMs(): number[] {
+  const script = `const t = performance.now(); require(${JSON.stringify(join(ROOT, 'functions', 'lib', 'index.js'))}); console.log(performance.now() - t);`;
+  return Array.from({ length: 5 }, () => Number(execFileSync(process.execPath, ['-e', script], { encoding: 'utf8' }).trim()));
+}
+
+try {
+  console.log(`Warming up ${CONCURRENCY} function instances…`);
+  await runCalls(CONCURRENCY, 9000);
+  console.log(`Running ${CALLS} calls of ${TURNS} turns, ${CONCURRENCY} at a time…`);
+  const started = performance.now();
+  const results = await runCalls(CALLS, 0);
+  const seconds = (performance.now() - started) / 1000;
+  const load = moduleLoadMs();
+
+  console.log(`\n${'step (ms)'.padEnd(44)} ${['p50', 'p95', 'p99'].map((h) => h.padStart(8)).join('')}   target`);
+  console.log(row('status callback, handler time', results.map((r) => r.statusMs), 'p99 < 20'));
+  for (const step of ['lookup', 'write', 'enqueue']) {
+    console.log(row(`  of which ${step}`, results.map((r) => r.statusTimings[step] ?? 0), ''));
+  }
+  console.log(row('turn, handler time minus the responder', results.flatMap((r) => r.turnOverheadMs), 'p99 < 20'));
+  console.log(row('hang-up to archived and purged', results.map((r) => r.archiveMs), 'p95 < 1000'));
+  console.log(row('cold start: load the functions module', load, 'heavy SDKs lazy'));
+  const lost = results.reduce((sum, r) => sum + r.lost, 0);
+  console.log(`\nlost messages: ${lost} of ${results.length * (1 + 2 * TURNS)} (must be 0)`);
+  console.log(`${results.length} calls in ${seconds.toFixed(1)} s (${(results.length / seconds).toFixed(1)} calls/s) on the local emulators`);
+  if (lost > 0) process.exitCode = 1;
+} finally {
+  await app.delete();
+  await ownStack?.stop();
+}
