@@ -8,6 +8,7 @@
  */
 import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
+import { pathToFileURL } from 'node:url';
 
 const require = createRequire(import.meta.url);
 const FirebaseServer = require('firebase-server');
@@ -136,8 +137,8 @@ class RealtimeDatabaseServer extends FirebaseServer {
 
 export type RunningRtdb = { port: number; close(): Promise<void> };
 
-/** Starts the stand-in on 127.0.0.1:port, accepting the Admin SDK's emulator credential. */
-export async function startRtdbServer(port: number): Promise<RunningRtdb> {
+/** Starts the stand-in in this process on 127.0.0.1:port, accepting the Admin SDK's emulator credential. */
+export async function serveRtdb(port: number): Promise<RunningRtdb> {
   const server = new RealtimeDatabaseServer({ port, address: '127.0.0.1', rest: true }, `127.0.0.1:${port}`);
   server.setAuthSecret('owner');
   await new Promise<void>((resolve, reject) => {
@@ -148,4 +149,11 @@ export async function startRtdbServer(port: number): Promise<RunningRtdb> {
   });
   const address = (server.https as { address(): AddressInfo }).address();
   return { port: address.port, close: () => server.close() };
+}
+
+// Run as a program (`node rtdb-server.ts 9000`), it serves until killed: the stack runs it in a
+// process of its own, as the real emulator would be, so no client shares its event loop.
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  const running = await serveRtdb(Number(process.argv[2] ?? 9000));
+  console.log(`rtdb stand-in listening on 127.0.0.1:${running.port}`);
 }

@@ -9,7 +9,6 @@ import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startRtdbServer, type RunningRtdb } from './rtdb-server.ts';
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const PROJECT_ID = 'demo-aurora';
@@ -34,6 +33,8 @@ export type StackOptions = {
 
 export type Stack = {
   rtdb: 'emulator' | 'stand-in';
+  /** Calls `listener` with each chunk the emulators print from now on; returns an unsubscribe. */
+  onOutput(listener: (chunk: string) => void): () => void;
   env: Record<string, string>;
   urls: Record<string, string>;
   stop(): Promise<void>;
@@ -80,14 +81,20 @@ async function waitFor(what: string, probe: () => Promise<boolean>, timeoutMs: n
 function track(child: ChildProcess, name: string, verbose: boolean) {
   let output = '';
   let exited: string | null = null;
+  const listeners = new Set<(chunk: string) => void>();
   const keep = (chunk: Buffer) => {
     output = (output + chunk.toString()).slice(-20_000);
+    for (const listener of listeners) listener(chunk.toString());
     if (verbose) process.stdout.write(chunk.toString().replace(/^(?=.)/gm, `[${name}] `));
   };
   child.stdout?.on('data', keep);
   child.stderr?.on('data', keep);
   child.on('exit', (code, signal) => (exited = `${name} exited (${signal ?? code})\n${output}`));
-  return { died: () => exited, output: () => output };
+  const onOutput = (listener: (chunk: string) => void) => {
+    listeners.add(listener);
+    return () => void listeners.delete(listener);
+  };
+  return { died: () => exited, output: () => output, onOutput };
 }
 
 function stopChild(child: ChildProcess, signal: NodeJS.Signals, graceMs: number): Promise<void> {
@@ -179,8 +186,14 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     const rtdb = realRtdbEmulatorAvailable() ? 'emulator' : 'stand-in';
     if (rtdb === 'emulator') only.push('database');
     else {
-      const server: RunningRtdb = await startRtdbServer(PORTS.database);
-      stoppers.push(() => server.close());
+      const server = spawn(process.execPath, [join(ROOT, 'scripts', 'lib', 'rtdb-server.ts'), String(PORTS.database)], {
+        detached: true,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      children.push(server);
+      stoppers.push(() => stopChild(server, 'SIGTERM', 2000));
+      const watch = track(server, 'rtdb', false);
+      await waitFor('Realtime Database stand-in', async () => (await fetch(`http://127.0.0.1:${PORTS.database}/.json`)).ok, 30_000, watch.died);
     }
 
     if (existsSync(FIRESTORE_JAR)) {
@@ -211,6 +224,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     );
     return {
       rtdb,
+      onOutput: watch.onOutput,
       env,
       urls: {
         hosting: `http://127.0.0.1:${PORTS.hosting}`,

@@ -25,10 +25,10 @@ export async function startCall(incoming: IncomingCall, deps: Deps): Promise<str
       return null;
     }),
   ]);
-  const greeting = speakAndListen(LINES.greeting(caller?.name), turnUrl(settings.publicBaseUrl));
+  const greeting = (callId?: string) => speakAndListen(LINES.greeting(caller?.name), turnUrl(settings.publicBaseUrl, { call: callId }));
   if (typeof indexed === 'string') {
     log.info('incoming call already recorded (webhook retried)', { callId: indexed });
-    return greeting;
+    return greeting(indexed);
   }
 
   const now = deps.clock();
@@ -53,7 +53,7 @@ export async function startCall(incoming: IncomingCall, deps: Deps): Promise<str
   if (!(await live.create(paths.callSid(incoming.callSid), ids.callId))) {
     // A concurrent retry of this same webhook won the index: keep its call, drop ours.
     await live.update({ [paths.call(ids.callId)]: null });
-    return greeting;
+    return greeting();
   }
   const greetingMessage: LiveMessage = {
     role: 'assistant',
@@ -68,5 +68,5 @@ export async function startCall(incoming: IncomingCall, deps: Deps): Promise<str
     },
   });
   log.info('call started', { callId: ids.callId, caller: maskPhone(incoming.from), known: caller !== null });
-  return greeting;
+  return greeting(ids.callId);
 }

@@ -8,7 +8,13 @@ import { raiseUrgency } from '../core/urgency';
 import type { Deps, Timings } from './deps';
 import { findCallBySid } from './liveCalls';
 
-export type Turn = { callSid: string; speech: string; silentTurns: number };
+export type Turn = {
+  callSid: string;
+  speech: string;
+  silentTurns: number;
+  /** The call id from the action URL, when Aurora put one there. */
+  callHint?: string;
+};
 
 type Found = { callId: string; call: LiveCall };
 
@@ -19,12 +25,13 @@ type Found = { callId: string; call: LiveCall };
  */
 export async function takeTurn(turn: Turn, deps: Deps, timings: Timings = {}): Promise<string> {
   const { settings, log } = deps;
-  const found = await findCallBySid(deps.live, turn.callSid, log).catch((err: unknown) => {
+  const found = await findCallBySid(deps.live, turn.callSid, log, turn.callHint).catch((err: unknown) => {
     log.error('live call lookup failed', { error: String(err) });
     return null;
   });
   if (!found) log.warn('turn for an unknown call: answering without recording', { callSid: turn.callSid });
   const utterance = turn.speech.trim();
+  const next = (silent = 0) => turnUrl(settings.publicBaseUrl, { call: found?.callId, silent });
 
   if (utterance === '') {
     const silent = turn.silentTurns + 1;
@@ -32,25 +39,26 @@ export async function takeTurn(turn: Turn, deps: Deps, timings: Timings = {}): P
     await record(deps, found, [['assistant', line, '']], { finishTurn: false });
     return silent >= MAX_SILENT_TURNS
       ? speakAndHangUp(line)
-      : speakAndListen(line, turnUrl(settings.publicBaseUrl, silent));
+      : speakAndListen(line, next(silent));
   }
 
   if (found?.call.mode === 'human') {
     await record(deps, found, [['user', utterance, '']], { finishTurn: false });
-    return listenOnly(turnUrl(settings.publicBaseUrl));
+    return listenOnly(next());
   }
 
-  // The caller's words are written while the responder thinks; both are awaited before answering.
+  // The caller's words are written while the responder thinks. The reply's write need not wait
+  // for that one: writes from one client reach the database in the order they were sent.
   const started = record(deps, found, [['user', utterance, '']], { finishTurn: false, startTurn: true });
   const thinking = performance.now();
   const reply = await respond(deps, utterance, found);
   timings.responder = performance.now() - thinking;
-  await started;
-  await record(deps, found, [['assistant', reply.text, reply.sources.join('; ')]], {
+  const finished = record(deps, found, [['assistant', reply.text, reply.sources.join('; ')]], {
     finishTurn: true,
     urgency: reply.urgency,
   });
-  return speakAndListen(reply.text, turnUrl(settings.publicBaseUrl));
+  await Promise.all([started, finished]);
+  return speakAndListen(reply.text, next());
 }
 
 async function respond(deps: Deps, utterance: string, found: Found | null): Promise<Reply> {

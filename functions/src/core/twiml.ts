@@ -20,9 +20,16 @@ export const LINES = {
     'Aurora is having trouble right now. If you are in danger, leave the area now and call emergency services.',
 };
 
-/** The Gather action for the next turn; `silent` counts the silent turns so far. */
-export function turnUrl(baseUrl: string, silent = 0): string {
-  return `${baseUrl}${WEBHOOK_PATHS.turn}${silent > 0 ? `?silent=${silent}` : ''}`;
+/**
+ * The Gather action for the next turn. `call` names the live call so the turn can read it
+ * directly (Twilio signs the whole URL, so it cannot be forged); `silent` counts silent turns.
+ */
+export function turnUrl(baseUrl: string, next: { call?: string; silent?: number } = {}): string {
+  const query = new URLSearchParams();
+  if (next.call) query.set('call', next.call);
+  if (next.silent) query.set('silent', String(next.silent));
+  const search = query.toString();
+  return `${baseUrl}${WEBHOOK_PATHS.turn}${search ? `?${search}` : ''}`;
 }
 
 /** Say `text`, then listen for the caller's speech; barge-in lets a caller interrupt. */

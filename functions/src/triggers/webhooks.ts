@@ -27,7 +27,16 @@ export const handleTurn = twilioWebhook(
     path: WEBHOOK_PATHS.turn,
     schema: TurnBody,
     run: (body, deps, query, timings) =>
-      takeTurn({ callSid: body.CallSid, speech: body.SpeechResult, silentTurns: Number(query.get('silent')) || 0 }, deps, timings),
+      takeTurn(
+        {
+          callSid: body.CallSid,
+          speech: body.SpeechResult,
+          silentTurns: Number(query.get('silent')) || 0,
+          callHint: query.get('call') ?? undefined,
+        },
+        deps,
+        timings,
+      ),
     onFailure: () => speakAndHangUp(LINES.unavailable),
   },
   authToken,

@@ -23,7 +23,7 @@ describe('startCall', () => {
     const { deps, live } = memoryDeps();
     const twiml = await startCall({ callSid: callSid(1), from: '+15550100001' }, deps);
     expect(twiml).toContain('Hello Priya Nair');
-    expect(twiml).toContain('action="https://aurora.example.com/twilio/turn"');
+    expect(twiml).toContain(`action="https://aurora.example.com/twilio/turn?call=${CALL_ID}"`);
     expect(await live.get(`call_sids/${callSid(1)}`)).toBe(CALL_ID);
     expect(await live.get(`active_calls/${CALL_ID}`)).toEqual({
       worker_id: 'worker_001',
@@ -89,6 +89,17 @@ describe('takeTurn', () => {
     ]);
   });
 
+  it("reads the call named in the action URL, but never another CallSid's call", async () => {
+    const { deps, live } = await started();
+    await startCall({ callSid: callSid(2), from: '+15550100009' }, deps);
+    const other = 'call_15550100009_20251004_143005';
+    await takeTurn({ callSid: callSid(1), speech: 'fire', silentTurns: 0, callHint: other }, deps);
+    expect(await live.get(`active_calls/${CALL_ID}/urgency`)).toBe('CRITICAL');
+    expect(await live.get(`active_calls/${other}/urgency`)).toBe('NORMAL');
+    await takeTurn({ callSid: callSid(1), speech: 'gas', silentTurns: 0, callHint: CALL_ID }, deps);
+    expect(Object.keys((await live.get(`active_conversations/${CONV_ID}/messages`)) as object)).toHaveLength(5);
+  });
+
   it('never lowers urgency', async () => {
     const { deps, live } = await started();
     await takeTurn({ callSid: callSid(1), speech: 'fire!', silentTurns: 0 }, deps);
@@ -100,7 +111,7 @@ describe('takeTurn', () => {
     const { deps } = await started();
     const first = await takeTurn({ callSid: callSid(1), speech: '  ', silentTurns: 0 }, deps);
     expect(first).toContain('I did not hear anything');
-    expect(first).toContain('/twilio/turn?silent=1');
+    expect(first).toContain(`/twilio/turn?call=${CALL_ID}&amp;silent=1`);
     const last = await takeTurn({ callSid: callSid(1), speech: '', silentTurns: 2 }, deps);
     expect(last).toContain('<Hangup/>');
   });

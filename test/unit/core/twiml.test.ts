@@ -12,9 +12,11 @@ describe('TwiML', () => {
     );
   });
 
-  it('counts silent turns in the action URL', () => {
-    expect(turnUrl(base, 2)).toBe('https://aurora.example.com/twilio/turn?silent=2');
-    expect(turnUrl(base, 0)).toBe('https://aurora.example.com/twilio/turn');
+  it('names the call and counts silent turns in the action URL', () => {
+    expect(turnUrl(base, { call: 'call_1_20251004_143000', silent: 2 })).toBe(
+      'https://aurora.example.com/twilio/turn?call=call_1_20251004_143000&silent=2',
+    );
+    expect(turnUrl(base, { silent: 0 })).toBe('https://aurora.example.com/twilio/turn');
   });
 
   it('says goodbye and hangs up', () => {
