@@ -5,7 +5,7 @@
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { initializeApp } from 'firebase-admin/app';
+import { deleteApp, initializeApp } from 'firebase-admin/app';
 import { getDatabase } from 'firebase-admin/database';
 import { getFirestore } from 'firebase-admin/firestore';
 import { seedWorkers } from './lib/seed.ts';
@@ -83,7 +83,7 @@ async function oneCall(n: number): Promise<CallResult> {
     spoken.push(speech);
     const turn = await call.say(speech);
     if (turn.status !== 200) throw new Error(`turn answered ${turn.status}`);
-    turnOverheadMs.push(turn.serverTiming.handler! - (turn.serverTiming.responder ?? 0));
+    turnOverheadMs.push(turn.serverTiming.handler - (turn.serverTiming.responder ?? 0));
   }
   const callId = (await db.ref(`call_sids/${call.callSid}`).get()).val() as string;
   const gone = purged(callId);
@@ -94,7 +94,7 @@ async function oneCall(n: number): Promise<CallResult> {
   const archived = (conversation.get('messages') ?? []) as Array<{ content: string }>;
   const expected = 1 + 2 * TURNS;
   const lost = Math.max(0, expected - archived.length) + spoken.filter((s) => !archived.some((m) => m.content === s)).length;
-  return { statusTimings: status.serverTiming, statusMs: status.serverTiming.handler!, turnOverheadMs, archiveMs, lost };
+  return { statusTimings: status.serverTiming, statusMs: status.serverTiming.handler, turnOverheadMs, archiveMs, lost };
 }
 
 async function runCalls(count: number, offset: number): Promise<CallResult[]> {
@@ -110,7 +110,7 @@ async function runCalls(count: number, offset: number): Promise<CallResult[]> {
 
 function percentile(values: number[], p: number): number {
   const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
 }
 
 const row = (name: string, values: number[], target: string) =>
@@ -153,6 +153,6 @@ try {
   console.log('Hang-up to purged includes the tasks emulator\'s dispatch loop, which looks at idle queues once a second.');
   if (lost > 0) process.exitCode = 1;
 } finally {
-  await app.delete();
+  await deleteApp(app);
   await ownStack?.stop();
 }

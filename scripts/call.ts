@@ -4,7 +4,7 @@
  * --silence (one silent turn first), --keep (do not hang up), --base <url>, --public-base <url>.
  */
 import { parseArgs } from 'node:util';
-import { initializeApp } from 'firebase-admin/app';
+import { deleteApp, initializeApp } from 'firebase-admin/app';
 import { getDatabase } from 'firebase-admin/database';
 import { getFirestore } from 'firebase-admin/firestore';
 import { LOCAL_DEFAULTS, PROJECT_ID, emulatorEnv } from './lib/stack.ts';
@@ -80,4 +80,4 @@ if (!values.keep) {
   }
   if (Date.now() >= deadline) console.log('The archive did not complete within 30 s: see the stack output.');
 }
-await app.delete();
+await deleteApp(app);

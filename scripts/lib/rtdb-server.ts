@@ -34,6 +34,13 @@ const OWN_ACTIONS = new Set(['l', 'q', 'n', 'g', 'o', 'om', 'oc', 'on']);
 class RealtimeDatabaseServer extends FirebaseServer {
   declare baseRef: Ref;
   declare maxFrameLength: number;
+  declare https: unknown;
+  declare setAuthSecret: (secret: string) => void;
+  declare close: () => Promise<void>;
+
+  constructor(options: object, name: string) {
+    super(options, name);
+  }
 
   handleConnection(ws: Socket): void {
     const listeners = new Map<string, { ref: Ref; cb: unknown }>();

@@ -32,7 +32,7 @@ function setAt(root: Tree, path: string, value: unknown) {
   if (value === null || value === undefined) delete node[last];
   else node[last] = structuredClone(value);
   for (let i = keys.length - 1; i > 0; i--) {
-    if (Object.keys(trail[i]!).length === 0) delete trail[i - 1]![keys[i - 1]!];
+    if (Object.keys(trail[i]).length === 0) delete trail[i - 1][keys[i - 1]];
   }
 }
 

@@ -76,14 +76,14 @@ describe('Firestore down during archival', () => {
     const runArchive = callTaskHandler('archiveCall', archiveCall, () => deps);
 
     await emulator.stop();
-    await expect(runArchive({ data: { callId: archiveTask!.callId } })).rejects.toThrow();
+    await expect(runArchive({ data: { callId: archiveTask.callId } })).rejects.toThrow();
     expect(queue.tasks).toEqual([]);
     expect((await db.ref(`active_calls/${callId}`).get()).exists()).toBe(true);
     expect((await db.ref(`active_conversations/${conversationId}/messages`).get()).numChildren()).toBe(3);
 
     emulator = await startFirestoreEmulator(PORT);
     // Cloud Tasks retries with backoff; the SDK's channel reconnects on its own backoff meanwhile.
-    const attempts = await retryLikeCloudTasks(() => runArchive({ data: { callId: archiveTask!.callId } }));
+    const attempts = await retryLikeCloudTasks(() => runArchive({ data: { callId: archiveTask.callId } }));
     expect(attempts).toBeGreaterThanOrEqual(1);
     expect(queue.tasks).toEqual([]); // archived, verified and purged in the one task
     expect((await firestore.collection('conversations').doc(conversationId).get()).get('total_messages')).toBe(3);

@@ -69,8 +69,8 @@ describe('a hang-up in the middle of a turn', () => {
     await new Promise((r) => setTimeout(r, 200)); // the caller's words are written; the model is thinking
 
     expect(await handleStatus({ callSid, callStatus: 'completed' }, deps)).toBe('end');
-    await archiveCall(queue.drain()[0]!, deps);
-    const purge = queue.drain()[0]!;
+    await archiveCall(queue.drain()[0], deps);
+    const purge = queue.drain()[0];
     await expect(purgeCall(purge, deps)).rejects.toBeInstanceOf(AuroraError);
     expect((await liveState(callId, conversationId)).call).not.toBeNull();
 
@@ -124,7 +124,7 @@ describe('archival against Firestore', () => {
     // A turn is in flight at hang-up, so the archive task leaves the purge to the purge queue.
     await db.ref(`active_calls/${callId}/turn_started_at`).set(new Date(clock().getTime()).toISOString());
     await handleStatus({ callSid, callStatus: 'completed' }, deps);
-    await archiveCall(queue.drain()[0]!, deps);
+    await archiveCall(queue.drain()[0], deps);
     await firestore.collection('calls').doc(callId).update({ admin_notes: 'Fire brigade attended', final_action: 'escalated' });
     // The turn's reply lands after the archive; the turn ends.
     await db.ref(`active_conversations/${conversationId}/messages/zzz`).set({ role: 'assistant', content: 'late', timestamp: 't', sources: '' });

@@ -27,7 +27,7 @@ export function messageKeyFactory(random: () => number = Math.random): (nowMs: n
     let i = 11;
     if (time === lastTime) {
       while (i >= 0 && lastRandom[i] === 63) lastRandom[i--] = 0;
-      if (i >= 0) lastRandom[i]! += 1;
+      if (i >= 0) lastRandom[i] += 1;
       else time += 1; // the tail overflowed: borrow the next millisecond
     }
     if (time !== lastTime) lastRandom = Array.from({ length: 12 }, () => Math.floor(random() * 64));

@@ -48,5 +48,5 @@ export function orderedMessages(conversation: LiveConversation | null): LiveMess
   if (!conversation) return [];
   return Object.keys(conversation.messages)
     .sort()
-    .map((key) => conversation.messages[key]!);
+    .map((key) => conversation.messages[key]);
 }

@@ -12,7 +12,7 @@ function localParts(instant: Date, timeZone: string) {
   }).formatToParts(instant);
   const get = (type: string) => parts.find((p) => p.type === type)?.value ?? '00';
   const [year, month, day, hour, minute, second] = ['year', 'month', 'day', 'hour', 'minute', 'second'].map(get);
-  const asUtc = Date.UTC(+year!, +month! - 1, +day!, +hour!, +minute!, +second!);
+  const asUtc = Date.UTC(+year, +month - 1, +day, +hour, +minute, +second);
   const offsetMinutes = Math.round((asUtc - Math.floor(instant.getTime() / 1000) * 1000) / 60000);
   return { year, month, day, hour, minute, second, offsetMinutes };
 }

@@ -20,6 +20,11 @@ export function serverTiming(timings: Timings): string {
     .join(', ');
 }
 
+/** The parsed form body, or nothing if the body was not a form (it then fails validation). */
+function formParams(body: unknown): Record<string, unknown> {
+  return typeof body === 'object' && body !== null && !Buffer.isBuffer(body) ? (body as Record<string, unknown>) : {};
+}
+
 /** The URL Twilio signed: the configured public base URL, the path, and the query string. */
 export function signedUrl(baseUrl: string, path: string, originalUrl: string): string {
   const query = originalUrl.includes('?') ? originalUrl.slice(originalUrl.indexOf('?')) : '';
@@ -42,7 +47,7 @@ export function twilioWebhook<S extends z.ZodType>(
       return;
     }
     const deps = makeDeps();
-    const params: Record<string, unknown> = typeof req.body === 'object' && req.body !== null && !Buffer.isBuffer(req.body) ? req.body : {};
+    const params = formParams(req.body);
     const url = signedUrl(deps.settings.publicBaseUrl, webhook.path, req.originalUrl ?? req.url);
     const signature = req.get('X-Twilio-Signature');
     if (!signature || !validateRequest(authToken(), signature, url, params)) {

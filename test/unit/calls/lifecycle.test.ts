@@ -193,10 +193,10 @@ describe('status, archive and purge', () => {
     await handleStatus({ callSid: callSid(1), callStatus: 'completed' }, deps);
     const [task] = queue.drain();
     archive.failNextWrites = 1;
-    await expect(archiveCall({ callId: task!.callId }, deps)).rejects.toThrow('firestore unavailable');
+    await expect(archiveCall({ callId: task.callId }, deps)).rejects.toThrow('firestore unavailable');
     expect(queue.tasks).toEqual([]);
     expect(await live.get(`active_calls/${CALL_ID}`)).not.toBeNull();
-    await archiveCall({ callId: task!.callId }, deps);
+    await archiveCall({ callId: task.callId }, deps);
     await runQueue(deps, queue);
     expect(archive.plans.get(CONV_ID)!.conversation.total_messages).toBe(3);
     expect(live.tree).toEqual({});
@@ -212,11 +212,11 @@ describe('status, archive and purge', () => {
       await live.update({ [`active_conversations/${CONV_ID}/messages/zzz`]: { role: 'user', content: 'late', timestamp: 't', sources: '' } });
       return write(plan);
     };
-    await archiveCall(queue.drain()[0]!, deps);
+    await archiveCall(queue.drain()[0], deps);
     expect(await live.get(`active_calls/${CALL_ID}`)).not.toBeNull();
     const [purge] = queue.drain();
     expect(purge).toMatchObject({ queue: 'purgeCall', id: `purge-${CALL_ID}-m3` });
-    expect(await purgeCall(purge!, deps)).toBe('rearchive');
+    expect(await purgeCall(purge, deps)).toBe('rearchive');
     expect(queue.tasks).toMatchObject([{ queue: 'archiveCall', id: `archive-${CALL_ID}-m4` }]);
     await runQueue(deps, queue);
     expect(archive.plans.get(CONV_ID)!.conversation.messages.at(-1)!.content).toBe('late');
@@ -226,7 +226,7 @@ describe('status, archive and purge', () => {
   it('purges right after archiving, without a second queue hop, when nothing holds it', async () => {
     const { deps, live, queue } = await talked();
     await handleStatus({ callSid: callSid(1), callStatus: 'completed' }, deps);
-    await archiveCall(queue.drain()[0]!, deps);
+    await archiveCall(queue.drain()[0], deps);
     expect(queue.tasks).toEqual([]);
     expect(live.tree).toEqual({});
   });
@@ -235,8 +235,8 @@ describe('status, archive and purge', () => {
     const { deps, live, queue, clock } = await talked();
     await live.update({ [`active_calls/${CALL_ID}/turn_started_at`]: '2025-10-04T14:31:05+05:30' });
     await handleStatus({ callSid: callSid(1), callStatus: 'completed' }, deps);
-    await archiveCall(queue.drain()[0]!, deps);
-    const purge = queue.drain()[0]!;
+    await archiveCall(queue.drain()[0], deps);
+    const purge = queue.drain()[0];
     expect(purge.queue).toBe('purgeCall');
     await expect(purgeCall(purge, deps)).rejects.toBeInstanceOf(AuroraError);
     expect(await live.get(`active_calls/${CALL_ID}`)).not.toBeNull();
