@@ -1,5 +1,7 @@
 /** In-memory stand-ins for the use cases' dependencies, for fast tests of pure flow logic. */
+import { archiveCall } from '../../functions/src/calls/archiveCall';
 import type { ArchiveStore, Deps, LiveDb, QueueName, Settings, TaskQueue } from '../../functions/src/calls/deps';
+import { purgeCall } from '../../functions/src/calls/purgeCall';
 import type { ArchivePlan } from '../../functions/src/core/archiveDocs';
 import { messageKeyFactory } from '../../functions/src/core/ids';
 import { offlineResponder } from '../../functions/src/core/offlineResponder';
@@ -98,6 +100,12 @@ export class MemoryQueue implements TaskQueue {
     this.tasks = [];
     return tasks;
   }
+  /** Runs queued tasks with the real use cases until none are left, as Cloud Tasks would. */
+  async runAll(deps: Deps) {
+    for (let tasks = this.drain(); tasks.length > 0; tasks = this.drain()) {
+      for (const task of tasks) await (task.queue === 'archiveCall' ? archiveCall : purgeCall)({ callId: task.callId }, deps);
+    }
+  }
 }
 
 export const SETTINGS: Settings = {
@@ -120,11 +128,11 @@ export function testClock(startIso = '2025-10-04T09:00:00Z'): TestClock {
 
 export const silentLog = { info() {}, warn() {}, error() {} };
 
-export function memoryDeps(overrides: Partial<Deps> = {}) {
+export function memoryDeps(overrides: Partial<Deps> = {}, clockStart?: string) {
   const live = new MemoryLiveDb();
   const archive = new MemoryArchive();
   const queue = new MemoryQueue();
-  const clock = testClock();
+  const clock = testClock(clockStart);
   const deps: Deps = {
     live,
     archive,

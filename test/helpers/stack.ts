@@ -4,6 +4,11 @@ import { getDatabase } from 'firebase-admin/database';
 import { getFirestore } from 'firebase-admin/firestore';
 import { LOCAL_DEFAULTS, PROJECT_ID, emulatorEnv } from '../../scripts/lib/stack.ts';
 import { SimulatedCall } from '../../scripts/lib/twilio-sim.ts';
+import { firestoreArchive } from '../../functions/src/adapters/archiveStore';
+import { realtimeLiveDb } from '../../functions/src/adapters/liveDb';
+import { firestoreWorkers } from '../../functions/src/adapters/workers';
+import type { Deps } from '../../functions/src/calls/deps';
+import { memoryDeps } from './fakes';
 
 Object.assign(process.env, emulatorEnv());
 
@@ -42,4 +47,13 @@ export async function archivedAndPurged(callId: string, conversationId: string) 
     if (!call.exists || !conversation.exists || liveCall.exists() || liveConversation.exists()) return undefined;
     return { call: call.data()!, conversation: conversation.data()! };
   });
+}
+
+/** The use cases' deps over the real adapters (this stack's RTDB and Firestore); an in-memory queue. */
+export function realDeps(overrides: Partial<Deps> = {}, clockStart = new Date().toISOString()) {
+  const { deps, queue, clock } = memoryDeps(
+    { live: realtimeLiveDb(db), archive: firestoreArchive(firestore), workers: firestoreWorkers(firestore), ...overrides },
+    clockStart,
+  );
+  return { deps, queue, clock };
 }

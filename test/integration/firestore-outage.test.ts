@@ -6,18 +6,15 @@ import { initializeApp } from 'firebase-admin/app';
 import { getFirestore, type Firestore } from 'firebase-admin/firestore';
 import { afterAll, describe, expect, it } from 'vitest';
 import { firestoreArchive } from '../../functions/src/adapters/archiveStore';
-import { realtimeLiveDb } from '../../functions/src/adapters/liveDb';
 import { archiveCall } from '../../functions/src/calls/archiveCall';
-import type { Deps } from '../../functions/src/calls/deps';
 import { handleStatus } from '../../functions/src/calls/endCall';
 import { startCall } from '../../functions/src/calls/startCall';
 import { takeTurn } from '../../functions/src/calls/takeTurn';
-import { callIds, messageKeyFactory } from '../../functions/src/core/ids';
-import { offlineResponder } from '../../functions/src/core/offlineResponder';
+import { callIds } from '../../functions/src/core/ids';
 import { callTaskHandler } from '../../functions/src/triggers/tasks';
 import { PROJECT_ID, startFirestoreEmulator, type RunningFirestore } from '../../scripts/lib/stack.ts';
-import { MemoryQueue, SETTINGS, silentLog, testClock } from '../helpers/fakes';
-import { db } from '../helpers/stack';
+import { SETTINGS } from '../helpers/fakes';
+import { db, realDeps } from '../helpers/stack';
 
 const PORT = 8181;
 
@@ -53,19 +50,7 @@ describe('Firestore down during archival', () => {
   it('fails the archive task so it is retried, purges nothing, and completes once Firestore is back', async () => {
     emulator = await startFirestoreEmulator(PORT);
     const firestore = firestoreAt(PORT);
-    const queue = new MemoryQueue();
-    const clock = testClock(new Date().toISOString());
-    const deps: Deps = {
-      live: realtimeLiveDb(db),
-      archive: firestoreArchive(firestore),
-      queue,
-      workers: { findByPhone: async () => null },
-      responder: offlineResponder,
-      settings: SETTINGS,
-      clock,
-      messageKey: messageKeyFactory(),
-      log: silentLog,
-    };
+    const { deps, queue, clock } = realDeps({ archive: firestoreArchive(firestore), workers: { findByPhone: async () => null } });
     const from = `+1333${Date.now() % 1e7}`;
     const callSid = `CA${Date.now().toString(16).padStart(32, 'a')}`;
     await startCall({ callSid, from }, deps);

@@ -1,12 +1,14 @@
 /** firestore.rules, enforced by the official Firestore emulator. */
 import { assertFails, assertSucceeds, initializeTestEnvironment, type RulesTestEnvironment } from '@firebase/rules-unit-testing';
 import { readFileSync } from 'node:fs';
+import { setLogLevel } from 'firebase/firestore';
 import { afterAll, beforeAll, describe, it } from 'vitest';
 import { PORTS, PROJECT_ID } from '../../scripts/lib/stack.ts';
 
 let env: RulesTestEnvironment;
 
 beforeAll(async () => {
+  setLogLevel('silent'); // denied writes are the point here, not news
   env = await initializeTestEnvironment({
     projectId: PROJECT_ID,
     firestore: { host: '127.0.0.1', port: PORTS.firestore, rules: readFileSync('firestore.rules', 'utf8') },

@@ -3,22 +3,17 @@
  * the official Firestore emulator. Tasks are run by hand so each race can be staged exactly.
  */
 import { describe, expect, it } from 'vitest';
-import { realtimeLiveDb } from '../../functions/src/adapters/liveDb';
-import { firestoreArchive } from '../../functions/src/adapters/archiveStore';
-import { firestoreWorkers } from '../../functions/src/adapters/workers';
 import { archiveCall } from '../../functions/src/calls/archiveCall';
-import type { Deps } from '../../functions/src/calls/deps';
 import { handleStatus } from '../../functions/src/calls/endCall';
 import { purgeCall } from '../../functions/src/calls/purgeCall';
 import { startCall } from '../../functions/src/calls/startCall';
 import { sweepCalls } from '../../functions/src/calls/sweepCalls';
 import { takeTurn } from '../../functions/src/calls/takeTurn';
 import { AuroraError } from '../../functions/src/core/errors';
-import { messageKeyFactory, callIds } from '../../functions/src/core/ids';
-import { offlineResponder } from '../../functions/src/core/offlineResponder';
+import { callIds } from '../../functions/src/core/ids';
 import type { Reply } from '../../functions/src/core/responder';
-import { MemoryQueue, SETTINGS, silentLog, testClock } from '../helpers/fakes';
-import { db, firestore } from '../helpers/stack';
+import { SETTINGS } from '../helpers/fakes';
+import { db, firestore, realDeps } from '../helpers/stack';
 
 let seq = 0;
 /** A fresh caller number and CallSid per test, so tests never share records. */
@@ -26,29 +21,6 @@ function freshCaller() {
   seq++;
   const from = `+1444${String(Date.now() % 1e6).padStart(6, '0')}${seq}`;
   return { from, callSid: `CA${(Date.now() * 100 + seq).toString(16).padStart(32, '0')}` };
-}
-
-function realDeps(clockStart = new Date().toISOString()) {
-  const queue = new MemoryQueue();
-  const clock = testClock(clockStart);
-  const deps: Deps = {
-    live: realtimeLiveDb(db),
-    archive: firestoreArchive(firestore),
-    queue,
-    workers: firestoreWorkers(firestore),
-    responder: offlineResponder,
-    settings: SETTINGS,
-    clock,
-    messageKey: messageKeyFactory(),
-    log: silentLog,
-  };
-  return { deps, queue, clock };
-}
-
-async function runQueue(deps: Deps, queue: MemoryQueue) {
-  for (let tasks = queue.drain(); tasks.length > 0; tasks = queue.drain()) {
-    for (const t of tasks) await (t.queue === 'archiveCall' ? archiveCall : purgeCall)({ callId: t.callId }, deps);
-  }
 }
 
 async function liveState(callId: string, conversationId: string) {
@@ -77,7 +49,7 @@ describe('a hang-up in the middle of a turn', () => {
     release({ text: 'Get out from under the roof now and call emergency services.', urgency: 'CRITICAL', sources: ['Rescue'] });
     await turn;
     expect(await purgeCall(purge, deps)).toBe('rearchive');
-    await runQueue(deps, queue);
+    await queue.runAll(deps);
 
     const conversation = (await firestore.collection('conversations').doc(conversationId).get()).data()!;
     expect(conversation.messages.map((m: { role: string }) => m.role)).toEqual(['assistant', 'user', 'assistant']);
@@ -105,7 +77,7 @@ describe('archival against Firestore', () => {
       });
     }
     await handleStatus({ callSid, callStatus: 'completed' }, deps);
-    await runQueue(deps, queue);
+    await queue.runAll(deps);
 
     const conversation = await firestore.collection('conversations').doc(conversationId).get();
     expect(conversation.get('messages')).toEqual([]);
@@ -129,7 +101,7 @@ describe('archival against Firestore', () => {
     // The turn's reply lands after the archive; the turn ends.
     await db.ref(`active_conversations/${conversationId}/messages/zzz`).set({ role: 'assistant', content: 'late', timestamp: 't', sources: '' });
     await db.ref(`active_calls/${callId}/turn_started_at`).remove();
-    await runQueue(deps, queue);
+    await queue.runAll(deps);
     const call = (await firestore.collection('calls').doc(callId).get()).data()!;
     expect(call).toMatchObject({ admin_notes: 'Fire brigade attended', final_action: 'escalated', status: 'COMPLETE' });
     expect((await firestore.collection('conversations').doc(conversationId).get()).get('total_messages')).toBe(2);
@@ -139,7 +111,7 @@ describe('archival against Firestore', () => {
 
 describe('the sweeper against the Realtime Database', () => {
   it('ends a call whose status callback never came, and it is then archived', async () => {
-    const { deps, queue, clock } = realDeps('2020-01-01T00:00:00Z');
+    const { deps, queue, clock } = realDeps({}, '2020-01-01T00:00:00Z');
     const { from, callSid } = freshCaller();
     await startCall({ callSid, from }, deps);
     const { callId, conversationId } = callIds(from, clock(), SETTINGS.timeZone);
@@ -149,7 +121,7 @@ describe('the sweeper against the Realtime Database', () => {
     expect((await db.ref(`active_calls/${callId}/end_reason`).get()).val()).toBe('stale');
     // Only this test's call: other live calls in the database belong to other tests.
     queue.tasks = queue.tasks.filter((t) => t.callId === callId);
-    await runQueue(deps, queue);
+    await queue.runAll(deps);
     expect((await firestore.collection('calls').doc(callId).get()).get('end_reason')).toBe('stale');
     expect(await liveState(callId, conversationId)).toEqual({ call: null, conversation: null });
   });

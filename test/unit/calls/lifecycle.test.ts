@@ -4,19 +4,11 @@ import { handleStatus } from '../../../functions/src/calls/endCall';
 import { purgeCall } from '../../../functions/src/calls/purgeCall';
 import { startCall } from '../../../functions/src/calls/startCall';
 import { takeTurn } from '../../../functions/src/calls/takeTurn';
-import type { Deps } from '../../../functions/src/calls/deps';
 import { AuroraError } from '../../../functions/src/core/errors';
 import { callSid, memoryDeps } from '../../helpers/fakes';
 
 const CALL_ID = 'call_15550100001_20251004_143000';
 const CONV_ID = 'conv_15550100001_20251004_143000';
-
-/** Runs queued tasks until the queue is empty, as Cloud Tasks would. */
-async function runQueue(deps: Deps, queue: ReturnType<typeof memoryDeps>['queue']) {
-  for (let tasks = queue.drain(); tasks.length > 0; tasks = queue.drain()) {
-    for (const task of tasks) await (task.queue === 'archiveCall' ? archiveCall : purgeCall)({ callId: task.callId }, deps);
-  }
-}
 
 describe('startCall', () => {
   it('creates the call, its conversation and the CallSid index in the seed schema', async () => {
@@ -154,7 +146,7 @@ describe('status, archive and purge', () => {
   it('archives every message and then removes the live records', async () => {
     const { deps, live, archive, queue } = await talked();
     expect(await handleStatus({ callSid: callSid(1), callStatus: 'completed', durationSeconds: 65 }, deps)).toBe('end');
-    await runQueue(deps, queue);
+    await queue.runAll(deps);
     const plan = archive.plans.get(CONV_ID)!;
     expect(plan.call).toMatchObject({ status: 'COMPLETE', urgency: 'CRITICAL', duration_seconds: 65, end_reason: 'completed' });
     expect(plan.conversation.total_messages).toBe(3);
@@ -168,7 +160,7 @@ describe('status, archive and purge', () => {
     }
     expect(queue.tasks.map((t) => t.id)).toEqual([`archive-${CALL_ID}`]);
     expect(await live.get(`active_calls/${CALL_ID}/end_reason`)).toBe('completed');
-    await runQueue(deps, queue);
+    await queue.runAll(deps);
     expect(await handleStatus({ callSid: callSid(1), callStatus: 'completed' }, deps)).toBe('unknown-call');
     expect(archive.writes).toBe(1);
     expect(live.tree).toEqual({});
@@ -197,7 +189,7 @@ describe('status, archive and purge', () => {
     expect(queue.tasks).toEqual([]);
     expect(await live.get(`active_calls/${CALL_ID}`)).not.toBeNull();
     await archiveCall({ callId: task.callId }, deps);
-    await runQueue(deps, queue);
+    await queue.runAll(deps);
     expect(archive.plans.get(CONV_ID)!.conversation.total_messages).toBe(3);
     expect(live.tree).toEqual({});
   });
@@ -218,7 +210,7 @@ describe('status, archive and purge', () => {
     expect(purge).toMatchObject({ queue: 'purgeCall', id: `purge-${CALL_ID}-m3` });
     expect(await purgeCall(purge, deps)).toBe('rearchive');
     expect(queue.tasks).toMatchObject([{ queue: 'archiveCall', id: `archive-${CALL_ID}-m4` }]);
-    await runQueue(deps, queue);
+    await queue.runAll(deps);
     expect(archive.plans.get(CONV_ID)!.conversation.messages.at(-1)!.content).toBe('late');
     expect(live.tree).toEqual({});
   });
