@@ -3,10 +3,11 @@ import { archiveCall } from '../calls/archiveCall';
 import type { CallTask, Deps } from '../calls/deps';
 import { purgeCall } from '../calls/purgeCall';
 import { AuroraError } from '../core/errors';
+import { CALL_ID_PATTERN } from '../core/ids';
 import { z } from 'zod';
 import { productionDeps } from './wiring';
 
-const CallTaskBody = z.object({ callId: z.string().regex(/^call_[A-Za-z0-9_]+$/) });
+const CallTaskBody = z.object({ callId: z.string().regex(CALL_ID_PATTERN) });
 
 /**
  * A task queue handler: a malformed payload is logged and acknowledged (a retry cannot cure it),

@@ -2,12 +2,19 @@ import { handleStatus } from '../calls/endCall';
 import { startCall } from '../calls/startCall';
 import { takeTurn } from '../calls/takeTurn';
 import { TWILIO_AUTH_TOKEN } from '../config';
+import { CALL_ID_PATTERN } from '../core/ids';
 import { LINES, WEBHOOK_PATHS, emptyResponse, speakAndHangUp, speakAndListen, turnUrl } from '../core/twiml';
 import { StatusBody, TurnBody, VoiceBody } from './twilioBodies';
 import { twilioWebhook } from './twilioWebhook';
 import { productionDeps } from './wiring';
 
 const authToken = () => TWILIO_AUTH_TOKEN.value();
+
+/** The call named in a turn's action URL, if it is shaped like a call id. */
+const callIdFrom = (query: URLSearchParams) => {
+  const callId = query.get('call');
+  return callId && CALL_ID_PATTERN.test(callId) ? callId : undefined;
+};
 
 /** POST /twilio/voice: a new incoming call. */
 export const handleVoice = twilioWebhook(
@@ -32,7 +39,7 @@ export const handleTurn = twilioWebhook(
           callSid: body.CallSid,
           speech: body.SpeechResult,
           silentTurns: Number(query.get('silent')) || 0,
-          callHint: query.get('call') ?? undefined,
+          callHint: callIdFrom(query),
         },
         deps,
         timings,
