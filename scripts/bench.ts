@@ -8,7 +8,7 @@ import { parseArgs } from 'node:util';
 import { deleteApp, initializeApp } from 'firebase-admin/app';
 import { getDatabase } from 'firebase-admin/database';
 import { getFirestore } from 'firebase-admin/firestore';
-import { seedWorkers } from './lib/seed.ts';
+import { seedProcedures, seedWorkers } from './lib/seed.ts';
 import { LOCAL_DEFAULTS, PORTS, PROJECT_ID, ROOT, emulatorEnv, startStack, type Stack } from './lib/stack.ts';
 import { SimulatedCall } from './lib/twilio-sim.ts';
 
@@ -52,7 +52,10 @@ Object.assign(process.env, emulatorEnv());
 const app = initializeApp({ projectId: PROJECT_ID, databaseURL: `https://${PROJECT_ID}-default-rtdb.firebaseio.com` });
 const db = getDatabase(app);
 const firestore = getFirestore(app);
-if (ownStack) await seedWorkers(firestore);
+if (ownStack) {
+  await seedWorkers(firestore);
+  await seedProcedures(firestore);
+}
 
 const authToken = process.env.TWILIO_AUTH_TOKEN || LOCAL_DEFAULTS.twilioAuthToken;
 const publicBaseUrl = process.env.PUBLIC_BASE_URL || LOCAL_DEFAULTS.publicBaseUrl;

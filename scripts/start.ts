@@ -1,17 +1,19 @@
 /** `npm start`: the local stack, seeded, until Ctrl-C. */
 import { initializeApp } from 'firebase-admin/app';
 import { getFirestore } from 'firebase-admin/firestore';
-import { seedWorkers } from './lib/seed.ts';
-import { LOCAL_DEFAULTS, PROJECT_ID, startStack } from './lib/stack.ts';
+import { seedProcedures, seedWorkers } from './lib/seed.ts';
+import { LOCAL_DEFAULTS, PROJECT_ID, modelFromEnv, startStack } from './lib/stack.ts';
 
 const twilioAuthToken = process.env.TWILIO_AUTH_TOKEN || LOCAL_DEFAULTS.twilioAuthToken;
 const publicBaseUrl = process.env.PUBLIC_BASE_URL || LOCAL_DEFAULTS.publicBaseUrl;
 
 console.log('Starting the Aurora stack…');
-const stack = await startStack({ twilioAuthToken, publicBaseUrl, verbose: true });
+const model = modelFromEnv();
+const stack = await startStack({ twilioAuthToken, publicBaseUrl, model, verbose: true });
 Object.assign(process.env, stack.env);
 const app = initializeApp({ projectId: PROJECT_ID });
 const workers = await seedWorkers(getFirestore(app));
+const procedures = await seedProcedures(getFirestore(app));
 
 console.log(`
 Aurora is running (project ${PROJECT_ID}; Realtime Database: ${stack.rtdb === 'emulator' ? 'official emulator' : 'offline stand-in server'}).
@@ -22,9 +24,10 @@ Aurora is running (project ${PROJECT_ID}; Realtime Database: ${stack.rtdb === 'e
   Realtime Database      ${stack.urls.realtimeDatabase}
   Firestore              ${stack.urls.firestore}
   Auth                   ${stack.urls.auth}
+  Responder              ${model ? `model ${model.model ?? 'gpt-4o-mini'} at ${model.baseUrl ?? 'the OpenAI API'}` : 'offline (no OPENAI_API_KEY)'}
   Twilio auth token      ${twilioAuthToken === LOCAL_DEFAULTS.twilioAuthToken ? `${twilioAuthToken} (local default)` : '(from TWILIO_AUTH_TOKEN)'}
 
-Seeded ${workers} demo workers (e.g. +15550100001). In another terminal:
+Seeded ${workers} demo workers (e.g. +15550100001) and ${procedures} site procedures. In another terminal:
   npm run call -- "There's a fire in Zone A"
 
 Ctrl-C stops everything.

@@ -23,6 +23,45 @@ export const ARCHIVE_STALL_MINUTES = defineInt('ARCHIVE_STALL_MINUTES', {
   description: 'An ENDED call still in the Realtime Database this long after ending has its archival re-driven.',
 });
 
+export const OPENAI_API_KEY = defineSecret('OPENAI_API_KEY');
+
+export const OPENAI_BASE_URL = defineString('OPENAI_BASE_URL', {
+  default: 'https://api.openai.com/v1',
+  description: 'Base URL of any OpenAI-compatible chat completions API.',
+});
+
+export const OPENAI_MODEL = defineString('OPENAI_MODEL', { default: 'gpt-4o-mini', description: 'The model that answers callers.' });
+
+export const OPENAI_FALLBACK_MODEL = defineString('OPENAI_FALLBACK_MODEL', {
+  default: '',
+  description: 'A second model tried when the first fails; empty for none (the offline responder still answers).',
+});
+
+export const TURN_BUDGET_MS = defineInt('TURN_BUDGET_MS', {
+  default: 8000,
+  description: "Time a turn may spend on model calls before the offline responder answers; Twilio's limit is 15 s.",
+});
+
+export const SPEECH_LANGUAGE = defineString('SPEECH_LANGUAGE', { default: 'en-US', description: 'BCP-47 language of callers, for Twilio speech recognition.' });
+export const SPEECH_MODEL = defineString('SPEECH_MODEL', { default: '', description: "Twilio speechModel; empty lets Twilio choose." });
+export const SPEECH_TIMEOUT = defineString('SPEECH_TIMEOUT', {
+  default: 'auto',
+  description: "Seconds of silence that end the caller's speech, or auto (not allowed with a speech model: 2 is used then).",
+});
+
+/** The model settings, or null when no API key is configured (the offline responder answers). */
+export function readModelSettings(): { apiKey: string; baseUrl: string; model: string; fallbackModel?: string; budgetMs: number } | null {
+  const apiKey = OPENAI_API_KEY.value();
+  if (!apiKey || apiKey === 'none') return null;
+  return {
+    apiKey,
+    baseUrl: OPENAI_BASE_URL.value(),
+    model: OPENAI_MODEL.value(),
+    fallbackModel: OPENAI_FALLBACK_MODEL.value() || undefined,
+    budgetMs: TURN_BUDGET_MS.value(),
+  };
+}
+
 export function readSettings(): Settings {
   return {
     publicBaseUrl: PUBLIC_BASE_URL.value().replace(/\/+$/, ''),
@@ -30,5 +69,6 @@ export function readSettings(): Settings {
     staleCallMinutes: STALE_CALL_MINUTES.value(),
     archiveStallMinutes: ARCHIVE_STALL_MINUTES.value(),
     archiveDeadlineMs: 20_000,
+    speech: { language: SPEECH_LANGUAGE.value(), model: SPEECH_MODEL.value(), timeout: SPEECH_TIMEOUT.value() },
   };
 }

@@ -7,18 +7,19 @@ import { onRequest, type HttpsOptions } from 'firebase-functions/v2/https';
 import { onSchedule } from 'firebase-functions/v2/scheduler';
 import { onTaskDispatched } from 'firebase-functions/v2/tasks';
 import { sweepCalls as sweep } from './calls/sweepCalls';
-import { TWILIO_AUTH_TOKEN } from './config';
+import { OPENAI_API_KEY, TWILIO_AUTH_TOKEN } from './config';
 import { handleArchiveTask, handlePurgeTask } from './triggers/tasks';
-import { handleStatusCallback, handleTurn, handleVoice } from './triggers/webhooks';
+import { handlePartial, handleStatusCallback, handleTurn, handleVoice } from './triggers/webhooks';
 import { productionDeps } from './triggers/wiring';
 
 setGlobalOptions({ region: 'us-central1', maxInstances: 20 });
 
 // Twilio calls these over the public internet; the signature check is their authentication.
-const webhook: HttpsOptions = { invoker: 'public', secrets: [TWILIO_AUTH_TOKEN], timeoutSeconds: 15 };
+const webhook: HttpsOptions = { invoker: 'public', secrets: [TWILIO_AUTH_TOKEN, OPENAI_API_KEY], timeoutSeconds: 15 };
 
 export const twilioVoice = onRequest(webhook, handleVoice);
 export const twilioTurn = onRequest(webhook, handleTurn);
+export const twilioPartial = onRequest(webhook, handlePartial);
 export const twilioStatus = onRequest(webhook, handleStatusCallback);
 
 export const archiveCall = onTaskDispatched(

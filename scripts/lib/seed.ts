@@ -1,4 +1,4 @@
-/** Demo data for the local stack: the worker registry. */
+/** Demo data for the local stack: the worker registry and the site's emergency procedures. */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Firestore } from 'firebase-admin/firestore';
@@ -16,4 +16,13 @@ export async function seedWorkers(firestore: Firestore): Promise<number> {
   for (const { phone, ...worker } of workers) batch.set(firestore.collection('workers').doc(phone), worker);
   await batch.commit();
   return workers.length;
+}
+
+/** The demo procedures the functions fall back on, written to procedures/{id}. */
+export async function seedProcedures(firestore: Firestore): Promise<number> {
+  const procedures = JSON.parse(readFileSync(join(ROOT, 'functions', 'src', 'assistant', 'demoProcedures.json'), 'utf8')) as Array<{ id: string }>;
+  const batch = firestore.batch();
+  for (const { id, ...procedure } of procedures) batch.set(firestore.collection('procedures').doc(id), procedure);
+  await batch.commit();
+  return procedures.length;
 }

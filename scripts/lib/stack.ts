@@ -27,6 +27,8 @@ const FIRESTORE_JAR =
 export type StackOptions = {
   twilioAuthToken: string;
   publicBaseUrl: string;
+  /** An OpenAI-compatible provider; without one the offline responder answers. */
+  model?: { apiKey: string; baseUrl?: string; model?: string; fallbackModel?: string; budgetMs?: number };
   /** Echo the emulators' output (npm start) or keep it for failures only (tests). */
   verbose: boolean;
 };
@@ -153,8 +155,34 @@ export async function startFirestoreEmulator(port: number): Promise<RunningFires
 
 /** Writes the functions' local params and secret, which the functions emulator reads. */
 function writeFunctionsConfig(options: StackOptions) {
-  writeFileSync(join(ROOT, 'functions', '.env.local'), `PUBLIC_BASE_URL=${options.publicBaseUrl}\n`);
-  writeFileSync(join(ROOT, 'functions', '.secret.local'), `TWILIO_AUTH_TOKEN=${options.twilioAuthToken}\n`);
+  const model = options.model;
+  const params = {
+    PUBLIC_BASE_URL: options.publicBaseUrl,
+    OPENAI_BASE_URL: model?.baseUrl,
+    OPENAI_MODEL: model?.model,
+    OPENAI_FALLBACK_MODEL: model?.fallbackModel,
+    TURN_BUDGET_MS: model?.budgetMs,
+  };
+  const lines = Object.entries(params).flatMap(([key, value]) => (value === undefined ? [] : [`${key}=${value}`]));
+  writeFileSync(join(ROOT, 'functions', '.env.local'), `${lines.join('\n')}\n`);
+  // "none" turns the model off; the emulator would otherwise go looking for the secret online.
+  writeFileSync(
+    join(ROOT, 'functions', '.secret.local'),
+    `TWILIO_AUTH_TOKEN=${options.twilioAuthToken}\nOPENAI_API_KEY=${model?.apiKey ?? 'none'}\n`,
+  );
+}
+
+/** The model settings `npm start` takes from the environment (OPENAI_API_KEY and friends). */
+export function modelFromEnv(): StackOptions['model'] {
+  const env = process.env;
+  if (!env.OPENAI_API_KEY) return undefined;
+  return {
+    apiKey: env.OPENAI_API_KEY,
+    baseUrl: env.OPENAI_BASE_URL,
+    model: env.OPENAI_MODEL,
+    fallbackModel: env.OPENAI_FALLBACK_MODEL,
+    budgetMs: env.TURN_BUDGET_MS ? Number(env.TURN_BUDGET_MS) : undefined,
+  };
 }
 
 export async function startStack(options: StackOptions): Promise<Stack> {

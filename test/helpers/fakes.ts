@@ -4,7 +4,8 @@ import type { ArchiveStore, Deps, LiveDb, QueueName, Settings, TaskQueue } from 
 import { purgeCall } from '../../functions/src/calls/purgeCall';
 import type { ArchivePlan } from '../../functions/src/core/archiveDocs';
 import { messageKeyFactory } from '../../functions/src/core/ids';
-import { offlineResponder } from '../../functions/src/core/offlineResponder';
+import { offlineResponder } from '../../functions/src/assistant/offlineResponder';
+import { DEMO_PROCEDURES } from '../../functions/src/adapters/procedures';
 import type { LiveCall, LiveMessage } from '../../functions/src/core/schema';
 
 type Tree = Record<string, unknown>;
@@ -51,8 +52,9 @@ export class MemoryLiveDb implements LiveDb {
     }
     for (const [path, value] of Object.entries(changes)) setAt(this.tree, path, value);
   }
-  async create(path: string, value: unknown) {
-    if (getAt(this.tree, path) !== null) return false;
+  async transact(path: string, next: (current: unknown) => unknown) {
+    const value = next(structuredClone(getAt(this.tree, path)));
+    if (value === undefined) return false;
     setAt(this.tree, path, value);
     return true;
   }
@@ -114,6 +116,7 @@ export const SETTINGS: Settings = {
   staleCallMinutes: 30,
   archiveStallMinutes: 5,
   archiveDeadlineMs: 3000,
+  speech: { language: 'en-US', model: '', timeout: 'auto' },
 };
 
 export type TestClock = { (): Date; advance(ms: number): void; set(iso: string): void };
@@ -138,6 +141,7 @@ export function memoryDeps(overrides: Partial<Deps> = {}, clockStart?: string) {
     archive,
     queue,
     workers: { findByPhone: async (phone) => (phone === '+15550100001' ? { workerId: 'worker_001', name: 'Priya Nair' } : null) },
+    procedures: { all: async () => DEMO_PROCEDURES },
     responder: offlineResponder,
     settings: SETTINGS,
     clock,

@@ -11,7 +11,7 @@ import { sweepCalls } from '../../functions/src/calls/sweepCalls';
 import { takeTurn } from '../../functions/src/calls/takeTurn';
 import { AuroraError } from '../../functions/src/core/errors';
 import { callIds } from '../../functions/src/core/ids';
-import type { Reply } from '../../functions/src/core/responder';
+import type { Reply } from '../../functions/src/assistant/responder';
 import { SETTINGS } from '../helpers/fakes';
 import { db, firestore, realDeps } from '../helpers/stack';
 

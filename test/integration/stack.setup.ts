@@ -1,7 +1,7 @@
 /** Starts the local stack once for the integration tests, seeds it, and stops it afterwards. */
 import { deleteApp, initializeApp } from 'firebase-admin/app';
 import { getFirestore } from 'firebase-admin/firestore';
-import { seedWorkers } from '../../scripts/lib/seed.ts';
+import { seedProcedures, seedWorkers } from '../../scripts/lib/seed.ts';
 import { LOCAL_DEFAULTS, PROJECT_ID, startStack } from '../../scripts/lib/stack.ts';
 
 export default async function setup() {
@@ -10,6 +10,7 @@ export default async function setup() {
   Object.assign(process.env, stack.env);
   const app = initializeApp({ projectId: PROJECT_ID }, 'seed');
   await seedWorkers(getFirestore(app));
+  await seedProcedures(getFirestore(app));
   await deleteApp(app);
   console.log(`local stack ready in ${((Date.now() - started) / 1000).toFixed(1)} s (Realtime Database: ${stack.rtdb})`);
   return () => stack.stop();

@@ -6,8 +6,8 @@ export function realtimeLiveDb(db: Database): LiveDb {
   return {
     get: async (path) => (await db.ref(path).get()).val() as unknown,
     update: (changes) => db.ref().update(changes),
-    create: async (path, value) => {
-      const result = await db.ref(path).transaction((current: unknown) => (current === null ? value : undefined), undefined, false);
+    transact: async (path, next) => {
+      const result = await db.ref(path).transaction((current: unknown) => next(current ?? null), undefined, false);
       return result.committed;
     },
   };

@@ -1,6 +1,7 @@
 import type { Firestore } from 'firebase-admin/firestore';
 import { z } from 'zod';
 import type { WorkerRegistry } from '../calls/deps';
+import { withDeadline } from '../core/errors';
 
 /** workers/{E.164 phone number}: the registry of who may call. */
 export const WorkerDoc = z.object({
@@ -11,11 +12,14 @@ export const WorkerDoc = z.object({
 });
 export type WorkerDoc = z.infer<typeof WorkerDoc>;
 
+/** A call never waits longer than this for the registry; unknown callers are helped all the same. */
+const READ_DEADLINE_MS = 1500;
+
 export function firestoreWorkers(firestore: Firestore): WorkerRegistry {
   return {
     findByPhone: async (phone) => {
       if (!/^\+?\d{4,16}$/.test(phone)) return null;
-      const doc = await firestore.collection('workers').doc(phone).get();
+      const doc = await withDeadline(firestore.collection('workers').doc(phone).get(), READ_DEADLINE_MS, 'worker lookup');
       const parsed = WorkerDoc.safeParse(doc.data());
       if (!parsed.success) return null;
       const { worker_id, name, site, zone } = parsed.data;

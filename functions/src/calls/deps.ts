@@ -1,5 +1,6 @@
 import type { ArchivePlan } from '../core/archiveDocs';
-import type { Caller, Responder } from '../core/responder';
+import type { Procedure } from '../assistant/procedures';
+import type { Caller, Responder } from '../assistant/responder';
 import type { LiveMessage } from '../core/schema';
 
 /** The Realtime Database as the use cases need it: paths in, plain JSON out. */
@@ -7,9 +8,13 @@ export interface LiveDb {
   get(path: string): Promise<unknown>;
   /** Atomic multi-path update; a null value deletes. */
   update(changes: Record<string, unknown>): Promise<void>;
-  /** Writes `value` at `path` only if nothing is there; true if it wrote. */
-  create(path: string, value: unknown): Promise<boolean>;
+  /** Atomically replaces the value at `path` with `next(current)`; undefined aborts. True if it wrote. */
+  transact(path: string, next: (current: unknown) => unknown): Promise<boolean>;
 }
+
+/** Writes `value` at `path` only if nothing is there; true if it wrote. */
+export const createIfAbsent = (live: LiveDb, path: string, value: unknown) =>
+  live.transact(path, (current) => (current === null ? value : undefined));
 
 /** Firestore's calls/ and conversations/ collections. */
 export interface ArchiveStore {
@@ -31,6 +36,14 @@ export interface WorkerRegistry {
   findByPhone(phone: string): Promise<Caller | null>;
 }
 
+/** The site's emergency procedures, for grounding answers and tuning speech recognition. */
+export interface ProcedureLibrary {
+  all(): Promise<Procedure[]>;
+}
+
+/** Twilio <Gather> speech settings. */
+export type SpeechSettings = { language: string; model: string; timeout: string };
+
 export type Settings = {
   publicBaseUrl: string;
   timeZone: string;
@@ -40,6 +53,7 @@ export type Settings = {
   archiveStallMinutes: number;
   /** How long one archive read or write may take before the attempt fails and is retried. */
   archiveDeadlineMs: number;
+  speech: SpeechSettings;
 };
 
 /** Milliseconds spent in named steps of one request, reported in its Server-Timing header. */
@@ -56,6 +70,7 @@ export type Deps = {
   archive: ArchiveStore;
   queue: TaskQueue;
   workers: WorkerRegistry;
+  procedures: ProcedureLibrary;
   responder: Responder;
   settings: Settings;
   clock: () => Date;

@@ -3,8 +3,9 @@ import { maskPhone } from '../core/masking';
 import { paths } from '../core/paths';
 import type { LiveCall, LiveMessage } from '../core/schema';
 import { siteIso } from '../core/time';
-import { LINES, speakAndListen, turnUrl } from '../core/twiml';
-import type { Deps } from './deps';
+import { LINES, speakAndListen } from '../core/twiml';
+import { createIfAbsent, type Deps } from './deps';
+import { listening, proceduresOrNone } from './listening';
 
 export type IncomingCall = { callSid: string; from: string };
 
@@ -18,14 +19,15 @@ export const UNKNOWN_WORKER = 'unknown';
  */
 export async function startCall(incoming: IncomingCall, deps: Deps): Promise<string> {
   const { live, settings, log } = deps;
-  const [indexed, caller] = await Promise.all([
+  const [indexed, caller, procedures] = await Promise.all([
     live.get(paths.callSid(incoming.callSid)),
     deps.workers.findByPhone(incoming.from).catch((err: unknown) => {
       log.warn('worker registry unavailable', { error: String(err) });
       return null;
     }),
+    proceduresOrNone(deps),
   ]);
-  const greeting = (callId?: string) => speakAndListen(LINES.greeting(caller?.name), turnUrl(settings.publicBaseUrl, { call: callId }));
+  const greeting = (callId?: string) => speakAndListen(LINES.greeting(caller?.name), listening(deps, procedures, { call: callId }));
   if (typeof indexed === 'string') {
     log.info('incoming call already recorded (webhook retried)', { callId: indexed });
     return greeting(indexed);
@@ -47,10 +49,10 @@ export async function startCall(incoming: IncomingCall, deps: Deps): Promise<str
   };
   for (let attempt = 1; ; attempt++) {
     ids = callIds(incoming.from, now, settings.timeZone, attempt);
-    if (await live.create(paths.call(ids.callId), { ...call, conversation_id: ids.conversationId })) break;
+    if (await createIfAbsent(live, paths.call(ids.callId), { ...call, conversation_id: ids.conversationId })) break;
     if (attempt >= MAX_ID_ATTEMPTS) throw new Error(`no free call id for ${maskPhone(incoming.from)}`);
   }
-  if (!(await live.create(paths.callSid(incoming.callSid), ids.callId))) {
+  if (!(await createIfAbsent(live, paths.callSid(incoming.callSid), ids.callId))) {
     // A concurrent retry of this same webhook won the index: keep its call, drop ours.
     await live.update({ [paths.call(ids.callId)]: null });
     return greeting();

@@ -1,12 +1,14 @@
-import { offlineReply } from '../core/offlineResponder';
+import { offlineReply } from '../assistant/offlineResponder';
+import type { Procedure } from '../assistant/procedures';
+import type { Caller, Reply, ResponderInput } from '../assistant/responder';
 import { paths } from '../core/paths';
-import type { Reply } from '../core/responder';
-import type { LiveCall, LiveMessage, Role } from '../core/schema';
+import { orderedMessages, type LiveCall, type LiveMessage, type Role } from '../core/schema';
 import { siteIso } from '../core/time';
-import { LINES, MAX_SILENT_TURNS, listenOnly, speakAndHangUp, speakAndListen, turnUrl } from '../core/twiml';
+import { LINES, MAX_SILENT_TURNS, listenOnly, speakAndHangUp, speakAndListen } from '../core/twiml';
 import { raiseUrgency } from '../core/urgency';
 import type { Deps, Timings } from './deps';
-import { findCallBySid } from './liveCalls';
+import { listening, proceduresOrNone } from './listening';
+import { findCallBySid, readConversation } from './liveCalls';
 
 export type Turn = {
   callSid: string;
@@ -14,6 +16,8 @@ export type Turn = {
   silentTurns: number;
   /** The call id from the action URL, when Aurora put one there. */
   callHint?: string;
+  /** The Gather this speech answers; its partial results are closed by this turn. */
+  gather?: string;
 };
 
 type Found = { callId: string; call: LiveCall };
@@ -24,36 +28,39 @@ type Found = { callId: string; call: LiveCall };
  * falls back to the offline one, an unknown call is answered without recording anything.
  */
 export async function takeTurn(turn: Turn, deps: Deps, timings: Timings = {}): Promise<string> {
-  const { settings, log } = deps;
-  const found = await findCallBySid(deps.live, turn.callSid, log, turn.callHint).catch((err: unknown) => {
-    log.error('live call lookup failed', { error: String(err) });
-    return null;
-  });
+  const { log } = deps;
+  const [found, procedures] = await Promise.all([
+    findCallBySid(deps.live, turn.callSid, log, turn.callHint).catch((err: unknown) => {
+      log.error('live call lookup failed', { error: String(err) });
+      return null;
+    }),
+    proceduresOrNone(deps),
+  ]);
   if (!found) log.warn('turn for an unknown call: answering without recording', { callSid: turn.callSid });
   const utterance = turn.speech.trim();
-  const next = (silent = 0) => turnUrl(settings.publicBaseUrl, { call: found?.callId, silent });
+  const next = (silent = 0) => listening(deps, procedures, { call: found?.callId, silent });
 
   if (utterance === '') {
     const silent = turn.silentTurns + 1;
     const line = silent >= MAX_SILENT_TURNS ? LINES.closing : LINES.reprompt;
-    await record(deps, found, [['assistant', line, '']], { finishTurn: false });
-    return silent >= MAX_SILENT_TURNS
-      ? speakAndHangUp(line)
-      : speakAndListen(line, next(silent));
+    await record(deps, found, [['assistant', line, '']], {});
+    return silent >= MAX_SILENT_TURNS ? speakAndHangUp(line) : speakAndListen(line, next(silent));
   }
 
+  const closePartial = turn.gather ? { gather: turn.gather } : undefined;
   if (found?.call.mode === 'human') {
-    await record(deps, found, [['user', utterance, '']], { finishTurn: false });
+    await record(deps, found, [['user', utterance, '']], { closePartial });
     return listenOnly(next());
   }
 
-  // The caller's words are written while the responder thinks. The reply's write need not wait
-  // for that one: writes from one client reach the database in the order they were sent.
-  const started = record(deps, found, [['user', utterance, '']], { finishTurn: false, startTurn: true });
+  // The caller's words are written while the context is read and the responder thinks. The
+  // reply's write need not wait for that one: writes from one client arrive in the order sent.
+  const started = record(deps, found, [['user', utterance, '']], { startTurn: true, closePartial });
+  const input = await responderInput(deps, found, utterance, procedures);
   const thinking = performance.now();
-  const reply = await respond(deps, utterance, found);
+  const reply = await respond(deps, input);
   timings.responder = performance.now() - thinking;
-  const finished = record(deps, found, [['assistant', reply.text, reply.sources.join('; ')]], {
+  const finished = record(deps, found, [['assistant', reply.text, reply.sources.join('; '), reply.fallback]], {
     finishTurn: true,
     urgency: reply.urgency,
   });
@@ -61,22 +68,43 @@ export async function takeTurn(turn: Turn, deps: Deps, timings: Timings = {}): P
   return speakAndListen(reply.text, next());
 }
 
-async function respond(deps: Deps, utterance: string, found: Found | null): Promise<Reply> {
+/** The earlier turns and who is calling; neither may keep the caller waiting on a failure. */
+async function responderInput(deps: Deps, found: Found | null, utterance: string, procedures: Procedure[]): Promise<ResponderInput> {
+  const unknown: Caller = { workerId: found?.call.worker_id ?? 'unknown' };
+  if (!found) return { utterance, caller: unknown, history: [], procedures };
+  const [conversation, caller] = await Promise.all([
+    readConversation(deps.live, found.call.conversation_id).catch(() => null),
+    found.call.worker_id === 'unknown' ? null : deps.workers.findByPhone(found.call.mobile_no).catch(() => null),
+  ]);
+  // The history read may already hold this turn's words; the responder gets them as the utterance.
+  const history = orderedMessages(conversation)
+    .filter((m, i, all) => !(i === all.length - 1 && m.role === 'user' && m.content === utterance))
+    .map(({ role, content }) => ({ role, content }));
+  return { utterance, caller: caller ?? unknown, history, procedures };
+}
+
+async function respond(deps: Deps, input: ResponderInput): Promise<Reply> {
   try {
-    return await deps.responder.respond({ utterance, caller: { workerId: found?.call.worker_id ?? 'unknown' } });
+    return await deps.responder.respond(input);
   } catch (err) {
     deps.log.error('responder failed: using the offline responder', { error: String(err) });
-    return offlineReply(utterance);
+    return { ...offlineReply(input.utterance, input.procedures), fallback: 'offline' };
   }
 }
 
-type RecordOptions = { finishTurn: boolean; startTurn?: boolean; urgency?: Reply['urgency'] };
+type RecordOptions = {
+  startTurn?: boolean;
+  finishTurn?: boolean;
+  urgency?: Reply['urgency'];
+  /** Marks the Gather's partial speech as closed: its final words are now a message. */
+  closePartial?: { gather: string };
+};
 
 /** One multi-path write: the messages plus the call's last_message_at, urgency and turn marker. */
 async function record(
   deps: Deps,
   found: Found | null,
-  messages: Array<[Role, string, string]>,
+  messages: Array<[Role, string, string, string?]>,
   options: RecordOptions,
 ): Promise<void> {
   if (!found) return;
@@ -85,13 +113,14 @@ async function record(
   const nowIso = siteIso(now, deps.settings.timeZone);
   const callPath = paths.call(callId);
   const changes: Record<string, unknown> = { [`${callPath}/last_message_at`]: nowIso };
-  for (const [role, content, sources] of messages) {
-    const message: LiveMessage = { role, content, timestamp: nowIso, sources };
+  for (const [role, content, sources, fallback] of messages) {
+    const message: LiveMessage = { role, content, timestamp: nowIso, sources, ...(fallback ? { fallback } : {}) };
     changes[paths.message(call.conversation_id, deps.messageKey(now.getTime()))] = message;
   }
   if (options.startTurn) changes[`${callPath}/turn_started_at`] = nowIso;
   if (options.finishTurn) changes[`${callPath}/turn_started_at`] = null;
   if (options.urgency) changes[`${callPath}/urgency`] = raiseUrgency(call.urgency, options.urgency);
+  if (options.closePartial) changes[paths.partial(call.conversation_id)] = { gather: options.closePartial.gather, closed: true };
   try {
     await deps.live.update(changes);
   } catch (err) {

@@ -73,11 +73,12 @@ export function planArchive(
   conversation: LiveConversation | null,
   inlineBytes = INLINE_TRANSCRIPT_BYTES,
 ): ArchivePlan {
-  const messages = orderedMessages(conversation).map(({ role, content, timestamp, sources }) => ({
+  const messages = orderedMessages(conversation).map(({ role, content, timestamp, sources, fallback }) => ({
     role,
     content,
     timestamp,
     sources: sources ?? '',
+    ...(fallback ? { fallback } : {}),
   }));
   const spill = bytes(messages) > inlineBytes;
   const pages = spill ? paginate(messages) : [];

@@ -10,6 +10,8 @@ export const LiveMessage = z.object({
   content: z.string(),
   timestamp: z.string(),
   sources: z.string().default(''),
+  /** Which fallback answered, when the primary model did not: 'retry', 'fallback-model', 'offline'. */
+  fallback: z.string().optional(),
 });
 export type LiveMessage = z.infer<typeof LiveMessage>;
 
@@ -37,9 +39,19 @@ export const LiveCall = z.object({
 });
 export type LiveCall = z.infer<typeof LiveCall>;
 
+/** active_conversations/{id}/partial: the caller's speech so far in the current Gather. */
+export const PartialSpeech = z.object({
+  gather: z.string(),
+  sequence: z.number().int().optional(),
+  text: z.string().optional(),
+  closed: z.boolean().optional(),
+});
+export type PartialSpeech = z.infer<typeof PartialSpeech>;
+
 export const LiveConversation = z.object({
   call_id: z.string(),
   messages: z.record(z.string(), LiveMessage).default({}),
+  partial: PartialSpeech.optional(),
 });
 export type LiveConversation = z.infer<typeof LiveConversation>;
 

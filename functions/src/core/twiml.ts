@@ -1,9 +1,11 @@
 import VoiceResponse from 'twilio/lib/twiml/VoiceResponse';
+import type { SpeechSettings } from '../calls/deps';
 
 /** Public paths Twilio posts to; the console is configured with the first and last. */
 export const WEBHOOK_PATHS = {
   voice: '/twilio/voice',
   turn: '/twilio/turn',
+  partial: '/twilio/partial',
   status: '/twilio/status',
 } as const;
 
@@ -20,30 +22,69 @@ export const LINES = {
     'Aurora is having trouble right now. If you are in danger, leave the area now and call emergency services.',
 };
 
-/**
- * The Gather action for the next turn. `call` names the live call so the turn can read it
- * directly (Twilio signs the whole URL, so it cannot be forged); `silent` counts silent turns.
- */
-export function turnUrl(baseUrl: string, next: { call?: string; silent?: number } = {}): string {
+/** Where and how to listen after speaking: the Gather's URLs and speech settings. */
+export type Listen = {
+  action: string;
+  /** Twilio posts partial speech here while the caller talks. */
+  partial?: string;
+  hints: string;
+  speech: SpeechSettings;
+};
+
+export type NextTurn = {
+  /** The live call, so the turn reads it directly (Twilio signs the URL: it cannot be forged). */
+  call?: string;
+  /** Silent turns so far. */
+  silent?: number;
+  /** This Gather's id: partial results from an earlier Gather are told apart by it. */
+  gather?: string;
+};
+
+function withQuery(url: string, next: NextTurn): string {
   const query = new URLSearchParams();
   if (next.call) query.set('call', next.call);
   if (next.silent) query.set('silent', String(next.silent));
+  if (next.gather) query.set('g', next.gather);
   const search = query.toString();
-  return `${baseUrl}${WEBHOOK_PATHS.turn}${search ? `?${search}` : ''}`;
+  return `${url}${search ? `?${search}` : ''}`;
+}
+
+/** The Gather action URL for the next turn. */
+export function turnUrl(baseUrl: string, next: NextTurn = {}): string {
+  return withQuery(`${baseUrl}${WEBHOOK_PATHS.turn}`, next);
+}
+
+/** Everything a Gather needs; partial results are only asked for on a known call. */
+export function listenFor(baseUrl: string, next: NextTurn, speech: SpeechSettings, hints: string): Listen {
+  return {
+    action: turnUrl(baseUrl, next),
+    partial: next.call && next.gather ? withQuery(`${baseUrl}${WEBHOOK_PATHS.partial}`, { call: next.call, gather: next.gather }) : undefined,
+    hints,
+    speech,
+  };
+}
+
+function gather(response: VoiceResponse, listen: Listen) {
+  const { language, model, timeout } = listen.speech;
+  return response.gather({
+    input: ['speech'],
+    action: listen.action,
+    method: 'POST',
+    actionOnEmptyResult: true,
+    language: language as NonNullable<Parameters<VoiceResponse['gather']>[0]>['language'],
+    ...(model ? { speechModel: model } : {}),
+    // Twilio refuses speechTimeout="auto" once a speech model is named.
+    speechTimeout: model && timeout === 'auto' ? '2' : timeout,
+    ...(listen.hints ? { hints: listen.hints } : {}),
+    ...(listen.partial ? { partialResultCallback: listen.partial, partialResultCallbackMethod: 'POST' } : {}),
+    bargeIn: true,
+  });
 }
 
 /** Say `text`, then listen for the caller's speech; barge-in lets a caller interrupt. */
-export function speakAndListen(text: string, actionUrl: string): string {
+export function speakAndListen(text: string, listen: Listen): string {
   const response = new VoiceResponse();
-  const gather = response.gather({
-    input: ['speech'],
-    action: actionUrl,
-    method: 'POST',
-    actionOnEmptyResult: true,
-    speechTimeout: 'auto',
-    bargeIn: true,
-  });
-  gather.say(text);
+  gather(response, listen).say(text);
   return response.toString();
 }
 
@@ -56,9 +97,9 @@ export function speakAndHangUp(text: string): string {
 }
 
 /** Listen without speaking (a human has taken the call and speaks through the admin tools). */
-export function listenOnly(actionUrl: string): string {
+export function listenOnly(listen: Listen): string {
   const response = new VoiceResponse();
-  response.gather({ input: ['speech'], action: actionUrl, method: 'POST', actionOnEmptyResult: true, speechTimeout: 'auto' });
+  gather(response, listen);
   return response.toString();
 }
 

@@ -27,3 +27,10 @@ export const StatusBody = z.object({
     .transform(Number)
     .optional(),
 });
+
+export const PartialBody = z.object({
+  CallSid,
+  SequenceNumber: z.string().regex(/^\d{1,9}$/).transform(Number),
+  StableSpeechResult: z.string().max(MAX_SPEECH_CHARS).default(''),
+  UnstableSpeechResult: z.string().max(MAX_SPEECH_CHARS).default(''),
+});

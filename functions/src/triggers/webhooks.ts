@@ -3,12 +3,19 @@ import { startCall } from '../calls/startCall';
 import { takeTurn } from '../calls/takeTurn';
 import { TWILIO_AUTH_TOKEN } from '../config';
 import { CALL_ID_PATTERN } from '../core/ids';
-import { LINES, WEBHOOK_PATHS, emptyResponse, speakAndHangUp, speakAndListen, turnUrl } from '../core/twiml';
-import { StatusBody, TurnBody, VoiceBody } from './twilioBodies';
+import { LINES, WEBHOOK_PATHS, emptyResponse, listenFor, speakAndHangUp, speakAndListen } from '../core/twiml';
+import { recordPartial } from '../calls/partialSpeech';
+import { PartialBody, StatusBody, TurnBody, VoiceBody } from './twilioBodies';
 import { twilioWebhook } from './twilioWebhook';
 import { productionDeps } from './wiring';
 
 const authToken = () => TWILIO_AUTH_TOKEN.value();
+
+/** The Gather named in an action or partial URL, if it is shaped like one of ours. */
+const gatherFrom = (query: URLSearchParams) => {
+  const gather = query.get('g');
+  return gather && /^[0-9a-z]{9,20}$/.test(gather) ? gather : undefined;
+};
 
 /** The call named in a turn's action URL, if it is shaped like a call id. */
 const callIdFrom = (query: URLSearchParams) => {
@@ -22,7 +29,7 @@ export const handleVoice = twilioWebhook(
     path: WEBHOOK_PATHS.voice,
     schema: VoiceBody,
     run: (body, deps) => startCall({ callSid: body.CallSid, from: body.From }, deps),
-    onFailure: (deps) => speakAndListen(LINES.unavailable, turnUrl(deps.settings.publicBaseUrl)),
+    onFailure: (deps) => speakAndListen(LINES.unavailable, listenFor(deps.settings.publicBaseUrl, {}, deps.settings.speech, '')),
   },
   authToken,
   productionDeps,
@@ -40,6 +47,7 @@ export const handleTurn = twilioWebhook(
           speech: body.SpeechResult,
           silentTurns: Number(query.get('silent')) || 0,
           callHint: callIdFrom(query),
+          gather: gatherFrom(query),
         },
         deps,
         timings,
@@ -57,6 +65,21 @@ export const handleStatusCallback = twilioWebhook(
     schema: StatusBody,
     run: async (body, deps, _query, timings) => {
       await handleStatus({ callSid: body.CallSid, callStatus: body.CallStatus, durationSeconds: body.CallDuration }, deps, timings);
+      return emptyResponse();
+    },
+  },
+  authToken,
+  productionDeps,
+);
+
+/** POST /twilio/partial: Twilio's partialResultCallback while the caller speaks. */
+export const handlePartial = twilioWebhook(
+  {
+    path: WEBHOOK_PATHS.partial,
+    schema: PartialBody,
+    run: async (body, deps, query) => {
+      const text = [body.StableSpeechResult, body.UnstableSpeechResult].filter(Boolean).join(' ').trim();
+      await recordPartial({ callSid: body.CallSid, callHint: callIdFrom(query), gather: gatherFrom(query), sequence: body.SequenceNumber, text }, deps);
       return emptyResponse();
     },
   },

@@ -5,9 +5,13 @@ import { realtimeLiveDb } from '../adapters/liveDb';
 import { cloudTaskQueue } from '../adapters/taskQueue';
 import { firestoreWorkers } from '../adapters/workers';
 import type { Deps } from '../calls/deps';
-import { readSettings } from '../config';
+import { readModelSettings, readSettings } from '../config';
 import { messageKeyFactory } from '../core/ids';
-import { offlineResponder } from '../core/offlineResponder';
+import { modelResponder } from '../assistant/modelResponder';
+import { offlineResponder } from '../assistant/offlineResponder';
+import type { Responder } from '../assistant/responder';
+import { firestoreProcedures } from '../adapters/procedures';
+import { openaiChat } from '../adapters/openaiChat';
 
 // Each SDK is required on first use, so a function that never touches Firestore never loads it.
 const firestore = lazy(() => (require('firebase-admin/firestore') as typeof import('firebase-admin/firestore')).getFirestore(adminApp()));
@@ -15,7 +19,17 @@ const live = lazy(() => realtimeLiveDb((require('firebase-admin/database') as ty
 const queue = lazy(() => cloudTaskQueue((require('firebase-admin/functions') as typeof import('firebase-admin/functions')).getFunctions(adminApp())));
 const archive = lazy(() => firestoreArchive(firestore()));
 const workers = lazy(() => firestoreWorkers(firestore()));
+const procedures = lazy(() => firestoreProcedures(firestore(), logger));
 const messageKey = messageKeyFactory();
+
+/** The model when a key is configured (built once per instance), else the offline responder. */
+const responder = lazy((): Responder => {
+  const model = readModelSettings();
+  if (!model) return offlineResponder;
+  const OpenAI = (require('openai') as typeof import('openai')).default;
+  const chat = openaiChat(new OpenAI({ apiKey: model.apiKey, baseURL: model.baseUrl, maxRetries: 0 }));
+  return modelResponder({ chat, model: model.model, fallbackModel: model.fallbackModel, budgetMs: model.budgetMs, log: logger });
+});
 
 /** The production dependencies, each built when a use case first reaches for it. */
 export function productionDeps(): Deps {
@@ -32,7 +46,12 @@ export function productionDeps(): Deps {
     get workers() {
       return workers();
     },
-    responder: offlineResponder,
+    get procedures() {
+      return procedures();
+    },
+    get responder() {
+      return responder();
+    },
     settings: readSettings(),
     clock: () => new Date(),
     messageKey,

@@ -15,7 +15,7 @@ describe('startCall', () => {
     const { deps, live } = memoryDeps();
     const twiml = await startCall({ callSid: callSid(1), from: '+15550100001' }, deps);
     expect(twiml).toContain('Hello Priya Nair');
-    expect(twiml).toContain(`action="https://aurora.example.com/twilio/turn?call=${CALL_ID}"`);
+    expect(twiml).toMatch(new RegExp(`action="https://aurora.example.com/twilio/turn\\?call=${CALL_ID}&amp;g=\\w+"`));
     expect(await live.get(`call_sids/${callSid(1)}`)).toBe(CALL_ID);
     expect(await live.get(`active_calls/${CALL_ID}`)).toEqual({
       worker_id: 'worker_001',
@@ -77,7 +77,7 @@ describe('takeTurn', () => {
     const messages = Object.values((await live.get(`active_conversations/${CONV_ID}/messages`)) as object);
     expect(messages.slice(1)).toEqual([
       { role: 'user', content: "There's a fire in Zone A", timestamp: '2025-10-04T14:30:05+05:30', sources: '' },
-      { role: 'assistant', content: expect.stringContaining('Leave the area'), timestamp: '2025-10-04T14:30:05+05:30', sources: 'Emergency Procedures Manual: Fire' },
+      { role: 'assistant', content: expect.stringContaining('Leave the area'), timestamp: '2025-10-04T14:30:05+05:30', sources: 'Fire and Explosion Response (EP-01)' },
     ]);
   });
 
@@ -103,7 +103,7 @@ describe('takeTurn', () => {
     const { deps } = await started();
     const first = await takeTurn({ callSid: callSid(1), speech: '  ', silentTurns: 0 }, deps);
     expect(first).toContain('I did not hear anything');
-    expect(first).toContain(`/twilio/turn?call=${CALL_ID}&amp;silent=1`);
+    expect(first).toContain(`/twilio/turn?call=${CALL_ID}&amp;silent=1&amp;g=`);
     const last = await takeTurn({ callSid: callSid(1), speech: '', silentTurns: 2 }, deps);
     expect(last).toContain('<Hangup/>');
   });

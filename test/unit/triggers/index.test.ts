@@ -7,7 +7,7 @@ const endpoint = (name: string) => (functions as unknown as Record<string, Endpo
 
 describe('functions/src/index.ts', () => {
   it('exports the webhooks, the two queues and the sweeper, and nothing else', () => {
-    expect(Object.keys(functions).sort()).toEqual(['archiveCall', 'purgeCall', 'sweepCalls', 'twilioStatus', 'twilioTurn', 'twilioVoice']);
+    expect(Object.keys(functions).sort()).toEqual(['archiveCall', 'purgeCall', 'sweepCalls', 'twilioPartial', 'twilioStatus', 'twilioTurn', 'twilioVoice']);
   });
 
   it('names every queue the use cases enqueue to after a task queue function', () => {
@@ -16,7 +16,7 @@ describe('functions/src/index.ts', () => {
   });
 
   it('serves the webhooks over HTTPS and sweeps on a schedule', () => {
-    for (const name of ['twilioVoice', 'twilioTurn', 'twilioStatus']) expect(endpoint(name).httpsTrigger).toBeDefined();
+    for (const name of ['twilioVoice', 'twilioTurn', 'twilioPartial', 'twilioStatus']) expect(endpoint(name).httpsTrigger).toBeDefined();
     expect(endpoint('sweepCalls').scheduleTrigger).toMatchObject({ schedule: 'every 5 minutes' });
   });
 });

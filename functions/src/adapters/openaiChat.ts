@@ -1,0 +1,33 @@
+import type OpenAI from 'openai';
+import type { ChatModel } from '../assistant/modelResponder';
+import { AuroraError } from '../core/errors';
+
+/** A status a retry can cure: rate limits and server errors. */
+const isTransientStatus = (status: number | undefined) => status === 408 || status === 409 || status === 429 || (status ?? 0) >= 500;
+
+/**
+ * ChatModel over the openai SDK: any OpenAI-compatible provider via its base URL. The SDK's
+ * own retries are off; the responder's budget decides what is retried.
+ */
+export function openaiChat(client: OpenAI): ChatModel {
+  // Required on first use, like the other heavy SDKs.
+  const { APIError, APIConnectionError } = require('openai') as typeof import('openai');
+  return {
+    complete: async ({ model, messages, timeoutMs }) => {
+      try {
+        const completion = await client.chat.completions.create(
+          { model, messages, response_format: { type: 'json_object' }, temperature: 0.2, max_tokens: 300 },
+          { timeout: timeoutMs, maxRetries: 0 },
+        );
+        const message = completion.choices[0]?.message;
+        if (message?.refusal) throw new AuroraError(`model refused: ${message.refusal}`);
+        if (!message?.content) throw new AuroraError('model returned no content');
+        return message.content;
+      } catch (err) {
+        if (err instanceof AuroraError) throw err;
+        const transient = err instanceof APIConnectionError || (err instanceof APIError && isTransientStatus(err.status));
+        throw new AuroraError(`model call failed: ${(err as Error).message}`, { cause: err, retryable: transient });
+      }
+    },
+  };
+}

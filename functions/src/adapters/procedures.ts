@@ -1,0 +1,38 @@
+import type { Firestore } from 'firebase-admin/firestore';
+import demo from '../assistant/demoProcedures.json';
+import { Procedure } from '../assistant/procedures';
+import { withDeadline } from '../core/errors';
+import type { Log, ProcedureLibrary } from '../calls/deps';
+
+/** The demo set, also what callers are grounded in when Firestore has none or cannot be read. */
+export const DEMO_PROCEDURES: Procedure[] = Procedure.array().parse(demo);
+
+const CACHE_MS = 5 * 60_000;
+/** A turn never waits longer than this for the procedures. */
+const READ_DEADLINE_MS = 1500;
+
+/**
+ * procedures/ in Firestore, read at most every five minutes per instance (a turn must not wait
+ * on it). An empty or unreadable collection falls back to the last good copy, then the demo set.
+ */
+export function firestoreProcedures(firestore: Firestore, log: Log, now: () => number = Date.now): ProcedureLibrary {
+  let cached: { at: number; procedures: Procedure[] } | null = null;
+  return {
+    all: async () => {
+      if (cached && now() - cached.at < CACHE_MS) return cached.procedures;
+      try {
+        const snapshot = await withDeadline(firestore.collection('procedures').get(), READ_DEADLINE_MS, 'procedures read');
+        const procedures = snapshot.docs.flatMap((doc) => {
+          const parsed = Procedure.safeParse({ id: doc.id, ...doc.data() });
+          if (!parsed.success) log.warn('skipped a malformed procedure', { id: doc.id });
+          return parsed.success ? [parsed.data] : [];
+        });
+        cached = { at: now(), procedures: procedures.length > 0 ? procedures : DEMO_PROCEDURES };
+      } catch (err) {
+        log.error('procedures unavailable: using the last known set', { error: String(err) });
+        cached = { at: now(), procedures: cached?.procedures ?? DEMO_PROCEDURES };
+      }
+      return cached.procedures;
+    },
+  };
+}

@@ -1,0 +1,33 @@
+import type { LiveMessage } from '../core/schema';
+import type { Urgency } from '../core/urgency';
+import type { Procedure } from './procedures';
+
+/** What Aurora says back to one caller utterance. */
+export type Reply = {
+  /** Plain speech, one to three short sentences. */
+  text: string;
+  urgency: Urgency;
+  /** Titles of the procedures the reply rests on. */
+  sources: string[];
+  /** Set when the reply did not come from the primary model: 'retry', 'fallback-model' or 'offline'. */
+  fallback?: string;
+  /** The model thinks a human should take over. */
+  handoff?: boolean;
+};
+
+/** Who is calling, from the worker registry when the number is known. */
+export type Caller = { workerId: string; name?: string; site?: string; zone?: string };
+
+export type ResponderInput = {
+  utterance: string;
+  caller: Caller;
+  /** The call's earlier messages, oldest first. */
+  history: Pick<LiveMessage, 'role' | 'content'>[];
+  /** Every site procedure; a responder grounds its answer in the ones the words point at. */
+  procedures: Procedure[];
+};
+
+/** Anything that can answer a caller: the offline responder, or a model with it as fallback. */
+export interface Responder {
+  respond(input: ResponderInput): Promise<Reply>;
+}

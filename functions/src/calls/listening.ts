@@ -1,0 +1,22 @@
+import { randomBytes } from 'node:crypto';
+import { speechHints, type Procedure } from '../assistant/procedures';
+import { listenFor, type Listen } from '../core/twiml';
+import type { Deps } from './deps';
+
+/** A fresh Gather id that sorts by time: partial results name the Gather they belong to. */
+export const newGatherId = () => `${Date.now().toString(36).padStart(9, '0')}${randomBytes(3).toString('hex')}`;
+
+/** How the next Gather listens: its URLs, the site's speech settings, hints from the procedures. */
+export function listening(deps: Deps, procedures: Procedure[], next: { call?: string; silent?: number }): Listen {
+  return listenFor(deps.settings.publicBaseUrl, { ...next, gather: newGatherId() }, deps.settings.speech, speechHints(procedures));
+}
+
+/** The procedures, or none if they cannot be had: listening and answering go on without hints. */
+export async function proceduresOrNone(deps: Deps): Promise<Procedure[]> {
+  try {
+    return await deps.procedures.all();
+  } catch (err) {
+    deps.log.error('procedures unavailable', { error: String(err) });
+    return [];
+  }
+}
