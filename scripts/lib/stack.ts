@@ -214,7 +214,9 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     const rtdb = realRtdbEmulatorAvailable() ? 'emulator' : 'stand-in';
     if (rtdb === 'emulator') only.push('database');
     else {
-      const server = spawn(process.execPath, [join(ROOT, 'scripts', 'lib', 'rtdb-server.ts'), String(PORTS.database)], {
+      // The project's own Node 22 (it runs TypeScript), whatever node started this process.
+      const node = join(ROOT, 'node_modules', '.bin', 'node');
+      const server = spawn(node, [join(ROOT, 'scripts', 'lib', 'rtdb-server.ts'), String(PORTS.database)], {
         detached: true,
         stdio: ['ignore', 'pipe', 'pipe'],
       });

@@ -68,7 +68,7 @@ describe('a call, end to end', () => {
       timestamp: expect.stringMatching(ISO_WITH_OFFSET),
       sources: '',
     });
-    expect(conversation.messages[2].sources).toBe('Emergency Procedures Manual: Fire');
+    expect(conversation.messages[2].sources).toBe('Fire and Explosion Response (EP-01)');
     expect(await liveCallIdFor(call.callSid)).toBeNull();
   });
 

@@ -2,16 +2,27 @@
 import { deleteApp, initializeApp } from 'firebase-admin/app';
 import { getFirestore } from 'firebase-admin/firestore';
 import { seedProcedures, seedWorkers } from '../../scripts/lib/seed.ts';
+import { ModelServer } from '../../scripts/lib/model-server.ts';
 import { LOCAL_DEFAULTS, PROJECT_ID, startStack } from '../../scripts/lib/stack.ts';
+import { TEST_MODEL } from '../helpers/model.ts';
 
 export default async function setup() {
   const started = Date.now();
-  const stack = await startStack({ ...LOCAL_DEFAULTS, verbose: process.env.AURORA_STACK_VERBOSE === '1' });
+  // The functions answer through a local OpenAI-compatible model server the tests can script.
+  const model = await new ModelServer().start(TEST_MODEL.port);
+  const stack = await startStack({
+    ...LOCAL_DEFAULTS,
+    model: { apiKey: 'local-test-key', baseUrl: model.baseUrl, model: TEST_MODEL.primary, fallbackModel: TEST_MODEL.fallback, budgetMs: TEST_MODEL.budgetMs },
+    verbose: process.env.AURORA_STACK_VERBOSE === '1',
+  });
   Object.assign(process.env, stack.env);
   const app = initializeApp({ projectId: PROJECT_ID }, 'seed');
   await seedWorkers(getFirestore(app));
   await seedProcedures(getFirestore(app));
   await deleteApp(app);
   console.log(`local stack ready in ${((Date.now() - started) / 1000).toFixed(1)} s (Realtime Database: ${stack.rtdb})`);
-  return () => stack.stop();
+  return async () => {
+    await stack.stop();
+    await model.stop();
+  };
 }

@@ -17,7 +17,7 @@ export function openaiChat(client: OpenAI): ChatModel {
       try {
         const completion = await client.chat.completions.create(
           { model, messages, response_format: { type: 'json_object' }, temperature: 0.2, max_tokens: 300 },
-          { timeout: timeoutMs, maxRetries: 0 },
+          { timeout: Math.max(1, Math.floor(timeoutMs)), maxRetries: 0 },
         );
         const message = completion.choices[0]?.message;
         if (message?.refusal) throw new AuroraError(`model refused: ${message.refusal}`);
@@ -25,9 +25,15 @@ export function openaiChat(client: OpenAI): ChatModel {
         return message.content;
       } catch (err) {
         if (err instanceof AuroraError) throw err;
-        const transient = err instanceof APIConnectionError || (err instanceof APIError && isTransientStatus(err.status));
+        const transient = err instanceof APIConnectionError || (err instanceof APIError && isTransientStatus((err as { status?: number }).status));
         throw new AuroraError(`model call failed: ${(err as Error).message}`, { cause: err, retryable: transient });
       }
     },
   };
+}
+
+/** A ChatModel for a provider: the openai client is required here, on first use. */
+export function openaiChatFor(provider: { apiKey: string; baseUrl: string }): ChatModel {
+  const OpenAIClient = (require('openai') as typeof import('openai')).default;
+  return openaiChat(new OpenAIClient({ apiKey: provider.apiKey, baseURL: provider.baseUrl, maxRetries: 0 }));
 }

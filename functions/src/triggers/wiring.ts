@@ -11,7 +11,7 @@ import { modelResponder } from '../assistant/modelResponder';
 import { offlineResponder } from '../assistant/offlineResponder';
 import type { Responder } from '../assistant/responder';
 import { firestoreProcedures } from '../adapters/procedures';
-import { openaiChat } from '../adapters/openaiChat';
+import { openaiChatFor } from '../adapters/openaiChat';
 
 // Each SDK is required on first use, so a function that never touches Firestore never loads it.
 const firestore = lazy(() => (require('firebase-admin/firestore') as typeof import('firebase-admin/firestore')).getFirestore(adminApp()));
@@ -26,8 +26,7 @@ const messageKey = messageKeyFactory();
 const responder = lazy((): Responder => {
   const model = readModelSettings();
   if (!model) return offlineResponder;
-  const OpenAI = (require('openai') as typeof import('openai')).default;
-  const chat = openaiChat(new OpenAI({ apiKey: model.apiKey, baseURL: model.baseUrl, maxRetries: 0 }));
+  const chat = openaiChatFor(model);
   return modelResponder({ chat, model: model.model, fallbackModel: model.fallbackModel, budgetMs: model.budgetMs, log: logger });
 });
 

@@ -55,7 +55,7 @@ describe('offline triage and procedure selection over realistic speech', () => {
 
   it('sends every CRITICAL caller to safety and to emergency services, whatever the procedure text says', () => {
     for (const p of DEMO_PROCEDURES.filter((p) => p.urgency === 'CRITICAL')) expect(withSafetyAdvice(p.guidance, 'CRITICAL')).toBe(p.guidance);
-    const edited = [{ ...DEMO_PROCEDURES[0]!, guidance: 'Stay calm.' }];
+    const edited = [{ ...DEMO_PROCEDURES[0], guidance: 'Stay calm.' }];
     expect(offlineReply('fire', edited).text).toBe(`${SAFETY_LINE} Stay calm.`);
   });
 

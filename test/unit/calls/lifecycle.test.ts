@@ -92,6 +92,25 @@ describe('takeTurn', () => {
     expect(Object.keys((await live.get(`active_conversations/${CONV_ID}/messages`)) as object)).toHaveLength(5);
   });
 
+  it('gives the responder the earlier turns and the caller, and records which fallback answered', async () => {
+    const { deps, live } = await started();
+    const seen: unknown[] = [];
+    deps.responder = {
+      respond: async (input) => {
+        seen.push({ history: input.history.map((m) => m.role), caller: input.caller.name, utterance: input.utterance });
+        return { text: 'Leave now and call emergency services.', urgency: 'CRITICAL', sources: [], fallback: 'fallback-model' };
+      },
+    };
+    await takeTurn({ callSid: callSid(1), speech: 'fire', silentTurns: 0 }, deps);
+    await takeTurn({ callSid: callSid(1), speech: 'it is spreading', silentTurns: 0 }, deps);
+    expect(seen).toEqual([
+      { history: ['assistant'], caller: 'Priya Nair', utterance: 'fire' },
+      { history: ['assistant', 'user', 'assistant'], caller: 'Priya Nair', utterance: 'it is spreading' },
+    ]);
+    const messages = Object.values((await live.get(`active_conversations/${CONV_ID}/messages`)) as object);
+    expect(messages.at(-1)).toMatchObject({ role: 'assistant', fallback: 'fallback-model' });
+  });
+
   it('never lowers urgency', async () => {
     const { deps, live } = await started();
     await takeTurn({ callSid: callSid(1), speech: 'fire!', silentTurns: 0 }, deps);
