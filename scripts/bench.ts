@@ -1,6 +1,8 @@
 /**
- * `npm run bench -- --calls 40 --turns 2 --concurrency 2`: simulated calls against the local
- * stack (the running one, or one started for the run), printing DESIGN.md's speed budget figures.
+ * `npm run bench -- --calls 40 --turns 2 --concurrency 2 [--model-latency 50]`: simulated calls
+ * against the local stack (the running one, or one started for the run), printing DESIGN.md's
+ * speed budget figures. With --model-latency the stack it starts answers through the local
+ * model server with that much latency per completion.
  */
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
@@ -10,6 +12,7 @@ import { getDatabase } from 'firebase-admin/database';
 import { getFirestore } from 'firebase-admin/firestore';
 import { seedProcedures, seedWorkers } from './lib/seed.ts';
 import { LOCAL_DEFAULTS, PORTS, PROJECT_ID, ROOT, emulatorEnv, startStack, type Stack } from './lib/stack.ts';
+import { ModelServer } from './lib/model-server.ts';
 import { SimulatedCall } from './lib/twilio-sim.ts';
 
 const { values } = parseArgs({
@@ -17,6 +20,7 @@ const { values } = parseArgs({
     calls: { type: 'string', default: '40' },
     turns: { type: 'string', default: '2' },
     concurrency: { type: 'string', default: '2' },
+    'model-latency': { type: 'string' },
   },
 });
 const CALLS = Number(values.calls);
@@ -42,11 +46,18 @@ async function stackIsRunning() {
 }
 
 let ownStack: Stack | null = null;
+let modelServer: ModelServer | null = null;
 if (await stackIsRunning()) {
+  if (values['model-latency'] !== undefined) throw new Error('--model-latency needs the bench to start its own stack: stop npm start first.');
   console.log('Using the running stack (it must use the local default Twilio token or TWILIO_AUTH_TOKEN).');
 } else {
   console.log('Starting a local stack for the benchmark…');
-  ownStack = await startStack({ ...LOCAL_DEFAULTS, verbose: false });
+  if (values['model-latency'] !== undefined) {
+    modelServer = await new ModelServer().start();
+    modelServer.latencyMs = Number(values['model-latency']);
+  }
+  const model = modelServer ? { apiKey: 'local', baseUrl: modelServer.baseUrl, model: 'local-grounded-model' } : undefined;
+  ownStack = await startStack({ ...LOCAL_DEFAULTS, model, verbose: false });
 }
 Object.assign(process.env, emulatorEnv());
 const app = initializeApp({ projectId: PROJECT_ID, databaseURL: `https://${PROJECT_ID}-default-rtdb.firebaseio.com` });
@@ -60,7 +71,7 @@ if (ownStack) {
 const authToken = process.env.TWILIO_AUTH_TOKEN || LOCAL_DEFAULTS.twilioAuthToken;
 const publicBaseUrl = process.env.PUBLIC_BASE_URL || LOCAL_DEFAULTS.publicBaseUrl;
 
-type CallResult = { statusTimings: Record<string, number>; statusMs: number; turnOverheadMs: number[]; archiveMs: number; lost: number };
+type CallResult = { statusTimings: Record<string, number>; statusMs: number; turnMs: number[]; turnOverheadMs: number[]; archiveMs: number; lost: number };
 
 /** Resolves when the live call record disappears (the purge, which follows a verified archive). */
 function purged(callId: string): Promise<number> {
@@ -81,11 +92,13 @@ async function oneCall(n: number): Promise<CallResult> {
   if (ring.status !== 200) throw new Error(`incoming call answered ${ring.status}: ${ring.body}`);
   const spoken: string[] = [];
   const turnOverheadMs: number[] = [];
+  const turnMs: number[] = [];
   for (let t = 0; t < TURNS; t++) {
     const speech = `${UTTERANCES[(n + t) % UTTERANCES.length]} (call ${n}, turn ${t})`;
     spoken.push(speech);
     const turn = await call.say(speech);
     if (turn.status !== 200) throw new Error(`turn answered ${turn.status}`);
+    turnMs.push(turn.serverTiming.handler ?? 0);
     turnOverheadMs.push(turn.serverTiming.handler - (turn.serverTiming.responder ?? 0));
   }
   const callId = (await db.ref(`call_sids/${call.callSid}`).get()).val() as string;
@@ -97,7 +110,7 @@ async function oneCall(n: number): Promise<CallResult> {
   const archived = (conversation.get('messages') ?? []) as Array<{ content: string }>;
   const expected = 1 + 2 * TURNS;
   const lost = Math.max(0, expected - archived.length) + spoken.filter((s) => !archived.some((m) => m.content === s)).length;
-  return { statusTimings: status.serverTiming, statusMs: status.serverTiming.handler, turnOverheadMs, archiveMs, lost };
+  return { statusTimings: status.serverTiming, statusMs: status.serverTiming.handler, turnMs, turnOverheadMs, archiveMs, lost };
 }
 
 async function runCalls(count: number, offset: number): Promise<CallResult[]> {
@@ -117,7 +130,7 @@ function percentile(values: number[], p: number): number {
 }
 
 const row = (name: string, values: number[], target: string) =>
-  `${name.padEnd(44)} ${[50, 95, 99].map((p) => percentile(values, p).toFixed(1).padStart(8)).join('')}   ${target}`;
+  `${name.padEnd(52)} ${[50, 95, 99].map((p) => percentile(values, p).toFixed(1).padStart(8)).join('')}   ${target}`;
 
 /** Cold start: a fresh Node process loading the functions module, as a new instance does. */
 function moduleLoadMs(): number[] {
@@ -136,12 +149,18 @@ try {
   const seconds = (performance.now() - started) / 1000;
   const load = moduleLoadMs();
 
-  console.log(`\n${'step (ms)'.padEnd(44)} ${['p50', 'p95', 'p99'].map((h) => h.padStart(8)).join('')}   target`);
+  console.log(`\n${'step (ms)'.padEnd(52)} ${['p50', 'p95', 'p99'].map((h) => h.padStart(8)).join('')}   target`);
   console.log(row('status callback, handler time', results.map((r) => r.statusMs), 'p99 < 20'));
   for (const step of ['lookup', 'write', 'enqueue']) {
     console.log(row(`  of which ${step}`, results.map((r) => r.statusTimings[step] ?? 0), ''));
   }
+  const responderName = modelServer ? `local model, ${modelServer.latencyMs} ms` : 'offline responder';
+  console.log(row(`turn, handler time (${responderName})`, results.flatMap((r) => r.turnMs), ''));
   console.log(row('turn, handler time minus the responder', results.flatMap((r) => r.turnOverheadMs), 'p99 < 20'));
+  if (modelServer) {
+    const modelMs = modelServer.latencyMs;
+    console.log(row("turn, Aurora's overhead over the model's time", results.flatMap((r) => r.turnMs.map((ms) => ms - modelMs)), 'p99 < 20'));
+  }
   console.log(row('hang-up to archived and purged', results.map((r) => r.archiveMs), 'p95 < 1000'));
   unsubscribe?.();
   if (ownStack) {
@@ -158,4 +177,5 @@ try {
 } finally {
   await deleteApp(app);
   await ownStack?.stop();
+  await modelServer?.stop();
 }

@@ -72,7 +72,10 @@ if (!values.keep) {
       const conversation = await firestore.collection('conversations').doc(archived.get('conversation_id')).get();
       console.log(`Archived in Firestore: calls/${callId} (urgency ${archived.get('urgency')}, ${archived.get('duration_seconds')} s)`);
       console.log(`  conversations/${conversation.id}: ${conversation.get('total_messages')} messages`);
-      for (const m of conversation.get('messages') as Array<{ role: string; content: string }>) console.log(`    ${m.role}: ${m.content}`);
+      for (const m of conversation.get('messages') as Array<{ role: string; content: string; sources: string; fallback?: string }>) {
+        const notes = [m.sources && `sources: ${m.sources}`, m.fallback && `answered by: ${m.fallback}`].filter(Boolean).join('; ');
+        console.log(`    ${m.role}: ${m.content}${notes ? `  [${notes}]` : ''}`);
+      }
       console.log('Removed from the Realtime Database.');
       break;
     }

@@ -1,6 +1,12 @@
-/** `npm start`: the local stack, seeded, until Ctrl-C. */
+/**
+ * `npm start`: the local stack, seeded, until Ctrl-C. `npm start -- --local-model [latencyMs]`
+ * answers callers through the local OpenAI-compatible model server instead of the offline
+ * responder; OPENAI_API_KEY (with OPENAI_BASE_URL, OPENAI_MODEL…) uses a real provider.
+ */
+import { parseArgs } from 'node:util';
 import { initializeApp } from 'firebase-admin/app';
 import { getFirestore } from 'firebase-admin/firestore';
+import { ModelServer } from './lib/model-server.ts';
 import { seedProcedures, seedWorkers } from './lib/seed.ts';
 import { LOCAL_DEFAULTS, PROJECT_ID, modelFromEnv, startStack } from './lib/stack.ts';
 
@@ -8,7 +14,10 @@ const twilioAuthToken = process.env.TWILIO_AUTH_TOKEN || LOCAL_DEFAULTS.twilioAu
 const publicBaseUrl = process.env.PUBLIC_BASE_URL || LOCAL_DEFAULTS.publicBaseUrl;
 
 console.log('Starting the Aurora stack…');
-const model = modelFromEnv();
+const { values } = parseArgs({ options: { 'local-model': { type: 'boolean', default: false }, 'model-latency': { type: 'string', default: '0' } } });
+const localModel = values['local-model'] ? await new ModelServer().start(9555) : null;
+if (localModel) localModel.latencyMs = Number(values['model-latency']);
+const model = localModel ? { apiKey: 'local', baseUrl: localModel.baseUrl, model: 'local-grounded-model' } : modelFromEnv();
 const stack = await startStack({ twilioAuthToken, publicBaseUrl, model, verbose: true });
 Object.assign(process.env, stack.env);
 const app = initializeApp({ projectId: PROJECT_ID });
@@ -39,6 +48,7 @@ const shutdown = async () => {
   stopping = true;
   console.log('\nStopping the Aurora stack…');
   await stack.stop();
+  await localModel?.stop();
   process.exit(0);
 };
 process.on('SIGINT', () => void shutdown());

@@ -30,10 +30,10 @@ const user = () => env.authenticatedContext('user-1', {}).firestore();
 const forged = () => env.authenticatedContext('user-2', { admin: 'true' }).firestore();
 const anonymous = () => env.unauthenticatedContext().firestore();
 
-const readable = ['calls/call_rules_1', 'conversations/conv_rules_1', 'conversations/conv_rules_1/message_pages/0000', 'workers/+15550100001'];
+const readable = ['calls/call_rules_1', 'conversations/conv_rules_1', 'conversations/conv_rules_1/message_pages/0000', 'workers/+15550100001', 'procedures/fire'];
 
 describe('firestore.rules', () => {
-  it('lets admins read the archive and the worker registry', async () => {
+  it('lets admins read the archive, the worker registry and the procedures', async () => {
     for (const path of readable) await assertSucceeds(admin().doc(path).get());
     await assertSucceeds(admin().collection('calls').get());
   });
@@ -51,6 +51,7 @@ describe('firestore.rules', () => {
       await assertFails(client().doc('calls/new_call').set({ status: 'COMPLETE' }));
       await assertFails(client().doc('conversations/conv_rules_1').delete());
       await assertFails(client().doc('workers/+15550000000').set({ worker_id: 'w' }));
+      await assertFails(client().doc('procedures/fire').update({ guidance: 'Stay put.' }));
     }
   });
 
