@@ -1,5 +1,6 @@
 import type { Firestore } from 'firebase-admin/firestore';
 import { z } from 'zod';
+import type { Caller } from '../assistant/responder';
 import type { WorkerRegistry } from '../calls/deps';
 import { withDeadline } from '../core/errors';
 
@@ -15,15 +16,26 @@ export type WorkerDoc = z.infer<typeof WorkerDoc>;
 /** A call never waits longer than this for the registry; unknown callers are helped all the same. */
 const READ_DEADLINE_MS = 1500;
 
-export function firestoreWorkers(firestore: Firestore): WorkerRegistry {
+/** Registry entries are reused this long per instance, so a turn does not wait on Firestore for them. */
+const CACHE_MS = 60_000;
+
+export function firestoreWorkers(firestore: Firestore, now: () => number = Date.now): WorkerRegistry {
+  const cache = new Map<string, { at: number; caller: Caller | null }>();
+  const lookUp = async (phone: string): Promise<Caller | null> => {
+    const doc = await withDeadline(firestore.collection('workers').doc(phone).get(), READ_DEADLINE_MS, 'worker lookup');
+    const parsed = WorkerDoc.safeParse(doc.data());
+    if (!parsed.success) return null;
+    const { worker_id, name, site, zone } = parsed.data;
+    return { workerId: worker_id, name, site, zone };
+  };
   return {
     findByPhone: async (phone) => {
       if (!/^\+?\d{4,16}$/.test(phone)) return null;
-      const doc = await withDeadline(firestore.collection('workers').doc(phone).get(), READ_DEADLINE_MS, 'worker lookup');
-      const parsed = WorkerDoc.safeParse(doc.data());
-      if (!parsed.success) return null;
-      const { worker_id, name, site, zone } = parsed.data;
-      return { workerId: worker_id, name, site, zone };
+      const hit = cache.get(phone);
+      if (hit && now() - hit.at < CACHE_MS) return hit.caller;
+      const caller = await lookUp(phone);
+      cache.set(phone, { at: now(), caller });
+      return caller;
     },
   };
 }

@@ -63,6 +63,7 @@ export async function takeTurn(turn: Turn, deps: Deps, timings: Timings = {}): P
   const finished = record(deps, found, [['assistant', reply.text, reply.sources.join('; '), reply.fallback]], {
     finishTurn: true,
     urgency: reply.urgency,
+    handoff: reply.handoff,
   });
   await Promise.all([started, finished]);
   return speakAndListen(reply.text, next());
@@ -96,6 +97,8 @@ type RecordOptions = {
   startTurn?: boolean;
   finishTurn?: boolean;
   urgency?: Reply['urgency'];
+  /** The responder asks for a human: flagged on the call for the supervisors. */
+  handoff?: boolean;
   /** Marks the Gather's partial speech as closed: its final words are now a message. */
   closePartial?: { gather: string };
 };
@@ -120,6 +123,7 @@ async function record(
   if (options.startTurn) changes[`${callPath}/turn_started_at`] = nowIso;
   if (options.finishTurn) changes[`${callPath}/turn_started_at`] = null;
   if (options.urgency) changes[`${callPath}/urgency`] = raiseUrgency(call.urgency, options.urgency);
+  if (options.handoff) changes[`${callPath}/handoff_requested`] = true;
   if (options.closePartial) changes[paths.partial(call.conversation_id)] = { gather: options.closePartial.gather, closed: true };
   try {
     await deps.live.update(changes);

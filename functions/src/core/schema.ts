@@ -36,6 +36,8 @@ export const LiveCall = z.object({
   end_reason: z.string().optional(),
   /** When a caller turn began and has not finished yet; the purge waits for it. */
   turn_started_at: z.string().optional(),
+  /** The model judged that a human supervisor should take over. */
+  handoff_requested: z.boolean().optional(),
 });
 export type LiveCall = z.infer<typeof LiveCall>;
 

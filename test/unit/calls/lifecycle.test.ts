@@ -98,7 +98,7 @@ describe('takeTurn', () => {
     deps.responder = {
       respond: async (input) => {
         seen.push({ history: input.history.map((m) => m.role), caller: input.caller.name, utterance: input.utterance });
-        return { text: 'Leave now and call emergency services.', urgency: 'CRITICAL', sources: [], fallback: 'fallback-model' };
+        return { text: 'Leave now and call emergency services.', urgency: 'CRITICAL', sources: [], fallback: 'fallback-model', handoff: seen.length > 1 };
       },
     };
     await takeTurn({ callSid: callSid(1), speech: 'fire', silentTurns: 0 }, deps);
@@ -109,6 +109,7 @@ describe('takeTurn', () => {
     ]);
     const messages = Object.values((await live.get(`active_conversations/${CONV_ID}/messages`)) as object);
     expect(messages.at(-1)).toMatchObject({ role: 'assistant', fallback: 'fallback-model' });
+    expect(await live.get(`active_calls/${CALL_ID}/handoff_requested`)).toBe(true);
   });
 
   it('never lowers urgency', async () => {
