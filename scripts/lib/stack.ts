@@ -57,6 +57,8 @@ export function emulatorEnv(): Record<string, string> {
     FIRESTORE_EMULATOR_HOST: `127.0.0.1:${PORTS.firestore}`,
     FIREBASE_AUTH_EMULATOR_HOST: `127.0.0.1:${PORTS.auth}`,
     CLOUD_TASKS_EMULATOR_HOST: `127.0.0.1:${PORTS.tasks}`,
+    // No Google metadata server here: do not let the SDKs go looking for one.
+    METADATA_SERVER_DETECTION: 'none',
   };
 }
 

@@ -78,7 +78,14 @@ export class MemoryArchive implements ArchiveStore {
   async readMessages(conversationId: string): Promise<LiveMessage[] | null> {
     const plan = this.plans.get(conversationId);
     if (!plan) return null;
-    return plan.pages.length > 0 ? plan.pages.flat() : plan.conversation.messages;
+    return [...plan.conversation.messages, ...plan.pages.flat()];
+  }
+  async appendMessages(callId: string, callSid: string, messages: LiveMessage[]) {
+    const plan = [...this.plans.values()].find((p) => p.callId === callId && p.call.call_sid === callSid);
+    if (!plan) return false;
+    plan.conversation.messages.push(...messages);
+    plan.conversation.total_messages += messages.length;
+    return true;
   }
 }
 

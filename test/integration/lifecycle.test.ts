@@ -109,6 +109,26 @@ describe('archival against Firestore', () => {
   });
 });
 
+describe('a turn that arrives after the call was archived and purged', () => {
+  it('is appended to the archived transcript, inline or as a new page', async () => {
+    const { deps, queue, clock } = realDeps();
+    const { from, callSid } = freshCaller();
+    await startCall({ callSid, from }, deps);
+    const { callId, conversationId } = callIds(from, clock(), SETTINGS.timeZone);
+    await takeTurn({ callSid, speech: 'fire in the paint store', silentTurns: 0, callHint: callId }, deps);
+    await handleStatus({ callSid, callStatus: 'completed' }, deps);
+    await queue.runAll(deps);
+    expect(await liveState(callId, conversationId)).toEqual({ call: null, conversation: null });
+
+    await takeTurn({ callSid, speech: 'the door is jammed', silentTurns: 0, callHint: callId }, deps);
+    const messages = await deps.archive.readMessages(conversationId);
+    expect(messages!.map((m) => m.role)).toEqual(['assistant', 'user', 'assistant', 'user', 'assistant']);
+    expect(messages![3]!.content).toBe('the door is jammed');
+    expect((await firestore.collection('conversations').doc(conversationId).get()).get('total_messages')).toBe(5);
+    expect(await liveState(callId, conversationId)).toEqual({ call: null, conversation: null });
+  });
+});
+
 describe('the sweeper against the Realtime Database', () => {
   it('ends a call whose status callback never came, and it is then archived', async () => {
     const { deps, queue, clock } = realDeps({}, '2020-01-01T00:00:00Z');

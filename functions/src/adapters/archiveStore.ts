@@ -1,6 +1,6 @@
 import type { Firestore } from 'firebase-admin/firestore';
 import type { ArchiveStore } from '../calls/deps';
-import { ADMIN_FIELDS } from '../core/archiveDocs';
+import { ADMIN_FIELDS, INLINE_TRANSCRIPT_BYTES } from '../core/archiveDocs';
 import { LiveMessage } from '../core/schema';
 
 export const COLLECTIONS = { calls: 'calls', conversations: 'conversations', pages: 'message_pages' } as const;
@@ -34,13 +34,35 @@ export function firestoreArchive(firestore: Firestore): ArchiveStore {
         return 'written' as const;
       }),
 
+    // A transcript is its inline messages, then its pages in order.
     readMessages: async (conversationId) => {
       const doc = await conversationRef(conversationId).get();
       if (!doc.exists) return null;
+      const inline = LiveMessage.array().parse(doc.get('messages') ?? []);
       const pageCount = (doc.get('message_pages') as number | undefined) ?? 0;
-      if (pageCount === 0) return LiveMessage.array().parse(doc.get('messages') ?? []);
+      if (pageCount === 0) return inline;
       const pages = await conversationRef(conversationId).collection(COLLECTIONS.pages).orderBy('index').get();
-      return pages.docs.flatMap((page) => LiveMessage.array().parse(page.get('messages')));
+      return [...inline, ...pages.docs.flatMap((page) => LiveMessage.array().parse(page.get('messages')))];
     },
+
+    appendMessages: (callId, callSid, messages) =>
+      firestore.runTransaction(async (tx) => {
+        const call = await tx.get(callRef(callId));
+        const conversationId = call.get('conversation_id') as string | undefined;
+        if (!conversationId || call.get('call_sid') !== callSid) return false;
+        const ref = conversationRef(conversationId);
+        const conversation = await tx.get(ref);
+        if (!conversation.exists) return false;
+        const inline = (conversation.get('messages') ?? []) as LiveMessage[];
+        const pageCount = (conversation.get('message_pages') as number | undefined) ?? 0;
+        const total = ((conversation.get('total_messages') as number | undefined) ?? 0) + messages.length;
+        if (pageCount === 0 && Buffer.byteLength(JSON.stringify([...inline, ...messages])) <= INLINE_TRANSCRIPT_BYTES) {
+          tx.update(ref, { messages: [...inline, ...messages], total_messages: total });
+        } else {
+          tx.set(ref.collection(COLLECTIONS.pages).doc(pageId(pageCount)), { index: pageCount, messages });
+          tx.update(ref, { message_pages: pageCount + 1, total_messages: total });
+        }
+        return true;
+      }),
   };
 }

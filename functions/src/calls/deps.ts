@@ -22,6 +22,8 @@ export interface ArchiveStore {
   write(plan: ArchivePlan): Promise<'written' | 'unchanged'>;
   /** Every archived message of a conversation in order, or null if it is not archived. */
   readMessages(conversationId: string): Promise<LiveMessage[] | null>;
+  /** Adds messages to the end of an archived call's transcript; false if that CallSid's call is not archived. */
+  appendMessages(callId: string, callSid: string, messages: LiveMessage[]): Promise<boolean>;
 }
 
 export type QueueName = 'archiveCall' | 'purgeCall';

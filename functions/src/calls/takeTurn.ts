@@ -1,6 +1,7 @@
 import { offlineReply } from '../assistant/offlineResponder';
 import type { Procedure } from '../assistant/procedures';
 import type { Caller, Reply, ResponderInput } from '../assistant/responder';
+import { withDeadline } from '../core/errors';
 import { paths } from '../core/paths';
 import { orderedMessages, type LiveCall, type LiveMessage, type Role } from '../core/schema';
 import { siteIso } from '../core/time';
@@ -66,7 +67,28 @@ export async function takeTurn(turn: Turn, deps: Deps, timings: Timings = {}): P
     handoff: reply.handoff,
   });
   await Promise.all([started, finished]);
+  if (!found && turn.callHint) await recordLateTurn(deps, turn, turn.callHint, reply);
   return speakAndListen(reply.text, next());
+}
+
+/**
+ * A turn for a call already archived and purged: Twilio's request for the caller's last words
+ * arrived after the status callback had ended the call. The words and the reply go straight
+ * onto the end of the archived transcript.
+ */
+async function recordLateTurn(deps: Deps, turn: Turn, callId: string, reply: Reply): Promise<void> {
+  const timestamp = siteIso(deps.clock(), deps.settings.timeZone);
+  const messages: LiveMessage[] = [
+    { role: 'user', content: turn.speech.trim(), timestamp, sources: '' },
+    { role: 'assistant', content: reply.text, timestamp, sources: reply.sources.join('; '), ...(reply.fallback ? { fallback: reply.fallback } : {}) },
+  ];
+  try {
+    const appended = await withDeadline(deps.archive.appendMessages(callId, turn.callSid, messages), deps.settings.archiveDeadlineMs, 'late turn append');
+    if (appended) deps.log.warn('late turn appended to the archived call', { callId });
+    else deps.log.error('late turn for a call that is neither live nor archived', { callId });
+  } catch (err) {
+    deps.log.error('late turn could not be archived', { callId, error: String(err) });
+  }
 }
 
 /** The earlier turns and who is calling; neither may keep the caller waiting on a failure. */

@@ -263,6 +263,26 @@ describe('status, archive and purge', () => {
     expect(await live.get(`active_calls/${CALL_ID}/status`)).toBe('ACTIVE');
   });
 
+  it("puts a turn that arrives after the call was archived and purged at the end of its archived transcript", async () => {
+    const { deps, live, archive, queue } = await talked();
+    await handleStatus({ callSid: callSid(1), callStatus: 'completed' }, deps);
+    await queue.runAll(deps);
+    expect(live.tree).toEqual({});
+    // Twilio's request for the caller's last words arrives late, naming the call in its URL.
+    const twiml = await takeTurn({ callSid: callSid(1), speech: 'my leg is trapped', silentTurns: 0, callHint: CALL_ID }, deps);
+    expect(twiml).toContain('Call emergency services now');
+    expect(live.tree).toEqual({});
+    const conversation = archive.plans.get(CONV_ID)!.conversation;
+    expect(conversation.total_messages).toBe(5);
+    expect(conversation.messages.slice(-2).map((m) => [m.role, m.content.slice(0, 17)])).toEqual([
+      ['user', 'my leg is trapped'],
+      ['assistant', 'Call emergency se'],
+    ]);
+    // Another CallSid cannot write into this call's archive.
+    await takeTurn({ callSid: callSid(2), speech: 'hello', silentTurns: 0, callHint: CALL_ID }, deps);
+    expect(archive.plans.get(CONV_ID)!.conversation.total_messages).toBe(5);
+  });
+
   it('treats tasks for calls that are gone as done', async () => {
     const { deps } = memoryDeps();
     expect(await archiveCall({ callId: 'call_1_20250101_000000' }, deps)).toBe('missing');
