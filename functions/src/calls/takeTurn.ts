@@ -39,7 +39,7 @@ export async function takeTurn(turn: Turn, deps: Deps, timings: Timings = {}): P
   ]);
   if (!found) log.warn('turn for an unknown call: answering without recording', { callSid: turn.callSid });
   const utterance = turn.speech.trim();
-  const next = (silent = 0) => listening(deps, procedures, { call: found?.callId, silent });
+  const next = (silent = 0) => listening(deps, procedures, { call: found?.callId ?? turn.callHint, silent });
 
   if (utterance === '') {
     const silent = turn.silentTurns + 1;
