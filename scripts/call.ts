@@ -41,7 +41,10 @@ function show(turn: TwimlTurn) {
 }
 
 console.log(`Calling Aurora from ${values.from} (CallSid ${call.callSid})`);
-let turn = await call.ring();
+let turn = await call.ring().catch((err: unknown) => {
+  console.error(`Could not reach Aurora at ${values.base} (${String((err as Error).cause ?? err)}). Is \`npm start\` running?`);
+  process.exit(1);
+});
 show(turn);
 for (const speech of [...(values.silence ? [''] : []), ...utterances]) {
   if (turn.hungUp) break;
