@@ -1,13 +1,22 @@
 import type { Database } from 'firebase-admin/database';
 import type { LiveDb } from '../calls/deps';
+import { withDeadline } from '../core/errors';
 
-/** LiveDb over the Admin SDK's Realtime Database client. */
-export function realtimeLiveDb(db: Database): LiveDb {
+/**
+ * LiveDb over the Admin SDK's Realtime Database client. The SDK waits for a lost connection
+ * to come back rather than failing, so every operation has a deadline: a caller's turn must
+ * not hang on the database, and a task must fail (and be retried) rather than stall.
+ */
+export function realtimeLiveDb(db: Database, deadlineMs = 3000): LiveDb {
+  const timed = <T>(work: Promise<T>, what: string) => withDeadline(work, deadlineMs, `realtime database ${what}`);
   return {
-    get: async (path) => (await db.ref(path).get()).val() as unknown,
-    update: (changes) => db.ref().update(changes),
+    get: async (path) => (await timed(db.ref(path).get(), 'read')).val() as unknown,
+    update: (changes) => timed(db.ref().update(changes), 'write'),
     transact: async (path, next) => {
-      const result = await db.ref(path).transaction((current: unknown) => next(current ?? null), undefined, false);
+      const result = await timed(
+        db.ref(path).transaction((current: unknown) => next(current ?? null), undefined, false),
+        'transaction',
+      );
       return result.committed;
     },
   };

@@ -4,6 +4,7 @@ import { paths } from '../core/paths';
 import type { LiveCall, LiveMessage } from '../core/schema';
 import { siteIso } from '../core/time';
 import { LINES, speakAndListen } from '../core/twiml';
+import type { Caller } from '../assistant/responder';
 import { createIfAbsent, type Deps } from './deps';
 import { listening, proceduresOrNone } from './listening';
 
@@ -18,9 +19,9 @@ export const UNKNOWN_WORKER = 'unknown';
  * The caller is greeted even when the records cannot be written: help comes first.
  */
 export async function startCall(incoming: IncomingCall, deps: Deps): Promise<string> {
-  const { live, settings, log } = deps;
+  const { live, log } = deps;
   const [indexed, caller, procedures] = await Promise.all([
-    live.get(paths.callSid(incoming.callSid)),
+    live.get(paths.callSid(incoming.callSid)).catch((err: unknown) => (err instanceof Error ? err : new Error(String(err)))),
     deps.workers.findByPhone(incoming.from).catch((err: unknown) => {
       log.warn('worker registry unavailable', { error: String(err) });
       return null;
@@ -28,11 +29,22 @@ export async function startCall(incoming: IncomingCall, deps: Deps): Promise<str
     proceduresOrNone(deps),
   ]);
   const greeting = (callId?: string) => speakAndListen(LINES.greeting(caller?.name), listening(deps, procedures, { call: callId }));
-  if (typeof indexed === 'string') {
-    log.info('incoming call already recorded (webhook retried)', { callId: indexed });
-    return greeting(indexed);
+  try {
+    if (indexed instanceof Error) throw indexed;
+    if (typeof indexed === 'string') {
+      log.info('incoming call already recorded (webhook retried)', { callId: indexed });
+      return greeting(indexed);
+    }
+    return greeting(await recordCall(incoming, caller, deps));
+  } catch (err) {
+    log.error('could not record the call: greeting the caller anyway', { caller: maskPhone(incoming.from), error: String(err) });
+    return greeting();
   }
+}
 
+/** Writes the call, its CallSid index and its conversation; the call id, or undefined if a retry of this webhook won. */
+async function recordCall(incoming: IncomingCall, caller: Caller | null, deps: Deps): Promise<string | undefined> {
+  const { live, settings, log } = deps;
   const now = deps.clock();
   const nowIso = siteIso(now, settings.timeZone);
   let ids = callIds(incoming.from, now, settings.timeZone);
@@ -55,7 +67,7 @@ export async function startCall(incoming: IncomingCall, deps: Deps): Promise<str
   if (!(await createIfAbsent(live, paths.callSid(incoming.callSid), ids.callId))) {
     // A concurrent retry of this same webhook won the index: keep its call, drop ours.
     await live.update({ [paths.call(ids.callId)]: null });
-    return greeting();
+    return undefined;
   }
   const greetingMessage: LiveMessage = {
     role: 'assistant',
@@ -70,5 +82,5 @@ export async function startCall(incoming: IncomingCall, deps: Deps): Promise<str
     },
   });
   log.info('call started', { callId: ids.callId, caller: maskPhone(incoming.from), known: caller !== null });
-  return greeting(ids.callId);
+  return ids.callId;
 }
