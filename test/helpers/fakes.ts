@@ -52,11 +52,14 @@ export class MemoryLiveDb implements LiveDb {
     }
     for (const [path, value] of Object.entries(changes)) setAt(this.tree, path, value);
   }
+  /** Like the Realtime Database: a first guess of null, then the stored value if that guess was wrong. */
   async transact(path: string, next: (current: unknown) => unknown) {
-    const value = next(structuredClone(getAt(this.tree, path)));
-    if (value === undefined) return false;
+    const stored = getAt(this.tree, path);
+    let value = next(null);
+    if (value !== undefined && stored !== null) value = next(structuredClone(stored));
+    if (value === undefined) return { committed: false, value: structuredClone(stored) };
     setAt(this.tree, path, value);
-    return true;
+    return { committed: true, value: structuredClone(value) };
   }
 }
 

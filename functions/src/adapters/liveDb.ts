@@ -17,7 +17,7 @@ export function realtimeLiveDb(db: Database, deadlineMs = 3000): LiveDb {
         db.ref(path).transaction((current: unknown) => next(current ?? null), undefined, false),
         'transaction',
       );
-      return result.committed;
+      return { committed: result.committed, value: result.snapshot.val() as unknown };
     },
   };
 }

@@ -8,13 +8,18 @@ export interface LiveDb {
   get(path: string): Promise<unknown>;
   /** Atomic multi-path update; a null value deletes. */
   update(changes: Record<string, unknown>): Promise<void>;
-  /** Atomically replaces the value at `path` with `next(current)`; undefined aborts. True if it wrote. */
-  transact(path: string, next: (current: unknown) => unknown): Promise<boolean>;
+  /**
+   * Atomically replaces the value at `path` with `next(current)`; undefined aborts. As in the
+   * Realtime Database, `next` may first see null before the stored value is known (the server
+   * then answers with the real value and `next` runs again), so it must not abort on null:
+   * return null to mean "leave it absent". Resolves to whether it committed and what is stored.
+   */
+  transact(path: string, next: (current: unknown) => unknown): Promise<{ committed: boolean; value: unknown }>;
 }
 
 /** Writes `value` at `path` only if nothing is there; true if it wrote. */
-export const createIfAbsent = (live: LiveDb, path: string, value: unknown) =>
-  live.transact(path, (current) => (current === null ? value : undefined));
+export const createIfAbsent = async (live: LiveDb, path: string, value: unknown) =>
+  (await live.transact(path, (current) => (current === null ? value : undefined))).committed;
 
 /** Firestore's calls/ and conversations/ collections. */
 export interface ArchiveStore {

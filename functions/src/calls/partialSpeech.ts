@@ -11,7 +11,7 @@ export async function recordPartial(partial: PartialResult, deps: Deps): Promise
   const found = await findCallBySid(deps.live, partial.callSid, deps.log, partial.callHint);
   if (!found || !partial.gather) return 'unknown-call';
   const incoming = { gather: partial.gather, sequence: partial.sequence, text: partial.text };
-  const wrote = await deps.live.transact(paths.partial(found.call.conversation_id), (current) => {
+  const { committed: wrote } = await deps.live.transact(paths.partial(found.call.conversation_id), (current) => {
     const parsed = PartialSpeech.safeParse(current);
     return nextPartial(parsed.success ? parsed.data : null, incoming);
   });

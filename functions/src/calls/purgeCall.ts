@@ -1,13 +1,11 @@
 import { missingFromArchive } from '../core/archiveDocs';
+import { turnInFlight } from '../core/callState';
 import { AuroraError, withDeadline } from '../core/errors';
 import { paths } from '../core/paths';
-import { orderedMessages } from '../core/schema';
+import { LiveConversation, orderedMessages, type LiveCall, type LiveMessage } from '../core/schema';
 import type { CallTask, Deps } from './deps';
 import { enqueueArchive } from './endCall';
 import { readCall, readConversation } from './liveCalls';
-
-/** Longest a caller turn can run: Twilio abandons a webhook after 15 s. */
-export const TURN_GRACE_MS = 20_000;
 
 export const rearchiveTaskId = (callId: string, messages: number) => `archive-${callId}-m${messages}`;
 
@@ -17,8 +15,13 @@ export type PurgeOutcome =
 
 /**
  * Deletes a call's live records, but only once Firestore holds every one of its messages and
- * no caller turn is still being answered (its reply would land after the purge). Otherwise it
- * says why not and changes nothing.
+ * no caller turn is still being answered. Otherwise it says why not and changes nothing.
+ *
+ * Turns write only while their marker is set, and set it with a transaction that fails once
+ * the call is being purged. So the call is first marked `purging`, in a transaction that
+ * refuses while a turn is in flight; then the conversation goes, compared key by key with
+ * what was verified, so a turn that slipped in after the verification is archived, not lost;
+ * then the call and its index. A purge cut short resumes from the mark.
  */
 export async function purgeIfArchived(callId: string, deps: Deps): Promise<PurgeOutcome> {
   const { live, log } = deps;
@@ -28,23 +31,54 @@ export async function purgeIfArchived(callId: string, deps: Deps): Promise<Purge
     log.warn('refusing to purge a call that has not ended', { callId });
     return { kind: 'not-ended' };
   }
-  const turnAge = call.turn_started_at ? deps.clock().getTime() - Date.parse(call.turn_started_at) : Infinity;
-  if (turnAge < TURN_GRACE_MS) return { kind: 'turn-in-flight' };
+  if (turnInFlight(call, deps.clock().getTime())) return { kind: 'turn-in-flight' };
 
-  const liveMessages = orderedMessages(await readConversation(live, call.conversation_id));
+  const conversation = await readConversation(live, call.conversation_id);
+  const liveMessages = orderedMessages(conversation);
   const archived = await withDeadline(deps.archive.readMessages(call.conversation_id), deps.settings.archiveDeadlineMs, 'archive read');
   const missing = missingFromArchive(liveMessages, archived ?? []);
   if (archived === null || missing.length > 0) {
     log.warn('archive is not whole yet', { callId, missing: missing.length });
     return { kind: 'archive-incomplete', liveMessages: liveMessages.length };
   }
-  await live.update({
-    [paths.call(callId)]: null,
-    [paths.conversation(call.conversation_id)]: null,
-    [paths.callSid(call.call_sid)]: null,
+
+  const marked = await live.transact(paths.call(callId), (current) => {
+    if (current === null) return null; // gone, or not yet known: the server decides
+    return turnInFlight(current as LiveCall, deps.clock().getTime()) ? undefined : { ...(current as object), purging: true };
   });
-  log.info('live call purged', { callId, messages: liveMessages.length });
+  if (!marked.committed) return { kind: 'turn-in-flight' };
+  if (marked.value === null) return { kind: 'gone' };
+  const late = await removeConversation(deps, callId, call, new Set(Object.keys(conversation?.messages ?? {})));
+  await live.update({ [paths.call(callId)]: null, [paths.callSid(call.call_sid)]: null });
+  log.info('live call purged', { callId, messages: liveMessages.length + late });
   return { kind: 'purged' };
+}
+
+/**
+ * Deletes the conversation if it holds only the verified messages; messages that arrived since
+ * are appended to the archive first. Returns how many were.
+ */
+async function removeConversation(deps: Deps, callId: string, call: LiveCall, verified: Set<string>): Promise<number> {
+  let appended = 0;
+  for (let attempt = 0; attempt < 5; attempt++) {
+    let arrived: Array<[string, LiveMessage]> = [];
+    const { committed: deleted } = await deps.live.transact(paths.conversation(call.conversation_id), (current) => {
+      const parsed = LiveConversation.safeParse(current ?? { call_id: callId });
+      const messages = parsed.success ? parsed.data.messages : {};
+      arrived = Object.entries(messages).filter(([key]) => !verified.has(key)).sort(([a], [b]) => a.localeCompare(b));
+      return arrived.length === 0 ? null : undefined;
+    });
+    if (deleted) return appended;
+    const archivedLate = await withDeadline(
+      deps.archive.appendMessages(callId, call.call_sid, arrived.map(([, m]) => m)),
+      deps.settings.archiveDeadlineMs,
+      'archive append',
+    );
+    if (!archivedLate) throw new AuroraError(`no archive to add late messages to for ${callId}`, { retryable: true });
+    for (const [key] of arrived) verified.add(key);
+    appended += arrived.length;
+  }
+  throw new AuroraError(`messages keep arriving on purged call ${callId}`, { retryable: true });
 }
 
 /**

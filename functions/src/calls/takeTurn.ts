@@ -44,46 +44,76 @@ export async function takeTurn(turn: Turn, deps: Deps, timings: Timings = {}): P
   if (utterance === '') {
     const silent = turn.silentTurns + 1;
     const line = silent >= MAX_SILENT_TURNS ? LINES.closing : LINES.reprompt;
-    await record(deps, found, [['assistant', line, '']], {});
+    if (await beginTurn(deps, found)) await record(deps, found, [['assistant', line, '']], { finishTurn: true });
     return silent >= MAX_SILENT_TURNS ? speakAndHangUp(line) : speakAndListen(line, next(silent));
   }
 
   const closePartial = turn.gather ? { gather: turn.gather } : undefined;
+  const lateCallId = found?.callId ?? turn.callHint;
+  const callerSaid: LiveMessage = { role: 'user', content: utterance, timestamp: '', sources: '' };
   if (found?.call.mode === 'human') {
-    await record(deps, found, [['user', utterance, '']], { closePartial });
+    if (await beginTurn(deps, found)) await record(deps, found, [['user', utterance, '']], { finishTurn: true, closePartial });
+    else if (lateCallId) await recordLateTurn(deps, turn.callSid, lateCallId, [callerSaid]);
     return listenOnly(next());
   }
 
-  // The caller's words are written while the context is read and the responder thinks. The
-  // reply's write need not wait for that one: writes from one client arrive in the order sent.
-  const started = record(deps, found, [['user', utterance, '']], { startTurn: true, closePartial });
+  // The caller's words are written while the context is read and the responder thinks.
+  const started = beginTurn(deps, found).then(async (began) => {
+    if (began) await record(deps, found, [['user', utterance, '']], { closePartial });
+    return began;
+  });
   const input = await responderInput(deps, found, utterance, procedures);
   const thinking = performance.now();
   const reply = await respond(deps, input);
   timings.responder = performance.now() - thinking;
-  const finished = record(deps, found, [['assistant', reply.text, reply.sources.join('; '), reply.fallback]], {
-    finishTurn: true,
-    urgency: reply.urgency,
-    handoff: reply.handoff,
-  });
-  await Promise.all([started, finished]);
-  if (!found && turn.callHint) await recordLateTurn(deps, turn, turn.callHint, reply);
+  if (await started) {
+    await record(deps, found, [['assistant', reply.text, reply.sources.join('; '), reply.fallback]], {
+      finishTurn: true,
+      urgency: reply.urgency,
+      handoff: reply.handoff,
+    });
+  } else if (lateCallId) {
+    const answer: LiveMessage = { role: 'assistant', content: reply.text, timestamp: '', sources: reply.sources.join('; '), ...(reply.fallback ? { fallback: reply.fallback } : {}) };
+    await recordLateTurn(deps, turn.callSid, lateCallId, [callerSaid, answer]);
+  }
   return speakAndListen(reply.text, next());
 }
 
 /**
- * A turn for a call already archived and purged: Twilio's request for the caller's last words
- * arrived after the status callback had ended the call. The words and the reply go straight
- * onto the end of the archived transcript.
+ * Sets the call's turn marker, in a transaction that refuses once the call is gone or being
+ * purged. Only a turn that set it may record on the call: the purge waits for the marker,
+ * so nothing a turn writes can land after the call's records are deleted.
  */
-async function recordLateTurn(deps: Deps, turn: Turn, callId: string, reply: Reply): Promise<void> {
-  const timestamp = siteIso(deps.clock(), deps.settings.timeZone);
-  const messages: LiveMessage[] = [
-    { role: 'user', content: turn.speech.trim(), timestamp, sources: '' },
-    { role: 'assistant', content: reply.text, timestamp, sources: reply.sources.join('; '), ...(reply.fallback ? { fallback: reply.fallback } : {}) },
-  ];
+async function beginTurn(deps: Deps, found: Found | null): Promise<boolean> {
+  if (!found) return false;
+  const nowIso = siteIso(deps.clock(), deps.settings.timeZone);
   try {
-    const appended = await withDeadline(deps.archive.appendMessages(callId, turn.callSid, messages), deps.settings.archiveDeadlineMs, 'late turn append');
+    const result = await deps.live.transact(paths.call(found.callId), (current) => {
+      if (current === null) return null; // gone, or not yet known: the server decides
+      const call = current as Partial<LiveCall>;
+      if (!call.status || call.purging) return undefined;
+      return { ...call, turn_started_at: nowIso, last_message_at: nowIso };
+    });
+    return result.committed && result.value !== null;
+  } catch (err) {
+    deps.log.error('could not begin the turn on the live call', { callId: found.callId, error: String(err) });
+    return false;
+  }
+}
+
+/**
+ * A turn for a call already archived and purged: Twilio's request for the caller's last words
+ * arrived after the status callback had ended the call. They go straight onto the end of the
+ * archived transcript.
+ */
+async function recordLateTurn(deps: Deps, callSid: string, callId: string, messages: LiveMessage[]): Promise<void> {
+  const timestamp = siteIso(deps.clock(), deps.settings.timeZone);
+  try {
+    const appended = await withDeadline(
+      deps.archive.appendMessages(callId, callSid, messages.map((m) => ({ ...m, timestamp }))),
+      deps.settings.archiveDeadlineMs,
+      'late turn append',
+    );
     if (appended) deps.log.warn('late turn appended to the archived call', { callId });
     else deps.log.error('late turn for a call that is neither live nor archived', { callId });
   } catch (err) {
@@ -116,7 +146,6 @@ async function respond(deps: Deps, input: ResponderInput): Promise<Reply> {
 }
 
 type RecordOptions = {
-  startTurn?: boolean;
   finishTurn?: boolean;
   urgency?: Reply['urgency'];
   /** The responder asks for a human: flagged on the call for the supervisors. */
@@ -125,7 +154,7 @@ type RecordOptions = {
   closePartial?: { gather: string };
 };
 
-/** One multi-path write: the messages plus the call's last_message_at, urgency and turn marker. */
+/** One multi-path write, made only while this turn holds the marker: messages, last_message_at, urgency. */
 async function record(
   deps: Deps,
   found: Found | null,
@@ -142,7 +171,6 @@ async function record(
     const message: LiveMessage = { role, content, timestamp: nowIso, sources, ...(fallback ? { fallback } : {}) };
     changes[paths.message(call.conversation_id, deps.messageKey(now.getTime()))] = message;
   }
-  if (options.startTurn) changes[`${callPath}/turn_started_at`] = nowIso;
   if (options.finishTurn) changes[`${callPath}/turn_started_at`] = null;
   if (options.urgency) changes[`${callPath}/urgency`] = raiseUrgency(call.urgency, options.urgency);
   if (options.handoff) changes[`${callPath}/handoff_requested`] = true;

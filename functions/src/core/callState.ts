@@ -42,3 +42,12 @@ export function endFields(call: LiveCall, reason: string, nowIso: string, twilio
     end_reason: reason,
   };
 }
+
+/** Longest a caller turn can run: Twilio abandons a webhook after 15 s. */
+export const TURN_GRACE_MS = 20_000;
+
+/** Whether a caller turn is being answered: its marker is set and younger than any turn can live. */
+export function turnInFlight(call: { turn_started_at?: unknown } | null, nowMs: number): boolean {
+  const started = typeof call?.turn_started_at === 'string' ? Date.parse(call.turn_started_at) : NaN;
+  return Number.isFinite(started) && nowMs - started < TURN_GRACE_MS;
+}

@@ -38,6 +38,8 @@ export const LiveCall = z.object({
   turn_started_at: z.string().optional(),
   /** The model judged that a human supervisor should take over. */
   handoff_requested: z.boolean().optional(),
+  /** Set by the purge once it has begun: no turn may record on the call any more. */
+  purging: z.boolean().optional(),
 });
 export type LiveCall = z.infer<typeof LiveCall>;
 

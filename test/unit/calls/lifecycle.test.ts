@@ -283,6 +283,33 @@ describe('status, archive and purge', () => {
     expect(archive.plans.get(CONV_ID)!.conversation.total_messages).toBe(5);
   });
 
+  it('archives a message that lands between the verification and the delete, instead of losing it', async () => {
+    const { deps, live, archive, queue } = await talked();
+    await handleStatus({ callSid: callSid(1), callStatus: 'completed' }, deps);
+    const read = archive.readMessages.bind(archive);
+    archive.readMessages = async (id) => {
+      archive.readMessages = read;
+      const held = await read(id);
+      // A whole turn slips in right after the purge has read the archive.
+      await live.update({ [`active_conversations/${CONV_ID}/messages/zzz`]: { role: 'user', content: 'still here?', timestamp: 't', sources: '' } });
+      return held;
+    };
+    await queue.runAll(deps);
+    expect(live.tree).toEqual({});
+    expect(archive.plans.get(CONV_ID)!.conversation.messages.at(-1)!.content).toBe('still here?');
+    expect(archive.plans.get(CONV_ID)!.conversation.total_messages).toBe(4);
+  });
+
+  it('lets no turn record on a call the purge has begun on; its words go to the archive', async () => {
+    const { deps, live, archive, queue } = await talked();
+    await handleStatus({ callSid: callSid(1), callStatus: 'completed' }, deps);
+    await archiveCall(queue.drain()[0]!, deps); // archived and purged
+    await live.update({ [`active_calls/${CALL_ID}`]: { purging: true, status: 'ENDED' } }); // as if the purge were mid-way
+    await takeTurn({ callSid: callSid(1), speech: 'hello?', silentTurns: 0, callHint: CALL_ID }, deps);
+    expect(await live.get(`active_conversations/${CONV_ID}`)).toBeNull();
+    expect(archive.plans.get(CONV_ID)!.conversation.messages.at(-2)!.content).toBe('hello?');
+  });
+
   it('treats tasks for calls that are gone as done', async () => {
     const { deps } = memoryDeps();
     expect(await archiveCall({ callId: 'call_1_20250101_000000' }, deps)).toBe('missing');
