@@ -3,13 +3,13 @@ import type { Procedure } from '../assistant/procedures';
 import type { Caller, Reply, ResponderInput } from '../assistant/responder';
 import { withDeadline } from '../core/errors';
 import { paths } from '../core/paths';
-import { orderedMessages, type LiveCall, type LiveMessage, type Role } from '../core/schema';
+import { LiveCall, orderedMessages, type LiveMessage, type Role } from '../core/schema';
 import { siteIso } from '../core/time';
 import { LINES, MAX_SILENT_TURNS, listenOnly, speakAndHangUp, speakAndListen } from '../core/twiml';
 import { raiseUrgency } from '../core/urgency';
 import type { Deps, Timings } from './deps';
 import { listening, proceduresOrNone } from './listening';
-import { findCallBySid, readConversation } from './liveCalls';
+import { readConversation } from './liveCalls';
 
 export type Turn = {
   callSid: string;
@@ -21,7 +21,13 @@ export type Turn = {
   gather?: string;
 };
 
-type Found = { callId: string; call: LiveCall };
+type Found = {
+  callId: string;
+  /** The call as it was when the turn began. */
+  call: LiveCall;
+  /** This turn set the call's turn marker and may record on it (false once the purge has begun). */
+  began: boolean;
+};
 
 /**
  * One caller turn: records the caller's words and Aurora's reply, raises urgency, and answers
@@ -31,8 +37,8 @@ type Found = { callId: string; call: LiveCall };
 export async function takeTurn(turn: Turn, deps: Deps, timings: Timings = {}): Promise<string> {
   const { log } = deps;
   const [found, procedures] = await Promise.all([
-    findCallBySid(deps.live, turn.callSid, log, turn.callHint).catch((err: unknown) => {
-      log.error('live call lookup failed', { error: String(err) });
+    openTurn(deps, turn).catch((err: unknown) => {
+      log.error('could not begin the turn on the live call', { callSid: turn.callSid, error: String(err) });
       return null;
     }),
     proceduresOrNone(deps),
@@ -44,34 +50,33 @@ export async function takeTurn(turn: Turn, deps: Deps, timings: Timings = {}): P
   if (utterance === '') {
     const silent = turn.silentTurns + 1;
     const line = silent >= MAX_SILENT_TURNS ? LINES.closing : LINES.reprompt;
-    if (await beginTurn(deps, found)) await record(deps, found, [['assistant', line, '']], { finishTurn: true });
+    if (found?.began) await record(deps, found, [['assistant', line, '']], { finishTurn: true });
     return silent >= MAX_SILENT_TURNS ? speakAndHangUp(line) : speakAndListen(line, next(silent));
   }
 
   const closePartial = turn.gather ? { gather: turn.gather } : undefined;
-  const lateCallId = found?.callId ?? turn.callHint;
+  const lateCallId = found?.began ? undefined : (found?.callId ?? turn.callHint);
   const callerSaid: LiveMessage = { role: 'user', content: utterance, timestamp: '', sources: '' };
   if (found?.call.mode === 'human') {
-    if (await beginTurn(deps, found)) await record(deps, found, [['user', utterance, '']], { finishTurn: true, closePartial });
+    if (found.began) await record(deps, found, [['user', utterance, '']], { finishTurn: true, closePartial });
     else if (lateCallId) await recordLateTurn(deps, turn.callSid, lateCallId, [callerSaid]);
     return listenOnly(next());
   }
 
-  // The caller's words are written while the context is read and the responder thinks.
-  const started = beginTurn(deps, found).then(async (began) => {
-    if (began) await record(deps, found, [['user', utterance, '']], { closePartial });
-    return began;
-  });
+  // The caller's words are written while the context is read and the responder thinks. The
+  // reply's write need not wait for that one: writes from one client arrive in the order sent.
+  const started = found?.began ? record(deps, found, [['user', utterance, '']], { closePartial }) : null;
   const input = await responderInput(deps, found, utterance, procedures);
   const thinking = performance.now();
   const reply = await respond(deps, input);
   timings.responder = performance.now() - thinking;
-  if (await started) {
-    await record(deps, found, [['assistant', reply.text, reply.sources.join('; '), reply.fallback]], {
+  if (started) {
+    const finished = record(deps, found, [['assistant', reply.text, reply.sources.join('; '), reply.fallback]], {
       finishTurn: true,
       urgency: reply.urgency,
       handoff: reply.handoff,
     });
+    await Promise.all([started, finished]);
   } else if (lateCallId) {
     const answer: LiveMessage = { role: 'assistant', content: reply.text, timestamp: '', sources: reply.sources.join('; '), ...(reply.fallback ? { fallback: reply.fallback } : {}) };
     await recordLateTurn(deps, turn.callSid, lateCallId, [callerSaid, answer]);
@@ -80,25 +85,28 @@ export async function takeTurn(turn: Turn, deps: Deps, timings: Timings = {}): P
 }
 
 /**
- * Sets the call's turn marker, in a transaction that refuses once the call is gone or being
- * purged. Only a turn that set it may record on the call: the purge waits for the marker,
- * so nothing a turn writes can land after the call's records are deleted.
+ * Finds the turn's call and sets its turn marker in one transaction, which refuses once the
+ * call is being purged. Only a turn that set the marker records on the call; the purge waits
+ * for the marker, so nothing a turn writes can land after the call's records are deleted.
+ * The call named in the action URL costs no index read; a name that is not this CallSid's
+ * call is ignored.
  */
-async function beginTurn(deps: Deps, found: Found | null): Promise<boolean> {
-  if (!found) return false;
+async function openTurn(deps: Deps, turn: Turn): Promise<Found | null> {
+  const callId = turn.callHint ?? (await deps.live.get(paths.callSid(turn.callSid)));
+  if (typeof callId !== 'string') return null;
   const nowIso = siteIso(deps.clock(), deps.settings.timeZone);
-  try {
-    const result = await deps.live.transact(paths.call(found.callId), (current) => {
-      if (current === null) return null; // gone, or not yet known: the server decides
-      const call = current as Partial<LiveCall>;
-      if (!call.status || call.purging) return undefined;
-      return { ...call, turn_started_at: nowIso, last_message_at: nowIso };
-    });
-    return result.committed && result.value !== null;
-  } catch (err) {
-    deps.log.error('could not begin the turn on the live call', { callId: found.callId, error: String(err) });
-    return false;
-  }
+  let seen: LiveCall | null = null;
+  const result = await deps.live.transact(paths.call(callId), (current) => {
+    seen = null;
+    if (current === null) return null; // gone, or not yet known: the server decides
+    const parsed = LiveCall.safeParse(current);
+    if (!parsed.success || parsed.data.call_sid !== turn.callSid) return undefined;
+    seen = parsed.data;
+    return parsed.data.purging ? undefined : { ...(current as object), turn_started_at: nowIso, last_message_at: nowIso };
+  });
+  const call = seen as LiveCall | null;
+  if (!call) return turn.callHint && result.value !== null ? openTurn(deps, { ...turn, callHint: undefined }) : null;
+  return { callId, call, began: result.committed && !call.purging };
 }
 
 /**
