@@ -2,8 +2,9 @@ import { offlineReply } from '../assistant/offlineResponder';
 import type { Procedure } from '../assistant/procedures';
 import type { Caller, Reply, ResponderInput } from '../assistant/responder';
 import { withDeadline } from '../core/errors';
+import { conversationIdOf } from '../core/ids';
 import { paths } from '../core/paths';
-import { LiveCall, orderedMessages, type LiveMessage, type Role } from '../core/schema';
+import { LiveCall, orderedMessages, type LiveConversation, type LiveMessage, type Role } from '../core/schema';
 import { siteIso } from '../core/time';
 import { LINES, MAX_SILENT_TURNS, listenOnly, speakAndHangUp, speakAndListen } from '../core/twiml';
 import { raiseUrgency } from '../core/urgency';
@@ -36,6 +37,8 @@ type Found = {
  */
 export async function takeTurn(turn: Turn, deps: Deps, timings: Timings = {}): Promise<string> {
   const { log } = deps;
+  // The history is read alongside, from the conversation the action URL's call id implies.
+  const history = turn.callHint ? readConversation(deps.live, conversationIdOf(turn.callHint)).catch(() => null) : null;
   const [found, procedures] = await Promise.all([
     openTurn(deps, turn).catch((err: unknown) => {
       log.error('could not begin the turn on the live call', { callSid: turn.callSid, error: String(err) });
@@ -66,7 +69,7 @@ export async function takeTurn(turn: Turn, deps: Deps, timings: Timings = {}): P
   // The caller's words are written while the context is read and the responder thinks. The
   // reply's write need not wait for that one: writes from one client arrive in the order sent.
   const started = found?.began ? record(deps, found, [['user', utterance, '']], { closePartial }) : null;
-  const input = await responderInput(deps, found, utterance, procedures);
+  const input = await responderInput(deps, found, utterance, procedures, history);
   const thinking = performance.now();
   const reply = await respond(deps, input);
   timings.responder = performance.now() - thinking;
@@ -130,11 +133,20 @@ async function recordLateTurn(deps: Deps, callSid: string, callId: string, messa
 }
 
 /** The earlier turns and who is calling; neither may keep the caller waiting on a failure. */
-async function responderInput(deps: Deps, found: Found | null, utterance: string, procedures: Procedure[]): Promise<ResponderInput> {
+async function responderInput(
+  deps: Deps,
+  found: Found | null,
+  utterance: string,
+  procedures: Procedure[],
+  prefetched: Promise<LiveConversation | null> | null,
+): Promise<ResponderInput> {
   const unknown: Caller = { workerId: found?.call.worker_id ?? 'unknown' };
   if (!found) return { utterance, caller: unknown, history: [], procedures };
+  const conversationId = found.call.conversation_id;
   const [conversation, caller] = await Promise.all([
-    readConversation(deps.live, found.call.conversation_id).catch(() => null),
+    prefetched && conversationIdOf(found.callId) === conversationId
+      ? prefetched
+      : readConversation(deps.live, conversationId).catch(() => null),
     found.call.worker_id === 'unknown' ? null : deps.workers.findByPhone(found.call.mobile_no).catch(() => null),
   ]);
   // The history read may already hold this turn's words; the responder gets them as the utterance.

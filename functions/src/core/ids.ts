@@ -15,6 +15,9 @@ export function callIds(phone: string, instant: Date, timeZone: string, attempt 
   return { callId: `call_${suffix}`, conversationId: `conv_${suffix}` };
 }
 
+/** A call's conversation id: the same suffix behind `conv_` (how callIds makes them). */
+export const conversationIdOf = (callId: string) => callId.replace(/^call_/, 'conv_');
+
 const PUSH_CHARS = '-0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ_abcdefghijklmnopqrstuvwxyz';
 
 /**
