@@ -33,7 +33,8 @@ type Found = {
 /**
  * One caller turn: records the caller's words and Aurora's reply, raises urgency, and answers
  * with TwiML. The caller always gets an answer: a failed write is logged, a failed responder
- * falls back to the offline one, an unknown call is answered without recording anything.
+ * falls back to the offline one, an unknown call is answered without recording anything, and
+ * a turn for a call already archived is appended to its archive.
  */
 export async function takeTurn(turn: Turn, deps: Deps, timings: Timings = {}): Promise<string> {
   const { log } = deps;
@@ -46,7 +47,7 @@ export async function takeTurn(turn: Turn, deps: Deps, timings: Timings = {}): P
     }),
     proceduresOrNone(deps),
   ]);
-  if (!found) log.warn('turn for an unknown call: answering without recording', { callSid: turn.callSid });
+  if (!found) log.warn('turn for a call that is not live', { callSid: turn.callSid });
   const utterance = turn.speech.trim();
   const next = (silent = 0) => listening(deps, procedures, { call: found?.callId ?? turn.callHint, silent });
 
