@@ -6,9 +6,17 @@ import type { Deps } from './deps';
 /** A fresh Gather id that sorts by time: partial results name the Gather they belong to. */
 export const newGatherId = () => `${Date.now().toString(36).padStart(9, '0')}${randomBytes(3).toString('hex')}`;
 
+// The procedure library hands out the same cached array for minutes: build its hints once.
+const hintsFor = new WeakMap<Procedure[], string>();
+function cachedHints(procedures: Procedure[]): string {
+  let hints = hintsFor.get(procedures);
+  if (hints === undefined) hintsFor.set(procedures, (hints = speechHints(procedures)));
+  return hints;
+}
+
 /** How the next Gather listens: its URLs, the site's speech settings, hints from the procedures. */
 export function listening(deps: Deps, procedures: Procedure[], next: { call?: string; silent?: number }): Listen {
-  return listenFor(deps.settings.publicBaseUrl, { ...next, gather: newGatherId() }, deps.settings.speech, speechHints(procedures));
+  return listenFor(deps.settings.publicBaseUrl, { ...next, gather: newGatherId() }, deps.settings.speech, cachedHints(procedures));
 }
 
 /** The procedures, or none if they cannot be had: listening and answering go on without hints. */
