@@ -16,11 +16,17 @@ import { SETTINGS } from '../helpers/fakes';
 import { db, firestore, realDeps } from '../helpers/stack';
 
 let seq = 0;
-/** A fresh caller number and CallSid per test, so tests never share records. */
-function freshCaller() {
+/**
+ * A call started over the real adapters from a fresh caller number and CallSid, so tests never
+ * share records; with its deps, queue, clock and ids.
+ */
+async function startedCall(clockStart?: string) {
   seq++;
   const from = `+1444${String(Date.now() % 1e6).padStart(6, '0')}${seq}`;
-  return { from, callSid: `CA${(Date.now() * 100 + seq).toString(16).padStart(32, '0')}` };
+  const callSid = `CA${(Date.now() * 100 + seq).toString(16).padStart(32, '0')}`;
+  const { deps, queue, clock } = realDeps({}, clockStart);
+  await startCall({ callSid, from }, deps);
+  return { deps, queue, clock, callSid, ...callIds(from, clock(), SETTINGS.timeZone) };
 }
 
 async function liveState(callId: string, conversationId: string) {
@@ -30,10 +36,7 @@ async function liveState(callId: string, conversationId: string) {
 
 describe('a hang-up in the middle of a turn', () => {
   it('holds the purge until the turn is written, then archives the whole transcript', async () => {
-    const { deps, queue, clock } = realDeps();
-    const { from, callSid } = freshCaller();
-    await startCall({ callSid, from }, deps);
-    const { callId, conversationId } = callIds(from, clock(), SETTINGS.timeZone);
+    const { deps, queue, callSid, callId, conversationId } = await startedCall();
 
     let release!: (reply: Reply) => void;
     deps.responder = { respond: () => new Promise<Reply>((resolve) => (release = resolve)) };
@@ -61,10 +64,7 @@ describe('a hang-up in the middle of a turn', () => {
 
 describe('archival against Firestore', () => {
   it('spills a transcript too large for one document into pages and purges only once all are held', async () => {
-    const { deps, queue, clock } = realDeps();
-    const { from, callSid } = freshCaller();
-    await startCall({ callSid, from }, deps);
-    const { callId, conversationId } = callIds(from, clock(), SETTINGS.timeZone);
+    const { deps, queue, clock, callSid, callId, conversationId } = await startedCall();
     const long = 'I am describing the whole plant in detail. '.repeat(1200); // about 50 kB per turn
     for (let i = 0; i < 24; i++) {
       clock.advance(1000);
@@ -89,10 +89,7 @@ describe('archival against Firestore', () => {
   });
 
   it('re-archiving keeps what admins wrote on the archived call', async () => {
-    const { deps, queue, clock } = realDeps();
-    const { from, callSid } = freshCaller();
-    await startCall({ callSid, from }, deps);
-    const { callId, conversationId } = callIds(from, clock(), SETTINGS.timeZone);
+    const { deps, queue, clock, callSid, callId, conversationId } = await startedCall();
     // A turn is in flight at hang-up, so the archive task leaves the purge to the purge queue.
     await db.ref(`active_calls/${callId}/turn_started_at`).set(new Date(clock().getTime()).toISOString());
     await handleStatus({ callSid, callStatus: 'completed' }, deps);
@@ -111,10 +108,7 @@ describe('archival against Firestore', () => {
 
 describe('a turn that arrives after the call was archived and purged', () => {
   it('is appended to the archived transcript, inline or as a new page', async () => {
-    const { deps, queue, clock } = realDeps();
-    const { from, callSid } = freshCaller();
-    await startCall({ callSid, from }, deps);
-    const { callId, conversationId } = callIds(from, clock(), SETTINGS.timeZone);
+    const { deps, queue, callSid, callId, conversationId } = await startedCall();
     await takeTurn({ callSid, speech: 'fire in the paint store', silentTurns: 0, callHint: callId }, deps);
     await handleStatus({ callSid, callStatus: 'completed' }, deps);
     await queue.runAll(deps);
@@ -131,10 +125,7 @@ describe('a turn that arrives after the call was archived and purged', () => {
 
 describe('the sweeper against the Realtime Database', () => {
   it('ends a call whose status callback never came, and it is then archived', async () => {
-    const { deps, queue, clock } = realDeps({}, '2020-01-01T00:00:00Z');
-    const { from, callSid } = freshCaller();
-    await startCall({ callSid, from }, deps);
-    const { callId, conversationId } = callIds(from, clock(), SETTINGS.timeZone);
+    const { deps, queue, clock, callId, conversationId } = await startedCall('2020-01-01T00:00:00Z');
     clock.advance(31 * 60_000);
     const actions = await sweepCalls(deps);
     expect(actions.filter((a) => a.callId === callId).map((a) => a.kind)).toEqual(['end-stale']);
