@@ -4,6 +4,16 @@ import type { Settings } from './calls/deps';
 /** Params and secrets, declared once; read inside handlers only. */
 export const TWILIO_AUTH_TOKEN = defineSecret('TWILIO_AUTH_TOKEN');
 
+export const TWILIO_ACCOUNT_SID = defineString('TWILIO_ACCOUNT_SID', {
+  default: '',
+  description: "The Twilio account (AC…) whose calls admins drive; empty records what would be sent instead.",
+});
+
+export const TWILIO_API_BASE_URL = defineString('TWILIO_API_BASE_URL', {
+  default: 'https://api.twilio.com',
+  description: "Twilio's REST API origin; the local stack points it at its Twilio stand-in.",
+});
+
 export const PUBLIC_BASE_URL = defineString('PUBLIC_BASE_URL', {
   description: 'The public origin Twilio is configured with (https://your-host); webhook signatures are checked against it.',
 });
@@ -71,4 +81,11 @@ export function readSettings(): Settings {
     archiveDeadlineMs: 20_000,
     speech: { language: SPEECH_LANGUAGE.value(), model: SPEECH_MODEL.value(), timeout: SPEECH_TIMEOUT.value() },
   };
+}
+
+/** The Twilio account admin actions drive live calls with, or null when none is configured. */
+export function readTwilioAccount(): { accountSid: string; authToken: string; apiBaseUrl: string } | null {
+  const accountSid = TWILIO_ACCOUNT_SID.value();
+  if (!accountSid) return null;
+  return { accountSid, authToken: TWILIO_AUTH_TOKEN.value(), apiBaseUrl: TWILIO_API_BASE_URL.value() };
 }

@@ -3,11 +3,12 @@
  * queue functions, its queue's name (QueueName in calls/deps.ts must match).
  */
 import { setGlobalOptions } from 'firebase-functions/v2/options';
-import { onRequest, type HttpsOptions } from 'firebase-functions/v2/https';
+import { onCall, onRequest, type HttpsOptions } from 'firebase-functions/v2/https';
 import { onSchedule } from 'firebase-functions/v2/scheduler';
 import { onTaskDispatched } from 'firebase-functions/v2/tasks';
 import { sweepCalls as sweep } from './calls/sweepCalls';
 import { OPENAI_API_KEY, TWILIO_AUTH_TOKEN } from './config';
+import { handleCallControl } from './triggers/adminActions';
 import { handleArchiveTask, handlePurgeTask } from './triggers/tasks';
 import { handlePartial, handleStatusCallback, handleTurn, handleVoice } from './triggers/webhooks';
 import { productionDeps } from './triggers/wiring';
@@ -21,6 +22,9 @@ export const twilioVoice = onRequest(webhook, handleVoice);
 export const twilioTurn = onRequest(webhook, handleTurn);
 export const twilioPartial = onRequest(webhook, handlePartial);
 export const twilioStatus = onRequest(webhook, handleStatusCallback);
+
+// The dashboard calls this signed in; the handler checks the admin claim.
+export const callControl = onCall({ secrets: [TWILIO_AUTH_TOKEN], timeoutSeconds: 20 }, handleCallControl);
 
 export const archiveCall = onTaskDispatched(
   {

@@ -1,6 +1,6 @@
 /** In-memory stand-ins for the use cases' dependencies, for fast tests of pure flow logic. */
 import { archiveCall } from '../../functions/src/calls/archiveCall';
-import type { ArchiveStore, Deps, LiveDb, QueueName, Settings, TaskQueue } from '../../functions/src/calls/deps';
+import type { ArchiveStore, Deps, LiveDb, LiveVoice, QueueName, Settings, TaskQueue } from '../../functions/src/calls/deps';
 import { purgeCall } from '../../functions/src/calls/purgeCall';
 import type { ArchivePlan } from '../../functions/src/core/archiveDocs';
 import { messageKeyFactory } from '../../functions/src/core/ids';
@@ -120,6 +120,23 @@ export class MemoryQueue implements TaskQueue {
   }
 }
 
+/** Twilio's REST API as admin actions see it: what was sent to each call; calls in `gone` have ended. */
+export class MemoryVoice implements LiveVoice {
+  sent: Array<{ callSid: string; twiml?: string; hangUp?: true }> = [];
+  gone = new Set<string>();
+  async redirect(callSid: string, twiml: string) {
+    if (this.gone.has(callSid)) return 'gone' as const;
+    this.sent.push({ callSid, twiml });
+    return 'done' as const;
+  }
+  async hangUp(callSid: string) {
+    if (this.gone.has(callSid)) return 'gone' as const;
+    this.sent.push({ callSid, hangUp: true });
+    this.gone.add(callSid);
+    return 'done' as const;
+  }
+}
+
 export const SETTINGS: Settings = {
   publicBaseUrl: 'https://aurora.example.com',
   timeZone: 'Asia/Kolkata',
@@ -146,6 +163,7 @@ export function memoryDeps(overrides: Partial<Deps> = {}, clockStart?: string) {
   const archive = new MemoryArchive();
   const queue = new MemoryQueue();
   const clock = testClock(clockStart);
+  const voice = new MemoryVoice();
   const deps: Deps = {
     live,
     archive,
@@ -153,13 +171,14 @@ export function memoryDeps(overrides: Partial<Deps> = {}, clockStart?: string) {
     workers: { findByPhone: async (phone) => (phone === '+15550100001' ? { workerId: 'worker_001', name: 'Priya Nair' } : null) },
     procedures: { all: async () => DEMO_PROCEDURES },
     responder: offlineResponder,
+    voice,
     settings: SETTINGS,
     clock,
     messageKey: messageKeyFactory(),
     log: silentLog,
     ...overrides,
   };
-  return { deps, live, archive, queue, clock };
+  return { deps, live, archive, queue, clock, voice };
 }
 
 /** A live call with every required field; override what the test is about. */

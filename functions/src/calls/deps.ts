@@ -39,6 +39,14 @@ export interface TaskQueue {
   enqueue(queue: QueueName, task: CallTask, id: string): Promise<'enqueued' | 'duplicate'>;
 }
 
+/** The phone call at Twilio, driven while it is in progress (Twilio's REST API). */
+export interface LiveVoice {
+  /** Replaces what the call is doing with `twiml`. Resolves 'gone' if the call is no longer in progress. */
+  redirect(callSid: string, twiml: string): Promise<'done' | 'gone'>;
+  /** Hangs the call up; 'gone' if it had already ended. */
+  hangUp(callSid: string): Promise<'done' | 'gone'>;
+}
+
 export interface WorkerRegistry {
   findByPhone(phone: string): Promise<Caller | null>;
 }
@@ -79,6 +87,7 @@ export type Deps = {
   workers: WorkerRegistry;
   procedures: ProcedureLibrary;
   responder: Responder;
+  voice: LiveVoice;
   settings: Settings;
   clock: () => Date;
   messageKey: (nowMs: number) => string;

@@ -18,6 +18,9 @@ export const LINES = {
   reprompt: 'I did not hear anything. Please tell me what is happening.',
   closing:
     'I still cannot hear you, so I am ending this call. If you are in danger, leave the area and call emergency services, then call us again.',
+  supervisorJoined: 'A safety supervisor has joined the call and is listening. Keep talking to us.',
+  aiBack: 'Aurora here again. I am listening.',
+  connecting: 'Connecting you now. Stay on the line.',
   unavailable:
     'Aurora is having trouble right now. If you are in danger, leave the area now and call emergency services.',
 };
@@ -100,6 +103,14 @@ export function speakAndHangUp(text: string): string {
 export function listenOnly(listen: Listen): string {
   const response = new VoiceResponse();
   gather(response, listen);
+  return response.toString();
+}
+
+/** Say `text`, then connect the caller to `number`; the call ends when that leg does. */
+export function speakAndDial(text: string, number: string): string {
+  const response = new VoiceResponse();
+  response.say(text);
+  response.dial(number);
   return response.toString();
 }
 

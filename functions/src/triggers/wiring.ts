@@ -5,7 +5,9 @@ import { realtimeLiveDb } from '../adapters/liveDb';
 import { cloudTaskQueue } from '../adapters/taskQueue';
 import { firestoreWorkers } from '../adapters/workers';
 import type { Deps } from '../calls/deps';
-import { readModelSettings, readSettings } from '../config';
+import { readModelSettings, readSettings, readTwilioAccount } from '../config';
+import { recordingVoice, twilioVoice } from '../adapters/twilioVoice';
+import type { LiveVoice } from '../calls/deps';
 import { messageKeyFactory } from '../core/ids';
 import { modelResponder } from '../assistant/modelResponder';
 import { offlineResponder } from '../assistant/offlineResponder';
@@ -21,6 +23,12 @@ const archive = lazy(() => firestoreArchive(firestore()));
 const workers = lazy(() => firestoreWorkers(firestore()));
 const procedures = lazy(() => firestoreProcedures(firestore(), logger));
 const messageKey = messageKeyFactory();
+
+/** Twilio's REST API when an account is configured, else a log of what would have been sent. */
+const voice = lazy((): LiveVoice => {
+  const account = readTwilioAccount();
+  return account ? twilioVoice(account) : recordingVoice(logger);
+});
 
 /** The model when a key is configured (built once per instance), else the offline responder. */
 const responder = lazy((): Responder => {
@@ -50,6 +58,9 @@ export function productionDeps(): Deps {
     },
     get responder() {
       return responder();
+    },
+    get voice() {
+      return voice();
     },
     settings: readSettings(),
     clock: () => new Date(),

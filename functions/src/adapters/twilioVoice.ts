@@ -1,0 +1,64 @@
+import type { LiveVoice, Log } from '../calls/deps';
+
+/** Twilio's answer for a call that is not in progress (completed, or never existed). */
+const CALL_NOT_IN_PROGRESS = 21220;
+
+export type TwilioAccount = {
+  accountSid: string;
+  authToken: string;
+  /** Where Twilio's REST API is; a local stand-in in development. */
+  apiBaseUrl: string;
+};
+
+type RestError = { status?: number; code?: number };
+const isGone = (err: unknown) => {
+  const { status, code } = (err ?? {}) as RestError;
+  return status === 404 || code === CALL_NOT_IN_PROGRESS;
+};
+
+/**
+ * The live call through the twilio SDK. Requests go to `apiBaseUrl` (Twilio's own by
+ * default): the SDK's request client is kept and only the origin of each URI is swapped.
+ */
+export function twilioVoice(account: TwilioAccount): LiveVoice {
+  const twilio = require('twilio') as typeof import('twilio');
+  const inner = new twilio.RequestClient({ timeout: 5000 });
+  const base = new URL(account.apiBaseUrl);
+  const httpClient = Object.assign(Object.create(inner) as typeof inner, {
+    request: (opts: Parameters<typeof inner.request>[0]) => {
+      const uri = new URL(opts.uri);
+      uri.protocol = base.protocol;
+      uri.host = base.host;
+      return inner.request({ ...opts, uri: uri.href });
+    },
+  });
+  const client = twilio(account.accountSid, account.authToken, { httpClient });
+  const update = async (callSid: string, params: { twiml: string } | { status: 'completed' }) => {
+    try {
+      await client.calls(callSid).update(params);
+      return 'done' as const;
+    } catch (err) {
+      if (isGone(err)) return 'gone' as const;
+      throw err;
+    }
+  };
+  return {
+    redirect: (callSid, twiml) => update(callSid, { twiml }),
+    hangUp: (callSid) => update(callSid, { status: 'completed' }),
+  };
+}
+
+/** Without Twilio credentials: logs what would have been sent and reports the call reached. */
+export function recordingVoice(log: Log): LiveVoice {
+  return {
+    async redirect(callSid, twiml) {
+      log.info('twilio call update (not sent: no TWILIO_ACCOUNT_SID)', { callSid, twiml });
+      return 'done';
+    },
+    async hangUp(callSid) {
+      log.info('twilio call hang-up (not sent: no TWILIO_ACCOUNT_SID)', { callSid });
+      return 'done';
+    },
+  };
+}
+

@@ -1,0 +1,56 @@
+import { z } from 'zod';
+import { CALL_ID_PATTERN } from './ids';
+import type { LiveCall } from './schema';
+
+/** The longest line an admin may have spoken to a caller at once (Twilio <Say> is sentences, not essays). */
+export const MAX_SPOKEN_CHARS = 600;
+
+const callId = z.string().regex(CALL_ID_PATTERN, 'not a call id');
+
+/** What an admin can do to a live call; the dashboard's callable payload. */
+export const CallAction = z.discriminatedUnion('action', [
+  z.object({ action: z.literal('take'), callId }),
+  z.object({ action: z.literal('say'), callId, text: z.string().trim().min(1, 'say something').max(MAX_SPOKEN_CHARS) }),
+  z.object({ action: z.literal('release'), callId }),
+  z.object({ action: z.literal('bridge'), callId, to: z.string().regex(/^\+[1-9]\d{6,14}$/, 'an E.164 number, like +15551234567') }),
+  z.object({ action: z.literal('end'), callId }),
+]);
+export type CallAction = z.infer<typeof CallAction>;
+
+/** The signed-in admin, named as the archive's admin_id will name them. */
+export type Admin = { id: string };
+
+export type Refusal = { code: 'not-found' | 'failed-precondition'; message: string };
+
+/** Who holds the call now: an admin who took it and has not handed it back. */
+export const holderOf = (call: LiveCall): string | null => (call.mode === 'human' && call.admin_id ? call.admin_id : null);
+
+/**
+ * Whether `admin` may do `action` to `call` now, or why not. One admin at a time: only the
+ * holder speaks, bridges or hands back; nobody takes or ends a call another admin holds.
+ */
+export function refusal(call: LiveCall | null, action: CallAction['action'], admin: Admin): Refusal | null {
+  if (!call || call.purging) return { code: 'not-found', message: 'This call is no longer live.' };
+  if (call.status !== 'ACTIVE') return { code: 'failed-precondition', message: 'This call has ended.' };
+  const holder = holderOf(call);
+  if (holder && holder !== admin.id) return { code: 'failed-precondition', message: `${holder} has taken this call.` };
+  if (!holder && (action === 'say' || action === 'release' || action === 'bridge')) {
+    return { code: 'failed-precondition', message: 'Take the call first.' };
+  }
+  return null;
+}
+
+/**
+ * The call node's fields after `admin` takes it (a handoff request is answered) or hands it
+ * back; null deletes. On hand-back admin_id stays: the archive records who last took the call.
+ */
+export const takeFields = (admin: Admin) => ({ mode: 'human', admin_id: admin.id, handoff_requested: null }) as const;
+export const releaseFields = () => ({ mode: 'ai' }) as const;
+
+/** The system lines the transcript records for each action (what the caller heard is recorded as spoken). */
+export const CONTROL_NOTES = {
+  take: (admin: Admin) => `${admin.id} took over the call.`,
+  release: (admin: Admin) => `${admin.id} handed the call back to Aurora.`,
+  bridge: (admin: Admin, to: string) => `${admin.id} bridged the caller to ${to}.`,
+  end: (admin: Admin) => `${admin.id} ended the call.`,
+};

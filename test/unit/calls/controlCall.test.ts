@@ -1,0 +1,150 @@
+import { describe, expect, it } from 'vitest';
+import { controlCall } from '../../../functions/src/calls/controlCall';
+import { handleStatus } from '../../../functions/src/calls/endCall';
+import { startCall } from '../../../functions/src/calls/startCall';
+import { takeTurn } from '../../../functions/src/calls/takeTurn';
+import { CallAction } from '../../../functions/src/core/callControl';
+import { orderedMessages, type LiveConversation } from '../../../functions/src/core/schema';
+import { callSid, memoryDeps } from '../../helpers/fakes';
+
+const CALL_ID = 'call_15550100001_20251004_143000';
+const CONV_ID = 'conv_15550100001_20251004_143000';
+const ANA = { id: 'ana@site.example' };
+const BEN = { id: 'ben@site.example' };
+
+async function liveCall() {
+  const world = memoryDeps();
+  await startCall({ callSid: callSid(1), from: '+15550100001' }, world.deps);
+  const transcript = async () => orderedMessages((await world.live.get(`active_conversations/${CONV_ID}`)) as LiveConversation);
+  const call = async () => (await world.live.get(`active_calls/${CALL_ID}`)) as Record<string, unknown>;
+  return { ...world, transcript, call };
+}
+
+describe('controlCall', () => {
+  it('takes the call: the AI stops answering and the caller hears that a supervisor joined', async () => {
+    const { deps, voice, call, transcript } = await liveCall();
+    expect(await controlCall({ action: 'take', callId: CALL_ID }, ANA, deps)).toEqual({ ok: true, reached: true });
+    expect(await call()).toMatchObject({ mode: 'human', admin_id: ANA.id });
+    expect(voice.sent).toEqual([{ callSid: callSid(1), twiml: expect.stringContaining('A safety supervisor has joined') }]);
+    expect(voice.sent[0].twiml).toContain(`/twilio/turn?call=${CALL_ID}`);
+    expect((await transcript()).at(-1)).toMatchObject({ role: 'system', content: `${ANA.id} took over the call.` });
+
+    const twiml = await takeTurn({ callSid: callSid(1), speech: 'the pump is on fire', silentTurns: 0, callHint: CALL_ID }, deps);
+    expect(twiml).not.toContain('<Say>');
+    expect((await transcript()).at(-1)).toMatchObject({ role: 'user', content: 'the pump is on fire' });
+  });
+
+  it('speaks what the admin types and records it as an admin message', async () => {
+    const { deps, voice, transcript } = await liveCall();
+    await controlCall({ action: 'take', callId: CALL_ID }, ANA, deps);
+    const result = await controlCall({ action: 'say', callId: CALL_ID, text: 'Walk to the east gate.' }, ANA, deps);
+    expect(result).toEqual({ ok: true, reached: true });
+    expect(voice.sent.at(-1)!.twiml).toMatch(/<Gather [^>]*><Say>Walk to the east gate.<\/Say><\/Gather>/);
+    expect((await transcript()).at(-1)).toMatchObject({ role: 'admin', content: 'Walk to the east gate.' });
+  });
+
+  it('lets one admin at a time hold a call', async () => {
+    const { deps, call } = await liveCall();
+    await controlCall({ action: 'take', callId: CALL_ID }, ANA, deps);
+    for (const action of [
+      { action: 'take', callId: CALL_ID },
+      { action: 'say', callId: CALL_ID, text: 'hello' },
+      { action: 'release', callId: CALL_ID },
+      { action: 'end', callId: CALL_ID },
+    ] as CallAction[]) {
+      expect(await controlCall(action, BEN, deps)).toEqual({ ok: false, code: 'failed-precondition', message: `${ANA.id} has taken this call.` });
+    }
+    expect(await call()).toMatchObject({ mode: 'human', admin_id: ANA.id, status: 'ACTIVE' });
+    expect(await controlCall({ action: 'take', callId: CALL_ID }, ANA, deps)).toMatchObject({ ok: true });
+  });
+
+  it('hands the call back to Aurora, who answers again; anyone may take it next', async () => {
+    const { deps, voice, call } = await liveCall();
+    await controlCall({ action: 'take', callId: CALL_ID }, ANA, deps);
+    await controlCall({ action: 'release', callId: CALL_ID }, ANA, deps);
+    expect(await call()).toMatchObject({ mode: 'ai', admin_id: ANA.id });
+    expect(voice.sent.at(-1)!.twiml).toContain('Aurora here again');
+    const twiml = await takeTurn({ callSid: callSid(1), speech: 'there is smoke', silentTurns: 0, callHint: CALL_ID }, deps);
+    expect(twiml).toContain('<Say>');
+    expect(await controlCall({ action: 'take', callId: CALL_ID }, BEN, deps)).toMatchObject({ ok: true });
+  });
+
+  it('refuses to speak, bridge or hand back a call nobody has taken', async () => {
+    const { deps, voice } = await liveCall();
+    for (const action of [
+      { action: 'say', callId: CALL_ID, text: 'hello' },
+      { action: 'bridge', callId: CALL_ID, to: '+15557654321' },
+      { action: 'release', callId: CALL_ID },
+    ] as CallAction[]) {
+      expect(await controlCall(action, ANA, deps)).toEqual({ ok: false, code: 'failed-precondition', message: 'Take the call first.' });
+    }
+    expect(voice.sent).toEqual([]);
+  });
+
+  it('bridges the caller to a phone number', async () => {
+    const { deps, voice, transcript } = await liveCall();
+    await controlCall({ action: 'take', callId: CALL_ID }, ANA, deps);
+    await controlCall({ action: 'bridge', callId: CALL_ID, to: '+15557654321' }, ANA, deps);
+    expect(voice.sent.at(-1)!.twiml).toBe(
+      '<?xml version="1.0" encoding="UTF-8"?><Response><Say>Connecting you now. Stay on the line.</Say><Dial>+15557654321</Dial></Response>',
+    );
+    expect((await transcript()).at(-1)).toMatchObject({ role: 'system', content: `${ANA.id} bridged the caller to +15557654321.` });
+  });
+
+  it('ends the call at Twilio, whose status callback then ends and archives it', async () => {
+    const { deps, voice, call, queue } = await liveCall();
+    expect(await controlCall({ action: 'end', callId: CALL_ID }, ANA, deps)).toEqual({ ok: true, reached: true });
+    expect(voice.sent).toEqual([{ callSid: callSid(1), hangUp: true }]);
+    expect(await call()).toMatchObject({ status: 'ACTIVE' });
+    await handleStatus({ callSid: callSid(1), callStatus: 'completed' }, deps);
+    await queue.runAll(deps);
+    expect(await call()).toBeNull();
+  });
+
+  it('ends and archives a call Twilio no longer has, since no status callback will come', async () => {
+    const { deps, voice, call, queue, archive } = await liveCall();
+    voice.gone.add(callSid(1));
+    expect(await controlCall({ action: 'end', callId: CALL_ID }, ANA, deps)).toEqual({ ok: true, reached: false });
+    expect(await call()).toMatchObject({ status: 'ENDED', end_reason: 'ended-by-admin' });
+    await queue.runAll(deps);
+    expect(await call()).toBeNull();
+    expect(archive.plans.get(CONV_ID)!.conversation.messages.at(-1)).toMatchObject({ role: 'system', content: `${ANA.id} ended the call.` });
+  });
+
+  it('records nothing when the caller has already hung up', async () => {
+    const { deps, voice, transcript } = await liveCall();
+    await controlCall({ action: 'take', callId: CALL_ID }, ANA, deps);
+    voice.gone.add(callSid(1));
+    const before = await transcript();
+    expect(await controlCall({ action: 'say', callId: CALL_ID, text: 'hello?' }, ANA, deps)).toEqual({
+      ok: false,
+      code: 'failed-precondition',
+      message: 'The caller is no longer connected.',
+    });
+    expect(await transcript()).toEqual(before);
+  });
+
+  it('refuses unknown and ended calls', async () => {
+    const { deps } = await liveCall();
+    expect(await controlCall({ action: 'take', callId: 'call_15550100009_20251004_143000' }, ANA, deps)).toMatchObject({ ok: false, code: 'not-found' });
+    await handleStatus({ callSid: callSid(1), callStatus: 'completed' }, deps);
+    expect(await controlCall({ action: 'take', callId: CALL_ID }, ANA, deps)).toEqual({ ok: false, code: 'failed-precondition', message: 'This call has ended.' });
+  });
+});
+
+describe('CallAction', () => {
+  it('accepts well-formed actions and rejects the rest', () => {
+    expect(CallAction.safeParse({ action: 'say', callId: CALL_ID, text: '  Leave now.  ' }).data).toEqual({ action: 'say', callId: CALL_ID, text: 'Leave now.' });
+    for (const bad of [
+      {},
+      { action: 'take' },
+      { action: 'take', callId: '../active_calls' },
+      { action: 'say', callId: CALL_ID, text: '   ' },
+      { action: 'say', callId: CALL_ID, text: 'x'.repeat(601) },
+      { action: 'bridge', callId: CALL_ID, to: '5557654321' },
+      { action: 'explode', callId: CALL_ID },
+    ]) {
+      expect(CallAction.safeParse(bad).success, JSON.stringify(bad)).toBe(false);
+    }
+  });
+});
