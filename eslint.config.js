@@ -2,7 +2,7 @@
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['**/lib/**', 'node_modules/**', 'hosting/public/**'] },
+  { ignores: ['**/lib/**', 'node_modules/**', 'hosting/dist/**'] },
   {
     files: ['functions/src/**/*.ts'],
     extends: [tseslint.configs.recommendedTypeChecked],
@@ -12,6 +12,15 @@ export default tseslint.config(
       '@typescript-eslint/no-misused-promises': 'error',
       '@typescript-eslint/no-require-imports': 'off', // lazy requires keep heavy SDKs out of cold starts
       '@typescript-eslint/require-await': 'off', // async is how small adapters meet Promise interfaces
+    },
+  },
+  {
+    files: ['hosting/**/*.ts'],
+    extends: [tseslint.configs.recommendedTypeChecked],
+    languageOptions: { parserOptions: { project: './hosting/tsconfig.json', tsconfigRootDir: import.meta.dirname } },
+    rules: {
+      '@typescript-eslint/no-floating-promises': 'error',
+      '@typescript-eslint/no-misused-promises': 'error',
     },
   },
   {

@@ -1,13 +1,15 @@
 /**
  * `npm run call -- "There's a fire in Zone A" ["more speech" …]`: a phone call to the running
  * stack, as Twilio would make it. Options: --from <number> (default a seeded worker),
- * --silence (one silent turn first), --keep (do not hang up), --base <url>, --public-base <url>.
+ * --silence (one silent turn first), --keep (stay on the line: type what the caller says, hear
+ * what a supervisor says from the dashboard, Ctrl-D hangs up), --base <url>, --public-base <url>.
  */
+import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import { deleteApp, initializeApp } from 'firebase-admin/app';
 import { getDatabase } from 'firebase-admin/database';
 import { getFirestore } from 'firebase-admin/firestore';
-import { LOCAL_DEFAULTS, PROJECT_ID, emulatorEnv } from './lib/stack.ts';
+import { LOCAL_DEFAULTS, PORTS, PROJECT_ID, emulatorEnv } from './lib/stack.ts';
 import { SimulatedCall, type TwimlTurn } from './lib/twilio-sim.ts';
 
 const { values, positionals } = parseArgs({
@@ -18,6 +20,7 @@ const { values, positionals } = parseArgs({
     'public-base': { type: 'string', default: process.env.PUBLIC_BASE_URL },
     silence: { type: 'boolean', default: false },
     keep: { type: 'boolean', default: false },
+    'twilio-api': { type: 'string', default: `http://127.0.0.1:${PORTS.twilioApi}` },
   },
 });
 const utterances = positionals.length > 0 ? positionals : ["There's a fire in Zone A"];
@@ -32,6 +35,7 @@ const call = new SimulatedCall({
   publicBaseUrl: values['public-base'] || values.base,
   authToken: process.env.TWILIO_AUTH_TOKEN || LOCAL_DEFAULTS.twilioAuthToken,
   from: values.from,
+  twilioApi: values['twilio-api'],
 });
 
 function show(turn: TwimlTurn) {
@@ -62,8 +66,35 @@ if (!callId) {
   console.log(JSON.stringify(live, null, 2));
 }
 
-if (!values.keep) {
-  await call.status('completed');
+let hungUpBySupervisor = false;
+if (values.keep) {
+  console.log('\nOn the line. Type what the caller says (Enter sends, Ctrl-D hangs up); a supervisor can take over in the dashboard.');
+  const input = createInterface({ input: process.stdin });
+  // A supervisor's words arrive as Twilio call updates, whenever they are sent.
+  const listening = (async () => {
+    while (!hungUpBySupervisor && !turn.hungUp) {
+      const update = await call.nextUpdate(25_000).catch(() => null);
+      if (!update) continue;
+      for (const line of update.said) console.log(`  Supervisor/Aurora: ${line}`);
+      if (update.dialed) console.log(`  (bridged to ${update.dialed})`);
+      if (update.hungUp) {
+        console.log('  (the supervisor ended the call)');
+        hungUpBySupervisor = true;
+        input.close();
+      }
+    }
+  })();
+  for await (const line of input) {
+    if (hungUpBySupervisor || turn.hungUp) break;
+    turn = await call.say(line.trim());
+    show(turn);
+  }
+  if (hungUpBySupervisor) await listening;
+}
+
+// Twilio sends the status callback however the call ended; after a supervisor's hang-up it already has.
+{
+  if (!hungUpBySupervisor) await call.status('completed');
   console.log('\nHung up; waiting for the archive…');
   const deadline = Date.now() + 30_000;
   while (callId && Date.now() < deadline) {
@@ -87,3 +118,5 @@ if (!values.keep) {
   if (Date.now() >= deadline) console.log('The archive did not complete within 30 s: see the stack output.');
 }
 await deleteApp(app);
+// A supervisor-update poll may still be waiting on the line; the call is over.
+process.exit(0);

@@ -5,39 +5,48 @@
  */
 import { parseArgs } from 'node:util';
 import { initializeApp } from 'firebase-admin/app';
+import { getAuth } from 'firebase-admin/auth';
 import { getFirestore } from 'firebase-admin/firestore';
+import { DEMO_ADMIN, grantAdmin } from './lib/admins.ts';
 import { ModelServer } from './lib/model-server.ts';
 import { seedProcedures, seedWorkers } from './lib/seed.ts';
 import { LOCAL_DEFAULTS, PROJECT_ID, modelFromEnv, startStack } from './lib/stack.ts';
 
 const twilioAuthToken = process.env.TWILIO_AUTH_TOKEN || LOCAL_DEFAULTS.twilioAuthToken;
 const publicBaseUrl = process.env.PUBLIC_BASE_URL || LOCAL_DEFAULTS.publicBaseUrl;
+// A real account drives real calls through Twilio's API; without one, the local stand-in records.
+const twilioAccountSid = process.env.TWILIO_ACCOUNT_SID || LOCAL_DEFAULTS.twilioAccountSid;
+const twilioApiBaseUrl = process.env.TWILIO_ACCOUNT_SID ? 'https://api.twilio.com' : undefined;
 
 console.log('Starting the Aurora stack…');
 const { values } = parseArgs({ options: { 'local-model': { type: 'boolean', default: false }, 'model-latency': { type: 'string', default: '0' } } });
 const localModel = values['local-model'] ? await new ModelServer().start(9555) : null;
 if (localModel) localModel.latencyMs = Number(values['model-latency']);
 const model = localModel ? { apiKey: 'local', baseUrl: localModel.baseUrl, model: 'local-grounded-model' } : modelFromEnv();
-const stack = await startStack({ twilioAuthToken, publicBaseUrl, model, verbose: true });
+const stack = await startStack({ twilioAuthToken, twilioAccountSid, twilioApiBaseUrl, publicBaseUrl, model, verbose: true });
 Object.assign(process.env, stack.env);
 const app = initializeApp({ projectId: PROJECT_ID });
 const workers = await seedWorkers(getFirestore(app));
 const procedures = await seedProcedures(getFirestore(app));
+await grantAdmin(getAuth(app), DEMO_ADMIN.email, DEMO_ADMIN.password);
 
 console.log(`
 Aurora is running (project ${PROJECT_ID}; Realtime Database: ${stack.rtdb === 'emulator' ? 'official emulator' : 'offline stand-in server'}).
 
   Twilio voice webhook   ${publicBaseUrl}/twilio/voice
   Twilio status callback ${publicBaseUrl}/twilio/status
-  Hosting                ${stack.urls.hosting}
+  Admin dashboard        ${stack.urls.hosting}  (sign in as ${DEMO_ADMIN.email} / ${DEMO_ADMIN.password})
   Realtime Database      ${stack.urls.realtimeDatabase}
   Firestore              ${stack.urls.firestore}
   Auth                   ${stack.urls.auth}
   Responder              ${model ? `model ${model.model ?? 'gpt-4o-mini'} at ${model.baseUrl ?? 'the OpenAI API'}` : 'offline (no OPENAI_API_KEY)'}
+  Twilio REST API        ${stack.twilioApi ? `${stack.urls.twilioApi} (local stand-in: admin actions are recorded and played to simulated calls)` : stack.urls.twilioApi}
   Twilio auth token      ${twilioAuthToken === LOCAL_DEFAULTS.twilioAuthToken ? `${twilioAuthToken} (local default)` : '(from TWILIO_AUTH_TOKEN)'}
 
 Seeded ${workers} demo workers (e.g. +15550100001) and ${procedures} site procedures. In another terminal:
   npm run call -- "There's a fire in Zone A"
+  npm run call -- --keep "There's a fire in Zone A"   (stays on the line: take it over in the dashboard)
+  npm run admin -- grant someone@example.com --password <p>
 
 Ctrl-C stops everything.
 `);

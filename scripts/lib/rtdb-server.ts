@@ -3,7 +3,8 @@
  *
  * It is npm `firebase-server` (which speaks the RTDB wire protocol to the real SDKs) plus
  * the protocol actions it lacks: `g` (one-shot get), `n` (unlisten) and the onDisconnect
- * family `o`/`om`/`oc`/`on`. Rules are not enforced here (its targaryen integration leaks
+ * family `o`/`om`/`oc`/`on`. It accepts the unsigned ID tokens the Auth emulator issues (the
+ * web SDK's `auth`), which firebase-server would reject. Rules are not enforced here (its targaryen integration leaks
  * auth between connections); database.rules.json is tested with targaryen directly.
  */
 import { createRequire } from 'node:module';
@@ -13,7 +14,7 @@ import { pathToFileURL } from 'node:url';
 const require = createRequire(import.meta.url);
 const FirebaseServer = require('firebase-server');
 
-type Frame = { t: string; d: { r?: number; a?: string; b?: { p?: string; d?: unknown; q?: unknown } } };
+type Frame = { t: string; d: { r?: number; a?: string; b?: { p?: string; d?: unknown; q?: unknown; cred?: string } } };
 type Ref = {
   child(path: string): Ref;
   on(event: 'value', cb: (snap: { exportVal(): unknown }) => void): unknown;
@@ -29,7 +30,16 @@ type Socket = {
 };
 
 /** Actions this wrapper answers itself; everything else goes to firebase-server. */
-const OWN_ACTIONS = new Set(['l', 'q', 'n', 'g', 'o', 'om', 'oc', 'on']);
+const OWN_ACTIONS = new Set(['l', 'q', 'n', 'g', 'o', 'om', 'oc', 'on', 'auth', 'gauth', 'unauth']);
+
+/** The claims of a JWT, unverified: the Auth emulator signs nothing, and rules are not enforced here. */
+function claimsOf(token: string): Record<string, unknown> | null {
+  try {
+    return JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString()) as Record<string, unknown>;
+  } catch {
+    return null;
+  }
+}
 
 class RealtimeDatabaseServer extends FirebaseServer {
   declare baseRef: Ref;
@@ -90,6 +100,15 @@ class RealtimeDatabaseServer extends FirebaseServer {
         case 'o':
         case 'om':
           onDisconnect.push({ action: a, path, data: b.d });
+          return ok(r);
+        case 'auth':
+        case 'gauth': {
+          if (b.cred === 'owner') return ok(r, { auth: null, admin: true, expires: null });
+          const claims = claimsOf(String(b.cred ?? ''));
+          if (!claims) return send({ t: 'd', d: { r, b: { s: 'invalid_token', d: 'Could not parse auth token.' } } });
+          return ok(r, { auth: claims, expires: claims.exp ?? null });
+        }
+        case 'unauth':
           return ok(r);
         case 'oc':
           for (let i = onDisconnect.length - 1; i >= 0; i--) {

@@ -9,14 +9,16 @@ import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { TwilioApiServer } from './twilio-api.ts';
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const PROJECT_ID = 'demo-aurora';
-export const PORTS = { hosting: 5000, functions: 5001, firestore: 8080, database: 9000, auth: 9099, tasks: 9499, hub: 4400 };
+export const PORTS = { hosting: 5000, functions: 5001, firestore: 8080, database: 9000, auth: 9099, tasks: 9499, hub: 4400, twilioApi: 9600 };
 
-/** Local defaults; TWILIO_AUTH_TOKEN and PUBLIC_BASE_URL in the environment override them. */
+/** Local defaults; TWILIO_AUTH_TOKEN, TWILIO_ACCOUNT_SID and PUBLIC_BASE_URL in the environment override them. */
 export const LOCAL_DEFAULTS = {
   twilioAuthToken: 'aurora-local-twilio-token',
+  twilioAccountSid: `AC${'0'.repeat(31)}1`,
   publicBaseUrl: `http://127.0.0.1:${PORTS.hosting}`,
 };
 
@@ -26,6 +28,9 @@ const FIRESTORE_JAR =
 
 export type StackOptions = {
   twilioAuthToken: string;
+  twilioAccountSid: string;
+  /** Twilio's REST API origin; omitted, the stack serves its local stand-in. */
+  twilioApiBaseUrl?: string;
   publicBaseUrl: string;
   /** An OpenAI-compatible provider; without one the offline responder answers. */
   model?: { apiKey: string; baseUrl?: string; model?: string; fallbackModel?: string; budgetMs?: number };
@@ -35,6 +40,8 @@ export type StackOptions = {
 
 export type Stack = {
   rtdb: 'emulator' | 'stand-in';
+  /** The local Twilio REST stand-in, unless a real Twilio API was configured. */
+  twilioApi: TwilioApiServer | null;
   /** Calls `listener` with each chunk the emulators print from now on; returns an unsubscribe. */
   onOutput(listener: (chunk: string) => void): () => void;
   env: Record<string, string>;
@@ -156,10 +163,12 @@ export async function startFirestoreEmulator(port: number): Promise<RunningFires
 }
 
 /** Writes the functions' local params and secret, which the functions emulator reads. */
-function writeFunctionsConfig(options: StackOptions) {
+function writeFunctionsConfig(options: StackOptions, twilioApiBaseUrl: string) {
   const model = options.model;
   const params = {
     PUBLIC_BASE_URL: options.publicBaseUrl,
+    TWILIO_ACCOUNT_SID: options.twilioAccountSid,
+    TWILIO_API_BASE_URL: twilioApiBaseUrl,
     OPENAI_BASE_URL: model?.baseUrl,
     OPENAI_MODEL: model?.model,
     OPENAI_FALLBACK_MODEL: model?.fallbackModel,
@@ -193,7 +202,6 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   if (busy.length > 0) {
     throw new Error(`ports already in use: ${busy.join(', ')}. Is another Aurora stack (npm start) running? Stop it first.`);
   }
-  writeFunctionsConfig(options);
   const env = emulatorEnv();
   const stoppers: Array<() => Promise<void>> = [];
   const children: ChildProcess[] = [];
@@ -212,6 +220,12 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   process.on('exit', killChildren);
 
   try {
+    const twilioApi = options.twilioApiBaseUrl
+      ? null
+      : await new TwilioApiServer({ accountSid: options.twilioAccountSid, authToken: options.twilioAuthToken }).start(PORTS.twilioApi);
+    if (twilioApi) stoppers.push(() => twilioApi.stop());
+    writeFunctionsConfig(options, options.twilioApiBaseUrl ?? twilioApi!.baseUrl);
+
     const only = ['functions', 'auth', 'hosting', 'tasks'];
     const rtdb = realRtdbEmulatorAvailable() ? 'emulator' : 'stand-in';
     if (rtdb === 'emulator') only.push('database');
@@ -256,6 +270,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     );
     return {
       rtdb,
+      twilioApi,
       onOutput: watch.onOutput,
       env,
       urls: {
@@ -266,6 +281,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
         firestore: `http://127.0.0.1:${PORTS.firestore}`,
         auth: `http://127.0.0.1:${PORTS.auth}`,
         functions: `http://127.0.0.1:${PORTS.functions}`,
+        twilioApi: options.twilioApiBaseUrl ?? twilioApi!.baseUrl,
       },
       stop,
     };

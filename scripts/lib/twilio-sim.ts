@@ -20,6 +20,10 @@ export type TwimlTurn = {
   /** The Gather action URL, if Aurora is listening. */
   gatherAction: string | null;
   hungUp: boolean;
+  /** The number a <Dial> connects the caller to. */
+  dialed: string | null;
+  /** Where the Gather posts partial speech results, if it asks for them. */
+  partialAction: string | null;
   /** Wall time of the HTTP round trip, ms. */
   ms: number;
   /** The handler's own timings from its Server-Timing header (handler, responder), ms. */
@@ -34,7 +38,12 @@ export type SimOptions = {
   authToken: string;
   from: string;
   to?: string;
+  /** The local Twilio REST stand-in, where admin actions' call updates for this call arrive. */
+  twilioApi?: string;
 };
+
+/** An update an admin action made to the live call, as the caller experiences it. */
+export type CallUpdateHeard = Pick<TwimlTurn, 'said' | 'gatherAction' | 'hungUp' | 'dialed' | 'partialAction'>;
 
 export const newCallSid = () => `CA${randomBytes(16).toString('hex')}`;
 
@@ -42,10 +51,18 @@ const decode = (s: string) =>
   s.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"').replace(/&apos;/g, "'").replace(/&amp;/g, '&');
 
 /** Reads the verbs Aurora uses out of a TwiML document. */
-export function parseTwiml(xml: string): Pick<TwimlTurn, 'said' | 'gatherAction' | 'hungUp'> {
+export function parseTwiml(xml: string): CallUpdateHeard {
   const said = [...xml.matchAll(/<Say[^>]*>([\s\S]*?)<\/Say>/g)].map((m) => decode(m[1]!));
   const gather = /<Gather\b[^>]*\baction="([^"]*)"/.exec(xml);
-  return { said, gatherAction: gather ? decode(gather[1]!) : null, hungUp: /<Hangup\s*\/?>/.test(xml) };
+  const dial = /<Dial[^>]*>([^<]+)<\/Dial>/.exec(xml);
+  const partial = /<Gather\b[^>]*\bpartialResultCallback="([^"]*)"/.exec(xml);
+  return {
+    said,
+    gatherAction: gather ? decode(gather[1]!) : null,
+    hungUp: /<Hangup\s*\/?>/.test(xml),
+    dialed: dial ? decode(dial[1]!) : null,
+    partialAction: partial ? decode(partial[1]!) : null,
+  };
 }
 
 export function parseServerTiming(header: string | null): Record<string, number> {
@@ -81,6 +98,9 @@ export class SimulatedCall {
   readonly callSid = newCallSid();
   readonly accountSid = `AC${randomBytes(16).toString('hex')}`;
   private nextAction: string | null = null;
+  private partialAction: string | null = null;
+  private partialSequence = 0;
+  private updatesSeen = 0;
   private readonly startedAt = Date.now();
   private readonly options: SimOptions;
   constructor(options: SimOptions) {
@@ -103,13 +123,22 @@ export class SimulatedCall {
     };
   }
 
-  private remember(turn: TwimlTurn): TwimlTurn {
+  private remember<T extends CallUpdateHeard>(turn: T): T {
     this.nextAction = turn.gatherAction;
+    this.partialAction = turn.partialAction;
     return turn;
+  }
+
+  /** The caller is mid-sentence: Twilio's partial speech result for the current Gather. */
+  async speaking(soFar: string): Promise<TwimlTurn> {
+    if (!this.partialAction) throw new Error('the current Gather asks for no partial results');
+    const params = { AccountSid: this.accountSid, CallSid: this.callSid, SequenceNumber: String(++this.partialSequence), StableSpeechResult: '', UnstableSpeechResult: soFar };
+    return postSigned(this.options, this.partialAction, params);
   }
 
   /** The incoming call webhook. */
   async ring(): Promise<TwimlTurn> {
+    if (this.options.twilioApi) await fetch(`${this.options.twilioApi}/sim/calls/${this.callSid}`, { method: 'PUT' });
     return this.remember(await postSigned(this.options, `${this.publicBase}/twilio/voice`, this.params({ CallStatus: 'ringing' })));
   }
 
@@ -121,8 +150,30 @@ export class SimulatedCall {
     return this.remember(await postSigned(this.options, this.nextAction, this.params(extra)));
   }
 
+  /**
+   * The next update an admin action made to this call (waiting up to `waitMs` for one), played
+   * as Twilio would: its <Gather> becomes where the caller's next words go, and a hang-up ends
+   * the call with its status callback. Null if none came.
+   */
+  async nextUpdate(waitMs = 10_000): Promise<CallUpdateHeard | null> {
+    if (!this.options.twilioApi) throw new Error('this call was placed without the Twilio API stand-in');
+    const url = `${this.options.twilioApi}/sim/calls/${this.callSid}/updates?after=${this.updatesSeen}&waitMs=${waitMs}`;
+    const { updates } = (await (await fetch(url)).json()) as { updates: Array<{ twiml?: string; status?: string }> };
+    const update = updates[0];
+    if (!update) return null;
+    this.updatesSeen++;
+    const heard = update.twiml ? parseTwiml(update.twiml) : { said: [], gatherAction: null, hungUp: true, dialed: null, partialAction: null };
+    if (update.status === 'completed') heard.hungUp = true;
+    this.remember(heard);
+    if (heard.hungUp) await this.status('completed');
+    return heard;
+  }
+
   /** Twilio's status callback; terminal statuses carry the call's duration. */
   async status(callStatus: string): Promise<TwimlTurn> {
+    if (this.options.twilioApi && ['completed', 'busy', 'failed', 'no-answer', 'canceled'].includes(callStatus)) {
+      await fetch(`${this.options.twilioApi}/sim/calls/${this.callSid}/end`, { method: 'POST' });
+    }
     const extra: Record<string, string> = { CallStatus: callStatus };
     if (callStatus === 'completed') extra.CallDuration = String(Math.max(1, Math.round((Date.now() - this.startedAt) / 1000)));
     return postSigned(this.options, `${this.publicBase}/twilio/status`, this.params(extra));

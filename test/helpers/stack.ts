@@ -2,7 +2,7 @@
 import { getApps, initializeApp } from 'firebase-admin/app';
 import { getDatabase } from 'firebase-admin/database';
 import { getFirestore } from 'firebase-admin/firestore';
-import { LOCAL_DEFAULTS, PROJECT_ID, emulatorEnv } from '../../scripts/lib/stack.ts';
+import { LOCAL_DEFAULTS, PORTS, PROJECT_ID, emulatorEnv } from '../../scripts/lib/stack.ts';
 import { SimulatedCall } from '../../scripts/lib/twilio-sim.ts';
 import { firestoreArchive } from '../../functions/src/adapters/archiveStore';
 import { realtimeLiveDb } from '../../functions/src/adapters/liveDb';
@@ -18,7 +18,11 @@ export const app =
 export const db = getDatabase(app);
 export const firestore = getFirestore(app);
 
-export const SIM = { baseUrl: LOCAL_DEFAULTS.publicBaseUrl, authToken: LOCAL_DEFAULTS.twilioAuthToken };
+export const SIM = {
+  baseUrl: LOCAL_DEFAULTS.publicBaseUrl,
+  authToken: LOCAL_DEFAULTS.twilioAuthToken,
+  twilioApi: `http://127.0.0.1:${PORTS.twilioApi}`,
+};
 
 export const newCall = (from = '+15550100001') => new SimulatedCall({ ...SIM, from });
 

@@ -15,7 +15,7 @@ beforeAll(async () => {
   });
   await env.withSecurityRulesDisabled(async (ctx) => {
     const fs = ctx.firestore();
-    await fs.doc('calls/call_rules_1').set({ urgency: 'CRITICAL', status: 'COMPLETE', admin_notes: '' });
+    await fs.doc('calls/call_rules_1').set({ urgency: 'CRITICAL', status: 'COMPLETE', admin_id: null, final_action: null, admin_notes: '' });
     await fs.doc('conversations/conv_rules_1').set({ call_id: 'call_rules_1', messages: [], total_messages: 0 });
     await fs.doc('conversations/conv_rules_1/message_pages/0000').set({ index: 0, messages: [] });
   });
@@ -45,8 +45,30 @@ describe('firestore.rules', () => {
     }
   });
 
-  it('lets no client write, admins included, until the dashboard gives admins their own fields', async () => {
-    for (const client of [anonymous, user, admin]) {
+  it('lets admins write the final action and their notes on an archived call', async () => {
+    await assertSucceeds(admin().doc('calls/call_rules_1').update({ admin_notes: 'Checked the site.', final_action: 'Supervisor handled' }));
+    await assertSucceeds(admin().doc('calls/call_rules_1').update({ final_action: null }));
+    await assertSucceeds(admin().doc('calls/call_rules_1').update({ admin_notes: '' }));
+  });
+
+  it('refuses admins every other write, and notes of the wrong shape', async () => {
+    const call = () => admin().doc('calls/call_rules_1');
+    await assertFails(call().update({ urgency: 'NORMAL' }));
+    await assertFails(call().update({ admin_notes: 'x', admin_id: 'someone-else' }));
+    await assertFails(call().update({ admin_notes: 42 }));
+    await assertFails(call().update({ admin_notes: 'x'.repeat(5001) }));
+    await assertFails(call().update({ final_action: 'x'.repeat(201) }));
+    await assertFails(call().update({ final_action: ['a list'] }));
+    await assertFails(call().delete());
+    await assertFails(admin().doc('calls/new_call').set({ admin_notes: 'x' }));
+    await assertFails(admin().doc('conversations/conv_rules_1').update({ total_messages: 0 }));
+    await assertFails(admin().doc('conversations/conv_rules_1/message_pages/0000').delete());
+    await assertFails(admin().doc('workers/+15550000000').set({ worker_id: 'w' }));
+    await assertFails(admin().doc('procedures/fire').update({ guidance: 'Stay put.' }));
+  });
+
+  it('lets no other client write anything, notes included', async () => {
+    for (const client of [anonymous, user, forged]) {
       await assertFails(client().doc('calls/call_rules_1').update({ admin_notes: 'x' }));
       await assertFails(client().doc('calls/new_call').set({ status: 'COMPLETE' }));
       await assertFails(client().doc('conversations/conv_rules_1').delete());

@@ -1,6 +1,8 @@
 /** Starts the local stack once for the integration tests, seeds it, and stops it afterwards. */
 import { deleteApp, initializeApp } from 'firebase-admin/app';
+import { getAuth } from 'firebase-admin/auth';
 import { getFirestore } from 'firebase-admin/firestore';
+import { DEMO_ADMIN, grantAdmin } from '../../scripts/lib/admins.ts';
 import { seedProcedures, seedWorkers } from '../../scripts/lib/seed.ts';
 import { ModelServer } from '../../scripts/lib/model-server.ts';
 import { LOCAL_DEFAULTS, PROJECT_ID, startStack } from '../../scripts/lib/stack.ts';
@@ -19,6 +21,7 @@ export default async function setup() {
   const app = initializeApp({ projectId: PROJECT_ID }, 'seed');
   await seedWorkers(getFirestore(app));
   await seedProcedures(getFirestore(app));
+  await grantAdmin(getAuth(app), DEMO_ADMIN.email, DEMO_ADMIN.password);
   await deleteApp(app);
   console.log(`local stack ready in ${((Date.now() - started) / 1000).toFixed(1)} s (Realtime Database: ${stack.rtdb})`);
   return async () => {

@@ -1,0 +1,40 @@
+/** Calls per day by urgency, for the history chart. */
+import type { Urgency } from './calls';
+import { localDate, nextDay } from './history';
+
+export type DayCounts = { day: string } & Record<Urgency, number>;
+
+export const URGENCIES: Urgency[] = ['CRITICAL', 'URGENT', 'NORMAL'];
+
+/** At most this many days are drawn; a longer range shows its most recent days. */
+export const MAX_DAYS = 92;
+
+/**
+ * One row per local day from `from` to `to` inclusive (days without calls count zero).
+ */
+export function callsPerDay(calls: Array<{ at: Date; urgency: Urgency }>, from: string, to: string): DayCounts[] {
+  const days: DayCounts[] = [];
+  for (let day = from; day <= to; day = nextDay(day)) days.push({ day, CRITICAL: 0, URGENT: 0, NORMAL: 0 });
+  const shown = days.slice(-MAX_DAYS);
+  const byDay = new Map(shown.map((row) => [row.day, row]));
+  for (const call of calls) {
+    const row = byDay.get(localDate(call.at));
+    if (row && call.urgency in row) row[call.urgency]++;
+  }
+  return shown;
+}
+
+/** The range a chart shows when the filter leaves it open: the last 14 days to `today`. */
+export function chartRange(from: string | undefined, to: string | undefined, today: string): { from: string; to: string } {
+  const end = to ?? today;
+  if (from) return { from, to: end };
+  let start = end;
+  for (let i = 0; i < 13; i++) start = previousDay(start);
+  return { from: start, to: end };
+}
+
+function previousDay(date: string): string {
+  const d = new Date(`${date}T00:00:00Z`);
+  d.setUTCDate(d.getUTCDate() - 1);
+  return d.toISOString().slice(0, 10);
+}

@@ -1,0 +1,40 @@
+/**
+ * The Firebase web SDK, connected to the local emulators when the page is served locally and to
+ * the deployed project otherwise (its config comes from Hosting's reserved /__/firebase/init.json).
+ */
+import { initializeApp, type FirebaseOptions } from 'firebase/app';
+import { connectAuthEmulator, getAuth } from 'firebase/auth';
+import { connectDatabaseEmulator, getDatabase } from 'firebase/database';
+import { connectFirestoreEmulator, getFirestore } from 'firebase/firestore';
+import { connectFunctionsEmulator, getFunctions } from 'firebase/functions';
+
+/** The emulator ports firebase.json names; the demo project id needs no real credentials. */
+const EMULATORS = { auth: 9099, database: 9000, firestore: 8080, functions: 5001 };
+const LOCAL_PROJECT: FirebaseOptions = {
+  apiKey: 'demo-api-key',
+  projectId: 'demo-aurora',
+  authDomain: 'demo-aurora.firebaseapp.com',
+  databaseURL: 'https://demo-aurora-default-rtdb.firebaseio.com',
+};
+
+export const isLocal = (hostname: string) => hostname === '127.0.0.1' || hostname === 'localhost';
+
+export async function connectFirebase() {
+  const local = isLocal(location.hostname);
+  const options = local ? LOCAL_PROJECT : ((await (await fetch('/__/firebase/init.json')).json()) as FirebaseOptions);
+  const app = initializeApp(options);
+  const auth = getAuth(app);
+  const db = getDatabase(app);
+  const firestore = getFirestore(app);
+  const functions = getFunctions(app, 'us-central1');
+  if (local) {
+    const host = location.hostname;
+    connectAuthEmulator(auth, `http://${host}:${EMULATORS.auth}`, { disableWarnings: true });
+    connectDatabaseEmulator(db, host, EMULATORS.database);
+    connectFirestoreEmulator(firestore, host, EMULATORS.firestore);
+    connectFunctionsEmulator(functions, host, EMULATORS.functions);
+  }
+  return { auth, db, firestore, functions };
+}
+
+export type Firebase = Awaited<ReturnType<typeof connectFirebase>>;

@@ -1,0 +1,132 @@
+/** One live call: its state, its transcript as it grows, the caller's words as they speak, and the supervisor's controls. */
+import type { User } from 'firebase/auth';
+import { onChildAdded, onValue, orderByKey, query, ref } from 'firebase/database';
+import { httpsCallable } from 'firebase/functions';
+import { ROLE_LABEL, holderOf, type LiveCall, type Message } from '../core/calls';
+import type { Firebase } from '../firebase';
+import { errorText, h, replaceChildren } from './dom';
+
+type Partial = { gather: string; text?: string; closed?: boolean };
+type Action = { action: 'take' | 'release' | 'end' } | { action: 'say'; text: string } | { action: 'bridge'; to: string };
+
+export function messageItem(key: string, message: Message): HTMLLIElement {
+  return h(
+    'li',
+    { class: `message role-${message.role}`, 'data-message-key': key, 'data-role': message.role },
+    h('span', { class: 'who' }, ROLE_LABEL[message.role] ?? message.role),
+    h('time', { datetime: message.timestamp }, message.timestamp.slice(11, 19)),
+    h('p', {}, message.content),
+    message.sources ? h('div', { class: 'sources' }, `Sources: ${message.sources}`) : null,
+    message.fallback ? h('div', { class: 'fallback' }, `Answered by: ${message.fallback}`) : null,
+  );
+}
+
+/** Shows the call in `panel` until the returned function is called; `nameOf` gives a caller's name from the registry. */
+export function showCall(panel: HTMLElement, firebase: Firebase, user: User, callId: string, nameOf: (phone: string) => string | null): () => void {
+  const control = httpsCallable<Action & { callId: string }, { reached: boolean }>(firebase.functions, 'callControl');
+  const header = h('div', { class: 'call-header' });
+  const transcript = h('ol', { class: 'transcript', 'data-testid': 'transcript' });
+  const partial = h('p', { class: 'partial', 'data-testid': 'partial', hidden: true });
+  const controls = h('div', { class: 'controls' });
+  const status = h('p', { class: 'action-status', role: 'status', 'data-testid': 'action-status' });
+  replaceChildren(panel, header, transcript, partial, controls, status);
+
+  const me = user.email ?? user.uid;
+  let call: LiveCall | null = null;
+  let busy = false;
+  const unsubscribers: Array<() => void> = [];
+
+  const act = async (action: Action) => {
+    busy = true;
+    renderControls();
+    status.textContent = '…';
+    try {
+      const { data } = await control({ ...action, callId });
+      status.textContent = data.reached ? 'Done.' : 'Done, but the caller was no longer connected.';
+      return true;
+    } catch (err) {
+      status.textContent = errorText(err);
+      return false;
+    } finally {
+      busy = false;
+      renderControls();
+    }
+  };
+
+  function renderHeader() {
+    if (!call) {
+      replaceChildren(header, h('h2', {}, 'Call over'), h('p', {}, 'This call has ended and moved to History.'));
+      return;
+    }
+    const holder = holderOf(call);
+    replaceChildren(
+      header,
+      h('h2', {}, h('span', { class: `badge urgency-${call.urgency.toLowerCase()}` }, call.urgency), ` ${nameOf(call.mobile_no) ?? call.worker_id} · ${call.mobile_no}`),
+      h(
+        'p',
+        { 'data-testid': 'call-state' },
+        call.status === 'ENDED' ? `Ended (${call.ended_at?.slice(11, 19) ?? ''}), archiving…` : holder ? `Taken over by ${holder}` : 'Aurora is answering',
+      ),
+    );
+  }
+
+  function renderControls() {
+    if (!call || call.status !== 'ACTIVE') return replaceChildren(controls);
+    const holder = holderOf(call);
+    const mine = holder === me;
+    const button = (label: string, action: Action, extra: Record<string, string> = {}) =>
+      h('button', { disabled: busy, onclick: () => void act(action), ...extra }, label);
+    if (!mine) {
+      return replaceChildren(
+        controls,
+        holder ? null : button('Take over', { action: 'take' }),
+        holder ? null : button('End call', { action: 'end' }, { class: 'danger' }),
+      );
+    }
+    const speech = h('textarea', { name: 'say', rows: 2, maxlength: 600, placeholder: 'Type what the caller should hear; it is spoken on the call', disabled: busy });
+    const number = h('input', { name: 'bridge', type: 'tel', placeholder: '+15551234567', disabled: busy });
+    const sayForm = h('form', { class: 'say' }, speech, h('button', { type: 'submit', disabled: busy }, 'Say to caller'));
+    sayForm.addEventListener('submit', (e) => {
+      e.preventDefault();
+      void act({ action: 'say', text: speech.value }).then((ok) => ok && (speech.value = ''));
+    });
+    const bridgeForm = h('form', { class: 'bridge' }, number, h('button', { type: 'submit', disabled: busy }, 'Bridge to number'));
+    bridgeForm.addEventListener('submit', (e) => {
+      e.preventDefault();
+      void act({ action: 'bridge', to: number.value.replace(/[\s\-()]/g, '') });
+    });
+    replaceChildren(
+      controls,
+      sayForm,
+      bridgeForm,
+      h('div', { class: 'row' }, button('Hand back to Aurora', { action: 'release' }), button('End call', { action: 'end' }, { class: 'danger' })),
+    );
+    speech.focus();
+  }
+
+  unsubscribers.push(
+    onValue(ref(firebase.db, `active_calls/${callId}`), (snap) => {
+      const first = call === null;
+      call = snap.val() as LiveCall | null;
+      renderHeader();
+      if (!busy) renderControls();
+      if (first && call) watchConversation(call.conversation_id);
+    }),
+  );
+
+  function watchConversation(conversationId: string) {
+    unsubscribers.push(
+      onChildAdded(query(ref(firebase.db, `active_conversations/${conversationId}/messages`), orderByKey()), (snap) => {
+        transcript.append(messageItem(snap.key!, snap.val() as Message));
+        transcript.lastElementChild?.scrollIntoView({ block: 'nearest' });
+      }),
+      onValue(ref(firebase.db, `active_conversations/${conversationId}/partial`), (snap) => {
+        const value = snap.val() as Partial | null;
+        partial.hidden = !value?.text || value.closed === true;
+        partial.textContent = value?.text ? `Caller is saying: “${value.text}…”` : '';
+      }),
+    );
+  }
+
+  return () => unsubscribers.forEach((stop) => stop());
+}

@@ -1,0 +1,42 @@
+/**
+ * `npm run admin -- grant <email> [--password <p>]`, `revoke <email>`, `list`: manages who may
+ * use the dashboard. Against the local emulators by default; `--project <id>` manages a real
+ * project with Application Default Credentials (gcloud auth application-default login).
+ */
+import { parseArgs } from 'node:util';
+import { initializeApp } from 'firebase-admin/app';
+import { getAuth } from 'firebase-admin/auth';
+import { grantAdmin, listAdmins, revokeAdmin } from './lib/admins.ts';
+import { PROJECT_ID, emulatorEnv } from './lib/stack.ts';
+
+const { values, positionals } = parseArgs({
+  allowPositionals: true,
+  options: { password: { type: 'string' }, project: { type: 'string' } },
+});
+const [command, email] = positionals;
+const usage = 'usage: npm run admin -- grant <email> [--password <p>] | revoke <email> | list  [--project <id>]';
+
+if (!values.project) Object.assign(process.env, emulatorEnv());
+const auth = getAuth(initializeApp({ projectId: values.project ?? PROJECT_ID }));
+const where = values.project ? `project ${values.project}` : 'the local emulators';
+
+try {
+  if (command === 'grant' && email) {
+    await grantAdmin(auth, email, values.password);
+    console.log(`${email} is now an admin on ${where}. They get the dashboard at their next sign-in.`);
+  } else if (command === 'revoke' && email) {
+    await revokeAdmin(auth, email);
+    console.log(`${email} is no longer an admin on ${where}; their sessions were revoked.`);
+  } else if (command === 'list') {
+    const admins = await listAdmins(auth);
+    console.log(admins.length ? admins.join('\n') : `no admins on ${where}`);
+  } else {
+    console.error(usage);
+    process.exit(2);
+  }
+} catch (err) {
+  const code = (err as { code?: string }).code;
+  if (code === 'auth/user-not-found') console.error(`${email} has no account on ${where}. Pass --password to create one.`);
+  else console.error(`failed: ${String((err as Error).message ?? err)}`);
+  process.exit(1);
+}

@@ -1,0 +1,108 @@
+/**
+ * A local stand-in for the part of Twilio's REST API that admin actions use: updating an
+ * in-progress call with new TwiML or hanging it up. The functions reach it through the real
+ * twilio SDK (TWILIO_API_BASE_URL), so what they would have sent Twilio is recorded here, and
+ * simulated calls fetch the updates meant for them and play them to their caller.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+export type CallUpdate = { twiml?: string; status?: string; at: number };
+
+type LiveCall = { state: 'in-progress' | 'completed'; updates: CallUpdate[]; waiters: Array<() => void> };
+
+const CALL_PATH = /^\/2010-04-01\/Accounts\/(AC\w+)\/Calls\/(CA\w+)\.json$/;
+const SIM_PATH = /^\/sim\/calls\/(CA\w+)(\/updates|\/end)?$/;
+
+export class TwilioApiServer {
+  readonly calls = new Map<string, LiveCall>();
+  /** Every REST request the functions made, in order: what a real account would have received. */
+  readonly requests: Array<{ callSid: string; params: Record<string, string> }> = [];
+  private server: Server | null = null;
+  port = 0;
+  private readonly account: { accountSid: string; authToken: string };
+
+  constructor(account: { accountSid: string; authToken: string }) {
+    this.account = account;
+  }
+
+  get baseUrl() {
+    return `http://127.0.0.1:${this.port}`;
+  }
+
+  async start(port = 0): Promise<this> {
+    this.server = createServer((req, res) => {
+      let body = '';
+      req.on('data', (chunk: Buffer) => (body += chunk.toString()));
+      req.on('end', () => void this.route(req, res, body).catch((err: unknown) => json(res, 500, { message: String(err) })));
+    });
+    await new Promise<void>((resolve, reject) => {
+      this.server!.once('error', reject);
+      this.server!.listen(port, '127.0.0.1', resolve);
+    });
+    this.port = (this.server.address() as AddressInfo).port;
+    return this;
+  }
+
+  async stop() {
+    for (const call of this.calls.values()) for (const wake of call.waiters.splice(0)) wake();
+    this.server?.closeAllConnections();
+    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+  }
+
+  private async route(req: IncomingMessage, res: ServerResponse, body: string) {
+    const url = new URL(req.url ?? '/', this.baseUrl);
+    const rest = CALL_PATH.exec(url.pathname);
+    if (rest && req.method === 'POST') return this.updateCall(req, res, rest[1]!, rest[2]!, new URLSearchParams(body));
+    const sim = SIM_PATH.exec(url.pathname);
+    if (!sim) return json(res, 404, { code: 20404, message: 'The requested resource was not found', status: 404 });
+    const [, callSid, action] = sim as unknown as [string, string, string | undefined];
+    if (!action && req.method === 'PUT') {
+      this.calls.set(callSid, { state: 'in-progress', updates: [], waiters: [] });
+      return json(res, 201, {});
+    }
+    const call = this.calls.get(callSid);
+    if (!call) return json(res, 404, { message: 'unknown call' });
+    if (action === '/end' && req.method === 'POST') {
+      call.state = 'completed';
+      return json(res, 200, {});
+    }
+    if (action === '/updates' && req.method === 'GET') {
+      const after = Number(url.searchParams.get('after') ?? 0);
+      const waitMs = Math.min(Number(url.searchParams.get('waitMs') ?? 0), 30_000);
+      if (call.updates.length <= after && waitMs > 0) {
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, waitMs);
+          call.waiters.push(() => (clearTimeout(timer), resolve()));
+        });
+      }
+      return json(res, 200, { updates: call.updates.slice(after), next: call.updates.length });
+    }
+    return json(res, 405, { message: 'method not allowed' });
+  }
+
+  /** Twilio's "update a call": TwiML replaces what the call is doing; Status=completed hangs up. */
+  private updateCall(req: IncomingMessage, res: ServerResponse, accountSid: string, callSid: string, params: URLSearchParams) {
+    const expected = `Basic ${Buffer.from(`${this.account.accountSid}:${this.account.authToken}`).toString('base64')}`;
+    if (accountSid !== this.account.accountSid || req.headers.authorization !== expected) {
+      return json(res, 401, { code: 20003, message: 'Authenticate', status: 401 });
+    }
+    this.requests.push({ callSid, params: Object.fromEntries(params) });
+    const call = this.calls.get(callSid);
+    if (!call) return json(res, 404, { code: 20404, message: `The requested resource /Calls/${callSid}.json was not found`, status: 404 });
+    if (call.state !== 'in-progress') {
+      return json(res, 400, { code: 21220, message: 'Call is not in-progress. Cannot redirect.', status: 400 });
+    }
+    const twiml = params.get('Twiml') ?? undefined;
+    const status = params.get('Status') ?? undefined;
+    if (!twiml && status !== 'completed') return json(res, 400, { code: 21201, message: 'Twiml, Url or Status is required', status: 400 });
+    call.updates.push({ twiml, status, at: Date.now() });
+    if (status === 'completed') call.state = 'completed';
+    for (const wake of call.waiters.splice(0)) wake();
+    return json(res, 200, { sid: callSid, account_sid: accountSid, status: call.state });
+  }
+}
+
+function json(res: ServerResponse, status: number, body: unknown) {
+  res.writeHead(status, { 'Content-Type': 'application/json' }).end(JSON.stringify(body));
+}

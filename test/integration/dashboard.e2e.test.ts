@@ -1,0 +1,193 @@
+/**
+ * The admin dashboard in headless Chromium, against the local stack: the page the hosting
+ * emulator serves, the web SDK on the emulators, the callable driving the simulated call.
+ * Screenshots of the main views go to test-results/screenshots (not committed).
+ */
+import { mkdirSync } from 'node:fs';
+import { getAuth } from 'firebase-admin/auth';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEMO_ADMIN, grantAdmin } from '../../scripts/lib/admins.ts';
+import { launchChromium, signIn } from '../../scripts/lib/browser.ts';
+import { counts, hasAttribute, reads, sees } from '../helpers/browser';
+import { SIM, app, archivedAndPurged, firestore, liveCallIdFor, newCall } from '../helpers/stack';
+
+const DASHBOARD = SIM.baseUrl;
+const SCREENSHOTS = 'test-results/screenshots';
+const SECOND_ADMIN = { email: 'ben@aurora.local', password: 'ben-password-1' };
+const NOT_ADMIN = { email: 'worker@aurora.local', password: 'worker-password-1' };
+
+let browser: Browser;
+
+beforeAll(async () => {
+  mkdirSync(SCREENSHOTS, { recursive: true });
+  const auth = getAuth(app);
+  await grantAdmin(auth, SECOND_ADMIN.email, SECOND_ADMIN.password);
+  await auth.createUser({ ...NOT_ADMIN }).catch((err: { code?: string }) => {
+    if (err.code !== 'auth/email-already-exists') throw err;
+  });
+  browser = await launchChromium();
+});
+
+afterAll(async () => {
+  await browser?.close();
+});
+
+async function pageSignedInAs(who: { email: string; password: string }): Promise<Page> {
+  const page = await (await browser.newContext({ viewport: { width: 1280, height: 800 } })).newPage();
+  await signIn(page, DASHBOARD, who.email, who.password);
+  return page;
+}
+
+const row = (page: Page, callId: string) => page.locator(`[data-testid=live-calls] tr[data-call-id="${callId}"]`);
+const transcript = (page: Page) => page.locator('[data-testid=transcript]');
+
+describe('the admin dashboard', () => {
+  it('keeps out accounts without the admin claim, and says why', async () => {
+    const page = await pageSignedInAs(NOT_ADMIN);
+    await sees(page.getByTestId('not-admin'), 'worker@aurora.local is not a supervisor');
+    expect(await page.getByTestId('live-calls').count()).toBe(0);
+    await page.screenshot({ path: `${SCREENSHOTS}/not-admin.png` });
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByLabel('Password').fill('wrong');
+    await page.getByLabel('Email').fill(DEMO_ADMIN.email);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await reads(page.getByRole('alert'), 'Wrong email or password.');
+    await page.context().close();
+  });
+
+  it('shows a new call live, raises the alarm when it turns critical, and streams its transcript', async () => {
+    const page = await pageSignedInAs(DEMO_ADMIN);
+    const call = newCall('+15550100003');
+    await call.ring();
+    const callId = (await liveCallIdFor(call.callSid))!;
+    await sees(row(page, callId), 'NORMAL');
+    await sees(row(page, callId), /Ana Costa\s+\+15550100003/); // the name comes from the worker registry
+    expect(await page.getByTestId('critical-alarm').count()).toBe(0);
+
+    await row(page, callId).click();
+    await counts(transcript(page).locator('li'), 1);
+    await call.speaking('there is smoke coming from');
+    await reads(page.getByTestId('partial'), 'Caller is saying: “there is smoke coming from…”');
+
+    await call.say('There is a fire in the paint store');
+    await sees(transcript(page).locator('li[data-role=user]'), /There is a fire in the paint store/);
+    await sees(transcript(page).locator('li[data-role=assistant]').last(), 'Sources:');
+    await page.getByTestId('partial').waitFor({ state: 'hidden' });
+    await hasAttribute(row(page, callId), 'data-urgency', 'CRITICAL');
+    await page.locator(`[data-testid=critical-alarm][data-call-id="${callId}"]`).first().waitFor();
+    await page.screenshot({ path: `${SCREENSHOTS}/live-call.png` });
+
+    await call.status('completed');
+    await page.getByText('Call over').first().waitFor({ timeout: 20_000 });
+    await counts(row(page, callId), 0);
+    await page.context().close();
+  });
+
+  it('lets one admin take a call, speak to the caller, hand it back, and end it into history', async () => {
+    const [ana, ben] = [await pageSignedInAs(DEMO_ADMIN), await pageSignedInAs(SECOND_ADMIN)];
+    const call = newCall('+15550100004');
+    await call.ring();
+    await call.say('A man has collapsed near the boiler');
+    const callId = (await liveCallIdFor(call.callSid))!;
+
+    await row(ana, callId).click();
+    await row(ben, callId).click();
+    await ana.getByRole('button', { name: 'Take over' }).click();
+    await reads(ana.getByTestId('call-state'), `Taken over by ${DEMO_ADMIN.email}`);
+    expect((await call.nextUpdate())!.said).toEqual(['A safety supervisor has joined the call and is listening. Keep talking to us.']);
+
+    // The second admin sees who has it and gets no controls.
+    await reads(ben.getByTestId('call-state'), `Taken over by ${DEMO_ADMIN.email}`);
+    await reads(row(ben, callId).locator('.holder'), DEMO_ADMIN.email);
+    expect(await ben.getByRole('button', { name: 'Take over' }).count()).toBe(0);
+
+    await ana.locator('textarea[name=say]').fill('Is he breathing? Stay with him, help is coming.');
+    await ana.getByRole('button', { name: 'Say to caller' }).click();
+    expect((await call.nextUpdate())!.said).toEqual(['Is he breathing? Stay with him, help is coming.']);
+    await sees(transcript(ben).locator('li[data-role=admin]'), /Is he breathing\? Stay with him, help is coming\./);
+
+    // While a human holds the call, Aurora records the caller but does not answer.
+    const answer = await call.say('Yes he is breathing');
+    expect(answer.said).toEqual([]);
+    await sees(transcript(ana).locator('li').last(), /Yes he is breathing/);
+    await ana.screenshot({ path: `${SCREENSHOTS}/takeover.png` });
+
+    await ana.getByRole('button', { name: 'Hand back to Aurora' }).click();
+    await reads(ana.getByTestId('call-state'), 'Aurora is answering');
+    expect((await call.nextUpdate())!.said).toEqual(['Aurora here again. I am listening.']);
+    expect((await call.say('Should I move him?')).said).not.toEqual([]);
+
+    await ben.getByRole('button', { name: 'Take over' }).click();
+    await reads(ben.getByTestId('call-state'), `Taken over by ${SECOND_ADMIN.email}`);
+    await call.nextUpdate();
+    await ben.getByRole('button', { name: 'End call' }).click();
+    expect((await call.nextUpdate())!.hungUp).toBe(true); // the simulator sent Twilio's status callback
+    const { call: archived, conversation } = await archivedAndPurged(callId, callId.replace(/^call_/, 'conv_'));
+    expect(archived.admin_id).toBe(SECOND_ADMIN.email);
+    const roles = (conversation.messages as Array<{ role: string; content: string }>).map((m) => `${m.role}: ${m.content}`);
+    expect(roles).toContain('admin: Is he breathing? Stay with him, help is coming.');
+    expect(roles.at(-1)).toBe(`system: ${SECOND_ADMIN.email} ended the call.`);
+    await ben.getByText('Call over').first().waitFor();
+
+    // History: the call is there; the supervisor records the outcome.
+    await ben.getByRole('tab', { name: 'History' }).click();
+    const historyRow = ben.locator(`[data-testid=history] tr[data-call-id="${callId}"]`);
+    await historyRow.click();
+    await sees(ben.getByTestId('archived-transcript'), 'Is he breathing?');
+    await ben.locator('select[name=final_action]').selectOption('Emergency services called');
+    await ben.locator('textarea[name=admin_notes]').fill('Ambulance took him to hospital.');
+    await ben.getByRole('button', { name: 'Save' }).click();
+    await reads(ben.getByTestId('notes-status'), 'Saved.');
+    await reads(historyRow.locator('.final-action'), 'Emergency services called');
+    const saved = (await firestore.collection('calls').doc(callId).get()).data()!;
+    expect(saved).toMatchObject({ final_action: 'Emergency services called', admin_notes: 'Ambulance took him to hospital.' });
+    await ben.screenshot({ path: `${SCREENSHOTS}/history.png` });
+    await ana.context().close();
+    await ben.context().close();
+  });
+
+  it('bridges the caller to a phone number', async () => {
+    const page = await pageSignedInAs(DEMO_ADMIN);
+    const call = newCall('+15550100005');
+    await call.ring();
+    const callId = (await liveCallIdFor(call.callSid))!;
+    await row(page, callId).click();
+    await sees(page.getByTestId('call-state'), 'Aurora is answering');
+    await page.getByRole('button', { name: 'Take over' }).click();
+    await call.nextUpdate();
+    await page.locator('input[name=bridge]').fill('+1 555 765 4321');
+    await page.getByRole('button', { name: 'Bridge to number' }).click();
+    const bridged = (await call.nextUpdate())!;
+    expect(bridged).toMatchObject({ said: ['Connecting you now. Stay on the line.'], dialed: '+15557654321' });
+    await sees(transcript(page).locator('li').last(), `${DEMO_ADMIN.email} bridged the caller to +15557654321.`);
+    await call.status('completed'); // the bridged call ends
+    await archivedAndPurged(callId, callId.replace(/^call_/, 'conv_'));
+    await page.context().close();
+  });
+
+  it('filters the history by urgency and number, and charts calls per day', async () => {
+    const page = await pageSignedInAs(DEMO_ADMIN);
+    await page.getByRole('tab', { name: 'History' }).click();
+    await page.locator('input[name=who]').fill('+1 555 010 0004');
+    await page.getByRole('button', { name: 'Search' }).click();
+    const rows = page.locator('[data-testid=history] tr[data-call-id]');
+    await rows.first().first().waitFor();
+    for (const text of await rows.allInnerTexts()) expect(text).toContain('+15550100004');
+    // That worker's one call was critical.
+    await page.locator('select[name=urgency]').selectOption('NORMAL');
+    await page.getByRole('button', { name: 'Search' }).click();
+    await sees(page.locator('[data-testid=history]'), 'No archived calls match.');
+    await page.locator('select[name=urgency]').selectOption('CRITICAL');
+    await page.locator('input[name=who]').fill('');
+    await page.getByRole('button', { name: 'Search' }).click();
+    await sees(rows.first(), 'CRITICAL');
+    const critical = page.locator('[data-testid=calls-chart] rect[data-urgency=CRITICAL]');
+    await critical.first().first().waitFor();
+    await page.locator('input[name=from]').fill('2026-01-02');
+    await page.locator('input[name=to]').fill('2026-01-01');
+    await page.getByRole('button', { name: 'Search' }).click();
+    await reads(page.locator('.filters [role=alert]'), 'From is after To.');
+    await page.context().close();
+  });
+});

@@ -1,0 +1,78 @@
+import { describe, expect, it } from 'vitest';
+import { callRows, holderOf, newlyCritical, shortDuration, type LiveCall, type Urgency } from '../../../hosting/src/core/calls';
+import { callsPerDay, chartRange } from '../../../hosting/src/core/chart';
+
+const call = (urgency: Urgency, timestamp: string, extra: Partial<LiveCall> = {}): LiveCall => ({
+  worker_id: 'worker_001',
+  mobile_no: '+15550100001',
+  conversation_id: 'conv_x',
+  urgency,
+  status: 'ACTIVE',
+  timestamp,
+  last_message_at: timestamp,
+  medium: 'Voice',
+  mode: 'ai',
+  ...extra,
+});
+
+describe('callRows', () => {
+  it('puts the most urgent first, newest first within an urgency, and skips malformed nodes', () => {
+    const rows = callRows({
+      a: call('NORMAL', '2025-10-04T14:00:00+05:30'),
+      b: call('CRITICAL', '2025-10-04T13:00:00+05:30'),
+      c: call('URGENT', '2025-10-04T14:30:00+05:30'),
+      d: call('CRITICAL', '2025-10-04T13:30:00+05:30'),
+      junk: { urgency: 'CRITICAL' },
+      nothing: null,
+    });
+    expect(rows.map((r) => r.id)).toEqual(['d', 'b', 'c', 'a']);
+    expect(callRows(null)).toEqual([]);
+  });
+});
+
+describe('newlyCritical', () => {
+  it('alarms once for a call that arrives critical or becomes critical', () => {
+    const rows = callRows({ a: call('CRITICAL', '2025-10-04T14:00:00+05:30'), b: call('CRITICAL', '2025-10-04T14:01:00+05:30'), c: call('URGENT', '2025-10-04T14:02:00+05:30') });
+    const seen = new Map<string, Urgency>([['a', 'CRITICAL'], ['b', 'URGENT']]);
+    expect(newlyCritical(seen, rows).map((r) => r.id)).toEqual(['b']);
+    expect(newlyCritical(new Map(), callRows({ e: call('CRITICAL', '2025-10-04T14:00:00+05:30', { status: 'ENDED' }) }))).toEqual([]);
+  });
+});
+
+describe('holderOf', () => {
+  it('names the admin only while they hold the call', () => {
+    expect(holderOf(call('NORMAL', 'x', { mode: 'human', admin_id: 'ana@site' }))).toBe('ana@site');
+    expect(holderOf(call('NORMAL', 'x', { mode: 'ai', admin_id: 'ana@site' }))).toBeNull();
+  });
+});
+
+describe('shortDuration', () => {
+  it.each([[0, '0 s'], [42_000, '42 s'], [185_000, '3 min 05 s'], [3_720_000, '1 h 02 min'], [-5, '0 s']])('%d ms is %s', (ms, text) => {
+    expect(shortDuration(ms)).toBe(text);
+  });
+});
+
+describe('callsPerDay', () => {
+  it('counts calls per local day and urgency, with empty days as zero', () => {
+    const days = callsPerDay(
+      [
+        { at: new Date(2025, 9, 4, 23, 59), urgency: 'CRITICAL' },
+        { at: new Date(2025, 9, 4, 9, 0), urgency: 'NORMAL' },
+        { at: new Date(2025, 9, 6, 0, 1), urgency: 'CRITICAL' },
+        { at: new Date(2025, 9, 9, 0, 1), urgency: 'CRITICAL' },
+      ],
+      '2025-10-04',
+      '2025-10-06',
+    );
+    expect(days).toEqual([
+      { day: '2025-10-04', CRITICAL: 1, URGENT: 0, NORMAL: 1 },
+      { day: '2025-10-05', CRITICAL: 0, URGENT: 0, NORMAL: 0 },
+      { day: '2025-10-06', CRITICAL: 1, URGENT: 0, NORMAL: 0 },
+    ]);
+  });
+
+  it('shows the last 14 days when the range is open, and at most 92 days', () => {
+    expect(chartRange(undefined, undefined, '2025-10-14')).toEqual({ from: '2025-10-01', to: '2025-10-14' });
+    expect(callsPerDay([], '2024-01-01', '2025-01-01')).toHaveLength(92);
+  });
+});
