@@ -2,14 +2,18 @@
  * `npm run bench -- --calls 40 --turns 2 --concurrency 2 [--model-latency 50]`: simulated calls
  * against the local stack (the running one, or one started for the run), printing DESIGN.md's
  * speed budget figures. With --model-latency the stack it starts answers through the local
- * model server with that much latency per completion.
+ * model server with that much latency per completion. --render-samples N (default 40) sets how
+ * many transcript messages are timed from their write to their render in the dashboard.
  */
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { deleteApp, initializeApp } from 'firebase-admin/app';
-import { getDatabase } from 'firebase-admin/database';
+import { getAuth } from 'firebase-admin/auth';
+import { getDatabase, type Database } from 'firebase-admin/database';
 import { getFirestore } from 'firebase-admin/firestore';
+import { DEMO_ADMIN, grantAdmin } from './lib/admins.ts';
+import { launchChromium, signIn } from './lib/browser.ts';
 import { seedProcedures, seedWorkers } from './lib/seed.ts';
 import { LOCAL_DEFAULTS, PORTS, PROJECT_ID, ROOT, emulatorEnv, startStack, type Stack } from './lib/stack.ts';
 import { ModelServer } from './lib/model-server.ts';
@@ -21,11 +25,13 @@ const { values } = parseArgs({
     turns: { type: 'string', default: '2' },
     concurrency: { type: 'string', default: '2' },
     'model-latency': { type: 'string' },
+    'render-samples': { type: 'string', default: '40' },
   },
 });
 const CALLS = Number(values.calls);
 const TURNS = Number(values.turns);
 const CONCURRENCY = Number(values.concurrency);
+const RENDER_SAMPLES = Number(values['render-samples']);
 
 const UTTERANCES = [
   "There's a fire in Zone A",
@@ -66,6 +72,7 @@ const firestore = getFirestore(app);
 if (ownStack) {
   await seedWorkers(firestore);
   await seedProcedures(firestore);
+  await grantAdmin(getAuth(app), DEMO_ADMIN.email, DEMO_ADMIN.password);
 }
 
 const authToken = process.env.TWILIO_AUTH_TOKEN || LOCAL_DEFAULTS.twilioAuthToken;
@@ -124,6 +131,53 @@ async function runCalls(count: number, offset: number): Promise<CallResult[]> {
   return results;
 }
 
+/**
+ * The admin's view of a new message: a supervisor has a live call open in the dashboard (real
+ * Chromium, signed in); messages are written to its transcript with the Admin SDK, as the
+ * functions write them, and a MutationObserver in the page notes when each is rendered.
+ */
+async function writeToRenderMs(database: Database, samples: number): Promise<number[]> {
+  const browser = await launchChromium();
+  try {
+    const page = await browser.newPage();
+    await signIn(page, LOCAL_DEFAULTS.publicBaseUrl, DEMO_ADMIN.email, DEMO_ADMIN.password);
+    const call = new SimulatedCall({ baseUrl: LOCAL_DEFAULTS.publicBaseUrl, publicBaseUrl, authToken, from: '+15550299999' });
+    await call.ring();
+    const callId = (await database.ref(`call_sids/${call.callSid}`).get()).val() as string;
+    const conversationId = callId.replace(/^call_/, 'conv_');
+    await page.locator(`tr[data-call-id="${callId}"]`).click();
+    await page.locator('[data-testid=transcript] li').first().waitFor();
+    await page.evaluate(() => {
+      const rendered: Record<string, number> = {};
+      (window as unknown as { rendered: typeof rendered }).rendered = rendered;
+      new MutationObserver((records) => {
+        const now = Date.now();
+        for (const record of records) for (const node of record.addedNodes) if (node instanceof HTMLElement && node.dataset.messageKey) rendered[node.dataset.messageKey] = now;
+      }).observe(document.querySelector('[data-testid=transcript]')!, { childList: true });
+    });
+    const written: Record<string, number> = {};
+    for (let i = 0; i < samples; i++) {
+      const ref = database.ref(`active_conversations/${conversationId}/messages`).push();
+      written[ref.key!] = Date.now();
+      await ref.set({ role: i % 2 ? 'assistant' : 'user', content: `Benchmark message ${i}`, timestamp: new Date().toISOString(), sources: '' });
+      await new Promise((r) => setTimeout(r, 60));
+    }
+    const rendered = await page.waitForFunction(
+      (keys) => {
+        const seen = (window as unknown as { rendered: Record<string, number> }).rendered;
+        return keys.every((k) => k in seen) ? seen : null;
+      },
+      Object.keys(written),
+      { timeout: 30_000 },
+    );
+    const at = (await rendered.jsonValue()) as Record<string, number>;
+    await call.status('completed');
+    return Object.entries(written).map(([key, sent]) => at[key]! - sent);
+  } finally {
+    await browser.close();
+  }
+}
+
 function percentile(values: number[], p: number): number {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
@@ -148,6 +202,8 @@ try {
   const results = await runCalls(CALLS, 0);
   const seconds = (performance.now() - started) / 1000;
   const load = moduleLoadMs();
+  console.log(`Timing ${RENDER_SAMPLES} transcript messages from write to render in the dashboard…`);
+  const renderMs = RENDER_SAMPLES > 0 ? await writeToRenderMs(db, RENDER_SAMPLES) : [];
 
   console.log(`\n${'step (ms)'.padEnd(52)} ${['p50', 'p95', 'p99'].map((h) => h.padStart(8)).join('')}   target`);
   console.log(row('status callback, handler time', results.map((r) => r.statusMs), 'p99 < 20'));
@@ -168,6 +224,7 @@ try {
     const runs = [...emulatorOutput.matchAll(/Finished "us-central1-archiveCall" in ([\d.]+)ms/g)].map((m) => Number(m[1]));
     if (runs.length > 0) console.log(row('  of which the archive task itself', runs, ''));
   }
+  if (renderMs.length > 0) console.log(row('admin sees a new message: write to render', renderMs, 'p95 < 250 (seed ~1000)'));
   console.log(row('cold start: load the functions module', load, 'heavy SDKs lazy'));
   const lost = results.reduce((sum, r) => sum + r.lost, 0);
   console.log(`\nlost messages: ${lost} of ${results.length * (1 + 2 * TURNS)} (must be 0)`);
