@@ -9,6 +9,7 @@ import { purgeCall } from '../../functions/src/calls/purgeCall';
 import { startCall } from '../../functions/src/calls/startCall';
 import { sweepCalls } from '../../functions/src/calls/sweepCalls';
 import { takeTurn } from '../../functions/src/calls/takeTurn';
+import { controlCall } from '../../functions/src/calls/controlCall';
 import { AuroraError } from '../../functions/src/core/errors';
 import { callIds } from '../../functions/src/core/ids';
 import type { Reply } from '../../functions/src/assistant/responder';
@@ -135,5 +136,16 @@ describe('the sweeper against the Realtime Database', () => {
     await queue.runAll(deps);
     expect((await firestore.collection('calls').doc(callId).get()).get('end_reason')).toBe('stale');
     expect(await liveState(callId, conversationId)).toEqual({ call: null, conversation: null });
+  });
+});
+
+describe('two admins taking one call at the same moment', () => {
+  it('gives it to exactly one of them', async () => {
+    const { deps, callId } = await startedCall();
+    const results = await Promise.all(['ana@site.example', 'ben@site.example', 'cy@site.example'].map((id) => controlCall({ action: 'take', callId }, { id }, deps)));
+    const winners = results.filter((r) => r.ok);
+    expect(winners).toHaveLength(1);
+    const holder = (await liveState(callId, callId.replace(/^call_/, 'conv_'))).call.admin_id as string;
+    for (const lost of results.filter((r) => !r.ok)) expect(lost).toEqual({ ok: false, code: 'failed-precondition', message: `${holder} has taken this call.` });
   });
 });
