@@ -2,6 +2,8 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
+    // Handlers run in-process log through firebase-functions' logger: shown for failing tests only.
+    silent: 'passed-only',
     projects: [
       {
         test: {

@@ -1,11 +1,12 @@
 /**
  * `npm run admin -- grant <email> [--password <p>]`, `revoke <email>`, `list`: manages who may
- * use the dashboard. Against the local emulators by default; `--project <id>` manages a real
- * project with Application Default Credentials (gcloud auth application-default login).
+ * use the dashboard and get alerts. Against the local emulators by default; `--project <id>`
+ * manages a real project (its default database) with Application Default Credentials.
  */
 import { parseArgs } from 'node:util';
 import { initializeApp } from 'firebase-admin/app';
 import { getAuth } from 'firebase-admin/auth';
+import { getDatabase } from 'firebase-admin/database';
 import { grantAdmin, listAdmins, revokeAdmin } from './lib/admins.ts';
 import { PROJECT_ID, emulatorEnv } from './lib/stack.ts';
 
@@ -17,15 +18,18 @@ const [command, email] = positionals;
 const usage = 'usage: npm run admin -- grant <email> [--password <p>] | revoke <email> | list  [--project <id>]';
 
 if (!values.project) Object.assign(process.env, emulatorEnv());
-const auth = getAuth(initializeApp({ projectId: values.project ?? PROJECT_ID }));
+const projectId = values.project ?? PROJECT_ID;
+const app = initializeApp({ projectId, databaseURL: `https://${projectId}-default-rtdb.firebaseio.com` });
+const auth = getAuth(app);
+const accounts = { auth, db: getDatabase(app) };
 const where = values.project ? `project ${values.project}` : 'the local emulators';
 
 try {
   if (command === 'grant' && email) {
-    await grantAdmin(auth, email, values.password);
+    await grantAdmin(accounts, email, values.password);
     console.log(`${email} is now an admin on ${where}. They get the dashboard at their next sign-in.`);
   } else if (command === 'revoke' && email) {
-    await revokeAdmin(auth, email);
+    await revokeAdmin(accounts, email);
     console.log(`${email} is no longer an admin on ${where}; their sessions were revoked.`);
   } else if (command === 'list') {
     const admins = await listAdmins(auth);
@@ -40,3 +44,4 @@ try {
   else console.error(`failed: ${String((err as Error).message ?? err)}`);
   process.exit(1);
 }
+process.exit(0); // the database client would otherwise keep the process alive

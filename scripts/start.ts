@@ -6,6 +6,7 @@
 import { parseArgs } from 'node:util';
 import { initializeApp } from 'firebase-admin/app';
 import { getAuth } from 'firebase-admin/auth';
+import { getDatabase } from 'firebase-admin/database';
 import { getFirestore } from 'firebase-admin/firestore';
 import { DEMO_ADMIN, grantAdmin } from './lib/admins.ts';
 import { ModelServer } from './lib/model-server.ts';
@@ -25,10 +26,10 @@ if (localModel) localModel.latencyMs = Number(values['model-latency']);
 const model = localModel ? { apiKey: 'local', baseUrl: localModel.baseUrl, model: 'local-grounded-model' } : modelFromEnv();
 const stack = await startStack({ twilioAuthToken, twilioAccountSid, twilioApiBaseUrl, publicBaseUrl, model, verbose: true });
 Object.assign(process.env, stack.env);
-const app = initializeApp({ projectId: PROJECT_ID });
+const app = initializeApp({ projectId: PROJECT_ID, databaseURL: `https://${PROJECT_ID}-default-rtdb.firebaseio.com` });
 const workers = await seedWorkers(getFirestore(app));
 const procedures = await seedProcedures(getFirestore(app));
-await grantAdmin(getAuth(app), DEMO_ADMIN.email, DEMO_ADMIN.password);
+await grantAdmin({ auth: getAuth(app), db: getDatabase(app) }, DEMO_ADMIN.email, DEMO_ADMIN.password);
 
 console.log(`
 Aurora is running (project ${PROJECT_ID}; Realtime Database: ${stack.rtdb === 'emulator' ? 'official emulator' : 'offline stand-in server'}).

@@ -59,6 +59,21 @@ export const SPEECH_TIMEOUT = defineString('SPEECH_TIMEOUT', {
   description: "Seconds of silence that end the caller's speech, or auto (not allowed with a speech model: 2 is used then).",
 });
 
+export const ESCALATE_AFTER_SECONDS = defineInt('ESCALATE_AFTER_SECONDS', {
+  default: 60,
+  description: 'A CRITICAL call nobody acknowledges in this many seconds is escalated by SMS and web push.',
+});
+
+export const ON_CALL_NUMBERS = defineString('ON_CALL_NUMBERS', {
+  default: '',
+  description: 'Comma-separated E.164 numbers that get the escalation SMS; empty sends none.',
+});
+
+export const TWILIO_SMS_FROM = defineString('TWILIO_SMS_FROM', {
+  default: '',
+  description: 'The Twilio number (E.164) escalation SMS are sent from.',
+});
+
 /** The model settings, or null when no API key is configured (the offline responder answers). */
 export function readModelSettings(): { apiKey: string; baseUrl: string; model: string; fallbackModel?: string; budgetMs: number } | null {
   const apiKey = OPENAI_API_KEY.value();
@@ -80,12 +95,20 @@ export function readSettings(): Settings {
     archiveStallMinutes: ARCHIVE_STALL_MINUTES.value(),
     archiveDeadlineMs: 20_000,
     speech: { language: SPEECH_LANGUAGE.value(), model: SPEECH_MODEL.value(), timeout: SPEECH_TIMEOUT.value() },
+    escalation: {
+      afterSeconds: ESCALATE_AFTER_SECONDS.value(),
+      onCallNumbers: ON_CALL_NUMBERS.value().split(',').map((n) => n.trim()).filter(Boolean),
+      dashboardUrl: PUBLIC_BASE_URL.value().replace(/\/+$/, ''),
+    },
   };
 }
 
 /** The Twilio account admin actions drive live calls with, or null when none is configured. */
-export function readTwilioAccount(): { accountSid: string; authToken: string; apiBaseUrl: string } | null {
+export function readTwilioAccount(): { accountSid: string; authToken: string; apiBaseUrl: string; smsFrom: string } | null {
   const accountSid = TWILIO_ACCOUNT_SID.value();
   if (!accountSid) return null;
-  return { accountSid, authToken: TWILIO_AUTH_TOKEN.value(), apiBaseUrl: TWILIO_API_BASE_URL.value() };
+  return { accountSid, authToken: TWILIO_AUTH_TOKEN.value(), apiBaseUrl: TWILIO_API_BASE_URL.value(), smsFrom: TWILIO_SMS_FROM.value() };
 }
+
+/** True in the local emulators, where services with no emulator (FCM) must not be called. */
+export const inEmulator = () => process.env.FUNCTIONS_EMULATOR === 'true';

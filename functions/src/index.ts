@@ -6,10 +6,12 @@ import { setGlobalOptions } from 'firebase-functions/v2/options';
 import { onCall, onRequest, type HttpsOptions } from 'firebase-functions/v2/https';
 import { onSchedule } from 'firebase-functions/v2/scheduler';
 import { onTaskDispatched } from 'firebase-functions/v2/tasks';
+import { onValueWritten } from 'firebase-functions/v2/database';
 import { sweepCalls as sweep } from './calls/sweepCalls';
 import { OPENAI_API_KEY, TWILIO_AUTH_TOKEN } from './config';
 import { handleCallControl } from './triggers/adminActions';
-import { handleArchiveTask, handlePurgeTask } from './triggers/tasks';
+import { handleCallWritten } from './triggers/database';
+import { handleArchiveTask, handleEscalationTask, handlePurgeTask } from './triggers/tasks';
 import { handlePartial, handleStatusCallback, handleTurn, handleVoice } from './triggers/webhooks';
 import { productionDeps } from './triggers/wiring';
 
@@ -41,6 +43,19 @@ export const purgeCall = onTaskDispatched(
     rateLimits: { maxConcurrentDispatches: 20, maxDispatchesPerSecond: 50 },
   },
   handlePurgeTask,
+);
+
+// Every write to a live call fans out to the admins: alerts, the live summary, the escalation timer.
+export const callFanOut = onValueWritten({ ref: '/active_calls/{callId}', retry: true }, handleCallWritten);
+
+export const escalateCall = onTaskDispatched(
+  {
+    secrets: [TWILIO_AUTH_TOKEN],
+    // Runs when due; one that comes early (or finds Twilio down) is retried every few seconds.
+    retryConfig: { maxAttempts: 30, minBackoffSeconds: 1, maxBackoffSeconds: 10, maxDoublings: 2 },
+    rateLimits: { maxConcurrentDispatches: 20 },
+  },
+  handleEscalationTask,
 );
 
 export const sweepCalls = onSchedule({ schedule: 'every 5 minutes', retryCount: 1 }, async () => {

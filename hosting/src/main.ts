@@ -8,6 +8,7 @@ import { armSound } from './ui/alarm';
 import { h, errorText, replaceChildren } from './ui/dom';
 import { showHistory } from './ui/history';
 import { showLive } from './ui/live';
+import { notificationsControl } from './ui/notifications';
 import './style.css';
 
 const root = document.getElementById('app')!;
@@ -67,6 +68,7 @@ function dashboard(firebase: Firebase, user: User) {
       {},
       h('strong', {}, 'Aurora'),
       h('nav', { role: 'tablist' }, tabs.live, tabs.history),
+      notificationsControl(firebase, user),
       h('span', { class: 'who', 'data-testid': 'signed-in-as' }, user.email ?? user.uid),
       h('button', { onclick: () => void signOut(firebase.auth) }, 'Sign out'),
     ),

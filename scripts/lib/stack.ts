@@ -36,10 +36,17 @@ export type StackOptions = {
   model?: { apiKey: string; baseUrl?: string; model?: string; fallbackModel?: string; budgetMs?: number };
   /** Echo the emulators' output (npm start) or keep it for failures only (tests). */
   verbose: boolean;
+  /** When an unacknowledged CRITICAL call escalates, and to whom (defaults: 60 s, LOCAL_ON_CALL). */
+  escalation?: { afterSeconds: number; onCallNumbers: string[] };
 };
+
+/** The on-call number and the Twilio sender the local stack's escalation SMS use. */
+export const LOCAL_ON_CALL = { numbers: ['+15550190001'], smsFrom: '+15550199999' };
 
 export type Stack = {
   rtdb: 'emulator' | 'stand-in';
+  /** How database triggers are delivered: by the functions emulator, or by the relay beside the stand-in. */
+  triggers: 'functions emulator' | 'relay';
   /** The local Twilio REST stand-in, unless a real Twilio API was configured. */
   twilioApi: TwilioApiServer | null;
   /** Calls `listener` with each chunk the emulators print from now on; returns an unsubscribe. */
@@ -169,6 +176,9 @@ function writeFunctionsConfig(options: StackOptions, twilioApiBaseUrl: string) {
     PUBLIC_BASE_URL: options.publicBaseUrl,
     TWILIO_ACCOUNT_SID: options.twilioAccountSid,
     TWILIO_API_BASE_URL: twilioApiBaseUrl,
+    TWILIO_SMS_FROM: LOCAL_ON_CALL.smsFrom,
+    ESCALATE_AFTER_SECONDS: options.escalation?.afterSeconds,
+    ON_CALL_NUMBERS: (options.escalation?.onCallNumbers ?? LOCAL_ON_CALL.numbers).join(','),
     OPENAI_BASE_URL: model?.baseUrl,
     OPENAI_MODEL: model?.model,
     OPENAI_FALLBACK_MODEL: model?.fallbackModel,
@@ -268,8 +278,20 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       60_000,
       watch.died,
     );
+    if (rtdb === 'stand-in') {
+      // The functions emulator fires database triggers only for the real database emulator.
+      const relay = spawn(join(ROOT, 'node_modules', '.bin', 'node'), [join(ROOT, 'scripts', 'lib', 'trigger-relay.ts')], {
+        detached: true,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      children.push(relay);
+      stoppers.push(() => stopChild(relay, 'SIGTERM', 2000));
+      const relayWatch = track(relay, 'relay', options.verbose);
+      await waitFor('trigger relay', async () => relayWatch.output().includes('trigger relay watching'), 30_000, relayWatch.died);
+    }
     return {
       rtdb,
+      triggers: rtdb === 'stand-in' ? 'relay' : 'functions emulator',
       twilioApi,
       onOutput: watch.onOutput,
       env,

@@ -1,23 +1,29 @@
 /**
- * A local stand-in for the part of Twilio's REST API that admin actions use: updating an
- * in-progress call with new TwiML or hanging it up. The functions reach it through the real
+ * A local stand-in for the parts of Twilio's REST API Aurora uses: updating an in-progress
+ * call with new TwiML or hanging it up (admin actions), and sending a text (escalation). The functions reach it through the real
  * twilio SDK (TWILIO_API_BASE_URL), so what they would have sent Twilio is recorded here, and
  * simulated calls fetch the updates meant for them and play them to their caller.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { randomBytes } from 'node:crypto';
 
 export type CallUpdate = { twiml?: string; status?: string; at: number };
 
 type LiveCall = { state: 'in-progress' | 'completed'; updates: CallUpdate[]; waiters: Array<() => void> };
 
 const CALL_PATH = /^\/2010-04-01\/Accounts\/(AC\w+)\/Calls\/(CA\w+)\.json$/;
+const MESSAGES_PATH = /^\/2010-04-01\/Accounts\/(AC\w+)\/Messages\.json$/;
+
+export type SentMessage = { sid: string; to: string; from: string; body: string; at: number };
 const SIM_PATH = /^\/sim\/calls\/(CA\w+)(\/updates|\/end)?$/;
 
 export class TwilioApiServer {
   readonly calls = new Map<string, LiveCall>();
   /** Every REST request the functions made, in order: what a real account would have received. */
   readonly requests: Array<{ callSid: string; params: Record<string, string> }> = [];
+  /** Text messages the functions sent (the escalation SMS). */
+  readonly messages: SentMessage[] = [];
   private server: Server | null = null;
   port = 0;
   private readonly account: { accountSid: string; authToken: string };
@@ -54,6 +60,9 @@ export class TwilioApiServer {
     const url = new URL(req.url ?? '/', this.baseUrl);
     const rest = CALL_PATH.exec(url.pathname);
     if (rest && req.method === 'POST') return this.updateCall(req, res, rest[1]!, rest[2]!, new URLSearchParams(body));
+    const messages = MESSAGES_PATH.exec(url.pathname);
+    if (messages && req.method === 'POST') return this.sendMessage(req, res, messages[1]!, new URLSearchParams(body));
+    if (url.pathname === '/sim/messages' && req.method === 'GET') return json(res, 200, { messages: this.messages });
     const sim = SIM_PATH.exec(url.pathname);
     if (!sim) return json(res, 404, { code: 20404, message: 'The requested resource was not found', status: 404 });
     const [, callSid, action] = sim as unknown as [string, string, string | undefined];
@@ -81,12 +90,28 @@ export class TwilioApiServer {
     return json(res, 405, { message: 'method not allowed' });
   }
 
+  private authorized(req: IncomingMessage, res: ServerResponse, accountSid: string): boolean {
+    const expected = `Basic ${Buffer.from(`${this.account.accountSid}:${this.account.authToken}`).toString('base64')}`;
+    if (accountSid === this.account.accountSid && req.headers.authorization === expected) return true;
+    json(res, 401, { code: 20003, message: 'Authenticate', status: 401 });
+    return false;
+  }
+
+  /** Twilio's "send a message": recorded, as a phone would receive it. */
+  private sendMessage(req: IncomingMessage, res: ServerResponse, accountSid: string, params: URLSearchParams) {
+    if (!this.authorized(req, res, accountSid)) return;
+    const [to, from, body] = ['To', 'From', 'Body'].map((k) => params.get(k) ?? '');
+    if (!/^\+\d{7,15}$/.test(to)) return json(res, 400, { code: 21211, message: `The 'To' number ${to} is not a valid phone number.`, status: 400 });
+    if (!from) return json(res, 400, { code: 21603, message: "A 'From' phone number is required.", status: 400 });
+    if (!body) return json(res, 400, { code: 21602, message: 'Message body is required.', status: 400 });
+    const message = { sid: `SM${randomBytes(16).toString('hex')}`, to, from, body, at: Date.now() };
+    this.messages.push(message);
+    return json(res, 201, { sid: message.sid, account_sid: accountSid, to, from, body, status: 'queued' });
+  }
+
   /** Twilio's "update a call": TwiML replaces what the call is doing; Status=completed hangs up. */
   private updateCall(req: IncomingMessage, res: ServerResponse, accountSid: string, callSid: string, params: URLSearchParams) {
-    const expected = `Basic ${Buffer.from(`${this.account.accountSid}:${this.account.authToken}`).toString('base64')}`;
-    if (accountSid !== this.account.accountSid || req.headers.authorization !== expected) {
-      return json(res, 401, { code: 20003, message: 'Authenticate', status: 401 });
-    }
+    if (!this.authorized(req, res, accountSid)) return;
     this.requests.push({ callSid, params: Object.fromEntries(params) });
     const call = this.calls.get(callSid);
     if (!call) return json(res, 404, { code: 20404, message: `The requested resource /Calls/${callSid}.json was not found`, status: 404 });

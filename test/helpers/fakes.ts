@@ -1,6 +1,6 @@
 /** In-memory stand-ins for the use cases' dependencies, for fast tests of pure flow logic. */
 import { archiveCall } from '../../functions/src/calls/archiveCall';
-import type { ArchiveStore, Deps, LiveDb, LiveVoice, QueueName, Settings, TaskQueue } from '../../functions/src/calls/deps';
+import type { ArchiveStore, Deps, EscalationTask, LiveDb, LiveVoice, QueueName, Settings, Sms, TaskQueue, WebPush } from '../../functions/src/calls/deps';
 import { purgeCall } from '../../functions/src/calls/purgeCall';
 import type { ArchivePlan } from '../../functions/src/core/archiveDocs';
 import { messageKeyFactory } from '../../functions/src/core/ids';
@@ -95,15 +95,18 @@ export class MemoryArchive implements ArchiveStore {
 export class MemoryQueue implements TaskQueue {
   ids = new Set<string>();
   tasks: Array<{ queue: QueueName; callId: string; id: string }> = [];
+  /** Escalation timers, kept apart: tests run them when their clock says so. */
+  escalations: Array<{ task: EscalationTask; id: string; delaySeconds?: number }> = [];
   failNext = 0;
-  async enqueue(queue: QueueName, task: { callId: string }, id: string) {
+  async enqueue(queue: QueueName, task: { callId: string; dueAt?: string }, id: string, delaySeconds?: number) {
     if (this.failNext > 0) {
       this.failNext--;
       throw new Error('queue unavailable');
     }
     if (this.ids.has(id)) return 'duplicate' as const;
     this.ids.add(id);
-    this.tasks.push({ queue, callId: task.callId, id });
+    if (queue === 'escalateCall') this.escalations.push({ task: task as EscalationTask, id, delaySeconds });
+    else this.tasks.push({ queue, callId: task.callId, id });
     return 'enqueued' as const;
   }
   /** Takes the queued tasks, oldest first. */
@@ -137,6 +140,23 @@ export class MemoryVoice implements LiveVoice {
   }
 }
 
+export class MemorySms implements Sms {
+  sent: Array<{ to: string; body: string }> = [];
+  failing = new Set<string>();
+  async send(to: string, body: string) {
+    if (this.failing.has(to)) throw new Error(`twilio refused ${to}`);
+    this.sent.push({ to, body });
+  }
+}
+
+export class MemoryPush implements WebPush {
+  sent: Array<{ uids: string[]; title: string }> = [];
+  async notify(uids: string[], message: { title: string }) {
+    this.sent.push({ uids, title: message.title });
+    return uids.length;
+  }
+}
+
 export const SETTINGS: Settings = {
   publicBaseUrl: 'https://aurora.example.com',
   timeZone: 'Asia/Kolkata',
@@ -144,6 +164,7 @@ export const SETTINGS: Settings = {
   archiveStallMinutes: 5,
   archiveDeadlineMs: 3000,
   speech: { language: 'en-US', model: '', timeout: 'auto' },
+  escalation: { afterSeconds: 60, onCallNumbers: ['+15550190001', '+15550190002'], dashboardUrl: 'https://aurora.example.com' },
 };
 
 export type TestClock = { (): Date; advance(ms: number): void; set(iso: string): void };
@@ -164,6 +185,8 @@ export function memoryDeps(overrides: Partial<Deps> = {}, clockStart?: string) {
   const queue = new MemoryQueue();
   const clock = testClock(clockStart);
   const voice = new MemoryVoice();
+  const sms = new MemorySms();
+  const push = new MemoryPush();
   const deps: Deps = {
     live,
     archive,
@@ -172,13 +195,15 @@ export function memoryDeps(overrides: Partial<Deps> = {}, clockStart?: string) {
     procedures: { all: async () => DEMO_PROCEDURES },
     responder: offlineResponder,
     voice,
+    sms,
+    push,
     settings: SETTINGS,
     clock,
     messageKey: messageKeyFactory(),
     log: silentLog,
     ...overrides,
   };
-  return { deps, live, archive, queue, clock, voice };
+  return { deps, live, archive, queue, clock, voice, sms, push };
 }
 
 /** A live call with every required field; override what the test is about. */

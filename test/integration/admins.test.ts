@@ -2,29 +2,32 @@
 import { getAuth } from 'firebase-admin/auth';
 import { describe, expect, it } from 'vitest';
 import { grantAdmin, listAdmins, revokeAdmin } from '../../scripts/lib/admins.ts';
-import { app } from '../helpers/stack';
+import { app, db } from '../helpers/stack';
 
 const auth = getAuth(app);
+const accounts = { auth, db };
 
 describe('granting and revoking the admin claim', () => {
   it('creates a missing account when given a password, and keeps other claims', async () => {
-    const uid = await grantAdmin(auth, 'dana@aurora.local', 'dana-password-1');
+    const uid = await grantAdmin(accounts, 'dana@aurora.local', 'dana-password-1');
     await auth.setCustomUserClaims(uid, { admin: true, site: 'north' });
     expect((await auth.getUser(uid)).customClaims).toEqual({ admin: true, site: 'north' });
     expect(await listAdmins(auth)).toContain('dana@aurora.local');
+    expect((await db.ref(`admins/${uid}`).get()).val()).toEqual({ email: 'dana@aurora.local' });
 
-    await revokeAdmin(auth, 'dana@aurora.local');
+    await revokeAdmin(accounts, 'dana@aurora.local');
     const user = await auth.getUser(uid);
     expect(user.customClaims).toEqual({ site: 'north' });
     expect(user.tokensValidAfterTime).toBeDefined();
     expect(await listAdmins(auth)).not.toContain('dana@aurora.local');
+    expect((await db.ref(`admins/${uid}`).get()).exists()).toBe(false);
 
-    expect(await grantAdmin(auth, 'dana@aurora.local')).toBe(uid);
+    expect(await grantAdmin(accounts, 'dana@aurora.local')).toBe(uid);
     expect((await auth.getUser(uid)).customClaims).toEqual({ site: 'north', admin: true });
   });
 
   it('refuses an unknown account without a password', async () => {
-    await expect(grantAdmin(auth, 'nobody@aurora.local')).rejects.toMatchObject({ code: 'auth/user-not-found' });
-    await expect(revokeAdmin(auth, 'nobody@aurora.local')).rejects.toMatchObject({ code: 'auth/user-not-found' });
+    await expect(grantAdmin(accounts, 'nobody@aurora.local')).rejects.toMatchObject({ code: 'auth/user-not-found' });
+    await expect(revokeAdmin(accounts, 'nobody@aurora.local')).rejects.toMatchObject({ code: 'auth/user-not-found' });
   });
 });

@@ -10,7 +10,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_ADMIN, grantAdmin } from '../../scripts/lib/admins.ts';
 import { launchChromium, signIn } from '../../scripts/lib/browser.ts';
 import { counts, hasAttribute, reads, sees } from '../helpers/browser';
-import { SIM, app, archivedAndPurged, firestore, liveCallIdFor, newCall } from '../helpers/stack';
+import { ESCALATION_SECONDS, ON_CALL, textsSent } from '../helpers/escalation';
+import { SIM, app, archivedAndPurged, db, eventually, firestore, liveCallIdFor, newCall } from '../helpers/stack';
 
 const DASHBOARD = SIM.baseUrl;
 const SCREENSHOTS = 'test-results/screenshots';
@@ -22,7 +23,7 @@ let browser: Browser;
 beforeAll(async () => {
   mkdirSync(SCREENSHOTS, { recursive: true });
   const auth = getAuth(app);
-  await grantAdmin(auth, SECOND_ADMIN.email, SECOND_ADMIN.password);
+  await grantAdmin({ auth, db }, SECOND_ADMIN.email, SECOND_ADMIN.password);
   await auth.createUser({ ...NOT_ADMIN }).catch((err: { code?: string }) => {
     if (err.code !== 'auth/email-already-exists') throw err;
   });
@@ -172,8 +173,11 @@ describe('the admin dashboard', () => {
     await page.locator('input[name=who]').fill('+1 555 010 0004');
     await page.getByRole('button', { name: 'Search' }).click();
     const rows = page.locator('[data-testid=history] tr[data-call-id]');
-    await rows.first().first().waitFor();
-    for (const text of await rows.allInnerTexts()) expect(text).toContain('+15550100004');
+    // The unfiltered page is replaced by the filtered one.
+    await eventually('only that worker\'s calls', async () => {
+      const texts = await rows.allInnerTexts();
+      return texts.length > 0 && texts.every((text) => text.includes('+15550100004'));
+    });
     // That worker's one call was critical.
     await page.locator('select[name=urgency]').selectOption('NORMAL');
     await page.getByRole('button', { name: 'Search' }).click();
@@ -188,6 +192,85 @@ describe('the admin dashboard', () => {
     await page.locator('input[name=to]').fill('2026-01-01');
     await page.getByRole('button', { name: 'Search' }).click();
     await reads(page.locator('.filters [role=alert]'), 'From is after To.');
+    await page.context().close();
+  });
+});
+
+describe('alerts and escalation in the dashboard', () => {
+  /** An admin's page that records the system notifications it shows. */
+  async function watchingAdmin(who: { email: string; password: string }): Promise<Page> {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    await context.grantPermissions(['notifications'], { origin: DASHBOARD });
+    await context.addInitScript(() => {
+      const shown: Array<{ title: string; body?: string }> = [];
+      (window as unknown as { shown: typeof shown }).shown = shown;
+      const Real = window.Notification;
+      window.Notification = new Proxy(Real, {
+        construct(target, args: [string, NotificationOptions?]) {
+          shown.push({ title: args[0], body: args[1]?.body });
+          return new target(...args);
+        },
+      });
+    });
+    const page = await context.newPage();
+    await signIn(page, DASHBOARD, who.email, who.password);
+    return page;
+  }
+  const shown = (page: Page) => page.evaluate(() => (window as unknown as { shown: Array<{ title: string; body?: string }> }).shown);
+  const alert = (page: Page, callId: string, kind: string) => page.locator(`[data-testid=alerts] li[data-call-id="${callId}"][data-kind="${kind}"]`);
+
+  it('shows a critical alert arriving; one admin acknowledges it, every admin sees who, and nothing escalates', async () => {
+    const [ana, ben] = [await watchingAdmin(DEMO_ADMIN), await watchingAdmin(SECOND_ADMIN)];
+    const started = Date.now();
+    const call = newCall('+15550100002');
+    await call.ring();
+    const callId = (await liveCallIdFor(call.callSid))!;
+    await alert(ana, callId, 'new-call').waitFor();
+    await call.say('Gas leak in the compressor room, my colleague collapsed');
+    const banner = ana.locator(`[data-testid=critical-alarm][data-call-id="${callId}"]`);
+    await banner.waitFor();
+    await alert(ben, callId, 'critical').waitFor();
+    await sees(ana.getByTestId('live-counts'), '1 CRITICAL');
+    await ana.screenshot({ path: `${SCREENSHOTS}/alert.png` });
+
+    await banner.getByRole('button', { name: 'Acknowledge' }).click();
+    await banner.waitFor({ state: 'detached' });
+    await sees(alert(ana, callId, 'critical'), `acknowledged by ${DEMO_ADMIN.email}`);
+    await sees(alert(ben, callId, 'critical'), `acknowledged by ${DEMO_ADMIN.email}`);
+    await counts(ben.locator(`[data-testid=critical-alarm][data-call-id="${callId}"]`), 0);
+
+    await new Promise((r) => setTimeout(r, (ESCALATION_SECONDS + 4) * 1000));
+    expect((await textsSent()).filter((m) => m.at >= started && m.body.includes('+15550100002'))).toEqual([]);
+    await counts(alert(ana, callId, 'escalated'), 0);
+    await call.status('completed');
+    await sees(alert(ana, callId, 'ended'), 'archived', 20_000);
+    await ana.context().close();
+    await ben.context().close();
+  });
+
+  it('escalates a critical call nobody acknowledges: SMS to the on-call numbers, an alarm and a notification', async () => {
+    const page = await watchingAdmin(DEMO_ADMIN);
+    const started = Date.now();
+    const call = newCall('+15550100005');
+    await call.ring();
+    await call.say('There is a fire in the workshop and it is spreading');
+    const callId = (await liveCallIdFor(call.callSid))!;
+    await page.locator(`[data-testid=critical-alarm][data-call-id="${callId}"]`).first().waitFor();
+
+    await alert(page, callId, 'escalated').waitFor({ timeout: 30_000 });
+    await sees(page.locator(`[data-testid=critical-alarm][data-alert-id="${callId}~escalated"]`), 'ESCALATED, nobody acknowledged');
+    const texts = (await textsSent()).filter((m) => m.at >= started && m.body.includes('worker_005 (+15550100005)'));
+    expect(texts.map((m) => m.to).sort()).toEqual(ON_CALL);
+    expect(await shown(page)).toContainEqual({ title: 'Aurora: CRITICAL call not acknowledged', body: 'Lena Fischer (+15550100005) needs a supervisor now.' });
+    await row(page, callId).click();
+    await sees(page.locator('.call-panel'), 'on-call staff were texted');
+    await page.screenshot({ path: `${SCREENSHOTS}/escalated.png` });
+
+    // Acknowledging now takes the alarms down.
+    await page.getByRole('button', { name: 'Acknowledge' }).first().click();
+    await counts(page.locator(`[data-testid=critical-alarm][data-call-id="${callId}"]`), 0);
+    await call.status('completed');
+    await archivedAndPurged(callId, callId.replace(/^call_/, 'conv_'));
     await page.context().close();
   });
 });

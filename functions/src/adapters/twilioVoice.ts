@@ -1,4 +1,4 @@
-import type { LiveVoice, Log } from '../calls/deps';
+import type { LiveVoice, Log, Sms } from '../calls/deps';
 
 /** Twilio's answer for a call that is not in progress (completed, or never existed). */
 const CALL_NOT_IN_PROGRESS = 21220;
@@ -8,6 +8,8 @@ export type TwilioAccount = {
   authToken: string;
   /** Where Twilio's REST API is; a local stand-in in development. */
   apiBaseUrl: string;
+  /** The Twilio number text messages come from. */
+  smsFrom: string;
 };
 
 type RestError = { status?: number; code?: number };
@@ -17,10 +19,10 @@ const isGone = (err: unknown) => {
 };
 
 /**
- * The live call through the twilio SDK. Requests go to `apiBaseUrl` (Twilio's own by
- * default): the SDK's request client is kept and only the origin of each URI is swapped.
+ * A twilio SDK client whose requests go to `apiBaseUrl` (Twilio's own by default): the SDK's
+ * request client is kept and only the origin of each URI is swapped.
  */
-export function twilioVoice(account: TwilioAccount): LiveVoice {
+export function twilioClient(account: TwilioAccount) {
   const twilio = require('twilio') as typeof import('twilio');
   const inner = new twilio.RequestClient({ timeout: 5000 });
   const base = new URL(account.apiBaseUrl);
@@ -32,7 +34,11 @@ export function twilioVoice(account: TwilioAccount): LiveVoice {
       return inner.request({ ...opts, uri: uri.href });
     },
   });
-  const client = twilio(account.accountSid, account.authToken, { httpClient });
+  return twilio(account.accountSid, account.authToken, { httpClient });
+}
+
+/** The live call through Twilio's "update a call". */
+export function twilioVoice(client: ReturnType<typeof twilioClient>): LiveVoice {
   const update = async (callSid: string, params: { twiml: string } | { status: 'completed' }) => {
     try {
       await client.calls(callSid).update(params);
@@ -45,6 +51,14 @@ export function twilioVoice(account: TwilioAccount): LiveVoice {
   return {
     redirect: (callSid, twiml) => update(callSid, { twiml }),
     hangUp: (callSid) => update(callSid, { status: 'completed' }),
+  };
+}
+
+export function twilioSms(client: ReturnType<typeof twilioClient>, from: string): Sms {
+  return {
+    async send(to, body) {
+      await client.messages.create({ to, from, body });
+    },
   };
 }
 
@@ -62,3 +76,10 @@ export function recordingVoice(log: Log): LiveVoice {
   };
 }
 
+export function recordingSms(log: Log): Sms {
+  return {
+    async send(to, body) {
+      log.warn('escalation SMS (not sent: no TWILIO_ACCOUNT_SID)', { to: `***${to.slice(-4)}`, body });
+    },
+  };
+}

@@ -1,4 +1,4 @@
-import { CONTROL_NOTES, refusal, releaseFields, takeFields, type Admin, type CallAction, type Refusal } from '../core/callControl';
+import { CONTROL_NOTES, ackFields, refusal, releaseFields, takeFields, type Admin, type CallAction, type Refusal } from '../core/callControl';
 import { paths } from '../core/paths';
 import { LiveCall, type LiveMessage, type Role } from '../core/schema';
 import { siteIso } from '../core/time';
@@ -19,6 +19,10 @@ const GONE: Refusal = { code: 'failed-precondition', message: 'The caller is no 
  */
 export async function controlCall(action: CallAction, admin: Admin, deps: Deps): Promise<ControlResult> {
   switch (action.action) {
+    case 'ack': {
+      const changed = await changeHolder(deps, action.callId, 'ack', admin);
+      return changed.ok ? { ok: true, reached: true } : changed;
+    }
     case 'take':
     case 'release': {
       const changed = await changeHolder(deps, action.callId, action.action, admin);
@@ -65,13 +69,14 @@ async function callFor(deps: Deps, callId: string, action: CallAction['action'],
   return refusal(call, action, admin) ?? call!;
 }
 
-/** Takes or hands back the call in one transaction on its node; refuses as `refusal` says. */
+/** Takes, hands back or acknowledges the call in one transaction on its node; refuses as `refusal` says. */
 async function changeHolder(
   deps: Deps,
   callId: string,
-  action: 'take' | 'release',
+  action: 'take' | 'release' | 'ack',
   admin: Admin,
 ): Promise<{ ok: true; call: LiveCall } | ({ ok: false } & Refusal)> {
+  const nowIso = siteIso(deps.clock(), deps.settings.timeZone);
   let refused: Refusal | null = null;
   let taken: LiveCall | null = null;
   const result = await deps.live.transact(paths.call(callId), (current) => {
@@ -81,7 +86,9 @@ async function changeHolder(
     const parsed = LiveCall.safeParse(current);
     refused = refusal(parsed.success ? parsed.data : null, action, admin);
     if (refused) return undefined;
-    const fields = action === 'take' ? takeFields(admin) : releaseFields();
+    const call = parsed.data!;
+    const fields =
+      action === 'take' ? { ...takeFields(admin), ...ackFields(call, admin, nowIso) } : action === 'ack' ? ackFields(call, admin, nowIso) : releaseFields();
     const next: Record<string, unknown> = { ...(current as object), ...fields };
     for (const [key, value] of Object.entries(next)) if (value === null) delete next[key];
     taken = LiveCall.parse(next);

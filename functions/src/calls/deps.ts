@@ -31,12 +31,28 @@ export interface ArchiveStore {
   appendMessages(callId: string, callSid: string, messages: LiveMessage[]): Promise<boolean>;
 }
 
-export type QueueName = 'archiveCall' | 'purgeCall';
+export type QueueName = 'archiveCall' | 'purgeCall' | 'escalateCall';
 export type CallTask = { callId: string };
+/** An escalation timer: due at `dueAt` (ISO); a task that runs early is retried until then. */
+export type EscalationTask = { callId: string; dueAt: string };
 
 export interface TaskQueue {
-  /** Enqueues once per id: a second enqueue with the same id is a no-op ('duplicate'). */
-  enqueue(queue: QueueName, task: CallTask, id: string): Promise<'enqueued' | 'duplicate'>;
+  /**
+   * Enqueues once per id: a second enqueue with the same id is a no-op ('duplicate'). A delay
+   * schedules the task that many seconds ahead.
+   */
+  enqueue(queue: QueueName, task: CallTask | EscalationTask, id: string, delaySeconds?: number): Promise<'enqueued' | 'duplicate'>;
+}
+
+/** Text messages through Twilio. */
+export interface Sms {
+  send(to: string, body: string): Promise<void>;
+}
+
+/** Web push to admins' browsers (where they allowed notifications and registered). */
+export interface WebPush {
+  /** Sends to every registered browser of these admins; resolves how many were reached. */
+  notify(uids: string[], message: { title: string; body: string; link: string }): Promise<number>;
 }
 
 /** The phone call at Twilio, driven while it is in progress (Twilio's REST API). */
@@ -69,6 +85,16 @@ export type Settings = {
   /** How long one archive read or write may take before the attempt fails and is retried. */
   archiveDeadlineMs: number;
   speech: SpeechSettings;
+  escalation: EscalationSettings;
+};
+
+export type EscalationSettings = {
+  /** A CRITICAL call nobody acknowledges in this time escalates beyond the dashboard. */
+  afterSeconds: number;
+  /** Who gets the SMS (E.164 numbers). */
+  onCallNumbers: string[];
+  /** The dashboard's address, linked from SMS and push. */
+  dashboardUrl: string;
 };
 
 /** Milliseconds spent in named steps of one request, reported in its Server-Timing header. */
@@ -88,6 +114,8 @@ export type Deps = {
   procedures: ProcedureLibrary;
   responder: Responder;
   voice: LiveVoice;
+  sms: Sms;
+  push: WebPush;
   settings: Settings;
   clock: () => Date;
   messageKey: (nowMs: number) => string;

@@ -32,7 +32,22 @@ export function planSweep(calls: Record<string, LiveCall>, now: Date, settings: 
   return actions;
 }
 
-/** The scheduled sweeper: plans over every live call, then carries the plan out. */
+/** Alerts are kept a day: long enough for a shift to see what happened, short enough to stay small. */
+export const ALERT_RETENTION_MS = 24 * 3600_000;
+
+/** Pure: the admin_alerts paths older than the retention (or unreadable), to delete. */
+export function staleAlerts(all: Record<string, Record<string, { at?: string } | null>>, now: Date): string[] {
+  const stale: string[] = [];
+  for (const [uid, alerts] of Object.entries(all)) {
+    for (const [id, alert] of Object.entries(alerts ?? {})) {
+      const at = Date.parse(alert?.at ?? '');
+      if (!(now.getTime() - at < ALERT_RETENTION_MS)) stale.push(paths.adminAlert(uid, id));
+    }
+  }
+  return stale;
+}
+
+/** The scheduled sweeper: plans over every live call, then carries the plan out; prunes old alerts. */
 export async function sweepCalls(deps: Deps): Promise<SweepAction[]> {
   const raw = (await deps.live.get(paths.activeCalls)) ?? {};
   const calls: Record<string, LiveCall> = {};
@@ -51,5 +66,8 @@ export async function sweepCalls(deps: Deps): Promise<SweepAction[]> {
     }
   }
   if (actions.length > 0) deps.log.warn('sweeper acted', { actions: actions.map(({ kind, callId }) => ({ kind, callId })) });
+  const alerts = (await deps.live.get('admin_alerts')) as Parameters<typeof staleAlerts>[0] | null;
+  const stale = staleAlerts(alerts ?? {}, deps.clock());
+  if (stale.length > 0) await deps.live.update(Object.fromEntries(stale.map((path) => [path, null])));
   return actions;
 }

@@ -14,6 +14,7 @@ export const CallAction = z.discriminatedUnion('action', [
   z.object({ action: z.literal('release'), callId }),
   z.object({ action: z.literal('bridge'), callId, to: z.string().regex(/^\+[1-9]\d{6,14}$/, 'an E.164 number, like +15551234567') }),
   z.object({ action: z.literal('end'), callId }),
+  z.object({ action: z.literal('ack'), callId }),
 ]);
 export type CallAction = z.infer<typeof CallAction>;
 
@@ -33,6 +34,7 @@ export function refusal(call: LiveCall | null, action: CallAction['action'], adm
   if (!call || call.purging) return { code: 'not-found', message: 'This call is no longer live.' };
   if (call.status !== 'ACTIVE') return { code: 'failed-precondition', message: 'This call has ended.' };
   const holder = holderOf(call);
+  if (action === 'ack') return null; // anyone may say they have seen it; the first one is recorded
   if (holder && holder !== admin.id) return { code: 'failed-precondition', message: `${holder} has taken this call.` };
   if (!holder && (action === 'say' || action === 'release' || action === 'bridge')) {
     return { code: 'failed-precondition', message: 'Take the call first.' };
@@ -45,6 +47,10 @@ export function refusal(call: LiveCall | null, action: CallAction['action'], adm
  * back; null deletes. On hand-back admin_id stays: the archive records who last took the call.
  */
 export const takeFields = (admin: Admin) => ({ mode: 'human', admin_id: admin.id, handoff_requested: null }) as const;
+
+/** Acknowledging, or taking, a call stops its escalation; the first admin to do either is recorded. */
+export const ackFields = (call: LiveCall, admin: Admin, nowIso: string) =>
+  call.acknowledged_by ? {} : { acknowledged_by: admin.id, acknowledged_at: nowIso };
 export const releaseFields = () => ({ mode: 'ai' }) as const;
 
 /** The system lines the transcript records for each action (what the caller heard is recorded as spoken). */

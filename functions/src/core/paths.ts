@@ -8,4 +8,13 @@ export const paths = {
   /** Index: Twilio CallSid to call_id. A number can have several calls; a CallSid has one. */
   callSid: (callSid: string) => `call_sids/${callSid}`,
   activeCalls: 'active_calls',
+  /** Admins the fan-out alerts (uid to email), kept by the admin claim script. */
+  admins: 'admins',
+  /** One admin's alerts; only that admin can read them. */
+  adminAlerts: (uid: string) => `admin_alerts/${uid}`,
+  adminAlert: (uid: string, alertId: string) => `admin_alerts/${uid}/${alertId}`,
+  /** Browser push tokens an admin registered (FCM), by a key derived from the token. */
+  pushTokens: 'admin_push_tokens',
+  /** Counts by urgency and one compact row per live call: what the dashboard list reads. */
+  liveSummary: 'live_summary',
 };

@@ -40,6 +40,11 @@ export const LiveCall = z.object({
   handoff_requested: z.boolean().optional(),
   /** Set by the purge once it has begun: no turn may record on the call any more. */
   purging: z.boolean().optional(),
+  /** The first admin to acknowledge the call's alert (or take the call), and when. */
+  acknowledged_by: z.string().optional(),
+  acknowledged_at: z.string().optional(),
+  /** When an unacknowledged CRITICAL call was escalated beyond the dashboard (SMS, web push). */
+  escalated_at: z.string().optional(),
 });
 export type LiveCall = z.infer<typeof LiveCall>;
 

@@ -1,6 +1,7 @@
 import type { Request } from 'firebase-functions/v2/tasks';
 import { archiveCall } from '../calls/archiveCall';
-import type { CallTask, Deps } from '../calls/deps';
+import type { CallTask, Deps, EscalationTask } from '../calls/deps';
+import { escalateCall } from '../calls/escalateCall';
 import { purgeCall } from '../calls/purgeCall';
 import { AuroraError } from '../core/errors';
 import { CALL_ID_PATTERN } from '../core/ids';
@@ -8,19 +9,21 @@ import { z } from 'zod';
 import { productionDeps } from './wiring';
 
 const CallTaskBody = z.object({ callId: z.string().regex(CALL_ID_PATTERN) });
+const EscalationTaskBody = CallTaskBody.extend({ dueAt: z.iso.datetime() });
 
 /**
  * A task queue handler: a malformed payload is logged and acknowledged (a retry cannot cure it),
  * as is a non-retryable AuroraError; anything else throws, so Cloud Tasks retries it.
  */
-export function callTaskHandler(
+export function callTaskHandler<T extends CallTask>(
   name: string,
-  run: (task: CallTask, deps: Deps) => Promise<string>,
+  run: (task: T, deps: Deps) => Promise<string>,
   makeDeps: () => Deps = productionDeps,
+  schema: z.ZodType<T> = CallTaskBody as unknown as z.ZodType<T>,
 ) {
   return async (req: Pick<Request<unknown>, 'data'>): Promise<void> => {
     const deps = makeDeps();
-    const task = CallTaskBody.safeParse(req.data);
+    const task = schema.safeParse(req.data);
     if (!task.success) {
       deps.log.error('dropped a malformed task', { queue: name, issues: task.error.issues.map((i) => i.message) });
       return;
@@ -40,3 +43,4 @@ export function callTaskHandler(
 
 export const handleArchiveTask = callTaskHandler('archiveCall', archiveCall);
 export const handlePurgeTask = callTaskHandler('purgeCall', purgeCall);
+export const handleEscalationTask = callTaskHandler<EscalationTask>('escalateCall', escalateCall, productionDeps, EscalationTaskBody);

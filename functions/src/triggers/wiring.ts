@@ -5,9 +5,10 @@ import { realtimeLiveDb } from '../adapters/liveDb';
 import { cloudTaskQueue } from '../adapters/taskQueue';
 import { firestoreWorkers } from '../adapters/workers';
 import type { Deps } from '../calls/deps';
-import { readModelSettings, readSettings, readTwilioAccount } from '../config';
-import { recordingVoice, twilioVoice } from '../adapters/twilioVoice';
-import type { LiveVoice } from '../calls/deps';
+import { inEmulator, readModelSettings, readSettings, readTwilioAccount } from '../config';
+import { recordingSms, recordingVoice, twilioClient, twilioSms, twilioVoice } from '../adapters/twilioVoice';
+import { fcmPush, recordingPush } from '../adapters/webPush';
+import type { LiveVoice, Sms, WebPush } from '../calls/deps';
 import { messageKeyFactory } from '../core/ids';
 import { modelResponder } from '../assistant/modelResponder';
 import { offlineResponder } from '../assistant/offlineResponder';
@@ -25,10 +26,24 @@ const procedures = lazy(() => firestoreProcedures(firestore(), logger));
 const messageKey = messageKeyFactory();
 
 /** Twilio's REST API when an account is configured, else a log of what would have been sent. */
-const voice = lazy((): LiveVoice => {
+const twilio = lazy(() => {
   const account = readTwilioAccount();
-  return account ? twilioVoice(account) : recordingVoice(logger);
+  return account ? { client: twilioClient(account), smsFrom: account.smsFrom } : null;
 });
+const voice = lazy((): LiveVoice => {
+  const account = twilio();
+  return account ? twilioVoice(account.client) : recordingVoice(logger);
+});
+const sms = lazy((): Sms => {
+  const account = twilio();
+  return account ? twilioSms(account.client, account.smsFrom) : recordingSms(logger);
+});
+/** FCM web push; the emulators have no FCM, so there it is logged. */
+const push = lazy((): WebPush =>
+  inEmulator()
+    ? recordingPush(live(), logger)
+    : fcmPush(live(), (require('firebase-admin/messaging') as typeof import('firebase-admin/messaging')).getMessaging(adminApp()), logger),
+);
 
 /** The model when a key is configured (built once per instance), else the offline responder. */
 const responder = lazy((): Responder => {
@@ -61,6 +76,12 @@ export function productionDeps(): Deps {
     },
     get voice() {
       return voice();
+    },
+    get sms() {
+      return sms();
+    },
+    get push() {
+      return push();
     },
     settings: readSettings(),
     clock: () => new Date(),

@@ -16,6 +16,9 @@ export type LiveCall = {
   mode?: 'ai' | 'human';
   ended_at?: string;
   handoff_requested?: boolean;
+  acknowledged_by?: string;
+  acknowledged_at?: string;
+  escalated_at?: string;
 };
 
 export type CallRow = LiveCall & { id: string };
@@ -50,15 +53,36 @@ export const callAge = (call: LiveCall, nowMs: number) => (call.ended_at ? Date.
 
 export const sinceLastMessage = (call: LiveCall, nowMs: number) => nowMs - Date.parse(call.last_message_at);
 
-/**
- * Calls that are CRITICAL now and were not CRITICAL (or not there) in the previous snapshot:
- * each raises the alarm once, whether it arrived critical or became so.
- */
-export function newlyCritical(previous: Map<string, Urgency>, rows: CallRow[]): CallRow[] {
-  return rows.filter((row) => row.urgency === 'CRITICAL' && row.status === 'ACTIVE' && previous.get(row.id) !== 'CRITICAL');
-}
-
 /** A message under active_conversations/{id}/messages. */
 export type Message = { role: 'user' | 'assistant' | 'admin' | 'system'; content: string; timestamp: string; sources?: string; fallback?: string };
 
 export const ROLE_LABEL: Record<Message['role'], string> = { user: 'Caller', assistant: 'Aurora', admin: 'Supervisor', system: 'System' };
+
+/** live_summary: counts of active calls by urgency, and one row per call (tombstones have no fields). */
+export type LiveSummary = { counts?: Record<Urgency | 'total', number>; calls?: Record<string, unknown> };
+
+export type AlertKind = 'new-call' | 'urgent' | 'critical' | 'taken' | 'ended' | 'escalated';
+
+/** admin_alerts/{uid}/{id}: what the fan-out told this admin. */
+export type Alert = { call_id: string; kind: AlertKind; urgency: Urgency; worker_id: string; mobile_no: string; at: string; admin_id?: string };
+
+export const ALERT_TEXT: Record<AlertKind, string> = {
+  'new-call': 'New call',
+  urgent: 'Now URGENT',
+  critical: 'CRITICAL',
+  taken: 'Taken over',
+  ended: 'Call ended',
+  escalated: 'ESCALATED: on-call staff texted',
+};
+
+const SEVERITY: Record<AlertKind, number> = { escalated: 5, critical: 4, urgent: 3, taken: 2, ended: 1, 'new-call': 0 };
+
+/** Alerts newest first; of alerts raised together, the most severe first. */
+export const alertsNewestFirst = (alerts: Record<string, Alert> | null) =>
+  Object.entries(alerts ?? {})
+    .map(([id, alert]) => ({ id, ...alert }))
+    .sort((a, b) => Date.parse(b.at) - Date.parse(a.at) || (SEVERITY[b.kind] ?? 0) - (SEVERITY[a.kind] ?? 0));
+
+/** Alerts that must interrupt a supervisor: critical and escalated ones for calls still unacknowledged. */
+export const isAlarming = (alert: Alert, row: LiveCall | undefined) =>
+  (alert.kind === 'critical' || alert.kind === 'escalated') && !!row && row.status === 'ACTIVE' && !row.acknowledged_by;

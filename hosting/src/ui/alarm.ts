@@ -45,21 +45,52 @@ function stopFlashing() {
   document.title = baseTitle;
 }
 
-/** Raises the alarm for a new critical call; `open` shows it. The banner stays until dismissed or opened. */
-export function raiseAlarm(container: Element, call: { id: string; label: string }, open: () => void) {
+export type Alarm = { alertId: string; callId: string; label: string; escalated: boolean };
+
+/**
+ * Raises the alarm for a critical or escalated call: it stays until the call is acknowledged
+ * (then `clearAlarms` takes it down), opened or dismissed.
+ */
+export function raiseAlarm(container: Element, alarm: Alarm, actions: { open: () => void; acknowledge: () => void }) {
+  if (container.querySelector(`[data-alert-id="${CSS.escape(alarm.alertId)}"]`)) return;
   tone();
-  flashTitle(`CRITICAL: ${call.label}`);
-  const banner = h('div', { class: 'alarm', role: 'alert', 'data-testid': 'critical-alarm', 'data-call-id': call.id });
+  flashTitle(`${alarm.escalated ? 'ESCALATED' : 'CRITICAL'}: ${alarm.label}`);
+  const banner = h('div', {
+    class: `alarm${alarm.escalated ? ' escalated' : ''}`,
+    role: 'alert',
+    'data-testid': 'critical-alarm',
+    'data-call-id': alarm.callId,
+    'data-alert-id': alarm.alertId,
+  });
   const close = () => {
     banner.remove();
     if (!container.querySelector('.alarm')) stopFlashing();
   };
   banner.append(
-    h('strong', {}, 'CRITICAL call: '),
-    call.label,
-    h('button', { onclick: () => (close(), open()) }, 'Open'),
+    h('strong', {}, alarm.escalated ? 'ESCALATED, nobody acknowledged: ' : 'CRITICAL call: '),
+    alarm.label,
+    h('button', { onclick: actions.acknowledge }, 'Acknowledge'),
+    h('button', { onclick: () => (close(), actions.open()) }, 'Open'),
     h('button', { onclick: close }, 'Dismiss'),
   );
   if (!soundReady()) banner.append(h('button', { onclick: () => (armSound(), tone()) }, 'Enable sound'));
   container.prepend(banner);
+}
+
+/** Takes down the alarms of calls that no longer need one (acknowledged, ended or gone). */
+export function clearAlarms(container: Element, stillAlarming: (callId: string) => boolean) {
+  for (const banner of container.querySelectorAll<HTMLElement>('.alarm')) {
+    if (!stillAlarming(banner.dataset.callId ?? '')) banner.remove();
+  }
+  if (!container.querySelector('.alarm')) stopFlashing();
+}
+
+/** A system notification for an escalation, where the admin allowed notifications. */
+export function notify(title: string, body: string) {
+  if (typeof Notification === 'undefined' || Notification.permission !== 'granted') return;
+  try {
+    new Notification(title, { body, requireInteraction: true, tag: title + body });
+  } catch {
+    // Some browsers only notify through a service worker; the banner is there regardless.
+  }
 }

@@ -7,7 +7,7 @@ import type { Firebase } from '../firebase';
 import { errorText, h, replaceChildren } from './dom';
 
 type Partial = { gather: string; text?: string; closed?: boolean };
-type Action = { action: 'take' | 'release' | 'end' } | { action: 'say'; text: string } | { action: 'bridge'; to: string };
+type Action = { action: 'take' | 'release' | 'end' | 'ack' } | { action: 'say'; text: string } | { action: 'bridge'; to: string };
 
 export function messageItem(key: string, message: Message): HTMLLIElement {
   return h(
@@ -67,6 +67,8 @@ export function showCall(panel: HTMLElement, firebase: Firebase, user: User, cal
         { 'data-testid': 'call-state' },
         call.status === 'ENDED' ? `Ended (${call.ended_at?.slice(11, 19) ?? ''}), archiving…` : holder ? `Taken over by ${holder}` : 'Aurora is answering',
       ),
+      call.acknowledged_by ? h('p', { class: 'ack', 'data-testid': 'call-acknowledged' }, `Acknowledged by ${call.acknowledged_by}`) : null,
+      call.escalated_at ? h('p', { class: 'ack escalated' }, `Escalated at ${call.escalated_at.slice(11, 19)}: on-call staff were texted`) : null,
     );
   }
 
@@ -79,6 +81,7 @@ export function showCall(panel: HTMLElement, firebase: Firebase, user: User, cal
     if (!mine) {
       return replaceChildren(
         controls,
+        call.acknowledged_by ? null : button('Acknowledge', { action: 'ack' }),
         holder ? null : button('Take over', { action: 'take' }),
         holder ? null : button('End call', { action: 'end' }, { class: 'danger' }),
       );

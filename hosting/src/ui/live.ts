@@ -1,12 +1,17 @@
-/** Live calls: the list, pushed by the Realtime Database, and the call a supervisor opened. */
+/**
+ * Live calls: the list (from live_summary, which the fan-out keeps: no transcripts are
+ * downloaded for it), this admin's alerts, and the call a supervisor opened.
+ */
 import type { User } from 'firebase/auth';
 import { onValue, ref } from 'firebase/database';
 import { doc, getDoc } from 'firebase/firestore';
-import { callAge, callRows, holderOf, newlyCritical, shortDuration, sinceLastMessage, type CallRow, type Urgency } from '../core/calls';
+import { httpsCallable } from 'firebase/functions';
+import { alertsNewestFirst, callAge, callRows, holderOf, isAlarming, shortDuration, sinceLastMessage, type Alert, type CallRow, type LiveSummary } from '../core/calls';
 import type { Firebase } from '../firebase';
-import { raiseAlarm } from './alarm';
+import { clearAlarms, notify, raiseAlarm } from './alarm';
+import { renderAlerts } from './alerts';
 import { showCall } from './callView';
-import { h, replaceChildren } from './dom';
+import { errorText, h, replaceChildren } from './dom';
 
 /** Worker names by phone number, from the Firestore registry; one read per number per page load. */
 function workerNames(firebase: Firebase, onName: () => void) {
@@ -29,7 +34,9 @@ function workerNames(firebase: Firebase, onName: () => void) {
 }
 
 export function showLive(main: HTMLElement, firebase: Firebase, user: User): () => void {
+  const acknowledgeCall = httpsCallable<{ action: 'ack'; callId: string }, { reached: boolean }>(firebase.functions, 'callControl');
   const alarms = h('div', { class: 'alarms' });
+  const counts = h('div', { class: 'counts', 'data-testid': 'live-counts' });
   const tbody = h('tbody', {});
   const empty = h('p', { class: 'empty' }, 'No live calls. A simulated call: npm run call -- "There\'s a fire in Zone A"');
   const table = h(
@@ -38,14 +45,34 @@ export function showLive(main: HTMLElement, firebase: Firebase, user: User): () 
     h('thead', {}, h('tr', {}, ...['Urgency', 'Caller', 'Duration', 'Last message', 'Handled by'].map((t) => h('th', {}, t)))),
     tbody,
   );
+  const alertList = h('ol', { class: 'alerts', 'data-testid': 'alerts' });
+  const alertProblem = h('p', { class: 'problem', role: 'status' });
   const panel = h('section', { class: 'call-panel' }, h('p', { class: 'empty' }, 'Select a call to see its transcript.'));
-  replaceChildren(main, alarms, h('div', { class: 'live' }, h('section', { class: 'list' }, h('h2', {}, 'Live calls'), table, empty), panel));
+  replaceChildren(
+    main,
+    alarms,
+    h(
+      'div',
+      { class: 'live' },
+      h('div', {}, h('section', { class: 'list' }, h('h2', {}, 'Live calls ', counts), table, empty), h('section', { class: 'list' }, h('h2', {}, 'Alerts'), alertProblem, alertList)),
+      panel,
+    ),
+  );
 
   let rows: CallRow[] = [];
+  let alerts: Array<Alert & { id: string }> = [];
+  const seenAlerts = new Set<string>();
+  let summaryLoaded = false;
+  /** The alerts already there when the page opened: they raise the banner, not a system notification. */
+  let firstAlerts: Set<string> | null = null;
   let selected: string | null = null;
   let closeCall: (() => void) | null = null;
-  const seen = new Map<string, Urgency>();
   const nameOf = workerNames(firebase, () => render());
+  const rowOf = (callId: string) => rows.find((r) => r.id === callId);
+  const label = (callId: string, alert?: Alert) => {
+    const row = rowOf(callId) ?? alert;
+    return row ? `${nameOf(row.mobile_no) ?? row.worker_id} (${row.mobile_no})` : callId;
+  };
 
   const open = (id: string) => {
     closeCall?.();
@@ -53,8 +80,10 @@ export function showLive(main: HTMLElement, firebase: Firebase, user: User): () 
     closeCall = showCall(panel, firebase, user, id, nameOf);
     render();
   };
-
-  const label = (row: CallRow) => `${nameOf(row.mobile_no) ?? row.worker_id} (${row.mobile_no})`;
+  const acknowledge = (callId: string) => {
+    alertProblem.textContent = '';
+    acknowledgeCall({ action: 'ack', callId }).catch((err: unknown) => (alertProblem.textContent = `Not acknowledged: ${errorText(err)}`));
+  };
 
   function render() {
     const now = Date.now();
@@ -73,7 +102,13 @@ export function showLive(main: HTMLElement, firebase: Firebase, user: User): () 
             onclick: () => open(row.id),
             onkeydown: (e: Event) => (e as KeyboardEvent).key === 'Enter' && open(row.id),
           },
-          h('td', {}, h('span', { class: 'badge' }, row.urgency), row.handoff_requested ? h('span', { class: 'handoff', title: 'Aurora asked for a human' }, ' needs a human') : null),
+          h(
+            'td',
+            {},
+            h('span', { class: 'badge' }, row.urgency),
+            row.handoff_requested ? h('span', { class: 'handoff', title: 'Aurora asked for a human' }, ' needs a human') : null,
+            row.acknowledged_by ? h('div', { class: 'ack' }, `ack: ${row.acknowledged_by}`) : null,
+          ),
           h('td', {}, h('div', { class: 'name' }, nameOf(row.mobile_no) ?? row.worker_id), h('div', { class: 'number' }, row.mobile_no)),
           h('td', { 'data-tick': 'age' }, row.status === 'ENDED' ? `ended after ${shortDuration(callAge(row, now))}` : shortDuration(callAge(row, now))),
           h('td', { 'data-tick': 'since' }, `${shortDuration(sinceLastMessage(row, now))} ago`),
@@ -81,29 +116,52 @@ export function showLive(main: HTMLElement, firebase: Firebase, user: User): () 
         );
       }),
     );
+    renderAlerts(alertList, alerts, rowOf, nameOf, { open, acknowledge });
+    clearAlarms(alarms, (callId) => alerts.some((a) => a.call_id === callId && isAlarming(a, rowOf(callId))));
   }
 
-  const stop = onValue(ref(firebase.db, 'active_calls'), (snap) => {
-    rows = callRows(snap.val() as Record<string, unknown> | null);
-    for (const row of newlyCritical(seen, rows)) raiseAlarm(alarms, { id: row.id, label: label(row) }, () => open(row.id));
-    seen.clear();
-    for (const row of rows) seen.set(row.id, row.urgency);
+  /** Alarms for alerts not seen before on this page; an escalation also notifies the system. */
+  function raiseNewAlarms() {
+    if (!summaryLoaded || !firstAlerts) return; // whether an alert still alarms depends on its call's row
+    for (const alert of alerts) {
+      if (seenAlerts.has(alert.id)) continue;
+      seenAlerts.add(alert.id);
+      if (!isAlarming(alert, rowOf(alert.call_id))) continue;
+      const escalated = alert.kind === 'escalated';
+      raiseAlarm(alarms, { alertId: alert.id, callId: alert.call_id, label: label(alert.call_id, alert), escalated }, { open: () => open(alert.call_id), acknowledge: () => acknowledge(alert.call_id) });
+      if (escalated && !firstAlerts.has(alert.id)) notify('Aurora: CRITICAL call not acknowledged', `${label(alert.call_id, alert)} needs a supervisor now.`);
+    }
+  }
+
+  const stopSummary = onValue(ref(firebase.db, 'live_summary'), (snap) => {
+    const summary = snap.val() as LiveSummary | null;
+    rows = callRows(summary?.calls ?? null);
+    summaryLoaded = true;
+    const c = summary?.counts;
+    replaceChildren(counts, ...(['CRITICAL', 'URGENT', 'NORMAL'] as const).map((u) => h('span', { class: `count urgency-${u.toLowerCase()}`, 'data-urgency': u }, `${c?.[u] ?? 0} ${u}`)));
+    raiseNewAlarms();
+    render();
+  });
+  const stopAlerts = onValue(ref(firebase.db, `admin_alerts/${user.uid}`), (snap) => {
+    alerts = alertsNewestFirst(snap.val() as Record<string, Alert> | null);
+    firstAlerts ??= new Set(alerts.map((a) => a.id));
+    raiseNewAlarms();
     render();
   });
   // Durations move every second; only their cells are rewritten.
   const tick = setInterval(() => {
     const now = Date.now();
     for (const tr of tbody.querySelectorAll<HTMLTableRowElement>('tr[data-call-id]')) {
-      const row = rows.find((r) => r.id === tr.dataset.callId);
+      const row = rowOf(tr.dataset.callId ?? '');
       if (!row) continue;
-      const age = tr.querySelector('[data-tick=age]')!;
-      age.textContent = row.status === 'ENDED' ? `ended after ${shortDuration(callAge(row, now))}` : shortDuration(callAge(row, now));
+      tr.querySelector('[data-tick=age]')!.textContent = row.status === 'ENDED' ? `ended after ${shortDuration(callAge(row, now))}` : shortDuration(callAge(row, now));
       tr.querySelector('[data-tick=since]')!.textContent = `${shortDuration(sinceLastMessage(row, now))} ago`;
     }
   }, 1000);
 
   return () => {
-    stop();
+    stopSummary();
+    stopAlerts();
     clearInterval(tick);
     closeCall?.();
   };

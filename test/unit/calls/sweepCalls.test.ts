@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { planSweep, sweepCalls } from '../../../functions/src/calls/sweepCalls';
+import { planSweep, staleAlerts, sweepCalls } from '../../../functions/src/calls/sweepCalls';
 import { SETTINGS, aLiveCall, memoryDeps } from '../../helpers/fakes';
 
 const now = new Date('2025-10-04T10:00:00Z'); // 15:30 at the site
@@ -46,5 +46,16 @@ describe('sweepCalls', () => {
     });
     await sweepCalls(deps);
     expect(queue.tasks.map((t) => t.callId)).toEqual(['call_b']);
+  });
+});
+
+describe('staleAlerts', () => {
+  it('picks alerts older than a day, and unreadable ones', () => {
+    const now = new Date('2025-10-05T12:00:00Z');
+    const all = {
+      u1: { a: { at: '2025-10-05T17:00:00+05:30' }, b: { at: '2025-10-04T17:00:00+05:30' }, c: { at: 'garbage' } },
+      u2: { d: null },
+    };
+    expect(staleAlerts(all, now).sort()).toEqual(['admin_alerts/u1/b', 'admin_alerts/u1/c', 'admin_alerts/u2/d']);
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { callRows, holderOf, newlyCritical, shortDuration, type LiveCall, type Urgency } from '../../../hosting/src/core/calls';
+import { alertsNewestFirst, callRows, holderOf, isAlarming, shortDuration, type Alert, type LiveCall, type Urgency } from '../../../hosting/src/core/calls';
 import { callsPerDay, chartRange } from '../../../hosting/src/core/chart';
 
 const call = (urgency: Urgency, timestamp: string, extra: Partial<LiveCall> = {}): LiveCall => ({
@@ -23,6 +23,7 @@ describe('callRows', () => {
       c: call('URGENT', '2025-10-04T14:30:00+05:30'),
       d: call('CRITICAL', '2025-10-04T13:30:00+05:30'),
       junk: { urgency: 'CRITICAL' },
+      tombstone: { gone_at: 1 },
       nothing: null,
     });
     expect(rows.map((r) => r.id)).toEqual(['d', 'b', 'c', 'a']);
@@ -30,12 +31,27 @@ describe('callRows', () => {
   });
 });
 
-describe('newlyCritical', () => {
-  it('alarms once for a call that arrives critical or becomes critical', () => {
-    const rows = callRows({ a: call('CRITICAL', '2025-10-04T14:00:00+05:30'), b: call('CRITICAL', '2025-10-04T14:01:00+05:30'), c: call('URGENT', '2025-10-04T14:02:00+05:30') });
-    const seen = new Map<string, Urgency>([['a', 'CRITICAL'], ['b', 'URGENT']]);
-    expect(newlyCritical(seen, rows).map((r) => r.id)).toEqual(['b']);
-    expect(newlyCritical(new Map(), callRows({ e: call('CRITICAL', '2025-10-04T14:00:00+05:30', { status: 'ENDED' }) }))).toEqual([]);
+describe('alerts', () => {
+  const alert = (kind: Alert['kind'], at: string): Alert => ({ call_id: 'a', kind, urgency: 'CRITICAL', worker_id: 'w', mobile_no: '+1', at });
+
+  it('lists the newest first, the most severe first among those raised together', () => {
+    const list = alertsNewestFirst({
+      x: alert('new-call', '2025-10-04T14:00:00+05:30'),
+      y: alert('critical', '2025-10-04T14:00:05+05:30'),
+      z: alert('new-call', '2025-10-04T14:00:05+05:30'),
+    });
+    expect(list.map((a) => a.id)).toEqual(['y', 'z', 'x']);
+    expect(alertsNewestFirst(null)).toEqual([]);
+  });
+
+  it('alarms for critical and escalated alerts of live calls nobody has acknowledged', () => {
+    const live = call('CRITICAL', '2025-10-04T14:00:00+05:30');
+    expect(isAlarming(alert('critical', 'x'), live)).toBe(true);
+    expect(isAlarming(alert('escalated', 'x'), live)).toBe(true);
+    expect(isAlarming(alert('new-call', 'x'), live)).toBe(false);
+    expect(isAlarming(alert('critical', 'x'), { ...live, acknowledged_by: 'ana@site' })).toBe(false);
+    expect(isAlarming(alert('critical', 'x'), { ...live, status: 'ENDED' })).toBe(false);
+    expect(isAlarming(alert('critical', 'x'), undefined)).toBe(false);
   });
 });
 

@@ -20,12 +20,18 @@ const data = {
   active_calls: { call_1: { status: 'ACTIVE', urgency: 'CRITICAL', call_sid: 'CA1', conversation_id: 'conv_1' } },
   active_conversations: { conv_1: { call_id: 'call_1', messages: { m1: { role: 'user', content: 'fire' } } } },
   call_sids: { CA1: 'call_1' },
+  live_summary: { counts: { CRITICAL: 1, URGENT: 0, NORMAL: 0, total: 1 }, calls: { call_1: { urgency: 'CRITICAL' } } },
+  admin_alerts: { 'admin-1': { 'call_1~critical': { kind: 'critical' } }, 'admin-2': { 'call_1~critical': { kind: 'critical' } } },
+  admin_push_tokens: { 'admin-2': { k1: { token: 'fcm-token', at: 1 } } },
+  admins: { 'admin-1': { email: 'admin@example.com' } },
 };
 const db = targaryen.database(rules, data);
 
 const admin = { uid: 'admin-1', provider: 'password', token: { admin: true, email: 'admin@example.com' } };
 const worker = { uid: 'user-1', provider: 'password', token: { email: 'someone@example.com' } };
 const forgedClaim = { uid: 'user-2', provider: 'password', token: { admin: 'true' } };
+const otherAdmin = { uid: 'admin-2', provider: 'password', token: { admin: true, email: 'other@example.com' } };
+const token = (value: string, at = Date.now() - 1000) => ({ token: value, at });
 
 describe('database.rules.json', () => {
   it('lets admins read live calls and transcripts', () => {
@@ -39,7 +45,7 @@ describe('database.rules.json', () => {
     ['a signed-in user without the claim', worker],
     ['a claim that is not the boolean true', forgedClaim],
   ])('keeps %s out of calls and transcripts', (_, auth) => {
-    for (const path of ['active_calls', 'active_calls/call_1', 'active_conversations/conv_1', 'call_sids', '/']) {
+    for (const path of ['active_calls', 'active_calls/call_1', 'active_conversations/conv_1', 'call_sids', 'live_summary', 'admin_alerts/user-1', 'admins', '/']) {
       expect(db.as(auth).read(path).allowed).toBe(false);
     }
   });
@@ -54,6 +60,47 @@ describe('database.rules.json', () => {
       expect(db.as(auth).write('active_conversations/conv_1/messages/m2', { role: 'admin', content: 'x' }).allowed).toBe(false);
       expect(db.as(auth).update('/', { 'call_sids/CA2': 'call_2' }).allowed).toBe(false);
       expect(db.as(auth).write('anything_else', true).allowed).toBe(false);
+    }
+  });
+
+  it('lets admins read the live summary, and each admin their own alerts only', () => {
+    expect(db.as(admin).read('live_summary').allowed).toBe(true);
+    expect(db.as(admin).read('admin_alerts/admin-1').allowed).toBe(true);
+    expect(db.as(admin).read('admin_alerts/admin-2').allowed).toBe(false);
+    expect(db.as(admin).read('admin_alerts').allowed).toBe(false);
+    expect(db.as({ ...worker, uid: 'admin-1' }).read('admin_alerts/admin-1').allowed).toBe(false); // the uid without the claim
+  });
+
+  it('keeps the admin directory and push tokens unreadable to clients', () => {
+    for (const auth of [null, worker, admin, otherAdmin]) {
+      expect(db.as(auth).read('admins').allowed).toBe(false);
+      expect(db.as(auth).read('admin_push_tokens/admin-2').allowed).toBe(false);
+    }
+  });
+
+  it('lets an admin register and remove their own browser for push, well formed', () => {
+    expect(db.as(admin).write('admin_push_tokens/admin-1/k2', token('fcm-abc')).allowed).toBe(true);
+    expect(db.as(otherAdmin).write('admin_push_tokens/admin-2/k1', null).allowed).toBe(true);
+  });
+
+  it('refuses push tokens for someone else, from non-admins, or malformed', () => {
+    expect(db.as(admin).write('admin_push_tokens/admin-2/k2', token('fcm-abc')).allowed).toBe(false);
+    expect(db.as(worker).write('admin_push_tokens/user-1/k2', token('fcm-abc')).allowed).toBe(false);
+    expect(db.as(forgedClaim).write('admin_push_tokens/user-2/k2', token('fcm-abc')).allowed).toBe(false);
+    expect(db.as(admin).write('admin_push_tokens/admin-1/k2', { token: 'fcm-abc' }).allowed).toBe(false);
+    expect(db.as(admin).write('admin_push_tokens/admin-1/k2', token('')).allowed).toBe(false);
+    expect(db.as(admin).write('admin_push_tokens/admin-1/k2', token('x'.repeat(4097))).allowed).toBe(false);
+    expect(db.as(admin).write('admin_push_tokens/admin-1/k2', token('fcm-abc', Date.now() + 3_600_000)).allowed).toBe(false);
+    expect(db.as(admin).write('admin_push_tokens/admin-1/k2', { ...token('fcm-abc'), extra: true }).allowed).toBe(false);
+    expect(db.as(admin).write('admin_push_tokens/admin-1', { k2: token('fcm-abc') }).allowed).toBe(false);
+  });
+
+  it('lets no client write alerts, the summary or the admin directory', () => {
+    for (const auth of [null, worker, admin]) {
+      expect(db.as(auth).write('admin_alerts/admin-1/x', { kind: 'critical' }).allowed).toBe(false);
+      expect(db.as(auth).write('live_summary/counts/total', 0).allowed).toBe(false);
+      expect(db.as(auth).write('admins/admin-1', null).allowed).toBe(false);
+      expect(db.as(auth).write(`admins/${auth?.uid ?? 'x'}`, { email: 'me' }).allowed).toBe(false);
     }
   });
 });

@@ -2,22 +2,23 @@ import { describe, expect, it } from 'vitest';
 import * as functions from '../../../functions/src/index';
 import type { QueueName } from '../../../functions/src/calls/deps';
 
-type Endpoint = { __endpoint: { httpsTrigger?: object; callableTrigger?: object; taskQueueTrigger?: { retryConfig?: object }; scheduleTrigger?: object } };
+type Endpoint = { __endpoint: { httpsTrigger?: object; callableTrigger?: object; eventTrigger?: { eventType?: string; retry?: boolean; eventFilterPathPatterns?: object }; taskQueueTrigger?: { retryConfig?: { maxAttempts?: number } }; scheduleTrigger?: object } };
 const endpoint = (name: string) => (functions as unknown as Record<string, Endpoint>)[name].__endpoint;
 
 describe('functions/src/index.ts', () => {
-  it('exports the webhooks, the admin callable, the two queues and the sweeper, and nothing else', () => {
-    expect(Object.keys(functions).sort()).toEqual(['archiveCall', 'callControl', 'purgeCall', 'sweepCalls', 'twilioPartial', 'twilioStatus', 'twilioTurn', 'twilioVoice']);
+  it('exports the webhooks, the admin callable, the fan-out trigger, the three queues and the sweeper, and nothing else', () => {
+    expect(Object.keys(functions).sort()).toEqual(['archiveCall', 'callControl', 'callFanOut', 'escalateCall', 'purgeCall', 'sweepCalls', 'twilioPartial', 'twilioStatus', 'twilioTurn', 'twilioVoice']);
   });
 
   it('names every queue the use cases enqueue to after a task queue function', () => {
-    const queues: QueueName[] = ['archiveCall', 'purgeCall'];
-    for (const queue of queues) expect(endpoint(queue).taskQueueTrigger?.retryConfig).toMatchObject({ maxAttempts: 10 });
+    const queues: QueueName[] = ['archiveCall', 'purgeCall', 'escalateCall'];
+    for (const queue of queues) expect(endpoint(queue).taskQueueTrigger?.retryConfig?.maxAttempts).toBeGreaterThanOrEqual(10);
   });
 
   it('serves the webhooks over HTTPS, admin actions as a callable, and sweeps on a schedule', () => {
     for (const name of ['twilioVoice', 'twilioTurn', 'twilioPartial', 'twilioStatus']) expect(endpoint(name).httpsTrigger).toBeDefined();
     expect(endpoint('callControl').callableTrigger).toBeDefined();
+    expect(endpoint('callFanOut').eventTrigger).toMatchObject({ eventType: 'google.firebase.database.ref.v1.written', retry: true, eventFilterPathPatterns: { ref: 'active_calls/{callId}' } });
     expect(endpoint('sweepCalls').scheduleTrigger).toMatchObject({ schedule: 'every 5 minutes' });
   });
 });

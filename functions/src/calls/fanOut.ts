@@ -1,0 +1,57 @@
+import { alertFor, alertId, alertsFor, nextSummary, startsEscalation, type LiveSummary } from '../core/alerts';
+import { paths } from '../core/paths';
+import { LiveCall } from '../core/schema';
+import { siteIso } from '../core/time';
+import type { Deps } from './deps';
+import { readCall } from './liveCalls';
+
+/** One write to active_calls/{callId}, as a database trigger delivers it. */
+export type CallChange = { callId: string; before: unknown; after: unknown };
+
+export const escalationTaskId = (callId: string) => `escalate-${callId}`;
+
+const parse = (value: unknown) => {
+  const parsed = value === null || value === undefined ? null : LiveCall.safeParse(value);
+  return parsed?.success ? parsed.data : null;
+};
+
+/**
+ * Fans a call's change out to the admins: an alert per admin for what changed (new call,
+ * urgency up, taken, ended, escalated), the live summary row, and the escalation timer of a
+ * call that turned CRITICAL. Delivered at least once, so every step is idempotent: alert ids
+ * name their call and change, the summary row is rebuilt from the call as it is now (not as
+ * the event says), and the timer's task id is the call's.
+ */
+export async function fanOutCall(change: CallChange, deps: Deps): Promise<{ alerts: number; escalation: boolean }> {
+  const before = parse(change.before);
+  const after = parse(change.after);
+  const kinds = alertsFor(before, after);
+  const escalate = startsEscalation(before, after);
+
+  await updateSummary(deps, change.callId);
+  let alerts = 0;
+  if (after && kinds.length > 0) {
+    const admins = Object.keys(((await deps.live.get(paths.admins)) as Record<string, unknown> | null) ?? {});
+    const at = siteIso(deps.clock(), deps.settings.timeZone);
+    const writes: Record<string, unknown> = {};
+    for (const kind of kinds) {
+      const id = alertId(change.callId, kind, after);
+      for (const uid of admins) writes[paths.adminAlert(uid, id)] = alertFor(change.callId, after, kind, at);
+    }
+    if (admins.length > 0) await deps.live.update(writes);
+    alerts = Object.keys(writes).length;
+  }
+  if (escalate) {
+    const delaySeconds = deps.settings.escalation.afterSeconds;
+    const dueAt = new Date(deps.clock().getTime() + delaySeconds * 1000).toISOString();
+    await deps.queue.enqueue('escalateCall', { callId: change.callId, dueAt }, escalationTaskId(change.callId), delaySeconds);
+  }
+  return { alerts, escalation: escalate };
+}
+
+/** The call's summary row from its current state, in one transaction with the counts. */
+async function updateSummary(deps: Deps, callId: string): Promise<void> {
+  const now = await readCall(deps.live, callId, deps.log);
+  const nowMs = deps.clock().getTime();
+  await deps.live.transact(paths.liveSummary, (current) => nextSummary(current as LiveSummary | null, callId, now, nowMs) ?? undefined);
+}

@@ -1,0 +1,112 @@
+/**
+ * What the fan-out makes of one write to a live call: the alerts it raises for admins, the
+ * compact summary row the dashboard list reads, and whether an escalation timer starts. Pure:
+ * the trigger hands in the call before and after the write.
+ */
+import type { LiveCall } from './schema';
+import { rank } from './urgency';
+
+export type AlertKind = 'new-call' | 'urgent' | 'critical' | 'taken' | 'ended' | 'escalated';
+
+/** admin_alerts/{uid}/{alert_id}: what each admin sees arrive. */
+export type Alert = {
+  call_id: string;
+  kind: AlertKind;
+  urgency: LiveCall['urgency'];
+  worker_id: string;
+  mobile_no: string;
+  at: string;
+  /** Who took the call, on a 'taken' alert. */
+  admin_id?: string;
+};
+
+/** Realtime Database keys cannot hold . # $ [ ] /; an email becomes a key this way. */
+export const keySafe = (text: string) => text.replace(/[.#$[\]/%]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+
+/**
+ * An alert's id says which call and which change raised it, so a trigger delivered twice
+ * writes the same alert twice, not two alerts. Ids sort by call, then by kind.
+ */
+export function alertId(callId: string, kind: AlertKind, call: LiveCall): string {
+  return kind === 'taken' ? `${callId}~taken~${keySafe(call.admin_id ?? 'unknown')}` : `${callId}~${kind}`;
+}
+
+const holderOf = (call: LiveCall | null) => (call?.mode === 'human' && call.admin_id ? call.admin_id : null);
+
+/** The changes between two states of a call that admins are alerted to. */
+export function alertsFor(before: LiveCall | null, after: LiveCall | null): AlertKind[] {
+  if (!after) return [];
+  const kinds: AlertKind[] = [];
+  if (!before) kinds.push('new-call');
+  const rose = !before || rank[after.urgency] > rank[before.urgency];
+  if (rose && after.urgency === 'CRITICAL') kinds.push('critical');
+  if (rose && after.urgency === 'URGENT' && before) kinds.push('urgent');
+  if (holderOf(after) && holderOf(after) !== holderOf(before)) kinds.push('taken');
+  if (after.status === 'ENDED' && before?.status !== 'ENDED') kinds.push('ended');
+  if (after.escalated_at && !before?.escalated_at) kinds.push('escalated');
+  return kinds;
+}
+
+export function alertFor(callId: string, call: LiveCall, kind: AlertKind, at: string): Alert {
+  return {
+    call_id: callId,
+    kind,
+    urgency: call.urgency,
+    worker_id: call.worker_id,
+    mobile_no: call.mobile_no,
+    at,
+    ...(kind === 'taken' && call.admin_id ? { admin_id: call.admin_id } : {}),
+  };
+}
+
+/** A CRITICAL call that nobody has acknowledged starts its escalation timer once. */
+export function startsEscalation(before: LiveCall | null, after: LiveCall | null): boolean {
+  return !!after && after.status === 'ACTIVE' && after.urgency === 'CRITICAL' && before?.urgency !== 'CRITICAL' && !after.acknowledged_by;
+}
+
+/** One row of live_summary/calls: the call without its transcript or internal markers. */
+export type SummaryRow = Pick<
+  LiveCall,
+  'worker_id' | 'mobile_no' | 'conversation_id' | 'urgency' | 'status' | 'timestamp' | 'last_message_at' | 'mode' | 'admin_id' | 'ended_at' | 'handoff_requested' | 'acknowledged_by' | 'acknowledged_at' | 'escalated_at'
+>;
+
+/** A removed call's row stays a while as a tombstone, so a late, stale delivery cannot bring it back. */
+export type Tombstone = { gone_at: number };
+
+export type LiveSummary = {
+  counts: Record<LiveCall['urgency'], number> & { total: number };
+  calls: Record<string, SummaryRow | Tombstone>;
+};
+
+const TOMBSTONE_MS = 10 * 60_000;
+const ROW_FIELDS = ['worker_id', 'mobile_no', 'conversation_id', 'urgency', 'status', 'timestamp', 'last_message_at', 'mode', 'admin_id', 'ended_at', 'handoff_requested', 'acknowledged_by', 'acknowledged_at', 'escalated_at'] as const;
+
+export function summaryRow(call: LiveCall): SummaryRow {
+  const row: Record<string, unknown> = {};
+  for (const field of ROW_FIELDS) if (call[field] !== undefined) row[field] = call[field];
+  return row as SummaryRow;
+}
+
+export const isTombstone = (row: SummaryRow | Tombstone | undefined): row is Tombstone => !!row && 'gone_at' in row;
+
+/**
+ * The summary after the call's current state (null: gone) is applied: its row set or turned
+ * into a tombstone, tombstones past their time dropped, counts of ACTIVE calls recomputed.
+ * Null when nothing changes (a tombstoned call cannot come back).
+ */
+export function nextSummary(current: LiveSummary | null, callId: string, call: LiveCall | null, nowMs: number): LiveSummary | null {
+  const calls = { ...(current?.calls ?? {}) };
+  if (call && isTombstone(calls[callId])) return null;
+  calls[callId] = call ? summaryRow(call) : { gone_at: nowMs };
+  const counts = { CRITICAL: 0, URGENT: 0, NORMAL: 0, total: 0 };
+  for (const [id, row] of Object.entries(calls)) {
+    if (isTombstone(row)) {
+      if (nowMs - row.gone_at > TOMBSTONE_MS) delete calls[id];
+      continue;
+    }
+    if (row.status !== 'ACTIVE') continue;
+    counts[row.urgency]++;
+    counts.total++;
+  }
+  return { counts, calls };
+}

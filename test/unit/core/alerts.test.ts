@@ -1,0 +1,68 @@
+import { describe, expect, it } from 'vitest';
+import { alertId, alertsFor, keySafe, nextSummary, startsEscalation, summaryRow } from '../../../functions/src/core/alerts';
+import { aLiveCall } from '../../helpers/fakes';
+
+const CALL = 'call_15550100001_20251004_143000';
+
+describe('alertsFor', () => {
+  it('alerts on a new call, urgency going up, a takeover, the end and an escalation', () => {
+    const normal = aLiveCall();
+    expect(alertsFor(null, normal)).toEqual(['new-call']);
+    expect(alertsFor(null, aLiveCall({ urgency: 'CRITICAL' }))).toEqual(['new-call', 'critical']);
+    expect(alertsFor(normal, aLiveCall({ urgency: 'URGENT' }))).toEqual(['urgent']);
+    expect(alertsFor(aLiveCall({ urgency: 'URGENT' }), aLiveCall({ urgency: 'CRITICAL' }))).toEqual(['critical']);
+    expect(alertsFor(normal, aLiveCall({ mode: 'human', admin_id: 'ana@site' }))).toEqual(['taken']);
+    expect(alertsFor(normal, aLiveCall({ status: 'ENDED' }))).toEqual(['ended']);
+    expect(alertsFor(normal, aLiveCall({ escalated_at: '2025-10-04T14:31:00+05:30' }))).toEqual(['escalated']);
+  });
+
+  it('is quiet about everything else', () => {
+    const critical = aLiveCall({ urgency: 'CRITICAL' });
+    expect(alertsFor(critical, aLiveCall({ urgency: 'CRITICAL', last_message_at: '2025-10-04T14:35:00+05:30' }))).toEqual([]);
+    expect(alertsFor(aLiveCall({ mode: 'human', admin_id: 'a' }), aLiveCall({ mode: 'ai', admin_id: 'a' }))).toEqual([]);
+    expect(alertsFor(aLiveCall(), null)).toEqual([]);
+    expect(alertsFor(aLiveCall({ status: 'ENDED' }), aLiveCall({ status: 'ENDED', purging: true }))).toEqual([]);
+  });
+});
+
+describe('alertId', () => {
+  it('names the call and the change, so a repeated delivery writes the same alert', () => {
+    expect(alertId(CALL, 'critical', aLiveCall())).toBe(`${CALL}~critical`);
+    expect(alertId(CALL, 'taken', aLiveCall({ admin_id: 'ana.b@site.example' }))).toBe(`${CALL}~taken~ana%2Eb@site%2Eexample`);
+    expect(keySafe('a.b#c$d[e]f/g')).not.toMatch(/[.#$[\]/]/);
+  });
+});
+
+describe('startsEscalation', () => {
+  it('starts the timer once, when an unacknowledged live call becomes critical', () => {
+    expect(startsEscalation(aLiveCall(), aLiveCall({ urgency: 'CRITICAL' }))).toBe(true);
+    expect(startsEscalation(null, aLiveCall({ urgency: 'CRITICAL' }))).toBe(true);
+    expect(startsEscalation(aLiveCall({ urgency: 'CRITICAL' }), aLiveCall({ urgency: 'CRITICAL' }))).toBe(false);
+    expect(startsEscalation(aLiveCall(), aLiveCall({ urgency: 'CRITICAL', acknowledged_by: 'ana@site' }))).toBe(false);
+    expect(startsEscalation(aLiveCall(), aLiveCall({ urgency: 'CRITICAL', status: 'ENDED' }))).toBe(false);
+  });
+});
+
+describe('nextSummary', () => {
+  const now = Date.parse('2025-10-04T09:00:00Z');
+
+  it('keeps one compact row per call and counts the active ones by urgency', () => {
+    let summary = nextSummary(null, 'a', aLiveCall({ urgency: 'CRITICAL', turn_started_at: 'x', call_sid: 'CA1' }), now)!;
+    summary = nextSummary(summary, 'b', aLiveCall(), now)!;
+    summary = nextSummary(summary, 'c', aLiveCall({ status: 'ENDED' }), now)!;
+    expect(summary.counts).toEqual({ CRITICAL: 1, URGENT: 0, NORMAL: 1, total: 2 });
+    expect(summary.calls.a).toEqual(summaryRow(aLiveCall({ urgency: 'CRITICAL' })));
+    expect(summary.calls.a).not.toHaveProperty('call_sid');
+    expect(summary.calls.a).not.toHaveProperty('turn_started_at');
+  });
+
+  it('turns a removed call into a tombstone that a stale delivery cannot bring back, then forgets it', () => {
+    let summary = nextSummary(null, 'a', aLiveCall(), now)!;
+    summary = nextSummary(summary, 'a', null, now)!;
+    expect(summary.calls.a).toEqual({ gone_at: now });
+    expect(summary.counts.total).toBe(0);
+    expect(nextSummary(summary, 'a', aLiveCall(), now + 1000)).toBeNull();
+    summary = nextSummary(summary, 'b', aLiveCall(), now + 11 * 60_000)!;
+    expect(Object.keys(summary.calls)).toEqual(['b']);
+  });
+});
