@@ -178,6 +178,47 @@ async function writeToRenderMs(database: Database, samples: number): Promise<num
   }
 }
 
+/**
+ * A CRITICAL call reaching a supervisor: from the caller's words being sent (the turn that
+ * makes the call critical) to the alarm banner in the dashboard: the turn's write, the
+ * fan-out's summary and alert, and the push to the page. The banner can come before the
+ * caller hears Aurora's answer.
+ */
+async function criticalToAlarmMs(database: Database, samples: number): Promise<number[]> {
+  const browser = await launchChromium();
+  try {
+    const page = await browser.newPage();
+    await signIn(page, LOCAL_DEFAULTS.publicBaseUrl, DEMO_ADMIN.email, DEMO_ADMIN.password);
+    await page.getByTestId('alerts').waitFor();
+    await page.evaluate(() => {
+      const shownAt: Record<string, number> = {};
+      (window as unknown as { alarmShownAt: typeof shownAt }).alarmShownAt = shownAt;
+      new MutationObserver((records) => {
+        const now = Date.now();
+        for (const record of records) for (const node of record.addedNodes) if (node instanceof HTMLElement && node.dataset.callId) shownAt[node.dataset.callId] ??= now;
+      }).observe(document.querySelector('.alarms')!, { childList: true });
+    });
+    const times: number[] = [];
+    for (let i = 0; i < samples; i++) {
+      const call = new SimulatedCall({ baseUrl: LOCAL_DEFAULTS.publicBaseUrl, publicBaseUrl, authToken, from: `+155503${String(i).padStart(5, '0')}` });
+      await call.ring();
+      const callId = (await database.ref(`call_sids/${call.callSid}`).get()).val() as string;
+      const sent = Date.now();
+      const turn = await call.say('There is a fire in the paint store');
+      const banner = page.locator(`[data-testid=critical-alarm][data-call-id="${callId}"]`);
+      await banner.waitFor({ timeout: 30_000 });
+      const shown = await page.evaluate((id) => (window as unknown as { alarmShownAt: Record<string, number> }).alarmShownAt[id]!, callId);
+      times.push(shown - sent);
+      if (turn.status !== 200) throw new Error(`turn answered ${turn.status}`);
+      await banner.getByRole('button', { name: 'Acknowledge' }).click();
+      await call.status('completed');
+    }
+    return times;
+  } finally {
+    await browser.close();
+  }
+}
+
 function percentile(values: number[], p: number): number {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
@@ -204,6 +245,9 @@ try {
   const load = moduleLoadMs();
   console.log(`Timing ${RENDER_SAMPLES} transcript messages from write to render in the dashboard…`);
   const renderMs = RENDER_SAMPLES > 0 ? await writeToRenderMs(db, RENDER_SAMPLES) : [];
+  const ALARM_SAMPLES = Math.min(10, Math.max(3, Math.round(RENDER_SAMPLES / 4)));
+  console.log(`Timing ${ALARM_SAMPLES} critical calls from the turn that made them critical to the dashboard's alarm…`);
+  const alarmMs = RENDER_SAMPLES > 0 ? await criticalToAlarmMs(db, ALARM_SAMPLES) : [];
 
   console.log(`\n${'step (ms)'.padEnd(52)} ${['p50', 'p95', 'p99'].map((h) => h.padStart(8)).join('')}   target`);
   console.log(row('status callback, handler time', results.map((r) => r.statusMs), 'p99 < 20'));
@@ -225,6 +269,7 @@ try {
     if (runs.length > 0) console.log(row('  of which the archive task itself', runs, ''));
   }
   if (renderMs.length > 0) console.log(row('admin sees a new message: write to render', renderMs, 'p95 < 250 (seed ~1000)'));
+  if (alarmMs.length > 0) console.log(row('critical words sent to alarm in the dashboard', alarmMs, `fan-out via ${ownStack?.triggers ?? 'the running stack'}`));
   console.log(row('cold start: load the functions module', load, 'heavy SDKs lazy'));
   const lost = results.reduce((sum, r) => sum + r.lost, 0);
   console.log(`\nlost messages: ${lost} of ${results.length * (1 + 2 * TURNS)} (must be 0)`);

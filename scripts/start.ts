@@ -11,7 +11,7 @@ import { getFirestore } from 'firebase-admin/firestore';
 import { DEMO_ADMIN, grantAdmin } from './lib/admins.ts';
 import { ModelServer } from './lib/model-server.ts';
 import { seedProcedures, seedWorkers } from './lib/seed.ts';
-import { LOCAL_DEFAULTS, PROJECT_ID, modelFromEnv, startStack } from './lib/stack.ts';
+import { LOCAL_DEFAULTS, LOCAL_ON_CALL, PROJECT_ID, modelFromEnv, startStack } from './lib/stack.ts';
 
 const twilioAuthToken = process.env.TWILIO_AUTH_TOKEN || LOCAL_DEFAULTS.twilioAuthToken;
 const publicBaseUrl = process.env.PUBLIC_BASE_URL || LOCAL_DEFAULTS.publicBaseUrl;
@@ -42,6 +42,8 @@ Aurora is running (project ${PROJECT_ID}; Realtime Database: ${stack.rtdb === 'e
   Auth                   ${stack.urls.auth}
   Responder              ${model ? `model ${model.model ?? 'gpt-4o-mini'} at ${model.baseUrl ?? 'the OpenAI API'}` : 'offline (no OPENAI_API_KEY)'}
   Twilio REST API        ${stack.twilioApi ? `${stack.urls.twilioApi} (local stand-in: admin actions are recorded and played to simulated calls)` : stack.urls.twilioApi}
+  Escalation             unacknowledged CRITICAL calls text ${LOCAL_ON_CALL.numbers.join(', ')} after ESCALATE_AFTER_SECONDS (60 s)${stack.twilioApi ? `; texts land in ${stack.urls.twilioApi}/sim/messages` : ''}
+  Database triggers      ${stack.triggers === 'relay' ? 'delivered by the relay beside the stand-in (scripts/lib/trigger-relay.ts)' : 'fired by the functions emulator'}
   Twilio auth token      ${twilioAuthToken === LOCAL_DEFAULTS.twilioAuthToken ? `${twilioAuthToken} (local default)` : '(from TWILIO_AUTH_TOKEN)'}
 
 Seeded ${workers} demo workers (e.g. +15550100001) and ${procedures} site procedures. In another terminal:
