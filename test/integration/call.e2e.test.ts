@@ -167,7 +167,8 @@ describe('status callbacks that repeat, race or come out of order', () => {
     const answers = await Promise.all(['in-progress', 'completed', 'completed', 'ringing', 'busy', 'completed'].map((s) => call.status(s)));
     expect(answers.map((a) => a.status)).toEqual([200, 200, 200, 200, 200, 200]);
     const { call: archived, conversation } = await archivedAndPurged(callId, conversationId);
-    expect(archived.end_reason).toBe('completed');
+    // Sent at once, they arrive in any order: the first terminal one to arrive ends the call.
+    expect(['completed', 'busy']).toContain(archived.end_reason);
     expect(conversation.total_messages).toBe(3);
 
     // Late repeats after the purge find nothing and resurrect nothing.

@@ -1,4 +1,5 @@
 import type { LiveVoice, Log, Sms } from '../calls/deps';
+import { maskPhone } from '../core/masking';
 
 /** Twilio's answer for a call that is not in progress (completed, or never existed). */
 const CALL_NOT_IN_PROGRESS = 21220;
@@ -62,11 +63,15 @@ export function twilioSms(client: ReturnType<typeof twilioClient>, from: string)
   };
 }
 
-/** Without Twilio credentials: logs what would have been sent and reports the call reached. */
+/**
+ * Without Twilio credentials: logs what would have been sent (which verbs, not the words: they
+ * are transcript) and reports the call reached.
+ */
 export function recordingVoice(log: Log): LiveVoice {
   return {
     async redirect(callSid, twiml) {
-      log.info('twilio call update (not sent: no TWILIO_ACCOUNT_SID)', { callSid, twiml });
+      const verbs = [...twiml.matchAll(/<(Say|Gather|Dial|Hangup)\b/g)].map((m) => m[1]);
+      log.info('twilio call update (not sent: no TWILIO_ACCOUNT_SID)', { callSid, verbs });
       return 'done';
     },
     async hangUp(callSid) {
@@ -79,7 +84,7 @@ export function recordingVoice(log: Log): LiveVoice {
 export function recordingSms(log: Log): Sms {
   return {
     async send(to, body) {
-      log.warn('escalation SMS (not sent: no TWILIO_ACCOUNT_SID)', { to: `***${to.slice(-4)}`, body });
+      log.warn('escalation SMS (not sent: no TWILIO_ACCOUNT_SID)', { to: maskPhone(to), body: body.replace(/\+\d{6,15}/g, maskPhone) });
     },
   };
 }
