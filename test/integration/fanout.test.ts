@@ -5,6 +5,7 @@
  * timer itself runs in the functions emulator's task queue.
  */
 import functionsTest from 'firebase-functions-test';
+import type { CloudEvent, CloudFunction } from 'firebase-functions/v2';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { useFunctionsEnvironment } from '../../scripts/lib/functions-env.ts';
 import { PROJECT_ID } from '../../scripts/lib/stack.ts';
@@ -19,6 +20,8 @@ useFunctionsEnvironment();
 const test = functionsTest({ projectId: PROJECT_ID, databaseURL: `https://${PROJECT_ID}-default-rtdb.firebaseio.com` });
 const functions = await import('../../functions/src/index');
 const fanOut = test.wrap(functions.callFanOut);
+// firebase-functions-test runs a task queue function's handler with a request; its types only know event functions.
+const escalate = test.wrap(functions.escalateCall as unknown as CloudFunction<CloudEvent<unknown>>) as unknown as (request: { data: unknown }) => Promise<void>;
 
 let demoAdmin: string;
 beforeAll(async () => {
@@ -114,5 +117,19 @@ describe('escalation', () => {
     await new Promise((r) => setTimeout(r, (ESCALATION_SECONDS + 4) * 1000));
     expect((await textsSent()).filter((m) => m.body.includes(mobile))).toEqual([]);
     expect((await db.ref(`live_summary/calls/${callId}/acknowledged_by`).get()).val()).toBe('admin@aurora.local');
+  });
+});
+
+describe('the escalation task handler', () => {
+  it('drops a malformed task, retries one that is early, and does nothing for an acknowledged call', async () => {
+    const { deps, callSid, callId } = await liveCall();
+    await takeTurn({ callSid, speech: 'chemical spill, my eyes are burning', silentTurns: 0, callHint: callId }, deps);
+    const task = (data: unknown) => escalate({ data });
+
+    await expect(task({ callId: '../../admins', dueAt: new Date().toISOString() })).resolves.toBeUndefined();
+    await expect(task({ callId, dueAt: new Date(Date.now() + 60_000).toISOString() })).rejects.toThrow(/not due/);
+    await controlCall({ action: 'ack', callId }, { id: 'admin@aurora.local' }, deps);
+    await expect(task({ callId, dueAt: new Date().toISOString() })).resolves.toBeUndefined();
+    expect((await db.ref(`active_calls/${callId}/escalated_at`).get()).exists()).toBe(false);
   });
 });
