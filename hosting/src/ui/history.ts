@@ -104,7 +104,7 @@ export function showHistory(main: HTMLElement, firebase: Firebase): () => void {
         const call = d.data() as ArchivedCall;
         return h(
           'tr',
-          { 'data-call-id': d.id, class: `urgency-${call.urgency.toLowerCase()}`, tabindex: 0, onclick: () => void openCall(d.id) },
+          { 'data-call-id': d.id, class: `urgency-${call.urgency.toLowerCase()}`, tabindex: 0, onclick: () => show(d.id), onkeydown: (e: Event) => (e as KeyboardEvent).key === 'Enter' && show(d.id) },
           h('td', {}, when(call.timestamp)),
           h('td', {}, h('span', { class: 'badge' }, call.urgency)),
           h('td', {}, h('div', {}, call.worker_id), h('div', { class: 'number' }, call.mobile_no)),
@@ -134,6 +134,10 @@ export function showHistory(main: HTMLElement, firebase: Firebase): () => void {
       h('figcaption', {}, `Calls per day by urgency, ${range.from} to ${range.to}${calls.length >= CHART_LIMIT ? ` (first ${CHART_LIMIT} calls)` : ''}`),
     );
   }
+
+  const show = (callId: string) => {
+    openCall(callId).catch((err: unknown) => replaceChildren(detail, h('p', { class: 'problem', role: 'alert' }, `Could not load this call: ${errorText(err)}`)));
+  };
 
   async function openCall(callId: string) {
     replaceChildren(detail, h('p', {}, 'Loading…'));
