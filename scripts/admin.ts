@@ -12,14 +12,15 @@ import { PROJECT_ID, emulatorEnv } from './lib/stack.ts';
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
-  options: { password: { type: 'string' }, project: { type: 'string' } },
+  options: { password: { type: 'string' }, project: { type: 'string' }, 'database-url': { type: 'string' } },
 });
 const [command, email] = positionals;
-const usage = 'usage: npm run admin -- grant <email> [--password <p>] | revoke <email> | list  [--project <id>]';
+const usage = 'usage: npm run admin -- grant <email> [--password <p>] | revoke <email> | list  [--project <id> [--database-url <url>]]';
 
 if (!values.project) Object.assign(process.env, emulatorEnv());
 const projectId = values.project ?? PROJECT_ID;
-const app = initializeApp({ projectId, databaseURL: `https://${projectId}-default-rtdb.firebaseio.com` });
+// The default database's URL in us-central1; other regions pass theirs with --database-url.
+const app = initializeApp({ projectId, databaseURL: values['database-url'] ?? `https://${projectId}-default-rtdb.firebaseio.com` });
 const auth = getAuth(app);
 const accounts = { auth, db: getDatabase(app) };
 const where = values.project ? `project ${values.project}` : 'the local emulators';

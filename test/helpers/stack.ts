@@ -41,6 +41,7 @@ export const liveCallIdFor = async (callSid: string) => (await db.ref(`call_sids
 
 /** Resolves once the call is archived in Firestore and gone from the Realtime Database. */
 export async function archivedAndPurged(callId: string, conversationId: string) {
+  // Generous: a retried task waits out the queue's backoff, and CI's two cores are shared.
   return eventually(`archive and purge of ${callId}`, async () => {
     const [call, conversation, liveCall, liveConversation] = await Promise.all([
       firestore.collection('calls').doc(callId).get(),
@@ -50,7 +51,7 @@ export async function archivedAndPurged(callId: string, conversationId: string) 
     ]);
     if (!call.exists || !conversation.exists || liveCall.exists() || liveConversation.exists()) return undefined;
     return { call: call.data()!, conversation: conversation.data()! };
-  });
+  }, 45_000);
 }
 
 /** The use cases' deps over the real adapters (this stack's RTDB and Firestore); an in-memory queue. */

@@ -259,7 +259,11 @@ describe('alerts and escalation in the dashboard', () => {
 
     await alert(page, callId, 'escalated').waitFor({ timeout: 30_000 });
     await sees(page.locator(`[data-testid=critical-alarm][data-alert-id="${callId}~escalated"]`), 'ESCALATED, nobody acknowledged');
-    const texts = (await textsSent()).filter((m) => m.at >= started && m.body.includes('worker_005 (+15550100005)'));
+    // The escalation is claimed on the call (which raises the alert) before the texts go out.
+    const texts = await eventually('the escalation texts', async () => {
+      const mine = (await textsSent()).filter((m) => m.at >= started && m.body.includes('worker_005 (+15550100005)'));
+      return mine.length >= ON_CALL.length ? mine : undefined;
+    });
     expect(texts.map((m) => m.to).sort()).toEqual(ON_CALL);
     expect(await shown(page)).toContainEqual({ title: 'Aurora: CRITICAL call not acknowledged', body: 'Lena Fischer (+15550100005) needs a supervisor now.' });
     await row(page, callId).click();
