@@ -63,6 +63,11 @@ export class MemoryLiveDb implements LiveDb {
   }
 }
 
+/** The live records left in the tree: everything but the call id reservations, which outlive a call by design. */
+export function liveRecords(tree: Tree): Tree {
+  return Object.fromEntries(Object.entries(tree).filter(([key]) => key !== 'call_ids'));
+}
+
 export class MemoryArchive implements ArchiveStore {
   plans = new Map<string, ArchivePlan>();
   writes = 0;

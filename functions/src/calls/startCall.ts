@@ -10,6 +10,9 @@ import { listening, proceduresOrNone } from './listening';
 
 export type IncomingCall = { callSid: string; from: string };
 
+/** call_ids/{call_id}: who took the id, and when (ms), so the sweeper can let it go after a day. */
+export type CallIdReservation = { call_sid: string; at: number };
+
 /** Ids per number per second before giving up on uniqueness (a retry storm, not real calls). */
 const MAX_ID_ATTEMPTS = 20;
 export const UNKNOWN_WORKER = 'unknown';
@@ -59,10 +62,16 @@ async function recordCall(incoming: IncomingCall, caller: Caller | null, deps: D
     call_sid: incoming.callSid,
     mode: 'ai',
   };
+  // An id is reserved for good, not just while its call is live: a number that calls again in
+  // the same second after its first call was archived must not get the archived call's id.
   for (let attempt = 1; ; attempt++) {
     ids = callIds(incoming.from, now, settings.timeZone, attempt);
-    if (await createIfAbsent(live, paths.call(ids.callId), { ...call, conversation_id: ids.conversationId })) break;
+    const reservation: CallIdReservation = { call_sid: incoming.callSid, at: now.getTime() };
+    if (await createIfAbsent(live, paths.callIdReservation(ids.callId), reservation)) break;
     if (attempt >= MAX_ID_ATTEMPTS) throw new Error(`no free call id for ${maskPhone(incoming.from)}`);
+  }
+  if (!(await createIfAbsent(live, paths.call(ids.callId), { ...call, conversation_id: ids.conversationId }))) {
+    throw new Error(`reserved call id ${ids.callId} is already live`);
   }
   if (!(await createIfAbsent(live, paths.callSid(incoming.callSid), ids.callId))) {
     // A concurrent retry of this same webhook won the index: keep its call, drop ours.

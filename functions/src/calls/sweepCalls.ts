@@ -47,7 +47,17 @@ export function staleAlerts(all: Record<string, Record<string, { at?: string } |
   return stale;
 }
 
-/** The scheduled sweeper: plans over every live call, then carries the plan out; prunes old alerts. */
+/** A call id stays reserved this long; ids name their second, so after a day none can come back. */
+export const CALL_ID_RETENTION_MS = 24 * 3600_000;
+
+/** Pure: the call_ids reservations old enough (or unreadable) to drop. */
+export function expiredCallIds(reservations: Record<string, { at?: number } | null>, now: Date): string[] {
+  return Object.entries(reservations)
+    .filter(([, r]) => !(typeof r?.at === 'number' && now.getTime() - r.at < CALL_ID_RETENTION_MS))
+    .map(([callId]) => paths.callIdReservation(callId));
+}
+
+/** The scheduled sweeper: plans over every live call, then carries the plan out; prunes old alerts and call id reservations. */
 export async function sweepCalls(deps: Deps): Promise<SweepAction[]> {
   const raw = (await deps.live.get(paths.activeCalls)) ?? {};
   const calls: Record<string, LiveCall> = {};
@@ -68,6 +78,8 @@ export async function sweepCalls(deps: Deps): Promise<SweepAction[]> {
   if (actions.length > 0) deps.log.warn('sweeper acted', { actions: actions.map(({ kind, callId }) => ({ kind, callId })) });
   const alerts = (await deps.live.get('admin_alerts')) as Parameters<typeof staleAlerts>[0] | null;
   const stale = staleAlerts(alerts ?? {}, deps.clock());
-  if (stale.length > 0) await deps.live.update(Object.fromEntries(stale.map((path) => [path, null])));
+  const reservations = (await deps.live.get(paths.callIds)) as Parameters<typeof expiredCallIds>[0] | null;
+  const expired = [...stale, ...expiredCallIds(reservations ?? {}, deps.clock())];
+  if (expired.length > 0) await deps.live.update(Object.fromEntries(expired.map((path) => [path, null])));
   return actions;
 }

@@ -7,6 +7,12 @@ export const paths = {
   partial: (conversationId: string) => `active_conversations/${conversationId}/partial`,
   /** Index: Twilio CallSid to call_id. A number can have several calls; a CallSid has one. */
   callSid: (callSid: string) => `call_sids/${callSid}`,
+  /**
+   * Call ids handed out, kept after the purge (the sweeper drops them after a day): an id is
+   * never reused, so a call cannot overwrite an archived call or meet its old task ids.
+   */
+  callIds: 'call_ids',
+  callIdReservation: (callId: string) => `call_ids/${callId}`,
   activeCalls: 'active_calls',
   /** Admins the fan-out alerts (uid to email), kept by the admin claim script. */
   admins: 'admins',

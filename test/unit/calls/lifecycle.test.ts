@@ -5,7 +5,7 @@ import { purgeCall } from '../../../functions/src/calls/purgeCall';
 import { startCall } from '../../../functions/src/calls/startCall';
 import { takeTurn } from '../../../functions/src/calls/takeTurn';
 import { AuroraError } from '../../../functions/src/core/errors';
-import { callSid, memoryDeps } from '../../helpers/fakes';
+import { callSid, liveRecords, memoryDeps } from '../../helpers/fakes';
 
 const CALL_ID = 'call_15550100001_20251004_143000';
 const CONV_ID = 'conv_15550100001_20251004_143000';
@@ -41,6 +41,17 @@ describe('startCall', () => {
     await startCall({ callSid: callSid(1), from: '+15550100001' }, deps);
     await startCall({ callSid: callSid(2), from: '+15550100001' }, deps);
     expect(await live.get(`call_sids/${callSid(2)}`)).toBe(`${CALL_ID}_2`);
+  });
+
+  it('never hands out an id twice: a call in the same second as an archived one gets its own', async () => {
+    const { deps, live, queue } = memoryDeps();
+    await startCall({ callSid: callSid(1), from: '+15550100001' }, deps);
+    await handleStatus({ callSid: callSid(1), callStatus: 'completed' }, deps);
+    await queue.runAll(deps);
+    expect(await live.get(`active_calls/${CALL_ID}`)).toBeNull();
+    await startCall({ callSid: callSid(2), from: '+15550100001' }, deps);
+    expect(await live.get(`call_sids/${callSid(2)}`)).toBe(`${CALL_ID}_2`);
+    expect(queue.ids.has(`archive-${CALL_ID}_2`)).toBe(false);
   });
 
   it('records a retried webhook once', async () => {
@@ -132,7 +143,7 @@ describe('takeTurn', () => {
     const { deps, live } = memoryDeps();
     const twiml = await takeTurn({ callSid: callSid(9), speech: 'gas leak', silentTurns: 0 }, deps);
     expect(twiml).toContain('Move upwind');
-    expect(live.tree).toEqual({});
+    expect(liveRecords(live.tree)).toEqual({});
   });
 
   it('still answers when the responder and the database fail', async () => {
@@ -170,7 +181,7 @@ describe('status, archive and purge', () => {
     const plan = archive.plans.get(CONV_ID)!;
     expect(plan.call).toMatchObject({ status: 'COMPLETE', urgency: 'CRITICAL', duration_seconds: 65, end_reason: 'completed' });
     expect(plan.conversation.total_messages).toBe(3);
-    expect(live.tree).toEqual({});
+    expect(liveRecords(live.tree)).toEqual({});
   });
 
   it('archives exactly once however often and in whatever order Twilio calls back', async () => {
@@ -183,7 +194,7 @@ describe('status, archive and purge', () => {
     await queue.runAll(deps);
     expect(await handleStatus({ callSid: callSid(1), callStatus: 'completed' }, deps)).toBe('unknown-call');
     expect(archive.writes).toBe(1);
-    expect(live.tree).toEqual({});
+    expect(liveRecords(live.tree)).toEqual({});
   });
 
   it('leaves a non-terminal status alone', async () => {
@@ -211,7 +222,7 @@ describe('status, archive and purge', () => {
     await archiveCall({ callId: task.callId }, deps);
     await queue.runAll(deps);
     expect(archive.plans.get(CONV_ID)!.conversation.total_messages).toBe(3);
-    expect(live.tree).toEqual({});
+    expect(liveRecords(live.tree)).toEqual({});
   });
 
   it('re-archives a message written after archival began before purging', async () => {
@@ -232,7 +243,7 @@ describe('status, archive and purge', () => {
     expect(queue.tasks).toMatchObject([{ queue: 'archiveCall', id: `archive-${CALL_ID}-m4` }]);
     await queue.runAll(deps);
     expect(archive.plans.get(CONV_ID)!.conversation.messages.at(-1)!.content).toBe('late');
-    expect(live.tree).toEqual({});
+    expect(liveRecords(live.tree)).toEqual({});
   });
 
   it('purges right after archiving, without a second queue hop, when nothing holds it', async () => {
@@ -240,7 +251,7 @@ describe('status, archive and purge', () => {
     await handleStatus({ callSid: callSid(1), callStatus: 'completed' }, deps);
     await archiveCall(queue.drain()[0], deps);
     expect(queue.tasks).toEqual([]);
-    expect(live.tree).toEqual({});
+    expect(liveRecords(live.tree)).toEqual({});
   });
 
   it('holds the purge while a caller turn is being answered', async () => {
@@ -267,11 +278,11 @@ describe('status, archive and purge', () => {
     const { deps, live, archive, queue } = await talked();
     await handleStatus({ callSid: callSid(1), callStatus: 'completed' }, deps);
     await queue.runAll(deps);
-    expect(live.tree).toEqual({});
+    expect(liveRecords(live.tree)).toEqual({});
     // Twilio's request for the caller's last words arrives late, naming the call in its URL.
     const twiml = await takeTurn({ callSid: callSid(1), speech: 'my leg is trapped', silentTurns: 0, callHint: CALL_ID }, deps);
     expect(twiml).toContain('Call emergency services now');
-    expect(live.tree).toEqual({});
+    expect(liveRecords(live.tree)).toEqual({});
     const conversation = archive.plans.get(CONV_ID)!.conversation;
     expect(conversation.total_messages).toBe(5);
     expect(conversation.messages.slice(-2).map((m) => [m.role, m.content.slice(0, 17)])).toEqual([
@@ -295,7 +306,7 @@ describe('status, archive and purge', () => {
       return held;
     };
     await queue.runAll(deps);
-    expect(live.tree).toEqual({});
+    expect(liveRecords(live.tree)).toEqual({});
     expect(archive.plans.get(CONV_ID)!.conversation.messages.at(-1)!.content).toBe('still here?');
     expect(archive.plans.get(CONV_ID)!.conversation.total_messages).toBe(4);
   });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { planSweep, staleAlerts, sweepCalls } from '../../../functions/src/calls/sweepCalls';
+import { expiredCallIds, planSweep, staleAlerts, sweepCalls } from '../../../functions/src/calls/sweepCalls';
 import { SETTINGS, aLiveCall, memoryDeps } from '../../helpers/fakes';
 
 const now = new Date('2025-10-04T10:00:00Z'); // 15:30 at the site
@@ -57,5 +57,17 @@ describe('staleAlerts', () => {
       u2: { d: null },
     };
     expect(staleAlerts(all, now).sort()).toEqual(['admin_alerts/u1/b', 'admin_alerts/u1/c', 'admin_alerts/u2/d']);
+  });
+});
+
+describe('expiredCallIds', () => {
+  it('lets call ids go a day after they were handed out', () => {
+    const now = new Date('2025-10-05T12:00:00Z');
+    const reservations = {
+      call_recent: { at: now.getTime() - 3600_000 },
+      call_old: { at: now.getTime() - 25 * 3600_000 },
+      call_broken: null,
+    };
+    expect(expiredCallIds(reservations, now).sort()).toEqual(['call_ids/call_broken', 'call_ids/call_old']);
   });
 });

@@ -20,6 +20,7 @@ const data = {
   active_calls: { call_1: { status: 'ACTIVE', urgency: 'CRITICAL', call_sid: 'CA1', conversation_id: 'conv_1' } },
   active_conversations: { conv_1: { call_id: 'call_1', messages: { m1: { role: 'user', content: 'fire' } } } },
   call_sids: { CA1: 'call_1' },
+  call_ids: { call_1: { call_sid: 'CA1', at: 1 } },
   live_summary: { counts: { CRITICAL: 1, URGENT: 0, NORMAL: 0, total: 1 }, calls: { call_1: { urgency: 'CRITICAL' } } },
   admin_alerts: { 'admin-1': { 'call_1~critical': { kind: 'critical' } }, 'admin-2': { 'call_1~critical': { kind: 'critical' } } },
   admin_push_tokens: { 'admin-2': { k1: { token: 'fcm-token', at: 1 } } },
@@ -45,13 +46,15 @@ describe('database.rules.json', () => {
     ['a signed-in user without the claim', worker],
     ['a claim that is not the boolean true', forgedClaim],
   ])('keeps %s out of calls and transcripts', (_, auth) => {
-    for (const path of ['active_calls', 'active_calls/call_1', 'active_conversations/conv_1', 'call_sids', 'live_summary', 'admin_alerts/user-1', 'admins', '/']) {
+    for (const path of ['active_calls', 'active_calls/call_1', 'active_conversations/conv_1', 'call_sids', 'call_ids', 'live_summary', 'admin_alerts/user-1', 'admins', '/']) {
       expect(db.as(auth).read(path).allowed).toBe(false);
     }
   });
 
-  it('keeps the CallSid index from everyone, admins included', () => {
+  it('keeps the CallSid index and the call id reservations from everyone, admins included', () => {
     expect(db.as(admin).read('call_sids/CA1').allowed).toBe(false);
+    expect(db.as(admin).read('call_ids/call_1').allowed).toBe(false);
+    expect(db.as(admin).write('call_ids/call_2', { call_sid: 'CA2', at: 1 }).allowed).toBe(false);
   });
 
   it('lets no client write: live data is written by Cloud Functions only', () => {
