@@ -11,7 +11,7 @@ import { handleStatus } from '../../functions/src/calls/endCall';
 import { startCall } from '../../functions/src/calls/startCall';
 import { takeTurn } from '../../functions/src/calls/takeTurn';
 import { callIds } from '../../functions/src/core/ids';
-import { callTaskHandler } from '../../functions/src/triggers/tasks';
+import { CallTaskBody, callTaskHandler } from '../../functions/src/triggers/tasks';
 import { PROJECT_ID, startFirestoreEmulator, type RunningFirestore } from '../../scripts/lib/stack.ts';
 import { SETTINGS } from '../helpers/fakes';
 import { db, realDeps } from '../helpers/stack';
@@ -58,7 +58,7 @@ describe('Firestore down during archival', () => {
     await takeTurn({ callSid, speech: 'smoke in the warehouse', silentTurns: 0 }, deps);
     await handleStatus({ callSid, callStatus: 'completed' }, deps);
     const [archiveTask] = queue.drain();
-    const runArchive = callTaskHandler('archiveCall', archiveCall, () => deps);
+    const runArchive = callTaskHandler('archiveCall', CallTaskBody, archiveCall, () => deps);
 
     await emulator.stop();
     await expect(runArchive({ data: { callId: archiveTask.callId } })).rejects.toThrow();

@@ -1,12 +1,12 @@
 import { CONTROL_NOTES, ackFields, refusal, releaseFields, takeFields, type Admin, type CallAction, type Refusal } from '../core/callControl';
 import { paths } from '../core/paths';
-import { LiveCall, type LiveMessage, type Role } from '../core/schema';
+import type { LiveCall, LiveMessage, Role } from '../core/schema';
 import { siteIso } from '../core/time';
 import { LINES, speakAndDial, speakAndListen } from '../core/twiml';
 import type { Deps } from './deps';
 import { endCallNow, enqueueArchive, archiveTaskId } from './endCall';
 import { listening, proceduresOrNone } from './listening';
-import { readCall } from './liveCalls';
+import { changeCall, readCall } from './liveCalls';
 
 export type ControlResult = { ok: true; reached: boolean } | ({ ok: false } & Refusal);
 
@@ -78,25 +78,14 @@ async function changeHolder(
 ): Promise<{ ok: true; call: LiveCall } | ({ ok: false } & Refusal)> {
   const nowIso = siteIso(deps.clock(), deps.settings.timeZone);
   let refused: Refusal | null = null;
-  let taken: LiveCall | null = null;
-  const result = await deps.live.transact(paths.call(callId), (current) => {
-    refused = null;
-    taken = null;
-    if (current === null) return null; // the server's value decides
-    const parsed = LiveCall.safeParse(current);
-    refused = refusal(parsed.success ? parsed.data : null, action, admin);
+  const call = await changeCall(deps.live, callId, (current) => {
+    refused = refusal(current, action, admin);
     if (refused) return undefined;
-    const call = parsed.data!;
-    const fields =
-      action === 'take' ? { ...takeFields(admin), ...ackFields(call, admin, nowIso) } : action === 'ack' ? ackFields(call, admin, nowIso) : releaseFields();
-    const next: Record<string, unknown> = { ...(current as object), ...fields };
-    for (const [key, value] of Object.entries(next)) if (value === null) delete next[key];
-    taken = LiveCall.parse(next);
-    return next;
+    if (action === 'release') return releaseFields();
+    return action === 'take' ? { ...takeFields(admin), ...ackFields(current, admin, nowIso) } : ackFields(current, admin, nowIso);
   });
-  if (refused) return { ok: false, ...(refused as Refusal) };
-  if (!result.committed || !taken) return { ok: false, code: 'not-found', message: 'This call is no longer live.' };
-  return { ok: true, call: taken };
+  if (call) return { ok: true, call };
+  return { ok: false, ...((refused as Refusal | null) ?? { code: 'not-found', message: 'This call is no longer live.' }) };
 }
 
 async function speakThenListen(deps: Deps, callId: string, text: string): Promise<string> {

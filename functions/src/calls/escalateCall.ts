@@ -1,11 +1,14 @@
 import { AuroraError } from '../core/errors';
 import { paths } from '../core/paths';
-import { LiveCall } from '../core/schema';
+import type { LiveCall } from '../core/schema';
 import { siteIso } from '../core/time';
 import type { Deps, EscalationTask } from './deps';
-import { readCall } from './liveCalls';
+import { adminUids, changeCall, readCall } from './liveCalls';
 
 export type EscalationOutcome = 'not-needed' | 'escalated';
+
+/** A call escalates while it is live, unacknowledged, and not yet escalated. */
+const awaitsEscalation = (call: LiveCall) => call.status === 'ACTIVE' && !call.acknowledged_by && !call.escalated_at;
 
 /**
  * The escalation timer of a CRITICAL call. When it is due and nobody has acknowledged or
@@ -15,18 +18,13 @@ export type EscalationOutcome = 'not-needed' | 'escalated';
  */
 export async function escalateCall(task: EscalationTask, deps: Deps): Promise<EscalationOutcome> {
   const call = await readCall(deps.live, task.callId, deps.log);
-  if (!call || call.status !== 'ACTIVE' || call.acknowledged_by || call.escalated_at) return 'not-needed';
+  if (!call || !awaitsEscalation(call)) return 'not-needed';
   const waitMs = Date.parse(task.dueAt) - deps.clock().getTime();
   if (waitMs > 0) throw new AuroraError(`escalation not due for ${Math.ceil(waitMs / 1000)} s`, { retryable: true });
 
   const nowIso = siteIso(deps.clock(), deps.settings.timeZone);
-  const claim = await deps.live.transact(paths.call(task.callId), (current) => {
-    if (current === null) return null;
-    const parsed = LiveCall.safeParse(current);
-    if (!parsed.success || parsed.data.status !== 'ACTIVE' || parsed.data.acknowledged_by || parsed.data.escalated_at) return undefined;
-    return { ...(current as object), escalated_at: nowIso };
-  });
-  if (!claim.committed || claim.value === null) return 'not-needed';
+  const claimed = await changeCall(deps.live, task.callId, (current) => (awaitsEscalation(current) ? { escalated_at: nowIso } : undefined));
+  if (!claimed) return 'not-needed';
 
   const { onCallNumbers, dashboardUrl, afterSeconds } = deps.settings.escalation;
   const caller = call.worker_id === 'unknown' ? call.mobile_no : `${call.worker_id} (${call.mobile_no})`;
@@ -41,7 +39,7 @@ export async function escalateCall(task: EscalationTask, deps: Deps): Promise<Es
   if (failed > 0) deps.log.error('some escalation SMS failed', { callId: task.callId, failed, of: onCallNumbers.length });
   if (onCallNumbers.length === 0) deps.log.warn('escalation with no on-call numbers configured (ON_CALL_NUMBERS)', { callId: task.callId });
 
-  const admins = Object.keys(((await deps.live.get(paths.admins)) as Record<string, unknown> | null) ?? {});
+  const admins = await adminUids(deps.live);
   const pushed = await deps.push
     .notify(admins, { title: 'CRITICAL call not acknowledged', body: `${caller} needs a supervisor now.`, link: dashboardUrl })
     .catch((err: unknown) => {

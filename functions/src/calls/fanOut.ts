@@ -3,7 +3,7 @@ import { paths } from '../core/paths';
 import { LiveCall } from '../core/schema';
 import { siteIso } from '../core/time';
 import type { Deps } from './deps';
-import { readCall } from './liveCalls';
+import { adminUids, readCall } from './liveCalls';
 
 /** One write to active_calls/{callId}, as a database trigger delivers it. */
 export type CallChange = { callId: string; before: unknown; after: unknown };
@@ -31,7 +31,7 @@ export async function fanOutCall(change: CallChange, deps: Deps): Promise<{ aler
   await updateSummary(deps, change.callId);
   let alerts = 0;
   if (after && kinds.length > 0) {
-    const admins = Object.keys(((await deps.live.get(paths.admins)) as Record<string, unknown> | null) ?? {});
+    const admins = await adminUids(deps.live);
     const at = siteIso(deps.clock(), deps.settings.timeZone);
     const writes: Record<string, unknown> = {};
     for (const kind of kinds) {

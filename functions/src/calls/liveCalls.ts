@@ -38,3 +38,33 @@ export async function readConversation(live: LiveDb, conversationId: string): Pr
   const raw = await live.get(paths.conversation(conversationId));
   return raw ? LiveConversation.parse(raw) : null;
 }
+
+/**
+ * Changes a live call in one transaction, if `change` says so: it gets the call as stored and
+ * returns the fields to set (null deletes) or undefined to leave the call alone. Resolves to the
+ * call as changed, or null if it is gone, unreadable or was left alone.
+ */
+export async function changeCall(
+  live: LiveDb,
+  callId: string,
+  change: (call: LiveCall) => Record<string, unknown> | undefined,
+): Promise<LiveCall | null> {
+  let changed: LiveCall | null = null;
+  const result = await live.transact(paths.call(callId), (current) => {
+    changed = null;
+    if (current === null) return null; // the server's value decides
+    const parsed = LiveCall.safeParse(current);
+    const fields = parsed.success ? change(parsed.data) : undefined;
+    if (!fields) return undefined;
+    const next: Record<string, unknown> = { ...(current as object), ...fields };
+    for (const [key, value] of Object.entries(next)) if (value === null) delete next[key];
+    changed = LiveCall.parse(next);
+    return next;
+  });
+  return result.committed ? changed : null;
+}
+
+/** The uids of the admins alerts go to (admins/, kept by the admin claim script). */
+export async function adminUids(live: LiveDb): Promise<string[]> {
+  return Object.keys(((await live.get(paths.admins)) as Record<string, unknown> | null) ?? {});
+}

@@ -3,6 +3,7 @@
  * compact summary row the dashboard list reads, and whether an escalation timer starts. Pure:
  * the trigger hands in the call before and after the write.
  */
+import { holderOf } from './callControl';
 import type { LiveCall } from './schema';
 import { rank } from './urgency';
 
@@ -31,8 +32,6 @@ export function alertId(callId: string, kind: AlertKind, call: LiveCall): string
   return kind === 'taken' ? `${callId}~taken~${keySafe(call.admin_id ?? 'unknown')}` : `${callId}~${kind}`;
 }
 
-const holderOf = (call: LiveCall | null) => (call?.mode === 'human' && call.admin_id ? call.admin_id : null);
-
 /** The changes between two states of a call that admins are alerted to. */
 export function alertsFor(before: LiveCall | null, after: LiveCall | null): AlertKind[] {
   if (!after) return [];
@@ -41,7 +40,8 @@ export function alertsFor(before: LiveCall | null, after: LiveCall | null): Aler
   const rose = !before || rank[after.urgency] > rank[before.urgency];
   if (rose && after.urgency === 'CRITICAL') kinds.push('critical');
   if (rose && after.urgency === 'URGENT' && before) kinds.push('urgent');
-  if (holderOf(after) && holderOf(after) !== holderOf(before)) kinds.push('taken');
+  const holder = holderOf(after);
+  if (holder && holder !== (before && holderOf(before))) kinds.push('taken');
   if (after.status === 'ENDED' && before?.status !== 'ENDED') kinds.push('ended');
   if (after.escalated_at && !before?.escalated_at) kinds.push('escalated');
   return kinds;
@@ -64,11 +64,10 @@ export function startsEscalation(before: LiveCall | null, after: LiveCall | null
   return !!after && after.status === 'ACTIVE' && after.urgency === 'CRITICAL' && before?.urgency !== 'CRITICAL' && !after.acknowledged_by;
 }
 
+const ROW_FIELDS = ['worker_id', 'mobile_no', 'conversation_id', 'urgency', 'status', 'timestamp', 'last_message_at', 'mode', 'admin_id', 'ended_at', 'handoff_requested', 'acknowledged_by', 'acknowledged_at', 'escalated_at'] as const;
+
 /** One row of live_summary/calls: the call without its transcript or internal markers. */
-export type SummaryRow = Pick<
-  LiveCall,
-  'worker_id' | 'mobile_no' | 'conversation_id' | 'urgency' | 'status' | 'timestamp' | 'last_message_at' | 'mode' | 'admin_id' | 'ended_at' | 'handoff_requested' | 'acknowledged_by' | 'acknowledged_at' | 'escalated_at'
->;
+export type SummaryRow = Pick<LiveCall, (typeof ROW_FIELDS)[number]>;
 
 /** A removed call's row stays a while as a tombstone, so a late, stale delivery cannot bring it back. */
 export type Tombstone = { gone_at: number };
@@ -79,7 +78,6 @@ export type LiveSummary = {
 };
 
 const TOMBSTONE_MS = 10 * 60_000;
-const ROW_FIELDS = ['worker_id', 'mobile_no', 'conversation_id', 'urgency', 'status', 'timestamp', 'last_message_at', 'mode', 'admin_id', 'ended_at', 'handoff_requested', 'acknowledged_by', 'acknowledged_at', 'escalated_at'] as const;
 
 export function summaryRow(call: LiveCall): SummaryRow {
   const row: Record<string, unknown> = {};

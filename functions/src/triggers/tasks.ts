@@ -1,6 +1,6 @@
 import type { Request } from 'firebase-functions/v2/tasks';
 import { archiveCall } from '../calls/archiveCall';
-import type { CallTask, Deps, EscalationTask } from '../calls/deps';
+import type { CallTask, Deps } from '../calls/deps';
 import { escalateCall } from '../calls/escalateCall';
 import { purgeCall } from '../calls/purgeCall';
 import { AuroraError } from '../core/errors';
@@ -8,7 +8,7 @@ import { CALL_ID_PATTERN } from '../core/ids';
 import { z } from 'zod';
 import { productionDeps } from './wiring';
 
-const CallTaskBody = z.object({ callId: z.string().regex(CALL_ID_PATTERN) });
+export const CallTaskBody = z.object({ callId: z.string().regex(CALL_ID_PATTERN) });
 const EscalationTaskBody = CallTaskBody.extend({ dueAt: z.iso.datetime() });
 
 /**
@@ -17,9 +17,9 @@ const EscalationTaskBody = CallTaskBody.extend({ dueAt: z.iso.datetime() });
  */
 export function callTaskHandler<T extends CallTask>(
   name: string,
+  schema: z.ZodType<T>,
   run: (task: T, deps: Deps) => Promise<string>,
   makeDeps: () => Deps = productionDeps,
-  schema: z.ZodType<T> = CallTaskBody as unknown as z.ZodType<T>,
 ) {
   return async (req: Pick<Request<unknown>, 'data'>): Promise<void> => {
     const deps = makeDeps();
@@ -41,6 +41,6 @@ export function callTaskHandler<T extends CallTask>(
   };
 }
 
-export const handleArchiveTask = callTaskHandler('archiveCall', archiveCall);
-export const handlePurgeTask = callTaskHandler('purgeCall', purgeCall);
-export const handleEscalationTask = callTaskHandler<EscalationTask>('escalateCall', escalateCall, productionDeps, EscalationTaskBody);
+export const handleArchiveTask = callTaskHandler('archiveCall', CallTaskBody, archiveCall);
+export const handlePurgeTask = callTaskHandler('purgeCall', CallTaskBody, purgeCall);
+export const handleEscalationTask = callTaskHandler('escalateCall', EscalationTaskBody, escalateCall);

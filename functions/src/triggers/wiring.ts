@@ -53,39 +53,20 @@ const responder = lazy((): Responder => {
   return modelResponder({ chat, model: model.model, fallbackModel: model.fallbackModel, budgetMs: model.budgetMs, log: logger });
 });
 
+/** Getters that build each dependency when a use case first reaches for it. */
+function lazily<T extends object>(factories: { [K in keyof T]: () => T[K] }): T {
+  const target = {} as T;
+  for (const [key, make] of Object.entries(factories)) Object.defineProperty(target, key, { get: make as () => unknown, enumerable: true });
+  return target;
+}
+
 /** The production dependencies, each built when a use case first reaches for it. */
 export function productionDeps(): Deps {
-  return {
-    get live() {
-      return live();
-    },
-    get archive() {
-      return archive();
-    },
-    get queue() {
-      return queue();
-    },
-    get workers() {
-      return workers();
-    },
-    get procedures() {
-      return procedures();
-    },
-    get responder() {
-      return responder();
-    },
-    get voice() {
-      return voice();
-    },
-    get sms() {
-      return sms();
-    },
-    get push() {
-      return push();
-    },
+  // Object.assign adds the plain fields without reading (and so building) the lazy ones.
+  return Object.assign(lazily<Omit<Deps, 'settings' | 'clock' | 'messageKey' | 'log'>>({ live, archive, queue, workers, procedures, responder, voice, sms, push }), {
     settings: readSettings(),
     clock: () => new Date(),
     messageKey,
     log: logger,
-  };
+  });
 }

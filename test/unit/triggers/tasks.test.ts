@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { callTaskHandler } from '../../../functions/src/triggers/tasks';
+import { CallTaskBody, callTaskHandler } from '../../../functions/src/triggers/tasks';
 import { AuroraError } from '../../../functions/src/core/errors';
 import { memoryDeps } from '../../helpers/fakes';
 
@@ -8,7 +8,7 @@ function handlerThat(run: () => Promise<string>) {
   const errors: string[] = [];
   deps.log = { info() {}, warn() {}, error: (message) => errors.push(message) };
   let runs = 0;
-  const handle = callTaskHandler('archiveCall', async () => (runs++, run()), () => deps);
+  const handle = callTaskHandler('archiveCall', CallTaskBody, async () => (runs++, run()), () => deps);
   return { handle, errors, runs: () => runs };
 }
 
