@@ -1,6 +1,6 @@
 /** Calls per day by urgency, for the history chart. */
 import type { Urgency } from './calls';
-import { localDate, nextDay } from './history';
+import { addDays, localDate, nextDay } from './history';
 
 export type DayCounts = { day: string } & Record<Urgency, number>;
 
@@ -27,14 +27,5 @@ export function callsPerDay(calls: Array<{ at: Date; urgency: Urgency }>, from: 
 /** The range a chart shows when the filter leaves it open: the last 14 days to `today`. */
 export function chartRange(from: string | undefined, to: string | undefined, today: string): { from: string; to: string } {
   const end = to ?? today;
-  if (from) return { from, to: end };
-  let start = end;
-  for (let i = 0; i < 13; i++) start = previousDay(start);
-  return { from: start, to: end };
-}
-
-function previousDay(date: string): string {
-  const d = new Date(`${date}T00:00:00Z`);
-  d.setUTCDate(d.getUTCDate() - 1);
-  return d.toISOString().slice(0, 10);
+  return { from: from ?? addDays(end, -13), to: end };
 }

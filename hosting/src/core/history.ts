@@ -25,12 +25,14 @@ export type QuerySpec = {
 
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
 
-/** The day after a YYYY-MM-DD date, as one. */
-export function nextDay(date: string): string {
+/** A YYYY-MM-DD date `days` later (or earlier), as one. */
+export function addDays(date: string, days: number): string {
   const d = new Date(`${date}T00:00:00Z`);
-  d.setUTCDate(d.getUTCDate() + 1);
+  d.setUTCDate(d.getUTCDate() + days);
   return d.toISOString().slice(0, 10);
 }
+
+export const nextDay = (date: string) => addDays(date, 1);
 
 /**
  * The instant a local date begins. The archive's timestamps are Firestore Timestamps; the

@@ -39,7 +39,9 @@ function flashTitle(text: string) {
   flashing = setInterval(() => (document.title = (on = !on) ? text : baseTitle), 800);
 }
 
-function stopFlashing() {
+/** Stops the title flashing once no alarm is left in `container`. */
+function stopFlashingIfClear(container: Element) {
+  if (container.querySelector('.alarm')) return;
   if (flashing) clearInterval(flashing);
   flashing = null;
   document.title = baseTitle;
@@ -64,7 +66,7 @@ export function raiseAlarm(container: Element, alarm: Alarm, actions: { open: ()
   });
   const close = () => {
     banner.remove();
-    if (!container.querySelector('.alarm')) stopFlashing();
+    stopFlashingIfClear(container);
   };
   banner.append(
     h('strong', {}, alarm.escalated ? 'ESCALATED, nobody acknowledged: ' : 'CRITICAL call: '),
@@ -82,7 +84,7 @@ export function clearAlarms(container: Element, stillAlarming: (callId: string) 
   for (const banner of container.querySelectorAll<HTMLElement>('.alarm')) {
     if (!stillAlarming(banner.dataset.callId ?? '')) banner.remove();
   }
-  if (!container.querySelector('.alarm')) stopFlashing();
+  stopFlashingIfClear(container);
 }
 
 /** A system notification for an escalation, where the admin allowed notifications. */

@@ -1,13 +1,11 @@
 /** One live call: its state, its transcript as it grows, the caller's words as they speak, and the supervisor's controls. */
 import type { User } from 'firebase/auth';
 import { onChildAdded, onValue, orderByKey, query, ref } from 'firebase/database';
-import { httpsCallable } from 'firebase/functions';
 import { ROLE_LABEL, holderOf, type LiveCall, type Message } from '../core/calls';
-import type { Firebase } from '../firebase';
+import { callControl, type CallAction, type Firebase } from '../firebase';
 import { errorText, h, replaceChildren } from './dom';
 
 type Partial = { gather: string; text?: string; closed?: boolean };
-type Action = { action: 'take' | 'release' | 'end' | 'ack' } | { action: 'say'; text: string } | { action: 'bridge'; to: string };
 
 export function messageItem(key: string, message: Message): HTMLLIElement {
   return h(
@@ -23,7 +21,7 @@ export function messageItem(key: string, message: Message): HTMLLIElement {
 
 /** Shows the call in `panel` until the returned function is called; `nameOf` gives a caller's name from the registry. */
 export function showCall(panel: HTMLElement, firebase: Firebase, user: User, callId: string, nameOf: (phone: string) => string | null): () => void {
-  const control = httpsCallable<Action & { callId: string }, { reached: boolean }>(firebase.functions, 'callControl');
+  const control = callControl(firebase);
   const header = h('div', { class: 'call-header' });
   const transcript = h('ol', { class: 'transcript', 'data-testid': 'transcript' });
   const partial = h('p', { class: 'partial', 'data-testid': 'partial', hidden: true });
@@ -36,7 +34,7 @@ export function showCall(panel: HTMLElement, firebase: Firebase, user: User, cal
   let busy = false;
   const unsubscribers: Array<() => void> = [];
 
-  const act = async (action: Action) => {
+  const act = async (action: CallAction) => {
     busy = true;
     renderControls();
     status.textContent = '…';
@@ -76,7 +74,7 @@ export function showCall(panel: HTMLElement, firebase: Firebase, user: User, cal
     if (!call || call.status !== 'ACTIVE') return replaceChildren(controls);
     const holder = holderOf(call);
     const mine = holder === me;
-    const button = (label: string, action: Action, extra: Record<string, string> = {}) =>
+    const button = (label: string, action: CallAction, extra: Record<string, string> = {}) =>
       h('button', { disabled: busy, onclick: () => void act(action), ...extra }, label);
     if (!mine) {
       return replaceChildren(

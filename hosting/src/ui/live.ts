@@ -5,13 +5,16 @@
 import type { User } from 'firebase/auth';
 import { onValue, ref } from 'firebase/database';
 import { doc, getDoc } from 'firebase/firestore';
-import { httpsCallable } from 'firebase/functions';
 import { alertsNewestFirst, callAge, callRows, holderOf, isAlarming, shortDuration, sinceLastMessage, type Alert, type CallRow, type LiveSummary } from '../core/calls';
-import type { Firebase } from '../firebase';
+import { callControl, type Firebase } from '../firebase';
 import { clearAlarms, notify, raiseAlarm } from './alarm';
 import { renderAlerts } from './alerts';
 import { showCall } from './callView';
 import { errorText, h, replaceChildren } from './dom';
+
+/** The duration cell: how long the call has lasted, or lasted. */
+const ageText = (row: CallRow, now: number) => (row.status === 'ENDED' ? `ended after ${shortDuration(callAge(row, now))}` : shortDuration(callAge(row, now)));
+const sinceText = (row: CallRow, now: number) => `${shortDuration(sinceLastMessage(row, now))} ago`;
 
 /** Worker names by phone number, from the Firestore registry; one read per number per page load. */
 function workerNames(firebase: Firebase, onName: () => void) {
@@ -34,7 +37,7 @@ function workerNames(firebase: Firebase, onName: () => void) {
 }
 
 export function showLive(main: HTMLElement, firebase: Firebase, user: User): () => void {
-  const acknowledgeCall = httpsCallable<{ action: 'ack'; callId: string }, { reached: boolean }>(firebase.functions, 'callControl');
+  const control = callControl(firebase);
   const alarms = h('div', { class: 'alarms' });
   const counts = h('div', { class: 'counts', 'data-testid': 'live-counts' });
   const tbody = h('tbody', {});
@@ -82,7 +85,7 @@ export function showLive(main: HTMLElement, firebase: Firebase, user: User): () 
   };
   const acknowledge = (callId: string) => {
     alertProblem.textContent = '';
-    acknowledgeCall({ action: 'ack', callId }).catch((err: unknown) => (alertProblem.textContent = `Not acknowledged: ${errorText(err)}`));
+    control({ action: 'ack', callId }).catch((err: unknown) => (alertProblem.textContent = `Not acknowledged: ${errorText(err)}`));
   };
 
   function render() {
@@ -110,8 +113,8 @@ export function showLive(main: HTMLElement, firebase: Firebase, user: User): () 
             row.acknowledged_by ? h('div', { class: 'ack' }, `ack: ${row.acknowledged_by}`) : null,
           ),
           h('td', {}, h('div', { class: 'name' }, nameOf(row.mobile_no) ?? row.worker_id), h('div', { class: 'number' }, row.mobile_no)),
-          h('td', { 'data-tick': 'age' }, row.status === 'ENDED' ? `ended after ${shortDuration(callAge(row, now))}` : shortDuration(callAge(row, now))),
-          h('td', { 'data-tick': 'since' }, `${shortDuration(sinceLastMessage(row, now))} ago`),
+          h('td', { 'data-tick': 'age' }, ageText(row, now)),
+          h('td', { 'data-tick': 'since' }, sinceText(row, now)),
           h('td', { class: 'holder' }, holder ?? (row.mode === 'human' ? 'a supervisor' : 'Aurora')),
         );
       }),
@@ -154,8 +157,8 @@ export function showLive(main: HTMLElement, firebase: Firebase, user: User): () 
     for (const tr of tbody.querySelectorAll<HTMLTableRowElement>('tr[data-call-id]')) {
       const row = rowOf(tr.dataset.callId ?? '');
       if (!row) continue;
-      tr.querySelector('[data-tick=age]')!.textContent = row.status === 'ENDED' ? `ended after ${shortDuration(callAge(row, now))}` : shortDuration(callAge(row, now));
-      tr.querySelector('[data-tick=since]')!.textContent = `${shortDuration(sinceLastMessage(row, now))} ago`;
+      tr.querySelector('[data-tick=age]')!.textContent = ageText(row, now);
+      tr.querySelector('[data-tick=since]')!.textContent = sinceText(row, now);
     }
   }, 1000);
 
