@@ -13,6 +13,7 @@ import { getAuth } from 'firebase-admin/auth';
 import { getDatabase, type Database } from 'firebase-admin/database';
 import { getFirestore } from 'firebase-admin/firestore';
 import { DEMO_ADMIN, grantAdmin } from './lib/admins.ts';
+import type { Page } from 'playwright-core';
 import { launchChromium, signIn } from './lib/browser.ts';
 import { seedProcedures, seedWorkers } from './lib/seed.ts';
 import { LOCAL_DEFAULTS, PORTS, PROJECT_ID, ROOT, emulatorEnv, startStack, type Stack } from './lib/stack.ts';
@@ -131,16 +132,25 @@ async function runCalls(count: number, offset: number): Promise<CallResult[]> {
   return results;
 }
 
+/** Runs `work` in a dashboard page signed in as the demo admin, in a Chromium of its own. */
+async function inDashboard<T>(work: (page: Page) => Promise<T>): Promise<T> {
+  const browser = await launchChromium();
+  try {
+    const page = await browser.newPage();
+    await signIn(page, LOCAL_DEFAULTS.publicBaseUrl, DEMO_ADMIN.email, DEMO_ADMIN.password);
+    return await work(page);
+  } finally {
+    await browser.close();
+  }
+}
+
 /**
  * The admin's view of a new message: a supervisor has a live call open in the dashboard (real
  * Chromium, signed in); messages are written to its transcript with the Admin SDK, as the
  * functions write them, and a MutationObserver in the page notes when each is rendered.
  */
 async function writeToRenderMs(database: Database, samples: number): Promise<number[]> {
-  const browser = await launchChromium();
-  try {
-    const page = await browser.newPage();
-    await signIn(page, LOCAL_DEFAULTS.publicBaseUrl, DEMO_ADMIN.email, DEMO_ADMIN.password);
+  return inDashboard(async (page) => {
     const call = new SimulatedCall({ baseUrl: LOCAL_DEFAULTS.publicBaseUrl, publicBaseUrl, authToken, from: '+15550299999' });
     await call.ring();
     const callId = (await database.ref(`call_sids/${call.callSid}`).get()).val() as string;
@@ -173,9 +183,7 @@ async function writeToRenderMs(database: Database, samples: number): Promise<num
     const at = (await rendered.jsonValue()) as Record<string, number>;
     await call.status('completed');
     return Object.entries(written).map(([key, sent]) => at[key]! - sent);
-  } finally {
-    await browser.close();
-  }
+  });
 }
 
 /**
@@ -185,10 +193,7 @@ async function writeToRenderMs(database: Database, samples: number): Promise<num
  * caller hears Aurora's answer.
  */
 async function criticalToAlarmMs(database: Database, samples: number): Promise<number[]> {
-  const browser = await launchChromium();
-  try {
-    const page = await browser.newPage();
-    await signIn(page, LOCAL_DEFAULTS.publicBaseUrl, DEMO_ADMIN.email, DEMO_ADMIN.password);
+  return inDashboard(async (page) => {
     await page.getByTestId('alerts').waitFor();
     await page.evaluate(() => {
       const shownAt: Record<string, number> = {};
@@ -214,9 +219,7 @@ async function criticalToAlarmMs(database: Database, samples: number): Promise<n
       await call.status('completed');
     }
     return times;
-  } finally {
-    await browser.close();
-  }
+  });
 }
 
 function percentile(values: number[], p: number): number {

@@ -228,6 +228,19 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     }
   };
   process.on('exit', killChildren);
+  /**
+   * One of scripts/lib's servers in a process of its own, on the project's own Node 22 (it runs
+   * TypeScript), whatever node started this process; stopped with the stack.
+   */
+  const startScript = (script: string, args: string[], name: string, verbose: boolean) => {
+    const child = spawn(join(ROOT, 'node_modules', '.bin', 'node'), [join(ROOT, 'scripts', 'lib', script), ...args], {
+      detached: true,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    children.push(child);
+    stoppers.push(() => stopChild(child, 'SIGTERM', 2000));
+    return track(child, name, verbose);
+  };
 
   try {
     const twilioApi = options.twilioApiBaseUrl
@@ -240,15 +253,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     const rtdb = realRtdbEmulatorAvailable() ? 'emulator' : 'stand-in';
     if (rtdb === 'emulator') only.push('database');
     else {
-      // The project's own Node 22 (it runs TypeScript), whatever node started this process.
-      const node = join(ROOT, 'node_modules', '.bin', 'node');
-      const server = spawn(node, [join(ROOT, 'scripts', 'lib', 'rtdb-server.ts'), String(PORTS.database)], {
-        detached: true,
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
-      children.push(server);
-      stoppers.push(() => stopChild(server, 'SIGTERM', 2000));
-      const watch = track(server, 'rtdb', false);
+      const watch = startScript('rtdb-server.ts', [String(PORTS.database)], 'rtdb', false);
       await waitFor('Realtime Database stand-in', async () => (await fetch(`http://127.0.0.1:${PORTS.database}/.json`)).ok, 30_000, watch.died);
     }
 
@@ -280,13 +285,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     );
     if (rtdb === 'stand-in') {
       // The functions emulator fires database triggers only for the real database emulator.
-      const relay = spawn(join(ROOT, 'node_modules', '.bin', 'node'), [join(ROOT, 'scripts', 'lib', 'trigger-relay.ts')], {
-        detached: true,
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
-      children.push(relay);
-      stoppers.push(() => stopChild(relay, 'SIGTERM', 2000));
-      const relayWatch = track(relay, 'relay', options.verbose);
+      const relayWatch = startScript('trigger-relay.ts', [], 'relay', options.verbose);
       await waitFor('trigger relay', async () => relayWatch.output().includes('trigger relay watching'), 30_000, relayWatch.died);
     }
     return {

@@ -39,6 +39,26 @@ export async function eventually<T>(what: string, check: () => Promise<T | undef
 
 export const liveCallIdFor = async (callSid: string) => (await db.ref(`call_sids/${callSid}`).get()).val() as string | null;
 
+let callers = 0;
+/**
+ * A caller number (behind `prefix`) and a CallSid no other test uses, so tests that drive the
+ * use cases directly never share records.
+ */
+export function freshCaller(prefix: string) {
+  callers++;
+  return {
+    from: `${prefix}${String(Date.now() % 1e6).padStart(6, '0')}${callers}`,
+    callSid: `CA${(Date.now() * 100 + callers).toString(16).padStart(32, '0')}`,
+  };
+}
+
+/** A simulated call that has rung and been answered, with the id Aurora gave it. */
+export async function ringing(from?: string) {
+  const call = newCall(from);
+  await call.ring();
+  return { call, callId: (await liveCallIdFor(call.callSid))! };
+}
+
 /** Resolves once the call is archived in Firestore and gone from the Realtime Database. */
 export async function archivedAndPurged(callId: string, conversationId: string) {
   // Generous: a retried task waits out the queue's backoff, and CI's two cores are shared.

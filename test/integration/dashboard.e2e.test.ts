@@ -11,7 +11,7 @@ import { DEMO_ADMIN, grantAdmin } from '../../scripts/lib/admins.ts';
 import { launchChromium, signIn } from '../../scripts/lib/browser.ts';
 import { counts, hasAttribute, reads, sees } from '../helpers/browser';
 import { ESCALATION_SECONDS, ON_CALL, textsSent } from '../helpers/escalation';
-import { SIM, app, archivedAndPurged, db, eventually, firestore, liveCallIdFor, newCall } from '../helpers/stack';
+import { SIM, app, archivedAndPurged, db, eventually, firestore, ringing } from '../helpers/stack';
 
 const DASHBOARD = SIM.baseUrl;
 const SCREENSHOTS = 'test-results/screenshots';
@@ -59,9 +59,7 @@ describe('the admin dashboard', () => {
 
   it('shows a new call live, raises the alarm when it turns critical, and streams its transcript', async () => {
     const page = await pageSignedInAs(DEMO_ADMIN);
-    const call = newCall('+15550100003');
-    await call.ring();
-    const callId = (await liveCallIdFor(call.callSid))!;
+    const { call, callId } = await ringing('+15550100003');
     await sees(row(page, callId), 'NORMAL');
     await sees(row(page, callId), /Ana Costa\s+\+15550100003/); // the name comes from the worker registry
     expect(await page.getByTestId('critical-alarm').count()).toBe(0);
@@ -87,10 +85,8 @@ describe('the admin dashboard', () => {
 
   it('lets one admin take a call, speak to the caller, hand it back, and end it into history', async () => {
     const [ana, ben] = [await pageSignedInAs(DEMO_ADMIN), await pageSignedInAs(SECOND_ADMIN)];
-    const call = newCall('+15550100004');
-    await call.ring();
+    const { call, callId } = await ringing('+15550100004');
     await call.say('A man has collapsed near the boiler');
-    const callId = (await liveCallIdFor(call.callSid))!;
 
     await row(ana, callId).click();
     await row(ben, callId).click();
@@ -150,9 +146,7 @@ describe('the admin dashboard', () => {
 
   it('bridges the caller to a phone number', async () => {
     const page = await pageSignedInAs(DEMO_ADMIN);
-    const call = newCall('+15550100005');
-    await call.ring();
-    const callId = (await liveCallIdFor(call.callSid))!;
+    const { call, callId } = await ringing('+15550100005');
     await row(page, callId).click();
     await sees(page.getByTestId('call-state'), 'Aurora is answering');
     await page.getByRole('button', { name: 'Take over' }).click();
@@ -222,9 +216,7 @@ describe('alerts and escalation in the dashboard', () => {
   it('shows a critical alert arriving; one admin acknowledges it, every admin sees who, and nothing escalates', async () => {
     const [ana, ben] = [await watchingAdmin(DEMO_ADMIN), await watchingAdmin(SECOND_ADMIN)];
     const started = Date.now();
-    const call = newCall('+15550100002');
-    await call.ring();
-    const callId = (await liveCallIdFor(call.callSid))!;
+    const { call, callId } = await ringing('+15550100002');
     await alert(ana, callId, 'new-call').waitFor();
     await call.say('Gas leak in the compressor room, my colleague collapsed');
     const banner = ana.locator(`[data-testid=critical-alarm][data-call-id="${callId}"]`);
@@ -251,10 +243,8 @@ describe('alerts and escalation in the dashboard', () => {
   it('escalates a critical call nobody acknowledges: SMS to the on-call numbers, an alarm and a notification', async () => {
     const page = await watchingAdmin(DEMO_ADMIN);
     const started = Date.now();
-    const call = newCall('+15550100005');
-    await call.ring();
+    const { call, callId } = await ringing('+15550100005');
     await call.say('There is a fire in the workshop and it is spreading');
-    const callId = (await liveCallIdFor(call.callSid))!;
     await page.locator(`[data-testid=critical-alarm][data-call-id="${callId}"]`).first().waitFor();
 
     await alert(page, callId, 'escalated').waitFor({ timeout: 30_000 });

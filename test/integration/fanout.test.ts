@@ -14,7 +14,7 @@ import { takeTurn } from '../../functions/src/calls/takeTurn';
 import { controlCall } from '../../functions/src/calls/controlCall';
 import { handleStatus } from '../../functions/src/calls/endCall';
 import { ESCALATION_SECONDS, ON_CALL, textsSent } from '../helpers/escalation';
-import { db, eventually, realDeps } from '../helpers/stack';
+import { db, eventually, freshCaller, realDeps } from '../helpers/stack';
 
 useFunctionsEnvironment();
 const test = functionsTest({ projectId: PROJECT_ID, databaseURL: `https://${PROJECT_ID}-default-rtdb.firebaseio.com` });
@@ -30,15 +30,12 @@ beforeAll(async () => {
 });
 afterAll(() => test.cleanup());
 
-let seq = 0;
 const hangUps: Array<() => Promise<void>> = [];
 afterEach(async () => {
   for (const hangUp of hangUps.splice(0)) await hangUp();
 });
 async function liveCall() {
-  seq++;
-  const from = `+1333${String(Date.now() % 1e6).padStart(6, '0')}${seq}`;
-  const callSid = `CA${(Date.now() * 100 + seq).toString(16).padStart(32, '0')}`;
+  const { from, callSid } = freshCaller('+1333');
   const { deps, queue } = realDeps();
   deps.settings = { ...deps.settings, publicBaseUrl: 'http://127.0.0.1:5000' };
   await startCall({ callSid, from }, deps);

@@ -14,17 +14,14 @@ import { AuroraError } from '../../functions/src/core/errors';
 import { callIds } from '../../functions/src/core/ids';
 import type { Reply } from '../../functions/src/assistant/responder';
 import { SETTINGS } from '../helpers/fakes';
-import { db, firestore, realDeps } from '../helpers/stack';
+import { db, firestore, freshCaller, realDeps } from '../helpers/stack';
 
-let seq = 0;
 /**
  * A call started over the real adapters from a fresh caller number and CallSid, so tests never
  * share records; with its deps, queue, clock and ids.
  */
 async function startedCall(clockStart?: string) {
-  seq++;
-  const from = `+1444${String(Date.now() % 1e6).padStart(6, '0')}${seq}`;
-  const callSid = `CA${(Date.now() * 100 + seq).toString(16).padStart(32, '0')}`;
+  const { from, callSid } = freshCaller('+1444');
   const { deps, queue, clock } = realDeps({}, clockStart);
   await startCall({ callSid, from }, deps);
   return { deps, queue, clock, callSid, ...callIds(from, clock(), SETTINGS.timeZone) };
