@@ -1,5 +1,28 @@
 import { defineInt, defineSecret, defineString } from 'firebase-functions/params';
-import type { Settings } from './calls/deps';
+import type { SpeechSettings } from './core/twiml';
+
+/** What the use cases are told about the site, read from the params once per request. */
+export type Settings = {
+  publicBaseUrl: string;
+  timeZone: string;
+  /** An ACTIVE call silent this long without a status callback is ended by the sweeper. */
+  staleCallMinutes: number;
+  /** An ENDED call still live this long after ending has its archival re-driven. */
+  archiveStallMinutes: number;
+  /** How long one archive read or write may take before the attempt fails and is retried. */
+  archiveDeadlineMs: number;
+  speech: SpeechSettings;
+  escalation: EscalationSettings;
+};
+
+export type EscalationSettings = {
+  /** A CRITICAL call nobody acknowledges in this time escalates beyond the dashboard. */
+  afterSeconds: number;
+  /** Who gets the SMS (E.164 numbers). */
+  onCallNumbers: string[];
+  /** The dashboard's address, linked from SMS and push. */
+  dashboardUrl: string;
+};
 
 /** Params and secrets, declared once; read inside handlers only. */
 export const TWILIO_AUTH_TOKEN = defineSecret('TWILIO_AUTH_TOKEN');

@@ -1,19 +1,18 @@
 /**
  * Aurora's Cloud Functions: wiring only. An export's name is its deploy identity and, for task
- * queue functions, its queue's name (QueueName in calls/deps.ts must match).
+ * queue functions, its queue's name (QUEUES in ports.ts lists them; a test checks they match).
  */
 import { setGlobalOptions } from 'firebase-functions/v2/options';
 import { onCall, onRequest, type HttpsOptions } from 'firebase-functions/v2/https';
 import { onSchedule } from 'firebase-functions/v2/scheduler';
 import { onTaskDispatched } from 'firebase-functions/v2/tasks';
 import { onValueWritten } from 'firebase-functions/v2/database';
-import { sweepCalls as sweep } from './calls/sweepCalls';
 import { OPENAI_API_KEY, TWILIO_AUTH_TOKEN } from './config';
 import { handleCallControl } from './triggers/adminActions';
 import { handleCallWritten } from './triggers/database';
+import { handleSweep } from './triggers/schedule';
 import { handleArchiveTask, handleEscalationTask, handlePurgeTask } from './triggers/tasks';
 import { handlePartial, handleStatusCallback, handleTurn, handleVoice } from './triggers/webhooks';
-import { productionDeps } from './triggers/wiring';
 
 setGlobalOptions({ region: 'us-central1', maxInstances: 20 });
 
@@ -58,6 +57,4 @@ export const escalateCall = onTaskDispatched(
   handleEscalationTask,
 );
 
-export const sweepCalls = onSchedule({ schedule: 'every 5 minutes', retryCount: 1 }, async () => {
-  await sweep(productionDeps());
-});
+export const sweepCalls = onSchedule({ schedule: 'every 5 minutes', retryCount: 1 }, handleSweep);

@@ -7,6 +7,7 @@ import { connectAuthEmulator, getAuth } from 'firebase/auth';
 import { connectDatabaseEmulator, getDatabase } from 'firebase/database';
 import { connectFirestoreEmulator, getFirestore } from 'firebase/firestore';
 import { connectFunctionsEmulator, getFunctions, httpsCallable } from 'firebase/functions';
+import type { CallAction, CallControlResult } from '../../functions/src/model/schema';
 
 /** The emulator ports firebase.json names; the demo project id needs no real credentials. */
 const EMULATORS = { auth: 9099, database: 9000, firestore: 8080, functions: 5001 };
@@ -40,7 +41,7 @@ export async function connectFirebase() {
 export type Firebase = Awaited<ReturnType<typeof connectFirebase>>;
 
 /** What a supervisor can do to a live call: the callControl callable's payload, less the call id. */
-export type CallAction = { action: 'take' | 'release' | 'end' | 'ack' } | { action: 'say'; text: string } | { action: 'bridge'; to: string };
+export type CallActionOf = CallAction extends infer A ? (A extends CallAction ? Omit<A, 'callId'> : never) : never;
 
 /** The callControl callable; it answers whether Twilio still had the call. */
-export const callControl = (firebase: Firebase) => httpsCallable<CallAction & { callId: string }, { reached: boolean }>(firebase.functions, 'callControl');
+export const callControl = (firebase: Firebase) => httpsCallable<CallAction, CallControlResult>(firebase.functions, 'callControl');

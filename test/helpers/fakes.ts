@@ -1,12 +1,12 @@
 /** In-memory stand-ins for the use cases' dependencies, for fast tests of pure flow logic. */
-import { archiveCall } from '../../functions/src/calls/archiveCall';
-import type { ArchiveStore, Deps, EscalationTask, LiveDb, LiveVoice, QueueName, Settings, Sms, TaskQueue, WebPush } from '../../functions/src/calls/deps';
-import { purgeCall } from '../../functions/src/calls/purgeCall';
+import { archiveCall, purgeCall } from '../../functions/src/calls/archival';
+import type { Settings } from '../../functions/src/config';
+import { QUEUES, type ArchiveStore, type Deps, type EscalationTask, type LiveDb, type LiveVoice, type QueueName, type Sms, type TaskQueue, type WebPush } from '../../functions/src/ports';
 import type { ArchivePlan } from '../../functions/src/core/archiveDocs';
 import { messageKeyFactory } from '../../functions/src/core/ids';
 import { offlineResponder } from '../../functions/src/assistant/offlineResponder';
 import { DEMO_PROCEDURES } from '../../functions/src/adapters/procedures';
-import type { LiveCall, LiveMessage } from '../../functions/src/core/schema';
+import type { LiveCall, LiveMessage } from '../../functions/src/model/schema';
 
 type Tree = Record<string, unknown>;
 
@@ -110,7 +110,7 @@ export class MemoryQueue implements TaskQueue {
     }
     if (this.ids.has(id)) return 'duplicate' as const;
     this.ids.add(id);
-    if (queue === 'escalateCall') this.escalations.push({ task: task as EscalationTask, id, delaySeconds });
+    if (queue === QUEUES.escalate) this.escalations.push({ task: task as EscalationTask, id, delaySeconds });
     else this.tasks.push({ queue, callId: task.callId, id });
     return 'enqueued' as const;
   }
@@ -123,7 +123,7 @@ export class MemoryQueue implements TaskQueue {
   /** Runs queued tasks with the real use cases until none are left, as Cloud Tasks would. */
   async runAll(deps: Deps) {
     for (let tasks = this.drain(); tasks.length > 0; tasks = this.drain()) {
-      for (const task of tasks) await (task.queue === 'archiveCall' ? archiveCall : purgeCall)({ callId: task.callId }, deps);
+      for (const task of tasks) await (task.queue === QUEUES.archive ? archiveCall : purgeCall)({ callId: task.callId }, deps);
     }
   }
 }

@@ -7,7 +7,7 @@ import { SimulatedCall } from '../../scripts/lib/twilio-sim.ts';
 import { firestoreArchive } from '../../functions/src/adapters/archiveStore';
 import { realtimeLiveDb } from '../../functions/src/adapters/liveDb';
 import { firestoreWorkers } from '../../functions/src/adapters/workers';
-import type { Deps } from '../../functions/src/calls/deps';
+import type { Deps } from '../../functions/src/ports';
 import { memoryDeps } from './fakes';
 
 Object.assign(process.env, emulatorEnv());

@@ -6,7 +6,7 @@ import { initializeApp } from 'firebase-admin/app';
 import { getFirestore, type Firestore } from 'firebase-admin/firestore';
 import { afterAll, describe, expect, it } from 'vitest';
 import { firestoreArchive } from '../../functions/src/adapters/archiveStore';
-import { archiveCall } from '../../functions/src/calls/archiveCall';
+import { archiveCall } from '../../functions/src/calls/archival';
 import { handleStatus } from '../../functions/src/calls/endCall';
 import { startCall } from '../../functions/src/calls/startCall';
 import { takeTurn } from '../../functions/src/calls/takeTurn';

@@ -3,9 +3,9 @@
  * the official Firestore emulator. Tasks are run by hand so each race can be staged exactly.
  */
 import { describe, expect, it } from 'vitest';
-import { archiveCall } from '../../functions/src/calls/archiveCall';
+import { archiveCall, purgeCall } from '../../functions/src/calls/archival';
 import { handleStatus } from '../../functions/src/calls/endCall';
-import { purgeCall } from '../../functions/src/calls/purgeCall';
+
 import { startCall } from '../../functions/src/calls/startCall';
 import { sweepCalls } from '../../functions/src/calls/sweepCalls';
 import { takeTurn } from '../../functions/src/calls/takeTurn';

@@ -1,9 +1,8 @@
 import type { Firestore } from 'firebase-admin/firestore';
-import type { ArchiveStore } from '../calls/deps';
-import { ADMIN_FIELDS, INLINE_TRANSCRIPT_BYTES } from '../core/archiveDocs';
-import { LiveMessage } from '../core/schema';
-
-export const COLLECTIONS = { calls: 'calls', conversations: 'conversations', pages: 'message_pages' } as const;
+import type { ArchiveStore } from '../ports';
+import { INLINE_TRANSCRIPT_BYTES } from '../core/archiveDocs';
+import { collections } from '../model/paths';
+import { ADMIN_FIELDS, LiveMessage } from '../model/schema';
 
 const pageId = (index: number) => String(index).padStart(4, '0');
 
@@ -12,8 +11,8 @@ const serverTimestamp = () => (require('firebase-admin/firestore') as typeof imp
 
 /** The Firestore archive: calls/, conversations/ and, for huge transcripts, their message_pages. */
 export function firestoreArchive(firestore: Firestore): ArchiveStore {
-  const callRef = (id: string) => firestore.collection(COLLECTIONS.calls).doc(id);
-  const conversationRef = (id: string) => firestore.collection(COLLECTIONS.conversations).doc(id);
+  const callRef = (id: string) => firestore.collection(collections.calls).doc(id);
+  const conversationRef = (id: string) => firestore.collection(collections.conversations).doc(id);
 
   return {
     // A transaction, so one atomic commit writes everything and reads what admins already wrote.
@@ -27,7 +26,7 @@ export function firestoreArchive(firestore: Firestore): ArchiveStore {
         if (existingCall.exists) for (const field of ADMIN_FIELDS) delete call[field];
         tx.set(callRef(plan.callId), call, { merge: true });
         tx.set(conversationRef(plan.conversationId), { ...plan.conversation, archived_at: serverTimestamp() });
-        const pages = conversationRef(plan.conversationId).collection(COLLECTIONS.pages);
+        const pages = conversationRef(plan.conversationId).collection(collections.messagePages);
         plan.pages.forEach((messages, index) => tx.set(pages.doc(pageId(index)), { index, messages }));
         const stalePages = (existingConversation.get('message_pages') as number | undefined) ?? 0;
         for (let index = plan.pages.length; index < stalePages; index++) tx.delete(pages.doc(pageId(index)));
@@ -41,7 +40,7 @@ export function firestoreArchive(firestore: Firestore): ArchiveStore {
       const inline = LiveMessage.array().parse(doc.get('messages') ?? []);
       const pageCount = (doc.get('message_pages') as number | undefined) ?? 0;
       if (pageCount === 0) return inline;
-      const pages = await conversationRef(conversationId).collection(COLLECTIONS.pages).orderBy('index').get();
+      const pages = await conversationRef(conversationId).collection(collections.messagePages).orderBy('index').get();
       return [...inline, ...pages.docs.flatMap((page) => LiveMessage.array().parse(page.get('messages')))];
     },
 
@@ -59,7 +58,7 @@ export function firestoreArchive(firestore: Firestore): ArchiveStore {
         if (pageCount === 0 && Buffer.byteLength(JSON.stringify([...inline, ...messages])) <= INLINE_TRANSCRIPT_BYTES) {
           tx.update(ref, { messages: [...inline, ...messages], total_messages: total });
         } else {
-          tx.set(ref.collection(COLLECTIONS.pages).doc(pageId(pageCount)), { index: pageCount, messages });
+          tx.set(ref.collection(collections.messagePages).doc(pageId(pageCount)), { index: pageCount, messages });
           tx.update(ref, { message_pages: pageCount + 1, total_messages: total });
         }
         return true;

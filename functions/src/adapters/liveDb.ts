@@ -1,5 +1,5 @@
 import type { Database } from 'firebase-admin/database';
-import type { LiveDb } from '../calls/deps';
+import type { LiveDb } from '../ports';
 import { withDeadline } from '../core/errors';
 
 /**

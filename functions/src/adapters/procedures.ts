@@ -2,7 +2,9 @@ import type { Firestore } from 'firebase-admin/firestore';
 import demo from '../assistant/demoProcedures.json';
 import { Procedure } from '../assistant/procedures';
 import { withDeadline } from '../core/errors';
-import type { Log, ProcedureLibrary } from '../calls/deps';
+import type { Log } from '../core/log';
+import type { ProcedureLibrary } from '../ports';
+import { collections } from '../model/paths';
 
 /** The demo set, also what callers are grounded in when Firestore has none or cannot be read. */
 export const DEMO_PROCEDURES: Procedure[] = Procedure.array().parse(demo);
@@ -21,7 +23,7 @@ export function firestoreProcedures(firestore: Firestore, log: Log, now: () => n
     all: async () => {
       if (cached && now() - cached.at < CACHE_MS) return cached.procedures;
       try {
-        const snapshot = await withDeadline(firestore.collection('procedures').get(), READ_DEADLINE_MS, 'procedures read');
+        const snapshot = await withDeadline(firestore.collection(collections.procedures).get(), READ_DEADLINE_MS, 'procedures read');
         const procedures = snapshot.docs.flatMap((doc) => {
           const parsed = Procedure.safeParse({ id: doc.id, ...doc.data() });
           if (!parsed.success) log.warn('skipped a malformed procedure', { id: doc.id });

@@ -1,5 +1,5 @@
 import type { Functions } from 'firebase-admin/functions';
-import type { TaskQueue } from '../calls/deps';
+import type { TaskQueue } from '../ports';
 
 /** TaskQueue over Cloud Tasks (the tasks emulator locally), via the Admin SDK. */
 export function cloudTaskQueue(functions: Functions): TaskQueue {

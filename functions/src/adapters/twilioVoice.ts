@@ -1,4 +1,5 @@
-import type { LiveVoice, Log, Sms } from '../calls/deps';
+import type { LiveVoice, Sms } from '../ports';
+import type { Log } from '../core/log';
 import { maskPhone } from '../core/masking';
 
 /** Twilio's answer for a call that is not in progress (completed, or never existed). */

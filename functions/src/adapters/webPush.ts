@@ -1,6 +1,7 @@
 import type { Messaging } from 'firebase-admin/messaging';
-import type { LiveDb, Log, WebPush } from '../calls/deps';
-import { paths } from '../core/paths';
+import type { LiveDb, WebPush } from '../ports';
+import type { Log } from '../core/log';
+import { paths } from '../model/paths';
 
 type Registered = Record<string, Record<string, { token?: string }>>;
 

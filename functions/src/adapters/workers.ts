@@ -1,8 +1,9 @@
 import type { Firestore } from 'firebase-admin/firestore';
 import { z } from 'zod';
 import type { Caller } from '../assistant/responder';
-import type { WorkerRegistry } from '../calls/deps';
+import type { WorkerRegistry } from '../ports';
 import { withDeadline } from '../core/errors';
+import { collections } from '../model/paths';
 
 /** workers/{E.164 phone number}: the registry of who may call. */
 export const WorkerDoc = z.object({
@@ -22,7 +23,7 @@ const CACHE_MS = 60_000;
 export function firestoreWorkers(firestore: Firestore, now: () => number = Date.now): WorkerRegistry {
   const cache = new Map<string, { at: number; caller: Caller | null }>();
   const lookUp = async (phone: string): Promise<Caller | null> => {
-    const doc = await withDeadline(firestore.collection('workers').doc(phone).get(), READ_DEADLINE_MS, 'worker lookup');
+    const doc = await withDeadline(firestore.collection(collections.workers).doc(phone).get(), READ_DEADLINE_MS, 'worker lookup');
     const parsed = WorkerDoc.safeParse(doc.data());
     if (!parsed.success) return null;
     const { worker_id, name, site, zone } = parsed.data;

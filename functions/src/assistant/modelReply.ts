@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { AuroraError } from '../core/errors';
-import { Urgency, raiseUrgency } from '../core/urgency';
+import { raiseUrgency } from '../core/urgency';
+import { Urgency } from '../model/schema';
 import type { Procedure } from './procedures';
 import type { Reply } from './responder';
 import { withSafetyAdvice } from './safety';

@@ -1,5 +1,5 @@
 import { AuroraError } from '../core/errors';
-import type { Log } from '../calls/deps';
+import type { Log } from '../core/log';
 import { keywordUrgency, offlineReply } from './offlineResponder';
 import { parseModelReply } from './modelReply';
 import { selectProcedures } from './procedures';

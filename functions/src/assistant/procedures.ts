@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { Urgency, rank } from '../core/urgency';
+import { rank } from '../core/urgency';
+import { Urgency } from '../model/schema';
 
 /** procedures/{id} in Firestore: one site emergency procedure. */
 export const Procedure = z.object({

@@ -1,5 +1,5 @@
-import type { LiveMessage } from '../core/schema';
-import type { Urgency } from '../core/urgency';
+import type { LiveMessage } from '../model/schema';
+import type { Urgency } from '../model/schema';
 import type { Procedure } from './procedures';
 
 /** What Aurora says back to one caller utterance. */

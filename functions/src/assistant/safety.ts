@@ -1,4 +1,4 @@
-import type { Urgency } from '../core/urgency';
+import type { Urgency } from '../model/schema';
 
 const SENDS_TO_EMERGENCY_SERVICES = /\bemergency services\b|\b(911|999|112)\b/i;
 const SENDS_TO_SAFETY = /\b(safe|safety|leave|evacuate|get out|move away|upwind|do not enter|do not touch|step back)\b/i;

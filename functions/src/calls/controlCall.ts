@@ -1,10 +1,11 @@
-import { CONTROL_NOTES, ackFields, refusal, releaseFields, takeFields, type Admin, type CallAction, type Refusal } from '../core/callControl';
-import { paths } from '../core/paths';
-import type { LiveCall, LiveMessage, Role } from '../core/schema';
+import { CONTROL_NOTES, ackFields, refusal, releaseFields, takeFields, type Admin, type Refusal } from '../core/callControl';
+import { paths } from '../model/paths';
+import type { CallAction, LiveCall, LiveMessage, Role } from '../model/schema';
 import { siteIso } from '../core/time';
 import { LINES, speakAndDial, speakAndListen } from '../core/twiml';
-import type { Deps } from './deps';
-import { endCallNow, enqueueArchive, archiveTaskId } from './endCall';
+import type { Deps } from '../ports';
+import { enqueueArchive, taskIds } from './archival';
+import { endCallNow } from './endCall';
 import { listening, proceduresOrNone } from './listening';
 import { changeCall, readCall } from './liveCalls';
 
@@ -57,7 +58,7 @@ export async function controlCall(action: CallAction, admin: Admin, deps: Deps):
       // sends none, so the call is ended and archived here.
       if (outcome === 'gone') {
         await endCallNow(deps, action.callId, call, 'ended-by-admin');
-        await enqueueArchive(deps, action.callId, archiveTaskId(action.callId));
+        await enqueueArchive(deps, action.callId, taskIds.archive(action.callId));
       }
       return { ok: true, reached: outcome === 'done' };
     }

@@ -1,13 +1,13 @@
 import { decideStatus, endFields } from '../core/callState';
-import { paths } from '../core/paths';
-import type { LiveCall } from '../core/schema';
+import { paths } from '../model/paths';
+import type { LiveCall } from '../model/schema';
 import { siteIso } from '../core/time';
-import type { Deps, Timings } from './deps';
+import type { Timings } from '../core/log';
+import type { Deps } from '../ports';
+import { enqueueArchive, taskIds } from './archival';
 import { findCallBySid } from './liveCalls';
 
 export type StatusCallback = { callSid: string; callStatus: string; durationSeconds?: number };
-
-export const archiveTaskId = (callId: string) => `archive-${callId}`;
 
 /**
  * Twilio's status callback. The first terminal status ends the call and enqueues its archival;
@@ -37,7 +37,7 @@ export async function handleStatus(callback: StatusCallback, deps: Deps, timings
     case 'already-ended':
       break;
   }
-  await enqueueArchive(deps, found!.callId, archiveTaskId(found!.callId));
+  await enqueueArchive(deps, found!.callId, taskIds.archive(found!.callId));
   lap('enqueue');
   return decision.kind;
 }
@@ -46,19 +46,6 @@ export async function handleStatus(callback: StatusCallback, deps: Deps, timings
 export async function endCallNow(deps: Deps, callId: string, call: LiveCall, reason: string): Promise<void> {
   const nowIso = siteIso(deps.clock(), deps.settings.timeZone);
   await deps.live.update(prefixed(paths.call(callId), endFields(call, reason, nowIso)));
-}
-
-/**
- * Enqueue failures are logged, not thrown: the call is already ENDED, and the sweeper re-drives
- * ENDED calls that were never archived.
- */
-export async function enqueueArchive(deps: Deps, callId: string, taskId: string): Promise<void> {
-  try {
-    const result = await deps.queue.enqueue('archiveCall', { callId }, taskId);
-    if (result === 'duplicate') deps.log.info('archival already queued', { callId, taskId });
-  } catch (err) {
-    deps.log.error('could not enqueue archival; the sweeper will retry', { callId, error: String(err) });
-  }
 }
 
 function prefixed(base: string, fields: object): Record<string, unknown> {

@@ -1,8 +1,8 @@
 import { AuroraError } from '../core/errors';
-import { paths } from '../core/paths';
-import type { LiveCall } from '../core/schema';
+import { paths } from '../model/paths';
+import type { LiveCall } from '../model/schema';
 import { siteIso } from '../core/time';
-import type { Deps, EscalationTask } from './deps';
+import type { Deps, EscalationTask } from '../ports';
 import { adminUids, changeCall, readCall } from './liveCalls';
 
 export type EscalationOutcome = 'not-needed' | 'escalated';

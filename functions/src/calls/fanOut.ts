@@ -1,8 +1,8 @@
-import { alertFor, alertId, alertsFor, nextSummary, startsEscalation, type LiveSummary } from '../core/alerts';
-import { paths } from '../core/paths';
-import { LiveCall } from '../core/schema';
+import { alertFor, alertId, alertsFor, nextSummary, startsEscalation } from '../core/alerts';
+import { paths } from '../model/paths';
+import { LiveCall, type LiveSummary } from '../model/schema';
 import { siteIso } from '../core/time';
-import type { Deps } from './deps';
+import { QUEUES, type Deps } from '../ports';
 import { adminUids, readCall } from './liveCalls';
 
 /** One write to active_calls/{callId}, as a database trigger delivers it. */
@@ -44,7 +44,7 @@ export async function fanOutCall(change: CallChange, deps: Deps): Promise<{ aler
   if (escalate) {
     const delaySeconds = deps.settings.escalation.afterSeconds;
     const dueAt = new Date(deps.clock().getTime() + delaySeconds * 1000).toISOString();
-    await deps.queue.enqueue('escalateCall', { callId: change.callId, dueAt }, escalationTaskId(change.callId), delaySeconds);
+    await deps.queue.enqueue(QUEUES.escalate, { callId: change.callId, dueAt }, escalationTaskId(change.callId), delaySeconds);
   }
   return { alerts, escalation: escalate };
 }

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { speechHints, type Procedure } from '../assistant/procedures';
 import { listenFor, type Listen } from '../core/twiml';
-import type { Deps } from './deps';
+import type { Deps } from '../ports';
 
 /** A fresh Gather id that sorts by time: partial results name the Gather they belong to. */
 export const newGatherId = () => `${Date.now().toString(36).padStart(9, '0')}${randomBytes(3).toString('hex')}`;

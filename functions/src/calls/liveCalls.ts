@@ -1,6 +1,7 @@
-import { paths } from '../core/paths';
-import { LiveCall, LiveConversation } from '../core/schema';
-import type { LiveDb, Log } from './deps';
+import { paths } from '../model/paths';
+import { LiveCall, LiveConversation } from '../model/schema';
+import type { Log } from '../core/log';
+import type { LiveDb } from '../ports';
 
 /**
  * The live call behind a Twilio CallSid, or null when there is none (or it is unreadable).
@@ -22,6 +23,10 @@ export async function findCallBySid(
   const call = await readCall(live, callId, log);
   return call ? { callId, call } : null;
 }
+
+/** Writes `value` at `path` only if nothing is there; true if it wrote. */
+export const createIfAbsent = async (live: LiveDb, path: string, value: unknown) =>
+  (await live.transact(path, (current) => (current === null ? value : undefined))).committed;
 
 export async function readCall(live: LiveDb, callId: string, log: Log): Promise<LiveCall | null> {
   const raw = await live.get(paths.call(callId));

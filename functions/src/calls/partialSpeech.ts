@@ -1,7 +1,7 @@
 import { nextPartial } from '../core/partialSpeech';
-import { paths } from '../core/paths';
-import { PartialSpeech } from '../core/schema';
-import type { Deps } from './deps';
+import { paths } from '../model/paths';
+import { PartialSpeech } from '../model/schema';
+import type { Deps } from '../ports';
 import { findCallBySid } from './liveCalls';
 
 export type PartialResult = { callSid: string; callHint?: string; gather?: string; sequence: number; text: string };

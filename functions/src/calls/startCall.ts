@@ -1,11 +1,12 @@
 import { callIds } from '../core/ids';
 import { maskPhone } from '../core/masking';
-import { paths } from '../core/paths';
-import type { LiveCall, LiveMessage } from '../core/schema';
+import { paths } from '../model/paths';
+import type { LiveCall, LiveMessage } from '../model/schema';
 import { siteIso } from '../core/time';
 import { LINES, speakAndListen } from '../core/twiml';
 import type { Caller } from '../assistant/responder';
-import { createIfAbsent, type Deps } from './deps';
+import type { Deps } from '../ports';
+import { createIfAbsent } from './liveCalls';
 import { listening, proceduresOrNone } from './listening';
 
 export type IncomingCall = { callSid: string; from: string };

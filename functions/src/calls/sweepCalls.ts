@@ -1,8 +1,9 @@
-import type { LiveCall } from '../core/schema';
-import { paths } from '../core/paths';
-import { LiveCall as LiveCallSchema } from '../core/schema';
-import type { Deps, Settings } from './deps';
-import { endCallNow, enqueueArchive } from './endCall';
+import { paths } from '../model/paths';
+import { LiveCall } from '../model/schema';
+import type { Settings } from '../config';
+import type { Deps } from '../ports';
+import { enqueueArchive, taskIds } from './archival';
+import { endCallNow } from './endCall';
 
 export type SweepAction =
   | { kind: 'end-stale'; callId: string; call: LiveCall }
@@ -23,7 +24,7 @@ export function planSweep(calls: Record<string, LiveCall>, now: Date, settings: 
       const endedMs = Date.parse(call.ended_at ?? call.last_message_at);
       if (now.getTime() - endedMs >= stallMs) {
         const window = Math.floor(now.getTime() / stallMs);
-        actions.push({ kind: 'redrive-archive', callId, taskId: `archive-${callId}-s${window}` });
+        actions.push({ kind: 'redrive-archive', callId, taskId: taskIds.redrive(callId, window) });
       }
     } else if (now.getTime() - Date.parse(call.last_message_at) >= settings.staleCallMinutes * MINUTE) {
       actions.push({ kind: 'end-stale', callId, call });
@@ -62,7 +63,7 @@ export async function sweepCalls(deps: Deps): Promise<SweepAction[]> {
   const raw = (await deps.live.get(paths.activeCalls)) ?? {};
   const calls: Record<string, LiveCall> = {};
   for (const [callId, value] of Object.entries(raw as Record<string, unknown>)) {
-    const parsed = LiveCallSchema.safeParse(value);
+    const parsed = LiveCall.safeParse(value);
     if (parsed.success) calls[callId] = parsed.data;
     else deps.log.error('sweeper skipped a malformed live call', { callId });
   }
@@ -70,13 +71,13 @@ export async function sweepCalls(deps: Deps): Promise<SweepAction[]> {
   for (const action of actions) {
     if (action.kind === 'end-stale') {
       await endCallNow(deps, action.callId, action.call, 'stale');
-      await enqueueArchive(deps, action.callId, `archive-${action.callId}`);
+      await enqueueArchive(deps, action.callId, taskIds.archive(action.callId));
     } else {
       await enqueueArchive(deps, action.callId, action.taskId);
     }
   }
   if (actions.length > 0) deps.log.warn('sweeper acted', { actions: actions.map(({ kind, callId }) => ({ kind, callId })) });
-  const alerts = (await deps.live.get('admin_alerts')) as Parameters<typeof staleAlerts>[0] | null;
+  const alerts = (await deps.live.get(paths.allAdminAlerts)) as Parameters<typeof staleAlerts>[0] | null;
   const stale = staleAlerts(alerts ?? {}, deps.clock());
   const reservations = (await deps.live.get(paths.callIds)) as Parameters<typeof expiredCallIds>[0] | null;
   const expired = [...stale, ...expiredCallIds(reservations ?? {}, deps.clock())];

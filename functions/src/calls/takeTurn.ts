@@ -3,12 +3,13 @@ import type { Procedure } from '../assistant/procedures';
 import type { Caller, Reply, ResponderInput } from '../assistant/responder';
 import { withDeadline } from '../core/errors';
 import { conversationIdOf } from '../core/ids';
-import { paths } from '../core/paths';
-import { LiveCall, orderedMessages, type LiveConversation, type LiveMessage, type Role } from '../core/schema';
+import { paths } from '../model/paths';
+import { LiveCall, orderedMessages, type LiveConversation, type LiveMessage, type Role } from '../model/schema';
 import { siteIso } from '../core/time';
 import { LINES, MAX_SILENT_TURNS, listenOnly, speakAndHangUp, speakAndListen } from '../core/twiml';
 import { raiseUrgency } from '../core/urgency';
-import type { Deps, Timings } from './deps';
+import type { Deps } from '../ports';
+import type { Timings } from '../core/log';
 import { listening, proceduresOrNone } from './listening';
 import { readConversation } from './liveCalls';
 

@@ -4,22 +4,8 @@
  * the trigger hands in the call before and after the write.
  */
 import { holderOf } from './callControl';
-import type { LiveCall } from './schema';
+import { SUMMARY_ROW_FIELDS, type Alert, type AlertKind, type LiveCall, type LiveSummary, type SummaryRow, type Tombstone } from '../model/schema';
 import { rank } from './urgency';
-
-export type AlertKind = 'new-call' | 'urgent' | 'critical' | 'taken' | 'ended' | 'escalated';
-
-/** admin_alerts/{uid}/{alert_id}: what each admin sees arrive. */
-export type Alert = {
-  call_id: string;
-  kind: AlertKind;
-  urgency: LiveCall['urgency'];
-  worker_id: string;
-  mobile_no: string;
-  at: string;
-  /** Who took the call, on a 'taken' alert. */
-  admin_id?: string;
-};
 
 /** Realtime Database keys cannot hold . # $ [ ] /; an email becomes a key this way. */
 export const keySafe = (text: string) => text.replace(/[.#$[\]/%]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
@@ -64,24 +50,11 @@ export function startsEscalation(before: LiveCall | null, after: LiveCall | null
   return !!after && after.status === 'ACTIVE' && after.urgency === 'CRITICAL' && before?.urgency !== 'CRITICAL' && !after.acknowledged_by;
 }
 
-const ROW_FIELDS = ['worker_id', 'mobile_no', 'conversation_id', 'urgency', 'status', 'timestamp', 'last_message_at', 'mode', 'admin_id', 'ended_at', 'handoff_requested', 'acknowledged_by', 'acknowledged_at', 'escalated_at'] as const;
-
-/** One row of live_summary/calls: the call without its transcript or internal markers. */
-export type SummaryRow = Pick<LiveCall, (typeof ROW_FIELDS)[number]>;
-
-/** A removed call's row stays a while as a tombstone, so a late, stale delivery cannot bring it back. */
-export type Tombstone = { gone_at: number };
-
-export type LiveSummary = {
-  counts: Record<LiveCall['urgency'], number> & { total: number };
-  calls: Record<string, SummaryRow | Tombstone>;
-};
-
 const TOMBSTONE_MS = 10 * 60_000;
 
 export function summaryRow(call: LiveCall): SummaryRow {
   const row: Record<string, unknown> = {};
-  for (const field of ROW_FIELDS) if (call[field] !== undefined) row[field] = call[field];
+  for (const field of SUMMARY_ROW_FIELDS) if (call[field] !== undefined) row[field] = call[field];
   return row as SummaryRow;
 }
 

@@ -1,37 +1,9 @@
-import { orderedMessages, type LiveCall, type LiveConversation, type LiveMessage } from './schema';
+import { orderedMessages, type ArchivedCall, type ArchivedConversation, type LiveCall, type LiveConversation, type LiveMessage } from '../model/schema';
 
 /** Firestore's document limit is 1 MiB; leave room for field names and the other fields. */
 export const INLINE_TRANSCRIPT_BYTES = 900_000;
 /** Size of one spilled page of messages, well under the document limit. */
 export const PAGE_BYTES = 500_000;
-
-/** calls/{call_id}: seed 000's shape, plus the live call's (+) fields so nothing is dropped. */
-export type ArchivedCall = {
-  worker_id: string;
-  mobile_no: string;
-  conversation_id: string;
-  urgency: LiveCall['urgency'];
-  status: 'COMPLETE';
-  medium: LiveCall['medium'];
-  duration_seconds: number;
-  timestamp: Date;
-  resolved_at: Date;
-  final_action: string | null;
-  admin_id: string | null;
-  admin_notes: string;
-  call_sid: string;
-  end_reason: string;
-  mode: LiveCall['mode'];
-};
-
-/** conversations/{conversation_id}, without archived_at (the server stamps it). */
-export type ArchivedConversation = {
-  call_id: string;
-  messages: LiveMessage[];
-  total_messages: number;
-  /** Present only when the transcript spilled into the message_pages subcollection. */
-  message_pages?: number;
-};
 
 export type ArchivePlan = {
   callId: string;
@@ -41,9 +13,6 @@ export type ArchivePlan = {
   /** Spilled transcript pages, in order; empty when the transcript fits inline. */
   pages: LiveMessage[][];
 };
-
-/** The admin-owned fields: written once when the archive is created, never overwritten. */
-export const ADMIN_FIELDS = ['final_action', 'admin_id', 'admin_notes'] as const;
 
 const bytes = (value: unknown) => Buffer.byteLength(JSON.stringify(value), 'utf8');
 

@@ -1,22 +1,4 @@
-import { z } from 'zod';
-import { CALL_ID_PATTERN } from './ids';
-import type { LiveCall } from './schema';
-
-/** The longest line an admin may have spoken to a caller at once (Twilio <Say> is sentences, not essays). */
-export const MAX_SPOKEN_CHARS = 600;
-
-const callId = z.string().regex(CALL_ID_PATTERN, 'not a call id');
-
-/** What an admin can do to a live call; the dashboard's callable payload. */
-export const CallAction = z.discriminatedUnion('action', [
-  z.object({ action: z.literal('take'), callId }),
-  z.object({ action: z.literal('say'), callId, text: z.string().trim().min(1, 'say something').max(MAX_SPOKEN_CHARS) }),
-  z.object({ action: z.literal('release'), callId }),
-  z.object({ action: z.literal('bridge'), callId, to: z.string().regex(/^\+[1-9]\d{6,14}$/, 'an E.164 number, like +15551234567') }),
-  z.object({ action: z.literal('end'), callId }),
-  z.object({ action: z.literal('ack'), callId }),
-]);
-export type CallAction = z.infer<typeof CallAction>;
+import type { CallAction, LiveCall } from '../model/schema';
 
 /** The signed-in admin, named as the archive's admin_id will name them. */
 export type Admin = { id: string };

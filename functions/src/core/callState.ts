@@ -1,5 +1,5 @@
 import { secondsBetween } from './time';
-import type { LiveCall } from './schema';
+import type { LiveCall } from '../model/schema';
 
 /** Twilio's final call statuses; anything else is a call still setting up or in progress. */
 export const TERMINAL_STATUSES = ['completed', 'busy', 'failed', 'no-answer', 'canceled'] as const;

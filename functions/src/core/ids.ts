@@ -2,9 +2,6 @@ import { idStamp } from './time';
 
 export type CallIds = { callId: string; conversationId: string };
 
-/** What a call id looks like; anything else is never used in a database path. */
-export const CALL_ID_PATTERN = /^call_[A-Za-z0-9_]{1,80}$/;
-
 /**
  * The seed's ids: `call_{digits of the number}_{YYYYMMDD}_{HHMMSS}` and `conv_…` with the same
  * suffix. `attempt` > 1 makes them unique when one number calls twice in the same second.

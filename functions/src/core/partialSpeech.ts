@@ -1,4 +1,4 @@
-import type { PartialSpeech } from './schema';
+import type { PartialSpeech } from '../model/schema';
 
 export type IncomingPartial = { gather: string; sequence: number; text: string };
 

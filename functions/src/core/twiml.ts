@@ -1,5 +1,7 @@
 import VoiceResponse from 'twilio/lib/twiml/VoiceResponse';
-import type { SpeechSettings } from '../calls/deps';
+
+/** Twilio <Gather> speech settings. */
+export type SpeechSettings = { language: string; model: string; timeout: string };
 
 /** Public paths Twilio posts to; the console is configured with the first and last. */
 export const WEBHOOK_PATHS = {

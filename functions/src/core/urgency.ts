@@ -1,7 +1,4 @@
-import { z } from 'zod';
-
-export const Urgency = z.enum(['NORMAL', 'URGENT', 'CRITICAL']);
-export type Urgency = z.infer<typeof Urgency>;
+import type { Urgency } from '../model/schema';
 
 export const rank: Record<Urgency, number> = { NORMAL: 0, URGENT: 1, CRITICAL: 2 };
 

@@ -1,8 +1,9 @@
 import { HttpsError, type CallableRequest } from 'firebase-functions/v2/https';
 import { z } from 'zod';
-import type { Deps } from '../calls/deps';
+import type { Deps } from '../ports';
 import { controlCall, type ControlResult } from '../calls/controlCall';
-import { CallAction, type Admin } from '../core/callControl';
+import type { Admin } from '../core/callControl';
+import { CallAction, type CallControlResult } from '../model/schema';
 import { productionDeps } from './wiring';
 
 /**
@@ -18,7 +19,7 @@ export function adminOf(request: Pick<CallableRequest<unknown>, 'auth'>): Admin 
 
 /** The dashboard's one callable for live calls: take, say, release, bridge, end. Errors map to HttpsError here. */
 export function callControlHandler(makeDeps: () => Deps = productionDeps) {
-  return async (request: Pick<CallableRequest<unknown>, 'auth' | 'data'>): Promise<{ reached: boolean }> => {
+  return async (request: Pick<CallableRequest<unknown>, 'auth' | 'data'>): Promise<CallControlResult> => {
     const admin = adminOf(request);
     const action = CallAction.safeParse(request.data);
     if (!action.success) throw new HttpsError('invalid-argument', z.prettifyError(action.error));

@@ -1,10 +1,9 @@
 import type { Request } from 'firebase-functions/v2/tasks';
-import { archiveCall } from '../calls/archiveCall';
-import type { CallTask, Deps } from '../calls/deps';
+import { archiveCall, purgeCall } from '../calls/archival';
+import { QUEUES, type CallTask, type Deps } from '../ports';
 import { escalateCall } from '../calls/escalateCall';
-import { purgeCall } from '../calls/purgeCall';
 import { AuroraError } from '../core/errors';
-import { CALL_ID_PATTERN } from '../core/ids';
+import { CALL_ID_PATTERN } from '../model/schema';
 import { z } from 'zod';
 import { productionDeps } from './wiring';
 
@@ -41,6 +40,6 @@ export function callTaskHandler<T extends CallTask>(
   };
 }
 
-export const handleArchiveTask = callTaskHandler('archiveCall', CallTaskBody, archiveCall);
-export const handlePurgeTask = callTaskHandler('purgeCall', CallTaskBody, purgeCall);
-export const handleEscalationTask = callTaskHandler('escalateCall', EscalationTaskBody, escalateCall);
+export const handleArchiveTask = callTaskHandler(QUEUES.archive, CallTaskBody, archiveCall);
+export const handlePurgeTask = callTaskHandler(QUEUES.purge, CallTaskBody, purgeCall);
+export const handleEscalationTask = callTaskHandler(QUEUES.escalate, EscalationTaskBody, escalateCall);

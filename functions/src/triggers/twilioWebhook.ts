@@ -2,7 +2,8 @@ import type { Request } from 'firebase-functions/v2/https';
 import type { Response } from 'express';
 import { validateRequest } from 'twilio/lib/webhooks/webhooks';
 import type { z } from 'zod';
-import type { Deps, Timings } from '../calls/deps';
+import type { Deps } from '../ports';
+import type { Timings } from '../core/log';
 
 type Webhook<S extends z.ZodType> = {
   /** The public path Twilio posts to; with the base URL it is what Twilio signed. */

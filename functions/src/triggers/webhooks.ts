@@ -2,7 +2,7 @@ import { handleStatus } from '../calls/endCall';
 import { startCall } from '../calls/startCall';
 import { takeTurn } from '../calls/takeTurn';
 import { TWILIO_AUTH_TOKEN } from '../config';
-import { CALL_ID_PATTERN } from '../core/ids';
+import { CALL_ID_PATTERN } from '../model/schema';
 import { LINES, WEBHOOK_PATHS, emptyResponse, listenFor, speakAndHangUp, speakAndListen } from '../core/twiml';
 import { recordPartial } from '../calls/partialSpeech';
 import { PartialBody, StatusBody, TurnBody, VoiceBody } from './twilioBodies';

@@ -1,5 +1,5 @@
 /** Calls per day by urgency, for the history chart. */
-import type { Urgency } from './calls';
+import type { Urgency } from '../../../functions/src/model/schema';
 import { addDays, localDate, nextDay } from './history';
 
 export type DayCounts = { day: string } & Record<Urgency, number>;

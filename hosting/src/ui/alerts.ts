@@ -1,5 +1,6 @@
 /** The admin's alerts, as the fan-out wrote them for this admin alone, with who acknowledged each call. */
-import { ALERT_TEXT, type Alert, type LiveCall } from '../core/calls';
+import type { Alert, SummaryRow } from '../../../functions/src/model/schema';
+import { ALERT_TEXT } from '../core/calls';
 import { h, replaceChildren } from './dom';
 
 const SHOWN = 25;
@@ -7,7 +8,7 @@ const SHOWN = 25;
 export function renderAlerts(
   list: HTMLElement,
   alerts: Array<Alert & { id: string }>,
-  rowOf: (callId: string) => LiveCall | undefined,
+  rowOf: (callId: string) => SummaryRow | undefined,
   nameOf: (phone: string) => string | null,
   actions: { open: (callId: string) => void; acknowledge: (callId: string) => void },
 ) {

@@ -1,13 +1,13 @@
 /** One live call: its state, its transcript as it grows, the caller's words as they speak, and the supervisor's controls. */
 import type { User } from 'firebase/auth';
 import { onChildAdded, onValue, orderByKey, query, ref } from 'firebase/database';
-import { ROLE_LABEL, holderOf, type LiveCall, type Message } from '../core/calls';
-import { callControl, type CallAction, type Firebase } from '../firebase';
+import type { LiveCall, LiveMessage, PartialSpeech } from '../../../functions/src/model/schema';
+import { paths } from '../../../functions/src/model/paths';
+import { ROLE_LABEL, holderOf } from '../core/calls';
+import { callControl, type CallActionOf, type Firebase } from '../firebase';
 import { errorText, h, replaceChildren } from './dom';
 
-type Partial = { gather: string; text?: string; closed?: boolean };
-
-export function messageItem(key: string, message: Message): HTMLLIElement {
+export function messageItem(key: string, message: LiveMessage): HTMLLIElement {
   return h(
     'li',
     { class: `message role-${message.role}`, 'data-message-key': key, 'data-role': message.role },
@@ -34,7 +34,7 @@ export function showCall(panel: HTMLElement, firebase: Firebase, user: User, cal
   let busy = false;
   const unsubscribers: Array<() => void> = [];
 
-  const act = async (action: CallAction) => {
+  const act = async (action: CallActionOf) => {
     busy = true;
     renderControls();
     status.textContent = '…';
@@ -74,7 +74,7 @@ export function showCall(panel: HTMLElement, firebase: Firebase, user: User, cal
     if (!call || call.status !== 'ACTIVE') return replaceChildren(controls);
     const holder = holderOf(call);
     const mine = holder === me;
-    const button = (label: string, action: CallAction, extra: Record<string, string> = {}) =>
+    const button = (label: string, action: CallActionOf, extra: Record<string, string> = {}) =>
       h('button', { disabled: busy, onclick: () => void act(action), ...extra }, label);
     if (!mine) {
       return replaceChildren(
@@ -106,7 +106,7 @@ export function showCall(panel: HTMLElement, firebase: Firebase, user: User, cal
   }
 
   unsubscribers.push(
-    onValue(ref(firebase.db, `active_calls/${callId}`), (snap) => {
+    onValue(ref(firebase.db, paths.call(callId)), (snap) => {
       const first = call === null;
       call = snap.val() as LiveCall | null;
       renderHeader();
@@ -117,12 +117,12 @@ export function showCall(panel: HTMLElement, firebase: Firebase, user: User, cal
 
   function watchConversation(conversationId: string) {
     unsubscribers.push(
-      onChildAdded(query(ref(firebase.db, `active_conversations/${conversationId}/messages`), orderByKey()), (snap) => {
-        transcript.append(messageItem(snap.key!, snap.val() as Message));
+      onChildAdded(query(ref(firebase.db, paths.messages(conversationId)), orderByKey()), (snap) => {
+        transcript.append(messageItem(snap.key!, snap.val() as LiveMessage));
         transcript.lastElementChild?.scrollIntoView({ block: 'nearest' });
       }),
-      onValue(ref(firebase.db, `active_conversations/${conversationId}/partial`), (snap) => {
-        const value = snap.val() as Partial | null;
+      onValue(ref(firebase.db, paths.partial(conversationId)), (snap) => {
+        const value = snap.val() as PartialSpeech | null;
         partial.hidden = !value?.text || value.closed === true;
         partial.textContent = value?.text ? `Caller is saying: “${value.text}…”` : '';
       }),

@@ -15,7 +15,9 @@ import {
   type QueryDocumentSnapshot,
   type Timestamp,
 } from 'firebase/firestore';
-import { ROLE_LABEL, shortDuration, type Message, type Urgency } from '../core/calls';
+import type { ArchivedCall, LiveMessage, Urgency } from '../../../functions/src/model/schema';
+import { collections } from '../../../functions/src/model/paths';
+import { ROLE_LABEL, shortDuration } from '../core/calls';
 import { callsPerDay, chartRange } from '../core/chart';
 import { chartSpec, dayStart, filterProblem, historySpec, localDate, type HistoryFilter, type QuerySpec } from '../core/history';
 import type { Firebase } from '../firebase';
@@ -27,18 +29,6 @@ const PAGE_SIZE = 20;
 const CHART_LIMIT = 5000;
 export const FINAL_ACTIONS = ['Resolved with Aurora guidance', 'Supervisor handled', 'Emergency services called', 'Bridged to responder', 'Follow-up needed', 'No action needed'];
 
-type ArchivedCall = {
-  worker_id: string;
-  mobile_no: string;
-  conversation_id: string;
-  urgency: Urgency;
-  duration_seconds: number;
-  timestamp: Timestamp;
-  resolved_at: Timestamp;
-  final_action: string | null;
-  admin_id: string | null;
-  admin_notes: string;
-};
 
 function constraints(spec: QuerySpec): QueryConstraint[] {
   const list: QueryConstraint[] = spec.equals.map((e) => where(e.field, '==', e.value));
@@ -94,14 +84,14 @@ export function showHistory(main: HTMLElement, firebase: Firebase): () => void {
     current = page;
     const spec = historySpec(filter);
     const after = page > 0 ? [startAfter(pages[page - 1])] : [];
-    const snap = await getDocs(query(collection(firestore, 'calls'), ...constraints(spec), ...after, limit(PAGE_SIZE + 1)));
+    const snap = await getDocs(query(collection(firestore, collections.calls), ...constraints(spec), ...after, limit(PAGE_SIZE + 1)));
     if (!active) return;
     const docs = snap.docs.slice(0, PAGE_SIZE);
     if (docs.length > 0) pages[page] = docs.at(-1)!;
     replaceChildren(
       tbody,
       ...docs.map((d) => {
-        const call = d.data() as ArchivedCall;
+        const call = d.data() as ArchivedCall<Timestamp>;
         return h(
           'tr',
           { 'data-call-id': d.id, class: `urgency-${call.urgency.toLowerCase()}`, tabindex: 0, onclick: () => show(d.id), onkeydown: (e: Event) => (e as KeyboardEvent).key === 'Enter' && show(d.id) },
@@ -125,9 +115,9 @@ export function showHistory(main: HTMLElement, firebase: Firebase): () => void {
   async function loadChart() {
     const range = chartRange(filter.from, filter.to, today());
     const spec = chartSpec({ ...filter, ...range });
-    const snap = await getDocs(query(collection(firestore, 'calls'), ...constraints(spec), limit(CHART_LIMIT)));
+    const snap = await getDocs(query(collection(firestore, collections.calls), ...constraints(spec), limit(CHART_LIMIT)));
     if (!active) return;
-    const calls = snap.docs.map((d) => d.data() as ArchivedCall).map((c) => ({ at: c.timestamp.toDate(), urgency: c.urgency }));
+    const calls = snap.docs.map((d) => d.data() as ArchivedCall<Timestamp>).map((c) => ({ at: c.timestamp.toDate(), urgency: c.urgency }));
     replaceChildren(
       chart,
       callsChart(callsPerDay(calls, range.from, range.to)),
@@ -141,9 +131,9 @@ export function showHistory(main: HTMLElement, firebase: Firebase): () => void {
 
   async function openCall(callId: string) {
     replaceChildren(detail, h('p', {}, 'Loading…'));
-    const callSnap = await getDoc(doc(firestore, 'calls', callId));
+    const callSnap = await getDoc(doc(firestore, collections.calls, callId));
     if (!callSnap.exists()) return replaceChildren(detail, h('p', {}, 'This call is not in the archive.'));
-    const call = callSnap.data() as ArchivedCall;
+    const call = callSnap.data() as ArchivedCall<Timestamp>;
     const messages = await archivedMessages(firestore, call.conversation_id);
     replaceChildren(
       detail,
@@ -182,15 +172,15 @@ export function showHistory(main: HTMLElement, firebase: Firebase): () => void {
 }
 
 /** The transcript, with any pages a very long call spilled into. */
-async function archivedMessages(firestore: Firestore, conversationId: string): Promise<Message[]> {
-  const conversation = await getDoc(doc(firestore, 'conversations', conversationId));
-  const messages = ((conversation.get('messages') as Message[] | undefined) ?? []).slice();
-  const pages = await getDocs(query(collection(firestore, 'conversations', conversationId, 'message_pages'), orderBy('__name__')));
-  for (const page of pages.docs) messages.push(...((page.get('messages') as Message[] | undefined) ?? []));
+async function archivedMessages(firestore: Firestore, conversationId: string): Promise<LiveMessage[]> {
+  const conversation = await getDoc(doc(firestore, collections.conversations, conversationId));
+  const messages = ((conversation.get('messages') as LiveMessage[] | undefined) ?? []).slice();
+  const pages = await getDocs(query(collection(firestore, collections.conversations, conversationId, collections.messagePages), orderBy('__name__')));
+  for (const page of pages.docs) messages.push(...((page.get('messages') as LiveMessage[] | undefined) ?? []));
   return messages;
 }
 
-function notesForm(firestore: Firestore, callId: string, call: ArchivedCall, saved: () => void) {
+function notesForm(firestore: Firestore, callId: string, call: ArchivedCall<Timestamp>, saved: () => void) {
   const action = h('select', { name: 'final_action' }, h('option', { value: '' }, 'No final action yet'), ...FINAL_ACTIONS.map((a) => h('option', { value: a, selected: a === call.final_action }, a)));
   if (call.final_action && !FINAL_ACTIONS.includes(call.final_action)) action.append(h('option', { value: call.final_action, selected: true }, call.final_action));
   const notes = h('textarea', { name: 'admin_notes', rows: 3, maxlength: 5000, placeholder: 'Notes for the record' });
@@ -200,7 +190,7 @@ function notesForm(firestore: Firestore, callId: string, call: ArchivedCall, sav
   form.addEventListener('submit', (e) => {
     e.preventDefault();
     status.textContent = 'Saving…';
-    updateDoc(doc(firestore, 'calls', callId), { final_action: action.value || null, admin_notes: notes.value })
+    updateDoc(doc(firestore, collections.calls, callId), { final_action: action.value || null, admin_notes: notes.value })
       .then(() => {
         status.textContent = 'Saved.';
         saved();

@@ -5,7 +5,9 @@
 import type { User } from 'firebase/auth';
 import { onValue, ref } from 'firebase/database';
 import { doc, getDoc } from 'firebase/firestore';
-import { alertsNewestFirst, callAge, callRows, holderOf, isAlarming, shortDuration, sinceLastMessage, type Alert, type CallRow, type LiveSummary } from '../core/calls';
+import type { Alert, LiveSummary } from '../../../functions/src/model/schema';
+import { collections, paths } from '../../../functions/src/model/paths';
+import { alertsNewestFirst, callAge, callRows, holderOf, isAlarming, shortDuration, sinceLastMessage, type CallRow } from '../core/calls';
 import { callControl, type Firebase } from '../firebase';
 import { clearAlarms, notify, raiseAlarm } from './alarm';
 import { renderAlerts } from './alerts';
@@ -22,7 +24,7 @@ function workerNames(firebase: Firebase, onName: () => void) {
   return (phone: string): string | null => {
     if (!names.has(phone)) {
       names.set(phone, null);
-      getDoc(doc(firebase.firestore, 'workers', phone))
+      getDoc(doc(firebase.firestore, collections.workers, phone))
         .then((snap) => {
           const name = snap.get('name') as unknown;
           if (typeof name === 'string') {
@@ -136,7 +138,7 @@ export function showLive(main: HTMLElement, firebase: Firebase, user: User): () 
     }
   }
 
-  const stopSummary = onValue(ref(firebase.db, 'live_summary'), (snap) => {
+  const stopSummary = onValue(ref(firebase.db, paths.liveSummary), (snap) => {
     const summary = snap.val() as LiveSummary | null;
     rows = callRows(summary?.calls ?? null);
     summaryLoaded = true;
@@ -145,7 +147,7 @@ export function showLive(main: HTMLElement, firebase: Firebase, user: User): () 
     raiseNewAlarms();
     render();
   });
-  const stopAlerts = onValue(ref(firebase.db, `admin_alerts/${user.uid}`), (snap) => {
+  const stopAlerts = onValue(ref(firebase.db, paths.adminAlerts(user.uid)), (snap) => {
     alerts = alertsNewestFirst(snap.val() as Record<string, Alert> | null);
     firstAlerts ??= new Set(alerts.map((a) => a.id));
     raiseNewAlarms();

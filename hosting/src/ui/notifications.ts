@@ -8,6 +8,7 @@ import type { User } from 'firebase/auth';
 import { ref, serverTimestamp, set } from 'firebase/database';
 import type { Firebase } from '../firebase';
 import { isLocal } from '../firebase';
+import { paths } from '../../../functions/src/model/paths';
 import { h } from './dom';
 
 const VAPID_KEY = import.meta.env.VITE_FCM_VAPID_KEY as string | undefined;
@@ -26,7 +27,7 @@ async function registerPush(firebase: Firebase, user: User): Promise<string> {
   const config = encodeURIComponent(JSON.stringify(firebase.auth.app.options));
   const registration = await navigator.serviceWorker.register(`/firebase-messaging-sw.js?config=${config}`, { type: 'module' });
   const token = await getToken(getMessaging(firebase.auth.app), { vapidKey: VAPID_KEY, serviceWorkerRegistration: registration });
-  await set(ref(firebase.db, `admin_push_tokens/${user.uid}/${await tokenKey(token)}`), { token, at: serverTimestamp() });
+  await set(ref(firebase.db, `${paths.adminPushTokens(user.uid)}/${await tokenKey(token)}`), { token, at: serverTimestamp() });
   return 'Notifications on, including when the dashboard is closed.';
 }
 

@@ -3,8 +3,8 @@ import { controlCall } from '../../../functions/src/calls/controlCall';
 import { handleStatus } from '../../../functions/src/calls/endCall';
 import { startCall } from '../../../functions/src/calls/startCall';
 import { takeTurn } from '../../../functions/src/calls/takeTurn';
-import { CallAction } from '../../../functions/src/core/callControl';
-import { orderedMessages, type LiveConversation } from '../../../functions/src/core/schema';
+import { CallAction } from '../../../functions/src/model/schema';
+import { orderedMessages, type LiveConversation } from '../../../functions/src/model/schema';
 import { callSid, memoryDeps } from '../../helpers/fakes';
 
 const CALL_ID = 'call_15550100001_20251004_143000';

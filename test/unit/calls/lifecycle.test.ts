@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { archiveCall } from '../../../functions/src/calls/archiveCall';
+import { archiveCall, purgeCall } from '../../../functions/src/calls/archival';
 import { handleStatus } from '../../../functions/src/calls/endCall';
-import { purgeCall } from '../../../functions/src/calls/purgeCall';
+
 import { startCall } from '../../../functions/src/calls/startCall';
 import { takeTurn } from '../../../functions/src/calls/takeTurn';
 import { AuroraError } from '../../../functions/src/core/errors';

@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { alertsNewestFirst, callRows, holderOf, isAlarming, shortDuration, type Alert, type LiveCall, type Urgency } from '../../../hosting/src/core/calls';
+import type { Alert, SummaryRow, Urgency } from '../../../functions/src/model/schema';
+import { alertsNewestFirst, callRows, holderOf, isAlarming, shortDuration } from '../../../hosting/src/core/calls';
 import { callsPerDay, chartRange } from '../../../hosting/src/core/chart';
 
-const call = (urgency: Urgency, timestamp: string, extra: Partial<LiveCall> = {}): LiveCall => ({
+const call = (urgency: Urgency, timestamp: string, extra: Partial<SummaryRow> = {}): SummaryRow => ({
   worker_id: 'worker_001',
   mobile_no: '+15550100001',
   conversation_id: 'conv_x',
@@ -10,7 +11,6 @@ const call = (urgency: Urgency, timestamp: string, extra: Partial<LiveCall> = {}
   status: 'ACTIVE',
   timestamp,
   last_message_at: timestamp,
-  medium: 'Voice',
   mode: 'ai',
   ...extra,
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import * as functions from '../../../functions/src/index';
-import type { QueueName } from '../../../functions/src/calls/deps';
+import { QUEUES } from '../../../functions/src/ports';
 
 type Endpoint = { __endpoint: { httpsTrigger?: object; callableTrigger?: object; eventTrigger?: { eventType?: string; retry?: boolean; eventFilterPathPatterns?: object }; taskQueueTrigger?: { retryConfig?: { maxAttempts?: number } }; scheduleTrigger?: object } };
 const endpoint = (name: string) => (functions as unknown as Record<string, Endpoint>)[name].__endpoint;
@@ -11,8 +11,8 @@ describe('functions/src/index.ts', () => {
   });
 
   it('names every queue the use cases enqueue to after a task queue function', () => {
-    const queues: QueueName[] = ['archiveCall', 'purgeCall', 'escalateCall'];
-    for (const queue of queues) expect(endpoint(queue).taskQueueTrigger?.retryConfig?.maxAttempts).toBeGreaterThanOrEqual(10);
+    expect(Object.values(QUEUES).sort()).toEqual(['archiveCall', 'escalateCall', 'purgeCall']);
+    for (const queue of Object.values(QUEUES)) expect(endpoint(queue).taskQueueTrigger?.retryConfig?.maxAttempts).toBeGreaterThanOrEqual(10);
   });
 
   it('serves the webhooks over HTTPS, admin actions as a callable, and sweeps on a schedule', () => {

@@ -1,13 +1,75 @@
-import { missingFromArchive } from '../core/archiveDocs';
+/**
+ * Archival, whole: moving an ENDED call from the Realtime Database to Firestore (archiveCall),
+ * deleting its live records once the archive is verified (purgeIfArchived, and the purgeCall
+ * queue that retries it), enqueueing archival, and every task id these queues use.
+ *
+ * Task ids deduplicate: Cloud Tasks refuses a second task with an id it has seen, so a repeated
+ * status callback cannot archive twice, and each re-drive needs an id of its own.
+ */
+import { missingFromArchive, planArchive } from '../core/archiveDocs';
 import { turnInFlight } from '../core/callState';
 import { AuroraError, withDeadline } from '../core/errors';
-import { paths } from '../core/paths';
-import { LiveConversation, orderedMessages, type LiveCall, type LiveMessage } from '../core/schema';
-import type { CallTask, Deps } from './deps';
-import { enqueueArchive } from './endCall';
+import { paths } from '../model/paths';
+import { LiveConversation, orderedMessages, type LiveCall, type LiveMessage } from '../model/schema';
+import { QUEUES, type CallTask, type Deps } from '../ports';
 import { readCall, readConversation } from './liveCalls';
 
-export const rearchiveTaskId = (callId: string, messages: number) => `archive-${callId}-m${messages}`;
+export const taskIds = {
+  /** The call's first archival, from its status callback (or the sweeper ending it). */
+  archive: (callId: string) => `archive-${callId}`,
+  /** Archival again because `messages` live messages were more than the archive held. */
+  rearchive: (callId: string, messages: number) => `archive-${callId}-m${messages}`,
+  /** The sweeper's re-drive of a stalled archival, one per stall window. */
+  redrive: (callId: string, window: number) => `archive-${callId}-s${window}`,
+  /** The purge of a call archived with `messages` messages. */
+  purge: (callId: string, messages: number) => `purge-${callId}-m${messages}`,
+};
+
+/**
+ * Enqueue failures are logged, not thrown: the call is already ENDED, and the sweeper re-drives
+ * ENDED calls that were never archived.
+ */
+export async function enqueueArchive(deps: Deps, callId: string, taskId: string): Promise<void> {
+  try {
+    const result = await deps.queue.enqueue(QUEUES.archive, { callId }, taskId);
+    if (result === 'duplicate') deps.log.info('archival already queued', { callId, taskId });
+  } catch (err) {
+    deps.log.error('could not enqueue archival; the sweeper will retry', { callId, error: String(err) });
+  }
+}
+
+/**
+ * Archive queue: copies an ENDED call and its transcript from the Realtime Database to Firestore
+ * in one atomic batch, then purges the live records once the archive is verified whole. When
+ * the purge must wait (a turn in flight, a message that landed mid-archive), the purge queue
+ * takes over and retries. Safe to repeat: an archive already holding every message is left as is.
+ */
+export async function archiveCall({ callId }: CallTask, deps: Deps): Promise<string> {
+  const { live, log } = deps;
+  const call = await readCall(live, callId, log);
+  if (!call) {
+    log.info('nothing live to archive (already purged, or never existed)', { callId });
+    return 'missing';
+  }
+  if (call.status !== 'ENDED') {
+    log.warn('refusing to archive a call that has not ended', { callId });
+    return 'not-ended';
+  }
+  const conversation = await readConversation(live, call.conversation_id);
+  const plan = planArchive(callId, call, conversation);
+  const outcome = await withDeadline(deps.archive.write(plan), deps.settings.archiveDeadlineMs, 'archive write');
+  const total = plan.conversation.total_messages;
+  log.info('call archived', { callId, outcome, messages: total });
+
+  // Purging here saves a queue hop (and a cold start) on the common path.
+  const purge = await purgeIfArchived(callId, deps);
+  if (purge.kind === 'purged' || purge.kind === 'gone') return outcome;
+  const id = taskIds.purge(callId, total);
+  if ((await deps.queue.enqueue(QUEUES.purge, { callId }, id)) === 'duplicate') {
+    log.info('purge already queued', { callId, taskId: id });
+  }
+  return outcome;
+}
 
 export type PurgeOutcome =
   | { kind: 'purged' | 'gone' | 'not-ended' | 'turn-in-flight' }
@@ -92,7 +154,7 @@ export async function purgeCall({ callId }: CallTask, deps: Deps): Promise<strin
     throw new AuroraError(`a caller turn is still being answered on ${callId}`, { retryable: true });
   }
   if (outcome.kind === 'archive-incomplete') {
-    await enqueueArchive(deps, callId, rearchiveTaskId(callId, outcome.liveMessages));
+    await enqueueArchive(deps, callId, taskIds.rearchive(callId, outcome.liveMessages));
     return 'rearchive';
   }
   return outcome.kind;

@@ -1,8 +1,16 @@
-/** Realtime Database locations, in one place so every writer agrees. */
+/**
+ * Where Aurora's data lives, in one place so every writer and reader agrees: the functions, the
+ * dashboard (which imports this file, and only types from schema.ts) and the scripts.
+ * Dependency-free on purpose: it is bundled into the dashboard.
+ */
+
+/** Realtime Database locations: the live side. */
 export const paths = {
   call: (callId: string) => `active_calls/${callId}`,
   conversation: (conversationId: string) => `active_conversations/${conversationId}`,
   message: (conversationId: string, key: string) => `active_conversations/${conversationId}/messages/${key}`,
+  /** A conversation's messages, for listeners. */
+  messages: (conversationId: string) => `active_conversations/${conversationId}/messages`,
   /** What the caller is saying right now, before the turn's final words arrive. */
   partial: (conversationId: string) => `active_conversations/${conversationId}/partial`,
   /** Index: Twilio CallSid to call_id. A number can have several calls; a CallSid has one. */
@@ -16,11 +24,29 @@ export const paths = {
   activeCalls: 'active_calls',
   /** Admins the fan-out alerts (uid to email), kept by the admin claim script. */
   admins: 'admins',
+  admin: (uid: string) => `admins/${uid}`,
+  /** Every admin's alerts. */
+  allAdminAlerts: 'admin_alerts',
   /** One admin's alerts; only that admin can read them. */
   adminAlerts: (uid: string) => `admin_alerts/${uid}`,
   adminAlert: (uid: string, alertId: string) => `admin_alerts/${uid}/${alertId}`,
   /** Browser push tokens an admin registered (FCM), by a key derived from the token. */
   pushTokens: 'admin_push_tokens',
+  adminPushTokens: (uid: string) => `admin_push_tokens/${uid}`,
   /** Counts by urgency and one compact row per live call: what the dashboard list reads. */
   liveSummary: 'live_summary',
 };
+
+/** Firestore collections: the archive and the site's reference data. */
+export const collections = {
+  /** calls/{call_id}: archived calls, seed 000's shape. */
+  calls: 'calls',
+  /** conversations/{conversation_id}: archived transcripts. */
+  conversations: 'conversations',
+  /** conversations/{id}/message_pages/{nnnn}: a transcript too large for one document. */
+  messagePages: 'message_pages',
+  /** workers/{E.164 number}: the worker registry. */
+  workers: 'workers',
+  /** procedures/{id}: the site's emergency procedures. */
+  procedures: 'procedures',
+} as const;

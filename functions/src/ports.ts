@@ -1,7 +1,14 @@
-import type { ArchivePlan } from '../core/archiveDocs';
-import type { Procedure } from '../assistant/procedures';
-import type { Caller, Responder } from '../assistant/responder';
-import type { LiveMessage } from '../core/schema';
+/**
+ * The ports: every way a use case reaches the world outside, as narrow interfaces. Use cases get
+ * them in one `Deps` object; production wires the adapters (triggers/wiring.ts), tests hand in
+ * fakes or adapters over local servers.
+ */
+import type { Procedure } from './assistant/procedures';
+import type { Caller, Responder } from './assistant/responder';
+import type { Settings } from './config';
+import type { ArchivePlan } from './core/archiveDocs';
+import type { Log } from './core/log';
+import type { LiveMessage } from './model/schema';
 
 /** The Realtime Database as the use cases need it: paths in, plain JSON out. */
 export interface LiveDb {
@@ -17,10 +24,6 @@ export interface LiveDb {
   transact(path: string, next: (current: unknown) => unknown): Promise<{ committed: boolean; value: unknown }>;
 }
 
-/** Writes `value` at `path` only if nothing is there; true if it wrote. */
-export const createIfAbsent = async (live: LiveDb, path: string, value: unknown) =>
-  (await live.transact(path, (current) => (current === null ? value : undefined))).committed;
-
 /** Firestore's calls/ and conversations/ collections. */
 export interface ArchiveStore {
   /** Writes the plan in one atomic batch, keeping admin-owned fields; 'unchanged' if already whole. */
@@ -31,7 +34,12 @@ export interface ArchiveStore {
   appendMessages(callId: string, callSid: string, messages: LiveMessage[]): Promise<boolean>;
 }
 
-export type QueueName = 'archiveCall' | 'purgeCall' | 'escalateCall';
+/**
+ * The task queues, one list: each name is also its queue function's export in index.ts (a
+ * function's deploy identity names its queue).
+ */
+export const QUEUES = { archive: 'archiveCall', purge: 'purgeCall', escalate: 'escalateCall' } as const;
+export type QueueName = (typeof QUEUES)[keyof typeof QUEUES];
 export type CallTask = { callId: string };
 /** An escalation timer: due at `dueAt` (ISO); a task that runs early is retried until then. */
 export type EscalationTask = { callId: string; dueAt: string };
@@ -71,40 +79,6 @@ export interface WorkerRegistry {
 export interface ProcedureLibrary {
   all(): Promise<Procedure[]>;
 }
-
-/** Twilio <Gather> speech settings. */
-export type SpeechSettings = { language: string; model: string; timeout: string };
-
-export type Settings = {
-  publicBaseUrl: string;
-  timeZone: string;
-  /** An ACTIVE call silent this long without a status callback is ended by the sweeper. */
-  staleCallMinutes: number;
-  /** An ENDED call still live this long after ending has its archival re-driven. */
-  archiveStallMinutes: number;
-  /** How long one archive read or write may take before the attempt fails and is retried. */
-  archiveDeadlineMs: number;
-  speech: SpeechSettings;
-  escalation: EscalationSettings;
-};
-
-export type EscalationSettings = {
-  /** A CRITICAL call nobody acknowledges in this time escalates beyond the dashboard. */
-  afterSeconds: number;
-  /** Who gets the SMS (E.164 numbers). */
-  onCallNumbers: string[];
-  /** The dashboard's address, linked from SMS and push. */
-  dashboardUrl: string;
-};
-
-/** Milliseconds spent in named steps of one request, reported in its Server-Timing header. */
-export type Timings = Record<string, number>;
-
-export type Log = {
-  info(message: string, data?: object): void;
-  warn(message: string, data?: object): void;
-  error(message: string, data?: object): void;
-};
 
 export type Deps = {
   live: LiveDb;

@@ -1,0 +1,186 @@
+/**
+ * Aurora's data model: every record the functions write and the dashboard reads, as zod schemas
+ * with their types (one name for both). The functions validate with the schemas; the dashboard
+ * imports the types only (type-only imports bundle nothing) and the locations from paths.ts.
+ */
+import { z } from 'zod';
+
+export const Urgency = z.enum(['NORMAL', 'URGENT', 'CRITICAL']);
+export type Urgency = z.infer<typeof Urgency>;
+
+/** What a call id looks like; anything else is never used in a database path. */
+export const CALL_ID_PATTERN = /^call_[A-Za-z0-9_]{1,80}$/;
+
+export const Role = z.enum(['user', 'assistant', 'admin', 'system']);
+export type Role = z.infer<typeof Role>;
+
+/** A message under active_conversations/{id}/messages, in the seed schema. */
+export const LiveMessage = z.object({
+  role: Role,
+  content: z.string(),
+  timestamp: z.string(),
+  sources: z.string().default(''),
+  /** Which fallback answered, when the primary model did not: 'retry', 'fallback-model', 'offline'. */
+  fallback: z.string().optional(),
+});
+export type LiveMessage = z.infer<typeof LiveMessage>;
+
+export const CallStatus = z.enum(['ACTIVE', 'ENDED']);
+export type CallStatus = z.infer<typeof CallStatus>;
+
+/** active_calls/{call_id}: the seed schema plus the fields DESIGN.md marks (+). */
+export const LiveCall = z.object({
+  worker_id: z.string(),
+  mobile_no: z.string(),
+  conversation_id: z.string(),
+  urgency: Urgency,
+  status: CallStatus,
+  timestamp: z.string(),
+  last_message_at: z.string(),
+  medium: z.enum(['Voice', 'Text']),
+  admin_id: z.string().optional(),
+  call_sid: z.string(),
+  mode: z.enum(['ai', 'human']),
+  ended_at: z.string().optional(),
+  duration_seconds: z.number().int().nonnegative().optional(),
+  end_reason: z.string().optional(),
+  /** When a caller turn began and has not finished yet; the purge waits for it. */
+  turn_started_at: z.string().optional(),
+  /** The model judged that a human supervisor should take over. */
+  handoff_requested: z.boolean().optional(),
+  /** Set by the purge once it has begun: no turn may record on the call any more. */
+  purging: z.boolean().optional(),
+  /** The first admin to acknowledge the call's alert (or take the call), and when. */
+  acknowledged_by: z.string().optional(),
+  acknowledged_at: z.string().optional(),
+  /** When an unacknowledged CRITICAL call was escalated beyond the dashboard (SMS, web push). */
+  escalated_at: z.string().optional(),
+});
+export type LiveCall = z.infer<typeof LiveCall>;
+
+/** active_conversations/{id}/partial: the caller's speech so far in the current Gather. */
+export const PartialSpeech = z.object({
+  gather: z.string(),
+  sequence: z.number().int().optional(),
+  text: z.string().optional(),
+  closed: z.boolean().optional(),
+});
+export type PartialSpeech = z.infer<typeof PartialSpeech>;
+
+export const LiveConversation = z.object({
+  call_id: z.string(),
+  messages: z.record(z.string(), LiveMessage).default({}),
+  partial: PartialSpeech.optional(),
+});
+export type LiveConversation = z.infer<typeof LiveConversation>;
+
+/** Messages in key order, which is chronological. */
+export function orderedMessages(conversation: LiveConversation | null): LiveMessage[] {
+  if (!conversation) return [];
+  return Object.keys(conversation.messages)
+    .sort()
+    .map((key) => conversation.messages[key]);
+}
+
+// ---- The fan-out's records: alerts and the live summary ----
+
+export type AlertKind = 'new-call' | 'urgent' | 'critical' | 'taken' | 'ended' | 'escalated';
+
+/** admin_alerts/{uid}/{alert_id}: what each admin sees arrive. */
+export type Alert = {
+  call_id: string;
+  kind: AlertKind;
+  urgency: Urgency;
+  worker_id: string;
+  mobile_no: string;
+  at: string;
+  /** Who took the call, on a 'taken' alert. */
+  admin_id?: string;
+};
+
+/** The live call's fields a summary row carries: no transcript, no internal markers. */
+export const SUMMARY_ROW_FIELDS = [
+  'worker_id',
+  'mobile_no',
+  'conversation_id',
+  'urgency',
+  'status',
+  'timestamp',
+  'last_message_at',
+  'mode',
+  'admin_id',
+  'ended_at',
+  'handoff_requested',
+  'acknowledged_by',
+  'acknowledged_at',
+  'escalated_at',
+] as const;
+
+/** One row of live_summary/calls. */
+export type SummaryRow = Pick<LiveCall, (typeof SUMMARY_ROW_FIELDS)[number]>;
+
+/** A removed call's row stays a while as a tombstone, so a late, stale delivery cannot bring it back. */
+export type Tombstone = { gone_at: number };
+
+/** live_summary: counts of ACTIVE calls by urgency, and one row (or tombstone) per call. */
+export type LiveSummary = {
+  counts: Record<Urgency, number> & { total: number };
+  calls: Record<string, SummaryRow | Tombstone>;
+};
+
+// ---- The archive (Firestore) ----
+
+/**
+ * calls/{call_id}: seed 000's shape, plus the live call's (+) fields so nothing is dropped.
+ * `T` is how instants are held: Date when written, the SDK's Timestamp when read.
+ */
+export type ArchivedCall<T = Date> = {
+  worker_id: string;
+  mobile_no: string;
+  conversation_id: string;
+  urgency: Urgency;
+  status: 'COMPLETE';
+  medium: LiveCall['medium'];
+  duration_seconds: number;
+  timestamp: T;
+  resolved_at: T;
+  final_action: string | null;
+  admin_id: string | null;
+  admin_notes: string;
+  call_sid: string;
+  end_reason: string;
+  mode: LiveCall['mode'];
+};
+
+/** conversations/{conversation_id}, without archived_at (the server stamps it). */
+export type ArchivedConversation = {
+  call_id: string;
+  messages: LiveMessage[];
+  total_messages: number;
+  /** Present only when the transcript spilled into the message_pages subcollection. */
+  message_pages?: number;
+};
+
+/** The admin-owned fields: written once when the archive is created, never overwritten by a re-archive. */
+export const ADMIN_FIELDS = ['final_action', 'admin_id', 'admin_notes'] as const;
+
+// ---- The dashboard's callable ----
+
+/** The longest line an admin may have spoken to a caller at once (Twilio <Say> is sentences, not essays). */
+export const MAX_SPOKEN_CHARS = 600;
+
+const callId = z.string().regex(CALL_ID_PATTERN, 'not a call id');
+
+/** What an admin can do to a live call: the callControl callable's payload. */
+export const CallAction = z.discriminatedUnion('action', [
+  z.object({ action: z.literal('take'), callId }),
+  z.object({ action: z.literal('say'), callId, text: z.string().trim().min(1, 'say something').max(MAX_SPOKEN_CHARS) }),
+  z.object({ action: z.literal('release'), callId }),
+  z.object({ action: z.literal('bridge'), callId, to: z.string().regex(/^\+[1-9]\d{6,14}$/, 'an E.164 number, like +15551234567') }),
+  z.object({ action: z.literal('end'), callId }),
+  z.object({ action: z.literal('ack'), callId }),
+]);
+export type CallAction = z.infer<typeof CallAction>;
+
+/** What callControl answers: whether Twilio still had the call. */
+export type CallControlResult = { reached: boolean };
