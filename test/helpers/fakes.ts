@@ -1,72 +1,13 @@
-/** In-memory stand-ins for the use cases' dependencies, for fast tests of pure flow logic. */
+/** In-memory stand-ins for the ports (archive, queue, Twilio, push), and memoryDeps() that wires them with the in-memory database. */
 import { archiveCall, purgeCall } from '../../functions/src/calls/archival';
-import type { Settings } from '../../functions/src/config';
-import { QUEUES, type ArchiveStore, type Deps, type EscalationTask, type LiveDb, type LiveVoice, type QueueName, type Sms, type TaskQueue, type WebPush } from '../../functions/src/ports';
+import { QUEUES, type ArchiveStore, type Deps, type EscalationTask, type LiveVoice, type QueueName, type Sms, type TaskQueue, type WebPush } from '../../functions/src/ports';
 import type { ArchivePlan } from '../../functions/src/core/archiveDocs';
 import { messageKeyFactory } from '../../functions/src/core/ids';
 import { offlineResponder } from '../../functions/src/assistant/offlineResponder';
 import { DEMO_PROCEDURES } from '../../functions/src/adapters/procedures';
-import type { LiveCall, LiveMessage } from '../../functions/src/model/schema';
-
-type Tree = Record<string, unknown>;
-
-const segments = (path: string) => path.split('/').filter(Boolean);
-
-function getAt(root: Tree, path: string): unknown {
-  let node: unknown = root;
-  for (const key of segments(path)) {
-    if (node === null || typeof node !== 'object') return null;
-    node = (node as Tree)[key];
-  }
-  return node ?? null;
-}
-
-/** Sets a value, pruning emptied parents as the Realtime Database does. */
-function setAt(root: Tree, path: string, value: unknown) {
-  const keys = segments(path);
-  const trail: Tree[] = [root];
-  let node = root;
-  for (const key of keys.slice(0, -1)) {
-    if (typeof node[key] !== 'object' || node[key] === null) node[key] = {};
-    node = node[key] as Tree;
-    trail.push(node);
-  }
-  const last = keys.at(-1)!;
-  if (value === null || value === undefined) delete node[last];
-  else node[last] = structuredClone(value);
-  for (let i = keys.length - 1; i > 0; i--) {
-    if (Object.keys(trail[i]).length === 0) delete trail[i - 1][keys[i - 1]];
-  }
-}
-
-export class MemoryLiveDb implements LiveDb {
-  tree: Tree = {};
-  failNextUpdates = 0;
-  async get(path: string) {
-    return structuredClone(getAt(this.tree, path));
-  }
-  async update(changes: Record<string, unknown>) {
-    if (this.failNextUpdates > 0) {
-      this.failNextUpdates--;
-      throw new Error('database unavailable');
-    }
-    for (const [path, value] of Object.entries(changes)) setAt(this.tree, path, value);
-  }
-  /** Like the Realtime Database: a first guess of null, then the stored value if that guess was wrong. */
-  async transact(path: string, next: (current: unknown) => unknown) {
-    const stored = getAt(this.tree, path);
-    let value = next(null);
-    if (value !== undefined && stored !== null) value = next(structuredClone(stored));
-    if (value === undefined) return { committed: false, value: structuredClone(stored) };
-    setAt(this.tree, path, value);
-    return { committed: true, value: structuredClone(value) };
-  }
-}
-
-/** The live records left in the tree: everything but the call id reservations, which outlive a call by design. */
-export function liveRecords(tree: Tree): Tree {
-  return Object.fromEntries(Object.entries(tree).filter(([key]) => key !== 'call_ids'));
-}
+import type { LiveMessage } from '../../functions/src/model/schema';
+import { SETTINGS, silentLog, testClock } from './fixtures';
+import { MemoryLiveDb } from './memoryDb';
 
 export class MemoryArchive implements ArchiveStore {
   plans = new Map<string, ArchivePlan>();
@@ -162,28 +103,6 @@ export class MemoryPush implements WebPush {
   }
 }
 
-export const SETTINGS: Settings = {
-  publicBaseUrl: 'https://aurora.example.com',
-  timeZone: 'Asia/Kolkata',
-  staleCallMinutes: 30,
-  archiveStallMinutes: 5,
-  archiveDeadlineMs: 3000,
-  speech: { language: 'en-US', model: '', timeout: 'auto' },
-  escalation: { afterSeconds: 60, onCallNumbers: ['+15550190001', '+15550190002'], dashboardUrl: 'https://aurora.example.com' },
-};
-
-export type TestClock = { (): Date; advance(ms: number): void; set(iso: string): void };
-
-export function testClock(startIso = '2025-10-04T09:00:00Z'): TestClock {
-  let now = Date.parse(startIso);
-  const clock = (() => new Date(now)) as TestClock;
-  clock.advance = (ms) => (now += ms);
-  clock.set = (iso) => (now = Date.parse(iso));
-  return clock;
-}
-
-export const silentLog = { info() {}, warn() {}, error() {} };
-
 export function memoryDeps(overrides: Partial<Deps> = {}, clockStart?: string) {
   const live = new MemoryLiveDb();
   const archive = new MemoryArchive();
@@ -211,25 +130,3 @@ export function memoryDeps(overrides: Partial<Deps> = {}, clockStart?: string) {
   return { deps, live, archive, queue, clock, voice, sms, push };
 }
 
-/** A live call with every required field; override what the test is about. */
-export function aLiveCall(overrides: Partial<LiveCall> = {}): LiveCall {
-  return {
-    worker_id: 'worker_001',
-    mobile_no: '+15550100001',
-    conversation_id: 'conv_15550100001_20251004_143000',
-    urgency: 'NORMAL',
-    status: 'ACTIVE',
-    timestamp: '2025-10-04T14:30:00+05:30',
-    last_message_at: '2025-10-04T14:30:00+05:30',
-    medium: 'Voice',
-    call_sid: `CA${'0'.repeat(32)}`,
-    mode: 'ai',
-    ...overrides,
-  };
-}
-
-export function aMessage(overrides: Partial<LiveMessage> = {}): LiveMessage {
-  return { role: 'user', content: 'There is a fire', timestamp: '2025-10-04T14:30:05+05:30', sources: '', ...overrides };
-}
-
-export const callSid = (n: number) => `CA${n.toString(16).padStart(32, '0')}`;

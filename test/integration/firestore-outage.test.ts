@@ -13,7 +13,7 @@ import { takeTurn } from '../../functions/src/calls/takeTurn';
 import { callIds } from '../../functions/src/core/ids';
 import { CallTaskBody, callTaskHandler } from '../../functions/src/triggers/tasks';
 import { PROJECT_ID, startFirestoreEmulator, type RunningFirestore } from '../../scripts/lib/stack.ts';
-import { SETTINGS } from '../helpers/fakes';
+import { SETTINGS } from '../helpers/fixtures';
 import { db, realDeps } from '../helpers/stack';
 
 const PORT = 8181;

@@ -13,7 +13,7 @@ import { controlCall } from '../../functions/src/calls/controlCall';
 import { AuroraError } from '../../functions/src/core/errors';
 import { callIds } from '../../functions/src/core/ids';
 import type { Reply } from '../../functions/src/assistant/responder';
-import { SETTINGS } from '../helpers/fakes';
+import { SETTINGS } from '../helpers/fixtures';
 import { db, firestore, freshCaller, realDeps } from '../helpers/stack';
 
 /**

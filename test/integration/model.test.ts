@@ -8,7 +8,7 @@ import { openaiChatFor } from '../../functions/src/adapters/openaiChat';
 import { modelResponder } from '../../functions/src/assistant/modelResponder';
 import type { ResponderInput } from '../../functions/src/assistant/responder';
 import { ModelServer } from '../../scripts/lib/model-server.ts';
-import { silentLog } from '../helpers/fakes';
+import { silentLog } from '../helpers/fixtures';
 
 let server: ModelServer;
 beforeAll(async () => {

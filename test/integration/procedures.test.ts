@@ -1,7 +1,7 @@
 /** The procedure library over the official Firestore emulator. */
 import { describe, expect, it } from 'vitest';
 import { DEMO_PROCEDURES, firestoreProcedures } from '../../functions/src/adapters/procedures';
-import { silentLog } from '../helpers/fakes';
+import { silentLog } from '../helpers/fixtures';
 import { firestore } from '../helpers/stack';
 
 describe('firestoreProcedures', () => {

@@ -1,7 +1,8 @@
 import type { Messaging, MulticastMessage } from 'firebase-admin/messaging';
 import { describe, expect, it } from 'vitest';
 import { fcmPush } from '../../../functions/src/adapters/webPush';
-import { MemoryLiveDb, silentLog } from '../../helpers/fakes';
+import { silentLog } from '../../helpers/fixtures';
+import { MemoryLiveDb } from '../../helpers/memoryDb';
 
 /** FCM's multicast as the adapter uses it: one response per token, some tokens dead. */
 function fakeMessaging(dead: string[]) {

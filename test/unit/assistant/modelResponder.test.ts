@@ -3,7 +3,7 @@ import { DEMO_PROCEDURES } from '../../../functions/src/adapters/procedures';
 import { modelResponder, type ChatModel } from '../../../functions/src/assistant/modelResponder';
 import { buildPrompt } from '../../../functions/src/assistant/prompt';
 import { AuroraError } from '../../../functions/src/core/errors';
-import { silentLog } from '../../helpers/fakes';
+import { silentLog } from '../../helpers/fixtures';
 
 type Step = { fail?: 'transient' | 'permanent'; content?: string; takesMs?: number };
 

@@ -5,7 +5,8 @@ import { startCall } from '../../../functions/src/calls/startCall';
 import { takeTurn } from '../../../functions/src/calls/takeTurn';
 import { CallAction } from '../../../functions/src/model/schema';
 import { orderedMessages, type LiveConversation } from '../../../functions/src/model/schema';
-import { callSid, memoryDeps } from '../../helpers/fakes';
+import { memoryDeps } from '../../helpers/fakes';
+import { callSid } from '../../helpers/fixtures';
 
 const CALL_ID = 'call_15550100001_20251004_143000';
 const CONV_ID = 'conv_15550100001_20251004_143000';

@@ -3,7 +3,8 @@ import { recordPartial } from '../../../functions/src/calls/partialSpeech';
 import { startCall } from '../../../functions/src/calls/startCall';
 import { takeTurn } from '../../../functions/src/calls/takeTurn';
 import { nextPartial } from '../../../functions/src/core/partialSpeech';
-import { callSid, memoryDeps } from '../../helpers/fakes';
+import { memoryDeps } from '../../helpers/fakes';
+import { callSid } from '../../helpers/fixtures';
 
 const CALL_ID = 'call_15550100001_20251004_143000';
 const CONV_ID = 'conv_15550100001_20251004_143000';

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { expiredCallIds, planSweep, staleAlerts, sweepCalls } from '../../../functions/src/calls/sweepCalls';
-import { SETTINGS, aLiveCall, memoryDeps } from '../../helpers/fakes';
+import { memoryDeps } from '../../helpers/fakes';
+import { SETTINGS, aLiveCall } from '../../helpers/fixtures';
 
 const now = new Date('2025-10-04T10:00:00Z'); // 15:30 at the site
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { alertId, alertsFor, keySafe, nextSummary, startsEscalation, summaryRow } from '../../../functions/src/core/alerts';
-import { aLiveCall } from '../../helpers/fakes';
+import { aLiveCall } from '../../helpers/fixtures';
 
 const CALL = 'call_15550100001_20251004_143000';
 

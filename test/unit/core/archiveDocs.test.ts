@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { missingFromArchive, paginate, planArchive } from '../../../functions/src/core/archiveDocs';
-import { aLiveCall, aMessage } from '../../helpers/fakes';
+import { aLiveCall, aMessage } from '../../helpers/fixtures';
 
 const ended = aLiveCall({
   status: 'ENDED',

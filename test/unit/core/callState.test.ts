@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { TERMINAL_STATUSES, decideStatus, isTerminal } from '../../../functions/src/core/callState';
-import { aLiveCall } from '../../helpers/fakes';
+import { aLiveCall } from '../../helpers/fixtures';
 
 const now = '2025-10-04T14:32:15+05:30';
 

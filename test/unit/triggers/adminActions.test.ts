@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { HttpsError } from 'firebase-functions/v2/https';
 import { startCall } from '../../../functions/src/calls/startCall';
 import { callControlHandler } from '../../../functions/src/triggers/adminActions';
-import { callSid, memoryDeps } from '../../helpers/fakes';
+import { memoryDeps } from '../../helpers/fakes';
+import { callSid } from '../../helpers/fixtures';
 
 const CALL_ID = 'call_15550100001_20251004_143000';
 type Auth = { uid: string; token: Record<string, unknown> };

@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import twilioWebhooks from 'twilio/lib/webhooks/webhooks';
 import { signedUrl, twilioWebhook } from '../../../functions/src/triggers/twilioWebhook';
 import { TurnBody } from '../../../functions/src/triggers/twilioBodies';
-import { callSid, memoryDeps } from '../../helpers/fakes';
+import { memoryDeps } from '../../helpers/fakes';
+import { callSid } from '../../helpers/fixtures';
 
 const TOKEN = 'test-token';
 const BASE = 'https://aurora.example.com';

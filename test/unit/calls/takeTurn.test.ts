@@ -1,0 +1,104 @@
+import { describe, expect, it } from 'vitest';
+import { startCall } from '../../../functions/src/calls/startCall';
+import { takeTurn } from '../../../functions/src/calls/takeTurn';
+import { memoryDeps } from '../../helpers/fakes';
+import { callSid } from '../../helpers/fixtures';
+import { liveRecords } from '../../helpers/memoryDb';
+
+const CALL_ID = 'call_15550100001_20251004_143000';
+const CONV_ID = 'conv_15550100001_20251004_143000';
+
+describe('takeTurn', () => {
+  async function started() {
+    const ctx = memoryDeps();
+    await startCall({ callSid: callSid(1), from: '+15550100001' }, ctx.deps);
+    ctx.clock.advance(5000);
+    return ctx;
+  }
+
+  it("records the caller's words and Aurora's reply, raises urgency and clears the turn marker", async () => {
+    const { deps, live } = await started();
+    const twiml = await takeTurn({ callSid: callSid(1), speech: "There's a fire in Zone A", silentTurns: 0 }, deps);
+    expect(twiml).toContain('Leave the area now');
+    const call = (await live.get(`active_calls/${CALL_ID}`)) as Record<string, unknown>;
+    expect(call.urgency).toBe('CRITICAL');
+    expect(call.last_message_at).toBe('2025-10-04T14:30:05+05:30');
+    expect(call.turn_started_at).toBeUndefined();
+    const messages = Object.values((await live.get(`active_conversations/${CONV_ID}/messages`)) as object);
+    expect(messages.slice(1)).toEqual([
+      { role: 'user', content: "There's a fire in Zone A", timestamp: '2025-10-04T14:30:05+05:30', sources: '' },
+      { role: 'assistant', content: expect.stringContaining('Leave the area'), timestamp: '2025-10-04T14:30:05+05:30', sources: 'Fire and Explosion Response (EP-01)' },
+    ]);
+  });
+
+  it("reads the call named in the action URL, but never another CallSid's call", async () => {
+    const { deps, live } = await started();
+    await startCall({ callSid: callSid(2), from: '+15550100009' }, deps);
+    const other = 'call_15550100009_20251004_143005';
+    await takeTurn({ callSid: callSid(1), speech: 'fire', silentTurns: 0, callHint: other }, deps);
+    expect(await live.get(`active_calls/${CALL_ID}/urgency`)).toBe('CRITICAL');
+    expect(await live.get(`active_calls/${other}/urgency`)).toBe('NORMAL');
+    await takeTurn({ callSid: callSid(1), speech: 'gas', silentTurns: 0, callHint: CALL_ID }, deps);
+    expect(Object.keys((await live.get(`active_conversations/${CONV_ID}/messages`)) as object)).toHaveLength(5);
+  });
+
+  it('gives the responder the earlier turns and the caller, and records which fallback answered', async () => {
+    const { deps, live } = await started();
+    const seen: unknown[] = [];
+    deps.responder = {
+      respond: async (input) => {
+        seen.push({ history: input.history.map((m) => m.role), caller: input.caller.name, utterance: input.utterance });
+        return { text: 'Leave now and call emergency services.', urgency: 'CRITICAL', sources: [], fallback: 'fallback-model', handoff: seen.length > 1 };
+      },
+    };
+    await takeTurn({ callSid: callSid(1), speech: 'fire', silentTurns: 0 }, deps);
+    await takeTurn({ callSid: callSid(1), speech: 'it is spreading', silentTurns: 0 }, deps);
+    expect(seen).toEqual([
+      { history: ['assistant'], caller: 'Priya Nair', utterance: 'fire' },
+      { history: ['assistant', 'user', 'assistant'], caller: 'Priya Nair', utterance: 'it is spreading' },
+    ]);
+    const messages = Object.values((await live.get(`active_conversations/${CONV_ID}/messages`)) as object);
+    expect(messages.at(-1)).toMatchObject({ role: 'assistant', fallback: 'fallback-model' });
+    expect(await live.get(`active_calls/${CALL_ID}/handoff_requested`)).toBe(true);
+  });
+
+  it('never lowers urgency', async () => {
+    const { deps, live } = await started();
+    await takeTurn({ callSid: callSid(1), speech: 'fire!', silentTurns: 0 }, deps);
+    await takeTurn({ callSid: callSid(1), speech: 'what do I do now', silentTurns: 0 }, deps);
+    expect(await live.get(`active_calls/${CALL_ID}/urgency`)).toBe('CRITICAL');
+  });
+
+  it('reprompts on silence, then says goodbye and hangs up', async () => {
+    const { deps } = await started();
+    const first = await takeTurn({ callSid: callSid(1), speech: '  ', silentTurns: 0 }, deps);
+    expect(first).toContain('I did not hear anything');
+    expect(first).toContain(`/twilio/turn?call=${CALL_ID}&amp;silent=1&amp;g=`);
+    const last = await takeTurn({ callSid: callSid(1), speech: '', silentTurns: 2 }, deps);
+    expect(last).toContain('<Hangup/>');
+  });
+
+  it('answers an unknown call without recording anything', async () => {
+    const { deps, live } = memoryDeps();
+    const twiml = await takeTurn({ callSid: callSid(9), speech: 'gas leak', silentTurns: 0 }, deps);
+    expect(twiml).toContain('Move upwind');
+    expect(liveRecords(live.tree)).toEqual({});
+  });
+
+  it('still answers when the responder and the database fail', async () => {
+    const { deps, live } = await started();
+    deps.responder = { respond: () => Promise.reject(new Error('model down')) };
+    live.failNextUpdates = 2;
+    const twiml = await takeTurn({ callSid: callSid(1), speech: 'someone is bleeding', silentTurns: 0 }, deps);
+    expect(twiml).toContain('Call emergency services now');
+  });
+
+  it("only records the caller's words while a human has the call", async () => {
+    const { deps, live } = await started();
+    await live.update({ [`active_calls/${CALL_ID}/mode`]: 'human' });
+    const twiml = await takeTurn({ callSid: callSid(1), speech: 'are you there?', silentTurns: 0 }, deps);
+    expect(twiml).not.toContain('<Say>');
+    const messages = Object.values((await live.get(`active_conversations/${CONV_ID}/messages`)) as object);
+    expect(messages).toHaveLength(2);
+  });
+});
