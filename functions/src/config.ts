@@ -13,6 +13,15 @@ export type Settings = {
   archiveDeadlineMs: number;
   speech: SpeechSettings;
   escalation: EscalationSettings;
+  bridge: BridgeSettings;
+};
+
+/** Where an admin may bridge a caller, and for how long: a bridge is a paid outbound call. */
+export type BridgeSettings = {
+  /** E.164 numbers, or prefixes ending in `*` (+1555019*); the on-call numbers are always allowed. */
+  allowed: string[];
+  /** The most a bridged leg may last (Twilio's <Dial timeLimit>). */
+  timeLimitSeconds: number;
 };
 
 export type EscalationSettings = {
@@ -97,6 +106,18 @@ export const TWILIO_SMS_FROM = defineString('TWILIO_SMS_FROM', {
   description: 'The Twilio number (E.164) escalation SMS are sent from.',
 });
 
+export const BRIDGE_NUMBERS = defineString('BRIDGE_NUMBERS', {
+  default: '',
+  description: 'Comma-separated E.164 numbers or prefixes ending in * (+1555019*) supervisors may bridge a caller to, besides ON_CALL_NUMBERS.',
+});
+
+export const BRIDGE_TIME_LIMIT_SECONDS = defineInt('BRIDGE_TIME_LIMIT_SECONDS', {
+  default: 3600,
+  description: 'The longest a bridged call may last, in seconds (Twilio would allow four hours).',
+});
+
+const list = (value: string) => value.split(',').map((n) => n.trim()).filter(Boolean);
+
 /** The model settings, or null when no API key is configured (the offline responder answers). */
 export function readModelSettings(): { apiKey: string; baseUrl: string; model: string; fallbackModel?: string; budgetMs: number } | null {
   const apiKey = OPENAI_API_KEY.value();
@@ -120,9 +141,10 @@ export function readSettings(): Settings {
     speech: { language: SPEECH_LANGUAGE.value(), model: SPEECH_MODEL.value(), timeout: SPEECH_TIMEOUT.value() },
     escalation: {
       afterSeconds: ESCALATE_AFTER_SECONDS.value(),
-      onCallNumbers: ON_CALL_NUMBERS.value().split(',').map((n) => n.trim()).filter(Boolean),
+      onCallNumbers: list(ON_CALL_NUMBERS.value()),
       dashboardUrl: PUBLIC_BASE_URL.value().replace(/\/+$/, ''),
     },
+    bridge: { allowed: list(BRIDGE_NUMBERS.value()), timeLimitSeconds: BRIDGE_TIME_LIMIT_SECONDS.value() },
   };
 }
 

@@ -7,6 +7,7 @@ import { onCall, onRequest, type HttpsOptions } from 'firebase-functions/v2/http
 import { onSchedule } from 'firebase-functions/v2/scheduler';
 import { onTaskDispatched } from 'firebase-functions/v2/tasks';
 import { onValueWritten } from 'firebase-functions/v2/database';
+import { ESCALATION_MAX_ATTEMPTS } from './calls/escalateCall';
 import { OPENAI_API_KEY, TWILIO_AUTH_TOKEN } from './config';
 import { handleCallControl } from './triggers/adminActions';
 import { handleCallWritten } from './triggers/database';
@@ -50,8 +51,8 @@ export const callFanOut = onValueWritten({ ref: '/active_calls/{callId}', retry:
 export const escalateCall = onTaskDispatched(
   {
     secrets: [TWILIO_AUTH_TOKEN],
-    // Runs when due; one that comes early (or finds Twilio down) is retried every few seconds.
-    retryConfig: { maxAttempts: 30, minBackoffSeconds: 1, maxBackoffSeconds: 10, maxDoublings: 2 },
+    // Runs when due; one that comes early, or with texts Twilio has not accepted yet, is retried every few seconds.
+    retryConfig: { maxAttempts: ESCALATION_MAX_ATTEMPTS, minBackoffSeconds: 1, maxBackoffSeconds: 10, maxDoublings: 2 },
     rateLimits: { maxConcurrentDispatches: 20 },
   },
   handleEscalationTask,

@@ -54,7 +54,8 @@ export interface TaskQueue {
 
 /** Text messages through Twilio. */
 export interface Sms {
-  send(to: string, body: string): Promise<void>;
+  /** Resolves Twilio's message SID once Twilio accepted the text; rejects with Twilio's reason otherwise. */
+  send(to: string, body: string): Promise<{ sid: string }>;
 }
 
 /** Web push to admins' browsers (where they allowed notifications and registered). */
@@ -63,13 +64,19 @@ export interface WebPush {
   notify(uids: string[], message: { title: string; body: string; link: string }): Promise<number>;
 }
 
-/** The phone call at Twilio, driven while it is in progress (Twilio's REST API). */
+/**
+ * The phone call at Twilio, driven while it is in progress (Twilio's REST API). A refusal
+ * rejects with an AuroraError whose message says Twilio's reason; a missing account, NotConfigured.
+ */
 export interface LiveVoice {
   /** Replaces what the call is doing with `twiml`. Resolves 'gone' if the call is no longer in progress. */
   redirect(callSid: string, twiml: string): Promise<'done' | 'gone'>;
   /** Hangs the call up; 'gone' if it had already ended. */
   hangUp(callSid: string): Promise<'done' | 'gone'>;
+  /** Whether Twilio still has the call going (queued, ringing, in progress, or bridged), or it has ended. */
+  status(callSid: string): Promise<'live' | 'ended'>;
 }
+
 
 export interface WorkerRegistry {
   findByPhone(phone: string): Promise<Caller | null>;
@@ -78,6 +85,15 @@ export interface WorkerRegistry {
 /** The site's emergency procedures, for grounding answers and tuning speech recognition. */
 export interface ProcedureLibrary {
   all(): Promise<Procedure[]>;
+}
+
+/**
+ * Who may act as a supervisor right now. The claim in an ID token lives up to an hour; the
+ * admin directory (admins/{uid}) and the account's revocation time say at once.
+ */
+export interface AdminDirectory {
+  /** Whether `uid` is still in the admin directory and signed in after any revocation of their sessions. */
+  stillAdmin(uid: string, signedInAtMs: number): Promise<boolean>;
 }
 
 export type Deps = {
@@ -90,6 +106,7 @@ export type Deps = {
   voice: LiveVoice;
   sms: Sms;
   push: WebPush;
+  admins: AdminDirectory;
   settings: Settings;
   clock: () => Date;
   messageKey: (nowMs: number) => string;

@@ -3,6 +3,8 @@
  * archived history (Firestore). Only accounts with the admin claim get past the sign-in.
  */
 import { onAuthStateChanged, signInWithEmailAndPassword, signOut, type User } from 'firebase/auth';
+import { onValue, ref } from 'firebase/database';
+import { paths } from '../../functions/src/model/paths';
 import { connectFirebase, type Firebase } from './firebase';
 import { armSound } from './ui/alarm';
 import { h, errorText, replaceChildren } from './ui/dom';
@@ -13,6 +15,7 @@ import './style.css';
 
 const root = document.getElementById('app')!;
 let leaveView: (() => void) | null = null;
+let stopWatchingAccess: (() => void) | null = null;
 
 function signInForm(firebase: Firebase, notice?: string) {
   const email = h('input', { type: 'email', name: 'email', autocomplete: 'username', required: true, placeholder: 'you@site.example' });
@@ -51,6 +54,37 @@ function notAdmin(firebase: Firebase, user: User) {
   );
 }
 
+/** The page once this admin's access was taken away while it was open. */
+function accessRemoved(firebase: Firebase, user: User) {
+  leaveView?.();
+  leaveView = null;
+  replaceChildren(
+    root,
+    h(
+      'section',
+      { class: 'sign-in', role: 'alert', 'data-testid': 'access-removed' },
+      h('h1', {}, 'Access removed'),
+      h('p', {}, `${user.email ?? 'This account'} is no longer a supervisor on Aurora, so live calls are no longer shown here. Ask an administrator if this is a mistake.`),
+      h('button', { onclick: () => void signOut(firebase.auth) }, 'Sign out'),
+    ),
+  );
+}
+
+/**
+ * Watches this admin's entry in the admin directory: revoking removes it, and the page stops
+ * showing calls within seconds instead of when the ID token expires (the rules refuse new
+ * reads at once as well).
+ */
+function watchAccess(firebase: Firebase, user: User): () => void {
+  return onValue(
+    ref(firebase.db, paths.admin(user.uid)),
+    (snap) => {
+      if (!snap.exists()) accessRemoved(firebase, user);
+    },
+    () => accessRemoved(firebase, user),
+  );
+}
+
 function dashboard(firebase: Firebase, user: User) {
   const main = h('main', {});
   const tabs = { live: h('button', { role: 'tab' }, 'Live calls'), history: h('button', { role: 'tab' }, 'History') };
@@ -61,6 +95,7 @@ function dashboard(firebase: Firebase, user: User) {
   };
   tabs.live.addEventListener('click', () => open('live'));
   tabs.history.addEventListener('click', () => open('history'));
+  stopWatchingAccess = watchAccess(firebase, user);
   replaceChildren(
     root,
     h(
@@ -81,6 +116,8 @@ const firebase = await connectFirebase();
 onAuthStateChanged(firebase.auth, (user) => {
   leaveView?.();
   leaveView = null;
+  stopWatchingAccess?.();
+  stopWatchingAccess = null;
   if (!user) return signInForm(firebase);
   // A fresh token: a claim granted or revoked since the last sign-in counts now.
   user

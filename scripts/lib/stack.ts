@@ -43,6 +43,9 @@ export type StackOptions = {
 /** The on-call number and the Twilio sender the local stack's escalation SMS use. */
 export const LOCAL_ON_CALL = { numbers: ['+15550190001'], smsFrom: '+15550199999' };
 
+/** Numbers supervisors may bridge a caller to on the local stack (the on-call numbers always). */
+export const LOCAL_BRIDGE_NUMBERS = ['+15557654321', '+1555010*'];
+
 export type Stack = {
   rtdb: 'emulator' | 'stand-in';
   /** How database triggers are delivered: by the functions emulator, or by the relay beside the stand-in. */
@@ -179,6 +182,8 @@ function writeFunctionsConfig(options: StackOptions, twilioApiBaseUrl: string) {
     TWILIO_SMS_FROM: LOCAL_ON_CALL.smsFrom,
     ESCALATE_AFTER_SECONDS: options.escalation?.afterSeconds,
     ON_CALL_NUMBERS: (options.escalation?.onCallNumbers ?? LOCAL_ON_CALL.numbers).join(','),
+    // Who supervisors may bridge callers to locally: the demo responder line and the 555-01xx test range.
+    BRIDGE_NUMBERS: LOCAL_BRIDGE_NUMBERS.join(','),
     OPENAI_BASE_URL: model?.baseUrl,
     OPENAI_MODEL: model?.model,
     OPENAI_FALLBACK_MODEL: model?.fallbackModel,

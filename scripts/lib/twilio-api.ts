@@ -1,8 +1,17 @@
 /**
  * A local stand-in for the parts of Twilio's REST API Aurora uses: updating an in-progress
- * call with new TwiML or hanging it up (admin actions), and sending a text (escalation). The functions reach it through the real
- * twilio SDK (TWILIO_API_BASE_URL), so what they would have sent Twilio is recorded here, and
+ * call with new TwiML or hanging it up (admin actions), fetching a call's status (the
+ * sweeper), and sending a text (escalation). The functions reach it through the real twilio
+ * SDK (TWILIO_API_BASE_URL), so what they would have sent Twilio is recorded here, and
  * simulated calls fetch the updates meant for them and play them to their caller.
+ *
+ * It refuses what Twilio refuses, with Twilio's codes:
+ * - 401 / 20003 on bad credentials (https://www.twilio.com/docs/api/errors/20003);
+ * - 404 / 20404 for a call it never had (https://www.twilio.com/docs/api/errors/20404);
+ * - 400 / 21220 for an update to a call no longer in progress (https://www.twilio.com/docs/api/errors/21220);
+ * - 400 / 32018 for TwiML over 4,000 characters in a call update (https://www.twilio.com/docs/api/errors/32018);
+ * - 400 / 21211 for a bad `To`, 21603 without `From`, 21602 without `Body`, and 21658 for a
+ *   `Body` over 1,600 characters (https://www.twilio.com/docs/api/errors/21658).
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -11,6 +20,10 @@ import { randomBytes } from 'node:crypto';
 export type CallUpdate = { twiml?: string; status?: string; at: number };
 
 type LiveCall = { state: 'in-progress' | 'completed'; updates: CallUpdate[]; waiters: Array<() => void> };
+
+/** Twilio's limits this stand-in holds the functions to (see the header). */
+const MAX_UPDATE_TWIML_CHARS = 4000;
+const MAX_BODY_CHARS = 1600;
 
 const CALL_PATH = /^\/2010-04-01\/Accounts\/(AC\w+)\/Calls\/(CA\w+)\.json$/;
 const MESSAGES_PATH = /^\/2010-04-01\/Accounts\/(AC\w+)\/Messages\.json$/;
@@ -60,6 +73,7 @@ export class TwilioApiServer {
     const url = new URL(req.url ?? '/', this.baseUrl);
     const rest = CALL_PATH.exec(url.pathname);
     if (rest && req.method === 'POST') return this.updateCall(req, res, rest[1]!, rest[2]!, new URLSearchParams(body));
+    if (rest && req.method === 'GET') return this.fetchCall(req, res, rest[1]!, rest[2]!);
     const messages = MESSAGES_PATH.exec(url.pathname);
     if (messages && req.method === 'POST') return this.sendMessage(req, res, messages[1]!, new URLSearchParams(body));
     if (url.pathname === '/sim/messages' && req.method === 'GET') return json(res, 200, { messages: this.messages });
@@ -104,9 +118,18 @@ export class TwilioApiServer {
     if (!/^\+\d{7,15}$/.test(to)) return json(res, 400, { code: 21211, message: `The 'To' number ${to} is not a valid phone number.`, status: 400 });
     if (!from) return json(res, 400, { code: 21603, message: "A 'From' phone number is required.", status: 400 });
     if (!body) return json(res, 400, { code: 21602, message: 'Message body is required.', status: 400 });
+    if (body.length > MAX_BODY_CHARS) return json(res, 400, { code: 21658, message: 'Parameter exceeded character limit', status: 400 });
     const message = { sid: `SM${randomBytes(16).toString('hex')}`, to, from, body, at: Date.now() };
     this.messages.push(message);
     return json(res, 201, { sid: message.sid, account_sid: accountSid, to, from, body, status: 'queued' });
+  }
+
+  /** Twilio's "fetch a call": its status, as the sweeper asks before ending a call that looks idle. */
+  private fetchCall(req: IncomingMessage, res: ServerResponse, accountSid: string, callSid: string) {
+    if (!this.authorized(req, res, accountSid)) return;
+    const call = this.calls.get(callSid);
+    if (!call) return json(res, 404, { code: 20404, message: `The requested resource /Calls/${callSid}.json was not found`, status: 404 });
+    return json(res, 200, { sid: callSid, account_sid: accountSid, status: call.state });
   }
 
   /** Twilio's "update a call": TwiML replaces what the call is doing; Status=completed hangs up. */
@@ -120,6 +143,9 @@ export class TwilioApiServer {
     }
     const twiml = params.get('Twiml') ?? undefined;
     const status = params.get('Status') ?? undefined;
+    if (twiml && twiml.length > MAX_UPDATE_TWIML_CHARS) {
+      return json(res, 400, { code: 32018, message: 'Twiml size exceeded maximum allowed value of 4000 characters', status: 400 });
+    }
     if (!twiml && status !== 'completed') return json(res, 400, { code: 21201, message: 'Twiml, Url or Status is required', status: 400 });
     call.updates.push({ twiml, status, at: Date.now() });
     if (status === 'completed') call.state = 'completed';

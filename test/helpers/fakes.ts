@@ -1,8 +1,10 @@
 /** In-memory stand-ins for the ports (archive, queue, Twilio, push), and memoryDeps() that wires them with the in-memory database. */
 import { archiveCall, purgeCall } from '../../functions/src/calls/archival';
-import { QUEUES, type ArchiveStore, type Deps, type EscalationTask, type LiveVoice, type QueueName, type Sms, type TaskQueue, type WebPush } from '../../functions/src/ports';
+import { QUEUES, type AdminDirectory, type ArchiveStore, type Deps, type EscalationTask, type LiveVoice, type QueueName, type Sms, type TaskQueue, type WebPush } from '../../functions/src/ports';
 import type { ArchivePlan } from '../../functions/src/core/archiveDocs';
+import { AuroraError } from '../../functions/src/core/errors';
 import { messageKeyFactory } from '../../functions/src/core/ids';
+import { MAX_UPDATE_TWIML_CHARS } from '../../functions/src/core/twiml';
 import { offlineResponder } from '../../functions/src/assistant/offlineResponder';
 import { DEMO_PROCEDURES } from '../../functions/src/adapters/procedures';
 import type { LiveMessage } from '../../functions/src/model/schema';
@@ -69,29 +71,55 @@ export class MemoryQueue implements TaskQueue {
   }
 }
 
-/** Twilio's REST API as admin actions see it: what was sent to each call; calls in `gone` have ended. */
+/**
+ * Twilio's REST API as admin actions see it: what was sent to each call; calls in `gone` have
+ * ended. Like Twilio, it refuses an update over 4,000 characters of TwiML (32018); `refuseNext`
+ * makes the next request fail as a Twilio refusal would.
+ */
 export class MemoryVoice implements LiveVoice {
   sent: Array<{ callSid: string; twiml?: string; hangUp?: true }> = [];
   gone = new Set<string>();
+  refuseNext: AuroraError | null = null;
+  private refused() {
+    const err = this.refuseNext;
+    this.refuseNext = null;
+    return err;
+  }
   async redirect(callSid: string, twiml: string) {
+    const refused = this.refused();
+    if (refused) throw refused;
+    if (twiml.length > MAX_UPDATE_TWIML_CHARS) throw new AuroraError('Updating the call failed: Twilio error 32018: Twiml size exceeded maximum allowed value');
     if (this.gone.has(callSid)) return 'gone' as const;
     this.sent.push({ callSid, twiml });
     return 'done' as const;
   }
   async hangUp(callSid: string) {
+    const refused = this.refused();
+    if (refused) throw refused;
     if (this.gone.has(callSid)) return 'gone' as const;
     this.sent.push({ callSid, hangUp: true });
     this.gone.add(callSid);
     return 'done' as const;
   }
+  async status(callSid: string) {
+    const refused = this.refused();
+    if (refused) throw refused;
+    return this.gone.has(callSid) ? ('ended' as const) : ('live' as const);
+  }
 }
 
+/** Twilio's Messages API: each accepted text gets a message SID; numbers in `failing` are refused. */
 export class MemorySms implements Sms {
-  sent: Array<{ to: string; body: string }> = [];
+  sent: Array<{ to: string; body: string; sid: string }> = [];
   failing = new Set<string>();
+  /** Every attempt, accepted or not, in order. */
+  attempts: string[] = [];
   async send(to: string, body: string) {
-    if (this.failing.has(to)) throw new Error(`twilio refused ${to}`);
-    this.sent.push({ to, body });
+    this.attempts.push(to);
+    if (this.failing.has(to)) throw new AuroraError(`Texting ${to} failed: Twilio error 21211: not a valid phone number`, { retryable: false });
+    const sid = `SM${String(this.sent.length + 1).padStart(32, '0')}`;
+    this.sent.push({ to, body, sid });
+    return { sid };
   }
 }
 
@@ -103,6 +131,14 @@ export class MemoryPush implements WebPush {
   }
 }
 
+/** The admin directory: every uid is an admin unless revoked here. */
+export class MemoryAdmins implements AdminDirectory {
+  revoked = new Set<string>();
+  async stillAdmin(uid: string) {
+    return !this.revoked.has(uid);
+  }
+}
+
 export function memoryDeps(overrides: Partial<Deps> = {}, clockStart?: string) {
   const live = new MemoryLiveDb();
   const archive = new MemoryArchive();
@@ -111,6 +147,7 @@ export function memoryDeps(overrides: Partial<Deps> = {}, clockStart?: string) {
   const voice = new MemoryVoice();
   const sms = new MemorySms();
   const push = new MemoryPush();
+  const admins = new MemoryAdmins();
   const deps: Deps = {
     live,
     archive,
@@ -121,12 +158,13 @@ export function memoryDeps(overrides: Partial<Deps> = {}, clockStart?: string) {
     voice,
     sms,
     push,
+    admins,
     settings: SETTINGS,
     clock,
     messageKey: messageKeyFactory(),
     log: silentLog,
     ...overrides,
   };
-  return { deps, live, archive, queue, clock, voice, sms, push };
+  return { deps, live, archive, queue, clock, voice, sms, push, admins };
 }
 

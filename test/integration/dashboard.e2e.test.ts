@@ -240,6 +240,29 @@ describe('alerts and escalation in the dashboard', () => {
     await ben.context().close();
   });
 
+  it('alarms again, and escalates, when a call acknowledged while NORMAL turns CRITICAL', async () => {
+    const page = await watchingAdmin(DEMO_ADMIN);
+    const started = Date.now();
+    const { call, callId } = await ringing('+15550100004');
+    await alert(page, callId, 'new-call').getByRole('button', { name: 'Acknowledge' }).click();
+    await sees(alert(page, callId, 'new-call'), `acknowledged by ${DEMO_ADMIN.email}`);
+
+    await call.say('Someone fell from the scaffold and is not breathing');
+    const banner = page.locator(`[data-testid=critical-alarm][data-call-id="${callId}"]`);
+    await banner.first().waitFor();
+    await row(page, callId).click();
+    await sees(page.getByTestId('call-acknowledged'), 'at NORMAL; now CRITICAL: acknowledge again');
+    await alert(page, callId, 'escalated').waitFor({ timeout: 30_000 });
+    await eventually('the escalation texts', async () => (await textsSent()).filter((m) => m.at >= started && m.body.includes('+15550100004')).length >= ON_CALL.length || undefined);
+
+    await banner.first().getByRole('button', { name: 'Acknowledge' }).click();
+    await counts(banner, 0);
+    await sees(page.getByTestId('call-acknowledged'), `Acknowledged by ${DEMO_ADMIN.email}`);
+    await call.status('completed');
+    await archivedAndPurged(callId, callId.replace(/^call_/, 'conv_'));
+    await page.context().close();
+  });
+
   it('escalates a critical call nobody acknowledges: SMS to the on-call numbers, an alarm and a notification', async () => {
     const page = await watchingAdmin(DEMO_ADMIN);
     const started = Date.now();
@@ -257,7 +280,8 @@ describe('alerts and escalation in the dashboard', () => {
     expect(texts.map((m) => m.to).sort()).toEqual(ON_CALL);
     expect(await shown(page)).toContainEqual({ title: 'Aurora: CRITICAL call not acknowledged', body: 'Lena Fischer (+15550100005) needs a supervisor now.' });
     await row(page, callId).click();
-    await sees(page.locator('.call-panel'), 'on-call staff were texted');
+    // Per recipient, from what Twilio accepted: a message SID for each on-call number.
+    for (const to of ON_CALL) await sees(page.getByTestId('escalation'), new RegExp(`\\${to}: texted \\(Twilio SM[0-9a-f]{32}\\)`));
     await page.screenshot({ path: `${SCREENSHOTS}/escalated.png` });
 
     // Acknowledging now takes the alarms down.

@@ -13,6 +13,7 @@ import { controlCall } from '../../functions/src/calls/controlCall';
 import { AuroraError } from '../../functions/src/core/errors';
 import { callIds } from '../../functions/src/core/ids';
 import type { Reply } from '../../functions/src/assistant/responder';
+import type { MemoryVoice } from '../helpers/fakes';
 import { SETTINGS } from '../helpers/fixtures';
 import { db, firestore, freshCaller, realDeps } from '../helpers/stack';
 
@@ -123,8 +124,9 @@ describe('a turn that arrives after the call was archived and purged', () => {
 
 describe('the sweeper against the Realtime Database', () => {
   it('ends a call whose status callback never came, and it is then archived', async () => {
-    const { deps, queue, clock, callId, conversationId } = await startedCall('2020-01-01T00:00:00Z');
+    const { deps, queue, clock, callId, callSid, conversationId } = await startedCall('2020-01-01T00:00:00Z');
     clock.advance(31 * 60_000);
+    (deps.voice as MemoryVoice).gone.add(callSid); // Twilio says it is over: its status callback was lost
     const actions = await sweepCalls(deps);
     expect(actions.filter((a) => a.callId === callId).map((a) => a.kind)).toEqual(['end-stale']);
     expect((await db.ref(`active_calls/${callId}/end_reason`).get()).val()).toBe('stale');

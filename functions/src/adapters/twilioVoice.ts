@@ -1,24 +1,35 @@
-import type { LiveVoice, Sms } from '../ports';
 import type { Log } from '../core/log';
+import { AuroraError, NotConfigured } from '../core/errors';
 import { maskPhone } from '../core/masking';
+import { MAX_UPDATE_TWIML_CHARS } from '../core/twiml';
+import type { LiveVoice, Sms } from '../ports';
 
 /** Twilio's answer for a call that is not in progress (completed, or never existed). */
 const CALL_NOT_IN_PROGRESS = 21220;
+/** Twilio's call states while a call is still going; the rest are final. */
+const LIVE_STATES = new Set(['queued', 'ringing', 'in-progress']);
 
 export type TwilioAccount = {
   accountSid: string;
   authToken: string;
   /** Where Twilio's REST API is; a local stand-in in development. */
   apiBaseUrl: string;
-  /** The Twilio number text messages come from. */
+  /** The Twilio number text messages come from; empty when none is configured. */
   smsFrom: string;
 };
 
-type RestError = { status?: number; code?: number };
+type RestError = { status?: number; code?: number; message?: string };
 const isGone = (err: unknown) => {
   const { status, code } = (err ?? {}) as RestError;
   return status === 404 || code === CALL_NOT_IN_PROGRESS;
 };
+
+/** A Twilio refusal (or an unreachable Twilio) as an error whose message an admin can read. */
+export function twilioRefusal(what: string, err: unknown): AuroraError {
+  const { status, code, message } = (err ?? {}) as RestError;
+  const reason = code ? `Twilio error ${code}: ${message ?? 'refused'}` : status ? `HTTP ${status}` : `Twilio could not be reached (${String(err)})`;
+  return new AuroraError(`${what} failed: ${reason}`, { retryable: !code || (status ?? 500) >= 500 || status === 429, cause: err });
+}
 
 /**
  * A twilio SDK client whose requests go to `apiBaseUrl` (Twilio's own by default): the SDK's
@@ -39,7 +50,7 @@ export function twilioClient(account: TwilioAccount) {
   return twilio(account.accountSid, account.authToken, { httpClient });
 }
 
-/** The live call through Twilio's "update a call". */
+/** The live call through Twilio's "update a call" and "fetch a call". */
 export function twilioVoice(client: ReturnType<typeof twilioClient>): LiveVoice {
   const update = async (callSid: string, params: { twiml: string } | { status: 'completed' }) => {
     try {
@@ -47,45 +58,89 @@ export function twilioVoice(client: ReturnType<typeof twilioClient>): LiveVoice 
       return 'done' as const;
     } catch (err) {
       if (isGone(err)) return 'gone' as const;
-      throw err;
+      throw twilioRefusal('Updating the call', err);
     }
   };
   return {
-    redirect: (callSid, twiml) => update(callSid, { twiml }),
+    redirect: async (callSid, twiml) => {
+      // Refused here as Twilio would refuse it, without a round trip.
+      if (twiml.length > MAX_UPDATE_TWIML_CHARS) {
+        throw new AuroraError(`Updating the call failed: ${twiml.length} characters of TwiML is over Twilio's ${MAX_UPDATE_TWIML_CHARS} (error 32018)`);
+      }
+      return update(callSid, { twiml });
+    },
     hangUp: (callSid) => update(callSid, { status: 'completed' }),
+    async status(callSid) {
+      try {
+        const call = await client.calls(callSid).fetch();
+        return LIVE_STATES.has(call.status) ? 'live' : 'ended';
+      } catch (err) {
+        if ((err as RestError).status === 404) return 'ended';
+        throw twilioRefusal('Asking Twilio about the call', err);
+      }
+    },
   };
 }
 
 export function twilioSms(client: ReturnType<typeof twilioClient>, from: string): Sms {
   return {
     async send(to, body) {
-      await client.messages.create({ to, from, body });
+      if (!from) throw new NotConfigured('No sender number is configured (TWILIO_SMS_FROM): the text was not sent.');
+      try {
+        const message = await client.messages.create({ to, from, body });
+        return { sid: message.sid };
+      } catch (err) {
+        throw twilioRefusal(`Texting ${maskPhone(to)}`, err);
+      }
+    },
+  };
+}
+
+const NO_ACCOUNT = 'Twilio is not configured on this deployment (TWILIO_ACCOUNT_SID is empty)';
+
+/** Deployed without a Twilio account: every request fails loudly, so nothing reports success that did not happen. */
+export function unconfiguredVoice(): LiveVoice {
+  const refuse = async (): Promise<never> => {
+    throw new NotConfigured(`${NO_ACCOUNT}: nothing was sent to the call.`);
+  };
+  return { redirect: refuse, hangUp: refuse, status: refuse };
+}
+
+export function unconfiguredSms(): Sms {
+  return {
+    async send() {
+      throw new NotConfigured(`${NO_ACCOUNT}: the text was not sent.`);
     },
   };
 }
 
 /**
- * Without Twilio credentials: logs what would have been sent (which verbs, not the words: they
- * are transcript) and reports the call reached.
+ * In the local emulators without a Twilio account: logs what would have been sent (which
+ * verbs, not the words: they are transcript) and reports the call reached. Never deployed.
  */
 export function recordingVoice(log: Log): LiveVoice {
   return {
     async redirect(callSid, twiml) {
       const verbs = [...twiml.matchAll(/<(Say|Gather|Dial|Hangup)\b/g)].map((m) => m[1]);
-      log.info('twilio call update (not sent: no TWILIO_ACCOUNT_SID)', { callSid, verbs });
+      log.info('twilio call update (not sent: emulators without TWILIO_ACCOUNT_SID)', { callSid, verbs });
       return 'done';
     },
     async hangUp(callSid) {
-      log.info('twilio call hang-up (not sent: no TWILIO_ACCOUNT_SID)', { callSid });
+      log.info('twilio call hang-up (not sent: emulators without TWILIO_ACCOUNT_SID)', { callSid });
       return 'done';
+    },
+    async status() {
+      return 'ended';
     },
   };
 }
 
 export function recordingSms(log: Log): Sms {
+  let sent = 0;
   return {
     async send(to, body) {
-      log.warn('escalation SMS (not sent: no TWILIO_ACCOUNT_SID)', { to: maskPhone(to), body: body.replace(/\+\d{6,15}/g, maskPhone) });
+      log.warn('escalation SMS (not sent: emulators without TWILIO_ACCOUNT_SID)', { to: maskPhone(to), body: body.replace(/\+\d{6,15}/g, maskPhone) });
+      return { sid: `SMlocal${++sent}` };
     },
   };
 }

@@ -1,22 +1,30 @@
-import { CONTROL_NOTES, ackFields, refusal, releaseFields, takeFields, type Admin, type Refusal } from '../core/callControl';
-import { paths } from '../model/paths';
-import type { CallAction, LiveCall, LiveMessage, Role } from '../model/schema';
+import { CONTROL_NOTES, ackFields, bridgeRefusal, refusal, releaseFields, takeFields, type Admin, type Refusal } from '../core/callControl';
+import { AuroraError } from '../core/errors';
 import { siteIso } from '../core/time';
 import { LINES, speakAndDial, speakAndListen } from '../core/twiml';
+import { paths } from '../model/paths';
+import type { CallAction, LiveCall, LiveMessage, Role } from '../model/schema';
 import type { Deps } from '../ports';
 import { enqueueArchive, taskIds } from './archival';
 import { endCallNow } from './endCall';
-import { listening, proceduresOrNone } from './listening';
+import { listening } from './listening';
 import { changeCall, readCall } from './liveCalls';
 
 export type ControlResult = { ok: true; reached: boolean } | ({ ok: false } & Refusal);
 
 const GONE: Refusal = { code: 'failed-precondition', message: 'The caller is no longer connected.' };
 
+/** Twilio refused or could not be reached: the admin reads why, and that the call is as it was. */
+const notDone = (err: unknown): Refusal => {
+  if (!(err instanceof AuroraError)) throw err;
+  return { code: err.retryable ? 'unavailable' : 'failed-precondition', message: `${err.message}. Nothing changed on the call.` };
+};
+
 /**
  * An admin's action on a live call. Taking and handing back change the call in a transaction,
  * so two admins cannot hold one call; what the caller hears goes through Twilio first, and
- * only what was spoken is recorded. `reached` is false when Twilio no longer had the call.
+ * only what was spoken is recorded. When Twilio refuses, the call is left as it was and the
+ * admin is told why. `reached` is false when Twilio no longer had the call.
  */
 export async function controlCall(action: CallAction, admin: Admin, deps: Deps): Promise<ControlResult> {
   switch (action.action) {
@@ -29,31 +37,44 @@ export async function controlCall(action: CallAction, admin: Admin, deps: Deps):
       const changed = await changeHolder(deps, action.callId, action.action, admin);
       if (!changed.ok) return changed;
       const line = action.action === 'take' ? LINES.supervisorJoined : LINES.aiBack;
-      const reached = (await deps.voice.redirect(changed.call.call_sid, await speakThenListen(deps, action.callId, line))) === 'done';
+      let outcome: 'done' | 'gone';
+      try {
+        outcome = await deps.voice.redirect(changed.call.call_sid, speakThenListen(deps, action.callId, line));
+      } catch (err) {
+        const refused = notDone(err);
+        await undo(deps, action.callId, changed.before, admin);
+        deps.log.error('call control refused by Twilio; change undone', { action: action.action, callId: action.callId, error: refused.message });
+        return { ok: false, ...refused };
+      }
       await note(deps, changed.call, [['system', CONTROL_NOTES[action.action](admin)]]);
-      return { ok: true, reached };
+      return { ok: true, reached: outcome === 'done' };
     }
     case 'say': {
       const call = await callFor(deps, action.callId, 'say', admin);
       if ('code' in call) return { ok: false, ...call };
-      const outcome = await deps.voice.redirect(call.call_sid, await speakThenListen(deps, action.callId, action.text));
-      if (outcome === 'gone') return { ok: false, ...GONE };
-      await note(deps, call, [['admin', action.text]]);
-      return { ok: true, reached: true };
+      return speak(deps, call, speakThenListen(deps, action.callId, action.text), [['admin', action.text]]);
     }
     case 'bridge': {
       const call = await callFor(deps, action.callId, 'bridge', admin);
       if ('code' in call) return { ok: false, ...call };
-      const outcome = await deps.voice.redirect(call.call_sid, speakAndDial(LINES.connecting, action.to));
-      if (outcome === 'gone') return { ok: false, ...GONE };
-      await note(deps, call, [['system', CONTROL_NOTES.bridge(admin, action.to)]]);
-      return { ok: true, reached: true };
+      const { bridge, escalation } = deps.settings;
+      const refused = bridgeRefusal(action.to, bridge.allowed, escalation.onCallNumbers);
+      if (refused) return { ok: false, ...refused };
+      return speak(deps, call, speakAndDial(LINES.connecting, action.to, bridge.timeLimitSeconds), [['system', CONTROL_NOTES.bridge(admin, action.to)]]);
     }
     case 'end': {
       const call = await callFor(deps, action.callId, 'end', admin);
       if ('code' in call) return { ok: false, ...call };
+      // Noted first: Twilio's status callback may archive the call before this function goes on.
       await note(deps, call, [['system', CONTROL_NOTES.end(admin)]]);
-      const outcome = await deps.voice.hangUp(call.call_sid);
+      let outcome: 'done' | 'gone';
+      try {
+        outcome = await deps.voice.hangUp(call.call_sid);
+      } catch (err) {
+        const refused = notDone(err);
+        await note(deps, call, [['system', `Ending the call failed: ${refused.message}`]]);
+        return { ok: false, ...refused };
+      }
       // Twilio's status callback ends and archives a call it hangs up; one it no longer has
       // sends none, so the call is ended and archived here.
       if (outcome === 'gone') {
@@ -65,32 +86,70 @@ export async function controlCall(action: CallAction, admin: Admin, deps: Deps):
   }
 }
 
+/** Sends `twiml` to the call; records `lines` only once Twilio has taken it. */
+async function speak(deps: Deps, call: LiveCall, twiml: string, lines: Array<[Role, string]>): Promise<ControlResult> {
+  let outcome: 'done' | 'gone';
+  try {
+    outcome = await deps.voice.redirect(call.call_sid, twiml);
+  } catch (err) {
+    return { ok: false, ...notDone(err) };
+  }
+  if (outcome === 'gone') return { ok: false, ...GONE };
+  await note(deps, call, lines);
+  return { ok: true, reached: true };
+}
+
 async function callFor(deps: Deps, callId: string, action: CallAction['action'], admin: Admin): Promise<LiveCall | Refusal> {
   const call = await readCall(deps.live, callId, deps.log);
   return refusal(call, action, admin) ?? call!;
 }
 
-/** Takes, hands back or acknowledges the call in one transaction on its node; refuses as `refusal` says. */
+const HOLDER_FIELDS = ['mode', 'admin_id', 'handoff_requested', 'acknowledged_by', 'acknowledged_at', 'acknowledged_urgency'] as const;
+
+/**
+ * Takes, hands back or acknowledges the call in one transaction on its node; refuses as
+ * `refusal` says. Resolves the call as changed and as it was before.
+ */
 async function changeHolder(
   deps: Deps,
   callId: string,
   action: 'take' | 'release' | 'ack',
   admin: Admin,
-): Promise<{ ok: true; call: LiveCall } | ({ ok: false } & Refusal)> {
+): Promise<{ ok: true; call: LiveCall; before: LiveCall } | ({ ok: false } & Refusal)> {
   const nowIso = siteIso(deps.clock(), deps.settings.timeZone);
   let refused: Refusal | null = null;
+  let before: LiveCall | null = null;
   const call = await changeCall(deps.live, callId, (current) => {
+    before = current;
     refused = refusal(current, action, admin);
     if (refused) return undefined;
-    if (action === 'release') return releaseFields();
+    // Handing back says the admin has seen the call as it is now: it counts as acknowledging it.
+    if (action === 'release') return { ...releaseFields(), ...ackFields(current, admin, nowIso) };
     return action === 'take' ? { ...takeFields(admin), ...ackFields(current, admin, nowIso) } : ackFields(current, admin, nowIso);
   });
-  if (call) return { ok: true, call };
+  if (call) return { ok: true, call, before: before! };
   return { ok: false, ...((refused as Refusal | null) ?? { code: 'not-found', message: 'This call is no longer live.' }) };
 }
 
-async function speakThenListen(deps: Deps, callId: string, text: string): Promise<string> {
-  return speakAndListen(text, listening(deps, await proceduresOrNone(deps), { call: callId }));
+/**
+ * Puts the holder fields back as they were before a take or hand-back Twilio refused, unless
+ * the call has changed hands since (another admin's later action wins).
+ */
+async function undo(deps: Deps, callId: string, before: LiveCall, admin: Admin): Promise<void> {
+  const restore = Object.fromEntries(HOLDER_FIELDS.map((field) => [field, before[field] ?? null]));
+  await changeCall(deps.live, callId, (current) => {
+    const stillOurs = current.mode === 'human' ? current.admin_id === admin.id : before.mode === 'human' && before.admin_id === admin.id;
+    return stillOurs ? restore : undefined;
+  }).catch((err: unknown) => deps.log.error('could not undo a refused call control', { callId, error: String(err) }));
+}
+
+/**
+ * What the caller hears, then listening for the next turn. Call updates carry no speech hints:
+ * Twilio takes at most 4,000 characters of TwiML in an update (32018); the next turn's answer
+ * brings the hints back.
+ */
+function speakThenListen(deps: Deps, callId: string, text: string): string {
+  return speakAndListen(text, listening(deps, [], { call: callId }));
 }
 
 /** Records lines on the call's transcript; a failed write is logged, since the caller has already heard them. */

@@ -1,51 +1,147 @@
-import { AuroraError } from '../core/errors';
-import { paths } from '../model/paths';
-import type { LiveCall } from '../model/schema';
+import { keySafe } from '../core/alerts';
+import { AuroraError, NotConfigured } from '../core/errors';
+import { maskPhone } from '../core/masking';
 import { siteIso } from '../core/time';
+import { isAcknowledged } from '../model/acknowledgement';
+import { paths } from '../model/paths';
+import { EscalationRecipient, type Escalation, type LiveCall } from '../model/schema';
 import type { Deps, EscalationTask } from '../ports';
 import { adminUids, changeCall, readCall } from './liveCalls';
 
-export type EscalationOutcome = 'not-needed' | 'escalated';
+export type EscalationOutcome = 'not-needed' | 'escalated' | 'not-configured';
 
-/** A call escalates while it is live, unacknowledged, and not yet escalated. */
-const awaitsEscalation = (call: LiveCall) => call.status === 'ACTIVE' && !call.acknowledged_by && !call.escalated_at;
+/** The escalation queue's retries (index.ts): Cloud Tasks gives up after this many attempts. */
+export const ESCALATION_MAX_ATTEMPTS = 30;
+
+/** A recipient claimed this long ago whose send never finished is sent again (its instance died). */
+export const SENDING_LEASE_MS = 60_000;
+
+/** A call escalates while it is live, unacknowledged at its urgency, and not yet escalated. */
+const awaitsEscalation = (call: LiveCall) => call.status === 'ACTIVE' && !isAcknowledged(call) && !call.escalated_at;
+/** An escalation under way goes on until every recipient has the text, unless the call is in hand or over. */
+const stillNeeded = (call: LiveCall) => call.status === 'ACTIVE' && !isAcknowledged(call);
 
 /**
- * The escalation timer of a CRITICAL call. When it is due and nobody has acknowledged or
- * taken the call, it claims the escalation on the call (once per call, in a transaction),
- * texts the on-call numbers and pushes to the admins' browsers. A task that runs early (the
- * tasks emulator ignores schedule delays) fails retryably until it is due.
+ * The escalation timer of a CRITICAL call. When it is due and nobody has the call in hand, it
+ * marks the call escalated (once, in a transaction), pushes to the admins' browsers, and texts
+ * each on-call number, recording each recipient's outcome on the call: Twilio's message SID
+ * when Twilio accepted it, its reason when not. The queue retries until every recipient has
+ * been texted (at least once each: a retry texts only those without a SID), the call is
+ * acknowledged, or the retries run out, which admins see as a failed escalation. A missing
+ * configuration (no on-call numbers, no sender, no Twilio account) is shown at once: no retry
+ * can cure it. A task that runs early (the tasks emulator ignores schedule delays) fails
+ * retryably until it is due.
  */
-export async function escalateCall(task: EscalationTask, deps: Deps): Promise<EscalationOutcome> {
+export async function escalateCall(task: EscalationTask, deps: Deps, attempt = { retryCount: 0 }): Promise<EscalationOutcome> {
   const call = await readCall(deps.live, task.callId, deps.log);
-  if (!call || !awaitsEscalation(call)) return 'not-needed';
-  const waitMs = Date.parse(task.dueAt) - deps.clock().getTime();
-  if (waitMs > 0) throw new AuroraError(`escalation not due for ${Math.ceil(waitMs / 1000)} s`, { retryable: true });
-
-  const nowIso = siteIso(deps.clock(), deps.settings.timeZone);
-  const claimed = await changeCall(deps.live, task.callId, (current) => (awaitsEscalation(current) ? { escalated_at: nowIso } : undefined));
-  if (!claimed) return 'not-needed';
-
-  const { onCallNumbers, dashboardUrl, afterSeconds } = deps.settings.escalation;
-  const caller = call.worker_id === 'unknown' ? call.mobile_no : `${call.worker_id} (${call.mobile_no})`;
-  const text = `Aurora CRITICAL call from ${caller}, not acknowledged after ${afterSeconds} s. Open ${dashboardUrl}`;
-  const sent = await Promise.allSettled(onCallNumbers.map((to) => deps.sms.send(to, text)));
-  const failed = sent.filter((r) => r.status === 'rejected').length;
-  if (onCallNumbers.length > 0 && failed === onCallNumbers.length) {
-    // Nobody was reached: give the claim back so the retry tries again.
-    await deps.live.update({ [`${paths.call(task.callId)}/escalated_at`]: null });
-    throw new AuroraError('no escalation SMS could be sent', { retryable: true, cause: (sent[0] as PromiseRejectedResult).reason });
+  if (!call) return 'not-needed';
+  if (!call.escalated_at) {
+    if (!awaitsEscalation(call)) return 'not-needed';
+    const waitMs = Date.parse(task.dueAt) - deps.clock().getTime();
+    if (waitMs > 0) throw new AuroraError(`escalation not due for ${Math.ceil(waitMs / 1000)} s`, { retryable: true });
+    if (!(await begin(deps, task.callId))) return 'not-needed';
+  } else if (!stillNeeded(call)) {
+    return 'not-needed';
   }
-  if (failed > 0) deps.log.error('some escalation SMS failed', { callId: task.callId, failed, of: onCallNumbers.length });
-  if (onCallNumbers.length === 0) deps.log.warn('escalation with no on-call numbers configured (ON_CALL_NUMBERS)', { callId: task.callId });
 
+  const escalation = (await readCall(deps.live, task.callId, deps.log))?.escalation;
+  if (escalation?.failed) return 'not-configured';
+  const unsent = Object.entries(escalation?.recipients ?? {}).filter(([, r]) => r.state !== 'sent');
+  if (unsent.length === 0) return 'not-needed'; // every recipient has it: a redelivered task texts nobody again
+  const results = await Promise.all(unsent.map(([key, recipient]) => textOne(deps, task.callId, call, key, recipient)));
+  const notConfigured = results.find((r): r is NotConfigured => r instanceof NotConfigured);
+  if (notConfigured) {
+    await fail(deps, task.callId, notConfigured.message);
+    return 'not-configured';
+  }
+  const failed = results.filter((r) => r instanceof Error).length;
+  if (failed === 0) {
+    deps.log.warn('call escalated', { callId: task.callId, texted: Object.keys(escalation?.recipients ?? {}).length });
+    return 'escalated';
+  }
+  if (attempt.retryCount + 1 >= ESCALATION_MAX_ATTEMPTS) {
+    await fail(deps, task.callId, `Escalation texts failed for ${failed} on-call number(s) after ${ESCALATION_MAX_ATTEMPTS} attempts.`);
+    return 'escalated';
+  }
+  throw new AuroraError(`${failed} escalation text(s) not accepted yet`, { retryable: true });
+}
+
+/**
+ * Marks the call escalated with one pending entry per on-call number (or, with none
+ * configured, a failure admins see), then pushes to the admins' browsers. False if another run
+ * got there first or the call no longer needs it.
+ */
+async function begin(deps: Deps, callId: string): Promise<boolean> {
+  const nowIso = siteIso(deps.clock(), deps.settings.timeZone);
+  const { onCallNumbers, dashboardUrl } = deps.settings.escalation;
+  const recipients = Object.fromEntries(onCallNumbers.map((to) => [keySafe(to), { to, state: 'pending', attempts: 0 } satisfies EscalationRecipient]));
+  const escalation: Escalation =
+    onCallNumbers.length > 0 ? { recipients } : { recipients: {}, failed: 'No on-call numbers are configured (ON_CALL_NUMBERS): nobody was texted.' };
+  const claimed = await changeCall(deps.live, callId, (current) => (awaitsEscalation(current) ? { escalated_at: nowIso, escalation } : undefined));
+  if (!claimed) return false;
+  if (escalation.failed) deps.log.error('escalation cannot text anyone', { callId, reason: escalation.failed });
+
+  const caller = callerOf(claimed);
   const admins = await adminUids(deps.live);
-  const pushed = await deps.push
-    .notify(admins, { title: 'CRITICAL call not acknowledged', body: `${caller} needs a supervisor now.`, link: dashboardUrl })
-    .catch((err: unknown) => {
-      deps.log.error('escalation web push failed', { callId: task.callId, error: String(err) });
-      return 0;
-    });
-  deps.log.warn('call escalated', { callId: task.callId, sms: onCallNumbers.length - failed, pushed });
-  return 'escalated';
+  const pushed = await deps.push.notify(admins, { title: 'CRITICAL call not acknowledged', body: `${caller} needs a supervisor now.`, link: dashboardUrl }).catch((err: unknown) => {
+    deps.log.error('escalation web push failed', { callId, error: String(err) });
+    return 0;
+  });
+  await mergeIntoEscalation(deps, callId, { pushed }).catch(() => {});
+  return true;
+}
+
+const callerOf = (call: LiveCall) => (call.worker_id === 'unknown' ? call.mobile_no : `${call.worker_id} (${call.mobile_no})`);
+
+/**
+ * Texts one recipient unless another run holds a fresh claim on it or it has been sent, and
+ * records the outcome. Resolves the error when Twilio did not accept it.
+ */
+async function textOne(deps: Deps, callId: string, call: LiveCall, key: string, recipient: EscalationRecipient): Promise<Error | null> {
+  const path = `${paths.call(callId)}/escalation/recipients/${key}`;
+  const nowMs = deps.clock().getTime();
+  const nowIso = siteIso(deps.clock(), deps.settings.timeZone);
+  const claim = await deps.live.transact(path, (current) => {
+    if (current === null) return null; // the server's value decides
+    const parsed = EscalationRecipient.safeParse(current);
+    if (!parsed.success || parsed.data.state === 'sent') return undefined;
+    const fresh = parsed.data.state === 'sending' && nowMs - Date.parse(parsed.data.at ?? '') < SENDING_LEASE_MS;
+    return fresh ? undefined : { ...parsed.data, state: 'sending', at: nowIso, attempts: parsed.data.attempts + 1 };
+  });
+  if (!claim.committed || claim.value === null) return null;
+
+  const { afterSeconds, dashboardUrl } = deps.settings.escalation;
+  const body = `Aurora CRITICAL call from ${callerOf(call)}, not acknowledged after ${afterSeconds} s. Open ${dashboardUrl}`;
+  const attempts = (claim.value as EscalationRecipient).attempts;
+  try {
+    const { sid } = await deps.sms.send(recipient.to, body);
+    await setIfLive(deps, path, { to: recipient.to, state: 'sent', sid, at: siteIso(deps.clock(), deps.settings.timeZone), attempts });
+    return null;
+  } catch (err) {
+    const error = err instanceof Error ? err : new Error(String(err));
+    deps.log.error('escalation text not accepted', { callId, to: maskPhone(recipient.to), error: error.message });
+    await setIfLive(deps, path, { to: recipient.to, state: 'failed', error: error.message.slice(0, 300), at: siteIso(deps.clock(), deps.settings.timeZone), attempts }).catch(
+      () => {},
+    );
+    return error;
+  }
+}
+
+/** Records that the escalation cannot reach anyone more: the fan-out alerts every admin. */
+async function fail(deps: Deps, callId: string, reason: string): Promise<void> {
+  deps.log.error('escalation failed', { callId, reason });
+  await mergeIntoEscalation(deps, callId, { failed: reason });
+}
+
+/** Adds fields to the call's escalation record, if the call (and so the record) is still there. */
+async function mergeIntoEscalation(deps: Deps, callId: string, fields: Partial<Escalation>): Promise<void> {
+  await deps.live.transact(`${paths.call(callId)}/escalation`, (current) => (current === null ? null : { ...(current as object), ...fields }));
+}
+
+/**
+ * Writes under a call's escalation only while it is there: a plain write after the purge would
+ * leave a fragment of a call behind.
+ */
+async function setIfLive(deps: Deps, path: string, value: unknown): Promise<void> {
+  await deps.live.transact(path, (current) => (current === null ? null : value));
 }

@@ -33,6 +33,21 @@ export function planSweep(calls: Record<string, LiveCall>, now: Date, settings: 
   return actions;
 }
 
+/**
+ * Whether Twilio says a call that looks idle has ended. A bridged caller moves nothing here
+ * while the <Dial> is connected, so silence alone proves nothing; a call Twilio still has, or
+ * one Twilio cannot be asked about now, is left for the next sweep.
+ */
+async function endedAtTwilio(deps: Deps, callId: string, call: LiveCall): Promise<boolean> {
+  try {
+    if ((await deps.voice.status(call.call_sid)) === 'ended') return true;
+    deps.log.info('idle call still in progress at Twilio (bridged?): left open', { callId });
+  } catch (err) {
+    deps.log.warn('could not ask Twilio about an idle call: left for the next sweep', { callId, error: String(err) });
+  }
+  return false;
+}
+
 /** Alerts are kept a day: long enough for a shift to see what happened, short enough to stay small. */
 export const ALERT_RETENTION_MS = 24 * 3600_000;
 
@@ -70,6 +85,7 @@ export async function sweepCalls(deps: Deps): Promise<SweepAction[]> {
   const actions = planSweep(calls, deps.clock(), deps.settings);
   for (const action of actions) {
     if (action.kind === 'end-stale') {
+      if (!(await endedAtTwilio(deps, action.callId, action.call))) continue;
       await endCallNow(deps, action.callId, action.call, 'stale');
       await enqueueArchive(deps, action.callId, taskIds.archive(action.callId));
     } else {

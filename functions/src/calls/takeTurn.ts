@@ -54,6 +54,12 @@ export async function takeTurn(turn: Turn, deps: Deps, timings: Timings = {}): P
 
   if (utterance === '') {
     const silent = turn.silentTurns + 1;
+    if (found?.call.mode === 'human') {
+      // A human holds the call: the caller may be unconscious or trapped. Aurora neither speaks
+      // over the supervisor nor hangs up; the line stays open and the holder sees the silence.
+      if (found.began) await record(deps, found, [], { finishTurn: true, quiet: true });
+      return listenOnly(next(silent));
+    }
     const line = silent >= MAX_SILENT_TURNS ? LINES.closing : LINES.reprompt;
     if (found?.began) await record(deps, found, [['assistant', line, '']], { finishTurn: true });
     return silent >= MAX_SILENT_TURNS ? speakAndHangUp(line) : speakAndListen(line, next(silent));
@@ -174,6 +180,8 @@ type RecordOptions = {
   handoff?: boolean;
   /** Marks the Gather's partial speech as closed: its final words are now a message. */
   closePartial?: { gather: string };
+  /** The caller said nothing while a human holds the call: marks since when. */
+  quiet?: boolean;
 };
 
 /** One multi-path write, made only while this turn holds the marker: messages, last_message_at, urgency. */
@@ -197,6 +205,8 @@ async function record(
   if (options.urgency) changes[`${callPath}/urgency`] = raiseUrgency(call.urgency, options.urgency);
   if (options.handoff) changes[`${callPath}/handoff_requested`] = true;
   if (options.closePartial) changes[paths.partial(call.conversation_id)] = { gather: options.closePartial.gather, closed: true };
+  if (options.quiet && !call.quiet_since) changes[`${callPath}/quiet_since`] = nowIso;
+  if (messages.some(([role]) => role === 'user') && call.quiet_since) changes[`${callPath}/quiet_since`] = null;
   try {
     await deps.live.update(changes);
   } catch (err) {

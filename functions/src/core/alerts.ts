@@ -6,6 +6,7 @@
 import { holderOf } from './callControl';
 import { SUMMARY_ROW_FIELDS, type Alert, type AlertKind, type LiveCall, type LiveSummary, type SummaryRow, type Tombstone } from '../model/schema';
 import { rank } from './urgency';
+import { isAcknowledged } from '../model/acknowledgement';
 
 /** Realtime Database keys cannot hold . # $ [ ] /; an email becomes a key this way. */
 export const keySafe = (text: string) => text.replace(/[.#$[\]/%]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
@@ -30,6 +31,7 @@ export function alertsFor(before: LiveCall | null, after: LiveCall | null): Aler
   if (holder && holder !== (before && holderOf(before))) kinds.push('taken');
   if (after.status === 'ENDED' && before?.status !== 'ENDED') kinds.push('ended');
   if (after.escalated_at && !before?.escalated_at) kinds.push('escalated');
+  if (after.escalation?.failed && !before?.escalation?.failed) kinds.push('escalation-failed');
   return kinds;
 }
 
@@ -45,9 +47,12 @@ export function alertFor(callId: string, call: LiveCall, kind: AlertKind, at: st
   };
 }
 
-/** A CRITICAL call that nobody has acknowledged starts its escalation timer once. */
+/**
+ * A call that turns CRITICAL starts its escalation timer once, unless someone already has it in
+ * hand at CRITICAL (an acknowledgement given at a lower urgency does not count).
+ */
 export function startsEscalation(before: LiveCall | null, after: LiveCall | null): boolean {
-  return !!after && after.status === 'ACTIVE' && after.urgency === 'CRITICAL' && before?.urgency !== 'CRITICAL' && !after.acknowledged_by;
+  return !!after && after.status === 'ACTIVE' && after.urgency === 'CRITICAL' && before?.urgency !== 'CRITICAL' && !isAcknowledged(after);
 }
 
 const TOMBSTONE_MS = 10 * 60_000;

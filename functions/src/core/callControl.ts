@@ -1,9 +1,10 @@
+import { isAcknowledged } from '../model/acknowledgement';
 import type { CallAction, LiveCall } from '../model/schema';
 
 /** The signed-in admin, named as the archive's admin_id will name them. */
 export type Admin = { id: string };
 
-export type Refusal = { code: 'not-found' | 'failed-precondition'; message: string };
+export type Refusal = { code: 'not-found' | 'failed-precondition' | 'permission-denied' | 'unavailable'; message: string };
 
 /** Who holds the call now: an admin who took it and has not handed it back. */
 export const holderOf = (call: LiveCall): string | null => (call.mode === 'human' && call.admin_id ? call.admin_id : null);
@@ -25,15 +26,32 @@ export function refusal(call: LiveCall | null, action: CallAction['action'], adm
 }
 
 /**
+ * Why the caller may not be bridged to `to`, or null if they may: only the on-call numbers and
+ * the numbers (or prefixes ending in *) the team configured, so the line cannot be used to
+ * place paid calls anywhere (toll fraud).
+ */
+export function bridgeRefusal(to: string, allowed: string[], onCall: string[]): Refusal | null {
+  const ok = [...onCall, ...allowed].some((entry) => (entry.endsWith('*') ? to.startsWith(entry.slice(0, -1)) : to === entry));
+  if (ok) return null;
+  return { code: 'permission-denied', message: `${to} is not a number supervisors may bridge to. Allowed: the on-call numbers and BRIDGE_NUMBERS.` };
+}
+
+/**
  * The call node's fields after `admin` takes it (a handoff request is answered) or hands it
  * back; null deletes. On hand-back admin_id stays: the archive records who last took the call.
  */
 export const takeFields = (admin: Admin) => ({ mode: 'human', admin_id: admin.id, handoff_requested: null }) as const;
 
-/** Acknowledging, or taking, a call stops its escalation; the first admin to do either is recorded. */
+/**
+ * Acknowledging, or taking, a call stops its escalation at the urgency it has now. An
+ * acknowledgement that already covers that urgency is kept (the first admin to see it is
+ * recorded); one given at a lower urgency is replaced.
+ */
 export const ackFields = (call: LiveCall, admin: Admin, nowIso: string) =>
-  call.acknowledged_by ? {} : { acknowledged_by: admin.id, acknowledged_at: nowIso };
-export const releaseFields = () => ({ mode: 'ai' }) as const;
+  call.acknowledged_by && isAcknowledged({ ...call, mode: 'ai' })
+    ? {}
+    : { acknowledged_by: admin.id, acknowledged_at: nowIso, acknowledged_urgency: call.urgency };
+export const releaseFields = () => ({ mode: 'ai', quiet_since: null }) as const;
 
 /** The system lines the transcript records for each action (what the caller heard is recorded as spoken). */
 export const CONTROL_NOTES = {

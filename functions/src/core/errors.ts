@@ -9,6 +9,17 @@ export class AuroraError extends Error {
 }
 
 /**
+ * A part of the deployment is missing (a Twilio account, a sender number, on-call numbers):
+ * nothing was sent, a retry cannot cure it, and admins must be told.
+ */
+export class NotConfigured extends AuroraError {
+  constructor(message: string) {
+    super(message, { retryable: false });
+    this.name = 'NotConfigured';
+  }
+}
+
+/**
  * Rejects with a retryable AuroraError if `work` has not settled within `ms`. The Firestore SDK
  * waits out an unreachable backend rather than failing, and a task that hangs until the
  * function's own timeout wastes the retry budget.

@@ -108,13 +108,23 @@ export function listenOnly(listen: Listen): string {
   return response.toString();
 }
 
-/** Say `text`, then connect the caller to `number`; the call ends when that leg does. */
-export function speakAndDial(text: string, number: string): string {
+/**
+ * Say `text`, then connect the caller to `number` for at most `timeLimitSeconds` (Twilio's own
+ * default is four hours); the call ends when that leg does.
+ */
+export function speakAndDial(text: string, number: string, timeLimitSeconds: number): string {
   const response = new VoiceResponse();
   response.say(text);
-  response.dial(number);
+  response.dial({ timeLimit: timeLimitSeconds }, number);
   return response.toString();
 }
+
+/**
+ * The most TwiML Twilio takes in one call update (error 32018,
+ * https://www.twilio.com/docs/api/errors/32018). Webhook responses may be 64 kB (11750), so
+ * speech hints go in those, never in an update.
+ */
+export const MAX_UPDATE_TWIML_CHARS = 4000;
 
 /** An empty response: what Twilio expects from a status callback. */
 export function emptyResponse(): string {

@@ -28,6 +28,31 @@ export type LiveMessage = z.infer<typeof LiveMessage>;
 export const CallStatus = z.enum(['ACTIVE', 'ENDED']);
 export type CallStatus = z.infer<typeof CallStatus>;
 
+/**
+ * One on-call recipient of an escalation text. `sending` is a claim with a time, so a retry
+ * after a crash sends again (at least once) while a concurrent run does not; `sent` holds
+ * Twilio's message SID, the proof that Twilio accepted it.
+ */
+export const EscalationRecipient = z.object({
+  to: z.string(),
+  state: z.enum(['pending', 'sending', 'sent', 'failed']),
+  at: z.string().optional(),
+  sid: z.string().optional(),
+  error: z.string().optional(),
+  attempts: z.number().int().nonnegative().default(0),
+});
+export type EscalationRecipient = z.infer<typeof EscalationRecipient>;
+
+export const Escalation = z.object({
+  /** By recipient key (the number, made key-safe). */
+  recipients: z.record(z.string(), EscalationRecipient).default({}),
+  /** Admins' browsers the web push reached. */
+  pushed: z.number().int().nonnegative().optional(),
+  /** Set when the escalation cannot reach anyone (not configured, or out of retries): admins must act. */
+  failed: z.string().optional(),
+});
+export type Escalation = z.infer<typeof Escalation>;
+
 /** active_calls/{call_id}: the seed schema plus the fields DESIGN.md marks (+). */
 export const LiveCall = z.object({
   worker_id: z.string(),
@@ -50,13 +75,22 @@ export const LiveCall = z.object({
   handoff_requested: z.boolean().optional(),
   /** Set by the purge once it has begun: no turn may record on the call any more. */
   purging: z.boolean().optional(),
-  /** The first admin to acknowledge the call's alert (or take the call), and when. */
+  /**
+   * The latest acknowledgement (or takeover), when, and the urgency it covers: a call that
+   * rises above that urgency needs acknowledging again (model/acknowledgement.ts).
+   */
   acknowledged_by: z.string().optional(),
   acknowledged_at: z.string().optional(),
+  acknowledged_urgency: Urgency.optional(),
   /** When an unacknowledged CRITICAL call was escalated beyond the dashboard (SMS, web push). */
   escalated_at: z.string().optional(),
+  /** Who the escalation texted and what Twilio said, recipient by recipient. */
+  escalation: Escalation.optional(),
+  /** While a human holds the call: since when the caller has said nothing (cleared when they speak). */
+  quiet_since: z.string().optional(),
 });
 export type LiveCall = z.infer<typeof LiveCall>;
+
 
 /** active_conversations/{id}/partial: the caller's speech so far in the current Gather. */
 export const PartialSpeech = z.object({
@@ -84,7 +118,7 @@ export function orderedMessages(conversation: LiveConversation | null): LiveMess
 
 // ---- The fan-out's records: alerts and the live summary ----
 
-export type AlertKind = 'new-call' | 'urgent' | 'critical' | 'taken' | 'ended' | 'escalated';
+export type AlertKind = 'new-call' | 'urgent' | 'critical' | 'taken' | 'ended' | 'escalated' | 'escalation-failed';
 
 /** admin_alerts/{uid}/{alert_id}: what each admin sees arrive. */
 export type Alert = {
@@ -113,7 +147,10 @@ export const SUMMARY_ROW_FIELDS = [
   'handoff_requested',
   'acknowledged_by',
   'acknowledged_at',
+  'acknowledged_urgency',
   'escalated_at',
+  'escalation',
+  'quiet_since',
 ] as const;
 
 /** One row of live_summary/calls. */

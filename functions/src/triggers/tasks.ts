@@ -17,10 +17,10 @@ const EscalationTaskBody = CallTaskBody.extend({ dueAt: z.iso.datetime() });
 export function callTaskHandler<T extends CallTask>(
   name: string,
   schema: z.ZodType<T>,
-  run: (task: T, deps: Deps) => Promise<string>,
+  run: (task: T, deps: Deps, attempt: { retryCount: number }) => Promise<string>,
   makeDeps: () => Deps = productionDeps,
 ) {
-  return async (req: Pick<Request<unknown>, 'data'>): Promise<void> => {
+  return async (req: Pick<Request<unknown>, 'data'> & Partial<Pick<Request<unknown>, 'retryCount'>>): Promise<void> => {
     const deps = makeDeps();
     const task = schema.safeParse(req.data);
     if (!task.success) {
@@ -28,7 +28,7 @@ export function callTaskHandler<T extends CallTask>(
       return;
     }
     try {
-      await run(task.data, deps);
+      await run(task.data, deps, { retryCount: req.retryCount ?? 0 });
     } catch (err) {
       if (err instanceof AuroraError && !err.retryable) {
         deps.log.error('task failed for good', { queue: name, callId: task.data.callId, error: err.message });

@@ -6,7 +6,8 @@ import { cloudTaskQueue } from '../adapters/taskQueue';
 import { firestoreWorkers } from '../adapters/workers';
 import type { Deps } from '../ports';
 import { inEmulator, readModelSettings, readSettings, readTwilioAccount } from '../config';
-import { recordingSms, recordingVoice, twilioClient, twilioSms, twilioVoice } from '../adapters/twilioVoice';
+import { recordingSms, recordingVoice, twilioClient, twilioSms, twilioVoice, unconfiguredSms, unconfiguredVoice } from '../adapters/twilioVoice';
+import { authAdminDirectory } from '../adapters/adminDirectory';
 import { fcmPush, recordingPush } from '../adapters/webPush';
 import type { LiveVoice, Sms, WebPush } from '../ports';
 import { messageKeyFactory } from '../core/ids';
@@ -25,18 +26,23 @@ const workers = lazy(() => firestoreWorkers(firestore()));
 const procedures = lazy(() => firestoreProcedures(firestore(), logger));
 const messageKey = messageKeyFactory();
 
-/** Twilio's REST API when an account is configured, else a log of what would have been sent. */
+/**
+ * Twilio's REST API when an account is configured. Without one, the emulators log what would
+ * have been sent; a deployment fails every request loudly (never a silent "done").
+ */
 const twilio = lazy(() => {
   const account = readTwilioAccount();
   return account ? { client: twilioClient(account), smsFrom: account.smsFrom } : null;
 });
 const voice = lazy((): LiveVoice => {
   const account = twilio();
-  return account ? twilioVoice(account.client) : recordingVoice(logger);
+  if (account) return twilioVoice(account.client);
+  return inEmulator() ? recordingVoice(logger) : unconfiguredVoice();
 });
 const sms = lazy((): Sms => {
   const account = twilio();
-  return account ? twilioSms(account.client, account.smsFrom) : recordingSms(logger);
+  if (account) return twilioSms(account.client, account.smsFrom);
+  return inEmulator() ? recordingSms(logger) : unconfiguredSms();
 });
 /** FCM web push; the emulators have no FCM, so there it is logged. */
 const push = lazy((): WebPush =>
@@ -44,6 +50,8 @@ const push = lazy((): WebPush =>
     ? recordingPush(live(), logger)
     : fcmPush(live(), (require('firebase-admin/messaging') as typeof import('firebase-admin/messaging')).getMessaging(adminApp()), logger),
 );
+
+const admins = lazy(() => authAdminDirectory(live(), (require('firebase-admin/auth') as typeof import('firebase-admin/auth')).getAuth(adminApp())));
 
 /** The model when a key is configured (built once per instance), else the offline responder. */
 const responder = lazy((): Responder => {
@@ -63,7 +71,7 @@ function lazily<T extends object>(factories: { [K in keyof T]: () => T[K] }): T 
 /** The production dependencies, each built when a use case first reaches for it. */
 export function productionDeps(): Deps {
   // Object.assign adds the plain fields without reading (and so building) the lazy ones.
-  return Object.assign(lazily<Omit<Deps, 'settings' | 'clock' | 'messageKey' | 'log'>>({ live, archive, queue, workers, procedures, responder, voice, sms, push }), {
+  return Object.assign(lazily<Omit<Deps, 'settings' | 'clock' | 'messageKey' | 'log'>>({ live, archive, queue, workers, procedures, responder, voice, sms, push, admins }), {
     settings: readSettings(),
     clock: () => new Date(),
     messageKey,

@@ -1,5 +1,6 @@
 /** The live calls list: what a supervisor sees first. Pure, so it is tested without a browser. */
-import type { Alert, AlertKind, LiveCall, Role, SummaryRow, Urgency } from '../../../functions/src/model/schema';
+import { isAcknowledged } from '../../../functions/src/model/acknowledgement';
+import type { Alert, AlertKind, Escalation, LiveCall, Role, SummaryRow, Urgency } from '../../../functions/src/model/schema';
 
 /** A live call as the list shows it: its summary row (live_summary/calls), with its id. */
 export type CallRow = SummaryRow & { id: string };
@@ -42,10 +43,11 @@ export const ALERT_TEXT: Record<AlertKind, string> = {
   critical: 'CRITICAL',
   taken: 'Taken over',
   ended: 'Call ended',
-  escalated: 'ESCALATED: on-call staff texted',
+  escalated: 'ESCALATED',
+  'escalation-failed': 'ESCALATION FAILED: nobody was texted',
 };
 
-const SEVERITY: Record<AlertKind, number> = { escalated: 5, critical: 4, urgent: 3, taken: 2, ended: 1, 'new-call': 0 };
+const SEVERITY: Record<AlertKind, number> = { 'escalation-failed': 6, escalated: 5, critical: 4, urgent: 3, taken: 2, ended: 1, 'new-call': 0 };
 
 /** Alerts newest first; of alerts raised together, the most severe first. */
 export const alertsNewestFirst = (alerts: Record<string, Alert> | null) =>
@@ -53,6 +55,24 @@ export const alertsNewestFirst = (alerts: Record<string, Alert> | null) =>
     .map(([id, alert]) => ({ id, ...alert }))
     .sort((a, b) => Date.parse(b.at) - Date.parse(a.at) || (SEVERITY[b.kind] ?? 0) - (SEVERITY[a.kind] ?? 0));
 
-/** Alerts that must interrupt a supervisor: critical and escalated ones for calls still unacknowledged. */
+/** Alerts that must interrupt a supervisor: critical and escalated ones for calls not acknowledged at their urgency. */
 export const isAlarming = (alert: Alert, row: SummaryRow | undefined) =>
-  (alert.kind === 'critical' || alert.kind === 'escalated') && !!row && row.status === 'ACTIVE' && !row.acknowledged_by;
+  (alert.kind === 'critical' || alert.kind === 'escalated' || alert.kind === 'escalation-failed') && !!row && row.status === 'ACTIVE' && !isAcknowledged(row);
+
+/**
+ * What became of an escalation, recipient by recipient, as Twilio answered: "texted" only for a
+ * text Twilio accepted (it has a message SID).
+ */
+export function escalationLines(escalation: Escalation | undefined): Array<{ text: string; ok: boolean }> {
+  if (!escalation) return [];
+  const lines = Object.values(escalation.recipients ?? {}).map((r) => {
+    if (r.state === 'sent') return { text: `${r.to}: texted (Twilio ${r.sid ?? 'accepted'})`, ok: true };
+    if (r.state === 'failed') return { text: `${r.to}: not texted: ${r.error ?? 'refused'} (attempt ${r.attempts}, retrying)`, ok: false };
+    return { text: `${r.to}: sending…`, ok: false };
+  });
+  if (escalation.failed) lines.push({ text: escalation.failed, ok: false });
+  return lines;
+}
+
+/** Who acknowledged the call, if that acknowledgement still covers its urgency. */
+export const acknowledgedBy = (row: SummaryRow): string | null => (row.acknowledged_by && isAcknowledged(row) ? row.acknowledged_by : null);

@@ -1,6 +1,6 @@
 /** The admin's alerts, as the fan-out wrote them for this admin alone, with who acknowledged each call. */
 import type { Alert, SummaryRow } from '../../../functions/src/model/schema';
-import { ALERT_TEXT } from '../core/calls';
+import { ALERT_TEXT, acknowledgedBy } from '../core/calls';
 import { h, replaceChildren } from './dom';
 
 const SHOWN = 25;
@@ -18,8 +18,8 @@ export function renderAlerts(
       const row = rowOf(alert.call_id);
       const state = !row
         ? h('span', { class: 'ack' }, 'archived')
-        : row.acknowledged_by
-          ? h('span', { class: 'ack', 'data-testid': 'acknowledged-by' }, `acknowledged by ${row.acknowledged_by}`)
+        : acknowledgedBy(row)
+          ? h('span', { class: 'ack', 'data-testid': 'acknowledged-by' }, `acknowledged by ${acknowledgedBy(row)}`)
           : row.status === 'ACTIVE'
             ? h('button', { onclick: () => actions.acknowledge(alert.call_id) }, 'Acknowledge')
             : null;

@@ -3,7 +3,8 @@ import type { User } from 'firebase/auth';
 import { onChildAdded, onValue, orderByKey, query, ref } from 'firebase/database';
 import type { LiveCall, LiveMessage, PartialSpeech } from '../../../functions/src/model/schema';
 import { paths } from '../../../functions/src/model/paths';
-import { ROLE_LABEL, holderOf } from '../core/calls';
+import { isAcknowledged } from '../../../functions/src/model/acknowledgement';
+import { ROLE_LABEL, escalationLines, holderOf } from '../core/calls';
 import { callControl, type CallActionOf, type Firebase } from '../firebase';
 import { errorText, h, replaceChildren } from './dom';
 
@@ -65,8 +66,26 @@ export function showCall(panel: HTMLElement, firebase: Firebase, user: User, cal
         { 'data-testid': 'call-state' },
         call.status === 'ENDED' ? `Ended (${call.ended_at?.slice(11, 19) ?? ''}), archiving…` : holder ? `Taken over by ${holder}` : 'Aurora is answering',
       ),
-      call.acknowledged_by ? h('p', { class: 'ack', 'data-testid': 'call-acknowledged' }, `Acknowledged by ${call.acknowledged_by}`) : null,
-      call.escalated_at ? h('p', { class: 'ack escalated' }, `Escalated at ${call.escalated_at.slice(11, 19)}: on-call staff were texted`) : null,
+      call.acknowledged_by
+        ? h(
+            'p',
+            { class: 'ack', 'data-testid': 'call-acknowledged' },
+            isAcknowledged({ ...call, mode: 'ai' })
+              ? `Acknowledged by ${call.acknowledged_by}`
+              : `Acknowledged by ${call.acknowledged_by} at ${call.acknowledged_urgency ?? 'NORMAL'}; now ${call.urgency}: acknowledge again`,
+          )
+        : null,
+      call.quiet_since && holder
+        ? h('p', { class: 'quiet', role: 'status', 'data-testid': 'caller-quiet' }, `The caller has said nothing since ${call.quiet_since.slice(11, 19)}. The line stays open.`)
+        : null,
+      call.escalated_at
+        ? h(
+            'div',
+            { class: 'ack escalated', 'data-testid': 'escalation' },
+            h('p', {}, `Escalated at ${call.escalated_at.slice(11, 19)}`),
+            h('ul', {}, ...escalationLines(call.escalation).map((line) => h('li', { class: line.ok ? 'ok' : 'problem' }, line.text))),
+          )
+        : null,
     );
   }
 
@@ -79,7 +98,7 @@ export function showCall(panel: HTMLElement, firebase: Firebase, user: User, cal
     if (!mine) {
       return replaceChildren(
         controls,
-        call.acknowledged_by ? null : button('Acknowledge', { action: 'ack' }),
+        isAcknowledged(call) ? null : button('Acknowledge', { action: 'ack' }),
         holder ? null : button('Take over', { action: 'take' }),
         holder ? null : button('End call', { action: 'end' }, { class: 'danger' }),
       );

@@ -7,7 +7,7 @@ import { onValue, ref } from 'firebase/database';
 import { doc, getDoc } from 'firebase/firestore';
 import type { Alert, LiveSummary } from '../../../functions/src/model/schema';
 import { collections, paths } from '../../../functions/src/model/paths';
-import { alertsNewestFirst, callAge, callRows, holderOf, isAlarming, shortDuration, sinceLastMessage, type CallRow } from '../core/calls';
+import { acknowledgedBy, alertsNewestFirst, callAge, callRows, holderOf, isAlarming, shortDuration, sinceLastMessage, type CallRow } from '../core/calls';
 import { callControl, type Firebase } from '../firebase';
 import { clearAlarms, notify, raiseAlarm } from './alarm';
 import { renderAlerts } from './alerts';
@@ -112,7 +112,13 @@ export function showLive(main: HTMLElement, firebase: Firebase, user: User): () 
             {},
             h('span', { class: 'badge' }, row.urgency),
             row.handoff_requested ? h('span', { class: 'handoff', title: 'Aurora asked for a human' }, ' needs a human') : null,
-            row.acknowledged_by ? h('div', { class: 'ack' }, `ack: ${row.acknowledged_by}`) : null,
+            row.quiet_since && holderOf(row) ? h('div', { class: 'quiet' }, 'caller quiet') : null,
+            row.escalation?.failed ? h('div', { class: 'problem' }, 'escalation failed') : null,
+            acknowledgedBy(row)
+              ? h('div', { class: 'ack' }, `ack: ${acknowledgedBy(row)}`)
+              : row.acknowledged_by
+                ? h('div', { class: 'ack stale' }, `ack at ${row.acknowledged_urgency ?? 'NORMAL'} only`)
+                : null,
           ),
           h('td', {}, h('div', { class: 'name' }, nameOf(row.mobile_no) ?? row.worker_id), h('div', { class: 'number' }, row.mobile_no)),
           h('td', { 'data-tick': 'age' }, ageText(row, now)),

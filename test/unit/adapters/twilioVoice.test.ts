@@ -3,7 +3,8 @@
  * here on a free port): what the functions send, and how Twilio's answers map back.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { recordingSms, recordingVoice, twilioClient, twilioSms, twilioVoice } from '../../../functions/src/adapters/twilioVoice';
+import { recordingSms, recordingVoice, twilioClient, twilioSms, twilioVoice, unconfiguredSms, unconfiguredVoice } from '../../../functions/src/adapters/twilioVoice';
+import { NotConfigured } from '../../../functions/src/core/errors';
 import { TwilioApiServer } from '../../../scripts/lib/twilio-api.ts';
 
 const account = { accountSid: `AC${'0'.repeat(31)}7`, authToken: 'test-token', smsFrom: '+15550199999' };
@@ -37,31 +38,68 @@ describe('twilioVoice', () => {
     expect(await voice.redirect(`CA${'b'.repeat(32)}`, '<Response/>')).toBe('gone');
   });
 
+  it("asks Twilio whether a call is still going: live while in progress, ended after, ended if Twilio never had it", async () => {
+    const sid = `CA${'d'.repeat(32)}`;
+    await register(sid);
+    const voice = twilioVoice(client);
+    expect(await voice.status(sid)).toBe('live');
+    await voice.hangUp(sid);
+    expect(await voice.status(sid)).toBe('ended');
+    expect(await voice.status(`CA${'e'.repeat(32)}`)).toBe('ended');
+  });
+
+  it("refuses TwiML over Twilio's 4,000 characters before sending it, as Twilio itself does (32018)", async () => {
+    const sid = `CA${'f'.repeat(32)}`;
+    await register(sid);
+    const big = `<Response><Say>${'x'.repeat(4000)}</Say></Response>`;
+    await expect(twilioVoice(client).redirect(sid, big)).rejects.toThrow(/over Twilio's 4000 \(error 32018\)/);
+    const res = await fetch(`${server.baseUrl}/2010-04-01/Accounts/${account.accountSid}/Calls/${sid}.json`, {
+      method: 'POST',
+      headers: { authorization: `Basic ${Buffer.from(`${account.accountSid}:${account.authToken}`).toString('base64')}`, 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ Twiml: big }),
+    });
+    expect(res.status).toBe(400);
+    expect(await res.json()).toMatchObject({ code: 32018 });
+  });
+
   it('fails loudly on bad credentials', async () => {
     await register(`CA${'c'.repeat(32)}`);
     const wrong = twilioVoice(twilioClient({ ...account, authToken: 'wrong', apiBaseUrl: server.baseUrl }));
-    await expect(wrong.redirect(`CA${'c'.repeat(32)}`, '<Response/>')).rejects.toMatchObject({ status: 401 });
+    await expect(wrong.redirect(`CA${'c'.repeat(32)}`, '<Response/>')).rejects.toThrow('Updating the call failed: Twilio error 20003: Authenticate');
   });
 });
 
 describe('twilioSms', () => {
   it('sends from the configured number, and refuses a bad recipient', async () => {
     const sms = twilioSms(client, account.smsFrom);
-    await sms.send('+15550190001', 'Aurora CRITICAL call');
-    expect(server.messages.at(-1)).toMatchObject({ to: '+15550190001', from: '+15550199999', body: 'Aurora CRITICAL call' });
-    await expect(sms.send('not a number', 'x')).rejects.toMatchObject({ status: 400, code: 21211 });
+    const { sid } = await sms.send('+15550190001', 'Aurora CRITICAL call');
+    expect(server.messages.at(-1)).toMatchObject({ sid, to: '+15550190001', from: '+15550199999', body: 'Aurora CRITICAL call' });
+    await expect(sms.send('not a number', 'x')).rejects.toThrow('Twilio error 21211');
+    await expect(sms.send('+15550190001', 'x'.repeat(1601))).rejects.toThrow('Twilio error 21658');
+  });
+
+  it('refuses to send without a sender number, saying which setting is missing', async () => {
+    await expect(twilioSms(client, '').send('+15550190001', 'x')).rejects.toThrow('No sender number is configured (TWILIO_SMS_FROM)');
   });
 });
 
-describe('without Twilio credentials', () => {
+describe('deployed without a Twilio account', () => {
+  it('fails every request loudly instead of reporting it done', async () => {
+    await expect(unconfiguredVoice().hangUp(CALL)).rejects.toThrow(NotConfigured);
+    await expect(unconfiguredVoice().redirect(CALL, '<Response/>')).rejects.toThrow('Twilio is not configured on this deployment (TWILIO_ACCOUNT_SID is empty)');
+    await expect(unconfiguredSms().send('+15550190001', 'x')).rejects.toThrow(NotConfigured);
+  });
+});
+
+describe('in the emulators without Twilio credentials', () => {
   it('logs what would have been sent, without the words or whole phone numbers', async () => {
     const logged: Array<[string, object?]> = [];
     const log = { info: (m: string, d?: object) => logged.push([m, d]), warn: (m: string, d?: object) => logged.push([m, d]), error() {} };
     expect(await recordingVoice(log).redirect(CALL, '<Response><Gather><Say>Is he breathing?</Say></Gather></Response>')).toBe('done');
     await recordingSms(log).send('+15550190001', 'Aurora CRITICAL call from worker_001 (+15550100001)');
     expect(logged).toEqual([
-      ['twilio call update (not sent: no TWILIO_ACCOUNT_SID)', { callSid: CALL, verbs: ['Gather', 'Say'] }],
-      ['escalation SMS (not sent: no TWILIO_ACCOUNT_SID)', { to: '***0001', body: 'Aurora CRITICAL call from worker_001 (***0001)' }],
+      ['twilio call update (not sent: emulators without TWILIO_ACCOUNT_SID)', { callSid: CALL, verbs: ['Gather', 'Say'] }],
+      ['escalation SMS (not sent: emulators without TWILIO_ACCOUNT_SID)', { to: '***0001', body: 'Aurora CRITICAL call from worker_001 (***0001)' }],
     ]);
   });
 });

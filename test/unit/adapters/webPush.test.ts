@@ -1,6 +1,6 @@
 import type { Messaging, MulticastMessage } from 'firebase-admin/messaging';
 import { describe, expect, it } from 'vitest';
-import { fcmPush } from '../../../functions/src/adapters/webPush';
+import { FCM_MULTICAST_LIMIT, MAX_BROWSERS_PER_ADMIN, fcmPush } from '../../../functions/src/adapters/webPush';
 import { silentLog } from '../../helpers/fixtures';
 import { MemoryLiveDb } from '../../helpers/memoryDb';
 
@@ -9,6 +9,8 @@ function fakeMessaging(dead: string[]) {
   const sent: MulticastMessage[] = [];
   const messaging = {
     sendEachForMulticast: async (message: MulticastMessage) => {
+      // FCM refuses a multicast of more than 500 tokens (messaging/invalid-argument).
+      if (message.tokens.length > FCM_MULTICAST_LIMIT) throw Object.assign(new Error('tokens must not contain more than 500 items'), { code: 'messaging/invalid-argument' });
       sent.push(message);
       const responses = message.tokens.map((token) =>
         dead.includes(token) ? { success: false, error: { code: 'messaging/registration-token-not-registered' } } : { success: true },
@@ -44,5 +46,20 @@ describe('fcmPush', () => {
     const { messaging, sent } = fakeMessaging([]);
     expect(await fcmPush(new MemoryLiveDb(), messaging, silentLog).notify(['ana'], { title: 't', body: 'b', link: 'l' })).toBe(0);
     expect(sent).toEqual([]);
+  });
+
+  it("reaches every admin's browsers past FCM's 500-token limit, and keeps each admin's newest registrations only", async () => {
+    const live = new MemoryLiveDb();
+    const uids = Array.from({ length: 120 }, (_, i) => `admin${i}`);
+    const tokens: Record<string, unknown> = {};
+    for (const uid of uids) for (let k = 0; k < MAX_BROWSERS_PER_ADMIN + 2; k++) tokens[`admin_push_tokens/${uid}/k${k}`] = { token: `${uid}-t${k}`, at: k };
+    await live.update(tokens);
+    const { messaging, sent } = fakeMessaging(['admin0-t11']);
+    const reached = await fcmPush(live, messaging, silentLog).notify(uids, { title: 't', body: 'b', link: 'l' });
+    expect(reached).toBe(120 * MAX_BROWSERS_PER_ADMIN - 1);
+    expect(sent.map((m) => m.tokens.length)).toEqual([500, 500, 200]);
+    expect(Object.keys((await live.get('admin_push_tokens/admin5')) as object)).toHaveLength(MAX_BROWSERS_PER_ADMIN);
+    expect(await live.get('admin_push_tokens/admin5/k0')).toBeNull(); // the oldest are forgotten
+    expect(await live.get('admin_push_tokens/admin0/k11')).toBeNull(); // dead
   });
 });

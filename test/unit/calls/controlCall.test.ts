@@ -3,7 +3,9 @@ import { controlCall } from '../../../functions/src/calls/controlCall';
 import { handleStatus } from '../../../functions/src/calls/endCall';
 import { startCall } from '../../../functions/src/calls/startCall';
 import { takeTurn } from '../../../functions/src/calls/takeTurn';
-import { CallAction } from '../../../functions/src/model/schema';
+import { AuroraError, NotConfigured } from '../../../functions/src/core/errors';
+import { MAX_UPDATE_TWIML_CHARS } from '../../../functions/src/core/twiml';
+import { CallAction, MAX_SPOKEN_CHARS } from '../../../functions/src/model/schema';
 import { orderedMessages, type LiveConversation } from '../../../functions/src/model/schema';
 import { memoryDeps } from '../../helpers/fakes';
 import { callSid } from '../../helpers/fixtures';
@@ -87,9 +89,62 @@ describe('controlCall', () => {
     await controlCall({ action: 'take', callId: CALL_ID }, ANA, deps);
     await controlCall({ action: 'bridge', callId: CALL_ID, to: '+15557654321' }, ANA, deps);
     expect(voice.sent.at(-1)!.twiml).toBe(
-      '<?xml version="1.0" encoding="UTF-8"?><Response><Say>Connecting you now. Stay on the line.</Say><Dial>+15557654321</Dial></Response>',
+      '<?xml version="1.0" encoding="UTF-8"?><Response><Say>Connecting you now. Stay on the line.</Say><Dial timeLimit="3600">+15557654321</Dial></Response>',
     );
     expect((await transcript()).at(-1)).toMatchObject({ role: 'system', content: `${ANA.id} bridged the caller to +15557654321.` });
+  });
+
+  it('bridges only to the on-call numbers and the allowed numbers and prefixes (no toll fraud)', async () => {
+    const { deps, voice } = await liveCall();
+    await controlCall({ action: 'take', callId: CALL_ID }, ANA, deps);
+    const sent = voice.sent.length;
+    for (const to of ['+15550190002', '+15550180042']) expect(await controlCall({ action: 'bridge', callId: CALL_ID, to }, ANA, deps)).toEqual({ ok: true, reached: true });
+    expect(await controlCall({ action: 'bridge', callId: CALL_ID, to: '+882345678901' }, ANA, deps)).toEqual({
+      ok: false,
+      code: 'permission-denied',
+      message: '+882345678901 is not a number supervisors may bridge to. Allowed: the on-call numbers and BRIDGE_NUMBERS.',
+    });
+    expect(voice.sent).toHaveLength(sent + 2);
+  });
+
+  it('keeps every call update within the TwiML Twilio accepts, whatever the procedure library holds', async () => {
+    const huge = Array.from({ length: 400 }, (_, i) => ({ id: `p${i}`, title: `Procedure ${i}`, urgency: 'NORMAL' as const, keywords: [`hazard-word-${i}`], guidance: 'Stay safe.' }));
+    const { deps, voice } = await liveCall();
+    deps.procedures = { all: async () => huge };
+    expect(await controlCall({ action: 'take', callId: CALL_ID }, ANA, deps)).toEqual({ ok: true, reached: true });
+    const worst = '&'.repeat(MAX_SPOKEN_CHARS); // every character escaped, five times its length
+    expect(await controlCall({ action: 'say', callId: CALL_ID, text: worst }, ANA, deps)).toEqual({ ok: true, reached: true });
+    expect(await controlCall({ action: 'release', callId: CALL_ID }, ANA, deps)).toEqual({ ok: true, reached: true });
+    for (const { twiml } of voice.sent) expect(twiml!.length).toBeLessThanOrEqual(MAX_UPDATE_TWIML_CHARS);
+  });
+
+  it('leaves the call as it was, and says why, when Twilio refuses a take or a hand-back', async () => {
+    const { deps, voice, call, transcript } = await liveCall();
+    const before = await call();
+    voice.refuseNext = new AuroraError('Updating the call failed: Twilio error 32018: Twiml size exceeded maximum allowed value');
+    expect(await controlCall({ action: 'take', callId: CALL_ID }, ANA, deps)).toEqual({
+      ok: false,
+      code: 'failed-precondition',
+      message: 'Updating the call failed: Twilio error 32018: Twiml size exceeded maximum allowed value. Nothing changed on the call.',
+    });
+    expect(await call()).toEqual(before);
+    expect((await transcript()).map((m) => m.role)).toEqual(['assistant']);
+
+    await controlCall({ action: 'take', callId: CALL_ID }, ANA, deps);
+    voice.refuseNext = new AuroraError('Updating the call failed: Twilio could not be reached (timeout)', { retryable: true });
+    expect(await controlCall({ action: 'release', callId: CALL_ID }, ANA, deps)).toMatchObject({ ok: false, code: 'unavailable' });
+    expect(await call()).toMatchObject({ mode: 'human', admin_id: ANA.id });
+    voice.refuseNext = new AuroraError('Updating the call failed: HTTP 500', { retryable: true });
+    expect(await controlCall({ action: 'say', callId: CALL_ID, text: 'Stay there.' }, ANA, deps)).toMatchObject({ ok: false, code: 'unavailable' });
+    expect((await transcript()).some((m) => m.content === 'Stay there.')).toBe(false);
+  });
+
+  it('reports an end Twilio refused as not done, and says so in the transcript', async () => {
+    const { deps, voice, call, transcript } = await liveCall();
+    voice.refuseNext = new NotConfigured('Twilio is not configured on this deployment (TWILIO_ACCOUNT_SID is empty): nothing was sent to the call.');
+    expect(await controlCall({ action: 'end', callId: CALL_ID }, ANA, deps)).toMatchObject({ ok: false, code: 'failed-precondition' });
+    expect(await call()).toMatchObject({ status: 'ACTIVE' });
+    expect((await transcript()).at(-1)!.content).toMatch(/^Ending the call failed: Twilio is not configured/);
   });
 
   it('ends the call at Twilio, whose status callback then ends and archives it', async () => {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { expiredCallIds, planSweep, staleAlerts, sweepCalls } from '../../../functions/src/calls/sweepCalls';
+import { AuroraError } from '../../../functions/src/core/errors';
 import { memoryDeps } from '../../helpers/fakes';
 import { SETTINGS, aLiveCall } from '../../helpers/fixtures';
 
@@ -29,13 +30,26 @@ describe('planSweep', () => {
 
 describe('sweepCalls', () => {
   it('ends a stale call with a reason and enqueues its archival', async () => {
-    const { deps, live, queue, clock } = memoryDeps();
+    const { deps, live, queue, clock, voice } = memoryDeps();
     clock.set(now.toISOString());
     await live.update({ 'active_calls/call_a': aLiveCall({ last_message_at: '2025-10-04T14:00:00+05:30' }) });
+    voice.gone.add(aLiveCall().call_sid); // Twilio says it is over: its status callback was lost
     await sweepCalls(deps);
     expect(await live.get('active_calls/call_a/status')).toBe('ENDED');
     expect(await live.get('active_calls/call_a/end_reason')).toBe('stale');
     expect(queue.tasks).toEqual([{ queue: 'archiveCall', callId: 'call_a', id: 'archive-call_a' }]);
+  });
+
+  it('leaves a quiet call that Twilio still has open (a bridged caller), and one Twilio cannot be asked about', async () => {
+    const { deps, live, queue, clock, voice } = memoryDeps();
+    clock.set(now.toISOString());
+    await live.update({ 'active_calls/call_a': aLiveCall({ last_message_at: '2025-10-04T14:00:00+05:30' }) });
+    await sweepCalls(deps);
+    expect(await live.get('active_calls/call_a/status')).toBe('ACTIVE');
+    voice.refuseNext = new AuroraError('Asking Twilio about the call failed: HTTP 503', { retryable: true });
+    await sweepCalls(deps);
+    expect(await live.get('active_calls/call_a/status')).toBe('ACTIVE');
+    expect(queue.tasks).toEqual([]);
   });
 
   it('skips malformed records without stopping', async () => {

@@ -101,4 +101,23 @@ describe('takeTurn', () => {
     const messages = Object.values((await live.get(`active_conversations/${CONV_ID}/messages`)) as object);
     expect(messages).toHaveLength(2);
   });
+
+  it('never hangs up on, or speaks over, a silent caller while a human holds the call, and shows the holder the silence', async () => {
+    const { deps, live, clock } = await started();
+    await live.update({ [`active_calls/${CALL_ID}/mode`]: 'human', [`active_calls/${CALL_ID}/admin_id`]: 'ana@site.example' });
+    for (const silentTurns of [0, 1, 2, 3, 7]) {
+      const twiml = await takeTurn({ callSid: callSid(1), speech: '', silentTurns, callHint: CALL_ID }, deps);
+      expect(twiml).not.toContain('<Hangup');
+      expect(twiml).not.toContain('<Say>');
+      expect(twiml).toContain('<Gather');
+      clock.advance(5000);
+    }
+    const call = (await live.get(`active_calls/${CALL_ID}`)) as Record<string, unknown>;
+    expect(call.quiet_since).toBe('2025-10-04T14:30:05+05:30');
+    expect(call.status).toBe('ACTIVE');
+    expect(Object.values((await live.get(`active_conversations/${CONV_ID}/messages`)) as object)).toHaveLength(1); // no reprompts spoken
+
+    await takeTurn({ callSid: callSid(1), speech: 'help, my leg is stuck', silentTurns: 0, callHint: CALL_ID }, deps);
+    expect(await live.get(`active_calls/${CALL_ID}/quiet_since`)).toBeNull();
+  });
 });

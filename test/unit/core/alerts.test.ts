@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { alertId, alertsFor, keySafe, nextSummary, startsEscalation, summaryRow } from '../../../functions/src/core/alerts';
+import { ackFields } from '../../../functions/src/core/callControl';
+import { isAcknowledged } from '../../../functions/src/model/acknowledgement';
 import { aLiveCall } from '../../helpers/fixtures';
 
 const CALL = 'call_15550100001_20251004_143000';
@@ -38,8 +40,33 @@ describe('startsEscalation', () => {
     expect(startsEscalation(aLiveCall(), aLiveCall({ urgency: 'CRITICAL' }))).toBe(true);
     expect(startsEscalation(null, aLiveCall({ urgency: 'CRITICAL' }))).toBe(true);
     expect(startsEscalation(aLiveCall({ urgency: 'CRITICAL' }), aLiveCall({ urgency: 'CRITICAL' }))).toBe(false);
-    expect(startsEscalation(aLiveCall(), aLiveCall({ urgency: 'CRITICAL', acknowledged_by: 'ana@site' }))).toBe(false);
+    expect(startsEscalation(aLiveCall(), aLiveCall({ urgency: 'CRITICAL', acknowledged_by: 'ana@site', acknowledged_urgency: 'CRITICAL' }))).toBe(false);
+    expect(startsEscalation(aLiveCall(), aLiveCall({ urgency: 'CRITICAL', mode: 'human', admin_id: 'ana@site' }))).toBe(false);
     expect(startsEscalation(aLiveCall(), aLiveCall({ urgency: 'CRITICAL', status: 'ENDED' }))).toBe(false);
+  });
+});
+
+describe('an acknowledgement', () => {
+  it('covers the urgency it was given at, not a later, higher one', () => {
+    const ackedNormal = { acknowledged_by: 'ana@site', acknowledged_urgency: 'NORMAL' } as const;
+    expect(isAcknowledged(aLiveCall(ackedNormal))).toBe(true);
+    expect(isAcknowledged(aLiveCall({ ...ackedNormal, urgency: 'CRITICAL' }))).toBe(false);
+    expect(isAcknowledged(aLiveCall({ acknowledged_by: 'ana@site', urgency: 'URGENT' }))).toBe(false); // recorded before the urgency was
+    expect(isAcknowledged(aLiveCall({ acknowledged_by: 'ana@site', acknowledged_urgency: 'CRITICAL', urgency: 'CRITICAL' }))).toBe(true);
+    expect(isAcknowledged(aLiveCall({ urgency: 'CRITICAL', mode: 'human', admin_id: 'ben@site' }))).toBe(true); // held: in hand at any urgency
+  });
+
+  it('does not stop a later rise to CRITICAL from starting the escalation', () => {
+    const acked = aLiveCall({ acknowledged_by: 'ana@site', acknowledged_urgency: 'NORMAL' });
+    expect(startsEscalation(acked, { ...acked, urgency: 'CRITICAL' })).toBe(true);
+    expect(startsEscalation(aLiveCall({ ...acked, urgency: 'URGENT', acknowledged_urgency: 'URGENT' }), { ...acked, urgency: 'CRITICAL', acknowledged_urgency: 'URGENT' })).toBe(true);
+  });
+
+  it('is replaced when given again at a higher urgency, and kept when it already covers it', () => {
+    const now = '2025-10-04T14:31:00+05:30';
+    const acked = aLiveCall({ acknowledged_by: 'ana@site', acknowledged_at: '2025-10-04T14:30:10+05:30', acknowledged_urgency: 'NORMAL' });
+    expect(ackFields(acked, { id: 'ben@site' }, now)).toEqual({});
+    expect(ackFields({ ...acked, urgency: 'CRITICAL' }, { id: 'ben@site' }, now)).toEqual({ acknowledged_by: 'ben@site', acknowledged_at: now, acknowledged_urgency: 'CRITICAL' });
   });
 });
 

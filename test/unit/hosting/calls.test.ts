@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Alert, SummaryRow, Urgency } from '../../../functions/src/model/schema';
-import { alertsNewestFirst, callRows, holderOf, isAlarming, shortDuration } from '../../../hosting/src/core/calls';
+import { acknowledgedBy, alertsNewestFirst, callRows, escalationLines, holderOf, isAlarming, shortDuration } from '../../../hosting/src/core/calls';
 import { callsPerDay, chartRange } from '../../../hosting/src/core/chart';
 
 const call = (urgency: Urgency, timestamp: string, extra: Partial<SummaryRow> = {}): SummaryRow => ({
@@ -44,12 +44,36 @@ describe('alerts', () => {
     expect(alertsNewestFirst(null)).toEqual([]);
   });
 
+  it('alarms again for a call acknowledged while it was NORMAL that turned CRITICAL', () => {
+    const acked = call('CRITICAL', '2025-10-04T14:00:00+05:30', { acknowledged_by: 'ana@site', acknowledged_urgency: 'NORMAL' });
+    expect(isAlarming(alert('critical', 'x'), acked)).toBe(true);
+    expect(acknowledgedBy(acked)).toBeNull();
+    expect(acknowledgedBy({ ...acked, acknowledged_urgency: 'CRITICAL' })).toBe('ana@site');
+  });
+
+  it('says per recipient what Twilio accepted, never "texted" without a message SID', () => {
+    expect(
+      escalationLines({
+        recipients: {
+          a: { to: '+15550190001', state: 'sent', sid: 'SM1', attempts: 1 },
+          b: { to: '+15550190002', state: 'failed', error: 'Twilio error 21211', attempts: 2 },
+        },
+        failed: 'out of retries',
+      }),
+    ).toEqual([
+      { text: '+15550190001: texted (Twilio SM1)', ok: true },
+      { text: '+15550190002: not texted: Twilio error 21211 (attempt 2, retrying)', ok: false },
+      { text: 'out of retries', ok: false },
+    ]);
+  });
+
   it('alarms for critical and escalated alerts of live calls nobody has acknowledged', () => {
     const live = call('CRITICAL', '2025-10-04T14:00:00+05:30');
     expect(isAlarming(alert('critical', 'x'), live)).toBe(true);
     expect(isAlarming(alert('escalated', 'x'), live)).toBe(true);
     expect(isAlarming(alert('new-call', 'x'), live)).toBe(false);
-    expect(isAlarming(alert('critical', 'x'), { ...live, acknowledged_by: 'ana@site' })).toBe(false);
+    expect(isAlarming(alert('critical', 'x'), { ...live, acknowledged_by: 'ana@site', acknowledged_urgency: 'CRITICAL' })).toBe(false);
+    expect(isAlarming(alert('escalation-failed', 'x'), live)).toBe(true);
     expect(isAlarming(alert('critical', 'x'), { ...live, status: 'ENDED' })).toBe(false);
     expect(isAlarming(alert('critical', 'x'), undefined)).toBe(false);
   });

@@ -24,7 +24,7 @@ const data = {
   live_summary: { counts: { CRITICAL: 1, URGENT: 0, NORMAL: 0, total: 1 }, calls: { call_1: { urgency: 'CRITICAL' } } },
   admin_alerts: { 'admin-1': { 'call_1~critical': { kind: 'critical' } }, 'admin-2': { 'call_1~critical': { kind: 'critical' } } },
   admin_push_tokens: { 'admin-2': { k1: { token: 'fcm-token', at: 1 } } },
-  admins: { 'admin-1': { email: 'admin@example.com' } },
+  admins: { 'admin-1': { email: 'admin@example.com' }, 'admin-2': { email: 'other@example.com' } },
 };
 const db = targaryen.database(rules, data);
 
@@ -35,6 +35,16 @@ const otherAdmin = { uid: 'admin-2', provider: 'password', token: { admin: true,
 const token = (value: string, at = Date.now() - 1000) => ({ token: value, at });
 
 describe('database.rules.json', () => {
+  it('keeps out an admin whose directory entry is gone, claim or not (revoked before the token expired)', () => {
+    const revoked = { uid: 'admin-3', provider: 'password', token: { admin: true, email: 'gone@example.com' } };
+    for (const path of ['active_calls', 'active_conversations/conv_1', 'live_summary', 'admin_alerts/admin-3']) expect(db.as(revoked).read(path).allowed).toBe(false);
+    expect(db.as(revoked).write('admin_push_tokens/admin-3/k1', token('t')).allowed).toBe(false);
+    expect(db.as(revoked).read('admins/admin-3').allowed).toBe(true); // to learn that access is gone
+    expect(db.as(admin).read('admins/admin-1').allowed).toBe(true);
+    expect(db.as(admin).read('admins/admin-2').allowed).toBe(false);
+    expect(db.as(admin).read('admins').allowed).toBe(false);
+  });
+
   it('lets admins read live calls and transcripts', () => {
     expect(db.as(admin).read('active_calls').allowed).toBe(true);
     expect(db.as(admin).read('active_calls/call_1').allowed).toBe(true);

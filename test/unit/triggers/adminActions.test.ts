@@ -41,6 +41,15 @@ describe('callControl callable', () => {
     expect(voice.sent).toEqual([]);
   });
 
+  it('refuses an admin removed or revoked since their token was issued, at once, changing nothing', async () => {
+    const { call, live, voice, admins } = await setUp();
+    const before = structuredClone(live.tree);
+    admins.revoked.add('u1');
+    await rejectsWith(call(admin, { action: 'take', callId: CALL_ID }), 'permission-denied', /access has been removed or your session revoked/);
+    expect(live.tree).toEqual(before);
+    expect(voice.sent).toEqual([]);
+  });
+
   it('rejects malformed payloads with the reason', async () => {
     const { call } = await setUp();
     await rejectsWith(call(admin, { action: 'say', callId: CALL_ID, text: 'x'.repeat(700) }), 'invalid-argument', /600/);
