@@ -7,6 +7,7 @@ import { parseArgs } from 'node:util';
 import { initializeApp } from 'firebase-admin/app';
 import { getAuth } from 'firebase-admin/auth';
 import { getDatabase } from 'firebase-admin/database';
+import { getFirestore } from 'firebase-admin/firestore';
 import { grantAdmin, listAdmins, revokeAdmin } from './lib/admins.ts';
 import { PROJECT_ID, emulatorEnv } from './lib/stack.ts';
 
@@ -22,7 +23,7 @@ const projectId = values.project ?? PROJECT_ID;
 // The default database's URL in us-central1; other regions pass theirs with --database-url.
 const app = initializeApp({ projectId, databaseURL: values['database-url'] ?? `https://${projectId}-default-rtdb.firebaseio.com` });
 const auth = getAuth(app);
-const accounts = { auth, db: getDatabase(app) };
+const accounts = { auth, db: getDatabase(app), firestore: getFirestore(app) };
 const where = values.project ? `project ${values.project}` : 'the local emulators';
 
 try {

@@ -73,7 +73,7 @@ const firestore = getFirestore(app);
 if (ownStack) {
   await seedWorkers(firestore);
   await seedProcedures(firestore);
-  await grantAdmin({ auth: getAuth(app), db }, DEMO_ADMIN.email, DEMO_ADMIN.password);
+  await grantAdmin({ auth: getAuth(app), db, firestore }, DEMO_ADMIN.email, DEMO_ADMIN.password);
 }
 
 const authToken = process.env.TWILIO_AUTH_TOKEN || LOCAL_DEFAULTS.twilioAuthToken;

@@ -29,7 +29,7 @@ Object.assign(process.env, stack.env);
 const app = initializeApp({ projectId: PROJECT_ID, databaseURL: `https://${PROJECT_ID}-default-rtdb.firebaseio.com` });
 const workers = await seedWorkers(getFirestore(app));
 const procedures = await seedProcedures(getFirestore(app));
-await grantAdmin({ auth: getAuth(app), db: getDatabase(app) }, DEMO_ADMIN.email, DEMO_ADMIN.password);
+await grantAdmin({ auth: getAuth(app), db: getDatabase(app), firestore: getFirestore(app) }, DEMO_ADMIN.email, DEMO_ADMIN.password);
 
 console.log(`
 Aurora is running (project ${PROJECT_ID}; Realtime Database: ${stack.rtdb === 'emulator' ? 'official emulator' : 'offline stand-in server'}).

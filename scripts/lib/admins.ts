@@ -1,12 +1,21 @@
 /**
- * Granting and revoking the `admin` custom claim, which the rules and the admin functions
- * check, and keeping the directory of admins (admins/{uid} in the Realtime Database) that the
- * fan-out sends alerts to.
+ * Granting and revoking the `admin` custom claim, and keeping the admin directory
+ * (admins/{uid} in the Realtime Database and in Firestore). The fan-out alerts the admins in
+ * the directory; both databases' rules and the admin callable require the claim and the
+ * entry, so revoking (which removes the entry) takes effect at once, not when the ID token
+ * with the claim expires.
  */
 import type { Auth } from 'firebase-admin/auth';
 import type { Database } from 'firebase-admin/database';
+import type { Firestore } from 'firebase-admin/firestore';
 
-export type Accounts = { auth: Auth; db: Database };
+export type Accounts = { auth: Auth; db: Database; firestore: Firestore };
+
+// The paths are functions/src/model/paths.ts's; this file runs in plain Node, which cannot load
+// that TypeScript module without a warning on every run, so they are spelled out here.
+
+/** Firestore's copy of the directory, which firestore.rules reads (rules cannot read the Realtime Database). */
+const directoryDoc = (firestore: Firestore, uid: string) => firestore.collection('admins').doc(uid);
 
 /** The demo admin `npm start` and the tests sign in as (local emulators only). */
 export const DEMO_ADMIN = { email: 'admin@aurora.local', password: 'aurora-demo-admin' };
@@ -15,26 +24,30 @@ export const DEMO_ADMIN = { email: 'admin@aurora.local', password: 'aurora-demo-
  * Gives `email` the admin claim, keeping their other claims. With a password, a missing
  * account is created first (for the local emulators and first-time setup).
  */
-export async function grantAdmin({ auth, db }: Accounts, email: string, password?: string): Promise<string> {
+export async function grantAdmin({ auth, db, firestore }: Accounts, email: string, password?: string): Promise<string> {
   const user = await auth.getUserByEmail(email).catch(async (err: { code?: string }) => {
     if (err.code !== 'auth/user-not-found' || !password) throw err;
     return auth.createUser({ email, password, emailVerified: true });
   });
   await auth.setCustomUserClaims(user.uid, { ...user.customClaims, admin: true });
-  await db.ref(`admins/${user.uid}`).set({ email });
+  await Promise.all([db.ref(`admins/${user.uid}`).set({ email }), directoryDoc(firestore, user.uid).set({ email })]);
   return user.uid;
 }
 
 /**
- * Takes the admin claim away and revokes the user's sessions, so the dashboard signs them out
- * at its next token refresh instead of keeping the old claim for up to an hour.
+ * Takes the admin out of the directory (both databases' rules and the callable refuse them at
+ * once; an open dashboard closes its live view within seconds), takes the claim away and
+ * revokes their sessions.
  */
-export async function revokeAdmin({ auth, db }: Accounts, email: string): Promise<string> {
+export async function revokeAdmin({ auth, db, firestore }: Accounts, email: string): Promise<string> {
   const user = await auth.getUserByEmail(email);
   const { admin: _dropped, ...claims } = user.customClaims ?? {};
+  await Promise.all([
+    db.ref().update({ [`admins/${user.uid}`]: null, [`admin_push_tokens/${user.uid}`]: null, [`admin_alerts/${user.uid}`]: null }),
+    directoryDoc(firestore, user.uid).delete(),
+  ]);
   await auth.setCustomUserClaims(user.uid, claims);
   await auth.revokeRefreshTokens(user.uid);
-  await db.ref().update({ [`admins/${user.uid}`]: null, [`admin_push_tokens/${user.uid}`]: null, [`admin_alerts/${user.uid}`]: null });
   return user.uid;
 }
 

@@ -2,10 +2,10 @@
 import { getAuth } from 'firebase-admin/auth';
 import { describe, expect, it } from 'vitest';
 import { grantAdmin, listAdmins, revokeAdmin } from '../../scripts/lib/admins.ts';
-import { app, db } from '../helpers/stack';
+import { app, db, firestore } from '../helpers/stack';
 
 const auth = getAuth(app);
-const accounts = { auth, db };
+const accounts = { auth, db, firestore };
 
 describe('granting and revoking the admin claim', () => {
   it('creates a missing account when given a password, and keeps other claims', async () => {
@@ -14,6 +14,7 @@ describe('granting and revoking the admin claim', () => {
     expect((await auth.getUser(uid)).customClaims).toEqual({ admin: true, site: 'north' });
     expect(await listAdmins(auth)).toContain('dana@aurora.local');
     expect((await db.ref(`admins/${uid}`).get()).val()).toEqual({ email: 'dana@aurora.local' });
+    expect((await firestore.collection('admins').doc(uid).get()).data()).toEqual({ email: 'dana@aurora.local' });
 
     await revokeAdmin(accounts, 'dana@aurora.local');
     const user = await auth.getUser(uid);
@@ -21,6 +22,7 @@ describe('granting and revoking the admin claim', () => {
     expect(user.tokensValidAfterTime).toBeDefined();
     expect(await listAdmins(auth)).not.toContain('dana@aurora.local');
     expect((await db.ref(`admins/${uid}`).get()).exists()).toBe(false);
+    expect((await firestore.collection('admins').doc(uid).get()).exists).toBe(false);
 
     expect(await grantAdmin(accounts, 'dana@aurora.local')).toBe(uid);
     expect((await auth.getUser(uid)).customClaims).toEqual({ site: 'north', admin: true });

@@ -7,7 +7,7 @@ import { mkdirSync } from 'node:fs';
 import { getAuth } from 'firebase-admin/auth';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEMO_ADMIN, grantAdmin } from '../../scripts/lib/admins.ts';
+import { DEMO_ADMIN, grantAdmin, revokeAdmin } from '../../scripts/lib/admins.ts';
 import { launchChromium, signIn } from '../../scripts/lib/browser.ts';
 import { counts, hasAttribute, reads, sees } from '../helpers/browser';
 import { ESCALATION_SECONDS, ON_CALL, textsSent } from '../helpers/escalation';
@@ -23,7 +23,7 @@ let browser: Browser;
 beforeAll(async () => {
   mkdirSync(SCREENSHOTS, { recursive: true });
   const auth = getAuth(app);
-  await grantAdmin({ auth, db }, SECOND_ADMIN.email, SECOND_ADMIN.password);
+  await grantAdmin({ auth, db, firestore }, SECOND_ADMIN.email, SECOND_ADMIN.password);
   await auth.createUser({ ...NOT_ADMIN }).catch((err: { code?: string }) => {
     if (err.code !== 'auth/email-already-exists') throw err;
   });
@@ -54,6 +54,21 @@ describe('the admin dashboard', () => {
     await page.getByLabel('Email').fill(DEMO_ADMIN.email);
     await page.getByRole('button', { name: 'Sign in' }).click();
     await reads(page.getByRole('alert'), 'Wrong email or password.');
+    await page.context().close();
+  });
+
+  it('closes an open dashboard within seconds of the admin being revoked', async () => {
+    const dana = { email: 'dana.revoked@aurora.local', password: 'dana-password-1' };
+    await grantAdmin({ auth: getAuth(app), db, firestore }, dana.email, dana.password);
+    const page = await pageSignedInAs(dana);
+    await page.getByTestId('live-calls').waitFor();
+    const { call, callId } = await ringing('+15550100003');
+    await row(page, callId).waitFor();
+    await revokeAdmin({ auth: getAuth(app), db, firestore }, dana.email);
+    // Pushed by the database, not waiting for the ID token (an hour) to expire.
+    await sees(page.getByTestId('access-removed'), 'is no longer a supervisor', 10_000);
+    expect(await page.getByTestId('live-calls').count()).toBe(0);
+    await call.status('completed');
     await page.context().close();
   });
 

@@ -18,6 +18,7 @@ beforeAll(async () => {
     await fs.doc('calls/call_rules_1').set({ urgency: 'CRITICAL', status: 'COMPLETE', admin_id: null, final_action: null, admin_notes: '' });
     await fs.doc('conversations/conv_rules_1').set({ call_id: 'call_rules_1', messages: [], total_messages: 0 });
     await fs.doc('conversations/conv_rules_1/message_pages/0000').set({ index: 0, messages: [] });
+    await fs.doc('admins/admin-1').set({ email: 'admin@example.com' });
   });
 });
 
@@ -27,12 +28,21 @@ afterAll(async () => {
 
 const admin = () => env.authenticatedContext('admin-1', { admin: true }).firestore();
 const user = () => env.authenticatedContext('user-1', {}).firestore();
+/** The claim is still in their token, but the admin script has removed them from the directory. */
+const revoked = () => env.authenticatedContext('admin-2', { admin: true }).firestore();
 const forged = () => env.authenticatedContext('user-2', { admin: 'true' }).firestore();
 const anonymous = () => env.unauthenticatedContext().firestore();
 
 const readable = ['calls/call_rules_1', 'conversations/conv_rules_1', 'conversations/conv_rules_1/message_pages/0000', 'workers/+15550100001', 'procedures/fire'];
 
 describe('firestore.rules', () => {
+  it('keeps out an admin removed from the directory, though their token still carries the claim', async () => {
+    for (const path of readable) await assertFails(revoked().doc(path).get());
+    await assertFails(revoked().doc('calls/call_rules_1').update({ admin_notes: 'x' }));
+    await assertSucceeds(admin().doc('admins/admin-1').get());
+    await assertFails(admin().doc('admins/admin-2').get());
+  });
+
   it('lets admins read the archive, the worker registry and the procedures', async () => {
     for (const path of readable) await assertSucceeds(admin().doc(path).get());
     await assertSucceeds(admin().collection('calls').get());

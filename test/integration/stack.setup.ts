@@ -25,7 +25,7 @@ export default async function setup() {
   const app = initializeApp({ projectId: PROJECT_ID, databaseURL: `https://${PROJECT_ID}-default-rtdb.firebaseio.com` }, 'seed');
   await seedWorkers(getFirestore(app));
   await seedProcedures(getFirestore(app));
-  await grantAdmin({ auth: getAuth(app), db: getDatabase(app) }, DEMO_ADMIN.email, DEMO_ADMIN.password);
+  await grantAdmin({ auth: getAuth(app), db: getDatabase(app), firestore: getFirestore(app) }, DEMO_ADMIN.email, DEMO_ADMIN.password);
   await deleteApp(app);
   console.log(`local stack ready in ${((Date.now() - started) / 1000).toFixed(1)} s (Realtime Database: ${stack.rtdb}; database triggers: ${stack.triggers})`);
   return async () => {
