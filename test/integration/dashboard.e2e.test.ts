@@ -125,6 +125,17 @@ describe('the admin dashboard', () => {
     await sees(transcript(ana).locator('li').last(), /Yes he is breathing/);
     await ana.screenshot({ path: `${SCREENSHOTS}/takeover.png` });
 
+    // Silence while a human holds the call: no reprompt, no goodbye, no hang-up, however long;
+    // the holder sees that the caller has gone quiet.
+    for (let turn = 0; turn < 4; turn++) {
+      const heard = await call.say('');
+      expect(heard.said).toEqual([]);
+      expect(heard.hungUp).toBeFalsy();
+    }
+    await sees(ana.getByTestId('caller-quiet'), 'The caller has said nothing since');
+    await call.say('I am still here');
+    await counts(ana.getByTestId('caller-quiet'), 0);
+
     await ana.getByRole('button', { name: 'Hand back to Aurora' }).click();
     await reads(ana.getByTestId('call-state'), 'Aurora is answering');
     expect((await call.nextUpdate())!.said).toEqual(['Aurora here again. I am listening.']);
