@@ -30,8 +30,11 @@ export interface ArchiveStore {
   write(plan: ArchivePlan): Promise<'written' | 'unchanged'>;
   /** Every archived message of a conversation in order, or null if it is not archived. */
   readMessages(conversationId: string): Promise<LiveMessage[] | null>;
-  /** Adds messages to the end of an archived call's transcript; false if that CallSid's call is not archived. */
-  appendMessages(callId: string, callSid: string, messages: LiveMessage[]): Promise<boolean>;
+  /**
+   * Adds messages to the end of an archived call's transcript; false if that CallSid's call is
+   * not archived. With a `turn` key, a turn already appended is not appended again (a replay).
+   */
+  appendMessages(callId: string, callSid: string, messages: LiveMessage[], turn?: string): Promise<boolean>;
 }
 
 /**

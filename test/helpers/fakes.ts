@@ -31,9 +31,12 @@ export class MemoryArchive implements ArchiveStore {
     if (!plan) return null;
     return [...plan.conversation.messages, ...plan.pages.flat()];
   }
-  async appendMessages(callId: string, callSid: string, messages: LiveMessage[]) {
+  async appendMessages(callId: string, callSid: string, messages: LiveMessage[], turn?: string) {
     const plan = [...this.plans.values()].find((p) => p.callId === callId && p.call.call_sid === callSid);
     if (!plan) return false;
+    const answered = (plan.conversation.answered_turns ??= []);
+    if (turn && answered.includes(turn)) return true;
+    if (turn) answered.push(turn);
     plan.conversation.messages.push(...messages);
     plan.conversation.total_messages += messages.length;
     return true;

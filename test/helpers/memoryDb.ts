@@ -60,7 +60,10 @@ export class MemoryLiveDb implements LiveDb {
   }
 }
 
-/** The live records left in the tree: everything but the call id reservations, which outlive a call by design. */
+/**
+ * The live records left in the tree: everything but the call id reservations and the CallSid
+ * index, which outlive a call by design (a day: the tombstones that make replays change nothing).
+ */
 export function liveRecords(tree: Tree): Tree {
-  return Object.fromEntries(Object.entries(tree).filter(([key]) => key !== 'call_ids'));
+  return Object.fromEntries(Object.entries(tree).filter(([key]) => key !== 'call_ids' && key !== 'call_sids'));
 }

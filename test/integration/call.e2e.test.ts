@@ -80,7 +80,9 @@ describe('a call, end to end', () => {
       sources: '',
     });
     expect(conversation.messages[2].sources).toBe('Fire and Explosion Response (EP-01)');
-    expect(await liveCallIdFor(call.callSid)).toBeNull();
+    // The CallSid index stays a day as the call's tombstone, so a replayed webhook creates nothing.
+    expect(await liveCallIdFor(call.callSid)).toBe(callId);
+    expect((await db.ref(`active_calls/${callId}`).get()).exists()).toBe(false);
   });
 
   it('helps a caller the registry does not know', async () => {
@@ -177,7 +179,9 @@ describe('status callbacks that repeat, race or come out of order', () => {
     const again = await firestore.collection('conversations').doc(conversationId).get();
     expect(again.get('archived_at')).toEqual(conversation.archived_at);
     expect((await db.ref(`active_calls/${callId}`).get()).exists()).toBe(false);
-    expect(await liveCallIdFor(call.callSid)).toBeNull();
+    // The CallSid index stays a day as the call's tombstone, so a replayed webhook creates nothing.
+    expect(await liveCallIdFor(call.callSid)).toBe(callId);
+    expect((await db.ref(`active_calls/${callId}`).get()).exists()).toBe(false);
   });
 
   it("keeps the last turn when the status callback overtakes that turn's write", async () => {
@@ -193,6 +197,31 @@ describe('status callbacks that repeat, race or come out of order', () => {
     const contents = conversation.messages.map((m: { content: string }) => m.content);
     expect(contents).toContain('someone is trapped in the silo');
     expect(conversation.total_messages).toBe(3);
+  });
+});
+
+describe('replays change nothing', () => {
+  it('a replayed turn is recorded once, live or archived; a replayed incoming call after the archive creates no call', async () => {
+    const call = newCall('+15550100003');
+    const greeting = await call.ring();
+    const callId = (await liveCallIdFor(call.callSid))!;
+    const conversationId = callId.replace(/^call_/, 'conv_');
+    const turn = { CallSid: call.callSid, From: '+15550100003', CallStatus: 'in-progress', SpeechResult: 'the forklift tipped over on him', Confidence: '0.9' };
+    const first = await postSigned(SIM, greeting.gatherAction!, turn);
+    const replayed = await postSigned(SIM, greeting.gatherAction!, turn); // Twilio sends the same request again
+    expect([first.status, replayed.status]).toEqual([200, 200]);
+    expect(replayed.said).toHaveLength(1); // the caller is still answered
+    const said = async () => Object.values(((await db.ref(`active_conversations/${conversationId}/messages`).get()).val() as Record<string, { content: string }>) ?? {});
+    expect((await said()).filter((m) => m.content === turn.SpeechResult)).toHaveLength(1);
+
+    await call.status('completed');
+    const { conversation } = await archivedAndPurged(callId, conversationId);
+    await postSigned(SIM, greeting.gatherAction!, turn); // after the archive
+    await postSigned(SIM, `${SIM.baseUrl}/twilio/voice`, { CallSid: call.callSid, From: '+15550100003', CallStatus: 'ringing' });
+    const archived = (await firestore.collection('conversations').doc(conversationId).get()).data()!;
+    expect(archived.total_messages).toBe(conversation.total_messages);
+    const live = ((await db.ref('active_calls').get()).val() as Record<string, { call_sid: string }> | null) ?? {};
+    expect(Object.values(live).filter((c) => c.call_sid === call.callSid)).toEqual([]);
   });
 });
 

@@ -44,7 +44,7 @@ export function firestoreArchive(firestore: Firestore): ArchiveStore {
       return [...inline, ...pages.docs.flatMap((page) => LiveMessage.array().parse(page.get('messages')))];
     },
 
-    appendMessages: (callId, callSid, messages) =>
+    appendMessages: (callId, callSid, messages, turn) =>
       firestore.runTransaction(async (tx) => {
         const call = await tx.get(callRef(callId));
         const conversationId = call.get('conversation_id') as string | undefined;
@@ -52,14 +52,18 @@ export function firestoreArchive(firestore: Firestore): ArchiveStore {
         const ref = conversationRef(conversationId);
         const conversation = await tx.get(ref);
         if (!conversation.exists) return false;
+        // The turns already in the transcript, so a replayed one is not appended twice.
+        const answered = (conversation.get('answered_turns') as string[] | undefined) ?? [];
+        if (turn && answered.includes(turn)) return true;
+        const turns = turn ? { answered_turns: [...answered, turn] } : {};
         const inline = (conversation.get('messages') ?? []) as LiveMessage[];
         const pageCount = (conversation.get('message_pages') as number | undefined) ?? 0;
         const total = ((conversation.get('total_messages') as number | undefined) ?? 0) + messages.length;
         if (pageCount === 0 && Buffer.byteLength(JSON.stringify([...inline, ...messages])) <= INLINE_TRANSCRIPT_BYTES) {
-          tx.update(ref, { messages: [...inline, ...messages], total_messages: total });
+          tx.update(ref, { messages: [...inline, ...messages], total_messages: total, ...turns });
         } else {
           tx.set(ref.collection(collections.messagePages).doc(pageId(pageCount)), { index: pageCount, messages });
-          tx.update(ref, { message_pages: pageCount + 1, total_messages: total });
+          tx.update(ref, { message_pages: pageCount + 1, total_messages: total, ...turns });
         }
         return true;
       }),

@@ -9,20 +9,24 @@
 import { missingFromArchive, planArchive } from '../core/archiveDocs';
 import { turnInFlight } from '../core/callState';
 import { AuroraError, withDeadline } from '../core/errors';
+import { idRef } from '../core/masking';
 import { paths } from '../model/paths';
-import { LiveConversation, orderedMessages, type LiveCall, type LiveMessage } from '../model/schema';
+import { orderedMessages, salvageConversation, type LiveCall, type LiveMessage } from '../model/schema';
 import { QUEUES, type CallTask, type Deps } from '../ports';
 import { readCall, readConversation } from './liveCalls';
 
+/** Task names are visible in the Cloud Tasks console and logs: they name the call by idRef, never by its number. */
 export const taskIds = {
   /** The call's first archival, from its status callback (or the sweeper ending it). */
-  archive: (callId: string) => `archive-${callId}`,
+  archive: (callId: string) => `archive-${idRef(callId)}`,
   /** Archival again because `messages` live messages were more than the archive held. */
-  rearchive: (callId: string, messages: number) => `archive-${callId}-m${messages}`,
+  rearchive: (callId: string, messages: number) => `archive-${idRef(callId)}-m${messages}`,
   /** The sweeper's re-drive of a stalled archival, one per stall window. */
-  redrive: (callId: string, window: number) => `archive-${callId}-s${window}`,
+  redrive: (callId: string, window: number) => `archive-${idRef(callId)}-s${window}`,
   /** The purge of a call archived with `messages` messages. */
-  purge: (callId: string, messages: number) => `purge-${callId}-m${messages}`,
+  purge: (callId: string, messages: number) => `purge-${idRef(callId)}-m${messages}`,
+  /** A CRITICAL call's escalation timer, one per call. */
+  escalate: (callId: string) => `escalate-${idRef(callId)}`,
 };
 
 /**
@@ -55,7 +59,7 @@ export async function archiveCall({ callId }: CallTask, deps: Deps): Promise<str
     log.warn('refusing to archive a call that has not ended', { callId });
     return 'not-ended';
   }
-  const conversation = await readConversation(live, call.conversation_id);
+  const conversation = await readConversation(live, call.conversation_id, log);
   const plan = planArchive(callId, call, conversation);
   const outcome = await withDeadline(deps.archive.write(plan), deps.settings.archiveDeadlineMs, 'archive write');
   const total = plan.conversation.total_messages;
@@ -83,7 +87,7 @@ export type PurgeOutcome =
  * the call is being purged. So the call is first marked `purging`, in a transaction that
  * refuses while a turn is in flight; then the conversation goes, compared key by key with
  * what was verified, so a turn that slipped in after the verification is archived, not lost;
- * then the call and its index. A purge cut short resumes from the mark.
+ * then the call. A purge cut short resumes from the mark.
  */
 export async function purgeIfArchived(callId: string, deps: Deps): Promise<PurgeOutcome> {
   const { live, log } = deps;
@@ -111,7 +115,9 @@ export async function purgeIfArchived(callId: string, deps: Deps): Promise<Purge
   if (!marked.committed) return { kind: 'turn-in-flight' };
   if (marked.value === null) return { kind: 'gone' };
   const late = await removeConversation(deps, callId, call, new Set(Object.keys(conversation?.messages ?? {})));
-  await live.update({ [paths.call(callId)]: null, [paths.callSid(call.call_sid)]: null });
+  // The CallSid index stays as the call's tombstone (the sweeper drops it with the call id's
+  // reservation, after a day): a replayed incoming-call webhook finds it and creates nothing.
+  await live.update({ [paths.call(callId)]: null });
   log.info('live call purged', { callId, messages: liveMessages.length + late });
   return { kind: 'purged' };
 }
@@ -125,8 +131,7 @@ async function removeConversation(deps: Deps, callId: string, call: LiveCall, ve
   for (let attempt = 0; attempt < 5; attempt++) {
     let arrived: Array<[string, LiveMessage]> = [];
     const { committed: deleted } = await deps.live.transact(paths.conversation(call.conversation_id), (current) => {
-      const parsed = LiveConversation.safeParse(current ?? { call_id: callId });
-      const messages = parsed.success ? parsed.data.messages : {};
+      const messages = current === null ? {} : salvageConversation(current, callId).conversation.messages;
       arrived = Object.entries(messages).filter(([key]) => !verified.has(key)).sort(([a], [b]) => a.localeCompare(b));
       return arrived.length === 0 ? null : undefined;
     });

@@ -1,7 +1,7 @@
 import { CONTROL_NOTES, ackFields, bridgeRefusal, refusal, releaseFields, takeFields, type Admin, type Refusal } from '../core/callControl';
 import { AuroraError } from '../core/errors';
 import { siteIso } from '../core/time';
-import { LINES, speakAndDial, speakAndListen } from '../core/twiml';
+import { LINES, speakAndDial, speakAndListen, speakable } from '../core/twiml';
 import { paths } from '../model/paths';
 import type { CallAction, LiveCall, LiveMessage, Role } from '../model/schema';
 import type { Deps } from '../ports';
@@ -52,7 +52,8 @@ export async function controlCall(action: CallAction, admin: Admin, deps: Deps):
     case 'say': {
       const call = await callFor(deps, action.callId, 'say', admin);
       if ('code' in call) return { ok: false, ...call };
-      return speak(deps, call, speakThenListen(deps, action.callId, action.text), [['admin', action.text]]);
+      const text = speakable(action.text);
+      return speak(deps, call, speakThenListen(deps, action.callId, text), [['admin', text]]);
     }
     case 'bridge': {
       const call = await callFor(deps, action.callId, 'bridge', admin);

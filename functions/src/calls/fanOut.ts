@@ -3,12 +3,11 @@ import { paths } from '../model/paths';
 import { LiveCall, type LiveSummary } from '../model/schema';
 import { siteIso } from '../core/time';
 import { QUEUES, type Deps } from '../ports';
+import { taskIds } from './archival';
 import { adminUids, readCall } from './liveCalls';
 
 /** One write to active_calls/{callId}, as a database trigger delivers it. */
 export type CallChange = { callId: string; before: unknown; after: unknown };
-
-export const escalationTaskId = (callId: string) => `escalate-${callId}`;
 
 const parse = (value: unknown) => {
   const parsed = value === null || value === undefined ? null : LiveCall.safeParse(value);
@@ -44,7 +43,7 @@ export async function fanOutCall(change: CallChange, deps: Deps): Promise<{ aler
   if (escalate) {
     const delaySeconds = deps.settings.escalation.afterSeconds;
     const dueAt = new Date(deps.clock().getTime() + delaySeconds * 1000).toISOString();
-    await deps.queue.enqueue(QUEUES.escalate, { callId: change.callId, dueAt }, escalationTaskId(change.callId), delaySeconds);
+    await deps.queue.enqueue(QUEUES.escalate, { callId: change.callId, dueAt }, taskIds.escalate(change.callId), delaySeconds);
   }
   return { alerts, escalation: escalate };
 }

@@ -1,5 +1,6 @@
 import { paths } from '../model/paths';
-import { LiveCall, LiveConversation } from '../model/schema';
+import { callIdOf } from '../core/ids';
+import { LiveCall, salvageConversation, type LiveConversation } from '../model/schema';
 import type { Log } from '../core/log';
 import type { LiveDb } from '../ports';
 
@@ -39,9 +40,13 @@ export async function readCall(live: LiveDb, callId: string, log: Log): Promise<
   return parsed.data;
 }
 
-export async function readConversation(live: LiveDb, conversationId: string): Promise<LiveConversation | null> {
+/** A call's live conversation, salvaged if a half-failed write left it malformed (see salvageConversation). */
+export async function readConversation(live: LiveDb, conversationId: string, log?: Log): Promise<LiveConversation | null> {
   const raw = await live.get(paths.conversation(conversationId));
-  return raw ? LiveConversation.parse(raw) : null;
+  if (!raw) return null;
+  const { conversation, repaired } = salvageConversation(raw, callIdOf(conversationId));
+  if (repaired > 0) log?.error('live conversation was malformed: archived what is there', { conversationId, repaired });
+  return conversation;
 }
 
 /**

@@ -66,11 +66,14 @@ export function staleAlerts(all: Record<string, Record<string, { at?: string } |
 /** A call id stays reserved this long; ids name their second, so after a day none can come back. */
 export const CALL_ID_RETENTION_MS = 24 * 3600_000;
 
-/** Pure: the call_ids reservations old enough (or unreadable) to drop. */
-export function expiredCallIds(reservations: Record<string, { at?: number } | null>, now: Date): string[] {
+/**
+ * Pure: the call_ids reservations old enough (or unreadable) to drop, with their CallSid's
+ * index entry, the call's tombstone: kept as long as the id is reserved.
+ */
+export function expiredCallIds(reservations: Record<string, { at?: number; call_sid?: string } | null>, now: Date): string[] {
   return Object.entries(reservations)
     .filter(([, r]) => !(typeof r?.at === 'number' && now.getTime() - r.at < CALL_ID_RETENTION_MS))
-    .map(([callId]) => paths.callIdReservation(callId));
+    .flatMap(([callId, r]) => [paths.callIdReservation(callId), ...(typeof r?.call_sid === 'string' ? [paths.callSid(r.call_sid)] : [])]);
 }
 
 /** The scheduled sweeper: plans over every live call, then carries the plan out; prunes old alerts and call id reservations. */

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { offlineReply } from '../assistant/offlineResponder';
 import type { Procedure } from '../assistant/procedures';
 import type { Caller, Reply, ResponderInput } from '../assistant/responder';
@@ -6,12 +7,12 @@ import { conversationIdOf } from '../core/ids';
 import { paths } from '../model/paths';
 import { LiveCall, orderedMessages, type LiveConversation, type LiveMessage, type Role } from '../model/schema';
 import { siteIso } from '../core/time';
-import { LINES, MAX_SILENT_TURNS, listenOnly, speakAndHangUp, speakAndListen } from '../core/twiml';
+import { LINES, MAX_SILENT_TURNS, listenOnly, speakAndHangUp, speakAndListen, speakable } from '../core/twiml';
 import { raiseUrgency } from '../core/urgency';
 import type { Deps } from '../ports';
 import type { Timings } from '../core/log';
 import { listening, proceduresOrNone } from './listening';
-import { readConversation } from './liveCalls';
+import { changeCall, readConversation } from './liveCalls';
 
 export type Turn = {
   callSid: string;
@@ -21,7 +22,18 @@ export type Turn = {
   callHint?: string;
   /** The Gather this speech answers; its partial results are closed by this turn. */
   gather?: string;
+  /** Twilio's I-Twilio-Idempotency-Token: the same on a retried request. */
+  idempotencyToken?: string;
 };
+
+/**
+ * What makes a turn the same turn when Twilio sends it again: its Gather (one answer per
+ * Gather), else Twilio's idempotency token. RTDB keys cannot hold every token character, so it is hashed.
+ */
+export function turnKey(turn: Pick<Turn, 'gather' | 'idempotencyToken'>): string | undefined {
+  if (turn.gather) return turn.gather;
+  return turn.idempotencyToken ? `t${createHash('sha256').update(turn.idempotencyToken).digest('hex').slice(0, 20)}` : undefined;
+}
 
 type Found = {
   callId: string;
@@ -29,6 +41,8 @@ type Found = {
   call: LiveCall;
   /** This turn set the call's turn marker and may record on it (false once the purge has begun). */
   began: boolean;
+  /** A replay of a turn already recorded: it is answered again, and records nothing. */
+  replay: boolean;
 };
 
 /**
@@ -66,11 +80,11 @@ export async function takeTurn(turn: Turn, deps: Deps, timings: Timings = {}): P
   }
 
   const closePartial = turn.gather ? { gather: turn.gather } : undefined;
-  const lateCallId = found?.began ? undefined : (found?.callId ?? turn.callHint);
+  const lateCallId = found?.began || found?.replay ? undefined : (found?.callId ?? turn.callHint);
   const callerSaid: LiveMessage = { role: 'user', content: utterance, timestamp: '', sources: '' };
   if (found?.call.mode === 'human') {
     if (found.began) await record(deps, found, [['user', utterance, '']], { finishTurn: true, closePartial });
-    else if (lateCallId) await recordLateTurn(deps, turn.callSid, lateCallId, [callerSaid]);
+    else if (lateCallId) await recordLateTurn(deps, turn, lateCallId, [callerSaid]);
     return listenOnly(next());
   }
 
@@ -79,7 +93,9 @@ export async function takeTurn(turn: Turn, deps: Deps, timings: Timings = {}): P
   const started = found?.began ? record(deps, found, [['user', utterance, '']], { closePartial }) : null;
   const input = await responderInput(deps, found, utterance, procedures, history);
   const thinking = performance.now();
-  const reply = await respond(deps, input);
+  const answered = await respond(deps, input);
+  // What is recorded is what the caller hears: text XML cannot carry is cleaned out of both.
+  const reply = { ...answered, text: speakable(answered.text) };
   timings.responder = performance.now() - thinking;
   if (started) {
     const finished = record(deps, found, [['assistant', reply.text, reply.sources.join('; '), reply.fallback]], {
@@ -90,7 +106,7 @@ export async function takeTurn(turn: Turn, deps: Deps, timings: Timings = {}): P
     await Promise.all([started, finished]);
   } else if (lateCallId) {
     const answer: LiveMessage = { role: 'assistant', content: reply.text, timestamp: '', sources: reply.sources.join('; '), ...(reply.fallback ? { fallback: reply.fallback } : {}) };
-    await recordLateTurn(deps, turn.callSid, lateCallId, [callerSaid, answer]);
+    await recordLateTurn(deps, turn, lateCallId, [callerSaid, answer]);
   }
   return speakAndListen(reply.text, next());
 }
@@ -106,6 +122,7 @@ async function openTurn(deps: Deps, turn: Turn): Promise<Found | null> {
   const callId = turn.callHint ?? (await deps.live.get(paths.callSid(turn.callSid)));
   if (typeof callId !== 'string') return null;
   const nowIso = siteIso(deps.clock(), deps.settings.timeZone);
+  const key = turnKey(turn);
   let seen: LiveCall | null = null;
   const result = await deps.live.transact(paths.call(callId), (current) => {
     seen = null;
@@ -113,11 +130,15 @@ async function openTurn(deps: Deps, turn: Turn): Promise<Found | null> {
     const parsed = LiveCall.safeParse(current);
     if (!parsed.success || parsed.data.call_sid !== turn.callSid) return undefined;
     seen = parsed.data;
-    return parsed.data.purging ? undefined : { ...(current as object), turn_started_at: nowIso, last_message_at: nowIso };
+    if (parsed.data.purging || (key && parsed.data.answered?.[key])) return undefined;
+    const answered = key ? { answered: { ...parsed.data.answered, [key]: true } } : {};
+    return { ...(current as object), turn_started_at: nowIso, last_message_at: nowIso, ...answered };
   });
   const call = seen as LiveCall | null;
   if (!call) return turn.callHint && result.value !== null ? openTurn(deps, { ...turn, callHint: undefined }) : null;
-  return { callId, call, began: result.committed && !call.purging };
+  const replay = !!key && !!call.answered?.[key];
+  if (replay) deps.log.warn('replayed turn: answered again, recorded nothing', { callSid: turn.callSid });
+  return { callId, call, began: result.committed && !call.purging && !replay, replay };
 }
 
 /**
@@ -125,11 +146,11 @@ async function openTurn(deps: Deps, turn: Turn): Promise<Found | null> {
  * arrived after the status callback had ended the call. They go straight onto the end of the
  * archived transcript.
  */
-async function recordLateTurn(deps: Deps, callSid: string, callId: string, messages: LiveMessage[]): Promise<void> {
+async function recordLateTurn(deps: Deps, turn: Turn, callId: string, messages: LiveMessage[]): Promise<void> {
   const timestamp = siteIso(deps.clock(), deps.settings.timeZone);
   try {
     const appended = await withDeadline(
-      deps.archive.appendMessages(callId, callSid, messages.map((m) => ({ ...m, timestamp }))),
+      deps.archive.appendMessages(callId, turn.callSid, messages.map((m) => ({ ...m, timestamp })), turnKey(turn)),
       deps.settings.archiveDeadlineMs,
       'late turn append',
     );
@@ -184,7 +205,14 @@ type RecordOptions = {
   quiet?: boolean;
 };
 
-/** One multi-path write, made only while this turn holds the marker: messages, last_message_at, urgency. */
+/**
+ * The turn's writes, made only while this turn holds the marker: messages (and the partial
+ * speech they close) in one multi-path write; the call's own fields with them, or, when the
+ * reply may raise urgency, in a transaction on the call, so urgency is raised from the call as
+ * stored: two overlapping turns each began from their own snapshot, and neither may lower
+ * what the other raised. Writes from one client land in the order sent, so the messages are
+ * stored before the marker is cleared.
+ */
 async function record(
   deps: Deps,
   found: Found | null,
@@ -195,20 +223,29 @@ async function record(
   const { callId, call } = found;
   const now = deps.clock();
   const nowIso = siteIso(now, deps.settings.timeZone);
-  const callPath = paths.call(callId);
-  const changes: Record<string, unknown> = { [`${callPath}/last_message_at`]: nowIso };
+  const changes: Record<string, unknown> = {};
   for (const [role, content, sources, fallback] of messages) {
     const message: LiveMessage = { role, content, timestamp: nowIso, sources, ...(fallback ? { fallback } : {}) };
     changes[paths.message(call.conversation_id, deps.messageKey(now.getTime()))] = message;
   }
-  if (options.finishTurn) changes[`${callPath}/turn_started_at`] = null;
-  if (options.urgency) changes[`${callPath}/urgency`] = raiseUrgency(call.urgency, options.urgency);
-  if (options.handoff) changes[`${callPath}/handoff_requested`] = true;
   if (options.closePartial) changes[paths.partial(call.conversation_id)] = { gather: options.closePartial.gather, closed: true };
-  if (options.quiet && !call.quiet_since) changes[`${callPath}/quiet_since`] = nowIso;
-  if (messages.some(([role]) => role === 'user') && call.quiet_since) changes[`${callPath}/quiet_since`] = null;
+  const fields: Record<string, unknown> = { last_message_at: nowIso };
+  if (options.finishTurn) fields.turn_started_at = null;
+  if (options.handoff) fields.handoff_requested = true;
+  if (options.quiet && !call.quiet_since) fields.quiet_since = nowIso;
+  if (messages.some(([role]) => role === 'user') && call.quiet_since) fields.quiet_since = null;
+
+  const writes: Array<Promise<unknown>> = [];
+  const urgency = options.urgency;
+  if (urgency) {
+    if (Object.keys(changes).length > 0) writes.push(deps.live.update(changes));
+    writes.push(changeCall(deps.live, callId, (current) => ({ ...fields, urgency: raiseUrgency(current.urgency, urgency) })));
+  } else {
+    for (const [field, value] of Object.entries(fields)) changes[`${paths.call(callId)}/${field}`] = value;
+    writes.push(deps.live.update(changes));
+  }
   try {
-    await deps.live.update(changes);
+    await Promise.all(writes);
   } catch (err) {
     deps.log.error('turn write failed', { callId, error: String(err) });
   }

@@ -76,6 +76,7 @@ export function planArchive(
       messages: spill ? [] : messages,
       total_messages: messages.length,
       ...(spill ? { message_pages: pages.length } : {}),
+      ...(call.answered ? { answered_turns: Object.keys(call.answered) } : {}),
     },
     pages,
   };

@@ -15,6 +15,9 @@ export function callIds(phone: string, instant: Date, timeZone: string, attempt 
 /** A call's conversation id: the same suffix behind `conv_` (how callIds makes them). */
 export const conversationIdOf = (callId: string) => callId.replace(/^call_/, 'conv_');
 
+/** A conversation's call id, the other way round. */
+export const callIdOf = (conversationId: string) => conversationId.replace(/^conv_/, 'call_');
+
 const PUSH_CHARS = '-0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ_abcdefghijklmnopqrstuvwxyz';
 
 /**

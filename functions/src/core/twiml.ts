@@ -86,17 +86,26 @@ function gather(response: VoiceResponse, listen: Listen) {
   });
 }
 
+/**
+ * Characters XML 1.0 cannot hold (control characters, lone surrogates, U+FFFE/U+FFFF): the
+ * twilio library's XML builder throws on them, and a turn that throws hangs up on the caller.
+ */
+const NOT_XML = /[^\u0009\u000A\u000D\u0020-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/gu;
+
+/** Text as it can be spoken: what XML cannot carry becomes a space, runs of spaces one. */
+export const speakable = (text: string) => text.replace(NOT_XML, ' ').replace(/ {2,}/g, ' ').trim();
+
 /** Say `text`, then listen for the caller's speech; barge-in lets a caller interrupt. */
 export function speakAndListen(text: string, listen: Listen): string {
   const response = new VoiceResponse();
-  gather(response, listen).say(text);
+  gather(response, listen).say(speakable(text));
   return response.toString();
 }
 
 /** Say `text` and hang up. */
 export function speakAndHangUp(text: string): string {
   const response = new VoiceResponse();
-  response.say(text);
+  response.say(speakable(text));
   response.hangup();
   return response.toString();
 }
@@ -114,7 +123,7 @@ export function listenOnly(listen: Listen): string {
  */
 export function speakAndDial(text: string, number: string, timeLimitSeconds: number): string {
   const response = new VoiceResponse();
-  response.say(text);
+  response.say(speakable(text));
   response.dial({ timeLimit: timeLimitSeconds }, number);
   return response.toString();
 }

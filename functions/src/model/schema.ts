@@ -88,6 +88,8 @@ export const LiveCall = z.object({
   escalation: Escalation.optional(),
   /** While a human holds the call: since when the caller has said nothing (cleared when they speak). */
   quiet_since: z.string().optional(),
+  /** The Gathers whose turn has been recorded: a replayed turn finds its Gather here and records nothing. */
+  answered: z.record(z.string(), z.literal(true)).optional(),
 });
 export type LiveCall = z.infer<typeof LiveCall>;
 
@@ -107,6 +109,36 @@ export const LiveConversation = z.object({
   partial: PartialSpeech.optional(),
 });
 export type LiveConversation = z.infer<typeof LiveConversation>;
+
+/**
+ * A conversation as it can be read, whatever a half-failed write left: a missing `call_id` is
+ * filled in from `callId`, a message missing fields keeps what it has (role `system` when its
+ * role is unknown), and a message that is not an object at all is kept as text. Archival must
+ * never stick on a record it could not parse: it archives what is there. `repaired` counts
+ * what had to be filled in.
+ */
+export function salvageConversation(raw: unknown, callId: string): { conversation: LiveConversation; repaired: number } {
+  const parsed = LiveConversation.safeParse(raw);
+  if (parsed.success) return { conversation: parsed.data, repaired: 0 };
+  const node = (raw !== null && typeof raw === 'object' ? raw : {}) as Record<string, unknown>;
+  let repaired = typeof node.call_id === 'string' ? 0 : 1;
+  const messages: Record<string, LiveMessage> = {};
+  const rawMessages = node.messages !== null && typeof node.messages === 'object' ? (node.messages as Record<string, unknown>) : {};
+  for (const [key, value] of Object.entries(rawMessages)) {
+    const message = LiveMessage.safeParse(value);
+    if (message.success) {
+      messages[key] = message.data;
+      continue;
+    }
+    repaired++;
+    const m = (value !== null && typeof value === 'object' ? value : { content: value }) as Record<string, unknown>;
+    const text = (v: unknown) => (typeof v === 'string' ? v : v === undefined || v === null ? '' : JSON.stringify(v));
+    const role = Role.safeParse(m.role);
+    messages[key] = { role: role.success ? role.data : 'system', content: text(m.content), timestamp: text(m.timestamp), sources: text(m.sources) };
+  }
+  const partial = PartialSpeech.safeParse(node.partial);
+  return { conversation: { call_id: typeof node.call_id === 'string' ? node.call_id : callId, messages, ...(partial.success ? { partial: partial.data } : {}) }, repaired };
+}
 
 /** Messages in key order, which is chronological. */
 export function orderedMessages(conversation: LiveConversation | null): LiveMessage[] {
@@ -196,6 +228,8 @@ export type ArchivedConversation = {
   total_messages: number;
   /** Present only when the transcript spilled into the message_pages subcollection. */
   message_pages?: number;
+  /** The turns (Gathers) already in the transcript, so a replayed one is not appended again. */
+  answered_turns?: string[];
 };
 
 /** The admin-owned fields: written once when the archive is created, never overwritten by a re-archive. */

@@ -9,9 +9,15 @@ type Webhook<S extends z.ZodType> = {
   /** The public path Twilio posts to; with the base URL it is what Twilio signed. */
   path: string;
   schema: S;
-  run: (body: z.infer<S>, deps: Deps, query: URLSearchParams, timings: Timings) => Promise<string>;
+  run: (body: z.infer<S>, deps: Deps, query: URLSearchParams, timings: Timings, request: TwilioRequest) => Promise<string>;
   /** TwiML for the caller when `run` throws; without it the error is a 500. */
   onFailure?: (deps: Deps) => string;
+};
+
+/** What a use case may need of the request beyond its body and query. */
+export type TwilioRequest = {
+  /** Twilio's I-Twilio-Idempotency-Token: the same when Twilio sends a request again. */
+  idempotencyToken?: string;
 };
 
 /** A Server-Timing header, so benchmarks can read the handler's own time off the response. */
@@ -66,7 +72,8 @@ export function twilioWebhook<S extends z.ZodType>(
     const query = new URL(url).searchParams;
     const timings: Timings = {};
     try {
-      const twiml = await webhook.run(body.data, deps, query, timings);
+      const token = req.get('I-Twilio-Idempotency-Token');
+      const twiml = await webhook.run(body.data, deps, query, timings, { idempotencyToken: token && token.length <= 200 ? token : undefined });
       res.set('Server-Timing', serverTiming({ handler: performance.now() - started, ...timings }));
       res.status(200).type('text/xml').send(twiml);
     } catch (err) {

@@ -40,7 +40,7 @@ export const handleTurn = twilioWebhook(
   {
     path: WEBHOOK_PATHS.turn,
     schema: TurnBody,
-    run: (body, deps, query, timings) =>
+    run: (body, deps, query, timings, request) =>
       takeTurn(
         {
           callSid: body.CallSid,
@@ -48,6 +48,7 @@ export const handleTurn = twilioWebhook(
           silentTurns: Number(query.get('silent')) || 0,
           callHint: callIdFrom(query),
           gather: gatherFrom(query),
+          idempotencyToken: request.idempotencyToken,
         },
         deps,
         timings,

@@ -1,4 +1,4 @@
-import * as logger from 'firebase-functions/logger';
+import * as functionsLogger from 'firebase-functions/logger';
 import { firestoreArchive } from '../adapters/archiveStore';
 import { adminApp, lazy } from '../adapters/firebaseApp';
 import { realtimeLiveDb } from '../adapters/liveDb';
@@ -11,11 +11,15 @@ import { authAdminDirectory } from '../adapters/adminDirectory';
 import { fcmPush, recordingPush } from '../adapters/webPush';
 import type { LiveVoice, Sms, WebPush } from '../ports';
 import { messageKeyFactory } from '../core/ids';
+import { redactingLog } from '../core/log';
 import { modelResponder } from '../assistant/modelResponder';
 import { offlineResponder } from '../assistant/offlineResponder';
 import type { Responder } from '../assistant/responder';
 import { firestoreProcedures } from '../adapters/procedures';
 import { openaiChatFor } from '../adapters/openaiChat';
+
+/** Every log line goes out redacted: call ids hold the caller's number. */
+const logger = redactingLog(functionsLogger);
 
 // Each SDK is required on first use, so a function that never touches Firestore never loads it.
 const firestore = lazy(() => (require('firebase-admin/firestore') as typeof import('firebase-admin/firestore')).getFirestore(adminApp()));

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { archiveCall, purgeCall } from '../../../functions/src/calls/archival';
+import { archiveCall, purgeCall, taskIds } from '../../../functions/src/calls/archival';
 import { handleStatus } from '../../../functions/src/calls/endCall';
+import { startCall } from '../../../functions/src/calls/startCall';
 import { takeTurn } from '../../../functions/src/calls/takeTurn';
 import { AuroraError } from '../../../functions/src/core/errors';
 import { memoryDeps } from '../../helpers/fakes';
@@ -49,9 +50,9 @@ describe('archiveCall and purgeCall', () => {
     await archiveCall(queue.drain()[0], deps);
     expect(await live.get(`active_calls/${CALL_ID}`)).not.toBeNull();
     const [purge] = queue.drain();
-    expect(purge).toMatchObject({ queue: 'purgeCall', id: `purge-${CALL_ID}-m3` });
+    expect(purge).toMatchObject({ queue: 'purgeCall', id: taskIds.purge(CALL_ID, 3) });
     expect(await purgeCall(purge, deps)).toBe('rearchive');
-    expect(queue.tasks).toMatchObject([{ queue: 'archiveCall', id: `archive-${CALL_ID}-m4` }]);
+    expect(queue.tasks).toMatchObject([{ queue: 'archiveCall', id: taskIds.rearchive(CALL_ID, 4) }]);
     await queue.runAll(deps);
     expect(archive.plans.get(CONV_ID)!.conversation.messages.at(-1)!.content).toBe('late');
     expect(liveRecords(live.tree)).toEqual({});
@@ -136,5 +137,61 @@ describe('archiveCall and purgeCall', () => {
     const { deps } = memoryDeps();
     expect(await archiveCall({ callId: 'call_1_20250101_000000' }, deps)).toBe('missing');
     expect(await purgeCall({ callId: 'call_1_20250101_000000' }, deps)).toBe('gone');
+  });
+
+  it('archives a conversation a half-failed start left without its call_id, instead of failing forever', async () => {
+    const { deps, live, archive, queue } = await talked();
+    await live.update({
+      [`active_conversations/${CONV_ID}/call_id`]: null,
+      [`active_conversations/${CONV_ID}/messages/zz-broken`]: { content: 'a fragment', role: 42 },
+    });
+    await handleStatus({ callSid: callSid(1), callStatus: 'completed' }, deps);
+    await queue.runAll(deps);
+    const plan = archive.plans.get(CONV_ID)!;
+    expect(plan.conversation.call_id).toBe(CALL_ID);
+    expect(plan.conversation.messages.map((m) => m.content)).toEqual([expect.stringContaining('Aurora'), 'fire', expect.any(String), 'a fragment']);
+    expect(plan.conversation.messages.at(-1)).toMatchObject({ role: 'system', content: 'a fragment' });
+    expect(liveRecords(live.tree)).toEqual({});
+  });
+
+  describe('replays change nothing', () => {
+    it('a replayed incoming-call webhook after the call was archived creates no phantom live call', async () => {
+      const { deps, live, queue } = await talked();
+      await handleStatus({ callSid: callSid(1), callStatus: 'completed' }, deps);
+      await queue.runAll(deps);
+      const twiml = await startCall({ callSid: callSid(1), from: '+15550100001' }, deps);
+      expect(twiml).toContain('is Aurora, the safety line');
+      expect(liveRecords(live.tree)).toEqual({});
+      expect(await live.get(`call_sids/${callSid(1)}`)).toBe(CALL_ID); // the tombstone
+    });
+
+    it('a replayed turn records once, on the live call and after the archive', async () => {
+      const { deps, live, archive, queue } = await talked();
+      const turn = { callSid: callSid(1), speech: 'the fire is spreading', silentTurns: 0, callHint: CALL_ID, gather: '00000000aaa111' };
+      await takeTurn(turn, deps);
+      const replayed = await takeTurn(turn, deps);
+      expect(replayed).toContain('<Say>'); // the caller still gets an answer
+      const messages = Object.values((await live.get(`active_conversations/${CONV_ID}/messages`)) as Record<string, { content: string }>);
+      expect(messages.filter((m) => m.content === 'the fire is spreading')).toHaveLength(1);
+
+      await handleStatus({ callSid: callSid(1), callStatus: 'completed' }, deps);
+      await queue.runAll(deps);
+      const late = { ...turn, speech: 'are you there', gather: '00000000bbb222' };
+      await takeTurn(late, deps);
+      await takeTurn(late, deps);
+      await takeTurn(turn, deps); // a replay of a turn recorded while the call was live
+      const archived = archive.plans.get(CONV_ID)!.conversation.messages.map((m) => m.content);
+      expect(archived.filter((c) => c === 'are you there')).toHaveLength(1);
+      expect(archived.filter((c) => c === 'the fire is spreading')).toHaveLength(1);
+    });
+
+    it('uses Twilio\'s idempotency token when a turn names no Gather', async () => {
+      const { deps, live } = await talked();
+      const turn = { callSid: callSid(1), speech: 'gas smell near pump 3', silentTurns: 0, callHint: CALL_ID, idempotencyToken: 'AC123-CA456-turn/1#x' };
+      await takeTurn(turn, deps);
+      await takeTurn(turn, deps);
+      const messages = Object.values((await live.get(`active_conversations/${CONV_ID}/messages`)) as Record<string, { content: string }>);
+      expect(messages.filter((m) => m.content === 'gas smell near pump 3')).toHaveLength(1);
+    });
   });
 });

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { taskIds } from '../../../functions/src/calls/archival';
 import { handleStatus } from '../../../functions/src/calls/endCall';
 import { talkedCall as talked } from '../../helpers/calls';
 import { callSid } from '../../helpers/fixtures';
@@ -12,7 +13,7 @@ describe('handleStatus', () => {
     for (const status of ['in-progress', 'completed', 'completed', 'ringing', 'busy']) {
       await handleStatus({ callSid: callSid(1), callStatus: status }, deps);
     }
-    expect(queue.tasks.map((t) => t.id)).toEqual([`archive-${CALL_ID}`]);
+    expect(queue.tasks.map((t) => t.id)).toEqual([taskIds.archive(CALL_ID)]);
     expect(await live.get(`active_calls/${CALL_ID}/end_reason`)).toBe('completed');
     await queue.runAll(deps);
     expect(await handleStatus({ callSid: callSid(1), callStatus: 'completed' }, deps)).toBe('unknown-call');

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { taskIds } from '../../../functions/src/calls/archival';
 import { fanOutCall } from '../../../functions/src/calls/fanOut';
 import { takeTurn } from '../../../functions/src/calls/takeTurn';
 import { callSid } from '../../helpers/fixtures';
@@ -32,6 +33,6 @@ describe('fanOutCall', () => {
     expect(queue.escalations).toEqual([]);
     await critical();
     await write(() => takeTurn({ callSid: callSid(1), speech: 'the fire is spreading', silentTurns: 0, callHint: CALL_ID }, deps));
-    expect(queue.escalations).toEqual([{ id: `escalate-${CALL_ID}`, delaySeconds: 60, task: { callId: CALL_ID, dueAt: '2025-10-04T09:01:00.000Z' } }]);
+    expect(queue.escalations).toEqual([{ id: taskIds.escalate(CALL_ID), delaySeconds: 60, task: { callId: CALL_ID, dueAt: '2025-10-04T09:01:00.000Z' } }]);
   });
 });

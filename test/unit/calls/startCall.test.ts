@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { taskIds } from '../../../functions/src/calls/archival';
 import { handleStatus } from '../../../functions/src/calls/endCall';
 import { startCall } from '../../../functions/src/calls/startCall';
 import { memoryDeps } from '../../helpers/fakes';
@@ -48,7 +49,7 @@ describe('startCall', () => {
     expect(await live.get(`active_calls/${CALL_ID}`)).toBeNull();
     await startCall({ callSid: callSid(2), from: '+15550100001' }, deps);
     expect(await live.get(`call_sids/${callSid(2)}`)).toBe(`${CALL_ID}_2`);
-    expect(queue.ids.has(`archive-${CALL_ID}_2`)).toBe(false);
+    expect(queue.ids.has(taskIds.archive(`${CALL_ID}_2`))).toBe(false);
   });
 
   it('records a retried webhook once', async () => {

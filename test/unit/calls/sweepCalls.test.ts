@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { taskIds } from '../../../functions/src/calls/archival';
 import { expiredCallIds, planSweep, staleAlerts, sweepCalls } from '../../../functions/src/calls/sweepCalls';
 import { AuroraError } from '../../../functions/src/core/errors';
 import { memoryDeps } from '../../helpers/fakes';
@@ -22,7 +23,7 @@ describe('planSweep', () => {
     };
     const [action] = planSweep(calls, now, SETTINGS);
     expect(planSweep(calls, now, SETTINGS)).toHaveLength(1);
-    expect(action).toEqual({ kind: 'redrive-archive', callId: 'stalled', taskId: expect.stringMatching(/^archive-stalled-s\d+$/) });
+    expect(action).toEqual({ kind: 'redrive-archive', callId: 'stalled', taskId: expect.stringMatching(new RegExp(`^${taskIds.archive('stalled')}-s\\d+$`)) });
     const later = planSweep(calls, new Date(now.getTime() + 5 * 60_000), SETTINGS);
     expect(later.find((a) => a.callId === 'stalled')).not.toEqual(action);
   });
@@ -37,7 +38,7 @@ describe('sweepCalls', () => {
     await sweepCalls(deps);
     expect(await live.get('active_calls/call_a/status')).toBe('ENDED');
     expect(await live.get('active_calls/call_a/end_reason')).toBe('stale');
-    expect(queue.tasks).toEqual([{ queue: 'archiveCall', callId: 'call_a', id: 'archive-call_a' }]);
+    expect(queue.tasks).toEqual([{ queue: 'archiveCall', callId: 'call_a', id: taskIds.archive('call_a') }]);
   });
 
   it('leaves a quiet call that Twilio still has open (a bridged caller), and one Twilio cannot be asked about', async () => {
@@ -84,5 +85,11 @@ describe('expiredCallIds', () => {
       call_broken: null,
     };
     expect(expiredCallIds(reservations, now).sort()).toEqual(['call_ids/call_broken', 'call_ids/call_old']);
+  });
+
+  it('drops a CallSid tombstone with its call id, and not before', () => {
+    const now = new Date('2025-10-05T12:00:00Z');
+    const reservations = { call_recent: { at: now.getTime() - 3600_000, call_sid: 'CA1' }, call_old: { at: now.getTime() - 25 * 3600_000, call_sid: 'CA2' } };
+    expect(expiredCallIds(reservations, now).sort()).toEqual(['call_ids/call_old', 'call_sids/CA2']);
   });
 });

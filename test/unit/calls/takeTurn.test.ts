@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { offlineResponder } from '../../../functions/src/assistant/offlineResponder';
 import { startCall } from '../../../functions/src/calls/startCall';
 import { takeTurn } from '../../../functions/src/calls/takeTurn';
 import { memoryDeps } from '../../helpers/fakes';
@@ -119,5 +120,31 @@ describe('takeTurn', () => {
 
     await takeTurn({ callSid: callSid(1), speech: 'help, my leg is stuck', silentTurns: 0, callHint: CALL_ID }, deps);
     expect(await live.get(`active_calls/${CALL_ID}/quiet_since`)).toBeNull();
+  });
+
+  it('never lowers urgency when two turns of one call overlap', async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const { deps, live } = await started();
+    deps.responder = {
+      respond: async (input) => (input.utterance.includes('slow') ? (await gate, { text: 'Stay where you are.', urgency: 'URGENT', sources: [] }) : offlineResponder.respond(input)),
+    };
+    const slow = takeTurn({ callSid: callSid(1), speech: 'slow: my arm hurts', silentTurns: 0, callHint: CALL_ID }, deps); // began when the call was NORMAL
+    await new Promise((r) => setTimeout(r, 0));
+    await takeTurn({ callSid: callSid(1), speech: "There's a fire in Zone A", silentTurns: 0, callHint: CALL_ID }, deps);
+    expect(await live.get(`active_calls/${CALL_ID}/urgency`)).toBe('CRITICAL');
+    release();
+    await slow;
+    expect(await live.get(`active_calls/${CALL_ID}/urgency`)).toBe('CRITICAL');
+  });
+
+  it('cleans text XML cannot hold out of a reply, instead of failing the turn and hanging up', async () => {
+    const { deps, live } = await started();
+    deps.responder = { respond: async () => ({ text: 'Leave\u0007 the area\uD800 now.\uFFFE', urgency: 'URGENT', sources: [] }) };
+    const twiml = await takeTurn({ callSid: callSid(1), speech: 'what now', silentTurns: 0, callHint: CALL_ID }, deps);
+    expect(twiml).toContain('<Say>Leave the area now.</Say>');
+    expect(twiml).not.toContain('<Hangup');
+    const messages = Object.values((await live.get(`active_conversations/${CONV_ID}/messages`)) as Record<string, { content: string }>);
+    expect(messages.at(-1)!.content).toBe('Leave the area now.');
   });
 });
