@@ -47,7 +47,7 @@ export function modelResponder(options: ModelResponderOptions): Responder {
       let lastWasTransient = false;
       for (const attempt of plan) {
         if (attempt.onlyAfterTransient && !lastWasTransient) continue;
-        const remaining = options.budgetMs - (now() - started);
+        const remaining = Math.min(options.budgetMs, input.withinMs ?? Infinity) - (now() - started);
         if (remaining < MIN_ATTEMPT_MS) break;
         try {
           const raw = await options.chat.complete({ model: attempt.model, messages, timeoutMs: remaining });

@@ -25,6 +25,8 @@ export type ResponderInput = {
   history: Pick<LiveMessage, 'role' | 'content'>[];
   /** Every site procedure; a responder grounds its answer in the ones the words point at. */
   procedures: Procedure[];
+  /** The most time the answer may take from now: what is left of the turn's budget since the request arrived. */
+  withinMs?: number;
 };
 
 /** Anything that can answer a caller: the offline responder, or a model with it as fallback. */

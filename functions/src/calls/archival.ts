@@ -13,6 +13,7 @@ import { idRef } from '../core/masking';
 import { paths } from '../model/paths';
 import { orderedMessages, salvageConversation, type LiveCall, type LiveMessage } from '../model/schema';
 import { QUEUES, type CallTask, type Deps } from '../ports';
+import { callIdOf } from '../core/ids';
 import { readCall, readConversation } from './liveCalls';
 
 /** Task names are visible in the Cloud Tasks console and logs: they name the call by idRef, never by its number. */
@@ -163,4 +164,45 @@ export async function purgeCall({ callId }: CallTask, deps: Deps): Promise<strin
     return 'rearchive';
   }
   return outcome.kind;
+}
+
+/**
+ * Live conversations whose call is gone: an admin's note or the caller's partial speech that
+ * landed after the purge. Their messages go onto the end of the archived transcript (the
+ * CallSid comes from the call id's reservation), then the node is removed if nothing changed
+ * meanwhile. One that cannot be archived (no archive, or no reservation) stays and is logged:
+ * removing it would lose what it holds. Returns how many were removed.
+ */
+export async function archiveOrphans(
+  deps: Deps,
+  liveCallIds: Set<string>,
+  reservations: Record<string, { call_sid?: string } | null>,
+): Promise<number> {
+  const conversations = ((await deps.live.get(paths.activeConversations)) as Record<string, unknown> | null) ?? {};
+  let removed = 0;
+  for (const [conversationId, raw] of Object.entries(conversations)) {
+    const callId = callIdOf(conversationId);
+    // A call that began after the sweep read the live calls is not an orphan.
+    if (liveCallIds.has(callId) || (await deps.live.get(paths.call(callId))) !== null) continue;
+    const { conversation } = salvageConversation(raw, callId);
+    const messages = orderedMessages(conversation);
+    const callSid = reservations[callId]?.call_sid;
+    if (messages.length > 0) {
+      const archived = callSid ? await withDeadline(deps.archive.appendMessages(callId, callSid, messages), deps.settings.archiveDeadlineMs, 'orphan append') : false;
+      if (!archived) {
+        deps.log.error('orphan live conversation has no archive to join: kept', { conversationId, messages: messages.length });
+        continue;
+      }
+    }
+    const keys = new Set(Object.keys(conversation.messages));
+    const { committed } = await deps.live.transact(paths.conversation(conversationId), (current) => {
+      if (current === null) return null;
+      const now = salvageConversation(current, callId).conversation;
+      const same = Object.keys(now.messages).length === keys.size && Object.keys(now.messages).every((k) => keys.has(k));
+      return same ? null : undefined; // something new arrived: archived on the next sweep
+    });
+    if (committed) removed++;
+    deps.log.warn('orphan live conversation archived and removed', { conversationId, messages: messages.length });
+  }
+  return removed;
 }

@@ -1,17 +1,20 @@
-import { decideStatus, endFields } from '../core/callState';
+import { decideStatus, endFields, isTerminal } from '../core/callState';
 import { paths } from '../model/paths';
 import type { LiveCall } from '../model/schema';
 import { siteIso } from '../core/time';
 import type { Timings } from '../core/log';
 import type { Deps } from '../ports';
 import { enqueueArchive, taskIds } from './archival';
-import { findCallBySid } from './liveCalls';
+import { archiveFromCallback, recordLate } from './lateRecord';
+import { findCallBySid, readCall } from './liveCalls';
 
-export type StatusCallback = { callSid: string; callStatus: string; durationSeconds?: number };
+export type StatusCallback = { callSid: string; callStatus: string; durationSeconds?: number; from?: string };
 
 /**
  * Twilio's status callback. The first terminal status ends the call and enqueues its archival;
  * repeats re-enqueue under the same task id (a no-op once queued); anything else changes nothing.
+ * A call nothing was ever recorded for (its start could not be) is recorded now and archived
+ * like any other; with the live database unreachable, it is archived from the callback alone.
  */
 export async function handleStatus(callback: StatusCallback, deps: Deps, timings: Timings = {}): Promise<string> {
   const { live, log } = deps;
@@ -20,7 +23,15 @@ export async function handleStatus(callback: StatusCallback, deps: Deps, timings
     timings[name] = performance.now() - mark;
     mark = performance.now();
   };
-  const found = await findCallBySid(live, callback.callSid, log);
+  let found: Awaited<ReturnType<typeof findCallBySid>>;
+  try {
+    found = (await findCallBySid(live, callback.callSid, log)) ?? (await recordedLate(deps, callback));
+  } catch (err) {
+    if (!callback.from || !isTerminal(callback.callStatus)) throw err;
+    log.error('live database unreachable at the end of a call: archiving from the callback', { error: String(err) });
+    await archiveFromCallback(deps, { callSid: callback.callSid, from: callback.from, status: callback.callStatus, durationSeconds: callback.durationSeconds });
+    return 'archived-from-callback';
+  }
   lap('lookup');
   const nowIso = siteIso(deps.clock(), deps.settings.timeZone);
   const decision = decideStatus(found?.call ?? null, callback.callStatus, nowIso, callback.durationSeconds);
@@ -40,6 +51,15 @@ export async function handleStatus(callback: StatusCallback, deps: Deps, timings
   await enqueueArchive(deps, found!.callId, taskIds.archive(found!.callId));
   lap('enqueue');
   return decision.kind;
+}
+
+/** The call recorded now, if this callback ends a call nothing was ever recorded for. */
+async function recordedLate(deps: Deps, callback: StatusCallback) {
+  if (!callback.from || !isTerminal(callback.callStatus)) return null;
+  const startedAt = new Date(deps.clock().getTime() - (callback.durationSeconds ?? 0) * 1000);
+  const callId = await recordLate(deps, { callSid: callback.callSid, from: callback.from }, startedAt);
+  const call = callId ? await readCall(deps.live, callId, deps.log) : null;
+  return callId && call ? { callId, call } : null;
 }
 
 /** Ends a call that will get no status callback (the sweeper's idle timeout). */

@@ -46,10 +46,19 @@ export async function startCall(incoming: IncomingCall, deps: Deps): Promise<str
   }
 }
 
-/** Writes the call, its CallSid index and its conversation; the call id, or undefined if a retry of this webhook won. */
-async function recordCall(incoming: IncomingCall, caller: Caller | null, deps: Deps): Promise<string | undefined> {
+/**
+ * Writes the call, its CallSid index and its conversation (with the greeting the caller heard);
+ * the call id, or undefined if a retry of this webhook won. A call recorded late (its start
+ * could not be) is marked so, and starts at `startedAt` when Twilio said how long it has lasted.
+ */
+export async function recordCall(
+  incoming: IncomingCall,
+  caller: Caller | null,
+  deps: Deps,
+  late?: { startedAt: Date },
+): Promise<string | undefined> {
   const { live, settings, log } = deps;
-  const now = deps.clock();
+  const now = late?.startedAt ?? deps.clock();
   const nowIso = siteIso(now, settings.timeZone);
   let ids = callIds(incoming.from, now, settings.timeZone);
   const call: Omit<LiveCall, 'conversation_id'> = {
@@ -62,6 +71,7 @@ async function recordCall(incoming: IncomingCall, caller: Caller | null, deps: D
     medium: 'Voice',
     call_sid: incoming.callSid,
     mode: 'ai',
+    ...(late ? { recorded_late: true } : {}),
   };
   // An id is reserved for good, not just while its call is live: a number that calls again in
   // the same second after its first call was archived must not get the archived call's id.
@@ -91,6 +101,7 @@ async function recordCall(incoming: IncomingCall, caller: Caller | null, deps: D
       messages: { [deps.messageKey(now.getTime())]: greetingMessage },
     },
   });
-  log.info('call started', { callId: ids.callId, caller: maskPhone(incoming.from), known: caller !== null });
+  if (late) log.warn('call recorded late: its start could not be recorded', { callId: ids.callId, caller: maskPhone(incoming.from) });
+  else log.info('call started', { callId: ids.callId, caller: maskPhone(incoming.from), known: caller !== null });
   return ids.callId;
 }

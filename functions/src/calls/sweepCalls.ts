@@ -2,7 +2,7 @@ import { paths } from '../model/paths';
 import { LiveCall } from '../model/schema';
 import type { Settings } from '../config';
 import type { Deps } from '../ports';
-import { enqueueArchive, taskIds } from './archival';
+import { archiveOrphans, enqueueArchive, taskIds } from './archival';
 import { endCallNow } from './endCall';
 
 export type SweepAction =
@@ -76,7 +76,10 @@ export function expiredCallIds(reservations: Record<string, { at?: number; call_
     .flatMap(([callId, r]) => [paths.callIdReservation(callId), ...(typeof r?.call_sid === 'string' ? [paths.callSid(r.call_sid)] : [])]);
 }
 
-/** The scheduled sweeper: plans over every live call, then carries the plan out; prunes old alerts and call id reservations. */
+/**
+ * The scheduled sweeper: plans over every live call, then carries the plan out; archives and
+ * removes orphan conversations; prunes old alerts and call id reservations.
+ */
 export async function sweepCalls(deps: Deps): Promise<SweepAction[]> {
   const raw = (await deps.live.get(paths.activeCalls)) ?? {};
   const calls: Record<string, LiveCall> = {};
@@ -99,6 +102,9 @@ export async function sweepCalls(deps: Deps): Promise<SweepAction[]> {
   const alerts = (await deps.live.get(paths.allAdminAlerts)) as Parameters<typeof staleAlerts>[0] | null;
   const stale = staleAlerts(alerts ?? {}, deps.clock());
   const reservations = (await deps.live.get(paths.callIds)) as Parameters<typeof expiredCallIds>[0] | null;
+  await archiveOrphans(deps, new Set(Object.keys(raw)), reservations ?? {}).catch((err: unknown) =>
+    deps.log.error('sweeper could not archive orphan conversations', { error: String(err) }),
+  );
   const expired = [...stale, ...expiredCallIds(reservations ?? {}, deps.clock())];
   if (expired.length > 0) await deps.live.update(Object.fromEntries(expired.map((path) => [path, null])));
   return actions;

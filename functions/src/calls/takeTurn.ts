@@ -12,6 +12,7 @@ import { raiseUrgency } from '../core/urgency';
 import type { Deps } from '../ports';
 import type { Timings } from '../core/log';
 import { listening, proceduresOrNone } from './listening';
+import { recordLate } from './lateRecord';
 import { changeCall, readConversation } from './liveCalls';
 
 export type Turn = {
@@ -24,7 +25,14 @@ export type Turn = {
   gather?: string;
   /** Twilio's I-Twilio-Idempotency-Token: the same on a retried request. */
   idempotencyToken?: string;
+  /** The caller's number, as Twilio sends it with every request: a call never recorded is recorded with it. */
+  from?: string;
+  /** When the answer must be ready (performance.now() time): the request's arrival plus what Twilio allows. */
+  deadline?: number;
 };
+
+/** Kept back from the deadline for the turn's writes after the responder has answered. */
+export const WRITE_RESERVE_MS = 1000;
 
 /**
  * What makes a turn the same turn when Twilio sends it again: its Gather (one answer per
@@ -55,13 +63,14 @@ export async function takeTurn(turn: Turn, deps: Deps, timings: Timings = {}): P
   const { log } = deps;
   // The history is read alongside, from the conversation the action URL's call id implies.
   const history = turn.callHint ? readConversation(deps.live, conversationIdOf(turn.callHint)).catch(() => null) : null;
-  const [found, procedures] = await Promise.all([
+  const [opened, procedures] = await Promise.all([
     openTurn(deps, turn).catch((err: unknown) => {
       log.error('could not begin the turn on the live call', { callSid: turn.callSid, error: String(err) });
       return null;
     }),
     proceduresOrNone(deps),
   ]);
+  const found = opened ?? (await openLate(deps, turn));
   if (!found) log.warn('turn for a call that is not live', { callSid: turn.callSid });
   const utterance = turn.speech.trim();
   const next = (silent = 0) => listening(deps, procedures, { call: found?.callId ?? turn.callHint, silent });
@@ -92,6 +101,8 @@ export async function takeTurn(turn: Turn, deps: Deps, timings: Timings = {}): P
   // reply's write need not wait for that one: writes from one client arrive in the order sent.
   const started = found?.began ? record(deps, found, [['user', utterance, '']], { closePartial }) : null;
   const input = await responderInput(deps, found, utterance, procedures, history);
+  // The responder gets what is left of the turn since the request arrived, not a budget of its own.
+  if (turn.deadline !== undefined) input.withinMs = Math.max(0, turn.deadline - performance.now() - WRITE_RESERVE_MS);
   const thinking = performance.now();
   const answered = await respond(deps, input);
   // What is recorded is what the caller hears: text XML cannot carry is cleaned out of both.
@@ -139,6 +150,22 @@ async function openTurn(deps: Deps, turn: Turn): Promise<Found | null> {
   const replay = !!key && !!call.answered?.[key];
   if (replay) deps.log.warn('replayed turn: answered again, recorded nothing', { callSid: turn.callSid });
   return { callId, call, began: result.committed && !call.purging && !replay, replay };
+}
+
+/**
+ * A turn on a call whose start was never recorded (the action URL names no call, and its
+ * CallSid is unknown, not even as an archived call's tombstone): the call is recorded now,
+ * with the greeting the caller heard, and the turn goes on as on any live call.
+ */
+async function openLate(deps: Deps, turn: Turn): Promise<Found | null> {
+  if (turn.callHint || !turn.from) return null;
+  try {
+    const callId = await recordLate(deps, { callSid: turn.callSid, from: turn.from }, deps.clock());
+    return callId ? await openTurn(deps, { ...turn, callHint: callId }) : null;
+  } catch (err) {
+    deps.log.error('could not record the call late', { callSid: turn.callSid, error: String(err) });
+    return null;
+  }
 }
 
 /**

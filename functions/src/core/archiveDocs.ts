@@ -70,6 +70,7 @@ export function planArchive(
       call_sid: call.call_sid,
       end_reason: call.end_reason ?? 'unknown',
       mode: call.mode,
+      ...(call.recorded_late ? { recorded_late: true } : {}),
     },
     conversation: {
       call_id: callId,

@@ -22,6 +22,7 @@ export const paths = {
   callIds: 'call_ids',
   callIdReservation: (callId: string) => `call_ids/${callId}`,
   activeCalls: 'active_calls',
+  activeConversations: 'active_conversations',
   /** Admins the fan-out alerts (uid to email), kept by the admin claim script. */
   admins: 'admins',
   admin: (uid: string) => `admins/${uid}`,

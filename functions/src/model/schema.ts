@@ -88,6 +88,8 @@ export const LiveCall = z.object({
   escalation: Escalation.optional(),
   /** While a human holds the call: since when the caller has said nothing (cleared when they speak). */
   quiet_since: z.string().optional(),
+  /** Its start could not be recorded (the database was slow or down); a later webhook recorded it. */
+  recorded_late: z.boolean().optional(),
   /** The Gathers whose turn has been recorded: a replayed turn finds its Gather here and records nothing. */
   answered: z.record(z.string(), z.literal(true)).optional(),
 });
@@ -219,6 +221,8 @@ export type ArchivedCall<T = Date> = {
   call_sid: string;
   end_reason: string;
   mode: LiveCall['mode'];
+  /** Recorded by a later webhook than the incoming call's (see LiveCall), or from the status callback alone. */
+  recorded_late?: boolean;
 };
 
 /** conversations/{conversation_id}, without archived_at (the server stamps it). */

@@ -12,14 +12,19 @@ export const VoiceBody = z.object({
   To: z.string().max(64).optional(),
 });
 
+/** The caller's number, as Twilio sends it on every request of a call. */
+const From = z.string().min(1).max(64);
+
 export const TurnBody = z.object({
   CallSid,
+  From: From.optional(),
   SpeechResult: z.string().max(MAX_SPEECH_CHARS).default(''),
   Confidence: z.string().optional(),
 });
 
 export const StatusBody = z.object({
   CallSid,
+  From: From.optional(),
   CallStatus: z.enum(['queued', 'initiated', 'ringing', 'in-progress', 'completed', 'busy', 'failed', 'no-answer', 'canceled']),
   CallDuration: z
     .string()

@@ -5,19 +5,26 @@ import type { z } from 'zod';
 import type { Deps } from '../ports';
 import type { Timings } from '../core/log';
 
-type Webhook<S extends z.ZodType> = {
+export type Webhook<S extends z.ZodType> = {
   /** The public path Twilio posts to; with the base URL it is what Twilio signed. */
   path: string;
   schema: S;
   run: (body: z.infer<S>, deps: Deps, query: URLSearchParams, timings: Timings, request: TwilioRequest) => Promise<string>;
   /** TwiML for the caller when `run` throws; without it the error is a 500. */
   onFailure?: (deps: Deps) => string;
+  /**
+   * Answer within this many ms of the request's arrival whatever `run` is waiting on (a slow
+   * database and a slow model together), with `fallback`'s TwiML if it is not done by then.
+   */
+  answerWithin?: { ms: number; fallback: (body: z.infer<S>, deps: Deps, query: URLSearchParams) => string };
 };
 
 /** What a use case may need of the request beyond its body and query. */
 export type TwilioRequest = {
   /** Twilio's I-Twilio-Idempotency-Token: the same when Twilio sends a request again. */
   idempotencyToken?: string;
+  /** When the answer must be ready (performance.now() time), counted from the request's arrival. */
+  deadline?: number;
 };
 
 /** A Server-Timing header, so benchmarks can read the handler's own time off the response. */
@@ -25,6 +32,19 @@ export function serverTiming(timings: Timings): string {
   return Object.entries(timings)
     .map(([name, ms]) => `${name};dur=${ms.toFixed(2)}`)
     .join(', ');
+}
+
+/**
+ * `work`'s result, or `fallback`'s if `work` is not done by `deadline` (performance.now() time).
+ * The work goes on; what it records still lands, but the caller is not kept waiting for it.
+ */
+async function answerBy(work: Promise<string>, deadline: number, fallback: () => string): Promise<string> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<string>((resolve) => {
+    timer = setTimeout(() => resolve(fallback()), Math.max(0, deadline - performance.now()));
+  });
+  work.catch(() => {}); // a failure after the deadline has nothing left to answer
+  return Promise.race([work, late]).finally(() => clearTimeout(timer));
 }
 
 /** The parsed form body, or nothing if the body was not a form (it then fails validation). */
@@ -73,7 +93,13 @@ export function twilioWebhook<S extends z.ZodType>(
     const timings: Timings = {};
     try {
       const token = req.get('I-Twilio-Idempotency-Token');
-      const twiml = await webhook.run(body.data, deps, query, timings, { idempotencyToken: token && token.length <= 200 ? token : undefined });
+      const limit = webhook.answerWithin;
+      const request = { idempotencyToken: token && token.length <= 200 ? token : undefined, deadline: limit && started + limit.ms };
+      const work = webhook.run(body.data, deps, query, timings, request);
+      const twiml = limit ? await answerBy(work, started + limit.ms, () => {
+        deps.log.error('webhook ran out of time: answered without waiting', { path: webhook.path, ms: limit.ms });
+        return limit.fallback(body.data, deps, query);
+      }) : await work;
       res.set('Server-Timing', serverTiming({ handler: performance.now() - started, ...timings }));
       res.status(200).type('text/xml').send(twiml);
     } catch (err) {

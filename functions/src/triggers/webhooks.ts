@@ -5,11 +5,20 @@ import { TWILIO_AUTH_TOKEN } from '../config';
 import { CALL_ID_PATTERN } from '../model/schema';
 import { LINES, WEBHOOK_PATHS, emptyResponse, listenFor, speakAndHangUp, speakAndListen } from '../core/twiml';
 import { recordPartial } from '../calls/partialSpeech';
+import { newGatherId } from '../calls/listening';
+import { offlineReply } from '../assistant/offlineResponder';
+import { DEMO_PROCEDURES } from '../adapters/procedures';
 import { PartialBody, StatusBody, TurnBody, VoiceBody } from './twilioBodies';
-import { twilioWebhook } from './twilioWebhook';
+import { twilioWebhook, type Webhook } from './twilioWebhook';
 import { productionDeps } from './wiring';
 
 const authToken = () => TWILIO_AUTH_TOKEN.value();
+
+/**
+ * Twilio gives a webhook 15 s; Aurora answers within 12 s of the request's arrival, whatever
+ * the database and the model are doing, leaving the rest to the network and a cold start.
+ */
+export const ANSWER_WITHIN_MS = 12_000;
 
 /** The Gather named in an action or partial URL, if it is shaped like one of ours. */
 const gatherFrom = (query: URLSearchParams) => {
@@ -30,34 +39,41 @@ export const handleVoice = twilioWebhook(
     schema: VoiceBody,
     run: (body, deps) => startCall({ callSid: body.CallSid, from: body.From }, deps),
     onFailure: (deps) => speakAndListen(LINES.unavailable, listenFor(deps.settings.publicBaseUrl, {}, deps.settings.speech, '')),
+    answerWithin: { ms: ANSWER_WITHIN_MS, fallback: (_body, deps) => speakAndListen(LINES.greeting(), listenFor(deps.settings.publicBaseUrl, {}, deps.settings.speech, '')) },
   },
   authToken,
   productionDeps,
 );
 
 /** POST /twilio/turn: the Gather action, one caller turn. */
-export const handleTurn = twilioWebhook(
-  {
-    path: WEBHOOK_PATHS.turn,
-    schema: TurnBody,
-    run: (body, deps, query, timings, request) =>
-      takeTurn(
-        {
-          callSid: body.CallSid,
-          speech: body.SpeechResult,
-          silentTurns: Number(query.get('silent')) || 0,
-          callHint: callIdFrom(query),
-          gather: gatherFrom(query),
-          idempotencyToken: request.idempotencyToken,
-        },
-        deps,
-        timings,
-      ),
-    onFailure: () => speakAndHangUp(LINES.unavailable),
+export const turnWebhook: Webhook<typeof TurnBody> = {
+  path: WEBHOOK_PATHS.turn,
+  schema: TurnBody,
+  run: (body, deps, query, timings, request) =>
+    takeTurn(
+      {
+        callSid: body.CallSid,
+        speech: body.SpeechResult,
+        silentTurns: Number(query.get('silent')) || 0,
+        callHint: callIdFrom(query),
+        gather: gatherFrom(query),
+        idempotencyToken: request.idempotencyToken,
+        from: body.From,
+        deadline: request.deadline,
+      },
+      deps,
+      timings,
+    ),
+  onFailure: () => speakAndHangUp(LINES.unavailable),
+  // Twilio waits 15 s for TwiML; the rest is network and a cold start's queueing.
+  answerWithin: {
+    ms: ANSWER_WITHIN_MS,
+    fallback: (body, deps, query) =>
+      speakAndListen(offlineReply(body.SpeechResult, DEMO_PROCEDURES).text, listenFor(deps.settings.publicBaseUrl, { call: callIdFrom(query), gather: newGatherId() }, deps.settings.speech, '')),
   },
-  authToken,
-  productionDeps,
-);
+};
+
+export const handleTurn = twilioWebhook(turnWebhook, authToken, productionDeps);
 
 /** POST /twilio/status: the status callback. */
 export const handleStatusCallback = twilioWebhook(
@@ -65,7 +81,7 @@ export const handleStatusCallback = twilioWebhook(
     path: WEBHOOK_PATHS.status,
     schema: StatusBody,
     run: async (body, deps, _query, timings) => {
-      await handleStatus({ callSid: body.CallSid, callStatus: body.CallStatus, durationSeconds: body.CallDuration }, deps, timings);
+      await handleStatus({ callSid: body.CallSid, callStatus: body.CallStatus, durationSeconds: body.CallDuration, from: body.From }, deps, timings);
       return emptyResponse();
     },
   },

@@ -2,8 +2,10 @@ import { describe, expect, it } from 'vitest';
 import { taskIds } from '../../../functions/src/calls/archival';
 import { expiredCallIds, planSweep, staleAlerts, sweepCalls } from '../../../functions/src/calls/sweepCalls';
 import { AuroraError } from '../../../functions/src/core/errors';
+import { handleStatus } from '../../../functions/src/calls/endCall';
+import { talkedCall } from '../../helpers/calls';
 import { memoryDeps } from '../../helpers/fakes';
-import { SETTINGS, aLiveCall } from '../../helpers/fixtures';
+import { SETTINGS, aLiveCall, callSid } from '../../helpers/fixtures';
 
 const now = new Date('2025-10-04T10:00:00Z'); // 15:30 at the site
 
@@ -93,3 +95,27 @@ describe('expiredCallIds', () => {
     expect(expiredCallIds(reservations, now).sort()).toEqual(['call_ids/call_old', 'call_sids/CA2']);
   });
 });
+
+describe('orphan live conversations', () => {
+  it('archives an admin note that landed after the purge and removes the node; drops stray partial speech', async () => {
+    const { deps, live, archive, queue } = await talkedCall();
+    await handleStatus({ callSid: callSid(1), callStatus: 'completed' }, deps);
+    await queue.runAll(deps);
+    const conv = 'conv_15550100001_20251004_143000';
+    await live.update({
+      [`active_conversations/${conv}/messages/zzz`]: { role: 'system', content: 'ana@site.example ended the call.', timestamp: 't', sources: '' },
+      'active_conversations/conv_15550100009_20251004_143000/partial': { gather: 'g1', sequence: 3, text: 'help' },
+    });
+    await sweepCalls(deps);
+    expect(archive.plans.get(conv)!.conversation.messages.at(-1)!.content).toBe('ana@site.example ended the call.');
+    expect(await live.get('active_conversations')).toBeNull();
+  });
+
+  it('keeps an orphan it cannot archive, rather than lose what it holds', async () => {
+    const { deps, live } = memoryDeps();
+    await live.update({ 'active_conversations/conv_15550100009_20251004_143000/messages/a': { role: 'user', content: 'my words', timestamp: 't', sources: '' } });
+    await sweepCalls(deps);
+    expect(await live.get('active_conversations/conv_15550100009_20251004_143000/messages/a/content')).toBe('my words');
+  });
+});
+

@@ -1,0 +1,64 @@
+/** The turn webhook as Twilio meets it: answered in time from the request's arrival, whatever is slow. */
+import twilioWebhooks from 'twilio/lib/webhooks/webhooks';
+import { describe, expect, it } from 'vitest';
+import { modelResponder } from '../../../functions/src/assistant/modelResponder';
+import { startCall } from '../../../functions/src/calls/startCall';
+import { AuroraError } from '../../../functions/src/core/errors';
+import type { LiveDb } from '../../../functions/src/ports';
+import { turnWebhook } from '../../../functions/src/triggers/webhooks';
+import { twilioWebhook } from '../../../functions/src/triggers/twilioWebhook';
+import { memoryDeps } from '../../helpers/fakes';
+import { callSid, silentLog } from '../../helpers/fixtures';
+
+const TOKEN = 'test-token';
+const CALL_ID = 'call_15550100001_20251004_143000';
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** The database answering, but `ms` late on every operation. */
+const slowed = (live: LiveDb, ms: number): LiveDb => ({
+  get: async (path) => (await sleep(ms), live.get(path)),
+  update: async (changes) => (await sleep(ms), live.update(changes)),
+  transact: async (path, next) => (await sleep(ms), live.transact(path, next)),
+});
+
+/** A model that takes `ms` to answer, giving up at the timeout it is given, as the openai SDK does. */
+const slowModel = (ms: number) =>
+  modelResponder({
+    chat: { complete: ({ timeoutMs }) => sleep(Math.min(ms, timeoutMs)).then(() => (ms > timeoutMs ? Promise.reject(new AuroraError('timeout', { retryable: true })) : '{"reply":"Leave now.","urgency":"URGENT","sources":[]}')) },
+    model: 'slow',
+    budgetMs: 8000,
+    log: silentLog,
+  });
+
+async function postTurn(answerWithinMs: number, dbDelayMs: number, modelMs: number) {
+  const world = memoryDeps();
+  await startCall({ callSid: callSid(1), from: '+15550100001' }, world.deps);
+  world.deps.live = slowed(world.live, dbDelayMs);
+  world.deps.responder = slowModel(modelMs);
+  const handle = twilioWebhook({ ...turnWebhook, answerWithin: { ...turnWebhook.answerWithin!, ms: answerWithinMs } }, () => TOKEN, () => world.deps);
+  const url = `https://aurora.example.com/twilio/turn?call=${CALL_ID}&g=0000000aaa1111`;
+  const body = { CallSid: callSid(1), From: '+15550100001', SpeechResult: 'there is a fire in the paint store' };
+  const signature = twilioWebhooks.getExpectedTwilioSignature(TOKEN, url, body);
+  const res = { code: 0, text: '', status(c: number) { this.code = c; return this; }, set() { return this; }, type() { return this; }, send(t: string) { this.text = t; return this; } };
+  const started = performance.now();
+  await handle({ method: 'POST', body, originalUrl: url.slice('https://aurora.example.com'.length), get: (h: string) => (h === 'X-Twilio-Signature' ? signature : undefined) } as never, res as never);
+  return { ms: performance.now() - started, res };
+}
+
+describe('the turn webhook under a slow database and a slow model at once', () => {
+  it("gives the model only what is left of the turn since the request arrived, and answers in time", async () => {
+    // Each database step 150 ms late and a model that would take 5 s, with 1.5 s to answer.
+    const { ms, res } = await postTurn(1500, 150, 5000);
+    expect(res.code).toBe(200);
+    expect(res.text).toContain('Leave the area now'); // the offline guidance, since the model had no time left
+    expect(ms).toBeLessThan(1500 + 500);
+  });
+
+  it('answers with offline guidance at the deadline when the database alone would keep the caller waiting', async () => {
+    const { ms, res } = await postTurn(600, 2000, 5000);
+    expect(res.code).toBe(200);
+    expect(res.text).toContain('Leave the area now');
+    expect(res.text).toContain(`call=${CALL_ID}`);
+    expect(ms).toBeLessThan(600 + 500);
+  });
+});
