@@ -1,4 +1,5 @@
 import { defineInt, defineSecret, defineString } from 'firebase-functions/params';
+import type { Limits } from './core/limits';
 import type { SpeechSettings } from './core/twiml';
 
 /** What the use cases are told about the site, read from the params once per request. */
@@ -14,6 +15,7 @@ export type Settings = {
   speech: SpeechSettings;
   escalation: EscalationSettings;
   bridge: BridgeSettings;
+  limits: Limits;
 };
 
 /** Where an admin may bridge a caller, and for how long: a bridge is a paid outbound call. */
@@ -116,6 +118,21 @@ export const BRIDGE_TIME_LIMIT_SECONDS = defineInt('BRIDGE_TIME_LIMIT_SECONDS', 
   description: 'The longest a bridged call may last, in seconds (Twilio would allow four hours).',
 });
 
+export const MAX_MODEL_TURNS_PER_CALL = defineInt('MAX_MODEL_TURNS_PER_CALL', {
+  default: 40,
+  description: 'Model answers per call; later turns are answered by the offline responder (which still triages and escalates).',
+});
+
+export const MODEL_CALLS_PER_NUMBER_PER_HOUR = defineInt('MODEL_CALLS_PER_NUMBER_PER_HOUR', {
+  default: 20,
+  description: "Calls per caller number per hour the model answers; later calls are answered by the offline responder.",
+});
+
+export const ESCALATION_TEXTS_PER_HOUR = defineInt('ESCALATION_TEXTS_PER_HOUR', {
+  default: 30,
+  description: 'Escalation texts per on-call number per hour; the next one is a summary, later ones wait for the dashboard and web push.',
+});
+
 const list = (value: string) => value.split(',').map((n) => n.trim()).filter(Boolean);
 
 /** The model settings, or null when no API key is configured (the offline responder answers). */
@@ -145,6 +162,11 @@ export function readSettings(): Settings {
       dashboardUrl: PUBLIC_BASE_URL.value().replace(/\/+$/, ''),
     },
     bridge: { allowed: list(BRIDGE_NUMBERS.value()), timeLimitSeconds: BRIDGE_TIME_LIMIT_SECONDS.value() },
+    limits: {
+      modelTurnsPerCall: MAX_MODEL_TURNS_PER_CALL.value(),
+      modelCallsPerNumberPerHour: MODEL_CALLS_PER_NUMBER_PER_HOUR.value(),
+      escalationTextsPerHour: ESCALATION_TEXTS_PER_HOUR.value(),
+    },
   };
 }
 

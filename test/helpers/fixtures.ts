@@ -11,6 +11,7 @@ export const SETTINGS: Settings = {
   speech: { language: 'en-US', model: '', timeout: 'auto' },
   escalation: { afterSeconds: 60, onCallNumbers: ['+15550190001', '+15550190002'], dashboardUrl: 'https://aurora.example.com' },
   bridge: { allowed: ['+15557654321', '+1555018*'], timeLimitSeconds: 3600 },
+  limits: { modelTurnsPerCall: 40, modelCallsPerNumberPerHour: 20, escalationTextsPerHour: 30 },
 };
 
 export type TestClock = { (): Date; advance(ms: number): void; set(iso: string): void };

@@ -62,8 +62,9 @@ export class MemoryLiveDb implements LiveDb {
 
 /**
  * The live records left in the tree: everything but the call id reservations and the CallSid
- * index, which outlive a call by design (a day: the tombstones that make replays change nothing).
+ * index, which outlive a call by design (a day: the tombstones that make replays change
+ * nothing), and the hourly usage counters of the cost ceilings.
  */
 export function liveRecords(tree: Tree): Tree {
-  return Object.fromEntries(Object.entries(tree).filter(([key]) => key !== 'call_ids' && key !== 'call_sids'));
+  return Object.fromEntries(Object.entries(tree).filter(([key]) => !['call_ids', 'call_sids', 'usage'].includes(key)));
 }

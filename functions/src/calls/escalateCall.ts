@@ -1,12 +1,13 @@
 import { keySafe } from '../core/alerts';
 import { AuroraError, NotConfigured } from '../core/errors';
 import { maskPhone } from '../core/masking';
+import { textDecision } from '../core/limits';
 import { siteIso } from '../core/time';
 import { isAcknowledged } from '../model/acknowledgement';
 import { paths } from '../model/paths';
 import { EscalationRecipient, type Escalation, type LiveCall } from '../model/schema';
 import type { Deps, EscalationTask } from '../ports';
-import { adminUids, changeCall, readCall } from './liveCalls';
+import { adminUids, changeCall, countUse, readCall } from './liveCalls';
 
 export type EscalationOutcome = 'not-needed' | 'escalated' | 'not-configured';
 
@@ -46,7 +47,7 @@ export async function escalateCall(task: EscalationTask, deps: Deps, attempt = {
 
   const escalation = (await readCall(deps.live, task.callId, deps.log))?.escalation;
   if (escalation?.failed) return 'not-configured';
-  const unsent = Object.entries(escalation?.recipients ?? {}).filter(([, r]) => r.state !== 'sent');
+  const unsent = Object.entries(escalation?.recipients ?? {}).filter(([, r]) => r.state !== 'sent' && r.state !== 'held');
   if (unsent.length === 0) return 'not-needed'; // every recipient has it: a redelivered task texts nobody again
   const results = await Promise.all(unsent.map(([key, recipient]) => textOne(deps, task.callId, call, key, recipient)));
   const notConfigured = results.find((r): r is NotConfigured => r instanceof NotConfigured);
@@ -111,11 +112,21 @@ async function textOne(deps: Deps, callId: string, call: LiveCall, key: string, 
   if (!claim.committed || claim.value === null) return null;
 
   const { afterSeconds, dashboardUrl } = deps.settings.escalation;
-  const body = `Aurora CRITICAL call from ${callerOf(call)}, not acknowledged after ${afterSeconds} s. Open ${dashboardUrl}`;
   const attempts = (claim.value as EscalationRecipient).attempts;
+  // An hourly cap per on-call number: past it one summary text, then the dashboard and web push.
+  const decision = textDecision(await countUse(deps.live, `t${recipient.to.replace(/\D/g, '')}`, deps.clock()), deps.settings.limits);
+  if (decision === 'hold') {
+    await setIfLive(deps, path, { to: recipient.to, state: 'held', error: 'hourly text cap reached: see the dashboard', at: nowIso, attempts });
+    return null;
+  }
+  const body =
+    decision === 'summary'
+      ? `Aurora: more CRITICAL calls are waiting unacknowledged. Texts to this number are paused for the hour; open ${dashboardUrl}`
+      : `Aurora CRITICAL call from ${callerOf(call)}, not acknowledged after ${afterSeconds} s. Open ${dashboardUrl}`;
   try {
     const { sid } = await deps.sms.send(recipient.to, body);
-    await setIfLive(deps, path, { to: recipient.to, state: 'sent', sid, at: siteIso(deps.clock(), deps.settings.timeZone), attempts });
+    const state = decision === 'summary' ? { state: 'held', error: 'hourly text cap reached: a summary text was sent' } : { state: 'sent' };
+    await setIfLive(deps, path, { to: recipient.to, ...state, sid, at: siteIso(deps.clock(), deps.settings.timeZone), attempts });
     return null;
   } catch (err) {
     const error = err instanceof Error ? err : new Error(String(err));

@@ -1,5 +1,6 @@
 import { paths } from '../model/paths';
 import { callIdOf } from '../core/ids';
+import { hourKey } from '../core/limits';
 import { LiveCall, salvageConversation, type LiveConversation } from '../model/schema';
 import type { Log } from '../core/log';
 import type { LiveDb } from '../ports';
@@ -72,6 +73,12 @@ export async function changeCall(
     return next;
   });
   return result.committed ? changed : null;
+}
+
+/** Counts one use of `key` in the hour `at` falls in; resolves the count so far this hour, this one included. */
+export async function countUse(live: LiveDb, key: string, at: Date): Promise<number> {
+  const { value } = await live.transact(paths.usageCounter(key, hourKey(at)), (current) => (typeof current === 'number' ? current : 0) + 1);
+  return typeof value === 'number' ? value : 1;
 }
 
 /** The uids of the admins alerts go to (admins/, kept by the admin claim script). */

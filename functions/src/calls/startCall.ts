@@ -6,7 +6,7 @@ import { siteIso } from '../core/time';
 import { LINES, speakAndListen } from '../core/twiml';
 import type { Caller } from '../assistant/responder';
 import type { Deps } from '../ports';
-import { createIfAbsent } from './liveCalls';
+import { countUse, createIfAbsent } from './liveCalls';
 import { listening, proceduresOrNone } from './listening';
 
 export type IncomingCall = { callSid: string; from: string };
@@ -73,6 +73,8 @@ export async function recordCall(
     mode: 'ai',
     ...(late ? { recorded_late: true } : {}),
   };
+  // Counted alongside the id's reservation: a number past its hourly ceiling is answered offline.
+  const uses = countUse(live, `n${incoming.from.replace(/\D/g, '') || 'anonymous'}`, deps.clock()).catch(() => 0);
   // An id is reserved for good, not just while its call is live: a number that calls again in
   // the same second after its first call was archived must not get the archived call's id.
   for (let attempt = 1; ; attempt++) {
@@ -81,7 +83,9 @@ export async function recordCall(
     if (await createIfAbsent(live, paths.callIdReservation(ids.callId), reservation)) break;
     if (attempt >= MAX_ID_ATTEMPTS) throw new Error(`no free call id for ${maskPhone(incoming.from)}`);
   }
-  if (!(await createIfAbsent(live, paths.call(ids.callId), { ...call, conversation_id: ids.conversationId }))) {
+  const offline = (await uses) > settings.limits.modelCallsPerNumberPerHour;
+  if (offline) log.warn('caller past the hourly model ceiling: answered offline', { callId: ids.callId });
+  if (!(await createIfAbsent(live, paths.call(ids.callId), { ...call, conversation_id: ids.conversationId, ...(offline ? { offline_only: true } : {}) }))) {
     throw new Error(`reserved call id ${ids.callId} is already live`);
   }
   if (!(await createIfAbsent(live, paths.callSid(incoming.callSid), ids.callId))) {

@@ -1,3 +1,4 @@
+import { expiredUsage } from '../core/limits';
 import { paths } from '../model/paths';
 import { LiveCall } from '../model/schema';
 import type { Settings } from '../config';
@@ -105,7 +106,8 @@ export async function sweepCalls(deps: Deps): Promise<SweepAction[]> {
   await archiveOrphans(deps, new Set(Object.keys(raw)), reservations ?? {}).catch((err: unknown) =>
     deps.log.error('sweeper could not archive orphan conversations', { error: String(err) }),
   );
-  const expired = [...stale, ...expiredCallIds(reservations ?? {}, deps.clock())];
+  const usage = (await deps.live.get(paths.usage)) as Parameters<typeof expiredUsage>[0] | null;
+  const expired = [...stale, ...expiredCallIds(reservations ?? {}, deps.clock()), ...expiredUsage(usage ?? {}, deps.clock())];
   if (expired.length > 0) await deps.live.update(Object.fromEntries(expired.map((path) => [path, null])));
   return actions;
 }

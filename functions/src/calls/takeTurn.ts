@@ -8,6 +8,7 @@ import { paths } from '../model/paths';
 import { LiveCall, orderedMessages, type LiveConversation, type LiveMessage, type Role } from '../model/schema';
 import { siteIso } from '../core/time';
 import { LINES, MAX_SILENT_TURNS, listenOnly, speakAndHangUp, speakAndListen, speakable } from '../core/twiml';
+import { modelAllowed } from '../core/limits';
 import { raiseUrgency } from '../core/urgency';
 import type { Deps } from '../ports';
 import type { Timings } from '../core/log';
@@ -104,7 +105,7 @@ export async function takeTurn(turn: Turn, deps: Deps, timings: Timings = {}): P
   // The responder gets what is left of the turn since the request arrived, not a budget of its own.
   if (turn.deadline !== undefined) input.withinMs = Math.max(0, turn.deadline - performance.now() - WRITE_RESERVE_MS);
   const thinking = performance.now();
-  const answered = await respond(deps, input);
+  const answered = await respond(deps, input, found);
   // What is recorded is what the caller hears: text XML cannot carry is cleaned out of both.
   const reply = { ...answered, text: speakable(answered.text) };
   timings.responder = performance.now() - thinking;
@@ -212,7 +213,10 @@ async function responderInput(
   return { utterance, caller: caller ?? unknown, history, procedures };
 }
 
-async function respond(deps: Deps, input: ResponderInput): Promise<Reply> {
+async function respond(deps: Deps, input: ResponderInput, found: Found | null): Promise<Reply> {
+  // Past a cost ceiling the offline responder answers: it still triages, guides and escalates.
+  const modelTurns = input.history.filter((m) => m.role === 'assistant').length;
+  if (!modelAllowed(found?.call ?? null, modelTurns, deps.settings.limits)) return { ...offlineReply(input.utterance, input.procedures), fallback: 'ceiling' };
   try {
     return await deps.responder.respond(input);
   } catch (err) {

@@ -34,6 +34,9 @@ export const paths = {
   /** Browser push tokens an admin registered (FCM), by a key derived from the token. */
   pushTokens: 'admin_push_tokens',
   adminPushTokens: (uid: string) => `admin_push_tokens/${uid}`,
+  /** Hourly usage counters for the cost ceilings, by subject (a caller's digits, an on-call number): usage/{key}/{YYYYMMDDHH}. */
+  usage: 'usage',
+  usageCounter: (key: string, hour: string) => `usage/${key}/${hour}`,
   /** Counts by urgency and one compact row per live call: what the dashboard list reads. */
   liveSummary: 'live_summary',
 };

@@ -35,7 +35,8 @@ export type CallStatus = z.infer<typeof CallStatus>;
  */
 export const EscalationRecipient = z.object({
   to: z.string(),
-  state: z.enum(['pending', 'sending', 'sent', 'failed']),
+  /** `held`: the number's hourly text cap was reached (a summary text went out); the dashboard and web push carry on. */
+  state: z.enum(['pending', 'sending', 'sent', 'failed', 'held']),
   at: z.string().optional(),
   sid: z.string().optional(),
   error: z.string().optional(),
@@ -88,6 +89,8 @@ export const LiveCall = z.object({
   escalation: Escalation.optional(),
   /** While a human holds the call: since when the caller has said nothing (cleared when they speak). */
   quiet_since: z.string().optional(),
+  /** The caller's number is past its hourly model ceiling: the offline responder answers this call. */
+  offline_only: z.boolean().optional(),
   /** Its start could not be recorded (the database was slow or down); a later webhook recorded it. */
   recorded_late: z.boolean().optional(),
   /** The Gathers whose turn has been recorded: a replayed turn finds its Gather here and records nothing. */

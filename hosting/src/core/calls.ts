@@ -68,6 +68,7 @@ export function escalationLines(escalation: Escalation | undefined): Array<{ tex
   const lines = Object.values(escalation.recipients ?? {}).map((r) => {
     if (r.state === 'sent') return { text: `${r.to}: texted (Twilio ${r.sid ?? 'accepted'})`, ok: true };
     if (r.state === 'failed') return { text: `${r.to}: not texted: ${r.error ?? 'refused'} (attempt ${r.attempts}, retrying)`, ok: false };
+    if (r.state === 'held') return { text: `${r.to}: ${r.error ?? 'hourly text cap reached'}`, ok: false };
     return { text: `${r.to}: sending…`, ok: false };
   });
   if (escalation.failed) lines.push({ text: escalation.failed, ok: false });
