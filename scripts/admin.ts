@@ -9,7 +9,7 @@ import { getAuth } from 'firebase-admin/auth';
 import { getDatabase } from 'firebase-admin/database';
 import { getFirestore } from 'firebase-admin/firestore';
 import { grantAdmin, listAdmins, revokeAdmin } from './lib/admins.ts';
-import { PROJECT_ID, emulatorEnv } from './lib/stack.ts';
+import { localAdminApp } from './lib/project.ts';
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
@@ -18,10 +18,10 @@ const { values, positionals } = parseArgs({
 const [command, email] = positionals;
 const usage = 'usage: npm run admin -- grant <email> [--password <p>] | revoke <email> | list  [--project <id> [--database-url <url>]]';
 
-if (!values.project) Object.assign(process.env, emulatorEnv());
-const projectId = values.project ?? PROJECT_ID;
-// The default database's URL in us-central1; other regions pass theirs with --database-url.
-const app = initializeApp({ projectId, databaseURL: values['database-url'] ?? `https://${projectId}-default-rtdb.firebaseio.com` });
+// A real project's default database is in us-central1 unless --database-url says otherwise.
+const app = values.project
+  ? initializeApp({ projectId: values.project, databaseURL: values['database-url'] ?? `https://${values.project}-default-rtdb.firebaseio.com` })
+  : localAdminApp();
 const auth = getAuth(app);
 const accounts = { auth, db: getDatabase(app), firestore: getFirestore(app) };
 const where = values.project ? `project ${values.project}` : 'the local emulators';

@@ -8,7 +8,7 @@
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { deleteApp, initializeApp } from 'firebase-admin/app';
+import { deleteApp } from 'firebase-admin/app';
 import { getAuth } from 'firebase-admin/auth';
 import { getDatabase, type Database } from 'firebase-admin/database';
 import { getFirestore } from 'firebase-admin/firestore';
@@ -16,7 +16,8 @@ import { DEMO_ADMIN, grantAdmin } from './lib/admins.ts';
 import type { Page } from 'playwright-core';
 import { launchChromium, signIn } from './lib/browser.ts';
 import { seedProcedures, seedWorkers } from './lib/seed.ts';
-import { LOCAL_DEFAULTS, PORTS, PROJECT_ID, ROOT, emulatorEnv, startStack, type Stack } from './lib/stack.ts';
+import { LOCAL_DEFAULTS, PORTS, ROOT, localAdminApp } from './lib/project.ts';
+import { startStack, type Stack } from './lib/stack.ts';
 import { ModelServer } from './lib/model-server.ts';
 import { SimulatedCall } from './lib/twilio-sim.ts';
 
@@ -64,10 +65,9 @@ if (await stackIsRunning()) {
     modelServer.latencyMs = Number(values['model-latency']);
   }
   const model = modelServer ? { apiKey: 'local', baseUrl: modelServer.baseUrl, model: 'local-grounded-model' } : undefined;
-  ownStack = await startStack({ ...LOCAL_DEFAULTS, model, verbose: false });
+  ownStack = await startStack({ ...LOCAL_DEFAULTS, model, verbose: false, sweepEverySeconds: 0 });
 }
-Object.assign(process.env, emulatorEnv());
-const app = initializeApp({ projectId: PROJECT_ID, databaseURL: `https://${PROJECT_ID}-default-rtdb.firebaseio.com` });
+const app = localAdminApp();
 const db = getDatabase(app);
 const firestore = getFirestore(app);
 if (ownStack) {

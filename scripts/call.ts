@@ -6,10 +6,10 @@
  */
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
-import { deleteApp, initializeApp } from 'firebase-admin/app';
+import { deleteApp } from 'firebase-admin/app';
 import { getDatabase } from 'firebase-admin/database';
 import { getFirestore } from 'firebase-admin/firestore';
-import { LOCAL_DEFAULTS, PORTS, PROJECT_ID, emulatorEnv } from './lib/stack.ts';
+import { LOCAL_DEFAULTS, PORTS, localAdminApp } from './lib/project.ts';
 import { SimulatedCall, type TwimlTurn } from './lib/twilio-sim.ts';
 
 const { values, positionals } = parseArgs({
@@ -25,8 +25,7 @@ const { values, positionals } = parseArgs({
 });
 const utterances = positionals.length > 0 ? positionals : ["There's a fire in Zone A"];
 
-Object.assign(process.env, { ...emulatorEnv(), ...process.env });
-const app = initializeApp({ projectId: PROJECT_ID, databaseURL: `https://${PROJECT_ID}-default-rtdb.firebaseio.com` });
+const app = localAdminApp();
 const db = getDatabase(app);
 const firestore = getFirestore(app);
 

@@ -4,14 +4,15 @@
  * responder; OPENAI_API_KEY (with OPENAI_BASE_URL, OPENAI_MODEL…) uses a real provider.
  */
 import { parseArgs } from 'node:util';
-import { initializeApp } from 'firebase-admin/app';
 import { getAuth } from 'firebase-admin/auth';
 import { getDatabase } from 'firebase-admin/database';
 import { getFirestore } from 'firebase-admin/firestore';
 import { DEMO_ADMIN, grantAdmin } from './lib/admins.ts';
 import { ModelServer } from './lib/model-server.ts';
 import { seedProcedures, seedWorkers } from './lib/seed.ts';
-import { LOCAL_DEFAULTS, LOCAL_ON_CALL, PROJECT_ID, modelFromEnv, startStack } from './lib/stack.ts';
+import { modelFromEnv } from './lib/functions-env.ts';
+import { LOCAL_DEFAULTS, LOCAL_ON_CALL, MODEL_PORT, PROJECT_ID, localAdminApp } from './lib/project.ts';
+import { startStack } from './lib/stack.ts';
 
 const twilioAuthToken = process.env.TWILIO_AUTH_TOKEN || LOCAL_DEFAULTS.twilioAuthToken;
 const publicBaseUrl = process.env.PUBLIC_BASE_URL || LOCAL_DEFAULTS.publicBaseUrl;
@@ -21,12 +22,12 @@ const twilioApiBaseUrl = process.env.TWILIO_ACCOUNT_SID ? 'https://api.twilio.co
 
 console.log('Starting the Aurora stack…');
 const { values } = parseArgs({ options: { 'local-model': { type: 'boolean', default: false }, 'model-latency': { type: 'string', default: '0' } } });
-const localModel = values['local-model'] ? await new ModelServer().start(9555) : null;
+const localModel = values['local-model'] ? await new ModelServer().start(MODEL_PORT) : null;
 if (localModel) localModel.latencyMs = Number(values['model-latency']);
 const model = localModel ? { apiKey: 'local', baseUrl: localModel.baseUrl, model: 'local-grounded-model' } : modelFromEnv();
-const stack = await startStack({ twilioAuthToken, twilioAccountSid, twilioApiBaseUrl, publicBaseUrl, model, verbose: true });
-Object.assign(process.env, stack.env);
-const app = initializeApp({ projectId: PROJECT_ID, databaseURL: `https://${PROJECT_ID}-default-rtdb.firebaseio.com` });
+// The sweeper every minute, so a developer sees it work (deployed: every 5 minutes).
+const stack = await startStack({ twilioAuthToken, twilioAccountSid, twilioApiBaseUrl, publicBaseUrl, model, verbose: true, sweepEverySeconds: 60 });
+const app = localAdminApp();
 const workers = await seedWorkers(getFirestore(app));
 const procedures = await seedProcedures(getFirestore(app));
 await grantAdmin({ auth: getAuth(app), db: getDatabase(app), firestore: getFirestore(app) }, DEMO_ADMIN.email, DEMO_ADMIN.password);
@@ -44,6 +45,7 @@ Aurora is running (project ${PROJECT_ID}; Realtime Database: ${stack.rtdb === 'e
   Twilio REST API        ${stack.twilioApi ? `${stack.urls.twilioApi} (local stand-in: admin actions are recorded and played to simulated calls)` : stack.urls.twilioApi}
   Escalation             unacknowledged CRITICAL calls text ${LOCAL_ON_CALL.numbers.join(', ')} after ESCALATE_AFTER_SECONDS (60 s)${stack.twilioApi ? `; texts land in ${stack.urls.twilioApi}/sim/messages` : ''}
   Database triggers      ${stack.triggers === 'relay' ? 'delivered by the relay beside the stand-in (scripts/lib/trigger-relay.ts)' : 'fired by the functions emulator'}
+  Sweeper                every 60 s by the local scheduler (scripts/lib/scheduler.ts); now: curl -X POST ${stack.urls.sweep}
   Twilio auth token      ${twilioAuthToken === LOCAL_DEFAULTS.twilioAuthToken ? `${twilioAuthToken} (local default)` : '(from TWILIO_AUTH_TOKEN)'}
 
 Seeded ${workers} demo workers (e.g. +15550100001) and ${procedures} site procedures. In another terminal:

@@ -1,15 +1,82 @@
 /**
- * The environment the functions emulator gives a function: the emulator hosts, the local
- * params and secrets the stack wrote (functions/.env.local, .secret.local), then every param's
- * default. Anything that runs the compiled handlers outside the emulator (the trigger relay,
- * firebase-functions-test) sets it up this way first.
+ * The functions' local configuration. The stack writes their params and secrets; the functions
+ * emulator reads them; anything that runs the compiled handlers outside the emulator (the
+ * trigger relay, firebase-functions-test) reads them back with useFunctionsEnvironment(), which
+ * sets a function's environment up as the emulator would: the emulator hosts, those params and
+ * secrets, then every param's default.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import { PROJECT_ID, ROOT, emulatorEnv } from './stack.ts';
+import { LOCAL_BRIDGE_NUMBERS, LOCAL_FIREBASE_CONFIG, LOCAL_ON_CALL, ROOT, STACK_DIR, emulatorEnv } from './project.ts';
 
 const require = createRequire(import.meta.url);
+
+/**
+ * The params, in STACK_DIR: the stack runs the emulators with a firebase.json whose functions
+ * `configDir` is that folder, and firebase-tools' loadUserEnvs (lib/functions/env.js) reads
+ * `.env.local` from a codebase's configDir when it has one.
+ */
+export const FUNCTIONS_PARAMS_FILE = join(STACK_DIR, '.env.local');
+/**
+ * The secrets, in the functions' source folder, because only there does the emulator look:
+ * firebase-tools' getSecretLocalPath (lib/emulator/functionsEmulatorShared.js) takes
+ * `.secret.local` from the codebase's source directory and ignores configDir, and a secret it
+ * does not find there it fetches from Secret Manager, which fails offline. Git-ignored.
+ */
+export const FUNCTIONS_SECRETS_FILE = join(ROOT, 'functions', '.secret.local');
+
+/** An OpenAI-compatible provider; without one the offline responder answers. */
+export type ModelOptions = { apiKey: string; baseUrl?: string; model?: string; fallbackModel?: string; budgetMs?: number };
+
+/** What the local stack configures the functions with. */
+export type FunctionsConfig = {
+  twilioAuthToken: string;
+  twilioAccountSid: string;
+  /** Twilio's REST API origin, real or the local stand-in. */
+  twilioApiBaseUrl: string;
+  publicBaseUrl: string;
+  model?: ModelOptions;
+  /** When an unacknowledged CRITICAL call escalates, and to whom (defaults: 60 s, LOCAL_ON_CALL). */
+  escalation?: { afterSeconds: number; onCallNumbers: string[] };
+};
+
+/** Writes the functions' local params and secrets, which the functions emulator reads. */
+export function writeFunctionsConfig(config: FunctionsConfig): void {
+  const model = config.model;
+  const params = {
+    PUBLIC_BASE_URL: config.publicBaseUrl,
+    TWILIO_ACCOUNT_SID: config.twilioAccountSid,
+    TWILIO_API_BASE_URL: config.twilioApiBaseUrl,
+    TWILIO_SMS_FROM: LOCAL_ON_CALL.smsFrom,
+    ESCALATE_AFTER_SECONDS: config.escalation?.afterSeconds,
+    ON_CALL_NUMBERS: (config.escalation?.onCallNumbers ?? LOCAL_ON_CALL.numbers).join(','),
+    // Who supervisors may bridge callers to locally: the demo responder line and the 555-01xx test range.
+    BRIDGE_NUMBERS: LOCAL_BRIDGE_NUMBERS.join(','),
+    OPENAI_BASE_URL: model?.baseUrl,
+    OPENAI_MODEL: model?.model,
+    OPENAI_FALLBACK_MODEL: model?.fallbackModel,
+    TURN_BUDGET_MS: model?.budgetMs,
+  };
+  const lines = Object.entries(params).flatMap(([key, value]) => (value === undefined ? [] : [`${key}=${value}`]));
+  mkdirSync(STACK_DIR, { recursive: true });
+  writeFileSync(FUNCTIONS_PARAMS_FILE, `${lines.join('\n')}\n`);
+  // "none" turns the model off; the emulator would otherwise go looking for the secret online.
+  writeFileSync(FUNCTIONS_SECRETS_FILE, `TWILIO_AUTH_TOKEN=${config.twilioAuthToken}\nOPENAI_API_KEY=${model?.apiKey ?? 'none'}\n`);
+}
+
+/** The model settings `npm start` takes from the environment (OPENAI_API_KEY and friends). */
+export function modelFromEnv(): ModelOptions | undefined {
+  const env = process.env;
+  if (!env.OPENAI_API_KEY) return undefined;
+  return {
+    apiKey: env.OPENAI_API_KEY,
+    baseUrl: env.OPENAI_BASE_URL,
+    model: env.OPENAI_MODEL,
+    fallbackModel: env.OPENAI_FALLBACK_MODEL,
+    budgetMs: env.TURN_BUDGET_MS ? Number(env.TURN_BUDGET_MS) : undefined,
+  };
+}
 
 function readEnvFile(path: string): Record<string, string> {
   const entries: Record<string, string> = {};
@@ -22,11 +89,8 @@ function readEnvFile(path: string): Record<string, string> {
 }
 
 export function useFunctionsEnvironment(): void {
-  Object.assign(process.env, emulatorEnv(), {
-    FUNCTIONS_EMULATOR: 'true',
-    FIREBASE_CONFIG: JSON.stringify({ projectId: PROJECT_ID, databaseURL: `https://${PROJECT_ID}-default-rtdb.firebaseio.com` }),
-  });
-  Object.assign(process.env, readEnvFile(join(ROOT, 'functions', '.env.local')), readEnvFile(join(ROOT, 'functions', '.secret.local')));
+  Object.assign(process.env, emulatorEnv(), { FUNCTIONS_EMULATOR: 'true', FIREBASE_CONFIG: JSON.stringify(LOCAL_FIREBASE_CONFIG) });
+  Object.assign(process.env, readEnvFile(FUNCTIONS_PARAMS_FILE), readEnvFile(FUNCTIONS_SECRETS_FILE));
   const config = require(join(ROOT, 'functions', 'lib', 'config.js')) as Record<string, { name?: string; options?: { default?: unknown } }>;
   for (const param of Object.values(config)) {
     if (param?.name && process.env[param.name] === undefined && param.options?.default !== undefined) process.env[param.name] = String(param.options.default);

@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Firestore } from 'firebase-admin/firestore';
-import { ROOT } from './stack.ts';
+import { ROOT } from './project.ts';
 
 export type SeedWorker = { phone: string; worker_id: string; name: string; site: string; zone: string };
 

@@ -8,17 +8,16 @@
  */
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import { initializeApp } from 'firebase-admin/app';
 import { getDatabase, type DataSnapshot } from 'firebase-admin/database';
 import { useFunctionsEnvironment } from './functions-env.ts';
-import { PROJECT_ID, ROOT } from './stack.ts';
+import { ROOT, localAdminApp } from './project.ts';
 
 type Handler = (event: { params: Record<string, string>; data: { before: { val(): unknown }; after: { val(): unknown } } }) => Promise<void>;
 
 const require = createRequire(import.meta.url);
 useFunctionsEnvironment();
 const { handleCallWritten } = require(join(ROOT, 'functions', 'lib', 'triggers', 'database.js')) as { handleCallWritten: Handler };
-const db = getDatabase(initializeApp({ projectId: PROJECT_ID, databaseURL: `https://${PROJECT_ID}-default-rtdb.firebaseio.com` }, 'relay'));
+const db = getDatabase(localAdminApp('relay'));
 
 const known = new Map<string, unknown>();
 let queue = Promise.resolve();

@@ -1,5 +1,5 @@
 /** The integration stack's escalation settings, and what its Twilio stand-in has texted. */
-import { PORTS } from '../../scripts/lib/stack.ts';
+import { PORTS } from '../../scripts/lib/project.ts';
 import type { SentMessage } from '../../scripts/lib/twilio-api.ts';
 
 export const ESCALATION_SECONDS = 5;

@@ -1,5 +1,7 @@
 /** The local model server the integration stack's functions talk to, and its controls. */
-export const TEST_MODEL = { port: 9555, primary: 'aurora-test-model', fallback: 'aurora-test-fallback', budgetMs: 3000 };
+import { MODEL_PORT } from '../../scripts/lib/project.ts';
+
+export const TEST_MODEL = { port: MODEL_PORT, primary: 'aurora-test-model', fallback: 'aurora-test-fallback', budgetMs: 3000 };
 
 const control = `http://127.0.0.1:${TEST_MODEL.port}/control`;
 

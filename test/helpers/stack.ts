@@ -1,8 +1,11 @@
-/** Admin SDK clients and a call simulator pointed at the local stack the integration setup started. */
-import { getApps, initializeApp } from 'firebase-admin/app';
+/**
+ * Admin SDK clients and a call simulator pointed at the local stack the integration setup
+ * started. Importing this changes nothing: the clients (and the emulator hosts in the
+ * environment) come with the first testClients().
+ */
 import { getDatabase } from 'firebase-admin/database';
 import { getFirestore } from 'firebase-admin/firestore';
-import { LOCAL_DEFAULTS, PORTS, PROJECT_ID, emulatorEnv } from '../../scripts/lib/stack.ts';
+import { LOCAL_DEFAULTS, PORTS, localAdminApp } from '../../scripts/lib/project.ts';
 import { SimulatedCall } from '../../scripts/lib/twilio-sim.ts';
 import { firestoreArchive } from '../../functions/src/adapters/archiveStore';
 import { realtimeLiveDb } from '../../functions/src/adapters/liveDb';
@@ -10,13 +13,11 @@ import { firestoreWorkers } from '../../functions/src/adapters/workers';
 import type { Deps } from '../../functions/src/ports';
 import { memoryDeps } from './fakes';
 
-Object.assign(process.env, emulatorEnv());
-
-export const app =
-  getApps().find((a) => a.name === 'tests') ??
-  initializeApp({ projectId: PROJECT_ID, databaseURL: `https://${PROJECT_ID}-default-rtdb.firebaseio.com` }, 'tests');
-export const db = getDatabase(app);
-export const firestore = getFirestore(app);
+/** The tests' Admin SDK app on the local stack and its database clients, created on first use. */
+export function testClients() {
+  const app = localAdminApp('tests');
+  return { app, db: getDatabase(app), firestore: getFirestore(app) };
+}
 
 export const SIM = {
   baseUrl: LOCAL_DEFAULTS.publicBaseUrl,
@@ -37,7 +38,7 @@ export async function eventually<T>(what: string, check: () => Promise<T | undef
   }
 }
 
-export const liveCallIdFor = async (callSid: string) => (await db.ref(`call_sids/${callSid}`).get()).val() as string | null;
+export const liveCallIdFor = async (callSid: string) => (await testClients().db.ref(`call_sids/${callSid}`).get()).val() as string | null;
 
 let callers = 0;
 /**
@@ -61,6 +62,7 @@ export async function ringing(from?: string) {
 
 /** Resolves once the call is archived in Firestore and gone from the Realtime Database. */
 export async function archivedAndPurged(callId: string, conversationId: string) {
+  const { db, firestore } = testClients();
   // Generous: a retried task waits out the queue's backoff, and CI's two cores are shared.
   return eventually(`archive and purge of ${callId}`, async () => {
     const [call, conversation, liveCall, liveConversation] = await Promise.all([
@@ -76,6 +78,7 @@ export async function archivedAndPurged(callId: string, conversationId: string) 
 
 /** The use cases' deps over the real adapters (this stack's RTDB and Firestore); an in-memory queue. */
 export function realDeps(overrides: Partial<Deps> = {}, clockStart = new Date().toISOString()) {
+  const { db, firestore } = testClients();
   const { deps, queue, clock } = memoryDeps(
     { live: realtimeLiveDb(db), archive: firestoreArchive(firestore), workers: firestoreWorkers(firestore), ...overrides },
     clockStart,

@@ -2,7 +2,9 @@
 import { getAuth } from 'firebase-admin/auth';
 import { describe, expect, it } from 'vitest';
 import { grantAdmin, listAdmins, revokeAdmin } from '../../scripts/lib/admins.ts';
-import { app, db, firestore } from '../helpers/stack';
+import { testClients } from '../helpers/stack';
+
+const { app, db, firestore } = testClients();
 
 const auth = getAuth(app);
 const accounts = { auth, db, firestore };

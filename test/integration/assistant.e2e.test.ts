@@ -2,7 +2,9 @@
 import { describe, expect, it } from 'vitest';
 import { postSigned } from '../../scripts/lib/twilio-sim.ts';
 import { modelRequests, scriptModel } from '../helpers/model';
-import { SIM, archivedAndPurged, db, liveCallIdFor, newCall } from '../helpers/stack';
+import { SIM, archivedAndPurged, liveCallIdFor, newCall, testClients } from '../helpers/stack';
+
+const { db } = testClients();
 
 async function lastMessage(conversationId: string) {
   const messages = (await db.ref(`active_conversations/${conversationId}/messages`).get()).val() as Record<string, Record<string, string>>;

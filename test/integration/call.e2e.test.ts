@@ -5,7 +5,9 @@
 import { Timestamp } from 'firebase-admin/firestore';
 import { describe, expect, it } from 'vitest';
 import { SimulatedCall, newCallSid, postSigned } from '../../scripts/lib/twilio-sim.ts';
-import { SIM, archivedAndPurged, db, eventually, firestore, liveCallIdFor, newCall } from '../helpers/stack';
+import { SIM, archivedAndPurged, eventually, liveCallIdFor, newCall, testClients } from '../helpers/stack';
+
+const { db, firestore } = testClients();
 
 const ISO_WITH_OFFSET = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}[+-]\d{2}:\d{2}$/;
 
@@ -146,15 +148,18 @@ describe('bad webhooks get a 4xx and change nothing', () => {
     await archivedAndPurged(callId, callId.replace(/^call_/, 'conv_'));
   });
 
-  it('answers a turn for an unknown call without inventing records, and ignores its status callback', async () => {
-    const before = await liveRecordIds();
+  it('records a call it never saw start from its first turn (a start the database missed), and archives it', async () => {
     const stranger = newCall();
     (stranger as unknown as { nextAction: string }).nextAction = `${SIM.baseUrl}/twilio/turn`;
     const turn = await stranger.say('there is a gas leak');
     expect(turn.status).toBe(200);
     expect(turn.said[0]).toMatch(/Move upwind/);
+    const callId = (await liveCallIdFor(stranger.callSid))!;
+    expect((await db.ref(`active_calls/${callId}`).get()).val()).toMatchObject({ recorded_late: true, urgency: 'CRITICAL', call_sid: stranger.callSid });
     expect((await stranger.status('completed')).status).toBe(200);
-    expect(await liveRecordIds()).toBe(before);
+    const { call, conversation } = await archivedAndPurged(callId, callId.replace(/^call_/, 'conv_'));
+    expect(call.recorded_late).toBe(true);
+    expect((conversation.messages as Array<{ role: string }>).map((m) => m.role)).toEqual(['assistant', 'user', 'assistant']);
   });
 });
 

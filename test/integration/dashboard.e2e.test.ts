@@ -11,7 +11,9 @@ import { DEMO_ADMIN, grantAdmin, revokeAdmin } from '../../scripts/lib/admins.ts
 import { launchChromium, signIn } from '../../scripts/lib/browser.ts';
 import { counts, hasAttribute, reads, sees } from '../helpers/browser';
 import { ESCALATION_SECONDS, ON_CALL, textsSent } from '../helpers/escalation';
-import { SIM, app, archivedAndPurged, db, eventually, firestore, ringing } from '../helpers/stack';
+import { SIM, archivedAndPurged, eventually, ringing, testClients } from '../helpers/stack';
+
+const { app, db, firestore } = testClients();
 
 const DASHBOARD = SIM.baseUrl;
 const SCREENSHOTS = 'test-results/screenshots';

@@ -3,12 +3,13 @@
  * callers are still answered, quickly, from the procedures.
  */
 import { createServer, type Server, type Socket } from 'node:net';
-import { deleteApp, initializeApp } from 'firebase-admin/app';
+import { deleteApp } from 'firebase-admin/app';
 import { getDatabase } from 'firebase-admin/database';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { realtimeLiveDb } from '../../functions/src/adapters/liveDb';
 import { startCall } from '../../functions/src/calls/startCall';
 import { takeTurn } from '../../functions/src/calls/takeTurn';
+import { localAdminApp } from '../../scripts/lib/project.ts';
 import { memoryDeps } from '../helpers/fakes';
 
 let blackHole: Server;
@@ -26,9 +27,9 @@ afterAll(async () => {
 
 describe('a caller when the Realtime Database does not answer', () => {
   it('is greeted and answered within the deadlines, without records', async () => {
+    const app = localAdminApp(`outage-${port}`);
     const saved = process.env.FIREBASE_DATABASE_EMULATOR_HOST;
     process.env.FIREBASE_DATABASE_EMULATOR_HOST = `127.0.0.1:${port}`;
-    const app = initializeApp({ projectId: 'demo-aurora', databaseURL: 'https://demo-aurora-default-rtdb.firebaseio.com' }, `outage-${port}`);
     const db = getDatabase(app);
     process.env.FIREBASE_DATABASE_EMULATOR_HOST = saved;
     const { deps } = memoryDeps({ live: realtimeLiveDb(db, 500) });

@@ -8,16 +8,18 @@ import functionsTest from 'firebase-functions-test';
 import type { CloudEvent, CloudFunction } from 'firebase-functions/v2';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { useFunctionsEnvironment } from '../../scripts/lib/functions-env.ts';
-import { PROJECT_ID } from '../../scripts/lib/stack.ts';
+import { LOCAL_FIREBASE_CONFIG } from '../../scripts/lib/project.ts';
 import { startCall } from '../../functions/src/calls/startCall';
 import { takeTurn } from '../../functions/src/calls/takeTurn';
 import { controlCall } from '../../functions/src/calls/controlCall';
 import { handleStatus } from '../../functions/src/calls/endCall';
 import { ESCALATION_SECONDS, ON_CALL, textsSent } from '../helpers/escalation';
-import { db, eventually, freshCaller, realDeps } from '../helpers/stack';
+import { eventually, freshCaller, realDeps, testClients } from '../helpers/stack';
+
+const { db } = testClients();
 
 useFunctionsEnvironment();
-const test = functionsTest({ projectId: PROJECT_ID, databaseURL: `https://${PROJECT_ID}-default-rtdb.firebaseio.com` });
+const test = functionsTest(LOCAL_FIREBASE_CONFIG);
 const functions = await import('../../functions/src/index');
 const fanOut = test.wrap(functions.callFanOut);
 // firebase-functions-test runs a task queue function's handler with a request; its types only know event functions.

@@ -2,7 +2,6 @@
  * Firestore going down during archival, for real: a Firestore emulator of this test's own is
  * stopped before the archive task runs and started again before the retry.
  */
-import { initializeApp } from 'firebase-admin/app';
 import { getFirestore, type Firestore } from 'firebase-admin/firestore';
 import { afterAll, describe, expect, it } from 'vitest';
 import { firestoreArchive } from '../../functions/src/adapters/archiveStore';
@@ -12,17 +11,21 @@ import { startCall } from '../../functions/src/calls/startCall';
 import { takeTurn } from '../../functions/src/calls/takeTurn';
 import { callIds } from '../../functions/src/core/ids';
 import { CallTaskBody, callTaskHandler } from '../../functions/src/triggers/tasks';
-import { PROJECT_ID, startFirestoreEmulator, type RunningFirestore } from '../../scripts/lib/stack.ts';
+import { startFirestoreEmulator, type RunningFirestore } from '../../scripts/lib/firestore-emulator.ts';
+import { localAdminApp } from '../../scripts/lib/project.ts';
 import { SETTINGS } from '../helpers/fixtures';
-import { db, realDeps } from '../helpers/stack';
+import { realDeps, testClients } from '../helpers/stack';
+
+const { db } = testClients();
 
 const PORT = 8181;
 
 /** A Firestore client for this test's own emulator (the env var would otherwise win over settings). */
 function firestoreAt(port: number): Firestore {
+  const app = localAdminApp(`outage-${Date.now()}`);
   const saved = process.env.FIRESTORE_EMULATOR_HOST;
   delete process.env.FIRESTORE_EMULATOR_HOST;
-  const firestore = getFirestore(initializeApp({ projectId: PROJECT_ID }, `outage-${Date.now()}`));
+  const firestore = getFirestore(app);
   firestore.settings({ host: `127.0.0.1:${port}`, ssl: false });
   process.env.FIRESTORE_EMULATOR_HOST = saved;
   return firestore;

@@ -3,7 +3,7 @@ import { assertFails, assertSucceeds, initializeTestEnvironment, type RulesTestE
 import { readFileSync } from 'node:fs';
 import { setLogLevel } from 'firebase/firestore';
 import { afterAll, beforeAll, describe, it } from 'vitest';
-import { PORTS, PROJECT_ID } from '../../scripts/lib/stack.ts';
+import { PORTS, PROJECT_ID } from '../../scripts/lib/project.ts';
 
 let env: RulesTestEnvironment;
 

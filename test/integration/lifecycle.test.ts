@@ -15,7 +15,9 @@ import { callIds } from '../../functions/src/core/ids';
 import type { Reply } from '../../functions/src/assistant/responder';
 import type { MemoryVoice } from '../helpers/fakes';
 import { SETTINGS } from '../helpers/fixtures';
-import { db, firestore, freshCaller, realDeps } from '../helpers/stack';
+import { freshCaller, realDeps, testClients } from '../helpers/stack';
+
+const { db, firestore } = testClients();
 
 /**
  * A call started over the real adapters from a fresh caller number and CallSid, so tests never

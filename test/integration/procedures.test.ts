@@ -2,7 +2,9 @@
 import { describe, expect, it } from 'vitest';
 import { DEMO_PROCEDURES, firestoreProcedures } from '../../functions/src/adapters/procedures';
 import { silentLog } from '../helpers/fixtures';
-import { firestore } from '../helpers/stack';
+import { testClients } from '../helpers/stack';
+
+const { firestore } = testClients();
 
 describe('firestoreProcedures', () => {
   it('reads the seeded procedures, skips malformed ones, and serves them from its cache', async () => {

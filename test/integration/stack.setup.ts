@@ -1,12 +1,13 @@
 /** Starts the local stack once for the integration tests, seeds it, and stops it afterwards. */
-import { deleteApp, initializeApp } from 'firebase-admin/app';
+import { deleteApp } from 'firebase-admin/app';
 import { getAuth } from 'firebase-admin/auth';
 import { getDatabase } from 'firebase-admin/database';
 import { getFirestore } from 'firebase-admin/firestore';
 import { DEMO_ADMIN, grantAdmin } from '../../scripts/lib/admins.ts';
 import { seedProcedures, seedWorkers } from '../../scripts/lib/seed.ts';
 import { ModelServer } from '../../scripts/lib/model-server.ts';
-import { LOCAL_DEFAULTS, PROJECT_ID, startStack } from '../../scripts/lib/stack.ts';
+import { LOCAL_DEFAULTS, localAdminApp } from '../../scripts/lib/project.ts';
+import { startStack } from '../../scripts/lib/stack.ts';
 import { TEST_MODEL } from '../helpers/model.ts';
 import { ESCALATION_SECONDS, ON_CALL } from '../helpers/escalation.ts';
 
@@ -20,9 +21,10 @@ export default async function setup() {
     verbose: process.env.AURORA_STACK_VERBOSE === '1',
     // Short, so the escalation tests do not wait a minute.
     escalation: { afterSeconds: ESCALATION_SECONDS, onCallNumbers: ON_CALL },
+    // Swept on demand (POST /sweep), so no sweep lands in the middle of another test.
+    sweepEverySeconds: 0,
   });
-  Object.assign(process.env, stack.env);
-  const app = initializeApp({ projectId: PROJECT_ID, databaseURL: `https://${PROJECT_ID}-default-rtdb.firebaseio.com` }, 'seed');
+  const app = localAdminApp('seed');
   await seedWorkers(getFirestore(app));
   await seedProcedures(getFirestore(app));
   await grantAdmin({ auth: getAuth(app), db: getDatabase(app), firestore: getFirestore(app) }, DEMO_ADMIN.email, DEMO_ADMIN.password);
