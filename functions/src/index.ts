@@ -9,7 +9,7 @@ import { onTaskDispatched } from 'firebase-functions/v2/tasks';
 import { onValueWritten } from 'firebase-functions/v2/database';
 import { ESCALATION_MAX_ATTEMPTS } from './calls/escalateCall';
 import { OPENAI_API_KEY, TWILIO_AUTH_TOKEN } from './config';
-import { handleCallControl } from './triggers/adminActions';
+import { handleCallControl, handleSiteSettings } from './triggers/adminActions';
 import { handleCallWritten } from './triggers/database';
 import { handleSweep } from './triggers/schedule';
 import { handleArchiveTask, handleEscalationTask, handlePurgeTask } from './triggers/tasks';
@@ -27,6 +27,7 @@ export const twilioStatus = onRequest(webhook, handleStatusCallback);
 
 // The dashboard calls this signed in; the handler checks the admin claim.
 export const callControl = onCall({ secrets: [TWILIO_AUTH_TOKEN], timeoutSeconds: 20 }, handleCallControl);
+export const siteSettings = onCall({ timeoutSeconds: 10 }, handleSiteSettings);
 
 export const archiveCall = onTaskDispatched(
   {

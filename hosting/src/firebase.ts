@@ -7,7 +7,7 @@ import { connectAuthEmulator, getAuth } from 'firebase/auth';
 import { connectDatabaseEmulator, getDatabase } from 'firebase/database';
 import { connectFirestoreEmulator, getFirestore } from 'firebase/firestore';
 import { connectFunctionsEmulator, getFunctions, httpsCallable } from 'firebase/functions';
-import type { CallAction, CallControlResult } from '../../functions/src/model/schema';
+import type { CallAction, CallControlResult, SiteSettings } from '../../functions/src/model/schema';
 
 /** The emulator ports firebase.json names; the demo project id needs no real credentials. */
 const EMULATORS = { auth: 9099, database: 9000, firestore: 8080, functions: 5001 };
@@ -35,7 +35,8 @@ export async function connectFirebase() {
     connectFirestoreEmulator(firestore, host, EMULATORS.firestore);
     connectFunctionsEmulator(functions, host, EMULATORS.functions);
   }
-  return { auth, db, firestore, functions };
+  // `local`: against the emulators, where developer hints (npm commands) may be shown.
+  return { auth, db, firestore, functions, local };
 }
 
 export type Firebase = Awaited<ReturnType<typeof connectFirebase>>;
@@ -45,3 +46,6 @@ export type CallActionOf = CallAction extends infer A ? (A extends CallAction ? 
 
 /** The callControl callable; it answers whether Twilio still had the call. */
 export const callControl = (firebase: Firebase) => httpsCallable<CallAction, CallControlResult>(firebase.functions, 'callControl');
+
+/** The site's settings the dashboard needs before it shows a time: its time zone. */
+export const siteSettings = (firebase: Firebase) => httpsCallable<void, SiteSettings>(firebase.functions, 'siteSettings');

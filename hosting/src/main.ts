@@ -5,9 +5,10 @@
 import { onAuthStateChanged, signInWithEmailAndPassword, signOut, type User } from 'firebase/auth';
 import { onValue, ref } from 'firebase/database';
 import { paths } from '../../functions/src/model/paths';
-import { connectFirebase, type Firebase } from './firebase';
+import { isTimeZone, siteClock, type SiteClock } from './core/clock';
+import { connectFirebase, siteSettings, type Firebase } from './firebase';
 import { armSound } from './ui/alarm';
-import { h, errorText, replaceChildren } from './ui/dom';
+import { developerHint, h, errorText, replaceChildren } from './ui/dom';
 import { showHistory } from './ui/history';
 import { showLive } from './ui/live';
 import { notificationsControl } from './ui/notifications';
@@ -48,7 +49,8 @@ function notAdmin(firebase: Firebase, user: User) {
       'section',
       { class: 'sign-in', role: 'alert', 'data-testid': 'not-admin' },
       h('h1', {}, 'No access'),
-      h('p', {}, `${user.email ?? 'This account'} is not a supervisor on Aurora. Ask an administrator to grant you access (npm run admin -- grant <email>), then sign in again.`),
+      h('p', {}, `${user.email ?? 'This account'} is not a supervisor on Aurora. Ask your site's Aurora administrator to give this account supervisor access, then sign in again.`),
+      firebase.local ? developerHint(`Grant access: npm run admin -- grant ${user.email ?? '<email>'}`) : null,
       h('button', { onclick: () => void signOut(firebase.auth) }, 'Sign out'),
     ),
   );
@@ -85,27 +87,74 @@ function watchAccess(firebase: Firebase, user: User): () => void {
   );
 }
 
-function dashboard(firebase: Firebase, user: User) {
-  const main = h('main', {});
-  const tabs = { live: h('button', { role: 'tab' }, 'Live calls'), history: h('button', { role: 'tab' }, 'History') };
+/**
+ * The site's clock, from the functions' own setting. If it cannot be had, times follow the
+ * browser's zone and the header says so, rather than passing the browser's clock off as the site's.
+ */
+async function loadSiteClock(firebase: Firebase): Promise<{ clock: SiteClock; problem?: string }> {
+  const browserZone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+  try {
+    const { data } = await siteSettings(firebase)();
+    if (isTimeZone(data.timeZone)) return { clock: siteClock(data.timeZone) };
+    return { clock: siteClock(browserZone), problem: `The site's time zone "${data.timeZone}" is not one this browser knows` };
+  } catch (err) {
+    return { clock: siteClock(browserZone), problem: `Could not load the site's time zone (${errorText(err)})` };
+  }
+}
+
+/** The header's clock: the site's time now, and the zone every time on the page is in. */
+function clockDisplay(clock: SiteClock, problem?: string) {
+  const now = h('time', {});
+  const zone = h('span', { class: 'zone' });
+  const tick = () => {
+    const at = new Date();
+    now.textContent = clock.stamp(at, at);
+    zone.textContent = problem ? `your browser's zone, ${clock.label(at)}: ${problem}` : clock.label(at);
+  };
+  tick();
+  const element = h('span', { class: `site-clock${problem ? ' problem' : ''}`, 'data-testid': 'site-clock', role: problem ? 'alert' : null }, 'Site time ', now, ' ', zone);
+  return { element, timer: setInterval(tick, 1000) };
+}
+
+let stopClock: (() => void) | null = null;
+
+function dashboard(firebase: Firebase, user: User, site: { clock: SiteClock; problem?: string }) {
+  const main = h('main', { id: 'view', role: 'tabpanel' });
+  const tab = (id: string, text: string) => h('button', { type: 'button', role: 'tab', id, 'aria-controls': 'view' }, text);
+  const tabs = { live: tab('tab-live', 'Live calls'), history: tab('tab-history', 'History') };
   const open = (which: 'live' | 'history') => {
     leaveView?.();
-    for (const [name, tab] of Object.entries(tabs)) tab.setAttribute('aria-selected', String(name === which));
-    leaveView = which === 'live' ? showLive(main, firebase, user) : showHistory(main, firebase);
+    for (const [name, t] of Object.entries(tabs)) {
+      t.setAttribute('aria-selected', String(name === which));
+      t.tabIndex = name === which ? 0 : -1;
+    }
+    main.setAttribute('aria-labelledby', tabs[which].id);
+    leaveView = which === 'live' ? showLive(main, firebase, user, site.clock) : showHistory(main, firebase, site.clock);
   };
   tabs.live.addEventListener('click', () => open('live'));
   tabs.history.addEventListener('click', () => open('history'));
+  // The tab pattern's keys: arrows move between the tabs, which are one stop for Tab.
+  const tablist = h('nav', { role: 'tablist', 'aria-label': 'Views' }, tabs.live, tabs.history);
+  tablist.addEventListener('keydown', (e) => {
+    if (e.key !== 'ArrowLeft' && e.key !== 'ArrowRight') return;
+    const next = tabs.live.getAttribute('aria-selected') === 'true' ? 'history' : 'live';
+    open(next);
+    tabs[next].focus();
+  });
   stopWatchingAccess = watchAccess(firebase, user);
+  const clock = clockDisplay(site.clock, site.problem);
+  stopClock = () => clearInterval(clock.timer);
   replaceChildren(
     root,
     h(
       'header',
       {},
       h('strong', {}, 'Aurora'),
-      h('nav', { role: 'tablist' }, tabs.live, tabs.history),
+      tablist,
+      clock.element,
       notificationsControl(firebase, user),
       h('span', { class: 'who', 'data-testid': 'signed-in-as' }, user.email ?? user.uid),
-      h('button', { onclick: () => void signOut(firebase.auth) }, 'Sign out'),
+      h('button', { type: 'button', onclick: () => void signOut(firebase.auth) }, 'Sign out'),
     ),
     main,
   );
@@ -118,10 +167,12 @@ onAuthStateChanged(firebase.auth, (user) => {
   leaveView = null;
   stopWatchingAccess?.();
   stopWatchingAccess = null;
+  stopClock?.();
+  stopClock = null;
   if (!user) return signInForm(firebase);
   // A fresh token: a claim granted or revoked since the last sign-in counts now.
   user
     .getIdTokenResult(true)
-    .then((token) => (token.claims.admin === true ? dashboard(firebase, user) : notAdmin(firebase, user)))
+    .then(async (token) => (token.claims.admin === true ? dashboard(firebase, user, await loadSiteClock(firebase)) : notAdmin(firebase, user)))
     .catch((err: unknown) => signInForm(firebase, `Could not check your access: ${errorText(err)}`));
 });

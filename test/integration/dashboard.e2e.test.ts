@@ -9,6 +9,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_ADMIN, grantAdmin, revokeAdmin } from '../../scripts/lib/admins.ts';
 import { launchChromium, signIn } from '../../scripts/lib/browser.ts';
+import { seriousViolations } from '../helpers/axe';
 import { counts, hasAttribute, reads, sees } from '../helpers/browser';
 import { ESCALATION_SECONDS, ON_CALL, textsSent } from '../helpers/escalation';
 import { SIM, archivedAndPurged, eventually, ringing, testClients } from '../helpers/stack';
@@ -70,6 +71,7 @@ describe('the admin dashboard', () => {
     // Pushed by the database, not waiting for the ID token (an hour) to expire.
     await sees(page.getByTestId('access-removed'), 'is no longer a supervisor', 10_000);
     expect(await page.getByTestId('live-calls').count()).toBe(0);
+    expect(await seriousViolations(page)).toEqual([]);
     await call.status('completed');
     await page.context().close();
   });
@@ -311,6 +313,7 @@ describe('alerts and escalation in the dashboard', () => {
     // Per recipient, from what Twilio accepted: a message SID for each on-call number.
     for (const to of ON_CALL) await sees(page.getByTestId('escalation'), new RegExp(`\\${to}: texted \\(Twilio SM[0-9a-f]{32}\\)`));
     await page.screenshot({ path: `${SCREENSHOTS}/escalated.png` });
+    expect(await seriousViolations(page)).toEqual([]);
 
     // Acknowledging now takes the alarms down.
     await page.getByRole('button', { name: 'Acknowledge' }).first().click();

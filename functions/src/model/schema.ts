@@ -262,3 +262,6 @@ export type CallAction = z.infer<typeof CallAction>;
 
 /** What callControl answers: whether Twilio still had the call. */
 export type CallControlResult = { reached: boolean };
+
+/** What the siteSettings callable answers: the site's IANA time zone, which every time on the dashboard is shown in. */
+export type SiteSettings = { timeZone: string };

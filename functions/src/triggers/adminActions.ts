@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { Deps } from '../ports';
 import { controlCall, type ControlResult } from '../calls/controlCall';
 import type { Admin } from '../core/callControl';
-import { CallAction, type CallControlResult } from '../model/schema';
+import { CallAction, type CallControlResult, type SiteSettings } from '../model/schema';
 import { productionDeps } from './wiring';
 
 /**
@@ -50,3 +50,17 @@ export function callControlHandler(makeDeps: () => Deps = productionDeps) {
 }
 
 export const handleCallControl = callControlHandler();
+
+/**
+ * What the dashboard must know about the site before it shows a time: the zone every time is
+ * shown in (the one the functions stamp calls with), so a supervisor in another zone, or on a
+ * laptop set to UTC, reads the site's clock.
+ */
+export function siteSettingsHandler(makeDeps: () => Deps = productionDeps) {
+  return async (request: Pick<CallableRequest<unknown>, 'auth'>): Promise<SiteSettings> => {
+    adminOf(request);
+    return { timeZone: makeDeps().settings.timeZone };
+  };
+}
+
+export const handleSiteSettings = siteSettingsHandler();

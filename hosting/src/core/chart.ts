@@ -1,6 +1,6 @@
 /** Calls per day by urgency, for the history chart. */
 import type { Urgency } from '../../../functions/src/model/schema';
-import { addDays, localDate, nextDay } from './history';
+import { addDays, nextDay } from './history';
 
 export type DayCounts = { day: string } & Record<Urgency, number>;
 
@@ -10,15 +10,16 @@ export const URGENCIES: Urgency[] = ['CRITICAL', 'URGENT', 'NORMAL'];
 export const MAX_DAYS = 92;
 
 /**
- * One row per local day from `from` to `to` inclusive (days without calls count zero).
+ * One row per site day from `from` to `to` inclusive (days without calls count zero); `dayOf`
+ * is the site's date of an instant, so the bars count the days the date filters mean.
  */
-export function callsPerDay(calls: Array<{ at: Date; urgency: Urgency }>, from: string, to: string): DayCounts[] {
+export function callsPerDay(calls: Array<{ at: Date; urgency: Urgency }>, from: string, to: string, dayOf: (at: Date) => string): DayCounts[] {
   const days: DayCounts[] = [];
   for (let day = from; day <= to; day = nextDay(day)) days.push({ day, CRITICAL: 0, URGENT: 0, NORMAL: 0 });
   const shown = days.slice(-MAX_DAYS);
   const byDay = new Map(shown.map((row) => [row.day, row]));
   for (const call of calls) {
-    const row = byDay.get(localDate(call.at));
+    const row = byDay.get(dayOf(call.at));
     if (row && call.urgency in row) row[call.urgency]++;
   }
   return shown;

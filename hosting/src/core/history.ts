@@ -9,7 +9,7 @@ export type HistoryFilter = {
   urgency?: Urgency;
   /** A worker id (worker_017) or a phone number (+15550100001, spaces and dashes allowed). */
   who?: string;
-  /** Local dates, YYYY-MM-DD, inclusive. */
+  /** Site dates (the site's time zone, see SiteClock), YYYY-MM-DD, inclusive. */
   from?: string;
   to?: string;
 };
@@ -18,7 +18,7 @@ export type Equality = { field: 'urgency' | 'worker_id' | 'mobile_no'; value: st
 
 export type QuerySpec = {
   equals: Equality[];
-  /** Local dates: calls from the start of `atLeast` to before the start of `before` (see dayStart). */
+  /** Site dates: calls from the start of `atLeast` to before the start of `before` (SiteClock.dayStart). */
   range: { atLeast?: string; before?: string };
   orderBy: { field: 'timestamp'; direction: 'desc' };
 };
@@ -33,16 +33,6 @@ export function addDays(date: string, days: number): string {
 }
 
 export const nextDay = (date: string) => addDays(date, 1);
-
-/**
- * The instant a local date begins. The archive's timestamps are Firestore Timestamps; the
- * dashboard counts days in the browser's time zone, which is the site's for its supervisors.
- */
-export const dayStart = (date: string): Date => new Date(`${date}T00:00:00`);
-
-/** A Date's local date, YYYY-MM-DD. */
-export const localDate = (at: Date): string =>
-  `${at.getFullYear()}-${String(at.getMonth() + 1).padStart(2, '0')}-${String(at.getDate()).padStart(2, '0')}`;
 
 /** A filter's error for the form, or null if the filter is usable. */
 export function filterProblem(filter: HistoryFilter): string | null {

@@ -3,6 +3,7 @@
  * and a tone. Browsers only let a page play sound after a user gesture, so the sign-in click
  * arms it; until then the banner offers a button that does.
  */
+import { alarmHeadline, type AlarmEntry, type AlarmKind } from '../core/alarms';
 import { h } from './dom';
 
 let audio: AudioContext | null = null;
@@ -39,52 +40,74 @@ function flashTitle(text: string) {
   flashing = setInterval(() => (document.title = (on = !on) ? text : baseTitle), 800);
 }
 
-/** Stops the title flashing once no alarm is left in `container`. */
-function stopFlashingIfClear(container: Element) {
-  if (container.querySelector('.alarm')) return;
+function stopFlashing() {
   if (flashing) clearInterval(flashing);
   flashing = null;
   document.title = baseTitle;
 }
 
-export type Alarm = { alertId: string; callId: string; label: string; escalated: boolean };
+const PREFIX: Record<AlarmKind, string> = {
+  'escalation-failed': 'ESCALATION FAILED, nobody was texted: ',
+  escalated: 'ESCALATED, nobody acknowledged: ',
+  critical: 'CRITICAL call: ',
+};
+
+export type AlarmActions = {
+  open: (callId: string) => void;
+  acknowledge: (callId: string) => void;
+  dismiss: (alertId: string) => void;
+  /** The caller as a supervisor knows them: name and number. */
+  label: (callId: string) => string;
+  /** A time on the site's clock. */
+  stamp: (at: string) => string;
+};
 
 /**
- * Raises the alarm for a critical or escalated call: it stays until the call is acknowledged
- * (then `clearAlarms` takes it down), opened or dismissed.
+ * The one alarm banner: a headline that counts the calls needing a supervisor, the most urgent
+ * unacknowledged one in front, the others listed below it in a list that scrolls rather than
+ * grows, so the live list stays in view. A call that newly alarms sounds the tone and flashes
+ * the title; the banner goes when no call needs it.
  */
-export function raiseAlarm(container: Element, alarm: Alarm, actions: { open: () => void; acknowledge: () => void }) {
-  if (container.querySelector(`[data-alert-id="${CSS.escape(alarm.alertId)}"]`)) return;
-  tone();
-  flashTitle(`${alarm.escalated ? 'ESCALATED' : 'CRITICAL'}: ${alarm.label}`);
-  const banner = h('div', {
-    class: `alarm${alarm.escalated ? ' escalated' : ''}`,
-    role: 'alert',
-    'data-testid': 'critical-alarm',
-    'data-call-id': alarm.callId,
-    'data-alert-id': alarm.alertId,
-  });
-  const close = () => {
-    banner.remove();
-    stopFlashingIfClear(container);
-  };
-  banner.append(
-    h('strong', {}, alarm.escalated ? 'ESCALATED, nobody acknowledged: ' : 'CRITICAL call: '),
-    alarm.label,
-    h('button', { onclick: actions.acknowledge }, 'Acknowledge'),
-    h('button', { onclick: () => (close(), actions.open()) }, 'Open'),
-    h('button', { onclick: close }, 'Dismiss'),
-  );
-  if (!soundReady()) banner.append(h('button', { onclick: () => (armSound(), tone()) }, 'Enable sound'));
-  container.prepend(banner);
-}
+export function alarmBanner(actions: AlarmActions) {
+  const headline = h('strong', { class: 'headline', 'data-testid': 'alarm-headline' });
+  const list = h('ol', {});
+  const soundButton = h('button', { type: 'button', onclick: () => (armSound(), tone(), soundButton.remove()) }, 'Enable sound');
+  const element = h('section', { class: 'alarms', 'aria-label': 'Calls that need a supervisor', 'data-testid': 'critical-alarms', hidden: true }, h('div', { class: 'alarm-head', role: 'alert' }, headline), list);
+  const sounded = new Set<string>();
+  let drawn = '';
 
-/** Takes down the alarms of calls that no longer need one (acknowledged, ended or gone). */
-export function clearAlarms(container: Element, stillAlarming: (callId: string) => boolean) {
-  for (const banner of container.querySelectorAll<HTMLElement>('.alarm')) {
-    if (!stillAlarming(banner.dataset.callId ?? '')) banner.remove();
+  function entry(e: AlarmEntry) {
+    const who = actions.label(e.callId);
+    return h(
+      'li',
+      { class: `alarm kind-${e.kind}`, 'data-testid': 'critical-alarm', 'data-call-id': e.callId, 'data-alert-id': e.alertId },
+      h('span', { class: 'what' }, h('strong', {}, PREFIX[e.kind]), who, h('span', { class: 'since' }, ` · since ${actions.stamp(e.since)}`)),
+      h('button', { type: 'button', 'aria-label': `Acknowledge ${who}`, onclick: () => actions.acknowledge(e.callId) }, 'Acknowledge'),
+      h('button', { type: 'button', 'aria-label': `Open ${who}`, onclick: () => actions.open(e.callId) }, 'Open'),
+      h('button', { type: 'button', 'aria-label': `Dismiss the alarm for ${who}`, onclick: () => actions.dismiss(e.alertId) }, 'Dismiss'),
+    );
   }
-  stopFlashingIfClear(container);
+
+  function update(entries: AlarmEntry[]) {
+    const fresh = entries.filter((e) => !sounded.has(e.alertId));
+    for (const e of fresh) sounded.add(e.alertId);
+    if (fresh.length > 0) {
+      tone();
+      flashTitle(`${PREFIX[entries[0].kind].replace(/[:,].*$/, '')}: ${actions.label(entries[0].callId)}`);
+    }
+    if (entries.length === 0) stopFlashing();
+    // Redrawn only when what it shows changed, so a supervisor tabbing through its buttons keeps focus.
+    const next = JSON.stringify([entries, entries.map((e) => actions.label(e.callId)), soundReady()]);
+    if (next === drawn) return;
+    drawn = next;
+    element.hidden = entries.length === 0;
+    headline.textContent = entries.length > 0 ? alarmHeadline(entries) : '';
+    list.replaceChildren(...entries.map(entry));
+    if (!soundReady() && entries.length > 0) headline.after(soundButton);
+    else soundButton.remove();
+  }
+
+  return { element, update };
 }
 
 /** A system notification for an escalation, where the admin allowed notifications. */

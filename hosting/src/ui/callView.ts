@@ -5,15 +5,16 @@ import type { LiveCall, LiveMessage, PartialSpeech } from '../../../functions/sr
 import { paths } from '../../../functions/src/model/paths';
 import { isAcknowledged } from '../../../functions/src/model/acknowledgement';
 import { ROLE_LABEL, escalationLines, holderOf } from '../core/calls';
+import type { SiteClock } from '../core/clock';
 import { callControl, type CallActionOf, type Firebase } from '../firebase';
 import { errorText, h, replaceChildren } from './dom';
 
-export function messageItem(key: string, message: LiveMessage): HTMLLIElement {
+export function messageItem(key: string, message: LiveMessage, clock: SiteClock): HTMLLIElement {
   return h(
     'li',
     { class: `message role-${message.role}`, 'data-message-key': key, 'data-role': message.role },
     h('span', { class: 'who' }, ROLE_LABEL[message.role] ?? message.role),
-    h('time', { datetime: message.timestamp }, message.timestamp.slice(11, 19)),
+    h('time', { datetime: message.timestamp }, clock.stamp(message.timestamp)),
     h('p', {}, message.content),
     message.sources ? h('div', { class: 'sources' }, `Sources: ${message.sources}`) : null,
     message.fallback ? h('div', { class: 'fallback' }, `Answered by: ${message.fallback}`) : null,
@@ -21,10 +22,10 @@ export function messageItem(key: string, message: LiveMessage): HTMLLIElement {
 }
 
 /** Shows the call in `panel` until the returned function is called; `nameOf` gives a caller's name from the registry. */
-export function showCall(panel: HTMLElement, firebase: Firebase, user: User, callId: string, nameOf: (phone: string) => string | null): () => void {
+export function showCall(panel: HTMLElement, firebase: Firebase, user: User, callId: string, nameOf: (phone: string) => string | null, clock: SiteClock): () => void {
   const control = callControl(firebase);
   const header = h('div', { class: 'call-header' });
-  const transcript = h('ol', { class: 'transcript', 'data-testid': 'transcript' });
+  const transcript = h('ol', { class: 'transcript', 'data-testid': 'transcript', 'aria-label': 'Transcript' });
   const partial = h('p', { class: 'partial', 'data-testid': 'partial', hidden: true });
   const controls = h('div', { class: 'controls' });
   const status = h('p', { class: 'action-status', role: 'status', 'data-testid': 'action-status' });
@@ -61,10 +62,11 @@ export function showCall(panel: HTMLElement, firebase: Firebase, user: User, cal
     replaceChildren(
       header,
       h('h2', {}, h('span', { class: `badge urgency-${call.urgency.toLowerCase()}` }, call.urgency), ` ${nameOf(call.mobile_no) ?? call.worker_id} · ${call.mobile_no}`),
+      h('p', { class: 'started', 'data-testid': 'call-started' }, 'Started ', h('time', { datetime: call.timestamp }, clock.stamp(call.timestamp))),
       h(
         'p',
         { 'data-testid': 'call-state' },
-        call.status === 'ENDED' ? `Ended (${call.ended_at?.slice(11, 19) ?? ''}), archiving…` : holder ? `Taken over by ${holder}` : 'Aurora is answering',
+        call.status === 'ENDED' ? `Ended (${call.ended_at ? clock.stamp(call.ended_at) : ''}), archiving…` : holder ? `Taken over by ${holder}` : 'Aurora is answering',
       ),
       call.acknowledged_by
         ? h(
@@ -76,20 +78,30 @@ export function showCall(panel: HTMLElement, firebase: Firebase, user: User, cal
           )
         : null,
       call.quiet_since && holder
-        ? h('p', { class: 'quiet', role: 'status', 'data-testid': 'caller-quiet' }, `The caller has said nothing since ${call.quiet_since.slice(11, 19)}. The line stays open.`)
+        ? h('p', { class: 'quiet', role: 'status', 'data-testid': 'caller-quiet' }, `The caller has said nothing since ${clock.stamp(call.quiet_since)}. The line stays open.`)
         : null,
       call.escalated_at
         ? h(
             'div',
             { class: 'ack escalated', 'data-testid': 'escalation' },
-            h('p', {}, `Escalated at ${call.escalated_at.slice(11, 19)}`),
+            h('p', {}, `Escalated at ${clock.stamp(call.escalated_at)}`),
             h('ul', {}, ...escalationLines(call.escalation).map((line) => h('li', { class: line.ok ? 'ok' : 'problem' }, line.text))),
           )
         : null,
     );
   }
 
+  /** What the controls were last drawn for: they are redrawn only when it changes. */
+  let drawnFor = '';
+  /** What the supervisor has typed, kept across redraws: a failed send leaves it to send again. */
+  const draft = { say: '', bridge: '' };
+
   function renderControls() {
+    // Every message updates the call; redrawing then would wipe what the supervisor is typing
+    // to the caller, and move their focus. Only a change in what they may do redraws.
+    const state = call ? JSON.stringify([call.status, holderOf(call), isAcknowledged(call), busy]) : '';
+    if (state === drawnFor) return;
+    drawnFor = state;
     if (!call || call.status !== 'ACTIVE') return replaceChildren(controls);
     const holder = holderOf(call);
     const mine = holder === me;
@@ -103,17 +115,27 @@ export function showCall(panel: HTMLElement, firebase: Firebase, user: User, cal
         holder ? null : button('End call', { action: 'end' }, { class: 'danger' }),
       );
     }
-    const speech = h('textarea', { name: 'say', rows: 2, maxlength: 600, placeholder: 'Type what the caller should hear; it is spoken on the call', disabled: busy });
-    const number = h('input', { name: 'bridge', type: 'tel', placeholder: '+15551234567', disabled: busy });
-    const sayForm = h('form', { class: 'say' }, speech, h('button', { type: 'submit', disabled: busy }, 'Say to caller'));
+    const speech = h('textarea', { id: 'say-text', name: 'say', rows: 2, maxlength: 600, placeholder: 'Type what the caller should hear; it is spoken on the call', disabled: busy });
+    const number = h('input', { id: 'bridge-number', name: 'bridge', type: 'tel', autocomplete: 'off', placeholder: '+15551234567', disabled: busy });
+    const sayForm = h('form', { class: 'say', 'aria-label': 'Speak to the caller' }, h('label', { for: 'say-text' }, 'Words for the caller'), speech, h('button', { type: 'submit', disabled: busy }, 'Say to caller'));
+    speech.value = draft.say;
+    number.value = draft.bridge;
+    speech.addEventListener('input', () => (draft.say = speech.value));
+    number.addEventListener('input', () => (draft.bridge = number.value));
     sayForm.addEventListener('submit', (e) => {
       e.preventDefault();
-      void act({ action: 'say', text: speech.value }).then((ok) => ok && (speech.value = ''));
+      const text = draft.say;
+      void act({ action: 'say', text }).then((ok) => {
+        if (!ok || draft.say !== text) return;
+        draft.say = '';
+        const box = controls.querySelector<HTMLTextAreaElement>('textarea[name=say]');
+        if (box) box.value = '';
+      });
     });
-    const bridgeForm = h('form', { class: 'bridge' }, number, h('button', { type: 'submit', disabled: busy }, 'Bridge to number'));
+    const bridgeForm = h('form', { class: 'bridge', 'aria-label': 'Bridge the caller' }, h('label', { for: 'bridge-number' }, 'Phone number to bridge to'), number, h('button', { type: 'submit', disabled: busy }, 'Bridge to number'));
     bridgeForm.addEventListener('submit', (e) => {
       e.preventDefault();
-      void act({ action: 'bridge', to: number.value.replace(/[\s\-()]/g, '') });
+      void act({ action: 'bridge', to: draft.bridge.replace(/[\s\-()]/g, '') });
     });
     replaceChildren(
       controls,
@@ -137,7 +159,7 @@ export function showCall(panel: HTMLElement, firebase: Firebase, user: User, cal
   function watchConversation(conversationId: string) {
     unsubscribers.push(
       onChildAdded(query(ref(firebase.db, paths.messages(conversationId)), orderByKey()), (snap) => {
-        transcript.append(messageItem(snap.key!, snap.val() as LiveMessage));
+        transcript.append(messageItem(snap.key!, snap.val() as LiveMessage, clock));
         transcript.lastElementChild?.scrollIntoView({ block: 'nearest' });
       }),
       onValue(ref(firebase.db, paths.partial(conversationId)), (snap) => {

@@ -4,62 +4,64 @@
  */
 import type { User } from 'firebase/auth';
 import { onValue, ref } from 'firebase/database';
-import { doc, getDoc } from 'firebase/firestore';
 import type { Alert, LiveSummary } from '../../../functions/src/model/schema';
-import { collections, paths } from '../../../functions/src/model/paths';
+import { paths } from '../../../functions/src/model/paths';
+import { alarmEntries } from '../core/alarms';
 import { acknowledgedBy, alertsNewestFirst, callAge, callRows, holderOf, isAlarming, shortDuration, sinceLastMessage, type CallRow } from '../core/calls';
+import type { SiteClock } from '../core/clock';
 import { callControl, type Firebase } from '../firebase';
-import { clearAlarms, notify, raiseAlarm } from './alarm';
+import { alarmBanner, notify } from './alarm';
 import { renderAlerts } from './alerts';
 import { showCall } from './callView';
-import { errorText, h, replaceChildren } from './dom';
+import { developerHint, errorText, h, keepingFocus, replaceChildren } from './dom';
+import { workerNames } from './workers';
 
 /** The duration cell: how long the call has lasted, or lasted. */
 const ageText = (row: CallRow, now: number) => (row.status === 'ENDED' ? `ended after ${shortDuration(callAge(row, now))}` : shortDuration(callAge(row, now)));
 const sinceText = (row: CallRow, now: number) => `${shortDuration(sinceLastMessage(row, now))} ago`;
 
-/** Worker names by phone number, from the Firestore registry; one read per number per page load. */
-function workerNames(firebase: Firebase, onName: () => void) {
-  const names = new Map<string, string | null>();
-  return (phone: string): string | null => {
-    if (!names.has(phone)) {
-      names.set(phone, null);
-      getDoc(doc(firebase.firestore, collections.workers, phone))
-        .then((snap) => {
-          const name = snap.get('name') as unknown;
-          if (typeof name === 'string') {
-            names.set(phone, name);
-            onName();
-          }
-        })
-        .catch(() => {}); // the number alone still identifies the caller
-    }
-    return names.get(phone) ?? null;
-  };
-}
-
-export function showLive(main: HTMLElement, firebase: Firebase, user: User): () => void {
+export function showLive(main: HTMLElement, firebase: Firebase, user: User, clock: SiteClock): () => void {
   const control = callControl(firebase);
-  const alarms = h('div', { class: 'alarms' });
   const counts = h('div', { class: 'counts', 'data-testid': 'live-counts' });
   const tbody = h('tbody', {});
-  const empty = h('p', { class: 'empty' }, 'No live calls. A simulated call: npm run call -- "There\'s a fire in Zone A"');
+  const empty = h(
+    'div',
+    { class: 'empty' },
+    h('p', {}, 'No live calls right now. A new call appears here as soon as it is answered.'),
+    firebase.local ? developerHint('Simulate a call: npm run call -- "There\'s a fire in Zone A"') : null,
+  );
   const table = h(
     'table',
-    { class: 'calls', 'data-testid': 'live-calls' },
-    h('thead', {}, h('tr', {}, ...['Urgency', 'Caller', 'Duration', 'Last message', 'Handled by'].map((t) => h('th', {}, t)))),
+    { class: 'calls', 'data-testid': 'live-calls', 'aria-labelledby': 'live-calls-title' },
+    h('thead', {}, h('tr', {}, ...['Urgency', 'Caller', 'Duration', 'Last message', 'Handled by'].map((t) => h('th', { scope: 'col' }, t)))),
     tbody,
   );
-  const alertList = h('ol', { class: 'alerts', 'data-testid': 'alerts' });
+  const alertList = h('ol', { class: 'alerts', 'data-testid': 'alerts', 'aria-labelledby': 'alerts-title' });
   const alertProblem = h('p', { class: 'problem', role: 'status' });
-  const panel = h('section', { class: 'call-panel' }, h('p', { class: 'empty' }, 'Select a call to see its transcript.'));
+  const panel = h('section', { class: 'call-panel', 'aria-label': 'Selected call' }, h('p', { class: 'empty' }, 'Select a call to see its transcript.'));
+  const dismissed = new Set<string>();
+  const alarms = alarmBanner({
+    open: (callId) => open(callId),
+    acknowledge: (callId) => acknowledge(callId),
+    dismiss: (alertId) => {
+      dismissed.add(alertId);
+      render();
+    },
+    label: (callId) => label(callId, alerts.find((a) => a.call_id === callId)),
+    stamp: (at) => clock.stamp(at),
+  });
   replaceChildren(
     main,
-    alarms,
+    alarms.element,
     h(
       'div',
       { class: 'live' },
-      h('div', {}, h('section', { class: 'list' }, h('h2', {}, 'Live calls ', counts), table, empty), h('section', { class: 'list' }, h('h2', {}, 'Alerts'), alertProblem, alertList)),
+      h(
+        'div',
+        {},
+        h('section', { class: 'list' }, h('h2', { id: 'live-calls-title' }, 'Live calls ', counts), table, empty),
+        h('section', { class: 'list' }, h('h2', { id: 'alerts-title' }, 'Alerts'), alertProblem, alertList),
+      ),
       panel,
     ),
   );
@@ -82,7 +84,7 @@ export function showLive(main: HTMLElement, firebase: Firebase, user: User): () 
   const open = (id: string) => {
     closeCall?.();
     selected = id;
-    closeCall = showCall(panel, firebase, user, id, nameOf);
+    closeCall = showCall(panel, firebase, user, id, nameOf, clock);
     render();
   };
   const acknowledge = (callId: string) => {
@@ -93,54 +95,61 @@ export function showLive(main: HTMLElement, firebase: Firebase, user: User): () 
   function render() {
     const now = Date.now();
     empty.hidden = rows.length > 0;
-    replaceChildren(
-      tbody,
-      ...rows.map((row) => {
-        const holder = holderOf(row);
-        return h(
-          'tr',
-          {
-            'data-call-id': row.id,
-            'data-urgency': row.urgency,
-            class: `urgency-${row.urgency.toLowerCase()}${row.id === selected ? ' selected' : ''}${row.status === 'ENDED' ? ' ended' : ''}`,
-            tabindex: 0,
-            onclick: () => open(row.id),
-            onkeydown: (e: Event) => (e as KeyboardEvent).key === 'Enter' && open(row.id),
-          },
-          h(
-            'td',
-            {},
-            h('span', { class: 'badge' }, row.urgency),
-            row.handoff_requested ? h('span', { class: 'handoff', title: 'Aurora asked for a human' }, ' needs a human') : null,
-            row.quiet_since && holderOf(row) ? h('div', { class: 'quiet' }, 'caller quiet') : null,
-            row.escalation?.failed ? h('div', { class: 'problem' }, 'escalation failed') : null,
-            acknowledgedBy(row)
-              ? h('div', { class: 'ack' }, `ack: ${acknowledgedBy(row)}`)
-              : row.acknowledged_by
-                ? h('div', { class: 'ack stale' }, `ack at ${row.acknowledged_urgency ?? 'NORMAL'} only`)
-                : null,
-          ),
-          h('td', {}, h('div', { class: 'name' }, nameOf(row.mobile_no) ?? row.worker_id), h('div', { class: 'number' }, row.mobile_no)),
-          h('td', { 'data-tick': 'age' }, ageText(row, now)),
-          h('td', { 'data-tick': 'since' }, sinceText(row, now)),
-          h('td', { class: 'holder' }, holder ?? (row.mode === 'human' ? 'a supervisor' : 'Aurora')),
-        );
-      }),
+    keepingFocus(tbody, () =>
+      replaceChildren(
+        tbody,
+        ...rows.map((row) => {
+          const holder = holderOf(row);
+          const name = nameOf(row.mobile_no) ?? row.worker_id;
+          return h(
+            'tr',
+            {
+              'data-call-id': row.id,
+              'data-urgency': row.urgency,
+              class: `urgency-${row.urgency.toLowerCase()}${row.id === selected ? ' selected' : ''}${row.status === 'ENDED' ? ' ended' : ''}`,
+              // The whole row is a target for the mouse; the caller's name is the button for the keyboard.
+              onclick: (e: Event) => !(e.target as Element).closest('button') && open(row.id),
+            },
+            h(
+              'td',
+              {},
+              h('span', { class: 'badge' }, row.urgency),
+              row.handoff_requested ? h('span', { class: 'handoff', title: 'Aurora asked for a human' }, ' needs a human') : null,
+              row.quiet_since && holderOf(row) ? h('div', { class: 'quiet' }, 'caller quiet') : null,
+              row.escalation?.failed ? h('div', { class: 'problem' }, 'escalation failed') : null,
+              acknowledgedBy(row)
+                ? h('div', { class: 'ack' }, `ack: ${acknowledgedBy(row)}`)
+                : row.acknowledged_by
+                  ? h('div', { class: 'ack stale' }, `ack at ${row.acknowledged_urgency ?? 'NORMAL'} only`)
+                  : null,
+            ),
+            h(
+              'td',
+              {},
+              h('button', { type: 'button', class: 'link name', 'aria-current': row.id === selected ? 'true' : null, 'aria-label': `Open the call from ${name}, ${row.mobile_no}`, onclick: () => open(row.id) }, name),
+              h('div', { class: 'number' }, row.mobile_no),
+            ),
+            h('td', { 'data-tick': 'age' }, ageText(row, now)),
+            h('td', { 'data-tick': 'since' }, sinceText(row, now)),
+            h('td', { class: 'holder' }, holder ?? (row.mode === 'human' ? 'a supervisor' : 'Aurora')),
+          );
+        }),
+      ),
     );
-    renderAlerts(alertList, alerts, rowOf, nameOf, { open, acknowledge });
-    clearAlarms(alarms, (callId) => alerts.some((a) => a.call_id === callId && isAlarming(a, rowOf(callId))));
+    keepingFocus(alertList, () => renderAlerts(alertList, alerts, rowOf, nameOf, clock, { open, acknowledge }));
+    // Whether an alert still alarms depends on its call's row: no banner before both have loaded.
+    if (summaryLoaded && firstAlerts) alarms.update(alarmEntries(alerts, rowOf, dismissed));
   }
 
-  /** Alarms for alerts not seen before on this page; an escalation also notifies the system. */
-  function raiseNewAlarms() {
-    if (!summaryLoaded || !firstAlerts) return; // whether an alert still alarms depends on its call's row
+  /** An escalation that arrives while the page is open also notifies the system. */
+  function notifyNewEscalations() {
+    if (!summaryLoaded || !firstAlerts) return;
     for (const alert of alerts) {
       if (seenAlerts.has(alert.id)) continue;
       seenAlerts.add(alert.id);
-      if (!isAlarming(alert, rowOf(alert.call_id))) continue;
-      const escalated = alert.kind === 'escalated';
-      raiseAlarm(alarms, { alertId: alert.id, callId: alert.call_id, label: label(alert.call_id, alert), escalated }, { open: () => open(alert.call_id), acknowledge: () => acknowledge(alert.call_id) });
-      if (escalated && !firstAlerts.has(alert.id)) notify('Aurora: CRITICAL call not acknowledged', `${label(alert.call_id, alert)} needs a supervisor now.`);
+      if (alert.kind === 'escalated' && !firstAlerts.has(alert.id) && isAlarming(alert, rowOf(alert.call_id))) {
+        notify('Aurora: CRITICAL call not acknowledged', `${label(alert.call_id, alert)} needs a supervisor now.`);
+      }
     }
   }
 
@@ -150,13 +159,13 @@ export function showLive(main: HTMLElement, firebase: Firebase, user: User): () 
     summaryLoaded = true;
     const c = summary?.counts;
     replaceChildren(counts, ...(['CRITICAL', 'URGENT', 'NORMAL'] as const).map((u) => h('span', { class: `count urgency-${u.toLowerCase()}`, 'data-urgency': u }, `${c?.[u] ?? 0} ${u}`)));
-    raiseNewAlarms();
+    notifyNewEscalations();
     render();
   });
   const stopAlerts = onValue(ref(firebase.db, paths.adminAlerts(user.uid)), (snap) => {
     alerts = alertsNewestFirst(snap.val() as Record<string, Alert> | null);
     firstAlerts ??= new Set(alerts.map((a) => a.id));
-    raiseNewAlarms();
+    notifyNewEscalations();
     render();
   });
   // Durations move every second; only their cells are rewritten.
@@ -175,5 +184,6 @@ export function showLive(main: HTMLElement, firebase: Firebase, user: User): () 
     stopAlerts();
     clearInterval(tick);
     closeCall?.();
+    alarms.update([]);
   };
 }

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { Alert, SummaryRow, Urgency } from '../../../functions/src/model/schema';
 import { acknowledgedBy, alertsNewestFirst, callRows, escalationLines, holderOf, isAlarming, shortDuration } from '../../../hosting/src/core/calls';
 import { callsPerDay, chartRange } from '../../../hosting/src/core/chart';
+import { siteClock } from '../../../hosting/src/core/clock';
 
 const call = (urgency: Urgency, timestamp: string, extra: Partial<SummaryRow> = {}): SummaryRow => ({
   worker_id: 'worker_001',
@@ -93,16 +94,19 @@ describe('shortDuration', () => {
 });
 
 describe('callsPerDay', () => {
-  it('counts calls per local day and urgency, with empty days as zero', () => {
+  it("counts calls per site day and urgency, with empty days as zero", () => {
+    const site = siteClock('Asia/Kolkata');
     const days = callsPerDay(
       [
-        { at: new Date(2025, 9, 4, 23, 59), urgency: 'CRITICAL' },
-        { at: new Date(2025, 9, 4, 9, 0), urgency: 'NORMAL' },
-        { at: new Date(2025, 9, 6, 0, 1), urgency: 'CRITICAL' },
-        { at: new Date(2025, 9, 9, 0, 1), urgency: 'CRITICAL' },
+        { at: new Date('2025-10-04T23:59:00+05:30'), urgency: 'CRITICAL' },
+        { at: new Date('2025-10-04T09:00:00+05:30'), urgency: 'NORMAL' },
+        // 00:01 on the 6th at the site is still the 5th in UTC and in the Americas: it counts on the 6th.
+        { at: new Date('2025-10-06T00:01:00+05:30'), urgency: 'CRITICAL' },
+        { at: new Date('2025-10-09T00:01:00+05:30'), urgency: 'CRITICAL' },
       ],
       '2025-10-04',
       '2025-10-06',
+      site.day,
     );
     expect(days).toEqual([
       { day: '2025-10-04', CRITICAL: 1, URGENT: 0, NORMAL: 1 },
@@ -113,6 +117,6 @@ describe('callsPerDay', () => {
 
   it('shows the last 14 days when the range is open, and at most 92 days', () => {
     expect(chartRange(undefined, undefined, '2025-10-14')).toEqual({ from: '2025-10-01', to: '2025-10-14' });
-    expect(callsPerDay([], '2024-01-01', '2025-01-01')).toHaveLength(92);
+    expect(callsPerDay([], '2024-01-01', '2025-01-01', siteClock('UTC').day)).toHaveLength(92);
   });
 });

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { chartSpec, dayStart, everyFilterShape, filterProblem, historySpec, indexFor, localDate, nextDay } from '../../../hosting/src/core/history';
+import { siteClock } from '../../../hosting/src/core/clock';
+import { chartSpec, everyFilterShape, filterProblem, historySpec, indexFor, nextDay } from '../../../hosting/src/core/history';
 
 describe('historySpec', () => {
   it('filters by urgency, worker or number, and a site-local date range, newest first', () => {
@@ -17,13 +18,15 @@ describe('historySpec', () => {
     expect(historySpec({})).toMatchObject({ equals: [], range: {} });
   });
 
-  it('ranges over whole local days', () => {
+  it("ranges over whole days of the site's clock, whatever the browser's zone", () => {
+    const site = siteClock('Asia/Kolkata');
     const { range } = historySpec({ from: '2025-10-04', to: '2025-10-04' });
-    const [start, end] = [dayStart(range.atLeast!), dayStart(range.before!)];
+    const [start, end] = [site.dayStart(range.atLeast!), site.dayStart(range.before!)];
+    expect(start.toISOString()).toBe('2025-10-03T18:30:00.000Z');
     expect(end.getTime() - start.getTime()).toBe(24 * 3600 * 1000);
-    expect(localDate(start)).toBe('2025-10-04');
-    expect(localDate(new Date(end.getTime() - 1))).toBe('2025-10-04');
-    expect(localDate(end)).toBe('2025-10-05');
+    expect(site.day(start)).toBe('2025-10-04');
+    expect(site.day(new Date(end.getTime() - 1))).toBe('2025-10-04');
+    expect(site.day(end)).toBe('2025-10-05');
   });
 
   it('says what is wrong with a filter', () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { HttpsError } from 'firebase-functions/v2/https';
 import { startCall } from '../../../functions/src/calls/startCall';
-import { callControlHandler } from '../../../functions/src/triggers/adminActions';
+import { callControlHandler, siteSettingsHandler } from '../../../functions/src/triggers/adminActions';
 import { memoryDeps } from '../../helpers/fakes';
 import { callSid } from '../../helpers/fixtures';
 
@@ -62,5 +62,16 @@ describe('callControl callable', () => {
     await rejectsWith(call(admin, { action: 'take', callId: 'call_1_20250101_000000' }), 'not-found');
     voice.redirect = () => Promise.reject(new Error('socket hang up'));
     await rejectsWith(call(admin, { action: 'take', callId: CALL_ID }), 'unavailable');
+  });
+});
+
+describe('siteSettings callable', () => {
+  it("tells an admin the site's time zone, and nobody else", async () => {
+    const world = memoryDeps();
+    const handle = siteSettingsHandler(() => world.deps);
+    const ask = (auth: Auth | undefined) => handle({ auth } as Parameters<typeof handle>[0]);
+    await expect(ask(admin)).resolves.toEqual({ timeZone: world.deps.settings.timeZone });
+    await rejectsWith(ask(undefined), 'unauthenticated');
+    await rejectsWith(ask({ uid: 'u2', token: { email: 'eve@x' } }), 'permission-denied');
   });
 });

@@ -6,8 +6,8 @@ type Endpoint = { __endpoint: { httpsTrigger?: object; callableTrigger?: object;
 const endpoint = (name: string) => (functions as unknown as Record<string, Endpoint>)[name].__endpoint;
 
 describe('functions/src/index.ts', () => {
-  it('exports the webhooks, the admin callable, the fan-out trigger, the three queues and the sweeper, and nothing else', () => {
-    expect(Object.keys(functions).sort()).toEqual(['archiveCall', 'callControl', 'callFanOut', 'escalateCall', 'purgeCall', 'sweepCalls', 'twilioPartial', 'twilioStatus', 'twilioTurn', 'twilioVoice']);
+  it('exports the webhooks, the admin callables, the fan-out trigger, the three queues and the sweeper, and nothing else', () => {
+    expect(Object.keys(functions).sort()).toEqual(['archiveCall', 'callControl', 'callFanOut', 'escalateCall', 'purgeCall', 'siteSettings', 'sweepCalls', 'twilioPartial', 'twilioStatus', 'twilioTurn', 'twilioVoice']);
   });
 
   it('names every queue the use cases enqueue to after a task queue function', () => {
@@ -17,7 +17,7 @@ describe('functions/src/index.ts', () => {
 
   it('serves the webhooks over HTTPS, admin actions as a callable, and sweeps on a schedule', () => {
     for (const name of ['twilioVoice', 'twilioTurn', 'twilioPartial', 'twilioStatus']) expect(endpoint(name).httpsTrigger).toBeDefined();
-    expect(endpoint('callControl').callableTrigger).toBeDefined();
+    for (const name of ['callControl', 'siteSettings']) expect(endpoint(name).callableTrigger).toBeDefined();
     expect(endpoint('callFanOut').eventTrigger).toMatchObject({ eventType: 'google.firebase.database.ref.v1.written', retry: true, eventFilterPathPatterns: { ref: 'active_calls/{callId}' } });
     expect(endpoint('sweepCalls').scheduleTrigger).toMatchObject({ schedule: 'every 5 minutes' });
   });

@@ -1,0 +1,88 @@
+/**
+ * The site's clock: every time the dashboard shows is the site's wall-clock time, in the zone
+ * the functions stamp calls with, named once in the header. A supervisor's browser may be set to
+ * another zone (a laptop on UTC, a regional manager elsewhere); times that followed the browser
+ * would put the same moment at two different hours on one screen.
+ */
+
+export type SiteClock = {
+  /** The IANA zone, e.g. Asia/Kolkata. */
+  timeZone: string;
+  /** The zone as a supervisor reads it: "Asia/Kolkata (GMT+5:30)". */
+  label: (at?: Date) => string;
+  /** The site's date of an instant, YYYY-MM-DD. */
+  day: (at: Date) => string;
+  /** The instant a site date begins (its midnight in the site's zone). */
+  dayStart: (date: string) => Date;
+  /** "14:03:05" for a time on the site's today, "25 Nov 14:03:05" for another day, "25 Nov 2025 14:03:05" for another year. */
+  stamp: (at: Date | string, now?: Date) => string;
+};
+
+const toDate = (at: Date | string) => (typeof at === 'string' ? new Date(at) : at);
+
+/** A zone's wall-clock fields for an instant. */
+function fields(timeZone: string) {
+  const format = new Intl.DateTimeFormat('en-GB', {
+    timeZone,
+    hourCycle: 'h23',
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+    hour: '2-digit',
+    minute: '2-digit',
+    second: '2-digit',
+  });
+  return (at: Date) => {
+    const get = (type: Intl.DateTimeFormatPartTypes) => format.formatToParts(at).find((p) => p.type === type)?.value ?? '00';
+    return { year: get('year'), month: get('month'), day: get('day'), time: `${get('hour')}:${get('minute')}:${get('second')}` };
+  };
+}
+
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+
+/** Whether `timeZone` is a zone this browser knows. */
+export function isTimeZone(timeZone: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-GB', { timeZone });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export function siteClock(timeZone: string): SiteClock {
+  const parts = fields(timeZone);
+  const offsetName = new Intl.DateTimeFormat('en-GB', { timeZone, timeZoneName: 'shortOffset' });
+  const day = (at: Date) => {
+    const p = parts(at);
+    return `${p.year}-${p.month}-${p.day}`;
+  };
+  /** Minutes the zone is ahead of UTC at an instant. */
+  const offsetMinutes = (at: Date) => {
+    const p = parts(at);
+    const [h, m, s] = p.time.split(':').map(Number);
+    return Math.round((Date.UTC(+p.year, +p.month - 1, +p.day, h, m, s) - Math.floor(at.getTime() / 1000) * 1000) / 60_000);
+  };
+  return {
+    timeZone,
+    label: (at = new Date()) => `${timeZone} (${offsetName.formatToParts(at).find((p) => p.type === 'timeZoneName')?.value ?? ''})`,
+    day,
+    dayStart(date) {
+      const midnightUtc = Date.parse(`${date}T00:00:00Z`);
+      // The offset at UTC midnight is right unless the zone changes offset that night; a second
+      // pass with the offset at the first guess settles it.
+      let guess = midnightUtc - offsetMinutes(new Date(midnightUtc)) * 60_000;
+      guess = midnightUtc - offsetMinutes(new Date(guess)) * 60_000;
+      return new Date(guess);
+    },
+    stamp(at, now = new Date()) {
+      const instant = toDate(at);
+      if (Number.isNaN(instant.getTime())) return '';
+      const p = parts(instant);
+      const today = parts(now);
+      if (p.year === today.year && p.month === today.month && p.day === today.day) return p.time;
+      const date = `${Number(p.day)} ${MONTHS[Number(p.month) - 1]}`;
+      return p.year === today.year ? `${date} ${p.time}` : `${date} ${p.year} ${p.time}`;
+    },
+  };
+}
