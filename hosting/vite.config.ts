@@ -1,10 +1,13 @@
 import { resolve } from 'node:path';
 import { defineConfig } from 'vite';
+import { deploymentAssets } from '../scripts/lib/hosting-build.ts';
 
 // The dashboard is built into hosting/dist, which firebase.json serves. The FCM service worker
-// is a second entry with a fixed name at the root, where the page registers it.
+// is a second entry with a fixed name at the root, where the page registers it. The deployment's
+// assets (the functions' region, the fallback line's TwiML) come from scripts/lib/hosting-build.ts.
 export default defineConfig({
   root: import.meta.dirname,
+  plugins: [deploymentAssets()],
   build: {
     outDir: 'dist',
     emptyOutDir: true,

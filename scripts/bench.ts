@@ -4,6 +4,9 @@
  * speed budget figures. With --model-latency the stack it starts answers through the local
  * model server with that much latency per completion. --render-samples N (default 40) sets how
  * many transcript messages are timed from their write to their render in the dashboard.
+ * --speculation N (with --model-latency 700, say) speaks N calls' utterances word by word with
+ * speculative replies and N the same without, and prints "caller stops speaking → reply ready"
+ * for both and the speculation hit rate; --speech-end sets Twilio's end-of-speech wait (1000 ms).
  */
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
@@ -20,6 +23,7 @@ import { LOCAL_DEFAULTS, PORTS, ROOT, localAdminApp } from './lib/project.ts';
 import { startStack, type Stack } from './lib/stack.ts';
 import { ModelServer } from './lib/model-server.ts';
 import { SimulatedCall } from './lib/twilio-sim.ts';
+import { speakThenAnswer, speculationCounts, type SpokenTurn } from './lib/speculation-bench.ts';
 
 const { values } = parseArgs({
   options: {
@@ -28,12 +32,18 @@ const { values } = parseArgs({
     concurrency: { type: 'string', default: '2' },
     'model-latency': { type: 'string' },
     'render-samples': { type: 'string', default: '40' },
+    speculation: { type: 'string', default: '0' },
+    'speech-end': { type: 'string', default: '1000' },
   },
 });
 const CALLS = Number(values.calls);
 const TURNS = Number(values.turns);
 const CONCURRENCY = Number(values.concurrency);
 const RENDER_SAMPLES = Number(values['render-samples']);
+/** Calls per mode for "caller stops speaking → reply ready", with and without speculation; 0 skips it. */
+const SPECULATION_CALLS = Number(values.speculation);
+/** Twilio's end-of-speech wait before it posts the final words (speechTimeout "auto" waits about this long). */
+const SPEECH_END_MS = Number(values['speech-end']);
 
 const UTTERANCES = [
   "There's a fire in Zone A",
@@ -169,6 +179,33 @@ async function runCalls(count: number, offset: number, concurrency = CONCURRENCY
   return results;
 }
 
+/** One call speaking its utterances word by word, with or without speculation; the call then ends. */
+async function spokenCall(n: number, speculate: boolean): Promise<SpokenTurn[]> {
+  const call = new SimulatedCall({ baseUrl: LOCAL_DEFAULTS.publicBaseUrl, publicBaseUrl, authToken, from: `+1555030${String(n).padStart(4, '0')}` });
+  const turns: SpokenTurn[] = [];
+  if ((await call.ring()).gatherAction) {
+    for (let t = 0; t < TURNS && (turns.at(-1)?.listening ?? true); t++) {
+      turns.push(await speakThenAnswer(call, UTTERANCES[(n + t) % UTTERANCES.length], { speculate, speechEndMs: SPEECH_END_MS }));
+    }
+  }
+  await call.status('completed');
+  return turns;
+}
+
+/** The same utterances with and without speculation, the two modes side by side in pairs. */
+async function speculationRun(calls: number) {
+  const before = await speculationCounts(db);
+  const withSpeculation: SpokenTurn[] = [];
+  const without: SpokenTurn[] = [];
+  for (let n = 0; n < calls; n++) {
+    const [a, b] = await Promise.all([spokenCall(n, true), spokenCall(1000 + n, false)]);
+    withSpeculation.push(...a);
+    without.push(...b);
+  }
+  const after = await speculationCounts(db);
+  return { withSpeculation, without, hits: after.hit - before.hit, wasted: after.wasted - before.wasted };
+}
+
 /** Runs `work` in a dashboard page signed in as the demo admin, in a Chromium of its own. */
 async function inDashboard<T>(work: (page: Page) => Promise<T>): Promise<T> {
   const browser = await launchChromium();
@@ -296,6 +333,12 @@ try {
   console.log(`Timing ${ALARM_SAMPLES} critical calls from the turn that made them critical to the dashboard's alarm…`);
   const alarmMs = RENDER_SAMPLES > 0 ? await criticalToAlarmMs(db, ALARM_SAMPLES) : [];
 
+  let speculation: Awaited<ReturnType<typeof speculationRun>> | null = null;
+  if (SPECULATION_CALLS > 0) {
+    console.log(`Speaking ${SPECULATION_CALLS} calls of ${TURNS} turns word by word with speculative replies, and the same without…`);
+    speculation = await speculationRun(SPECULATION_CALLS);
+  }
+
   console.log(`\n${'step (ms)'.padEnd(52)} ${['p50', 'p95', 'p99'].map((h) => h.padStart(8)).join('')}   target`);
   console.log(row('status callback, handler time', results.map((r) => r.statusMs), 'p99 < 20'));
   for (const step of ['lookup', 'write', 'enqueue']) {
@@ -318,6 +361,21 @@ try {
   if (renderMs.length > 0) console.log(row('admin sees a new message: write to render', renderMs, 'p95 < 250 (seed ~1000)'));
   if (alarmMs.length > 0) console.log(row('critical words sent to alarm in the dashboard', alarmMs, `fan-out via ${ownStack?.triggers ?? 'the running stack'}`));
   console.log(row('cold start: load the functions module', load, 'heavy SDKs lazy'));
+  if (speculation) {
+    const { withSpeculation: on, without: off, hits, wasted } = speculation;
+    const ms = (turns: SpokenTurn[], pick: (t: SpokenTurn) => number) => turns.filter((t) => !t.failed).map(pick);
+    console.log(`\ncaller stops speaking → reply ready (${responderName}; Twilio posts the final words ${SPEECH_END_MS} ms after the last word)`);
+    console.log(row('  final words posted → reply, with speculation', ms(on, (t) => t.answerMs), 'p50 < 100'));
+    console.log(row('  final words posted → reply, without', ms(off, (t) => t.answerMs), ''));
+    console.log(row('  handler time, with speculation', ms(on, (t) => t.handlerMs), ''));
+    console.log(row('  handler time, without', ms(off, (t) => t.handlerMs), ''));
+    console.log(row('  last word → reply, with speculation', ms(on, (t) => SPEECH_END_MS + t.answerMs), ''));
+    console.log(row('  last word → reply, without', ms(off, (t) => SPEECH_END_MS + t.answerMs), ''));
+    const ratio = percentile(ms(off, (t) => t.answerMs), 50) / Math.max(1, percentile(ms(on, (t) => t.answerMs), 50));
+    console.log(`  p50 ratio without / with: ${ratio.toFixed(1)}x`);
+    console.log(`  speculation hit rate: ${hits} of ${on.length} turns (${((100 * hits) / Math.max(1, on.length)).toFixed(0)}%, target 80%); wasted speculations: ${wasted}`);
+    console.log(`  failed turns: ${[...on, ...off].filter((t) => t.failed).length}`);
+  }
   const lost = results.reduce((sum, r) => sum + r.lost, 0);
   const share = (n: number) => `${n} (${((100 * n) / results.length).toFixed(0)}%)`;
   const recorded = results.filter((r) => r.recorded).length;

@@ -35,6 +35,8 @@ const call = new SimulatedCall({
   authToken: process.env.TWILIO_AUTH_TOKEN || LOCAL_DEFAULTS.twilioAuthToken,
   from: values.from,
   twilioApi: values['twilio-api'],
+  // As `npm run preflight -- --fix` configures the number: Twilio plays this when the voice webhook fails.
+  fallbackUrl: `${values['public-base'] || values.base}/twilio/fallback.xml`,
 });
 
 function show(turn: TwimlTurn) {
@@ -48,6 +50,13 @@ let turn = await call.ring().catch((err: unknown) => {
   console.error(`Could not reach Aurora at ${values.base} (${String((err as Error).cause ?? err)}). Is \`npm start\` running?`);
   process.exit(1);
 });
+if (turn.fallbackFrom) {
+  console.log(`  (Aurora's voice webhook answered HTTP ${turn.fallbackFrom}: Twilio plays the number's fallback line)`);
+  show(turn);
+  if (turn.dialed) console.log(`  (dialling ${turn.dialed})`);
+  await deleteApp(app);
+  process.exit(0);
+}
 show(turn);
 for (const speech of [...(values.silence ? [''] : []), ...utterances]) {
   if (turn.hungUp) break;

@@ -2,15 +2,12 @@
 # The machine packages the stack and the tests need beyond npm, from Debian: Java and the
 # official Firestore emulator (usually on the image already), and Chromium for the dashboard's
 # browser tests (Playwright's own browser download is not reachable offline). Installs only
-# what is missing; run as root (CI does) or with sudo.
+# what is missing (the list is scripts/lib/system-packages.sh); run as root (CI does) or with
+# sudo. `npm run setup` runs it for you.
 set -euo pipefail
+source "$(dirname "$0")/lib/system-packages.sh"
 
-JAR=/usr/lib/google-cloud-sdk/platform/cloud-firestore-emulator/cloud-firestore-emulator.jar
-missing=()
-command -v java >/dev/null || missing+=(openjdk-17-jre-headless)
-[ -f "$JAR" ] || missing+=(google-cloud-cli-firestore-emulator)
-command -v chromium >/dev/null || [ -n "${CHROMIUM_PATH:-}" ] || missing+=(chromium)
-
+mapfile -t missing < <(missing_system_packages test | cut -f1)
 if [ ${#missing[@]} -eq 0 ]; then
   echo "system packages: all present"
   exit 0

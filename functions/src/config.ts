@@ -1,4 +1,4 @@
-import { defineInt, defineSecret, defineString } from 'firebase-functions/params';
+import { defineBoolean, defineInt, defineSecret, defineString } from 'firebase-functions/params';
 import type { Limits } from './core/limits';
 import type { SpeechSettings } from './core/twiml';
 
@@ -13,6 +13,8 @@ export type Settings = {
   /** How long one archive read or write may take before the attempt fails and is retried. */
   archiveDeadlineMs: number;
   speech: SpeechSettings;
+  /** Start replies on the caller's stable partial words, so a turn whose final words say the same answers at once. */
+  speculate: boolean;
   escalation: EscalationSettings;
   bridge: BridgeSettings;
   limits: Limits;
@@ -48,6 +50,16 @@ export const TWILIO_API_BASE_URL = defineString('TWILIO_API_BASE_URL', {
   description: "Twilio's REST API origin; the local stack points it at its Twilio stand-in.",
 });
 
+/**
+ * Where every function runs. The database trigger must run where the Realtime Database instance
+ * is (firebase-tools refuses a database trigger in another region), so this is the database's
+ * region; Hosting's rewrites find the functions wherever they are (firebase.json names no region).
+ */
+export const FUNCTIONS_REGION = defineString('FUNCTIONS_REGION', {
+  default: 'us-central1',
+  description: "The region the functions deploy to: the Realtime Database instance's region (us-central1 for <project>-default-rtdb.firebaseio.com).",
+});
+
 export const PUBLIC_BASE_URL = defineString('PUBLIC_BASE_URL', {
   description: 'The public origin Twilio is configured with (https://your-host); webhook signatures are checked against it.',
 });
@@ -55,6 +67,16 @@ export const PUBLIC_BASE_URL = defineString('PUBLIC_BASE_URL', {
 export const SITE_TIME_ZONE = defineString('SITE_TIME_ZONE', {
   default: 'Asia/Kolkata',
   description: 'IANA time zone of the site: call ids and timestamps use its wall clock and UTC offset.',
+});
+
+export const WEBHOOK_MIN_INSTANCES = defineInt('WEBHOOK_MIN_INSTANCES', {
+  default: 0,
+  description: "Instances of each Twilio webhook kept warm. 0 costs nothing idle; 1 removes the cold start (seconds) from the first call after a quiet spell, for a small monthly fee per function.",
+});
+
+export const SPECULATIVE_REPLIES = defineBoolean('SPECULATIVE_REPLIES', {
+  default: true,
+  description: "Start Aurora's reply on the caller's stable partial words (more model calls, faster answers); false waits for the final words.",
 });
 
 export const STALE_CALL_MINUTES = defineInt('STALE_CALL_MINUTES', {
@@ -156,6 +178,7 @@ export function readSettings(): Settings {
     archiveStallMinutes: ARCHIVE_STALL_MINUTES.value(),
     archiveDeadlineMs: 20_000,
     speech: { language: SPEECH_LANGUAGE.value(), model: SPEECH_MODEL.value(), timeout: SPEECH_TIMEOUT.value() },
+    speculate: SPECULATIVE_REPLIES.value(),
     escalation: {
       afterSeconds: ESCALATE_AFTER_SECONDS.value(),
       onCallNumbers: list(ON_CALL_NUMBERS.value()),

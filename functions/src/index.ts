@@ -8,17 +8,19 @@ import { onSchedule } from 'firebase-functions/v2/scheduler';
 import { onTaskDispatched } from 'firebase-functions/v2/tasks';
 import { onValueWritten } from 'firebase-functions/v2/database';
 import { ESCALATION_MAX_ATTEMPTS } from './calls/escalateCall';
-import { OPENAI_API_KEY, TWILIO_AUTH_TOKEN } from './config';
+import { FUNCTIONS_REGION, OPENAI_API_KEY, TWILIO_AUTH_TOKEN, WEBHOOK_MIN_INSTANCES } from './config';
 import { handleCallControl, handleSiteSettings } from './triggers/adminActions';
 import { handleCallWritten } from './triggers/database';
 import { handleSweep } from './triggers/schedule';
 import { handleArchiveTask, handleEscalationTask, handlePurgeTask } from './triggers/tasks';
 import { handlePartial, handleStatusCallback, handleTurn, handleVoice } from './triggers/webhooks';
 
-setGlobalOptions({ region: 'us-central1', maxInstances: 20 });
+// The region is a param (FUNCTIONS_REGION in functions/.env.<project-id>): the database's region.
+setGlobalOptions({ region: FUNCTIONS_REGION, maxInstances: 20 });
 
 // Twilio calls these over the public internet; the signature check is their authentication.
-const webhook: HttpsOptions = { invoker: 'public', secrets: [TWILIO_AUTH_TOKEN, OPENAI_API_KEY], timeoutSeconds: 15 };
+// minInstances: a param (0 by default), so a site that cannot afford a cold start on its first call keeps one warm.
+const webhook: HttpsOptions = { invoker: 'public', secrets: [TWILIO_AUTH_TOKEN, OPENAI_API_KEY], timeoutSeconds: 15, minInstances: WEBHOOK_MIN_INSTANCES };
 
 export const twilioVoice = onRequest(webhook, handleVoice);
 export const twilioTurn = onRequest(webhook, handleTurn);

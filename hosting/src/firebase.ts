@@ -27,7 +27,7 @@ export async function connectFirebase() {
   const auth = getAuth(app);
   const db = getDatabase(app);
   const firestore = getFirestore(app);
-  const functions = getFunctions(app, 'us-central1');
+  const functions = getFunctions(app, (import.meta.env.VITE_FUNCTIONS_REGION as string | undefined) ?? 'us-central1');
   if (local) {
     const host = location.hostname;
     connectAuthEmulator(auth, `http://${host}:${EMULATORS.auth}`, { disableWarnings: true });

@@ -51,8 +51,11 @@ export const LOCAL_DEFAULTS = {
   publicBaseUrl: `http://127.0.0.1:${PORTS.hosting}`,
 };
 
-/** The on-call number and the Twilio sender the local stack's escalation SMS use. */
-export const LOCAL_ON_CALL = { numbers: ['+15550190001'], smsFrom: '+15550199999' };
+/**
+ * The on-call numbers and the Twilio sender the local stack's escalation SMS use; the local
+ * build's fallback line dials the same numbers (scripts/lib/hosting-build.ts).
+ */
+export const LOCAL_ON_CALL = { numbers: ['+15550190001', '+15550190002'], smsFrom: '+15550199999' };
 
 /** Numbers supervisors may bridge a caller to on the local stack (the on-call numbers always). */
 export const LOCAL_BRIDGE_NUMBERS = ['+15557654321', '+1555010*'];

@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import type { Firestore } from 'firebase-admin/firestore';
 import { ROOT } from './project.ts';
 
-export type SeedWorker = { phone: string; worker_id: string; name: string; site: string; zone: string };
+/** `language` (optional): what the worker is greeted, heard and answered in. */
+export type SeedWorker = { phone: string; worker_id: string; name: string; site: string; zone: string; language?: string };
 
 export function demoWorkers(): SeedWorker[] {
   return JSON.parse(readFileSync(join(ROOT, 'scripts', 'seed', 'workers.json'), 'utf8')) as SeedWorker[];

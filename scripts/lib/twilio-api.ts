@@ -12,6 +12,13 @@
  * - 400 / 32018 for TwiML over 4,000 characters in a call update (https://www.twilio.com/docs/api/errors/32018);
  * - 400 / 21211 for a bad `To`, 21603 without `From`, 21602 without `Body`, and 21658 for a
  *   `Body` over 1,600 characters (https://www.twilio.com/docs/api/errors/21658).
+ *
+ * It also holds the account's phone numbers (IncomingPhoneNumbers: list, filtered by
+ * `PhoneNumber`, fetch and update, https://www.twilio.com/docs/phone-numbers/api/incomingphonenumber-resource),
+ * which preflight reads and `--fix` configures, refusing an update as Twilio does:
+ * - 400 / 21402 for a URL that is not a fully qualified http(s) URL (https://www.twilio.com/docs/api/errors/21402);
+ * - 400 / 21403 for a method other than GET or POST (https://www.twilio.com/docs/api/errors/21403);
+ * - 404 / 20404 for a number the account does not have.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -27,6 +34,26 @@ const MAX_BODY_CHARS = 1600;
 
 const CALL_PATH = /^\/2010-04-01\/Accounts\/(AC\w+)\/Calls\/(CA\w+)\.json$/;
 const MESSAGES_PATH = /^\/2010-04-01\/Accounts\/(AC\w+)\/Messages\.json$/;
+const NUMBERS_PATH = /^\/2010-04-01\/Accounts\/(AC\w+)\/IncomingPhoneNumbers(?:\/(PN\w+))?\.json$/;
+
+/** A phone number on the account, in Twilio's JSON field names (the SDK maps them to camelCase). */
+export type IncomingNumber = {
+  sid: string;
+  phone_number: string;
+  voice_url: string;
+  voice_method: string;
+  voice_fallback_url: string;
+  voice_fallback_method: string;
+  status_callback: string;
+  status_callback_method: string;
+  voice_application_sid: string;
+  sms_url: string;
+  sms_method: string;
+  capabilities: { voice: boolean; sms: boolean; mms: boolean; fax: boolean };
+};
+/** The number's settings an update may change: URL fields, method fields, and the application that overrides them. */
+const NUMBER_URLS = { VoiceUrl: 'voice_url', VoiceFallbackUrl: 'voice_fallback_url', StatusCallback: 'status_callback', SmsUrl: 'sms_url' } as const;
+const NUMBER_METHODS = { VoiceMethod: 'voice_method', VoiceFallbackMethod: 'voice_fallback_method', StatusCallbackMethod: 'status_callback_method', SmsMethod: 'sms_method' } as const;
 
 export type SentMessage = { sid: string; to: string; from: string; body: string; at: number };
 const SIM_PATH = /^\/sim\/calls\/(CA\w+)(\/updates|\/end)?$/;
@@ -37,6 +64,8 @@ export class TwilioApiServer {
   readonly requests: Array<{ callSid: string; params: Record<string, string> }> = [];
   /** Text messages the functions sent (the escalation SMS). */
   readonly messages: SentMessage[] = [];
+  /** The account's phone numbers, by SID. */
+  readonly numbers = new Map<string, IncomingNumber>();
   private server: Server | null = null;
   port = 0;
   private readonly account: { accountSid: string; authToken: string };
@@ -47,6 +76,26 @@ export class TwilioApiServer {
 
   get baseUrl() {
     return `http://127.0.0.1:${this.port}`;
+  }
+
+  /** Gives the account a number, as buying one in the console would: no URLs configured yet. */
+  addNumber(phoneNumber: string, capabilities: Partial<IncomingNumber['capabilities']> = {}): IncomingNumber {
+    const number: IncomingNumber = {
+      sid: `PN${randomBytes(16).toString('hex')}`,
+      phone_number: phoneNumber,
+      voice_url: '',
+      voice_method: 'POST',
+      voice_fallback_url: '',
+      voice_fallback_method: 'POST',
+      status_callback: '',
+      status_callback_method: 'POST',
+      voice_application_sid: '',
+      sms_url: '',
+      sms_method: 'POST',
+      capabilities: { voice: true, sms: true, mms: false, fax: false, ...capabilities },
+    };
+    this.numbers.set(number.sid, number);
+    return number;
   }
 
   async start(port = 0): Promise<this> {
@@ -74,6 +123,8 @@ export class TwilioApiServer {
     const rest = CALL_PATH.exec(url.pathname);
     if (rest && req.method === 'POST') return this.updateCall(req, res, rest[1]!, rest[2]!, new URLSearchParams(body));
     if (rest && req.method === 'GET') return this.fetchCall(req, res, rest[1]!, rest[2]!);
+    const numbers = NUMBERS_PATH.exec(url.pathname);
+    if (numbers) return this.phoneNumbers(req, res, url, numbers[1]!, numbers[2], new URLSearchParams(body));
     const messages = MESSAGES_PATH.exec(url.pathname);
     if (messages && req.method === 'POST') return this.sendMessage(req, res, messages[1]!, new URLSearchParams(body));
     if (url.pathname === '/sim/messages' && req.method === 'GET') return json(res, 200, { messages: this.messages });
@@ -124,6 +175,39 @@ export class TwilioApiServer {
     return json(res, 201, { sid: message.sid, account_sid: accountSid, to, from, body, status: 'queued' });
   }
 
+  /** IncomingPhoneNumbers: the list (one page, as a small account has), fetch and update. */
+  private phoneNumbers(req: IncomingMessage, res: ServerResponse, url: URL, accountSid: string, sid: string | undefined, params: URLSearchParams) {
+    if (!this.authorized(req, res, accountSid)) return;
+    const base = `/2010-04-01/Accounts/${accountSid}/IncomingPhoneNumbers`;
+    const view = (n: IncomingNumber) => ({ ...n, account_sid: accountSid, api_version: '2010-04-01', uri: `${base}/${n.sid}.json` });
+    if (!sid && req.method === 'GET') {
+      // PhoneNumber matches partial numbers, '*' standing for any digit (the list's documented filter).
+      const filter = url.searchParams.get('PhoneNumber');
+      const pattern = filter ? new RegExp(filter.replace(/[^\d*]/g, '').replace(/\*/g, '\\d')) : null;
+      const found = [...this.numbers.values()].filter((n) => !pattern || pattern.test(n.phone_number.replace(/\D/g, '')));
+      const pageSize = Number(url.searchParams.get('PageSize') ?? 50);
+      const first = `${base}.json?PageSize=${pageSize}&Page=0`;
+      return json(res, 200, { incoming_phone_numbers: found.map(view), page: 0, page_size: pageSize, start: 0, end: Math.max(found.length - 1, 0), uri: first, first_page_uri: first, next_page_uri: null, previous_page_uri: null });
+    }
+    const number = sid ? this.numbers.get(sid) : undefined;
+    if (!number) return json(res, 404, { code: 20404, message: `The requested resource ${base}/${sid ?? ''}.json was not found`, status: 404 });
+    if (req.method === 'GET') return json(res, 200, view(number));
+    if (req.method !== 'POST') return json(res, 405, { message: 'method not allowed' });
+    // Validate everything before changing anything: a refused update changes nothing.
+    for (const [param] of Object.entries(NUMBER_URLS)) {
+      const value = params.get(param);
+      if (value && !isFullUrl(value)) return json(res, 400, { code: 21402, message: `${param} is not valid: ${value}`, status: 400 });
+    }
+    for (const [param] of Object.entries(NUMBER_METHODS)) {
+      const value = params.get(param);
+      if (value !== null && !['GET', 'POST'].includes(value.toUpperCase())) return json(res, 400, { code: 21403, message: `${param} must be GET or POST`, status: 400 });
+    }
+    for (const [param, field] of Object.entries(NUMBER_URLS)) if (params.has(param)) number[field] = params.get(param)!;
+    for (const [param, field] of Object.entries(NUMBER_METHODS)) if (params.has(param)) number[field] = params.get(param)!.toUpperCase();
+    if (params.has('VoiceApplicationSid')) number.voice_application_sid = params.get('VoiceApplicationSid')!;
+    return json(res, 200, view(number));
+  }
+
   /** Twilio's "fetch a call": its status, as the sweeper asks before ending a call that looks idle. */
   private fetchCall(req: IncomingMessage, res: ServerResponse, accountSid: string, callSid: string) {
     if (!this.authorized(req, res, accountSid)) return;
@@ -151,6 +235,16 @@ export class TwilioApiServer {
     if (status === 'completed') call.state = 'completed';
     for (const wake of call.waiters.splice(0)) wake();
     return json(res, 200, { sid: callSid, account_sid: accountSid, status: call.state });
+  }
+}
+
+/** A fully qualified http(s) URL with a host, as Twilio requires of a number's webhooks. */
+function isFullUrl(value: string): boolean {
+  try {
+    const url = new URL(value);
+    return (url.protocol === 'https:' || url.protocol === 'http:') && url.hostname.length > 0;
+  } catch {
+    return false;
   }
 }
 

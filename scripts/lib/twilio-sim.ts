@@ -28,6 +28,8 @@ export type TwimlTurn = {
   ms: number;
   /** The handler's own timings from its Server-Timing header (handler, responder), ms. */
   serverTiming: Record<string, number>;
+  /** Set when the voice webhook failed with this HTTP status and Twilio played the number's fallback URL instead. */
+  fallbackFrom?: number;
 };
 
 export type SimOptions = {
@@ -40,6 +42,12 @@ export type SimOptions = {
   to?: string;
   /** The local Twilio REST stand-in, where admin actions' call updates for this call arrive. */
   twilioApi?: string;
+  /**
+   * The number's fallback URL (a public URL, fetched with GET as preflight configures it): when
+   * the voice webhook answers an HTTP error, Twilio fetches this and plays it instead of its own
+   * error message. Without it a failed webhook is returned as it is.
+   */
+  fallbackUrl?: string;
 };
 
 /** An update an admin action made to the live call, as the caller experiences it. */
@@ -55,12 +63,14 @@ export function parseTwiml(xml: string): CallUpdateHeard {
   const said = [...xml.matchAll(/<Say[^>]*>([\s\S]*?)<\/Say>/g)].map((m) => decode(m[1]!));
   const gather = /<Gather\b[^>]*\baction="([^"]*)"/.exec(xml);
   const dial = /<Dial[^>]*>([^<]+)<\/Dial>/.exec(xml);
+  // A <Dial> of several <Number>s rings them all at once (the fallback line's on-call staff).
+  const numbers = [...(/<Dial[^>]*>([\s\S]*?)<\/Dial>/.exec(xml)?.[1] ?? '').matchAll(/<Number[^>]*>([^<]+)<\/Number>/g)].map((m) => decode(m[1]!));
   const partial = /<Gather\b[^>]*\bpartialResultCallback="([^"]*)"/.exec(xml);
   return {
     said,
     gatherAction: gather ? decode(gather[1]!) : null,
     hungUp: /<Hangup\s*\/?>/.test(xml),
-    dialed: dial ? decode(dial[1]!) : null,
+    dialed: dial ? decode(dial[1]!) : numbers.length > 0 ? numbers.join(', ') : null,
     partialAction: partial ? decode(partial[1]!) : null,
   };
 }
@@ -130,16 +140,29 @@ export class SimulatedCall {
   }
 
   /** The caller is mid-sentence: Twilio's partial speech result for the current Gather. */
-  async speaking(soFar: string): Promise<TwimlTurn> {
+  async speaking(soFar: string, stable = ''): Promise<TwimlTurn> {
     if (!this.partialAction) throw new Error('the current Gather asks for no partial results');
-    const params = { AccountSid: this.accountSid, CallSid: this.callSid, SequenceNumber: String(++this.partialSequence), StableSpeechResult: '', UnstableSpeechResult: soFar };
+    // As Twilio posts them: the words its recogniser will no longer revise, then the rest so far.
+    const params = { AccountSid: this.accountSid, CallSid: this.callSid, SequenceNumber: String(++this.partialSequence), StableSpeechResult: stable, UnstableSpeechResult: soFar };
     return postSigned(this.options, this.partialAction, params);
   }
 
   /** The incoming call webhook. */
   async ring(): Promise<TwimlTurn> {
     if (this.options.twilioApi) await fetch(`${this.options.twilioApi}/sim/calls/${this.callSid}`, { method: 'PUT' });
-    return this.remember(await postSigned(this.options, `${this.publicBase}/twilio/voice`, this.params({ CallStatus: 'ringing' })));
+    const turn = await postSigned(this.options, `${this.publicBase}/twilio/voice`, this.params({ CallStatus: 'ringing' }));
+    if (turn.status < 400 || !this.options.fallbackUrl) return this.remember(turn);
+    return this.remember(await this.fallback(this.options.fallbackUrl, turn.status));
+  }
+
+  /** Twilio's fallback request: a GET of the fallback URL, with the failure in ErrorCode (11200: HTTP retrieval failure). */
+  private async fallback(publicUrl: string, failedStatus: number): Promise<TwimlTurn> {
+    const target = publicUrl.startsWith(this.publicBase) ? this.options.baseUrl + publicUrl.slice(this.publicBase.length) : publicUrl;
+    const query = new URLSearchParams(this.params({ CallStatus: 'ringing', ErrorCode: '11200', ErrorUrl: `${this.publicBase}/twilio/voice` }));
+    const started = performance.now();
+    const res = await fetch(`${target}?${query.toString()}`);
+    const body = await res.text();
+    return { status: res.status, body, ms: performance.now() - started, serverTiming: {}, ...parseTwiml(body), fallbackFrom: failedStatus };
   }
 
   /** The caller speaks (empty: silence); posts to the Gather action Aurora gave last. */

@@ -9,6 +9,7 @@ export const SETTINGS: Settings = {
   archiveStallMinutes: 5,
   archiveDeadlineMs: 3000,
   speech: { language: 'en-US', model: '', timeout: 'auto' },
+  speculate: true,
   escalation: { afterSeconds: 60, onCallNumbers: ['+15550190001', '+15550190002'], dashboardUrl: 'https://aurora.example.com' },
   bridge: { allowed: ['+15557654321', '+1555018*'], timeLimitSeconds: 3600 },
   limits: { modelTurnsPerCall: 40, modelCallsPerNumberPerHour: 20, escalationTextsPerHour: 30 },

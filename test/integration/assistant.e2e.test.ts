@@ -81,4 +81,29 @@ describe('partial speech', () => {
     await call.status('completed');
     await archivedAndPurged(callId, conversationId);
   });
+  it('answers a turn with the reply the model began on the stable words, asking it once', async () => {
+    const call = newCall('+15550100003');
+    await call.ring();
+    const callId = (await liveCallIdFor(call.callSid))!;
+    const conversationId = callId.replace(/^call_/, 'conv_');
+    const hits = async () => Object.values(((await db.ref('usage/speculation-hit').get()).val() ?? {}) as Record<string, number>).reduce((a, b) => a + b, 0);
+    const [hitsBefore, requestsBefore] = [await hits(), (await modelRequests()).length];
+    // The model takes 700 ms, while the caller is still talking: the partial callback holds until it is stored.
+    await scriptModel({ delayMs: 700 });
+    await call.speaking('by the tank farm', 'there is an ammonia leak');
+    await call.speaking('', 'there is an ammonia leak by the tank farm');
+    expect((await db.ref(`active_conversations/${conversationId}/speculation/state`).get()).val()).toBe('ready');
+    expect(Object.values((await db.ref(`active_conversations/${conversationId}/messages`).get()).val() as object)).toHaveLength(1); // the greeting only
+
+    const turn = await call.say('There is an ammonia leak by the tank farm.');
+    expect(turn.said[0]).toMatch(/Move upwind/);
+    expect(turn.ms).toBeLessThan(700); // answered without waiting for the model again
+    const requests = (await modelRequests()).slice(requestsBefore);
+    expect(requests.map((r) => r.messages.at(-1)!.content)).toEqual(['<caller_speech>there is an ammonia leak</caller_speech>', '<caller_speech>there is an ammonia leak by the tank farm</caller_speech>']);
+    expect(await hits()).toBe(hitsBefore + 1);
+    expect(await lastMessage(conversationId)).toMatchObject({ role: 'assistant', sources: 'Gas Leak and Toxic Release (EP-02)' });
+    expect((await db.ref(`active_calls/${callId}/urgency`).get()).val()).toBe('CRITICAL');
+    await call.status('completed');
+    await archivedAndPurged(callId, conversationId);
+  });
 });

@@ -71,7 +71,7 @@ describe('the model over HTTP', () => {
   it('treats a refusal as a failure', async () => {
     server.enqueue({ refusal: 'I cannot help with that.' }, { refusal: 'I cannot help with that.' });
     const reply = await responder().respond(input('someone is bleeding'));
-    expect(reply).toMatchObject({ fallback: 'offline', urgency: 'CRITICAL', sources: ['Injury and First Aid (EP-05)'] });
+    expect(reply).toMatchObject({ fallback: 'offline', urgency: 'CRITICAL', sources: ['Severe Bleeding (EP-17)'] });
   });
 
   it('answers offline, in time, when the model is slower than the budget', async () => {

@@ -9,6 +9,13 @@ const isTransientStatus = (status: number | undefined) => status === 408 || stat
  * ChatModel over the openai SDK: any OpenAI-compatible provider via its base URL. The SDK's
  * own retries are off; the responder's budget decides what is retried.
  */
+/**
+ * The most a reply may cost: three short spoken sentences and the JSON around them (reply,
+ * urgency, sources) come to about 150 tokens; the cap stops a runaway answer from holding the
+ * caller (generation time grows with length) and from costing more than a turn is worth.
+ */
+export const MAX_REPLY_TOKENS = 300;
+
 export function openaiChat(client: OpenAI): ChatModel {
   // Required on first use, like the other heavy SDKs.
   const { APIError, APIConnectionError } = require('openai') as typeof import('openai');
@@ -16,7 +23,7 @@ export function openaiChat(client: OpenAI): ChatModel {
     complete: async ({ model, messages, timeoutMs }) => {
       try {
         const completion = await client.chat.completions.create(
-          { model, messages, response_format: { type: 'json_object' }, temperature: 0.2, max_tokens: 300 },
+          { model, messages, response_format: { type: 'json_object' }, temperature: 0.2, max_tokens: MAX_REPLY_TOKENS },
           { timeout: Math.max(1, Math.floor(timeoutMs)), maxRetries: 0 },
         );
         const message = completion.choices[0]?.message;

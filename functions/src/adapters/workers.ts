@@ -11,6 +11,8 @@ export const WorkerDoc = z.object({
   name: z.string().optional(),
   site: z.string().optional(),
   zone: z.string().optional(),
+  /** The worker's language ('de', 'pt-BR'…): Aurora greets, hears and answers them in it. */
+  language: z.string().optional(),
 });
 export type WorkerDoc = z.infer<typeof WorkerDoc>;
 
@@ -26,8 +28,8 @@ export function firestoreWorkers(firestore: Firestore, now: () => number = Date.
     const doc = await withDeadline(firestore.collection(collections.workers).doc(phone).get(), READ_DEADLINE_MS, 'worker lookup');
     const parsed = WorkerDoc.safeParse(doc.data());
     if (!parsed.success) return null;
-    const { worker_id, name, site, zone } = parsed.data;
-    return { workerId: worker_id, name, site, zone };
+    const { worker_id, name, site, zone, language } = parsed.data;
+    return { workerId: worker_id, name, site, zone, ...(language ? { language } : {}) };
   };
   return {
     findByPhone: async (phone) => {

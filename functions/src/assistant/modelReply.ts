@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { AuroraError } from '../core/errors';
 import { raiseUrgency } from '../core/urgency';
 import { Urgency } from '../model/schema';
+import { DEFAULT_LANGUAGE, type Language } from './language';
 import type { Procedure } from './procedures';
 import type { Reply } from './responder';
 import { withSafetyAdvice } from './safety';
@@ -38,7 +39,7 @@ export function toSpeech(text: string): string {
  * urgency never goes below what the caller's words alone call for; CRITICAL replies always
  * send the caller to safety and to emergency services.
  */
-export function parseModelReply(raw: string, given: Procedure[], urgencyFloor: Urgency): Reply {
+export function parseModelReply(raw: string, given: Procedure[], urgencyFloor: Urgency, language: Language = DEFAULT_LANGUAGE): Reply {
   let json: unknown;
   try {
     json = JSON.parse(raw.replace(/^\s*```(?:json)?\s*|\s*```\s*$/g, ''));
@@ -52,5 +53,5 @@ export function parseModelReply(raw: string, given: Procedure[], urgencyFloor: U
   const titles = new Map(given.map((p) => [p.title.toLowerCase(), p.title]));
   const sources = [...new Set(output.data.sources.map((s) => titles.get(s.trim().toLowerCase())).filter((s): s is string => !!s))];
   const urgency = raiseUrgency(urgencyFloor, output.data.urgency);
-  return { text: withSafetyAdvice(text, urgency), urgency, sources, handoff: output.data.handoff };
+  return { text: withSafetyAdvice(text, urgency, language), urgency, sources, handoff: output.data.handoff };
 }

@@ -1,8 +1,9 @@
 import { AuroraError } from '../core/errors';
 import type { Log } from '../core/log';
+import { replyLanguage } from './language';
 import { keywordUrgency, offlineReply } from './offlineResponder';
 import { parseModelReply } from './modelReply';
-import { selectProcedures } from './procedures';
+import { triage } from './triage';
 import { buildPrompt, type ChatMessage } from './prompt';
 import type { Reply, Responder } from './responder';
 
@@ -36,9 +37,11 @@ export function modelResponder(options: ModelResponderOptions): Responder {
     respond: async (input) => {
       const started = now();
       const recentSpeech = [...input.history.filter((m) => m.role === 'user').slice(-2).map((m) => m.content), input.utterance].join(' ');
-      const grounding = selectProcedures(recentSpeech, input.procedures);
+      const assessed = triage(recentSpeech, input.procedures);
+      const grounding = assessed.procedures.slice(0, 3);
       const floor = keywordUrgency(input.utterance, input.procedures);
-      const messages = buildPrompt(input, grounding);
+      const language = input.language ?? replyLanguage(input.caller.language, input.utterance);
+      const messages = buildPrompt(input, grounding, language, assessed.urgencies);
       const plan: Array<{ model: string; fallback?: string; onlyAfterTransient?: boolean }> = [
         { model: options.model },
         { model: options.model, fallback: 'retry', onlyAfterTransient: true },
@@ -51,14 +54,14 @@ export function modelResponder(options: ModelResponderOptions): Responder {
         if (remaining < MIN_ATTEMPT_MS) break;
         try {
           const raw = await options.chat.complete({ model: attempt.model, messages, timeoutMs: remaining });
-          const reply: Reply = parseModelReply(raw, grounding, floor);
+          const reply: Reply = parseModelReply(raw, grounding, floor, language);
           return attempt.fallback ? { ...reply, fallback: attempt.fallback } : reply;
         } catch (err) {
           lastWasTransient = err instanceof AuroraError && err.retryable;
           options.log.warn('model attempt failed', { model: attempt.model, transient: lastWasTransient, error: String(err) });
         }
       }
-      return { ...offlineReply(input.utterance, input.procedures), fallback: 'offline' };
+      return { ...offlineReply(input.utterance, input.procedures, language), fallback: 'offline' };
     },
   };
 }

@@ -1,26 +1,39 @@
-import { normalizeSpeech, selectProcedures, type Procedure } from './procedures';
+import { DEFAULT_LANGUAGE, replyLanguage, type Language } from './language';
+import { guidanceIn, type Procedure } from './procedures';
 import type { Reply, Responder } from './responder';
 import { withSafetyAdvice } from './safety';
+import { triage } from './triage';
 
-const GENERAL: Reply = {
-  text: 'I am Aurora, the safety line. Tell me what is happening and where you are, and I will guide you.',
-  urgency: 'NORMAL',
-  sources: [],
+/** What Aurora says when the words point at no procedure yet, in each language. */
+export const GENERAL: Record<Language, string> = {
+  en: 'I am Aurora, the safety line. Tell me what is happening and where you are, and I will guide you.',
+  es: 'Soy Aurora, la línea de seguridad. Dígame qué está pasando y dónde está, y le guiaré.',
+  de: 'Hier ist Aurora, die Sicherheitsleitung. Sagen Sie mir, was passiert und wo Sie sind, dann helfe ich Ihnen.',
+  fr: 'Ici Aurora, la ligne de sécurité. Dites-moi ce qui se passe et où vous êtes, et je vous guiderai.',
+  pt: 'Aqui é a Aurora, a linha de segurança. Diga-me o que está acontecendo e onde você está, e eu vou orientar você.',
 };
 
-/** Pure and instant: the procedure the words point at, its urgency and its guidance. */
-export function offlineReply(utterance: string, procedures: Procedure[]): Reply {
-  const [best] = selectProcedures(utterance, procedures, 1);
+/**
+ * Pure and instant: the procedure the words point at, the urgency the words call for (a
+ * negated or hypothetical hazard raises nothing), and its guidance in the caller's language.
+ */
+export function offlineReply(utterance: string, procedures: Procedure[], language: Language = DEFAULT_LANGUAGE): Reply {
+  const { urgency, procedures: ranked } = triage(utterance, procedures);
+  const [best] = ranked;
+  if (!best) return { text: GENERAL[language], urgency: 'NORMAL', sources: [] };
   // Procedures are site data anyone with write access could edit; the safety line is not.
-  return best ? { text: withSafetyAdvice(best.guidance, best.urgency), urgency: best.urgency, sources: [best.title] } : GENERAL;
+  return { text: withSafetyAdvice(guidanceIn(best, language), urgency, language), urgency, sources: [best.title] };
 }
 
 /** The urgency the caller's words alone call for: a floor no model can lower. */
 export function keywordUrgency(utterance: string, procedures: Procedure[]): Reply['urgency'] {
-  return normalizeSpeech(utterance).trim() === '' ? 'NORMAL' : offlineReply(utterance, procedures).urgency;
+  return triage(utterance, procedures).urgency;
 }
 
-/** The deterministic responder: no network, no key, always answers, grounded in the procedures. */
+/** The deterministic responder: no network, no key, always answers, grounded in the procedures, in the caller's language. */
 export const offlineResponder: Responder = {
-  respond: async ({ utterance, procedures }) => ({ ...offlineReply(utterance, procedures), fallback: undefined }),
+  respond: async ({ utterance, procedures, language, caller }) => ({
+    ...offlineReply(utterance, procedures, language ?? replyLanguage(caller.language, utterance)),
+    fallback: undefined,
+  }),
 };

@@ -1,5 +1,6 @@
 import type { LiveMessage } from '../model/schema';
 import type { Urgency } from '../model/schema';
+import type { Language } from './language';
 import type { Procedure } from './procedures';
 
 /** What Aurora says back to one caller utterance. */
@@ -16,7 +17,14 @@ export type Reply = {
 };
 
 /** Who is calling, from the worker registry when the number is known. */
-export type Caller = { workerId: string; name?: string; site?: string; zone?: string };
+export type Caller = {
+  workerId: string;
+  name?: string;
+  site?: string;
+  zone?: string;
+  /** The worker's language from the registry (a code such as 'de' or 'pt-BR'), when the site knows it. */
+  language?: string;
+};
 
 export type ResponderInput = {
   utterance: string;
@@ -25,6 +33,8 @@ export type ResponderInput = {
   history: Pick<LiveMessage, 'role' | 'content'>[];
   /** Every site procedure; a responder grounds its answer in the ones the words point at. */
   procedures: Procedure[];
+  /** The language to answer in (the registry's, else detected); responders detect it themselves when absent. */
+  language?: Language;
   /** The most time the answer may take from now: what is left of the turn's budget since the request arrived. */
   withinMs?: number;
 };

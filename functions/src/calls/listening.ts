@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { DEFAULT_LANGUAGE, languageOf, type Language } from '../assistant/language';
 import { speechHints, type Procedure } from '../assistant/procedures';
 import { listenFor, type Listen } from '../core/twiml';
 import type { Deps } from '../ports';
@@ -14,10 +15,14 @@ function cachedHints(procedures: Procedure[]): string {
   return hints;
 }
 
-/** How the next Gather listens: its URLs, the site's speech settings, hints from the procedures. */
-export function listening(deps: Deps, procedures: Procedure[], next: { call?: string; silent?: number }): Listen {
-  return listenFor(deps.settings.publicBaseUrl, { ...next, gather: newGatherId() }, deps.settings.speech, cachedHints(procedures));
+/** How the next Gather listens: its URLs, the site's speech settings, hints from the procedures, the caller's language. */
+export function listening(deps: Deps, procedures: Procedure[], next: { call?: string; silent?: number; language?: Language }): Listen {
+  const { language, ...turn } = next;
+  return listenFor(deps.settings.publicBaseUrl, { ...turn, gather: newGatherId() }, deps.settings.speech, cachedHints(procedures), language);
 }
+
+/** The site's own language (SPEECH_LANGUAGE), what Aurora speaks until it knows the caller's. */
+export const siteLanguage = (deps: Deps): Language => languageOf(deps.settings.speech.language) ?? DEFAULT_LANGUAGE;
 
 /** The procedures, or none if they cannot be had: listening and answering go on without hints. */
 export async function proceduresOrNone(deps: Deps): Promise<Procedure[]> {

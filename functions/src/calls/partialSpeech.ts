@@ -1,19 +1,89 @@
+import { languageOf } from '../assistant/language';
 import { nextPartial } from '../core/partialSpeech';
+import { nextSpeculation } from '../core/speculation';
+import { siteIso } from '../core/time';
 import { paths } from '../model/paths';
-import { PartialSpeech } from '../model/schema';
+import { PartialSpeech, Speculation, type LiveCall } from '../model/schema';
 import type { Deps } from '../ports';
-import { findCallBySid } from './liveCalls';
+import { countUse, findCallBySid, readConversation } from './liveCalls';
+import { proceduresOrNone, siteLanguage } from './listening';
+import { SPECULATION_COUNTERS } from './speculation';
+import { composeReply } from './takeTurn';
 
-export type PartialResult = { callSid: string; callHint?: string; gather?: string; sequence: number; text: string };
+export type PartialResult = {
+  callSid: string;
+  callHint?: string;
+  gather?: string;
+  sequence: number;
+  text: string;
+  /** Twilio's StableSpeechResult: the words its recogniser will not revise. */
+  stable?: string;
+};
 
-/** Twilio's partialResultCallback: shows admins what the caller is saying before the turn completes. */
+/**
+ * Twilio's partialResultCallback: shows admins what the caller is saying before the turn
+ * completes and, on stable words, starts Aurora's reply to them (a speculation), so that the
+ * turn can answer at once when the final words say the same.
+ */
 export async function recordPartial(partial: PartialResult, deps: Deps): Promise<'recorded' | 'stale' | 'unknown-call'> {
   const found = await findCallBySid(deps.live, partial.callSid, deps.log, partial.callHint);
   if (!found || !partial.gather) return 'unknown-call';
-  const incoming = { gather: partial.gather, sequence: partial.sequence, text: partial.text };
+  const incoming = { gather: partial.gather, sequence: partial.sequence, text: partial.text, ...(partial.stable ? { stable: partial.stable } : {}) };
   const { committed: wrote } = await deps.live.transact(paths.partial(found.call.conversation_id), (current) => {
     const parsed = PartialSpeech.safeParse(current);
     return nextPartial(parsed.success ? parsed.data : null, incoming);
   });
+  if (wrote && partial.stable) await speculate(deps, found, partial.gather, partial.stable);
   return wrote ? 'recorded' : 'stale';
 }
+
+/**
+ * Starts the reply to a Gather's stable words, unless one is in flight for it or one on the
+ * same words is done. The request is held until the reply is stored: a Cloud Function's CPU is
+ * only guaranteed while it is serving a request, and Twilio ignores this callback's answer.
+ * The reply goes to the conversation's `speculation` node, never to the transcript.
+ */
+export async function speculate(deps: Deps, found: { callId: string; call: LiveCall }, gather: string, stable: string, round = 1): Promise<'started' | 'kept' | 'skipped'> {
+  if (!deps.settings.speculate || found.call.mode !== 'ai' || found.call.status !== 'ACTIVE') return 'skipped';
+  const path = paths.speculation(found.call.conversation_id);
+  const startedAt = siteIso(deps.clock(), deps.settings.timeZone);
+  let replaced = false;
+  const claim = await deps.live.transact(path, (current) => {
+    const parsed = Speculation.safeParse(current);
+    const known = parsed.success ? parsed.data : null;
+    if (nextSpeculation(known, gather, stable) !== 'start') return undefined;
+    replaced = known?.gather === gather && known.state === 'ready';
+    return { gather, text: stable, state: 'thinking', started_at: startedAt } satisfies Speculation;
+  });
+  if (!claim.committed) return 'kept';
+  const counted = replaced ? countUse(deps.live, SPECULATION_COUNTERS.wasted, deps.clock()).catch(() => 0) : null;
+  try {
+    const procedures = await proceduresOrNone(deps);
+    const history = readConversation(deps.live, found.call.conversation_id).catch(() => null);
+    const callLanguage = languageOf(found.call.language) ?? siteLanguage(deps);
+    const { reply, language } = await composeReply(deps, found, stable, procedures, history, callLanguage);
+    // Stored only if it is still this Gather's speculation on these words (a turn may have answered meanwhile).
+    await deps.live.transact(path, (current) => {
+      if (current === null) return null; // not yet known to this client: the server's value decides
+      const parsed = Speculation.safeParse(current);
+      if (!parsed.success || parsed.data.state !== 'thinking' || parsed.data.started_at !== startedAt || parsed.data.text !== stable) return undefined;
+      // The database refuses undefined values: absent fields are left out.
+      const stored = JSON.parse(JSON.stringify({ ...reply, language })) as Speculation['reply'];
+      return { ...parsed.data, state: 'ready', reply: stored } satisfies Speculation;
+    });
+  } catch (err) {
+    deps.log.error('speculation failed: the turn will answer itself', { gather, error: String(err) });
+    await deps.live.transact(path, (current) => (current === null || Speculation.safeParse(current).data?.started_at === startedAt ? null : undefined)).catch(() => {});
+  }
+  await counted;
+  // Stable words that arrived while this one was in flight were kept waiting: the caller's
+  // latest words get their own reply now, or the turn would find only an older one.
+  const latest = PartialSpeech.safeParse(await deps.live.get(paths.partial(found.call.conversation_id)).catch(() => null));
+  if (round < MAX_ROUNDS && latest.success && latest.data.gather === gather && !latest.data.closed && latest.data.stable && latest.data.stable !== stable) {
+    await speculate(deps, found, gather, latest.data.stable, round + 1);
+  }
+  return 'started';
+}
+
+/** Speculations one partial callback may run back to back before it lets go of the request. */
+const MAX_ROUNDS = 4;

@@ -3,11 +3,12 @@ import { maskPhone } from '../core/masking';
 import { paths } from '../model/paths';
 import type { LiveCall, LiveMessage } from '../model/schema';
 import { siteIso } from '../core/time';
-import { LINES, speakAndListen } from '../core/twiml';
+import { languageOf } from '../assistant/language';
+import { LINES_IN, speakAndListen } from '../core/twiml';
 import type { Caller } from '../assistant/responder';
 import type { Deps } from '../ports';
 import { countUse, createIfAbsent } from './liveCalls';
-import { listening, proceduresOrNone } from './listening';
+import { listening, proceduresOrNone, siteLanguage } from './listening';
 
 export type IncomingCall = { callSid: string; from: string };
 
@@ -32,7 +33,9 @@ export async function startCall(incoming: IncomingCall, deps: Deps): Promise<str
     }),
     proceduresOrNone(deps),
   ]);
-  const greeting = (callId?: string) => speakAndListen(LINES.greeting(caller?.name), listening(deps, procedures, { call: callId }));
+  // A worker whose language the registry knows is greeted, and heard, in it from the first word.
+  const language = languageOf(caller?.language) ?? siteLanguage(deps);
+  const greeting = (callId?: string) => speakAndListen(LINES_IN[language].greeting(caller?.name), listening(deps, procedures, { call: callId, language }));
   try {
     if (indexed instanceof Error) throw indexed;
     if (typeof indexed === 'string') {
@@ -72,6 +75,7 @@ export async function recordCall(
     call_sid: incoming.callSid,
     mode: 'ai',
     ...(late ? { recorded_late: true } : {}),
+    ...(languageOf(caller?.language) ? { language: languageOf(caller?.language)! } : {}),
   };
   // Counted alongside the id's reservation: a number past its hourly ceiling is answered offline.
   const uses = countUse(live, `n${incoming.from.replace(/\D/g, '') || 'anonymous'}`, deps.clock()).catch(() => 0);
@@ -95,7 +99,7 @@ export async function recordCall(
   }
   const greetingMessage: LiveMessage = {
     role: 'assistant',
-    content: LINES.greeting(caller?.name),
+    content: LINES_IN[languageOf(caller?.language) ?? siteLanguage(deps)].greeting(caller?.name),
     timestamp: nowIso,
     sources: '',
   };

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { languageOf, replyLanguage, type Language } from '../assistant/language';
 import { offlineReply } from '../assistant/offlineResponder';
 import type { Procedure } from '../assistant/procedures';
 import type { Caller, Reply, ResponderInput } from '../assistant/responder';
@@ -7,14 +8,15 @@ import { conversationIdOf } from '../core/ids';
 import { paths } from '../model/paths';
 import { LiveCall, orderedMessages, type LiveConversation, type LiveMessage, type Role } from '../model/schema';
 import { siteIso } from '../core/time';
-import { LINES, MAX_SILENT_TURNS, listenOnly, speakAndHangUp, speakAndListen, speakable } from '../core/twiml';
+import { LINES_IN, MAX_SILENT_TURNS, listenOnly, speakAndHangUp, speakAndListen, speakable, voiceFor } from '../core/twiml';
 import { modelAllowed } from '../core/limits';
 import { raiseUrgency } from '../core/urgency';
 import type { Deps } from '../ports';
 import type { Timings } from '../core/log';
-import { listening, proceduresOrNone } from './listening';
+import { listening, proceduresOrNone, siteLanguage } from './listening';
 import { recordLate } from './lateRecord';
 import { changeCall, readConversation } from './liveCalls';
+import { speculatedReply, usedSpeculation } from './speculation';
 
 export type Turn = {
   callSid: string;
@@ -74,7 +76,9 @@ export async function takeTurn(turn: Turn, deps: Deps, timings: Timings = {}): P
   const found = opened ?? (await openLate(deps, turn));
   if (!found) log.warn('turn for a call that is not live', { callSid: turn.callSid });
   const utterance = turn.speech.trim();
-  const next = (silent = 0) => listening(deps, procedures, { call: found?.callId ?? turn.callHint, silent });
+  // The call's language so far (the registry's, or what the caller's words were in); this turn's words may change it.
+  const callLanguage = languageOf(found?.call.language) ?? siteLanguage(deps);
+  const next = (silent = 0, language: Language = callLanguage) => listening(deps, procedures, { call: found?.callId ?? turn.callHint, silent, language });
 
   if (utterance === '') {
     const silent = turn.silentTurns + 1;
@@ -84,9 +88,10 @@ export async function takeTurn(turn: Turn, deps: Deps, timings: Timings = {}): P
       if (found.began) await record(deps, found, [], { finishTurn: true, quiet: true });
       return listenOnly(next(silent));
     }
-    const line = silent >= MAX_SILENT_TURNS ? LINES.closing : LINES.reprompt;
+    const lines = LINES_IN[callLanguage];
+    const line = silent >= MAX_SILENT_TURNS ? lines.closing : lines.reprompt;
     if (found?.began) await record(deps, found, [['assistant', line, '']], { finishTurn: true });
-    return silent >= MAX_SILENT_TURNS ? speakAndHangUp(line) : speakAndListen(line, next(silent));
+    return silent >= MAX_SILENT_TURNS ? speakAndHangUp(line, voiceFor(next(silent))) : speakAndListen(line, next(silent));
   }
 
   const closePartial = turn.gather ? { gather: turn.gather } : undefined;
@@ -101,26 +106,30 @@ export async function takeTurn(turn: Turn, deps: Deps, timings: Timings = {}): P
   // The caller's words are written while the context is read and the responder thinks. The
   // reply's write need not wait for that one: writes from one client arrive in the order sent.
   const started = found?.began ? record(deps, found, [['user', utterance, '']], { closePartial }) : null;
-  const input = await responderInput(deps, found, utterance, procedures, history);
   // The responder gets what is left of the turn since the request arrived, not a budget of its own.
-  if (turn.deadline !== undefined) input.withinMs = Math.max(0, turn.deadline - performance.now() - WRITE_RESERVE_MS);
+  const withinMs = turn.deadline !== undefined ? Math.max(0, turn.deadline - performance.now() - WRITE_RESERVE_MS) : undefined;
   const thinking = performance.now();
-  const answered = await respond(deps, input, found);
-  // What is recorded is what the caller hears: text XML cannot carry is cleaned out of both.
-  const reply = { ...answered, text: speakable(answered.text) };
+  // A reply started on the stable partial words answers at once when the final words say the same.
+  const speculated = found ? await speculatedReply(deps, found.call.conversation_id, turn.gather, utterance, history, withinMs) : null;
+  const { reply, language } = speculated?.hit
+    ? { reply: speculated.hit.reply, language: speculated.hit.language ?? callLanguage }
+    : await composeReply(deps, found, utterance, procedures, history, callLanguage, withinMs);
   timings.responder = performance.now() - thinking;
+  if (speculated) timings.speculation = speculated.hit ? 1 : 0;
   if (started) {
     const finished = record(deps, found, [['assistant', reply.text, reply.sources.join('; '), reply.fallback]], {
       finishTurn: true,
+      answered: closePartial,
       urgency: reply.urgency,
       handoff: reply.handoff,
+      language: language === found?.call.language ? undefined : language,
     });
-    await Promise.all([started, finished]);
+    await Promise.all([started, finished, speculated?.counted]);
   } else if (lateCallId) {
     const answer: LiveMessage = { role: 'assistant', content: reply.text, timestamp: '', sources: reply.sources.join('; '), ...(reply.fallback ? { fallback: reply.fallback } : {}) };
     await recordLateTurn(deps, turn, lateCallId, [callerSaid, answer]);
   }
-  return speakAndListen(reply.text, next());
+  return speakAndListen(reply.text, next(0, language));
 }
 
 /**
@@ -189,10 +198,34 @@ async function recordLateTurn(deps: Deps, turn: Turn, callId: string, messages: 
   }
 }
 
+/**
+ * Aurora's reply to `utterance`, as a turn (or a speculation on stable partial words) makes it:
+ * the context, the language, the responder chain with its fallbacks, and the text cleaned to
+ * what the caller can hear. Answered in the worker's registered language, else the language of
+ * these words, else the call's so far.
+ */
+export async function composeReply(
+  deps: Deps,
+  found: Pick<Found, 'callId' | 'call'> | null,
+  utterance: string,
+  procedures: Procedure[],
+  history: Promise<LiveConversation | null> | null,
+  callLanguage: Language,
+  withinMs?: number,
+): Promise<{ reply: Reply; language: Language }> {
+  const input = await responderInput(deps, found, utterance, procedures, history);
+  const language = replyLanguage(input.caller.language, utterance, callLanguage);
+  input.language = language;
+  if (withinMs !== undefined) input.withinMs = withinMs;
+  const answered = await respond(deps, input, found);
+  // What is recorded is what the caller hears: text XML cannot carry is cleaned out of both.
+  return { reply: { ...answered, text: speakable(answered.text) }, language };
+}
+
 /** The earlier turns and who is calling; neither may keep the caller waiting on a failure. */
 async function responderInput(
   deps: Deps,
-  found: Found | null,
+  found: Pick<Found, 'callId' | 'call'> | null,
   utterance: string,
   procedures: Procedure[],
   prefetched: Promise<LiveConversation | null> | null,
@@ -213,15 +246,15 @@ async function responderInput(
   return { utterance, caller: caller ?? unknown, history, procedures };
 }
 
-async function respond(deps: Deps, input: ResponderInput, found: Found | null): Promise<Reply> {
+async function respond(deps: Deps, input: ResponderInput, found: Pick<Found, 'call'> | null): Promise<Reply> {
   // Past a cost ceiling the offline responder answers: it still triages, guides and escalates.
   const modelTurns = input.history.filter((m) => m.role === 'assistant').length;
-  if (!modelAllowed(found?.call ?? null, modelTurns, deps.settings.limits)) return { ...offlineReply(input.utterance, input.procedures), fallback: 'ceiling' };
+  if (!modelAllowed(found?.call ?? null, modelTurns, deps.settings.limits)) return { ...offlineReply(input.utterance, input.procedures, input.language), fallback: 'ceiling' };
   try {
     return await deps.responder.respond(input);
   } catch (err) {
     deps.log.error('responder failed: using the offline responder', { error: String(err) });
-    return { ...offlineReply(input.utterance, input.procedures), fallback: 'offline' };
+    return { ...offlineReply(input.utterance, input.procedures, input.language), fallback: 'offline' };
   }
 }
 
@@ -232,8 +265,12 @@ type RecordOptions = {
   handoff?: boolean;
   /** Marks the Gather's partial speech as closed: its final words are now a message. */
   closePartial?: { gather: string };
+  /** The Gather this reply answers: its speculation, used or not, is spent. */
+  answered?: { gather: string };
   /** The caller said nothing while a human holds the call: marks since when. */
   quiet?: boolean;
+  /** The language the caller now speaks, when it changed: the next turns listen and answer in it. */
+  language?: Language;
 };
 
 /**
@@ -260,9 +297,12 @@ async function record(
     changes[paths.message(call.conversation_id, deps.messageKey(now.getTime()))] = message;
   }
   if (options.closePartial) changes[paths.partial(call.conversation_id)] = { gather: options.closePartial.gather, closed: true };
+  // The Gather is answered (its partials were closed when the turn began): its speculation is spent.
+  if (options.answered) changes[paths.speculation(call.conversation_id)] = usedSpeculation(options.answered.gather, nowIso);
   const fields: Record<string, unknown> = { last_message_at: nowIso };
   if (options.finishTurn) fields.turn_started_at = null;
   if (options.handoff) fields.handoff_requested = true;
+  if (options.language) fields.language = options.language;
   if (options.quiet && !call.quiet_since) fields.quiet_since = nowIso;
   if (messages.some(([role]) => role === 'user') && call.quiet_since) fields.quiet_since = null;
 

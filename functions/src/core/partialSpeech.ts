@@ -1,6 +1,6 @@
 import type { PartialSpeech } from '../model/schema';
 
-export type IncomingPartial = { gather: string; sequence: number; text: string };
+export type IncomingPartial = { gather: string; sequence: number; text: string; stable?: string };
 
 /**
  * Whether a partial result replaces what is shown: not once its Gather's turn has closed it,

@@ -1,7 +1,28 @@
 import VoiceResponse from 'twilio/lib/twiml/VoiceResponse';
+import { DEFAULT_LANGUAGE, languageOf, type Language } from '../assistant/language';
 
 /** Twilio <Gather> speech settings. */
 export type SpeechSettings = { language: string; model: string; timeout: string };
+
+type GatherLanguage = NonNullable<VoiceResponse.GatherAttributes['language']>;
+type SayAttributes = { voice: NonNullable<VoiceResponse.SayAttributes['voice']>; language: NonNullable<VoiceResponse.SayAttributes['language']> };
+
+/**
+ * How Twilio hears and speaks each supported language. Gather `language` takes a BCP-47 tag
+ * with its locale ("en" alone is refused: warning 13512, https://www.twilio.com/docs/api/errors/13512;
+ * values: https://www.twilio.com/docs/voice/twiml/gather#language). Say's `voice` is one of the
+ * Amazon Polly voices Twilio offers, with its language ("Using an invalid combination of voice
+ * and language may result in error", https://www.twilio.com/docs/voice/twiml/say and
+ * https://www.twilio.com/docs/voice/twiml/say/text-speech). The twilio SDK's own types
+ * (GatherLanguage, SayVoice, SayLanguage) check every value here at compile time.
+ */
+export const VOICES: Record<Language, { gather: GatherLanguage; say: SayAttributes }> = {
+  en: { gather: 'en-US', say: { voice: 'Polly.Joanna', language: 'en-US' } },
+  es: { gather: 'es-ES', say: { voice: 'Polly.Lucia', language: 'es-ES' } },
+  de: { gather: 'de-DE', say: { voice: 'Polly.Vicki', language: 'de-DE' } },
+  fr: { gather: 'fr-FR', say: { voice: 'Polly.Lea', language: 'fr-FR' } },
+  pt: { gather: 'pt-BR', say: { voice: 'Polly.Camila', language: 'pt-BR' } },
+};
 
 /** Public paths Twilio posts to; the console is configured with the first and last. */
 export const WEBHOOK_PATHS = {
@@ -14,12 +35,38 @@ export const WEBHOOK_PATHS = {
 /** Consecutive silent turns before Aurora says goodbye. */
 export const MAX_SILENT_TURNS = 3;
 
+/** What Aurora says on its own (not from a procedure), in each supported language; LINES is the English. */
+export const LINES_IN: Record<Language, { greeting: (name?: string) => string; reprompt: string; closing: string }> = {
+  en: {
+    greeting: (name) => `${name ? `Hello ${name}, this` : 'This'} is Aurora, the safety line. Tell me what is happening and where you are.`,
+    reprompt: 'I did not hear anything. Please tell me what is happening.',
+    closing:
+      'I still cannot hear you, so I am ending this call. If you are in danger, leave the area and call emergency services, then call us again.',
+  },
+  es: {
+    greeting: (name) => `${name ? `Hola ${name}, le` : 'Le'} atiende Aurora, la línea de seguridad. Dígame qué está pasando y dónde está.`,
+    reprompt: 'No le he oído. Por favor, dígame qué está pasando.',
+    closing: 'Sigo sin oírle, así que termino la llamada. Si está en peligro, salga de la zona y llame a los servicios de emergencia, y luego vuelva a llamarnos.',
+  },
+  de: {
+    greeting: (name) => `${name ? `Hallo ${name}, hier` : 'Hier'} ist Aurora, die Sicherheitsleitung. Sagen Sie mir, was passiert und wo Sie sind.`,
+    reprompt: 'Ich habe nichts gehört. Bitte sagen Sie mir, was passiert.',
+    closing: 'Ich höre Sie immer noch nicht und beende den Anruf. Wenn Sie in Gefahr sind, verlassen Sie den Bereich, rufen Sie den Notruf 112 und dann wieder uns an.',
+  },
+  fr: {
+    greeting: (name) => `${name ? `Bonjour ${name}, ici` : 'Ici'} Aurora, la ligne de sécurité. Dites-moi ce qui se passe et où vous êtes.`,
+    reprompt: "Je n'ai rien entendu. Dites-moi ce qui se passe, s'il vous plaît.",
+    closing: "Je ne vous entends toujours pas, je termine l'appel. Si vous êtes en danger, quittez la zone et appelez les secours, puis rappelez-nous.",
+  },
+  pt: {
+    greeting: (name) => `${name ? `Olá ${name}, aqui` : 'Aqui'} é a Aurora, a linha de segurança. Diga o que está acontecendo e onde você está.`,
+    reprompt: 'Não ouvi nada. Por favor, diga o que está acontecendo.',
+    closing: 'Continuo sem ouvir você, então vou encerrar a ligação. Se estiver em perigo, saia da área e ligue para os serviços de emergência, depois ligue de novo para nós.',
+  },
+};
+
 export const LINES = {
-  greeting: (name?: string) =>
-    `${name ? `Hello ${name}, this` : 'This'} is Aurora, the safety line. Tell me what is happening and where you are.`,
-  reprompt: 'I did not hear anything. Please tell me what is happening.',
-  closing:
-    'I still cannot hear you, so I am ending this call. If you are in danger, leave the area and call emergency services, then call us again.',
+  ...LINES_IN.en,
   supervisorJoined: 'A safety supervisor has joined the call and is listening. Keep talking to us.',
   aiBack: 'Aurora here again. I am listening.',
   connecting: 'Connecting you now. Stay on the line.',
@@ -34,6 +81,8 @@ export type Listen = {
   partial?: string;
   hints: string;
   speech: SpeechSettings;
+  /** The caller's language, when known: it picks Gather's language and Say's voice. */
+  language?: Language;
 };
 
 export type NextTurn = {
@@ -60,17 +109,35 @@ export function turnUrl(baseUrl: string, next: NextTurn = {}): string {
 }
 
 /** Everything a Gather needs; partial results are only asked for on a known call. */
-export function listenFor(baseUrl: string, next: NextTurn, speech: SpeechSettings, hints: string): Listen {
+export function listenFor(baseUrl: string, next: NextTurn, speech: SpeechSettings, hints: string, language?: Language): Listen {
   return {
     action: turnUrl(baseUrl, next),
     partial: next.call && next.gather ? withQuery(`${baseUrl}${WEBHOOK_PATHS.partial}`, { call: next.call, gather: next.gather }) : undefined,
     hints,
     speech,
+    ...(language ? { language } : {}),
   };
 }
 
+/**
+ * The caller's language unless it is the site's own (SPEECH_LANGUAGE, e.g. en-GB): callers in
+ * the site's language keep the site's recogniser locale and Twilio's default voice.
+ */
+function foreign(listen: Pick<Listen, 'language' | 'speech'>): Language | undefined {
+  const site = languageOf(listen.speech.language) ?? DEFAULT_LANGUAGE;
+  return listen.language && listen.language !== site ? listen.language : undefined;
+}
+
+/** Say's voice and language for the caller's language (none for the site's own). */
+export function voiceFor(listen: Pick<Listen, 'language' | 'speech'>): SayAttributes | Record<string, never> {
+  const language = foreign(listen);
+  return language ? VOICES[language].say : {};
+}
+
 function gather(response: VoiceResponse, listen: Listen) {
-  const { language, model, timeout } = listen.speech;
+  const { model, timeout } = listen.speech;
+  const other = foreign(listen);
+  const language = other ? VOICES[other].gather : listen.speech.language;
   return response.gather({
     input: ['speech'],
     action: listen.action,
@@ -98,14 +165,14 @@ export const speakable = (text: string) => text.replace(NOT_XML, ' ').replace(/ 
 /** Say `text`, then listen for the caller's speech; barge-in lets a caller interrupt. */
 export function speakAndListen(text: string, listen: Listen): string {
   const response = new VoiceResponse();
-  gather(response, listen).say(speakable(text));
+  gather(response, listen).say(voiceFor(listen), speakable(text));
   return response.toString();
 }
 
-/** Say `text` and hang up. */
-export function speakAndHangUp(text: string): string {
+/** Say `text` and hang up; `voice` speaks it in the caller's language. */
+export function speakAndHangUp(text: string, voice: ReturnType<typeof voiceFor> = {}): string {
   const response = new VoiceResponse();
-  response.say(speakable(text));
+  response.say(voice, speakable(text));
   response.hangup();
   return response.toString();
 }

@@ -13,6 +13,8 @@ export const paths = {
   messages: (conversationId: string) => `active_conversations/${conversationId}/messages`,
   /** What the caller is saying right now, before the turn's final words arrive. */
   partial: (conversationId: string) => `active_conversations/${conversationId}/partial`,
+  /** The reply started on the current Gather's stable words (see Speculation). */
+  speculation: (conversationId: string) => `active_conversations/${conversationId}/speculation`,
   /** Index: Twilio CallSid to call_id. A number can have several calls; a CallSid has one. */
   callSid: (callSid: string) => `call_sids/${callSid}`,
   /**

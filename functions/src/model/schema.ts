@@ -91,6 +91,8 @@ export const LiveCall = z.object({
   quiet_since: z.string().optional(),
   /** The caller's number is past its hourly model ceiling: the offline responder answers this call. */
   offline_only: z.boolean().optional(),
+  /** The caller's language (a code such as 'de'): from the registry, else as detected from their words. */
+  language: z.string().optional(),
   /** Its start could not be recorded (the database was slow or down); a later webhook recorded it. */
   recorded_late: z.boolean().optional(),
   /** The Gathers whose turn has been recorded: a replayed turn finds its Gather here and records nothing. */
@@ -104,14 +106,41 @@ export const PartialSpeech = z.object({
   gather: z.string(),
   sequence: z.number().int().optional(),
   text: z.string().optional(),
+  /** The part of `text` Twilio's recogniser will not revise (StableSpeechResult): what a speculation answers. */
+  stable: z.string().optional(),
   closed: z.boolean().optional(),
 });
 export type PartialSpeech = z.infer<typeof PartialSpeech>;
+
+/**
+ * active_conversations/{id}/speculation: a reply started on a Gather's stable partial words,
+ * before Twilio posts the final ones. Never part of the transcript: the turn records the reply
+ * as its own when the final words say the same, and the speculation is then `used`.
+ */
+export const Speculation = z.object({
+  gather: z.string(),
+  /** The stable words it answers. */
+  text: z.string(),
+  state: z.enum(['thinking', 'ready', 'used']),
+  started_at: z.string(),
+  reply: z
+    .object({
+      text: z.string(),
+      urgency: Urgency,
+      sources: z.array(z.string()).default([]),
+      fallback: z.string().optional(),
+      handoff: z.boolean().optional(),
+      language: z.string().optional(),
+    })
+    .optional(),
+});
+export type Speculation = z.infer<typeof Speculation>;
 
 export const LiveConversation = z.object({
   call_id: z.string(),
   messages: z.record(z.string(), LiveMessage).default({}),
   partial: PartialSpeech.optional(),
+  speculation: Speculation.optional(),
 });
 export type LiveConversation = z.infer<typeof LiveConversation>;
 

@@ -5,7 +5,8 @@ import { TWILIO_AUTH_TOKEN } from '../config';
 import { CALL_ID_PATTERN } from '../model/schema';
 import { LINES, WEBHOOK_PATHS, emptyResponse, listenFor, speakAndHangUp, speakAndListen } from '../core/twiml';
 import { recordPartial } from '../calls/partialSpeech';
-import { newGatherId } from '../calls/listening';
+import { newGatherId, siteLanguage } from '../calls/listening';
+import { replyLanguage } from '../assistant/language';
 import { offlineReply } from '../assistant/offlineResponder';
 import { DEMO_PROCEDURES } from '../adapters/procedures';
 import { PartialBody, StatusBody, TurnBody, VoiceBody } from './twilioBodies';
@@ -68,8 +69,12 @@ export const turnWebhook: Webhook<typeof TurnBody> = {
   // Twilio waits 15 s for TwiML; the rest is network and a cold start's queueing.
   answerWithin: {
     ms: ANSWER_WITHIN_MS,
-    fallback: (body, deps, query) =>
-      speakAndListen(offlineReply(body.SpeechResult, DEMO_PROCEDURES).text, listenFor(deps.settings.publicBaseUrl, { call: callIdFrom(query), gather: newGatherId() }, deps.settings.speech, '')),
+    fallback: (body, deps, query) => {
+      // Nothing read in time, not even the registry: the answer is in the language of the words.
+      const language = replyLanguage(undefined, body.SpeechResult, siteLanguage(deps));
+      const listen = listenFor(deps.settings.publicBaseUrl, { call: callIdFrom(query), gather: newGatherId() }, deps.settings.speech, '', language);
+      return speakAndListen(offlineReply(body.SpeechResult, DEMO_PROCEDURES, language).text, listen);
+    },
   },
 };
 
@@ -96,7 +101,8 @@ export const handlePartial = twilioWebhook(
     schema: PartialBody,
     run: async (body, deps, query) => {
       const text = [body.StableSpeechResult, body.UnstableSpeechResult].filter(Boolean).join(' ').trim();
-      await recordPartial({ callSid: body.CallSid, callHint: callIdFrom(query), gather: gatherFrom(query), sequence: body.SequenceNumber, text }, deps);
+      const stable = body.StableSpeechResult.trim() || undefined;
+      await recordPartial({ callSid: body.CallSid, callHint: callIdFrom(query), gather: gatherFrom(query), sequence: body.SequenceNumber, text, stable }, deps);
       return emptyResponse();
     },
   },

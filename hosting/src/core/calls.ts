@@ -35,6 +35,15 @@ export const callAge = (call: Pick<LiveCall, 'ended_at' | 'timestamp'>, nowMs: n
 
 export const sinceLastMessage = (call: Pick<LiveCall, 'last_message_at'>, nowMs: number) => nowMs - Date.parse(call.last_message_at);
 
+/** Who answered instead of the primary model (a message's `fallback`), in a supervisor's words. */
+const FALLBACK_TEXT: Record<string, string> = {
+  retry: 'Answered by the model on a second try.',
+  'fallback-model': 'Answered by the backup model.',
+  offline: "Answered by Aurora's built-in guidance: the model was unavailable.",
+  ceiling: "Answered by Aurora's built-in guidance: this call reached its limit on model answers.",
+};
+export const fallbackText = (fallback: string) => FALLBACK_TEXT[fallback] ?? `Answered by: ${fallback}`;
+
 export const ROLE_LABEL: Record<Role, string> = { user: 'Caller', assistant: 'Aurora', admin: 'Supervisor', system: 'System' };
 
 export const ALERT_TEXT: Record<AlertKind, string> = {

@@ -4,7 +4,7 @@ import { onChildAdded, onValue, orderByKey, query, ref } from 'firebase/database
 import type { LiveCall, LiveMessage, PartialSpeech } from '../../../functions/src/model/schema';
 import { paths } from '../../../functions/src/model/paths';
 import { isAcknowledged } from '../../../functions/src/model/acknowledgement';
-import { ROLE_LABEL, escalationLines, holderOf } from '../core/calls';
+import { ROLE_LABEL, escalationLines, fallbackText, holderOf } from '../core/calls';
 import type { SiteClock } from '../core/clock';
 import { callControl, type CallActionOf, type Firebase } from '../firebase';
 import { errorText, h, replaceChildren } from './dom';
@@ -17,7 +17,7 @@ export function messageItem(key: string, message: LiveMessage, clock: SiteClock)
     h('time', { datetime: message.timestamp }, clock.stamp(message.timestamp)),
     h('p', {}, message.content),
     message.sources ? h('div', { class: 'sources' }, `Sources: ${message.sources}`) : null,
-    message.fallback ? h('div', { class: 'fallback' }, `Answered by: ${message.fallback}`) : null,
+    message.fallback ? h('div', { class: 'fallback' }, fallbackText(message.fallback)) : null,
   );
 }
 

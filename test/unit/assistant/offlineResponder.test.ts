@@ -14,11 +14,11 @@ describe('offline triage and procedure selection over realistic speech', () => {
     ['I can see smoke coming out of the control room', 'CRITICAL', 'fire'],
     ['I smell gas near the boiler', 'CRITICAL', 'gas'],
     ['there is an ammonia leak in the cold store', 'CRITICAL', 'gas'],
-    ['My colleague is bleeding badly from his arm', 'CRITICAL', 'injury'],
+    ['My colleague is bleeding badly from his arm', 'CRITICAL', 'bleeding'],
     ['two people are trapped under the racking', 'CRITICAL', 'trapped'],
     ['he got an electric shock from the panel', 'CRITICAL', 'electrical'],
     ['someone fell off the scaffold', 'CRITICAL', 'fall'],
-    ['a guy collapsed inside the silo', 'CRITICAL', 'trapped'],
+    ['a guy collapsed inside the silo', 'CRITICAL', 'confined'],
     ['chemical spill in the lab', 'URGENT', 'spill'],
     ['the conveyor is overheating and making sparks', 'URGENT', 'hazard'],
     ['where is the assembly point for zone b', 'NORMAL', 'evacuation'],
@@ -26,7 +26,7 @@ describe('offline triage and procedure selection over realistic speech', () => {
     // noisy and partial recognition
     ['uh there is uh FIRE fire near the uh', 'CRITICAL', 'fire'],
     ['gas... gas leak... can you hear', 'CRITICAL', 'gas'],
-    ['hes not breathing', 'CRITICAL', 'injury'],
+    ['hes not breathing', 'CRITICAL', 'collapse'],
     ['spill, chemical, by tank', 'URGENT', 'spill'],
     // other languages
     ['hay un incendio en la bodega', 'CRITICAL', 'fire'],

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Alert, SummaryRow, Urgency } from '../../../functions/src/model/schema';
-import { acknowledgedBy, alertsNewestFirst, callRows, escalationLines, holderOf, isAlarming, shortDuration } from '../../../hosting/src/core/calls';
+import { acknowledgedBy, alertsNewestFirst, callRows, escalationLines, fallbackText, holderOf, isAlarming, shortDuration } from '../../../hosting/src/core/calls';
 import { callsPerDay, chartRange } from '../../../hosting/src/core/chart';
 import { siteClock } from '../../../hosting/src/core/clock';
 
@@ -118,5 +118,13 @@ describe('callsPerDay', () => {
   it('shows the last 14 days when the range is open, and at most 92 days', () => {
     expect(chartRange(undefined, undefined, '2025-10-14')).toEqual({ from: '2025-10-01', to: '2025-10-14' });
     expect(callsPerDay([], '2024-01-01', '2025-01-01', siteClock('UTC').day)).toHaveLength(92);
+  });
+});
+
+describe('fallbackText', () => {
+  it('says in plain words who answered instead of the model', () => {
+    expect(fallbackText('offline')).toBe("Answered by Aurora's built-in guidance: the model was unavailable.");
+    expect(fallbackText('fallback-model')).toBe('Answered by the backup model.');
+    expect(fallbackText('something-new')).toBe('Answered by: something-new');
   });
 });

@@ -1,0 +1,264 @@
+/**
+ * The offline triage: which procedures a caller's words point at and how urgent the call is,
+ * from the words alone. It is the floor under every reply (no model may answer lower), so it
+ * must never miss a life-threatening call, and must not cry wolf either: a negated hazard
+ * ("there is no fire", "nobody is hurt") raises nothing, a question about what might happen
+ * ("what do I do if…", "before I go into the tank tomorrow…") is answered with the procedure
+ * but raises nothing, a fire already put out is reported, not alarmed. Misrecognised words
+ * still match (stems, small misspellings, words run together or split apart). Pure.
+ */
+import { rank } from '../core/urgency';
+import type { Urgency } from '../model/schema';
+import { AFTER_NEGATIONS, FILLERS, HURT, HYPOTHETICAL_OPENERS, LIGHT_WORDS, NEGATIONS, NEGATIONS_BY_LANGUAGE, NOBODY, NOT_PLANNING_BEFORE, NOW, PLANNING, RESOLVED } from './cues';
+import { detectLanguage, type Language } from './language';
+import type { Procedure } from './procedures';
+import { tokenize, wordMatch, type Token } from './speech';
+
+/** One keyword phrase of a procedure found in the speech. */
+export type Match = {
+  procedure: Procedure;
+  keyword: string;
+  /** First and last token of the match. */
+  start: number;
+  end: number;
+  /** 1 per word matched exactly or by stem, 0.8 per misrecognised word. */
+  score: number;
+  /** What the match may raise the call to, once negation, hypotheticals and "it is out" are weighed. */
+  urgency: Urgency | null;
+};
+
+export type Triage = {
+  urgency: Urgency;
+  /** Most dangerous first (by what the words make of them), then the best matched. */
+  procedures: Procedure[];
+  /** What the words make of each of those procedures: "what if there is a fire" is a NORMAL fire. */
+  urgencies: Map<Procedure, Urgency>;
+  matches: Match[];
+};
+
+type Phrase = { words: string[]; negative: boolean; joined: string };
+/** A keyword: one phrase, or parts that must all be said, each a choice of phrases. */
+type Keyword = { text: string; parts: Phrase[][]; place: boolean };
+type Compiled = { procedure: Procedure; keywords: Keyword[] };
+
+function phrase(text: string): Phrase | null {
+  const words = tokenize(text).map((t) => t.word);
+  return words.length === 0 ? null : { words, negative: words.some((w) => NEGATIONS.has(w)), joined: words.join('') };
+}
+
+function keyword(text: string, place: boolean): Keyword | null {
+  const parts = text.split(' + ').map((part) => part.split('|').flatMap((choice) => phrase(choice) ?? []));
+  return parts.every((choices) => choices.length > 0) ? { text, parts, place } : null;
+}
+
+const compiledFor = new WeakMap<Procedure[], Compiled[]>();
+/** Keywords as token lists, once per procedure set (the library hands out one cached array for minutes). */
+function compile(procedures: Procedure[]): Compiled[] {
+  let compiled = compiledFor.get(procedures);
+  if (!compiled) {
+    compiled = procedures.map((procedure) => ({
+      procedure,
+      keywords: [
+        ...[...new Set(procedure.keywords)].flatMap((k) => keyword(k, false) ?? []),
+        ...[...new Set(procedure.places ?? [])].flatMap((k) => keyword(k, true) ?? []),
+      ],
+    }));
+    compiledFor.set(procedures, compiled);
+  }
+  return compiled;
+}
+
+/** Most words a phrase may have between two of its own ("not really breathing", "chest is in pain"). */
+const MAX_GAP = 1;
+
+/** Where `phrase` matches starting at token `i`: its last token and score, or null. */
+function matchAt(tokens: Token[], i: number, phrase: Phrase): { end: number; score: number } | null {
+  let score = wordMatch(tokens[i].word, phrase.words[0]);
+  if (score === 0) {
+    // Two words the recogniser split apart ("fork lift", "over dose") stand for one keyword word.
+    if (phrase.words.length === 1 && i + 1 < tokens.length && tokens[i + 1].clause === tokens[i].clause) {
+      const joined = wordMatch(tokens[i].word + tokens[i + 1].word, phrase.words[0]);
+      if (joined > 0 && phrase.words[0].length >= 6) return { end: i + 1, score: joined };
+    }
+    // Words run together ("hesnotbreathing", "chestpains") hold a whole phrase.
+    if (phrase.words.length > 1 && phrase.joined.length >= 7 && tokens[i].word.length > phrase.joined.length && tokens[i].word.includes(phrase.joined)) {
+      return { end: i, score: phrase.words.length };
+    }
+    return null;
+  }
+  let at = i;
+  for (const word of phrase.words.slice(1)) {
+    let found = -1;
+    for (let next = at + 1; next <= at + 1 + MAX_GAP && next < tokens.length && tokens[next].clause === tokens[i].clause; next++) {
+      const s = wordMatch(tokens[next].word, word);
+      if (s > 0) {
+        found = next;
+        score += s;
+        break;
+      }
+    }
+    if (found < 0) return null;
+    at = found;
+  }
+  return { end: at, score };
+}
+
+type Hit = { start: number; end: number; score: number; negated: boolean };
+
+/** Every place a phrase matches, and whether a negation there takes it back. */
+function phraseHits(tokens: Token[], p: Phrase, negations: Set<string>): Hit[] {
+  const hits: Hit[] = [];
+  for (let i = 0; i < tokens.length; i++) {
+    const hit = matchAt(tokens, i, p);
+    // A phrase that is itself negative ("not breathing", "atmet nicht") is not negated again.
+    if (hit) hits.push({ start: i, end: hit.end, score: hit.score, negated: !p.negative && negated(tokens, i, hit.end, negations) });
+  }
+  return hits;
+}
+
+/**
+ * Where a keyword matches: each place its phrase matches, or for a keyword of parts, one
+ * match spanning the best hit of every part (null when a part is not said). A part said only
+ * negated ("no acid in his eyes") takes the whole keyword back.
+ */
+function keywordHits(tokens: Token[], k: Keyword, negations: Set<string>): Array<Hit & { combined: boolean }> {
+  if (k.parts.length === 1 && k.parts[0].length === 1) return phraseHits(tokens, k.parts[0][0], negations).map((h) => ({ ...h, combined: false }));
+  const best: Hit[] = [];
+  for (const choices of k.parts) {
+    const hits = choices.flatMap((p) => phraseHits(tokens, p, negations));
+    if (hits.length === 0) return [];
+    best.push(hits.find((h) => !h.negated) ?? hits[0]);
+  }
+  return [{
+    start: Math.min(...best.map((h) => h.start)),
+    end: Math.max(...best.map((h) => h.end)),
+    score: best.reduce((sum, h) => sum + h.score, 0),
+    negated: best.some((h) => h.negated),
+    combined: true,
+  }];
+}
+
+/** Where a list of phrases (cue words) matches exactly, as [start, end] token indexes. */
+function findPhrases(tokens: Token[], phrases: string[][]): Array<[number, number]> {
+  const found: Array<[number, number]> = [];
+  for (let i = 0; i < tokens.length; i++) {
+    for (const phrase of phrases) {
+      if (phrase.every((w, k) => tokens[i + k]?.word === w)) found.push([i, i + phrase.length - 1]);
+    }
+  }
+  return found;
+}
+
+/** A negation before the match reaches it across light words only ("nobody is hurt", "no sign of smoke"). */
+function negated(tokens: Token[], start: number, end: number, negations: Set<string>): boolean {
+  const clause = tokens[start].clause;
+  for (let j = start - 1; j >= 0 && j >= start - 5 && tokens[j].clause === clause; j--) {
+    const word = tokens[j].word;
+    // "no, no, no, he is bleeding": a repeated "no" is an exclamation, not a negation.
+    if (negations.has(word)) return !(word === 'no' && tokens[j - 1]?.word === 'no');
+    if (!LIGHT_WORDS.has(word)) break;
+  }
+  for (let j = end + 1; j < tokens.length && j <= end + 3 && tokens[j].clause === clause; j++) {
+    if (AFTER_NEGATIONS.has(tokens[j].word)) return true;
+    if (!LIGHT_WORDS.has(tokens[j].word)) break;
+  }
+  return false;
+}
+
+/**
+ * The first token from which the speech asks about what might happen, or Infinity: an opener
+ * at the start of a clause ("…, what if"), or a planning word anywhere ("tomorrow"), unless
+ * the caller says it is happening now.
+ */
+function hypotheticalFrom(tokens: Token[]): number {
+  if (tokens.some((t) => NOW.has(t.word))) return Infinity;
+  const planned = findPhrases(tokens, PLANNING).filter(([start]) => !NOT_PLANNING_BEFORE.has(tokens[start - 1]?.word ?? ''));
+  if (planned.length > 0) return 0;
+  for (const [start] of findPhrases(tokens, HYPOTHETICAL_OPENERS)) {
+    let j = start - 1;
+    while (j >= 0 && tokens[j].clause === tokens[start].clause && FILLERS.has(tokens[j].word)) j--;
+    if (j < 0 || tokens[j].clause !== tokens[start].clause) return start;
+  }
+  return Infinity;
+}
+
+/** "Nobody is hurt", "no one got hurt", "no injuries", "verletzt ist keiner", "ninguém se machucou". */
+function saysNobodyHurt(tokens: Token[]): boolean {
+  for (const [, end] of findPhrases(tokens, NOBODY)) {
+    for (let j = end + 1; j <= end + 5 && j < tokens.length; j++) {
+      if (HURT.has(tokens[j].word)) return true;
+      if (!LIGHT_WORDS.has(tokens[j].word) && !NEGATIONS.has(tokens[j].word)) break;
+    }
+  }
+  return tokens.some((t, i) => HURT.has(t.word) && tokens.slice(i + 1, i + 3).some((n) => n.word === 'keiner' || n.word === 'niemand'));
+}
+
+const cap = (urgency: Urgency, ceiling: Urgency): Urgency => (rank[urgency] > rank[ceiling] ? ceiling : urgency);
+
+/**
+ * Every procedure keyword in the speech, with what it may raise the call to. Negations are
+ * read in the speech's language (detected when not given; all languages' when unknown).
+ */
+export function findMatches(speech: string, procedures: Procedure[], language?: Language | null): Match[] {
+  const tokens = tokenize(speech);
+  if (tokens.length === 0) return [];
+  const lang = language === undefined ? detectLanguage(speech) : language;
+  const negations = lang ? NEGATIONS_BY_LANGUAGE[lang] : NEGATIONS;
+  const hypothetical = hypotheticalFrom(tokens);
+  // "We can't put it out" is not a fire put out.
+  const resolved = findPhrases(tokens, RESOLVED).some(([start, end]) => !negated(tokens, start, end, negations));
+  const nobodyHurt = saysNobodyHurt(tokens);
+  const matches: Array<Match & { combined: boolean }> = [];
+  for (const { procedure, keywords } of compile(procedures)) {
+    const about = procedure.about ?? 'hazard';
+    for (const k of keywords) {
+      for (const hit of keywordHits(tokens, k, negations)) {
+        let urgency: Urgency | null = k.place ? 'NORMAL' : procedure.urgency;
+        if (hit.negated) urgency = null;
+        // "Nobody is hurt": what happened did not happen to a person (a pallet fell, not a worker).
+        else if (nobodyHurt && about === 'person') urgency = null;
+        else if (hit.start >= hypothetical) urgency = 'NORMAL';
+        else if (resolved && about !== 'person') urgency = cap(urgency, 'URGENT');
+        // Parts said together describe a situation more exactly than either alone ("inside the tank" + "passed out").
+        const score = hit.combined ? hit.score + 0.5 : hit.score;
+        matches.push({ procedure, keyword: k.text, start: hit.start, end: hit.end, score, urgency, combined: hit.combined });
+      }
+    }
+  }
+  // The longest phrase wins the words it covers: "anaphylactic shock" is not an electric shock,
+  // "stuck in her throat" is choking, not entrapment, "hurt his back" is not a serious injury.
+  return matches.filter(
+    (m) => !matches.some((o) => o.procedure !== m.procedure && !o.combined && o.start <= m.start && o.end >= m.end && o.end - o.start > m.end - m.start),
+  );
+}
+
+
+/**
+ * The triage of one utterance: the call's urgency (the highest any live match allows) and
+ * the procedures ranked. A negated match still grounds nothing; a hypothetical one grounds
+ * the answer at NORMAL.
+ */
+export function triage(speech: string, procedures: Procedure[], language?: Language | null): Triage {
+  const matches = findMatches(speech, procedures, language);
+  const best = new Map<Procedure, { urgency: Urgency; score: number; covered: Array<[number, number]> }>();
+  // Best matches first, so a procedure's score counts each stretch of speech once
+  // ("sangrando" matching both "sangra" and "sangrando" is one piece of evidence, not two).
+  for (const m of [...matches].sort((a, b) => b.score - a.score)) {
+    if (m.urgency === null) continue;
+    const seen = best.get(m.procedure) ?? { urgency: 'NORMAL' as Urgency, score: 0, covered: [] };
+    const overlaps = seen.covered.some(([s, e]) => m.start <= e && m.end >= s);
+    best.set(m.procedure, {
+      urgency: rank[m.urgency] > rank[seen.urgency] ? m.urgency : seen.urgency,
+      // Separate mentions are stronger evidence than one long one ("allergic reaction" and "epipen").
+      score: seen.score + (overlaps ? 0 : m.score + (seen.covered.length > 0 ? 0.25 : 0)),
+      covered: [...seen.covered, [m.start, m.end]],
+    });
+  }
+  const ranked = [...best.entries()].sort(([, a], [, b]) => rank[b.urgency] - rank[a.urgency] || b.score - a.score);
+  return {
+    urgency: ranked[0]?.[1].urgency ?? 'NORMAL',
+    procedures: ranked.map(([procedure]) => procedure),
+    urgencies: new Map(ranked.map(([procedure, { urgency }]) => [procedure, urgency])),
+    matches,
+  };
+}

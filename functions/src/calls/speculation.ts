@@ -1,0 +1,72 @@
+/**
+ * The turn's side of a speculative reply (the partial callback starts them: partialSpeech.ts).
+ * The turn takes the reply started on the Gather's stable words when its final words say the
+ * same, waiting for it if it is still being written; otherwise it answers as it always has, and
+ * the speculation is counted as wasted. Nothing here writes to the transcript.
+ */
+import type { Reply } from '../assistant/responder';
+import type { Language } from '../assistant/language';
+import { answersTheSame } from '../core/speculation';
+import { paths } from '../model/paths';
+import { Speculation, type LiveConversation } from '../model/schema';
+import type { Deps } from '../ports';
+import { countUse } from './liveCalls';
+
+/** Usage counters (usage/{key}/{hour}) of speculations that answered a turn, and of those that did not. */
+export const SPECULATION_COUNTERS = { hit: 'speculation-hit', wasted: 'speculation-wasted' } as const;
+
+/** How often a turn looks again at a speculation still being written. */
+const POLL_MS = 15;
+/** A turn that waited for a speculation in vain keeps this much of its budget to answer itself. */
+const KEEP_FOR_OWN_ANSWER_MS = 1500;
+
+export type SpeculatedReply = { reply: Reply; language?: Language };
+
+/** The speculation's outcome for a turn, and its counting, which the turn awaits with its own writes rather than before answering. */
+export type SpeculationOutcome = { hit: SpeculatedReply | null; counted: Promise<void> };
+
+const NONE: SpeculationOutcome = { hit: null, counted: Promise.resolve() };
+
+const parse = (value: unknown): Speculation | null => {
+  const parsed = Speculation.safeParse(value);
+  return parsed.success ? parsed.data : null;
+};
+
+/**
+ * The reply speculated for this Gather's words, or no hit: none was started, it was on other
+ * words (counted as wasted), or it was not ready within what the turn can spare (also wasted).
+ */
+export async function speculatedReply(
+  deps: Deps,
+  conversationId: string,
+  gather: string | undefined,
+  utterance: string,
+  prefetched: Promise<LiveConversation | null> | null,
+  withinMs = 8000,
+): Promise<SpeculationOutcome> {
+  if (!gather || !deps.settings.speculate) return NONE;
+  const path = paths.speculation(conversationId);
+  const seen = parse((await prefetched)?.speculation) ?? parse(await deps.live.get(path).catch(() => null));
+  if (!seen || seen.gather !== gather || seen.state === 'used') return NONE;
+  if (!answersTheSame(seen.text, utterance)) return { hit: null, counted: count(deps, SPECULATION_COUNTERS.wasted) };
+  const giveUpAt = performance.now() + Math.max(0, withinMs - KEEP_FOR_OWN_ANSWER_MS);
+  let current: Speculation | null = seen;
+  while (current && current.state === 'thinking' && current.text === seen.text && performance.now() < giveUpAt) {
+    await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+    current = parse(await deps.live.get(path).catch(() => null));
+  }
+  // A speculation the model could not answer fell back to the offline responder; the turn tries the model again.
+  if (!current?.reply || current.state !== 'ready' || current.gather !== gather || !answersTheSame(current.text, utterance) || current.reply.fallback === 'offline') {
+    deps.log.warn('speculation not ready in time: answering afresh', { gather });
+    return { hit: null, counted: count(deps, SPECULATION_COUNTERS.wasted) };
+  }
+  const { language, ...reply } = current.reply;
+  return { hit: { reply, language: language as Language | undefined }, counted: count(deps, SPECULATION_COUNTERS.hit) };
+}
+
+/** The speculation node a turn leaves: its Gather answered, so a late partial starts nothing more. */
+export const usedSpeculation = (gather: string, at: string): Speculation => ({ gather, text: '', state: 'used', started_at: at });
+
+async function count(deps: Deps, key: string) {
+  await countUse(deps.live, key, deps.clock()).catch((err: unknown) => deps.log.warn('could not count a speculation', { key, error: String(err) }));
+}

@@ -1,0 +1,124 @@
+/**
+ * `npm run eval -- --responder offline|model [thresholds]`: runs the labelled corpus
+ * (eval/corpus/*.jsonl) through a responder and prints the urgency confusion matrix, the
+ * life-threatening cases answered below CRITICAL, over-triage, procedure hits, the safety line
+ * on CRITICAL replies, reply language and reply time. Exits 1 when the run breaks a threshold
+ * it was given (--min-exact 0.9 --max-over 0.1 --max-under-critical 0 …), 2 on a usage error.
+ *
+ * `--responder model` answers through the local model server (scripts/lib/model-server.ts),
+ * or through a provider with `--base-url` and `--api-key` (or OPENAI_BASE_URL/OPENAI_API_KEY)
+ * and `--model`. Runs the compiled functions (functions/lib): `npm run eval` builds them first.
+ */
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { ModelServer } from './lib/model-server.ts';
+import { ROOT } from './lib/project.ts';
+import { breaches, format, loadCorpus, score, type Outcome, type Thresholds } from './lib/evaluation.ts';
+
+type Procedure = { id: string; title: string };
+type Reply = { text: string; urgency: Outcome['urgency']; sources: string[] };
+type Responder = { respond(input: { utterance: string; caller: { workerId: string }; history: never[]; procedures: Procedure[] }): Promise<Reply> };
+
+const require = createRequire(import.meta.url);
+const lib = (path: string) => require(join(ROOT, 'functions', 'lib', path)) as Record<string, unknown>;
+
+const { values } = parseArgs({
+  options: {
+    responder: { type: 'string', default: 'offline' },
+    corpus: { type: 'string', default: join(ROOT, 'eval', 'corpus') },
+    'base-url': { type: 'string' },
+    'api-key': { type: 'string' },
+    model: { type: 'string' },
+    'model-latency': { type: 'string', default: '0' },
+    'min-exact': { type: 'string' },
+    'max-over': { type: 'string' },
+    'max-under-critical': { type: 'string' },
+    'min-procedure': { type: 'string' },
+    'min-language': { type: 'string' },
+    'max-missing-safety': { type: 'string' },
+    'max-raised': { type: 'string' },
+    'max-p95-ms': { type: 'string' },
+    verbose: { type: 'boolean', default: false },
+  },
+});
+
+function usage(message: string): never {
+  console.error(`eval: ${message}`);
+  process.exit(2);
+}
+
+const number = (name: keyof typeof values): number | undefined => {
+  const raw = values[name];
+  if (raw === undefined) return undefined;
+  const n = Number(raw);
+  if (typeof raw !== 'string' || !Number.isFinite(n)) usage(`--${name} wants a number, got ${String(raw)}`);
+  return n;
+};
+const thresholds: Thresholds = {
+  minExact: number('min-exact'),
+  maxOver: number('max-over'),
+  maxUnderCritical: number('max-under-critical'),
+  minProcedure: number('min-procedure'),
+  minLanguage: number('min-language'),
+  maxMissingSafety: number('max-missing-safety'),
+  maxRaised: number('max-raised'),
+  maxP95Ms: number('max-p95-ms'),
+};
+
+const { DEMO_PROCEDURES } = lib('adapters/procedures.js') as { DEMO_PROCEDURES: Procedure[] };
+const { hasSafetyAdvice } = lib('assistant/safety.js') as { hasSafetyAdvice: (text: string) => boolean };
+const { detectLanguage } = lib('assistant/language.js') as { detectLanguage: (text: string) => string | null };
+
+let server: ModelServer | null = null;
+async function responderFor(kind: string | undefined): Promise<{ responder: Responder; label: string }> {
+  if (kind === 'offline') return { responder: (lib('assistant/offlineResponder.js') as { offlineResponder: Responder }).offlineResponder, label: 'offline' };
+  if (kind !== 'model') usage(`--responder is offline or model, not ${kind}`);
+  const { modelResponder } = lib('assistant/modelResponder.js') as { modelResponder: (o: object) => Responder };
+  const { openaiChatFor } = lib('adapters/openaiChat.js') as { openaiChatFor: (p: { apiKey: string; baseUrl: string }) => unknown };
+  let baseUrl = values['base-url'] ?? process.env.OPENAI_BASE_URL;
+  const apiKey = values['api-key'] ?? process.env.OPENAI_API_KEY ?? 'local';
+  if (!baseUrl && !values['api-key'] && !process.env.OPENAI_API_KEY) {
+    server = await new ModelServer().start();
+    server.latencyMs = Number(values['model-latency']);
+    baseUrl = server.baseUrl;
+  }
+  const model = values.model ?? process.env.OPENAI_MODEL ?? (server ? 'local-grounded-model' : 'gpt-4o-mini');
+  const log = { info: () => {}, warn: () => {}, error: () => {} };
+  const responder = modelResponder({ chat: openaiChatFor({ apiKey, baseUrl: baseUrl ?? 'https://api.openai.com/v1' }), model, budgetMs: 8000, log });
+  return { responder, label: `model ${model} at ${server ? 'the local model server' : baseUrl}` };
+}
+
+const cases = loadCorpus(values.corpus!);
+const { responder, label } = await responderFor(values.responder);
+const titles = new Map(DEMO_PROCEDURES.map((p) => [p.title, p.id]));
+const outcomes: Outcome[] = [];
+try {
+  for (const c of cases) {
+    const started = performance.now();
+    const reply = await responder.respond({ utterance: c.text, caller: { workerId: 'unknown' }, history: [], procedures: DEMO_PROCEDURES });
+    const ms = performance.now() - started;
+    outcomes.push({
+      urgency: reply.urgency,
+      procedures: reply.sources.map((s) => titles.get(s) ?? s),
+      text: reply.text,
+      ms,
+      safetyLine: hasSafetyAdvice(reply.text),
+      replyLanguage: detectLanguage(reply.text),
+    });
+  }
+} finally {
+  // Assigned inside responderFor: TypeScript's narrowing does not see it.
+  await (server as ModelServer | null)?.stop();
+}
+
+const report = score(cases, outcomes);
+console.log(`Aurora triage evaluation: ${label}, corpus ${values.corpus}`);
+console.log(format(report, values.verbose));
+const broken = breaches(report, thresholds);
+if (broken.length > 0) {
+  console.error(`\nFAILED: ${broken.join('; ')}`);
+  process.exitCode = 1;
+} else if (Object.values(thresholds).some((t) => t !== undefined)) {
+  console.log('\nEvery threshold held.');
+}

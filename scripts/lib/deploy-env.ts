@@ -1,0 +1,39 @@
+/**
+ * A deployment's settings as `firebase deploy` sees them: the functions' params from
+ * functions/.env then functions/.env.<project-id> (the later file wins), parsed with
+ * firebase-tools' own parser (lib/functions/env.js parseStrict), so what the hosting build,
+ * preflight and the deploy read can never differ. The local stack is the exception: its
+ * project is the demo one and its settings are the local defaults.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+
+const require = createRequire(import.meta.url);
+
+/** The region the functions deploy to when FUNCTIONS_REGION is not set (config.ts's default). */
+export const DEFAULT_REGION = 'us-central1';
+
+/** Projects whose id starts with `demo-` are the emulators' demo projects: never deployed. */
+export const isDemoProject = (projectId: string) => projectId.startsWith('demo-');
+
+/** The files firebase-tools reads a project's params from, in the order it merges them. */
+export const envFiles = (functionsDir: string, projectId: string) => ['.env', `.env.${projectId}`].map((f) => join(functionsDir, f));
+
+/** Parses one dotenv file exactly as firebase deploy does; throws on a malformed line or a reserved key. */
+export function parseEnv(text: string): Record<string, string> {
+  const env = require('firebase-tools/lib/functions/env.js') as { parseStrict(this: void, data: string): Record<string, string> };
+  return env.parseStrict(text);
+}
+
+/** The params `firebase deploy --project <projectId>` will give the functions. */
+export function deployParams(functionsDir: string, projectId: string): Record<string, string> {
+  let params: Record<string, string> = {};
+  for (const file of envFiles(functionsDir, projectId)) {
+    if (existsSync(file)) params = { ...params, ...parseEnv(readFileSync(file, 'utf8')) };
+  }
+  return params;
+}
+
+/** Comma-separated numbers, as the functions read ON_CALL_NUMBERS (config.ts). */
+export const numberList = (value: string | undefined) => (value ?? '').split(',').map((n) => n.trim()).filter(Boolean);

@@ -1,0 +1,197 @@
+/**
+ * Preflight's facts about one deployment, gathered with I/O (checks.ts judges them). A real
+ * project is read through Google's APIs with Application Default Credentials (Secret Manager
+ * for the secrets' presence and the Twilio token, the Realtime Database management API for the
+ * instance's region, Cloud Tasks for the queues, the Admin SDK for the admins) and Twilio's REST
+ * API; a demo- project is read from the local stack: the params and secrets the stack wrote,
+ * the emulators, and the Twilio REST stand-in.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { deleteApp, initializeApp, type App } from 'firebase-admin/app';
+import { getAuth } from 'firebase-admin/auth';
+import { getDatabase } from 'firebase-admin/database';
+import { GoogleAuth } from 'google-auth-library';
+import twilio from 'twilio';
+import { listAdmins } from '../admins.ts';
+import { DEFAULT_REGION, deployParams, envFiles, parseEnv } from '../deploy-env.ts';
+import { FALLBACK_PATH } from '../fallback-twiml.ts';
+import { FUNCTIONS_PARAMS_FILE, FUNCTIONS_SECRETS_FILE } from '../functions-env.ts';
+import { LOCAL_FIREBASE_CONFIG, ROOT, localAdminApp } from '../project.ts';
+import { AURORA_QUEUES, cloudTasksClient, queueReport } from '../queues.ts';
+import { databaseRegion, type Facts, type NumberConfig, type Unknown } from './checks.ts';
+
+export type GatherOptions = {
+  projectId: string;
+  /** The number workers call, if not TWILIO_VOICE_NUMBER. */
+  voiceNumber?: string;
+  /** Twilio's REST origin, if not the params' TWILIO_API_BASE_URL (a stand-in, in tests). */
+  twilioApi?: string;
+  /** A Cloud Tasks REST endpoint (a stand-in); a real project uses Google's. */
+  tasksApi?: string;
+  functionsDir?: string;
+};
+
+const SECRETS = ['TWILIO_AUTH_TOKEN', 'OPENAI_API_KEY'] as const;
+const unknown = (err: unknown): Unknown => ({ error: String((err as Error)?.message ?? err) });
+const settle = <T>(promise: Promise<T>): Promise<T | Unknown> => promise.catch(unknown);
+
+/**
+ * Twilio's REST client with every request sent to `apiBaseUrl`: the same origin swap as the
+ * functions' adapter (functions/src/adapters/twilioVoice.ts), which plain Node cannot import.
+ */
+export function twilioRest(accountSid: string, authToken: string, apiBaseUrl: string) {
+  const inner = new twilio.RequestClient({ timeout: 10_000 });
+  const base = new URL(apiBaseUrl);
+  const httpClient = Object.assign(Object.create(inner) as typeof inner, {
+    request: (opts: Parameters<typeof inner.request>[0]) => {
+      const uri = new URL(opts.uri);
+      uri.protocol = base.protocol;
+      uri.host = base.host;
+      return inner.request({ ...opts, uri: uri.href });
+    },
+  });
+  return twilio(accountSid, authToken, { httpClient });
+}
+export type TwilioRest = ReturnType<typeof twilioRest>;
+
+type ApiNumber = { sid: string; phoneNumber: string; voiceUrl: string | null; voiceMethod: string | null; voiceFallbackUrl: string | null; voiceFallbackMethod: string | null; statusCallback: string | null; statusCallbackMethod: string | null; voiceApplicationSid: string | null; capabilities: { voice?: boolean; sms?: boolean } | null };
+
+export const numberConfig = (n: ApiNumber): NumberConfig => ({
+  sid: n.sid,
+  phoneNumber: n.phoneNumber,
+  voiceUrl: n.voiceUrl ?? '',
+  voiceMethod: n.voiceMethod ?? 'POST',
+  voiceFallbackUrl: n.voiceFallbackUrl ?? '',
+  voiceFallbackMethod: n.voiceFallbackMethod ?? 'POST',
+  statusCallback: n.statusCallback ?? '',
+  statusCallbackMethod: n.statusCallbackMethod ?? 'POST',
+  voiceApplicationSid: n.voiceApplicationSid ?? '',
+  capabilities: { voice: Boolean(n.capabilities?.voice), sms: Boolean(n.capabilities?.sms) },
+});
+
+/** The account's numbers that are the voice number or the SMS sender (IncomingPhoneNumbers, filtered by PhoneNumber). */
+export async function twilioNumbers(client: TwilioRest, numbers: string[]): Promise<NumberConfig[]> {
+  const found = new Map<string, NumberConfig>();
+  for (const phoneNumber of new Set(numbers.filter(Boolean))) {
+    for (const n of await client.incomingPhoneNumbers.list({ phoneNumber, limit: 20 })) {
+      if (n.phoneNumber === phoneNumber) found.set(n.sid, numberConfig(n as unknown as ApiNumber));
+    }
+  }
+  return [...found.values()];
+}
+
+async function fetchFallback(base: string) {
+  const res = await fetch(`${base}${FALLBACK_PATH}`, { signal: AbortSignal.timeout(10_000) });
+  return { status: res.status, contentType: res.headers.get('content-type') ?? '', body: await res.text() };
+}
+
+/** An unsigned POST, as a stranger would send: a deployed voice webhook answers 403 and records nothing. */
+async function probeWebhook(base: string) {
+  const res = await fetch(`${base}/twilio/voice`, { method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded' }, body: 'CallSid=CApreflight', signal: AbortSignal.timeout(15_000) });
+  await res.arrayBuffer();
+  return { status: res.status };
+}
+
+async function admins(app: App): Promise<string[]> {
+  const directory = (await getDatabase(app).ref('admins').get()).val() as Record<string, { email?: string }> | null;
+  const withClaim = await listAdmins(getAuth(app));
+  // Both are needed: the claim to sign in as an admin, the directory entry to be alerted and let in by the rules.
+  const listed = new Set(Object.values(directory ?? {}).map((a) => a.email));
+  return withClaim.filter((email) => listed.has(email));
+}
+
+function readEnv(path: string): Record<string, string> {
+  return existsSync(path) ? parseEnv(readFileSync(path, 'utf8')) : {};
+}
+
+/** The local stack: what it configured the functions with, its emulators, its stand-ins. */
+async function gatherLocal(o: GatherOptions, base: Omit<Facts, 'params' | 'paramsSource' | 'secrets' | 'database' | 'twilioNumbers' | 'fallback' | 'webhook' | 'queues' | 'admins'>): Promise<{ facts: Facts; twilio: TwilioRest | null }> {
+  const params = readEnv(FUNCTIONS_PARAMS_FILE);
+  const secretsFile = readEnv(FUNCTIONS_SECRETS_FILE);
+  const secrets = Object.fromEntries(SECRETS.map((name) => [name, secretsFile[name] ? 'set' : 'missing'] as const));
+  const token = secretsFile.TWILIO_AUTH_TOKEN;
+  const client = params.TWILIO_ACCOUNT_SID && token ? twilioRest(params.TWILIO_ACCOUNT_SID, token, o.twilioApi ?? params.TWILIO_API_BASE_URL ?? 'https://api.twilio.com') : null;
+  const app = localAdminApp('preflight');
+  const region = databaseRegion(LOCAL_FIREBASE_CONFIG.databaseURL)!;
+  const tasks = o.tasksApi ? cloudTasksClient(o.tasksApi) : null;
+  const target = { projectId: o.projectId, region: params.FUNCTIONS_REGION || DEFAULT_REGION };
+  const [twilioFacts, fallback, webhook, queues, adminList] = await Promise.all([
+    client ? settle(twilioNumbers(client, [base.voiceNumber, params.TWILIO_SMS_FROM ?? ''])) : null,
+    settle(fetchFallback(params.PUBLIC_BASE_URL ?? '')),
+    settle(probeWebhook(params.PUBLIC_BASE_URL ?? '')),
+    tasks ? settle(Promise.all(AURORA_QUEUES.map((q) => queueReport(tasks, target, q)))) : null,
+    settle(admins(app)),
+  ]);
+  await tasks?.close();
+  await deleteApp(app);
+  return {
+    facts: { ...base, params, paramsSource: `${FUNCTIONS_PARAMS_FILE} (written by the local stack)`, secrets, database: { url: LOCAL_FIREBASE_CONFIG.databaseURL, region }, twilioNumbers: twilioFacts, fallback, webhook, queues, admins: adminList },
+    twilio: client,
+  };
+}
+
+/** Google's REST APIs with Application Default Credentials (and their quota project). */
+function googleApi() {
+  const auth = new GoogleAuth({ scopes: ['https://www.googleapis.com/auth/cloud-platform'] });
+  return async <T>(url: string): Promise<{ status: number; data: T | null }> => {
+    const client = await auth.getClient();
+    try {
+      const res = await client.request<T>({ url });
+      return { status: res.status, data: res.data };
+    } catch (err) {
+      const status = (err as { response?: { status?: number } }).response?.status;
+      if (status === 404) return { status, data: null };
+      throw err;
+    }
+  };
+}
+
+/** A real project, through Google's APIs and Twilio's. */
+async function gatherReal(o: GatherOptions, base: Omit<Facts, 'params' | 'paramsSource' | 'secrets' | 'database' | 'twilioNumbers' | 'fallback' | 'webhook' | 'queues' | 'admins'>, params: Record<string, string>): Promise<{ facts: Facts; twilio: TwilioRest | null }> {
+  const get = googleApi();
+  const secretsApi = `https://secretmanager.googleapis.com/v1/projects/${o.projectId}/secrets`;
+  const secrets: Facts['secrets'] = {};
+  for (const name of SECRETS) {
+    secrets[name] = await get(`${secretsApi}/${name}/versions/latest`).then((r) => (r.data ? ('set' as const) : ('missing' as const)), unknown);
+  }
+  // The token itself, to ask Twilio as the functions will (needs Secret Manager Secret Accessor).
+  const token = process.env.TWILIO_AUTH_TOKEN ??
+    (await get<{ payload?: { data?: string } }>(`${secretsApi}/TWILIO_AUTH_TOKEN/versions/latest:access`).then((r) => (r.data?.payload?.data ? Buffer.from(r.data.payload.data, 'base64').toString('utf8') : null), () => null));
+  const database = await get<{ instances?: Array<{ name: string; databaseUrl: string; type: string }> }>(`https://firebasedatabase.googleapis.com/v1beta/projects/${o.projectId}/locations/-/instances`).then((r) => {
+    const instance = r.data?.instances?.find((i) => i.type === 'DEFAULT_DATABASE');
+    return instance ? { url: instance.databaseUrl, region: /\/locations\/([^/]+)\//.exec(instance.name)?.[1] ?? databaseRegion(instance.databaseUrl) ?? 'unknown' } : null;
+  }, unknown);
+  const client = params.TWILIO_ACCOUNT_SID && token ? twilioRest(params.TWILIO_ACCOUNT_SID, token, o.twilioApi ?? params.TWILIO_API_BASE_URL ?? 'https://api.twilio.com') : null;
+  const tasks = cloudTasksClient(o.tasksApi);
+  const target = { projectId: o.projectId, region: params.FUNCTIONS_REGION || DEFAULT_REGION };
+  const databaseURL = database && !('error' in database) ? database.url : `https://${o.projectId}-default-rtdb.firebaseio.com`;
+  const app = initializeApp({ projectId: o.projectId, databaseURL }, 'preflight');
+  const [twilioFacts, fallback, webhook, queues, adminList] = await Promise.all([
+    client ? settle(twilioNumbers(client, [base.voiceNumber, params.TWILIO_SMS_FROM ?? ''])) : null,
+    settle(fetchFallback(params.PUBLIC_BASE_URL ?? '')),
+    settle(probeWebhook(params.PUBLIC_BASE_URL ?? '')),
+    settle(Promise.all(AURORA_QUEUES.map((q) => queueReport(tasks, target, q)))),
+    settle(admins(app)),
+  ]);
+  await tasks.close();
+  await deleteApp(app);
+  return {
+    facts: { ...base, params, paramsSource: envFiles('functions', o.projectId).join(' then '), secrets, database, twilioNumbers: twilioFacts, fallback, webhook, queues, admins: adminList },
+    twilio: client,
+  };
+}
+
+/** Everything preflight judges, and the Twilio client `--fix` updates the number with. */
+export async function gatherFacts(o: GatherOptions): Promise<{ facts: Facts; twilio: TwilioRest | null }> {
+  const functionsDir = o.functionsDir ?? join(ROOT, 'functions');
+  const local = o.projectId.startsWith('demo-');
+  const params = local ? readEnv(FUNCTIONS_PARAMS_FILE) : deployParams(functionsDir, o.projectId);
+  const base = {
+    projectId: o.projectId,
+    local,
+    exampleParams: readEnv(join(functionsDir, '.env.example')),
+    voiceNumber: o.voiceNumber ?? params.TWILIO_VOICE_NUMBER ?? '',
+  };
+  return local ? gatherLocal(o, base) : gatherReal(o, base, params);
+}

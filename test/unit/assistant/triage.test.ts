@@ -1,0 +1,160 @@
+import { describe, expect, it } from 'vitest';
+import { DEMO_PROCEDURES } from '../../../functions/src/adapters/procedures';
+import { offlineReply } from '../../../functions/src/assistant/offlineResponder';
+import type { Procedure } from '../../../functions/src/assistant/procedures';
+import { closeEnough, editDistance, plainText, tokenize } from '../../../functions/src/assistant/speech';
+import { triage } from '../../../functions/src/assistant/triage';
+
+const top = (speech: string) => {
+  const t = triage(speech, DEMO_PROCEDURES);
+  return [t.urgency, t.procedures[0]?.id ?? null];
+};
+
+describe('negation never raises urgency', () => {
+  it.each([
+    ['there is no fire, the alarm was a test', 'NORMAL'],
+    ["i don't smell gas any more", 'NORMAL'],
+    ['nobody is hurt', 'NORMAL'],
+    ['no one got hurt', 'NORMAL'],
+    ['es brennt nicht', 'NORMAL'],
+    ["il n'y a pas de feu", 'NORMAL'],
+    ['no hay fuego', 'NORMAL'],
+    ['não tem fogo', 'NORMAL'],
+    ['niemand ist verletzt', 'NORMAL'],
+  ])('%j -> %s', (speech, urgency) => {
+    expect(triage(speech, DEMO_PROCEDURES).urgency).toBe(urgency);
+  });
+
+  it('reads a keyword that is itself a negation as the emergency it is', () => {
+    expect(top("he isn't breathing")).toEqual(['CRITICAL', 'collapse']);
+    expect(top('er atmet nicht mehr')).toEqual(['CRITICAL', 'collapse']);
+    expect(top('il ne respire plus')).toEqual(['CRITICAL', 'collapse']);
+  });
+
+  it('does not let a negation reach past a verb: "I can\'t stop the bleeding" is bleeding', () => {
+    expect(top("I can't stop the bleeding")).toEqual(['CRITICAL', 'bleeding']);
+  });
+
+  it('takes "no, no, no" as an exclamation, not a negation', () => {
+    expect(top('no no no he is bleeding everywhere')).toEqual(['CRITICAL', 'bleeding']);
+  });
+
+  it('reads negation in the speech\'s own language: Portuguese "no" is "in the"', () => {
+    // "no tanque" is "in the tank": the confined space is grounded, not negated.
+    expect(top('antes de entrar no tanque amanhã, o que eu preciso verificar')).toEqual(['NORMAL', 'confined']);
+  });
+
+  it('"nobody is hurt" takes the person out of what happened, not the hazard out of the place', () => {
+    expect(top('a pallet fell off the rack right next to me, nobody is hurt')).toEqual(['NORMAL', 'near-miss']);
+    expect(top('I smell gas in the boiler room, nobody is hurt')).toEqual(['CRITICAL', 'gas']);
+    expect(top('oil all over the walkway, no one is hurt yet')).toEqual(['URGENT', 'spill']);
+  });
+
+  it('a fire already put out is reported, not alarmed; one that cannot be put out is alarmed', () => {
+    expect(top('small fire in the bin, we put it out with the extinguisher')).toEqual(['URGENT', 'fire']);
+    expect(top("the fire's spreading we can't put it out")).toEqual(['CRITICAL', 'fire']);
+  });
+});
+
+describe('hypotheticals and planning never raise urgency, but still ground the answer', () => {
+  it.each([
+    ['before I go into the tank tomorrow what do I need to check', 'confined'],
+    ['what should I do if someone collapses and is not breathing', 'collapse'],
+    ['what do we do if there is a fire in the paint store', 'fire'],
+    ['hypothetically, if someone is choking how do you do the back blows', 'choking'],
+    ['que hago si alguien se desmaya y no respira', 'collapse'],
+    ['was mache ich wenn es brennt', 'fire'],
+    ["qu'est-ce qu'on fait si quelqu'un s'étouffe", 'choking'],
+  ])('%j -> NORMAL, %s', (speech, procedure) => {
+    expect(top(speech)).toEqual(['NORMAL', procedure]);
+  });
+
+  it('an "if" inside a report is not a hypothetical', () => {
+    expect(top("he collapsed and I don't know if he is breathing")).toEqual(['CRITICAL', 'collapse']);
+  });
+
+  it('"this morning" is not "tomorrow", and "now" makes a question a report', () => {
+    expect(top('esta mañana se cayó del andamio')[0]).toBe('CRITICAL');
+    expect(top('what do I do if he is not breathing, he is not breathing now')[0]).toBe('CRITICAL');
+  });
+});
+
+describe('misrecognised words still match', () => {
+  it.each([
+    ['my colleague got electricuted at the panel', 'electrical'], // one letter off
+    ['he is unconsious on the floor', 'collapse'],
+    ['a worker is having a siezure', 'seizure'], // two letters swapped
+    ['guy is choaking', 'choking'],
+    ['hesnotbreathing', 'collapse'], // words run together
+    ['possible over dose in the toilets', 'overdose'], // a word split apart
+    ['the fumes are making people cough', 'gas'],
+    ['he burned his hand on the pipe', 'burn'], // a stem
+  ])('%j -> %s', (speech, procedure) => {
+    expect(triage(speech, DEMO_PROCEDURES).procedures[0]?.id).toBe(procedure);
+  });
+
+  it('but short words must match exactly, so "stock" is not "shock" and "here" is not "herido"', () => {
+    expect(triage('checking the stock in the warehouse', DEMO_PROCEDURES).urgency).toBe('NORMAL');
+    expect(triage('nobody is supposed to be here', DEMO_PROCEDURES).urgency).toBe('NORMAL');
+    expect(closeEnough('stock', 'shock')).toBe(false);
+    expect(closeEnough('burning', 'turning')).toBe(false);
+  });
+
+  it('counts one swap of neighbouring letters as one edit', () => {
+    expect(editDistance('siezure', 'seizure')).toBe(1);
+    expect(editDistance('abc', 'xyz')).toBe(3);
+  });
+});
+
+describe('the longest phrase wins the words it covers', () => {
+  it('tells anaphylactic shock, choking and a hurt back from the words inside them', () => {
+    expect(top('he is in anaphylactic shock')).toEqual(['CRITICAL', 'anaphylaxis']);
+    expect(top("she's got something stuck in her throat")).toEqual(['CRITICAL', 'choking']);
+    expect(top('he hurt his back lifting a crate')).toEqual(['URGENT', 'minor-injury']);
+    expect(top('my colleague is hurt')).toEqual(['CRITICAL', 'injury']);
+  });
+});
+
+describe('keywords of parts', () => {
+  const site: Procedure[] = [{ id: 'eyes', title: 'Eyes', urgency: 'CRITICAL', keywords: ['eye|eyes + acid|bleach'], guidance: 'Rinse now.' }];
+
+  it('match when every part is said, in any order, and not otherwise', () => {
+    expect(triage('bleach splashed in his eyes', site).urgency).toBe('CRITICAL');
+    expect(triage('acid in my eye', site).urgency).toBe('CRITICAL');
+    expect(triage('something in my eye', site).urgency).toBe('NORMAL');
+    expect(triage('no acid got in his eyes', site).urgency).toBe('NORMAL');
+  });
+
+  it('places ground a question without raising urgency', () => {
+    expect(top('where do I sign in for the silo work')).toEqual(['NORMAL', 'confined']);
+    expect(top('two people passed out in the silo')).toEqual(['CRITICAL', 'confined']);
+  });
+});
+
+describe('the offline reply', () => {
+  it('answers in the language it is given, with that language\'s safety line for a CRITICAL call', () => {
+    const reply = offlineReply('es brennt in halle drei', DEMO_PROCEDURES, 'de');
+    expect(reply.urgency).toBe('CRITICAL');
+    expect(reply.text).toMatch(/Notruf/);
+    expect(reply.sources).toEqual(['Fire and Explosion Response (EP-01)']);
+    expect(offlineReply('hola', DEMO_PROCEDURES, 'es').text).toMatch(/Soy Aurora/);
+  });
+
+  it('has every procedure cite its source and exist in every supported language', () => {
+    for (const p of DEMO_PROCEDURES) {
+      expect(p.source, p.id).toBeTruthy();
+      expect(Object.keys(p.translations ?? {}).sort(), p.id).toEqual(['de', 'es', 'fr', 'pt']);
+    }
+  });
+});
+
+describe('speech as it is compared', () => {
+  it('drops accents and opens contractions written with or without the apostrophe', () => {
+    expect(plainText("He isn't — está — Gerüst, can't, dont")).toBe('he is not — esta — gerust, can not, do not');
+  });
+
+  it('breaks clauses at punctuation and at "but"-words', () => {
+    const clauses = tokenize('fire, but nobody hurt').map((t) => t.clause);
+    expect(clauses).toEqual([0, 2, 2]);
+  });
+});

@@ -1,0 +1,137 @@
+/**
+ * A deploy that works the first time: the example env file names every param (so a
+ * non-interactive deploy never prompts), the region is one param that every function and the
+ * dashboard follow, Hosting builds its own files before deploying, and the fallback line is
+ * generated from the deployment's on-call numbers into hosting/dist and served as XML.
+ */
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { build } from 'vite';
+import { afterEach, describe, expect, it } from 'vitest';
+import * as config from '../../../functions/src/config';
+import * as functions from '../../../functions/src/index';
+import { deployParams, parseEnv } from '../../../scripts/lib/deploy-env.ts';
+import { FALLBACK_PATH, fallbackTwiml } from '../../../scripts/lib/fallback-twiml.ts';
+import { deploymentAssets, hostingSettings } from '../../../scripts/lib/hosting-build.ts';
+import { FIREBASE_JSON, LOCAL_ON_CALL, ROOT } from '../../../scripts/lib/project.ts';
+
+const dirs: string[] = [];
+const tempDir = () => {
+  const dir = mkdtempSync(join(tmpdir(), 'aurora-deploy-'));
+  dirs.push(dir);
+  return dir;
+};
+afterEach(() => {
+  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
+/** A functions folder holding the given env files. */
+function functionsDir(files: Record<string, string>) {
+  const dir = tempDir();
+  for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);
+  return dir;
+}
+
+type Param = { name?: string; constructor: { name: string } };
+const declared = Object.values(config as Record<string, unknown>).filter((v): v is Param => typeof v === 'object' && typeof (v as Param | null)?.name === 'string');
+
+describe('functions/.env.example', () => {
+  const example = parseEnv(readFileSync(join(ROOT, 'functions', '.env.example'), 'utf8'));
+
+  it('gives every param config.ts declares a value, and no secret', () => {
+    const params = declared.filter((p) => p.constructor.name !== 'SecretParam').map((p) => p.name!);
+    const secrets = declared.filter((p) => p.constructor.name === 'SecretParam').map((p) => p.name!);
+    expect(params.length).toBeGreaterThan(20);
+    for (const name of params) expect(Object.keys(example), `${name} is missing from functions/.env.example`).toContain(name);
+    for (const name of secrets) expect(Object.keys(example)).not.toContain(name);
+    // The one key that is not a param is preflight's: the number workers call.
+    expect(Object.keys(example).filter((k) => !params.includes(k))).toEqual(['TWILIO_VOICE_NUMBER']);
+  });
+
+  it('parses with firebase deploy’s own parser, which refuses reserved keys', () => {
+    expect(() => parseEnv('FUNCTION_REGION=europe-west1\n')).toThrow();
+    expect(example.FUNCTIONS_REGION).toBe('us-central1');
+  });
+});
+
+describe('the region', () => {
+  it('is one param every function deploys to, the database trigger included', () => {
+    for (const [name, fn] of Object.entries(functions)) {
+      expect(String((fn as unknown as { __endpoint: { region: unknown } }).__endpoint.region), name).toBe('params.FUNCTIONS_REGION');
+    }
+  });
+
+  it('is named by no Hosting rewrite, so firebase deploy routes to wherever the functions are', () => {
+    const hosting = FIREBASE_JSON.hosting as { rewrites: Array<{ function?: { functionId: string; region?: string } }> };
+    const functionRewrites = hosting.rewrites.filter((r) => r.function);
+    expect(functionRewrites.map((r) => r.function!.functionId)).toEqual(['twilioVoice', 'twilioTurn', 'twilioPartial', 'twilioStatus']);
+    for (const rewrite of functionRewrites) expect(rewrite.function!.region).toBeUndefined();
+  });
+
+  it('comes from the project env file, .env.<project-id> over .env, for the dashboard build', () => {
+    const dir = functionsDir({ '.env': 'FUNCTIONS_REGION=asia-south1\nON_CALL_NUMBERS=+15550001111\n', '.env.my-plant': 'FUNCTIONS_REGION=europe-west1\n' });
+    expect(deployParams(dir, 'my-plant')).toMatchObject({ FUNCTIONS_REGION: 'europe-west1', ON_CALL_NUMBERS: '+15550001111' });
+    expect(hostingSettings('my-plant', dir)).toEqual({ projectId: 'my-plant', region: 'europe-west1', onCallNumbers: ['+15550001111'] });
+    expect(hostingSettings('other', functionsDir({ '.env.other': 'ON_CALL_NUMBERS=+15550001111' })).region).toBe('us-central1');
+  });
+});
+
+describe('Hosting', () => {
+  const hosting = FIREBASE_JSON.hosting as { public: string; predeploy: string[]; headers: Array<{ source: string; headers: Array<{ key: string; value: string }> }> };
+
+  it('builds hosting/dist before every deploy of it (it is git-ignored)', () => {
+    expect(hosting.public).toBe('hosting/dist');
+    expect(hosting.predeploy).toEqual(['npm --prefix "$PROJECT_DIR" run build:hosting']);
+    const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
+    expect(pkg.scripts['build:hosting']).toBe('vite build --config hosting/vite.config.ts');
+  });
+
+  it('serves the fallback line as XML, never cached', () => {
+    const rule = hosting.headers.find((h) => h.source === FALLBACK_PATH);
+    expect(rule?.headers).toEqual([
+      { key: 'Content-Type', value: 'text/xml; charset=utf-8' },
+      { key: 'Cache-Control', value: 'no-cache' },
+    ]);
+  });
+});
+
+describe('the fallback line', () => {
+  it('says the safety line and dials every on-call number at once', () => {
+    expect(fallbackTwiml(['+15550190001', '+15550190002'])).toBe(
+      '<?xml version="1.0" encoding="UTF-8"?><Response>' +
+        '<Say>Aurora cannot answer right now. Get yourself to a safe place now and call emergency services. Connecting you to the on-call supervisor.</Say>' +
+        '<Dial timeLimit="3600"><Number>+15550190001</Number><Number>+15550190002</Number></Dial>' +
+        '<Say>Nobody answered. Get yourself to a safe place now and call emergency services.</Say></Response>',
+    );
+  });
+
+  it('refuses to be built without a number to dial, with a number Twilio cannot dial, or with more than Twilio dials at once', () => {
+    expect(() => fallbackTwiml([])).toThrow(/at least one on-call number/);
+    expect(() => fallbackTwiml(['5550190001'])).toThrow(/E\.164/);
+    expect(() => fallbackTwiml(Array.from({ length: 11 }, (_, i) => `+1555019${String(i).padStart(4, '0')}`))).toThrow(/at most 10/);
+  });
+
+  it('stops a real project’s deploy whose env file has no on-call numbers', () => {
+    expect(() => hostingSettings('my-plant', functionsDir({ '.env.my-plant': 'FUNCTIONS_REGION=europe-west1\n' }))).toThrow(
+      /ON_CALL_NUMBERS is not set in functions\/\.env\.my-plant/,
+    );
+  });
+
+  it('uses the local on-call number in a local build', () => {
+    expect(hostingSettings(null)).toEqual({ projectId: null, region: 'us-central1', onCallNumbers: LOCAL_ON_CALL.numbers });
+    expect(hostingSettings('demo-aurora').onCallNumbers).toEqual(LOCAL_ON_CALL.numbers);
+  });
+
+  it('is written into the build output with the region the page’s callable client names', async () => {
+    const root = tempDir();
+    mkdirSync(join(root, 'src'));
+    writeFileSync(join(root, 'index.html'), '<!doctype html><script type="module" src="/src/main.js"></script>');
+    writeFileSync(join(root, 'src', 'main.js'), 'document.title = import.meta.env.VITE_FUNCTIONS_REGION;');
+    const dir = functionsDir({ '.env.my-plant': 'FUNCTIONS_REGION=europe-west1\nON_CALL_NUMBERS=+15550001111,+15550002222\n' });
+    await build({ root, logLevel: 'silent', configFile: false, plugins: [deploymentAssets({ projectId: 'my-plant', functionsDir: dir })], build: { outDir: join(root, 'dist') } });
+    expect(readFileSync(join(root, 'dist', 'twilio', 'fallback.xml'), 'utf8')).toBe(fallbackTwiml(['+15550001111', '+15550002222']));
+    const [bundle] = readFileSync(join(root, 'dist', 'index.html'), 'utf8').match(/assets\/[^"]+\.js/) ?? [];
+    expect(readFileSync(join(root, 'dist', bundle!), 'utf8')).toMatch(/[`"']europe-west1[`"']/);
+  });
+});
