@@ -41,7 +41,8 @@ export async function grantAdmin({ auth, db, firestore }: Accounts, email: strin
  */
 export async function revokeAdmin({ auth, db, firestore }: Accounts, email: string): Promise<string> {
   const user = await auth.getUserByEmail(email);
-  const { admin: _dropped, ...claims } = user.customClaims ?? {};
+  const claims = { ...user.customClaims };
+  delete claims.admin;
   await Promise.all([
     db.ref().update({ [`admins/${user.uid}`]: null, [`admin_push_tokens/${user.uid}`]: null, [`admin_alerts/${user.uid}`]: null }),
     directoryDoc(firestore, user.uid).delete(),

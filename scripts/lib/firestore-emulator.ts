@@ -15,7 +15,7 @@ const FIRESTORE_JAR =
 /** Whether the official emulator is installed; without it the stack has firebase-tools run its own. */
 export const firestoreEmulatorInstalled = () => existsSync(FIRESTORE_JAR);
 
-export type RunningFirestore = { process: ChildProcess; stop(): Promise<void> };
+export type RunningFirestore = { process: ChildProcess; stop: () => Promise<void> };
 
 export async function startFirestoreEmulator(port: number): Promise<RunningFirestore> {
   const child = spawn(

@@ -93,6 +93,6 @@ export function useFunctionsEnvironment(): void {
   Object.assign(process.env, readEnvFile(FUNCTIONS_PARAMS_FILE), readEnvFile(FUNCTIONS_SECRETS_FILE));
   const config = require(join(ROOT, 'functions', 'lib', 'config.js')) as Record<string, { name?: string; options?: { default?: unknown } }>;
   for (const param of Object.values(config)) {
-    if (param?.name && process.env[param.name] === undefined && param.options?.default !== undefined) process.env[param.name] = String(param.options.default);
+    if (param?.name && process.env[param.name] === undefined && param.options?.default !== undefined) process.env[param.name] = typeof param.options.default === 'object' ? JSON.stringify(param.options.default) : String(param.options.default as string | number | boolean);
   }
 }

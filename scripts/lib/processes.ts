@@ -9,10 +9,10 @@ import { ROOT } from './project.ts';
 /** What a tracked child has printed, and whether it died. */
 export type Watch = {
   /** Why the child exited, with its last output; null while it runs. */
-  died(): string | null;
-  output(): string;
+  died: () => string | null;
+  output: () => string;
   /** Calls `listener` with each chunk the child prints from now on; returns an unsubscribe. */
-  onOutput(listener: (chunk: string) => void): () => void;
+  onOutput: (listener: (chunk: string) => void) => () => void;
 };
 
 export async function portInUse(port: number): Promise<boolean> {

@@ -9,7 +9,7 @@ import { createRequire } from 'node:module';
 
 const require = createRequire(import.meta.url);
 const { getExpectedTwilioSignature } = require('twilio/lib/webhooks/webhooks') as {
-  getExpectedTwilioSignature(token: string, url: string, params: Record<string, string>): string;
+  getExpectedTwilioSignature: (token: string, url: string, params: Record<string, string>) => string;
 };
 
 export type TwimlTurn = {

@@ -46,7 +46,9 @@ export async function speculatedReply(
 ): Promise<SpeculationOutcome> {
   if (!gather || !deps.settings.speculate) return NONE;
   const path = paths.speculation(conversationId);
-  const seen = parse((await prefetched)?.speculation) ?? parse(await deps.live.get(path).catch(() => null));
+  // The turn's history read holds the speculation node: no extra round trip unless that read failed.
+  const conversation = prefetched ? await prefetched : null;
+  const seen = parse(conversation ? conversation.speculation : await deps.live.get(path).catch(() => null));
   if (!seen || seen.gather !== gather || seen.state === 'used') return NONE;
   if (!answersTheSame(seen.text, utterance)) return { hit: null, counted: count(deps, SPECULATION_COUNTERS.wasted) };
   const giveUpAt = performance.now() + Math.max(0, withinMs - KEEP_FOR_OWN_ANSWER_MS);
