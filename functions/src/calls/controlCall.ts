@@ -1,13 +1,14 @@
 import { CONTROL_NOTES, ackFields, bridgeRefusal, refusal, releaseFields, takeFields, type Admin, type Refusal } from '../core/callControl';
 import { AuroraError } from '../core/errors';
 import { siteIso } from '../core/time';
-import { LINES, speakAndDial, speakAndListen, speakable } from '../core/twiml';
+import { SUPERVISOR_LINES_IN, speakAndDial, speakAndListen, speakable, voiceFor } from '../core/twiml';
 import { paths } from '../model/paths';
 import type { CallAction, LiveCall, LiveMessage, Role } from '../model/schema';
 import type { Deps } from '../ports';
 import { enqueueArchive, taskIds } from './archival';
 import { endCallNow } from './endCall';
-import { listening } from './listening';
+import { listening, siteLanguage } from './listening';
+import { languageOf, type Language } from '../assistant/language';
 import { changeCall, readCall } from './liveCalls';
 
 export type ControlResult = { ok: true; reached: boolean } | ({ ok: false } & Refusal);
@@ -36,10 +37,11 @@ export async function controlCall(action: CallAction, admin: Admin, deps: Deps):
     case 'release': {
       const changed = await changeHolder(deps, action.callId, action.action, admin);
       if (!changed.ok) return changed;
-      const line = action.action === 'take' ? LINES.supervisorJoined : LINES.aiBack;
+      const lines = SUPERVISOR_LINES_IN[callerLanguage(deps, changed.call)];
+      const line = action.action === 'take' ? lines.supervisorJoined : lines.aiBack;
       let outcome: 'done' | 'gone';
       try {
-        outcome = await deps.voice.redirect(changed.call.call_sid, speakThenListen(deps, action.callId, line));
+        outcome = await deps.voice.redirect(changed.call.call_sid, speakThenListen(deps, action.callId, changed.call, line));
       } catch (err) {
         const refused = notDone(err);
         await undo(deps, action.callId, changed.before, admin);
@@ -53,7 +55,7 @@ export async function controlCall(action: CallAction, admin: Admin, deps: Deps):
       const call = await callFor(deps, action.callId, 'say', admin);
       if ('code' in call) return { ok: false, ...call };
       const text = speakable(action.text);
-      return speak(deps, call, speakThenListen(deps, action.callId, text), [['admin', text]]);
+      return speak(deps, call, speakThenListen(deps, action.callId, call, text), [['admin', text]]);
     }
     case 'bridge': {
       const call = await callFor(deps, action.callId, 'bridge', admin);
@@ -61,7 +63,9 @@ export async function controlCall(action: CallAction, admin: Admin, deps: Deps):
       const { bridge, escalation } = deps.settings;
       const refused = bridgeRefusal(action.to, bridge.allowed, escalation.onCallNumbers);
       if (refused) return { ok: false, ...refused };
-      return speak(deps, call, speakAndDial(LINES.connecting, action.to, bridge.timeLimitSeconds), [['system', CONTROL_NOTES.bridge(admin, action.to)]]);
+      const language = callerLanguage(deps, call);
+      const voice = voiceFor({ language, speech: deps.settings.speech });
+      return speak(deps, call, speakAndDial(SUPERVISOR_LINES_IN[language].connecting, action.to, bridge.timeLimitSeconds, voice), [['system', CONTROL_NOTES.bridge(admin, action.to)]]);
     }
     case 'end': {
       const call = await callFor(deps, action.callId, 'end', admin);
@@ -149,9 +153,17 @@ async function undo(deps: Deps, callId: string, before: LiveCall, admin: Admin):
  * Twilio takes at most 4,000 characters of TwiML in an update (32018); the next turn's answer
  * brings the hints back.
  */
-function speakThenListen(deps: Deps, callId: string, text: string): string {
-  return speakAndListen(text, listening(deps, [], { call: callId }));
+/**
+ * Speaks to the caller, then listens, in the caller's language: the supervisor's lines and
+ * typed words in the caller's voice, and, above all, the next Gather recognising their words
+ * in that language (an English recogniser would turn a German caller's words into noise).
+ */
+function speakThenListen(deps: Deps, callId: string, call: Pick<LiveCall, 'language'>, text: string): string {
+  return speakAndListen(text, listening(deps, [], { call: callId, language: callerLanguage(deps, call) }));
 }
+
+/** The caller's language as the call knows it (the registry's, or detected), else the site's. */
+const callerLanguage = (deps: Deps, call: Pick<LiveCall, 'language'>): Language => languageOf(call.language) ?? siteLanguage(deps);
 
 /** Records lines on the call's transcript; a failed write is logged, since the caller has already heard them. */
 async function note(deps: Deps, call: LiveCall, lines: Array<[Role, string]>): Promise<void> {

@@ -65,11 +65,38 @@ export const LINES_IN: Record<Language, { greeting: (name?: string) => string; r
   },
 };
 
+/** What the caller hears when a supervisor acts on the call, in each supported language. */
+export const SUPERVISOR_LINES_IN: Record<Language, { supervisorJoined: string; aiBack: string; connecting: string }> = {
+  en: {
+    supervisorJoined: 'A safety supervisor has joined the call and is listening. Keep talking to us.',
+    aiBack: 'Aurora here again. I am listening.',
+    connecting: 'Connecting you now. Stay on the line.',
+  },
+  es: {
+    supervisorJoined: 'Un supervisor de seguridad se ha unido a la llamada y le está escuchando. Siga hablándonos.',
+    aiBack: 'Aquí Aurora de nuevo. Le escucho.',
+    connecting: 'Le estoy conectando. No cuelgue.',
+  },
+  de: {
+    supervisorJoined: 'Ein Sicherheitsverantwortlicher ist jetzt in der Leitung und hört zu. Sprechen Sie weiter mit uns.',
+    aiBack: 'Hier ist wieder Aurora. Ich höre zu.',
+    connecting: 'Ich verbinde Sie jetzt. Bleiben Sie in der Leitung.',
+  },
+  fr: {
+    supervisorJoined: "Un responsable de la sécurité a rejoint l'appel et vous écoute. Continuez à nous parler.",
+    aiBack: 'Ici Aurora à nouveau. Je vous écoute.',
+    connecting: 'Je vous mets en relation. Restez en ligne.',
+  },
+  pt: {
+    supervisorJoined: 'Um supervisor de segurança entrou na ligação e está ouvindo. Continue falando com a gente.',
+    aiBack: 'Aqui é a Aurora de novo. Estou ouvindo.',
+    connecting: 'Estou conectando você agora. Fique na linha.',
+  },
+};
+
 export const LINES = {
   ...LINES_IN.en,
-  supervisorJoined: 'A safety supervisor has joined the call and is listening. Keep talking to us.',
-  aiBack: 'Aurora here again. I am listening.',
-  connecting: 'Connecting you now. Stay on the line.',
+  ...SUPERVISOR_LINES_IN.en,
   unavailable:
     'Aurora is having trouble right now. If you are in danger, leave the area now and call emergency services.',
 };
@@ -188,9 +215,9 @@ export function listenOnly(listen: Listen): string {
  * Say `text`, then connect the caller to `number` for at most `timeLimitSeconds` (Twilio's own
  * default is four hours); the call ends when that leg does.
  */
-export function speakAndDial(text: string, number: string, timeLimitSeconds: number): string {
+export function speakAndDial(text: string, number: string, timeLimitSeconds: number, voice: ReturnType<typeof voiceFor> = {}): string {
   const response = new VoiceResponse();
-  response.say(speakable(text));
+  response.say(voice, speakable(text));
   response.dial({ timeLimit: timeLimitSeconds }, number);
   return response.toString();
 }

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { controlCall } from '../../../functions/src/calls/controlCall';
 import { startCall } from '../../../functions/src/calls/startCall';
 import { takeTurn } from '../../../functions/src/calls/takeTurn';
 import { memoryDeps } from '../../helpers/fakes';
@@ -25,6 +26,19 @@ describe("the caller's language, end to end", () => {
     expect(twiml).toContain('Notruf');
     expect(twiml).toContain('language="de-DE"');
     expect(await live.get(`active_calls/${CALL_ID}/urgency`)).toBe('CRITICAL');
+  });
+
+  it("speaks a supervisor's lines in the caller's language, and listens in it afterwards", async () => {
+    const { deps, voice } = await ring('de-DE');
+    const admin = { id: 'ana@site.example' };
+    expect(await controlCall({ action: 'take', callId: CALL_ID }, admin, deps)).toMatchObject({ ok: true });
+    const joined = voice.sent.at(-1)!.twiml!;
+    expect(joined).toContain('<Say voice="Polly.Vicki" language="de-DE">Ein Sicherheitsverantwortlicher ist jetzt in der Leitung');
+    expect(joined).toContain('language="de-DE"'); // the Gather: the caller's next words are recognised as German
+    await controlCall({ action: 'say', callId: CALL_ID, text: 'Bleiben Sie ruhig, Hilfe kommt.' }, admin, deps);
+    expect(voice.sent.at(-1)!.twiml).toMatch(/<Gather[^>]*language="de-DE"[\s\S]*<Say voice="Polly.Vicki" language="de-DE">Bleiben Sie ruhig/);
+    await controlCall({ action: 'bridge', callId: CALL_ID, to: '+15557654321' }, admin, deps);
+    expect(voice.sent.at(-1)!.twiml).toContain('<Say voice="Polly.Vicki" language="de-DE">Ich verbinde Sie jetzt.');
   });
 
   it('detects the language of a caller the registry does not know, and keeps it for the next turns', async () => {
