@@ -9,6 +9,9 @@ import type { SiteClock } from '../core/clock';
 import { callControl, type CallActionOf, type Firebase } from '../firebase';
 import { errorText, h, replaceChildren } from './dom';
 
+/** The languages Aurora speaks, as a supervisor reads them (a call's `language` is the code). */
+const LANGUAGE_NAMES: Record<string, string> = { en: 'English', es: 'Spanish', de: 'German', fr: 'French', pt: 'Portuguese' };
+
 export function messageItem(key: string, message: LiveMessage, clock: SiteClock): HTMLLIElement {
   return h(
     'li',
@@ -99,7 +102,7 @@ export function showCall(panel: HTMLElement, firebase: Firebase, user: User, cal
   function renderControls() {
     // Every message updates the call; redrawing then would wipe what the supervisor is typing
     // to the caller, and move their focus. Only a change in what they may do redraws.
-    const state = call ? JSON.stringify([call.status, holderOf(call), isAcknowledged(call), busy]) : '';
+    const state = call ? JSON.stringify([call.status, holderOf(call), isAcknowledged(call), call.language, busy]) : '';
     if (state === drawnFor) return;
     drawnFor = state;
     if (!call || call.status !== 'ACTIVE') return replaceChildren(controls);
@@ -117,7 +120,7 @@ export function showCall(panel: HTMLElement, firebase: Firebase, user: User, cal
     }
     const speech = h('textarea', { id: 'say-text', name: 'say', rows: 2, maxlength: 600, placeholder: 'Type what the caller should hear; it is spoken on the call', disabled: busy });
     const number = h('input', { id: 'bridge-number', name: 'bridge', type: 'tel', autocomplete: 'off', placeholder: '+15551234567', disabled: busy });
-    const sayForm = h('form', { class: 'say', 'aria-label': 'Speak to the caller' }, h('label', { for: 'say-text' }, 'Words for the caller'), speech, h('button', { type: 'submit', disabled: busy }, 'Say to caller'));
+    const sayForm = h('form', { class: 'say', 'aria-label': 'Speak to the caller' }, h('label', { for: 'say-text' }, `Words for the caller${call.language && call.language !== 'en' ? `, in ${LANGUAGE_NAMES[call.language] ?? call.language}: they are spoken in the caller's language` : ''}`), speech, h('button', { type: 'submit', disabled: busy }, 'Say to caller'));
     speech.value = draft.say;
     number.value = draft.bridge;
     speech.addEventListener('input', () => (draft.say = speech.value));
