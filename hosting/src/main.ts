@@ -11,6 +11,7 @@ import { armSound } from './ui/alarm';
 import { developerHint, h, errorText, replaceChildren } from './ui/dom';
 import { showHistory } from './ui/history';
 import { showLive } from './ui/live';
+import { watchAlarms } from './ui/alarmWatch';
 import { notificationsControl } from './ui/notifications';
 import './style.css';
 
@@ -60,6 +61,8 @@ function notAdmin(firebase: Firebase, user: User) {
 function accessRemoved(firebase: Firebase, user: User) {
   leaveView?.();
   leaveView = null;
+  stopAlarms?.();
+  stopAlarms = null;
   replaceChildren(
     root,
     h(
@@ -118,19 +121,24 @@ function clockDisplay(clock: SiteClock, problem?: string) {
 
 let stopClock: (() => void) | null = null;
 
+let stopAlarms: (() => void) | null = null;
+
 function dashboard(firebase: Firebase, user: User, site: { clock: SiteClock; problem?: string }) {
   const main = h('main', { id: 'view', role: 'tabpanel' });
   const tab = (id: string, text: string) => h('button', { type: 'button', role: 'tab', id, 'aria-controls': 'view' }, text);
   const tabs = { live: tab('tab-live', 'Live calls'), history: tab('tab-history', 'History') };
-  const open = (which: 'live' | 'history') => {
+  const open = (which: 'live' | 'history', call?: string) => {
     leaveView?.();
     for (const [name, t] of Object.entries(tabs)) {
       t.setAttribute('aria-selected', String(name === which));
       t.tabIndex = name === which ? 0 : -1;
     }
     main.setAttribute('aria-labelledby', tabs[which].id);
-    leaveView = which === 'live' ? showLive(main, firebase, user, site.clock) : showHistory(main, firebase, site.clock);
+    leaveView = which === 'live' ? showLive(main, firebase, user, site.clock, call) : showHistory(main, firebase, site.clock);
   };
+  // The alarm sits above every view: a CRITICAL call interrupts History too, and Open goes to it.
+  const alarms = watchAlarms(firebase, user, site.clock, (callId) => open('live', callId));
+  stopAlarms = alarms.stop;
   tabs.live.addEventListener('click', () => open('live'));
   tabs.history.addEventListener('click', () => open('history'));
   // The tab pattern's keys: arrows move between the tabs, which are one stop for Tab.
@@ -156,6 +164,7 @@ function dashboard(firebase: Firebase, user: User, site: { clock: SiteClock; pro
       h('span', { class: 'who', 'data-testid': 'signed-in-as' }, user.email ?? user.uid),
       h('button', { type: 'button', onclick: () => void signOut(firebase.auth) }, 'Sign out'),
     ),
+    h('div', { class: 'alarm-area' }, alarms.element),
     main,
   );
   open('live');
@@ -169,6 +178,8 @@ onAuthStateChanged(firebase.auth, (user) => {
   stopWatchingAccess = null;
   stopClock?.();
   stopClock = null;
+  stopAlarms?.();
+  stopAlarms = null;
   if (!user) return signInForm(firebase);
   // A fresh token: a claim granted or revoked since the last sign-in counts now.
   user

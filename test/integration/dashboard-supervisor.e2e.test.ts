@@ -216,6 +216,25 @@ describe('the dashboard for a supervisor under stress', () => {
     await page.context().close();
   });
 
+  it('alarms on every tab: a CRITICAL call while History is open raises the banner, and Open goes to the call', async () => {
+    const page = await pageSignedInAs(DEMO_ADMIN);
+    await page.getByRole('tab', { name: 'History' }).click();
+    await page.getByTestId('history').waitFor();
+    const { call, callId } = await ringing('+15550100004');
+    await call.say('Someone is trapped under the press and bleeding heavily');
+    const entry = page.locator(`[data-testid=critical-alarm][data-call-id="${callId}"]`);
+    await sees(entry, 'Kwame Mensah');
+    await entry.getByRole('button', { name: /^Open/ }).click();
+    await hasAttribute(page.getByRole('tab', { name: 'Live calls' }), 'aria-selected', 'true');
+    await sees(page.getByTestId('call-state'), 'Aurora is answering');
+    await sees(page.getByTestId('transcript'), 'Someone is trapped under the press');
+    await entry.getByRole('button', { name: /^Acknowledge/ }).click();
+    await counts(entry, 0);
+    await call.status('completed');
+    await archivedAndPurged(callId, callId.replace(/^call_/, 'conv_'));
+    await page.context().close();
+  });
+
   it('History keeps up: a call archived while it is open appears without a search, under the worker\'s name', async () => {
     const page = await pageSignedInAs(DEMO_ADMIN);
     await page.getByRole('tab', { name: 'History' }).click();

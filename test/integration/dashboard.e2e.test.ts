@@ -184,7 +184,8 @@ describe('the admin dashboard', () => {
     await page.locator('input[name=bridge]').fill('+1 555 765 4321');
     await page.getByRole('button', { name: 'Bridge to number' }).click();
     const bridged = (await call.nextUpdate())!;
-    expect(bridged).toMatchObject({ said: ['Connecting you now. Stay on the line.'], dialed: '+15557654321' });
+    // Lena Fischer is registered as German: she hears the line in German.
+    expect(bridged).toMatchObject({ said: ['Ich verbinde Sie jetzt. Bleiben Sie in der Leitung.'], dialed: '+15557654321' });
     await sees(transcript(page).locator('li').last(), `${DEMO_ADMIN.email} bridged the caller to +15557654321.`);
     await call.status('completed'); // the bridged call ends
     await archivedAndPurged(callId, callId.replace(/^call_/, 'conv_'));

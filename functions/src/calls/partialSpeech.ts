@@ -1,6 +1,7 @@
 import { languageOf } from '../assistant/language';
 import { nextPartial } from '../core/partialSpeech';
-import { nextSpeculation } from '../core/speculation';
+import { randomBytes } from 'node:crypto';
+import { SPECULATION_BUDGET_MS, nextSpeculation } from '../core/speculation';
 import { siteIso } from '../core/time';
 import { paths } from '../model/paths';
 import { PartialSpeech, Speculation, type LiveCall } from '../model/schema';
@@ -33,7 +34,7 @@ export async function recordPartial(partial: PartialResult, deps: Deps): Promise
     const parsed = PartialSpeech.safeParse(current);
     return nextPartial(parsed.success ? parsed.data : null, incoming);
   });
-  if (wrote && partial.stable) await speculate(deps, found, partial.gather, partial.stable);
+  if (wrote && partial.stable) await speculate(deps, found, partial.gather, partial.stable, performance.now() + SPECULATION_BUDGET_MS);
   return wrote ? 'recorded' : 'stale';
 }
 
@@ -43,17 +44,29 @@ export async function recordPartial(partial: PartialResult, deps: Deps): Promise
  * only guaranteed while it is serving a request, and Twilio ignores this callback's answer.
  * The reply goes to the conversation's `speculation` node, never to the transcript.
  */
-export async function speculate(deps: Deps, found: { callId: string; call: LiveCall }, gather: string, stable: string, round = 1): Promise<'started' | 'kept' | 'skipped'> {
+export async function speculate(
+  deps: Deps,
+  found: { callId: string; call: LiveCall },
+  gather: string,
+  stable: string,
+  /** When this request must be done speculating (performance.now() time). */
+  deadline: number,
+  round = 1,
+): Promise<'started' | 'kept' | 'skipped'> {
   if (!deps.settings.speculate || found.call.mode !== 'ai' || found.call.status !== 'ACTIVE') return 'skipped';
+  // Too little of the request's time left for a reply to be stored before Cloud Run ends it.
+  if (deadline - performance.now() < MIN_SPECULATION_MS) return 'kept';
   const path = paths.speculation(found.call.conversation_id);
   const startedAt = siteIso(deps.clock(), deps.settings.timeZone);
+  const id = randomBytes(6).toString('hex');
   let replaced = false;
   const claim = await deps.live.transact(path, (current) => {
     const parsed = Speculation.safeParse(current);
     const known = parsed.success ? parsed.data : null;
     if (nextSpeculation(known, gather, stable) !== 'start') return undefined;
     replaced = known?.gather === gather && known.state === 'ready';
-    return { gather, text: stable, state: 'thinking', started_at: startedAt } satisfies Speculation;
+    const count = (known?.gather === gather ? (known.count ?? 1) : 0) + 1;
+    return { gather, id, count, text: stable, state: 'thinking', started_at: startedAt } satisfies Speculation;
   });
   if (!claim.committed) return 'kept';
   const counted = replaced ? countUse(deps.live, SPECULATION_COUNTERS.wasted, deps.clock()).catch(() => 0) : null;
@@ -61,29 +74,34 @@ export async function speculate(deps: Deps, found: { callId: string; call: LiveC
     const procedures = await proceduresOrNone(deps);
     const history = readConversation(deps.live, found.call.conversation_id).catch(() => null);
     const callLanguage = languageOf(found.call.language) ?? siteLanguage(deps);
-    const { reply, language } = await composeReply(deps, found, stable, procedures, history, callLanguage);
+    const withinMs = Math.max(0, deadline - performance.now() - STORE_RESERVE_MS);
+    const { reply, language } = await composeReply(deps, found, stable, procedures, history, callLanguage, withinMs);
     // Stored only if it is still this Gather's speculation on these words (a turn may have answered meanwhile).
     await deps.live.transact(path, (current) => {
       if (current === null) return null; // not yet known to this client: the server's value decides
       const parsed = Speculation.safeParse(current);
-      if (!parsed.success || parsed.data.state !== 'thinking' || parsed.data.started_at !== startedAt || parsed.data.text !== stable) return undefined;
+      if (!parsed.success || parsed.data.state !== 'thinking' || parsed.data.id !== id) return undefined;
       // The database refuses undefined values: absent fields are left out.
       const stored = JSON.parse(JSON.stringify({ ...reply, language })) as Speculation['reply'];
       return { ...parsed.data, state: 'ready', reply: stored } satisfies Speculation;
     });
   } catch (err) {
     deps.log.error('speculation failed: the turn will answer itself', { gather, error: String(err) });
-    await deps.live.transact(path, (current) => (current === null || Speculation.safeParse(current).data?.started_at === startedAt ? null : undefined)).catch(() => {});
+    await deps.live.transact(path, (current) => (current === null || Speculation.safeParse(current).data?.id === id ? null : undefined)).catch(() => {});
   }
   await counted;
   // Stable words that arrived while this one was in flight were kept waiting: the caller's
   // latest words get their own reply now, or the turn would find only an older one.
   const latest = PartialSpeech.safeParse(await deps.live.get(paths.partial(found.call.conversation_id)).catch(() => null));
   if (round < MAX_ROUNDS && latest.success && latest.data.gather === gather && !latest.data.closed && latest.data.stable && latest.data.stable !== stable) {
-    await speculate(deps, found, gather, latest.data.stable, round + 1);
+    await speculate(deps, found, gather, latest.data.stable, deadline, round + 1);
   }
   return 'started';
 }
 
 /** Speculations one partial callback may run back to back before it lets go of the request. */
 const MAX_ROUNDS = 4;
+/** A speculation is not started with less of the request's time left than this. */
+const MIN_SPECULATION_MS = 2000;
+/** Kept back from the request's time for storing the reply. */
+const STORE_RESERVE_MS = 500;

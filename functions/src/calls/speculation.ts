@@ -6,7 +6,7 @@
  */
 import type { Reply } from '../assistant/responder';
 import type { Language } from '../assistant/language';
-import { answersTheSame } from '../core/speculation';
+import { SPECULATION_BUDGET_MS, answersTheSame } from '../core/speculation';
 import { paths } from '../model/paths';
 import { Speculation, type LiveConversation } from '../model/schema';
 import type { Deps } from '../ports';
@@ -50,10 +50,13 @@ export async function speculatedReply(
   const conversation = prefetched ? await prefetched : null;
   const seen = parse(conversation ? conversation.speculation : await deps.live.get(path).catch(() => null));
   if (!seen || seen.gather !== gather || seen.state === 'used') return NONE;
+  // A speculation still thinking past its request's budget died with the request: not waited for.
+  const dead = (s: Speculation) => s.state === 'thinking' && deps.clock().getTime() - Date.parse(s.started_at) > SPECULATION_BUDGET_MS + 1000;
+  if (dead(seen)) return { hit: null, counted: count(deps, SPECULATION_COUNTERS.wasted) };
   if (!answersTheSame(seen.text, utterance)) return { hit: null, counted: count(deps, SPECULATION_COUNTERS.wasted) };
   const giveUpAt = performance.now() + Math.max(0, withinMs - KEEP_FOR_OWN_ANSWER_MS);
   let current: Speculation | null = seen;
-  while (current && current.state === 'thinking' && current.text === seen.text && performance.now() < giveUpAt) {
+  while (current && current.state === 'thinking' && current.text === seen.text && !dead(current) && performance.now() < giveUpAt) {
     await new Promise((resolve) => setTimeout(resolve, POLL_MS));
     current = parse(await deps.live.get(path).catch(() => null));
   }

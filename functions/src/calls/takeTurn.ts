@@ -106,14 +106,15 @@ export async function takeTurn(turn: Turn, deps: Deps, timings: Timings = {}): P
   // The caller's words are written while the context is read and the responder thinks. The
   // reply's write need not wait for that one: writes from one client arrive in the order sent.
   const started = found?.began ? record(deps, found, [['user', utterance, '']], { closePartial }) : null;
-  // The responder gets what is left of the turn since the request arrived, not a budget of its own.
-  const withinMs = turn.deadline !== undefined ? Math.max(0, turn.deadline - performance.now() - WRITE_RESERVE_MS) : undefined;
+  // The responder gets what is left of the turn since the request arrived, not a budget of its
+  // own: asked again after waiting for a speculation, which may have used some of it.
+  const timeLeft = () => (turn.deadline !== undefined ? Math.max(0, turn.deadline - performance.now() - WRITE_RESERVE_MS) : undefined);
   const thinking = performance.now();
   // A reply started on the stable partial words answers at once when the final words say the same.
-  const speculated = found ? await speculatedReply(deps, found.call.conversation_id, turn.gather, utterance, history, withinMs) : null;
+  const speculated = found ? await speculatedReply(deps, found.call.conversation_id, turn.gather, utterance, history, timeLeft()) : null;
   const { reply, language } = speculated?.hit
     ? { reply: speculated.hit.reply, language: speculated.hit.language ?? callLanguage }
-    : await composeReply(deps, found, utterance, procedures, history, callLanguage, withinMs);
+    : await composeReply(deps, found, utterance, procedures, history, callLanguage, timeLeft());
   timings.responder = performance.now() - thinking;
   if (speculated) timings.speculation = speculated.hit ? 1 : 0;
   if (started) {

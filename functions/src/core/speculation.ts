@@ -10,12 +10,25 @@ import type { Speculation } from '../model/schema';
 /** Stable words before a speculation starts: a reply to "there is" would be a reply to nothing. */
 export const MIN_SPECULATION_WORDS = 3;
 
+/** The most model calls one Gather may start early: a caller talking at length costs no more than this. */
+export const MAX_SPECULATIONS_PER_GATHER = 4;
+
 /**
- * Words that recognisers add or drop at the edges of an utterance and that cannot change what
- * a safety line answers ("um", "please", "okay"). Only these may differ between the speculated
- * words and the final ones; any other word, a "not" above all, makes the speculation a miss.
+ * The most time one partial callback spends speculating, from its arrival: under the webhook's
+ * 15 s timeout, after which Cloud Run ends the request and nothing it started would be stored.
+ * A speculation still `thinking` after this is dead, and a turn does not wait for it.
  */
-const FILLERS = new Set(['um', 'uh', 'er', 'erm', 'ah', 'hmm', 'mm', 'please', 'okay', 'ok', 'so', 'yeah', 'now', 'thanks', 'thank', 'you']);
+export const SPECULATION_BUDGET_MS = 12_000;
+
+/**
+ * Hesitations recognisers write at the edges of an utterance ("um", "uh"), which cannot change
+ * what a safety line answers, and the openers a caller starts with ("okay", "so", "yeah").
+ * Nothing else may differ: a word at the end is often the point ("I don't think" / "I don't
+ * think so", "he is not" / "he is not okay"), and any other word, a "not" above all, makes the
+ * speculation a miss.
+ */
+const HESITATIONS = new Set(['um', 'uh', 'er', 'erm', 'ah', 'hmm', 'mm', 'ehm', 'äh', 'ähm', 'euh', 'eh']);
+const OPENERS = new Set([...HESITATIONS, 'okay', 'ok', 'so', 'yeah', 'well']);
 
 /** The words of an utterance, lowercased, without punctuation (recognisers differ in both). */
 export function wordsOf(text: string): string[] {
@@ -27,16 +40,16 @@ export function wordsOf(text: string): string[] {
     .filter(Boolean);
 }
 
-/** Drops fillers from both ends only: in the middle a word is never noise. */
+/** Drops openers from the start and hesitations from the end; in the middle a word is never noise. */
 function trimFillers(words: string[]): string[] {
   let start = 0;
   let end = words.length;
-  while (start < end && FILLERS.has(words[start])) start++;
-  while (end > start && FILLERS.has(words[end - 1])) end--;
+  while (start < end && OPENERS.has(words[start])) start++;
+  while (end > start && HESITATIONS.has(words[end - 1])) end--;
   return words.slice(start, end);
 }
 
-/** Whether a reply to `speculated` answers `final` too: the same words, give or take fillers at the edges. */
+/** Whether a reply to `speculated` answers `final` too: the same words, give or take an opener or a hesitation. */
 export function answersTheSame(speculated: string, final: string): boolean {
   const a = trimFillers(wordsOf(speculated));
   const b = trimFillers(wordsOf(final));
@@ -54,5 +67,6 @@ export function nextSpeculation(current: Speculation | null, gather: string, sta
   if (current.gather > gather) return 'keep'; // a late partial of an earlier Gather
   if (current.state === 'thinking') return 'keep';
   if (current.state === 'used') return 'keep'; // its turn has answered
+  if ((current.count ?? 1) >= MAX_SPECULATIONS_PER_GATHER) return 'keep';
   return answersTheSame(current.text, stable) ? 'keep' : 'start';
 }

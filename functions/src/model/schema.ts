@@ -119,6 +119,10 @@ export type PartialSpeech = z.infer<typeof PartialSpeech>;
  */
 export const Speculation = z.object({
   gather: z.string(),
+  /** This speculation's own id: a later one on the same Gather, or the turn's `used` marker, is told apart by it. */
+  id: z.string().optional(),
+  /** Speculations started on this Gather so far, this one included (they are capped). */
+  count: z.number().int().optional(),
   /** The stable words it answers. */
   text: z.string(),
   state: z.enum(['thinking', 'ready', 'used']),

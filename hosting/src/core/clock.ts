@@ -73,6 +73,9 @@ export function siteClock(timeZone: string): SiteClock {
       // pass with the offset at the first guess settles it.
       let guess = midnightUtc - offsetMinutes(new Date(midnightUtc)) * 60_000;
       guess = midnightUtc - offsetMinutes(new Date(guess)) * 60_000;
+      // Where clocks spring forward at midnight (Havana, Santiago) there is no 00:00: the day
+      // begins at 01:00, the first instant whose site date is `date`.
+      while (day(new Date(guess)) < date) guess += 3_600_000;
       return new Date(guess);
     },
     stamp(at, now = new Date()) {

@@ -6,11 +6,9 @@ import type { User } from 'firebase/auth';
 import { onValue, ref } from 'firebase/database';
 import type { Alert, LiveSummary } from '../../../functions/src/model/schema';
 import { paths } from '../../../functions/src/model/paths';
-import { alarmEntries } from '../core/alarms';
-import { acknowledgedBy, alertsNewestFirst, callAge, callRows, holderOf, isAlarming, shortDuration, sinceLastMessage, type CallRow } from '../core/calls';
+import { acknowledgedBy, alertsNewestFirst, callAge, callRows, holderOf, shortDuration, sinceLastMessage, type CallRow } from '../core/calls';
 import type { SiteClock } from '../core/clock';
 import { callControl, type Firebase } from '../firebase';
-import { alarmBanner, notify } from './alarm';
 import { renderAlerts } from './alerts';
 import { showCall } from './callView';
 import { developerHint, errorText, h, keepingFocus, replaceChildren } from './dom';
@@ -20,7 +18,8 @@ import { workerNames } from './workers';
 const ageText = (row: CallRow, now: number) => (row.status === 'ENDED' ? `ended after ${shortDuration(callAge(row, now))}` : shortDuration(callAge(row, now)));
 const sinceText = (row: CallRow, now: number) => `${shortDuration(sinceLastMessage(row, now))} ago`;
 
-export function showLive(main: HTMLElement, firebase: Firebase, user: User, clock: SiteClock): () => void {
+/** The live view; `initialCall` opens that call at once (the alarm banner's Open, from another tab). */
+export function showLive(main: HTMLElement, firebase: Firebase, user: User, clock: SiteClock, initialCall?: string): () => void {
   const control = callControl(firebase);
   const counts = h('div', { class: 'counts', 'data-testid': 'live-counts' });
   const tbody = h('tbody', {});
@@ -39,20 +38,8 @@ export function showLive(main: HTMLElement, firebase: Firebase, user: User, cloc
   const alertList = h('ol', { class: 'alerts', 'data-testid': 'alerts', 'aria-labelledby': 'alerts-title' });
   const alertProblem = h('p', { class: 'problem', role: 'status' });
   const panel = h('section', { class: 'call-panel', 'aria-label': 'Selected call' }, h('p', { class: 'empty' }, 'Select a call to see its transcript.'));
-  const dismissed = new Set<string>();
-  const alarms = alarmBanner({
-    open: (callId) => open(callId),
-    acknowledge: (callId) => acknowledge(callId),
-    dismiss: (alertId) => {
-      dismissed.add(alertId);
-      render();
-    },
-    label: (callId) => label(callId, alerts.find((a) => a.call_id === callId)),
-    stamp: (at) => clock.stamp(at),
-  });
   replaceChildren(
     main,
-    alarms.element,
     h(
       'div',
       { class: 'live' },
@@ -68,19 +55,10 @@ export function showLive(main: HTMLElement, firebase: Firebase, user: User, cloc
 
   let rows: CallRow[] = [];
   let alerts: Array<Alert & { id: string }> = [];
-  const seenAlerts = new Set<string>();
-  let summaryLoaded = false;
-  /** The alerts already there when the page opened: they raise the banner, not a system notification. */
-  let firstAlerts: Set<string> | null = null;
   let selected: string | null = null;
   let closeCall: (() => void) | null = null;
   const nameOf = workerNames(firebase, () => render());
   const rowOf = (callId: string) => rows.find((r) => r.id === callId);
-  const label = (callId: string, alert?: Alert) => {
-    const row = rowOf(callId) ?? alert;
-    return row ? `${nameOf(row.mobile_no) ?? row.worker_id} (${row.mobile_no})` : callId;
-  };
-
   const open = (id: string) => {
     closeCall?.();
     selected = id;
@@ -137,35 +115,17 @@ export function showLive(main: HTMLElement, firebase: Firebase, user: User, cloc
       ),
     );
     keepingFocus(alertList, () => renderAlerts(alertList, alerts, rowOf, nameOf, clock, { open, acknowledge }));
-    // Whether an alert still alarms depends on its call's row: no banner before both have loaded.
-    if (summaryLoaded && firstAlerts) alarms.update(alarmEntries(alerts, rowOf, dismissed));
-  }
-
-  /** An escalation that arrives while the page is open also notifies the system. */
-  function notifyNewEscalations() {
-    if (!summaryLoaded || !firstAlerts) return;
-    for (const alert of alerts) {
-      if (seenAlerts.has(alert.id)) continue;
-      seenAlerts.add(alert.id);
-      if (alert.kind === 'escalated' && !firstAlerts.has(alert.id) && isAlarming(alert, rowOf(alert.call_id))) {
-        notify('Aurora: CRITICAL call not acknowledged', `${label(alert.call_id, alert)} needs a supervisor now.`);
-      }
-    }
   }
 
   const stopSummary = onValue(ref(firebase.db, paths.liveSummary), (snap) => {
     const summary = snap.val() as LiveSummary | null;
     rows = callRows(summary?.calls ?? null);
-    summaryLoaded = true;
     const c = summary?.counts;
     replaceChildren(counts, ...(['CRITICAL', 'URGENT', 'NORMAL'] as const).map((u) => h('span', { class: `count urgency-${u.toLowerCase()}`, 'data-urgency': u }, `${c?.[u] ?? 0} ${u}`)));
-    notifyNewEscalations();
     render();
   });
   const stopAlerts = onValue(ref(firebase.db, paths.adminAlerts(user.uid)), (snap) => {
     alerts = alertsNewestFirst(snap.val() as Record<string, Alert> | null);
-    firstAlerts ??= new Set(alerts.map((a) => a.id));
-    notifyNewEscalations();
     render();
   });
   // Durations move every second; only their cells are rewritten.
@@ -179,11 +139,12 @@ export function showLive(main: HTMLElement, firebase: Firebase, user: User, cloc
     }
   }, 1000);
 
+  if (initialCall) open(initialCall);
+
   return () => {
     stopSummary();
     stopAlerts();
     clearInterval(tick);
     closeCall?.();
-    alarms.update([]);
   };
 }

@@ -117,6 +117,51 @@ describe('speculative replies', () => {
     expect(await counter(SPECULATION_COUNTERS.hit)).toBe(1);
   });
 
+  it('gives the responder only the time left after waiting in vain for a speculation', async () => {
+    const asked: Array<{ utterance: string; withinMs?: number }> = [];
+    let first = true;
+    const responder: Responder = {
+      async respond(input) {
+        asked.push({ utterance: input.utterance, withinMs: input.withinMs });
+        if (first) {
+          first = false;
+          await new Promise(() => {}); // the speculation's model call never returns
+        }
+        return offlineResponder.respond(input);
+      },
+    };
+    const { deps, partial } = await setUp(responder);
+    void partial(1, 'the compressor is making a loud banging noise');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    const deadline = performance.now() + 4000;
+    const started = performance.now();
+    await takeTurn({ callSid: callSid(1), speech: 'the compressor is making a loud banging noise', silentTurns: 0, callHint: CALL_ID, gather: GATHER, deadline }, deps);
+    const waited = performance.now() - started;
+    expect(waited).toBeGreaterThanOrEqual(1400); // it waited for the speculation (4 s - 1 s reserve - 1.5 s kept)
+    expect(asked).toHaveLength(2);
+    // The turn's own responder gets what is left, not the 3 s the turn had when it began.
+    expect(asked[1].withinMs!).toBeLessThanOrEqual(3000 - 1400);
+  });
+
+  it('does not wait for a speculation that died with its request', async () => {
+    const { responder, asked } = heldResponder();
+    const { turn, counter, live, clock } = await setUp(responder);
+    const longAgo = new Date(clock().getTime() - 20_000);
+    const started_at = `${longAgo.toISOString().slice(0, 19)}Z`;
+    await live.update({ [`active_conversations/${CONV_ID}/speculation`]: { gather: GATHER, id: 'x', count: 1, text: 'the tank is leaking fast', state: 'thinking', started_at } });
+    await turn('the tank is leaking fast');
+    expect(asked).toEqual(['the tank is leaking fast']);
+    expect(await counter(SPECULATION_COUNTERS.wasted)).toBe(1);
+  });
+
+  it('starts at most four speculations on one Gather, however long the caller talks', async () => {
+    const { responder, asked } = heldResponder();
+    const { partial } = await setUp(responder);
+    const words = 'there is a lot of smoke coming out of the motor room and the alarm is going off everywhere'.split(' ');
+    for (let n = 3; n <= words.length; n++) await partial(n, words.slice(0, n).join(' '));
+    expect(asked).toHaveLength(4);
+  });
+
   it('does not speculate while a human holds the call, or when turned off', async () => {
     const { responder, asked } = heldResponder();
     const { partial, live, deps } = await setUp(responder);

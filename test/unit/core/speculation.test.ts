@@ -6,7 +6,11 @@ describe('answersTheSame', () => {
   it.each([
     ['the same words', 'There is a fire in the paint store', 'there is a fire in the paint store', true],
     ['punctuation and case', 'there is a fire, in the paint store!', 'There is a fire in the paint store.', true],
-    ['fillers at the edges', 'um there is a fire in the paint store', 'there is a fire in the paint store please', true],
+    ['an opener and a hesitation', 'um there is a fire in the paint store', 'okay there is a fire in the paint store uh', true],
+    ['a word at the end that is the point', 'I do not think', 'I do not think so', false],
+    ['"okay" at the end', 'he is not', 'he is not okay', false],
+    ['"you" at the end', 'I can not see', 'I can not see you', false],
+    ['"please" at the end', 'send someone', 'send someone please', false],
     ['a word added at the end', 'there is a fire in the paint', 'there is a fire in the paint store', false],
     ['a negation', 'he is breathing', 'he is not breathing', false],
     ['a filler in the middle is a word', 'there is a fire now in the store', 'there is a fire in the store', false],
