@@ -20,7 +20,7 @@
  * It does not check credentials (the client's PassThroughClient sends none).
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { closeServer, listenLocally } from './local-server.ts';
 
 export type QueueState = 'RUNNING' | 'PAUSED' | 'DISABLED';
 const QUEUE_STATES: Record<QueueState, number> = { RUNNING: 1, PAUSED: 2, DISABLED: 3 };
@@ -89,17 +89,12 @@ export class CloudTasksApiServer {
       req.resume();
       req.on('end', () => void this.route(req, res).catch((err: unknown) => error(res, 500, 'INTERNAL', String(err))));
     });
-    await new Promise<void>((resolve, reject) => {
-      this.server!.once('error', reject);
-      this.server!.listen(port, '127.0.0.1', resolve);
-    });
-    this.port = (this.server.address() as AddressInfo).port;
+    this.port = await listenLocally(this.server, port);
     return this;
   }
 
   async stop() {
-    this.server?.closeAllConnections();
-    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+    await closeServer(this.server);
   }
 
   private async route(req: IncomingMessage, res: ServerResponse) {

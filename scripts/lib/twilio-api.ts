@@ -21,8 +21,8 @@
  * - 404 / 20404 for a number the account does not have.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { randomBytes } from 'node:crypto';
+import { closeServer, listenLocally } from './local-server.ts';
 
 export type CallUpdate = { twiml?: string; status?: string; at: number };
 
@@ -104,18 +104,13 @@ export class TwilioApiServer {
       req.on('data', (chunk: Buffer) => (body += chunk.toString()));
       req.on('end', () => void this.route(req, res, body).catch((err: unknown) => json(res, 500, { message: String(err) })));
     });
-    await new Promise<void>((resolve, reject) => {
-      this.server!.once('error', reject);
-      this.server!.listen(port, '127.0.0.1', resolve);
-    });
-    this.port = (this.server.address() as AddressInfo).port;
+    this.port = await listenLocally(this.server, port);
     return this;
   }
 
   async stop() {
     for (const call of this.calls.values()) for (const wake of call.waiters.splice(0)) wake();
-    this.server?.closeAllConnections();
-    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+    await closeServer(this.server);
   }
 
   private async route(req: IncomingMessage, res: ServerResponse, body: string) {

@@ -239,6 +239,17 @@ export function findMatches(speech: string, procedures: Procedure[], language?: 
  * the answer at NORMAL.
  */
 export function triage(speech: string, procedures: Procedure[], language?: Language | null): Triage {
+  // A turn asks about the same words more than once (the urgency floor, the offline fallback):
+  // the answer is pure, so the last one is kept rather than tokenised and matched again.
+  if (last && last.speech === speech && last.procedures === procedures && last.language === language) return last.result;
+  const result = assess(speech, procedures, language);
+  last = { speech, procedures, language, result };
+  return result;
+}
+
+let last: { speech: string; procedures: Procedure[]; language: Language | null | undefined; result: Triage } | null = null;
+
+function assess(speech: string, procedures: Procedure[], language?: Language | null): Triage {
   const matches = findMatches(speech, procedures, language);
   const best = new Map<Procedure, { urgency: Urgency; score: number; covered: Array<[number, number]> }>();
   // Best matches first, so a procedure's score counts each stretch of speech once

@@ -1,15 +1,20 @@
-/** Wall-clock parts of an instant in the site's time zone, with its UTC offset. */
-function localParts(instant: Date, timeZone: string) {
-  const parts = new Intl.DateTimeFormat('en-CA', {
-    timeZone,
-    hourCycle: 'h23',
-    year: 'numeric',
-    month: '2-digit',
-    day: '2-digit',
-    hour: '2-digit',
-    minute: '2-digit',
-    second: '2-digit',
-  }).formatToParts(instant);
+/** One formatter per zone: building an Intl.DateTimeFormat costs far more than using one, and every turn stamps several times. */
+const formats = new Map<string, Intl.DateTimeFormat>();
+function formatFor(timeZone: string): Intl.DateTimeFormat {
+  let format = formats.get(timeZone);
+  if (!format) {
+    format = new Intl.DateTimeFormat('en-CA', { timeZone, hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit' });
+    formats.set(timeZone, format);
+  }
+  return format;
+}
+
+/**
+ * Wall-clock parts of an instant in a time zone, with its UTC offset. Dependency-free: the
+ * dashboard's clock reads the site's time with it too.
+ */
+export function localParts(instant: Date, timeZone: string) {
+  const parts = formatFor(timeZone).formatToParts(instant);
   const get = (type: string) => parts.find((p) => p.type === type)?.value ?? '00';
   const [year, month, day, hour, minute, second] = ['year', 'month', 'day', 'hour', 'minute', 'second'].map(get);
   const asUtc = Date.UTC(+year, +month - 1, +day, +hour, +minute, +second);

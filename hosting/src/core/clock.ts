@@ -5,6 +5,8 @@
  * would put the same moment at two different hours on one screen.
  */
 
+import { localParts } from '../../../functions/src/core/time';
+
 export type SiteClock = {
   /** The IANA zone, e.g. Asia/Kolkata. */
   timeZone: string;
@@ -20,24 +22,6 @@ export type SiteClock = {
 
 const toDate = (at: Date | string) => (typeof at === 'string' ? new Date(at) : at);
 
-/** A zone's wall-clock fields for an instant. */
-function fields(timeZone: string) {
-  const format = new Intl.DateTimeFormat('en-GB', {
-    timeZone,
-    hourCycle: 'h23',
-    year: 'numeric',
-    month: '2-digit',
-    day: '2-digit',
-    hour: '2-digit',
-    minute: '2-digit',
-    second: '2-digit',
-  });
-  return (at: Date) => {
-    const get = (type: Intl.DateTimeFormatPartTypes) => format.formatToParts(at).find((p) => p.type === type)?.value ?? '00';
-    return { year: get('year'), month: get('month'), day: get('day'), time: `${get('hour')}:${get('minute')}:${get('second')}` };
-  };
-}
-
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 
 /** Whether `timeZone` is a zone this browser knows. */
@@ -51,18 +35,16 @@ export function isTimeZone(timeZone: string): boolean {
 }
 
 export function siteClock(timeZone: string): SiteClock {
-  const parts = fields(timeZone);
+  const parts = (at: Date) => {
+    const p = localParts(at, timeZone);
+    return { ...p, time: `${p.hour}:${p.minute}:${p.second}` };
+  };
   const offsetName = new Intl.DateTimeFormat('en-GB', { timeZone, timeZoneName: 'shortOffset' });
   const day = (at: Date) => {
     const p = parts(at);
     return `${p.year}-${p.month}-${p.day}`;
   };
-  /** Minutes the zone is ahead of UTC at an instant. */
-  const offsetMinutes = (at: Date) => {
-    const p = parts(at);
-    const [h, m, s] = p.time.split(':').map(Number);
-    return Math.round((Date.UTC(+p.year, +p.month - 1, +p.day, h, m, s) - Math.floor(at.getTime() / 1000) * 1000) / 60_000);
-  };
+  const offsetMinutes = (at: Date) => localParts(at, timeZone).offsetMinutes;
   return {
     timeZone,
     label: (at = new Date()) => `${timeZone} (${offsetName.formatToParts(at).find((p) => p.type === 'timeZoneName')?.value ?? ''})`,

@@ -75,6 +75,7 @@ export function watchAlarms(firebase: Firebase, user: User, clock: SiteClock, op
   return {
     element: banner.element,
     stop: () => {
+      nameOf.stop();
       stopSummary();
       stopAlerts();
       banner.update([]);

@@ -218,6 +218,7 @@ export function showHistory(main: HTMLElement, firebase: Firebase, clock: SiteCl
   });
   search();
   return () => {
+    nameOf.stop();
     stopPage?.();
     stopChart?.();
   };

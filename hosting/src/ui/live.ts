@@ -142,6 +142,7 @@ export function showLive(main: HTMLElement, firebase: Firebase, user: User, cloc
   if (initialCall) open(initialCall);
 
   return () => {
+    nameOf.stop();
     stopSummary();
     stopAlerts();
     clearInterval(tick);

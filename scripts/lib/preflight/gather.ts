@@ -12,7 +12,8 @@ import { deleteApp, initializeApp, type App } from 'firebase-admin/app';
 import { getAuth } from 'firebase-admin/auth';
 import { getDatabase } from 'firebase-admin/database';
 import { GoogleAuth } from 'google-auth-library';
-import twilio from 'twilio';
+import { createRequire } from 'node:module';
+import type { Twilio } from 'twilio';
 import { listAdmins } from '../admins.ts';
 import { DEFAULT_REGION, deployParams, envFiles, parseEnv } from '../deploy-env.ts';
 import { FALLBACK_PATH } from '../fallback-twiml.ts';
@@ -20,6 +21,8 @@ import { FUNCTIONS_PARAMS_FILE, FUNCTIONS_SECRETS_FILE } from '../functions-env.
 import { LOCAL_FIREBASE_CONFIG, ROOT, localAdminApp } from '../project.ts';
 import { AURORA_QUEUES, cloudTasksClient, queueReport } from '../queues.ts';
 import { databaseRegion, type Facts, type NumberConfig, type Unknown } from './checks.ts';
+
+const require = createRequire(import.meta.url);
 
 export type GatherOptions = {
   projectId: string;
@@ -37,23 +40,18 @@ const unknown = (err: unknown): Unknown => ({ error: String((err as Error)?.mess
 const settle = <T>(promise: Promise<T>): Promise<T | Unknown> => promise.catch(unknown);
 
 /**
- * Twilio's REST client with every request sent to `apiBaseUrl`: the same origin swap as the
- * functions' adapter (functions/src/adapters/twilioVoice.ts), which plain Node cannot import.
+ * Twilio's REST client with every request sent to `apiBaseUrl`: the functions' own adapter
+ * (functions/src/adapters/twilioVoice.ts), compiled, since plain Node cannot load their
+ * TypeScript (`npm run preflight` builds the functions first).
  */
-export function twilioRest(accountSid: string, authToken: string, apiBaseUrl: string) {
-  const inner = new twilio.RequestClient({ timeout: 10_000 });
-  const base = new URL(apiBaseUrl);
-  const httpClient = Object.assign(Object.create(inner) as typeof inner, {
-    request: (opts: Parameters<typeof inner.request>[0]) => {
-      const uri = new URL(opts.uri);
-      uri.protocol = base.protocol;
-      uri.host = base.host;
-      return inner.request({ ...opts, uri: uri.href });
-    },
-  });
-  return twilio(accountSid, authToken, { httpClient });
+export function twilioRest(accountSid: string, authToken: string, apiBaseUrl: string): TwilioRest {
+  const { twilioClient } = require(join(ROOT, 'functions', 'lib', 'adapters', 'twilioVoice.js')) as {
+    twilioClient: (account: { accountSid: string; authToken: string; apiBaseUrl: string; smsFrom: string }) => TwilioRest;
+  };
+  return twilioClient({ accountSid, authToken, apiBaseUrl, smsFrom: '' });
 }
-export type TwilioRest = ReturnType<typeof twilioRest>;
+
+export type TwilioRest = Twilio;
 
 type ApiNumber = { sid: string; phoneNumber: string; voiceUrl: string | null; voiceMethod: string | null; voiceFallbackUrl: string | null; voiceFallbackMethod: string | null; statusCallback: string | null; statusCallbackMethod: string | null; voiceApplicationSid: string | null; capabilities: { voice?: boolean; sms?: boolean } | null };
 
