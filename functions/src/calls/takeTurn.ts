@@ -124,8 +124,12 @@ export async function takeTurn(turn: Turn, deps: Deps, timings: Timings = {}): P
       urgency: reply.urgency,
       handoff: reply.handoff,
       language: language === found?.call.language ? undefined : language,
+      reply: true,
     });
-    await Promise.all([started, finished, speculated?.counted]);
+    const [, outcome] = await Promise.all([started, finished, speculated?.counted]);
+    // A supervisor took the call while Aurora was answering: Twilio now plays the supervisor's
+    // TwiML, so this answer is not spoken, and Aurora must not talk over them if it were.
+    if (outcome === 'overtaken') return listenOnly(next(0, language));
   } else if (lateCallId) {
     const answer: LiveMessage = { role: 'assistant', content: reply.text, timestamp: '', sources: reply.sources.join('; '), ...(reply.fallback ? { fallback: reply.fallback } : {}) };
     await recordLateTurn(deps, turn, lateCallId, [callerSaid, answer]);
@@ -272,7 +276,15 @@ type RecordOptions = {
   quiet?: boolean;
   /** The language the caller now speaks, when it changed: the next turns listen and answer in it. */
   language?: Language;
+  /**
+   * The messages are Aurora's answer, spoken only while Aurora holds the call. A supervisor
+   * may take it while the responder thinks: the answer is then recorded as not spoken.
+   */
+  reply?: boolean;
 };
+
+/** What a turn's write made of its messages: recorded as said, or overtaken by a supervisor's take-over. */
+type Recorded = 'recorded' | 'overtaken';
 
 /**
  * The turn's writes, made only while this turn holds the marker: messages (and the partial
@@ -287,15 +299,18 @@ async function record(
   found: Found | null,
   messages: Array<[Role, string, string, string?]>,
   options: RecordOptions,
-): Promise<void> {
-  if (!found) return;
+): Promise<Recorded> {
+  if (!found) return 'recorded';
   const { callId, call } = found;
   const now = deps.clock();
   const nowIso = siteIso(now, deps.settings.timeZone);
   const changes: Record<string, unknown> = {};
+  const written: Array<[string, LiveMessage]> = [];
   for (const [role, content, sources, fallback] of messages) {
     const message: LiveMessage = { role, content, timestamp: nowIso, sources, ...(fallback ? { fallback } : {}) };
-    changes[paths.message(call.conversation_id, deps.messageKey(now.getTime()))] = message;
+    const path = paths.message(call.conversation_id, deps.messageKey(now.getTime()));
+    changes[path] = message;
+    written.push([path, message]);
   }
   if (options.closePartial) changes[paths.partial(call.conversation_id)] = { gather: options.closePartial.gather, closed: true };
   // The Gather is answered (its partials were closed when the turn began): its speculation is spent.
@@ -309,9 +324,18 @@ async function record(
 
   const writes: Array<Promise<unknown>> = [];
   const urgency = options.urgency;
+  let overtakenBy: string | null = null;
   if (urgency) {
     if (Object.keys(changes).length > 0) writes.push(deps.live.update(changes));
-    writes.push(changeCall(deps.live, callId, (current) => ({ ...fields, urgency: raiseUrgency(current.urgency, urgency) })));
+    writes.push(
+      changeCall(deps.live, callId, (current) => {
+        overtakenBy = options.reply && current.mode === 'human' ? (current.admin_id ?? 'a supervisor') : null;
+        // Overtaken, the turn keeps its marker (so the purge waits) until the answer is marked unspoken,
+        // and asks for no hand-over: a supervisor already holds the call.
+        if (overtakenBy) return { last_message_at: nowIso, urgency: raiseUrgency(current.urgency, urgency), ...(options.language ? { language: options.language } : {}) };
+        return { ...fields, urgency: raiseUrgency(current.urgency, urgency) };
+      }),
+    );
   } else {
     for (const [field, value] of Object.entries(fields)) changes[`${paths.call(callId)}/${field}`] = value;
     writes.push(deps.live.update(changes));
@@ -320,5 +344,29 @@ async function record(
     await Promise.all(writes);
   } catch (err) {
     deps.log.error('turn write failed', { callId, error: String(err) });
+    return 'recorded';
+  }
+  // Set inside the transaction: TypeScript's narrowing does not see it.
+  const admin = overtakenBy as string | null;
+  if (!admin) return 'recorded';
+  await markUnspoken(deps, found, written, admin);
+  return 'overtaken';
+}
+
+/**
+ * Turns an answer a supervisor's take-over overtook into a note that says so, keeping what
+ * Aurora would have said for the supervisor to read: the transcript is what the caller heard.
+ * Clears the turn marker with it.
+ */
+async function markUnspoken(deps: Deps, found: Found, written: Array<[string, LiveMessage]>, admin: string): Promise<void> {
+  const changes: Record<string, unknown> = { [`${paths.call(found.callId)}/turn_started_at`]: null };
+  for (const [path, message] of written) {
+    changes[path] = { ...message, role: 'system', content: `Not spoken: ${admin} took the call while Aurora was answering. Aurora would have said: ${message.content}` };
+  }
+  deps.log.warn('answer overtaken by a take-over: recorded as not spoken', { callId: found.callId });
+  try {
+    await deps.live.update(changes);
+  } catch (err) {
+    deps.log.error('could not mark an overtaken answer as not spoken', { callId: found.callId, error: String(err) });
   }
 }

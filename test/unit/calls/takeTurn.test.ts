@@ -122,6 +122,31 @@ describe('takeTurn', () => {
     expect(await live.get(`active_calls/${CALL_ID}/quiet_since`)).toBeNull();
   });
 
+  it('records an answer a take-over overtook as not spoken, and does not speak over the supervisor', async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const { deps, live } = await started();
+    deps.responder = { respond: async () => (await gate, { text: 'Leave the area now.', urgency: 'CRITICAL', sources: ['Fire and Explosion Response (EP-01)'], handoff: true }) };
+    const turn = takeTurn({ callSid: callSid(1), speech: 'smoke coming from the panel', silentTurns: 0, callHint: CALL_ID }, deps);
+    await new Promise((r) => setTimeout(r, 0));
+    // The supervisor takes the call while the responder is still thinking.
+    await live.update({ [`active_calls/${CALL_ID}/mode`]: 'human', [`active_calls/${CALL_ID}/admin_id`]: 'ana@site.example' });
+    release();
+    const twiml = await turn;
+    expect(twiml).not.toContain('<Say');
+    expect(twiml).toContain('<Gather');
+    const messages = Object.values((await live.get(`active_conversations/${CONV_ID}/messages`)) as object);
+    expect(messages.slice(1)).toEqual([
+      expect.objectContaining({ role: 'user', content: 'smoke coming from the panel' }),
+      expect.objectContaining({ role: 'system', content: 'Not spoken: ana@site.example took the call while Aurora was answering. Aurora would have said: Leave the area now.' }),
+    ]);
+    const call = (await live.get(`active_calls/${CALL_ID}`)) as Record<string, unknown>;
+    expect(call.urgency).toBe('CRITICAL'); // the caller's words still raise the call
+    expect(call.turn_started_at).toBeUndefined();
+    expect(call.handoff_requested).toBeUndefined(); // a supervisor already holds it
+    expect(call.mode).toBe('human');
+  });
+
   it('never lowers urgency when two turns of one call overlap', async () => {
     let release!: () => void;
     const gate = new Promise<void>((resolve) => (release = resolve));
