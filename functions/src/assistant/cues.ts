@@ -60,6 +60,16 @@ export const HYPOTHETICAL_OPENERS: string[][] = [
   'o que eu faco se', 'o que faco se', 'o que fazer se', 'o que a gente faz se', 'e se', 'em caso de', 'se alguem', 'se houver',
 ].map((p) => p.split(' '));
 
+/**
+ * A question word opening the speech with a condition close behind it asks about what might
+ * happen however the question is worded ("what are we meant to do if…", "¿qué hay que hacer
+ * si…?", "was soll man machen, falls…").
+ */
+export const QUESTION_WORDS = new Set(['what', 'how', 'who', 'where', 'which', 'que', 'como', 'quien', 'donde', 'was', 'wie', 'wer', 'wo', 'quoi', 'comment', 'qui', 'ou', 'quem', 'onde']);
+export const CONDITIONS = new Set(['if', 'si', 'wenn', 'falls', 'se']);
+/** How far into its clause a condition may follow the question word. */
+export const CONDITION_REACH = 6;
+
 /** Words that may come before an opener at the start of a clause ("so, uh, what if…", "hi, quick question: what if…"). */
 export const FILLERS = new Set(['so', 'um', 'uh', 'er', 'hi', 'hello', 'hey', 'ok', 'okay', 'quick', 'question', 'just', 'wondering', 'and', 'yes', 'hola', 'oye', 'bueno', 'hallo', 'also', 'bonjour', 'alors', 'ola', 'oi', 'entao', 'e']);
 
@@ -74,13 +84,37 @@ export const PLANNING: string[][] = [
   'morgen', 'nachste woche', 'bevor ich', 'bevor wir', 'demain', 'la semaine prochaine', 'avant d entrer', 'avant de commencer',
   'amanha', 'semana que vem', 'proxima semana', 'antes de entrar',
 ].map((p) => p.split(' '));
+/** "Just so I know": the whole call is a question for later, whatever it names. */
+export const ASKING_AHEAD: string[][] = [
+  'just to know', 'just so i know', 'just curious', 'just wondering', 'out of curiosity', 'para saberlo', 'por curiosidad',
+  'nur zur info', 'nur interessehalber', 'aus neugier', 'pour savoir', 'par curiosite', 'so pra saber', 'por curiosidade',
+].map((p) => p.split(' '));
+
 export const NOT_PLANNING_BEFORE = new Set(['this', 'esta', 'heute', 'ce', 'por', 'de', 'da', 'pela', 'la']);
 
-/** A danger already over: a fire put out. Caps what it speaks of at URGENT (it is still reported and checked). */
+/**
+ * A danger already over or explained away: a fire put out, a smell that was the bins. Caps
+ * what it speaks of at URGENT (it is still reported and checked).
+ */
 export const RESOLVED: string[][] = [
   'put it out', 'put out', 'it is out', 'its out', 'fire is out', 'extinguished', 'under control', 'lo apagamos', 'la apagamos',
   'apagado', 'apagada', 'controlado', 'geloscht', 'ausgemacht', 'eteint', 'eteinte', 'maitrise', 'apagamos', 'apagou', 'apaguei',
+  // Explained away: "we smelt gas, but it was just the bins".
+  'it was just', 'it was only', 'turned out to be', 'era solo', 'fue solo', 'resulto ser', 'war nur', 'c etait juste', 'c etait que', 'foi so', 'era so',
 ].map((p) => p.split(' '));
+
+/**
+ * Words that, said right after a person's injury, make it a small one: "bleeding a bit",
+ * "sangrando un poquito", "ça saigne un peu". They cap that match at URGENT. Only after the
+ * word: "his lips are a bit blue" is not a small thing.
+ */
+export const MILD_AFTER: string[][] = [
+  'a bit', 'a little', 'a little bit', 'slightly', 'not much', 'not loads', 'not a lot', 'not too bad', 'not that bad', 'not badly',
+  'un poco', 'un poquito', 'poquito', 'no mucho', 'ein bisschen', 'ein wenig', 'bisschen', 'nicht viel', 'nicht schlimm', 'un peu',
+  'pas beaucoup', 'pas trop', 'um pouco', 'um pouquinho', 'pouquinho', 'nao muito',
+].map((p) => p.split(' '));
+/** How many words may stand between the injury and the word that makes it small ("bleeding quite a bit"). */
+export const MILD_REACH = 2;
 
 /** Words that say it is happening now: they cancel a hypothetical reading ("what do I do, he's not breathing right now"). */
 export const NOW = new Set(['now', 'help', 'hurry', 'ahora', 'ayuda', 'jetzt', 'hilfe', 'maintenant', 'secours', 'agora', 'socorro']);
@@ -91,3 +125,9 @@ export const HURT = new Set([
   'hurt', 'injured', 'injuries', 'injury', 'harmed', 'herido', 'heridos', 'herida', 'lesionado', 'dano', 'verletzt', 'verletzte', 'verletzten',
   'blesse', 'blesses', 'blessee', 'machucou', 'machucado', 'ferido', 'feridos', 'ferida',
 ]);
+
+/**
+ * Words for an alarm or a detector: a hazard word beside one ("fire alarm", "alarme incendie",
+ * "alarma de incendio") may name the alarm, not the hazard.
+ */
+export const ALARMS = new Set(['alarm', 'alarms', 'alarme', 'alarma', 'melder', 'rauchmelder', 'brandmelder', 'feueralarm', 'detector', 'detecteur', 'sirene', 'siren', 'drill', 'simulacro', 'exercice', 'probealarm']);

@@ -3,6 +3,8 @@
  * contractions opened up, word stems from the Snowball stemmers of every supported language,
  * and a forgiving comparison for misrecognised words. Pure.
  */
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { distance } from 'fastest-levenshtein';
 
 type Stemmer = { tag: string; stemmer: { stem(word: string): string } };
@@ -103,10 +105,10 @@ export function closeEnough(heard: string, meant: string): boolean {
 
 /**
  * How well a heard word stands for a keyword's word: 1 the same, 0.9 the same stem, 0.8 close
- * enough, 0 not at all. Stems shorter than four letters say too little (Spanish "herido" and
- * English "here" share the Spanish stem "her").
+ * enough, 0.7 sounds the same (in English speech), 0 not at all. Stems shorter than four
+ * letters say too little (Spanish "herido" and English "here" share the Spanish stem "her").
  */
-export function wordMatch(heard: string, meant: string): number {
+export function wordMatch(heard: string, meant: string, english = false): number {
   if (heard === meant) return 1;
   // A plural a short word's stem is too short to catch ("eggs", "gases").
   if (heard.length >= 3 && meant.length >= 3 && (heard === `${meant}s` || heard === `${meant}es` || meant === `${heard}s`)) return 0.9;
@@ -115,5 +117,60 @@ export function wordMatch(heard: string, meant: string): number {
     // A shared stem counts a little less than the word itself: stems cross languages ("fumes", "fumée").
     if (stems(meant).some((s) => s.length >= 7 && heardStems.includes(s))) return 0.9;
   }
-  return closeEnough(heard, meant) ? 0.8 : 0;
+  if (closeEnough(heard, meant)) return 0.8;
+  return english && soundsLike(heard, meant) ? 0.7 : 0;
+}
+
+let english: Set<string> | null = null;
+/**
+ * The English words Hunspell's en_US dictionary (SCOWL) lists, without affixes: read on the
+ * first phonetic comparison, not at cold start. The package exports only an async loader, so
+ * its word file is found where Node would resolve the package.
+ */
+function englishWords(): Set<string> {
+  if (!english) {
+    const dir = (require.resolve.paths('dictionary-en') ?? []).map((d) => join(d, 'dictionary-en')).find((d) => existsSync(join(d, 'index.dic')));
+    const lines = dir ? readFileSync(join(dir, 'index.dic'), 'utf8').split('\n').slice(1) : [];
+    english = new Set(lines.map((line) => line.split('/')[0].toLowerCase()).filter((w) => /^[a-z]+$/.test(w)));
+  }
+  return english;
+}
+
+/** A word English speakers write: in the dictionary as it is, or by its English stem ("fears", "theres"). */
+export function isEnglishWord(word: string): boolean {
+  const words = englishWords();
+  if (words.has(word)) return true;
+  const stem = stems(word).find((s) => s.startsWith('en:'))?.slice(3);
+  return !!stem && (words.has(stem) || words.has(`${stem}e`));
+}
+
+type Metaphone = (word: string) => [string, string];
+let metaphone: Metaphone | null = null;
+const soundCache = new Map<string, [string, string]>();
+/** Double Metaphone's codes for a word (ESM-only, required on first use), kept like stems. */
+function soundOf(word: string): [string, string] {
+  let codes = soundCache.get(word);
+  if (!codes) {
+    metaphone ??= (require('double-metaphone') as { doubleMetaphone: Metaphone }).doubleMetaphone;
+    codes = metaphone(word);
+    if (soundCache.size > 50_000) soundCache.clear();
+    soundCache.set(word, codes);
+  }
+  return codes;
+}
+
+/**
+ * A misrecognised English word that sounds like the word meant ("fayer" for "fire", "nife"
+ * for "knife"): the same Double Metaphone code, the same first letter, about the same length,
+ * not itself an English word, for a word that is. Real words never count ("for" and "fear" sound like "fire"
+ * too): a recogniser that heard a real word may be right. For English speech only: other
+ * languages' words are not in the English dictionary ("fuera" sounds like "fire").
+ */
+export function soundsLike(heard: string, meant: string): boolean {
+  if (heard.length < 3 || meant.length < 3 || heard[0] !== meant[0] || Math.abs(heard.length - meant.length) > 2) return false;
+  const [a1, a2] = soundOf(heard);
+  const [b1, b2] = soundOf(meant);
+  if (a1.length < 2 || !(a1 === b1 || a1 === b2 || a2 === b1)) return false;
+  // English keywords only ("weve" sounds like German "Waffe").
+  return !isEnglishWord(heard) && isEnglishWord(meant);
 }

@@ -9,7 +9,10 @@
  */
 import { rank } from '../core/urgency';
 import type { Urgency } from '../model/schema';
-import { AFTER_NEGATIONS, FILLERS, HURT, HYPOTHETICAL_OPENERS, LIGHT_WORDS, NEGATIONS, NEGATIONS_BY_LANGUAGE, NOBODY, NOT_PLANNING_BEFORE, NOW, PLANNING, RESOLVED } from './cues';
+import {
+  AFTER_NEGATIONS, ALARMS, ASKING_AHEAD, CONDITION_REACH, CONDITIONS, FILLERS, HURT, HYPOTHETICAL_OPENERS, LIGHT_WORDS, MILD_AFTER, MILD_REACH, NEGATIONS,
+  NEGATIONS_BY_LANGUAGE, NOBODY, NOT_PLANNING_BEFORE, NOW, PLANNING, QUESTION_WORDS, RESOLVED,
+} from './cues';
 import { detectLanguage, type Language } from './language';
 import type { Procedure } from './procedures';
 import { tokenize, wordMatch, type Token } from './speech';
@@ -72,25 +75,25 @@ function compile(procedures: Procedure[]): Compiled[] {
 const MAX_GAP = 1;
 
 /** Where `phrase` matches starting at token `i`: its last token and score, or null. */
-function matchAt(tokens: Token[], i: number, phrase: Phrase): { end: number; score: number } | null {
-  let score = wordMatch(tokens[i].word, phrase.words[0]);
+function matchAt(tokens: Token[], i: number, phrase: Phrase, english: boolean): { end: number; score: number } | null {
+  let score = wordMatch(tokens[i].word, phrase.words[0], english);
+  let at = i;
+  // Two words the recogniser split apart ("fork lift", "over dose", "over head lines") stand for one keyword word.
+  if (score === 0 && phrase.words[0].length >= 6 && i + 1 < tokens.length && tokens[i + 1].clause === tokens[i].clause) {
+    score = wordMatch(tokens[i].word + tokens[i + 1].word, phrase.words[0]);
+    at = i + 1;
+  }
   if (score === 0) {
-    // Two words the recogniser split apart ("fork lift", "over dose") stand for one keyword word.
-    if (phrase.words.length === 1 && i + 1 < tokens.length && tokens[i + 1].clause === tokens[i].clause) {
-      const joined = wordMatch(tokens[i].word + tokens[i + 1].word, phrase.words[0]);
-      if (joined > 0 && phrase.words[0].length >= 6) return { end: i + 1, score: joined };
-    }
     // Words run together ("hesnotbreathing", "chestpains") hold a whole phrase.
     if (phrase.words.length > 1 && phrase.joined.length >= 7 && tokens[i].word.length > phrase.joined.length && tokens[i].word.includes(phrase.joined)) {
       return { end: i, score: phrase.words.length };
     }
     return null;
   }
-  let at = i;
   for (const word of phrase.words.slice(1)) {
     let found = -1;
     for (let next = at + 1; next <= at + 1 + MAX_GAP && next < tokens.length && tokens[next].clause === tokens[i].clause; next++) {
-      const s = wordMatch(tokens[next].word, word);
+      const s = wordMatch(tokens[next].word, word, english);
       if (s > 0) {
         found = next;
         score += s;
@@ -104,14 +107,16 @@ function matchAt(tokens: Token[], i: number, phrase: Phrase): { end: number; sco
 }
 
 type Hit = { start: number; end: number; score: number; negated: boolean };
+/** How the speech is read: the negations of its language, and whether English sound-alikes count. */
+type Reading = { negations: Set<string>; english: boolean };
 
 /** Every place a phrase matches, and whether a negation there takes it back. */
-function phraseHits(tokens: Token[], p: Phrase, negations: Set<string>): Hit[] {
+function phraseHits(tokens: Token[], p: Phrase, reading: Reading): Hit[] {
   const hits: Hit[] = [];
   for (let i = 0; i < tokens.length; i++) {
-    const hit = matchAt(tokens, i, p);
+    const hit = matchAt(tokens, i, p, reading.english);
     // A phrase that is itself negative ("not breathing", "atmet nicht") is not negated again.
-    if (hit) hits.push({ start: i, end: hit.end, score: hit.score, negated: !p.negative && negated(tokens, i, hit.end, negations) });
+    if (hit) hits.push({ start: i, end: hit.end, score: hit.score, negated: !p.negative && negated(tokens, i, hit.end, reading.negations) });
   }
   return hits;
 }
@@ -121,11 +126,11 @@ function phraseHits(tokens: Token[], p: Phrase, negations: Set<string>): Hit[] {
  * match spanning the best hit of every part (null when a part is not said). A part said only
  * negated ("no acid in his eyes") takes the whole keyword back.
  */
-function keywordHits(tokens: Token[], k: Keyword, negations: Set<string>): Array<Hit & { combined: boolean }> {
-  if (k.parts.length === 1 && k.parts[0].length === 1) return phraseHits(tokens, k.parts[0][0], negations).map((h) => ({ ...h, combined: false }));
+function keywordHits(tokens: Token[], k: Keyword, reading: Reading): Array<Hit & { combined: boolean }> {
+  if (k.parts.length === 1 && k.parts[0].length === 1) return phraseHits(tokens, k.parts[0][0], reading).map((h) => ({ ...h, combined: false }));
   const best: Hit[] = [];
   for (const choices of k.parts) {
-    const hits = choices.flatMap((p) => phraseHits(tokens, p, negations));
+    const hits = choices.flatMap((p) => phraseHits(tokens, p, reading));
     if (hits.length === 0) return [];
     best.push(hits.find((h) => !h.negated) ?? hits[0]);
   }
@@ -173,7 +178,14 @@ function negated(tokens: Token[], start: number, end: number, negations: Set<str
 function hypotheticalFrom(tokens: Token[]): number {
   if (tokens.some((t) => NOW.has(t.word))) return Infinity;
   const planned = findPhrases(tokens, PLANNING).filter(([start]) => !NOT_PLANNING_BEFORE.has(tokens[start - 1]?.word ?? ''));
-  if (planned.length > 0) return 0;
+  if (planned.length > 0 || findPhrases(tokens, ASKING_AHEAD).length > 0) return 0;
+  // "what are we meant to do if…": a question word opening the speech, a condition close behind.
+  let first = 0;
+  while (first < tokens.length && FILLERS.has(tokens[first].word)) first++;
+  if (QUESTION_WORDS.has(tokens[first]?.word ?? '')) {
+    const reach = tokens.slice(first + 1, first + 1 + CONDITION_REACH);
+    if (reach.some((t) => t.clause === tokens[first].clause && CONDITIONS.has(t.word))) return first;
+  }
   for (const [start] of findPhrases(tokens, HYPOTHETICAL_OPENERS)) {
     let j = start - 1;
     while (j >= 0 && tokens[j].clause === tokens[start].clause && FILLERS.has(tokens[j].word)) j--;
@@ -204,21 +216,26 @@ export function findMatches(speech: string, procedures: Procedure[], language?: 
   if (tokens.length === 0) return [];
   const lang = language === undefined ? detectLanguage(speech) : language;
   const negations = lang ? NEGATIONS_BY_LANGUAGE[lang] : NEGATIONS;
+  const reading: Reading = { negations, english: lang === 'en' };
   const hypothetical = hypotheticalFrom(tokens);
   // "We can't put it out" is not a fire put out.
   const resolved = findPhrases(tokens, RESOLVED).some(([start, end]) => !negated(tokens, start, end, negations));
   const nobodyHurt = saysNobodyHurt(tokens);
+  const mild = findPhrases(tokens, MILD_AFTER);
+  // "bleeding a bit": a small word right after a person's injury makes it a small injury.
+  const madeSmall = (start: number, end: number) => mild.some(([s]) => s > end && s <= end + 1 + MILD_REACH && tokens[s].clause === tokens[start].clause);
   const matches: Array<Match & { combined: boolean }> = [];
   for (const { procedure, keywords } of compile(procedures)) {
     const about = procedure.about ?? 'hazard';
     for (const k of keywords) {
-      for (const hit of keywordHits(tokens, k, negations)) {
+      for (const hit of keywordHits(tokens, k, reading)) {
         let urgency: Urgency | null = k.place ? 'NORMAL' : procedure.urgency;
         if (hit.negated) urgency = null;
         // "Nobody is hurt": what happened did not happen to a person (a pallet fell, not a worker).
         else if (nobodyHurt && about === 'person') urgency = null;
         else if (hit.start >= hypothetical) urgency = 'NORMAL';
         else if (resolved && about !== 'person') urgency = cap(urgency, 'URGENT');
+        else if (about === 'person' && madeSmall(hit.start, hit.end)) urgency = cap(urgency, 'URGENT');
         // Parts said together describe a situation more exactly than either alone ("inside the tank" + "passed out").
         const score = hit.combined ? hit.score + 0.5 : hit.score;
         matches.push({ procedure, keyword: k.text, start: hit.start, end: hit.end, score, urgency, combined: hit.combined });
@@ -227,9 +244,20 @@ export function findMatches(speech: string, procedures: Procedure[], language?: 
   }
   // The longest phrase wins the words it covers: "anaphylactic shock" is not an electric shock,
   // "stuck in her throat" is choking, not entrapment, "hurt his back" is not a serious injury.
-  return matches.filter(
+  const kept = matches.filter(
     (m) => !matches.some((o) => o.procedure !== m.procedure && !o.combined && o.start <= m.start && o.end >= m.end && o.end - o.start > m.end - m.start),
   );
+  return kept.map((m) => (m.urgency && soundedFalsely(tokens, m, kept) ? { ...m, urgency: cap(m.urgency, 'URGENT') } : m));
+}
+
+/**
+ * "The fire alarm went off but there's no fire": a hazard word beside an alarm word, when the
+ * caller denies that very hazard elsewhere, names an alarm that sounded, not a fire. Capped at
+ * URGENT, not NORMAL: an alarm nobody has explained is still worth a look.
+ */
+function soundedFalsely(tokens: Token[], m: Match, all: Match[]): boolean {
+  const besideAlarm = tokens.slice(Math.max(0, m.start - 2), m.end + 3).some((t) => ALARMS.has(t.word));
+  return besideAlarm && all.some((o) => o.procedure === m.procedure && o.urgency === null && o.start > m.end);
 }
 
 

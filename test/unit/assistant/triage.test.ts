@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { DEMO_PROCEDURES } from '../../../functions/src/adapters/procedures';
 import { offlineReply } from '../../../functions/src/assistant/offlineResponder';
 import type { Procedure } from '../../../functions/src/assistant/procedures';
-import { closeEnough, editDistance, plainText, tokenize } from '../../../functions/src/assistant/speech';
+import { closeEnough, editDistance, isEnglishWord, plainText, soundsLike, tokenize } from '../../../functions/src/assistant/speech';
 import { triage } from '../../../functions/src/assistant/triage';
 
 const top = (speech: string) => {
@@ -103,6 +103,56 @@ describe('misrecognised words still match', () => {
   it('counts one swap of neighbouring letters as one edit', () => {
     expect(editDistance('siezure', 'seizure')).toBe(1);
     expect(editDistance('abc', 'xyz')).toBe(3);
+  });
+});
+
+describe('words that sound like the word meant', () => {
+  it('match in English speech when the heard word is no English word ("fayer", "nife")', () => {
+    expect(soundsLike('fayer', 'fire')).toBe(true);
+    expect(soundsLike('nife', 'knife')).toBe(false); // the first letter must agree
+    expect(top("there's a fayer in the bin store")).toEqual(['CRITICAL', 'fire']);
+  });
+
+  it('never when the heard word is a real word: "for" and "fear" sound like "fire" too', () => {
+    expect(isEnglishWord('for')).toBe(true);
+    expect(isEnglishWord('fears')).toBe(true); // by its stem
+    expect(soundsLike('for', 'fire')).toBe(false);
+    expect(soundsLike('fear', 'fire')).toBe(false);
+    expect(triage('I fear for the lads on the far side', DEMO_PROCEDURES).urgency).toBe('NORMAL');
+  });
+
+  it('only for English keywords, and only in English speech', () => {
+    expect(soundsLike('weve', 'waffe')).toBe(false); // "we've" is not a German weapon
+    expect(triage('espera fuera del almacen por favor', DEMO_PROCEDURES).urgency).toBe('NORMAL'); // "fuera" sounds like "fire"
+  });
+});
+
+describe('what the words around a hazard make of it', () => {
+  it('a small word right after an injury makes it a small one, not before it', () => {
+    expect(top('i cut my hand, its bleeding a bit')).toEqual(['URGENT', 'minor-injury']);
+    expect(top('ça saigne un peu')[0]).toBe('URGENT');
+    expect(triage('his lips are a bit blue and he is not breathing', DEMO_PROCEDURES).urgency).toBe('CRITICAL');
+  });
+
+  it('a question word with a condition close behind asks about what might happen, however worded', () => {
+    expect(top('que hay que hacer si a alguien le salta lejia a los ojos')[0]).toBe('NORMAL');
+    expect(top('what are we meant to do if someone gets acid in their eyes')[0]).toBe('NORMAL');
+    expect(top('what do you mean, he is not breathing, if you can hear me')[0]).toBe('CRITICAL'); // the condition is too far
+    expect(top('just so i know, where is the defibrillator')[0]).toBe('NORMAL');
+  });
+
+  it('an alarm that sounded for a hazard the caller denies is looked at, not alarmed', () => {
+    expect(top("l'alarme incendie a sonné mais y a pas le feu")[0]).toBe('URGENT');
+    expect(top('the fire alarm went off and there is smoke everywhere')[0]).toBe('CRITICAL');
+    expect(top('no smoke, but there are flames coming out of the bin')[0]).toBe('CRITICAL');
+  });
+
+  it('a smell explained away is reported, not alarmed', () => {
+    expect(top('we smelt gas earlier but it was just the bins')[0]).toBe('URGENT');
+  });
+
+  it('words the recogniser split apart still make a phrase ("over head lines")', () => {
+    expect(top('the tipper clipped the over head lines, sparks everywhere')).toEqual(['CRITICAL', 'electrical']);
   });
 });
 
