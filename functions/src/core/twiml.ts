@@ -36,32 +36,37 @@ export const WEBHOOK_PATHS = {
 export const MAX_SILENT_TURNS = 3;
 
 /** What Aurora says on its own (not from a procedure), in each supported language; LINES is the English. */
-export const LINES_IN: Record<Language, { greeting: (name?: string) => string; reprompt: string; closing: string }> = {
+export const LINES_IN: Record<Language, { greeting: (name?: string) => string; reprompt: string; closing: string; unavailable: string }> = {
   en: {
     greeting: (name) => `${name ? `Hello ${name}, this` : 'This'} is Aurora, the safety line. Tell me what is happening and where you are.`,
     reprompt: 'I did not hear anything. Please tell me what is happening.',
     closing:
       'I still cannot hear you, so I am ending this call. If you are in danger, leave the area and call emergency services, then call us again.',
+    unavailable: 'Aurora is having trouble right now. If you are in danger, leave the area now and call emergency services.',
   },
   es: {
     greeting: (name) => `${name ? `Hola ${name}, le` : 'Le'} atiende Aurora, la línea de seguridad. Dígame qué está pasando y dónde está.`,
     reprompt: 'No le he oído. Por favor, dígame qué está pasando.',
     closing: 'Sigo sin oírle, así que termino la llamada. Si está en peligro, salga de la zona y llame a los servicios de emergencia, y luego vuelva a llamarnos.',
+    unavailable: 'Aurora tiene problemas en este momento. Si está en peligro, salga de la zona ahora y llame a los servicios de emergencia.',
   },
   de: {
     greeting: (name) => `${name ? `Hallo ${name}, hier` : 'Hier'} ist Aurora, die Sicherheitsleitung. Sagen Sie mir, was passiert und wo Sie sind.`,
     reprompt: 'Ich habe nichts gehört. Bitte sagen Sie mir, was passiert.',
     closing: 'Ich höre Sie immer noch nicht und beende den Anruf. Wenn Sie in Gefahr sind, verlassen Sie den Bereich, rufen Sie den Notruf 112 und dann wieder uns an.',
+    unavailable: 'Aurora hat gerade eine Störung. Wenn Sie in Gefahr sind, verlassen Sie jetzt den Bereich und rufen Sie den Notruf 112.',
   },
   fr: {
     greeting: (name) => `${name ? `Bonjour ${name}, ici` : 'Ici'} Aurora, la ligne de sécurité. Dites-moi ce qui se passe et où vous êtes.`,
     reprompt: "Je n'ai rien entendu. Dites-moi ce qui se passe, s'il vous plaît.",
     closing: "Je ne vous entends toujours pas, je termine l'appel. Si vous êtes en danger, quittez la zone et appelez les secours, puis rappelez-nous.",
+    unavailable: 'Aurora rencontre un problème en ce moment. Si vous êtes en danger, quittez la zone maintenant et appelez les secours.',
   },
   pt: {
     greeting: (name) => `${name ? `Olá ${name}, aqui` : 'Aqui'} é a Aurora, a linha de segurança. Diga o que está acontecendo e onde você está.`,
     reprompt: 'Não ouvi nada. Por favor, diga o que está acontecendo.',
     closing: 'Continuo sem ouvir você, então vou encerrar a ligação. Se estiver em perigo, saia da área e ligue para os serviços de emergência, depois ligue de novo para nós.',
+    unavailable: 'A Aurora está com problemas agora. Se estiver em perigo, saia da área agora e ligue para os serviços de emergência.',
   },
 };
 
@@ -94,12 +99,7 @@ export const SUPERVISOR_LINES_IN: Record<Language, { supervisorJoined: string; a
   },
 };
 
-export const LINES = {
-  ...LINES_IN.en,
-  ...SUPERVISOR_LINES_IN.en,
-  unavailable:
-    'Aurora is having trouble right now. If you are in danger, leave the area now and call emergency services.',
-};
+export const LINES = { ...LINES_IN.en, ...SUPERVISOR_LINES_IN.en };
 
 /** Where and how to listen after speaking: the Gather's URLs and speech settings. */
 export type Listen = {

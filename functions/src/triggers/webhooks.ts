@@ -3,7 +3,7 @@ import { startCall } from '../calls/startCall';
 import { takeTurn } from '../calls/takeTurn';
 import { TWILIO_AUTH_TOKEN } from '../config';
 import { CALL_ID_PATTERN } from '../model/schema';
-import { LINES, WEBHOOK_PATHS, emptyResponse, listenFor, speakAndHangUp, speakAndListen } from '../core/twiml';
+import { LINES_IN, WEBHOOK_PATHS, emptyResponse, listenFor, speakAndHangUp, speakAndListen } from '../core/twiml';
 import { recordPartial } from '../calls/partialSpeech';
 import { newGatherId, siteLanguage } from '../calls/listening';
 import { replyLanguage } from '../assistant/language';
@@ -39,8 +39,9 @@ export const handleVoice = twilioWebhook(
     path: WEBHOOK_PATHS.voice,
     schema: VoiceBody,
     run: (body, deps) => startCall({ callSid: body.CallSid, from: body.From }, deps),
-    onFailure: (deps) => speakAndListen(LINES.unavailable, listenFor(deps.settings.publicBaseUrl, {}, deps.settings.speech, '')),
-    answerWithin: { ms: ANSWER_WITHIN_MS, fallback: (_body, deps) => speakAndListen(LINES.greeting(), listenFor(deps.settings.publicBaseUrl, {}, deps.settings.speech, '')) },
+    // Nothing is known of the caller: the last-resort line is in the site's language.
+    onFailure: (deps) => speakAndListen(LINES_IN[siteLanguage(deps)].unavailable, listenFor(deps.settings.publicBaseUrl, {}, deps.settings.speech, '')),
+    answerWithin: { ms: ANSWER_WITHIN_MS, fallback: (_body, deps) => speakAndListen(LINES_IN[siteLanguage(deps)].greeting(), listenFor(deps.settings.publicBaseUrl, {}, deps.settings.speech, '')) },
   },
   authToken,
   productionDeps,
@@ -65,7 +66,7 @@ export const turnWebhook: Webhook<typeof TurnBody> = {
       deps,
       timings,
     ),
-  onFailure: () => speakAndHangUp(LINES.unavailable),
+  onFailure: (deps) => speakAndHangUp(LINES_IN[siteLanguage(deps)].unavailable),
   // Twilio waits 15 s for TwiML; the rest is network and a cold start's queueing.
   answerWithin: {
     ms: ANSWER_WITHIN_MS,

@@ -62,3 +62,14 @@ describe('the turn webhook under a slow database and a slow model at once', () =
     expect(ms).toBeLessThan(600 + 500);
   });
 });
+
+describe("the last-resort line, when a turn's handler fails outright", () => {
+  it("is spoken in the site's language", () => {
+    const { deps } = memoryDeps();
+    expect(turnWebhook.onFailure!(deps)).toContain('Aurora is having trouble right now');
+    deps.settings = { ...deps.settings, speech: { ...deps.settings.speech, language: 'es-ES' } };
+    const twiml = turnWebhook.onFailure!(deps);
+    expect(twiml).toContain('Si está en peligro, salga de la zona ahora');
+    expect(twiml).toContain('<Hangup/>');
+  });
+});
