@@ -126,10 +126,7 @@ export async function takeTurn(turn: Turn, deps: Deps, timings: Timings = {}): P
       language: language === found?.call.language ? undefined : language,
       reply: true,
     });
-    const [, outcome] = await Promise.all([started, finished, speculated?.counted]);
-    // A supervisor took the call while Aurora was answering: Twilio now plays the supervisor's
-    // TwiML, so this answer is not spoken, and Aurora must not talk over them if it were.
-    if (outcome === 'overtaken') return listenOnly(next(0, language));
+    await Promise.all([started, finished, speculated?.counted]);
   } else if (lateCallId) {
     const answer: LiveMessage = { role: 'assistant', content: reply.text, timestamp: '', sources: reply.sources.join('; '), ...(reply.fallback ? { fallback: reply.fallback } : {}) };
     await recordLateTurn(deps, turn, lateCallId, [callerSaid, answer]);
@@ -277,96 +274,79 @@ type RecordOptions = {
   /** The language the caller now speaks, when it changed: the next turns listen and answer in it. */
   language?: Language;
   /**
-   * The messages are Aurora's answer, spoken only while Aurora holds the call. A supervisor
-   * may take it while the responder thinks: the answer is then recorded as not spoken.
+   * The messages are Aurora's answer. A supervisor may take the call while the responder
+   * thinks: the answer is then recorded as one the caller may not have heard.
    */
   reply?: boolean;
 };
 
-/** What a turn's write made of its messages: recorded as said, or overtaken by a supervisor's take-over. */
-type Recorded = 'recorded' | 'overtaken';
-
 /**
  * The turn's writes, made only while this turn holds the marker: messages (and the partial
- * speech they close) in one multi-path write; the call's own fields with them, or, when the
- * reply may raise urgency, in a transaction on the call, so urgency is raised from the call as
- * stored: two overlapping turns each began from their own snapshot, and neither may lower
- * what the other raised. Writes from one client land in the order sent, so the messages are
- * stored before the marker is cleared.
+ * speech they close) in one multi-path write, with the call's own fields. A reply that may
+ * raise urgency first changes the call in a transaction, so urgency is raised from the call as
+ * stored (two overlapping turns each began from their own snapshot, and neither may lower what
+ * the other raised) and the reply is written as what the call's holder now makes of it; the
+ * messages and the cleared marker follow in one write, so the marker is never cleared before
+ * the messages are stored.
  */
 async function record(
   deps: Deps,
   found: Found | null,
   messages: Array<[Role, string, string, string?]>,
   options: RecordOptions,
-): Promise<Recorded> {
-  if (!found) return 'recorded';
+): Promise<void> {
+  if (!found) return;
   const { callId, call } = found;
   const now = deps.clock();
   const nowIso = siteIso(now, deps.settings.timeZone);
-  const changes: Record<string, unknown> = {};
-  const written: Array<[string, LiveMessage]> = [];
-  for (const [role, content, sources, fallback] of messages) {
-    const message: LiveMessage = { role, content, timestamp: nowIso, sources, ...(fallback ? { fallback } : {}) };
-    const path = paths.message(call.conversation_id, deps.messageKey(now.getTime()));
-    changes[path] = message;
-    written.push([path, message]);
-  }
-  if (options.closePartial) changes[paths.partial(call.conversation_id)] = { gather: options.closePartial.gather, closed: true };
-  // The Gather is answered (its partials were closed when the turn began): its speculation is spent.
-  if (options.answered) changes[paths.speculation(call.conversation_id)] = usedSpeculation(options.answered.gather, nowIso);
   const fields: Record<string, unknown> = { last_message_at: nowIso };
-  if (options.finishTurn) fields.turn_started_at = null;
   if (options.handoff) fields.handoff_requested = true;
   if (options.language) fields.language = options.language;
   if (options.quiet && !call.quiet_since) fields.quiet_since = nowIso;
   if (messages.some(([role]) => role === 'user') && call.quiet_since) fields.quiet_since = null;
 
-  const writes: Array<Promise<unknown>> = [];
+  const unasked = { ...fields };
+  delete unasked.handoff_requested;
   const urgency = options.urgency;
-  let overtakenBy: string | null = null;
-  if (urgency) {
-    if (Object.keys(changes).length > 0) writes.push(deps.live.update(changes));
-    writes.push(
-      changeCall(deps.live, callId, (current) => {
-        overtakenBy = options.reply && current.mode === 'human' ? (current.admin_id ?? 'a supervisor') : null;
-        // Overtaken, the turn keeps its marker (so the purge waits) until the answer is marked unspoken,
-        // and asks for no hand-over: a supervisor already holds the call.
-        if (overtakenBy) return { last_message_at: nowIso, urgency: raiseUrgency(current.urgency, urgency), ...(options.language ? { language: options.language } : {}) };
-        return { ...fields, urgency: raiseUrgency(current.urgency, urgency) };
-      }),
-    );
-  } else {
-    for (const [field, value] of Object.entries(fields)) changes[`${paths.call(callId)}/${field}`] = value;
-    writes.push(deps.live.update(changes));
-  }
+  let holder: string | null = null;
   try {
-    await Promise.all(writes);
+    if (urgency) {
+      await changeCall(deps.live, callId, (current) => {
+        holder = options.reply && current.mode === 'human' ? (current.admin_id ?? 'a supervisor') : null;
+        // A supervisor already holds the call: no hand-over is asked for.
+        return { ...(holder ? unasked : fields), urgency: raiseUrgency(current.urgency, urgency) };
+      });
+    }
   } catch (err) {
     deps.log.error('turn write failed', { callId, error: String(err) });
-    return 'recorded';
   }
   // Set inside the transaction: TypeScript's narrowing does not see it.
-  const admin = overtakenBy as string | null;
-  if (!admin) return 'recorded';
-  await markUnspoken(deps, found, written, admin);
-  return 'overtaken';
-}
+  const heldBy = holder as string | null;
+  if (heldBy) deps.log.warn('a supervisor took the call while Aurora was answering', { callId });
 
-/**
- * Turns an answer a supervisor's take-over overtook into a note that says so, keeping what
- * Aurora would have said for the supervisor to read: the transcript is what the caller heard.
- * Clears the turn marker with it.
- */
-async function markUnspoken(deps: Deps, found: Found, written: Array<[string, LiveMessage]>, admin: string): Promise<void> {
-  const changes: Record<string, unknown> = { [`${paths.call(found.callId)}/turn_started_at`]: null };
-  for (const [path, message] of written) {
-    changes[path] = { ...message, role: 'system', content: `Not spoken: ${admin} took the call while Aurora was answering. Aurora would have said: ${message.content}` };
+  const changes: Record<string, unknown> = {};
+  for (const [role, content, sources, fallback] of messages) {
+    const message: LiveMessage = heldBy
+      ? { role: 'system', content: overtaken(heldBy, content), timestamp: nowIso, sources, ...(fallback ? { fallback } : {}) }
+      : { role, content, timestamp: nowIso, sources, ...(fallback ? { fallback } : {}) };
+    changes[paths.message(call.conversation_id, deps.messageKey(now.getTime()))] = message;
   }
-  deps.log.warn('answer overtaken by a take-over: recorded as not spoken', { callId: found.callId });
+  if (options.closePartial) changes[paths.partial(call.conversation_id)] = { gather: options.closePartial.gather, closed: true };
+  // The Gather is answered (its partials were closed when the turn began): its speculation is spent.
+  if (options.answered) changes[paths.speculation(call.conversation_id)] = usedSpeculation(options.answered.gather, nowIso);
+  if (!urgency) for (const [field, value] of Object.entries(fields)) changes[`${paths.call(callId)}/${field}`] = value;
+  if (options.finishTurn) changes[`${paths.call(callId)}/turn_started_at`] = null;
   try {
     await deps.live.update(changes);
   } catch (err) {
-    deps.log.error('could not mark an overtaken answer as not spoken', { callId: found.callId, error: String(err) });
+    deps.log.error('turn write failed', { callId, error: String(err) });
   }
 }
+
+/**
+ * Aurora's answer when a supervisor took the call while it was being composed. Twilio plays
+ * the supervisor's line and drops the answer once their redirect lands; if it lands after the
+ * answer, or is refused and undone, the caller hears it. So the transcript says it may not have
+ * been heard, and keeps it for the supervisor to read.
+ */
+const overtaken = (admin: string, answer: string) => `May not have been heard: ${admin} took the call while Aurora was answering. Aurora answered: ${answer}`;
