@@ -61,13 +61,21 @@ export const HYPOTHETICAL_OPENERS: string[][] = [
 ].map((p) => p.split(' '));
 
 /**
- * A question word opening the speech with a condition close behind it asks about what might
- * happen however the question is worded ("what are we meant to do if…", "¿qué hay que hacer
- * si…?", "was soll man machen, falls…").
+ * "What" opening the speech, a verb of doing, then the language's own "if" close behind, asks
+ * about what might happen however the question is worded ("what are we meant to do if…",
+ * "¿qué hay que hacer si…?", "was soll man machen, falls…"). Only "what": "how many
+ * compressions do I do if he's not breathing" is a question asked during the emergency. Each
+ * language's own "if" only: Spanish and Portuguese "se" is "oneself", French "si" is "so".
  */
-export const QUESTION_WORDS = new Set(['what', 'how', 'who', 'where', 'which', 'que', 'como', 'quien', 'donde', 'was', 'wie', 'wer', 'wo', 'quoi', 'comment', 'qui', 'ou', 'quem', 'onde']);
-export const CONDITIONS = new Set(['if', 'si', 'wenn', 'falls', 'se']);
-/** How far into its clause a condition may follow the question word. */
+export const WHAT = new Set(['what', 'que', 'was', 'quoi']);
+export const DOING = new Set([
+  'do', 'does', 'should', 'would', 'must', 'meant', 'supposed', 'hacer', 'hago', 'hacemos', 'debo', 'debemos', 'tun', 'machen', 'mache',
+  'soll', 'sollen', 'muss', 'faire', 'fais', 'fait', 'dois', 'faut', 'fazer', 'faco', 'faz', 'devo', 'devemos',
+]);
+export const CONDITIONS_BY_LANGUAGE: Record<Language, Set<string>> = {
+  en: new Set(['if']), es: new Set(['si']), de: new Set(['wenn', 'falls']), fr: new Set(['si']), pt: new Set(['se']),
+};
+/** How far into its clause the condition may follow "what". */
 export const CONDITION_REACH = 6;
 
 /** Words that may come before an opener at the start of a clause ("so, uh, what if…", "hi, quick question: what if…"). */
@@ -84,29 +92,29 @@ export const PLANNING: string[][] = [
   'morgen', 'nachste woche', 'bevor ich', 'bevor wir', 'demain', 'la semaine prochaine', 'avant d entrer', 'avant de commencer',
   'amanha', 'semana que vem', 'proxima semana', 'antes de entrar',
 ].map((p) => p.split(' '));
-/** "Just so I know": the whole call is a question for later, whatever it names. */
-export const ASKING_AHEAD: string[][] = [
-  'just to know', 'just so i know', 'just curious', 'just wondering', 'out of curiosity', 'para saberlo', 'por curiosidad',
-  'nur zur info', 'nur interessehalber', 'aus neugier', 'pour savoir', 'par curiosite', 'so pra saber', 'por curiosidade',
-].map((p) => p.split(' '));
-
 export const NOT_PLANNING_BEFORE = new Set(['this', 'esta', 'heute', 'ce', 'por', 'de', 'da', 'pela', 'la']);
 
-/**
- * A danger already over or explained away: a fire put out, a smell that was the bins. Caps
- * what it speaks of at URGENT (it is still reported and checked).
- */
+/** A danger already over: a fire put out. Caps what it speaks of at URGENT (it is still reported and checked). */
 export const RESOLVED: string[][] = [
   'put it out', 'put out', 'it is out', 'its out', 'fire is out', 'extinguished', 'under control', 'lo apagamos', 'la apagamos',
   'apagado', 'apagada', 'controlado', 'geloscht', 'ausgemacht', 'eteint', 'eteinte', 'maitrise', 'apagamos', 'apagou', 'apaguei',
-  // Explained away: "we smelt gas, but it was just the bins".
-  'it was just', 'it was only', 'turned out to be', 'era solo', 'fue solo', 'resulto ser', 'war nur', 'c etait juste', 'c etait que', 'foi so', 'era so',
 ].map((p) => p.split(' '));
 
 /**
- * Words that, said right after a person's injury, make it a small one: "bleeding a bit",
- * "sangrando un poquito", "ça saigne un peu". They cap that match at URGENT. Only after the
- * word: "his lips are a bit blue" is not a small thing.
+ * A hazard explained away: "we smelt gas, but it was just the bins". Only opening a clause
+ * after the one that names the hazard: "it was just an argument, then he pulled a knife"
+ * explains nothing away. Caps the hazard at URGENT.
+ */
+export const EXPLAINED: string[][] = [
+  'it was just', 'it was only', 'it s just', 'its just', 'era solo', 'fue solo', 'solo era', 'es war nur', 'war nur', 'c etait juste', 'c etait que',
+  'c etait seulement', 'era so', 'foi so', 'era apenas', 'foi apenas',
+].map((p) => p.split(' '));
+
+/**
+ * Words that, said right after an injury that comes in sizes (a procedure marked `graded`: a
+ * cut, a burn), make it a small one: "bleeding a bit", "sangrando un poquito", "ça saigne un
+ * peu". They cap that match at URGENT. Only after the word ("his lips are a bit blue" is not a
+ * small thing), and never as time ("a little while ago", "hace un poco").
  */
 export const MILD_AFTER: string[][] = [
   'a bit', 'a little', 'a little bit', 'slightly', 'not much', 'not loads', 'not a lot', 'not too bad', 'not that bad', 'not badly',
@@ -115,6 +123,9 @@ export const MILD_AFTER: string[][] = [
 ].map((p) => p.split(' '));
 /** How many words may stand between the injury and the word that makes it small ("bleeding quite a bit"). */
 export const MILD_REACH = 2;
+/** Words that make a "small" word a time: "a little while ago", "a bit later", "hace un poco", "il y a un peu", "vor ein bisschen". */
+export const TIME_AFTER = new Set(['while', 'ago', 'back', 'earlier', 'later', 'before', 'since', 'mas', 'antes', 'despues', 'fruher', 'spater', 'avant', 'apres', 'plus', 'depois']);
+export const TIME_BEFORE = new Set(['hace', 'faz', 'ha', 'y', 'vor', 'for', 'about']);
 
 /** Words that say it is happening now: they cancel a hypothetical reading ("what do I do, he's not breathing right now"). */
 export const NOW = new Set(['now', 'help', 'hurry', 'ahora', 'ayuda', 'jetzt', 'hilfe', 'maintenant', 'secours', 'agora', 'socorro']);

@@ -23,6 +23,11 @@ export const Procedure = z.object({
    * caller says nobody is hurt; a `hazard` one (a fire, a leak) still does. Default `hazard`.
    */
   about: z.enum(['person', 'hazard', 'info']).optional(),
+  /**
+   * The injury comes in sizes (a cut, a burn): said to be small right after it ("bleeding a
+   * bit"), it is at most URGENT. Never for what is grave at any size (a stroke, an overdose).
+   */
+  graded: z.boolean().optional(),
   /** The recognised first-aid or safety source the guidance follows (Red Cross, ERC, OSHA, HSE, NIOSH…). */
   source: z.string().optional(),
   /** The guidance (and title) in other languages, by language code: what a caller in that language hears. */

@@ -111,7 +111,8 @@ export function closeEnough(heard: string, meant: string): boolean {
 export function wordMatch(heard: string, meant: string, english = false): number {
   if (heard === meant) return 1;
   // A plural a short word's stem is too short to catch ("eggs", "gases").
-  if (heard.length >= 3 && meant.length >= 3 && (heard === `${meant}s` || heard === `${meant}es` || meant === `${heard}s`)) return 0.9;
+  // Not "his" for "hiss": a word ending in "ss" has no singular without it.
+  if (heard.length >= 3 && meant.length >= 3 && (heard === `${meant}s` || heard === `${meant}es` || (meant === `${heard}s` && !meant.endsWith('ss')))) return 0.9;
   if (heard.length >= 4 && meant.length >= 4) {
     const heardStems = stems(heard);
     // A shared stem counts a little less than the word itself: stems cross languages ("fumes", "fumée").
@@ -130,16 +131,45 @@ let english: Set<string> | null = null;
 function englishWords(): Set<string> {
   if (!english) {
     const dir = (require.resolve.paths('dictionary-en') ?? []).map((d) => join(d, 'dictionary-en')).find((d) => existsSync(join(d, 'index.dic')));
-    const lines = dir ? readFileSync(join(dir, 'index.dic'), 'utf8').split('\n').slice(1) : [];
+    if (!dir) throw new Error('dictionary-en is not installed');
+    const lines = readFileSync(join(dir, 'index.dic'), 'utf8').split('\n').slice(1);
     english = new Set(lines.map((line) => line.split('/')[0].toLowerCase()).filter((w) => /^[a-z]+$/.test(w)));
   }
   return english;
 }
 
-/** A word English speakers write: in the dictionary as it is, or by its English stem ("fears", "theres"). */
-export function isEnglishWord(word: string): boolean {
-  const words = englishWords();
+/**
+ * Hunspell's word file lists stems; its affix rules make the rest ("report" is "port" with
+ * "re-", "buried" is "bury" with "-ed"). These undo the common ones, never "-er": "fayer" is
+ * no English word, though Hunspell would make one of "fay".
+ */
+const PREFIXES = ['re', 'un', 'in', 'de', 'dis', 'con', 'pro'];
+const SUFFIXES: Array<[string, string]> = [
+  ['s', ''], ['es', ''], ['ies', 'y'], ['ed', ''], ['ed', 'e'], ['d', ''], ['ied', 'y'], ['ing', ''], ['ing', 'e'], ['ly', ''], ['ily', 'y'], ['ness', ''], ['ment', ''], ['ion', ''], ['ion', 'e'],
+];
+function listed(word: string, words: Set<string>): boolean {
   if (words.has(word)) return true;
+  return SUFFIXES.some(([suffix, back]) => word.length > suffix.length + 2 && word.endsWith(suffix) && words.has(word.slice(0, -suffix.length) + back));
+}
+
+/**
+ * English grammar words, a closed class: the word file leaves some of the commonest out
+ * ("after", "into", "only").
+ */
+const GRAMMAR = new Set(
+  ('about above after again against also although always among another any anyone anything around because been before behind below beneath ' +
+    'beside besides between beyond both could down during each either else enough even ever every from have having here hers herself himself ' +
+    'into itself just least less many might mine more most much must myself near neither never next none nothing once only onto other others ' +
+    'ours over same shall should since some someone something still such than that their theirs them then there these they this those ' +
+    'though through till under unless until upon very what when where whether which while whom whose will with within without would yours').split(' '),
+);
+
+/** A word English speakers write: in the dictionary as it is, with its affixes undone, or by its English stem ("fears", "theres"). */
+export function isEnglishWord(word: string): boolean {
+  if (GRAMMAR.has(word)) return true;
+  const words = englishWords();
+  if (listed(word, words)) return true;
+  if (PREFIXES.some((prefix) => word.length > prefix.length + 2 && word.startsWith(prefix) && listed(word.slice(prefix.length), words))) return true;
   const stem = stems(word).find((s) => s.startsWith('en:'))?.slice(3);
   return !!stem && (words.has(stem) || words.has(`${stem}e`));
 }
@@ -167,10 +197,16 @@ function soundOf(word: string): [string, string] {
  * languages' words are not in the English dictionary ("fuera" sounds like "fire").
  */
 export function soundsLike(heard: string, meant: string): boolean {
-  if (heard.length < 3 || meant.length < 3 || heard[0] !== meant[0] || Math.abs(heard.length - meant.length) > 2) return false;
-  const [a1, a2] = soundOf(heard);
-  const [b1, b2] = soundOf(meant);
-  if (a1.length < 2 || !(a1 === b1 || a1 === b2 || a2 === b1)) return false;
-  // English keywords only ("weve" sounds like German "Waffe").
-  return !isEnglishWord(heard) && isEnglishWord(meant);
+  // Words of three letters are mostly grammar ("his", "has"), and short words sound alike too easily.
+  if (heard.length < 4 || meant.length < 4 || heard[0] !== meant[0] || Math.abs(heard.length - meant.length) > 2) return false;
+  try {
+    const [a1, a2] = soundOf(heard);
+    const [b1, b2] = soundOf(meant);
+    if (a1.length < 2 || !(a1 === b1 || a1 === b2 || a2 === b1)) return false;
+    // English keywords only ("weve" sounds like German "Waffe").
+    return !isEnglishWord(heard) && isEnglishWord(meant);
+  } catch {
+    // A missing module or word file must never fail a triage: without them nothing sounds alike.
+    return false;
+  }
 }

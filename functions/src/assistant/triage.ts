@@ -10,8 +10,8 @@
 import { rank } from '../core/urgency';
 import type { Urgency } from '../model/schema';
 import {
-  AFTER_NEGATIONS, ALARMS, ASKING_AHEAD, CONDITION_REACH, CONDITIONS, FILLERS, HURT, HYPOTHETICAL_OPENERS, LIGHT_WORDS, MILD_AFTER, MILD_REACH, NEGATIONS,
-  NEGATIONS_BY_LANGUAGE, NOBODY, NOT_PLANNING_BEFORE, NOW, PLANNING, QUESTION_WORDS, RESOLVED,
+  AFTER_NEGATIONS, ALARMS, CONDITION_REACH, CONDITIONS_BY_LANGUAGE, DOING, EXPLAINED, FILLERS, HURT, HYPOTHETICAL_OPENERS, LIGHT_WORDS, MILD_AFTER, MILD_REACH,
+  NEGATIONS, NEGATIONS_BY_LANGUAGE, NOBODY, NOT_PLANNING_BEFORE, NOW, PLANNING, RESOLVED, TIME_AFTER, TIME_BEFORE, WHAT,
 } from './cues';
 import { detectLanguage, type Language } from './language';
 import type { Procedure } from './procedures';
@@ -175,23 +175,33 @@ function negated(tokens: Token[], start: number, end: number, negations: Set<str
  * at the start of a clause ("…, what if"), or a planning word anywhere ("tomorrow"), unless
  * the caller says it is happening now.
  */
-function hypotheticalFrom(tokens: Token[]): number {
+function hypotheticalFrom(tokens: Token[], lang: Language | null): number {
   if (tokens.some((t) => NOW.has(t.word))) return Infinity;
   const planned = findPhrases(tokens, PLANNING).filter(([start]) => !NOT_PLANNING_BEFORE.has(tokens[start - 1]?.word ?? ''));
-  if (planned.length > 0 || findPhrases(tokens, ASKING_AHEAD).length > 0) return 0;
-  // "what are we meant to do if…": a question word opening the speech, a condition close behind.
+  if (planned.length > 0) return 0;
+  const asked = whatIfFrom(tokens, lang);
+  if (asked !== null) return asked;
+  for (const [start] of findPhrases(tokens, HYPOTHETICAL_OPENERS)) if (opensClause(tokens, start)) return start;
+  return Infinity;
+}
+
+/** "What are we meant to do if…": "what" opening the speech, a verb of doing, then the language's "if". */
+function whatIfFrom(tokens: Token[], lang: Language | null): number | null {
   let first = 0;
   while (first < tokens.length && FILLERS.has(tokens[first].word)) first++;
-  if (QUESTION_WORDS.has(tokens[first]?.word ?? '')) {
-    const reach = tokens.slice(first + 1, first + 1 + CONDITION_REACH);
-    if (reach.some((t) => t.clause === tokens[first].clause && CONDITIONS.has(t.word))) return first;
-  }
-  for (const [start] of findPhrases(tokens, HYPOTHETICAL_OPENERS)) {
-    let j = start - 1;
-    while (j >= 0 && tokens[j].clause === tokens[start].clause && FILLERS.has(tokens[j].word)) j--;
-    if (j < 0 || tokens[j].clause !== tokens[start].clause) return start;
-  }
-  return Infinity;
+  if (tokens[first]?.word === 'o' && tokens[first + 1]?.word === 'que') first++; // Portuguese "o que"
+  if (!WHAT.has(tokens[first]?.word ?? '')) return null;
+  const conditions = lang ? CONDITIONS_BY_LANGUAGE[lang] : new Set(['if', 'wenn', 'falls']);
+  const reach = tokens.slice(first + 1, first + 1 + CONDITION_REACH).filter((t) => t.clause === tokens[first].clause);
+  const condition = reach.findIndex((t) => conditions.has(t.word));
+  return condition > 0 && reach.slice(0, condition).some((t) => DOING.has(t.word)) ? first : null;
+}
+
+/** Whether the phrase at `start` opens its clause, fillers aside ("so, uh, what if…"). */
+function opensClause(tokens: Token[], start: number): boolean {
+  let j = start - 1;
+  while (j >= 0 && tokens[j].clause === tokens[start].clause && FILLERS.has(tokens[j].word)) j--;
+  return j < 0 || tokens[j].clause !== tokens[start].clause;
 }
 
 /** "Nobody is hurt", "no one got hurt", "no injuries", "verletzt ist keiner", "ninguém se machucou". */
@@ -217,13 +227,15 @@ export function findMatches(speech: string, procedures: Procedure[], language?: 
   const lang = language === undefined ? detectLanguage(speech) : language;
   const negations = lang ? NEGATIONS_BY_LANGUAGE[lang] : NEGATIONS;
   const reading: Reading = { negations, english: lang === 'en' };
-  const hypothetical = hypotheticalFrom(tokens);
+  const hypothetical = hypotheticalFrom(tokens, lang);
   // "We can't put it out" is not a fire put out.
   const resolved = findPhrases(tokens, RESOLVED).some(([start, end]) => !negated(tokens, start, end, negations));
   const nobodyHurt = saysNobodyHurt(tokens);
-  const mild = findPhrases(tokens, MILD_AFTER);
-  // "bleeding a bit": a small word right after a person's injury makes it a small injury.
-  const madeSmall = (start: number, end: number) => mild.some(([s]) => s > end && s <= end + 1 + MILD_REACH && tokens[s].clause === tokens[start].clause);
+  // Clauses that explain a hazard away ("…, it was just the bins").
+  const explained = findPhrases(tokens, EXPLAINED).filter(([start]) => opensClause(tokens, start)).map(([start]) => tokens[start].clause);
+  // "bleeding a bit": a small word right after a graded injury makes it a small one ("a bit later" is a time).
+  const small = findPhrases(tokens, MILD_AFTER).filter(([start, end]) => !TIME_AFTER.has(tokens[end + 1]?.word ?? '') && !TIME_BEFORE.has(tokens[start - 1]?.word ?? ''));
+  const madeSmall = (start: number, end: number) => small.some(([s]) => s > end && s <= end + 1 + MILD_REACH && tokens[s].clause === tokens[start].clause);
   const matches: Array<Match & { combined: boolean }> = [];
   for (const { procedure, keywords } of compile(procedures)) {
     const about = procedure.about ?? 'hazard';
@@ -235,7 +247,8 @@ export function findMatches(speech: string, procedures: Procedure[], language?: 
         else if (nobodyHurt && about === 'person') urgency = null;
         else if (hit.start >= hypothetical) urgency = 'NORMAL';
         else if (resolved && about !== 'person') urgency = cap(urgency, 'URGENT');
-        else if (about === 'person' && madeSmall(hit.start, hit.end)) urgency = cap(urgency, 'URGENT');
+        else if (about !== 'person' && explained.some((clause) => clause > tokens[hit.end].clause)) urgency = cap(urgency, 'URGENT');
+        else if (procedure.graded && madeSmall(hit.start, hit.end)) urgency = cap(urgency, 'URGENT');
         // Parts said together describe a situation more exactly than either alone ("inside the tank" + "passed out").
         const score = hit.combined ? hit.score + 0.5 : hit.score;
         matches.push({ procedure, keyword: k.text, start: hit.start, end: hit.end, score, urgency, combined: hit.combined });
@@ -251,12 +264,16 @@ export function findMatches(speech: string, procedures: Procedure[], language?: 
 }
 
 /**
- * "The fire alarm went off but there's no fire": a hazard word beside an alarm word, when the
- * caller denies that very hazard elsewhere, names an alarm that sounded, not a fire. Capped at
- * URGENT, not NORMAL: an alarm nobody has explained is still worth a look.
+ * "The fire alarm went off but there's no fire": a hazard word beside an alarm word in its
+ * clause, when the caller denies that very hazard later, names an alarm that sounded, not a
+ * fire. Capped at URGENT, not NORMAL: an alarm nobody has explained is still worth a look.
  */
 function soundedFalsely(tokens: Token[], m: Match, all: Match[]): boolean {
-  const besideAlarm = tokens.slice(Math.max(0, m.start - 2), m.end + 3).some((t) => ALARMS.has(t.word));
+  // Fire alarms only: a gas detector senses what nobody can smell (carbon monoxide), so "I can't
+  // smell gas" does not silence it. Matched by id, so a site's own procedures keep every alarm.
+  if (m.procedure.id !== 'fire') return false;
+  const clause = tokens[m.start].clause;
+  const besideAlarm = tokens.slice(Math.max(0, m.start - 2), m.end + 3).some((t) => t.clause === clause && ALARMS.has(t.word));
   return besideAlarm && all.some((o) => o.procedure === m.procedure && o.urgency === null && o.start > m.end);
 }
 

@@ -134,11 +134,11 @@ describe('what the words around a hazard make of it', () => {
     expect(triage('his lips are a bit blue and he is not breathing', DEMO_PROCEDURES).urgency).toBe('CRITICAL');
   });
 
-  it('a question word with a condition close behind asks about what might happen, however worded', () => {
+  it('"what", a verb of doing and the language\'s own "if" ask about what might happen, however worded', () => {
     expect(top('que hay que hacer si a alguien le salta lejia a los ojos')[0]).toBe('NORMAL');
     expect(top('what are we meant to do if someone gets acid in their eyes')[0]).toBe('NORMAL');
-    expect(top('what do you mean, he is not breathing, if you can hear me')[0]).toBe('CRITICAL'); // the condition is too far
-    expect(top('just so i know, where is the defibrillator')[0]).toBe('NORMAL');
+    expect(top('o que a gente tem que fazer se alguem cair do andaime')[0]).toBe('NORMAL');
+    expect(top('what do you mean, he is not breathing, if you can hear me')[0]).toBe('CRITICAL'); // the condition is in another clause
   });
 
   it('an alarm that sounded for a hazard the caller denies is looked at, not alarmed', () => {
@@ -149,6 +149,37 @@ describe('what the words around a hazard make of it', () => {
 
   it('a smell explained away is reported, not alarmed', () => {
     expect(top('we smelt gas earlier but it was just the bins')[0]).toBe('URGENT');
+  });
+
+  // Each of these was lowered by a first version of the rules above (found by a review).
+  it.each([
+    'que se esta quemando la nave, hay mucho humo', // Spanish "se" is not "if"
+    'quem se machucou foi o joao, ele esta sangrando muito',
+    'que si que hay fuego en el almacen',
+    'qui peut venir il saigne si fort', // French "si" is "so"
+    "how many compressions do I do if he's not breathing", // a question asked during the emergency
+    'which exit do we use if the fire is in the warehouse, there is fire everywhere',
+    "j'appelle pour savoir quoi faire, il y a le feu dans l'atelier",
+    'nur zur info, es brennt in halle drei',
+    'her face is drooping slightly on one side', // a stroke is not small
+    'she took too many pills a little while ago', // "a little" as time
+    'he passed out a bit ago',
+    'se cayo del andamio hace un poco y no se mueve',
+    'ich war nur kurz weg und jetzt brennt die ganze halle', // "war nur" not opening a clause
+    'era solo una discusion y saco un cuchillo', // explained before the hazard, not after
+    'it turned out to be chlorine gas, people are coughing',
+    "the carbon monoxide alarm is going off, I can't smell any gas", // a detector senses what nobody smells
+    "fire, the alarm didn't go off, there's no fire extinguisher here",
+  ])('never lowers a real emergency: %j', (speech) => {
+    expect(triage(speech, DEMO_PROCEDURES).urgency).toBe('CRITICAL');
+  });
+
+  it('"his" is not "hiss", and grammar words sound like nothing', () => {
+    expect(triage('his boots smell bad, can you log that', DEMO_PROCEDURES).urgency).toBe('NORMAL');
+    expect(triage('it has a funny smell in the break room, like old socks', DEMO_PROCEDURES).urgency).toBe('NORMAL');
+    expect(isEnglishWord('buried')).toBe(true); // "bury" with "-ed": no sound-alike of "breathe"
+    expect(isEnglishWord('report')).toBe(true); // "port" with "re-"
+    expect(isEnglishWord('fayer')).toBe(false); // though Hunspell would make it of "fay" and "-er"
   });
 
   it('words the recogniser split apart still make a phrase ("over head lines")', () => {
