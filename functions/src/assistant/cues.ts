@@ -49,13 +49,13 @@ export const HYPOTHETICAL_OPENERS: string[][] = [
   'what if', 'what do i do if', 'what do we do if', 'what do you do if', 'what should i do if', 'what should we do if',
   'what would i do if', 'what happens if', 'what is the procedure', 'what s the procedure', 'whats the procedure', 'in case',
   'in the event', 'suppose', 'supposing', 'hypothetically', 'if someone', 'if somebody', 'if anyone', 'if there is', 'if there s',
-  'if theres', 'if i', 'if we', 'if a', 'how do i', 'how do you', 'how should',
+  'if theres', 'if i', 'if we', 'if a', 'if ever', 'how do i', 'how do you', 'how should',
   // es
-  'que hago si', 'que hacemos si', 'que debo hacer si', 'que pasa si', 'que hago en caso', 'en caso de', 'si alguien', 'si hay',
+  'que hago si', 'que hacemos si', 'que debo hacer si', 'que pasa si', 'que hago en caso', 'en caso de', 'si alguien', 'si hay', 'si alguna vez',
   // de
   'was mache ich wenn', 'was machen wir wenn', 'was tun wenn', 'was passiert wenn', 'was muss ich tun wenn', 'falls', 'im fall', 'wenn jemand', 'wenn es',
   // fr
-  'que faire si', 'qu est ce que je fais si', 'qu est ce qu on fait si', 'que se passe t il si', 'en cas de', 'si quelqu un', 's il y a',
+  'que faire si', 'qu est ce que je fais si', 'qu est ce qu on fait si', 'que se passe t il si', 'en cas de', 'si quelqu un', 's il y a', 'si jamais',
   // pt
   'o que eu faco se', 'o que faco se', 'o que fazer se', 'o que a gente faz se', 'e se', 'em caso de', 'se alguem', 'se houver',
 ].map((p) => p.split(' '));
@@ -79,7 +79,10 @@ export const CONDITIONS_BY_LANGUAGE: Record<Language, Set<string>> = {
 export const CONDITION_REACH = 6;
 
 /** Words that may come before an opener at the start of a clause ("so, uh, what if…", "hi, quick question: what if…"). */
-export const FILLERS = new Set(['so', 'um', 'uh', 'er', 'hi', 'hello', 'hey', 'ok', 'okay', 'quick', 'question', 'just', 'wondering', 'and', 'yes', 'hola', 'oye', 'bueno', 'hallo', 'also', 'bonjour', 'alors', 'ola', 'oi', 'entao', 'e']);
+export const FILLERS = new Set([
+  'so', 'um', 'uh', 'er', 'hi', 'hello', 'hey', 'ok', 'okay', 'quick', 'question', 'just', 'wondering', 'and', 'yes', 'hola', 'oye', 'bueno', 'una', 'pregunta',
+  'hallo', 'also', 'eine', 'kurze', 'frage', 'bonjour', 'alors', 'une', 'petite', 'ola', 'oi', 'entao', 'e', 'uma', 'pergunta',
+]);
 
 /**
  * Planning words that make the whole utterance about the future wherever they stand

@@ -18,11 +18,15 @@ export const GENERAL: Record<Language, string> = {
  * negated or hypothetical hazard raises nothing), and its guidance in the caller's language.
  */
 export function offlineReply(utterance: string, procedures: Procedure[], language: Language = DEFAULT_LANGUAGE): Reply {
-  const { urgency, procedures: ranked } = triage(utterance, procedures);
+  const { urgency, procedures: ranked, urgencies } = triage(utterance, procedures);
   const [best] = ranked;
   if (!best) return { text: GENERAL[language], urgency: 'NORMAL', sources: [] };
+  // A danger to rescuers comes first; the casualty's care, as urgent, follows it ("do not touch him until the power is off", then CPR).
+  const care = best.danger ? ranked.find((p) => p !== best && p.about === 'person' && urgencies.get(p) === urgencies.get(best)) : undefined;
+  const said = care ? [best, care] : [best];
+  const guidance = said.map((p) => guidanceIn(p, language)).join(' ');
   // Procedures are site data anyone with write access could edit; the safety line is not.
-  return { text: withSafetyAdvice(guidanceIn(best, language), urgency, language), urgency, sources: [best.title] };
+  return { text: withSafetyAdvice(guidance, urgency, language), urgency, sources: said.map((p) => p.title) };
 }
 
 /** The urgency the caller's words alone call for: a floor no model can lower. */

@@ -28,6 +28,12 @@ export const Procedure = z.object({
    * bit"), it is at most URGENT. Never for what is grave at any size (a stroke, an overdose).
    */
   graded: z.boolean().optional(),
+  /**
+   * The place can hurt whoever helps (live power, a bad atmosphere, fire, gas, a machine, an
+   * attacker): at its urgency it ranks before a casualty's care, and the offline answer says it
+   * first ("do not touch him until the power is off", then CPR), so a rescuer is not the next casualty.
+   */
+  danger: z.boolean().optional(),
   /** The recognised first-aid or safety source the guidance follows (Red Cross, ERC, OSHA, HSE, NIOSH…). */
   source: z.string().optional(),
   /** The guidance (and title) in other languages, by language code: what a caller in that language hears. */

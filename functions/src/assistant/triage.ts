@@ -32,7 +32,7 @@ export type Match = {
 
 export type Triage = {
   urgency: Urgency;
-  /** Most dangerous first (by what the words make of them), then the best matched. */
+  /** Most urgent first (by what the words make of them), a danger to rescuers first at its urgency, then the best matched. */
   procedures: Procedure[];
   /** What the words make of each of those procedures: "what if there is a fire" is a NORMAL fire. */
   urgencies: Map<Procedure, Urgency>;
@@ -49,8 +49,15 @@ function phrase(text: string): Phrase | null {
   return words.length === 0 ? null : { words, negative: words.some((w) => NEGATIONS.has(w)), joined: words.join('') };
 }
 
-function keyword(text: string, place: boolean): Keyword | null {
-  const parts = text.split(' + ').map((part) => part.split('|').flatMap((choice) => phrase(choice) ?? []));
+/**
+ * A keyword's parts, each a choice of phrases. A choice "@collapse" stands for every plain
+ * keyword of the procedure with that id ("tank|silo + @collapse": a place and any sign of a
+ * person down), so the signs are listed once and every procedure that needs them grows with them.
+ */
+function keyword(text: string, place: boolean, byId: Map<string, Procedure>): Keyword | null {
+  const choicesOf = (choice: string): string[] =>
+    choice.startsWith('@') ? (byId.get(choice.slice(1))?.keywords ?? []).filter((k) => !k.includes(' + ')).flatMap((k) => k.split('|')) : [choice];
+  const parts = text.split(' + ').map((part) => part.split('|').flatMap(choicesOf).flatMap((choice) => phrase(choice) ?? []));
   return parts.every((choices) => choices.length > 0) ? { text, parts, place } : null;
 }
 
@@ -59,11 +66,12 @@ const compiledFor = new WeakMap<Procedure[], Compiled[]>();
 function compile(procedures: Procedure[]): Compiled[] {
   let compiled = compiledFor.get(procedures);
   if (!compiled) {
+    const byId = new Map(procedures.map((p) => [p.id, p]));
     compiled = procedures.map((procedure) => ({
       procedure,
       keywords: [
-        ...[...new Set(procedure.keywords)].flatMap((k) => keyword(k, false) ?? []),
-        ...[...new Set(procedure.places ?? [])].flatMap((k) => keyword(k, true) ?? []),
+        ...[...new Set(procedure.keywords)].flatMap((k) => keyword(k, false, byId) ?? []),
+        ...[...new Set(procedure.places ?? [])].flatMap((k) => keyword(k, true, byId) ?? []),
       ],
     }));
     compiledFor.set(procedures, compiled);
@@ -310,7 +318,9 @@ function assess(speech: string, procedures: Procedure[], language?: Language | n
       covered: [...seen.covered, [m.start, m.end]],
     });
   }
-  const ranked = [...best.entries()].sort(([, a], [, b]) => rank[b.urgency] - rank[a.urgency] || b.score - a.score);
+  // At one urgency, the danger to whoever helps comes first: "he touched the busbar and he's not moving" is electrical before CPR.
+  const danger = (p: Procedure) => (p.danger ? 1 : 0);
+  const ranked = [...best.entries()].sort(([pa, a], [pb, b]) => rank[b.urgency] - rank[a.urgency] || danger(pb) - danger(pa) || b.score - a.score);
   return {
     urgency: ranked[0]?.[1].urgency ?? 'NORMAL',
     procedures: ranked.map(([procedure]) => procedure),

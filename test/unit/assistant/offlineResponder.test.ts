@@ -41,7 +41,18 @@ describe('offline triage and procedure selection over realistic speech', () => {
     expect(answer.urgency).toBe(urgency);
     const [selected] = selectProcedures(utterance, DEMO_PROCEDURES);
     expect(selected?.id ?? null).toBe(procedure);
-    expect(answer.sources).toEqual(selected ? [selected.title] : []);
+    expect(answer.sources[0]).toBe(selected?.title);
+  });
+
+  it("puts the danger to a rescuer before the casualty's care, and says both", () => {
+    const answer = reply("the sparky touched the bus bar and he's lying there not moving");
+    expect(answer.urgency).toBe('CRITICAL');
+    expect(answer.sources).toEqual(['Electrical Incident and Shock (EP-04)', 'Collapse, Unresponsive or Not Breathing: CPR (EP-12)']);
+    expect(answer.text.indexOf('Do not touch the person')).toBeLessThan(answer.text.indexOf('push hard and fast'));
+    // A place and any sign of a person down, in any language the signs are listed in: a confined space.
+    expect(selectProcedures('mein kollege ist im tank umgekippt', DEMO_PROCEDURES)[0].id).toBe('confined');
+    // No danger, one procedure.
+    expect(reply("he collapsed in the canteen and he's not breathing").sources).toEqual(['Collapse, Unresponsive or Not Breathing: CPR (EP-12)']);
   });
 
   it('matches whole words only', () => {
