@@ -69,10 +69,11 @@ export function guidanceIn(procedure: Procedure, language: Language): string {
 /**
  * Gather speech hints: the procedures' vocabulary (zones, equipment, chemicals), at most 500
  * phrases (Twilio's limit). Taken a keyword from each procedure in turn, so every procedure is
- * heard before the limit cuts; keywords of parts give each of their phrases.
+ * heard before the limit cuts; keywords of parts give each of their phrases (an "@id" choice
+ * names another procedure's keywords, heard as that procedure's).
  */
 export function speechHints(procedures: Procedure[]): string {
-  const lists = procedures.map((p) => [...p.keywords, ...(p.places ?? [])].flatMap((k) => k.split(/ \+ |\|/)).filter((k) => k.trim().length >= 3));
+  const lists = procedures.map((p) => [...p.keywords, ...(p.places ?? [])].flatMap((k) => k.split(/ \+ |\|/)).filter((k) => k.trim().length >= 3 && !k.startsWith('@')));
   const phrases = new Set<string>();
   for (let i = 0; phrases.size < 500 && lists.some((list) => i < list.length); i++) {
     for (const list of lists) if (i < list.length && phrases.size < 500) phrases.add(list[i].trim());
