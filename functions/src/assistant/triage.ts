@@ -115,12 +115,19 @@ function matchAt(tokens: Token[], i: number, phrase: Phrase, english: boolean): 
 }
 
 type Hit = { start: number; end: number; score: number; negated: boolean };
-/** How the speech is read: the negations of its language, and whether English sound-alikes count. */
-type Reading = { negations: Set<string>; english: boolean };
+/**
+ * How the speech is read: the negations of its language, whether English sound-alikes count,
+ * and each phrase's hits once found (a phrase can stand in many keywords: "@collapse").
+ */
+type Reading = { negations: Set<string>; english: boolean; found: Map<string, Hit[]> };
 
 /** Every place a phrase matches, and whether a negation there takes it back. */
 function phraseHits(tokens: Token[], p: Phrase, reading: Reading): Hit[] {
+  const key = p.words.join(' ');
+  const known = reading.found.get(key);
+  if (known) return known;
   const hits: Hit[] = [];
+  reading.found.set(key, hits);
   for (let i = 0; i < tokens.length; i++) {
     const hit = matchAt(tokens, i, p, reading.english);
     // A phrase that is itself negative ("not breathing", "atmet nicht") is not negated again.
@@ -234,7 +241,7 @@ export function findMatches(speech: string, procedures: Procedure[], language?: 
   if (tokens.length === 0) return [];
   const lang = language === undefined ? detectLanguage(speech) : language;
   const negations = lang ? NEGATIONS_BY_LANGUAGE[lang] : NEGATIONS;
-  const reading: Reading = { negations, english: lang === 'en' };
+  const reading: Reading = { negations, english: lang === 'en', found: new Map() };
   const hypothetical = hypotheticalFrom(tokens, lang);
   // "We can't put it out" is not a fire put out.
   const resolved = findPhrases(tokens, RESOLVED).some(([start, end]) => !negated(tokens, start, end, negations));
