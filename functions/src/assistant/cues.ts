@@ -72,6 +72,12 @@ export const DOING = new Set([
   'do', 'does', 'should', 'would', 'must', 'meant', 'supposed', 'hacer', 'hago', 'hacemos', 'debo', 'debemos', 'tun', 'machen', 'mache',
   'soll', 'sollen', 'muss', 'faire', 'fais', 'fait', 'dois', 'faut', 'fazer', 'faco', 'faz', 'devo', 'devemos',
 ]);
+/**
+ * A condition about him or her ("what do I do if he's not breathing") is about someone there,
+ * now: it does not make the call hypothetical. Spanish drops the pronoun ("si no respira"), and
+ * German "sie" is also "they".
+ */
+export const SOMEONE_THERE = new Set(['he', 'she', 'hes', 'shes', 'er', 'il', 'elle', 'ele', 'ela']);
 export const CONDITIONS_BY_LANGUAGE: Record<Language, Set<string>> = {
   en: new Set(['if']), es: new Set(['si']), de: new Set(['wenn', 'falls']), fr: new Set(['si']), pt: new Set(['se']),
 };
@@ -105,11 +111,13 @@ export const RESOLVED: string[][] = [
 
 /**
  * A hazard explained away: "we smelt gas, but it was just the bins". Only opening a clause
- * after the one that names the hazard: "it was just an argument, then he pulled a knife"
- * explains nothing away. Caps the hazard at URGENT.
+ * after the one that names the hazard ("it was just an argument, then he pulled a knife"
+ * explains nothing away), and only when nothing after it says the hazard again or that it is
+ * happening now ("it was only small but now it's everywhere"). Caps the hazard at URGENT.
+ * Not "it's just": "it's just pouring out" is no explanation.
  */
 export const EXPLAINED: string[][] = [
-  'it was just', 'it was only', 'it s just', 'its just', 'era solo', 'fue solo', 'solo era', 'es war nur', 'war nur', 'c etait juste', 'c etait que',
+  'it was just', 'it was only', 'era solo', 'fue solo', 'solo era', 'es war nur', 'war nur', 'c etait juste', 'c etait que',
   'c etait seulement', 'era so', 'foi so', 'era apenas', 'foi apenas',
 ].map((p) => p.split(' '));
 
@@ -126,11 +134,21 @@ export const MILD_AFTER: string[][] = [
 ].map((p) => p.split(' '));
 /** How many words may stand between the injury and the word that makes it small ("bleeding quite a bit"). */
 export const MILD_REACH = 2;
-/** Words that make a "small" word a time: "a little while ago", "a bit later", "hace un poco", "il y a un peu", "vor ein bisschen". */
-export const TIME_AFTER = new Set(['while', 'ago', 'back', 'earlier', 'later', 'before', 'since', 'mas', 'antes', 'despues', 'fruher', 'spater', 'avant', 'apres', 'plus', 'depois']);
-export const TIME_BEFORE = new Set(['hace', 'faz', 'ha', 'y', 'vor', 'for', 'about']);
+/**
+ * Words after a "small" word that make it something else: a time ("a little while ago", "a
+ * bit later") or a measure ("a bit more", "un poco más", "um pouco demais").
+ */
+export const NOT_SMALL_AFTER = new Set([
+  'while', 'ago', 'back', 'earlier', 'later', 'before', 'since', 'more', 'of', 'too', 'much', 'worse', 'faster', 'heavier',
+  'mas', 'antes', 'despues', 'fuerte', 'mehr', 'fruher', 'spater', 'starker', 'plus', 'avant', 'apres', 'trop', 'mais', 'demais', 'depois', 'forte',
+]);
+/** Words before a "small" word that make it a time ("hace un poco", "il y a un peu", "vor ein bisschen") or large ("quite a bit"). */
+export const NOT_SMALL_BEFORE = new Set(['hace', 'faz', 'ha', 'y', 'vor', 'for', 'about', 'quite', 'fair', 'good', 'bastante', 'ziemlich', 'assez', 'bem']);
 
-/** Words that say it is happening now: they cancel a hypothetical reading ("what do I do, he's not breathing right now"). */
+/**
+ * Words that say it is happening now: they cancel a hypothetical reading ("what do I do, he's
+ * not breathing right now") and an explanation ("it was only small but now it's everywhere").
+ */
 export const NOW = new Set(['now', 'help', 'hurry', 'ahora', 'ayuda', 'jetzt', 'hilfe', 'maintenant', 'secours', 'agora', 'socorro']);
 
 /** "Nobody is hurt": who (nobody), and the hurt word it denies within a few words. */

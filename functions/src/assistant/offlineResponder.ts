@@ -21,8 +21,9 @@ export function offlineReply(utterance: string, procedures: Procedure[], languag
   const { urgency, procedures: ranked, urgencies } = triage(utterance, procedures);
   const [best] = ranked;
   if (!best) return { text: GENERAL[language], urgency: 'NORMAL', sources: [] };
-  // A danger to rescuers comes first; the casualty's care, as urgent, follows it ("do not touch him until the power is off", then CPR).
-  const care = best.danger ? ranked.find((p) => p !== best && p.about === 'person' && urgencies.get(p) === urgencies.get(best)) : undefined;
+  // A danger that can be made safe comes first, and the casualty's care, as urgent, follows it
+  // ("do not touch him until the power is off", then CPR); after "do not go in after them", nothing.
+  const care = best.danger === 'isolate' ? ranked.find((p) => !p.danger && p.about === 'person' && urgencies.get(p) === urgencies.get(best)) : undefined;
   const said = care ? [best, care] : [best];
   const guidance = said.map((p) => guidanceIn(p, language)).join(' ');
   // Procedures are site data anyone with write access could edit; the safety line is not.

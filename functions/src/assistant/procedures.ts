@@ -30,10 +30,12 @@ export const Procedure = z.object({
   graded: z.boolean().optional(),
   /**
    * The place can hurt whoever helps (live power, a bad atmosphere, fire, gas, a machine, an
-   * attacker): at its urgency it ranks before a casualty's care, and the offline answer says it
-   * first ("do not touch him until the power is off", then CPR), so a rescuer is not the next casualty.
+   * attacker): said as such, it ranks before a casualty's care at its urgency, so a rescuer is
+   * not the next casualty. `isolate`: made safe, the casualty can be helped, and the offline
+   * answer goes on to their care ("do not touch him until the power is off", then CPR);
+   * `avoid`: stay away (a confined space, a fire), and the answer says only that.
    */
-  danger: z.boolean().optional(),
+  danger: z.enum(['avoid', 'isolate']).optional(),
   /** The recognised first-aid or safety source the guidance follows (Red Cross, ERC, OSHA, HSE, NIOSH…). */
   source: z.string().optional(),
   /** The guidance (and title) in other languages, by language code: what a caller in that language hears. */

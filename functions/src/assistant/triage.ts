@@ -11,7 +11,7 @@ import { rank } from '../core/urgency';
 import type { Urgency } from '../model/schema';
 import {
   AFTER_NEGATIONS, ALARMS, CONDITION_REACH, CONDITIONS_BY_LANGUAGE, DOING, EXPLAINED, FILLERS, HURT, HYPOTHETICAL_OPENERS, LIGHT_WORDS, MILD_AFTER, MILD_REACH,
-  NEGATIONS, NEGATIONS_BY_LANGUAGE, NOBODY, NOT_PLANNING_BEFORE, NOW, PLANNING, RESOLVED, TIME_AFTER, TIME_BEFORE, WHAT,
+  NEGATIONS, NEGATIONS_BY_LANGUAGE, NOBODY, NOT_PLANNING_BEFORE, NOT_SMALL_AFTER, NOT_SMALL_BEFORE, NOW, PLANNING, RESOLVED, SOMEONE_THERE, WHAT,
 } from './cues';
 import { detectLanguage, type Language } from './language';
 import type { Procedure } from './procedures';
@@ -28,6 +28,8 @@ export type Match = {
   score: number;
   /** What the match may raise the call to, once negation, hypotheticals and "it is out" are weighed. */
   urgency: Urgency | null;
+  /** Every word as said: no stem, misspelling or sound-alike stood in. */
+  exact: boolean;
 };
 
 export type Triage = {
@@ -40,8 +42,11 @@ export type Triage = {
 };
 
 type Phrase = { words: string[]; negative: boolean; joined: string };
-/** A keyword: one phrase, or parts that must all be said, each a choice of phrases. */
-type Keyword = { text: string; parts: Phrase[][]; place: boolean };
+/**
+ * A keyword: one phrase, or parts that must all be said, each a choice of phrases. `person`:
+ * it borrows a person procedure's signs ("@collapse"), so "nobody is hurt" takes it back.
+ */
+type Keyword = { text: string; parts: Phrase[][]; place: boolean; person: boolean };
 type Compiled = { procedure: Procedure; keywords: Keyword[] };
 
 function phrase(text: string): Phrase | null {
@@ -58,7 +63,8 @@ function keyword(text: string, place: boolean, byId: Map<string, Procedure>): Ke
   const choicesOf = (choice: string): string[] =>
     choice.startsWith('@') ? (byId.get(choice.slice(1))?.keywords ?? []).filter((k) => !k.includes(' + ')).flatMap((k) => k.split('|')) : [choice];
   const parts = text.split(' + ').map((part) => part.split('|').flatMap(choicesOf).flatMap((choice) => phrase(choice) ?? []));
-  return parts.every((choices) => choices.length > 0) ? { text, parts, place } : null;
+  const person = [...text.matchAll(/@([\w-]+)/g)].some(([, id]) => byId.get(id)?.about === 'person');
+  return parts.every((choices) => choices.length > 0) ? { text, parts, place, person } : null;
 }
 
 const compiledFor = new WeakMap<Procedure[], Compiled[]>();
@@ -83,8 +89,9 @@ function compile(procedures: Procedure[]): Compiled[] {
 const MAX_GAP = 1;
 
 /** Where `phrase` matches starting at token `i`: its last token and score, or null. */
-function matchAt(tokens: Token[], i: number, phrase: Phrase, english: boolean): { end: number; score: number } | null {
+function matchAt(tokens: Token[], i: number, phrase: Phrase, english: boolean): { end: number; score: number; exact: boolean } | null {
   let score = wordMatch(tokens[i].word, phrase.words[0], english);
+  let exact = score === 1;
   let at = i;
   // Two words the recogniser split apart ("fork lift", "over dose", "over head lines") stand for one keyword word.
   if (score === 0 && phrase.words[0].length >= 6 && i + 1 < tokens.length && tokens[i + 1].clause === tokens[i].clause) {
@@ -94,7 +101,7 @@ function matchAt(tokens: Token[], i: number, phrase: Phrase, english: boolean): 
   if (score === 0) {
     // Words run together ("hesnotbreathing", "chestpains") hold a whole phrase.
     if (phrase.words.length > 1 && phrase.joined.length >= 7 && tokens[i].word.length > phrase.joined.length && tokens[i].word.includes(phrase.joined)) {
-      return { end: i, score: phrase.words.length };
+      return { end: i, score: phrase.words.length, exact: false };
     }
     return null;
   }
@@ -105,16 +112,17 @@ function matchAt(tokens: Token[], i: number, phrase: Phrase, english: boolean): 
       if (s > 0) {
         found = next;
         score += s;
+        exact &&= s === 1;
         break;
       }
     }
     if (found < 0) return null;
     at = found;
   }
-  return { end: at, score };
+  return { end: at, score, exact };
 }
 
-type Hit = { start: number; end: number; score: number; negated: boolean };
+type Hit = { start: number; end: number; score: number; negated: boolean; exact: boolean };
 /**
  * How the speech is read: the negations of its language, whether English sound-alikes count,
  * and each phrase's hits once found (a phrase can stand in many keywords: "@collapse").
@@ -131,7 +139,7 @@ function phraseHits(tokens: Token[], p: Phrase, reading: Reading): Hit[] {
   for (let i = 0; i < tokens.length; i++) {
     const hit = matchAt(tokens, i, p, reading.english);
     // A phrase that is itself negative ("not breathing", "atmet nicht") is not negated again.
-    if (hit) hits.push({ start: i, end: hit.end, score: hit.score, negated: !p.negative && negated(tokens, i, hit.end, reading.negations) });
+    if (hit) hits.push({ start: i, end: hit.end, score: hit.score, exact: hit.exact, negated: !p.negative && negated(tokens, i, hit.end, reading.negations) });
   }
   return hits;
 }
@@ -154,6 +162,7 @@ function keywordHits(tokens: Token[], k: Keyword, reading: Reading): Array<Hit &
     end: Math.max(...best.map((h) => h.end)),
     score: best.reduce((sum, h) => sum + h.score, 0),
     negated: best.some((h) => h.negated),
+    exact: best.every((h) => h.exact),
     combined: true,
   }];
 }
@@ -186,30 +195,39 @@ function negated(tokens: Token[], start: number, end: number, negations: Set<str
 }
 
 /**
- * The first token from which the speech asks about what might happen, or Infinity: an opener
- * at the start of a clause ("…, what if"), or a planning word anywhere ("tomorrow"), unless
- * the caller says it is happening now.
+ * Which matches the speech asks about rather than reports: all of them after a planning word
+ * anywhere ("tomorrow"); after an opener at the start of a clause ("…, what if") or "what …
+ * do … if", those ending in that clause; none when the caller says it is happening now, or
+ * when the condition is about him or her ("what do I do if he's not breathing").
  */
-function hypotheticalFrom(tokens: Token[], lang: Language | null): number {
-  if (tokens.some((t) => NOW.has(t.word))) return Infinity;
+function hypotheticalReading(tokens: Token[], lang: Language | null): (m: { end: number }) => boolean {
+  const never = () => false;
+  if (tokens.some((t) => NOW.has(t.word))) return never;
   const planned = findPhrases(tokens, PLANNING).filter(([start]) => !NOT_PLANNING_BEFORE.has(tokens[start - 1]?.word ?? ''));
-  if (planned.length > 0) return 0;
-  const asked = whatIfFrom(tokens, lang);
-  if (asked !== null) return asked;
-  for (const [start] of findPhrases(tokens, HYPOTHETICAL_OPENERS)) if (opensClause(tokens, start)) return start;
-  return Infinity;
+  if (planned.length > 0) return () => true;
+  const whatIf = whatIfAt(tokens, lang);
+  const openers = [...(whatIf ? [whatIf] : []), ...findPhrases(tokens, HYPOTHETICAL_OPENERS).filter(([start]) => opensClause(tokens, start))]
+    .filter(([, condition]) => !SOMEONE_THERE.has(tokens[condition + 1]?.word ?? ''))
+    .map(([start, end]) => {
+      const clause = tokens[start].clause;
+      // An opener that is its whole clause ("hypothetically, if…", "suppose, …") asks about the next one too.
+      const last = tokens[end + 1]?.clause === clause ? clause : clause + 1;
+      return { start, clause, last };
+    });
+  if (openers.length === 0) return never;
+  return (m) => openers.some(({ start, clause, last }) => m.end >= start && tokens[m.end].clause >= clause && tokens[m.end].clause <= last);
 }
 
-/** "What are we meant to do if…": "what" opening the speech, a verb of doing, then the language's "if". */
-function whatIfFrom(tokens: Token[], lang: Language | null): number | null {
+/** "What are we meant to do if…": "what" opening the speech, a verb of doing, then the language's "if": [where "what" is, where "if" is]. */
+function whatIfAt(tokens: Token[], lang: Language | null): [number, number] | undefined {
   let first = 0;
   while (first < tokens.length && FILLERS.has(tokens[first].word)) first++;
   if (tokens[first]?.word === 'o' && tokens[first + 1]?.word === 'que') first++; // Portuguese "o que"
-  if (!WHAT.has(tokens[first]?.word ?? '')) return null;
+  if (!WHAT.has(tokens[first]?.word ?? '')) return undefined;
   const conditions = lang ? CONDITIONS_BY_LANGUAGE[lang] : new Set(['if', 'wenn', 'falls']);
   const reach = tokens.slice(first + 1, first + 1 + CONDITION_REACH).filter((t) => t.clause === tokens[first].clause);
   const condition = reach.findIndex((t) => conditions.has(t.word));
-  return condition > 0 && reach.slice(0, condition).some((t) => DOING.has(t.word)) ? first : null;
+  return condition > 0 && reach.slice(0, condition).some((t) => DOING.has(t.word)) ? [first, first + 1 + condition] : undefined;
 }
 
 /** Whether the phrase at `start` opens its clause, fillers aside ("so, uh, what if…"). */
@@ -242,14 +260,15 @@ export function findMatches(speech: string, procedures: Procedure[], language?: 
   const lang = language === undefined ? detectLanguage(speech) : language;
   const negations = lang ? NEGATIONS_BY_LANGUAGE[lang] : NEGATIONS;
   const reading: Reading = { negations, english: lang === 'en', found: new Map() };
-  const hypothetical = hypotheticalFrom(tokens, lang);
+  const asked = hypotheticalReading(tokens, lang);
   // "We can't put it out" is not a fire put out.
   const resolved = findPhrases(tokens, RESOLVED).some(([start, end]) => !negated(tokens, start, end, negations));
   const nobodyHurt = saysNobodyHurt(tokens);
-  // Clauses that explain a hazard away ("…, it was just the bins").
-  const explained = findPhrases(tokens, EXPLAINED).filter(([start]) => opensClause(tokens, start)).map(([start]) => tokens[start].clause);
-  // "bleeding a bit": a small word right after a graded injury makes it a small one ("a bit later" is a time).
-  const small = findPhrases(tokens, MILD_AFTER).filter(([start, end]) => !TIME_AFTER.has(tokens[end + 1]?.word ?? '') && !TIME_BEFORE.has(tokens[start - 1]?.word ?? ''));
+  // "bleeding a bit": a small word right after a graded injury makes it a small one ("a bit later" is a time, "a bit more" no less).
+  const small = findPhrases(tokens, MILD_AFTER).filter(([start, end]) => {
+    const next = tokens[end + 1];
+    return !NOT_SMALL_AFTER.has(next?.word ?? '') && !NOT_SMALL_AFTER.has(next?.after ?? '') && !NOT_SMALL_BEFORE.has(tokens[start - 1]?.word ?? '');
+  });
   const madeSmall = (start: number, end: number) => small.some(([s]) => s > end && s <= end + 1 + MILD_REACH && tokens[s].clause === tokens[start].clause);
   const matches: Array<Match & { combined: boolean }> = [];
   for (const { procedure, keywords } of compile(procedures)) {
@@ -259,14 +278,13 @@ export function findMatches(speech: string, procedures: Procedure[], language?: 
         let urgency: Urgency | null = k.place ? 'NORMAL' : procedure.urgency;
         if (hit.negated) urgency = null;
         // "Nobody is hurt": what happened did not happen to a person (a pallet fell, not a worker).
-        else if (nobodyHurt && about === 'person') urgency = null;
-        else if (hit.start >= hypothetical) urgency = 'NORMAL';
+        else if (nobodyHurt && (about === 'person' || k.person)) urgency = null;
+        else if (asked(hit)) urgency = 'NORMAL';
         else if (resolved && about !== 'person') urgency = cap(urgency, 'URGENT');
-        else if (about !== 'person' && explained.some((clause) => clause > tokens[hit.end].clause)) urgency = cap(urgency, 'URGENT');
         else if (procedure.graded && madeSmall(hit.start, hit.end)) urgency = cap(urgency, 'URGENT');
         // Parts said together describe a situation more exactly than either alone ("inside the tank" + "passed out").
         const score = hit.combined ? hit.score + 0.5 : hit.score;
-        matches.push({ procedure, keyword: k.text, start: hit.start, end: hit.end, score, urgency, combined: hit.combined });
+        matches.push({ procedure, keyword: k.text, start: hit.start, end: hit.end, score, urgency, exact: hit.exact, combined: hit.combined });
       }
     }
   }
@@ -275,7 +293,22 @@ export function findMatches(speech: string, procedures: Procedure[], language?: 
   const kept = matches.filter(
     (m) => !matches.some((o) => o.procedure !== m.procedure && !o.combined && o.start <= m.start && o.end >= m.end && o.end - o.start > m.end - m.start),
   );
-  return kept.map((m) => (m.urgency && soundedFalsely(tokens, m, kept) ? { ...m, urgency: cap(m.urgency, 'URGENT') } : m));
+  return kept.map((m) => (m.urgency && (soundedFalsely(tokens, m, kept) || explainedAway(tokens, m, kept)) ? { ...m, urgency: cap(m.urgency, 'URGENT') } : m));
+}
+
+/**
+ * "We smelt gas, but it was just the bins": a hazard explained away in a later clause, with
+ * nothing after the explanation saying the hazard again or that it is happening now.
+ */
+function explainedAway(tokens: Token[], m: Match, all: Match[]): boolean {
+  if ((m.procedure.about ?? 'hazard') === 'person') return false;
+  return findPhrases(tokens, EXPLAINED).some(
+    ([start]) =>
+      opensClause(tokens, start) &&
+      tokens[start].clause > tokens[m.end].clause &&
+      !tokens.slice(start).some((t) => NOW.has(t.word)) &&
+      !all.some((o) => o.procedure === m.procedure && o.urgency !== null && o.start > start),
+  );
 }
 
 /**
@@ -311,23 +344,26 @@ let last: { speech: string; procedures: Procedure[]; language: Language | null |
 
 function assess(speech: string, procedures: Procedure[], language?: Language | null): Triage {
   const matches = findMatches(speech, procedures, language);
-  const best = new Map<Procedure, { urgency: Urgency; score: number; covered: Array<[number, number]> }>();
+  const best = new Map<Procedure, { urgency: Urgency; score: number; covered: Array<[number, number]>; exact: boolean }>();
   // Best matches first, so a procedure's score counts each stretch of speech once
   // ("sangrando" matching both "sangra" and "sangrando" is one piece of evidence, not two).
   for (const m of [...matches].sort((a, b) => b.score - a.score)) {
     if (m.urgency === null) continue;
-    const seen = best.get(m.procedure) ?? { urgency: 'NORMAL' as Urgency, score: 0, covered: [] };
+    const seen = best.get(m.procedure) ?? { urgency: 'NORMAL' as Urgency, score: 0, covered: [], exact: false };
     const overlaps = seen.covered.some(([s, e]) => m.start <= e && m.end >= s);
     best.set(m.procedure, {
       urgency: rank[m.urgency] > rank[seen.urgency] ? m.urgency : seen.urgency,
       // Separate mentions are stronger evidence than one long one ("allergic reaction" and "epipen").
       score: seen.score + (overlaps ? 0 : m.score + (seen.covered.length > 0 ? 0.25 : 0)),
       covered: [...seen.covered, [m.start, m.end]],
+      exact: seen.exact || m.exact,
     });
   }
-  // At one urgency, the danger to whoever helps comes first: "he touched the busbar and he's not moving" is electrical before CPR.
-  const danger = (p: Procedure) => (p.danger ? 1 : 0);
-  const ranked = [...best.entries()].sort(([pa, a], [pb, b]) => rank[b.urgency] - rank[a.urgency] || danger(pb) - danger(pa) || b.score - a.score);
+  // At one urgency, the danger to whoever helps comes first ("he touched the busbar and he's not
+  // moving" is electrical before CPR), when it was said as such: a stem or a misspelling ("mess"
+  // for "Messer") must not put "get away from him" before CPR.
+  const danger = (p: Procedure, seen: { exact: boolean }) => (p.danger && seen.exact ? 1 : 0);
+  const ranked = [...best.entries()].sort(([pa, a], [pb, b]) => rank[b.urgency] - rank[a.urgency] || danger(pb, b) - danger(pa, a) || b.score - a.score);
   return {
     urgency: ranked[0]?.[1].urgency ?? 'NORMAL',
     procedures: ranked.map(([procedure]) => procedure),
