@@ -73,11 +73,14 @@ export const DOING = new Set([
   'soll', 'sollen', 'muss', 'faire', 'fais', 'fait', 'dois', 'faut', 'fazer', 'faco', 'faz', 'devo', 'devemos',
 ]);
 /**
- * A condition about him or her ("what do I do if he's not breathing") is about someone there,
- * now: it does not make the call hypothetical. Spanish drops the pronoun ("si no respira"), and
- * German "sie" is also "they".
+ * A condition about him or her as they are ("what do I do if he's not breathing") is about
+ * someone there, now: it does not make the call hypothetical. "What if he collapses" still
+ * does. Spanish drops the pronoun ("si no respira"), German "sie" is also "they", and French
+ * "il y a" is "there is".
  */
-export const SOMEONE_THERE = new Set(['he', 'she', 'hes', 'shes', 'er', 'il', 'elle', 'ele', 'ela']);
+export const SOMEONE_THERE = new Set(['he', 'she', 'er', 'il', 'elle', 'ele', 'ela']);
+/** What makes "he" a state now: "he's", "he is", "er ist", "er … nicht", "il est", "il ne…", "ele está", "ele não". */
+export const STATE = new Set(['s', 'is', 'ist', 'nicht', 'est', 'ne', 'n', 'esta', 'ta', 'nao']);
 export const CONDITIONS_BY_LANGUAGE: Record<Language, Set<string>> = {
   en: new Set(['if']), es: new Set(['si']), de: new Set(['wenn', 'falls']), fr: new Set(['si']), pt: new Set(['se']),
 };
@@ -110,42 +113,6 @@ export const RESOLVED: string[][] = [
 ].map((p) => p.split(' '));
 
 /**
- * A hazard explained away: "we smelt gas, but it was just the bins". Only opening a clause
- * after the one that names the hazard ("it was just an argument, then he pulled a knife"
- * explains nothing away), and only when nothing after it says the hazard again or that it is
- * happening now ("it was only small but now it's everywhere"). Caps the hazard at URGENT.
- * Not "it's just": "it's just pouring out" is no explanation.
- */
-export const EXPLAINED: string[][] = [
-  'it was just', 'it was only', 'era solo', 'fue solo', 'solo era', 'es war nur', 'war nur', 'c etait juste', 'c etait que',
-  'c etait seulement', 'era so', 'foi so', 'era apenas', 'foi apenas',
-].map((p) => p.split(' '));
-
-/**
- * Words that, said right after an injury that comes in sizes (a procedure marked `graded`: a
- * cut, a burn), make it a small one: "bleeding a bit", "sangrando un poquito", "ça saigne un
- * peu". They cap that match at URGENT. Only after the word ("his lips are a bit blue" is not a
- * small thing), and never as time ("a little while ago", "hace un poco").
- */
-export const MILD_AFTER: string[][] = [
-  'a bit', 'a little', 'a little bit', 'slightly', 'not much', 'not loads', 'not a lot', 'not too bad', 'not that bad', 'not badly',
-  'un poco', 'un poquito', 'poquito', 'no mucho', 'ein bisschen', 'ein wenig', 'bisschen', 'nicht viel', 'nicht schlimm', 'un peu',
-  'pas beaucoup', 'pas trop', 'um pouco', 'um pouquinho', 'pouquinho', 'nao muito',
-].map((p) => p.split(' '));
-/** How many words may stand between the injury and the word that makes it small ("bleeding quite a bit"). */
-export const MILD_REACH = 2;
-/**
- * Words after a "small" word that make it something else: a time ("a little while ago", "a
- * bit later") or a measure ("a bit more", "un poco más", "um pouco demais").
- */
-export const NOT_SMALL_AFTER = new Set([
-  'while', 'ago', 'back', 'earlier', 'later', 'before', 'since', 'more', 'of', 'too', 'much', 'worse', 'faster', 'heavier',
-  'mas', 'antes', 'despues', 'fuerte', 'mehr', 'fruher', 'spater', 'starker', 'plus', 'avant', 'apres', 'trop', 'mais', 'demais', 'depois', 'forte',
-]);
-/** Words before a "small" word that make it a time ("hace un poco", "il y a un peu", "vor ein bisschen") or large ("quite a bit"). */
-export const NOT_SMALL_BEFORE = new Set(['hace', 'faz', 'ha', 'y', 'vor', 'for', 'about', 'quite', 'fair', 'good', 'bastante', 'ziemlich', 'assez', 'bem']);
-
-/**
  * Words that say it is happening now: they cancel a hypothetical reading ("what do I do, he's
  * not breathing right now") and an explanation ("it was only small but now it's everywhere").
  */
@@ -157,9 +124,3 @@ export const HURT = new Set([
   'hurt', 'injured', 'injuries', 'injury', 'harmed', 'herido', 'heridos', 'herida', 'lesionado', 'dano', 'verletzt', 'verletzte', 'verletzten',
   'blesse', 'blesses', 'blessee', 'machucou', 'machucado', 'ferido', 'feridos', 'ferida',
 ]);
-
-/**
- * Words for an alarm or a detector: a hazard word beside one ("fire alarm", "alarme incendie",
- * "alarma de incendio") may name the alarm, not the hazard.
- */
-export const ALARMS = new Set(['alarm', 'alarms', 'alarme', 'alarma', 'melder', 'rauchmelder', 'brandmelder', 'feueralarm', 'detector', 'detecteur', 'sirene', 'siren', 'drill', 'simulacro', 'exercice', 'probealarm']);

@@ -24,11 +24,6 @@ export const Procedure = z.object({
    */
   about: z.enum(['person', 'hazard', 'info']).optional(),
   /**
-   * The injury comes in sizes (a cut, a burn): said to be small right after it ("bleeding a
-   * bit"), it is at most URGENT. Never for what is grave at any size (a stroke, an overdose).
-   */
-  graded: z.boolean().optional(),
-  /**
    * The place can hurt whoever helps (live power, a bad atmosphere, fire, gas, a machine, an
    * attacker): said as such, it ranks before a casualty's care at its urgency, so a rescuer is
    * not the next casualty. `isolate`: made safe, the casualty can be helped, and the offline

@@ -28,7 +28,8 @@ const CONTRACTIONS: Record<string, string> = {
   didnt: 'did not', cant: 'can not', cannot: 'can not', couldnt: 'could not', wont: 'will not', wouldnt: 'would not',
   shouldnt: 'should not', hasnt: 'has not', havent: 'have not', hadnt: 'had not', aint: 'is not', noone: 'no one',
   theyre: 'they are', youre: 'you are', weve: 'we have', youve: 'you have', theyve: 'they have', ive: 'i have', im: 'i am',
-  itll: 'it will', youll: 'you will', theyll: 'they will', thats: 'that is',
+  itll: 'it will', youll: 'you will', theyll: 'they will', thats: 'that is', gotcha: 'got you', gonna: 'going to', wanna: 'want to',
+  gotta: 'got to', dunno: 'do not know', lemme: 'let me', kinda: 'kind of', sorta: 'sort of',
 };
 
 /** Lower case, accents dropped ("está" → "esta", "Gerüst" → "gerust"), contractions opened up. */
@@ -43,11 +44,8 @@ export function plainText(text: string): string {
     .replace(/[a-z]+/g, (word) => CONTRACTIONS[word] ?? word);
 }
 
-/**
- * A token, and the clause it sits in (clauses end at punctuation and at "but"-words); the first
- * token after a "but"-word keeps that word ("mas" is "but" in Portuguese, "more" in Spanish).
- */
-export type Token = { word: string; clause: number; after?: string };
+/** A token, and the clause it sits in (clauses end at punctuation and at "but"-words). */
+export type Token = { word: string; clause: number };
 
 /** Clause breaks recognisers leave in as words. */
 const CLAUSE_WORDS = new Set(['but', 'although', 'though', 'however', 'pero', 'aber', 'mais', 'mas', 'porem', 'sino', 'sondern']);
@@ -56,21 +54,17 @@ const CLAUSE_WORDS = new Set(['but', 'although', 'though', 'however', 'pero', 'a
 export function tokenize(text: string): Token[] {
   const tokens: Token[] = [];
   let clause = 0;
-  let after: string | undefined;
   for (const piece of plainText(text).split(/([.,;:!?]+)|[^a-z0-9]+/)) {
     if (!piece) continue;
     if (/^[.,;:!?]+$/.test(piece)) {
       clause++;
-      after = undefined;
       continue;
     }
     if (CLAUSE_WORDS.has(piece)) {
       clause++;
-      after = piece;
       continue;
     }
-    tokens.push(after ? { word: piece, clause, after } : { word: piece, clause });
-    after = undefined;
+    tokens.push({ word: piece, clause });
   }
   return tokens;
 }
@@ -151,10 +145,12 @@ function englishWords(): Set<string> {
   return english;
 }
 
-/** A common English word, as SCOWL spells it out or by its English stem ("theres"). */
+/** A common English word, as SCOWL spells it out, by its English stem ("theres"), or made familiar ("footy", "smokey", "chesty"). */
 export function isEnglishWord(word: string): boolean {
   const words = englishWords();
   if (words.has(word)) return true;
+  const familiar = /^(.{3,}?)(ey|ie|y)$/.exec(word);
+  if (familiar && (words.has(familiar[1]) || words.has(`${familiar[1]}e`))) return true;
   const stem = stems(word).find((s) => s.startsWith('en:'))?.slice(3);
   return !!stem && words.has(stem);
 }
@@ -195,4 +191,19 @@ export function soundsLike(heard: string, meant: string): boolean {
     // A missing module or word file must never fail a triage: without them nothing sounds alike.
     return false;
   }
+}
+
+/**
+ * Words the recogniser capitalised inside a sentence: names ("Kelly", "Farrah"), which must
+ * never sound like a hazard. The first word of a sentence tells nothing.
+ */
+export function namesIn(text: string): Set<string> {
+  const names = new Set<string>();
+  let sentenceStart = true;
+  for (const [word] of text.matchAll(/\S+/g)) {
+    const bare = word.replace(/^[^\p{L}]+/u, '');
+    if (!sentenceStart && /^\p{Lu}\p{Ll}/u.test(bare)) names.add(plainText(bare).replace(/[^a-z0-9].*$/, ''));
+    sentenceStart = /[.!?]["')\]]*$/.test(word);
+  }
+  return names;
 }

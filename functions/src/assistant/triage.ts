@@ -10,12 +10,12 @@
 import { rank } from '../core/urgency';
 import type { Urgency } from '../model/schema';
 import {
-  AFTER_NEGATIONS, ALARMS, CONDITION_REACH, CONDITIONS_BY_LANGUAGE, DOING, EXPLAINED, FILLERS, HURT, HYPOTHETICAL_OPENERS, LIGHT_WORDS, MILD_AFTER, MILD_REACH,
-  NEGATIONS, NEGATIONS_BY_LANGUAGE, NOBODY, NOT_PLANNING_BEFORE, NOT_SMALL_AFTER, NOT_SMALL_BEFORE, NOW, PLANNING, RESOLVED, SOMEONE_THERE, WHAT,
+  AFTER_NEGATIONS, CONDITION_REACH, CONDITIONS_BY_LANGUAGE, DOING, FILLERS, HURT, HYPOTHETICAL_OPENERS, LIGHT_WORDS, NEGATIONS, NEGATIONS_BY_LANGUAGE,
+  NOBODY, NOT_PLANNING_BEFORE, NOW, PLANNING, RESOLVED, SOMEONE_THERE, STATE, WHAT,
 } from './cues';
 import { detectLanguage, type Language } from './language';
 import type { Procedure } from './procedures';
-import { tokenize, wordMatch, type Token } from './speech';
+import { namesIn, tokenize, wordMatch, type Token } from './speech';
 
 /** One keyword phrase of a procedure found in the speech. */
 export type Match = {
@@ -28,7 +28,7 @@ export type Match = {
   score: number;
   /** What the match may raise the call to, once negation, hypotheticals and "it is out" are weighed. */
   urgency: Urgency | null;
-  /** Every word as said: no stem, misspelling or sound-alike stood in. */
+  /** Every word as said, or its stem: no misspelling or sound-alike stood in. */
   exact: boolean;
 };
 
@@ -91,7 +91,7 @@ const MAX_GAP = 1;
 /** Where `phrase` matches starting at token `i`: its last token and score, or null. */
 function matchAt(tokens: Token[], i: number, phrase: Phrase, english: boolean): { end: number; score: number; exact: boolean } | null {
   let score = wordMatch(tokens[i].word, phrase.words[0], english);
-  let exact = score === 1;
+  let exact = score >= 0.9;
   let at = i;
   // Two words the recogniser split apart ("fork lift", "over dose", "over head lines") stand for one keyword word.
   if (score === 0 && phrase.words[0].length >= 6 && i + 1 < tokens.length && tokens[i + 1].clause === tokens[i].clause) {
@@ -112,7 +112,7 @@ function matchAt(tokens: Token[], i: number, phrase: Phrase, english: boolean): 
       if (s > 0) {
         found = next;
         score += s;
-        exact &&= s === 1;
+        exact &&= s >= 0.9;
         break;
       }
     }
@@ -127,7 +127,7 @@ type Hit = { start: number; end: number; score: number; negated: boolean; exact:
  * How the speech is read: the negations of its language, whether English sound-alikes count,
  * and each phrase's hits once found (a phrase can stand in many keywords: "@collapse").
  */
-type Reading = { negations: Set<string>; english: boolean; found: Map<string, Hit[]> };
+type Reading = { negations: Set<string>; english: boolean; names: Set<string>; found: Map<string, Hit[]> };
 
 /** Every place a phrase matches, and whether a negation there takes it back. */
 function phraseHits(tokens: Token[], p: Phrase, reading: Reading): Hit[] {
@@ -137,7 +137,8 @@ function phraseHits(tokens: Token[], p: Phrase, reading: Reading): Hit[] {
   const hits: Hit[] = [];
   reading.found.set(key, hits);
   for (let i = 0; i < tokens.length; i++) {
-    const hit = matchAt(tokens, i, p, reading.english);
+    // Names never sound like hazards ("Farrah" is not a fire).
+    const hit = matchAt(tokens, i, p, reading.english && !reading.names.has(tokens[i].word));
     // A phrase that is itself negative ("not breathing", "atmet nicht") is not negated again.
     if (hit) hits.push({ start: i, end: hit.end, score: hit.score, exact: hit.exact, negated: !p.negative && negated(tokens, i, hit.end, reading.negations) });
   }
@@ -196,9 +197,9 @@ function negated(tokens: Token[], start: number, end: number, negations: Set<str
 
 /**
  * Which matches the speech asks about rather than reports: all of them after a planning word
- * anywhere ("tomorrow"); after an opener at the start of a clause ("…, what if") or "what …
- * do … if", those ending in that clause; none when the caller says it is happening now, or
- * when the condition is about him or her ("what do I do if he's not breathing").
+ * anywhere ("tomorrow"); those ending after an opener at the start of a clause ("…, what if")
+ * or "what … do … if"; none when the caller says it is happening now, or when the condition is
+ * about someone there, now ("what do I do if he's not breathing").
  */
 function hypotheticalReading(tokens: Token[], lang: Language | null): (m: { end: number }) => boolean {
   const never = () => false;
@@ -206,16 +207,26 @@ function hypotheticalReading(tokens: Token[], lang: Language | null): (m: { end:
   const planned = findPhrases(tokens, PLANNING).filter(([start]) => !NOT_PLANNING_BEFORE.has(tokens[start - 1]?.word ?? ''));
   if (planned.length > 0) return () => true;
   const whatIf = whatIfAt(tokens, lang);
-  const openers = [...(whatIf ? [whatIf] : []), ...findPhrases(tokens, HYPOTHETICAL_OPENERS).filter(([start]) => opensClause(tokens, start))]
-    .filter(([, condition]) => !SOMEONE_THERE.has(tokens[condition + 1]?.word ?? ''))
-    .map(([start, end]) => {
-      const clause = tokens[start].clause;
-      // An opener that is its whole clause ("hypothetically, if…", "suppose, …") asks about the next one too.
-      const last = tokens[end + 1]?.clause === clause ? clause : clause + 1;
-      return { start, clause, last };
-    });
-  if (openers.length === 0) return never;
-  return (m) => openers.some(({ start, clause, last }) => m.end >= start && tokens[m.end].clause >= clause && tokens[m.end].clause <= last);
+  const opener = [...(whatIf ? [whatIf] : []), ...findPhrases(tokens, HYPOTHETICAL_OPENERS).filter(([start]) => opensClause(tokens, start))]
+    .filter(([, condition]) => !aboutSomeoneThere(tokens, condition + 1))
+    .sort(([a], [b]) => a - b)[0];
+  if (!opener) return never;
+  // A later clause that says someone is in trouble now ends the question: "what would you do if
+  // someone was stabbed, my mate has just been stabbed".
+  const report = tokens.findIndex((t, i) => i > opener[1] && t.clause > tokens[opener[1]].clause && tokens[i - 1].clause < t.clause && reportsNow(tokens, i));
+  return (m) => m.end >= opener[0] && (report < 0 || m.end < report);
+}
+
+/** A clause opening on someone in trouble now: "he's…", "il ne…", "there's…", "my mate has…". */
+function reportsNow(tokens: Token[], i: number): boolean {
+  const [a, b, c] = [tokens[i]?.word, tokens[i + 1]?.word, tokens[i + 2]?.word];
+  return aboutSomeoneThere(tokens, i) || a === 'theres' || (a === 'there' && (b === 's' || b === 'is')) || ((a === 'my' || a === 'our') && ['s', 'is', 'has'].includes(c ?? ''));
+}
+
+/** "…if he's not breathing", "…wenn er nicht mehr atmet", "…s'il ne respire plus": a condition about someone there, now. */
+function aboutSomeoneThere(tokens: Token[], i: number): boolean {
+  const word = tokens[i]?.word ?? '';
+  return word === 'hes' || word === 'shes' || (SOMEONE_THERE.has(word) && STATE.has(tokens[i + 1]?.word ?? ''));
 }
 
 /** "What are we meant to do if…": "what" opening the speech, a verb of doing, then the language's "if": [where "what" is, where "if" is]. */
@@ -259,17 +270,11 @@ export function findMatches(speech: string, procedures: Procedure[], language?: 
   if (tokens.length === 0) return [];
   const lang = language === undefined ? detectLanguage(speech) : language;
   const negations = lang ? NEGATIONS_BY_LANGUAGE[lang] : NEGATIONS;
-  const reading: Reading = { negations, english: lang === 'en', found: new Map() };
+  const reading: Reading = { negations, english: lang === 'en', names: namesIn(speech), found: new Map() };
   const asked = hypotheticalReading(tokens, lang);
   // "We can't put it out" is not a fire put out.
   const resolved = findPhrases(tokens, RESOLVED).some(([start, end]) => !negated(tokens, start, end, negations));
   const nobodyHurt = saysNobodyHurt(tokens);
-  // "bleeding a bit": a small word right after a graded injury makes it a small one ("a bit later" is a time, "a bit more" no less).
-  const small = findPhrases(tokens, MILD_AFTER).filter(([start, end]) => {
-    const next = tokens[end + 1];
-    return !NOT_SMALL_AFTER.has(next?.word ?? '') && !NOT_SMALL_AFTER.has(next?.after ?? '') && !NOT_SMALL_BEFORE.has(tokens[start - 1]?.word ?? '');
-  });
-  const madeSmall = (start: number, end: number) => small.some(([s]) => s > end && s <= end + 1 + MILD_REACH && tokens[s].clause === tokens[start].clause);
   const matches: Array<Match & { combined: boolean }> = [];
   for (const { procedure, keywords } of compile(procedures)) {
     const about = procedure.about ?? 'hazard';
@@ -281,7 +286,6 @@ export function findMatches(speech: string, procedures: Procedure[], language?: 
         else if (nobodyHurt && (about === 'person' || k.person)) urgency = null;
         else if (asked(hit)) urgency = 'NORMAL';
         else if (resolved && about !== 'person') urgency = cap(urgency, 'URGENT');
-        else if (procedure.graded && madeSmall(hit.start, hit.end)) urgency = cap(urgency, 'URGENT');
         // Parts said together describe a situation more exactly than either alone ("inside the tank" + "passed out").
         const score = hit.combined ? hit.score + 0.5 : hit.score;
         matches.push({ procedure, keyword: k.text, start: hit.start, end: hit.end, score, urgency, exact: hit.exact, combined: hit.combined });
@@ -293,37 +297,10 @@ export function findMatches(speech: string, procedures: Procedure[], language?: 
   const kept = matches.filter(
     (m) => !matches.some((o) => o.procedure !== m.procedure && !o.combined && o.start <= m.start && o.end >= m.end && o.end - o.start > m.end - m.start),
   );
-  return kept.map((m) => (m.urgency && (soundedFalsely(tokens, m, kept) || explainedAway(tokens, m, kept)) ? { ...m, urgency: cap(m.urgency, 'URGENT') } : m));
+  return kept;
 }
 
-/**
- * "We smelt gas, but it was just the bins": a hazard explained away in a later clause, with
- * nothing after the explanation saying the hazard again or that it is happening now.
- */
-function explainedAway(tokens: Token[], m: Match, all: Match[]): boolean {
-  if ((m.procedure.about ?? 'hazard') === 'person') return false;
-  return findPhrases(tokens, EXPLAINED).some(
-    ([start]) =>
-      opensClause(tokens, start) &&
-      tokens[start].clause > tokens[m.end].clause &&
-      !tokens.slice(start).some((t) => NOW.has(t.word)) &&
-      !all.some((o) => o.procedure === m.procedure && o.urgency !== null && o.start > start),
-  );
-}
 
-/**
- * "The fire alarm went off but there's no fire": a hazard word beside an alarm word in its
- * clause, when the caller denies that very hazard later, names an alarm that sounded, not a
- * fire. Capped at URGENT, not NORMAL: an alarm nobody has explained is still worth a look.
- */
-function soundedFalsely(tokens: Token[], m: Match, all: Match[]): boolean {
-  // Fire alarms only: a gas detector senses what nobody can smell (carbon monoxide), so "I can't
-  // smell gas" does not silence it. Matched by id, so a site's own procedures keep every alarm.
-  if (m.procedure.id !== 'fire') return false;
-  const clause = tokens[m.start].clause;
-  const besideAlarm = tokens.slice(Math.max(0, m.start - 2), m.end + 3).some((t) => t.clause === clause && ALARMS.has(t.word));
-  return besideAlarm && all.some((o) => o.procedure === m.procedure && o.urgency === null && o.start > m.end);
-}
 
 
 /**
@@ -359,10 +336,12 @@ function assess(speech: string, procedures: Procedure[], language?: Language | n
       exact: seen.exact || m.exact,
     });
   }
-  // At one urgency, the danger to whoever helps comes first ("he touched the busbar and he's not
-  // moving" is electrical before CPR), when it was said as such: a stem or a misspelling ("mess"
-  // for "Messer") must not put "get away from him" before CPR.
-  const danger = (p: Procedure, seen: { exact: boolean }) => (p.danger && seen.exact ? 1 : 0);
+  // At one urgency, a danger that must be made safe before anyone helps comes first ("he touched
+  // the busbar and he's not moving" is electrical before CPR), when it was said as such: a
+  // misspelling or a sound-alike must not put "do not touch him" before CPR. Dangers to stay
+  // away from rank by the evidence, as every other procedure: "he went out for a smoke and
+  // collapsed" is CPR, not a fire.
+  const danger = (p: Procedure, seen: { exact: boolean }) => (p.danger === 'isolate' && seen.exact ? 1 : 0);
   const ranked = [...best.entries()].sort(([pa, a], [pb, b]) => rank[b.urgency] - rank[a.urgency] || danger(pb, b) - danger(pa, a) || b.score - a.score);
   return {
     urgency: ranked[0]?.[1].urgency ?? 'NORMAL',

@@ -49,8 +49,8 @@ describe('offline triage and procedure selection over realistic speech', () => {
     expect(answer.urgency).toBe('CRITICAL');
     expect(answer.sources).toEqual(['Electrical Incident and Shock (EP-04)', 'Collapse, Unresponsive or Not Breathing: CPR (EP-12)']);
     expect(answer.text.indexOf('Do not touch the person')).toBeLessThan(answer.text.indexOf('push hard and fast'));
-    // A place and any sign of a person down, in any language the signs are listed in: a confined space.
-    expect(selectProcedures('mein kollege ist im tank umgekippt', DEMO_PROCEDURES)[0].id).toBe('confined');
+    // A place and a sign of a person down: a confined space.
+    expect(selectProcedures('mein kollege liegt im tank und ist bewusstlos', DEMO_PROCEDURES)[0].id).toBe('confined');
     // No danger, one procedure.
     expect(reply("he collapsed in the canteen and he's not breathing").sources).toEqual(['Collapse, Unresponsive or Not Breathing: CPR (EP-12)']);
   });

@@ -128,27 +128,11 @@ describe('words that sound like the word meant', () => {
 });
 
 describe('what the words around a hazard make of it', () => {
-  it('a small word right after an injury makes it a small one, not before it', () => {
-    expect(top('i cut my hand, its bleeding a bit')).toEqual(['URGENT', 'minor-injury']);
-    expect(top('ça saigne un peu')[0]).toBe('URGENT');
-    expect(triage('his lips are a bit blue and he is not breathing', DEMO_PROCEDURES).urgency).toBe('CRITICAL');
-  });
-
   it('"what", a verb of doing and the language\'s own "if" ask about what might happen, however worded', () => {
     expect(top('que hay que hacer si a alguien le salta lejia a los ojos')[0]).toBe('NORMAL');
     expect(top('what are we meant to do if someone gets acid in their eyes')[0]).toBe('NORMAL');
     expect(top('o que a gente tem que fazer se alguem cair do andaime')[0]).toBe('NORMAL');
     expect(top('what do you mean, he is not breathing, if you can hear me')[0]).toBe('CRITICAL'); // the condition is in another clause
-  });
-
-  it('an alarm that sounded for a hazard the caller denies is looked at, not alarmed', () => {
-    expect(top("l'alarme incendie a sonné mais y a pas le feu")[0]).toBe('URGENT');
-    expect(top('the fire alarm went off and there is smoke everywhere')[0]).toBe('CRITICAL');
-    expect(top('no smoke, but there are flames coming out of the bin')[0]).toBe('CRITICAL');
-  });
-
-  it('a smell explained away is reported, not alarmed', () => {
-    expect(top('we smelt gas earlier but it was just the bins')[0]).toBe('URGENT');
   });
 
   // Each of these was lowered by a first version of the rules above (found by a review).
