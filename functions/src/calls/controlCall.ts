@@ -7,8 +7,8 @@ import type { CallAction, LiveCall, LiveMessage, Role } from '../model/schema';
 import type { Deps } from '../ports';
 import { enqueueArchive, taskIds } from './archival';
 import { endCallNow } from './endCall';
-import { listening, siteLanguage } from './listening';
-import { languageOf, type Language } from '../assistant/language';
+import { languageOrSite, listening } from './listening';
+import type { Language } from '../assistant/language';
 import { changeCall, readCall } from './liveCalls';
 
 export type ControlResult = { ok: true; reached: boolean } | ({ ok: false } & Refusal);
@@ -163,7 +163,7 @@ function speakThenListen(deps: Deps, callId: string, call: Pick<LiveCall, 'langu
 }
 
 /** The caller's language as the call knows it (the registry's, or detected), else the site's. */
-const callerLanguage = (deps: Deps, call: Pick<LiveCall, 'language'>): Language => languageOf(call.language) ?? siteLanguage(deps);
+const callerLanguage = (deps: Deps, call: Pick<LiveCall, 'language'>): Language => languageOrSite(deps, call.language);
 
 /** Records lines on the call's transcript; a failed write is logged, since the caller has already heard them. */
 async function note(deps: Deps, call: LiveCall, lines: Array<[Role, string]>): Promise<void> {

@@ -8,15 +8,12 @@
 import { callIds } from '../core/ids';
 import { maskPhone } from '../core/masking';
 import { siteIso } from '../core/time';
-import { LINES_IN } from '../core/twiml';
-import { languageOf } from '../assistant/language';
-import { siteLanguage } from './listening';
 import { planArchive } from '../core/archiveDocs';
 import { withDeadline } from '../core/errors';
 import { paths } from '../model/paths';
 import type { LiveCall } from '../model/schema';
 import type { Deps } from '../ports';
-import { recordCall, UNKNOWN_WORKER, type IncomingCall } from './startCall';
+import { greetingFor, recordCall, UNKNOWN_WORKER, type IncomingCall } from './startCall';
 
 /**
  * Records the call of `incoming` if nothing was ever recorded for its CallSid (no index, not
@@ -65,7 +62,7 @@ export async function archiveFromCallback(
     end_reason: callback.status,
     recorded_late: true,
   };
-  const greeting = { role: 'assistant' as const, content: LINES_IN[languageOf(caller?.language) ?? siteLanguage(deps)].greeting(caller?.name), timestamp: startIso, sources: '' };
+  const greeting = { role: 'assistant' as const, content: greetingFor(deps, caller), timestamp: startIso, sources: '' };
   const plan = planArchive(callId, call, { call_id: callId, messages: { greeting } });
   await withDeadline(deps.archive.write(plan), deps.settings.archiveDeadlineMs, 'archive write');
   deps.log.error('archived a call the live database never held, from its status callback', { callId, caller: maskPhone(callback.from) });

@@ -24,6 +24,9 @@ export function listening(deps: Deps, procedures: Procedure[], next: { call?: st
 /** The site's own language (SPEECH_LANGUAGE), what Aurora speaks until it knows the caller's. */
 export const siteLanguage = (deps: Deps): Language => languageOf(deps.settings.speech.language) ?? DEFAULT_LANGUAGE;
 
+/** A caller's or a call's language (a code such as 'de' or 'pt-BR', as the registry or the call holds it), else the site's. */
+export const languageOrSite = (deps: Deps, language: string | undefined): Language => languageOf(language) ?? siteLanguage(deps);
+
 /** The procedures, or none if they cannot be had: listening and answering go on without hints. */
 export async function proceduresOrNone(deps: Deps): Promise<Procedure[]> {
   try {

@@ -1,4 +1,3 @@
-import { languageOf } from '../assistant/language';
 import { nextPartial } from '../core/partialSpeech';
 import { randomBytes } from 'node:crypto';
 import { SPECULATION_BUDGET_MS, nextSpeculation } from '../core/speculation';
@@ -7,7 +6,7 @@ import { paths } from '../model/paths';
 import { PartialSpeech, Speculation, type LiveCall } from '../model/schema';
 import type { Deps } from '../ports';
 import { countUse, findCallBySid, readConversation } from './liveCalls';
-import { proceduresOrNone, siteLanguage } from './listening';
+import { languageOrSite, proceduresOrNone } from './listening';
 import { SPECULATION_COUNTERS } from './speculation';
 import { composeReply } from './takeTurn';
 
@@ -73,7 +72,7 @@ export async function speculate(
   try {
     const procedures = await proceduresOrNone(deps);
     const history = readConversation(deps.live, found.call.conversation_id).catch(() => null);
-    const callLanguage = languageOf(found.call.language) ?? siteLanguage(deps);
+    const callLanguage = languageOrSite(deps, found.call.language);
     const withinMs = Math.max(0, deadline - performance.now() - STORE_RESERVE_MS);
     const { reply, language } = await composeReply(deps, found, stable, procedures, history, callLanguage, withinMs);
     // Stored only if it is still this Gather's speculation on these words (a turn may have answered meanwhile).

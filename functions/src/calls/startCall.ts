@@ -3,12 +3,12 @@ import { maskPhone } from '../core/masking';
 import { paths } from '../model/paths';
 import type { LiveCall, LiveMessage } from '../model/schema';
 import { siteIso } from '../core/time';
-import { languageOf } from '../assistant/language';
 import { LINES_IN, speakAndListen } from '../core/twiml';
+import { languageOf } from '../assistant/language';
 import type { Caller } from '../assistant/responder';
 import type { Deps } from '../ports';
 import { countUse, createIfAbsent } from './liveCalls';
-import { listening, proceduresOrNone, siteLanguage } from './listening';
+import { languageOrSite, listening, proceduresOrNone } from './listening';
 
 export type IncomingCall = { callSid: string; from: string };
 
@@ -23,6 +23,9 @@ export const UNKNOWN_WORKER = 'unknown';
  * A new call: records it live in the seed schema, indexes its CallSid, and greets the caller.
  * The caller is greeted even when the records cannot be written: help comes first.
  */
+/** The greeting a caller hears first: by name and in their language when the registry knows them, else in the site's. */
+export const greetingFor = (deps: Deps, caller: Pick<Caller, 'name' | 'language'> | null): string => LINES_IN[languageOrSite(deps, caller?.language)].greeting(caller?.name);
+
 export async function startCall(incoming: IncomingCall, deps: Deps): Promise<string> {
   const { live, log } = deps;
   const [indexed, caller, procedures] = await Promise.all([
@@ -34,8 +37,8 @@ export async function startCall(incoming: IncomingCall, deps: Deps): Promise<str
     proceduresOrNone(deps),
   ]);
   // A worker whose language the registry knows is greeted, and heard, in it from the first word.
-  const language = languageOf(caller?.language) ?? siteLanguage(deps);
-  const greeting = (callId?: string) => speakAndListen(LINES_IN[language].greeting(caller?.name), listening(deps, procedures, { call: callId, language }));
+  const language = languageOrSite(deps, caller?.language);
+  const greeting = (callId?: string) => speakAndListen(greetingFor(deps, caller), listening(deps, procedures, { call: callId, language }));
   try {
     if (indexed instanceof Error) throw indexed;
     if (typeof indexed === 'string') {
@@ -99,7 +102,7 @@ export async function recordCall(
   }
   const greetingMessage: LiveMessage = {
     role: 'assistant',
-    content: LINES_IN[languageOf(caller?.language) ?? siteLanguage(deps)].greeting(caller?.name),
+    content: greetingFor(deps, caller),
     timestamp: nowIso,
     sources: '',
   };

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { languageOf, replyLanguage, type Language } from '../assistant/language';
+import { replyLanguage, type Language } from '../assistant/language';
 import { offlineReply } from '../assistant/offlineResponder';
 import type { Procedure } from '../assistant/procedures';
 import type { Caller, Reply, ResponderInput } from '../assistant/responder';
@@ -13,7 +13,7 @@ import { modelAllowed } from '../core/limits';
 import { raiseUrgency } from '../core/urgency';
 import type { Deps } from '../ports';
 import type { Timings } from '../core/log';
-import { listening, proceduresOrNone, siteLanguage } from './listening';
+import { languageOrSite, listening, proceduresOrNone } from './listening';
 import { recordLate } from './lateRecord';
 import { changeCall, readConversation } from './liveCalls';
 import { speculatedReply, usedSpeculation } from './speculation';
@@ -77,7 +77,7 @@ export async function takeTurn(turn: Turn, deps: Deps, timings: Timings = {}): P
   if (!found) log.warn('turn for a call that is not live', { callSid: turn.callSid });
   const utterance = turn.speech.trim();
   // The call's language so far (the registry's, or what the caller's words were in); this turn's words may change it.
-  const callLanguage = languageOf(found?.call.language) ?? siteLanguage(deps);
+  const callLanguage = languageOrSite(deps, found?.call.language);
   const next = (silent = 0, language: Language = callLanguage) => listening(deps, procedures, { call: found?.callId ?? turn.callHint, silent, language });
 
   if (utterance === '') {
