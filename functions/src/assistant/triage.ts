@@ -41,7 +41,8 @@ export type Triage = {
   matches: Match[];
 };
 
-type Phrase = { words: string[]; negative: boolean; joined: string };
+/** A phrase's words; `key` names it in a reading's memo, `joined` finds it run together. */
+type Phrase = { words: string[]; negative: boolean; joined: string; key: string };
 /**
  * A keyword: one phrase, or parts that must all be said, each a choice of phrases. `person`:
  * it borrows a person procedure's signs ("@collapse"), so "nobody is hurt" takes it back.
@@ -51,7 +52,7 @@ type Compiled = { procedure: Procedure; keywords: Keyword[] };
 
 function phrase(text: string): Phrase | null {
   const words = tokenize(text).map((t) => t.word);
-  return words.length === 0 ? null : { words, negative: words.some((w) => NEGATIONS.has(w)), joined: words.join('') };
+  return words.length === 0 ? null : { words, negative: words.some((w) => NEGATIONS.has(w)), joined: words.join(''), key: words.join(' ') };
 }
 
 /**
@@ -131,11 +132,10 @@ type Reading = { negations: Set<string>; english: boolean; names: Set<string>; f
 
 /** Every place a phrase matches, and whether a negation there takes it back. */
 function phraseHits(tokens: Token[], p: Phrase, reading: Reading): Hit[] {
-  const key = p.words.join(' ');
-  const known = reading.found.get(key);
+  const known = reading.found.get(p.key);
   if (known) return known;
   const hits: Hit[] = [];
-  reading.found.set(key, hits);
+  reading.found.set(p.key, hits);
   for (let i = 0; i < tokens.length; i++) {
     // Names never sound like hazards ("Farrah" is not a fire).
     const hit = matchAt(tokens, i, p, reading.english && !reading.names.has(tokens[i].word));
@@ -229,13 +229,16 @@ function aboutSomeoneThere(tokens: Token[], i: number): boolean {
   return word === 'hes' || word === 'shes' || (SOMEONE_THERE.has(word) && STATE.has(tokens[i + 1]?.word ?? ''));
 }
 
+/** Every language's "if" that is no other word too: "si" and "se" are, so an unknown language has only these. */
+const UNAMBIGUOUS_CONDITIONS = new Set([...CONDITIONS_BY_LANGUAGE.en, ...CONDITIONS_BY_LANGUAGE.de]);
+
 /** "What are we meant to do if…": "what" opening the speech, a verb of doing, then the language's "if": [where "what" is, where "if" is]. */
 function whatIfAt(tokens: Token[], lang: Language | null): [number, number] | undefined {
   let first = 0;
   while (first < tokens.length && FILLERS.has(tokens[first].word)) first++;
   if (tokens[first]?.word === 'o' && tokens[first + 1]?.word === 'que') first++; // Portuguese "o que"
   if (!WHAT.has(tokens[first]?.word ?? '')) return undefined;
-  const conditions = lang ? CONDITIONS_BY_LANGUAGE[lang] : new Set(['if', 'wenn', 'falls']);
+  const conditions = lang ? CONDITIONS_BY_LANGUAGE[lang] : UNAMBIGUOUS_CONDITIONS;
   const reach = tokens.slice(first + 1, first + 1 + CONDITION_REACH).filter((t) => t.clause === tokens[first].clause);
   const condition = reach.findIndex((t) => conditions.has(t.word));
   return condition > 0 && reach.slice(0, condition).some((t) => DOING.has(t.word)) ? [first, first + 1 + condition] : undefined;
@@ -270,7 +273,8 @@ export function findMatches(speech: string, procedures: Procedure[], language?: 
   if (tokens.length === 0) return [];
   const lang = language === undefined ? detectLanguage(speech) : language;
   const negations = lang ? NEGATIONS_BY_LANGUAGE[lang] : NEGATIONS;
-  const reading: Reading = { negations, english: lang === 'en', names: namesIn(speech), found: new Map() };
+  const english = lang === 'en';
+  const reading: Reading = { negations, english, names: english ? namesIn(speech) : new Set(), found: new Map() };
   const asked = hypotheticalReading(tokens, lang);
   // "We can't put it out" is not a fire put out.
   const resolved = findPhrases(tokens, RESOLVED).some(([start, end]) => !negated(tokens, start, end, negations));
@@ -294,13 +298,10 @@ export function findMatches(speech: string, procedures: Procedure[], language?: 
   }
   // The longest phrase wins the words it covers: "anaphylactic shock" is not an electric shock,
   // "stuck in her throat" is choking, not entrapment, "hurt his back" is not a serious injury.
-  const kept = matches.filter(
+  return matches.filter(
     (m) => !matches.some((o) => o.procedure !== m.procedure && !o.combined && o.start <= m.start && o.end >= m.end && o.end - o.start > m.end - m.start),
   );
-  return kept;
 }
-
-
 
 
 /**

@@ -300,13 +300,10 @@ async function record(
   const now = deps.clock();
   const nowIso = siteIso(now, deps.settings.timeZone);
   const fields: Record<string, unknown> = { last_message_at: nowIso };
-  if (options.handoff) fields.handoff_requested = true;
   if (options.language) fields.language = options.language;
   if (options.quiet && !call.quiet_since) fields.quiet_since = nowIso;
   if (messages.some(([role]) => role === 'user') && call.quiet_since) fields.quiet_since = null;
 
-  const unasked = { ...fields };
-  delete unasked.handoff_requested;
   const urgency = options.urgency;
   let holder: string | null = null;
   try {
@@ -314,7 +311,7 @@ async function record(
       await changeCall(deps.live, callId, (current) => {
         holder = options.reply && current.mode === 'human' ? (current.admin_id ?? 'a supervisor') : null;
         // A supervisor already holds the call: no hand-over is asked for.
-        return { ...(holder ? unasked : fields), urgency: raiseUrgency(current.urgency, urgency) };
+        return { ...fields, ...(options.handoff && !holder ? { handoff_requested: true } : {}), urgency: raiseUrgency(current.urgency, urgency) };
       });
     }
   } catch (err) {
@@ -326,9 +323,12 @@ async function record(
 
   const changes: Record<string, unknown> = {};
   for (const [role, content, sources, fallback] of messages) {
-    const message: LiveMessage = heldBy
-      ? { role: 'system', content: overtaken(heldBy, content), timestamp: nowIso, sources, ...(fallback ? { fallback } : {}) }
-      : { role, content, timestamp: nowIso, sources, ...(fallback ? { fallback } : {}) };
+    const message: LiveMessage = {
+      ...(heldBy ? { role: 'system', content: overtaken(heldBy, content) } : { role, content }),
+      timestamp: nowIso,
+      sources,
+      ...(fallback ? { fallback } : {}),
+    };
     changes[paths.message(call.conversation_id, deps.messageKey(now.getTime()))] = message;
   }
   if (options.closePartial) changes[paths.partial(call.conversation_id)] = { gather: options.closePartial.gather, closed: true };
