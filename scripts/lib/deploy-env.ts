@@ -36,4 +36,7 @@ export function deployParams(functionsDir: string, projectId: string): Record<st
 }
 
 /** Comma-separated numbers, as the functions read ON_CALL_NUMBERS (config.ts). */
+/** A phone number as Twilio takes it: E.164, + and the country code, at most 15 digits. */
+export const E164 = /^\+[1-9]\d{6,14}$/;
+
 export const numberList = (value: string | undefined) => (value ?? '').split(',').map((n) => n.trim()).filter(Boolean);

@@ -6,6 +6,7 @@
  * in the repository, and a change of on-call staff reaches the fallback with the next deploy.
  */
 import twilio from 'twilio';
+import { E164 } from './deploy-env.ts';
 
 /** Where Hosting serves it; the number's fallback URL is the deployment's origin plus this path. */
 export const FALLBACK_PATH = '/twilio/fallback.xml';
@@ -29,7 +30,7 @@ const DIAL_TIME_LIMIT_SECONDS = 3600;
  */
 export function fallbackTwiml(onCallNumbers: string[]): string {
   if (onCallNumbers.length === 0) throw new Error('the fallback line needs at least one on-call number (ON_CALL_NUMBERS)');
-  const bad = onCallNumbers.filter((n) => !/^\+[1-9]\d{6,14}$/.test(n));
+  const bad = onCallNumbers.filter((n) => !E164.test(n));
   if (bad.length > 0) throw new Error(`ON_CALL_NUMBERS must be E.164 numbers (+ and digits): ${bad.join(', ')}`);
   if (onCallNumbers.length > 10) throw new Error('Twilio dials at most 10 numbers at once: keep ON_CALL_NUMBERS to 10');
   const response = new twilio.twiml.VoiceResponse();

@@ -11,6 +11,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { basename, extname, join } from 'node:path';
 import type { Firestore } from 'firebase-admin/firestore';
 import { parse as parseYaml, stringify as toYaml } from 'yaml';
+import { E164 } from './deploy-env.ts';
 
 /** What the imports need of a zod schema: its safeParse (the functions' schemas are zod 4). */
 export type Schema = { safeParse(value: unknown): { success: true; data: unknown } | { success: false; error: { issues: Array<{ path: PropertyKey[]; message: string }> } } };
@@ -18,7 +19,6 @@ export type Schema = { safeParse(value: unknown): { success: true; data: unknown
 export type Docs = Record<string, Record<string, unknown>>;
 export type Parsed = { docs: Docs; errors: string[] };
 
-const E164 = /^\+[1-9]\d{6,14}$/;
 const issues = (error: { issues: Array<{ path: PropertyKey[]; message: string }> }) => error.issues.map((i) => `${i.path.map(String).join('.') || 'document'}: ${i.message}`).join('; ');
 
 /** RFC 4180 CSV: quoted fields may hold commas, quotes (doubled) and line breaks. */

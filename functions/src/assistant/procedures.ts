@@ -38,17 +38,6 @@ export const Procedure = z.object({
 });
 export type Procedure = z.infer<typeof Procedure>;
 
-/** Lower case, accents dropped, punctuation to spaces, padded, so phrases match on word boundaries. */
-export function normalizeSpeech(text: string): string {
-  const plain = text
-    .normalize('NFD')
-    .replace(/[\u0300-\u036f]/g, '')
-    .toLowerCase()
-    .replace(/[^a-z0-9]+/g, ' ')
-    .trim();
-  return ` ${plain} `;
-}
-
 /**
  * The procedures a caller's words point at, most dangerous first (as the words make them:
  * a negated hazard is left out, a hypothetical one ranks as NORMAL), then by how much of the

@@ -1,4 +1,4 @@
-import { DEFAULT_LANGUAGE, type Language } from './language';
+import { DEFAULT_LANGUAGE, LANGUAGE_NAMES, type Language } from './language';
 import { guidanceIn, type Procedure } from './procedures';
 import type { ResponderInput } from './responder';
 import type { Urgency } from '../model/schema';
@@ -18,7 +18,6 @@ function callerLine({ caller }: ResponderInput): string {
 }
 
 /** The languages' names as a model reads them best: in English. */
-const LANGUAGE_NAMES: Record<Language, string> = { en: 'English', es: 'Spanish', de: 'German', fr: 'French', pt: 'Portuguese' };
 
 function proceduresBlock(procedures: Procedure[], language: Language, urgencies?: Map<Procedure, Urgency>): string {
   if (procedures.length === 0) return 'No site procedure matches yet: ask what is happening and where, and give general safety advice.';

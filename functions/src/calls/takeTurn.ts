@@ -91,7 +91,7 @@ export async function takeTurn(turn: Turn, deps: Deps, timings: Timings = {}): P
     const lines = LINES_IN[callLanguage];
     const line = silent >= MAX_SILENT_TURNS ? lines.closing : lines.reprompt;
     if (found?.began) await record(deps, found, [['assistant', line, '']], { finishTurn: true });
-    return silent >= MAX_SILENT_TURNS ? speakAndHangUp(line, voiceFor(next(silent))) : speakAndListen(line, next(silent));
+    return silent >= MAX_SILENT_TURNS ? speakAndHangUp(line, voiceFor({ language: callLanguage, speech: deps.settings.speech })) : speakAndListen(line, next(silent));
   }
 
   const closePartial = turn.gather ? { gather: turn.gather } : undefined;

@@ -35,7 +35,7 @@ export const WEBHOOK_PATHS = {
 /** Consecutive silent turns before Aurora says goodbye. */
 export const MAX_SILENT_TURNS = 3;
 
-/** What Aurora says on its own (not from a procedure), in each supported language; LINES is the English. */
+/** What Aurora says on its own (not from a procedure), in each supported language. */
 export const LINES_IN: Record<Language, { greeting: (name?: string) => string; reprompt: string; closing: string; unavailable: string }> = {
   en: {
     greeting: (name) => `${name ? `Hello ${name}, this` : 'This'} is Aurora, the safety line. Tell me what is happening and where you are.`,
@@ -99,7 +99,6 @@ export const SUPERVISOR_LINES_IN: Record<Language, { supervisorJoined: string; a
   },
 };
 
-export const LINES = { ...LINES_IN.en, ...SUPERVISOR_LINES_IN.en };
 
 /** Where and how to listen after speaking: the Gather's URLs and speech settings. */
 export type Listen = {

@@ -3,6 +3,7 @@ import type { User } from 'firebase/auth';
 import { onChildAdded, onValue, orderByKey, query, ref } from 'firebase/database';
 import type { LiveCall, LiveMessage, PartialSpeech } from '../../../functions/src/model/schema';
 import { paths } from '../../../functions/src/model/paths';
+import { LANGUAGE_NAMES } from '../../../functions/src/assistant/language';
 import { isAcknowledged } from '../../../functions/src/model/acknowledgement';
 import { ROLE_LABEL, escalationLines, fallbackText, holderOf } from '../core/calls';
 import type { SiteClock } from '../core/clock';
@@ -10,7 +11,6 @@ import { callControl, type CallActionOf, type Firebase } from '../firebase';
 import { errorText, h, replaceChildren } from './dom';
 
 /** The languages Aurora speaks, as a supervisor reads them (a call's `language` is the code). */
-const LANGUAGE_NAMES: Record<string, string> = { en: 'English', es: 'Spanish', de: 'German', fr: 'French', pt: 'Portuguese' };
 
 export function messageItem(key: string, message: LiveMessage, clock: SiteClock): HTMLLIElement {
   return h(
@@ -120,7 +120,7 @@ export function showCall(panel: HTMLElement, firebase: Firebase, user: User, cal
     }
     const speech = h('textarea', { id: 'say-text', name: 'say', rows: 2, maxlength: 600, placeholder: 'Type what the caller should hear; it is spoken on the call', disabled: busy });
     const number = h('input', { id: 'bridge-number', name: 'bridge', type: 'tel', autocomplete: 'off', placeholder: '+15551234567', disabled: busy });
-    const sayForm = h('form', { class: 'say', 'aria-label': 'Speak to the caller' }, h('label', { for: 'say-text' }, `Words for the caller${call.language && call.language !== 'en' ? `, in ${LANGUAGE_NAMES[call.language] ?? call.language}: they are spoken in the caller's language` : ''}`), speech, h('button', { type: 'submit', disabled: busy }, 'Say to caller'));
+    const sayForm = h('form', { class: 'say', 'aria-label': 'Speak to the caller' }, h('label', { for: 'say-text' }, `Words for the caller${call.language && call.language !== 'en' ? `, in ${(LANGUAGE_NAMES as Record<string, string | undefined>)[call.language] ?? call.language}: they are spoken in the caller's language` : ''}`), speech, h('button', { type: 'submit', disabled: busy }, 'Say to caller'));
     speech.value = draft.say;
     number.value = draft.bridge;
     speech.addEventListener('input', () => (draft.say = speech.value));

@@ -4,7 +4,7 @@
  * it. No I/O here, so every rule is tested on facts made up in a unit test.
  */
 import { FALLBACK_METHOD, FALLBACK_PATH } from '../fallback-twiml.ts';
-import { DEFAULT_REGION, numberList } from '../deploy-env.ts';
+import { DEFAULT_REGION, E164, numberList } from '../deploy-env.ts';
 import type { QueueReport } from '../queues.ts';
 
 /** A Twilio number's voice configuration, as the IncomingPhoneNumbers resource gives it. */
@@ -51,7 +51,6 @@ export type Facts = {
 
 export type Finding = { area: string; ok: boolean; says: string; fix?: string };
 
-const E164 = /^\+[1-9]\d{6,14}$/;
 
 /** What the number must say for this deployment: every URL, and the method Twilio uses for each. */
 export function wantedNumberConfig(publicBaseUrl: string) {
