@@ -32,6 +32,7 @@ describe('workers from CSV', () => {
       'line 5: +14155550103 is listed twice',
       'line 6: unknown column badge',
     ]);
+    expect(workersFromCsv('phone,worker_id,language\n+14155550101,w-1,de\n', WorkerDoc).docs).toEqual({ '+14155550101': { worker_id: 'w-1', language: 'de' } });
     expect(workersFromCsv('name,zone\nA,B\n', WorkerDoc).errors).toEqual(['the first row must name the columns, with at least phone and worker_id (then name, site, zone)']);
   });
 });
