@@ -57,12 +57,19 @@ function notAdmin(firebase: Firebase, user: User) {
   );
 }
 
-/** The page once this admin's access was taken away while it was open. */
-function accessRemoved(firebase: Firebase, user: User) {
+/** Stops what the dashboard keeps running: its view, the alarm and the header's site clock. */
+function leaveDashboard() {
   leaveView?.();
   leaveView = null;
   stopAlarms?.();
   stopAlarms = null;
+  stopClock?.();
+  stopClock = null;
+}
+
+/** The page once this admin's access was taken away while it was open. */
+function accessRemoved(firebase: Firebase, user: User) {
+  leaveDashboard();
   replaceChildren(
     root,
     h(
@@ -172,14 +179,9 @@ function dashboard(firebase: Firebase, user: User, site: { clock: SiteClock; pro
 
 const firebase = await connectFirebase();
 onAuthStateChanged(firebase.auth, (user) => {
-  leaveView?.();
-  leaveView = null;
+  leaveDashboard();
   stopWatchingAccess?.();
   stopWatchingAccess = null;
-  stopClock?.();
-  stopClock = null;
-  stopAlarms?.();
-  stopAlarms = null;
   if (!user) return signInForm(firebase);
   // A fresh token: a claim granted or revoked since the last sign-in counts now.
   user
