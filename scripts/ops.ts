@@ -9,7 +9,7 @@
  */
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { DEFAULT_REGION, deployParams, isDemoProject } from './lib/deploy-env.ts';
+import { deployParams, functionsRegion, isDemoProject } from './lib/deploy-env.ts';
 import { ROOT } from './lib/project.ts';
 import { AURORA_QUEUES, cloudTasksClient, formatQueueReport, formatTask, queuePath, queueForTask, queueReport, taskInfo, tasksError } from './lib/queues.ts';
 
@@ -32,7 +32,7 @@ if (isDemoProject(projectId) && !values['tasks-api']) {
       'Its queues show in the functions emulator\'s log (AURORA_STACK_VERBOSE=1); ops is for a deployed project.',
   );
 }
-const region = values.region ?? (deployParams(join(ROOT, 'functions'), projectId).FUNCTIONS_REGION || DEFAULT_REGION);
+const region = values.region ?? functionsRegion(deployParams(join(ROOT, 'functions'), projectId));
 const target = { projectId, region };
 const client = cloudTasksClient(values['tasks-api']);
 const now = Date.now();

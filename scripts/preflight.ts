@@ -10,7 +10,7 @@
  */
 import { parseArgs } from 'node:util';
 import { checkDeployment, formatFindings, numberUpdate, wantedNumberConfig } from './lib/preflight/checks.ts';
-import { gatherFacts } from './lib/preflight/gather.ts';
+import { gatherFacts, numbersOf } from './lib/preflight/gather.ts';
 
 const usage = 'usage: npm run preflight -- --project <id> [--fix] [--number <E.164>] [--twilio-api <url>] [--tasks-api <url>]';
 const { values } = parseArgs({
@@ -28,7 +28,9 @@ if (!values.project) {
 }
 const options = { projectId: values.project, voiceNumber: values.number, twilioApi: values['twilio-api'], tasksApi: values['tasks-api'] };
 
-let { facts, twilio } = await gatherFacts(options);
+const gathered = await gatherFacts(options);
+const { twilio } = gathered;
+let { facts } = gathered;
 if (values.fix) {
   const voice = Array.isArray(facts.twilioNumbers) ? facts.twilioNumbers.find((n) => n.phoneNumber === facts.voiceNumber) : undefined;
   if (!twilio || !voice || !facts.params.PUBLIC_BASE_URL) {
@@ -40,7 +42,8 @@ if (values.fix) {
       try {
         await twilio.incomingPhoneNumbers(voice.sid).update(update);
         console.log(`--fix: set ${voice.phoneNumber}'s ${Object.entries(update).map(([k, v]) => `${k} to ${v || '(none)'}`).join(', ')}`);
-        ({ facts, twilio } = await gatherFacts(options));
+        // Only the number changed: Twilio is asked again, not every other source.
+        facts = { ...facts, twilioNumbers: await numbersOf(twilio, facts.voiceNumber, facts.params).catch((err: unknown) => ({ error: String(err) })) };
       } catch (err) {
         const { code, message } = err as { code?: number; message?: string };
         console.log(`--fix: Twilio refused the update${code ? ` (error ${code})` : ''}: ${message ?? String(err)}`);

@@ -15,6 +15,9 @@ const require = createRequire(import.meta.url);
 export const DEFAULT_REGION = 'us-central1';
 
 /** Projects whose id starts with `demo-` are the emulators' demo projects: never deployed. */
+/** The region the functions and their queues run in (FUNCTIONS_REGION), else the default. */
+export const functionsRegion = (params: Record<string, string | undefined>) => params.FUNCTIONS_REGION || DEFAULT_REGION;
+
 export const isDemoProject = (projectId: string) => projectId.startsWith('demo-');
 
 /** The files firebase-tools reads a project's params from, in the order it merges them. */

@@ -8,7 +8,7 @@
  */
 import { join } from 'node:path';
 import type { Plugin } from 'vite';
-import { DEFAULT_REGION, deployParams, isDemoProject, numberList } from './deploy-env.ts';
+import { DEFAULT_REGION, deployParams, functionsRegion, isDemoProject, numberList } from './deploy-env.ts';
 import { FALLBACK_PATH, fallbackTwiml } from './fallback-twiml.ts';
 import { LOCAL_ON_CALL, ROOT } from './project.ts';
 
@@ -24,7 +24,7 @@ export function hostingSettings(projectId: string | null, functionsDir = join(RO
       `ON_CALL_NUMBERS is not set in functions/.env.${projectId}: the fallback line Twilio plays when the functions fail would dial nobody. Set it (see functions/.env.example) and deploy again.`,
     );
   }
-  return { projectId, region: params.FUNCTIONS_REGION || DEFAULT_REGION, onCallNumbers };
+  return { projectId, region: functionsRegion(params), onCallNumbers };
 }
 
 /** The Vite plugin: defines VITE_FUNCTIONS_REGION and emits the fallback line at FALLBACK_PATH. */

@@ -4,7 +4,7 @@
  * it. No I/O here, so every rule is tested on facts made up in a unit test.
  */
 import { FALLBACK_METHOD, FALLBACK_PATH } from '../fallback-twiml.ts';
-import { DEFAULT_REGION, E164, numberList } from '../deploy-env.ts';
+import { E164, functionsRegion, numberList } from '../deploy-env.ts';
 import type { QueueReport } from '../queues.ts';
 
 /** A Twilio number's voice configuration, as the IncomingPhoneNumbers resource gives it. */
@@ -144,7 +144,7 @@ function secretFindings(f: Facts): Finding[] {
 }
 
 function regionFindings(f: Facts): Finding[] {
-  const region = f.params.FUNCTIONS_REGION || DEFAULT_REGION;
+  const region = functionsRegion(f.params);
   if (f.database === null) return [{ area: 'database', ok: false, says: `${f.projectId} has no Realtime Database`, fix: `create it in the console (Build > Realtime Database) in ${region}` }];
   if (isUnknown(f.database)) return [{ area: 'database', ok: false, says: `could not read the Realtime Database instances: ${f.database.error}` }];
   if (f.database.region !== region) {
@@ -216,7 +216,7 @@ function queueFindings(f: Facts): Finding[] {
     !q.found
       ? { area: 'queues', ok: false, says: q.problem, fix: `firebase deploy --only functions --project ${f.projectId} (each task queue function creates its queue)` }
       : q.state !== 'RUNNING'
-        ? { area: 'queues', ok: false, says: `queue ${q.queue} is ${q.state}: its tasks are not dispatched`, fix: `gcloud tasks queues resume ${q.queue} --location ${f.params.FUNCTIONS_REGION || DEFAULT_REGION} --project ${f.projectId}` }
+        ? { area: 'queues', ok: false, says: `queue ${q.queue} is ${q.state}: its tasks are not dispatched`, fix: `gcloud tasks queues resume ${q.queue} --location ${functionsRegion(f.params)} --project ${f.projectId}` }
         : { area: 'queues', ok: true, says: `queue ${q.queue} is running (${q.depth} task${q.depth === 1 ? '' : 's'} waiting)` },
   );
 }

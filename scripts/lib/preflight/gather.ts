@@ -15,7 +15,7 @@ import { GoogleAuth } from 'google-auth-library';
 import { createRequire } from 'node:module';
 import type { Twilio } from 'twilio';
 import { listAdmins } from '../admins.ts';
-import { DEFAULT_REGION, deployParams, envFiles, parseEnv } from '../deploy-env.ts';
+import { deployParams, envFiles, functionsRegion, isDemoProject, parseEnv } from '../deploy-env.ts';
 import { FALLBACK_PATH } from '../fallback-twiml.ts';
 import { FUNCTIONS_PARAMS_FILE, FUNCTIONS_SECRETS_FILE } from '../functions-env.ts';
 import { LOCAL_FIREBASE_CONFIG, ROOT, localAdminApp } from '../project.ts';
@@ -103,8 +103,33 @@ function readEnv(path: string): Record<string, string> {
   return existsSync(path) ? parseEnv(readFileSync(path, 'utf8')) : {};
 }
 
+type Base = Omit<Facts, 'params' | 'paramsSource' | 'secrets' | 'database' | 'twilioNumbers' | 'fallback' | 'webhook' | 'queues' | 'admins'>;
+type Queues = ReturnType<typeof cloudTasksClient>;
+
+/**
+ * What the local stack and a real project are asked alike: Twilio's numbers, the fallback line,
+ * the webhook, the queues (when there is a queues API to ask) and the admins. Closes the queues
+ * client and the app it is given.
+ */
+async function askAlike(o: GatherOptions, base: Base, params: Record<string, string>, client: TwilioRest | null, tasks: Queues | null, app: App) {
+  const target = { projectId: o.projectId, region: functionsRegion(params) };
+  const [twilioFacts, fallback, webhook, queues, adminList] = await Promise.all([
+    client ? settle(numbersOf(client, base.voiceNumber, params)) : null,
+    settle(fetchFallback(params.PUBLIC_BASE_URL ?? '')),
+    settle(probeWebhook(params.PUBLIC_BASE_URL ?? '')),
+    tasks ? settle(Promise.all(AURORA_QUEUES.map((q) => queueReport(tasks, target, q)))) : null,
+    settle(admins(app)),
+  ]);
+  await tasks?.close();
+  await deleteApp(app);
+  return { twilioNumbers: twilioFacts, fallback, webhook, queues, admins: adminList };
+}
+
+/** The voice number's and the SMS sender's configuration at Twilio: what `--fix` changes, and asks again after. */
+export const numbersOf = (client: TwilioRest, voiceNumber: string, params: Record<string, string>) => twilioNumbers(client, [voiceNumber, params.TWILIO_SMS_FROM ?? '']);
+
 /** The local stack: what it configured the functions with, its emulators, its stand-ins. */
-async function gatherLocal(o: GatherOptions, base: Omit<Facts, 'params' | 'paramsSource' | 'secrets' | 'database' | 'twilioNumbers' | 'fallback' | 'webhook' | 'queues' | 'admins'>): Promise<{ facts: Facts; twilio: TwilioRest | null }> {
+async function gatherLocal(o: GatherOptions, base: Base): Promise<{ facts: Facts; twilio: TwilioRest | null }> {
   const params = readEnv(FUNCTIONS_PARAMS_FILE);
   const secretsFile = readEnv(FUNCTIONS_SECRETS_FILE);
   const secrets = Object.fromEntries(SECRETS.map((name) => [name, secretsFile[name] ? 'set' : 'missing'] as const));
@@ -113,18 +138,9 @@ async function gatherLocal(o: GatherOptions, base: Omit<Facts, 'params' | 'param
   const app = localAdminApp('preflight');
   const region = databaseRegion(LOCAL_FIREBASE_CONFIG.databaseURL)!;
   const tasks = o.tasksApi ? cloudTasksClient(o.tasksApi) : null;
-  const target = { projectId: o.projectId, region: params.FUNCTIONS_REGION || DEFAULT_REGION };
-  const [twilioFacts, fallback, webhook, queues, adminList] = await Promise.all([
-    client ? settle(twilioNumbers(client, [base.voiceNumber, params.TWILIO_SMS_FROM ?? ''])) : null,
-    settle(fetchFallback(params.PUBLIC_BASE_URL ?? '')),
-    settle(probeWebhook(params.PUBLIC_BASE_URL ?? '')),
-    tasks ? settle(Promise.all(AURORA_QUEUES.map((q) => queueReport(tasks, target, q)))) : null,
-    settle(admins(app)),
-  ]);
-  await tasks?.close();
-  await deleteApp(app);
+  const asked = await askAlike(o, base, params, client, tasks, app);
   return {
-    facts: { ...base, params, paramsSource: `${FUNCTIONS_PARAMS_FILE} (written by the local stack)`, secrets, database: { url: LOCAL_FIREBASE_CONFIG.databaseURL, region }, twilioNumbers: twilioFacts, fallback, webhook, queues, admins: adminList },
+    facts: { ...base, params, paramsSource: `${FUNCTIONS_PARAMS_FILE} (written by the local stack)`, secrets, database: { url: LOCAL_FIREBASE_CONFIG.databaseURL, region }, ...asked },
     twilio: client,
   };
 }
@@ -146,7 +162,7 @@ function googleApi() {
 }
 
 /** A real project, through Google's APIs and Twilio's. */
-async function gatherReal(o: GatherOptions, base: Omit<Facts, 'params' | 'paramsSource' | 'secrets' | 'database' | 'twilioNumbers' | 'fallback' | 'webhook' | 'queues' | 'admins'>, params: Record<string, string>): Promise<{ facts: Facts; twilio: TwilioRest | null }> {
+async function gatherReal(o: GatherOptions, base: Base, params: Record<string, string>): Promise<{ facts: Facts; twilio: TwilioRest | null }> {
   const get = googleApi();
   const secretsApi = `https://secretmanager.googleapis.com/v1/projects/${o.projectId}/secrets`;
   const secrets: Facts['secrets'] = {};
@@ -161,21 +177,11 @@ async function gatherReal(o: GatherOptions, base: Omit<Facts, 'params' | 'params
     return instance ? { url: instance.databaseUrl, region: /\/locations\/([^/]+)\//.exec(instance.name)?.[1] ?? databaseRegion(instance.databaseUrl) ?? 'unknown' } : null;
   }, unknown);
   const client = params.TWILIO_ACCOUNT_SID && token ? twilioRest(params.TWILIO_ACCOUNT_SID, token, o.twilioApi ?? params.TWILIO_API_BASE_URL ?? 'https://api.twilio.com') : null;
-  const tasks = cloudTasksClient(o.tasksApi);
-  const target = { projectId: o.projectId, region: params.FUNCTIONS_REGION || DEFAULT_REGION };
   const databaseURL = database && !('error' in database) ? database.url : `https://${o.projectId}-default-rtdb.firebaseio.com`;
   const app = initializeApp({ projectId: o.projectId, databaseURL }, 'preflight');
-  const [twilioFacts, fallback, webhook, queues, adminList] = await Promise.all([
-    client ? settle(twilioNumbers(client, [base.voiceNumber, params.TWILIO_SMS_FROM ?? ''])) : null,
-    settle(fetchFallback(params.PUBLIC_BASE_URL ?? '')),
-    settle(probeWebhook(params.PUBLIC_BASE_URL ?? '')),
-    settle(Promise.all(AURORA_QUEUES.map((q) => queueReport(tasks, target, q)))),
-    settle(admins(app)),
-  ]);
-  await tasks.close();
-  await deleteApp(app);
+  const asked = await askAlike(o, base, params, client, cloudTasksClient(o.tasksApi), app);
   return {
-    facts: { ...base, params, paramsSource: envFiles('functions', o.projectId).join(' then '), secrets, database, twilioNumbers: twilioFacts, fallback, webhook, queues, admins: adminList },
+    facts: { ...base, params, paramsSource: envFiles('functions', o.projectId).join(' then '), secrets, database, ...asked },
     twilio: client,
   };
 }
@@ -183,7 +189,7 @@ async function gatherReal(o: GatherOptions, base: Omit<Facts, 'params' | 'params
 /** Everything preflight judges, and the Twilio client `--fix` updates the number with. */
 export async function gatherFacts(o: GatherOptions): Promise<{ facts: Facts; twilio: TwilioRest | null }> {
   const functionsDir = o.functionsDir ?? join(ROOT, 'functions');
-  const local = o.projectId.startsWith('demo-');
+  const local = isDemoProject(o.projectId);
   const params = local ? readEnv(FUNCTIONS_PARAMS_FILE) : deployParams(functionsDir, o.projectId);
   const base = {
     projectId: o.projectId,
