@@ -6,7 +6,7 @@
  * other behaviour (errors, slowness, malformed output, refusals) by queueing responses.
  */
 import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { closeServer, listenLocally } from './local-server.ts';
 import { pathToFileURL } from 'node:url';
 
 export type Scripted = {
@@ -75,8 +75,7 @@ export class ModelServer {
         setTimeout(() => this.answer(res, request, step), this.latencyMs + (step.delayMs ?? 0));
       });
     });
-    await new Promise<void>((resolve) => this.server!.listen(port, '127.0.0.1', resolve));
-    this.port = (this.server.address() as AddressInfo).port;
+    this.port = await listenLocally(this.server, port);
     return this;
   }
 
@@ -101,8 +100,7 @@ export class ModelServer {
   }
 
   async stop(): Promise<void> {
-    this.server?.closeAllConnections();
-    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+    await closeServer(this.server);
   }
 }
 

@@ -1,5 +1,6 @@
 import type { Urgency } from '../model/schema';
 import { DEFAULT_LANGUAGE, type Language } from './language';
+import { withoutAccents } from './speech';
 
 /** The line a CRITICAL reply starts with unless it already sends the caller to safety and to emergency services. */
 export const SAFETY_LINES: Record<Language, string> = {
@@ -23,7 +24,7 @@ const ADVICE: Array<{ emergency: RegExp; safety: RegExp }> = [
   { emergency: /\bservicos de emergencia\b|\bsamu\b|\bbombeiros\b|\b(192|193|190|112)\b/i, safety: /\b(segur[oa]|saia|afaste|evacue|nao entre|nao toque)\b/i },
 ];
 
-const plain = (text: string) => text.normalize('NFD').replace(/[\u0300-\u036f]/g, '').replace(/['’]/g, ' ');
+const plain = (text: string) => withoutAccents(text).replace(/['’]/g, ' ');
 
 /** The text sends the caller both to safety and to emergency services, in any supported language. */
 export function hasSafetyAdvice(text: string): boolean {

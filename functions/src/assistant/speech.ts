@@ -32,11 +32,12 @@ const CONTRACTIONS: Record<string, string> = {
   gotta: 'got to', dunno: 'do not know', lemme: 'let me', kinda: 'kind of', sorta: 'sort of',
 };
 
+/** Accents dropped ("está" → "esta"), case kept. */
+export const withoutAccents = (text: string): string => text.normalize('NFD').replace(/[\u0300-\u036f]/g, '');
+
 /** Lower case, accents dropped ("está" → "esta", "Gerüst" → "gerust"), contractions opened up. */
 export function plainText(text: string): string {
-  return text
-    .normalize('NFD')
-    .replace(/[\u0300-\u036f]/g, '')
+  return withoutAccents(text)
     .toLowerCase()
     .replace(/ß/g, 'ss')
     .replace(/\b(can|won)['’`]t\b/g, (_, verb: string) => (verb === 'can' ? 'can not' : 'will not'))

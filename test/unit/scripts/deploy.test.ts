@@ -12,7 +12,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import * as config from '../../../functions/src/config';
 import * as functions from '../../../functions/src/index';
 import { deployParams, parseEnv } from '../../../scripts/lib/deploy-env.ts';
-import { FALLBACK_PATH, fallbackTwiml } from '../../../scripts/lib/fallback-twiml.ts';
+import { FALLBACK_PATH, FALLBACK_SAFETY_LINE, fallbackTwiml } from '../../../scripts/lib/fallback-twiml.ts';
+import { SAFETY_LINES } from '../../../functions/src/assistant/safety';
 import { deploymentAssets, hostingSettings } from '../../../scripts/lib/hosting-build.ts';
 import { FIREBASE_JSON, LOCAL_ON_CALL, ROOT } from '../../../scripts/lib/project.ts';
 
@@ -97,6 +98,10 @@ describe('Hosting', () => {
 });
 
 describe('the fallback line', () => {
+  it('speaks the functions\' own safety line (written out here: the Hosting build cannot load the functions)', () => {
+    expect(FALLBACK_SAFETY_LINE).toBe(SAFETY_LINES.en);
+  });
+
   it('says the safety line and dials every on-call number at once', () => {
     expect(fallbackTwiml(['+15550190001', '+15550190002'])).toBe(
       '<?xml version="1.0" encoding="UTF-8"?><Response>' +
