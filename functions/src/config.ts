@@ -127,7 +127,7 @@ export const ON_CALL_NUMBERS = defineString('ON_CALL_NUMBERS', {
 
 export const TWILIO_SMS_FROM = defineString('TWILIO_SMS_FROM', {
   default: '',
-  description: 'The Twilio number (E.164) escalation SMS are sent from.',
+  description: 'The Twilio number (E.164) escalation SMS are sent from, and an on-call number whose text did not arrive is phoned from (it needs voice too).',
 });
 
 export const BRIDGE_NUMBERS = defineString('BRIDGE_NUMBERS', {

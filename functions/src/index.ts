@@ -13,7 +13,8 @@ import { handleCallControl, handleSiteSettings } from './triggers/adminActions';
 import { handleCallWritten } from './triggers/database';
 import { handleSweep } from './triggers/schedule';
 import { handleArchiveTask, handleEscalationTask, handlePurgeTask } from './triggers/tasks';
-import { handlePartial, handleStatusCallback, handleTurn, handleVoice } from './triggers/webhooks';
+import { handleDial, handlePartial, handleScreen, handleStatusCallback, handleTurn, handleVoice } from './triggers/webhooks';
+import { handleMessageStatus } from './triggers/webhooks';
 
 // The region is a param (FUNCTIONS_REGION in functions/.env.<project-id>): the database's region.
 setGlobalOptions({ region: FUNCTIONS_REGION, maxInstances: 20 });
@@ -26,6 +27,11 @@ export const twilioVoice = onRequest(webhook, handleVoice);
 export const twilioTurn = onRequest(webhook, handleTurn);
 export const twilioPartial = onRequest(webhook, handlePartial);
 export const twilioStatus = onRequest(webhook, handleStatusCallback);
+// A bridge: the called person's screening (<Number url>), and how the dialled leg ended (<Dial action>).
+export const twilioScreen = onRequest(webhook, handleScreen);
+export const twilioDial = onRequest(webhook, handleDial);
+// Escalation texts' delivery reports (calls/messageStatus.ts): an undelivered text is followed up by phone.
+export const twilioMessageStatus = onRequest(webhook, handleMessageStatus);
 
 // The dashboard calls this signed in; the handler checks the admin claim.
 export const callControl = onCall({ secrets: [TWILIO_AUTH_TOKEN], timeoutSeconds: 20 }, handleCallControl);

@@ -57,8 +57,11 @@ export interface TaskQueue {
 
 /** Text messages through Twilio. */
 export interface Sms {
-  /** Resolves Twilio's message SID once Twilio accepted the text; rejects with Twilio's reason otherwise. */
-  send(to: string, body: string): Promise<{ sid: string }>;
+  /**
+   * Resolves Twilio's message SID once Twilio accepted the text; rejects with Twilio's reason
+   * otherwise. With `statusCallback`, Twilio posts the text's delivery status there.
+   */
+  send(to: string, body: string, statusCallback?: string): Promise<{ sid: string }>;
 }
 
 /** Web push to admins' browsers (where they allowed notifications and registered). */
@@ -78,6 +81,8 @@ export interface LiveVoice {
   hangUp(callSid: string): Promise<'done' | 'gone'>;
   /** Whether Twilio still has the call going (queued, ringing, in progress, or bridged), or it has ended. */
   status(callSid: string): Promise<'live' | 'ended'>;
+  /** Places an outbound call to `to` that plays `twiml`; resolves its CallSid once Twilio accepted it. */
+  announce(to: string, twiml: string): Promise<{ sid: string }>;
 }
 
 

@@ -24,9 +24,28 @@ export const FALLBACK_SAFETY_LINE = 'Get yourself to a safe place now and call e
 const DIAL_TIME_LIMIT_SECONDS = 3600;
 
 /**
- * The fallback document: the safety line, then every on-call number dialled at once (the first
- * to answer takes the call; Twilio's <Dial> takes up to ten <Number> nouns), then the safety
- * line again for a caller nobody answered.
+ * The screening each on-call person hears before being connected (<Number url>, run on the
+ * called party's end after they answer: https://www.twilio.com/docs/voice/twiml/number#url), and
+ * where their key press goes. Static files beside the fallback line, so they work with the
+ * functions down. Root-relative: Twilio resolves a relative url against the document that named
+ * it (Number url and Gather action take "relative or absolute URL").
+ */
+export const FALLBACK_SCREEN_PATH = '/twilio/fallback-screen.xml';
+export const FALLBACK_ACCEPT_PATH = '/twilio/fallback-accept.xml';
+
+/**
+ * What the on-call person hears: the functions' screening opens the same way (core/twiml.ts's
+ * SCREENING_LINES), but a static file cannot read which key was pressed, so here any key accepts.
+ */
+export const FALLBACK_SCREENING_PROMPT = "Aurora safety line: a worker's call is waiting. Press any key to accept.";
+
+/**
+ * The fallback document: the safety line, then every on-call number dialled at once (Twilio's
+ * <Dial> takes up to ten <Number> nouns), each screened first so that a voicemail box never
+ * takes the call, then the safety line again for a caller nobody answered. With no <Dial action>
+ * Twilio goes on to the next verb when the dial ends (https://www.twilio.com/docs/voice/twiml/dial#action).
+ * The screening is fetched with GET (`method`, https://www.twilio.com/docs/voice/twiml/number#method):
+ * Hosting serves static files to GET.
  */
 export function fallbackTwiml(onCallNumbers: string[]): string {
   if (onCallNumbers.length === 0) throw new Error('the fallback line needs at least one on-call number (ON_CALL_NUMBERS)');
@@ -36,7 +55,35 @@ export function fallbackTwiml(onCallNumbers: string[]): string {
   const response = new twilio.twiml.VoiceResponse();
   response.say(`Aurora cannot answer right now. ${FALLBACK_SAFETY_LINE} Connecting you to the on-call supervisor.`);
   const dial = response.dial({ timeLimit: DIAL_TIME_LIMIT_SECONDS });
-  for (const number of onCallNumbers) dial.number(number);
+  for (const number of onCallNumbers) dial.number({ url: FALLBACK_SCREEN_PATH, method: FALLBACK_METHOD }, number);
   response.say(`Nobody answered. ${FALLBACK_SAFETY_LINE}`);
   return response.toString();
+}
+
+/**
+ * The static screening. A file cannot check the digit, so the choice is "press any key": one key
+ * press (numDigits 1) fetches the accept file with GET (Gather's `method`,
+ * https://www.twilio.com/docs/voice/twiml/gather#method), whose empty TwiML ends the screening
+ * and connects the two. No key at all (a voicemail box records, it never presses one) lets the
+ * Gather time out and fall through to <Hangup/>: without it the document would simply end, and
+ * an ended screening connects the call.
+ */
+export function fallbackScreeningTwiml(): string {
+  const response = new twilio.twiml.VoiceResponse();
+  response.gather({ numDigits: 1, action: FALLBACK_ACCEPT_PATH, method: FALLBACK_METHOD }).say({ loop: 2 }, FALLBACK_SCREENING_PROMPT);
+  response.say('Goodbye.');
+  response.hangup();
+  return response.toString();
+}
+
+/** The accept file: empty TwiML, so the screening ends and Twilio connects the on-call person. */
+export const fallbackAcceptTwiml = (): string => new twilio.twiml.VoiceResponse().toString();
+
+/** Every file of the fallback line, by its path on Hosting: what the Hosting build writes. */
+export function fallbackFiles(onCallNumbers: string[]): Record<string, string> {
+  return {
+    [FALLBACK_PATH]: fallbackTwiml(onCallNumbers),
+    [FALLBACK_SCREEN_PATH]: fallbackScreeningTwiml(),
+    [FALLBACK_ACCEPT_PATH]: fallbackAcceptTwiml(),
+  };
 }

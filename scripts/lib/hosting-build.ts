@@ -9,7 +9,7 @@
 import { join } from 'node:path';
 import type { Plugin } from 'vite';
 import { DEFAULT_REGION, deployParams, functionsRegion, isDemoProject, numberList } from './deploy-env.ts';
-import { FALLBACK_PATH, fallbackTwiml } from './fallback-twiml.ts';
+import { fallbackFiles } from './fallback-twiml.ts';
 import { LOCAL_ON_CALL, ROOT } from './project.ts';
 
 export type HostingSettings = { projectId: string | null; region: string; onCallNumbers: string[] };
@@ -27,14 +27,14 @@ export function hostingSettings(projectId: string | null, functionsDir = join(RO
   return { projectId, region: functionsRegion(params), onCallNumbers };
 }
 
-/** The Vite plugin: defines VITE_FUNCTIONS_REGION and emits the fallback line at FALLBACK_PATH. */
+/** The Vite plugin: defines VITE_FUNCTIONS_REGION and emits the fallback line's files (its screening too). */
 export function deploymentAssets({ projectId = process.env.GCLOUD_PROJECT ?? null, functionsDir }: { projectId?: string | null; functionsDir?: string } = {}): Plugin {
   const settings = hostingSettings(projectId, functionsDir);
   return {
     name: 'aurora-deployment-assets',
     config: () => ({ define: { 'import.meta.env.VITE_FUNCTIONS_REGION': JSON.stringify(settings.region) } }),
     generateBundle() {
-      this.emitFile({ type: 'asset', fileName: FALLBACK_PATH.slice(1), source: fallbackTwiml(settings.onCallNumbers) });
+      for (const [path, source] of Object.entries(fallbackFiles(settings.onCallNumbers))) this.emitFile({ type: 'asset', fileName: path.slice(1), source });
     },
   };
 }

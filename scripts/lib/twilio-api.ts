@@ -1,9 +1,10 @@
 /**
  * A local stand-in for the parts of Twilio's REST API Aurora uses: updating an in-progress
  * call with new TwiML or hanging it up (admin actions), fetching a call's status (the
- * sweeper), and sending a text (escalation). The functions reach it through the real twilio
- * SDK (TWILIO_API_BASE_URL), so what they would have sent Twilio is recorded here, and
- * simulated calls fetch the updates meant for them and play them to their caller.
+ * sweeper), sending a text (escalation) and placing a call (an undelivered text followed up by
+ * phone). The functions reach it through the real twilio SDK (TWILIO_API_BASE_URL), so what
+ * they would have sent Twilio is recorded here, and simulated calls fetch the updates meant for
+ * them and play them to their caller.
  *
  * It refuses what Twilio refuses, with Twilio's codes:
  * - 401 / 20003 on bad credentials (https://www.twilio.com/docs/api/errors/20003);
@@ -11,7 +12,12 @@
  * - 400 / 21220 for an update to a call no longer in progress (https://www.twilio.com/docs/api/errors/21220);
  * - 400 / 32018 for TwiML over 4,000 characters in a call update (https://www.twilio.com/docs/api/errors/32018);
  * - 400 / 21211 for a bad `To`, 21603 without `From`, 21602 without `Body`, and 21658 for a
- *   `Body` over 1,600 characters (https://www.twilio.com/docs/api/errors/21658).
+ *   `Body` over 1,600 characters (https://www.twilio.com/docs/api/errors/21658), and 21609 for a
+ *   `StatusCallback` that is not a full URL (https://www.twilio.com/docs/api/errors/21609);
+ * - for a new outbound call (https://www.twilio.com/docs/voice/api/call-resource#create-a-call-resource):
+ *   400 / 21211 for a bad `To`, 21213 without `From` (https://www.twilio.com/docs/api/errors/21213),
+ *   21200 without `Url` or `Twiml` (https://www.twilio.com/docs/api/errors/21200), and 32018
+ *   for `Twiml` over 4,000 characters.
  *
  * It also holds the account's phone numbers (IncomingPhoneNumbers: list, filtered by
  * `PhoneNumber`, fetch and update, https://www.twilio.com/docs/phone-numbers/api/incomingphonenumber-resource),
@@ -33,6 +39,7 @@ const MAX_UPDATE_TWIML_CHARS = 4000;
 const MAX_BODY_CHARS = 1600;
 
 const CALL_PATH = /^\/2010-04-01\/Accounts\/(AC\w+)\/Calls\/(CA\w+)\.json$/;
+const CALLS_PATH = /^\/2010-04-01\/Accounts\/(AC\w+)\/Calls\.json$/;
 const MESSAGES_PATH = /^\/2010-04-01\/Accounts\/(AC\w+)\/Messages\.json$/;
 const NUMBERS_PATH = /^\/2010-04-01\/Accounts\/(AC\w+)\/IncomingPhoneNumbers(?:\/(PN\w+))?\.json$/;
 
@@ -55,7 +62,10 @@ export type IncomingNumber = {
 const NUMBER_URLS = { VoiceUrl: 'voice_url', VoiceFallbackUrl: 'voice_fallback_url', StatusCallback: 'status_callback', SmsUrl: 'sms_url' } as const;
 const NUMBER_METHODS = { VoiceMethod: 'voice_method', VoiceFallbackMethod: 'voice_fallback_method', StatusCallbackMethod: 'status_callback_method', SmsMethod: 'sms_method' } as const;
 
-export type SentMessage = { sid: string; to: string; from: string; body: string; at: number };
+/** `statusCallback`: where Twilio would post the text's delivery status, when the request named one. */
+export type SentMessage = { sid: string; to: string; from: string; body: string; at: number; statusCallback?: string };
+/** An outbound call the functions placed (an announcement), with the TwiML it would play. */
+export type PlacedCall = { sid: string; to: string; from: string; twiml: string; at: number };
 const SIM_PATH = /^\/sim\/calls\/(CA\w+)(\/updates|\/end)?$/;
 
 export class TwilioApiServer {
@@ -64,6 +74,8 @@ export class TwilioApiServer {
   readonly requests: Array<{ callSid: string; params: Record<string, string> }> = [];
   /** Text messages the functions sent (the escalation SMS). */
   readonly messages: SentMessage[] = [];
+  /** Outbound calls the functions placed (an on-call number phoned when its text did not arrive). */
+  readonly placedCalls: PlacedCall[] = [];
   /** The account's phone numbers, by SID. */
   readonly numbers = new Map<string, IncomingNumber>();
   private server: Server | null = null;
@@ -120,6 +132,8 @@ export class TwilioApiServer {
     if (rest && req.method === 'GET') return this.fetchCall(req, res, rest[1]!, rest[2]!);
     const numbers = NUMBERS_PATH.exec(url.pathname);
     if (numbers) return this.phoneNumbers(req, res, url, numbers[1]!, numbers[2], new URLSearchParams(body));
+    const create = CALLS_PATH.exec(url.pathname);
+    if (create && req.method === 'POST') return this.createCall(req, res, create[1]!, new URLSearchParams(body));
     const messages = MESSAGES_PATH.exec(url.pathname);
     if (messages && req.method === 'POST') return this.sendMessage(req, res, messages[1]!, new URLSearchParams(body));
     if (url.pathname === '/sim/messages' && req.method === 'GET') return json(res, 200, { messages: this.messages });
@@ -165,9 +179,24 @@ export class TwilioApiServer {
     if (!from) return json(res, 400, { code: 21603, message: "A 'From' phone number is required.", status: 400 });
     if (!body) return json(res, 400, { code: 21602, message: 'Message body is required.', status: 400 });
     if (body.length > MAX_BODY_CHARS) return json(res, 400, { code: 21658, message: 'Parameter exceeded character limit', status: 400 });
-    const message = { sid: `SM${randomBytes(16).toString('hex')}`, to, from, body, at: Date.now() };
+    const statusCallback = params.get('StatusCallback') ?? undefined;
+    if (statusCallback !== undefined && !isFullUrl(statusCallback)) return json(res, 400, { code: 21609, message: `Invalid StatusCallback: ${statusCallback}`, status: 400 });
+    const message = { sid: `SM${randomBytes(16).toString('hex')}`, to, from, body, at: Date.now(), ...(statusCallback ? { statusCallback } : {}) };
     this.messages.push(message);
     return json(res, 201, { sid: message.sid, account_sid: accountSid, to, from, body, status: 'queued' });
+  }
+
+  /** Twilio's "create a call" with inline TwiML: recorded, as the phone called would hear it. */
+  private createCall(req: IncomingMessage, res: ServerResponse, accountSid: string, params: URLSearchParams) {
+    if (!this.authorized(req, res, accountSid)) return;
+    const [to, from, twiml] = ['To', 'From', 'Twiml'].map((k) => params.get(k) ?? '');
+    if (!/^\+\d{7,15}$/.test(to)) return json(res, 400, { code: 21211, message: `Invalid 'To' Phone Number: ${to}`, status: 400 });
+    if (!from) return json(res, 400, { code: 21213, message: "'From' phone number is required", status: 400 });
+    if (!twiml && !params.get('Url')) return json(res, 400, { code: 21200, message: 'Url or Twiml is required', status: 400 });
+    if (twiml.length > MAX_UPDATE_TWIML_CHARS) return json(res, 400, { code: 32018, message: 'Twiml size exceeded maximum allowed value of 4000 characters', status: 400 });
+    const call = { sid: `CA${randomBytes(16).toString('hex')}`, to, from, twiml, at: Date.now() };
+    this.placedCalls.push(call);
+    return json(res, 201, { sid: call.sid, account_sid: accountSid, to, from, status: 'queued', direction: 'outbound-api' });
   }
 
   /** IncomingPhoneNumbers: the list (one page, as a small account has), fetch and update. */

@@ -1,4 +1,5 @@
 /** Calls driven through the real use cases over the in-memory fakes, at the point a test starts from. */
+import { controlCall } from '../../functions/src/calls/controlCall';
 import { fanOutCall } from '../../functions/src/calls/fanOut';
 import { startCall } from '../../functions/src/calls/startCall';
 import { takeTurn } from '../../functions/src/calls/takeTurn';
@@ -9,12 +10,17 @@ const CALL_ID = 'call_15550100001_20251004_143000';
 /** The two admins watchedCall() alerts. */
 export const ADMINS = { uid_ana: { email: 'ana@site.example' }, uid_ben: { email: 'ben@site.example' } };
 
-/** A call from worker_001 (callSid(1)) with one turn ("fire") answered, a minute later. */
-export async function talkedCall() {
+/**
+ * A call from worker_001 (callSid(1)) with one turn ("fire") answered, a minute later, and
+ * acknowledged by a supervisor (an ended CRITICAL call nobody acknowledged stays live until
+ * someone does: tests of that say so themselves).
+ */
+export async function talkedCall({ acknowledged = true } = {}) {
   const ctx = memoryDeps();
   await startCall({ callSid: callSid(1), from: '+15550100001' }, ctx.deps);
   ctx.clock.advance(5000);
   await takeTurn({ callSid: callSid(1), speech: 'fire', silentTurns: 0 }, ctx.deps);
+  if (acknowledged) await controlCall({ action: 'ack', callId: CALL_ID }, { id: 'ana@site.example' }, ctx.deps);
   ctx.clock.advance(60_000);
   return ctx;
 }

@@ -3,7 +3,7 @@ import { archiveCall, purgeCall } from '../../functions/src/calls/archival';
 import { QUEUES, type AdminDirectory, type ArchiveStore, type Deps, type EscalationTask, type LiveVoice, type QueueName, type Sms, type TaskQueue, type WebPush } from '../../functions/src/ports';
 import type { ArchivePlan } from '../../functions/src/core/archiveDocs';
 import { AuroraError } from '../../functions/src/core/errors';
-import { messageKeyFactory } from '../../functions/src/core/ids';
+import { callbackArchiveIds, messageKeyFactory } from '../../functions/src/core/ids';
 import { MAX_UPDATE_TWIML_CHARS } from '../../functions/src/core/twiml';
 import { offlineResponder } from '../../functions/src/assistant/offlineResponder';
 import { DEMO_PROCEDURES } from '../../functions/src/adapters/procedures';
@@ -20,6 +20,9 @@ export class MemoryArchive implements ArchiveStore {
       this.failNextWrites--;
       throw new Error('firestore unavailable');
     }
+    // As the Firestore adapter: the call's stand-in archived from its status callback is replaced.
+    const standIn = callbackArchiveIds(plan.call.call_sid, plan.call.mobile_no);
+    if (standIn.conversationId !== plan.conversationId) this.plans.delete(standIn.conversationId);
     const held = this.plans.get(plan.conversationId);
     if (held && held.conversation.total_messages === plan.conversation.total_messages) return 'unchanged' as const;
     this.plans.set(plan.conversationId, plan);
@@ -81,6 +84,8 @@ export class MemoryQueue implements TaskQueue {
  */
 export class MemoryVoice implements LiveVoice {
   sent: Array<{ callSid: string; twiml?: string; hangUp?: true }> = [];
+  /** Outbound calls placed (announce), each with the CallSid Twilio would give it. */
+  announced: Array<{ to: string; twiml: string; sid: string }> = [];
   gone = new Set<string>();
   refuseNext: AuroraError | null = null;
   private refused() {
@@ -109,19 +114,27 @@ export class MemoryVoice implements LiveVoice {
     if (refused) throw refused;
     return this.gone.has(callSid) ? ('ended' as const) : ('live' as const);
   }
+  async announce(to: string, twiml: string) {
+    const refused = this.refused();
+    if (refused) throw refused;
+    const sid = `CA${String(this.announced.length + 1).padStart(32, 'a')}`;
+    this.announced.push({ to, twiml, sid });
+    return { sid };
+  }
 }
 
 /** Twilio's Messages API: each accepted text gets a message SID; numbers in `failing` are refused. */
 export class MemorySms implements Sms {
-  sent: Array<{ to: string; body: string; sid: string }> = [];
+  /** Accepted texts; `statusCallback` where the send named one (Twilio would post delivery reports there). */
+  sent: Array<{ to: string; body: string; sid: string; statusCallback?: string }> = [];
   failing = new Set<string>();
   /** Every attempt, accepted or not, in order. */
   attempts: string[] = [];
-  async send(to: string, body: string) {
+  async send(to: string, body: string, statusCallback?: string) {
     this.attempts.push(to);
     if (this.failing.has(to)) throw new AuroraError(`Texting ${to} failed: Twilio error 21211: not a valid phone number`, { retryable: false });
     const sid = `SM${String(this.sent.length + 1).padStart(32, '0')}`;
-    this.sent.push({ to, body, sid });
+    this.sent.push({ to, body, sid, ...(statusCallback ? { statusCallback } : {}) });
     return { sid };
   }
 }

@@ -3,6 +3,7 @@
  * started. Importing this changes nothing: the clients (and the emulator hosts in the
  * environment) come with the first testClients().
  */
+import { controlCall } from '../../functions/src/calls/controlCall';
 import { getDatabase } from 'firebase-admin/database';
 import { getFirestore } from 'firebase-admin/firestore';
 import { LOCAL_DEFAULTS, PORTS, localAdminApp } from '../../scripts/lib/project.ts';
@@ -58,6 +59,18 @@ export async function ringing(from?: string) {
   const call = newCall(from);
   await call.ring();
   return { call, callId: (await liveCallIdFor(call.callSid))! };
+}
+
+/**
+ * A supervisor acknowledges the call, as the dashboard's Acknowledge does (the callControl use
+ * case, over this stack's database and archive). An ended CRITICAL call nobody acknowledged stays
+ * live, alarming, until someone does; acknowledged, it is archived again and purged here.
+ */
+export async function acknowledge(callId: string) {
+  const { deps, queue } = realDeps();
+  const result = await controlCall({ action: 'ack', callId }, { id: 'ana@site.example' }, deps);
+  await queue.runAll(deps);
+  return result;
 }
 
 /** Resolves once the call is archived in Firestore and gone from the Realtime Database. */

@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { postSigned } from '../../scripts/lib/twilio-sim.ts';
 import { modelRequests, scriptModel } from '../helpers/model';
-import { SIM, archivedAndPurged, liveCallIdFor, newCall, testClients } from '../helpers/stack';
+import { SIM, acknowledge, archivedAndPurged, liveCallIdFor, newCall, testClients } from '../helpers/stack';
 
 const { db } = testClients();
 
@@ -28,6 +28,7 @@ describe('the model on a live call', () => {
     expect((await lastMessage(conversationId)).fallback).toBeUndefined();
     expect((await db.ref(`active_calls/${callId}/urgency`).get()).val()).toBe('CRITICAL');
     await call.status('completed');
+    await acknowledge(callId);
     await archivedAndPurged(callId, conversationId);
   });
 
@@ -42,6 +43,7 @@ describe('the model on a live call', () => {
     const conversationId = callId.replace(/^call_/, 'conv_');
     expect(await lastMessage(conversationId)).toMatchObject({ fallback: 'offline', sources: 'Fall from Height (EP-06)' });
     await call.status('completed');
+    await acknowledge(callId);
     const { conversation } = await archivedAndPurged(callId, conversationId);
     expect(conversation.messages.at(-1).fallback).toBe('offline');
   });
@@ -53,6 +55,7 @@ describe('the model on a live call', () => {
     const turn = await call.say('there is smoke in the workshop');
     expect(turn.said[0]).toMatch(/Leave the area now/);
     expect(turn.ms).toBeLessThan(10_000); // budget 3 s; Twilio gives up at 15 s
+    await acknowledge((await liveCallIdFor(call.callSid))!);
     await call.status('completed');
   });
 });
@@ -79,6 +82,7 @@ describe('partial speech', () => {
     await call.say('there is a fire');
     expect((await db.ref(`active_conversations/${conversationId}/partial`).get()).val()).toMatchObject({ closed: true });
     await call.status('completed');
+    await acknowledge(callId);
     await archivedAndPurged(callId, conversationId);
   });
   it('answers a turn with the reply the model began on the stable words, asking it once', async () => {
@@ -104,6 +108,7 @@ describe('partial speech', () => {
     expect(await lastMessage(conversationId)).toMatchObject({ role: 'assistant', sources: 'Gas Leak and Toxic Release (EP-02)' });
     expect((await db.ref(`active_calls/${callId}/urgency`).get()).val()).toBe('CRITICAL');
     await call.status('completed');
+    await acknowledge(callId);
     await archivedAndPurged(callId, conversationId);
   });
 });

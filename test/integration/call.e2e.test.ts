@@ -5,7 +5,7 @@
 import { Timestamp } from 'firebase-admin/firestore';
 import { describe, expect, it } from 'vitest';
 import { SimulatedCall, newCallSid, postSigned } from '../../scripts/lib/twilio-sim.ts';
-import { SIM, archivedAndPurged, eventually, liveCallIdFor, newCall, testClients } from '../helpers/stack';
+import { SIM, acknowledge, archivedAndPurged, eventually, liveCallIdFor, newCall, testClients } from '../helpers/stack';
 
 const { db, firestore } = testClients();
 
@@ -54,6 +54,7 @@ describe('a call, end to end', () => {
     expect(live.last_message_at).toMatch(ISO_WITH_OFFSET);
 
     expect((await call.status('completed')).status).toBe(200);
+    await acknowledge(callId);
     const { call: archivedCall, conversation } = await archivedAndPurged(callId, live.conversation_id);
 
     expect(archivedCall).toMatchObject({
@@ -93,6 +94,7 @@ describe('a call, end to end', () => {
     const callId = (await liveCallIdFor(call.callSid))!;
     expect((await db.ref(`active_calls/${callId}/worker_id`).get()).val()).toBe('unknown');
     await call.status('completed');
+    await acknowledge(callId);
     await archivedAndPurged(callId, callId.replace(/^call_/, 'conv_'));
   });
 
@@ -105,6 +107,7 @@ describe('a call, end to end', () => {
     expect(last.hungUp).toBe(true);
     const callId = (await liveCallIdFor(call.callSid))!;
     await call.status('completed');
+    await acknowledge(callId);
     const { conversation } = await archivedAndPurged(callId, callId.replace(/^call_/, 'conv_'));
     expect(conversation.total_messages).toBe(4);
   });
@@ -145,6 +148,7 @@ describe('bad webhooks get a 4xx and change nothing', () => {
     expect(await recordsOf(callId)).toBe(before);
 
     await call.status('completed');
+    await acknowledge(callId);
     await archivedAndPurged(callId, callId.replace(/^call_/, 'conv_'));
   });
 
@@ -157,6 +161,7 @@ describe('bad webhooks get a 4xx and change nothing', () => {
     const callId = (await liveCallIdFor(stranger.callSid))!;
     expect((await db.ref(`active_calls/${callId}`).get()).val()).toMatchObject({ recorded_late: true, urgency: 'CRITICAL', call_sid: stranger.callSid });
     expect((await stranger.status('completed')).status).toBe(200);
+    await acknowledge(callId);
     const { call, conversation } = await archivedAndPurged(callId, callId.replace(/^call_/, 'conv_'));
     expect(call.recorded_late).toBe(true);
     expect((conversation.messages as Array<{ role: string }>).map((m) => m.role)).toEqual(['assistant', 'user', 'assistant']);
@@ -173,6 +178,7 @@ describe('status callbacks that repeat, race or come out of order', () => {
 
     const answers = await Promise.all(['in-progress', 'completed', 'completed', 'ringing', 'busy', 'completed'].map((s) => call.status(s)));
     expect(answers.map((a) => a.status)).toEqual([200, 200, 200, 200, 200, 200]);
+    await acknowledge(callId);
     const { call: archived, conversation } = await archivedAndPurged(callId, conversationId);
     // Sent at once, they arrive in any order: the first terminal one to arrive ends the call.
     expect(['completed', 'busy']).toContain(archived.end_reason);
@@ -198,6 +204,7 @@ describe('status callbacks that repeat, race or come out of order', () => {
     const [statusAnswer, turn] = await Promise.all([call.status('completed'), call.say('someone is trapped in the silo')]);
     expect(statusAnswer.status).toBe(200);
     expect(turn.status).toBe(200);
+    await acknowledge(callId);
     const { conversation } = await archivedAndPurged(callId, conversationId);
     const contents = conversation.messages.map((m: { content: string }) => m.content);
     expect(contents).toContain('someone is trapped in the silo');
@@ -220,6 +227,7 @@ describe('replays change nothing', () => {
     expect((await said()).filter((m) => m.content === turn.SpeechResult)).toHaveLength(1);
 
     await call.status('completed');
+    await acknowledge(callId);
     const { conversation } = await archivedAndPurged(callId, conversationId);
     await postSigned(SIM, greeting.gatherAction!, turn); // after the archive
     await postSigned(SIM, `${SIM.baseUrl}/twilio/voice`, { CallSid: call.callSid, From: '+15550100003', CallStatus: 'ringing' });
@@ -240,7 +248,9 @@ describe('a second call from the same number', () => {
     expect(b).not.toBeNull();
     expect(a).not.toBe(b);
     await Promise.all([first.status('completed'), second.status('completed')]);
+    await acknowledge(a!);
     await archivedAndPurged(a!, a!.replace(/^call_/, 'conv_'));
+    await acknowledge(b!);
     await archivedAndPurged(b!, b!.replace(/^call_/, 'conv_'));
   });
 });

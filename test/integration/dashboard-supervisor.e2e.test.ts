@@ -11,7 +11,7 @@ import { DEMO_ADMIN } from '../../scripts/lib/admins.ts';
 import { launchChromium, signIn } from '../../scripts/lib/browser.ts';
 import { seriousViolations } from '../helpers/axe';
 import { counts, hasAttribute, reads, sees } from '../helpers/browser';
-import { SIM, archivedAndPurged, eventually, ringing, testClients } from '../helpers/stack';
+import { SIM, acknowledge, archivedAndPurged, eventually, ringing, testClients } from '../helpers/stack';
 
 const { app, db } = testClients();
 const DASHBOARD = SIM.baseUrl;
@@ -81,6 +81,7 @@ describe('the dashboard for a supervisor under stress', () => {
     await page.screenshot({ path: `${SCREENSHOTS}/one-clock.png` });
 
     await call.status('completed');
+    await acknowledge(callId);
     await archivedAndPurged(callId, callId.replace(/^call_/, 'conv_'));
     await page.getByRole('tab', { name: 'History' }).click();
     await reads(historyRow(page, callId).locator('time'), started.slice(11, 19));
@@ -152,6 +153,7 @@ describe('the dashboard for a supervisor under stress', () => {
     await page.getByRole('button', { name: 'End call' }).focus();
     await page.keyboard.press('Enter');
     await call.nextUpdate();
+    await acknowledge(callId);
     await archivedAndPurged(callId, callId.replace(/^call_/, 'conv_'));
 
     // The tabs follow the tab pattern: arrow keys move between them.
@@ -210,6 +212,7 @@ describe('the dashboard for a supervisor under stress', () => {
 
     for (const { call, callId } of calls) {
       await call.status('completed');
+      await acknowledge(callId);
       await archivedAndPurged(callId, callId.replace(/^call_/, 'conv_'));
     }
     await banner.waitFor({ state: 'hidden' });
@@ -231,6 +234,7 @@ describe('the dashboard for a supervisor under stress', () => {
     await entry.getByRole('button', { name: /^Acknowledge/ }).click();
     await counts(entry, 0);
     await call.status('completed');
+    await acknowledge(callId);
     await archivedAndPurged(callId, callId.replace(/^call_/, 'conv_'));
     await page.context().close();
   });
@@ -242,6 +246,7 @@ describe('the dashboard for a supervisor under stress', () => {
     const { call, callId } = await ringing('+15550100003');
     await call.say('Just checking in from the tank farm, all fine');
     await call.status('completed');
+    await acknowledge(callId);
     await archivedAndPurged(callId, callId.replace(/^call_/, 'conv_'));
     await sees(historyRow(page, callId), /Ana Costa\s+\+15550100003/, 20_000);
     await page.context().close();

@@ -12,7 +12,7 @@ import { launchChromium, signIn } from '../../scripts/lib/browser.ts';
 import { seriousViolations } from '../helpers/axe';
 import { counts, hasAttribute, reads, sees } from '../helpers/browser';
 import { ESCALATION_SECONDS, ON_CALL, textsSent } from '../helpers/escalation';
-import { SIM, archivedAndPurged, eventually, ringing, testClients } from '../helpers/stack';
+import { SIM, acknowledge, archivedAndPurged, eventually, ringing, testClients } from '../helpers/stack';
 
 const { app, db, firestore } = testClients();
 
@@ -96,7 +96,11 @@ describe('the admin dashboard', () => {
     await page.locator(`[data-testid=critical-alarm][data-call-id="${callId}"]`).first().waitFor();
     await page.screenshot({ path: `${SCREENSHOTS}/live-call.png` });
 
+    // The line drops before anyone acknowledged the CRITICAL call: it stays, alarming, until someone does.
     await call.status('completed');
+    await sees(page.getByTestId('call-state'), 'without anyone acknowledging it', 20_000);
+    await page.locator(`[data-testid=critical-alarm][data-call-id="${callId}"]`).first().waitFor();
+    await page.locator('.controls').getByRole('button', { name: 'Acknowledge' }).click();
     await page.getByText('Call over').first().waitFor({ timeout: 20_000 });
     await counts(row(page, callId), 0);
     await page.context().close();
@@ -150,6 +154,7 @@ describe('the admin dashboard', () => {
     await call.nextUpdate();
     await ben.getByRole('button', { name: 'End call' }).click();
     expect((await call.nextUpdate())!.hungUp).toBe(true); // the simulator sent Twilio's status callback
+    await acknowledge(callId);
     const { call: archived, conversation } = await archivedAndPurged(callId, callId.replace(/^call_/, 'conv_'));
     expect(archived.admin_id).toBe(SECOND_ADMIN.email);
     const roles = (conversation.messages as Array<{ role: string; content: string }>).map((m) => `${m.role}: ${m.content}`);
@@ -188,6 +193,7 @@ describe('the admin dashboard', () => {
     expect(bridged).toMatchObject({ said: ['Ich verbinde Sie jetzt. Bleiben Sie in der Leitung.'], dialed: '+15557654321' });
     await sees(transcript(page).locator('li').last(), `${DEMO_ADMIN.email} bridged the caller to +15557654321.`);
     await call.status('completed'); // the bridged call ends
+    await acknowledge(callId);
     await archivedAndPurged(callId, callId.replace(/^call_/, 'conv_'));
     await page.context().close();
   });
@@ -290,6 +296,7 @@ describe('alerts and escalation in the dashboard', () => {
     await counts(banner, 0);
     await sees(page.getByTestId('call-acknowledged'), `Acknowledged by ${DEMO_ADMIN.email}`);
     await call.status('completed');
+    await acknowledge(callId);
     await archivedAndPurged(callId, callId.replace(/^call_/, 'conv_'));
     await page.context().close();
   });
@@ -320,6 +327,7 @@ describe('alerts and escalation in the dashboard', () => {
     await page.getByRole('button', { name: 'Acknowledge' }).first().click();
     await counts(page.locator(`[data-testid=critical-alarm][data-call-id="${callId}"]`), 0);
     await call.status('completed');
+    await acknowledge(callId);
     await archivedAndPurged(callId, callId.replace(/^call_/, 'conv_'));
     await page.context().close();
   });

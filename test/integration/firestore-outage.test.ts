@@ -2,6 +2,7 @@
  * Firestore going down during archival, for real: a Firestore emulator of this test's own is
  * stopped before the archive task runs and started again before the retry.
  */
+import { controlCall } from '../../functions/src/calls/controlCall';
 import { getFirestore, type Firestore } from 'firebase-admin/firestore';
 import { afterAll, describe, expect, it } from 'vitest';
 import { firestoreArchive } from '../../functions/src/adapters/archiveStore';
@@ -59,6 +60,7 @@ describe('Firestore down during archival', () => {
     await startCall({ callSid, from }, deps);
     const { callId, conversationId } = callIds(from, clock(), SETTINGS.timeZone);
     await takeTurn({ callSid, speech: 'smoke in the warehouse', silentTurns: 0 }, deps);
+    await controlCall({ action: 'ack', callId }, { id: 'ana@site.example' }, deps); // a CRITICAL call stays live until a supervisor has seen it
     await handleStatus({ callSid, callStatus: 'completed' }, deps);
     const [archiveTask] = queue.drain();
     const runArchive = callTaskHandler('archiveCall', CallTaskBody, archiveCall, () => deps);

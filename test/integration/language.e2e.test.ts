@@ -1,7 +1,7 @@
 /** The caller's language through the whole stack: the registry, the Gather, the voice, the model's grounding. */
 import { describe, expect, it } from 'vitest';
 import { modelRequests } from '../helpers/model';
-import { archivedAndPurged, liveCallIdFor, newCall, testClients } from '../helpers/stack';
+import { acknowledge, archivedAndPurged, liveCallIdFor, newCall, testClients } from '../helpers/stack';
 
 const { db } = testClients();
 
@@ -22,6 +22,7 @@ describe("the caller's language", () => {
     expect((await db.ref(`active_calls/${callId}/language`).get()).val()).toBe('de');
     expect((await db.ref(`active_calls/${callId}/urgency`).get()).val()).toBe('CRITICAL');
     await call.status('completed');
+    await acknowledge(callId);
     await archivedAndPurged(callId, callId.replace(/^call_/, 'conv_'));
   });
 

@@ -35,6 +35,8 @@ async function liveState(callId: string, conversationId: string) {
   return { call: call.val(), conversation: conversation.val() };
 }
 
+const ANA = { id: 'ana@site.example' };
+
 describe('a hang-up in the middle of a turn', () => {
   it('holds the purge until the turn is written, then archives the whole transcript', async () => {
     const { deps, queue, callSid, callId, conversationId } = await startedCall();
@@ -52,6 +54,7 @@ describe('a hang-up in the middle of a turn', () => {
 
     release({ text: 'Get out from under the roof now and call emergency services.', urgency: 'CRITICAL', sources: ['Rescue'] });
     await turn;
+    await controlCall({ action: 'ack', callId }, ANA, deps); // a CRITICAL call stays live until a supervisor has seen it
     expect(await purgeCall(purge, deps)).toBe('rearchive');
     await queue.runAll(deps);
 
@@ -111,6 +114,7 @@ describe('a turn that arrives after the call was archived and purged', () => {
   it('is appended to the archived transcript, inline or as a new page', async () => {
     const { deps, queue, callSid, callId, conversationId } = await startedCall();
     await takeTurn({ callSid, speech: 'fire in the paint store', silentTurns: 0, callHint: callId }, deps);
+    await controlCall({ action: 'ack', callId }, ANA, deps);
     await handleStatus({ callSid, callStatus: 'completed' }, deps);
     await queue.runAll(deps);
     expect(await liveState(callId, conversationId)).toEqual({ call: null, conversation: null });

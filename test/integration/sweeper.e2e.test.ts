@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { PORTS } from '../../scripts/lib/project.ts';
-import { archivedAndPurged, freshCaller, testClients } from '../helpers/stack';
+import { acknowledge, archivedAndPurged, freshCaller, testClients } from '../helpers/stack';
 
 const sweep = async () => expect((await fetch(`http://127.0.0.1:${PORTS.scheduler}/sweep`, { method: 'POST' })).status).toBe(200);
 const HOURS_AGO = (h: number) => new Date(Date.now() - h * 3600_000).toISOString().replace('Z', '+00:00');
@@ -46,6 +46,7 @@ describe('the sweeper on the local stack', () => {
   it('ends and archives a call whose status callback never came (Twilio no longer has it)', async () => {
     const { callId, conversationId } = await seeded('ACTIVE');
     await sweep();
+    await acknowledge(callId);
     const { call, conversation } = await archivedAndPurged(callId, conversationId);
     expect(call.end_reason).toBe('stale');
     expect((conversation.messages as Array<{ content: string }>).map((m) => m.content)).toEqual(['help, I am stuck']);
@@ -54,6 +55,7 @@ describe('the sweeper on the local stack', () => {
   it('re-drives a stalled archival', async () => {
     const { callId, conversationId } = await seeded('ENDED');
     await sweep();
+    await acknowledge(callId);
     const { call } = await archivedAndPurged(callId, conversationId);
     expect(call.end_reason).toBe('completed');
   });

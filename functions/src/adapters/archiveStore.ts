@@ -1,6 +1,7 @@
 import type { Firestore } from 'firebase-admin/firestore';
 import type { ArchiveStore } from '../ports';
 import { INLINE_TRANSCRIPT_BYTES } from '../core/archiveDocs';
+import { callbackArchiveIds } from '../core/ids';
 import { collections } from '../model/paths';
 import { ADMIN_FIELDS, LiveMessage } from '../model/schema';
 
@@ -20,6 +21,13 @@ export function firestoreArchive(firestore: Firestore): ArchiveStore {
       firestore.runTransaction(async (tx) => {
         const [existingCall, existingConversation] = await tx.getAll(callRef(plan.callId), conversationRef(plan.conversationId));
         const held = existingConversation.get('total_messages') as number | undefined;
+        // A stand-in archived from the status callback while the live database was unreachable:
+        // this call's live record is the whole of it, and one CallSid has one archive.
+        const standIn = callbackArchiveIds(plan.call.call_sid, plan.call.mobile_no);
+        if (standIn.callId !== plan.callId) {
+          tx.delete(callRef(standIn.callId));
+          tx.delete(conversationRef(standIn.conversationId));
+        }
         if (existingCall.exists && held === plan.conversation.total_messages) return 'unchanged' as const;
 
         const call: Record<string, unknown> = { ...plan.call };

@@ -50,8 +50,11 @@ export function twilioClient(account: TwilioAccount) {
   return twilio(account.accountSid, account.authToken, { httpClient });
 }
 
-/** The live call through Twilio's "update a call" and "fetch a call". */
-export function twilioVoice(client: ReturnType<typeof twilioClient>): LiveVoice {
+/**
+ * The live call through Twilio's "update a call" and "fetch a call"; announcements through
+ * "create a call" from `callerId` (a number on the account, https://www.twilio.com/docs/voice/api/call-resource#create-a-call-resource).
+ */
+export function twilioVoice(client: ReturnType<typeof twilioClient>, callerId = ''): LiveVoice {
   const update = async (callSid: string, params: { twiml: string } | { status: 'completed' }) => {
     try {
       await client.calls(callSid).update(params);
@@ -79,15 +82,27 @@ export function twilioVoice(client: ReturnType<typeof twilioClient>): LiveVoice 
         throw twilioRefusal('Asking Twilio about the call', err);
       }
     },
+    async announce(to, twiml) {
+      if (!callerId) throw new NotConfigured('No number to call from is configured (TWILIO_SMS_FROM): nobody was phoned.');
+      // Inline TwiML, as in a call update: at most 4,000 characters (https://www.twilio.com/docs/api/errors/32018).
+      if (twiml.length > MAX_UPDATE_TWIML_CHARS) throw new AuroraError(`Phoning ${maskPhone(to)} failed: ${twiml.length} characters of TwiML is over Twilio's ${MAX_UPDATE_TWIML_CHARS}`);
+      try {
+        const call = await client.calls.create({ to, from: callerId, twiml });
+        return { sid: call.sid };
+      } catch (err) {
+        throw twilioRefusal(`Phoning ${maskPhone(to)}`, err);
+      }
+    },
   };
 }
 
 export function twilioSms(client: ReturnType<typeof twilioClient>, from: string): Sms {
   return {
-    async send(to, body) {
+    async send(to, body, statusCallback) {
       if (!from) throw new NotConfigured('No sender number is configured (TWILIO_SMS_FROM): the text was not sent.');
       try {
-        const message = await client.messages.create({ to, from, body });
+        // Twilio posts the text's status changes to statusCallback (https://www.twilio.com/docs/messaging/guides/track-outbound-message-status).
+        const message = await client.messages.create({ to, from, body, ...(statusCallback ? { statusCallback } : {}) });
         return { sid: message.sid };
       } catch (err) {
         throw twilioRefusal(`Texting ${maskPhone(to)}`, err);
@@ -103,7 +118,7 @@ export function unconfiguredVoice(): LiveVoice {
   const refuse = async (): Promise<never> => {
     throw new NotConfigured(`${NO_ACCOUNT}: nothing was sent to the call.`);
   };
-  return { redirect: refuse, hangUp: refuse, status: refuse };
+  return { redirect: refuse, hangUp: refuse, status: refuse, announce: refuse };
 }
 
 export function unconfiguredSms(): Sms {
@@ -119,6 +134,7 @@ export function unconfiguredSms(): Sms {
  * verbs, not the words: they are transcript) and reports the call reached. Never deployed.
  */
 export function recordingVoice(log: Log): LiveVoice {
+  let placed = 0;
   return {
     async redirect(callSid, twiml) {
       const verbs = [...twiml.matchAll(/<(Say|Gather|Dial|Hangup)\b/g)].map((m) => m[1]);
@@ -131,6 +147,11 @@ export function recordingVoice(log: Log): LiveVoice {
     },
     async status() {
       return 'ended';
+    },
+    async announce(to, twiml) {
+      const verbs = [...twiml.matchAll(/<(Say|Gather|Dial|Hangup)\b/g)].map((m) => m[1]);
+      log.warn('twilio outbound call (not placed: emulators without TWILIO_ACCOUNT_SID)', { to: maskPhone(to), verbs });
+      return { sid: `CAlocal${++placed}` };
     },
   };
 }

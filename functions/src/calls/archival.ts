@@ -14,6 +14,7 @@ import { paths } from '../model/paths';
 import { orderedMessages, salvageConversation, type LiveCall, type LiveMessage } from '../model/schema';
 import { QUEUES, type CallTask, type Deps } from '../ports';
 import { callIdOf } from '../core/ids';
+import { isAcknowledged } from '../model/acknowledgement';
 import { readCall, readConversation } from './liveCalls';
 
 /** Task names are visible in the Cloud Tasks console and logs: they name the call by idRef, never by its number. */
@@ -26,6 +27,8 @@ export const taskIds = {
   redrive: (callId: string, window: number) => `archive-${idRef(callId)}-s${window}`,
   /** The purge of a call archived with `messages` messages. */
   purge: (callId: string, messages: number) => `purge-${idRef(callId)}-m${messages}`,
+  /** Archival again once an ended CRITICAL call held live for it was acknowledged (one per acknowledgement). */
+  acknowledged: (callId: string, at: string) => `archive-${idRef(callId)}-a${at.replace(/\D/g, '').slice(0, 14)}`,
   /** A CRITICAL call's escalation timer, one per call. */
   escalate: (callId: string) => `escalate-${idRef(callId)}`,
 };
@@ -68,7 +71,8 @@ export async function archiveCall({ callId }: CallTask, deps: Deps): Promise<str
 
   // Purging here saves a queue hop (and a cold start) on the common path.
   const purge = await purgeIfArchived(callId, deps);
-  if (purge.kind === 'purged' || purge.kind === 'gone') return outcome;
+  // Acknowledging the call archives it again and purges it (controlCall's 'ack').
+  if (purge.kind === 'purged' || purge.kind === 'gone' || purge.kind === 'awaiting-acknowledgement') return outcome;
   const id = taskIds.purge(callId, total);
   if ((await deps.queue.enqueue(QUEUES.purge, { callId }, id)) === 'duplicate') {
     log.info('purge already queued', { callId, taskId: id });
@@ -77,7 +81,7 @@ export async function archiveCall({ callId }: CallTask, deps: Deps): Promise<str
 }
 
 export type PurgeOutcome =
-  | { kind: 'purged' | 'gone' | 'not-ended' | 'turn-in-flight' }
+  | { kind: 'purged' | 'gone' | 'not-ended' | 'turn-in-flight' | 'awaiting-acknowledgement' }
   | { kind: 'archive-incomplete'; liveMessages: number };
 
 /**
@@ -99,6 +103,9 @@ export async function purgeIfArchived(callId: string, deps: Deps): Promise<Purge
     return { kind: 'not-ended' };
   }
   if (turnInFlight(call, deps.clock().getTime())) return { kind: 'turn-in-flight' };
+  // An ended CRITICAL call nobody acknowledged stays live: in the alarm, and escalating, until
+  // someone has seen it. The caller who went quiet or dropped may be the one who needs help most.
+  if (awaitsAcknowledgement(call)) return { kind: 'awaiting-acknowledgement' };
 
   const conversation = await readConversation(live, call.conversation_id);
   const liveMessages = orderedMessages(conversation);
@@ -109,11 +116,13 @@ export async function purgeIfArchived(callId: string, deps: Deps): Promise<Purge
     return { kind: 'archive-incomplete', liveMessages: liveMessages.length };
   }
 
+  let waiting = false;
   const marked = await live.transact(paths.call(callId), (current) => {
     if (current === null) return null; // gone, or not yet known: the server decides
-    return turnInFlight(current as LiveCall, deps.clock().getTime()) ? undefined : { ...(current as object), purging: true };
+    waiting = awaitsAcknowledgement(current as LiveCall);
+    return turnInFlight(current as LiveCall, deps.clock().getTime()) || waiting ? undefined : { ...(current as object), purging: true };
   });
-  if (!marked.committed) return { kind: 'turn-in-flight' };
+  if (!marked.committed) return { kind: waiting ? 'awaiting-acknowledgement' : 'turn-in-flight' };
   if (marked.value === null) return { kind: 'gone' };
   const late = await removeConversation(deps, callId, call, new Set(Object.keys(conversation?.messages ?? {})));
   // The CallSid index stays as the call's tombstone (the sweeper drops it with the call id's
@@ -148,6 +157,9 @@ async function removeConversation(deps: Deps, callId: string, call: LiveCall, ve
   }
   throw new AuroraError(`messages keep arriving on purged call ${callId}`, { retryable: true });
 }
+
+/** An ended call that must stay live until a supervisor acknowledges it: CRITICAL, and nobody has it in hand. */
+export const awaitsAcknowledgement = (call: LiveCall) => call.urgency === 'CRITICAL' && !isAcknowledged(call);
 
 /**
  * Purge queue: the retry path for purges the archive task could not finish. A turn still in

@@ -1,7 +1,7 @@
-import { CONTROL_NOTES, ackFields, bridgeRefusal, refusal, releaseFields, takeFields, type Admin, type Refusal } from '../core/callControl';
+import { CONTROL_NOTES, ackFields, bridgeRefusal, matchesEveryNumber, refusal, releaseFields, takeFields, type Admin, type Refusal } from '../core/callControl';
 import { AuroraError } from '../core/errors';
 import { siteIso } from '../core/time';
-import { SUPERVISOR_LINES_IN, speakAndDial, speakAndListen, speakable, voiceFor } from '../core/twiml';
+import { BRIDGE_RING_SECONDS, SUPERVISOR_LINES_IN, bridgeUrls, speakAndDial, speakAndListen, speakable, voiceFor } from '../core/twiml';
 import { paths } from '../model/paths';
 import type { CallAction, LiveCall, LiveMessage, Role } from '../model/schema';
 import type { Deps } from '../ports';
@@ -31,7 +31,12 @@ export async function controlCall(action: CallAction, admin: Admin, deps: Deps):
   switch (action.action) {
     case 'ack': {
       const changed = await changeHolder(deps, action.callId, 'ack', admin);
-      return changed.ok ? { ok: true, reached: true } : changed;
+      if (!changed.ok) return changed;
+      // An ended call was kept live until someone acknowledged it: it can now be archived and purged.
+      if (changed.call.status === 'ENDED') {
+        await enqueueArchive(deps, action.callId, taskIds.acknowledged(action.callId, changed.call.acknowledged_at ?? siteIso(deps.clock(), deps.settings.timeZone)));
+      }
+      return { ok: true, reached: changed.call.status === 'ACTIVE' };
     }
     case 'take':
     case 'release': {
@@ -60,18 +65,29 @@ export async function controlCall(action: CallAction, admin: Admin, deps: Deps):
     case 'bridge': {
       const call = await callFor(deps, action.callId, 'bridge', admin);
       if ('code' in call) return { ok: false, ...call };
-      const { bridge, escalation } = deps.settings;
+      const { bridge, escalation, publicBaseUrl } = deps.settings;
       const refused = bridgeRefusal(action.to, bridge.allowed, escalation.onCallNumbers);
-      if (refused) return { ok: false, ...refused };
+      if (refused) {
+        deps.log.warn('bridge refused: not an allowed number', { callId: action.callId, to: action.to, catchAllIgnored: [...bridge.allowed, ...escalation.onCallNumbers].some(matchesEveryNumber) });
+        return { ok: false, ...refused };
+      }
       const language = callerLanguage(deps, call);
       const voice = voiceFor({ language, speech: deps.settings.speech });
-      return speak(deps, call, speakAndDial(SUPERVISOR_LINES_IN[language].connecting, action.to, bridge.timeLimitSeconds, voice), [['system', CONTROL_NOTES.bridge(admin, action.to)]]);
+      // The called person must press 1 before being connected, and however the leg ends the
+      // <Dial action> brings the caller back (calls/dialResult.ts): never a dead line, never voicemail.
+      const dial = { number: action.to, timeLimitSeconds: bridge.timeLimitSeconds, ringSeconds: BRIDGE_RING_SECONDS, ...bridgeUrls(publicBaseUrl, action.callId, action.to) };
+      return speak(deps, call, speakAndDial(SUPERVISOR_LINES_IN[language].connecting, dial, voice), [['system', CONTROL_NOTES.bridge(admin, action.to)]]);
     }
     case 'end': {
       const call = await callFor(deps, action.callId, 'end', admin);
       if ('code' in call) return { ok: false, ...call };
       // Noted first: Twilio's status callback may archive the call before this function goes on.
       await note(deps, call, [['system', CONTROL_NOTES.end(admin)]]);
+      // A supervisor who ends the call has it in hand: an unacknowledged CRITICAL call would otherwise stay live, alarming.
+      const nowIso = siteIso(deps.clock(), deps.settings.timeZone);
+      await changeCall(deps.live, action.callId, (current) => ackFields(current, admin, nowIso)).catch((err: unknown) =>
+        deps.log.error('could not record the acknowledgement of an ended call', { callId: action.callId, error: String(err) }),
+      );
       let outcome: 'done' | 'gone';
       try {
         outcome = await deps.voice.hangUp(call.call_sid);

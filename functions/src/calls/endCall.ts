@@ -7,6 +7,7 @@ import type { Deps } from '../ports';
 import { enqueueArchive, taskIds } from './archival';
 import { archiveFromCallback, recordLate } from './lateRecord';
 import { findCallBySid, readCall } from './liveCalls';
+import { retrying } from '../core/retry';
 
 export type StatusCallback = { callSid: string; callStatus: string; durationSeconds?: number; from?: string };
 
@@ -25,7 +26,13 @@ export async function handleStatus(callback: StatusCallback, deps: Deps, timings
   };
   let found: Awaited<ReturnType<typeof findCallBySid>>;
   try {
-    found = (await findCallBySid(live, callback.callSid, log)) ?? (await recordedLate(deps, callback));
+    // A read that fails once must not end the call as if it had never been recorded: that wrote a
+    // second archive for the CallSid and left the real call live, alarming after the caller had gone.
+    found = await retrying(() => findCallBySid(live, callback.callSid, log), {
+      attempts: 4,
+      onRetry: (err, attempt) => log.warn('could not read the call at its status callback: trying again', { callSid: callback.callSid, attempt, error: String(err) }),
+    });
+    found ??= await recordedLate(deps, callback);
   } catch (err) {
     if (!callback.from || !isTerminal(callback.callStatus)) throw err;
     log.error('live database unreachable at the end of a call: archiving from the callback', { error: String(err) });

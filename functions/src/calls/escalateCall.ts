@@ -1,13 +1,14 @@
 import { keySafe } from '../core/alerts';
 import { AuroraError, NotConfigured } from '../core/errors';
 import { maskPhone } from '../core/masking';
-import { textDecision } from '../core/limits';
+import { deliveryOfText, messageStatusUrl, withoutText } from '../core/delivery';
+import { escalationTextDecision } from '../core/limits';
 import { siteIso } from '../core/time';
 import { isAcknowledged } from '../model/acknowledgement';
 import { paths } from '../model/paths';
 import { EscalationRecipient, type Escalation, type LiveCall } from '../model/schema';
 import type { Deps, EscalationTask } from '../ports';
-import { adminUids, changeCall, countUse, readCall } from './liveCalls';
+import { adminUids, changeCall, countUse, readCall, usedThisHour } from './liveCalls';
 
 export type EscalationOutcome = 'not-needed' | 'escalated' | 'not-configured';
 
@@ -17,10 +18,17 @@ export const ESCALATION_MAX_ATTEMPTS = 30;
 /** A recipient claimed this long ago whose send never finished is sent again (its instance died). */
 export const SENDING_LEASE_MS = 60_000;
 
-/** A call escalates while it is live, unacknowledged at its urgency, and not yet escalated. */
-const awaitsEscalation = (call: LiveCall) => call.status === 'ACTIVE' && !isAcknowledged(call) && !call.escalated_at;
-/** An escalation under way goes on until every recipient has the text, unless the call is in hand or over. */
-const stillNeeded = (call: LiveCall) => call.status === 'ACTIVE' && !isAcknowledged(call);
+/**
+ * A call escalates while it is unacknowledged at its urgency and not yet escalated, whether it is
+ * live, held or already ended: a caller who went quiet or whose line dropped may be the one who
+ * most needs help (an ended CRITICAL call stays live until acknowledged: archival.ts).
+ */
+const awaitsEscalation = (call: LiveCall) => !call.purging && !isAcknowledged(call) && !call.escalated_at;
+/** An escalation under way goes on until every recipient has the text, unless someone has the call in hand. */
+const stillNeeded = (call: LiveCall) => !call.purging && !isAcknowledged(call);
+
+/** Whether a call's escalation must still reach people: the delivery fallback (messageStatus.ts) asks too. */
+export const escalationStillNeeded = (call: LiveCall) => stillNeeded(call);
 
 /**
  * The escalation timer of a CRITICAL call. When it is due and nobody has the call in hand, it
@@ -31,7 +39,9 @@ const stillNeeded = (call: LiveCall) => call.status === 'ACTIVE' && !isAcknowled
  * acknowledged, or the retries run out, which admins see as a failed escalation. A missing
  * configuration (no on-call numbers, no sender, no Twilio account) is shown at once: no retry
  * can cure it. A task that runs early (the tasks emulator ignores schedule delays) fails
- * retryably until it is due.
+ * retryably until it is due. Accepted is not delivered: each text names a status callback where
+ * Twilio reports its delivery (messageStatus.ts), and a text that does not arrive is tried
+ * another way.
  */
 export async function escalateCall(task: EscalationTask, deps: Deps, attempt = { retryCount: 0 }): Promise<EscalationOutcome> {
   const call = await readCall(deps.live, task.callId, deps.log);
@@ -92,29 +102,36 @@ async function begin(deps: Deps, callId: string): Promise<boolean> {
   return true;
 }
 
-const callerOf = (call: LiveCall) => (call.worker_id === 'unknown' ? call.mobile_no : `${call.worker_id} (${call.mobile_no})`);
+/** The caller as texts and pushes name them: worker id and number, or the number alone. */
+export const callerOf = (call: LiveCall) => (call.worker_id === 'unknown' ? call.mobile_no : `${call.worker_id} (${call.mobile_no})`);
 
 /**
  * Texts one recipient unless another run holds a fresh claim on it or it has been sent, and
- * records the outcome. Resolves the error when Twilio did not accept it.
+ * records the outcome. Resolves the error when Twilio did not accept it. Only an accepted text
+ * counts against the number's hourly cap, and the first about this call goes whatever the count
+ * (escalationTextDecision). Twilio reports the text's delivery to its status callback.
  */
 async function textOne(deps: Deps, callId: string, call: LiveCall, key: string, recipient: EscalationRecipient): Promise<Error | null> {
   const path = `${paths.call(callId)}/escalation/recipients/${key}`;
   const nowMs = deps.clock().getTime();
   const nowIso = siteIso(deps.clock(), deps.settings.timeZone);
+  let before: EscalationRecipient | null = null;
   const claim = await deps.live.transact(path, (current) => {
     if (current === null) return null; // the server's value decides
     const parsed = EscalationRecipient.safeParse(current);
     if (!parsed.success || parsed.data.state === 'sent') return undefined;
     const fresh = parsed.data.state === 'sending' && nowMs - Date.parse(parsed.data.at ?? '') < SENDING_LEASE_MS;
-    return fresh ? undefined : { ...parsed.data, state: 'sending', at: nowIso, attempts: parsed.data.attempts + 1 };
+    before = parsed.data;
+    return fresh ? undefined : { ...withoutText(parsed.data), state: 'sending', at: nowIso, attempts: parsed.data.attempts + 1 };
   });
   if (!claim.committed || claim.value === null) return null;
 
   const { afterSeconds, dashboardUrl } = deps.settings.escalation;
   const attempts = (claim.value as EscalationRecipient).attempts;
-  // An hourly cap per on-call number: past it one summary text, then the dashboard and web push.
-  const decision = textDecision(await countUse(deps.live, `t${recipient.to.replace(/\D/g, '')}`, deps.clock()), deps.settings.limits);
+  const counter = `t${recipient.to.replace(/\D/g, '')}`;
+  // A SID on the claimed record is a text Twilio accepted for a run that died before recording it.
+  const acceptedAboutCall = (before as EscalationRecipient | null)?.sid ? 1 : 0;
+  const decision = escalationTextDecision({ acceptedAboutCall, acceptedThisHour: await usedThisHour(deps.live, counter, deps.clock()) }, deps.settings.limits);
   if (decision === 'hold') {
     await setIfLive(deps, path, { to: recipient.to, state: 'held', error: 'hourly text cap reached: see the dashboard', at: nowIso, attempts });
     return null;
@@ -123,11 +140,9 @@ async function textOne(deps: Deps, callId: string, call: LiveCall, key: string, 
     decision === 'summary'
       ? `Aurora: more CRITICAL calls are waiting unacknowledged. Texts to this number are paused for the hour; open ${dashboardUrl}`
       : `Aurora CRITICAL call from ${callerOf(call)}, not acknowledged after ${afterSeconds} s. Open ${dashboardUrl}`;
+  let sid: string;
   try {
-    const { sid } = await deps.sms.send(recipient.to, body);
-    const state = decision === 'summary' ? { state: 'held', error: 'hourly text cap reached: a summary text was sent' } : { state: 'sent' };
-    await setIfLive(deps, path, { to: recipient.to, ...state, sid, at: siteIso(deps.clock(), deps.settings.timeZone), attempts });
-    return null;
+    ({ sid } = await deps.sms.send(recipient.to, body, messageStatusUrl(deps.settings.publicBaseUrl, callId, key)));
   } catch (err) {
     const error = err instanceof Error ? err : new Error(String(err));
     deps.log.error('escalation text not accepted', { callId, to: maskPhone(recipient.to), error: error.message });
@@ -135,6 +150,23 @@ async function textOne(deps: Deps, callId: string, call: LiveCall, key: string, 
       () => {},
     );
     return error;
+  }
+  // Counted once Twilio accepted it; a counter that cannot be written must not send it twice.
+  await countUse(deps.live, counter, deps.clock()).catch((err: unknown) => deps.log.error('escalation text not counted', { callId, error: String(err) }));
+  const state = decision === 'summary' ? { state: 'held', error: 'hourly text cap reached: a summary text was sent' } : { state: 'sent' };
+  const at = siteIso(deps.clock(), deps.settings.timeZone);
+  // A delivery report may have come before this write (Twilio is fast): it is kept if it is about this text.
+  try {
+    await deps.live.transact(path, (current) => {
+      if (current === null) return null;
+      const stored = EscalationRecipient.safeParse(current);
+      return { ...deliveryOfText(stored.success ? stored.data : null, sid), to: recipient.to, ...state, sid, at, attempts };
+    });
+    return null;
+  } catch (err) {
+    // The claim stays `sending`: after its lease a retry texts again (at least once), as after a crash.
+    deps.log.error('escalation text accepted but not recorded', { callId, to: maskPhone(recipient.to), error: String(err) });
+    return err instanceof Error ? err : new Error(String(err));
   }
 }
 

@@ -5,7 +5,7 @@
  * the caller heard; the status callback archives it like any other. With the Realtime Database
  * down for the whole call, the status callback archives what it knows straight to Firestore.
  */
-import { callIds } from '../core/ids';
+import { callbackArchiveIds } from '../core/ids';
 import { maskPhone } from '../core/masking';
 import { siteIso } from '../core/time';
 import { planArchive } from '../core/archiveDocs';
@@ -32,7 +32,9 @@ export async function recordLate(deps: Deps, incoming: IncomingCall, startedAt: 
 /**
  * The status callback of a call the Realtime Database never held and cannot hold now: the
  * archive gets what Twilio's callback says (number, start, duration, how it ended) and the
- * greeting the caller heard. Its id carries the CallSid's tail, since no reservation can be made.
+ * greeting the caller heard. Its id is made from the CallSid (callbackArchiveIds), since no
+ * reservation can be made: a repeated callback writes the same archive, and the call's live record,
+ * if it had one after all, replaces it when it is archived.
  */
 export async function archiveFromCallback(
   deps: Deps,
@@ -40,10 +42,7 @@ export async function archiveFromCallback(
 ): Promise<string> {
   const now = deps.clock();
   const startedAt = new Date(now.getTime() - (callback.durationSeconds ?? 0) * 1000);
-  const base = callIds(callback.from, startedAt, deps.settings.timeZone);
-  const suffix = callback.callSid.slice(-8);
-  const callId = `${base.callId}_${suffix}`;
-  const conversationId = `${base.conversationId}_${suffix}`;
+  const { callId, conversationId } = callbackArchiveIds(callback.callSid, callback.from);
   const caller = await deps.workers.findByPhone(callback.from).catch(() => null);
   const startIso = siteIso(startedAt, deps.settings.timeZone);
   const call: LiveCall = {

@@ -81,6 +81,12 @@ export async function countUse(live: LiveDb, key: string, at: Date): Promise<num
   return typeof value === 'number' ? value : 1;
 }
 
+/** The uses of `key` counted so far in the hour `at` falls in. */
+export async function usedThisHour(live: LiveDb, key: string, at: Date): Promise<number> {
+  const value = await live.get(paths.usageCounter(key, hourKey(at)));
+  return typeof value === 'number' ? value : 0;
+}
+
 /** The uids of the admins alerts go to (admins/, kept by the admin claim script). */
 export async function adminUids(live: LiveDb): Promise<string[]> {
   return Object.keys(((await live.get(paths.admins)) as Record<string, unknown> | null) ?? {});

@@ -3,7 +3,8 @@ import { randomBytes } from 'node:crypto';
 import { SPECULATION_BUDGET_MS, nextSpeculation } from '../core/speculation';
 import { siteIso } from '../core/time';
 import { paths } from '../model/paths';
-import { PartialSpeech, Speculation, type LiveCall } from '../model/schema';
+import { PartialSpeech, Speculation, orderedMessages, type LiveCall } from '../model/schema';
+import { modelAllowed } from '../core/limits';
 import type { Deps } from '../ports';
 import { countUse, findCallBySid, readConversation } from './liveCalls';
 import { languageOrSite, proceduresOrNone } from './listening';
@@ -53,6 +54,10 @@ export async function speculate(
   round = 1,
 ): Promise<'started' | 'kept' | 'skipped'> {
   if (!deps.settings.speculate || found.call.mode !== 'ai' || found.call.status !== 'ACTIVE') return 'skipped';
+  // A speculation is a model call: past the call's ceiling the turn answers offline, and nothing is started early.
+  const conversation = await readConversation(deps.live, found.call.conversation_id).catch(() => null);
+  const modelCalls = orderedMessages(conversation).filter((m) => m.role === 'assistant').length + (conversation?.speculated ?? 0);
+  if (!modelAllowed(found.call, modelCalls, deps.settings.limits)) return 'skipped';
   // Too little of the request's time left for a reply to be stored before Cloud Run ends it.
   if (deadline - performance.now() < MIN_SPECULATION_MS) return 'kept';
   const path = paths.speculation(found.call.conversation_id);
@@ -68,10 +73,11 @@ export async function speculate(
     return { gather, id, count, text: stable, state: 'thinking', started_at: startedAt } satisfies Speculation;
   });
   if (!claim.committed) return 'kept';
+  await deps.live.transact(paths.speculated(found.call.conversation_id), (n) => (typeof n === 'number' ? n : 0) + 1).catch(() => {});
   const counted = replaced ? countUse(deps.live, SPECULATION_COUNTERS.wasted, deps.clock()).catch(() => 0) : null;
   try {
     const procedures = await proceduresOrNone(deps);
-    const history = readConversation(deps.live, found.call.conversation_id).catch(() => null);
+    const history = Promise.resolve(conversation);
     const callLanguage = languageOrSite(deps, found.call.language);
     const withinMs = Math.max(0, deadline - performance.now() - STORE_RESERVE_MS);
     const { reply, language } = await composeReply(deps, found, stable, procedures, history, callLanguage, withinMs);

@@ -6,6 +6,8 @@
  */
 import type { Reply } from '../assistant/responder';
 import type { Language } from '../assistant/language';
+import type { Procedure } from '../assistant/procedures';
+import { triage } from '../assistant/triage';
 import { SPECULATION_BUDGET_MS, answersTheSame } from '../core/speculation';
 import { paths } from '../model/paths';
 import { Speculation, type LiveConversation } from '../model/schema';
@@ -43,6 +45,7 @@ export async function speculatedReply(
   utterance: string,
   prefetched: Promise<LiveConversation | null> | null,
   withinMs = 8000,
+  procedures: Procedure[] = [],
 ): Promise<SpeculationOutcome> {
   if (!gather || !deps.settings.speculate) return NONE;
   const path = paths.speculation(conversationId);
@@ -53,7 +56,9 @@ export async function speculatedReply(
   // A speculation still thinking past its request's budget died with the request: not waited for.
   const dead = (s: Speculation) => s.state === 'thinking' && deps.clock().getTime() - Date.parse(s.started_at) > SPECULATION_BUDGET_MS + 1000;
   if (dead(seen)) return { hit: null, counted: count(deps, SPECULATION_COUNTERS.wasted) };
-  if (!answersTheSame(seen.text, utterance)) return { hit: null, counted: count(deps, SPECULATION_COUNTERS.wasted) };
+  // The words match without punctuation, but triage reads clauses by it ("no there is a fire"
+  // is a denial, "No, there is a fire." a report): a reply triaged otherwise than the final words is a miss.
+  if (!answersTheSame(seen.text, utterance) || !sameTriage(seen.text, utterance, procedures)) return { hit: null, counted: count(deps, SPECULATION_COUNTERS.wasted) };
   const giveUpAt = performance.now() + Math.max(0, withinMs - KEEP_FOR_OWN_ANSWER_MS);
   let current: Speculation | null = seen;
   while (current && current.state === 'thinking' && current.text === seen.text && !dead(current) && performance.now() < giveUpAt) {
@@ -67,6 +72,13 @@ export async function speculatedReply(
   }
   const { language, ...reply } = current.reply;
   return { hit: { reply, language: language as Language | undefined }, counted: count(deps, SPECULATION_COUNTERS.hit) };
+}
+
+/** Whether two wordings of one utterance get the same urgency and point at the same procedures. */
+export function sameTriage(speculated: string, final: string, procedures: Procedure[]): boolean {
+  const a = triage(speculated, procedures);
+  const b = triage(final, procedures);
+  return a.urgency === b.urgency && a.procedures.map((p) => p.id).join() === b.procedures.map((p) => p.id).join();
 }
 
 /** The speculation node a turn leaves: its Gather answered, so a late partial starts nothing more. */

@@ -1,14 +1,17 @@
 import { createHash } from 'node:crypto';
-import { replyLanguage, type Language } from '../assistant/language';
-import { offlineReply } from '../assistant/offlineResponder';
+import { LANGUAGES, languageAfter, languageChange, languageSwitchNote, type Language, type LanguageChange } from '../assistant/language';
+import { keywordUrgency, offlineReply } from '../assistant/offlineResponder';
 import type { Procedure } from '../assistant/procedures';
 import type { Caller, Reply, ResponderInput } from '../assistant/responder';
 import { withDeadline } from '../core/errors';
 import { conversationIdOf } from '../core/ids';
 import { paths } from '../model/paths';
-import { LiveCall, orderedMessages, type LiveConversation, type LiveMessage, type Role } from '../model/schema';
+import { LiveCall, orderedMessages, type LiveConversation, type LiveMessage, type Role, type Urgency } from '../model/schema';
 import { siteIso } from '../core/time';
-import { LINES_IN, MAX_SILENT_TURNS, listenOnly, speakAndHangUp, speakAndListen, speakable, voiceFor } from '../core/twiml';
+import { LINES_IN, listenOnly, speakAndHangUp, speakAndListen, speakable, voiceFor } from '../core/twiml';
+import { onSilence } from '../core/silence';
+import { retrying } from '../core/retry';
+import type { FirstAnswer } from '../core/firstAnswer';
 import { modelAllowed } from '../core/limits';
 import { raiseUrgency } from '../core/urgency';
 import type { Deps } from '../ports';
@@ -32,6 +35,8 @@ export type Turn = {
   from?: string;
   /** When the answer must be ready (performance.now() time): the request's arrival plus what Twilio allows. */
   deadline?: number;
+  /** Settled by whichever answers first, this turn or the webhook's deadline fallback (core/firstAnswer.ts). */
+  answer?: FirstAnswer;
 };
 
 /** Kept back from the deadline for the turn's writes after the responder has answered. */
@@ -66,42 +71,33 @@ export async function takeTurn(turn: Turn, deps: Deps, timings: Timings = {}): P
   const { log } = deps;
   // The history is read alongside, from the conversation the action URL's call id implies.
   const history = turn.callHint ? readConversation(deps.live, conversationIdOf(turn.callHint)).catch(() => null) : null;
-  const [opened, procedures] = await Promise.all([
-    openTurn(deps, turn).catch((err: unknown) => {
-      log.error('could not begin the turn on the live call', { callSid: turn.callSid, error: String(err) });
-      return null;
-    }),
-    proceduresOrNone(deps),
-  ]);
-  const found = opened ?? (await openLate(deps, turn));
-  if (!found) log.warn('turn for a call that is not live', { callSid: turn.callSid });
   const utterance = turn.speech.trim();
+  // The procedures are cached for minutes: the caller's words are triaged before the turn opens,
+  // so their urgency is raised in the same write that opens it, before anything is answered.
+  const procedures = await proceduresOrNone(deps);
+  const floor = utterance === '' ? undefined : keywordUrgency(utterance, procedures);
+  const opened = await openWithRetry(deps, turn, floor);
+  const found = opened === 'unreachable' ? null : (opened ?? (await openLate(deps, turn, floor)));
+  // Every attempt to open the turn failed: its words still go to the call the signed action URL names.
+  const unopened = opened === 'unreachable' ? turn.callHint : undefined;
+  if (!found && !unopened) log.warn('turn for a call that is not live', { callSid: turn.callSid });
   // The call's language so far (the registry's, or what the caller's words were in); this turn's words may change it.
   const callLanguage = languageOrSite(deps, found?.call.language);
   const next = (silent = 0, language: Language = callLanguage) => listening(deps, procedures, { call: found?.callId ?? turn.callHint, silent, language });
 
-  if (utterance === '') {
-    const silent = turn.silentTurns + 1;
-    if (found?.call.mode === 'human') {
-      // A human holds the call: the caller may be unconscious or trapped. Aurora neither speaks
-      // over the supervisor nor hangs up; the line stays open and the holder sees the silence.
-      if (found.began) await record(deps, found, [], { finishTurn: true, quiet: true });
-      return listenOnly(next(silent));
-    }
-    const lines = LINES_IN[callLanguage];
-    const line = silent >= MAX_SILENT_TURNS ? lines.closing : lines.reprompt;
-    if (found?.began) await record(deps, found, [['assistant', line, '']], { finishTurn: true });
-    return silent >= MAX_SILENT_TURNS ? speakAndHangUp(line, voiceFor({ language: callLanguage, speech: deps.settings.speech })) : speakAndListen(line, next(silent));
-  }
+  if (utterance === '') return silentTurn(deps, turn, found, unopened, callLanguage, next);
 
   const closePartial = turn.gather ? { gather: turn.gather } : undefined;
-  const lateCallId = found?.began || found?.replay ? undefined : (found?.callId ?? turn.callHint);
+  const lateCallId = found?.began || found?.replay || unopened ? undefined : (found?.callId ?? turn.callHint);
   const callerSaid: LiveMessage = { role: 'user', content: utterance, timestamp: '', sources: '' };
   if (found?.call.mode === 'human') {
+    // Aurora does not speak while a supervisor holds the call; the words were triaged when the turn opened.
     if (found.began) await record(deps, found, [['user', utterance, '']], { finishTurn: true, closePartial });
     else if (lateCallId) await recordLateTurn(deps, turn, lateCallId, [callerSaid]);
     return listenOnly(next());
   }
+  // Recorded before the reply is composed: the caller's words count even if nothing else does.
+  if (unopened) await recordUnopened(deps, unopened, [callerSaid], floor);
 
   // The caller's words are written while the context is read and the responder thinks. The
   // reply's write need not wait for that one: writes from one client arrive in the order sent.
@@ -110,38 +106,113 @@ export async function takeTurn(turn: Turn, deps: Deps, timings: Timings = {}): P
   // own: asked again after waiting for a speculation, which may have used some of it.
   const timeLeft = () => (turn.deadline !== undefined ? Math.max(0, turn.deadline - performance.now() - WRITE_RESERVE_MS) : undefined);
   const thinking = performance.now();
-  // A reply started on the stable partial words answers at once when the final words say the same.
-  const speculated = found ? await speculatedReply(deps, found.call.conversation_id, turn.gather, utterance, history, timeLeft()) : null;
-  const { reply, language } = speculated?.hit
+  // A reply started on the stable partial words answers at once when the final words say the
+  // same and are triaged the same (punctuation splits clauses: "no, there is a fire" is not "no there is a fire").
+  const speculated = found ? await speculatedReply(deps, found.call.conversation_id, turn.gather, utterance, history, timeLeft(), procedures) : null;
+  const composed = speculated?.hit
     ? { reply: speculated.hit.reply, language: speculated.hit.language ?? callLanguage }
     : await composeReply(deps, found, utterance, procedures, history, callLanguage, timeLeft());
   timings.responder = performance.now() - thinking;
   if (speculated) timings.speculation = speculated.hit ? 1 : 0;
+  // What the caller hears: this reply, unless the webhook's deadline already answered with its fallback.
+  const { reply, language } = spokenAnswer(turn, composed);
   if (started) {
     const finished = record(deps, found, [['assistant', reply.text, reply.sources.join('; '), reply.fallback]], {
       finishTurn: true,
       answered: closePartial,
-      urgency: reply.urgency,
-      handoff: reply.handoff,
-      language: language === found?.call.language ? undefined : language,
+      urgency: raiseUrgency(reply.urgency, composed.reply.urgency),
+      handoff: composed.reply.handoff,
+      language: languageChange(found?.call, callLanguage, utterance),
       reply: true,
     });
     await Promise.all([started, finished, speculated?.counted]);
+  } else if (unopened) {
+    await recordUnopened(deps, unopened, [toMessage(reply)], raiseUrgency(reply.urgency, composed.reply.urgency));
   } else if (lateCallId) {
-    const answer: LiveMessage = { role: 'assistant', content: reply.text, timestamp: '', sources: reply.sources.join('; '), ...(reply.fallback ? { fallback: reply.fallback } : {}) };
-    await recordLateTurn(deps, turn, lateCallId, [callerSaid, answer]);
+    await recordLateTurn(deps, turn, lateCallId, [callerSaid, toMessage(reply)]);
   }
   return speakAndListen(reply.text, next(0, language));
 }
 
+const toMessage = (reply: Reply): LiveMessage => ({
+  role: 'assistant',
+  content: reply.text,
+  timestamp: '',
+  sources: reply.sources.join('; '),
+  ...(reply.fallback ? { fallback: reply.fallback } : {}),
+});
+
+/**
+ * The answer that stands for this turn: the composed one, or, when the webhook's deadline fired
+ * first and spoke its fallback, that fallback (what the caller heard is what is recorded).
+ */
+function spokenAnswer(turn: Turn, composed: { reply: Reply; language: Language }): { reply: Reply; language: Language } {
+  if (!turn.answer) return composed;
+  const { reply, language } = composed;
+  const spoken = turn.answer.settle({ text: reply.text, language, urgency: reply.urgency, sources: reply.sources, ...(reply.fallback ? { fallback: reply.fallback } : {}) });
+  if (spoken.text === reply.text && spoken.language === language) return composed;
+  return {
+    reply: { text: spoken.text, urgency: spoken.urgency, sources: spoken.sources, ...(spoken.fallback ? { fallback: spoken.fallback } : {}) },
+    language: languageOrSiteCode(spoken.language, language),
+  };
+}
+
+const languageOrSiteCode = (code: string, otherwise: Language): Language => (LANGUAGES as readonly string[]).includes(code) ? (code as Language) : otherwise;
+
+/**
+ * A turn without words. On an ordinary call Aurora asks again, then says goodbye; on a CRITICAL
+ * or URGENT call (or one whose state could not be read) it never hangs up: it listens, says it is
+ * still there at long intervals, and marks the call quiet for the supervisors (core/silence.ts).
+ * While a human holds the call Aurora says nothing at all.
+ */
+async function silentTurn(
+  deps: Deps,
+  turn: Turn,
+  found: Found | null,
+  unopened: string | undefined,
+  callLanguage: Language,
+  next: (silent?: number, language?: Language) => ReturnType<typeof listening>,
+): Promise<string> {
+  const silent = turn.silentTurns + 1;
+  if (found?.call.mode === 'human') {
+    // A human holds the call: the caller may be unconscious or trapped. Aurora neither speaks
+    // over the supervisor nor hangs up; the line stays open and the holder sees the silence.
+    if (found.began) await record(deps, found, [], { finishTurn: true, quiet: true });
+    return listenOnly(next(silent));
+  }
+  const lines = LINES_IN[callLanguage];
+  const step = onSilence(silent, unopened ? 'CRITICAL' : found?.call.urgency);
+  const said = step === 'close' ? lines.closing : step === 'reprompt' ? lines.reprompt : step === 'reassure' ? lines.stillHere : null;
+  if (found?.began) await record(deps, found, said ? [['assistant', said, '']] : [], { finishTurn: true, quiet: true });
+  if (step === 'close') return speakAndHangUp(said!, voiceFor({ language: callLanguage, speech: deps.settings.speech }));
+  return said ? speakAndListen(said, next(silent)) : listenOnly(next(silent));
+}
+
+/**
+ * Opens the turn, trying again when the database fails for a moment: one failed transaction
+ * must not lose the caller's words. 'unreachable' when every attempt failed.
+ */
+async function openWithRetry(deps: Deps, turn: Turn, floor: Urgency | undefined): Promise<Found | null | 'unreachable'> {
+  try {
+    return await retrying(() => openTurn(deps, turn, floor), {
+      until: turn.deadline !== undefined ? turn.deadline - WRITE_RESERVE_MS : undefined,
+      onRetry: (err, attempt) => deps.log.warn('could not begin the turn: trying again', { callSid: turn.callSid, attempt, error: String(err) }),
+    });
+  } catch (err) {
+    deps.log.error('could not begin the turn on the live call', { callSid: turn.callSid, error: String(err) });
+    return 'unreachable';
+  }
+}
+
 /**
  * Finds the turn's call and sets its turn marker in one transaction, which refuses once the
- * call is being purged. Only a turn that set the marker records on the call; the purge waits
- * for the marker, so nothing a turn writes can land after the call's records are deleted.
- * The call named in the action URL costs no index read; a name that is not this CallSid's
- * call is ignored.
+ * call is being purged; the caller's words raise the call's urgency in the same write
+ * (`floor`), whoever holds the call. Only a turn that set the marker records on the call; the
+ * purge waits for the marker, so nothing a turn writes can land after the call's records are
+ * deleted. The call named in the action URL costs no index read; a name that is not this
+ * CallSid's call is ignored.
  */
-async function openTurn(deps: Deps, turn: Turn): Promise<Found | null> {
+async function openTurn(deps: Deps, turn: Turn, floor?: Urgency): Promise<Found | null> {
   const callId = turn.callHint ?? (await deps.live.get(paths.callSid(turn.callSid)));
   if (typeof callId !== 'string') return null;
   const nowIso = siteIso(deps.clock(), deps.settings.timeZone);
@@ -155,10 +226,12 @@ async function openTurn(deps: Deps, turn: Turn): Promise<Found | null> {
     seen = parsed.data;
     if (parsed.data.purging || (key && parsed.data.answered?.[key])) return undefined;
     const answered = key ? { answered: { ...parsed.data.answered, [key]: true } } : {};
-    return { ...(current as object), turn_started_at: nowIso, last_message_at: nowIso, ...answered };
+    const urgency = floor ? raiseUrgency(parsed.data.urgency, floor) : parsed.data.urgency;
+    seen = { ...parsed.data, urgency };
+    return { ...(current as object), turn_started_at: nowIso, last_message_at: nowIso, urgency, ...answered };
   });
   const call = seen as LiveCall | null;
-  if (!call) return turn.callHint && result.value !== null ? openTurn(deps, { ...turn, callHint: undefined }) : null;
+  if (!call) return turn.callHint && result.value !== null ? openTurn(deps, { ...turn, callHint: undefined }, floor) : null;
   const replay = !!key && !!call.answered?.[key];
   if (replay) deps.log.warn('replayed turn: answered again, recorded nothing', { callSid: turn.callSid });
   return { callId, call, began: result.committed && !call.purging && !replay, replay };
@@ -169,14 +242,34 @@ async function openTurn(deps: Deps, turn: Turn): Promise<Found | null> {
  * CallSid is unknown, not even as an archived call's tombstone): the call is recorded now,
  * with the greeting the caller heard, and the turn goes on as on any live call.
  */
-async function openLate(deps: Deps, turn: Turn): Promise<Found | null> {
+async function openLate(deps: Deps, turn: Turn, floor?: Urgency): Promise<Found | null> {
   if (turn.callHint || !turn.from) return null;
   try {
     const callId = await recordLate(deps, { callSid: turn.callSid, from: turn.from }, deps.clock());
-    return callId ? await openTurn(deps, { ...turn, callHint: callId }) : null;
+    return callId ? await openTurn(deps, { ...turn, callHint: callId }, floor) : null;
   } catch (err) {
     deps.log.error('could not record the call late', { callSid: turn.callSid, error: String(err) });
     return null;
+  }
+}
+
+/**
+ * The turn's words when the turn could not be opened (the database refused every attempt): they
+ * are written straight to the call the action URL names, without the turn marker, and raise its
+ * urgency. A purge that began meanwhile archives messages that land late (removeConversation),
+ * and the sweeper archives a conversation whose call is gone, so nothing written here is lost.
+ */
+async function recordUnopened(deps: Deps, callId: string, messages: LiveMessage[], urgency: Urgency | undefined): Promise<void> {
+  const now = deps.clock();
+  const timestamp = siteIso(now, deps.settings.timeZone);
+  const conversationId = conversationIdOf(callId);
+  const changes = Object.fromEntries(messages.map((m) => [paths.message(conversationId, deps.messageKey(now.getTime())), { ...m, timestamp }]));
+  try {
+    await retrying(() => deps.live.update(changes), { attempts: 2 });
+    if (urgency && urgency !== 'NORMAL') await changeCall(deps.live, callId, (call) => (raiseUrgency(call.urgency, urgency) === call.urgency ? undefined : { urgency }));
+    deps.log.warn('turn recorded without its marker: the turn could not be opened', { callId });
+  } catch (err) {
+    deps.log.error('turn could not be recorded at all', { callId, error: String(err) });
   }
 }
 
@@ -203,8 +296,8 @@ async function recordLateTurn(deps: Deps, turn: Turn, callId: string, messages: 
 /**
  * Aurora's reply to `utterance`, as a turn (or a speculation on stable partial words) makes it:
  * the context, the language, the responder chain with its fallbacks, and the text cleaned to
- * what the caller can hear. Answered in the worker's registered language, else the language of
- * these words, else the call's so far.
+ * what the caller can hear. Answered in the call's language (the registry's, else the site's),
+ * unless these words complete a switch (assistant/language.ts: strong, repeated evidence).
  */
 export async function composeReply(
   deps: Deps,
@@ -215,25 +308,29 @@ export async function composeReply(
   callLanguage: Language,
   withinMs?: number,
 ): Promise<{ reply: Reply; language: Language }> {
-  const input = await responderInput(deps, found, utterance, procedures, history);
-  const language = replyLanguage(input.caller.language, utterance, callLanguage);
+  const { input, speculated } = await responderInput(deps, found, utterance, procedures, history);
+  // The call's language (the registry's, else the site's), unless these words complete a switch.
+  const { language } = languageAfter(found?.call, callLanguage, utterance);
   input.language = language;
   if (withinMs !== undefined) input.withinMs = withinMs;
-  const answered = await respond(deps, input, found);
+  const answered = await respond(deps, input, found, speculated);
   // What is recorded is what the caller hears: text XML cannot carry is cleaned out of both.
   return { reply: { ...answered, text: speakable(answered.text) }, language };
 }
 
-/** The earlier turns and who is calling; neither may keep the caller waiting on a failure. */
+/**
+ * The earlier turns and who is calling; neither may keep the caller waiting on a failure. With
+ * them, how many speculations the call has started: model calls too, counted against its ceiling.
+ */
 async function responderInput(
   deps: Deps,
   found: Pick<Found, 'callId' | 'call'> | null,
   utterance: string,
   procedures: Procedure[],
   prefetched: Promise<LiveConversation | null> | null,
-): Promise<ResponderInput> {
+): Promise<{ input: ResponderInput; speculated: number }> {
   const unknown: Caller = { workerId: found?.call.worker_id ?? 'unknown' };
-  if (!found) return { utterance, caller: unknown, history: [], procedures };
+  if (!found) return { input: { utterance, caller: unknown, history: [], procedures }, speculated: 0 };
   const conversationId = found.call.conversation_id;
   const [conversation, caller] = await Promise.all([
     prefetched && conversationIdOf(found.callId) === conversationId
@@ -245,12 +342,13 @@ async function responderInput(
   const history = orderedMessages(conversation)
     .filter((m, i, all) => !(i === all.length - 1 && m.role === 'user' && m.content === utterance))
     .map(({ role, content }) => ({ role, content }));
-  return { utterance, caller: caller ?? unknown, history, procedures };
+  return { input: { utterance, caller: caller ?? unknown, history, procedures }, speculated: conversation?.speculated ?? 0 };
 }
 
-async function respond(deps: Deps, input: ResponderInput, found: Pick<Found, 'call'> | null): Promise<Reply> {
+async function respond(deps: Deps, input: ResponderInput, found: Pick<Found, 'call'> | null, speculated = 0): Promise<Reply> {
   // Past a cost ceiling the offline responder answers: it still triages, guides and escalates.
-  const modelTurns = input.history.filter((m) => m.role === 'assistant').length;
+  // Speculations are model calls too (a hit is counted twice, once as its answer: the safe side).
+  const modelTurns = input.history.filter((m) => m.role === 'assistant').length + speculated;
   if (!modelAllowed(found?.call ?? null, modelTurns, deps.settings.limits)) return { ...offlineReply(input.utterance, input.procedures, input.language), fallback: 'ceiling' };
   try {
     return await deps.responder.respond(input);
@@ -271,8 +369,8 @@ type RecordOptions = {
   answered?: { gather: string };
   /** The caller said nothing while a human holds the call: marks since when. */
   quiet?: boolean;
-  /** The language the caller now speaks, when it changed: the next turns listen and answer in it. */
-  language?: Language;
+  /** What this utterance did to the caller's language: the next turns listen and answer in the call's. */
+  language?: LanguageChange;
   /**
    * The messages are Aurora's answer. A supervisor may take the call while the responder
    * thinks: the answer is then recorded as one the caller may not have heard.
@@ -300,7 +398,11 @@ async function record(
   const now = deps.clock();
   const nowIso = siteIso(now, deps.settings.timeZone);
   const fields: Record<string, unknown> = { last_message_at: nowIso };
-  if (options.language) fields.language = options.language;
+  const language = options.language;
+  if (language?.language) fields.language = language.language;
+  if (language && (language.evidence || call.language_evidence)) fields.language_evidence = language.evidence;
+  // Written with the turn, before Aurora's reply: the supervisor reads why it is in another language.
+  const languageNote: LiveMessage | null = language?.switchedTo ? { role: 'system', content: languageSwitchNote(language.switchedTo), timestamp: nowIso, sources: '' } : null;
   if (options.quiet && !call.quiet_since) fields.quiet_since = nowIso;
   if (messages.some(([role]) => role === 'user') && call.quiet_since) fields.quiet_since = null;
 
@@ -308,11 +410,11 @@ async function record(
   let holder: string | null = null;
   try {
     if (urgency) {
-      await changeCall(deps.live, callId, (current) => {
+      await retrying(() => changeCall(deps.live, callId, (current) => {
         holder = options.reply && current.mode === 'human' ? (current.admin_id ?? 'a supervisor') : null;
         // A supervisor already holds the call: no hand-over is asked for.
         return { ...fields, ...(options.handoff && !holder ? { handoff_requested: true } : {}), urgency: raiseUrgency(current.urgency, urgency) };
-      });
+      }));
     }
   } catch (err) {
     deps.log.error('turn write failed', { callId, error: String(err) });
@@ -322,6 +424,7 @@ async function record(
   if (heldBy) deps.log.warn('a supervisor took the call while Aurora was answering', { callId });
 
   const changes: Record<string, unknown> = {};
+  if (languageNote) changes[paths.message(call.conversation_id, deps.messageKey(now.getTime()))] = languageNote;
   for (const [role, content, sources, fallback] of messages) {
     const message: LiveMessage = {
       ...(heldBy ? { role: 'system', content: overtaken(heldBy, content) } : { role, content }),
@@ -337,7 +440,8 @@ async function record(
   if (!urgency) for (const [field, value] of Object.entries(fields)) changes[`${paths.call(callId)}/${field}`] = value;
   if (options.finishTurn) changes[`${paths.call(callId)}/turn_started_at`] = null;
   try {
-    await deps.live.update(changes);
+    // A write refused for a moment is tried again: these are the caller's words.
+    await retrying(() => deps.live.update(changes), { onRetry: (err) => deps.log.warn('turn write failed: trying again', { callId, error: String(err) }) });
   } catch (err) {
     deps.log.error('turn write failed', { callId, error: String(err) });
   }

@@ -32,8 +32,13 @@ export function alertsFor(before: LiveCall | null, after: LiveCall | null): Aler
   if (after.status === 'ENDED' && before?.status !== 'ENDED') kinds.push('ended');
   if (after.escalated_at && !before?.escalated_at) kinds.push('escalated');
   if (after.escalation?.failed && !before?.escalation?.failed) kinds.push('escalation-failed');
+  if (undeliveredTexts(after) > undeliveredTexts(before)) kinds.push('escalation-undelivered');
   return kinds;
 }
+
+/** Escalation texts the carrier reported undelivered or failed (Twilio accepted them; they did not arrive). */
+const undeliveredTexts = (call: LiveCall | null) =>
+  Object.values(call?.escalation?.recipients ?? {}).filter((r) => r.delivery === 'undelivered' || r.delivery === 'failed').length;
 
 export function alertFor(callId: string, call: LiveCall, kind: AlertKind, at: string): Alert {
   return {
@@ -49,10 +54,11 @@ export function alertFor(callId: string, call: LiveCall, kind: AlertKind, at: st
 
 /**
  * A call that turns CRITICAL starts its escalation timer once, unless someone already has it in
- * hand at CRITICAL (an acknowledgement given at a lower urgency does not count).
+ * hand at CRITICAL (an acknowledgement given at a lower urgency does not count). Live or ended:
+ * the caller's last words may arrive after the line dropped.
  */
 export function startsEscalation(before: LiveCall | null, after: LiveCall | null): boolean {
-  return !!after && after.status === 'ACTIVE' && after.urgency === 'CRITICAL' && before?.urgency !== 'CRITICAL' && !isAcknowledged(after);
+  return !!after && after.urgency === 'CRITICAL' && before?.urgency !== 'CRITICAL' && !isAcknowledged(after);
 }
 
 const TOMBSTONE_MS = 10 * 60_000;

@@ -15,9 +15,10 @@ export const holderOf = (call: LiveCall): string | null => (call.mode === 'human
  */
 export function refusal(call: LiveCall | null, action: CallAction['action'], admin: Admin): Refusal | null {
   if (!call || call.purging) return { code: 'not-found', message: 'This call is no longer live.' };
+  // Anyone may say they have seen it, live or ended (an ended CRITICAL call waits live for it); the first one is recorded.
+  if (action === 'ack') return null;
   if (call.status !== 'ACTIVE') return { code: 'failed-precondition', message: 'This call has ended.' };
   const holder = holderOf(call);
-  if (action === 'ack') return null; // anyone may say they have seen it; the first one is recorded
   if (holder && holder !== admin.id) return { code: 'failed-precondition', message: `${holder} has taken this call.` };
   if (!holder && (action === 'say' || action === 'release' || action === 'bridge')) {
     return { code: 'failed-precondition', message: 'Take the call first.' };
@@ -26,14 +27,23 @@ export function refusal(call: LiveCall | null, action: CallAction['action'], adm
 }
 
 /**
+ * An allow-list entry that would let every number through (`*`, `+*`): never honoured, whatever
+ * preflight said, since one such entry turns the line into a free phone to anywhere.
+ */
+export const matchesEveryNumber = (entry: string) => entry.endsWith('*') && /^\+?$/.test(entry.slice(0, -1));
+
+/**
  * Why the caller may not be bridged to `to`, or null if they may: only the on-call numbers and
  * the numbers (or prefixes ending in *) the team configured, so the line cannot be used to
- * place paid calls anywhere (toll fraud).
+ * place paid calls anywhere (toll fraud). A catch-all entry is ignored, and the refusal says so.
  */
 export function bridgeRefusal(to: string, allowed: string[], onCall: string[]): Refusal | null {
-  const ok = [...onCall, ...allowed].some((entry) => (entry.endsWith('*') ? to.startsWith(entry.slice(0, -1)) : to === entry));
+  const entries = [...onCall, ...allowed];
+  const ok = entries.some((entry) => !matchesEveryNumber(entry) && (entry.endsWith('*') ? to.startsWith(entry.slice(0, -1)) : to === entry));
   if (ok) return null;
-  return { code: 'permission-denied', message: `${to} is not a number supervisors may bridge to. Allowed: the on-call numbers and BRIDGE_NUMBERS.` };
+  const catchAll = entries.filter(matchesEveryNumber);
+  const ignored = catchAll.length ? ` BRIDGE_NUMBERS entries that match every number (${catchAll.join(', ')}) are ignored.` : '';
+  return { code: 'permission-denied', message: `${to} is not a number supervisors may bridge to. Allowed: the on-call numbers and BRIDGE_NUMBERS.${ignored}` };
 }
 
 /**

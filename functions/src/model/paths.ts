@@ -15,6 +15,8 @@ export const paths = {
   partial: (conversationId: string) => `active_conversations/${conversationId}/partial`,
   /** The reply started on the current Gather's stable words (see Speculation). */
   speculation: (conversationId: string) => `active_conversations/${conversationId}/speculation`,
+  /** How many speculations the call has started (model calls, counted against its ceiling). */
+  speculated: (conversationId: string) => `active_conversations/${conversationId}/speculated`,
   /** Index: Twilio CallSid to call_id. A number can have several calls; a CallSid has one. */
   callSid: (callSid: string) => `call_sids/${callSid}`,
   /**

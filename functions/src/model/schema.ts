@@ -41,8 +41,19 @@ export const EscalationRecipient = z.object({
   sid: z.string().optional(),
   error: z.string().optional(),
   attempts: z.number().int().nonnegative().default(0),
+  /**
+   * What the carrier said of the accepted text (Twilio's status callbacks for `sid`), the most
+   * advanced state only (core/delivery.ts): `sent` is on its way, the others are final.
+   */
+  delivery: z.enum(['sent', 'delivered', 'undelivered', 'failed']).optional(),
+  /** Why an undelivered or failed text did not arrive: Twilio's ErrorCode, in words. */
+  delivery_error: z.string().optional(),
+  delivery_at: z.string().optional(),
+  /** The voice call placed to this number because its text was not delivered: `calling` is a claim with a time. */
+  voice_call: z.object({ state: z.enum(['calling', 'placed', 'failed']), at: z.string(), sid: z.string().optional(), error: z.string().optional() }).optional(),
 });
 export type EscalationRecipient = z.infer<typeof EscalationRecipient>;
+export type Delivery = NonNullable<EscalationRecipient['delivery']>;
 
 export const Escalation = z.object({
   /** By recipient key (the number, made key-safe). */
@@ -97,6 +108,16 @@ export const LiveCall = z.object({
   recorded_late: z.boolean().optional(),
   /** The Gathers whose turn has been recorded: a replayed turn finds its Gather here and records nothing. */
   answered: z.record(z.string(), z.literal(true)).optional(),
+  /**
+   * The bridged leg (its CallSid) whose called person pressed 1 at the screening: only such a
+   * leg was connected to the caller (core/bridge.ts). Cleared when the bridge's result arrives.
+   */
+  bridge_accepted: z.string().optional(),
+  /**
+   * The caller's last consecutive utterances were strong evidence for this other language; the
+   * call switches to it at two in a row (assistant/language.ts). Cleared by any other utterance.
+   */
+  language_evidence: z.object({ language: z.string(), count: z.number().int().positive() }).optional(),
 });
 export type LiveCall = z.infer<typeof LiveCall>;
 
@@ -145,6 +166,8 @@ export const LiveConversation = z.object({
   messages: z.record(z.string(), LiveMessage).default({}),
   partial: PartialSpeech.optional(),
   speculation: Speculation.optional(),
+  /** Speculations started on this call, all Gathers together: model calls, counted against its ceiling. */
+  speculated: z.number().int().nonnegative().optional(),
 });
 export type LiveConversation = z.infer<typeof LiveConversation>;
 
@@ -188,7 +211,7 @@ export function orderedMessages(conversation: LiveConversation | null): LiveMess
 
 // ---- The fan-out's records: alerts and the live summary ----
 
-export type AlertKind = 'new-call' | 'urgent' | 'critical' | 'taken' | 'ended' | 'escalated' | 'escalation-failed';
+export type AlertKind = 'new-call' | 'urgent' | 'critical' | 'taken' | 'ended' | 'escalated' | 'escalation-failed' | 'escalation-undelivered';
 
 /** admin_alerts/{uid}/{alert_id}: what each admin sees arrive. */
 export type Alert = {

@@ -4,11 +4,14 @@ import { validateRequest } from 'twilio/lib/webhooks/webhooks';
 import type { z } from 'zod';
 import type { Deps } from '../ports';
 import type { Timings } from '../core/log';
+import { FirstAnswer } from '../core/firstAnswer';
 
 export type Webhook<S extends z.ZodType> = {
   /** The public path Twilio posts to; with the base URL it is what Twilio signed. */
   path: string;
   schema: S;
+  /** What the query string must hold (our own URLs name what a callback is about); else a 400, like a malformed body. */
+  query?: z.ZodType;
   run: (body: z.infer<S>, deps: Deps, query: URLSearchParams, timings: Timings, request: TwilioRequest) => Promise<string>;
   /** TwiML for the caller when `run` throws; without it the error is a 500. */
   onFailure?: (deps: Deps) => string;
@@ -16,7 +19,7 @@ export type Webhook<S extends z.ZodType> = {
    * Answer within this many ms of the request's arrival whatever `run` is waiting on (a slow
    * database and a slow model together), with `fallback`'s TwiML if it is not done by then.
    */
-  answerWithin?: { ms: number; fallback: (body: z.infer<S>, deps: Deps, query: URLSearchParams) => string };
+  answerWithin?: { ms: number; fallback: (body: z.infer<S>, deps: Deps, query: URLSearchParams, request: TwilioRequest) => string };
 };
 
 /** What a use case may need of the request beyond its body and query. */
@@ -25,6 +28,8 @@ export type TwilioRequest = {
   idempotencyToken?: string;
   /** When the answer must be ready (performance.now() time), counted from the request's arrival. */
   deadline?: number;
+  /** The one answer the caller hears: settled by `run` or by the deadline's fallback, whichever is first. */
+  answer: FirstAnswer;
 };
 
 /** A Server-Timing header, so benchmarks can read the handler's own time off the response. */
@@ -90,15 +95,22 @@ export function twilioWebhook<S extends z.ZodType>(
       return;
     }
     const query = new URL(url).searchParams;
+    const wanted = webhook.query?.safeParse(Object.fromEntries(query));
+    if (wanted && !wanted.success) {
+      const fields = wanted.error.issues.map((issue) => `query.${issue.path.join('.')}`);
+      deps.log.warn('rejected a webhook with a malformed query', { path: webhook.path, fields });
+      res.status(400).send(`Malformed request: ${fields.join(', ')}`);
+      return;
+    }
     const timings: Timings = {};
     try {
       const token = req.get('I-Twilio-Idempotency-Token');
       const limit = webhook.answerWithin;
-      const request = { idempotencyToken: token && token.length <= 200 ? token : undefined, deadline: limit && started + limit.ms };
+      const request: TwilioRequest = { idempotencyToken: token && token.length <= 200 ? token : undefined, deadline: limit && started + limit.ms, answer: new FirstAnswer() };
       const work = webhook.run(body.data, deps, query, timings, request);
       const twiml = limit ? await answerBy(work, started + limit.ms, () => {
         deps.log.error('webhook ran out of time: answered without waiting', { path: webhook.path, ms: limit.ms });
-        return limit.fallback(body.data, deps, query);
+        return limit.fallback(body.data, deps, query, request);
       }) : await work;
       res.set('Server-Timing', serverTiming({ handler: performance.now() - started, ...timings }));
       res.status(200).type('text/xml').send(twiml);

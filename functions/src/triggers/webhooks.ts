@@ -3,15 +3,20 @@ import { startCall } from '../calls/startCall';
 import { takeTurn } from '../calls/takeTurn';
 import { TWILIO_AUTH_TOKEN } from '../config';
 import { CALL_ID_PATTERN } from '../model/schema';
-import { LINES_IN, WEBHOOK_PATHS, emptyResponse, listenFor, speakAndHangUp, speakAndListen } from '../core/twiml';
+import { LINES_IN, SUPERVISOR_LINES_IN, WEBHOOK_PATHS, emptyResponse, listenFor, screeningAnswer, speakAndHangUp, speakAndListen } from '../core/twiml';
 import { recordPartial } from '../calls/partialSpeech';
 import { newGatherId, siteLanguage } from '../calls/listening';
-import { replyLanguage } from '../assistant/language';
+import { languageOf, replyLanguage } from '../assistant/language';
 import { offlineReply } from '../assistant/offlineResponder';
 import { DEMO_PROCEDURES } from '../adapters/procedures';
-import { PartialBody, StatusBody, TurnBody, VoiceBody } from './twilioBodies';
+import { DialBody, PartialBody, ScreenBody, StatusBody, TurnBody, VoiceBody } from './twilioBodies';
 import { twilioWebhook, type Webhook } from './twilioWebhook';
 import { productionDeps } from './wiring';
+import { recordMessageStatus } from '../calls/messageStatus';
+import { MESSAGE_STATUS_PATH } from '../core/delivery';
+import { MessageStatusBody, MessageStatusQuery } from './twilioBodies';
+import { dialResult, screenAnswer, screenPrompt } from '../calls/dialResult';
+import type { Deps } from '../ports';
 
 const authToken = () => TWILIO_AUTH_TOKEN.value();
 
@@ -62,6 +67,7 @@ export const turnWebhook: Webhook<typeof TurnBody> = {
         idempotencyToken: request.idempotencyToken,
         from: body.From,
         deadline: request.deadline,
+        answer: request.answer,
       },
       deps,
       timings,
@@ -70,11 +76,15 @@ export const turnWebhook: Webhook<typeof TurnBody> = {
   // Twilio waits 15 s for TwiML; the rest is network and a cold start's queueing.
   answerWithin: {
     ms: ANSWER_WITHIN_MS,
-    fallback: (body, deps, query) => {
+    fallback: (body, deps, query, request) => {
       // Nothing read in time, not even the registry: the answer is in the language of the words.
       const language = replyLanguage(undefined, body.SpeechResult, siteLanguage(deps));
-      const listen = listenFor(deps.settings.publicBaseUrl, { call: callIdFrom(query), gather: newGatherId() }, deps.settings.speech, '', language);
-      return speakAndListen(offlineReply(body.SpeechResult, DEMO_PROCEDURES, language).text, listen);
+      const offline = offlineReply(body.SpeechResult, DEMO_PROCEDURES, language);
+      // If the turn settled its answer already (its writes are what is slow), that answer is spoken;
+      // otherwise this one is, and the turn records it when it gets there (core/firstAnswer.ts).
+      const spoken = request.answer.settle({ ...offline, language, fallback: 'deadline' });
+      const listen = listenFor(deps.settings.publicBaseUrl, { call: callIdFrom(query), gather: newGatherId() }, deps.settings.speech, '', languageOf(spoken.language) ?? language);
+      return speakAndListen(spoken.text, listen);
     },
   },
 };
@@ -110,3 +120,70 @@ export const handlePartial = twilioWebhook(
   authToken,
   productionDeps,
 );
+
+/** The number a bridge's action URL names, if it is shaped like one (E.164). */
+const dialledFrom = (query: URLSearchParams) => {
+  const to = query.get('to');
+  return to && /^\+[1-9]\d{6,14}$/.test(to) ? to : undefined;
+};
+
+/** After a bridge, when nothing could be read in time: the caller is listened to again all the same, in the site's language. */
+const backOnTheLine = (deps: Deps, query: URLSearchParams, line: 'notAnswered' | 'bridgeEnded' = 'notAnswered') =>
+  speakAndListen(SUPERVISOR_LINES_IN[siteLanguage(deps)][line], listenFor(deps.settings.publicBaseUrl, { call: callIdFrom(query), gather: newGatherId() }, deps.settings.speech, ''));
+
+/** POST /twilio/dial?call={call_id}&to={number}: a bridge's <Dial action>, when the dialled leg has ended. */
+export const dialWebhook: Webhook<typeof DialBody> = {
+  path: WEBHOOK_PATHS.dial,
+  schema: DialBody,
+  run: (body, deps, query) =>
+    dialResult(
+      {
+        callSid: body.CallSid,
+        callHint: callIdFrom(query),
+        to: dialledFrom(query),
+        dialStatus: body.DialCallStatus,
+        callStatus: body.CallStatus,
+        dialCallSid: body.DialCallSid,
+        durationSeconds: body.DialCallDuration,
+      },
+      deps,
+    ),
+  // A caller back from a bridge is never hung up on, not even by a failure of ours.
+  onFailure: (deps) => speakAndListen(SUPERVISOR_LINES_IN[siteLanguage(deps)].notAnswered, listenFor(deps.settings.publicBaseUrl, {}, deps.settings.speech, '')),
+  answerWithin: { ms: ANSWER_WITHIN_MS, fallback: (body, deps, query) => backOnTheLine(deps, query, body.DialCallStatus === 'completed' ? 'bridgeEnded' : 'notAnswered') },
+};
+
+export const handleDial = twilioWebhook(dialWebhook, authToken, productionDeps);
+
+/** The called person waits on the screening's answer: it comes within this, recorded or not. */
+export const SCREEN_ANSWER_WITHIN_MS = 5_000;
+
+/** POST /twilio/screen?call={call_id}[&step=answer]: a bridge's <Number url>, the called person's prompt and key press. */
+export const screenWebhook: Webhook<typeof ScreenBody> = {
+  path: WEBHOOK_PATHS.screen,
+  schema: ScreenBody,
+  run: async (body, deps, query) =>
+    query.get('step') === 'answer'
+      ? screenAnswer({ legSid: body.CallSid, parentSid: body.ParentCallSid, callHint: callIdFrom(query), to: body.To, digits: body.Digits }, deps)
+      : screenPrompt(deps, callIdFrom(query)),
+  answerWithin: {
+    ms: SCREEN_ANSWER_WITHIN_MS,
+    fallback: (body, deps, query) => (query.get('step') === 'answer' ? screeningAnswer(body.Digits) : screenPrompt(deps, callIdFrom(query))),
+  },
+};
+
+export const handleScreen = twilioWebhook(screenWebhook, authToken, productionDeps);
+
+/** POST /twilio/message-status?call={call_id}&to={recipient key}: an escalation text's delivery status (calls/messageStatus.ts). */
+export const messageStatusWebhook: Webhook<typeof MessageStatusBody> = {
+  path: MESSAGE_STATUS_PATH,
+  schema: MessageStatusBody,
+  query: MessageStatusQuery,
+  run: async (body, deps, query) => {
+    const { call, to } = MessageStatusQuery.parse(Object.fromEntries(query));
+    await recordMessageStatus({ callId: call, recipientKey: to, messageSid: body.MessageSid, messageStatus: body.MessageStatus, errorCode: body.ErrorCode }, deps);
+    return emptyResponse();
+  },
+};
+
+export const handleMessageStatus = twilioWebhook(messageStatusWebhook, authToken, productionDeps);

@@ -40,7 +40,8 @@ const twilio = lazy(() => {
 });
 const voice = lazy((): LiveVoice => {
   const account = twilio();
-  if (account) return twilioVoice(account.client);
+  // Announcements (an undelivered escalation text followed up by phone) call from the number texts come from.
+  if (account) return twilioVoice(account.client, account.smsFrom);
   return inEmulator() ? recordingVoice(logger) : unconfiguredVoice();
 });
 const sms = lazy((): Sms => {

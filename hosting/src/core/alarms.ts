@@ -6,7 +6,7 @@
 import type { Alert, SummaryRow } from '../../../functions/src/model/schema';
 import { isAlarming } from './calls';
 
-export type AlarmKind = 'critical' | 'escalated' | 'escalation-failed';
+export type AlarmKind = 'critical' | 'escalated' | 'escalation-failed' | 'escalation-undelivered';
 
 /** One call that needs a supervisor now. */
 export type AlarmEntry = {
@@ -18,8 +18,8 @@ export type AlarmEntry = {
   since: string;
 };
 
-/** Worse first: nobody could be texted, then nobody acknowledged in time, then critical. */
-const SEVERITY: Record<AlarmKind, number> = { 'escalation-failed': 3, escalated: 2, critical: 1 };
+/** Worse first: nobody could be texted, then a text that did not arrive, then nobody acknowledged in time, then critical. */
+const SEVERITY: Record<AlarmKind, number> = { 'escalation-failed': 4, 'escalation-undelivered': 3, escalated: 2, critical: 1 };
 
 /**
  * The calls to alarm for, most urgent first: by the worst of their alerts, then the one that has

@@ -41,6 +41,7 @@ const FALLBACK_TEXT: Record<string, string> = {
   'fallback-model': 'Answered by the backup model.',
   offline: "Answered by Aurora's built-in guidance: the model was unavailable.",
   ceiling: "Answered by Aurora's built-in guidance: this call reached its limit on model answers.",
+  deadline: "Answered by Aurora's built-in guidance: the full answer was not ready in time.",
 };
 export const fallbackText = (fallback: string) => FALLBACK_TEXT[fallback] ?? `Answered by: ${fallback}`;
 
@@ -54,9 +55,10 @@ export const ALERT_TEXT: Record<AlertKind, string> = {
   ended: 'Call ended',
   escalated: 'ESCALATED',
   'escalation-failed': 'ESCALATION FAILED: nobody was texted',
+  'escalation-undelivered': 'ESCALATION TEXT NOT DELIVERED: phoning instead',
 };
 
-const SEVERITY: Record<AlertKind, number> = { 'escalation-failed': 6, escalated: 5, critical: 4, urgent: 3, taken: 2, ended: 1, 'new-call': 0 };
+const SEVERITY: Record<AlertKind, number> = { 'escalation-failed': 7, 'escalation-undelivered': 6, escalated: 5, critical: 4, urgent: 3, taken: 2, ended: 1, 'new-call': 0 };
 
 /** Alerts newest first; of alerts raised together, the most severe first. */
 export const alertsNewestFirst = (alerts: Record<string, Alert> | null) =>
@@ -64,24 +66,42 @@ export const alertsNewestFirst = (alerts: Record<string, Alert> | null) =>
     .map(([id, alert]) => ({ id, ...alert }))
     .sort((a, b) => Date.parse(b.at) - Date.parse(a.at) || (SEVERITY[b.kind] ?? 0) - (SEVERITY[a.kind] ?? 0));
 
-/** Alerts that must interrupt a supervisor: critical and escalated ones for calls not acknowledged at their urgency. */
+/**
+ * Alerts that must interrupt a supervisor: critical and escalated ones for calls not acknowledged
+ * at their urgency, live or ended (a CRITICAL caller whose line dropped alarms until someone has seen it).
+ */
 export const isAlarming = (alert: Alert, row: SummaryRow | undefined) =>
-  (alert.kind === 'critical' || alert.kind === 'escalated' || alert.kind === 'escalation-failed') && !!row && row.status === 'ACTIVE' && !isAcknowledged(row);
+  (alert.kind === 'critical' || alert.kind === 'escalated' || alert.kind === 'escalation-failed' || alert.kind === 'escalation-undelivered') && !!row && !isAcknowledged(row);
 
 /**
  * What became of an escalation, recipient by recipient, as Twilio answered: "texted" only for a
- * text Twilio accepted (it has a message SID).
+ * text Twilio accepted (it has a message SID), "delivered" only when the carrier said so, and a
+ * text that did not arrive with its reason and the voice call placed instead.
  */
 export function escalationLines(escalation: Escalation | undefined): Array<{ text: string; ok: boolean }> {
   if (!escalation) return [];
-  const lines = Object.values(escalation.recipients ?? {}).map((r) => {
-    if (r.state === 'sent') return { text: `${r.to}: texted (Twilio ${r.sid ?? 'accepted'})`, ok: true };
-    if (r.state === 'failed') return { text: `${r.to}: not texted: ${r.error ?? 'refused'} (attempt ${r.attempts}, retrying)`, ok: false };
-    if (r.state === 'held') return { text: `${r.to}: ${r.error ?? 'hourly text cap reached'}`, ok: false };
-    return { text: `${r.to}: sending…`, ok: false };
+  const lines = Object.values(escalation.recipients ?? {}).flatMap((r) => {
+    if (r.delivery === 'delivered') return [{ text: `${r.to}: text delivered`, ok: true }];
+    if (r.delivery === 'undelivered' || r.delivery === 'failed') {
+      return [{ text: `${r.to}: text NOT delivered: ${r.delivery_error ?? 'no reason given'}`, ok: false }, ...voiceCallLine(r)];
+    }
+    if (r.state === 'sent' && r.delivery === 'sent') return [{ text: `${r.to}: texted, on its way (not yet confirmed delivered)`, ok: true }];
+    if (r.state === 'sent') return [{ text: `${r.to}: texted (Twilio ${r.sid ?? 'accepted'})`, ok: true }];
+    if (r.state === 'failed') return [{ text: `${r.to}: not texted: ${r.error ?? 'refused'} (attempt ${r.attempts}, retrying)`, ok: false }];
+    if (r.state === 'held') return [{ text: `${r.to}: ${r.error ?? 'hourly text cap reached'}`, ok: false }];
+    return [{ text: `${r.to}: sending…`, ok: false }];
   });
   if (escalation.failed) lines.push({ text: escalation.failed, ok: false });
   return lines;
+}
+
+/** The voice call placed to a recipient whose text did not arrive, in words. */
+function voiceCallLine(r: Escalation['recipients'][string]): Array<{ text: string; ok: boolean }> {
+  const call = r.voice_call;
+  if (!call) return [];
+  if (call.state === 'placed') return [{ text: `${r.to}: phoned instead (voice call placed)`, ok: true }];
+  if (call.state === 'failed') return [{ text: `${r.to}: could not be phoned either: ${call.error ?? 'refused'}`, ok: false }];
+  return [{ text: `${r.to}: phoning…`, ok: false }];
 }
 
 /** Who acknowledged the call, if that acknowledgement still covers its urgency. */

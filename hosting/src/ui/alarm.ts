@@ -48,6 +48,7 @@ function stopFlashing() {
 
 const PREFIX: Record<AlarmKind, string> = {
   'escalation-failed': 'ESCALATION FAILED, nobody was texted: ',
+  'escalation-undelivered': 'ESCALATION TEXT NOT DELIVERED, phoning instead: ',
   escalated: 'ESCALATED, nobody acknowledged: ',
   critical: 'CRITICAL call: ',
 };

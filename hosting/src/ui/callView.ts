@@ -24,6 +24,18 @@ export function messageItem(key: string, message: LiveMessage, clock: SiteClock)
   );
 }
 
+/** An ended call kept live because it was CRITICAL and nobody acknowledged it (as the functions' awaitsAcknowledgement). */
+const awaitingAck = (call: LiveCall) => call.urgency === 'CRITICAL' && !isAcknowledged(call);
+
+/** What the supervisor reads while the caller says nothing. */
+function quietText(call: LiveCall, holder: string | null, since: string): string {
+  if (holder) return `The caller has said nothing since ${since}. The line stays open.`;
+  if (call.urgency === 'CRITICAL' || call.urgency === 'URGENT') {
+    return `The caller has said nothing since ${since}. Aurora keeps the line open and says it is still there every 30 seconds or so; take over or end the call when you know more.`;
+  }
+  return `The caller has said nothing since ${since}. Aurora asks again, then ends the call if nothing is heard.`;
+}
+
 /** Shows the call in `panel` until the returned function is called; `nameOf` gives a caller's name from the registry. */
 export function showCall(panel: HTMLElement, firebase: Firebase, user: User, callId: string, nameOf: (phone: string) => string | null, clock: SiteClock): () => void {
   const control = callControl(firebase);
@@ -66,10 +78,18 @@ export function showCall(panel: HTMLElement, firebase: Firebase, user: User, cal
       header,
       h('h2', {}, h('span', { class: `badge urgency-${call.urgency.toLowerCase()}` }, call.urgency), ` ${nameOf(call.mobile_no) ?? call.worker_id} · ${call.mobile_no}`),
       h('p', { class: 'started', 'data-testid': 'call-started' }, 'Started ', h('time', { datetime: call.timestamp }, clock.stamp(call.timestamp))),
+      // Which language Aurora hears and answers the caller in (the registry's, the site's, or one the caller switched it to).
+      call.language ? h('p', { class: 'language', 'data-testid': 'call-language' }, `Aurora listens and answers in ${(LANGUAGE_NAMES as Record<string, string | undefined>)[call.language] ?? call.language}`) : null,
       h(
         'p',
         { 'data-testid': 'call-state' },
-        call.status === 'ENDED' ? `Ended (${call.ended_at ? clock.stamp(call.ended_at) : ''}), archiving…` : holder ? `Taken over by ${holder}` : 'Aurora is answering',
+        call.status === 'ENDED'
+          ? awaitingAck(call)
+            ? `Ended (${call.ended_at ? clock.stamp(call.ended_at) : ''}) without anyone acknowledging it. The caller may still need help: acknowledge it once someone is on it.`
+            : `Ended (${call.ended_at ? clock.stamp(call.ended_at) : ''}), archiving…`
+          : holder
+            ? `Taken over by ${holder}`
+            : 'Aurora is answering',
       ),
       call.acknowledged_by
         ? h(
@@ -80,8 +100,8 @@ export function showCall(panel: HTMLElement, firebase: Firebase, user: User, cal
               : `Acknowledged by ${call.acknowledged_by} at ${call.acknowledged_urgency ?? 'NORMAL'}; now ${call.urgency}: acknowledge again`,
           )
         : null,
-      call.quiet_since && holder
-        ? h('p', { class: 'quiet', role: 'status', 'data-testid': 'caller-quiet' }, `The caller has said nothing since ${clock.stamp(call.quiet_since)}. The line stays open.`)
+      call.quiet_since && call.status === 'ACTIVE'
+        ? h('p', { class: 'quiet', role: 'status', 'data-testid': 'caller-quiet' }, quietText(call, holder, clock.stamp(call.quiet_since)))
         : null,
       call.escalated_at
         ? h(
@@ -105,7 +125,8 @@ export function showCall(panel: HTMLElement, firebase: Firebase, user: User, cal
     const state = call ? JSON.stringify([call.status, holderOf(call), isAcknowledged(call), call.language, busy]) : '';
     if (state === drawnFor) return;
     drawnFor = state;
-    if (!call || call.status !== 'ACTIVE') return replaceChildren(controls);
+    if (!call) return replaceChildren(controls);
+    if (call.status !== 'ACTIVE') return replaceChildren(controls, awaitingAck(call) ? h('button', { disabled: busy, onclick: () => void act({ action: 'ack' }) }, 'Acknowledge') : null);
     const holder = holderOf(call);
     const mine = holder === me;
     const button = (label: string, action: CallActionOf, extra: Record<string, string> = {}) =>

@@ -93,7 +93,7 @@ export function showLive(main: HTMLElement, firebase: Firebase, user: User, cloc
               {},
               h('span', { class: 'badge' }, row.urgency),
               row.handoff_requested ? h('span', { class: 'handoff', title: 'Aurora asked for a human' }, ' needs a human') : null,
-              row.quiet_since && holderOf(row) ? h('div', { class: 'quiet' }, 'caller quiet') : null,
+              row.quiet_since && row.status === 'ACTIVE' ? h('div', { class: 'quiet' }, 'caller quiet') : null,
               row.escalation?.failed ? h('div', { class: 'problem' }, 'escalation failed') : null,
               acknowledgedBy(row)
                 ? h('div', { class: 'ack' }, `ack: ${acknowledgedBy(row)}`)

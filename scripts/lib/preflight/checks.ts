@@ -3,7 +3,7 @@
  * (scripts/lib/preflight/gather.ts), each finding said in plain words with what to do about
  * it. No I/O here, so every rule is tested on facts made up in a unit test.
  */
-import { FALLBACK_METHOD, FALLBACK_PATH } from '../fallback-twiml.ts';
+import { FALLBACK_METHOD, FALLBACK_PATH, FALLBACK_SCREEN_PATH } from '../fallback-twiml.ts';
 import { E164, functionsRegion, numberList } from '../deploy-env.ts';
 import type { QueueReport } from '../queues.ts';
 
@@ -43,6 +43,8 @@ export type Facts = {
   twilioNumbers: NumberConfig[] | null | Unknown;
   /** GET of the fallback line on Hosting. */
   fallback: { status: number; contentType: string; body: string } | Unknown;
+  /** GET of the screening the fallback line's on-call staff hear before being connected; absent when not asked. */
+  fallbackScreening?: { status: number; contentType: string; body: string } | Unknown;
   /** An unsigned POST to the voice webhook: a deployed function refuses it with 403. */
   webhook: { status: number } | Unknown;
   queues: QueueReport[] | null | Unknown;
@@ -192,14 +194,28 @@ function fallbackFindings(f: Facts): Finding[] {
   const deployHosting = `firebase deploy --only hosting --project ${f.projectId}`;
   if (f.fallback.status !== 200) return [{ area: 'fallback', ok: false, says: `the fallback line ${url} answers HTTP ${f.fallback.status}`, fix: deployHosting }];
   if (!/^(text|application)\/xml\b/.test(f.fallback.contentType)) return [{ area: 'fallback', ok: false, says: `the fallback line is served as ${f.fallback.contentType || 'no content type'}, not XML`, fix: `${deployHosting} (firebase.json sets its Content-Type)` }];
-  const dialled = [...f.fallback.body.matchAll(/<Number>([^<]+)<\/Number>/g)].map((m) => m[1]!);
+  // Each <Number> carries its screening's url and method: the number is the element's text.
+  const dialled = [...f.fallback.body.matchAll(/<Number\b[^>]*>([^<]+)<\/Number>/g)].map((m) => m[1]!);
   const onCall = numberList(f.params.ON_CALL_NUMBERS);
   const notDialled = onCall.filter((n) => !dialled.includes(n));
   if (!f.fallback.body.includes('<Dial') || dialled.length === 0) return [{ area: 'fallback', ok: false, says: 'the fallback line dials nobody', fix: deployHosting }];
   if (notDialled.length > 0 || dialled.some((n) => !onCall.includes(n))) {
     return [{ area: 'fallback', ok: false, says: `the fallback line dials ${dialled.join(', ')} but ON_CALL_NUMBERS is ${onCall.join(', ') || 'empty'}`, fix: `${deployHosting} (it is built from ON_CALL_NUMBERS)` }];
   }
-  return [{ area: 'fallback', ok: true, says: `the fallback line says the safety line and dials ${dialled.join(', ')}` }];
+  return [{ area: 'fallback', ok: true, says: `the fallback line says the safety line and dials ${dialled.join(', ')}` }, ...fallbackScreeningFindings(f)];
+}
+
+/** The screening must be served too: Twilio cannot fetch it, and the on-call person who answers is never connected. */
+function fallbackScreeningFindings(f: Facts): Finding[] {
+  const screening = f.fallbackScreening;
+  if (screening === undefined) return [];
+  const url = `${f.params.PUBLIC_BASE_URL ?? ''}${FALLBACK_SCREEN_PATH}`;
+  const fix = `firebase deploy --only hosting --project ${f.projectId}`;
+  const unusable = (why: string): Finding[] => [{ area: 'fallback', ok: false, says: `the fallback line's screening ${url} ${why}: an on-call person who answers would never be connected`, fix }];
+  if (isUnknown(screening)) return unusable(`could not be fetched (${screening.error})`);
+  if (screening.status !== 200) return unusable(`answers HTTP ${screening.status}`);
+  if (!/^(text|application)\/xml\b/.test(screening.contentType) || !screening.body.includes('<Gather')) return unusable(`is not the screening TwiML (${screening.contentType || 'no content type'})`);
+  return [{ area: 'fallback', ok: true, says: 'the fallback line asks each on-call person to press a key before connecting them (no voicemail takes the call)' }];
 }
 
 function webhookFindings(f: Facts): Finding[] {

@@ -16,7 +16,7 @@ import { createRequire } from 'node:module';
 import type { Twilio } from 'twilio';
 import { listAdmins } from '../admins.ts';
 import { deployParams, envFiles, functionsRegion, isDemoProject, parseEnv } from '../deploy-env.ts';
-import { FALLBACK_PATH } from '../fallback-twiml.ts';
+import { FALLBACK_PATH, FALLBACK_SCREEN_PATH } from '../fallback-twiml.ts';
 import { FUNCTIONS_PARAMS_FILE, FUNCTIONS_SECRETS_FILE } from '../functions-env.ts';
 import { LOCAL_FIREBASE_CONFIG, ROOT, localAdminApp } from '../project.ts';
 import { AURORA_QUEUES, cloudTasksClient, queueReport } from '../queues.ts';
@@ -79,8 +79,8 @@ export async function twilioNumbers(client: TwilioRest, numbers: string[]): Prom
   return [...found.values()];
 }
 
-async function fetchFallback(base: string) {
-  const res = await fetch(`${base}${FALLBACK_PATH}`, { signal: AbortSignal.timeout(10_000) });
+async function fetchFallback(base: string, path = FALLBACK_PATH) {
+  const res = await fetch(`${base}${path}`, { signal: AbortSignal.timeout(10_000) });
   return { status: res.status, contentType: res.headers.get('content-type') ?? '', body: await res.text() };
 }
 
@@ -103,7 +103,7 @@ function readEnv(path: string): Record<string, string> {
   return existsSync(path) ? parseEnv(readFileSync(path, 'utf8')) : {};
 }
 
-type Base = Omit<Facts, 'params' | 'paramsSource' | 'secrets' | 'database' | 'twilioNumbers' | 'fallback' | 'webhook' | 'queues' | 'admins'>;
+type Base = Omit<Facts, 'params' | 'paramsSource' | 'secrets' | 'database' | 'twilioNumbers' | 'fallback' | 'fallbackScreening' | 'webhook' | 'queues' | 'admins'>;
 type Queues = ReturnType<typeof cloudTasksClient>;
 
 /**
@@ -113,16 +113,17 @@ type Queues = ReturnType<typeof cloudTasksClient>;
  */
 async function askAlike(o: GatherOptions, base: Base, params: Record<string, string>, client: TwilioRest | null, tasks: Queues | null, app: App) {
   const target = { projectId: o.projectId, region: functionsRegion(params) };
-  const [twilioFacts, fallback, webhook, queues, adminList] = await Promise.all([
+  const [twilioFacts, fallback, fallbackScreening, webhook, queues, adminList] = await Promise.all([
     client ? settle(numbersOf(client, base.voiceNumber, params)) : null,
     settle(fetchFallback(params.PUBLIC_BASE_URL ?? '')),
+    settle(fetchFallback(params.PUBLIC_BASE_URL ?? '', FALLBACK_SCREEN_PATH)),
     settle(probeWebhook(params.PUBLIC_BASE_URL ?? '')),
     tasks ? settle(Promise.all(AURORA_QUEUES.map((q) => queueReport(tasks, target, q)))) : null,
     settle(admins(app)),
   ]);
   await tasks?.close();
   await deleteApp(app);
-  return { twilioNumbers: twilioFacts, fallback, webhook, queues, admins: adminList };
+  return { twilioNumbers: twilioFacts, fallback, fallbackScreening, webhook, queues, admins: adminList };
 }
 
 /** The voice number's and the SMS sender's configuration at Twilio: what `--fix` changes, and asks again after. */

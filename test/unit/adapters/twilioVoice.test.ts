@@ -62,6 +62,19 @@ describe('twilioVoice', () => {
     expect(await res.json()).toMatchObject({ code: 32018 });
   });
 
+  it("places an announcement call with inline TwiML from the configured number, as Twilio's create-a-call", async () => {
+    const twiml = '<?xml version="1.0" encoding="UTF-8"?><Response><Say loop="2">Aurora safety line.</Say></Response>';
+    const { sid } = await twilioVoice(client, account.smsFrom).announce('+15550190001', twiml);
+    expect(sid).toMatch(/^CA[0-9a-f]{32}$/);
+    expect(server.placedCalls.at(-1)).toMatchObject({ sid, to: '+15550190001', from: '+15550199999', twiml });
+    await expect(twilioVoice(client, account.smsFrom).announce('0190001', twiml)).rejects.toThrow('Phoning ***0001 failed: Twilio error 21211');
+  });
+
+  it('refuses to announce without a number to call from, saying which setting is missing', async () => {
+    await expect(twilioVoice(client).announce('+15550190001', '<Response/>')).rejects.toThrow(NotConfigured);
+    await expect(twilioVoice(client).announce('+15550190001', '<Response/>')).rejects.toThrow('No number to call from is configured (TWILIO_SMS_FROM)');
+  });
+
   it('fails loudly on bad credentials', async () => {
     await register(`CA${'c'.repeat(32)}`);
     const wrong = twilioVoice(twilioClient({ ...account, authToken: 'wrong', apiBaseUrl: server.baseUrl }));
@@ -78,6 +91,14 @@ describe('twilioSms', () => {
     await expect(sms.send('+15550190001', 'x'.repeat(1601))).rejects.toThrow('Twilio error 21658');
   });
 
+  it('asks Twilio to post the delivery status to the status callback URL', async () => {
+    const callback = 'https://aurora.example.com/twilio/message-status?call=call_15550100001_20251004_143000&to=%2B15550190001';
+    const { sid } = await twilioSms(client, account.smsFrom).send('+15550190001', 'Aurora CRITICAL call', callback);
+    expect(server.messages.at(-1)).toMatchObject({ sid, statusCallback: callback });
+    await twilioSms(client, account.smsFrom).send('+15550190001', 'no callback');
+    expect(server.messages.at(-1)!.statusCallback).toBeUndefined();
+  });
+
   it('refuses to send without a sender number, saying which setting is missing', async () => {
     await expect(twilioSms(client, '').send('+15550190001', 'x')).rejects.toThrow('No sender number is configured (TWILIO_SMS_FROM)');
   });
@@ -88,10 +109,18 @@ describe('deployed without a Twilio account', () => {
     await expect(unconfiguredVoice().hangUp(CALL)).rejects.toThrow(NotConfigured);
     await expect(unconfiguredVoice().redirect(CALL, '<Response/>')).rejects.toThrow('Twilio is not configured on this deployment (TWILIO_ACCOUNT_SID is empty)');
     await expect(unconfiguredSms().send('+15550190001', 'x')).rejects.toThrow(NotConfigured);
+    await expect(unconfiguredVoice().announce('+15550190001', '<Response/>')).rejects.toThrow(NotConfigured);
   });
 });
 
 describe('in the emulators without Twilio credentials', () => {
+  it('logs an announcement call instead of placing it, without its words or the whole number', async () => {
+    const logged: Array<[string, object?]> = [];
+    const log = { info: (m: string, d?: object) => logged.push([m, d]), warn: (m: string, d?: object) => logged.push([m, d]), error() {} };
+    expect(await recordingVoice(log).announce('+15550190001', '<Response><Say>A CRITICAL call from Priya</Say></Response>')).toEqual({ sid: 'CAlocal1' });
+    expect(logged).toEqual([['twilio outbound call (not placed: emulators without TWILIO_ACCOUNT_SID)', { to: '***0001', verbs: ['Say'] }]]);
+  });
+
   it('logs what would have been sent, without the words or whole phone numbers', async () => {
     const logged: Array<[string, object?]> = [];
     const log = { info: (m: string, d?: object) => logged.push([m, d]), warn: (m: string, d?: object) => logged.push([m, d]), error() {} };

@@ -84,12 +84,16 @@ describe('controlCall', () => {
     expect(voice.sent).toEqual([]);
   });
 
-  it('bridges the caller to a phone number', async () => {
+  it('bridges the caller to a phone number: screened, and back to the caller however the leg ends', async () => {
     const { deps, voice, transcript } = await liveCall();
     await controlCall({ action: 'take', callId: CALL_ID }, ANA, deps);
     await controlCall({ action: 'bridge', callId: CALL_ID, to: '+15557654321' }, ANA, deps);
+    // The <Dial action> brings the caller back (a dial without one ended the call on busy or no
+    // answer); the <Number url> screening keeps a voicemail box from taking the call.
     expect(voice.sent.at(-1)!.twiml).toBe(
-      '<?xml version="1.0" encoding="UTF-8"?><Response><Say>Connecting you now. Stay on the line.</Say><Dial timeLimit="3600">+15557654321</Dial></Response>',
+      '<?xml version="1.0" encoding="UTF-8"?><Response><Say>Connecting you now. Stay on the line.</Say>' +
+        `<Dial action="https://aurora.example.com/twilio/dial?call=${CALL_ID}&amp;to=%2B15557654321" timeLimit="3600" timeout="25">` +
+        `<Number url="https://aurora.example.com/twilio/screen?call=${CALL_ID}">+15557654321</Number></Dial></Response>`,
     );
     expect((await transcript()).at(-1)).toMatchObject({ role: 'system', content: `${ANA.id} bridged the caller to +15557654321.` });
   });
@@ -107,6 +111,23 @@ describe('controlCall', () => {
     expect(voice.sent).toHaveLength(sent + 2);
   });
 
+  it('never bridges because of an allow-list entry that matches every number (toll fraud)', async () => {
+    for (const catchAll of ['*', '+*']) {
+      const { deps, voice } = await liveCall();
+      deps.settings = { ...deps.settings, bridge: { ...deps.settings.bridge, allowed: [catchAll] } };
+      await controlCall({ action: 'take', callId: CALL_ID }, ANA, deps);
+      const sent = voice.sent.length;
+      expect(await controlCall({ action: 'bridge', callId: CALL_ID, to: '+882345678901' }, ANA, deps)).toEqual({
+        ok: false,
+        code: 'permission-denied',
+        message: `+882345678901 is not a number supervisors may bridge to. Allowed: the on-call numbers and BRIDGE_NUMBERS. BRIDGE_NUMBERS entries that match every number (${catchAll}) are ignored.`,
+      });
+      expect(voice.sent).toHaveLength(sent);
+      // The on-call numbers are still allowed.
+      expect(await controlCall({ action: 'bridge', callId: CALL_ID, to: '+15550190001' }, ANA, deps)).toEqual({ ok: true, reached: true });
+    }
+  });
+
   it('keeps every call update within the TwiML Twilio accepts, whatever the procedure library holds', async () => {
     const huge = Array.from({ length: 400 }, (_, i) => ({ id: `p${i}`, title: `Procedure ${i}`, urgency: 'NORMAL' as const, keywords: [`hazard-word-${i}`], guidance: 'Stay safe.' }));
     const { deps, voice } = await liveCall();
@@ -114,6 +135,7 @@ describe('controlCall', () => {
     expect(await controlCall({ action: 'take', callId: CALL_ID }, ANA, deps)).toEqual({ ok: true, reached: true });
     const worst = '&'.repeat(MAX_SPOKEN_CHARS); // every character escaped, five times its length
     expect(await controlCall({ action: 'say', callId: CALL_ID, text: worst }, ANA, deps)).toEqual({ ok: true, reached: true });
+    expect(await controlCall({ action: 'bridge', callId: CALL_ID, to: '+15550180042' }, ANA, deps)).toEqual({ ok: true, reached: true });
     expect(await controlCall({ action: 'release', callId: CALL_ID }, ANA, deps)).toEqual({ ok: true, reached: true });
     for (const { twiml } of voice.sent) expect(twiml!.length).toBeLessThanOrEqual(MAX_UPDATE_TWIML_CHARS);
   });

@@ -26,6 +26,17 @@ describe('escalateCall', () => {
     expect(sms.sent).toHaveLength(2);
   });
 
+  it("asks Twilio to report each text's delivery to the message-status webhook, naming the call and the recipient", async () => {
+    const { deps, queue, sms, clock, critical } = await watchedCall();
+    await critical();
+    clock.advance(60_000);
+    await escalateCall(queue.escalations[0].task, deps);
+    expect(sms.sent.map((m) => m.statusCallback)).toEqual([
+      `https://aurora.example.com/twilio/message-status?call=${CALL_ID}&to=%2B15550190001`,
+      `https://aurora.example.com/twilio/message-status?call=${CALL_ID}&to=%2B15550190002`,
+    ]);
+  });
+
   it('does nothing once an admin has acknowledged or taken the call', async () => {
     for (const action of ['ack', 'take'] as const) {
       const { deps, queue, sms, clock, critical, write, live } = await watchedCall();
@@ -133,9 +144,19 @@ describe('escalateCall', () => {
     expect(await again.live.get(`active_calls/${CALL_ID}/acknowledged_by`)).toBe('ben@site.example');
   });
 
-  it('does nothing for a call that ended or is gone', async () => {
+  it('escalates a CRITICAL call that ended before anyone acknowledged it: the caller may be the one in trouble', async () => {
     const { deps, queue, sms, clock, critical, live } = await watchedCall();
     await critical();
+    clock.advance(60_000);
+    await live.update({ [`active_calls/${CALL_ID}/status`]: 'ENDED' });
+    expect(await escalateCall(queue.escalations[0].task, deps)).toBe('escalated');
+    expect(sms.sent.map((s) => s.to)).toEqual(['+15550190001', '+15550190002']);
+  });
+
+  it('does nothing for a call that is gone, or that someone acknowledged before it ended', async () => {
+    const { deps, queue, sms, clock, critical, live } = await watchedCall();
+    await critical();
+    await controlCall({ action: 'ack', callId: CALL_ID }, { id: 'ana@site.example' }, deps);
     clock.advance(60_000);
     await live.update({ [`active_calls/${CALL_ID}/status`]: 'ENDED' });
     expect(await escalateCall(queue.escalations[0].task, deps)).toBe('not-needed');

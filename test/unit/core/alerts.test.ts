@@ -27,6 +27,29 @@ describe('alertsFor', () => {
   });
 });
 
+describe('alertsFor an escalation text that did not arrive', () => {
+  const escalated = (delivery?: 'sent' | 'delivered' | 'undelivered' | 'failed', other?: 'undelivered') =>
+    aLiveCall({
+      urgency: 'CRITICAL',
+      escalated_at: '2025-10-04T14:31:00+05:30',
+      escalation: {
+        recipients: {
+          '+15550190001': { to: '+15550190001', state: 'sent', sid: 'SM1', attempts: 1, ...(delivery ? { delivery } : {}) },
+          '+15550190002': { to: '+15550190002', state: 'sent', sid: 'SM2', attempts: 1, ...(other ? { delivery: other } : {}) },
+        },
+      },
+    });
+
+  it('alerts when the carrier reports a text undelivered or failed, and not for delivered or on its way', () => {
+    expect(alertsFor(escalated(), escalated('undelivered'))).toEqual(['escalation-undelivered']);
+    expect(alertsFor(escalated('sent'), escalated('failed'))).toEqual(['escalation-undelivered']);
+    expect(alertsFor(escalated('undelivered'), escalated('undelivered', 'undelivered'))).toEqual(['escalation-undelivered']); // the second number's too
+    expect(alertsFor(escalated(), escalated('sent'))).toEqual([]);
+    expect(alertsFor(escalated('sent'), escalated('delivered'))).toEqual([]);
+    expect(alertsFor(escalated('undelivered'), escalated('undelivered'))).toEqual([]); // a repeated write
+  });
+});
+
 describe('alertId', () => {
   it('names the call and the change, so a repeated delivery writes the same alert', () => {
     expect(alertId(CALL, 'critical', aLiveCall())).toBe(`${CALL}~critical`);
@@ -36,13 +59,13 @@ describe('alertId', () => {
 });
 
 describe('startsEscalation', () => {
-  it('starts the timer once, when an unacknowledged live call becomes critical', () => {
+  it('starts the timer once, when an unacknowledged call becomes critical, live or ended', () => {
     expect(startsEscalation(aLiveCall(), aLiveCall({ urgency: 'CRITICAL' }))).toBe(true);
     expect(startsEscalation(null, aLiveCall({ urgency: 'CRITICAL' }))).toBe(true);
     expect(startsEscalation(aLiveCall({ urgency: 'CRITICAL' }), aLiveCall({ urgency: 'CRITICAL' }))).toBe(false);
     expect(startsEscalation(aLiveCall(), aLiveCall({ urgency: 'CRITICAL', acknowledged_by: 'ana@site', acknowledged_urgency: 'CRITICAL' }))).toBe(false);
     expect(startsEscalation(aLiveCall(), aLiveCall({ urgency: 'CRITICAL', mode: 'human', admin_id: 'ana@site' }))).toBe(false);
-    expect(startsEscalation(aLiveCall(), aLiveCall({ urgency: 'CRITICAL', status: 'ENDED' }))).toBe(false);
+    expect(startsEscalation(aLiveCall(), aLiveCall({ urgency: 'CRITICAL', status: 'ENDED' }))).toBe(true);
   });
 });
 

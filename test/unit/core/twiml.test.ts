@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { emptyResponse, listenFor, listenOnly, speakAndHangUp, speakAndListen, turnUrl } from '../../../functions/src/core/twiml';
+import { BRIDGE_RING_SECONDS, MAX_UPDATE_TWIML_CHARS, bridgeUrls, emptyResponse, listenFor, listenOnly, screenUrl, screeningAnswer, screeningPrompt, speakAndDial, speakAndHangUp, speakAndListen, turnUrl } from '../../../functions/src/core/twiml';
 
 const base = 'https://aurora.example.com';
 const speech = { language: 'en-US', model: '', timeout: 'auto' };
@@ -37,5 +37,33 @@ describe('TwiML', () => {
 
   it('answers status callbacks with an empty response', () => {
     expect(emptyResponse()).toBe('<?xml version="1.0" encoding="UTF-8"?><Response/>');
+  });
+
+  it('dials a bridge with an action URL and a screening for the called person', () => {
+    const urls = bridgeUrls(base, 'call_1_20251004_143000', '+15557654321');
+    const twiml = speakAndDial('Connecting you now.', { number: '+15557654321', timeLimitSeconds: 3600, ringSeconds: BRIDGE_RING_SECONDS, ...urls }, { voice: 'Polly.Vicki', language: 'de-DE' });
+    expect(twiml).toBe(
+      '<?xml version="1.0" encoding="UTF-8"?><Response><Say voice="Polly.Vicki" language="de-DE">Connecting you now.</Say>' +
+        '<Dial action="https://aurora.example.com/twilio/dial?call=call_1_20251004_143000&amp;to=%2B15557654321" timeLimit="3600" timeout="25">' +
+        '<Number url="https://aurora.example.com/twilio/screen?call=call_1_20251004_143000">+15557654321</Number></Dial></Response>',
+    );
+    expect(twiml.length).toBeLessThan(MAX_UPDATE_TWIML_CHARS);
+  });
+
+  it('screens the called person: one key, said twice, and a hang-up when no key comes (a voicemail box)', () => {
+    expect(screeningPrompt(screenUrl(base, 'call_1_20251004_143000', 'answer'))).toBe(
+      '<?xml version="1.0" encoding="UTF-8"?><Response>' +
+        '<Gather numDigits="1" action="https://aurora.example.com/twilio/screen?call=call_1_20251004_143000&amp;step=answer">' +
+        `<Say loop="2">Aurora safety line: a worker's call is waiting. Press 1 to accept.</Say></Gather>` +
+        '<Say>Goodbye.</Say><Hangup/></Response>',
+    );
+    expect(screenUrl(base, undefined, 'answer')).toBe('https://aurora.example.com/twilio/screen?step=answer');
+  });
+
+  it('connects on 1 (empty TwiML) and hangs up the called leg on any other key or none', () => {
+    expect(screeningAnswer('1')).toBe('<?xml version="1.0" encoding="UTF-8"?><Response/>');
+    for (const digits of ['2', '#', '11', '', undefined]) {
+      expect(screeningAnswer(digits)).toBe('<?xml version="1.0" encoding="UTF-8"?><Response><Say>Goodbye.</Say><Hangup/></Response>');
+    }
   });
 });

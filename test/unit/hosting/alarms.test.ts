@@ -8,7 +8,7 @@ const alert = (call_id: string, kind: AlertKind, at: string): Alert & { id: stri
   ({ id: `${call_id}~${kind}`, call_id, kind, at: `2025-10-04T14:${at}+05:30`, urgency: 'CRITICAL', worker_id: 'w', mobile_no: '+15550100001' }) as Alert & { id: string };
 
 describe('the alarm banner', () => {
-  const rows: Record<string, SummaryRow> = { a: row(), b: row(), c: row(), d: row(), e: row({ acknowledged_by: 'ana@x', acknowledged_urgency: 'CRITICAL' }), f: row({ status: 'ENDED' }) };
+  const rows: Record<string, SummaryRow> = { a: row(), b: row(), c: row(), d: row(), e: row({ acknowledged_by: 'ana@x', acknowledged_urgency: 'CRITICAL' }), f: row({ status: 'ENDED', acknowledged_by: 'ana@x', acknowledged_urgency: 'CRITICAL' }), g: row({ status: 'ENDED' }) };
   const rowOf = (id: string) => rows[id];
 
   it('lists each alarming call once, the worst first, then the one waiting longest', () => {
@@ -21,11 +21,13 @@ describe('the alarm banner', () => {
       alert('d', 'critical', '03:30'),
       alert('a', 'new-call', '00:00'),
       alert('e', 'critical', '00:00'), // acknowledged at CRITICAL
-      alert('f', 'critical', '00:00'), // ended
+      alert('f', 'critical', '00:00'), // ended, acknowledged
+      alert('g', 'critical', '00:10'), // ended, nobody acknowledged: the caller may be the one in trouble
     ];
     expect(alarmEntries(alerts, rowOf, new Set()).map((e) => [e.callId, e.kind, e.since.slice(14, 19)])).toEqual([
       ['d', 'escalation-failed', '03:30'],
       ['c', 'escalated', '02:00'],
+      ['g', 'critical', '00:10'],
       ['b', 'critical', '00:30'],
       ['a', 'critical', '01:00'],
     ]);
@@ -38,6 +40,15 @@ describe('the alarm banner', () => {
     expect(alarmEntries(escalated, rowOf, new Set(['a~critical'])).map((e) => [e.callId, e.alertId])).toEqual([
       ['a', 'a~escalated'],
       ['b', 'b~critical'],
+    ]);
+  });
+
+  it('puts a call whose escalation text did not arrive after one nobody could text, before one merely escalated', () => {
+    const alerts = [alert('a', 'escalated', '01:00'), alert('b', 'escalation-undelivered', '02:00'), alert('c', 'escalation-failed', '03:00'), alert('a', 'escalation-undelivered', '04:00')];
+    expect(alarmEntries(alerts, rowOf, new Set()).map((e) => [e.callId, e.kind])).toEqual([
+      ['c', 'escalation-failed'],
+      ['a', 'escalation-undelivered'], // waiting since 01:00
+      ['b', 'escalation-undelivered'],
     ]);
   });
 

@@ -68,15 +68,49 @@ describe('alerts', () => {
     ]);
   });
 
-  it('alarms for critical and escalated alerts of live calls nobody has acknowledged', () => {
+  it('alarms for critical and escalated alerts of calls nobody has acknowledged, live or ended', () => {
     const live = call('CRITICAL', '2025-10-04T14:00:00+05:30');
     expect(isAlarming(alert('critical', 'x'), live)).toBe(true);
     expect(isAlarming(alert('escalated', 'x'), live)).toBe(true);
     expect(isAlarming(alert('new-call', 'x'), live)).toBe(false);
     expect(isAlarming(alert('critical', 'x'), { ...live, acknowledged_by: 'ana@site', acknowledged_urgency: 'CRITICAL' })).toBe(false);
     expect(isAlarming(alert('escalation-failed', 'x'), live)).toBe(true);
-    expect(isAlarming(alert('critical', 'x'), { ...live, status: 'ENDED' })).toBe(false);
+    expect(isAlarming(alert('critical', 'x'), { ...live, status: 'ENDED' })).toBe(true);
+    expect(isAlarming(alert('critical', 'x'), { ...live, status: 'ENDED', acknowledged_by: 'ana@site', acknowledged_urgency: 'CRITICAL' })).toBe(false);
     expect(isAlarming(alert('critical', 'x'), undefined)).toBe(false);
+  });
+});
+
+describe('escalationLines, once the carrier reports', () => {
+  const r = { to: '+15550190001', state: 'sent' as const, sid: 'SM1', attempts: 1 };
+  it('says in plain words what reached each on-call number: on its way, delivered, or not delivered and phoned instead', () => {
+    expect(
+      escalationLines({
+        recipients: {
+          a: { ...r, delivery: 'sent' },
+          b: { ...r, to: '+15550190002', delivery: 'delivered' },
+          c: { ...r, to: '+15550190003', delivery: 'undelivered', delivery_error: 'Twilio error 30034: the sender number is not registered for US texting (A2P 10DLC)', voice_call: { state: 'placed', at: 'x', sid: 'CA1' } },
+          d: { ...r, to: '+15550190004', delivery: 'failed', delivery_error: 'Twilio error 30005', voice_call: { state: 'failed', at: 'x', error: 'Twilio error 21215' } },
+          e: { ...r, to: '+15550190005', delivery: 'failed', voice_call: { state: 'calling', at: 'x' } },
+        },
+      }),
+    ).toEqual([
+      { text: '+15550190001: texted, on its way (not yet confirmed delivered)', ok: true },
+      { text: '+15550190002: text delivered', ok: true },
+      { text: '+15550190003: text NOT delivered: Twilio error 30034: the sender number is not registered for US texting (A2P 10DLC)', ok: false },
+      { text: '+15550190003: phoned instead (voice call placed)', ok: true },
+      { text: '+15550190004: text NOT delivered: Twilio error 30005', ok: false },
+      { text: '+15550190004: could not be phoned either: Twilio error 21215', ok: false },
+      { text: '+15550190005: text NOT delivered: no reason given', ok: false },
+      { text: '+15550190005: phoning…', ok: false },
+    ]);
+  });
+
+  it('alarms for an undelivered escalation text of a call nobody has acknowledged', () => {
+    const row = call('CRITICAL', '2025-10-04T14:00:00+05:30');
+    const undelivered: Alert = { call_id: 'a', kind: 'escalation-undelivered', urgency: 'CRITICAL', worker_id: 'w', mobile_no: '+1', at: 'x' };
+    expect(isAlarming(undelivered, row)).toBe(true);
+    expect(isAlarming(undelivered, { ...row, acknowledged_by: 'ana@site', acknowledged_urgency: 'CRITICAL' })).toBe(false);
   });
 });
 

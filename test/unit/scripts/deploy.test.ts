@@ -12,7 +12,18 @@ import { afterEach, describe, expect, it } from 'vitest';
 import * as config from '../../../functions/src/config';
 import * as functions from '../../../functions/src/index';
 import { deployParams, parseEnv } from '../../../scripts/lib/deploy-env.ts';
-import { FALLBACK_PATH, FALLBACK_SAFETY_LINE, fallbackTwiml } from '../../../scripts/lib/fallback-twiml.ts';
+import {
+  FALLBACK_ACCEPT_PATH,
+  FALLBACK_PATH,
+  FALLBACK_SAFETY_LINE,
+  FALLBACK_SCREENING_PROMPT,
+  FALLBACK_SCREEN_PATH,
+  fallbackAcceptTwiml,
+  fallbackFiles,
+  fallbackScreeningTwiml,
+  fallbackTwiml,
+} from '../../../scripts/lib/fallback-twiml.ts';
+import { SCREENING_LINES, WEBHOOK_PATHS } from '../../../functions/src/core/twiml';
 import { SAFETY_LINES } from '../../../functions/src/assistant/safety';
 import { deploymentAssets, hostingSettings } from '../../../scripts/lib/hosting-build.ts';
 import { FIREBASE_JSON, LOCAL_ON_CALL, ROOT } from '../../../scripts/lib/project.ts';
@@ -66,7 +77,7 @@ describe('the region', () => {
   it('is named by no Hosting rewrite, so firebase deploy routes to wherever the functions are', () => {
     const hosting = FIREBASE_JSON.hosting as { rewrites: Array<{ function?: { functionId: string; region?: string } }> };
     const functionRewrites = hosting.rewrites.filter((r) => r.function);
-    expect(functionRewrites.map((r) => r.function!.functionId)).toEqual(['twilioVoice', 'twilioTurn', 'twilioPartial', 'twilioStatus']);
+    expect(functionRewrites.map((r) => r.function!.functionId)).toEqual(['twilioVoice', 'twilioTurn', 'twilioPartial', 'twilioStatus', 'twilioScreen', 'twilioDial', 'twilioMessageStatus']);
     for (const rewrite of functionRewrites) expect(rewrite.function!.region).toBeUndefined();
   });
 
@@ -95,6 +106,18 @@ describe('Hosting', () => {
       { key: 'Cache-Control', value: 'no-cache' },
     ]);
   });
+
+  it('serves the fallback line’s screening files as XML too', () => {
+    const rule = hosting.headers.find((h) => h.source === '/twilio/fallback-*.xml');
+    expect(rule?.headers).toEqual(hosting.headers.find((h) => h.source === FALLBACK_PATH)?.headers);
+    for (const path of [FALLBACK_SCREEN_PATH, FALLBACK_ACCEPT_PATH]) expect(path).toMatch(/^\/twilio\/fallback-[a-z]+\.xml$/);
+  });
+
+  it('routes every webhook path the functions name to its function', () => {
+    const rewrites = (FIREBASE_JSON.hosting as { rewrites: Array<{ source: string; function?: { functionId: string } }> }).rewrites;
+    for (const path of Object.values(WEBHOOK_PATHS)) expect(rewrites.find((r) => r.source === path)?.function?.functionId, path).toBeDefined();
+    for (const { function: fn } of rewrites) expect(Object.keys(functions)).toContain(fn!.functionId);
+  });
 });
 
 describe('the fallback line', () => {
@@ -102,13 +125,29 @@ describe('the fallback line', () => {
     expect(FALLBACK_SAFETY_LINE).toBe(SAFETY_LINES.en);
   });
 
-  it('says the safety line and dials every on-call number at once', () => {
+  it('says the safety line and dials every on-call number at once, each screened first', () => {
     expect(fallbackTwiml(['+15550190001', '+15550190002'])).toBe(
       '<?xml version="1.0" encoding="UTF-8"?><Response>' +
         '<Say>Aurora cannot answer right now. Get yourself to a safe place now and call emergency services. Connecting you to the on-call supervisor.</Say>' +
-        '<Dial timeLimit="3600"><Number>+15550190001</Number><Number>+15550190002</Number></Dial>' +
+        '<Dial timeLimit="3600">' +
+        '<Number url="/twilio/fallback-screen.xml" method="GET">+15550190001</Number>' +
+        '<Number url="/twilio/fallback-screen.xml" method="GET">+15550190002</Number></Dial>' +
         '<Say>Nobody answered. Get yourself to a safe place now and call emergency services.</Say></Response>',
     );
+  });
+
+  it('screens without a function: any key fetches the empty accept file (GET), no key hangs up (voicemail never takes the call)', () => {
+    expect(fallbackScreeningTwiml()).toBe(
+      '<?xml version="1.0" encoding="UTF-8"?><Response>' +
+        '<Gather numDigits="1" action="/twilio/fallback-accept.xml" method="GET">' +
+        `<Say loop="2">Aurora safety line: a worker's call is waiting. Press any key to accept.</Say></Gather>` +
+        '<Say>Goodbye.</Say><Hangup/></Response>',
+    );
+    expect(fallbackAcceptTwiml()).toBe('<?xml version="1.0" encoding="UTF-8"?><Response/>');
+    // The functions' screening opens with the same words (written out here: the Hosting build cannot load the functions).
+    const opening = (line: string) => line.slice(0, line.indexOf('Press'));
+    expect(opening(FALLBACK_SCREENING_PROMPT)).toBe(opening(SCREENING_LINES.prompt));
+    expect(Object.keys(fallbackFiles(['+15550190001']))).toEqual([FALLBACK_PATH, FALLBACK_SCREEN_PATH, FALLBACK_ACCEPT_PATH]);
   });
 
   it('refuses to be built without a number to dial, with a number Twilio cannot dial, or with more than Twilio dials at once', () => {
@@ -136,6 +175,8 @@ describe('the fallback line', () => {
     const dir = functionsDir({ '.env.my-plant': 'FUNCTIONS_REGION=europe-west1\nON_CALL_NUMBERS=+15550001111,+15550002222\n' });
     await build({ root, logLevel: 'silent', configFile: false, plugins: [deploymentAssets({ projectId: 'my-plant', functionsDir: dir })], build: { outDir: join(root, 'dist') } });
     expect(readFileSync(join(root, 'dist', 'twilio', 'fallback.xml'), 'utf8')).toBe(fallbackTwiml(['+15550001111', '+15550002222']));
+    expect(readFileSync(join(root, 'dist', 'twilio', 'fallback-screen.xml'), 'utf8')).toBe(fallbackScreeningTwiml());
+    expect(readFileSync(join(root, 'dist', 'twilio', 'fallback-accept.xml'), 'utf8')).toBe(fallbackAcceptTwiml());
     const [bundle] = readFileSync(join(root, 'dist', 'index.html'), 'utf8').match(/assets\/[^"]+\.js/) ?? [];
     expect(readFileSync(join(root, 'dist', bundle!), 'utf8')).toMatch(/[`"']europe-west1[`"']/);
   });

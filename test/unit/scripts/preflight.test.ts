@@ -1,7 +1,7 @@
 /** Preflight's rules, on facts made up here: a healthy deployment, then one thing wrong at a time. */
 import { describe, expect, it } from 'vitest';
 import { checkDeployment, databaseRegion, formatFindings, numberUpdate, wantedNumberConfig, type Facts, type NumberConfig } from '../../../scripts/lib/preflight/checks.ts';
-import { fallbackTwiml } from '../../../scripts/lib/fallback-twiml.ts';
+import { fallbackScreeningTwiml, fallbackTwiml } from '../../../scripts/lib/fallback-twiml.ts';
 
 const BASE = 'https://my-plant.web.app';
 const VOICE = '+14155550100';
@@ -143,6 +143,23 @@ describe('preflight checks', () => {
     expect(problems(facts({ fallback: { status: 200, contentType: 'text/xml', body: fallbackTwiml(['+14155550999']) } }))[0]?.says).toBe(
       'the fallback line dials +14155550999 but ON_CALL_NUMBERS is +14155550111, +14155550112',
     );
+  });
+
+  it('check the fallback line screens its on-call staff, and that the screening is served', () => {
+    const screening = { status: 200, contentType: 'text/xml; charset=utf-8', body: fallbackScreeningTwiml() };
+    expect(problems(facts({ fallbackScreening: screening }))).toEqual([]);
+    expect(checkDeployment(facts({ fallbackScreening: screening })).map((x) => x.says)).toContain(
+      'the fallback line asks each on-call person to press a key before connecting them (no voicemail takes the call)',
+    );
+    expect(problems(facts({ fallbackScreening: { status: 404, contentType: 'text/html', body: 'Not found' } }))).toEqual([
+      {
+        area: 'fallback',
+        ok: false,
+        says: "the fallback line's screening https://my-plant.web.app/twilio/fallback-screen.xml answers HTTP 404: an on-call person who answers would never be connected",
+        fix: 'firebase deploy --only hosting --project my-plant',
+      },
+    ]);
+    expect(problems(facts({ fallbackScreening: { error: 'timeout' } }))[0]?.says).toMatch(/screening .* could not be fetched \(timeout\)/);
   });
 
   it('check the voice webhook is deployed, the queues run and someone is an admin', () => {

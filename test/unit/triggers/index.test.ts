@@ -7,7 +7,7 @@ const endpoint = (name: string) => (functions as unknown as Record<string, Endpo
 
 describe('functions/src/index.ts', () => {
   it('exports the webhooks, the admin callables, the fan-out trigger, the three queues and the sweeper, and nothing else', () => {
-    expect(Object.keys(functions).sort()).toEqual(['archiveCall', 'callControl', 'callFanOut', 'escalateCall', 'purgeCall', 'siteSettings', 'sweepCalls', 'twilioPartial', 'twilioStatus', 'twilioTurn', 'twilioVoice']);
+    expect(Object.keys(functions).sort()).toEqual(['archiveCall', 'callControl', 'callFanOut', 'escalateCall', 'purgeCall', 'siteSettings', 'sweepCalls', 'twilioDial', 'twilioMessageStatus', 'twilioPartial', 'twilioScreen', 'twilioStatus', 'twilioTurn', 'twilioVoice']);
   });
 
   it('names every queue the use cases enqueue to after a task queue function', () => {
@@ -16,7 +16,7 @@ describe('functions/src/index.ts', () => {
   });
 
   it('serves the webhooks over HTTPS, admin actions as a callable, and sweeps on a schedule', () => {
-    for (const name of ['twilioVoice', 'twilioTurn', 'twilioPartial', 'twilioStatus']) expect(endpoint(name).httpsTrigger).toBeDefined();
+    for (const name of ['twilioVoice', 'twilioTurn', 'twilioPartial', 'twilioStatus', 'twilioScreen', 'twilioDial', 'twilioMessageStatus']) expect(endpoint(name).httpsTrigger).toBeDefined();
     for (const name of ['callControl', 'siteSettings']) expect(endpoint(name).callableTrigger).toBeDefined();
     expect(endpoint('callFanOut').eventTrigger).toMatchObject({ eventType: 'google.firebase.database.ref.v1.written', retry: true, eventFilterPathPatterns: { ref: 'active_calls/{callId}' } });
     expect(endpoint('sweepCalls').scheduleTrigger).toMatchObject({ schedule: 'every 5 minutes' });

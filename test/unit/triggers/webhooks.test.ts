@@ -42,7 +42,7 @@ async function postTurn(answerWithinMs: number, dbDelayMs: number, modelMs: numb
   const res = { code: 0, text: '', status(c: number) { this.code = c; return this; }, set() { return this; }, type() { return this; }, send(t: string) { this.text = t; return this; } };
   const started = performance.now();
   await handle({ method: 'POST', body, originalUrl: url.slice('https://aurora.example.com'.length), get: (h: string) => (h === 'X-Twilio-Signature' ? signature : undefined) } as never, res as never);
-  return { ms: performance.now() - started, res };
+  return { ms: performance.now() - started, res, world };
 }
 
 describe('the turn webhook under a slow database and a slow model at once', () => {
@@ -53,6 +53,35 @@ describe('the turn webhook under a slow database and a slow model at once', () =
     expect(res.text).toContain('Leave the area now'); // the offline guidance, since the model had no time left
     expect(ms).toBeLessThan(1500 + 500);
   });
+
+  it('records what the caller heard at the deadline, not the answer the turn finished later', async () => {
+    const { res, world } = await postTurn(600, 800, 50);
+    expect(res.text).toContain('Leave the area now');
+    await sleep(6000); // the turn goes on after the answer, and records
+    const messages = Object.values((await world.live.get('active_conversations/conv_15550100001_20251004_143000/messages')) as Record<string, { role: string; content: string; fallback?: string }>);
+    const said = messages.filter((m) => m.role === 'assistant').at(-1)!;
+    expect(res.text).toContain(said.content);
+    expect(messages.map((m) => m.role)).toEqual(['assistant', 'user', 'assistant']);
+    expect(await world.live.get('active_calls/call_15550100001_20251004_143000/urgency')).toBe('CRITICAL');
+  }, 15_000);
+
+  it("speaks the turn's own answer when the deadline fires while its writes are slow, so the transcript says what was heard", async () => {
+    const world = memoryDeps();
+    await startCall({ callSid: callSid(1), from: '+15550100001' }, world.deps);
+    const live = world.live;
+    world.deps.live = { get: (p) => live.get(p), transact: (p, n) => live.transact(p, n), update: async (c) => (await sleep(3000), live.update(c)) };
+    world.deps.responder = slowModel(50);
+    const handle = twilioWebhook({ ...turnWebhook, answerWithin: { ...turnWebhook.answerWithin!, ms: 2500 } }, () => TOKEN, () => world.deps);
+    const url = `https://aurora.example.com/twilio/turn?call=${CALL_ID}&g=0000000aaa1111`;
+    const body = { CallSid: callSid(1), From: '+15550100001', SpeechResult: 'there is a fire in the paint store' };
+    const signature = twilioWebhooks.getExpectedTwilioSignature(TOKEN, url, body);
+    const res = { code: 0, text: '', status(c: number) { this.code = c; return this; }, set() { return this; }, type() { return this; }, send(t: string) { this.text = t; return this; } };
+    await handle({ method: 'POST', body, originalUrl: url.slice('https://aurora.example.com'.length), get: (h: string) => (h === 'X-Twilio-Signature' ? signature : undefined) } as never, res as never);
+    await sleep(4000);
+    const messages = Object.values((await live.get('active_conversations/conv_15550100001_20251004_143000/messages')) as Record<string, { role: string; content: string }>);
+    expect(messages.at(-1)).toMatchObject({ role: 'assistant', content: expect.stringContaining('Leave now.') });
+    expect(res.text).toContain('Leave now.');
+  }, 15_000);
 
   it('answers with offline guidance at the deadline when the database alone would keep the caller waiting', async () => {
     const { ms, res } = await postTurn(600, 2000, 5000);
