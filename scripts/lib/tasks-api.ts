@@ -8,14 +8,19 @@
  *
  * Methods (https://cloud.google.com/tasks/docs/reference/rest/v2/projects.locations.queues):
  * queues.list, queues.get, queues.pause, queues.resume, queues.tasks.list, queues.tasks.get,
- * queues.tasks.run. It refuses what Cloud Tasks refuses, with its status codes:
+ * queues.tasks.run, and queues.tasks.create, which firebase-admin's TaskQueue.enqueue() calls
+ * (the functions' enqueues, in tests). It refuses what Cloud Tasks refuses, with its status codes:
  * - NOT_FOUND (404) for a queue that does not exist (queues.get) and for a task that does not
  *   exist, "RunTask returns NOT_FOUND when it is called on a task that has already succeeded or
  *   permanently failed" (https://cloud.google.com/tasks/docs/reference/rest/v2/projects.locations.queues.tasks/run);
  * - FAILED_PRECONDITION (400) "Queue does not exist." for task calls on a queue that does not
  *   exist, as the service answers them (reported in googleapis users' threads:
  *   stackkit/laravel-google-cloud-tasks-queue#103, GoogleCloudPlatform/python-docs-samples#4034);
- * - INVALID_ARGUMENT (400) for a page size over 1000 (tasks.list: "The maximum page size is 1000").
+ * - INVALID_ARGUMENT (400) for a page size over 1000 (tasks.list: "The maximum page size is 1000");
+ * - ALREADY_EXISTS (409) for a task named like one the queue has or had: "If a task's ID is
+ *   identical to that of an existing task or a task that was deleted or executed recently then
+ *   the call will fail with ALREADY_EXISTS" (tasks.create,
+ *   https://cloud.google.com/tasks/docs/reference/rest/v2/projects.locations.queues.tasks/create).
  * Enums come back as numbers when the client asks for `enum-encoding=int`, as the real API does.
  * It does not check credentials (the client's PassThroughClient sends none).
  */
@@ -36,7 +41,11 @@ export type StandInTask = {
   httpRequest: { url: string; httpMethod: 'POST'; body?: string };
 };
 
-type Queue = { name: string; state: QueueState; tasks: Map<string, StandInTask> };
+/** `seen`: every task name the queue has held, which tasks.create refuses again. */
+type Queue = { name: string; state: QueueState; tasks: Map<string, StandInTask>; seen: Set<string> };
+
+/** A request as it reached the stand-in, Host header included (a client may be redirected here from Google's). */
+export type StandInRequest = { method: string; host: string; path: string };
 
 /** What a forced run does with the task: true when its target answered 2xx (the task is then deleted). */
 export type Dispatch = (task: StandInTask) => Promise<boolean>;
@@ -51,6 +60,7 @@ export class CloudTasksApiServer {
   port = 0;
   /** Called for a forced run; by default the target succeeds. */
   dispatch: Dispatch = async () => true;
+  readonly requests: StandInRequest[] = [];
 
   get endpoint() {
     return `http://127.0.0.1:${this.port}`;
@@ -58,7 +68,7 @@ export class CloudTasksApiServer {
 
   /** A queue as firebase deploy creates one for a task queue function (its id is the function's name). */
   addQueue(parent: string, id: string, state: QueueState = 'RUNNING'): this {
-    this.queues.set(`${parent}/queues/${id}`, { name: `${parent}/queues/${id}`, state, tasks: new Map() });
+    this.queues.set(`${parent}/queues/${id}`, { name: `${parent}/queues/${id}`, state, tasks: new Map(), seen: new Set() });
     return this;
   }
 
@@ -76,6 +86,7 @@ export class CloudTasksApiServer {
       ...task,
     };
     queue.tasks.set(full.name, full);
+    queue.seen.add(full.name);
     return full;
   }
 
@@ -86,8 +97,9 @@ export class CloudTasksApiServer {
 
   async start(port = 0): Promise<this> {
     this.server = createServer((req, res) => {
-      req.resume();
-      req.on('end', () => void this.route(req, res).catch((err: unknown) => error(res, 500, 'INTERNAL', String(err))));
+      const chunks: Buffer[] = [];
+      req.on('data', (chunk: Buffer) => chunks.push(chunk));
+      req.on('end', () => void this.route(req, Buffer.concat(chunks).toString('utf8'), res).catch((err: unknown) => error(res, 500, 'INTERNAL', String(err))));
     });
     this.port = await listenLocally(this.server, port);
     return this;
@@ -97,8 +109,9 @@ export class CloudTasksApiServer {
     await closeServer(this.server);
   }
 
-  private async route(req: IncomingMessage, res: ServerResponse) {
+  private async route(req: IncomingMessage, body: string, res: ServerResponse) {
     const url = new URL(req.url ?? '/', this.endpoint);
+    this.requests.push({ method: req.method ?? '', host: req.headers.host ?? '', path: url.pathname });
     const ints = (url.searchParams.get('$alt') ?? '').includes('enum-encoding=int');
     const send = (body: unknown) => json(res, 200, body);
     const queueJson = (q: Queue) => ({ name: q.name, state: ints ? QUEUE_STATES[q.state] : q.state });
@@ -109,6 +122,7 @@ export class CloudTasksApiServer {
       const [, queueName, id, verb] = task as unknown as [string, string, string | undefined, string | undefined];
       const queue = this.queues.get(queueName);
       if (!queue) return error(res, 400, 'FAILED_PRECONDITION', 'Queue does not exist.');
+      if (!id && req.method === 'POST') return this.create(queue, body, res, (t) => taskJson(t, false));
       if (!id && req.method === 'GET') {
         const pageSize = Number(url.searchParams.get('pageSize') || MAX_PAGE_SIZE);
         if (pageSize > MAX_PAGE_SIZE) return error(res, 400, 'INVALID_ARGUMENT', 'The maximum page size is 1000.');
@@ -150,6 +164,31 @@ export class CloudTasksApiServer {
       }
     }
     return error(res, 404, 'NOT_FOUND', `no such method ${req.method} ${url.pathname}`);
+  }
+
+  /** tasks.create: the body is `{ task }`; a task without a name gets one, as Cloud Tasks names it. */
+  private create(queue: Queue, body: string, res: ServerResponse, view: (t: StandInTask) => unknown) {
+    let task: { name?: string; scheduleTime?: string; httpRequest?: { url?: string; body?: string } };
+    try {
+      task = (JSON.parse(body) as { task?: typeof task }).task ?? {};
+    } catch {
+      return error(res, 400, 'INVALID_ARGUMENT', 'Invalid JSON payload received.');
+    }
+    const name = task.name ?? `${queue.name}/tasks/${Math.floor(Math.random() * Number.MAX_SAFE_INTEGER)}`;
+    if (!name.startsWith(`${queue.name}/tasks/`)) return error(res, 400, 'INVALID_ARGUMENT', `Task name ${name} is not in queue ${queue.name}.`);
+    if (queue.seen.has(name)) return error(res, 409, 'ALREADY_EXISTS', 'Requested entity already exists');
+    const now = new Date().toISOString();
+    const created: StandInTask = {
+      name,
+      createTime: now,
+      scheduleTime: task.scheduleTime ?? now,
+      dispatchCount: 0,
+      responseCount: 0,
+      httpRequest: { url: task.httpRequest?.url ?? '', httpMethod: 'POST', ...(task.httpRequest?.body ? { body: task.httpRequest.body } : {}) },
+    };
+    queue.tasks.set(name, created);
+    queue.seen.add(name);
+    return json(res, 200, view(created));
   }
 }
 

@@ -5,7 +5,7 @@ import { realtimeLiveDb } from '../adapters/liveDb';
 import { cloudTaskQueue } from '../adapters/taskQueue';
 import { firestoreWorkers } from '../adapters/workers';
 import type { Deps } from '../ports';
-import { inEmulator, readModelSettings, readSettings, readTwilioAccount } from '../config';
+import { FUNCTIONS_REGION, inEmulator, readModelSettings, readSettings, readTwilioAccount } from '../config';
 import { recordingSms, recordingVoice, twilioClient, twilioSms, twilioVoice, unconfiguredSms, unconfiguredVoice } from '../adapters/twilioVoice';
 import { authAdminDirectory } from '../adapters/adminDirectory';
 import { fcmPush, recordingPush } from '../adapters/webPush';
@@ -24,7 +24,8 @@ const logger = redactingLog(functionsLogger);
 // Each SDK is required on first use, so a function that never touches Firestore never loads it.
 const firestore = lazy(() => (require('firebase-admin/firestore') as typeof import('firebase-admin/firestore')).getFirestore(adminApp()));
 const live = lazy(() => realtimeLiveDb((require('firebase-admin/database') as typeof import('firebase-admin/database')).getDatabase(adminApp())));
-const queue = lazy(() => cloudTaskQueue((require('firebase-admin/functions') as typeof import('firebase-admin/functions')).getFunctions(adminApp())));
+// The queues are where the functions are: FUNCTIONS_REGION, the region index.ts deploys every function to.
+const queue = lazy(() => cloudTaskQueue((require('firebase-admin/functions') as typeof import('firebase-admin/functions')).getFunctions(adminApp()), FUNCTIONS_REGION.value()));
 const archive = lazy(() => firestoreArchive(firestore()));
 const workers = lazy(() => firestoreWorkers(firestore()));
 const procedures = lazy(() => firestoreProcedures(firestore(), logger));
