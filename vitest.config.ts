@@ -8,7 +8,8 @@ export default defineConfig({
       {
         test: {
           name: 'unit',
-          include: ['test/unit/**/*.test.ts'],
+          // The safety simulation runs with the unit tests: a fixed seed, well under a minute (npm run simulate runs it longer).
+          include: ['test/unit/**/*.test.ts', 'test/simulation/**/*.test.ts'],
         },
       },
       {

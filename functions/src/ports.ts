@@ -8,7 +8,7 @@ import type { Caller, Responder } from './assistant/responder';
 import type { Settings } from './config';
 import type { ArchivePlan } from './core/archiveDocs';
 import type { Log } from './core/log';
-import type { LiveMessage } from './model/schema';
+import type { LiveMessage, Urgency } from './model/schema';
 
 /** The Realtime Database as the use cases need it: paths in, plain JSON out. */
 export interface LiveDb {
@@ -26,15 +26,20 @@ export interface LiveDb {
 
 /** Firestore's calls/ and conversations/ collections. */
 export interface ArchiveStore {
-  /** Writes the plan in one atomic batch, keeping admin-owned fields; 'unchanged' if already whole. */
+  /**
+   * Writes the plan in one atomic batch, keeping admin-owned fields; 'unchanged' if the archive
+   * already holds as many messages or more (messages are only ever added: a plan with fewer is
+   * stale, and must never replace a whole transcript).
+   */
   write(plan: ArchivePlan): Promise<'written' | 'unchanged'>;
   /** Every archived message of a conversation in order, or null if it is not archived. */
   readMessages(conversationId: string): Promise<LiveMessage[] | null>;
   /**
    * Adds messages to the end of an archived call's transcript; false if that CallSid's call is
    * not archived. With a `turn` key, a turn already appended is not appended again (a replay).
+   * With an `urgency`, the archived call's urgency is raised to it (never lowered).
    */
-  appendMessages(callId: string, callSid: string, messages: LiveMessage[], turn?: string): Promise<boolean>;
+  appendMessages(callId: string, callSid: string, messages: LiveMessage[], turn?: string, urgency?: Urgency): Promise<boolean>;
 }
 
 /**

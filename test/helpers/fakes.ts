@@ -7,7 +7,8 @@ import { callbackArchiveIds, messageKeyFactory } from '../../functions/src/core/
 import { MAX_UPDATE_TWIML_CHARS } from '../../functions/src/core/twiml';
 import { offlineResponder } from '../../functions/src/assistant/offlineResponder';
 import { DEMO_PROCEDURES } from '../../functions/src/adapters/procedures';
-import type { LiveMessage } from '../../functions/src/model/schema';
+import type { LiveMessage, Urgency } from '../../functions/src/model/schema';
+import { raiseUrgency } from '../../functions/src/core/urgency';
 import { SETTINGS, silentLog, testClock } from './fixtures';
 import { MemoryLiveDb } from './memoryDb';
 
@@ -24,7 +25,7 @@ export class MemoryArchive implements ArchiveStore {
     const standIn = callbackArchiveIds(plan.call.call_sid, plan.call.mobile_no);
     if (standIn.conversationId !== plan.conversationId) this.plans.delete(standIn.conversationId);
     const held = this.plans.get(plan.conversationId);
-    if (held && held.conversation.total_messages === plan.conversation.total_messages) return 'unchanged' as const;
+    if (held && held.conversation.total_messages >= plan.conversation.total_messages) return 'unchanged' as const;
     this.plans.set(plan.conversationId, plan);
     this.writes++;
     return 'written' as const;
@@ -34,11 +35,12 @@ export class MemoryArchive implements ArchiveStore {
     if (!plan) return null;
     return [...plan.conversation.messages, ...plan.pages.flat()];
   }
-  async appendMessages(callId: string, callSid: string, messages: LiveMessage[], turn?: string) {
+  async appendMessages(callId: string, callSid: string, messages: LiveMessage[], turn?: string, urgency?: Urgency) {
     const plan = [...this.plans.values()].find((p) => p.callId === callId && p.call.call_sid === callSid);
     if (!plan) return false;
     const answered = (plan.conversation.answered_turns ??= []);
     if (turn && answered.includes(turn)) return true;
+    if (urgency) plan.call.urgency = raiseUrgency(plan.call.urgency, urgency);
     if (turn) answered.push(turn);
     plan.conversation.messages.push(...messages);
     plan.conversation.total_messages += messages.length;

@@ -3,7 +3,8 @@ import type { ArchiveStore } from '../ports';
 import { INLINE_TRANSCRIPT_BYTES } from '../core/archiveDocs';
 import { callbackArchiveIds } from '../core/ids';
 import { collections } from '../model/paths';
-import { ADMIN_FIELDS, LiveMessage } from '../model/schema';
+import { ADMIN_FIELDS, LiveMessage, type Urgency } from '../model/schema';
+import { raiseUrgency } from '../core/urgency';
 
 const pageId = (index: number) => String(index).padStart(4, '0');
 
@@ -28,7 +29,7 @@ export function firestoreArchive(firestore: Firestore): ArchiveStore {
           tx.delete(callRef(standIn.callId));
           tx.delete(conversationRef(standIn.conversationId));
         }
-        if (existingCall.exists && held === plan.conversation.total_messages) return 'unchanged' as const;
+        if (existingCall.exists && held !== undefined && held >= plan.conversation.total_messages) return 'unchanged' as const;
 
         const call: Record<string, unknown> = { ...plan.call };
         if (existingCall.exists) for (const field of ADMIN_FIELDS) delete call[field];
@@ -52,7 +53,7 @@ export function firestoreArchive(firestore: Firestore): ArchiveStore {
       return [...inline, ...pages.docs.flatMap((page) => LiveMessage.array().parse(page.get('messages')))];
     },
 
-    appendMessages: (callId, callSid, messages, turn) =>
+    appendMessages: (callId, callSid, messages, turn, urgency) =>
       firestore.runTransaction(async (tx) => {
         const call = await tx.get(callRef(callId));
         const conversationId = call.get('conversation_id') as string | undefined;
@@ -63,6 +64,8 @@ export function firestoreArchive(firestore: Firestore): ArchiveStore {
         // The turns already in the transcript, so a replayed one is not appended twice.
         const answered = (conversation.get('answered_turns') as string[] | undefined) ?? [];
         if (turn && answered.includes(turn)) return true;
+        // Words said after the call was archived still count: they raise its urgency (never lower it).
+        if (urgency && raiseUrgency(call.get('urgency') as Urgency, urgency) !== call.get('urgency')) tx.update(callRef(callId), { urgency });
         const turns = turn ? { answered_turns: [...answered, turn] } : {};
         const inline = (conversation.get('messages') ?? []) as LiveMessage[];
         const pageCount = (conversation.get('message_pages') as number | undefined) ?? 0;

@@ -63,6 +63,13 @@ export async function archiveCall({ callId }: CallTask, deps: Deps): Promise<str
     log.warn('refusing to archive a call that has not ended', { callId });
     return 'not-ended';
   }
+  // A purge cut short has already removed what it verified as archived: the archive is whole, and
+  // planning it again from what is left would write a transcript with those messages missing.
+  if (call.purging) {
+    const resumed = await purgeIfArchived(callId, deps);
+    log.warn('resumed a purge that was cut short', { callId, outcome: resumed.kind });
+    return 'unchanged';
+  }
   const conversation = await readConversation(live, call.conversation_id, log);
   const plan = planArchive(callId, call, conversation);
   const outcome = await withDeadline(deps.archive.write(plan), deps.settings.archiveDeadlineMs, 'archive write');

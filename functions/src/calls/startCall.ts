@@ -8,6 +8,7 @@ import { languageOf } from '../assistant/language';
 import type { Caller } from '../assistant/responder';
 import type { Deps } from '../ports';
 import { countUse, createIfAbsent } from './liveCalls';
+import { retrying } from '../core/retry';
 import { languageOrSite, listening, proceduresOrNone } from './listening';
 
 export type IncomingCall = { callSid: string; from: string };
@@ -84,18 +85,23 @@ export async function recordCall(
   const uses = countUse(live, `n${incoming.from.replace(/\D/g, '') || 'anonymous'}`, deps.clock()).catch(() => 0);
   // An id is reserved for good, not just while its call is live: a number that calls again in
   // the same second after its first call was archived must not get the archived call's id.
+  // Each step is tried again when the database refuses it for a moment: a call node written
+  // without its CallSid index was recorded a second time by the next webhook (two calls, two archives).
+  const again = <T>(step: () => Promise<T>) => retrying(step, { onRetry: (err) => log.warn('recording the call: trying a step again', { error: String(err) }) });
   for (let attempt = 1; ; attempt++) {
     ids = callIds(incoming.from, now, settings.timeZone, attempt);
     const reservation: CallIdReservation = { call_sid: incoming.callSid, at: now.getTime() };
-    if (await createIfAbsent(live, paths.callIdReservation(ids.callId), reservation)) break;
+    const path = paths.callIdReservation(ids.callId);
+    if (await again(async () => (await createIfAbsent(live, path, reservation)) || (await live.get(`${path}/call_sid`)) === incoming.callSid)) break;
     if (attempt >= MAX_ID_ATTEMPTS) throw new Error(`no free call id for ${maskPhone(incoming.from)}`);
   }
   const offline = (await uses) > settings.limits.modelCallsPerNumberPerHour;
   if (offline) log.warn('caller past the hourly model ceiling: answered offline', { callId: ids.callId });
-  if (!(await createIfAbsent(live, paths.call(ids.callId), { ...call, conversation_id: ids.conversationId, ...(offline ? { offline_only: true } : {}) }))) {
-    throw new Error(`reserved call id ${ids.callId} is already live`);
-  }
-  if (!(await createIfAbsent(live, paths.callSid(incoming.callSid), ids.callId))) {
+  const record = { ...call, conversation_id: ids.conversationId, ...(offline ? { offline_only: true } : {}) };
+  const created = await again(async () => (await createIfAbsent(live, paths.call(ids.callId), record)) || (await live.get(`${paths.call(ids.callId)}/call_sid`)) === incoming.callSid);
+  if (!created) throw new Error(`reserved call id ${ids.callId} is already live`);
+  const indexed = await again(async () => (await createIfAbsent(live, paths.callSid(incoming.callSid), ids.callId)) || (await live.get(paths.callSid(incoming.callSid))) === ids.callId);
+  if (!indexed) {
     // A concurrent retry of this same webhook won the index: keep its call, drop ours.
     await live.update({ [paths.call(ids.callId)]: null });
     return undefined;
@@ -106,12 +112,14 @@ export async function recordCall(
     timestamp: nowIso,
     sources: '',
   };
-  await live.update({
-    [paths.conversation(ids.conversationId)]: {
-      call_id: ids.callId,
-      messages: { [deps.messageKey(now.getTime())]: greetingMessage },
-    },
-  });
+  await again(() =>
+    live.update({
+      [paths.conversation(ids.conversationId)]: {
+        call_id: ids.callId,
+        messages: { [deps.messageKey(now.getTime())]: greetingMessage },
+      },
+    }),
+  );
   if (late) log.warn('call recorded late: its start could not be recorded', { callId: ids.callId, caller: maskPhone(incoming.from) });
   else log.info('call started', { callId: ids.callId, caller: maskPhone(incoming.from), known: caller !== null });
   return ids.callId;

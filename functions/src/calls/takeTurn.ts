@@ -6,7 +6,7 @@ import type { Caller, Reply, ResponderInput } from '../assistant/responder';
 import { withDeadline } from '../core/errors';
 import { conversationIdOf } from '../core/ids';
 import { paths } from '../model/paths';
-import { LiveCall, orderedMessages, type LiveConversation, type LiveMessage, type Role, type Urgency } from '../model/schema';
+import { LiveCall, orderedMessages, type Alert, type LiveConversation, type LiveMessage, type Role, type Urgency } from '../model/schema';
 import { siteIso } from '../core/time';
 import { LINES_IN, listenOnly, speakAndHangUp, speakAndListen, speakable, voiceFor } from '../core/twiml';
 import { onSilence } from '../core/silence';
@@ -18,7 +18,8 @@ import type { Deps } from '../ports';
 import type { Timings } from '../core/log';
 import { languageOrSite, listening, proceduresOrNone } from './listening';
 import { recordLate } from './lateRecord';
-import { changeCall, readConversation } from './liveCalls';
+import { UNKNOWN_WORKER } from './startCall';
+import { adminUids, changeCall, readConversation } from './liveCalls';
 import { speculatedReply, usedSpeculation } from './speculation';
 
 export type Turn = {
@@ -77,9 +78,13 @@ export async function takeTurn(turn: Turn, deps: Deps, timings: Timings = {}): P
   const procedures = await proceduresOrNone(deps);
   const floor = utterance === '' ? undefined : keywordUrgency(utterance, procedures);
   const opened = await openWithRetry(deps, turn, floor);
-  const found = opened === 'unreachable' ? null : (opened ?? (await openLate(deps, turn, floor)));
+  // A call whose start was never recorded is recorded now (also when the database has just
+  // refused every attempt to open the turn, and the URL names no call to write to).
+  const found = await answeredUnopened(deps, turn, history, opened === 'unreachable' ? (turn.callHint ? null : await openLate(deps, turn, floor)) : (opened ?? (await openLate(deps, turn, floor))));
   // Every attempt to open the turn failed: its words still go to the call the signed action URL names.
-  const unopened = opened === 'unreachable' ? turn.callHint : undefined;
+  const unopened = opened === 'unreachable' && !found ? turn.callHint : undefined;
+  // Who holds a call the turn could not open: a plain read may work where its transaction did not.
+  const heldUnopened = unopened ? await deps.live.get(`${paths.call(unopened)}/mode`).then((mode) => mode === 'human', () => false) : false;
   if (!found && !unopened) log.warn('turn for a call that is not live', { callSid: turn.callSid });
   // The call's language so far (the registry's, or what the caller's words were in); this turn's words may change it.
   const callLanguage = languageOrSite(deps, found?.call.language);
@@ -88,16 +93,17 @@ export async function takeTurn(turn: Turn, deps: Deps, timings: Timings = {}): P
   if (utterance === '') return silentTurn(deps, turn, found, unopened, callLanguage, next);
 
   const closePartial = turn.gather ? { gather: turn.gather } : undefined;
-  const lateCallId = found?.began || found?.replay || unopened ? undefined : (found?.callId ?? turn.callHint);
+  const lateCallId = found?.began || found?.replay || unopened ? undefined : (found?.callId ?? turn.callHint ?? (await tombstoneOf(deps, turn.callSid)));
   const callerSaid: LiveMessage = { role: 'user', content: utterance, timestamp: '', sources: '' };
-  if (found?.call.mode === 'human') {
+  if (found?.call.mode === 'human' || heldUnopened) {
     // Aurora does not speak while a supervisor holds the call; the words were triaged when the turn opened.
-    if (found.began) await record(deps, found, [['user', utterance, '']], { finishTurn: true, closePartial });
-    else if (lateCallId) await recordLateTurn(deps, turn, lateCallId, [callerSaid]);
+    if (found?.began) await record(deps, found, [['user', utterance, '']], { finishTurn: true, closePartial });
+    else if (unopened) await recordUnopened(deps, turn, unopened, [callerSaid], floor);
+    else if (lateCallId) await recordLateTurn(deps, turn, lateCallId, [callerSaid], floor);
     return listenOnly(next());
   }
   // Recorded before the reply is composed: the caller's words count even if nothing else does.
-  if (unopened) await recordUnopened(deps, unopened, [callerSaid], floor);
+  if (unopened) await recordUnopened(deps, turn, unopened, [callerSaid], floor);
 
   // The caller's words are written while the context is read and the responder thinks. The
   // reply's write need not wait for that one: writes from one client arrive in the order sent.
@@ -127,9 +133,9 @@ export async function takeTurn(turn: Turn, deps: Deps, timings: Timings = {}): P
     });
     await Promise.all([started, finished, speculated?.counted]);
   } else if (unopened) {
-    await recordUnopened(deps, unopened, [toMessage(reply)], raiseUrgency(reply.urgency, composed.reply.urgency));
+    await recordUnopened(deps, turn, unopened, [toMessage(reply)], raiseUrgency(reply.urgency, composed.reply.urgency));
   } else if (lateCallId) {
-    await recordLateTurn(deps, turn, lateCallId, [callerSaid, toMessage(reply)]);
+    await recordLateTurn(deps, turn, lateCallId, [callerSaid, toMessage(reply)], raiseUrgency(reply.urgency, floor ?? 'NORMAL'));
   }
   return speakAndListen(reply.text, next(0, language));
 }
@@ -238,6 +244,25 @@ async function openTurn(deps: Deps, turn: Turn, floor?: Urgency): Promise<Found 
 }
 
 /**
+ * A turn whose words a first attempt already wrote without opening it (recordUnopened marks the
+ * Gather answered on the conversation): Twilio's retry is a replay, answered again and recorded
+ * nothing; the marker this attempt set is cleared.
+ */
+async function answeredUnopened(deps: Deps, turn: Turn, history: Promise<LiveConversation | null> | null, found: Found | null): Promise<Found | null> {
+  const key = turnKey(turn);
+  if (!found?.began || !key || !history || !(await history)?.answered?.[key]) return found;
+  deps.log.warn('replayed turn whose words were recorded before it could be opened: recorded nothing', { callSid: turn.callSid });
+  await record(deps, found, [], { finishTurn: true });
+  return { ...found, began: false, replay: true };
+}
+
+/** The call a CallSid was recorded as, live or archived (its index stays a day as a tombstone). */
+async function tombstoneOf(deps: Deps, callSid: string): Promise<string | undefined> {
+  const callId = await deps.live.get(paths.callSid(callSid)).catch(() => null);
+  return typeof callId === 'string' ? callId : undefined;
+}
+
+/**
  * A turn on a call whose start was never recorded (the action URL names no call, and its
  * CallSid is unknown, not even as an archived call's tombstone): the call is recorded now,
  * with the greeting the caller heard, and the turn goes on as on any live call.
@@ -245,7 +270,7 @@ async function openTurn(deps: Deps, turn: Turn, floor?: Urgency): Promise<Found 
 async function openLate(deps: Deps, turn: Turn, floor?: Urgency): Promise<Found | null> {
   if (turn.callHint || !turn.from) return null;
   try {
-    const callId = await recordLate(deps, { callSid: turn.callSid, from: turn.from }, deps.clock());
+    const callId = await retrying(() => recordLate(deps, { callSid: turn.callSid, from: turn.from! }, deps.clock()));
     return callId ? await openTurn(deps, { ...turn, callHint: callId }, floor) : null;
   } catch (err) {
     deps.log.error('could not record the call late', { callSid: turn.callSid, error: String(err) });
@@ -259,14 +284,20 @@ async function openLate(deps: Deps, turn: Turn, floor?: Urgency): Promise<Found 
  * urgency. A purge that began meanwhile archives messages that land late (removeConversation),
  * and the sweeper archives a conversation whose call is gone, so nothing written here is lost.
  */
-async function recordUnopened(deps: Deps, callId: string, messages: LiveMessage[], urgency: Urgency | undefined): Promise<void> {
+async function recordUnopened(deps: Deps, turn: Turn, callId: string, messages: LiveMessage[], urgency: Urgency | undefined): Promise<void> {
   const now = deps.clock();
   const timestamp = siteIso(now, deps.settings.timeZone);
   const conversationId = conversationIdOf(callId);
-  const changes = Object.fromEntries(messages.map((m) => [paths.message(conversationId, deps.messageKey(now.getTime())), { ...m, timestamp }]));
+  const changes: Record<string, unknown> = Object.fromEntries(messages.map((m) => [paths.message(conversationId, deps.messageKey(now.getTime())), { ...m, timestamp }]));
+  // The Gather is marked answered beside its words, so Twilio's retry of this request records them only once.
+  const key = turnKey(turn);
+  if (key) changes[`${paths.conversation(conversationId)}/answered/${key}`] = true;
   try {
-    await retrying(() => deps.live.update(changes), { attempts: 2 });
-    if (urgency && urgency !== 'NORMAL') await changeCall(deps.live, callId, (call) => (raiseUrgency(call.urgency, urgency) === call.urgency ? undefined : { urgency }));
+    // The database has just refused this turn several times: these writes keep trying for a few seconds more.
+    await retrying(() => deps.live.update(changes), { attempts: 6 });
+    if (urgency && urgency !== 'NORMAL') {
+      await retrying(() => changeCall(deps.live, callId, (call) => (raiseUrgency(call.urgency, urgency) === call.urgency ? undefined : { urgency })), { attempts: 6 });
+    }
     deps.log.warn('turn recorded without its marker: the turn could not be opened', { callId });
   } catch (err) {
     deps.log.error('turn could not be recorded at all', { callId, error: String(err) });
@@ -278,18 +309,36 @@ async function recordUnopened(deps: Deps, callId: string, messages: LiveMessage[
  * arrived after the status callback had ended the call. They go straight onto the end of the
  * archived transcript.
  */
-async function recordLateTurn(deps: Deps, turn: Turn, callId: string, messages: LiveMessage[]): Promise<void> {
+async function recordLateTurn(deps: Deps, turn: Turn, callId: string, messages: LiveMessage[], urgency: Urgency | undefined): Promise<void> {
   const timestamp = siteIso(deps.clock(), deps.settings.timeZone);
   try {
     const appended = await withDeadline(
-      deps.archive.appendMessages(callId, turn.callSid, messages.map((m) => ({ ...m, timestamp })), turnKey(turn)),
+      deps.archive.appendMessages(callId, turn.callSid, messages.map((m) => ({ ...m, timestamp })), turnKey(turn), urgency),
       deps.settings.archiveDeadlineMs,
       'late turn append',
     );
     if (appended) deps.log.warn('late turn appended to the archived call', { callId });
     else deps.log.error('late turn for a call that is neither live nor archived', { callId });
+    // The call has left the live list: an emergency in its last words reaches the supervisors directly.
+    if (appended && urgency === 'CRITICAL') await alertLateEmergency(deps, callId, turn.from);
   } catch (err) {
     deps.log.error('late turn could not be archived', { callId, error: String(err) });
+  }
+}
+
+/**
+ * A CRITICAL call's last words arrived after it was archived: every admin gets a 'critical' alert
+ * for it (in the alerts list; the call is in History) and a web push.
+ */
+async function alertLateEmergency(deps: Deps, callId: string, from: string | undefined): Promise<void> {
+  try {
+    const admins = await adminUids(deps.live);
+    const at = siteIso(deps.clock(), deps.settings.timeZone);
+    const alert: Alert = { call_id: callId, kind: 'critical', urgency: 'CRITICAL', worker_id: UNKNOWN_WORKER, mobile_no: from ?? '', at };
+    if (admins.length > 0) await deps.live.update(Object.fromEntries(admins.map((uid) => [paths.adminAlert(uid, `${callId}~critical-late`), alert])));
+    await deps.push.notify(admins, { title: 'CRITICAL words after a call ended', body: 'A caller said something critical as their call ended. Open it in History.', link: deps.settings.escalation.dashboardUrl });
+  } catch (err) {
+    deps.log.error('could not alert the admins to a late emergency', { callId, error: String(err) });
   }
 }
 
@@ -441,7 +490,9 @@ async function record(
   if (options.finishTurn) changes[`${paths.call(callId)}/turn_started_at`] = null;
   try {
     // A write refused for a moment is tried again: these are the caller's words.
-    await retrying(() => deps.live.update(changes), { onRetry: (err) => deps.log.warn('turn write failed: trying again', { callId, error: String(err) }) });
+    // Six attempts span about five seconds: a database out for a few seconds does not lose them
+    // (the webhook's deadline still answers the caller in time).
+    await retrying(() => deps.live.update(changes), { attempts: 6, onRetry: (err) => deps.log.warn('turn write failed: trying again', { callId, error: String(err) }) });
   } catch (err) {
     deps.log.error('turn write failed', { callId, error: String(err) });
   }

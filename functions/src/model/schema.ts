@@ -166,6 +166,8 @@ export const LiveConversation = z.object({
   messages: z.record(z.string(), LiveMessage).default({}),
   partial: PartialSpeech.optional(),
   speculation: Speculation.optional(),
+  /** Gathers whose words were written before their turn could be opened (the database refused it): a retry records nothing. */
+  answered: z.record(z.string(), z.literal(true)).optional(),
   /** Speculations started on this call, all Gathers together: model calls, counted against its ceiling. */
   speculated: z.number().int().nonnegative().optional(),
 });

@@ -1,0 +1,103 @@
+/**
+ * Every counterexample the safety simulation found, shrunk, as a plain test: the calls and
+ * faults, then the invariant that must hold. `holds` replays the steps in a fresh simulated
+ * site (test/simulation/world.ts) and fails with the story of the run when the invariant breaks.
+ * A new counterexample from `npm test` or `npm run simulate` is pasted here as it prints.
+ */
+import { describe, expect, it } from 'vitest';
+import type { InvariantCode } from './invariants';
+import { replay } from './simulate';
+import { admin, bridgeEnds, deliver, fault, hangUp, ring, silence, speak, tasks, wait, type Step } from './steps';
+
+async function holds(invariant: InvariantCode, steps: Step[]) {
+  const run = await replay(steps, { only: invariant });
+  expect(run.violations, run.story.join('\n')).toEqual([]);
+}
+
+const FIRE = 'there is a fire in the paint store';
+
+describe('found on the code of 7b1c4e5 (the defects the brief named, and the bridge), fixed in the working tree since', () => {
+  it('does not hang up on a silent CRITICAL caller after three silent turns', () =>
+    holds('I2.no-hangup', [ring(0), speak(0, FIRE), silence(0), silence(0), silence(0)]));
+
+  it('escalates a CRITICAL call nobody acknowledged after the caller hung up', () =>
+    holds('I1.escalated', [ring(0), speak(0, FIRE), hangUp(0)]));
+
+  it('keeps a CRITICAL call nobody acknowledged in the alarm after the caller hung up', () =>
+    holds('I1.alarms', [ring(0), speak(0, FIRE), hangUp(0)]));
+
+  it('triages words said while a supervisor holds the call', () =>
+    holds('I4.urgency-floor', [ring(0), admin(0, 'ana', 'take'), speak(0, FIRE)]));
+
+  it('does not answer with a reply speculated on words triaged otherwise ("no there is a fire" vs "No, there is a fire.")', () =>
+    holds('I6.speculation-triage', [ring(0), speak(0, 'No, there is a fire in the store.', { partial: 'no there is a fire in the store' })]));
+
+  it("keeps the caller's words when the turn's opening transaction fails once", () =>
+    holds('I3.utterance-once', [ring(0), fault({ port: 'database', op: 'transact', count: 1 }), speak(0, FIRE)]));
+
+  it('archives a call once when one read fails at its status callback', () =>
+    holds('I5.one-archive', [ring(0), speak(0, 'hello'), fault({ port: 'database', op: 'get', count: 1 }), hangUp(0)]));
+
+  it("records the deadline's answer, the one the caller heard, not the model's late one", () =>
+    holds('I3.only-what-was-said', [ring(0), speak(0, FIRE, { during: 'deadline' })]));
+
+  // <Dial> had no action and nothing followed it: when the leg ended, Twilio ended the call.
+  it('returns the caller to the line after a bridge nobody answered', () =>
+    holds('I2.bridge-returns', [ring(0), speak(0, FIRE), admin(0, 'holder', 'bridge'), bridgeEnds(0, 'no-answer')]));
+});
+
+describe('found by the simulation beyond those', () => {
+  // archiveCall on a call whose purge deleted the conversation but failed to delete the call
+  // node (one failed update): the task's retry plans an archive with no messages and writes it
+  // over the whole one (the archive's write keeps only a plan with as many messages).
+  it('keeps the archived transcript when a purge is cut short after removing the conversation', () =>
+    holds('I3.utterance-once', [ring(0), speak(0, 'hello'), hangUp(0), fault({ port: 'database', op: 'update', count: 1 }), tasks(), wait(5)]));
+
+  // recordCall wrote the call node but not its CallSid index (the fourth transaction failed):
+  // the caller is greeted without a call id, the next turn records the call again as `_2`,
+  // and the first stays ACTIVE beside it, then is archived as a second archive.
+  it('leaves one live call for a CallSid when the incoming call could only be half recorded', () =>
+    holds('I5.one-archive', [fault({ port: 'database', op: 'transact', count: 1, after: 3 }), ring(0), speak(0, FIRE)]));
+
+  // The same half-recorded start, then Twilio retries the incoming-call webhook: the retry finds
+  // no CallSid index and records a second call beside the first.
+  it('leaves one live call for a CallSid when Twilio retries a half-recorded incoming call', () =>
+    holds('I5.one-archive', [fault({ port: 'database', op: 'any', count: 1, after: 4 }), ring(0, { twice: true })]));
+
+  // openTurn failed every attempt (three transactions), so the turn does not know who holds the
+  // call and answers with the model while a supervisor is on the line.
+  it('does not speak over a supervisor when the turn cannot read the call', () =>
+    holds('I2.silent-while-held', [ring(0), admin(0, 'ana', 'take'), fault({ port: 'database', op: 'transact', count: 3 }), speak(0, FIRE)]));
+
+  // The last words arrive after the status callback and the archival: they are appended to the
+  // archived transcript, but the archived call stays NORMAL; the fire never alarms or escalates.
+  it('triages last words that arrive after the call was archived and purged', () =>
+    holds('I4.urgency-floor', [ring(0), speak(0, 'hello'), hangUp(0, { lastWords: FIRE, hold: true }), deliver(0), tasks(), deliver(0)]));
+
+  // One failed read at the incoming call: the call is recorded late by its status callback and
+  // purged; the last words' turn names no call (the greeting's Gather had no call id) and the
+  // CallSid's tombstone is not followed, so the words are appended nowhere.
+  it('keeps the last words of a call whose start could not be recorded, arriving after its archival', () =>
+    holds('I3.utterance-once', [fault({ port: 'database', op: 'get', count: 1 }), ring(0), hangUp(0, { lastWords: FIRE, hold: true }), deliver(0), tasks(), deliver(0)]));
+
+  // The turn could not be opened (three failed transactions), so its words were written without
+  // the turn's Gather marked answered; Twilio's retry of the same request opens the turn and
+  // records them a second time.
+  it('records a turn once when Twilio retries a request whose first attempt could not open the turn', () =>
+    holds('I3.utterance-once', [ring(0), fault({ port: 'database', op: 'transact', count: 3 }), speak(0, FIRE, { replay: true })]));
+
+  // A database out for a few seconds (five operations in a row fail). The incoming call and the
+  // first turn (its retries and the late recording included) cannot read, or the turn's writes
+  // fail all three attempts; nothing carries the words to a later webhook or retries them later.
+  it('keeps the first words when the database cannot be read for the first few seconds of a call', () =>
+    holds('I3.utterance-once', [fault({ port: 'database', op: 'get', count: 5 }), ring(0), speak(0, FIRE)]));
+
+  // The turn could not be opened (three failed transactions), its words were written without the
+  // marker, and the transaction that raises the call's urgency failed too: "fire" is in the
+  // transcript of a NORMAL call that never alarms or escalates.
+  it("raises the call's urgency when the database refuses transactions for a few seconds during the turn", () =>
+    holds('I4.urgency-floor', [ring(0), fault({ port: 'database', op: 'transact', count: 5 }), speak(0, FIRE)]));
+
+  it("keeps the caller's words when the database refuses writes for a few seconds during the turn", () =>
+    holds('I3.utterance-once', [fault({ port: 'database', op: 'update', count: 5, after: 2 }), ring(0), speak(0, FIRE)]));
+});

@@ -1,0 +1,309 @@
+/**
+ * What can happen at the site, one step at a time: calls ringing, callers speaking, going
+ * silent and hanging up, Twilio's requests late, twice or out of order, supervisors acting,
+ * time passing, and a fault in any port. Each step is plain data with a constructor that reads
+ * like what happens (`speak(0, 'there is a fire')`), so a shrunk counterexample prints as a
+ * regression test; the generator draws them, and fast-check runs them as model-based commands.
+ */
+import fc from 'fast-check';
+import { AuroraError } from '../../functions/src/core/errors';
+import type { Urgency } from '../../functions/src/model/schema';
+import type { DbOp } from './ports';
+import type { CallState } from './twilio';
+import { World, type AdminName, type During, type Slot } from './world';
+
+export type AdminAction = 'ack' | 'take' | 'release' | 'say' | 'end' | 'bridge';
+export type DialStatus = 'completed' | 'no-answer' | 'busy' | 'failed';
+
+export type Fault =
+  /** The live database's next `count` operations of a kind fail (once `after` more have succeeded). */
+  | { port: 'database'; op: DbOp | 'any'; count: number; after?: number }
+  /** Twilio refuses the next REST request (a call update, a hang-up). */
+  | { port: 'twilio-refuses' }
+  /** Texts to an on-call number are refused (or accepted again). */
+  | { port: 'sms'; number: 0 | 1; failing: boolean }
+  /** Firestore refuses the next archive writes. */
+  | { port: 'archive'; count: number }
+  /** Cloud Tasks refuses the next enqueues. */
+  | { port: 'queue'; count: number }
+  /** The model fails its next answers (transient errors are retried once by the responder). */
+  | { port: 'model'; count: number; transient: boolean }
+  /** The responder itself throws on its next answers (takeTurn must fall back to the offline one). */
+  | { port: 'responder'; count: number }
+  /** The database trigger delivers its next changes twice, or its next batch in reverse order. */
+  | { port: 'fan-out'; mode: 'twice' | 'reversed' }
+  /** Tasks enqueued from now run 30 s late, at once (ignoring their delay), or on time again. */
+  | { port: 'tasks'; mode: 'late' | 'early' | 'on-time' }
+  /** Twilio's next status callbacks are held back (delivered by a later `deliver`). */
+  | { port: 'status-callbacks'; hold: number };
+
+export type Step =
+  | { kind: 'ring'; slot: Slot; twice?: boolean }
+  | { kind: 'speak'; slot: Slot; words: string; partial?: string; model?: Urgency; during?: During; replay?: boolean }
+  | { kind: 'hangUp'; slot: Slot; lastWords?: string; turnFirst?: boolean; hold?: boolean; progressAfter?: boolean }
+  | { kind: 'deliver'; pick: number; twice?: boolean }
+  /** `who` 'holder': whoever holds the call (ana, taking it first, when nobody does). */
+  | { kind: 'admin'; slot: Slot; who: AdminName | 'holder'; action: AdminAction; to?: string }
+  | { kind: 'bridgeEnds'; slot: Slot; status: DialStatus }
+  | { kind: 'wait'; seconds: number }
+  | { kind: 'tasks'; newestFirst?: boolean; twice?: boolean }
+  | { kind: 'sweep' }
+  | { kind: 'fault'; fault: Fault };
+
+// ---- The steps as a regression test writes them ----
+
+type Options<K extends Step['kind'], Omitted extends string> = Omit<Extract<Step, { kind: K }>, 'kind' | Omitted>;
+
+/** Twilio's incoming-call webhook for call `slot` (0 and 2: worker_001's number, 1: an unknown one). */
+export const ring = (slot: Slot, options: Options<'ring', 'slot'> = {}): Step => ({ kind: 'ring', slot, ...options });
+/** The caller says `words` (stable partial words first, if given; the model judges them `model`). */
+export const speak = (slot: Slot, words: string, options: Options<'speak', 'slot' | 'words'> = {}): Step => ({ kind: 'speak', slot, words, ...options });
+/** The caller's Gather hears nothing. */
+export const silence = (slot: Slot, options: Options<'speak', 'slot' | 'words'> = {}): Step => speak(slot, '', options);
+export const hangUp = (slot: Slot, options: Options<'hangUp', 'slot'> = {}): Step => ({ kind: 'hangUp', slot, ...options });
+/** Twilio delivers the `pick`th request it held back. */
+export const deliver = (pick = 0, options: Options<'deliver', 'pick'> = {}): Step => ({ kind: 'deliver', pick, ...options });
+export const admin = (slot: Slot, who: AdminName | 'holder', action: AdminAction, options: Options<'admin', 'slot' | 'who' | 'action'> = {}): Step => ({ kind: 'admin', slot, who, action, ...options });
+export const bridgeEnds = (slot: Slot, status: DialStatus): Step => ({ kind: 'bridgeEnds', slot, status });
+export const wait = (seconds: number): Step => ({ kind: 'wait', seconds });
+export const tasks = (options: Options<'tasks', never> = {}): Step => ({ kind: 'tasks', ...options });
+export const sweep = (): Step => ({ kind: 'sweep' });
+export const fault = (f: Fault): Step => ({ kind: 'fault', fault: f });
+
+/** The step's options: every field but its kind and the ones its constructor takes in order. */
+const optionsOf = (step: Step, positional: string[]) => Object.fromEntries(Object.entries(step).filter(([key]) => key !== 'kind' && !positional.includes(key)));
+
+/** A step as the code that makes it, for counterexamples and regression tests. */
+export function formatStep(step: Step): string {
+  const literal = (value: unknown) => JSON.stringify(value).replace(/"([a-zA-Z]+)":/g, '$1: ').replace(/,(?=\w+: )/g, ', ').replace(/"/g, "'").replace(/^\{/, '{ ').replace(/\}$/, ' }');
+  const options = (positional: string[]) => {
+    const rest = optionsOf(step, positional);
+    return Object.keys(rest).length > 0 ? `, ${literal(rest)}` : '';
+  };
+  const words = (w: string) => `'${w.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
+  switch (step.kind) {
+    case 'ring':
+      return `ring(${step.slot}${options(['slot'])})`;
+    case 'speak':
+      return step.words === '' ? `silence(${step.slot}${options(['slot', 'words'])})` : `speak(${step.slot}, ${words(step.words)}${options(['slot', 'words'])})`;
+    case 'hangUp':
+      return `hangUp(${step.slot}${options(['slot'])})`;
+    case 'deliver':
+      return `deliver(${step.pick}${options(['pick'])})`;
+    case 'admin':
+      return `admin(${step.slot}, '${step.who}', '${step.action}'${options(['slot', 'who', 'action'])})`;
+    case 'bridgeEnds':
+      return `bridgeEnds(${step.slot}, '${step.status}')`;
+    case 'wait':
+      return `wait(${step.seconds})`;
+    case 'tasks':
+      return `tasks(${options([]).slice(2)})`;
+    case 'sweep':
+      return 'sweep()';
+    case 'fault':
+      return `fault(${literal(step.fault)})`;
+  }
+}
+
+// ---- Running steps ----
+
+/** What the preconditions look at: each call's state at Twilio, and the requests held back. */
+export type Model = { calls: Array<CallState | 'idle'>; held: number };
+
+export const modelOf = (world: World): Model => ({
+  calls: [0, 1, 2].map((slot) => world.slotCall(slot as Slot)?.state ?? 'idle'),
+  held: world.outbox.length,
+});
+
+/** Whether a step can happen now: a caller speaks only at a Gather, a call rings once, and so on. */
+export function applicable(step: Step, model: Model): boolean {
+  switch (step.kind) {
+    case 'ring':
+      return model.calls[step.slot] === 'idle';
+    case 'speak':
+      return model.calls[step.slot] === 'gather';
+    case 'hangUp':
+      return model.calls[step.slot] === 'gather' || model.calls[step.slot] === 'bridged';
+    case 'bridgeEnds':
+      return model.calls[step.slot] === 'bridged';
+    case 'admin':
+      return model.calls[step.slot] !== 'idle';
+    case 'deliver':
+      return model.held > 0;
+    default:
+      return true;
+  }
+}
+
+const ON_CALL = ['+15550190001', '+15550190002'] as const;
+
+function applyFault(world: World, f: Fault) {
+  switch (f.port) {
+    case 'database':
+      return world.db.failNext(f.op, f.count, f.after ?? 0);
+    case 'twilio-refuses':
+      return void (world.voice.refuseNext = new AuroraError('Twilio error 20003: Authenticate', { retryable: true }));
+    case 'sms':
+      return void (f.failing ? world.sms.failing.add(ON_CALL[f.number]) : world.sms.failing.delete(ON_CALL[f.number]));
+    case 'archive':
+      return void (world.archive.failNextWrites += f.count);
+    case 'queue':
+      return void (world.tasks.failNext += f.count);
+    case 'model':
+      world.chat.failNext += f.count;
+      world.chat.failTransient = f.transient;
+      return;
+    case 'responder':
+      return void (world.responderFailures += f.count);
+    case 'fan-out':
+      if (f.mode === 'twice') world.fanOutTwice += 3;
+      else world.fanOutReversed = true;
+      return;
+    case 'tasks':
+      world.tasks.lateBySeconds = f.mode === 'late' ? 30 : 0;
+      world.tasks.ignoreDelays = f.mode === 'early';
+      return;
+    case 'status-callbacks':
+      return void (world.holdStatusCallbacks += f.hold);
+  }
+}
+
+/** Runs one step against the world, then lets the trigger deliver and the safety invariants look. */
+export async function runStep(world: World, step: Step): Promise<void> {
+  world.beginStep(formatStep(step));
+  world.count('step');
+  switch (step.kind) {
+    case 'ring':
+      await world.ring(step.slot, !!step.twice);
+      break;
+    case 'speak':
+      await world.speak(step.slot, step.words, step);
+      break;
+    case 'hangUp':
+      await world.hangUp(step.slot, step);
+      break;
+    case 'deliver':
+      await world.deliver(step.pick, !!step.twice);
+      break;
+    case 'admin':
+      await world.admin(step.slot, step.who, step.action, { to: step.to });
+      break;
+    case 'bridgeEnds':
+      await world.bridgeEnds(world.slotCall(step.slot)!, step.status);
+      break;
+    case 'wait':
+      await world.advance(step.seconds * 1000);
+      break;
+    case 'tasks':
+      await world.runDueTasks(step.newestFirst ? 'newest-first' : 'in-order', !!step.twice);
+      break;
+    case 'sweep':
+      await world.sweep();
+      break;
+    case 'fault':
+      applyFault(world, step.fault);
+      break;
+  }
+  await world.flushCallbacks();
+  await world.settle();
+}
+
+// ---- Generating steps ----
+
+/** What callers say, with the urgency the offline triage gives each (see invariants.triageOf). */
+export const UTTERANCES = [
+  'there is a fire in the paint store', // CRITICAL
+  'No, there is a fire in the store.', // CRITICAL, yet "no there is a fire in the store" is NORMAL
+  'my colleague is not breathing', // CRITICAL
+  'I cut my hand and it is bleeding', // CRITICAL
+  'someone is trapped in the freezer', // CRITICAL
+  'Es brennt im Lager', // CRITICAL, in German
+  'there is a chemical spill in bay 3', // URGENT
+  'I twisted my ankle', // URGENT
+  'hello', // NORMAL
+  'no there is a fire in the store', // NORMAL
+  'is there a fire drill today?', // NORMAL
+  'a forklift hit the racking, nobody is hurt', // NORMAL
+  'Hallo, alles gut', // NORMAL
+] as const;
+
+/** Words as a recogniser's stable partial results give them: lower case, no punctuation. */
+const asPartial = (words: string) => words.toLowerCase().replace(/[^\p{L}\p{N}'\s]/gu, '').replace(/\s+/g, ' ').trim();
+
+/** Mostly the first call, so that most runs are one call told fully, with others overlapping it. */
+const slot = fc.constantFrom<Slot>(0, 0, 0, 1, 2);
+const utterance = fc.constantFrom(...UTTERANCES);
+const during = fc.constantFrom<During>('deadline', 'twilio-retries', 'caller-hangs-up', 'tasks', 'sweep', 'wait-10s', 'take', 'ack', 'release', 'say', 'end', 'bridge');
+/** `arb` in `percent` of cases, else undefined (which is where shrinking goes). */
+const maybe = <T>(arb: fc.Arbitrary<T>, percent: number) => fc.oneof({ weight: 100 - percent, arbitrary: fc.constant(undefined) }, { weight: percent, arbitrary: arb });
+
+const speakStep = fc
+  .record({
+    slot,
+    words: utterance,
+    partial: fc.oneof({ weight: 4, arbitrary: fc.constant('none' as const) }, { weight: 3, arbitrary: fc.constant('same' as const) }, { weight: 1, arbitrary: fc.constant('prefix' as const) }, { weight: 1, arbitrary: utterance }),
+    model: fc.constantFrom<Urgency>('NORMAL', 'NORMAL', 'URGENT', 'CRITICAL'),
+    during: maybe(during, 25),
+  })
+  .map(({ slot: sl, words, partial, model, during: d }): Step => {
+    const stable = partial === 'none' ? undefined : partial === 'same' ? asPartial(words) : partial === 'prefix' ? asPartial(words).split(' ').slice(0, 3).join(' ') : asPartial(partial);
+    return speak(sl, words, { ...(stable ? { partial: stable } : {}), ...(model !== 'NORMAL' ? { model } : {}), ...(d ? { during: d } : {}) });
+  });
+
+const replayStep = fc.record({ slot, words: utterance }).map(({ slot: sl, words }) => speak(sl, words, { replay: true }));
+const silenceStep = fc.record({ slot, during: maybe(fc.constantFrom<During>('take', 'caller-hangs-up', 'tasks'), 12) }).map(({ slot: sl, during: d }) => silence(sl, d ? { during: d } : {}));
+
+const hangUpStep = fc
+  .record({ slot, lastWords: maybe(utterance, 50), turnFirst: fc.boolean(), hold: fc.boolean(), progressAfter: fc.boolean() })
+  .map(({ slot: sl, lastWords, turnFirst, hold, progressAfter }) =>
+    hangUp(sl, { ...(lastWords ? { lastWords } : {}), ...(lastWords && turnFirst ? { turnFirst } : {}), ...(hold ? { hold } : {}), ...(progressAfter ? { progressAfter } : {}) }),
+  );
+
+/** Mostly the holder speaks, bridges and hands back (ana takes the call first if nobody holds it); anyone else is refused, tried now and then. */
+const adminStep = fc
+  .record({
+    slot,
+    who: fc.constantFrom<AdminName | 'holder'>('ana', 'ben', 'holder', 'holder', 'holder'),
+    action: fc.constantFrom<AdminAction>('ack', 'ack', 'take', 'take', 'release', 'say', 'say', 'bridge', 'end'),
+    to: fc.constantFrom('+15550190001', '+15550190001', '+15559999999'),
+  })
+  .map(({ slot: sl, who, action, to }) => {
+    const by = who === 'holder' && !['say', 'release', 'bridge'].includes(action) ? 'ana' : who;
+    return admin(sl, by, action, action === 'bridge' && to !== '+15550190001' ? { to } : {});
+  });
+
+const faultStep = fc
+  .oneof(
+    {
+      weight: 5,
+      arbitrary: fc
+        .record({ port: fc.constant('database' as const), op: fc.constantFrom<DbOp | 'any'>('get', 'update', 'transact', 'any'), count: fc.constantFrom(1, 1, 2, 5), after: fc.nat({ max: 12 }) })
+        .map(({ after, ...f }) => (after > 0 ? { ...f, after } : f)),
+    },
+    { weight: 1, arbitrary: fc.constant({ port: 'twilio-refuses' as const }) },
+    { weight: 1, arbitrary: fc.record({ port: fc.constant('sms' as const), number: fc.constantFrom<0 | 1>(0, 1), failing: fc.boolean() }) },
+    { weight: 1, arbitrary: fc.record({ port: fc.constant('archive' as const), count: fc.constantFrom(1, 3) }) },
+    { weight: 1, arbitrary: fc.record({ port: fc.constant('queue' as const), count: fc.constantFrom(1, 3) }) },
+    { weight: 1, arbitrary: fc.record({ port: fc.constant('model' as const), count: fc.constantFrom(1, 2), transient: fc.boolean() }) },
+    { weight: 1, arbitrary: fc.record({ port: fc.constant('responder' as const), count: fc.constantFrom(1, 2) }) },
+    { weight: 1, arbitrary: fc.record({ port: fc.constant('fan-out' as const), mode: fc.constantFrom('twice' as const, 'reversed' as const) }) },
+    { weight: 1, arbitrary: fc.record({ port: fc.constant('tasks' as const), mode: fc.constantFrom('late' as const, 'early' as const, 'on-time' as const) }) },
+    { weight: 1, arbitrary: fc.record({ port: fc.constant('status-callbacks' as const), hold: fc.constantFrom(1, 2) }) },
+  )
+  .map((f) => fault(f as Fault));
+
+/** Every kind of step, weighted towards what a call mostly is: people talking. */
+export const stepArbitrary: fc.Arbitrary<Step> = fc.oneof(
+  { weight: 5, arbitrary: slot.chain((s) => fc.boolean().map((twice) => ring(s, twice ? { twice } : {}))) },
+  { weight: 9, arbitrary: speakStep },
+  { weight: 1, arbitrary: replayStep },
+  { weight: 3, arbitrary: silenceStep },
+  { weight: 2, arbitrary: hangUpStep },
+  { weight: 3, arbitrary: fc.record({ pick: fc.nat({ max: 3 }), twice: fc.boolean() }).map(({ pick, twice }) => deliver(pick, twice ? { twice } : {})) },
+  { weight: 4, arbitrary: adminStep },
+  { weight: 2, arbitrary: fc.record({ slot, status: fc.constantFrom<DialStatus>('completed', 'no-answer', 'busy', 'failed') }).map(({ slot: sl, status }) => bridgeEnds(sl, status)) },
+  { weight: 3, arbitrary: fc.constantFrom(1, 5, 15, 30, 61, 120, 300, 600).map(wait) },
+  { weight: 2, arbitrary: fc.record({ newestFirst: fc.boolean(), twice: fc.boolean() }).map(({ newestFirst, twice }) => tasks({ ...(newestFirst ? { newestFirst } : {}), ...(twice ? { twice } : {}) })) },
+  { weight: 1, arbitrary: fc.constant(sweep()) },
+  { weight: 3, arbitrary: faultStep },
+);
