@@ -44,7 +44,8 @@ export async function dialResult(input: DialResult, deps: Deps): Promise<string>
   }
   if (!found || found.call.status !== 'ACTIVE' || found.call.purging) {
     deps.log.warn('bridge result for a call that is not live', { callSid: input.callSid, dialStatus: input.dialStatus });
-    return emptyResponse();
+    // Twilio says the caller is still on the line: whatever our records say, they are listened to, never hung up on.
+    return input.callStatus === 'in-progress' ? backOnTheLine(deps, input.callHint, undefined, 'notAnswered') : emptyResponse();
   }
   const { callId, call } = found;
   const outcome = dialOutcome({ dialStatus: input.dialStatus, callStatus: input.callStatus, dialCallSid: input.dialCallSid, acceptedLeg: call.bridge_accepted });

@@ -116,14 +116,19 @@ async function textOne(deps: Deps, callId: string, call: LiveCall, key: string, 
   const nowMs = deps.clock().getTime();
   const nowIso = siteIso(deps.clock(), deps.settings.timeZone);
   let before: EscalationRecipient | null = null;
+  let leased = false;
   const claim = await deps.live.transact(path, (current) => {
     if (current === null) return null; // the server's value decides
     const parsed = EscalationRecipient.safeParse(current);
     if (!parsed.success || parsed.data.state === 'sent') return undefined;
     const fresh = parsed.data.state === 'sending' && nowMs - Date.parse(parsed.data.at ?? '') < SENDING_LEASE_MS;
+    leased = fresh;
     before = parsed.data;
     return fresh ? undefined : { ...withoutText(parsed.data), state: 'sending', at: nowIso, attempts: parsed.data.attempts + 1 };
   });
+  // Another run holds a fresh claim: it may have died mid-send, so this run is not done until
+  // that text is known to be sent (the task retries, and takes the claim over once it is stale).
+  if (!claim.committed && leased) return new AuroraError(`the text to ${maskPhone(recipient.to)} is being sent by another run`, { retryable: true });
   if (!claim.committed || claim.value === null) return null;
 
   const { afterSeconds, dashboardUrl } = deps.settings.escalation;

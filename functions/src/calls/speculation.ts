@@ -66,7 +66,7 @@ export async function speculatedReply(
     current = parse(await deps.live.get(path).catch(() => null));
   }
   // A speculation the model could not answer fell back to the offline responder; the turn tries the model again.
-  if (!current?.reply || current.state !== 'ready' || current.gather !== gather || !answersTheSame(current.text, utterance) || current.reply.fallback === 'offline') {
+  if (!current?.reply || current.state !== 'ready' || current.gather !== gather || !answersTheSame(current.text, utterance) || !sameTriage(current.text, utterance, procedures) || current.reply.fallback === 'offline') {
     deps.log.warn('speculation not ready in time: answering afresh', { gather });
     return { hit: null, counted: count(deps, SPECULATION_COUNTERS.wasted) };
   }

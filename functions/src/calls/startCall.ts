@@ -112,12 +112,12 @@ export async function recordCall(
     timestamp: nowIso,
     sources: '',
   };
+  // Path by path, never the whole node: a retried or late write must not wipe words a first turn already recorded.
+  const greetingKey = deps.messageKey(now.getTime());
   await again(() =>
     live.update({
-      [paths.conversation(ids.conversationId)]: {
-        call_id: ids.callId,
-        messages: { [deps.messageKey(now.getTime())]: greetingMessage },
-      },
+      [`${paths.conversation(ids.conversationId)}/call_id`]: ids.callId,
+      [paths.message(ids.conversationId, greetingKey)]: greetingMessage,
     }),
   );
   if (late) log.warn('call recorded late: its start could not be recorded', { callId: ids.callId, caller: maskPhone(incoming.from) });

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { LANGUAGES, languageAfter, languageChange, languageSwitchNote, type Language, type LanguageChange } from '../assistant/language';
 import { keywordUrgency, offlineReply } from '../assistant/offlineResponder';
 import type { Procedure } from '../assistant/procedures';
@@ -90,12 +90,16 @@ export async function takeTurn(turn: Turn, deps: Deps, timings: Timings = {}): P
   const callLanguage = languageOrSite(deps, found?.call.language);
   const next = (silent = 0, language: Language = callLanguage) => listening(deps, procedures, { call: found?.callId ?? turn.callHint, silent, language });
 
-  if (utterance === '') return silentTurn(deps, turn, found, unopened, callLanguage, next);
+  // While a human holds the call, the deadline's fallback must not speak either (core/firstAnswer.ts: an empty answer listens).
+  const held = found?.call.mode === 'human' || heldUnopened;
+  if (held) turn.answer?.settle({ text: '', language: callLanguage, urgency: 'NORMAL', sources: [] });
+  // The database refused the turn: what the call is cannot be known, so silence never ends it.
+  if (utterance === '') return silentTurn(deps, turn, found, held, opened === 'unreachable', callLanguage, next);
 
   const closePartial = turn.gather ? { gather: turn.gather } : undefined;
   const lateCallId = found?.began || found?.replay || unopened ? undefined : (found?.callId ?? turn.callHint ?? (await tombstoneOf(deps, turn.callSid)));
   const callerSaid: LiveMessage = { role: 'user', content: utterance, timestamp: '', sources: '' };
-  if (found?.call.mode === 'human' || heldUnopened) {
+  if (held) {
     // Aurora does not speak while a supervisor holds the call; the words were triaged when the turn opened.
     if (found?.began) await record(deps, found, [['user', utterance, '']], { finishTurn: true, closePartial });
     else if (unopened) await recordUnopened(deps, turn, unopened, [callerSaid], floor);
@@ -131,6 +135,8 @@ export async function takeTurn(turn: Turn, deps: Deps, timings: Timings = {}): P
       language: languageChange(found?.call, callLanguage, utterance),
       reply: true,
     });
+    // A take-over that landed meanwhile is recorded as such (record); the answer is still returned:
+    // Twilio drops it once the supervisor's redirect lands, and the caller hears it if that was refused and undone.
     await Promise.all([started, finished, speculated?.counted]);
   } else if (unopened) {
     await recordUnopened(deps, turn, unopened, [toMessage(reply)], raiseUrgency(reply.urgency, composed.reply.urgency));
@@ -175,19 +181,20 @@ async function silentTurn(
   deps: Deps,
   turn: Turn,
   found: Found | null,
-  unopened: string | undefined,
+  held: boolean,
+  unreadable: boolean,
   callLanguage: Language,
   next: (silent?: number, language?: Language) => ReturnType<typeof listening>,
 ): Promise<string> {
   const silent = turn.silentTurns + 1;
-  if (found?.call.mode === 'human') {
+  if (held) {
     // A human holds the call: the caller may be unconscious or trapped. Aurora neither speaks
     // over the supervisor nor hangs up; the line stays open and the holder sees the silence.
-    if (found.began) await record(deps, found, [], { finishTurn: true, quiet: true });
+    if (found?.began) await record(deps, found, [], { finishTurn: true, quiet: true });
     return listenOnly(next(silent));
   }
   const lines = LINES_IN[callLanguage];
-  const step = onSilence(silent, unopened ? 'CRITICAL' : found?.call.urgency);
+  const step = onSilence(silent, unreadable ? 'CRITICAL' : found?.call.urgency);
   const said = step === 'close' ? lines.closing : step === 'reprompt' ? lines.reprompt : step === 'reassure' ? lines.stillHere : null;
   if (found?.began) await record(deps, found, said ? [['assistant', said, '']] : [], { finishTurn: true, quiet: true });
   if (step === 'close') return speakAndHangUp(said!, voiceFor({ language: callLanguage, speech: deps.settings.speech }));
@@ -199,8 +206,10 @@ async function silentTurn(
  * must not lose the caller's words. 'unreachable' when every attempt failed.
  */
 async function openWithRetry(deps: Deps, turn: Turn, floor: Urgency | undefined): Promise<Found | null | 'unreachable'> {
+  // One token for every attempt: an attempt that timed out but committed is this turn's, not a replay.
+  const token = randomBytes(6).toString('hex');
   try {
-    return await retrying(() => openTurn(deps, turn, floor), {
+    return await retrying(() => openTurn(deps, turn, floor, token), {
       until: turn.deadline !== undefined ? turn.deadline - WRITE_RESERVE_MS : undefined,
       onRetry: (err, attempt) => deps.log.warn('could not begin the turn: trying again', { callSid: turn.callSid, attempt, error: String(err) }),
     });
@@ -218,7 +227,7 @@ async function openWithRetry(deps: Deps, turn: Turn, floor: Urgency | undefined)
  * deleted. The call named in the action URL costs no index read; a name that is not this
  * CallSid's call is ignored.
  */
-async function openTurn(deps: Deps, turn: Turn, floor?: Urgency): Promise<Found | null> {
+async function openTurn(deps: Deps, turn: Turn, floor?: Urgency, token: string = randomBytes(6).toString('hex')): Promise<Found | null> {
   const callId = turn.callHint ?? (await deps.live.get(paths.callSid(turn.callSid)));
   if (typeof callId !== 'string') return null;
   const nowIso = siteIso(deps.clock(), deps.settings.timeZone);
@@ -230,15 +239,15 @@ async function openTurn(deps: Deps, turn: Turn, floor?: Urgency): Promise<Found 
     const parsed = LiveCall.safeParse(current);
     if (!parsed.success || parsed.data.call_sid !== turn.callSid) return undefined;
     seen = parsed.data;
-    if (parsed.data.purging || (key && parsed.data.answered?.[key])) return undefined;
-    const answered = key ? { answered: { ...parsed.data.answered, [key]: true } } : {};
+    if (parsed.data.purging || (key && parsed.data.answered?.[key] && parsed.data.answered[key] !== token)) return undefined;
+    const answered = key ? { answered: { ...parsed.data.answered, [key]: token } } : {};
     const urgency = floor ? raiseUrgency(parsed.data.urgency, floor) : parsed.data.urgency;
     seen = { ...parsed.data, urgency };
     return { ...(current as object), turn_started_at: nowIso, last_message_at: nowIso, urgency, ...answered };
   });
   const call = seen as LiveCall | null;
-  if (!call) return turn.callHint && result.value !== null ? openTurn(deps, { ...turn, callHint: undefined }, floor) : null;
-  const replay = !!key && !!call.answered?.[key];
+  if (!call) return turn.callHint && result.value !== null ? openTurn(deps, { ...turn, callHint: undefined }, floor, token) : null;
+  const replay = !!key && !!call.answered?.[key] && call.answered[key] !== token;
   if (replay) deps.log.warn('replayed turn: answered again, recorded nothing', { callSid: turn.callSid });
   return { callId, call, began: result.committed && !call.purging && !replay, replay };
 }
@@ -296,7 +305,7 @@ async function recordUnopened(deps: Deps, turn: Turn, callId: string, messages: 
     // The database has just refused this turn several times: these writes keep trying for a few seconds more.
     await retrying(() => deps.live.update(changes), { attempts: 6 });
     if (urgency && urgency !== 'NORMAL') {
-      await retrying(() => changeCall(deps.live, callId, (call) => (raiseUrgency(call.urgency, urgency) === call.urgency ? undefined : { urgency })), { attempts: 6 });
+      await retrying(() => changeCall(deps.live, callId, (call) => (call.purging || raiseUrgency(call.urgency, urgency) === call.urgency ? undefined : { urgency })), { attempts: 6 });
     }
     deps.log.warn('turn recorded without its marker: the turn could not be opened', { callId });
   } catch (err) {
@@ -441,8 +450,8 @@ async function record(
   found: Found | null,
   messages: Array<[Role, string, string, string?]>,
   options: RecordOptions,
-): Promise<void> {
-  if (!found) return;
+): Promise<string | null> {
+  if (!found) return null;
   const { callId, call } = found;
   const now = deps.clock();
   const nowIso = siteIso(now, deps.settings.timeZone);
@@ -460,6 +469,8 @@ async function record(
   try {
     if (urgency) {
       await retrying(() => changeCall(deps.live, callId, (current) => {
+        // A purge under way has verified the archive: a change now would be lost with the call.
+        if (current.purging) return undefined;
         holder = options.reply && current.mode === 'human' ? (current.admin_id ?? 'a supervisor') : null;
         // A supervisor already holds the call: no hand-over is asked for.
         return { ...fields, ...(options.handoff && !holder ? { handoff_requested: true } : {}), urgency: raiseUrgency(current.urgency, urgency) };
@@ -496,6 +507,7 @@ async function record(
   } catch (err) {
     deps.log.error('turn write failed', { callId, error: String(err) });
   }
+  return heldBy;
 }
 
 /**

@@ -106,8 +106,12 @@ export const LiveCall = z.object({
   language: z.string().optional(),
   /** Its start could not be recorded (the database was slow or down); a later webhook recorded it. */
   recorded_late: z.boolean().optional(),
-  /** The Gathers whose turn has been recorded: a replayed turn finds its Gather here and records nothing. */
-  answered: z.record(z.string(), z.literal(true)).optional(),
+  /**
+   * The Gathers whose turn has been recorded: a replayed turn finds its Gather here and records
+   * nothing. The value is the opening attempt's token, so a retry of an attempt whose commit was
+   * only slow (not refused) knows the turn as its own.
+   */
+  answered: z.record(z.string(), z.union([z.literal(true), z.string()])).optional(),
   /**
    * The bridged leg (its CallSid) whose called person pressed 1 at the screening: only such a
    * leg was connected to the caller (core/bridge.ts). Cleared when the bridge's result arrives.

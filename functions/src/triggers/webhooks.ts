@@ -3,7 +3,7 @@ import { startCall } from '../calls/startCall';
 import { takeTurn } from '../calls/takeTurn';
 import { TWILIO_AUTH_TOKEN } from '../config';
 import { CALL_ID_PATTERN } from '../model/schema';
-import { LINES_IN, SUPERVISOR_LINES_IN, WEBHOOK_PATHS, emptyResponse, listenFor, screeningAnswer, speakAndHangUp, speakAndListen } from '../core/twiml';
+import { LINES_IN, SUPERVISOR_LINES_IN, WEBHOOK_PATHS, emptyResponse, listenFor, listenOnly, screeningAnswer, speakAndListen } from '../core/twiml';
 import { recordPartial } from '../calls/partialSpeech';
 import { newGatherId, siteLanguage } from '../calls/listening';
 import { languageOf, replyLanguage } from '../assistant/language';
@@ -72,7 +72,9 @@ export const turnWebhook: Webhook<typeof TurnBody> = {
       deps,
       timings,
     ),
-  onFailure: (deps) => speakAndHangUp(LINES_IN[siteLanguage(deps)].unavailable),
+  // Never a hang-up: the failed turn may have been an emergency. The caller hears the safety line
+  // and is listened to again (the next turn finds its call by CallSid).
+  onFailure: (deps) => speakAndListen(LINES_IN[siteLanguage(deps)].unavailable, listenFor(deps.settings.publicBaseUrl, {}, deps.settings.speech, '')),
   // Twilio waits 15 s for TwiML; the rest is network and a cold start's queueing.
   answerWithin: {
     ms: ANSWER_WITHIN_MS,
@@ -84,7 +86,7 @@ export const turnWebhook: Webhook<typeof TurnBody> = {
       // otherwise this one is, and the turn records it when it gets there (core/firstAnswer.ts).
       const spoken = request.answer.settle({ ...offline, language, fallback: 'deadline' });
       const listen = listenFor(deps.settings.publicBaseUrl, { call: callIdFrom(query), gather: newGatherId() }, deps.settings.speech, '', languageOf(spoken.language) ?? language);
-      return speakAndListen(spoken.text, listen);
+      return spoken.text === '' ? listenOnly(listen) : speakAndListen(spoken.text, listen);
     },
   },
 };

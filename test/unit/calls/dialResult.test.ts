@@ -90,16 +90,18 @@ describe('dialResult', () => {
     expect((await transcript()).at(-1)).toMatchObject({ content: `The bridge to ${TO} was not answered (not accepted at the prompt). The caller is back on the line.` });
   });
 
-  it('answers empty TwiML and changes nothing for a call that is not live', async () => {
+  it('changes nothing for a call that is not live, and never hangs up a caller Twilio says is still on the line', async () => {
     const { deps, live } = memoryDeps();
-    expect(await dialResult(result('no-answer', { callSid: callSid(9), callHint: undefined }), deps)).toBe(EMPTY);
+    const twiml = await dialResult(result('no-answer', { callSid: callSid(9), callHint: undefined }), deps);
+    expect(twiml).toContain('<Gather'); // Twilio's own CallStatus says in-progress: listened to, not hung up on
     expect(live.tree).toEqual({});
 
     const world = await bridged();
     await world.live.update({ [`active_calls/${CALL_ID}/status`]: 'ENDED' });
     const before = structuredClone(world.live.tree);
-    expect(await dialResult(result('no-answer'), world.deps)).toBe(EMPTY);
+    expect(await dialResult(result('no-answer'), world.deps)).toContain('<Gather');
     expect(world.live.tree).toEqual(before);
+    expect(await dialResult(result('no-answer', { callStatus: 'completed' }), world.deps)).toBe(EMPTY); // the caller has gone
   });
 
   it('notes a caller who hung up during the bridge, and says nothing to anyone', async () => {

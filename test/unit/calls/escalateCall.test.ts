@@ -90,7 +90,8 @@ describe('escalateCall', () => {
     await live.update({ [`${path}/state`]: 'sending', [`${path}/at`]: '2025-10-04T14:31:00+05:30' }); // a run died mid-send
     sms.failing = new Set();
     clock.advance(10_000);
-    await expect(escalateCall(task, deps, { retryCount: 1 })).resolves.toBe('escalated'); // +0002 now; +0001 is held by the fresh claim
+    // +0002 now; +0001 is held by the fresh claim, whose run may have died: the task is not done until it is sent.
+    await expect(escalateCall(task, deps, { retryCount: 1 })).rejects.toThrow('not accepted yet');
     expect(sms.sent.map((m) => m.to)).toEqual(['+15550190002']);
     clock.advance(SENDING_LEASE_MS);
     await live.update({ [`${path}/at`]: '2025-10-04T14:31:00+05:30' });

@@ -143,6 +143,22 @@ describe('one failed database operation', () => {
     expect((await messages()).map((m) => m.role)).toEqual(['assistant', 'user', 'assistant']);
   });
 
+  it("records the words once when opening the turn timed out but committed (the retry knows the turn as its own)", async () => {
+    const { deps, live, say, messages } = await ringing();
+    let slow = 1;
+    deps.live = {
+      get: (path) => live.get(path),
+      update: (changes) => live.update(changes),
+      transact: async (path, next) => {
+        const result = await live.transact(path, next);
+        if (slow-- > 0) throw new Error('transaction took longer than 3000 ms'); // committed, but reported as failed
+        return result;
+      },
+    };
+    await say('fire, someone is trapped', { gather: '0000000bbbb' });
+    expect((await messages()).map((m) => m.role)).toEqual(['assistant', 'user', 'assistant']);
+  });
+
   it('records the words on the call the action URL names when the turn cannot be opened at all', async () => {
     const { deps, live, say, messages, call } = await ringing();
     deps.live = refusingTransactions(live, 3);
