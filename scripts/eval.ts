@@ -11,7 +11,7 @@
  */
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
+import { parseCommandLine } from './lib/command-line.ts';
 import { ModelServer } from './lib/model-server.ts';
 import { ROOT } from './lib/project.ts';
 import { breaches, format, loadCorpus, score, type Outcome, type Thresholds } from './lib/evaluation.ts';
@@ -27,45 +27,23 @@ const USAGE = `usage: npm run eval -- [--responder offline|model] [--corpus DIR]
                      [--model-latency MS] [--min-exact R] [--max-over R] [--max-under-critical N] [--min-procedure R]
                      [--min-language R] [--max-missing-safety N] [--max-raised N] [--max-p95-ms MS] [--verbose]`;
 
-function usage(message: string): never {
-  console.error(`eval: ${message}\n${USAGE}`);
-  process.exit(2);
-}
-
-let parsed: ReturnType<typeof parseOptions>;
-try {
-  parsed = parseOptions();
-} catch (err) {
-  usage((err as Error).message);
-}
-if (parsed.values.help) {
-  console.log(USAGE);
-  process.exit(0);
-}
-const { values } = parsed;
-
-function parseOptions() {
-  return parseArgs({
-    options: {
-      help: { type: 'boolean', short: 'h', default: false },
-      responder: { type: 'string', default: 'offline' },
-      corpus: { type: 'string', default: join(ROOT, 'eval', 'corpus') },
-      'base-url': { type: 'string' },
-      'api-key': { type: 'string' },
-      model: { type: 'string' },
-      'model-latency': { type: 'string', default: '0' },
-      'min-exact': { type: 'string' },
-      'max-over': { type: 'string' },
-      'max-under-critical': { type: 'string' },
-      'min-procedure': { type: 'string' },
-      'min-language': { type: 'string' },
-      'max-missing-safety': { type: 'string' },
-      'max-raised': { type: 'string' },
-      'max-p95-ms': { type: 'string' },
-      verbose: { type: 'boolean', default: false },
-    },
-  });
-}
+const { values, fail: usage } = parseCommandLine('eval', USAGE, {
+  responder: { type: 'string', default: 'offline' },
+  corpus: { type: 'string', default: join(ROOT, 'eval', 'corpus') },
+  'base-url': { type: 'string' },
+  'api-key': { type: 'string' },
+  model: { type: 'string' },
+  'model-latency': { type: 'string', default: '0' },
+  'min-exact': { type: 'string' },
+  'max-over': { type: 'string' },
+  'max-under-critical': { type: 'string' },
+  'min-procedure': { type: 'string' },
+  'min-language': { type: 'string' },
+  'max-missing-safety': { type: 'string' },
+  'max-raised': { type: 'string' },
+  'max-p95-ms': { type: 'string' },
+  verbose: { type: 'boolean', default: false },
+});
 
 const number = (name: keyof typeof values): number | undefined => {
   const raw = values[name];

@@ -8,8 +8,8 @@
  * test/helpers, which Node cannot load by itself (extensionless imports, CommonJS require in
  * ES modules): it is loaded through Vitest's module runner, as the tests load it.
  */
-import { parseArgs } from 'node:util';
 import { createVitest } from 'vitest/node';
+import { parseCommandLine } from './lib/command-line.ts';
 import { ROOT } from './lib/project.ts';
 
 type Simulation = typeof import('../test/simulation/simulate.ts');
@@ -22,35 +22,13 @@ const USAGE = `usage: npm run simulate -- [--runs N] [--seed S] [--steps N] [--e
   --except I,…  invariants not checked, to look past a known defect (I1.escalated, I3.utterance-once, …)
   --verbose     print what the runs exercised`;
 
-function usage(message: string): never {
-  console.error(`simulate: ${message}\n${USAGE}`);
-  process.exit(2);
-}
-
-let parsed: ReturnType<typeof parseOptions>;
-try {
-  parsed = parseOptions();
-} catch (err) {
-  usage((err as Error).message);
-}
-if (parsed.values.help) {
-  console.log(USAGE);
-  process.exit(0);
-}
-const { values } = parsed;
-
-function parseOptions() {
-  return parseArgs({
-    options: {
-      help: { type: 'boolean', short: 'h', default: false },
-      runs: { type: 'string', default: '1000' },
-      seed: { type: 'string' },
-      steps: { type: 'string', default: '40' },
-      except: { type: 'string', default: '' },
-      verbose: { type: 'boolean', default: false },
-    },
-  });
-}
+const { values, fail: usage } = parseCommandLine('simulate', USAGE, {
+  runs: { type: 'string', default: '1000' },
+  seed: { type: 'string' },
+  steps: { type: 'string', default: '40' },
+  except: { type: 'string', default: '' },
+  verbose: { type: 'boolean', default: false },
+});
 
 const integer = (name: 'runs' | 'seed' | 'steps', raw: string, min: number): number => {
   const n = Number(raw);

@@ -174,20 +174,14 @@ export class CloudTasksApiServer {
     } catch {
       return error(res, 400, 'INVALID_ARGUMENT', 'Invalid JSON payload received.');
     }
-    const name = task.name ?? `${queue.name}/tasks/${Math.floor(Math.random() * Number.MAX_SAFE_INTEGER)}`;
-    if (!name.startsWith(`${queue.name}/tasks/`)) return error(res, 400, 'INVALID_ARGUMENT', `Task name ${name} is not in queue ${queue.name}.`);
+    const prefix = `${queue.name}/tasks/`;
+    const name = task.name ?? `${prefix}${Math.floor(Math.random() * Number.MAX_SAFE_INTEGER)}`;
+    if (!name.startsWith(prefix)) return error(res, 400, 'INVALID_ARGUMENT', `Task name ${name} is not in queue ${queue.name}.`);
     if (queue.seen.has(name)) return error(res, 409, 'ALREADY_EXISTS', 'Requested entity already exists');
-    const now = new Date().toISOString();
-    const created: StandInTask = {
-      name,
-      createTime: now,
-      scheduleTime: task.scheduleTime ?? now,
-      dispatchCount: 0,
-      responseCount: 0,
+    const created = this.addTask(queue.name, name.slice(prefix.length), {
+      ...(task.scheduleTime !== undefined ? { scheduleTime: task.scheduleTime } : {}),
       httpRequest: { url: task.httpRequest?.url ?? '', httpMethod: 'POST', ...(task.httpRequest?.body ? { body: task.httpRequest.body } : {}) },
-    };
-    queue.tasks.set(name, created);
-    queue.seen.add(name);
+    });
     return json(res, 200, view(created));
   }
 }

@@ -129,6 +129,9 @@ export function unconfiguredSms(): Sms {
   };
 }
 
+/** The TwiML verbs a document uses, which is what the emulators log of it (its words are transcript). */
+const verbsOf = (twiml: string) => [...twiml.matchAll(/<(Say|Gather|Dial|Hangup)\b/g)].map((m) => m[1]);
+
 /**
  * In the local emulators without a Twilio account: logs what would have been sent (which
  * verbs, not the words: they are transcript) and reports the call reached. Never deployed.
@@ -137,8 +140,7 @@ export function recordingVoice(log: Log): LiveVoice {
   let placed = 0;
   return {
     async redirect(callSid, twiml) {
-      const verbs = [...twiml.matchAll(/<(Say|Gather|Dial|Hangup)\b/g)].map((m) => m[1]);
-      log.info('twilio call update (not sent: emulators without TWILIO_ACCOUNT_SID)', { callSid, verbs });
+      log.info('twilio call update (not sent: emulators without TWILIO_ACCOUNT_SID)', { callSid, verbs: verbsOf(twiml) });
       return 'done';
     },
     async hangUp(callSid) {
@@ -149,8 +151,7 @@ export function recordingVoice(log: Log): LiveVoice {
       return 'ended';
     },
     async announce(to, twiml) {
-      const verbs = [...twiml.matchAll(/<(Say|Gather|Dial|Hangup)\b/g)].map((m) => m[1]);
-      log.warn('twilio outbound call (not placed: emulators without TWILIO_ACCOUNT_SID)', { to: maskPhone(to), verbs });
+      log.warn('twilio outbound call (not placed: emulators without TWILIO_ACCOUNT_SID)', { to: maskPhone(to), verbs: verbsOf(twiml) });
       return { sid: `CAlocal${++placed}` };
     },
   };

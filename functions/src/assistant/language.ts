@@ -154,7 +154,7 @@ export function nextLanguage(call: CallLanguage, evidence: Language | null): Lan
 export type CallLanguageFields = { language?: string; language_evidence?: { language: string; count: number } };
 
 /** What `call` (none: a call never recorded) knows of its language, `current` being what Aurora speaks in it now. */
-export function callLanguageOf(call: CallLanguageFields | null | undefined, current: Language): CallLanguage {
+function callLanguageOf(call: CallLanguageFields | null | undefined, current: Language): CallLanguage {
   const pending = languageOf(call?.language_evidence?.language);
   return {
     language: current,

@@ -14,7 +14,7 @@ import { paths } from '../model/paths';
 import { orderedMessages, salvageConversation, type LiveCall, type LiveMessage } from '../model/schema';
 import { QUEUES, type CallTask, type Deps } from '../ports';
 import { callIdOf } from '../core/ids';
-import { isAcknowledged } from '../model/acknowledgement';
+import { awaitsAcknowledgement } from '../model/acknowledgement';
 import { readCall, readConversation } from './liveCalls';
 
 /** Task names are visible in the Cloud Tasks console and logs: they name the call by idRef, never by its number. */
@@ -164,9 +164,6 @@ async function removeConversation(deps: Deps, callId: string, call: LiveCall, ve
   }
   throw new AuroraError(`messages keep arriving on purged call ${callId}`, { retryable: true });
 }
-
-/** An ended call that must stay live until a supervisor acknowledges it: CRITICAL, and nobody has it in hand. */
-export const awaitsAcknowledgement = (call: LiveCall) => call.urgency === 'CRITICAL' && !isAcknowledged(call);
 
 /**
  * Purge queue: the retry path for purges the archive task could not finish. A turn still in

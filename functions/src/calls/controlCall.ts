@@ -1,13 +1,12 @@
 import { CONTROL_NOTES, ackFields, bridgeRefusal, matchesEveryNumber, refusal, releaseFields, takeFields, type Admin, type Refusal } from '../core/callControl';
 import { AuroraError } from '../core/errors';
 import { siteIso } from '../core/time';
-import { BRIDGE_RING_SECONDS, SUPERVISOR_LINES_IN, bridgeUrls, speakAndDial, speakAndListen, speakable, voiceFor } from '../core/twiml';
-import { paths } from '../model/paths';
-import type { CallAction, LiveCall, LiveMessage, Role } from '../model/schema';
+import { BRIDGE_RING_SECONDS, SUPERVISOR_LINES_IN, bridgeUrls, speakAndDial, speakable, voiceFor } from '../core/twiml';
+import type { CallAction, LiveCall, Role } from '../model/schema';
 import type { Deps } from '../ports';
 import { enqueueArchive, taskIds } from './archival';
 import { endCallNow } from './endCall';
-import { languageOrSite, listening } from './listening';
+import { languageOrSite, noteOnCall, speakThenListen } from './listening';
 import type { Language } from '../assistant/language';
 import { changeCall, readCall } from './liveCalls';
 
@@ -46,21 +45,21 @@ export async function controlCall(action: CallAction, admin: Admin, deps: Deps):
       const line = action.action === 'take' ? lines.supervisorJoined : lines.aiBack;
       let outcome: 'done' | 'gone';
       try {
-        outcome = await deps.voice.redirect(changed.call.call_sid, speakThenListen(deps, action.callId, changed.call, line));
+        outcome = await deps.voice.redirect(changed.call.call_sid, speakThenListen(deps, action.callId, changed.call.language, line));
       } catch (err) {
         const refused = notDone(err);
         await undo(deps, action.callId, changed.before, admin);
         deps.log.error('call control refused by Twilio; change undone', { action: action.action, callId: action.callId, error: refused.message });
         return { ok: false, ...refused };
       }
-      await note(deps, changed.call, [['system', CONTROL_NOTES[action.action](admin)]]);
+      await noteOnCall(deps, changed.call, [['system', CONTROL_NOTES[action.action](admin)]]);
       return { ok: true, reached: outcome === 'done' };
     }
     case 'say': {
       const call = await callFor(deps, action.callId, 'say', admin);
       if ('code' in call) return { ok: false, ...call };
       const text = speakable(action.text);
-      return speak(deps, call, speakThenListen(deps, action.callId, call, text), [['admin', text]]);
+      return speak(deps, call, speakThenListen(deps, action.callId, call.language, text), [['admin', text]]);
     }
     case 'bridge': {
       const call = await callFor(deps, action.callId, 'bridge', admin);
@@ -82,7 +81,7 @@ export async function controlCall(action: CallAction, admin: Admin, deps: Deps):
       const call = await callFor(deps, action.callId, 'end', admin);
       if ('code' in call) return { ok: false, ...call };
       // Noted first: Twilio's status callback may archive the call before this function goes on.
-      await note(deps, call, [['system', CONTROL_NOTES.end(admin)]]);
+      await noteOnCall(deps, call, [['system', CONTROL_NOTES.end(admin)]]);
       // A supervisor who ends the call has it in hand: an unacknowledged CRITICAL call would otherwise stay live, alarming.
       const nowIso = siteIso(deps.clock(), deps.settings.timeZone);
       await changeCall(deps.live, action.callId, (current) => ackFields(current, admin, nowIso)).catch((err: unknown) =>
@@ -93,7 +92,7 @@ export async function controlCall(action: CallAction, admin: Admin, deps: Deps):
         outcome = await deps.voice.hangUp(call.call_sid);
       } catch (err) {
         const refused = notDone(err);
-        await note(deps, call, [['system', `Ending the call failed: ${refused.message}`]]);
+        await noteOnCall(deps, call, [['system', `Ending the call failed: ${refused.message}`]]);
         return { ok: false, ...refused };
       }
       // Twilio's status callback ends and archives a call it hangs up; one it no longer has
@@ -116,7 +115,7 @@ async function speak(deps: Deps, call: LiveCall, twiml: string, lines: Array<[Ro
     return { ok: false, ...notDone(err) };
   }
   if (outcome === 'gone') return { ok: false, ...GONE };
-  await note(deps, call, lines);
+  await noteOnCall(deps, call, lines);
   return { ok: true, reached: true };
 }
 
@@ -164,35 +163,5 @@ async function undo(deps: Deps, callId: string, before: LiveCall, admin: Admin):
   }).catch((err: unknown) => deps.log.error('could not undo a refused call control', { callId, error: String(err) }));
 }
 
-/**
- * What the caller hears, then listening for the next turn. Call updates carry no speech hints:
- * Twilio takes at most 4,000 characters of TwiML in an update (32018); the next turn's answer
- * brings the hints back.
- */
-/**
- * Speaks to the caller, then listens, in the caller's language: the supervisor's lines and
- * typed words in the caller's voice, and, above all, the next Gather recognising their words
- * in that language (an English recogniser would turn a German caller's words into noise).
- */
-function speakThenListen(deps: Deps, callId: string, call: Pick<LiveCall, 'language'>, text: string): string {
-  return speakAndListen(text, listening(deps, [], { call: callId, language: callerLanguage(deps, call) }));
-}
-
 /** The caller's language as the call knows it (the registry's, or detected), else the site's. */
 const callerLanguage = (deps: Deps, call: Pick<LiveCall, 'language'>): Language => languageOrSite(deps, call.language);
-
-/** Records lines on the call's transcript; a failed write is logged, since the caller has already heard them. */
-async function note(deps: Deps, call: LiveCall, lines: Array<[Role, string]>): Promise<void> {
-  const now = deps.clock();
-  const timestamp = siteIso(now, deps.settings.timeZone);
-  const changes: Record<string, unknown> = {};
-  for (const [role, content] of lines) {
-    const message: LiveMessage = { role, content, timestamp, sources: '' };
-    changes[paths.message(call.conversation_id, deps.messageKey(now.getTime()))] = message;
-  }
-  try {
-    await deps.live.update(changes);
-  } catch (err) {
-    deps.log.error('admin action could not be recorded', { conversationId: call.conversation_id, error: String(err) });
-  }
-}

@@ -5,13 +5,10 @@
  * listened to again, the call stays with whoever holds it, and the holder reads what happened.
  */
 import { BRIDGE_NOTES, dialOutcome, type DialStatus } from '../core/bridge';
-import { siteIso } from '../core/time';
-import { ACCEPT_DIGIT, SUPERVISOR_LINES_IN, emptyResponse, screenUrl, screeningAnswer, screeningPrompt, speakAndListen } from '../core/twiml';
-import { paths } from '../model/paths';
-import type { LiveCall, LiveMessage } from '../model/schema';
+import { ACCEPT_DIGIT, SUPERVISOR_LINES_IN, emptyResponse, screenUrl, screeningAnswer, screeningPrompt } from '../core/twiml';
 import type { Deps } from '../ports';
 import { changeCall, findCallBySid } from './liveCalls';
-import { languageOrSite, listening } from './listening';
+import { languageOrSite, noteOnCall, speakThenListen } from './listening';
 
 export type DialResult = {
   /** The caller's call. */
@@ -53,11 +50,11 @@ export async function dialResult(input: DialResult, deps: Deps): Promise<string>
   deps.log.info('bridge ended', { callId, dialStatus: input.dialStatus, outcome: outcome.kind });
   if (call.bridge_accepted !== undefined) await forgetAcceptance(deps, callId);
   if (outcome.kind === 'caller-gone') {
-    await noteOnCall(deps, call, BRIDGE_NOTES.callerGone(to));
+    await noteOnCall(deps, call, [['system', BRIDGE_NOTES.callerGone(to)]]);
     return emptyResponse();
   }
   const ended = outcome.kind === 'ended';
-  await noteOnCall(deps, call, ended ? BRIDGE_NOTES.ended(to, input.durationSeconds) : BRIDGE_NOTES.notAnswered(to, outcome.reason));
+  await noteOnCall(deps, call, [['system', ended ? BRIDGE_NOTES.ended(to, input.durationSeconds) : BRIDGE_NOTES.notAnswered(to, outcome.reason)]]);
   return backOnTheLine(deps, callId, call.language, ended ? 'bridgeEnded' : 'notAnswered');
 }
 
@@ -86,17 +83,19 @@ export async function screenAnswer(input: ScreenAnswer, deps: Deps): Promise<str
     const call = await changeCall(deps.live, input.callHint, (current) =>
       current.status === 'ACTIVE' && !current.purging && (!input.parentSid || current.call_sid === input.parentSid) ? { bridge_accepted: input.legSid } : undefined,
     );
-    if (call) await noteOnCall(deps, call, BRIDGE_NOTES.accepted(input.to ?? 'The number'));
+    if (call) await noteOnCall(deps, call, [['system', BRIDGE_NOTES.accepted(input.to ?? 'The number')]]);
   } catch (err) {
     deps.log.error('bridge accepted but not recorded', { callId: input.callHint, error: String(err) });
   }
   return twiml;
 }
 
-/** The line after a bridge, then a Gather in the caller's language (as after a take or hand-back). */
-function backOnTheLine(deps: Deps, callId: string | undefined, callLanguage: string | undefined, line: 'notAnswered' | 'bridgeEnded'): string {
-  const language = languageOrSite(deps, callLanguage);
-  return speakAndListen(SUPERVISOR_LINES_IN[language][line], listening(deps, [], { call: callId, language }));
+/**
+ * The line after a bridge, then a Gather in the caller's language (as after a take or hand-back);
+ * with no language known (the webhook's deadline answer), the site's.
+ */
+export function backOnTheLine(deps: Deps, callId: string | undefined, callLanguage: string | undefined, line: 'notAnswered' | 'bridgeEnded'): string {
+  return speakThenListen(deps, callId, callLanguage, SUPERVISOR_LINES_IN[languageOrSite(deps, callLanguage)][line]);
 }
 
 async function forgetAcceptance(deps: Deps, callId: string): Promise<void> {
@@ -105,13 +104,3 @@ async function forgetAcceptance(deps: Deps, callId: string): Promise<void> {
   );
 }
 
-/** A system line on the call's transcript; a failed write is logged, as the caller is answered regardless. */
-async function noteOnCall(deps: Deps, call: LiveCall, content: string): Promise<void> {
-  const now = deps.clock();
-  const message: LiveMessage = { role: 'system', content, timestamp: siteIso(now, deps.settings.timeZone), sources: '' };
-  try {
-    await deps.live.update({ [paths.message(call.conversation_id, deps.messageKey(now.getTime()))]: message });
-  } catch (err) {
-    deps.log.error('bridge note could not be recorded', { conversationId: call.conversation_id, error: String(err) });
-  }
-}

@@ -24,11 +24,11 @@ export const SENDING_LEASE_MS = 60_000;
  * most needs help (an ended CRITICAL call stays live until acknowledged: archival.ts).
  */
 const awaitsEscalation = (call: LiveCall) => !call.purging && !isAcknowledged(call) && !call.escalated_at;
-/** An escalation under way goes on until every recipient has the text, unless someone has the call in hand. */
-const stillNeeded = (call: LiveCall) => !call.purging && !isAcknowledged(call);
-
-/** Whether a call's escalation must still reach people: the delivery fallback (messageStatus.ts) asks too. */
-export const escalationStillNeeded = (call: LiveCall) => stillNeeded(call);
+/**
+ * An escalation under way goes on until every recipient has the text, unless someone has the call
+ * in hand; the delivery fallback (messageStatus.ts) asks the same before phoning.
+ */
+export const escalationStillNeeded = (call: LiveCall) => !call.purging && !isAcknowledged(call);
 
 /**
  * The escalation timer of a CRITICAL call. When it is due and nobody has the call in hand, it
@@ -51,7 +51,7 @@ export async function escalateCall(task: EscalationTask, deps: Deps, attempt = {
     const waitMs = Date.parse(task.dueAt) - deps.clock().getTime();
     if (waitMs > 0) throw new AuroraError(`escalation not due for ${Math.ceil(waitMs / 1000)} s`, { retryable: true });
     if (!(await begin(deps, task.callId))) return 'not-needed';
-  } else if (!stillNeeded(call)) {
+  } else if (!escalationStillNeeded(call)) {
     return 'not-needed';
   }
 
@@ -115,15 +115,16 @@ async function textOne(deps: Deps, callId: string, call: LiveCall, key: string, 
   const path = `${paths.call(callId)}/escalation/recipients/${key}`;
   const nowMs = deps.clock().getTime();
   const nowIso = siteIso(deps.clock(), deps.settings.timeZone);
-  let before: EscalationRecipient | null = null;
   let leased = false;
+  // A SID on the claimed record is a text Twilio accepted for a run that died before recording it.
+  let acceptedAboutCall = 0;
   const claim = await deps.live.transact(path, (current) => {
     if (current === null) return null; // the server's value decides
     const parsed = EscalationRecipient.safeParse(current);
     if (!parsed.success || parsed.data.state === 'sent') return undefined;
     const fresh = parsed.data.state === 'sending' && nowMs - Date.parse(parsed.data.at ?? '') < SENDING_LEASE_MS;
     leased = fresh;
-    before = parsed.data;
+    acceptedAboutCall = parsed.data.sid ? 1 : 0;
     return fresh ? undefined : { ...withoutText(parsed.data), state: 'sending', at: nowIso, attempts: parsed.data.attempts + 1 };
   });
   // Another run holds a fresh claim: it may have died mid-send, so this run is not done until
@@ -134,8 +135,6 @@ async function textOne(deps: Deps, callId: string, call: LiveCall, key: string, 
   const { afterSeconds, dashboardUrl } = deps.settings.escalation;
   const attempts = (claim.value as EscalationRecipient).attempts;
   const counter = `t${recipient.to.replace(/\D/g, '')}`;
-  // A SID on the claimed record is a text Twilio accepted for a run that died before recording it.
-  const acceptedAboutCall = (before as EscalationRecipient | null)?.sid ? 1 : 0;
   const decision = escalationTextDecision({ acceptedAboutCall, acceptedThisHour: await usedThisHour(deps.live, counter, deps.clock()) }, deps.settings.limits);
   if (decision === 'hold') {
     await setIfLive(deps, path, { to: recipient.to, state: 'held', error: 'hourly text cap reached: see the dashboard', at: nowIso, attempts });

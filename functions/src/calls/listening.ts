@@ -1,7 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { DEFAULT_LANGUAGE, languageOf, type Language } from '../assistant/language';
 import { speechHints, type Procedure } from '../assistant/procedures';
-import { listenFor, type Listen } from '../core/twiml';
+import { listenFor, speakAndListen, type Listen } from '../core/twiml';
+import { siteIso } from '../core/time';
+import { paths } from '../model/paths';
+import type { LiveCall, LiveMessage, Role } from '../model/schema';
 import type { Deps } from '../ports';
 
 /** A fresh Gather id that sorts by time: partial results name the Gather they belong to. */
@@ -34,5 +37,30 @@ export async function proceduresOrNone(deps: Deps): Promise<Procedure[]> {
   } catch (err) {
     deps.log.error('procedures unavailable', { error: String(err) });
     return [];
+  }
+}
+
+/**
+ * Speaks to the caller, then listens, in the caller's language (the call's, else the site's): a
+ * supervisor's lines and typed words in the caller's voice and, above all, the next Gather
+ * recognising their words in that language (an English recogniser turns German into noise).
+ * Used in call updates, which carry no speech hints: Twilio takes at most 4,000 characters of
+ * TwiML in an update (32018); the next turn's answer brings the hints back.
+ */
+export function speakThenListen(deps: Deps, callId: string | undefined, callLanguage: string | undefined, text: string): string {
+  const language = languageOrSite(deps, callLanguage);
+  return speakAndListen(text, listening(deps, [], { call: callId, language }));
+}
+
+/** Records lines on the call's transcript; a failed write is logged, since the caller has already heard them. */
+export async function noteOnCall(deps: Deps, call: Pick<LiveCall, 'conversation_id'>, lines: Array<[Role, string]>): Promise<void> {
+  const now = deps.clock();
+  const timestamp = siteIso(now, deps.settings.timeZone);
+  const changes: Record<string, LiveMessage> = {};
+  for (const [role, content] of lines) changes[paths.message(call.conversation_id, deps.messageKey(now.getTime()))] = { role, content, timestamp, sources: '' };
+  try {
+    await deps.live.update(changes);
+  } catch (err) {
+    deps.log.error('a note could not be recorded on the call', { conversationId: call.conversation_id, error: String(err) });
   }
 }

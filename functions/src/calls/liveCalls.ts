@@ -26,9 +26,14 @@ export async function findCallBySid(
   return call ? { callId, call } : null;
 }
 
-/** Writes `value` at `path` only if nothing is there; true if it wrote. */
-export const createIfAbsent = async (live: LiveDb, path: string, value: unknown) =>
-  (await live.transact(path, (current) => (current === null ? value : undefined))).committed;
+/**
+ * Writes `value` at `path` only if nothing is there; true if it wrote, or if what is there is
+ * `ours` (a retry of a write that committed although its answer was lost).
+ */
+export async function createIfAbsent(live: LiveDb, path: string, value: unknown, ours: (stored: unknown) => boolean = () => false): Promise<boolean> {
+  const { committed, value: stored } = await live.transact(path, (current) => (current === null ? value : undefined));
+  return committed || ours(stored);
+}
 
 export async function readCall(live: LiveDb, callId: string, log: Log): Promise<LiveCall | null> {
   const raw = await live.get(paths.call(callId));

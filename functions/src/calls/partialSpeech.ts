@@ -54,10 +54,6 @@ export async function speculate(
   round = 1,
 ): Promise<'started' | 'kept' | 'skipped'> {
   if (!deps.settings.speculate || found.call.mode !== 'ai' || found.call.status !== 'ACTIVE') return 'skipped';
-  // A speculation is a model call: past the call's ceiling the turn answers offline, and nothing is started early.
-  const conversation = await readConversation(deps.live, found.call.conversation_id).catch(() => null);
-  const modelCalls = orderedMessages(conversation).filter((m) => m.role === 'assistant').length + (conversation?.speculated ?? 0);
-  if (!modelAllowed(found.call, modelCalls, deps.settings.limits)) return 'skipped';
   // Too little of the request's time left for a reply to be stored before Cloud Run ends it.
   if (deadline - performance.now() < MIN_SPECULATION_MS) return 'kept';
   const path = paths.speculation(found.call.conversation_id);
@@ -73,6 +69,15 @@ export async function speculate(
     return { gather, id, count, text: stable, state: 'thinking', started_at: startedAt } satisfies Speculation;
   });
   if (!claim.committed) return 'kept';
+  // Read only once a speculation is claimed (most stable partials claim nothing): the history it
+  // answers with, and the call's model calls so far. A speculation is a model call: past the
+  // call's ceiling the turn answers offline, and nothing is started early.
+  const conversation = await readConversation(deps.live, found.call.conversation_id).catch(() => null);
+  const modelCalls = orderedMessages(conversation).filter((m) => m.role === 'assistant').length + (conversation?.speculated ?? 0);
+  if (!modelAllowed(found.call, modelCalls, deps.settings.limits)) {
+    await release(deps, path, id);
+    return 'skipped';
+  }
   await deps.live.transact(paths.speculated(found.call.conversation_id), (n) => (typeof n === 'number' ? n : 0) + 1).catch(() => {});
   const counted = replaced ? countUse(deps.live, SPECULATION_COUNTERS.wasted, deps.clock()).catch(() => 0) : null;
   try {
@@ -92,7 +97,7 @@ export async function speculate(
     });
   } catch (err) {
     deps.log.error('speculation failed: the turn will answer itself', { gather, error: String(err) });
-    await deps.live.transact(path, (current) => (current === null || Speculation.safeParse(current).data?.id === id ? null : undefined)).catch(() => {});
+    await release(deps, path, id);
   }
   await counted;
   // Stable words that arrived while this one was in flight were kept waiting: the caller's
@@ -102,6 +107,11 @@ export async function speculate(
     await speculate(deps, found, gather, latest.data.stable, deadline, round + 1);
   }
   return 'started';
+}
+
+/** Removes this speculation's claim (`id`), unless another has taken its place: the turn answers itself. */
+async function release(deps: Deps, path: string, id: string): Promise<void> {
+  await deps.live.transact(path, (current) => (current === null || Speculation.safeParse(current).data?.id === id ? null : undefined)).catch(() => {});
 }
 
 /** Speculations one partial callback may run back to back before it lets go of the request. */

@@ -88,19 +88,20 @@ export async function recordCall(
   // Each step is tried again when the database refuses it for a moment: a call node written
   // without its CallSid index was recorded a second time by the next webhook (two calls, two archives).
   const again = <T>(step: () => Promise<T>) => retrying(step, { onRetry: (err) => log.warn('recording the call: trying a step again', { error: String(err) }) });
+  const sameCallSid = (stored: unknown) => (stored as { call_sid?: unknown } | null)?.call_sid === incoming.callSid;
   for (let attempt = 1; ; attempt++) {
     ids = callIds(incoming.from, now, settings.timeZone, attempt);
     const reservation: CallIdReservation = { call_sid: incoming.callSid, at: now.getTime() };
     const path = paths.callIdReservation(ids.callId);
-    if (await again(async () => (await createIfAbsent(live, path, reservation)) || (await live.get(`${path}/call_sid`)) === incoming.callSid)) break;
+    if (await again(() => createIfAbsent(live, path, reservation, sameCallSid))) break;
     if (attempt >= MAX_ID_ATTEMPTS) throw new Error(`no free call id for ${maskPhone(incoming.from)}`);
   }
   const offline = (await uses) > settings.limits.modelCallsPerNumberPerHour;
   if (offline) log.warn('caller past the hourly model ceiling: answered offline', { callId: ids.callId });
   const record = { ...call, conversation_id: ids.conversationId, ...(offline ? { offline_only: true } : {}) };
-  const created = await again(async () => (await createIfAbsent(live, paths.call(ids.callId), record)) || (await live.get(`${paths.call(ids.callId)}/call_sid`)) === incoming.callSid);
+  const created = await again(() => createIfAbsent(live, paths.call(ids.callId), record, sameCallSid));
   if (!created) throw new Error(`reserved call id ${ids.callId} is already live`);
-  const indexed = await again(async () => (await createIfAbsent(live, paths.callSid(incoming.callSid), ids.callId)) || (await live.get(paths.callSid(incoming.callSid))) === ids.callId);
+  const indexed = await again(() => createIfAbsent(live, paths.callSid(incoming.callSid), ids.callId, (stored) => stored === ids.callId));
   if (!indexed) {
     // A concurrent retry of this same webhook won the index: keep its call, drop ours.
     await live.update({ [paths.call(ids.callId)]: null });

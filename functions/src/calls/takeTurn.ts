@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { LANGUAGES, languageAfter, languageChange, languageSwitchNote, type Language, type LanguageChange } from '../assistant/language';
+import { languageAfter, languageOf, languageChange, languageSwitchNote, type Language, type LanguageChange } from '../assistant/language';
 import { keywordUrgency, offlineReply } from '../assistant/offlineResponder';
 import type { Procedure } from '../assistant/procedures';
 import type { Caller, Reply, ResponderInput } from '../assistant/responder';
@@ -78,9 +78,10 @@ export async function takeTurn(turn: Turn, deps: Deps, timings: Timings = {}): P
   const procedures = await proceduresOrNone(deps);
   const floor = utterance === '' ? undefined : keywordUrgency(utterance, procedures);
   const opened = await openWithRetry(deps, turn, floor);
-  // A call whose start was never recorded is recorded now (also when the database has just
-  // refused every attempt to open the turn, and the URL names no call to write to).
-  const found = await answeredUnopened(deps, turn, history, opened === 'unreachable' ? (turn.callHint ? null : await openLate(deps, turn, floor)) : (opened ?? (await openLate(deps, turn, floor))));
+  // A call the action URL does not name and whose start was never recorded is recorded now (also
+  // when the database has just refused every attempt to open the turn).
+  const recordedNow = opened === null || (opened === 'unreachable' && !turn.callHint) ? await openLate(deps, turn, floor) : null;
+  const found = await answeredUnopened(deps, turn, history, opened && opened !== 'unreachable' ? opened : recordedNow);
   // Every attempt to open the turn failed: its words still go to the call the signed action URL names.
   const unopened = opened === 'unreachable' && !found ? turn.callHint : undefined;
   // Who holds a call the turn could not open: a plain read may work where its transaction did not.
@@ -165,11 +166,9 @@ function spokenAnswer(turn: Turn, composed: { reply: Reply; language: Language }
   if (spoken.text === reply.text && spoken.language === language) return composed;
   return {
     reply: { text: spoken.text, urgency: spoken.urgency, sources: spoken.sources, ...(spoken.fallback ? { fallback: spoken.fallback } : {}) },
-    language: languageOrSiteCode(spoken.language, language),
+    language: languageOf(spoken.language) ?? language,
   };
 }
-
-const languageOrSiteCode = (code: string, otherwise: Language): Language => (LANGUAGES as readonly string[]).includes(code) ? (code as Language) : otherwise;
 
 /**
  * A turn without words. On an ordinary call Aurora asks again, then says goodbye; on a CRITICAL
@@ -450,8 +449,8 @@ async function record(
   found: Found | null,
   messages: Array<[Role, string, string, string?]>,
   options: RecordOptions,
-): Promise<string | null> {
-  if (!found) return null;
+): Promise<void> {
+  if (!found) return;
   const { callId, call } = found;
   const now = deps.clock();
   const nowIso = siteIso(now, deps.settings.timeZone);
@@ -507,7 +506,6 @@ async function record(
   } catch (err) {
     deps.log.error('turn write failed', { callId, error: String(err) });
   }
-  return heldBy;
 }
 
 /**

@@ -6,6 +6,7 @@
 import { holderOf } from './callControl';
 import { SUMMARY_ROW_FIELDS, type Alert, type AlertKind, type LiveCall, type LiveSummary, type SummaryRow, type Tombstone } from '../model/schema';
 import { rank } from './urgency';
+import { notDelivered } from './delivery';
 import { isAcknowledged } from '../model/acknowledgement';
 
 /** Realtime Database keys cannot hold . # $ [ ] /; an email becomes a key this way. */
@@ -38,7 +39,7 @@ export function alertsFor(before: LiveCall | null, after: LiveCall | null): Aler
 
 /** Escalation texts the carrier reported undelivered or failed (Twilio accepted them; they did not arrive). */
 const undeliveredTexts = (call: LiveCall | null) =>
-  Object.values(call?.escalation?.recipients ?? {}).filter((r) => r.delivery === 'undelivered' || r.delivery === 'failed').length;
+  Object.values(call?.escalation?.recipients ?? {}).filter((r) => notDelivered(r.delivery)).length;
 
 export function alertFor(callId: string, call: LiveCall, kind: AlertKind, at: string): Alert {
   return {

@@ -47,7 +47,7 @@ export function deliveryOf(messageStatus: string): Delivery | null {
 const FINAL: ReadonlySet<Delivery> = new Set(['delivered', 'undelivered', 'failed']);
 
 /** The carrier's last word: delivered, undelivered or failed never change. */
-export const isFinal = (delivery: Delivery | undefined) => !!delivery && FINAL.has(delivery);
+const isFinal = (delivery: Delivery | undefined) => !!delivery && FINAL.has(delivery);
 
 /** The text will not arrive: the on-call number must be reached another way. */
 export const notDelivered = (delivery: Delivery | undefined) => delivery === 'undelivered' || delivery === 'failed';
@@ -78,7 +78,7 @@ const DELIVERY_ERRORS: Record<string, string> = {
   '21610': 'the recipient has opted out of texts from this number (replied STOP)',
 };
 
-export function deliveryErrorText(errorCode: string | undefined): string {
+function deliveryErrorText(errorCode: string | undefined): string {
   if (!errorCode) return 'no reason given';
   return `Twilio error ${errorCode}${DELIVERY_ERRORS[errorCode] ? `: ${DELIVERY_ERRORS[errorCode]}` : ''}`;
 }

@@ -19,3 +19,10 @@ export function isAcknowledged(call: AckState): boolean {
   if (!call.acknowledged_by) return false;
   return RANK[call.acknowledged_urgency ?? 'NORMAL'] >= RANK[call.urgency];
 }
+
+/**
+ * Whether an ended call must stay live until someone acknowledges it: it is CRITICAL and nobody
+ * has it in hand. The caller whose line dropped, or who went quiet, may be the one who needs help
+ * most, so it stays in the alarm and escalating (the purge waits; the dashboard offers Acknowledge).
+ */
+export const awaitsAcknowledgement = (call: AckState): boolean => call.urgency === 'CRITICAL' && !isAcknowledged(call);

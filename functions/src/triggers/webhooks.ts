@@ -5,17 +5,16 @@ import { TWILIO_AUTH_TOKEN } from '../config';
 import { CALL_ID_PATTERN } from '../model/schema';
 import { LINES_IN, SUPERVISOR_LINES_IN, WEBHOOK_PATHS, emptyResponse, listenFor, listenOnly, screeningAnswer, speakAndListen } from '../core/twiml';
 import { recordPartial } from '../calls/partialSpeech';
-import { newGatherId, siteLanguage } from '../calls/listening';
+import { listening, siteLanguage } from '../calls/listening';
 import { languageOf, replyLanguage } from '../assistant/language';
 import { offlineReply } from '../assistant/offlineResponder';
 import { DEMO_PROCEDURES } from '../adapters/procedures';
-import { DialBody, PartialBody, ScreenBody, StatusBody, TurnBody, VoiceBody } from './twilioBodies';
+import { DialBody, MessageStatusBody, MessageStatusQuery, PartialBody, ScreenBody, StatusBody, TurnBody, VoiceBody } from './twilioBodies';
 import { twilioWebhook, type Webhook } from './twilioWebhook';
 import { productionDeps } from './wiring';
 import { recordMessageStatus } from '../calls/messageStatus';
 import { MESSAGE_STATUS_PATH } from '../core/delivery';
-import { MessageStatusBody, MessageStatusQuery } from './twilioBodies';
-import { dialResult, screenAnswer, screenPrompt } from '../calls/dialResult';
+import { backOnTheLine, dialResult, screenAnswer, screenPrompt } from '../calls/dialResult';
 import type { Deps } from '../ports';
 
 const authToken = () => TWILIO_AUTH_TOKEN.value();
@@ -32,6 +31,12 @@ const gatherFrom = (query: URLSearchParams) => {
   return gather && /^[0-9a-z]{9,20}$/.test(gather) ? gather : undefined;
 };
 
+/** A Gather for when nothing of the call could be had: the next turn finds the call by its CallSid. */
+const listenAnew = (deps: Deps) => listenFor(deps.settings.publicBaseUrl, {}, deps.settings.speech, '');
+
+/** The last-resort line when a call's request failed, in the site's language; the caller is listened to again. */
+const unavailable = (deps: Deps) => speakAndListen(LINES_IN[siteLanguage(deps)].unavailable, listenAnew(deps));
+
 /** The call named in a turn's action URL, if it is shaped like a call id. */
 const callIdFrom = (query: URLSearchParams) => {
   const callId = query.get('call');
@@ -45,8 +50,8 @@ export const handleVoice = twilioWebhook(
     schema: VoiceBody,
     run: (body, deps) => startCall({ callSid: body.CallSid, from: body.From }, deps),
     // Nothing is known of the caller: the last-resort line is in the site's language.
-    onFailure: (deps) => speakAndListen(LINES_IN[siteLanguage(deps)].unavailable, listenFor(deps.settings.publicBaseUrl, {}, deps.settings.speech, '')),
-    answerWithin: { ms: ANSWER_WITHIN_MS, fallback: (_body, deps) => speakAndListen(LINES_IN[siteLanguage(deps)].greeting(), listenFor(deps.settings.publicBaseUrl, {}, deps.settings.speech, '')) },
+    onFailure: unavailable,
+    answerWithin: { ms: ANSWER_WITHIN_MS, fallback: (_body, deps) => speakAndListen(LINES_IN[siteLanguage(deps)].greeting(), listenAnew(deps)) },
   },
   authToken,
   productionDeps,
@@ -74,7 +79,7 @@ export const turnWebhook: Webhook<typeof TurnBody> = {
     ),
   // Never a hang-up: the failed turn may have been an emergency. The caller hears the safety line
   // and is listened to again (the next turn finds its call by CallSid).
-  onFailure: (deps) => speakAndListen(LINES_IN[siteLanguage(deps)].unavailable, listenFor(deps.settings.publicBaseUrl, {}, deps.settings.speech, '')),
+  onFailure: unavailable,
   // Twilio waits 15 s for TwiML; the rest is network and a cold start's queueing.
   answerWithin: {
     ms: ANSWER_WITHIN_MS,
@@ -85,7 +90,7 @@ export const turnWebhook: Webhook<typeof TurnBody> = {
       // If the turn settled its answer already (its writes are what is slow), that answer is spoken;
       // otherwise this one is, and the turn records it when it gets there (core/firstAnswer.ts).
       const spoken = request.answer.settle({ ...offline, language, fallback: 'deadline' });
-      const listen = listenFor(deps.settings.publicBaseUrl, { call: callIdFrom(query), gather: newGatherId() }, deps.settings.speech, '', languageOf(spoken.language) ?? language);
+      const listen = listening(deps, [], { call: callIdFrom(query), language: languageOf(spoken.language) ?? language });
       return spoken.text === '' ? listenOnly(listen) : speakAndListen(spoken.text, listen);
     },
   },
@@ -129,10 +134,6 @@ const dialledFrom = (query: URLSearchParams) => {
   return to && /^\+[1-9]\d{6,14}$/.test(to) ? to : undefined;
 };
 
-/** After a bridge, when nothing could be read in time: the caller is listened to again all the same, in the site's language. */
-const backOnTheLine = (deps: Deps, query: URLSearchParams, line: 'notAnswered' | 'bridgeEnded' = 'notAnswered') =>
-  speakAndListen(SUPERVISOR_LINES_IN[siteLanguage(deps)][line], listenFor(deps.settings.publicBaseUrl, { call: callIdFrom(query), gather: newGatherId() }, deps.settings.speech, ''));
-
 /** POST /twilio/dial?call={call_id}&to={number}: a bridge's <Dial action>, when the dialled leg has ended. */
 export const dialWebhook: Webhook<typeof DialBody> = {
   path: WEBHOOK_PATHS.dial,
@@ -151,8 +152,9 @@ export const dialWebhook: Webhook<typeof DialBody> = {
       deps,
     ),
   // A caller back from a bridge is never hung up on, not even by a failure of ours.
-  onFailure: (deps) => speakAndListen(SUPERVISOR_LINES_IN[siteLanguage(deps)].notAnswered, listenFor(deps.settings.publicBaseUrl, {}, deps.settings.speech, '')),
-  answerWithin: { ms: ANSWER_WITHIN_MS, fallback: (body, deps, query) => backOnTheLine(deps, query, body.DialCallStatus === 'completed' ? 'bridgeEnded' : 'notAnswered') },
+  onFailure: (deps) => speakAndListen(SUPERVISOR_LINES_IN[siteLanguage(deps)].notAnswered, listenAnew(deps)),
+  // When nothing could be read in time: the caller is listened to again all the same, in the site's language.
+  answerWithin: { ms: ANSWER_WITHIN_MS, fallback: (body, deps, query) => backOnTheLine(deps, callIdFrom(query), undefined, body.DialCallStatus === 'completed' ? 'bridgeEnded' : 'notAnswered') },
 };
 
 export const handleDial = twilioWebhook(dialWebhook, authToken, productionDeps);

@@ -4,9 +4,9 @@
  * screen. Pure, so the order is tested without a browser.
  */
 import type { Alert, SummaryRow } from '../../../functions/src/model/schema';
-import { isAlarming } from './calls';
+import { isAlarming, type AlarmKind } from './calls';
 
-export type AlarmKind = 'critical' | 'escalated' | 'escalation-failed' | 'escalation-undelivered';
+export type { AlarmKind };
 
 /** One call that needs a supervisor now. */
 export type AlarmEntry = {

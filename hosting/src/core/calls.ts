@@ -66,12 +66,16 @@ export const alertsNewestFirst = (alerts: Record<string, Alert> | null) =>
     .map(([id, alert]) => ({ id, ...alert }))
     .sort((a, b) => Date.parse(b.at) - Date.parse(a.at) || (SEVERITY[b.kind] ?? 0) - (SEVERITY[a.kind] ?? 0));
 
+/** The alerts that raise the alarm banner (hosting/src/core/alarms.ts orders them). */
+export const ALARM_KINDS = ['critical', 'escalated', 'escalation-failed', 'escalation-undelivered'] as const;
+export type AlarmKind = (typeof ALARM_KINDS)[number];
+
 /**
  * Alerts that must interrupt a supervisor: critical and escalated ones for calls not acknowledged
  * at their urgency, live or ended (a CRITICAL caller whose line dropped alarms until someone has seen it).
  */
-export const isAlarming = (alert: Alert, row: SummaryRow | undefined) =>
-  (alert.kind === 'critical' || alert.kind === 'escalated' || alert.kind === 'escalation-failed' || alert.kind === 'escalation-undelivered') && !!row && !isAcknowledged(row);
+export const isAlarming = (alert: Alert, row: SummaryRow | undefined) => (ALARM_KINDS as readonly string[]).includes(alert.kind) && !!row && !isAcknowledged(row);
+
 
 /**
  * What became of an escalation, recipient by recipient, as Twilio answered: "texted" only for a

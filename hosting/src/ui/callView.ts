@@ -4,7 +4,8 @@ import { onChildAdded, onValue, orderByKey, query, ref } from 'firebase/database
 import type { LiveCall, LiveMessage, PartialSpeech } from '../../../functions/src/model/schema';
 import { paths } from '../../../functions/src/model/paths';
 import { LANGUAGE_NAMES } from '../../../functions/src/assistant/language';
-import { isAcknowledged } from '../../../functions/src/model/acknowledgement';
+import { awaitsAcknowledgement, isAcknowledged } from '../../../functions/src/model/acknowledgement';
+import { keepsLineOpen } from '../../../functions/src/core/silence';
 import { ROLE_LABEL, escalationLines, fallbackText, holderOf } from '../core/calls';
 import type { SiteClock } from '../core/clock';
 import { callControl, type CallActionOf, type Firebase } from '../firebase';
@@ -24,13 +25,11 @@ export function messageItem(key: string, message: LiveMessage, clock: SiteClock)
   );
 }
 
-/** An ended call kept live because it was CRITICAL and nobody acknowledged it (as the functions' awaitsAcknowledgement). */
-const awaitingAck = (call: LiveCall) => call.urgency === 'CRITICAL' && !isAcknowledged(call);
 
 /** What the supervisor reads while the caller says nothing. */
 function quietText(call: LiveCall, holder: string | null, since: string): string {
   if (holder) return `The caller has said nothing since ${since}. The line stays open.`;
-  if (call.urgency === 'CRITICAL' || call.urgency === 'URGENT') {
+  if (keepsLineOpen(call.urgency)) {
     return `The caller has said nothing since ${since}. Aurora keeps the line open and says it is still there every 30 seconds or so; take over or end the call when you know more.`;
   }
   return `The caller has said nothing since ${since}. Aurora asks again, then ends the call if nothing is heard.`;
@@ -84,7 +83,7 @@ export function showCall(panel: HTMLElement, firebase: Firebase, user: User, cal
         'p',
         { 'data-testid': 'call-state' },
         call.status === 'ENDED'
-          ? awaitingAck(call)
+          ? awaitsAcknowledgement(call)
             ? `Ended (${call.ended_at ? clock.stamp(call.ended_at) : ''}) without anyone acknowledging it. The caller may still need help: acknowledge it once someone is on it.`
             : `Ended (${call.ended_at ? clock.stamp(call.ended_at) : ''}), archiving…`
           : holder
@@ -126,7 +125,7 @@ export function showCall(panel: HTMLElement, firebase: Firebase, user: User, cal
     if (state === drawnFor) return;
     drawnFor = state;
     if (!call) return replaceChildren(controls);
-    if (call.status !== 'ACTIVE') return replaceChildren(controls, awaitingAck(call) ? h('button', { disabled: busy, onclick: () => void act({ action: 'ack' }) }, 'Acknowledge') : null);
+    if (call.status !== 'ACTIVE') return replaceChildren(controls, awaitsAcknowledgement(call) ? h('button', { disabled: busy, onclick: () => void act({ action: 'ack' }) }, 'Acknowledge') : null);
     const holder = holderOf(call);
     const mine = holder === me;
     const button = (label: string, action: CallActionOf, extra: Record<string, string> = {}) =>

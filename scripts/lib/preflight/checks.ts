@@ -188,12 +188,17 @@ function twilioFindings(f: Facts): Finding[] {
   return findings;
 }
 
+/** What redeploys the fallback line's files; the Hosting build writes them (scripts/lib/hosting-build.ts). */
+const hostingFix = (f: Facts) => `firebase deploy --only hosting --project ${f.projectId}`;
+/** TwiML served as XML, as Twilio wants it (firebase.json sets the Content-Type). */
+const isXml = (contentType: string) => /^(text|application)\/xml\b/.test(contentType);
+
 function fallbackFindings(f: Facts): Finding[] {
   const url = `${f.params.PUBLIC_BASE_URL ?? ''}${FALLBACK_PATH}`;
   if (isUnknown(f.fallback)) return [{ area: 'fallback', ok: false, says: `the fallback line ${url} could not be fetched: ${f.fallback.error}` }];
-  const deployHosting = `firebase deploy --only hosting --project ${f.projectId}`;
+  const deployHosting = hostingFix(f);
   if (f.fallback.status !== 200) return [{ area: 'fallback', ok: false, says: `the fallback line ${url} answers HTTP ${f.fallback.status}`, fix: deployHosting }];
-  if (!/^(text|application)\/xml\b/.test(f.fallback.contentType)) return [{ area: 'fallback', ok: false, says: `the fallback line is served as ${f.fallback.contentType || 'no content type'}, not XML`, fix: `${deployHosting} (firebase.json sets its Content-Type)` }];
+  if (!isXml(f.fallback.contentType)) return [{ area: 'fallback', ok: false, says: `the fallback line is served as ${f.fallback.contentType || 'no content type'}, not XML`, fix: `${deployHosting} (firebase.json sets its Content-Type)` }];
   // Each <Number> carries its screening's url and method: the number is the element's text.
   const dialled = [...f.fallback.body.matchAll(/<Number\b[^>]*>([^<]+)<\/Number>/g)].map((m) => m[1]!);
   const onCall = numberList(f.params.ON_CALL_NUMBERS);
@@ -210,11 +215,10 @@ function fallbackScreeningFindings(f: Facts): Finding[] {
   const screening = f.fallbackScreening;
   if (screening === undefined) return [];
   const url = `${f.params.PUBLIC_BASE_URL ?? ''}${FALLBACK_SCREEN_PATH}`;
-  const fix = `firebase deploy --only hosting --project ${f.projectId}`;
-  const unusable = (why: string): Finding[] => [{ area: 'fallback', ok: false, says: `the fallback line's screening ${url} ${why}: an on-call person who answers would never be connected`, fix }];
+  const unusable = (why: string): Finding[] => [{ area: 'fallback', ok: false, says: `the fallback line's screening ${url} ${why}: an on-call person who answers would never be connected`, fix: hostingFix(f) }];
   if (isUnknown(screening)) return unusable(`could not be fetched (${screening.error})`);
   if (screening.status !== 200) return unusable(`answers HTTP ${screening.status}`);
-  if (!/^(text|application)\/xml\b/.test(screening.contentType) || !screening.body.includes('<Gather')) return unusable(`is not the screening TwiML (${screening.contentType || 'no content type'})`);
+  if (!isXml(screening.contentType) || !screening.body.includes('<Gather')) return unusable(`is not the screening TwiML (${screening.contentType || 'no content type'})`);
   return [{ area: 'fallback', ok: true, says: 'the fallback line asks each on-call person to press a key before connecting them (no voicemail takes the call)' }];
 }
 

@@ -5,21 +5,16 @@ import { recordMessageStatus, type MessageStatusReport } from '../../../function
 import { AuroraError } from '../../../functions/src/core/errors';
 import type { EscalationRecipient } from '../../../functions/src/model/schema';
 import { watchedCall } from '../../helpers/calls';
+import { escalatedCall, FIRST_ON_CALL as FIRST } from '../../helpers/escalatedCall';
 
 const CALL_ID = 'call_15550100001_20251004_143000';
-const FIRST = '+15550190001';
 
 /** A CRITICAL call escalated to both on-call numbers, and Twilio's status callbacks about the first one's text. */
 async function escalated() {
-  const world = await watchedCall();
-  await world.critical();
-  world.clock.advance(60_000);
-  await world.write(() => escalateCall(world.queue.escalations[0].task, world.deps));
-  const [first, second] = world.sms.sent;
+  const world = await escalatedCall();
   const report = (messageStatus: string, over: Partial<MessageStatusReport> = {}) =>
-    world.write(() => recordMessageStatus({ callId: CALL_ID, recipientKey: FIRST, messageSid: first.sid, messageStatus, ...over }, world.deps));
-  const recipient = async (key = FIRST) => (await world.live.get(`active_calls/${CALL_ID}/escalation/recipients/${key}`)) as EscalationRecipient;
-  return { ...world, first, second, report, recipient };
+    world.write(() => recordMessageStatus({ callId: CALL_ID, recipientKey: FIRST, messageSid: world.first.sid, messageStatus, ...over }, world.deps));
+  return { ...world, report };
 }
 
 describe('recordMessageStatus', () => {

@@ -1,20 +1,16 @@
 /** POST /twilio/message-status as Twilio meets it: signed, validated, and harmless when it names nothing we have. */
 import twilioWebhooks from 'twilio/lib/webhooks/webhooks';
 import { describe, expect, it } from 'vitest';
-import { escalateCall } from '../../../functions/src/calls/escalateCall';
 import { messageStatusWebhook } from '../../../functions/src/triggers/webhooks';
 import { twilioWebhook } from '../../../functions/src/triggers/twilioWebhook';
-import { watchedCall } from '../../helpers/calls';
+import { escalatedCall } from '../../helpers/escalatedCall';
 
 const TOKEN = 'test-token';
 const BASE = 'https://aurora.example.com';
 const CALL_ID = 'call_15550100001_20251004_143000';
 
 async function escalatedWorld() {
-  const world = await watchedCall();
-  await world.critical();
-  world.clock.advance(60_000);
-  await escalateCall(world.queue.escalations[0].task, world.deps);
+  const world = await escalatedCall();
   const handle = twilioWebhook(messageStatusWebhook, () => TOKEN, () => world.deps) as (req: unknown, res: unknown) => Promise<void>;
   /** Posts `params` to the text's own StatusCallback URL (or `url`), signed with `token` for `signedFor`. */
   const post = async (params: Record<string, string>, url = world.sms.sent[0].statusCallback!, token = TOKEN, signedFor = url) => {
@@ -23,8 +19,7 @@ async function escalatedWorld() {
     await handle({ method: 'POST', body: params, originalUrl: url.slice(BASE.length), get: (h: string) => (h === 'X-Twilio-Signature' ? signature : undefined) }, res);
     return res.code;
   };
-  const recipient = async () => (await world.live.get(`active_calls/${CALL_ID}/escalation/recipients/+15550190001`)) as { delivery?: string; voice_call?: object };
-  return { ...world, post, recipient };
+  return { ...world, post };
 }
 
 describe('the message-status webhook', () => {
