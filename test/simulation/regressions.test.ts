@@ -100,4 +100,17 @@ describe('found by the simulation beyond those', () => {
 
   it("keeps the caller's words when the database refuses writes for a few seconds during the turn", () =>
     holds('I3.utterance-once', [fault({ port: 'database', op: 'update', count: 5, after: 2 }), ring(0), speak(0, FIRE)]));
+
+  // Found by npm run simulate -- --runs 5000 (seed 1304087392): the database refusing five
+  // transactions in a row while the incoming call is recorded outlasted its index write's three
+  // attempts; the first turn then recorded the call a second time, a second later.
+  it('leaves one live call for a CallSid when the database refuses the incoming call for a few seconds', () =>
+    holds('I5.one-archive', [fault({ port: 'database', op: 'transact', count: 5, after: 3 }), ring(1), wait(1), speak(1, FIRE)]));
+
+  // Found by npm run simulate -- --runs 5000 (seed 1304087392, second run): the database failing
+  // every operation for a few seconds from the incoming call's retry on. The turn could not read
+  // the CallSid index while opening; the late recording then found the call known and recorded
+  // nothing, and the words went looking for an archive that did not exist.
+  it('keeps the words of a turn whose reads failed while opening, on a call that is live after all', () =>
+    holds('I3.utterance-once', [fault({ port: 'database', op: 'any', count: 5, after: 6 }), ring(0, { twice: true }), speak(0, FIRE)]));
 });

@@ -85,9 +85,10 @@ export async function recordCall(
   const uses = countUse(live, `n${incoming.from.replace(/\D/g, '') || 'anonymous'}`, deps.clock()).catch(() => 0);
   // An id is reserved for good, not just while its call is live: a number that calls again in
   // the same second after its first call was archived must not get the archived call's id.
-  // Each step is tried again when the database refuses it for a moment: a call node written
-  // without its CallSid index was recorded a second time by the next webhook (two calls, two archives).
-  const again = <T>(step: () => Promise<T>) => retrying(step, { onRetry: (err) => log.warn('recording the call: trying a step again', { error: String(err) }) });
+  // Each step is tried again, for a few seconds, when the database refuses it: a call node
+  // written without its CallSid index was recorded a second time by the next webhook (two calls,
+  // two archives). The greeting's deadline still answers the caller in time.
+  const again = <T>(step: () => Promise<T>) => retrying(step, { attempts: 6, onRetry: (err) => log.warn('recording the call: trying a step again', { error: String(err) }) });
   const sameCallSid = (stored: unknown) => (stored as { call_sid?: unknown } | null)?.call_sid === incoming.callSid;
   for (let attempt = 1; ; attempt++) {
     ids = callIds(incoming.from, now, settings.timeZone, attempt);

@@ -278,7 +278,8 @@ async function tombstoneOf(deps: Deps, callSid: string): Promise<string | undefi
 async function openLate(deps: Deps, turn: Turn, floor?: Urgency): Promise<Found | null> {
   if (turn.callHint || !turn.from) return null;
   try {
-    const callId = await retrying(() => recordLate(deps, { callSid: turn.callSid, from: turn.from! }, deps.clock()));
+    // Known after all (the reads that opened the turn failed, then the index was read): the turn opens on that call.
+    const callId = (await retrying(() => recordLate(deps, { callSid: turn.callSid, from: turn.from! }, deps.clock()))) ?? (await tombstoneOf(deps, turn.callSid));
     return callId ? await openTurn(deps, { ...turn, callHint: callId }, floor) : null;
   } catch (err) {
     deps.log.error('could not record the call late', { callSid: turn.callSid, error: String(err) });
