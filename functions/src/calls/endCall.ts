@@ -32,7 +32,9 @@ export async function handleStatus(callback: StatusCallback, deps: Deps, timings
       attempts: 4,
       onRetry: (err, attempt) => log.warn('could not read the call at its status callback: trying again', { callSid: callback.callSid, attempt, error: String(err) }),
     });
-    found ??= await recordedLate(deps, callback);
+    // Recording late is retried too (each of its steps is idempotent): a read failing there once
+    // archived a stand-in beside the call's own archive.
+    found ??= await retrying(() => recordedLate(deps, callback));
   } catch (err) {
     if (!callback.from || !isTerminal(callback.callStatus)) throw err;
     log.error('live database unreachable at the end of a call: archiving from the callback', { error: String(err) });
