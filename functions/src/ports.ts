@@ -29,7 +29,9 @@ export interface ArchiveStore {
   /**
    * Writes the plan in one atomic batch, keeping admin-owned fields; 'unchanged' if the archive
    * already holds as many messages or more (messages are only ever added: a plan with fewer is
-   * stale, and must never replace a whole transcript).
+   * stale, and must never replace a whole transcript). One archive per CallSid: a stand-in from
+   * the status callback alone (lateRecord.ts) is not written beside the call's own archive, and
+   * is replaced by it.
    */
   write(plan: ArchivePlan): Promise<'written' | 'unchanged'>;
   /** Every archived message of a conversation in order, or null if it is not archived. */

@@ -21,9 +21,10 @@ export class MemoryArchive implements ArchiveStore {
       this.failNextWrites--;
       throw new Error('firestore unavailable');
     }
-    // As the Firestore adapter: the call's stand-in archived from its status callback is replaced.
+    // As the Firestore adapter: one archive per CallSid; a stand-in archived from the status callback gives way to the call's own.
     const standIn = callbackArchiveIds(plan.call.call_sid, plan.call.mobile_no);
     if (standIn.conversationId !== plan.conversationId) this.plans.delete(standIn.conversationId);
+    else if ([...this.plans.values()].some((p) => p.call.call_sid === plan.call.call_sid && p.conversationId !== plan.conversationId)) return 'unchanged' as const;
     const held = this.plans.get(plan.conversationId);
     if (held && held.conversation.total_messages >= plan.conversation.total_messages) return 'unchanged' as const;
     this.plans.set(plan.conversationId, plan);

@@ -5,13 +5,14 @@
 import { describe, expect, it } from 'vitest';
 import { archiveCall, purgeCall } from '../../functions/src/calls/archival';
 import { handleStatus } from '../../functions/src/calls/endCall';
+import { archiveFromCallback } from '../../functions/src/calls/lateRecord';
 
 import { startCall } from '../../functions/src/calls/startCall';
 import { sweepCalls } from '../../functions/src/calls/sweepCalls';
 import { takeTurn } from '../../functions/src/calls/takeTurn';
 import { controlCall } from '../../functions/src/calls/controlCall';
 import { AuroraError } from '../../functions/src/core/errors';
-import { callIds } from '../../functions/src/core/ids';
+import { callIds, callbackArchiveIds } from '../../functions/src/core/ids';
 import type { Reply } from '../../functions/src/assistant/responder';
 import type { MemoryVoice } from '../helpers/fakes';
 import { SETTINGS } from '../helpers/fixtures';
@@ -27,8 +28,26 @@ async function startedCall(clockStart?: string) {
   const { from, callSid } = freshCaller('+1444');
   const { deps, queue, clock } = realDeps({}, clockStart);
   await startCall({ callSid, from }, deps);
-  return { deps, queue, clock, callSid, ...callIds(from, clock(), SETTINGS.timeZone) };
+  return { deps, queue, clock, callSid, from, ...callIds(from, clock(), SETTINGS.timeZone) };
 }
+
+describe('one archive per CallSid, against Firestore', () => {
+  it("writes no stand-in from a status callback beside the call's own archive, and the call's archive replaces an earlier stand-in", async () => {
+    const callsFor = async (callSid: string) => (await firestore.collection('calls').where('call_sid', '==', callSid).get()).docs.map((d) => d.id);
+    const first = await startedCall();
+    await handleStatus({ callSid: first.callSid, callStatus: 'completed' }, first.deps);
+    await first.queue.runAll(first.deps);
+    await archiveFromCallback(first.deps, { callSid: first.callSid, from: first.from, status: 'completed' }); // a late callback, database unreadable
+    expect(await callsFor(first.callSid)).toEqual([first.callId]);
+
+    const second = await startedCall();
+    await archiveFromCallback(second.deps, { callSid: second.callSid, from: second.from, status: 'completed' }); // the database was down at the end
+    expect(await callsFor(second.callSid)).toEqual([callbackArchiveIds(second.callSid, second.from).callId]);
+    await handleStatus({ callSid: second.callSid, callStatus: 'completed' }, second.deps);
+    await second.queue.runAll(second.deps);
+    expect(await callsFor(second.callSid)).toEqual([second.callId]);
+  });
+});
 
 async function liveState(callId: string, conversationId: string) {
   const [call, conversation] = await Promise.all([db.ref(`active_calls/${callId}`).get(), db.ref(`active_conversations/${conversationId}`).get()]);

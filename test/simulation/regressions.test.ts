@@ -119,4 +119,9 @@ describe('found by the simulation beyond those', () => {
   // looked for a call to record late: it archived a stand-in beside the call's own archive.
   it('writes no second archive when a late status callback fails one read', () =>
     holds('I5.one-archive', [ring(0), hangUp(0, { hold: true }), admin(0, 'ana', 'end'), tasks(), fault({ port: 'database', op: 'get', count: 1, after: 5 }), ring(1), deliver(3)]));
+
+  // The same, with the live database unreadable for the whole status callback (seed 1304087392,
+  // fourth run): the stand-in archive is not written beside the call's own archive.
+  it('writes no second archive when a late status callback cannot read the live database at all', () =>
+    holds('I5.one-archive', [ring(0), hangUp(0, { hold: true }), admin(0, 'ana', 'end'), tasks(), fault({ port: 'database', op: 'get', count: 5 }), deliver(3)]));
 });

@@ -22,10 +22,13 @@ export function firestoreArchive(firestore: Firestore): ArchiveStore {
       firestore.runTransaction(async (tx) => {
         const [existingCall, existingConversation] = await tx.getAll(callRef(plan.callId), conversationRef(plan.conversationId));
         const held = existingConversation.get('total_messages') as number | undefined;
-        // A stand-in archived from the status callback while the live database was unreachable:
-        // this call's live record is the whole of it, and one CallSid has one archive.
+        // One archive per CallSid. A stand-in archived from the status callback while the live
+        // database was unreachable gives way to the call's own archive, whichever comes first.
         const standIn = callbackArchiveIds(plan.call.call_sid, plan.call.mobile_no);
-        if (standIn.callId !== plan.callId) {
+        if (standIn.callId === plan.callId) {
+          const archived = await tx.get(firestore.collection(collections.calls).where('call_sid', '==', plan.call.call_sid).limit(2));
+          if (archived.docs.some((doc) => doc.id !== plan.callId)) return 'unchanged' as const;
+        } else {
           tx.delete(callRef(standIn.callId));
           tx.delete(conversationRef(standIn.conversationId));
         }
