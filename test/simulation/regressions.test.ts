@@ -7,7 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import type { InvariantCode } from './invariants';
 import { replay } from './simulate';
-import { admin, bridgeEnds, deliver, fault, hangUp, ring, silence, speak, tasks, wait, type Step } from './steps';
+import { admin, bridgeEnds, deliver, fault, hangUp, ring, silence, speak, sweep, tasks, wait, type Step } from './steps';
 
 async function holds(invariant: InvariantCode, steps: Step[]) {
   const run = await replay(steps, { only: invariant });
@@ -124,4 +124,10 @@ describe('found by the simulation beyond those', () => {
   // fourth run): the stand-in archive is not written beside the call's own archive.
   it('writes no second archive when a late status callback cannot read the live database at all', () =>
     holds('I5.one-archive', [ring(0), hangUp(0, { hold: true }), admin(0, 'ana', 'end'), tasks(), fault({ port: 'database', op: 'get', count: 5 }), deliver(3)]));
+
+  // Found by npm run simulate -- --runs 5000 --seed 424242: every operation failing for a few
+  // seconds during a hold; the turn could not be opened and its one read of who holds the call
+  // failed too, so Aurora answered over the supervisor. That read is now retried.
+  it('does not speak over a supervisor when the database fails every operation for a moment', () =>
+    holds('I2.silent-while-held', [ring(0), admin(0, 'ana', 'take'), fault({ port: 'database', op: 'any', count: 5, after: 5 }), sweep(), speak(0, FIRE)]));
 });

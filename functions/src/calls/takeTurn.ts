@@ -85,7 +85,8 @@ export async function takeTurn(turn: Turn, deps: Deps, timings: Timings = {}): P
   // Every attempt to open the turn failed: its words still go to the call the signed action URL names.
   const unopened = opened === 'unreachable' && !found ? turn.callHint : undefined;
   // Who holds a call the turn could not open: a plain read may work where its transaction did not.
-  const heldUnopened = unopened ? await deps.live.get(`${paths.call(unopened)}/mode`).then((mode) => mode === 'human', () => false) : false;
+  // Unreadable even so, Aurora answers: guidance spoken over a supervisor is better than none for a caller alone.
+  const heldUnopened = unopened ? await retrying(() => deps.live.get(`${paths.call(unopened)}/mode`)).then((mode) => mode === 'human', () => false) : false;
   if (!found && !unopened) log.warn('turn for a call that is not live', { callSid: turn.callSid });
   // The call's language so far (the registry's, or what the caller's words were in); this turn's words may change it.
   const callLanguage = languageOrSite(deps, found?.call.language);
