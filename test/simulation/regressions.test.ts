@@ -130,4 +130,10 @@ describe('found by the simulation beyond those', () => {
   // failed too, so Aurora answered over the supervisor. That read is now retried.
   it('does not speak over a supervisor when the database fails every operation for a moment', () =>
     holds('I2.silent-while-held', [ring(0), admin(0, 'ana', 'take'), fault({ port: 'database', op: 'any', count: 5, after: 5 }), sweep(), speak(0, FIRE)]));
+
+  // Found by npm run simulate -- --runs 5000 --seed 424242 (second run): a take Twilio refused
+  // while Aurora was answering, whose undo met one failed database operation: the call stayed
+  // held by a supervisor who was told nothing changed, and Aurora fell silent. The undo is retried.
+  it('undoes a take Twilio refused even when the database fails once', () =>
+    holds('I2.silent-while-held', [fault({ port: 'twilio-refuses' }), ring(0), fault({ port: 'database', op: 'any', count: 1, after: 4 }), speak(0, FIRE, { during: 'take' })]));
 });
