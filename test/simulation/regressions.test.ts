@@ -136,4 +136,8 @@ describe('found by the simulation beyond those', () => {
   // held by a supervisor who was told nothing changed, and Aurora fell silent. The undo is retried.
   it('undoes a take Twilio refused even when the database fails once', () =>
     holds('I2.silent-while-held', [fault({ port: 'twilio-refuses' }), ring(0), fault({ port: 'database', op: 'any', count: 1, after: 4 }), speak(0, FIRE, { during: 'take' })]));
+
+  // The same with five failed operations in a row (seed 424242, third run): the undo keeps trying for a few seconds.
+  it('undoes a take Twilio refused while the database fails for a few seconds', () =>
+    holds('I2.silent-while-held', [fault({ port: 'twilio-refuses' }), ring(0), fault({ port: 'database', op: 'any', count: 5, after: 4 }), speak(0, FIRE, { during: 'take' })]));
 });

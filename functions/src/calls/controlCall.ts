@@ -158,14 +158,14 @@ async function changeHolder(
  */
 async function undo(deps: Deps, callId: string, before: LiveCall, admin: Admin): Promise<void> {
   const restore = Object.fromEntries(HOLDER_FIELDS.map((field) => [field, before[field] ?? null]));
-  // Tried again when the database refuses for a moment: a take left in place after Twilio refused
-  // it would keep Aurora silent on a call nobody holds, while the supervisor was told nothing changed.
-  await retrying(() =>
+  // Tried again for a few seconds when the database refuses: a take left in place after Twilio
+  // refused it would keep Aurora silent on a call nobody holds, while the supervisor was told nothing changed.
+  const putBack = () =>
     changeCall(deps.live, callId, (current) => {
       const stillOurs = current.mode === 'human' ? current.admin_id === admin.id : before.mode === 'human' && before.admin_id === admin.id;
       return stillOurs ? restore : undefined;
-    }),
-  ).catch((err: unknown) => deps.log.error('could not undo a refused call control', { callId, error: String(err) }));
+    });
+  await retrying(putBack, { attempts: 6 }).catch((err: unknown) => deps.log.error('could not undo a refused call control', { callId, error: String(err) }));
 }
 
 /** The caller's language as the call knows it (the registry's, or detected), else the site's. */
