@@ -5,7 +5,6 @@
 import { describe, expect, it } from 'vitest';
 import { archiveCall, purgeCall } from '../../functions/src/calls/archival';
 import { handleStatus } from '../../functions/src/calls/endCall';
-import { archiveFromCallback } from '../../functions/src/calls/lateRecord';
 
 import { startCall } from '../../functions/src/calls/startCall';
 import { sweepCalls } from '../../functions/src/calls/sweepCalls';
@@ -13,9 +12,11 @@ import { takeTurn } from '../../functions/src/calls/takeTurn';
 import { controlCall } from '../../functions/src/calls/controlCall';
 import { AuroraError } from '../../functions/src/core/errors';
 import { callIds, callbackArchiveIds } from '../../functions/src/core/ids';
+import { planArchive } from '../../functions/src/core/archiveDocs';
+import { firestoreArchive } from '../../functions/src/adapters/archiveStore';
 import type { Reply } from '../../functions/src/assistant/responder';
 import type { MemoryVoice } from '../helpers/fakes';
-import { SETTINGS } from '../helpers/fixtures';
+import { SETTINGS, aLiveCall, aMessage } from '../helpers/fixtures';
 import { freshCaller, realDeps, testClients } from '../helpers/stack';
 
 const { db, firestore } = testClients();
@@ -28,26 +29,9 @@ async function startedCall(clockStart?: string) {
   const { from, callSid } = freshCaller('+1444');
   const { deps, queue, clock } = realDeps({}, clockStart);
   await startCall({ callSid, from }, deps);
-  return { deps, queue, clock, callSid, from, ...callIds(from, clock(), SETTINGS.timeZone) };
+  return { deps, queue, clock, callSid, ...callIds(from, clock(), SETTINGS.timeZone) };
 }
 
-describe('one archive per CallSid, against Firestore', () => {
-  it("writes no stand-in from a status callback beside the call's own archive, and the call's archive replaces an earlier stand-in", async () => {
-    const callsFor = async (callSid: string) => (await firestore.collection('calls').where('call_sid', '==', callSid).get()).docs.map((d) => d.id);
-    const first = await startedCall();
-    await handleStatus({ callSid: first.callSid, callStatus: 'completed' }, first.deps);
-    await first.queue.runAll(first.deps);
-    await archiveFromCallback(first.deps, { callSid: first.callSid, from: first.from, status: 'completed' }); // a late callback, database unreadable
-    expect(await callsFor(first.callSid)).toEqual([first.callId]);
-
-    const second = await startedCall();
-    await archiveFromCallback(second.deps, { callSid: second.callSid, from: second.from, status: 'completed' }); // the database was down at the end
-    expect(await callsFor(second.callSid)).toEqual([callbackArchiveIds(second.callSid, second.from).callId]);
-    await handleStatus({ callSid: second.callSid, callStatus: 'completed' }, second.deps);
-    await second.queue.runAll(second.deps);
-    expect(await callsFor(second.callSid)).toEqual([second.callId]);
-  });
-});
 
 async function liveState(callId: string, conversationId: string) {
   const [call, conversation] = await Promise.all([db.ref(`active_calls/${callId}`).get(), db.ref(`active_conversations/${conversationId}`).get()]);
@@ -171,5 +155,30 @@ describe('two admins taking one call at the same moment', () => {
     expect(winners).toHaveLength(1);
     const holder = (await liveState(callId, callId.replace(/^call_/, 'conv_'))).call.admin_id as string;
     for (const lost of results.filter((r) => !r.ok)) expect(lost).toEqual({ ok: false, code: 'failed-precondition', message: `${holder} has taken this call.` });
+  });
+});
+
+describe('one archive per CallSid, in Firestore', () => {
+  it("writes no stand-in from a status callback beside the call's own archive, and the call's own archive replaces an earlier stand-in", async () => {
+    const archive = firestoreArchive(firestore);
+    const callsFor = async (callSid: string) => (await firestore.collection('calls').where('call_sid', '==', callSid).get()).docs.map((d) => d.id);
+    const planFor = (callId: string, callSid: string, from: string) =>
+      planArchive(callId, aLiveCall({ call_sid: callSid, mobile_no: from, conversation_id: callId.replace(/^call_/, 'conv_'), status: 'ENDED' }), {
+        call_id: callId,
+        messages: { a: aMessage({ role: 'assistant', content: 'greeting' }) },
+      });
+    for (const order of ['own first', 'stand-in first'] as const) {
+      const { from, callSid } = freshCaller('+1445');
+      const own = planFor(callIds(from, new Date(), SETTINGS.timeZone).callId, callSid, from);
+      const standIn = planFor(callbackArchiveIds(callSid, from).callId, callSid, from);
+      if (order === 'own first') {
+        expect(await archive.write(own)).toBe('written');
+        expect(await archive.write(standIn)).toBe('unchanged');
+      } else {
+        expect(await archive.write(standIn)).toBe('written');
+        expect(await archive.write(own)).toBe('written');
+      }
+      expect(await callsFor(callSid)).toEqual([own.callId]);
+    }
   });
 });
