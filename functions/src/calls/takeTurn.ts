@@ -73,11 +73,17 @@ export async function takeTurn(turn: Turn, deps: Deps, timings: Timings = {}): P
   // The history is read alongside, from the conversation the action URL's call id implies.
   const history = turn.callHint ? readConversation(deps.live, conversationIdOf(turn.callHint)).catch(() => null) : null;
   const utterance = turn.speech.trim();
-  // The procedures are cached for minutes: the caller's words are triaged before the turn opens,
-  // so their urgency is raised in the same write that opens it, before anything is answered.
-  const procedures = await proceduresOrNone(deps);
-  const floor = utterance === '' ? undefined : keywordUrgency(utterance, procedures);
-  const opened = await openWithRetry(deps, turn, floor);
+  // The procedures are cached for minutes: when they are at hand the caller's words are triaged
+  // before the turn opens, and their urgency is raised in the same write that opens it. On a cold
+  // instance the turn does not wait for them (up to a Firestore read): it opens at once, and the
+  // urgency is raised with the caller's words instead (raisedLater), still before any answer.
+  const loading = proceduresOrNone(deps);
+  const atHand = await Promise.race([loading, new Promise<null>((resolve) => setImmediate(() => resolve(null)))]);
+  const triaged = (procedures: Procedure[]) => (utterance === '' ? undefined : keywordUrgency(utterance, procedures));
+  const opened = await openWithRetry(deps, turn, atHand ? triaged(atHand) : undefined);
+  const procedures = atHand ?? (await loading);
+  const floor = triaged(procedures);
+  const raisedLater = !atHand && floor ? { urgency: floor } : {};
   // A call the action URL does not name and whose start was never recorded is recorded now (also
   // when the database has just refused every attempt to open the turn).
   const recordedNow = opened === null || (opened === 'unreachable' && !turn.callHint) ? await openLate(deps, turn, floor) : null;
@@ -103,7 +109,7 @@ export async function takeTurn(turn: Turn, deps: Deps, timings: Timings = {}): P
   const callerSaid: LiveMessage = { role: 'user', content: utterance, timestamp: '', sources: '' };
   if (held) {
     // Aurora does not speak while a supervisor holds the call; the words were triaged when the turn opened.
-    if (found?.began) await record(deps, found, [['user', utterance, '']], { finishTurn: true, closePartial });
+    if (found?.began) await record(deps, found, [['user', utterance, '']], { finishTurn: true, closePartial, ...raisedLater });
     else if (unopened) await recordUnopened(deps, turn, unopened, [callerSaid], floor);
     else if (lateCallId) await recordLateTurn(deps, turn, lateCallId, [callerSaid], floor);
     return listenOnly(next());
@@ -113,7 +119,7 @@ export async function takeTurn(turn: Turn, deps: Deps, timings: Timings = {}): P
 
   // The caller's words are written while the context is read and the responder thinks. The
   // reply's write need not wait for that one: writes from one client arrive in the order sent.
-  const started = found?.began ? record(deps, found, [['user', utterance, '']], { closePartial }) : null;
+  const started = found?.began ? record(deps, found, [['user', utterance, '']], { closePartial, ...raisedLater }) : null;
   // The responder gets what is left of the turn since the request arrived, not a budget of its
   // own: asked again after waiting for a speculation, which may have used some of it.
   const timeLeft = () => (turn.deadline !== undefined ? Math.max(0, turn.deadline - performance.now() - WRITE_RESERVE_MS) : undefined);

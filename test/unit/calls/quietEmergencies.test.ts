@@ -112,6 +112,18 @@ describe('while a supervisor holds the call', () => {
   });
 });
 
+describe('a cold instance', () => {
+  it('opens the turn without waiting for the procedures, and still raises urgency from the words before answering', async () => {
+    const { deps, say, call } = await ringing();
+    const library = deps.procedures;
+    let opened = false;
+    deps.procedures = { all: async () => (await new Promise((r) => setTimeout(r, 50)), (opened = typeof (await call()).turn_started_at === 'string'), library.all()) };
+    await say('he has collapsed and is not breathing');
+    expect(opened).toBe(true); // the turn was open before the procedures arrived
+    expect((await call()).urgency).toBe('CRITICAL');
+  });
+});
+
 describe('a speculated reply', () => {
   it('is not used when punctuation makes the final words triage otherwise', async () => {
     const { deps, call, messages } = await ringing();
