@@ -129,10 +129,12 @@ describe('the dashboard for a supervisor under stress', () => {
     // Keyboard only from here: the caller's name is a button, then the call's own controls.
     const open = row(page, callId).getByRole('button', { name: /Open the call from Marcus Hale/ });
     await open.focus();
-    // The list redraws as the call changes; the focus stays on the same control.
+    // The list redraws as the call changes; the focus stays on the same control. The words raise
+    // the call to URGENT, so its row changes whatever the clock (a NORMAL turn in the same second
+    // as the greeting changes nothing the list shows, and nothing would be redrawn).
     const before = await page.evaluate(() => document.activeElement?.getAttribute('aria-label'));
     await row(page, callId).evaluate((el) => el.setAttribute('data-drawn-before', ''));
-    await call.say('The forklift battery is hissing');
+    await call.say('There is a chemical spill in bay two');
     await eventually('the row redrawn', async () => (await row(page, callId).getAttribute('data-drawn-before')) === null || undefined);
     expect(await page.evaluate(() => document.activeElement?.getAttribute('aria-label'))).toBe(before);
     await page.keyboard.press('Enter');
