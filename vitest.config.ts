@@ -1,4 +1,5 @@
 import { defineConfig } from 'vitest/config';
+import { modelSource } from './model/source.mts';
 
 export default defineConfig({
   test: {
@@ -6,6 +7,7 @@ export default defineConfig({
     silent: 'passed-only',
     projects: [
       {
+        resolve: { alias: modelSource },
         test: {
           name: 'unit',
           // The safety simulation runs with the unit tests: a fixed seed, well under a minute (npm run simulate runs it longer).
@@ -13,6 +15,7 @@ export default defineConfig({
         },
       },
       {
+        resolve: { alias: modelSource },
         test: {
           name: 'integration',
           include: ['test/integration/**/*.test.ts'],

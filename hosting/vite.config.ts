@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import { defineConfig } from 'vite';
+import { modelSource } from '../model/source.mts';
 import { deploymentAssets } from '../scripts/lib/hosting-build.ts';
 
 // The dashboard is built into hosting/dist, which firebase.json serves. The FCM service worker
@@ -8,6 +9,7 @@ import { deploymentAssets } from '../scripts/lib/hosting-build.ts';
 export default defineConfig({
   root: import.meta.dirname,
   plugins: [deploymentAssets()],
+  resolve: { alias: modelSource },
   build: {
     outDir: 'dist',
     emptyOutDir: true,

@@ -7,36 +7,98 @@
  * manages a real project (its default database) with Application Default Credentials.
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
-import { initializeApp } from 'firebase-admin/app';
-import { getAuth } from 'firebase-admin/auth';
-import { getDatabase } from 'firebase-admin/database';
-import { getFirestore } from 'firebase-admin/firestore';
-import { grantAdmin, listAdmins, revokeAdmin } from './lib/admins.ts';
-import { applyPlan, formatPlan, planImport, procedureToMarkdown, proceduresFromFolder, readCollection, workersFromCsv, type Parsed, type Schema } from './lib/imports.ts';
-import { ROOT, localAdminApp } from './lib/project.ts';
+import { parseSubcommandLine } from './lib/command-line.ts';
+import type { Parsed } from './lib/imports.ts';
 
-const { values, positionals } = parseArgs({
-  allowPositionals: true,
-  options: { password: { type: 'string' }, project: { type: 'string' }, 'database-url': { type: 'string' }, 'dry-run': { type: 'boolean', default: false } },
+const TARGET = '[--project <id> [--database-url <url>]]';
+const TARGET_OPTIONS = `  --project <id>        a real project (its default database) with Application Default Credentials;
+                        without it, the local emulators (npm start)
+  --database-url <url>  that project's Realtime Database when it is not in us-central1
+                        (default https://<id>-default-rtdb.firebaseio.com)`;
+const DRY_RUN = '  --dry-run             print what would be added and changed, field by field, and write nothing';
+const subcommandUsage = (synopsis: string, what: string, options = '') =>
+  `usage: npm run admin -- ${synopsis} ${TARGET}\n${what}\n\noptions:\n${options}${TARGET_OPTIONS}`;
+
+const SUBCOMMANDS = [
+  {
+    name: 'grant',
+    args: ['email'],
+    usage: subcommandUsage(
+      'grant <email> [--password <p>]',
+      'Makes <email> an admin: the admin custom claim (they get the dashboard at their next sign-in) and an entry\nin the admins directory the fan-out alerts.',
+      '  --password <p>        create the account with this password when it does not exist\n',
+    ),
+  },
+  {
+    name: 'revoke',
+    args: ['email'],
+    usage: subcommandUsage('revoke <email>', "Removes <email>'s admin claim and directory entry, revokes their sessions and drops their alerts\nand push registrations."),
+  },
+  { name: 'list', args: [], usage: subcommandUsage('list', 'Lists the admins.') },
+  {
+    name: 'import workers',
+    args: ['file.csv'],
+    usage: subcommandUsage(
+      'import workers <file.csv> [--dry-run]',
+      'Loads the worker registry (workers/{E.164}) from a CSV with a header row phone,worker_id,name,site,zone,language\n' +
+        "(any but the first two may be left out), validated with the functions' own schema. A file with any bad line\n" +
+        'imports nothing and names the line; documents the file does not name are kept. Needs the functions built.',
+      `${DRY_RUN}\n`,
+    ),
+  },
+  {
+    name: 'import procedures',
+    args: ['folder'],
+    usage: subcommandUsage(
+      'import procedures <folder> [--dry-run]',
+      'Loads the site procedures from a folder of Markdown files, one per procedure (fire.md is procedure fire):\n' +
+        'YAML front matter with its fields, the spoken guidance as the body, validated with the schema the functions\n' +
+        'read procedures with. Any bad file imports nothing. Needs the functions built.',
+      `${DRY_RUN}\n`,
+    ),
+  },
+  {
+    name: 'export procedures',
+    args: ['folder'],
+    usage: subcommandUsage('export procedures <folder>', "Writes the project's procedures into <folder> as Markdown files import procedures reads\n(locally: the seeded demo set)."),
+  },
+] as const;
+
+const USAGE = `usage: npm run admin -- <command> ${TARGET}
+Who may use the dashboard and gets alerts, the worker registry and the site procedures.
+
+commands:
+  grant <email> [--password <p>]          make <email> an admin; --password creates a missing account
+  revoke <email>                          remove <email>'s admin rights and revoke their sessions
+  list                                    the admins
+  import workers <file.csv> [--dry-run]   load the worker registry from a CSV
+  import procedures <folder> [--dry-run]  load the site procedures from Markdown files
+  export procedures <folder>              write the procedures as Markdown files
+
+options:
+  --password <p>        grant: create the account with this password when it does not exist
+${DRY_RUN.replace('print', 'import: print')}
+${TARGET_OPTIONS}
+  -h, --help            this help; npm run admin -- <command> --help for one command's`;
+
+const { values, subcommand, args } = parseSubcommandLine('admin', USAGE, SUBCOMMANDS, {
+  password: { type: 'string' },
+  project: { type: 'string' },
+  'database-url': { type: 'string' },
+  'dry-run': { type: 'boolean', default: false },
 });
-const [command, email] = positionals;
-const usage =
-  'usage: npm run admin -- grant <email> [--password <p>] | revoke <email> | list | import workers <file.csv> [--dry-run] | import procedures <folder> [--dry-run] | export procedures <folder>  [--project <id> [--database-url <url>]]';
 
-/** The functions' schemas, compiled (plain Node cannot load their TypeScript): what the functions read these documents with. */
-function functionSchemas(): { workers: Schema; procedures: Schema } {
-  const require = createRequire(import.meta.url);
-  try {
-    const { WorkerDoc } = require(join(ROOT, 'functions', 'lib', 'adapters', 'workers.js')) as { WorkerDoc: Schema };
-    const { Procedure } = require(join(ROOT, 'functions', 'lib', 'assistant', 'procedures.js')) as { Procedure: Schema };
-    return { workers: WorkerDoc, procedures: Procedure };
-  } catch {
-    throw new Error('the functions are not built: run npm run build first (the import validates with their schemas)');
-  }
-}
+// Loaded after the command line is parsed, so --help and usage errors answer without the SDKs.
+const { initializeApp } = await import('firebase-admin/app');
+const { getAuth } = await import('firebase-admin/auth');
+const { getDatabase } = await import('firebase-admin/database');
+const { getFirestore } = await import('firebase-admin/firestore');
+const { grantAdmin, listAdmins, revokeAdmin } = await import('./lib/admins.ts');
+const { applyPlan, formatPlan, planImport, procedureToMarkdown, proceduresFromFolder, readCollection, workersFromCsv } = await import('./lib/imports.ts');
+const { localAdminApp } = await import('./lib/project.ts');
+// What the functions read these documents with: the model's schemas.
+const { Procedure, WorkerDoc } = await import('@aurora/model');
 
 // A real project's default database is in us-central1 unless --database-url says otherwise.
 const app = values.project
@@ -45,37 +107,35 @@ const app = values.project
 const auth = getAuth(app);
 const accounts = { auth, db: getDatabase(app), firestore: getFirestore(app) };
 const where = values.project ? `project ${values.project}` : 'the local emulators';
+const [email] = args;
 
 try {
-  if (command === 'grant' && email) {
+  if (subcommand === 'grant') {
     await grantAdmin(accounts, email, values.password);
     console.log(`${email} is now an admin on ${where}. They get the dashboard at their next sign-in.`);
-  } else if (command === 'revoke' && email) {
+  } else if (subcommand === 'revoke') {
     await revokeAdmin(accounts, email);
     console.log(`${email} is no longer an admin on ${where}; their sessions were revoked.`);
-  } else if (command === 'import' && (email === 'workers' || email === 'procedures') && positionals[2]) {
-    const collection = email;
-    const schemas = functionSchemas();
-    const parsed: Parsed = collection === 'workers' ? workersFromCsv(readFileSync(positionals[2], 'utf8'), schemas.workers) : proceduresFromFolder(positionals[2], schemas.procedures);
+  } else if (subcommand === 'import workers' || subcommand === 'import procedures') {
+    const collection = subcommand === 'import workers' ? 'workers' : 'procedures';
+    const [source] = args;
+    const parsed: Parsed = collection === 'workers' ? workersFromCsv(readFileSync(source, 'utf8'), WorkerDoc) : proceduresFromFolder(source, Procedure);
     if (parsed.errors.length > 0) {
-      console.error(`Nothing imported: ${parsed.errors.length} problem${parsed.errors.length === 1 ? '' : 's'} in ${positionals[2]}:\n${parsed.errors.map((e) => `  ${e}`).join('\n')}`);
+      console.error(`Nothing imported: ${parsed.errors.length} problem${parsed.errors.length === 1 ? '' : 's'} in ${source}:\n${parsed.errors.map((e) => `  ${e}`).join('\n')}`);
       process.exit(1);
     }
     const plan = planImport(await readCollection(accounts.firestore, collection), parsed.docs);
     console.log(formatPlan(`${collection} on ${where}`, plan, values['dry-run']));
     if (!values['dry-run']) console.log(`wrote ${await applyPlan(accounts.firestore, collection, plan, parsed.docs)} document(s).`);
-  } else if (command === 'export' && email === 'procedures' && positionals[2]) {
-    const folder = positionals[2];
+  } else if (subcommand === 'export procedures') {
+    const [folder] = args;
     mkdirSync(folder, { recursive: true });
     const procedures = await readCollection(accounts.firestore, 'procedures');
     for (const [id, doc] of Object.entries(procedures)) writeFileSync(join(folder, `${id}.md`), procedureToMarkdown(doc));
     console.log(`wrote ${Object.keys(procedures).length} procedure file(s) to ${folder}`);
-  } else if (command === 'list') {
+  } else {
     const admins = await listAdmins(auth);
     console.log(admins.length ? admins.join('\n') : `no admins on ${where}`);
-  } else {
-    console.error(usage);
-    process.exit(2);
   }
 } catch (err) {
   const code = (err as { code?: string }).code;

@@ -1,6 +1,6 @@
 /**
  * `npm run bench -- --calls 40 --turns 2 --concurrency 2 [--model-latency 50]`: simulated calls
- * against the local stack (the running one, or one started for the run), printing DESIGN.md's
+ * against the local stack (the running one, or one started for the run), printing docs/design.md's
  * speed budget figures. With --model-latency the stack it starts answers through the local
  * model server with that much latency per completion. --render-samples N (default 40) sets how
  * many transcript messages are timed from their write to their render in the dashboard.
@@ -12,43 +12,70 @@
  */
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
-import { deleteApp } from 'firebase-admin/app';
-import { getAuth } from 'firebase-admin/auth';
-import { getDatabase, type Database } from 'firebase-admin/database';
-import { getFirestore } from 'firebase-admin/firestore';
-import { DEMO_ADMIN, grantAdmin } from './lib/admins.ts';
+import type { Database } from 'firebase-admin/database';
 import type { Page } from 'playwright-core';
-import { launchChromium, signIn } from './lib/browser.ts';
-import { seedProcedures, seedWorkers } from './lib/seed.ts';
-import { LOCAL_DEFAULTS, PORTS, ROOT, localAdminApp } from './lib/project.ts';
-import { startStack, type Stack } from './lib/stack.ts';
-import { ModelServer } from './lib/model-server.ts';
-import { SimulatedCall } from './lib/twilio-sim.ts';
-import { speakThenAnswer, speculationCounts, type SpokenTurn } from './lib/speculation-bench.ts';
+import { parseCommandLine, wholeNumber } from './lib/command-line.ts';
+import type { SpokenTurn } from './lib/speculation-bench.ts';
+import type { Stack } from './lib/stack.ts';
 
-const { values } = parseArgs({
-  options: {
-    calls: { type: 'string', default: '40' },
-    turns: { type: 'string', default: '2' },
-    concurrency: { type: 'string', default: '2' },
-    'model-latency': { type: 'string' },
-    'render-samples': { type: 'string', default: '40' },
-    speculation: { type: 'string', default: '0' },
-    'speech-end': { type: 'string', default: '1000' },
-    repeat: { type: 'string', default: '1' },
-  },
+const USAGE = `usage: npm run bench -- [--calls N] [--turns N] [--concurrency N] [--repeat N] [--model-latency MS]
+                      [--render-samples N] [--speculation N [--speech-end MS]]
+Simulated calls against the running stack (npm start), or against a stack it starts for the run, printing the
+speed budget's figures (docs/design.md): handler times, hang-up to archived, a message's write to its render in the
+dashboard (Chromium), a critical call to its alarm, cold start. Exits 1 when a call was not archived or a
+message or caller turn was lost. npm run bench builds the functions and the dashboard first.
+
+options:
+  --calls N            calls per measured run (default 40)
+  --turns N            caller turns per call (default 2)
+  --concurrency N      calls at a time (default 2)
+  --repeat N           measured runs of --calls calls, printed run by run: the calls archived and the caller
+                       turns lost, answered 200 but not archived exactly once (default 1)
+  --model-latency MS   the stack it starts answers through the local model server, with this much latency per
+                       completion (stop npm start first: the bench must start its own stack)
+  --render-samples N   transcript messages timed from their write to their render in the dashboard (default 40;
+                       0 skips the dashboard's timings)
+  --speculation N      speak N calls word by word with speculative replies and N the same without, and print
+                       "caller stops speaking → reply ready" for both and the hit rate (default 0: not run)
+  --speech-end MS      with --speculation: Twilio's end-of-speech wait before it posts the final words (default 1000)
+  -h, --help           this help`;
+
+const { values, fail } = parseCommandLine('bench', USAGE, {
+  calls: { type: 'string', default: '40' },
+  turns: { type: 'string', default: '2' },
+  concurrency: { type: 'string', default: '2' },
+  'model-latency': { type: 'string' },
+  'render-samples': { type: 'string', default: '40' },
+  speculation: { type: 'string', default: '0' },
+  'speech-end': { type: 'string', default: '1000' },
+  repeat: { type: 'string', default: '1' },
 });
 /** Measured runs of CALLS calls each: a turn lost once in five runs shows only over several. */
-const REPEAT = Number(values.repeat);
-const CALLS = Number(values.calls);
-const TURNS = Number(values.turns);
-const CONCURRENCY = Number(values.concurrency);
-const RENDER_SAMPLES = Number(values['render-samples']);
+const REPEAT = wholeNumber(fail, 'repeat', values.repeat, 1);
+// Fewer than one call or one turn leaves the percentiles nothing to rank.
+const CALLS = wholeNumber(fail, 'calls', values.calls, 1);
+const TURNS = wholeNumber(fail, 'turns', values.turns, 1);
+const CONCURRENCY = wholeNumber(fail, 'concurrency', values.concurrency, 1);
+const RENDER_SAMPLES = wholeNumber(fail, 'render-samples', values['render-samples']);
 /** Calls per mode for "caller stops speaking → reply ready", with and without speculation; 0 skips it. */
-const SPECULATION_CALLS = Number(values.speculation);
+const SPECULATION_CALLS = wholeNumber(fail, 'speculation', values.speculation);
 /** Twilio's end-of-speech wait before it posts the final words (speechTimeout "auto" waits about this long). */
-const SPEECH_END_MS = Number(values['speech-end']);
+const SPEECH_END_MS = wholeNumber(fail, 'speech-end', values['speech-end']);
+const MODEL_LATENCY_MS = values['model-latency'] === undefined ? undefined : wholeNumber(fail, 'model-latency', values['model-latency']);
+
+// Loaded after the command line is parsed, so --help answers without the SDKs, Chromium or the stack.
+const { deleteApp } = await import('firebase-admin/app');
+const { getAuth } = await import('firebase-admin/auth');
+const { getDatabase } = await import('firebase-admin/database');
+const { getFirestore } = await import('firebase-admin/firestore');
+const { DEMO_ADMIN, grantAdmin } = await import('./lib/admins.ts');
+const { launchChromium, signIn } = await import('./lib/browser.ts');
+const { seedProcedures, seedWorkers } = await import('./lib/seed.ts');
+const { LOCAL_DEFAULTS, PORTS, ROOT, localAdminApp } = await import('./lib/project.ts');
+const { startStack } = await import('./lib/stack.ts');
+const { ModelServer } = await import('./lib/model-server.ts');
+const { SimulatedCall } = await import('./lib/twilio-sim.ts');
+const { speakThenAnswer, speculationCounts } = await import('./lib/speculation-bench.ts');
 
 const UTTERANCES = [
   "There's a fire in Zone A",
@@ -69,15 +96,15 @@ async function stackIsRunning() {
 }
 
 let ownStack: Stack | null = null;
-let modelServer: ModelServer | null = null;
+let modelServer: InstanceType<typeof ModelServer> | null = null;
 if (await stackIsRunning()) {
-  if (values['model-latency'] !== undefined) throw new Error('--model-latency needs the bench to start its own stack: stop npm start first.');
+  if (MODEL_LATENCY_MS !== undefined) fail('--model-latency needs the bench to start its own stack: stop npm start first.');
   console.log('Using the running stack (it must use the local default Twilio token or TWILIO_AUTH_TOKEN).');
 } else {
   console.log('Starting a local stack for the benchmark…');
-  if (values['model-latency'] !== undefined) {
+  if (MODEL_LATENCY_MS !== undefined) {
     modelServer = await new ModelServer().start();
-    modelServer.latencyMs = Number(values['model-latency']);
+    modelServer.latencyMs = MODEL_LATENCY_MS;
   }
   const model = modelServer ? { apiKey: 'local', baseUrl: modelServer.baseUrl, model: 'local-grounded-model' } : undefined;
   ownStack = await startStack({ ...LOCAL_DEFAULTS, model, verbose: false, sweepEverySeconds: 0 });
@@ -298,7 +325,8 @@ async function criticalToAlarmMs(database: Database, samples: number): Promise<n
       new MutationObserver((records) => {
         const now = Date.now();
         for (const record of records) for (const node of record.addedNodes) if (node instanceof HTMLElement && node.dataset.callId) shownAt[node.dataset.callId] ??= now;
-      }).observe(document.querySelector('.alarms')!, { childList: true });
+        // The entries are drawn into the banner's list, not as its own children: the whole subtree is watched.
+      }).observe(document.querySelector('.alarms')!, { childList: true, subtree: true });
     });
     const times: number[] = [];
     for (let i = 0; i < samples; i++) {
@@ -327,9 +355,9 @@ function percentile(values: number[], p: number): number {
 const row = (name: string, values: number[], target: string) =>
   `${name.padEnd(52)} ${[50, 95, 99].map((p) => percentile(values, p).toFixed(1).padStart(8)).join('')}   ${target}`;
 
-/** Cold start: a fresh Node process loading the functions module, as a new instance does. */
+/** Cold start: a fresh Node process loading the functions as they deploy (functions/dist, their package's main), as a new instance does. */
 function moduleLoadMs(): number[] {
-  const script = `const t = performance.now(); require(${JSON.stringify(join(ROOT, 'functions', 'lib', 'index.js'))}); console.log(performance.now() - t);`;
+  const script = `const t = performance.now(); require(${JSON.stringify(join(ROOT, 'functions'))}); console.log(performance.now() - t);`;
   return Array.from({ length: 5 }, () => Number(execFileSync(process.execPath, ['-e', script], { encoding: 'utf8' }).trim()));
 }
 

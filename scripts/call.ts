@@ -5,16 +5,33 @@
  * what a supervisor says from the dashboard, Ctrl-D hangs up), --base <url>, --public-base <url>.
  */
 import { createInterface } from 'node:readline';
-import { parseArgs } from 'node:util';
-import { deleteApp } from 'firebase-admin/app';
-import { getDatabase } from 'firebase-admin/database';
-import { getFirestore } from 'firebase-admin/firestore';
+import { parseCommandLine } from './lib/command-line.ts';
 import { LOCAL_DEFAULTS, PORTS, localAdminApp } from './lib/project.ts';
-import { SimulatedCall, type TwimlTurn } from './lib/twilio-sim.ts';
 
-const { values, positionals } = parseArgs({
-  allowPositionals: true,
-  options: {
+// Twilio signs each request for the URL configured on the number (https://www.twilio.com/docs/usage/webhooks/webhooks-security),
+// which --public-base stands for when the requests reach the stack through a tunnel.
+const USAGE = `usage: npm run call -- [options] ["what the caller says" …]
+A phone call to the running stack (npm start), as Twilio would make it: signed webhook posts, one turn
+per phrase (default "There's a fire in Zone A"), then the hang-up; prints what Aurora says, the live
+record and the archive.
+
+options:
+  --from <number>       the caller's number (default +15550100001, a seeded worker)
+  --silence             one silent turn before the phrases
+  --keep                stay on the line: type what the caller says (Enter sends, Ctrl-D hangs up), hear
+                        what a supervisor says from the dashboard
+  --base <url>          where the webhooks are posted (default ${LOCAL_DEFAULTS.publicBaseUrl}, the Hosting emulator)
+  --public-base <url>   the address the requests are signed for, as Twilio signs for the number's
+                        configured URL (default PUBLIC_BASE_URL, else --base)
+  --twilio-api <url>    the Twilio REST stand-in a supervisor's actions reach the call through
+                        (default http://127.0.0.1:${PORTS.twilioApi})
+  -h, --help            this help
+TWILIO_AUTH_TOKEN signs the requests (default ${LOCAL_DEFAULTS.twilioAuthToken}).`;
+
+const { values, positionals } = parseCommandLine(
+  'call',
+  USAGE,
+  {
     from: { type: 'string', default: '+15550100001' },
     base: { type: 'string', default: LOCAL_DEFAULTS.publicBaseUrl },
     'public-base': { type: 'string', default: process.env.PUBLIC_BASE_URL },
@@ -22,8 +39,16 @@ const { values, positionals } = parseArgs({
     keep: { type: 'boolean', default: false },
     'twilio-api': { type: 'string', default: `http://127.0.0.1:${PORTS.twilioApi}` },
   },
-});
+  { allowPositionals: true },
+);
 const utterances = positionals.length > 0 ? positionals : ["There's a fire in Zone A"];
+
+// Loaded after the command line is parsed, so --help answers without the SDKs.
+const { deleteApp } = await import('firebase-admin/app');
+const { getDatabase } = await import('firebase-admin/database');
+const { getFirestore } = await import('firebase-admin/firestore');
+const { SimulatedCall } = await import('./lib/twilio-sim.ts');
+type TwimlTurn = import('./lib/twilio-sim.ts').TwimlTurn;
 
 const app = localAdminApp();
 const db = getDatabase(app);

@@ -16,12 +16,9 @@ import { ModelServer } from './lib/model-server.ts';
 import { ROOT } from './lib/project.ts';
 import { breaches, format, loadCorpus, score, type Outcome, type Thresholds } from './lib/evaluation.ts';
 
-type Procedure = { id: string; title: string };
-type Reply = { text: string; urgency: Outcome['urgency']; sources: string[] };
-type Responder = { respond(input: { utterance: string; caller: { workerId: string }; history: never[]; procedures: Procedure[] }): Promise<Reply> };
+import type { Responder } from 'aurora-functions/lib/assistant/responder.js';
 
 const require = createRequire(import.meta.url);
-const lib = (path: string) => require(join(ROOT, 'functions', 'lib', path)) as Record<string, unknown>;
 
 const USAGE = `usage: npm run eval -- [--responder offline|model] [--corpus DIR] [--base-url URL --api-key KEY --model NAME]
                      [--model-latency MS] [--min-exact R] [--max-over R] [--max-under-critical N] [--min-procedure R]
@@ -63,16 +60,17 @@ const thresholds: Thresholds = {
   maxP95Ms: number('max-p95-ms'),
 };
 
-const { DEMO_PROCEDURES } = lib('adapters/procedures.js') as { DEMO_PROCEDURES: Procedure[] };
-const { hasSafetyAdvice } = lib('assistant/safety.js') as { hasSafetyAdvice: (text: string) => boolean };
-const { detectLanguage } = lib('assistant/language.js') as { detectLanguage: (text: string) => string | null };
+// The functions' compiled modules, by name (`npm run eval` builds them first).
+const { DEMO_PROCEDURES } = require('aurora-functions/lib/adapters/procedures.js') as typeof import('aurora-functions/lib/adapters/procedures.js');
+const { hasSafetyAdvice } = require('aurora-functions/lib/assistant/safety.js') as typeof import('aurora-functions/lib/assistant/safety.js');
+const { detectLanguage } = require('aurora-functions/lib/assistant/language.js') as typeof import('aurora-functions/lib/assistant/language.js');
 
 let server: ModelServer | null = null;
 async function responderFor(kind: string | undefined): Promise<{ responder: Responder; label: string }> {
-  if (kind === 'offline') return { responder: (lib('assistant/offlineResponder.js') as { offlineResponder: Responder }).offlineResponder, label: 'offline' };
+  if (kind === 'offline') return { responder: (require('aurora-functions/lib/assistant/offlineResponder.js') as typeof import('aurora-functions/lib/assistant/offlineResponder.js')).offlineResponder, label: 'offline' };
   if (kind !== 'model') usage(`--responder is offline or model, not ${kind}`);
-  const { modelResponder } = lib('assistant/modelResponder.js') as { modelResponder: (o: object) => Responder };
-  const { openaiChatFor } = lib('adapters/openaiChat.js') as { openaiChatFor: (p: { apiKey: string; baseUrl: string }) => unknown };
+  const { modelResponder } = require('aurora-functions/lib/assistant/modelResponder.js') as typeof import('aurora-functions/lib/assistant/modelResponder.js');
+  const { openaiChatFor } = require('aurora-functions/lib/adapters/openaiChat.js') as typeof import('aurora-functions/lib/adapters/openaiChat.js');
   let baseUrl = values['base-url'] ?? process.env.OPENAI_BASE_URL;
   const apiKey = values['api-key'] ?? process.env.OPENAI_API_KEY ?? 'local';
   if (!baseUrl && !values['api-key'] && !process.env.OPENAI_API_KEY) {

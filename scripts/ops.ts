@@ -8,24 +8,71 @@
  * local Cloud Tasks stand-in instead (the tests).
  */
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
-import { deployParams, functionsRegion, isDemoProject } from './lib/deploy-env.ts';
-import { ROOT } from './lib/project.ts';
-import { AURORA_QUEUES, cloudTasksClient, formatQueueReport, formatTask, queuePath, queueForTask, queueReport, taskInfo, tasksError } from './lib/queues.ts';
+import { parseSubcommandLine } from './lib/command-line.ts';
 
-const usage = 'usage: npm run ops -- queues | task <id> | run <id>   --project <id> [--region <region>] [--queue <queue>] [--tasks-api <url>]';
-const { values, positionals } = parseArgs({
-  allowPositionals: true,
-  options: { project: { type: 'string' }, region: { type: 'string' }, queue: { type: 'string' }, 'tasks-api': { type: 'string' } },
+const OPTIONS = `options:
+  --project <id>     the deployed Firebase project (required)
+  --region <region>  the functions' region (default: FUNCTIONS_REGION in functions/.env or
+                     functions/.env.<project>, else us-central1)
+  --queue <queue>    task, run: the task's queue (archiveCall, purgeCall or escalateCall), when its id
+                     does not say
+  --tasks-api <url>  a local Cloud Tasks stand-in instead of Google's (the tests)`;
+const TARGET = '--project <id> [--region <region>] [--tasks-api <url>]';
+const CREDENTIALS =
+  "Read through Cloud Tasks' client with the Application Default Credentials (gcloud auth application-default\n" +
+  'login) of an account with Cloud Tasks Viewer. Not for the local demo project: its tasks emulator has no queue API.';
+
+const SUBCOMMANDS = [
+  {
+    name: 'queues',
+    args: [],
+    usage: `usage: npm run ops -- queues ${TARGET}\nEach of Aurora's task queues: its state, depth and oldest task. Exits 1 when a queue is missing or not running.\n${CREDENTIALS}\n\n${OPTIONS}`,
+  },
+  {
+    name: 'task',
+    args: ['id'],
+    usage: `usage: npm run ops -- task <id> ${TARGET} [--queue <queue>]\nOne task: when it is due, its attempts and its last response. Its queue follows from its id\n(archive-… is archiveCall, purge-… purgeCall, escalate-… escalateCall).\n${CREDENTIALS}\n\n${OPTIONS}`,
+  },
+  {
+    name: 'run',
+    args: ['id'],
+    usage: `usage: npm run ops -- run <id> ${TARGET} [--queue <queue>]\nDispatches a stuck task now, even on a paused queue; if its function fails, Cloud Tasks retries it on the\nqueue's backoff. Needs Cloud Tasks Task Runner as well.\n${CREDENTIALS}\n\n${OPTIONS}`,
+  },
+] as const;
+
+const USAGE = `usage: npm run ops -- queues | task <id> | run <id>   ${TARGET} [--queue <queue>]
+Aurora's task queues on a deployed project.
+${CREDENTIALS}
+
+commands:
+  queues     each queue's state, depth and oldest task (exits 1 when one is missing or not running)
+  task <id>  one task; its queue follows from its id (archive-… is archiveCall)
+  run <id>   dispatch a stuck task now, even on a paused queue (needs Cloud Tasks Task Runner)
+
+${OPTIONS}
+  -h, --help         this help; npm run ops -- <command> --help for one command's`;
+
+const { values, subcommand: command, args, fail: usageError } = parseSubcommandLine('ops', USAGE, SUBCOMMANDS, {
+  project: { type: 'string' },
+  region: { type: 'string' },
+  queue: { type: 'string' },
+  'tasks-api': { type: 'string' },
 });
-const [command, taskId] = positionals;
-const fail = (message: string, code = 1): never => {
+const [taskId] = args;
+/** A refusal that is not a usage error: exit 1 with the reason alone. */
+const fail = (message: string): never => {
   console.error(message);
-  process.exit(code);
+  process.exit(1);
 };
 
-if (!command || !['queues', 'task', 'run'].includes(command) || (command !== 'queues' && !taskId)) fail(usage, 2);
-const projectId = values.project ?? fail(`--project is required.\n${usage}`, 2);
+const projectId = values.project ?? usageError('--project is required.');
+
+// Loaded after the command line is parsed, so --help answers without the Cloud Tasks client.
+const { deployParams, functionsRegion, isDemoProject } = await import('./lib/deploy-env.ts');
+const { ROOT } = await import('./lib/project.ts');
+const { cloudTasksClient, formatQueueReport, formatTask, queuePath, queueReport, taskInfo, tasksError } = await import('./lib/queues.ts');
+const { QUEUE_NAMES, queueForTask } = await import('@aurora/model/tasks');
+
 if (isDemoProject(projectId) && !values['tasks-api']) {
   fail(
     `${projectId} is the local demo project: the Firebase tasks emulator serves only enqueue and delete, not the Cloud Tasks API that lists queues and runs tasks. ` +
@@ -49,11 +96,11 @@ function explain(err: unknown, queue: string, id: string): string {
 try {
   if (command === 'queues') {
     console.log(`Queues of ${projectId} in ${region}:`);
-    const reports = await Promise.all(AURORA_QUEUES.map((queue) => queueReport(client, target, queue)));
+    const reports = await Promise.all(QUEUE_NAMES.map((queue) => queueReport(client, target, queue)));
     for (const report of reports) console.log(`  ${formatQueueReport(report, now)}`);
     if (reports.some((r) => !r.found || r.state !== 'RUNNING')) process.exitCode = 1;
   } else {
-    const queue = values.queue ?? queueForTask(taskId!) ?? fail(`Cannot tell the queue of ${taskId} from its id: pass --queue (one of ${AURORA_QUEUES.join(', ')}).`, 2);
+    const queue = values.queue ?? queueForTask(taskId) ?? usageError(`Cannot tell the queue of ${taskId} from its id: pass --queue (one of ${QUEUE_NAMES.join(', ')}).`);
     const name = `${queuePath(target, queue)}/tasks/${taskId}`;
     try {
       if (command === 'task') {
@@ -64,7 +111,7 @@ try {
         console.log(`Dispatched ${taskId} in ${queue} now (attempt ${task.dispatchCount ?? '?'}). If its function fails, Cloud Tasks retries it on the queue's backoff.`);
       }
     } catch (err) {
-      fail(explain(err, queue, taskId!));
+      fail(explain(err, queue, taskId));
     }
   }
 } finally {

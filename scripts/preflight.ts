@@ -5,28 +5,41 @@
  * number's webhooks, the SMS sender and on-call numbers, the fallback line on Hosting, the
  * voice webhook, the task queues, the admins. `--fix` points the number's voice URL, status
  * callback and fallback URL at this deployment. A real project is read with Application Default
- * Credentials (see the README's "Going live"); a demo- project is the running local stack.
+ * Credentials (see docs/going-live.md); a demo- project is the running local stack.
  * `--twilio-api` and `--tasks-api` send those calls to local stand-ins (the tests).
  */
-import { parseArgs } from 'node:util';
-import { checkDeployment, formatFindings, numberUpdate, wantedNumberConfig } from './lib/preflight/checks.ts';
-import { gatherFacts, numbersOf } from './lib/preflight/gather.ts';
+import { parseCommandLine } from './lib/command-line.ts';
 
-const usage = 'usage: npm run preflight -- --project <id> [--fix] [--number <E.164>] [--twilio-api <url>] [--tasks-api <url>]';
-const { values } = parseArgs({
-  options: {
-    project: { type: 'string' },
-    fix: { type: 'boolean', default: false },
-    number: { type: 'string' },
-    'twilio-api': { type: 'string' },
-    'tasks-api': { type: 'string' },
-  },
+const USAGE = `usage: npm run preflight -- --project <id> [--fix] [--number <E.164>] [--twilio-api <url>] [--tasks-api <url>]
+Checks a deployment before a worker depends on it and says what is wrong in plain words, each problem with
+what to do about it: params and secrets, the database's region against the functions', the Twilio number's
+webhooks, the SMS sender and on-call numbers, the fallback line on Hosting, the voice webhook, the task
+queues, the admins. Exits 1 while anything is wrong. A real project is read with Application Default
+Credentials; a demo- project (demo-aurora) is the running local stack (npm start).
+
+options:
+  --project <id>      the Firebase project to check (required)
+  --fix               point the number's voice URL, status callback and fallback URL (and methods) at
+                      this deployment
+  --number <E.164>    the hotline number (default TWILIO_VOICE_NUMBER from functions/.env or
+                      functions/.env.<project>)
+  --twilio-api <url>  send the Twilio REST calls to a local stand-in (the tests)
+  --tasks-api <url>   send the Cloud Tasks calls to a local stand-in (the tests)
+  -h, --help          this help`;
+
+const { values, fail } = parseCommandLine('preflight', USAGE, {
+  project: { type: 'string' },
+  fix: { type: 'boolean', default: false },
+  number: { type: 'string' },
+  'twilio-api': { type: 'string' },
+  'tasks-api': { type: 'string' },
 });
-if (!values.project) {
-  console.error(usage);
-  process.exit(2);
-}
-const options = { projectId: values.project, voiceNumber: values.number, twilioApi: values['twilio-api'], tasksApi: values['tasks-api'] };
+const projectId = values.project || fail('--project is required.');
+
+// Loaded after the command line is parsed, so --help answers without the SDKs.
+const { checkDeployment, formatFindings, numberUpdate, wantedNumberConfig } = await import('./lib/preflight/checks.ts');
+const { gatherFacts, numbersOf } = await import('./lib/preflight/gather.ts');
+const options = { projectId, voiceNumber: values.number, twilioApi: values['twilio-api'], tasksApi: values['tasks-api'] };
 
 const gathered = await gatherFacts(options);
 const { twilio } = gathered;

@@ -7,12 +7,21 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib/system-packages.sh
 
+usage="usage: npm run setup [-- --no-start | --ci]
+Installs whatever the machine lacks (Debian packages through scripts/install-system.sh, then the npm
+packages), then starts the stack (npm start).
+
+options:
+  --no-start  only install
+  --ci        install exactly the lockfile (npm ci) and do not start (CI runs npm test next)
+  -h, --help  this help"
 start=1 ci=0
 for arg in "$@"; do
   case "$arg" in
     --no-start) start=0 ;;
     --ci) ci=1 start=0 ;;
-    *) echo "usage: npm run setup [-- --no-start | --ci]" >&2; exit 2 ;;
+    -h|--help) echo "$usage"; exit 0 ;;
+    *) printf 'setup: unknown option %s\n%s\n' "$arg" "$usage" >&2; exit 2 ;;
   esac
 done
 

@@ -1,18 +1,39 @@
 /**
- * `npm start`: the local stack, seeded, until Ctrl-C. `npm start -- --local-model [latencyMs]`
+ * `npm start`: the local stack, seeded, until Ctrl-C. `npm start -- --local-model [--model-latency ms]`
  * answers callers through the local OpenAI-compatible model server instead of the offline
  * responder; OPENAI_API_KEY (with OPENAI_BASE_URL, OPENAI_MODEL…) uses a real provider.
  */
-import { parseArgs } from 'node:util';
-import { getAuth } from 'firebase-admin/auth';
-import { getDatabase } from 'firebase-admin/database';
-import { getFirestore } from 'firebase-admin/firestore';
-import { DEMO_ADMIN, grantAdmin } from './lib/admins.ts';
-import { ModelServer } from './lib/model-server.ts';
-import { seedProcedures, seedWorkers } from './lib/seed.ts';
-import { modelFromEnv } from './lib/functions-env.ts';
-import { LOCAL_DEFAULTS, LOCAL_ON_CALL, MODEL_PORT, PROJECT_ID, localAdminApp } from './lib/project.ts';
-import { startStack } from './lib/stack.ts';
+import { parseCommandLine, wholeNumber } from './lib/command-line.ts';
+
+const USAGE = `usage: npm start -- [--local-model [--model-latency MS]]
+Builds the functions and the dashboard (npm start does), starts the local stack (the functions, auth, hosting
+and tasks emulators, the Firestore emulator, the Realtime Database, the Twilio REST stand-in), seeds the worker
+registry, the site procedures and the demo admin, prints the URLs, and stops everything on Ctrl-C.
+Callers are answered by the offline responder, or by a provider when OPENAI_API_KEY is set (OPENAI_BASE_URL,
+OPENAI_MODEL…). TWILIO_AUTH_TOKEN, TWILIO_ACCOUNT_SID and PUBLIC_BASE_URL override the local Twilio defaults.
+
+options:
+  --local-model        answer callers through the local OpenAI-compatible model server
+                       (scripts/lib/model-server.ts) instead
+  --model-latency MS   with --local-model: that much latency per completion (default 0)
+  -h, --help           this help`;
+
+const { values, fail } = parseCommandLine('start', USAGE, {
+  'local-model': { type: 'boolean', default: false },
+  'model-latency': { type: 'string', default: '0' },
+});
+const modelLatencyMs = wholeNumber(fail, 'model-latency', values['model-latency']);
+
+// Loaded after the command line is parsed, so --help answers without the SDKs or the stack.
+const { getAuth } = await import('firebase-admin/auth');
+const { getDatabase } = await import('firebase-admin/database');
+const { getFirestore } = await import('firebase-admin/firestore');
+const { DEMO_ADMIN, grantAdmin } = await import('./lib/admins.ts');
+const { ModelServer } = await import('./lib/model-server.ts');
+const { seedProcedures, seedWorkers } = await import('./lib/seed.ts');
+const { modelFromEnv } = await import('./lib/functions-env.ts');
+const { LOCAL_DEFAULTS, LOCAL_ON_CALL, MODEL_PORT, PROJECT_ID, localAdminApp } = await import('./lib/project.ts');
+const { startStack } = await import('./lib/stack.ts');
 
 const twilioAuthToken = process.env.TWILIO_AUTH_TOKEN || LOCAL_DEFAULTS.twilioAuthToken;
 const publicBaseUrl = process.env.PUBLIC_BASE_URL || LOCAL_DEFAULTS.publicBaseUrl;
@@ -21,9 +42,8 @@ const twilioAccountSid = process.env.TWILIO_ACCOUNT_SID || LOCAL_DEFAULTS.twilio
 const twilioApiBaseUrl = process.env.TWILIO_ACCOUNT_SID ? 'https://api.twilio.com' : undefined;
 
 console.log('Starting the Aurora stack…');
-const { values } = parseArgs({ options: { 'local-model': { type: 'boolean', default: false }, 'model-latency': { type: 'string', default: '0' } } });
 const localModel = values['local-model'] ? await new ModelServer().start(MODEL_PORT) : null;
-if (localModel) localModel.latencyMs = Number(values['model-latency']);
+if (localModel) localModel.latencyMs = modelLatencyMs;
 const model = localModel ? { apiKey: 'local', baseUrl: localModel.baseUrl, model: 'local-grounded-model' } : modelFromEnv();
 // The sweeper every minute, so a developer sees it work (deployed: every 5 minutes).
 const stack = await startStack({ twilioAuthToken, twilioAccountSid, twilioApiBaseUrl, publicBaseUrl, model, verbose: true, sweepEverySeconds: 60 });

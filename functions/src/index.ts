@@ -1,6 +1,6 @@
 /**
  * Aurora's Cloud Functions: wiring only. An export's name is its deploy identity and, for task
- * queue functions, its queue's name (QUEUES in ports.ts lists them; a test checks they match).
+ * queue functions, its queue's name (QUEUES in @aurora/model/tasks lists them; a test checks they match).
  */
 import { setGlobalOptions } from 'firebase-functions/v2/options';
 import { onCall, onRequest, type HttpsOptions } from 'firebase-functions/v2/https';

@@ -3,12 +3,12 @@
  * them in one `Deps` object; production wires the adapters (triggers/wiring.ts), tests hand in
  * fakes or adapters over local servers.
  */
-import type { Procedure } from './assistant/procedures';
 import type { Caller, Responder } from './assistant/responder';
 import type { Settings } from './config';
 import type { ArchivePlan } from './core/archiveDocs';
 import type { Log } from './core/log';
-import type { LiveMessage, Urgency } from './model/schema';
+import type { LiveMessage, Procedure, Urgency } from '@aurora/model';
+import type { QueueName } from '@aurora/model/tasks';
 
 /** The Realtime Database as the use cases need it: paths in, plain JSON out. */
 export interface LiveDb {
@@ -48,8 +48,6 @@ export interface ArchiveStore {
  * The task queues, one list: each name is also its queue function's export in index.ts (a
  * function's deploy identity names its queue).
  */
-export const QUEUES = { archive: 'archiveCall', purge: 'purgeCall', escalate: 'escalateCall' } as const;
-export type QueueName = (typeof QUEUES)[keyof typeof QUEUES];
 export type CallTask = { callId: string };
 /** An escalation timer: due at `dueAt` (ISO); a task that runs early is retried until then. */
 export type EscalationTask = { callId: string; dueAt: string };

@@ -7,7 +7,7 @@ import { connectAuthEmulator, getAuth } from 'firebase/auth';
 import { connectDatabaseEmulator, getDatabase } from 'firebase/database';
 import { connectFirestoreEmulator, getFirestore } from 'firebase/firestore';
 import { connectFunctionsEmulator, getFunctions, httpsCallable } from 'firebase/functions';
-import type { CallAction, CallControlResult, SiteSettings } from '../../functions/src/model/schema';
+import type { CallAction, CallControlResult, SiteSettings } from '@aurora/model';
 
 /** The emulator ports firebase.json names; the demo project id needs no real credentials. */
 const EMULATORS = { auth: 9099, database: 9000, firestore: 8080, functions: 5001 };

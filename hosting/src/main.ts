@@ -4,7 +4,7 @@
  */
 import { onAuthStateChanged, signInWithEmailAndPassword, signOut, type User } from 'firebase/auth';
 import { onValue, ref } from 'firebase/database';
-import { paths } from '../../functions/src/model/paths';
+import { paths } from '@aurora/model';
 import { isTimeZone, siteClock, type SiteClock } from './core/clock';
 import { connectFirebase, siteSettings, type Firebase } from './firebase';
 import { armSound } from './ui/alarm';

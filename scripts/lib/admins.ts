@@ -8,14 +8,12 @@
 import type { Auth } from 'firebase-admin/auth';
 import type { Database } from 'firebase-admin/database';
 import type { Firestore } from 'firebase-admin/firestore';
+import { collections, paths } from '@aurora/model';
 
 export type Accounts = { auth: Auth; db: Database; firestore: Firestore };
 
-// The paths are functions/src/model/paths.ts's; this file runs in plain Node, which cannot load
-// that TypeScript module without a warning on every run, so they are spelled out here.
-
 /** Firestore's copy of the directory, which firestore.rules reads (rules cannot read the Realtime Database). */
-const directoryDoc = (firestore: Firestore, uid: string) => firestore.collection('admins').doc(uid);
+const directoryDoc = (firestore: Firestore, uid: string) => firestore.collection(collections.admins).doc(uid);
 
 /** The demo admin `npm start` and the tests sign in as (local emulators only). */
 export const DEMO_ADMIN = { email: 'admin@aurora.local', password: 'aurora-demo-admin' };
@@ -30,7 +28,7 @@ export async function grantAdmin({ auth, db, firestore }: Accounts, email: strin
     return auth.createUser({ email, password, emailVerified: true });
   });
   await auth.setCustomUserClaims(user.uid, { ...user.customClaims, admin: true });
-  await Promise.all([db.ref(`admins/${user.uid}`).set({ email }), directoryDoc(firestore, user.uid).set({ email })]);
+  await Promise.all([db.ref(paths.admin(user.uid)).set({ email }), directoryDoc(firestore, user.uid).set({ email })]);
   return user.uid;
 }
 
@@ -44,7 +42,7 @@ export async function revokeAdmin({ auth, db, firestore }: Accounts, email: stri
   const claims = { ...user.customClaims };
   delete claims.admin;
   await Promise.all([
-    db.ref().update({ [`admins/${user.uid}`]: null, [`admin_push_tokens/${user.uid}`]: null, [`admin_alerts/${user.uid}`]: null }),
+    db.ref().update({ [paths.admin(user.uid)]: null, [paths.adminPushTokens(user.uid)]: null, [paths.adminAlerts(user.uid)]: null }),
     directoryDoc(firestore, user.uid).delete(),
   ]);
   await auth.setCustomUserClaims(user.uid, claims);

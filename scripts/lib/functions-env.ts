@@ -91,7 +91,7 @@ function readEnvFile(path: string): Record<string, string> {
 export function useFunctionsEnvironment(): void {
   Object.assign(process.env, emulatorEnv(), { FUNCTIONS_EMULATOR: 'true', FIREBASE_CONFIG: JSON.stringify(LOCAL_FIREBASE_CONFIG) });
   Object.assign(process.env, readEnvFile(FUNCTIONS_PARAMS_FILE), readEnvFile(FUNCTIONS_SECRETS_FILE));
-  const config = require(join(ROOT, 'functions', 'lib', 'config.js')) as Record<string, { name?: string; options?: { default?: unknown } }>;
+  const config = require('aurora-functions/lib/config.js') as Record<string, { name?: string; options?: { default?: unknown } }>;
   for (const param of Object.values(config)) {
     if (param?.name && process.env[param.name] === undefined && param.options?.default !== undefined) process.env[param.name] = typeof param.options.default === 'object' ? JSON.stringify(param.options.default) : String(param.options.default as string | number | boolean);
   }

@@ -6,37 +6,14 @@
  * (scripts/lib/tasks-api.ts) can answer it at an `endpoint` in tests.
  */
 import { createRequire } from 'node:module';
-import { join } from 'node:path';
 import { CloudTasksClient } from '@google-cloud/tasks';
-import { ROOT } from './project.ts';
-
-/** The task queue functions (functions/src/ports.ts QUEUES; a unit test keeps the two equal). */
-export const AURORA_QUEUES = ['archiveCall', 'purgeCall', 'escalateCall'] as const;
-
-/** Which queue a task id belongs to: the use cases name tasks after their queue (calls/archival.ts taskIds). */
-const QUEUE_OF_PREFIX: Record<string, (typeof AURORA_QUEUES)[number]> = { archive: 'archiveCall', purge: 'purgeCall', escalate: 'escalateCall' };
+import { queueResource } from '@aurora/model/tasks';
 
 export type QueueTarget = { projectId: string; region: string };
 
-type QueueResource = (region: string, name: string) => { function: string; queue: string };
-
-/**
- * The queue the functions enqueue to, named by their own adapter (functions/src/adapters/taskQueue.ts
- * queueResource, compiled: plain Node cannot load their TypeScript), so what preflight and ops
- * read is where the tasks go.
- */
+/** The queue the functions enqueue to, named as their own adapter names it, so what preflight and ops read is where the tasks go. */
 export function queuePath({ projectId, region }: QueueTarget, queue: string): string {
-  let queueResource: QueueResource;
-  try {
-    ({ queueResource } = createRequire(import.meta.url)(join(ROOT, 'functions', 'lib', 'adapters', 'taskQueue.js')) as { queueResource: QueueResource });
-  } catch (err) {
-    throw new Error('the functions are not built: run npm run build --workspace functions first (the queues are named by their code)', { cause: err });
-  }
   return `projects/${projectId}/${queueResource(region, queue).queue}`;
-}
-
-export function queueForTask(taskId: string): string | null {
-  return QUEUE_OF_PREFIX[taskId.split('-')[0] ?? ''] ?? null;
 }
 
 /**

@@ -13,13 +13,11 @@
  */
 import { createServer } from 'node:http';
 import { createRequire } from 'node:module';
-import { join } from 'node:path';
 import { useFunctionsEnvironment } from './functions-env.ts';
-import { ROOT } from './project.ts';
 
 const require = createRequire(import.meta.url);
 useFunctionsEnvironment();
-const { handleSweep } = require(join(ROOT, 'functions', 'lib', 'triggers', 'schedule.js')) as { handleSweep: () => Promise<void> };
+const { handleSweep } = require('aurora-functions/lib/triggers/schedule.js') as typeof import('aurora-functions/lib/triggers/schedule.js');
 
 const seconds = Number(process.argv[2] ?? 60);
 const port = Number(process.argv[3] ?? 0);

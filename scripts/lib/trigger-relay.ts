@@ -7,16 +7,13 @@
  * one at a time, in order; a failed delivery is retried once, as a trigger with retry would be.
  */
 import { createRequire } from 'node:module';
-import { join } from 'node:path';
 import { getDatabase, type DataSnapshot } from 'firebase-admin/database';
 import { useFunctionsEnvironment } from './functions-env.ts';
-import { ROOT, localAdminApp } from './project.ts';
-
-type Handler = (event: { params: Record<string, string>; data: { before: { val(): unknown }; after: { val(): unknown } } }) => Promise<void>;
+import { localAdminApp } from './project.ts';
 
 const require = createRequire(import.meta.url);
 useFunctionsEnvironment();
-const { handleCallWritten } = require(join(ROOT, 'functions', 'lib', 'triggers', 'database.js')) as { handleCallWritten: Handler };
+const { handleCallWritten } = require('aurora-functions/lib/triggers/database.js') as typeof import('aurora-functions/lib/triggers/database.js');
 const db = getDatabase(localAdminApp('relay'));
 
 const known = new Map<string, unknown>();

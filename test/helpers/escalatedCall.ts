@@ -1,6 +1,6 @@
 /** A watched CRITICAL call escalated to both on-call numbers: where Twilio's reports on those texts start from. */
 import { escalateCall } from '../../functions/src/calls/escalateCall';
-import type { EscalationRecipient } from '../../functions/src/model/schema';
+import type { EscalationRecipient } from '@aurora/model';
 import { watchedCall } from './calls';
 
 const CALL_ID = 'call_15550100001_20251004_143000';

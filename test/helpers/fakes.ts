@@ -1,13 +1,14 @@
 /** In-memory stand-ins for the ports (archive, queue, Twilio, push), and memoryDeps() that wires them with the in-memory database. */
+import { type QueueName, QUEUES } from '@aurora/model/tasks';
 import { archiveCall, purgeCall } from '../../functions/src/calls/archival';
-import { QUEUES, type AdminDirectory, type ArchiveStore, type Deps, type EscalationTask, type LiveVoice, type QueueName, type Sms, type TaskQueue, type WebPush } from '../../functions/src/ports';
+import type { AdminDirectory, ArchiveStore, Deps, EscalationTask, LiveVoice, Sms, TaskQueue, WebPush } from '../../functions/src/ports';
 import type { ArchivePlan } from '../../functions/src/core/archiveDocs';
 import { AuroraError } from '../../functions/src/core/errors';
 import { callbackArchiveIds, messageKeyFactory } from '../../functions/src/core/ids';
 import { MAX_UPDATE_TWIML_CHARS } from '../../functions/src/core/twiml';
 import { offlineResponder } from '../../functions/src/assistant/offlineResponder';
 import { DEMO_PROCEDURES } from '../../functions/src/adapters/procedures';
-import type { LiveMessage, Urgency } from '../../functions/src/model/schema';
+import type { LiveMessage, Urgency } from '@aurora/model';
 import { raiseUrgency } from '../../functions/src/core/urgency';
 import { SETTINGS, silentLog, testClock } from './fixtures';
 import { MemoryLiveDb } from './memoryDb';

@@ -1,6 +1,6 @@
 /** Test data built by small default-filling functions: settings, a clock, calls, messages, CallSids. */
 import type { Settings } from '../../functions/src/config';
-import type { LiveCall, LiveMessage } from '../../functions/src/model/schema';
+import type { LiveCall, LiveMessage } from '@aurora/model';
 
 export const SETTINGS: Settings = {
   publicBaseUrl: 'https://aurora.example.com',

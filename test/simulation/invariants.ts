@@ -1,5 +1,5 @@
 /**
- * The safety rules of DESIGN.md as properties over whole calls. The tracker follows every call
+ * The safety rules of docs/design.md as properties over whole calls. The tracker follows every call
  * by its CallSid from outside Aurora (what Twilio posted, what it sent back, every write to the
  * call node) and reports a violation the moment one is visible: after each step for the safety
  * rules, and at the end of a run, at rest, for the ones about where things must end up.
@@ -9,9 +9,7 @@ import { keywordUrgency } from '../../functions/src/assistant/offlineResponder';
 import { conversationIdOf } from '../../functions/src/core/ids';
 import type { Timings } from '../../functions/src/core/log';
 import { rank } from '../../functions/src/core/urgency';
-import { isAcknowledged } from '../../functions/src/model/acknowledgement';
-import { paths } from '../../functions/src/model/paths';
-import { LiveCall, salvageConversation, type Alert, type LiveMessage, type SummaryRow, type Urgency } from '../../functions/src/model/schema';
+import { type Alert, isAcknowledged, LiveCall, type LiveMessage, paths, salvageConversation, type SummaryRow, type Urgency } from '@aurora/model';
 import { alarmEntries } from '../../hosting/src/core/alarms';
 import type { CallWrite } from './ports';
 import { nextState, parseTwiml, type TwilioCall } from './twilio';

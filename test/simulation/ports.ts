@@ -4,10 +4,11 @@
  * write to active_calls/{id} becomes a change to fan out), Cloud Tasks' schedule and retries, and
  * a chat model the real modelResponder talks to.
  */
+import type { QueueName } from '@aurora/model/tasks';
 import type { ChatModel } from '../../functions/src/assistant/modelResponder';
 import { AuroraError } from '../../functions/src/core/errors';
-import type { Urgency } from '../../functions/src/model/schema';
-import type { CallTask, EscalationTask, LiveDb, QueueName, TaskQueue } from '../../functions/src/ports';
+import type { Urgency } from '@aurora/model';
+import type { CallTask, EscalationTask, LiveDb, TaskQueue } from '../../functions/src/ports';
 import { MemoryLiveDb } from '../helpers/memoryDb';
 
 export type DbOp = 'get' | 'update' | 'transact';

@@ -1,5 +1,5 @@
 /**
- * The safety rules of DESIGN.md, checked over whole simulated calls (test/simulation/): a fixed
+ * The safety rules of docs/design.md, checked over whole simulated calls (test/simulation/): a fixed
  * seed and a fixed number of runs, so `npm test` is repeatable and quick. `npm run simulate --
  * --runs N [--seed S]` explores further; every counterexample goes to regressions.test.ts.
  */

@@ -7,7 +7,7 @@
  */
 import fc from 'fast-check';
 import { AuroraError } from '../../functions/src/core/errors';
-import type { Urgency } from '../../functions/src/model/schema';
+import type { Urgency } from '@aurora/model';
 import type { DbOp } from './ports';
 import type { CallState } from './twilio';
 import { World, type AdminName, type During, type Slot } from './world';

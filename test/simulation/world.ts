@@ -4,6 +4,7 @@
  * simulation advances, and the record of what every caller said and was told, which the
  * invariants are checked against. Deterministic: no timer decides anything (see TURN_DEADLINE_MS).
  */
+import { type QueueName, QUEUES } from '@aurora/model/tasks';
 import { z } from 'zod';
 import { modelResponder } from '../../functions/src/assistant/modelResponder';
 import type { Responder } from '../../functions/src/assistant/responder';
@@ -18,9 +19,8 @@ import { sweepCalls } from '../../functions/src/calls/sweepCalls';
 import { FirstAnswer } from '../../functions/src/core/firstAnswer';
 import { messageKeyFactory } from '../../functions/src/core/ids';
 import type { Timings } from '../../functions/src/core/log';
-import { paths } from '../../functions/src/model/paths';
-import { LiveCall, type CallAction, type Urgency } from '../../functions/src/model/schema';
-import { QUEUES, type Deps, type QueueName } from '../../functions/src/ports';
+import { type CallAction, LiveCall, paths, type Urgency } from '@aurora/model';
+import type { Deps } from '../../functions/src/ports';
 import { CallTaskBody, callTaskHandler } from '../../functions/src/triggers/tasks';
 import { TurnBody } from '../../functions/src/triggers/twilioBodies';
 import * as webhooks from '../../functions/src/triggers/webhooks';

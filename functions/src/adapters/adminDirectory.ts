@@ -1,6 +1,6 @@
 import type { Auth } from 'firebase-admin/auth';
 import { withDeadline } from '../core/errors';
-import { paths } from '../model/paths';
+import { paths } from '@aurora/model';
 import type { AdminDirectory, LiveDb } from '../ports';
 
 /**

@@ -2,8 +2,7 @@ import type { Firestore } from 'firebase-admin/firestore';
 import type { ArchiveStore } from '../ports';
 import { INLINE_TRANSCRIPT_BYTES } from '../core/archiveDocs';
 import { callbackArchiveIds } from '../core/ids';
-import { collections } from '../model/paths';
-import { ADMIN_FIELDS, LiveMessage, type Urgency } from '../model/schema';
+import { ADMIN_FIELDS, collections, LiveMessage, type Urgency } from '@aurora/model';
 import { raiseUrgency } from '../core/urgency';
 
 const pageId = (index: number) => String(index).padStart(4, '0');

@@ -1,10 +1,9 @@
 import type { Firestore } from 'firebase-admin/firestore';
 import demo from '../assistant/demoProcedures.json';
-import { Procedure } from '../assistant/procedures';
 import { withDeadline } from '../core/errors';
 import type { Log } from '../core/log';
 import type { ProcedureLibrary } from '../ports';
-import { collections } from '../model/paths';
+import { collections, Procedure } from '@aurora/model';
 
 /** The demo set, also what callers are grounded in when Firestore has none or cannot be read. */
 export const DEMO_PROCEDURES: Procedure[] = Procedure.array().parse(demo);

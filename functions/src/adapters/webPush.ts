@@ -1,7 +1,7 @@
 import type { Messaging } from 'firebase-admin/messaging';
 import type { LiveDb, WebPush } from '../ports';
 import type { Log } from '../core/log';
-import { paths } from '../model/paths';
+import { paths } from '@aurora/model';
 
 type Registered = Record<string, Record<string, { token?: string; at?: number }>>;
 

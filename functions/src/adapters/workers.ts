@@ -1,20 +1,8 @@
 import type { Firestore } from 'firebase-admin/firestore';
-import { z } from 'zod';
 import type { Caller } from '../assistant/responder';
 import type { WorkerRegistry } from '../ports';
 import { withDeadline } from '../core/errors';
-import { collections } from '../model/paths';
-
-/** workers/{E.164 phone number}: the registry of who may call. */
-export const WorkerDoc = z.object({
-  worker_id: z.string(),
-  name: z.string().optional(),
-  site: z.string().optional(),
-  zone: z.string().optional(),
-  /** The worker's language ('de', 'pt-BR'…): Aurora greets, hears and answers them in it. */
-  language: z.string().optional(),
-});
-export type WorkerDoc = z.infer<typeof WorkerDoc>;
+import { collections, WorkerDoc } from '@aurora/model';
 
 /** A call never waits longer than this for the registry; unknown callers are helped all the same. */
 const READ_DEADLINE_MS = 1500;

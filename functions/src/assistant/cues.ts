@@ -1,3 +1,4 @@
+import type { Language } from '@aurora/model';
 /**
  * The grammar words that change what a hazard word means, in every supported language: a
  * negation ("nobody is hurt", "no hay fuego", "es brennt nicht"), a question about what might
@@ -6,7 +7,6 @@
  * themselves are the procedures' keywords. Written plain (no accents), as tokens come out of
  * speech.ts.
  */
-import type { Language } from './language';
 
 /**
  * Words that negate what follows them in the clause, by language: the same word can be a

@@ -1,19 +1,9 @@
 /**
- * The languages Aurora answers in, and telling which one a caller speaks. Callers' words are
+ * Telling which of the languages Aurora answers in (@aurora/model) a caller speaks. Callers' words are
  * short and come through speech recognition, so the detector (tinyld, n-gram statistics) is
  * only asked to choose among the supported languages, and gives up on text too short to tell.
  */
-export const LANGUAGES = ['en', 'es', 'de', 'fr', 'pt'] as const;
-export type Language = (typeof LANGUAGES)[number];
-export const DEFAULT_LANGUAGE: Language = 'en';
-/** Each language's name, as the model is told it and a supervisor reads it. */
-export const LANGUAGE_NAMES: Record<Language, string> = { en: 'English', es: 'Spanish', de: 'German', fr: 'French', pt: 'Portuguese' };
-
-/** 'de', 'de-DE', 'DE_at' → 'de'; anything unsupported → null. */
-export function languageOf(code: string | undefined | null): Language | null {
-  const base = (code ?? '').trim().toLowerCase().split(/[-_]/)[0];
-  return (LANGUAGES as readonly string[]).includes(base) ? (base as Language) : null;
-}
+import { DEFAULT_LANGUAGE, LANGUAGE_NAMES, LANGUAGES, languageOf, type Language } from '@aurora/model';
 
 type Detector = { detectAll(text: string, options?: { only?: string[] }): Array<{ lang: string; accuracy: number }> };
 let detector: Detector | null = null;

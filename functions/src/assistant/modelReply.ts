@@ -1,9 +1,7 @@
 import { z } from 'zod';
 import { AuroraError } from '../core/errors';
 import { raiseUrgency } from '../core/urgency';
-import { Urgency } from '../model/schema';
-import { DEFAULT_LANGUAGE, type Language } from './language';
-import type { Procedure } from './procedures';
+import { DEFAULT_LANGUAGE, type Language, type Procedure, Urgency } from '@aurora/model';
 import type { Reply } from './responder';
 import { withSafetyAdvice } from './safety';
 

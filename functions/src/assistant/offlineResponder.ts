@@ -1,5 +1,6 @@
-import { DEFAULT_LANGUAGE, replyLanguage, type Language } from './language';
-import { guidanceIn, type Procedure } from './procedures';
+import { DEFAULT_LANGUAGE, type Language, type Procedure } from '@aurora/model';
+import { replyLanguage } from './language';
+import { guidanceIn } from './procedures';
 import type { Reply, Responder } from './responder';
 import { withSafetyAdvice } from './safety';
 import { triage } from './triage';

@@ -1,7 +1,6 @@
-import { DEFAULT_LANGUAGE, LANGUAGE_NAMES, type Language } from './language';
-import { guidanceIn, type Procedure } from './procedures';
+import { guidanceIn } from './procedures';
 import type { ResponderInput } from './responder';
-import type { Urgency } from '../model/schema';
+import { DEFAULT_LANGUAGE, type Language, LANGUAGE_NAMES, type Procedure, type Urgency } from '@aurora/model';
 
 export type ChatMessage = { role: 'system' | 'user' | 'assistant'; content: string };
 

@@ -1,7 +1,4 @@
-import type { LiveMessage } from '../model/schema';
-import type { Urgency } from '../model/schema';
-import type { Language } from './language';
-import type { Procedure } from './procedures';
+import type { Language, LiveMessage, Procedure, Urgency } from '@aurora/model';
 
 /** What Aurora says back to one caller utterance. */
 export type Reply = {

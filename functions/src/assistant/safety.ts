@@ -1,5 +1,4 @@
-import type { Urgency } from '../model/schema';
-import { DEFAULT_LANGUAGE, type Language } from './language';
+import { DEFAULT_LANGUAGE, type Language, type Urgency } from '@aurora/model';
 import { withoutAccents } from './speech';
 
 /** The line a CRITICAL reply starts with unless it already sends the caller to safety and to emergency services. */

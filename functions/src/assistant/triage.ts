@@ -8,13 +8,12 @@
  * still match (stems, small misspellings, words run together or split apart). Pure.
  */
 import { rank } from '../core/urgency';
-import type { Urgency } from '../model/schema';
+import type { Language, Procedure, Urgency } from '@aurora/model';
 import {
   AFTER_NEGATIONS, CONDITION_REACH, CONDITIONS_BY_LANGUAGE, DOING, FILLERS, HURT, HYPOTHETICAL_OPENERS, LIGHT_WORDS, NEGATIONS, NEGATIONS_BY_LANGUAGE,
   NOBODY, NOT_PLANNING_BEFORE, NOW, PLANNING, RESOLVED, SOMEONE_THERE, STATE, WHAT,
 } from './cues';
-import { detectLanguage, type Language } from './language';
-import type { Procedure } from './procedures';
+import { detectLanguage } from './language';
 import { namesIn, tokenize, wordMatch, type Token } from './speech';
 
 /** One keyword phrase of a procedure found in the speech. */

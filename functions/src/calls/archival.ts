@@ -1,37 +1,16 @@
 /**
  * Archival, whole: moving an ENDED call from the Realtime Database to Firestore (archiveCall),
  * deleting its live records once the archive is verified (purgeIfArchived, and the purgeCall
- * queue that retries it), enqueueing archival, and every task id these queues use.
- *
- * Task ids deduplicate: Cloud Tasks refuses a second task with an id it has seen, so a repeated
- * status callback cannot archive twice, and each re-drive needs an id of its own.
+ * queue that retries it) and enqueueing archival, under the task ids of @aurora/model/tasks.
  */
+import { QUEUES, taskIds } from '@aurora/model/tasks';
 import { missingFromArchive, planArchive } from '../core/archiveDocs';
 import { turnInFlight } from '../core/callState';
 import { AuroraError, withDeadline } from '../core/errors';
-import { idRef } from '../core/masking';
-import { paths } from '../model/paths';
-import { orderedMessages, salvageConversation, type LiveCall, type LiveMessage } from '../model/schema';
-import { QUEUES, type CallTask, type Deps } from '../ports';
+import { awaitsAcknowledgement, type LiveCall, type LiveMessage, orderedMessages, paths, salvageConversation } from '@aurora/model';
+import type { CallTask, Deps } from '../ports';
 import { callIdOf } from '../core/ids';
-import { awaitsAcknowledgement } from '../model/acknowledgement';
 import { readCall, readConversation } from './liveCalls';
-
-/** Task names are visible in the Cloud Tasks console and logs: they name the call by idRef, never by its number. */
-export const taskIds = {
-  /** The call's first archival, from its status callback (or the sweeper ending it). */
-  archive: (callId: string) => `archive-${idRef(callId)}`,
-  /** Archival again because `messages` live messages were more than the archive held. */
-  rearchive: (callId: string, messages: number) => `archive-${idRef(callId)}-m${messages}`,
-  /** The sweeper's re-drive of a stalled archival, one per stall window. */
-  redrive: (callId: string, window: number) => `archive-${idRef(callId)}-s${window}`,
-  /** The purge of a call archived with `messages` messages. */
-  purge: (callId: string, messages: number) => `purge-${idRef(callId)}-m${messages}`,
-  /** Archival again once an ended CRITICAL call held live for it was acknowledged (one per acknowledgement). */
-  acknowledged: (callId: string, at: string) => `archive-${idRef(callId)}-a${at.replace(/\D/g, '').slice(0, 14)}`,
-  /** A CRITICAL call's escalation timer, one per call. */
-  escalate: (callId: string) => `escalate-${idRef(callId)}`,
-};
 
 /**
  * Enqueue failures are logged, not thrown: the call is already ENDED, and the sweeper re-drives

@@ -1,13 +1,12 @@
+import { taskIds } from '@aurora/model/tasks';
 import { CONTROL_NOTES, ackFields, bridgeRefusal, matchesEveryNumber, refusal, releaseFields, takeFields, type Admin, type Refusal } from '../core/callControl';
 import { AuroraError } from '../core/errors';
-import { siteIso } from '../core/time';
+import { type CallAction, type Language, type LiveCall, type Role, siteIso } from '@aurora/model';
 import { BRIDGE_RING_SECONDS, SUPERVISOR_LINES_IN, bridgeUrls, speakAndDial, speakable, voiceFor } from '../core/twiml';
-import type { CallAction, LiveCall, Role } from '../model/schema';
 import type { Deps } from '../ports';
-import { enqueueArchive, taskIds } from './archival';
+import { enqueueArchive } from './archival';
 import { endCallNow } from './endCall';
 import { languageOrSite, noteOnCall, speakThenListen } from './listening';
-import type { Language } from '../assistant/language';
 import { changeCall, readCall } from './liveCalls';
 import { retrying } from '../core/retry';
 

@@ -1,10 +1,9 @@
+import { taskIds } from '@aurora/model/tasks';
 import { decideStatus, endFields, isTerminal } from '../core/callState';
-import { paths } from '../model/paths';
-import type { LiveCall } from '../model/schema';
-import { siteIso } from '../core/time';
+import { type LiveCall, paths, siteIso } from '@aurora/model';
 import type { Timings } from '../core/log';
 import type { Deps } from '../ports';
-import { enqueueArchive, taskIds } from './archival';
+import { enqueueArchive } from './archival';
 import { archiveFromCallback, recordLate } from './lateRecord';
 import { findCallBySid, readCall } from './liveCalls';
 import { retrying } from '../core/retry';

@@ -3,10 +3,7 @@ import { AuroraError, NotConfigured } from '../core/errors';
 import { maskPhone } from '../core/masking';
 import { deliveryOfText, messageStatusUrl, withoutText } from '../core/delivery';
 import { escalationTextDecision } from '../core/limits';
-import { siteIso } from '../core/time';
-import { isAcknowledged } from '../model/acknowledgement';
-import { paths } from '../model/paths';
-import { EscalationRecipient, type Escalation, type LiveCall } from '../model/schema';
+import { type Escalation, EscalationRecipient, isAcknowledged, type LiveCall, paths, siteIso } from '@aurora/model';
 import type { Deps, EscalationTask } from '../ports';
 import { adminUids, changeCall, countUse, readCall, usedThisHour } from './liveCalls';
 

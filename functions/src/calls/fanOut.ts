@@ -1,9 +1,7 @@
+import { QUEUES, taskIds } from '@aurora/model/tasks';
 import { alertFor, alertId, alertsFor, nextSummary, startsEscalation } from '../core/alerts';
-import { paths } from '../model/paths';
-import { LiveCall, type LiveSummary } from '../model/schema';
-import { siteIso } from '../core/time';
-import { QUEUES, type Deps } from '../ports';
-import { taskIds } from './archival';
+import { LiveCall, type LiveSummary, paths, siteIso } from '@aurora/model';
+import type { Deps } from '../ports';
 import { adminUids, readCall } from './liveCalls';
 
 /** One write to active_calls/{callId}, as a database trigger delivers it. */

@@ -7,11 +7,9 @@
  */
 import { callbackArchiveIds } from '../core/ids';
 import { maskPhone } from '../core/masking';
-import { siteIso } from '../core/time';
+import { type LiveCall, paths, siteIso } from '@aurora/model';
 import { planArchive } from '../core/archiveDocs';
 import { withDeadline } from '../core/errors';
-import { paths } from '../model/paths';
-import type { LiveCall } from '../model/schema';
 import type { Deps } from '../ports';
 import { greetingFor, recordCall, UNKNOWN_WORKER, type IncomingCall } from './startCall';
 

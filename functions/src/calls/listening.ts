@@ -1,10 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { DEFAULT_LANGUAGE, languageOf, type Language } from '../assistant/language';
-import { speechHints, type Procedure } from '../assistant/procedures';
+import { speechHints } from '../assistant/procedures';
 import { listenFor, speakAndListen, type Listen } from '../core/twiml';
-import { siteIso } from '../core/time';
-import { paths } from '../model/paths';
-import type { LiveCall, LiveMessage, Role } from '../model/schema';
+import { DEFAULT_LANGUAGE, type Language, languageOf, type LiveCall, type LiveMessage, paths, type Procedure, type Role, siteIso } from '@aurora/model';
 import type { Deps } from '../ports';
 
 /** A fresh Gather id that sorts by time: partial results name the Gather they belong to. */

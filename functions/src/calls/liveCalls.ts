@@ -1,7 +1,6 @@
-import { paths } from '../model/paths';
+import { LiveCall, type LiveConversation, paths, salvageConversation } from '@aurora/model';
 import { callIdOf } from '../core/ids';
 import { hourKey } from '../core/limits';
-import { LiveCall, salvageConversation, type LiveConversation } from '../model/schema';
 import type { Log } from '../core/log';
 import type { LiveDb } from '../ports';
 

@@ -1,8 +1,6 @@
 import { announcementTwiml, claimVoiceCall, deliveryOf, notDelivered, reportOnRecipient, spokenCaller } from '../core/delivery';
 import { maskPhone } from '../core/masking';
-import { siteIso } from '../core/time';
-import { paths } from '../model/paths';
-import { EscalationRecipient, type LiveCall } from '../model/schema';
+import { EscalationRecipient, type LiveCall, paths, siteIso } from '@aurora/model';
 import type { Deps } from '../ports';
 import { callerOf, escalationStillNeeded } from './escalateCall';
 import { adminUids, readCall } from './liveCalls';

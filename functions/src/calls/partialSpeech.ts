@@ -1,9 +1,7 @@
 import { nextPartial } from '../core/partialSpeech';
 import { randomBytes } from 'node:crypto';
 import { SPECULATION_BUDGET_MS, nextSpeculation } from '../core/speculation';
-import { siteIso } from '../core/time';
-import { paths } from '../model/paths';
-import { PartialSpeech, Speculation, orderedMessages, type LiveCall } from '../model/schema';
+import { type LiveCall, orderedMessages, PartialSpeech, paths, siteIso, Speculation } from '@aurora/model';
 import { modelAllowed } from '../core/limits';
 import type { Deps } from '../ports';
 import { countUse, findCallBySid, readConversation } from './liveCalls';

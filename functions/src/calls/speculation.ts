@@ -5,12 +5,9 @@
  * the speculation is counted as wasted. Nothing here writes to the transcript.
  */
 import type { Reply } from '../assistant/responder';
-import type { Language } from '../assistant/language';
-import type { Procedure } from '../assistant/procedures';
 import { triage } from '../assistant/triage';
 import { SPECULATION_BUDGET_MS, answersTheSame } from '../core/speculation';
-import { paths } from '../model/paths';
-import { Speculation, type LiveConversation } from '../model/schema';
+import { type Language, type LiveConversation, paths, type Procedure, Speculation } from '@aurora/model';
 import type { Deps } from '../ports';
 import { countUse } from './liveCalls';
 

@@ -1,10 +1,7 @@
 import { callIds } from '../core/ids';
 import { maskPhone } from '../core/masking';
-import { paths } from '../model/paths';
-import type { LiveCall, LiveMessage } from '../model/schema';
-import { siteIso } from '../core/time';
+import { languageOf, type LiveCall, type LiveMessage, paths, siteIso } from '@aurora/model';
 import { LINES_IN, speakAndListen } from '../core/twiml';
-import { languageOf } from '../assistant/language';
 import type { Caller } from '../assistant/responder';
 import type { Deps } from '../ports';
 import { countUse, createIfAbsent } from './liveCalls';

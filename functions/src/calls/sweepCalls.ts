@@ -1,9 +1,9 @@
+import { taskIds } from '@aurora/model/tasks';
 import { expiredUsage } from '../core/limits';
-import { paths } from '../model/paths';
-import { LiveCall } from '../model/schema';
+import { LiveCall, paths } from '@aurora/model';
 import type { Settings } from '../config';
 import type { Deps } from '../ports';
-import { archiveOrphans, enqueueArchive, taskIds } from './archival';
+import { archiveOrphans, enqueueArchive } from './archival';
 import { endCallNow } from './endCall';
 
 export type SweepAction =

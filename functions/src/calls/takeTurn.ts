@@ -1,13 +1,10 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { languageAfter, languageOf, languageChange, languageSwitchNote, type Language, type LanguageChange } from '../assistant/language';
+import { languageAfter, languageChange, type LanguageChange, languageSwitchNote } from '../assistant/language';
 import { keywordUrgency, offlineReply } from '../assistant/offlineResponder';
-import type { Procedure } from '../assistant/procedures';
 import type { Caller, Reply, ResponderInput } from '../assistant/responder';
 import { withDeadline } from '../core/errors';
 import { conversationIdOf } from '../core/ids';
-import { paths } from '../model/paths';
-import { LiveCall, orderedMessages, type Alert, type LiveConversation, type LiveMessage, type Role, type Urgency } from '../model/schema';
-import { siteIso } from '../core/time';
+import { type Alert, type Language, languageOf, LiveCall, type LiveConversation, type LiveMessage, orderedMessages, paths, type Procedure, type Role, siteIso, type Urgency } from '@aurora/model';
 import { LINES_IN, listenOnly, speakAndHangUp, speakAndListen, speakable, voiceFor } from '../core/twiml';
 import { onSilence } from '../core/silence';
 import { retrying } from '../core/retry';

@@ -4,10 +4,9 @@
  * the trigger hands in the call before and after the write.
  */
 import { holderOf } from './callControl';
-import { SUMMARY_ROW_FIELDS, type Alert, type AlertKind, type LiveCall, type LiveSummary, type SummaryRow, type Tombstone } from '../model/schema';
+import { type Alert, type AlertKind, isAcknowledged, type LiveCall, type LiveSummary, SUMMARY_ROW_FIELDS, type SummaryRow, type Tombstone } from '@aurora/model';
 import { rank } from './urgency';
 import { notDelivered } from './delivery';
-import { isAcknowledged } from '../model/acknowledgement';
 
 /** Realtime Database keys cannot hold . # $ [ ] /; an email becomes a key this way. */
 export const keySafe = (text: string) => text.replace(/[.#$[\]/%]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);

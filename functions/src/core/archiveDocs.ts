@@ -1,4 +1,4 @@
-import { orderedMessages, type ArchivedCall, type ArchivedConversation, type LiveCall, type LiveConversation, type LiveMessage } from '../model/schema';
+import { type ArchivedCall, type ArchivedConversation, type LiveCall, type LiveConversation, type LiveMessage, orderedMessages } from '@aurora/model';
 
 /** Firestore's document limit is 1 MiB; leave room for field names and the other fields. */
 export const INLINE_TRANSCRIPT_BYTES = 900_000;

@@ -1,5 +1,4 @@
-import { isAcknowledged } from '../model/acknowledgement';
-import type { CallAction, LiveCall } from '../model/schema';
+import { type CallAction, isAcknowledged, type LiveCall } from '@aurora/model';
 
 /** The signed-in admin, named as the archive's admin_id will name them. */
 export type Admin = { id: string };
@@ -58,7 +57,7 @@ export const takeFields = (admin: Admin) => ({ mode: 'human', admin_id: admin.id
  * recorded); one given at a lower urgency is replaced.
  */
 export const ackFields = (call: LiveCall, admin: Admin, nowIso: string) =>
-  call.acknowledged_by && isAcknowledged({ ...call, mode: 'ai' })
+  call.acknowledged_by && isAcknowledged(call)
     ? {}
     : { acknowledged_by: admin.id, acknowledged_at: nowIso, acknowledged_urgency: call.urgency };
 export const releaseFields = () => ({ mode: 'ai', quiet_since: null }) as const;

@@ -1,5 +1,4 @@
-import { secondsBetween } from './time';
-import type { LiveCall } from '../model/schema';
+import { type LiveCall, secondsBetween } from '@aurora/model';
 
 /** Twilio's final call statuses; anything else is a call still setting up or in progress. */
 export const TERMINAL_STATUSES = ['completed', 'busy', 'failed', 'no-answer', 'canceled'] as const;

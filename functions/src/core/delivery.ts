@@ -7,7 +7,7 @@
  * arrive at your endpoint is not guaranteed"), so only the most advanced state is kept. Pure.
  */
 import VoiceResponse from 'twilio/lib/twiml/VoiceResponse';
-import type { Delivery, EscalationRecipient, LiveCall } from '../model/schema';
+import type { Delivery, EscalationRecipient, LiveCall } from '@aurora/model';
 import { speakable } from './twiml';
 
 /** Where Twilio posts an escalation text's status: `?call=<callId>&to=<recipient key>`. */

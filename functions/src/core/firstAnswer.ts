@@ -5,7 +5,7 @@
  * other one learns it: a turn that finishes after the deadline records the fallback that was
  * spoken, and a deadline that fires while the turn's writes are in flight speaks the turn's answer.
  */
-import type { Urgency } from '../model/schema';
+import type { Urgency } from '@aurora/model';
 
 /** What was said to the caller, as the transcript records it. */
 export type SpokenAnswer = { text: string; language: string; urgency: Urgency; sources: string[]; fallback?: string };

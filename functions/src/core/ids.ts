@@ -1,4 +1,4 @@
-import { idStamp } from './time';
+import { idStamp } from '@aurora/model';
 
 export type CallIds = { callId: string; conversationId: string };
 

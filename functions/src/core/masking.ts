@@ -1,18 +1,10 @@
-import { createHash } from 'node:crypto';
+import { idRef } from '@aurora/model/tasks';
 
 /** A phone number safe for logs: only its last four digits. */
 export function maskPhone(phone: string): string {
   const digits = phone.replace(/\D/g, '');
   return digits.length <= 4 ? '***' : `***${digits.slice(-4)}`;
 }
-
-/**
- * A call or conversation id as logs and task names carry it. The seed's ids hold the caller's
- * whole number (call_{digits}_{date}_{time}), so they are replaced by a short hash of the id:
- * the same id always gives the same reference (log lines and tasks of one call can be joined),
- * and the number cannot be read back from it.
- */
-export const idRef = (id: string) => `${id.startsWith('conv_') ? 'conv' : 'call'}_${createHash('sha256').update(id).digest('hex').slice(0, 12)}`;
 
 /** Call and conversation ids (call_…, conv_… with digits) anywhere in a string. */
 const IDS = /\b(?:call|conv)_[0-9][A-Za-z0-9_]*/g;

@@ -1,4 +1,4 @@
-import type { PartialSpeech } from '../model/schema';
+import type { PartialSpeech } from '@aurora/model';
 
 export type IncomingPartial = { gather: string; sequence: number; text: string; stable?: string };
 

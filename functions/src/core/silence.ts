@@ -5,7 +5,7 @@
  * stays open, Aurora listens without talking over them, and says it is still there at long
  * intervals. Only a supervisor ends such a call. Pure.
  */
-import type { Urgency } from '../model/schema';
+import { keepsLineOpen, type Urgency } from '@aurora/model';
 
 /** Consecutive silent turns before Aurora says goodbye on an ordinary call (each Gather waits about 5 s). */
 export const MAX_SILENT_TURNS = 3;
@@ -22,9 +22,6 @@ export type SilenceStep =
   | 'listen'
   /** Say goodbye and hang up. */
   | 'close';
-
-/** Whether silence can never end this call: it is, or may be, an emergency. */
-export const keepsLineOpen = (urgency: Urgency | undefined) => urgency === 'CRITICAL' || urgency === 'URGENT';
 
 /** The step for the `silent`th consecutive silent turn (1-based) on a call of this urgency (undefined: unknown call). */
 export function onSilence(silent: number, urgency: Urgency | undefined): SilenceStep {

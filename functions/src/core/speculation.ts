@@ -5,7 +5,7 @@
  * is ready, or nearly, when the final words arrive: if those say the same thing, the turn
  * answers with it at once.
  */
-import type { Speculation } from '../model/schema';
+import type { Speculation } from '@aurora/model';
 
 /** Stable words before a speculation starts: a reply to "there is" would be a reply to nothing. */
 export const MIN_SPECULATION_WORDS = 3;

@@ -1,5 +1,5 @@
+import { DEFAULT_LANGUAGE, type Language, languageOf } from '@aurora/model';
 import VoiceResponse from 'twilio/lib/twiml/VoiceResponse';
-import { DEFAULT_LANGUAGE, languageOf, type Language } from '../assistant/language';
 
 /** Twilio <Gather> speech settings. */
 export type SpeechSettings = { language: string; model: string; timeout: string };

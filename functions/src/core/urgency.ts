@@ -1,4 +1,4 @@
-import type { Urgency } from '../model/schema';
+import type { Urgency } from '@aurora/model';
 
 export const rank: Record<Urgency, number> = { NORMAL: 0, URGENT: 1, CRITICAL: 2 };
 

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { Deps } from '../ports';
 import { controlCall, type ControlResult } from '../calls/controlCall';
 import type { Admin } from '../core/callControl';
-import { CallAction, type CallControlResult, type SiteSettings } from '../model/schema';
+import { CallAction, type CallControlResult, type SiteSettings } from '@aurora/model';
 import { productionDeps } from './wiring';
 
 /**

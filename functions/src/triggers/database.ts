@@ -1,6 +1,6 @@
 import type { Deps } from '../ports';
 import { fanOutCall } from '../calls/fanOut';
-import { CALL_ID_PATTERN } from '../model/schema';
+import { CALL_ID_PATTERN } from '@aurora/model';
 import { productionDeps } from './wiring';
 
 /** The part of a Realtime Database write event the fan-out reads (a v2 onValueWritten event has it). */

@@ -1,9 +1,10 @@
+import { QUEUES } from '@aurora/model/tasks';
 import type { Request } from 'firebase-functions/v2/tasks';
 import { archiveCall, purgeCall } from '../calls/archival';
-import { QUEUES, type CallTask, type Deps } from '../ports';
+import type { CallTask, Deps } from '../ports';
 import { escalateCall } from '../calls/escalateCall';
 import { AuroraError } from '../core/errors';
-import { CALL_ID_PATTERN } from '../model/schema';
+import { CALL_ID_PATTERN } from '@aurora/model';
 import { z } from 'zod';
 import { productionDeps } from './wiring';
 

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { RECIPIENT_KEY_PATTERN } from '../core/delivery';
-import { CALL_ID_PATTERN } from '../model/schema';
+import { CALL_ID_PATTERN } from '@aurora/model';
 import { DIAL_STATUSES, type DialStatus } from '../core/bridge';
 
 /** Twilio's CallSid: CA and 32 hex digits. */

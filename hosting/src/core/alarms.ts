@@ -3,7 +3,7 @@
  * hour five CRITICAL calls used to stack five full-width banners and push the live list off the
  * screen. Pure, so the order is tested without a browser.
  */
-import type { Alert, SummaryRow } from '../../../functions/src/model/schema';
+import type { Alert, SummaryRow } from '@aurora/model';
 import { isAlarming, type AlarmKind } from './calls';
 
 export type { AlarmKind };

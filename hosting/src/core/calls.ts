@@ -1,6 +1,5 @@
 /** The live calls list: what a supervisor sees first. Pure, so it is tested without a browser. */
-import { isAcknowledged } from '../../../functions/src/model/acknowledgement';
-import type { Alert, AlertKind, Escalation, LiveCall, Role, SummaryRow, Urgency } from '../../../functions/src/model/schema';
+import { type Alert, type AlertKind, type Escalation, isAcknowledged, type LiveCall, type Role, type SummaryRow, type Urgency } from '@aurora/model';
 
 /** A live call as the list shows it: its summary row (live_summary/calls), with its id. */
 export type CallRow = SummaryRow & { id: string };

@@ -1,5 +1,5 @@
 /** Calls per day by urgency, for the history chart. */
-import type { Urgency } from '../../../functions/src/model/schema';
+import type { Urgency } from '@aurora/model';
 import { addDays, nextDay } from './history';
 
 export type DayCounts = { day: string } & Record<Urgency, number>;

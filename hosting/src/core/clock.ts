@@ -5,7 +5,7 @@
  * would put the same moment at two different hours on one screen.
  */
 
-import { localParts } from '../../../functions/src/core/time';
+import { localParts } from '@aurora/model';
 
 export type SiteClock = {
   /** The IANA zone, e.g. Asia/Kolkata. */

@@ -3,7 +3,7 @@
  * order. The dashboard turns a spec into a Firestore query; the tests derive from the same specs
  * the composite indexes firestore.indexes.json must hold, so the two cannot drift apart.
  */
-import type { Urgency } from '../../../functions/src/model/schema';
+import type { Urgency } from '@aurora/model';
 
 export type HistoryFilter = {
   urgency?: Urgency;

@@ -7,8 +7,7 @@
  */
 import type { User } from 'firebase/auth';
 import { onValue, ref } from 'firebase/database';
-import type { Alert, LiveSummary } from '../../../functions/src/model/schema';
-import { paths } from '../../../functions/src/model/paths';
+import { type Alert, type LiveSummary, paths } from '@aurora/model';
 import { alarmEntries } from '../core/alarms';
 import { alertsNewestFirst, callRows, isAlarming, type CallRow } from '../core/calls';
 import type { SiteClock } from '../core/clock';

@@ -1,5 +1,5 @@
 /** The admin's alerts, as the fan-out wrote them for this admin alone, with who acknowledged each call. */
-import type { Alert, SummaryRow } from '../../../functions/src/model/schema';
+import type { Alert, SummaryRow } from '@aurora/model';
 import { ALERT_TEXT, acknowledgedBy } from '../core/calls';
 import type { SiteClock } from '../core/clock';
 import { h, replaceChildren } from './dom';

@@ -1,11 +1,7 @@
 /** One live call: its state, its transcript as it grows, the caller's words as they speak, and the supervisor's controls. */
 import type { User } from 'firebase/auth';
 import { onChildAdded, onValue, orderByKey, query, ref } from 'firebase/database';
-import type { LiveCall, LiveMessage, PartialSpeech } from '../../../functions/src/model/schema';
-import { paths } from '../../../functions/src/model/paths';
-import { LANGUAGE_NAMES } from '../../../functions/src/assistant/language';
-import { awaitsAcknowledgement, isAcknowledged } from '../../../functions/src/model/acknowledgement';
-import { keepsLineOpen } from '../../../functions/src/core/silence';
+import { awaitsAcknowledgement, isAcknowledged, keepsLineOpen, LANGUAGE_NAMES, type LiveCall, type LiveMessage, type PartialSpeech, paths } from '@aurora/model';
 import { ROLE_LABEL, escalationLines, fallbackText, holderOf } from '../core/calls';
 import type { SiteClock } from '../core/clock';
 import { callControl, type CallActionOf, type Firebase } from '../firebase';
@@ -94,7 +90,7 @@ export function showCall(panel: HTMLElement, firebase: Firebase, user: User, cal
         ? h(
             'p',
             { class: 'ack', 'data-testid': 'call-acknowledged' },
-            isAcknowledged({ ...call, mode: 'ai' })
+            isAcknowledged(call)
               ? `Acknowledged by ${call.acknowledged_by}`
               : `Acknowledged by ${call.acknowledged_by} at ${call.acknowledged_urgency ?? 'NORMAL'}; now ${call.urgency}: acknowledge again`,
           )

@@ -17,8 +17,7 @@ import {
   type QuerySnapshot,
   type Timestamp,
 } from 'firebase/firestore';
-import type { ArchivedCall, LiveMessage, Urgency } from '../../../functions/src/model/schema';
-import { collections } from '../../../functions/src/model/paths';
+import { type ArchivedCall, collections, type LiveMessage, type Urgency } from '@aurora/model';
 import { ROLE_LABEL, shortDuration } from '../core/calls';
 import { callsPerDay, chartRange } from '../core/chart';
 import type { SiteClock } from '../core/clock';

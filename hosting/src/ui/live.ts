@@ -4,8 +4,7 @@
  */
 import type { User } from 'firebase/auth';
 import { onValue, ref } from 'firebase/database';
-import type { Alert, LiveSummary } from '../../../functions/src/model/schema';
-import { paths } from '../../../functions/src/model/paths';
+import { type Alert, type LiveSummary, paths } from '@aurora/model';
 import { acknowledgedBy, alertsNewestFirst, callAge, callRows, holderOf, shortDuration, sinceLastMessage, type CallRow } from '../core/calls';
 import type { SiteClock } from '../core/clock';
 import { callControl, type Firebase } from '../firebase';

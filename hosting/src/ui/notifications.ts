@@ -8,7 +8,7 @@ import type { User } from 'firebase/auth';
 import { ref, serverTimestamp, set } from 'firebase/database';
 import type { Firebase } from '../firebase';
 import { isLocal } from '../firebase';
-import { paths } from '../../../functions/src/model/paths';
+import { paths } from '@aurora/model';
 import { h } from './dom';
 
 const VAPID_KEY = import.meta.env.VITE_FCM_VAPID_KEY as string | undefined;

@@ -1,6 +1,6 @@
 /** Worker names by phone number, from the Firestore registry: the alarm, the live view and History name callers alike. */
 import { doc, getDoc } from 'firebase/firestore';
-import { collections } from '../../../functions/src/model/paths';
+import { collections } from '@aurora/model';
 import type { Firebase } from '../firebase';
 
 /** The names read so far on this page, and the views to redraw when one arrives. */

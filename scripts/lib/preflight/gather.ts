@@ -19,7 +19,8 @@ import { deployParams, envFiles, functionsRegion, isDemoProject, parseEnv } from
 import { FALLBACK_PATH, FALLBACK_SCREEN_PATH } from '../fallback-twiml.ts';
 import { FUNCTIONS_PARAMS_FILE, FUNCTIONS_SECRETS_FILE } from '../functions-env.ts';
 import { LOCAL_FIREBASE_CONFIG, ROOT, localAdminApp } from '../project.ts';
-import { AURORA_QUEUES, cloudTasksClient, queueReport } from '../queues.ts';
+import { QUEUE_NAMES } from '@aurora/model/tasks';
+import { cloudTasksClient, queueReport } from '../queues.ts';
 import { databaseRegion, type Facts, type NumberConfig, type Unknown } from './checks.ts';
 
 const require = createRequire(import.meta.url);
@@ -45,9 +46,7 @@ const settle = <T>(promise: Promise<T>): Promise<T | Unknown> => promise.catch(u
  * TypeScript (`npm run preflight` builds the functions first).
  */
 export function twilioRest(accountSid: string, authToken: string, apiBaseUrl: string): TwilioRest {
-  const { twilioClient } = require(join(ROOT, 'functions', 'lib', 'adapters', 'twilioVoice.js')) as {
-    twilioClient: (account: { accountSid: string; authToken: string; apiBaseUrl: string; smsFrom: string }) => TwilioRest;
-  };
+  const { twilioClient } = require('aurora-functions/lib/adapters/twilioVoice.js') as typeof import('aurora-functions/lib/adapters/twilioVoice.js');
   return twilioClient({ accountSid, authToken, apiBaseUrl, smsFrom: '' });
 }
 
@@ -118,7 +117,7 @@ async function askAlike(o: GatherOptions, base: Base, params: Record<string, str
     settle(fetchFallback(params.PUBLIC_BASE_URL ?? '')),
     settle(fetchFallback(params.PUBLIC_BASE_URL ?? '', FALLBACK_SCREEN_PATH)),
     settle(probeWebhook(params.PUBLIC_BASE_URL ?? '')),
-    tasks ? settle(Promise.all(AURORA_QUEUES.map((q) => queueReport(tasks, target, q)))) : null,
+    tasks ? settle(Promise.all(QUEUE_NAMES.map((q) => queueReport(tasks, target, q)))) : null,
     settle(admins(app)),
   ]);
   await tasks?.close();

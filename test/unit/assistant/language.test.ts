@@ -1,17 +1,8 @@
+import { languageOf } from '@aurora/model';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DEMO_PROCEDURES } from '../../../functions/src/adapters/procedures';
-import {
-  EVIDENCE_MIN_LETTERS,
-  detectLanguage,
-  languageChange,
-  languageEvidence,
-  languageOf,
-  languageSwitchNote,
-  nextLanguage,
-  replyLanguage,
-  type CallLanguage,
-} from '../../../functions/src/assistant/language';
+import { type CallLanguage, detectLanguage, EVIDENCE_MIN_LETTERS, languageChange, languageEvidence, languageSwitchNote, nextLanguage, replyLanguage } from '../../../functions/src/assistant/language';
 import { buildPrompt } from '../../../functions/src/assistant/prompt';
 import { SAFETY_LINES, hasSafetyAdvice, withSafetyAdvice } from '../../../functions/src/assistant/safety';
 import { VOICES } from '../../../functions/src/core/twiml';

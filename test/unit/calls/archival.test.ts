@@ -1,5 +1,6 @@
+import { taskIds } from '@aurora/model/tasks';
 import { describe, expect, it } from 'vitest';
-import { archiveCall, purgeCall, taskIds } from '../../../functions/src/calls/archival';
+import { archiveCall, purgeCall } from '../../../functions/src/calls/archival';
 import { handleStatus } from '../../../functions/src/calls/endCall';
 import { startCall } from '../../../functions/src/calls/startCall';
 import { takeTurn } from '../../../functions/src/calls/takeTurn';

@@ -5,8 +5,7 @@ import { startCall } from '../../../functions/src/calls/startCall';
 import { takeTurn } from '../../../functions/src/calls/takeTurn';
 import { AuroraError, NotConfigured } from '../../../functions/src/core/errors';
 import { MAX_UPDATE_TWIML_CHARS } from '../../../functions/src/core/twiml';
-import { CallAction, MAX_SPOKEN_CHARS } from '../../../functions/src/model/schema';
-import { orderedMessages, type LiveConversation } from '../../../functions/src/model/schema';
+import { CallAction, type LiveConversation, MAX_SPOKEN_CHARS, orderedMessages } from '@aurora/model';
 import { memoryDeps } from '../../helpers/fakes';
 import { callSid } from '../../helpers/fixtures';
 

@@ -12,7 +12,7 @@ import { takeTurn } from '../../../functions/src/calls/takeTurn';
 import type { LiveDb } from '../../../functions/src/ports';
 import { dialWebhook, screenWebhook } from '../../../functions/src/triggers/webhooks';
 import { twilioWebhook } from '../../../functions/src/triggers/twilioWebhook';
-import { orderedMessages, type LiveConversation } from '../../../functions/src/model/schema';
+import { type LiveConversation, orderedMessages } from '@aurora/model';
 import { memoryDeps } from '../../helpers/fakes';
 import { callSid } from '../../helpers/fixtures';
 

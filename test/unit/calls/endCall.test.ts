@@ -1,5 +1,5 @@
+import { taskIds } from '@aurora/model/tasks';
 import { describe, expect, it } from 'vitest';
-import { taskIds } from '../../../functions/src/calls/archival';
 import { handleStatus } from '../../../functions/src/calls/endCall';
 import { talkedCall as talked } from '../../helpers/calls';
 import { callSid } from '../../helpers/fixtures';

@@ -1,5 +1,5 @@
+import { taskIds } from '@aurora/model/tasks';
 import { describe, expect, it } from 'vitest';
-import { taskIds } from '../../../functions/src/calls/archival';
 import { fanOutCall } from '../../../functions/src/calls/fanOut';
 import { takeTurn } from '../../../functions/src/calls/takeTurn';
 import { callSid } from '../../helpers/fixtures';

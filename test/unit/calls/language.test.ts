@@ -3,7 +3,7 @@ import { controlCall } from '../../../functions/src/calls/controlCall';
 import { startCall } from '../../../functions/src/calls/startCall';
 import { takeTurn } from '../../../functions/src/calls/takeTurn';
 import { FirstAnswer } from '../../../functions/src/core/firstAnswer';
-import type { LiveMessage } from '../../../functions/src/model/schema';
+import type { LiveMessage } from '@aurora/model';
 import { turnWebhook } from '../../../functions/src/triggers/webhooks';
 import { memoryDeps } from '../../helpers/fakes';
 import { callSid } from '../../helpers/fixtures';

@@ -3,7 +3,7 @@ import { controlCall } from '../../../functions/src/calls/controlCall';
 import { escalateCall } from '../../../functions/src/calls/escalateCall';
 import { recordMessageStatus, type MessageStatusReport } from '../../../functions/src/calls/messageStatus';
 import { AuroraError } from '../../../functions/src/core/errors';
-import type { EscalationRecipient } from '../../../functions/src/model/schema';
+import type { EscalationRecipient } from '@aurora/model';
 import { watchedCall } from '../../helpers/calls';
 import { escalatedCall, FIRST_ON_CALL as FIRST } from '../../helpers/escalatedCall';
 

@@ -14,7 +14,7 @@ import { takeTurn } from '../../../functions/src/calls/takeTurn';
 import { FirstAnswer } from '../../../functions/src/core/firstAnswer';
 import { MAX_SILENT_TURNS, REASSURE_EVERY, onSilence } from '../../../functions/src/core/silence';
 import type { LiveDb } from '../../../functions/src/ports';
-import type { LiveCall, LiveMessage } from '../../../functions/src/model/schema';
+import type { LiveCall, LiveMessage } from '@aurora/model';
 import { ADMINS, watchedCall } from '../../helpers/calls';
 import { memoryDeps } from '../../helpers/fakes';
 import { callSid } from '../../helpers/fixtures';

@@ -1,5 +1,5 @@
+import { taskIds } from '@aurora/model/tasks';
 import { describe, expect, it } from 'vitest';
-import { taskIds } from '../../../functions/src/calls/archival';
 import { expiredCallIds, planSweep, staleAlerts, sweepCalls } from '../../../functions/src/calls/sweepCalls';
 import { AuroraError } from '../../../functions/src/core/errors';
 import { handleStatus } from '../../../functions/src/calls/endCall';

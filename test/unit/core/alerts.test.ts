@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { alertId, alertsFor, keySafe, nextSummary, startsEscalation, summaryRow } from '../../../functions/src/core/alerts';
 import { ackFields } from '../../../functions/src/core/callControl';
-import { isAcknowledged } from '../../../functions/src/model/acknowledgement';
+import { isAcknowledged } from '@aurora/model';
 import { aLiveCall } from '../../helpers/fixtures';
 
 const CALL = 'call_15550100001_20251004_143000';
@@ -64,7 +64,7 @@ describe('startsEscalation', () => {
     expect(startsEscalation(null, aLiveCall({ urgency: 'CRITICAL' }))).toBe(true);
     expect(startsEscalation(aLiveCall({ urgency: 'CRITICAL' }), aLiveCall({ urgency: 'CRITICAL' }))).toBe(false);
     expect(startsEscalation(aLiveCall(), aLiveCall({ urgency: 'CRITICAL', acknowledged_by: 'ana@site', acknowledged_urgency: 'CRITICAL' }))).toBe(false);
-    expect(startsEscalation(aLiveCall(), aLiveCall({ urgency: 'CRITICAL', mode: 'human', admin_id: 'ana@site' }))).toBe(false);
+    expect(startsEscalation(aLiveCall({ mode: 'human', admin_id: 'ana@site', acknowledged_by: 'ana@site', acknowledged_urgency: 'NORMAL' }), aLiveCall({ urgency: 'CRITICAL', mode: 'human', admin_id: 'ana@site', acknowledged_by: 'ana@site', acknowledged_urgency: 'NORMAL' }))).toBe(true); // held, taken at NORMAL: escalates (DESIGN's safety rules)
     expect(startsEscalation(aLiveCall(), aLiveCall({ urgency: 'CRITICAL', status: 'ENDED' }))).toBe(true);
   });
 });
@@ -76,7 +76,10 @@ describe('an acknowledgement', () => {
     expect(isAcknowledged(aLiveCall({ ...ackedNormal, urgency: 'CRITICAL' }))).toBe(false);
     expect(isAcknowledged(aLiveCall({ acknowledged_by: 'ana@site', urgency: 'URGENT' }))).toBe(false); // recorded before the urgency was
     expect(isAcknowledged(aLiveCall({ acknowledged_by: 'ana@site', acknowledged_urgency: 'CRITICAL', urgency: 'CRITICAL' }))).toBe(true);
-    expect(isAcknowledged(aLiveCall({ urgency: 'CRITICAL', mode: 'human', admin_id: 'ben@site' }))).toBe(true); // held: in hand at any urgency
+    // Held is not acknowledged: a supervisor on the line may have stepped away (DESIGN's safety rules: a held,
+    // unacknowledged CRITICAL call escalates). Taking a call acknowledges it at its urgency then.
+    expect(isAcknowledged(aLiveCall({ urgency: 'CRITICAL', mode: 'human', admin_id: 'ben@site' }))).toBe(false);
+    expect(isAcknowledged(aLiveCall({ urgency: 'CRITICAL', mode: 'human', admin_id: 'ben@site', acknowledged_by: 'ben@site', acknowledged_urgency: 'URGENT' }))).toBe(false);
   });
 
   it('does not stop a later rise to CRITICAL from starting the escalation', () => {

@@ -11,7 +11,7 @@ import {
   spokenCaller,
   withoutText,
 } from '../../../functions/src/core/delivery';
-import type { Delivery, EscalationRecipient } from '../../../functions/src/model/schema';
+import type { Delivery, EscalationRecipient } from '@aurora/model';
 
 const SM1 = `SM${'1'.repeat(32)}`;
 const SM2 = `SM${'2'.repeat(32)}`;

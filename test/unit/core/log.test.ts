@@ -6,9 +6,9 @@ import { escalateCall } from '../../../functions/src/calls/escalateCall';
 import { startCall } from '../../../functions/src/calls/startCall';
 import { takeTurn } from '../../../functions/src/calls/takeTurn';
 import { redactingLog } from '../../../functions/src/core/log';
-import { idRef, redact } from '../../../functions/src/core/masking';
+import { idRef, QUEUES } from '@aurora/model/tasks';
+import { redact } from '../../../functions/src/core/masking';
 import { CallTaskBody, callTaskHandler } from '../../../functions/src/triggers/tasks';
-import { QUEUES } from '../../../functions/src/ports';
 import { watchedCall } from '../../helpers/calls';
 import { callSid } from '../../helpers/fixtures';
 

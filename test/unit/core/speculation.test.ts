@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { answersTheSame, nextSpeculation, wordsOf } from '../../../functions/src/core/speculation';
-import type { Speculation } from '../../../functions/src/model/schema';
+import type { Speculation } from '@aurora/model';
 
 describe('answersTheSame', () => {
   it.each([

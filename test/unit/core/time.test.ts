@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { idStamp, secondsBetween, siteIso } from '../../../functions/src/core/time';
+import { idStamp, secondsBetween, siteIso } from '@aurora/model';
 
 describe('siteIso', () => {
   it('writes the site wall clock with its UTC offset', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Alert, AlertKind, SummaryRow } from '../../../functions/src/model/schema';
+import type { Alert, AlertKind, SummaryRow } from '@aurora/model';
 import { alarmEntries, alarmHeadline } from '../../../hosting/src/core/alarms';
 
 const row = (over: Partial<SummaryRow> = {}): SummaryRow =>

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Alert, SummaryRow, Urgency } from '../../../functions/src/model/schema';
+import type { Alert, SummaryRow, Urgency } from '@aurora/model';
 import { acknowledgedBy, alertsNewestFirst, callRows, escalationLines, fallbackText, holderOf, isAlarming, shortDuration } from '../../../hosting/src/core/calls';
 import { callsPerDay, chartRange } from '../../../hosting/src/core/chart';
 import { siteClock } from '../../../hosting/src/core/clock';

@@ -2,13 +2,12 @@
  * Production data from reviewable files: the worker registry from CSV and the procedures from
  * one Markdown file each, validated with the functions' own schemas, planned field by field.
  */
+import { Procedure, WorkerDoc } from '@aurora/model';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { WorkerDoc } from '../../../functions/src/adapters/workers';
 import { DEMO_PROCEDURES } from '../../../functions/src/adapters/procedures';
-import { Procedure } from '../../../functions/src/assistant/procedures';
 import { formatPlan, parseCsv, planImport, procedureFromMarkdown, procedureToMarkdown, proceduresFromFolder, workersFromCsv } from '../../../scripts/lib/imports.ts';
 
 describe('workers from CSV', () => {

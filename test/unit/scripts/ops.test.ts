@@ -6,9 +6,8 @@ import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { QUEUES } from '../../../functions/src/ports';
 import { ROOT } from '../../../scripts/lib/project.ts';
-import { AURORA_QUEUES, cloudTasksClient, formatQueueReport, queueForTask, queuePath, queueReport, summarizeQueue, tasksError } from '../../../scripts/lib/queues.ts';
+import { cloudTasksClient, formatQueueReport, queuePath, queueReport, summarizeQueue, tasksError } from '../../../scripts/lib/queues.ts';
 import { CloudTasksApiServer } from '../../../scripts/lib/tasks-api.ts';
 
 const target = { projectId: 'my-plant', region: 'europe-west1' };
@@ -36,14 +35,6 @@ const ops = (...args: string[]) =>
   );
 
 describe('the queues', () => {
-  it('are the task queue functions', () => {
-    expect([...AURORA_QUEUES].sort()).toEqual(Object.values(QUEUES).sort());
-    expect(queueForTask('archive-call_1a2b-m12')).toBe('archiveCall');
-    expect(queueForTask('purge-call_1a2b-m3')).toBe('purgeCall');
-    expect(queueForTask('escalate-call_1a2b')).toBe('escalateCall');
-    expect(queueForTask('other')).toBeNull();
-  });
-
   it('are read with their state, depth and oldest task through the Cloud Tasks client', async () => {
     const client = cloudTasksClient(api.endpoint);
     const archive = await queueReport(client, target, 'archiveCall');

@@ -1,6 +1,6 @@
+import { QUEUES } from '@aurora/model/tasks';
 import { describe, expect, it } from 'vitest';
 import * as functions from '../../../functions/src/index';
-import { QUEUES } from '../../../functions/src/ports';
 
 type Endpoint = { __endpoint: { httpsTrigger?: object; callableTrigger?: object; eventTrigger?: { eventType?: string; retry?: boolean; eventFilterPathPatterns?: object }; taskQueueTrigger?: { retryConfig?: { maxAttempts?: number } }; scheduleTrigger?: object } };
 const endpoint = (name: string) => (functions as unknown as Record<string, Endpoint>)[name].__endpoint;

@@ -1,7 +1,6 @@
 /**
  * Where Aurora's data lives, in one place so every writer and reader agrees: the functions, the
- * dashboard (which imports this file, and only types from schema.ts) and the scripts.
- * Dependency-free on purpose: it is bundled into the dashboard.
+ * dashboard and the scripts. Dependency-free on purpose: it is bundled into the dashboard.
  */
 
 /** Realtime Database locations: the live side. */
@@ -57,4 +56,6 @@ export const collections = {
   workers: 'workers',
   /** procedures/{id}: the site's emergency procedures. */
   procedures: 'procedures',
+  /** admins/{uid}: the admin directory's copy that firestore.rules reads (rules cannot read the Realtime Database). */
+  admins: 'admins',
 } as const;

@@ -65,7 +65,7 @@ export const Escalation = z.object({
 });
 export type Escalation = z.infer<typeof Escalation>;
 
-/** active_calls/{call_id}: the seed schema plus the fields DESIGN.md marks (+). */
+/** active_calls/{call_id}: the seed schema plus the fields docs/design.md marks (+). */
 export const LiveCall = z.object({
   worker_id: z.string(),
   mobile_no: z.string(),

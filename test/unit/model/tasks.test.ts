@@ -1,0 +1,35 @@
+/** The task queues and their ids, as the functions enqueue them and the operator's scripts find them. */
+import { describe, expect, it } from 'vitest';
+import { QUEUES, QUEUE_NAMES, queueForTask, queueResource, taskIds } from '@aurora/model/tasks';
+
+const CALL = 'call_15550100001_20261203_201739';
+
+describe('task ids', () => {
+  it('name the queue they go to, so ops can find any task from its id alone', () => {
+    const onQueue: Array<[string, string]> = [
+      [taskIds.archive(CALL), QUEUES.archive],
+      [taskIds.rearchive(CALL, 12), QUEUES.archive],
+      [taskIds.redrive(CALL, 3), QUEUES.archive],
+      [taskIds.acknowledged(CALL, '2026-12-03T20:17:39+05:30'), QUEUES.archive],
+      [taskIds.purge(CALL, 12), QUEUES.purge],
+      [taskIds.escalate(CALL), QUEUES.escalate],
+    ];
+    for (const [id, queue] of onQueue) expect(queueForTask(id), id).toBe(queue);
+    expect(new Set(QUEUE_NAMES)).toEqual(new Set(Object.values(QUEUES)));
+  });
+
+  it('never carry the caller\'s number', () => {
+    for (const id of [taskIds.archive(CALL), taskIds.purge(CALL, 2), taskIds.escalate(CALL)]) expect(id).not.toMatch(/15550100001/);
+  });
+
+  it('tell a stranger\'s task from ours', () => {
+    expect(queueForTask('other')).toBeNull();
+    expect(queueForTask('constructor-x')).toBeNull();
+  });
+});
+
+describe('queueResource', () => {
+  it('puts a queue in the functions\' region', () => {
+    expect(queueResource('europe-west1', QUEUES.archive)).toEqual({ function: 'locations/europe-west1/functions/archiveCall', queue: 'locations/europe-west1/queues/archiveCall' });
+  });
+});
