@@ -83,7 +83,7 @@ export async function speculate(
     const history = Promise.resolve(conversation);
     const callLanguage = languageOrSite(deps, found.call.language);
     const withinMs = Math.max(0, deadline - performance.now() - STORE_RESERVE_MS);
-    const { reply, language } = await composeReply(deps, found, stable, procedures, history, callLanguage, withinMs);
+    const { reply, language } = await composeReply(deps, { found, utterance: stable, procedures, history, callLanguage, withinMs });
     // Stored only if it is still this Gather's speculation on these words (a turn may have answered meanwhile).
     await deps.live.transact(path, (current) => {
       if (current === null) return null; // not yet known to this client: the server's value decides

@@ -78,9 +78,6 @@ export function sameTriage(speculated: string, final: string, procedures: Proced
   return a.urgency === b.urgency && a.procedures.map((p) => p.id).join() === b.procedures.map((p) => p.id).join();
 }
 
-/** The speculation node a turn leaves: its Gather answered, so a late partial starts nothing more. */
-export const usedSpeculation = (gather: string, at: string): Speculation => ({ gather, text: '', state: 'used', started_at: at });
-
 async function count(deps: Deps, key: string) {
   await countUse(deps.live, key, deps.clock()).catch((err: unknown) => deps.log.warn('could not count a speculation', { key, error: String(err) }));
 }

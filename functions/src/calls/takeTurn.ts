@@ -1,10 +1,10 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { languageAfter, languageChange, type LanguageChange, languageSwitchNote } from '../assistant/language';
+import { languageAfter, languageChange } from '../assistant/language';
 import { keywordUrgency, offlineReply } from '../assistant/offlineResponder';
 import type { Caller, Reply, ResponderInput } from '../assistant/responder';
 import { withDeadline } from '../core/errors';
 import { conversationIdOf } from '../core/ids';
-import { type Alert, type Language, languageOf, LiveCall, type LiveConversation, type LiveMessage, orderedMessages, paths, type Procedure, type Role, siteIso, type Urgency } from '@aurora/model';
+import { type Alert, type Language, languageOf, LiveCall, type LiveConversation, type LiveMessage, orderedMessages, paths, type Procedure, siteIso, type Urgency } from '@aurora/model';
 import { LINES_IN, listenOnly, speakAndHangUp, speakAndListen, speakable, voiceFor } from '../core/twiml';
 import { onSilence } from '../core/silence';
 import { retrying } from '../core/retry';
@@ -17,7 +17,9 @@ import { languageOrSite, listening, proceduresOrNone } from './listening';
 import { recordLate } from './lateRecord';
 import { UNKNOWN_WORKER } from './startCall';
 import { adminUids, changeCall, readConversation } from './liveCalls';
-import { speculatedReply, usedSpeculation } from './speculation';
+import { speculatedReply } from './speculation';
+import { applyTurn } from '../steps/applyTurn';
+import type { TurnMessage } from '../core/turnPlan';
 
 export type Turn = {
   callSid: string;
@@ -106,7 +108,7 @@ export async function takeTurn(turn: Turn, deps: Deps, timings: Timings = {}): P
   const callerSaid: LiveMessage = { role: 'user', content: utterance, timestamp: '', sources: '' };
   if (held) {
     // Aurora does not speak while a supervisor holds the call; the words were triaged when the turn opened.
-    if (found?.began) await record(deps, found, [['user', utterance, '']], { finishTurn: true, closePartial, ...raisedLater });
+    if (found?.began) await applyTurn(deps, found, [callerWords(utterance)], { finishTurn: true, closePartial, ...raisedLater });
     else if (unopened) await recordUnopened(deps, turn, unopened, [callerSaid], floor);
     else if (lateCallId) await recordLateTurn(deps, turn, lateCallId, [callerSaid], floor);
     return listenOnly(next());
@@ -116,7 +118,7 @@ export async function takeTurn(turn: Turn, deps: Deps, timings: Timings = {}): P
 
   // The caller's words are written while the context is read and the responder thinks. The
   // reply's write need not wait for that one: writes from one client arrive in the order sent.
-  const started = found?.began ? record(deps, found, [['user', utterance, '']], { closePartial, ...raisedLater }) : null;
+  const started = found?.began ? applyTurn(deps, found, [callerWords(utterance)], { closePartial, ...raisedLater }) : null;
   // The responder gets what is left of the turn since the request arrived, not a budget of its
   // own: asked again after waiting for a speculation, which may have used some of it.
   const timeLeft = () => (turn.deadline !== undefined ? Math.max(0, turn.deadline - performance.now() - WRITE_RESERVE_MS) : undefined);
@@ -126,13 +128,13 @@ export async function takeTurn(turn: Turn, deps: Deps, timings: Timings = {}): P
   const speculated = found ? await speculatedReply(deps, found.call.conversation_id, turn.gather, utterance, history, timeLeft(), procedures) : null;
   const composed = speculated?.hit
     ? { reply: speculated.hit.reply, language: speculated.hit.language ?? callLanguage }
-    : await composeReply(deps, found, utterance, procedures, history, callLanguage, timeLeft());
+    : await composeReply(deps, { found, utterance, procedures, history, callLanguage, withinMs: timeLeft() });
   timings.responder = performance.now() - thinking;
   if (speculated) timings.speculation = speculated.hit ? 1 : 0;
   // What the caller hears: this reply, unless the webhook's deadline already answered with its fallback.
   const { reply, language } = spokenAnswer(turn, composed);
-  if (started) {
-    const finished = record(deps, found, [['assistant', reply.text, reply.sources.join('; '), reply.fallback]], {
+  if (started && found) {
+    const finished = applyTurn(deps, found, [answerOf(reply)], {
       finishTurn: true,
       answered: closePartial,
       urgency: raiseUrgency(reply.urgency, composed.reply.urgency),
@@ -151,13 +153,13 @@ export async function takeTurn(turn: Turn, deps: Deps, timings: Timings = {}): P
   return speakAndListen(reply.text, next(0, language));
 }
 
-const toMessage = (reply: Reply): LiveMessage => ({
-  role: 'assistant',
-  content: reply.text,
-  timestamp: '',
-  sources: reply.sources.join('; '),
-  ...(reply.fallback ? { fallback: reply.fallback } : {}),
-});
+const callerWords = (content: string): TurnMessage => ({ role: 'user', content, sources: '' });
+
+/** Aurora's answer as a message of the turn. */
+const answerOf = (reply: Reply): TurnMessage => ({ role: 'assistant', content: reply.text, sources: reply.sources.join('; '), ...(reply.fallback ? { fallback: reply.fallback } : {}) });
+
+/** The same, as the live conversation stores it (stamped when written). */
+const toMessage = (reply: Reply): LiveMessage => ({ ...answerOf(reply), timestamp: '' });
 
 /**
  * The answer that stands for this turn: the composed one, or, when the webhook's deadline fired
@@ -193,13 +195,13 @@ async function silentTurn(
   if (held) {
     // A human holds the call: the caller may be unconscious or trapped. Aurora neither speaks
     // over the supervisor nor hangs up; the line stays open and the holder sees the silence.
-    if (found?.began) await record(deps, found, [], { finishTurn: true, quiet: true });
+    if (found?.began) await applyTurn(deps, found, [], { finishTurn: true, quiet: true });
     return listenOnly(next(silent));
   }
   const lines = LINES_IN[callLanguage];
   const step = onSilence(silent, unreadable ? 'CRITICAL' : found?.call.urgency);
   const said = step === 'close' ? lines.closing : step === 'reprompt' ? lines.reprompt : step === 'reassure' ? lines.stillHere : null;
-  if (found?.began) await record(deps, found, said ? [['assistant', said, '']] : [], { finishTurn: true, quiet: true });
+  if (found?.began) await applyTurn(deps, found, said ? [{ role: 'assistant', content: said, sources: '' }] : [], { finishTurn: true, quiet: true });
   if (step === 'close') return speakAndHangUp(said!, voiceFor({ language: callLanguage, speech: deps.settings.speech }));
   return said ? speakAndListen(said, next(silent)) : listenOnly(next(silent));
 }
@@ -264,7 +266,7 @@ async function answeredUnopened(deps: Deps, turn: Turn, history: Promise<LiveCon
   const key = turnKey(turn);
   if (!found?.began || !key || !history || !(await history)?.answered?.[key]) return found;
   deps.log.warn('replayed turn whose words were recorded before it could be opened: recorded nothing', { callSid: turn.callSid });
-  await record(deps, found, [], { finishTurn: true });
+  await applyTurn(deps, found, [], { finishTurn: true });
   return { ...found, began: false, replay: true };
 }
 
@@ -355,21 +357,26 @@ async function alertLateEmergency(deps: Deps, callId: string, from: string | und
   }
 }
 
+export type ReplyRequest = {
+  /** The call the words are on (null: not a live call, answered without context). */
+  found: Pick<Found, 'callId' | 'call'> | null;
+  utterance: string;
+  procedures: Procedure[];
+  /** The conversation so far, when it is already being read. */
+  history: Promise<LiveConversation | null> | null;
+  /** The call's language before these words. */
+  callLanguage: Language;
+  /** What is left of the turn for the responder. */
+  withinMs?: number;
+};
+
 /**
  * Aurora's reply to `utterance`, as a turn (or a speculation on stable partial words) makes it:
  * the context, the language, the responder chain with its fallbacks, and the text cleaned to
  * what the caller can hear. Answered in the call's language (the registry's, else the site's),
  * unless these words complete a switch (assistant/language.ts: strong, repeated evidence).
  */
-export async function composeReply(
-  deps: Deps,
-  found: Pick<Found, 'callId' | 'call'> | null,
-  utterance: string,
-  procedures: Procedure[],
-  history: Promise<LiveConversation | null> | null,
-  callLanguage: Language,
-  withinMs?: number,
-): Promise<{ reply: Reply; language: Language }> {
+export async function composeReply(deps: Deps, { found, utterance, procedures, history, callLanguage, withinMs }: ReplyRequest): Promise<{ reply: Reply; language: Language }> {
   const { input, speculated } = await responderInput(deps, found, utterance, procedures, history);
   // The call's language (the registry's, else the site's), unless these words complete a switch.
   const { language } = languageAfter(found?.call, callLanguage, utterance);
@@ -419,104 +426,3 @@ async function respond(deps: Deps, input: ResponderInput, found: Pick<Found, 'ca
     return { ...offlineReply(input.utterance, input.procedures, input.language), fallback: 'offline' };
   }
 }
-
-type RecordOptions = {
-  finishTurn?: boolean;
-  urgency?: Reply['urgency'];
-  /** The responder asks for a human: flagged on the call for the supervisors. */
-  handoff?: boolean;
-  /** Marks the Gather's partial speech as closed: its final words are now a message. */
-  closePartial?: { gather: string };
-  /** The Gather this reply answers: its speculation, used or not, is spent. */
-  answered?: { gather: string };
-  /** The caller said nothing while a human holds the call: marks since when. */
-  quiet?: boolean;
-  /** What this utterance did to the caller's language: the next turns listen and answer in the call's. */
-  language?: LanguageChange;
-  /**
-   * The messages are Aurora's answer. A supervisor may take the call while the responder
-   * thinks: the answer is then recorded as one the caller may not have heard.
-   */
-  reply?: boolean;
-};
-
-/**
- * The turn's writes, made only while this turn holds the marker: messages (and the partial
- * speech they close) in one multi-path write, with the call's own fields. A reply that may
- * raise urgency first changes the call in a transaction, so urgency is raised from the call as
- * stored (two overlapping turns each began from their own snapshot, and neither may lower what
- * the other raised) and the reply is written as what the call's holder now makes of it; the
- * messages and the cleared marker follow in one write, so the marker is never cleared before
- * the messages are stored.
- */
-async function record(
-  deps: Deps,
-  found: Found | null,
-  messages: Array<[Role, string, string, string?]>,
-  options: RecordOptions,
-): Promise<void> {
-  if (!found) return;
-  const { callId, call } = found;
-  const now = deps.clock();
-  const nowIso = siteIso(now, deps.settings.timeZone);
-  const fields: Record<string, unknown> = { last_message_at: nowIso };
-  const language = options.language;
-  if (language?.language) fields.language = language.language;
-  if (language && (language.evidence || call.language_evidence)) fields.language_evidence = language.evidence;
-  // Written with the turn, before Aurora's reply: the supervisor reads why it is in another language.
-  const languageNote: LiveMessage | null = language?.switchedTo ? { role: 'system', content: languageSwitchNote(language.switchedTo), timestamp: nowIso, sources: '' } : null;
-  if (options.quiet && !call.quiet_since) fields.quiet_since = nowIso;
-  if (messages.some(([role]) => role === 'user') && call.quiet_since) fields.quiet_since = null;
-
-  const urgency = options.urgency;
-  let holder: string | null = null;
-  try {
-    if (urgency) {
-      await retrying(() => changeCall(deps.live, callId, (current) => {
-        // A purge under way has verified the archive: a change now would be lost with the call.
-        if (current.purging) return undefined;
-        holder = options.reply && current.mode === 'human' ? (current.admin_id ?? 'a supervisor') : null;
-        // A supervisor already holds the call: no hand-over is asked for.
-        return { ...fields, ...(options.handoff && !holder ? { handoff_requested: true } : {}), urgency: raiseUrgency(current.urgency, urgency) };
-      }));
-    }
-  } catch (err) {
-    deps.log.error('turn write failed', { callId, error: String(err) });
-  }
-  // Set inside the transaction: TypeScript's narrowing does not see it.
-  const heldBy = holder as string | null;
-  if (heldBy) deps.log.warn('a supervisor took the call while Aurora was answering', { callId });
-
-  const changes: Record<string, unknown> = {};
-  if (languageNote) changes[paths.message(call.conversation_id, deps.messageKey(now.getTime()))] = languageNote;
-  for (const [role, content, sources, fallback] of messages) {
-    const message: LiveMessage = {
-      ...(heldBy ? { role: 'system', content: overtaken(heldBy, content) } : { role, content }),
-      timestamp: nowIso,
-      sources,
-      ...(fallback ? { fallback } : {}),
-    };
-    changes[paths.message(call.conversation_id, deps.messageKey(now.getTime()))] = message;
-  }
-  if (options.closePartial) changes[paths.partial(call.conversation_id)] = { gather: options.closePartial.gather, closed: true };
-  // The Gather is answered (its partials were closed when the turn began): its speculation is spent.
-  if (options.answered) changes[paths.speculation(call.conversation_id)] = usedSpeculation(options.answered.gather, nowIso);
-  if (!urgency) for (const [field, value] of Object.entries(fields)) changes[`${paths.call(callId)}/${field}`] = value;
-  if (options.finishTurn) changes[`${paths.call(callId)}/turn_started_at`] = null;
-  try {
-    // A write refused for a moment is tried again: these are the caller's words.
-    // Six attempts span about five seconds: a database out for a few seconds does not lose them
-    // (the webhook's deadline still answers the caller in time).
-    await retrying(() => deps.live.update(changes), { attempts: 6, onRetry: (err) => deps.log.warn('turn write failed: trying again', { callId, error: String(err) }) });
-  } catch (err) {
-    deps.log.error('turn write failed', { callId, error: String(err) });
-  }
-}
-
-/**
- * Aurora's answer when a supervisor took the call while it was being composed. Twilio plays
- * the supervisor's line and drops the answer once their redirect lands; if it lands after the
- * answer, or is refused and undone, the caller hears it. So the transcript says it may not have
- * been heard, and keeps it for the supervisor to read.
- */
-const overtaken = (admin: string, answer: string) => `May not have been heard: ${admin} took the call while Aurora was answering. Aurora answered: ${answer}`;

@@ -70,3 +70,6 @@ export function nextSpeculation(current: Speculation | null, gather: string, sta
   if ((current.count ?? 1) >= MAX_SPECULATIONS_PER_GATHER) return 'keep';
   return answersTheSame(current.text, stable) ? 'keep' : 'start';
 }
+
+/** The speculation node a turn leaves: its Gather answered, so a late partial starts nothing more. */
+export const usedSpeculation = (gather: string, at: string): Speculation => ({ gather, text: '', state: 'used', started_at: at });

@@ -1,0 +1,108 @@
+/**
+ * What one turn writes, decided apart from the writing: the caller's words or Aurora's answer as
+ * messages, the call's fields (when the caller last spoke, urgency, a hand-over asked for, the
+ * language, quiet), the partial speech the words close and the speculation the answer spends.
+ * Pure: steps/applyTurn.ts holds the transaction and writes what this returns.
+ */
+import { type Language, type LiveCall, type LiveMessage, paths, type Role, type Urgency } from '@aurora/model';
+import { raiseUrgency } from './urgency';
+import { usedSpeculation } from './speculation';
+
+/** A message of the turn: who said it, what, the procedures it drew on, and why a fallback answered. */
+export type TurnMessage = { role: Role; content: string; sources: string; fallback?: string };
+
+/** What the turn changes besides its messages. */
+export type TurnChange = {
+  /** The turn is over: its marker is cleared (the purge waits for it). */
+  finishTurn?: boolean;
+  /** Urgency the words or the answer call for: only ever raised, from the call as stored. */
+  urgency?: Urgency;
+  /** The responder asks for a human: flagged on the call for the supervisors. */
+  handoff?: boolean;
+  /** Marks the Gather's partial speech as closed: its final words are now a message. */
+  closePartial?: { gather: string };
+  /** The Gather this reply answers: its speculation, used or not, is spent. */
+  answered?: { gather: string };
+  /** The caller said nothing: marks since when. */
+  quiet?: boolean;
+  /** What this utterance did to the caller's language (assistant/language.ts languageChange). */
+  language?: { language?: Language; evidence: LiveCall['language_evidence'] | null; switchedTo?: Language };
+  /**
+   * The messages are Aurora's answer. A supervisor may take the call while the responder
+   * thinks: the answer is then recorded as one the caller may not have heard.
+   */
+  reply?: boolean;
+};
+
+export type TurnInput = {
+  callId: string;
+  /** The call as stored: as the turn opened it, or as the urgency transaction found it. */
+  call: LiveCall;
+  messages: TurnMessage[];
+  change: TurnChange;
+  nowIso: string;
+  /** A fresh key for each message, in order. */
+  nextKey: () => string;
+  /** The supervisor's words for a language switch (assistant/language.ts languageSwitchNote), when there is one. */
+  languageNote?: string;
+};
+
+export type TurnPlan = {
+  /**
+   * The call's own fields. With `change.urgency` they are set in a transaction over the call as
+   * stored (two overlapping turns each began from their own snapshot, and neither may lower what
+   * the other raised); otherwise they are part of `writes`.
+   */
+  callFields: Record<string, unknown>;
+  /** Who holds the call while Aurora answers: the answer is then recorded as possibly unheard. */
+  holder: string | null;
+  /** One multi-path write: the messages, the partial and speculation they settle, the marker cleared. */
+  writes: Record<string, unknown>;
+};
+
+/**
+ * The turn's writes on `input.call`. The messages and the cleared marker go in one write, so the
+ * marker is never cleared before the messages are stored.
+ */
+export function planTurn({ callId, call, messages, change, nowIso, nextKey, languageNote }: TurnInput): TurnPlan {
+  const fields: Record<string, unknown> = { last_message_at: nowIso };
+  const language = change.language;
+  if (language?.language) fields.language = language.language;
+  if (language && (language.evidence || call.language_evidence)) fields.language_evidence = language.evidence;
+  if (change.quiet && !call.quiet_since) fields.quiet_since = nowIso;
+  if (messages.some((m) => m.role === 'user') && call.quiet_since) fields.quiet_since = null;
+
+  const holder = change.reply && call.mode === 'human' ? (call.admin_id ?? 'a supervisor') : null;
+  if (change.urgency) {
+    // A supervisor already holds the call: no hand-over is asked for.
+    if (change.handoff && !holder) fields.handoff_requested = true;
+    fields.urgency = raiseUrgency(call.urgency, change.urgency);
+  }
+
+  const writes: Record<string, unknown> = {};
+  // Written with the turn, before Aurora's reply: the supervisor reads why it is in another language.
+  if (language?.switchedTo && languageNote) writes[paths.message(call.conversation_id, nextKey())] = { role: 'system', content: languageNote, timestamp: nowIso, sources: '' } satisfies LiveMessage;
+  for (const { role, content, sources, fallback } of messages) {
+    const message: LiveMessage = {
+      ...(holder ? { role: 'system', content: overtaken(holder, content) } : { role, content }),
+      timestamp: nowIso,
+      sources,
+      ...(fallback ? { fallback } : {}),
+    };
+    writes[paths.message(call.conversation_id, nextKey())] = message;
+  }
+  if (change.closePartial) writes[paths.partial(call.conversation_id)] = { gather: change.closePartial.gather, closed: true };
+  // The Gather is answered (its partials were closed when the turn began): its speculation is spent.
+  if (change.answered) writes[paths.speculation(call.conversation_id)] = usedSpeculation(change.answered.gather, nowIso);
+  if (!change.urgency) for (const [field, value] of Object.entries(fields)) writes[`${paths.call(callId)}/${field}`] = value;
+  if (change.finishTurn) writes[`${paths.call(callId)}/turn_started_at`] = null;
+  return { callFields: fields, holder, writes };
+}
+
+/**
+ * Aurora's answer when a supervisor took the call while it was being composed. Twilio plays
+ * the supervisor's line and drops the answer once their redirect lands; if it lands after the
+ * answer, or is refused and undone, the caller hears it. So the transcript says it may not have
+ * been heard, and keeps it for the supervisor to read.
+ */
+export const overtaken = (admin: string, answer: string) => `May not have been heard: ${admin} took the call while Aurora was answering. Aurora answered: ${answer}`;
