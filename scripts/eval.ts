@@ -61,7 +61,7 @@ const thresholds: Thresholds = {
 };
 
 // The functions' compiled modules, by name (`npm run eval` builds them first).
-const { DEMO_PROCEDURES } = require('aurora-functions/lib/adapters/procedures.js') as typeof import('aurora-functions/lib/adapters/procedures.js');
+const { DEMO_PROCEDURES } = require('aurora-functions/lib/assistant/procedures.js') as typeof import('aurora-functions/lib/assistant/procedures.js');
 const { hasSafetyAdvice } = require('aurora-functions/lib/assistant/safety.js') as typeof import('aurora-functions/lib/assistant/safety.js');
 const { detectLanguage } = require('aurora-functions/lib/assistant/language.js') as typeof import('aurora-functions/lib/assistant/language.js');
 

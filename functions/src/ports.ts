@@ -3,7 +3,8 @@
  * them in one `Deps` object; production wires the adapters (triggers/wiring.ts), tests hand in
  * fakes or adapters over local servers.
  */
-import type { Caller, Responder } from './assistant/responder';
+import type { ChatMessage } from './assistant/prompt';
+import type { Responder } from './assistant/responder';
 import type { Settings } from './config';
 import type { ArchivePlan } from './core/archiveDocs';
 import type { Log } from './core/log';
@@ -90,9 +91,23 @@ export interface LiveVoice {
   announce(to: string, twiml: string): Promise<{ sid: string }>;
 }
 
+/** Who is calling, from the worker registry when the number is known. */
+export type Caller = {
+  workerId: string;
+  name?: string;
+  site?: string;
+  zone?: string;
+  /** The worker's language from the registry (a code such as 'de' or 'pt-BR'), when the site knows it. */
+  language?: string;
+};
 
 export interface WorkerRegistry {
   findByPhone(phone: string): Promise<Caller | null>;
+}
+
+/** One chat completion returning the raw text; throws AuroraError (retryable when transient: 429, 5xx, timeout). */
+export interface ChatModel {
+  complete(request: { model: string; messages: ChatMessage[]; timeoutMs: number }): Promise<string>;
 }
 
 /** The site's emergency procedures, for grounding answers and tuning speech recognition. */

@@ -7,7 +7,7 @@ import { AuroraError } from '../../functions/src/core/errors';
 import { callbackArchiveIds, messageKeyFactory } from '../../functions/src/core/ids';
 import { MAX_UPDATE_TWIML_CHARS } from '../../functions/src/core/twiml';
 import { offlineResponder } from '../../functions/src/assistant/offlineResponder';
-import { DEMO_PROCEDURES } from '../../functions/src/adapters/procedures';
+import { DEMO_PROCEDURES } from '../../functions/src/assistant/procedures';
 import type { LiveMessage, Urgency } from '@aurora/model';
 import { raiseUrgency } from '../../functions/src/core/urgency';
 import { SETTINGS, silentLog, testClock } from './fixtures';

@@ -3,7 +3,7 @@
  * OpenAI-compatible server scripted to succeed, fail, stall and misbehave.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { DEMO_PROCEDURES } from '../../functions/src/adapters/procedures';
+import { DEMO_PROCEDURES } from '../../functions/src/assistant/procedures';
 import { openaiChatFor } from '../../functions/src/adapters/openaiChat';
 import { modelResponder } from '../../functions/src/assistant/modelResponder';
 import type { ResponderInput } from '../../functions/src/assistant/responder';

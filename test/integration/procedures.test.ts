@@ -1,6 +1,7 @@
 /** The procedure library over the official Firestore emulator. */
 import { describe, expect, it } from 'vitest';
-import { DEMO_PROCEDURES, firestoreProcedures } from '../../functions/src/adapters/procedures';
+import { DEMO_PROCEDURES } from '../../functions/src/assistant/procedures';
+import { firestoreProcedures } from '../../functions/src/adapters/procedures';
 import { silentLog } from '../helpers/fixtures';
 import { testClients } from '../helpers/stack';
 

@@ -4,7 +4,7 @@
  * call node) and reports a violation the moment one is visible: after each step for the safety
  * rules, and at the end of a run, at rest, for the ones about where things must end up.
  */
-import { DEMO_PROCEDURES } from '../../functions/src/adapters/procedures';
+import { DEMO_PROCEDURES } from '../../functions/src/assistant/procedures';
 import { keywordUrgency } from '../../functions/src/assistant/offlineResponder';
 import { conversationIdOf } from '../../functions/src/core/ids';
 import type { Timings } from '../../functions/src/core/log';

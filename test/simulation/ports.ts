@@ -5,10 +5,9 @@
  * a chat model the real modelResponder talks to.
  */
 import type { QueueName } from '@aurora/model/tasks';
-import type { ChatModel } from '../../functions/src/assistant/modelResponder';
 import { AuroraError } from '../../functions/src/core/errors';
 import type { Urgency } from '@aurora/model';
-import type { CallTask, EscalationTask, LiveDb, TaskQueue } from '../../functions/src/ports';
+import type { CallTask, ChatModel, EscalationTask, LiveDb, TaskQueue } from '../../functions/src/ports';
 import { MemoryLiveDb } from '../helpers/memoryDb';
 
 export type DbOp = 'get' | 'update' | 'transact';

@@ -1,5 +1,5 @@
 import type OpenAI from 'openai';
-import type { ChatModel } from '../assistant/modelResponder';
+import type { ChatModel } from '../ports';
 import { AuroraError } from '../core/errors';
 
 /** A status a retry can cure: rate limits and server errors. */

@@ -1,12 +1,12 @@
 import type { Firestore } from 'firebase-admin/firestore';
-import demo from '../assistant/demoProcedures.json';
 import { withDeadline } from '../core/errors';
 import type { Log } from '../core/log';
 import type { ProcedureLibrary } from '../ports';
 import { collections, Procedure } from '@aurora/model';
+import { DEMO_PROCEDURES } from '../assistant/procedures';
 
-/** The demo set, also what callers are grounded in when Firestore has none or cannot be read. */
-export const DEMO_PROCEDURES: Procedure[] = Procedure.array().parse(demo);
+// The demo set lives with the assistant, which answers with it when nothing else can be read
+// (the webhook's deadline answer); this library falls back to it too.
 
 const CACHE_MS = 5 * 60_000;
 /** A turn never waits longer than this for the procedures. */

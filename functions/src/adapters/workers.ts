@@ -1,6 +1,5 @@
 import type { Firestore } from 'firebase-admin/firestore';
-import type { Caller } from '../assistant/responder';
-import type { WorkerRegistry } from '../ports';
+import type { Caller, WorkerRegistry } from '../ports';
 import { withDeadline } from '../core/errors';
 import { collections, WorkerDoc } from '@aurora/model';
 

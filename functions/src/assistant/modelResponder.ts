@@ -4,13 +4,9 @@ import { replyLanguage } from './language';
 import { keywordUrgency, offlineReply } from './offlineResponder';
 import { parseModelReply } from './modelReply';
 import { triage } from './triage';
-import { buildPrompt, type ChatMessage } from './prompt';
+import { buildPrompt } from './prompt';
 import type { Reply, Responder } from './responder';
-
-/** One chat completion returning the raw text; throws AuroraError (retryable when transient: 429, 5xx, timeout). */
-export interface ChatModel {
-  complete(request: { model: string; messages: ChatMessage[]; timeoutMs: number }): Promise<string>;
-}
+import type { ChatModel } from '../ports';
 
 export type ModelResponderOptions = {
   chat: ChatModel;

@@ -1,5 +1,9 @@
-import type { Language, Procedure } from '@aurora/model';
+import { type Language, Procedure } from '@aurora/model';
+import demo from './demoProcedures.json';
 import { triage } from './triage';
+
+/** The demo set, also what callers are grounded in when Firestore has none or cannot be read. */
+export const DEMO_PROCEDURES: Procedure[] = Procedure.array().parse(demo);
 
 /**
  * The procedures a caller's words point at, most dangerous first (as the words make them:

@@ -1,4 +1,5 @@
 import type { Language, LiveMessage, Procedure, Urgency } from '@aurora/model';
+import type { Caller } from '../ports';
 
 /** What Aurora says back to one caller utterance. */
 export type Reply = {
@@ -11,16 +12,6 @@ export type Reply = {
   fallback?: string;
   /** The model thinks a human should take over. */
   handoff?: boolean;
-};
-
-/** Who is calling, from the worker registry when the number is known. */
-export type Caller = {
-  workerId: string;
-  name?: string;
-  site?: string;
-  zone?: string;
-  /** The worker's language from the registry (a code such as 'de' or 'pt-BR'), when the site knows it. */
-  language?: string;
 };
 
 export type ResponderInput = {

@@ -4,10 +4,10 @@ import { AuroraError } from '../core/errors';
 import { type CallAction, type Language, type LiveCall, type Role, siteIso } from '@aurora/model';
 import { BRIDGE_RING_SECONDS, SUPERVISOR_LINES_IN, bridgeUrls, speakAndDial, speakable, voiceFor } from '../core/twiml';
 import type { Deps } from '../ports';
-import { enqueueArchive } from './archival';
-import { endCallNow } from './endCall';
-import { languageOrSite, noteOnCall, speakThenListen } from './listening';
-import { changeCall, readCall } from './liveCalls';
+import { enqueueArchive } from '../steps/archiving';
+import { endCallNow } from '../steps/ending';
+import { languageOrSite, noteOnCall, speakThenListen } from '../steps/listening';
+import { changeCall, readCall } from '../steps/liveCalls';
 import { retrying } from '../core/retry';
 
 export type ControlResult = { ok: true; reached: boolean } | ({ ok: false } & Refusal);

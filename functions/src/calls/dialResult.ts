@@ -7,8 +7,8 @@
 import { BRIDGE_NOTES, dialOutcome, type DialStatus } from '../core/bridge';
 import { ACCEPT_DIGIT, SUPERVISOR_LINES_IN, emptyResponse, screenUrl, screeningAnswer, screeningPrompt } from '../core/twiml';
 import type { Deps } from '../ports';
-import { changeCall, findCallBySid } from './liveCalls';
-import { languageOrSite, noteOnCall, speakThenListen } from './listening';
+import { changeCall, findCallBySid } from '../steps/liveCalls';
+import { languageOrSite, noteOnCall, speakThenListen } from '../steps/listening';
 
 export type DialResult = {
   /** The caller's call. */
@@ -97,6 +97,17 @@ export async function screenAnswer(input: ScreenAnswer, deps: Deps): Promise<str
 export function backOnTheLine(deps: Deps, callId: string | undefined, callLanguage: string | undefined, line: 'notAnswered' | 'bridgeEnded'): string {
   return speakThenListen(deps, callId, callLanguage, SUPERVISOR_LINES_IN[languageOrSite(deps, callLanguage)][line]);
 }
+
+/**
+ * The answer to the <Dial action> when dialResult is not done by the webhook's deadline
+ * (triggers/webhooks.ts): nothing could be read in time, so the caller is listened to again all
+ * the same, in the site's language.
+ */
+export const dialFallback = (input: Pick<DialResult, 'callHint' | 'dialStatus'>, deps: Deps): string =>
+  backOnTheLine(deps, input.callHint, undefined, input.dialStatus === 'completed' ? 'bridgeEnded' : 'notAnswered');
+
+/** The answer to the called person's key press when screenAnswer is not done in time: unrecorded, it still connects them or hangs up. */
+export const screenAnswerFallback = (input: Pick<ScreenAnswer, 'digits'>): string => screeningAnswer(input.digits);
 
 async function forgetAcceptance(deps: Deps, callId: string): Promise<void> {
   await changeCall(deps.live, callId, (current) => (current.bridge_accepted === undefined ? undefined : { bridge_accepted: null })).catch((err: unknown) =>

@@ -1,11 +1,12 @@
 import { taskIds } from '@aurora/model/tasks';
-import { decideStatus, endFields, isTerminal } from '../core/callState';
-import { type LiveCall, paths, siteIso } from '@aurora/model';
+import { decideStatus, isTerminal } from '../core/callState';
+import { paths, siteIso } from '@aurora/model';
 import type { Timings } from '../core/log';
 import type { Deps } from '../ports';
-import { enqueueArchive } from './archival';
-import { archiveFromCallback, recordLate } from './lateRecord';
-import { findCallBySid, readCall } from './liveCalls';
+import { enqueueArchive } from '../steps/archiving';
+import { prefixed } from '../steps/ending';
+import { archiveFromCallback, recordLate } from '../steps/lateRecord';
+import { findCallBySid, readCall } from '../steps/liveCalls';
 import { retrying } from '../core/retry';
 
 export type StatusCallback = { callSid: string; callStatus: string; durationSeconds?: number; from?: string };
@@ -68,14 +69,4 @@ async function recordedLate(deps: Deps, callback: StatusCallback) {
   const callId = await recordLate(deps, { callSid: callback.callSid, from: callback.from }, startedAt);
   const call = callId ? await readCall(deps.live, callId, deps.log) : null;
   return callId && call ? { callId, call } : null;
-}
-
-/** Ends a call that will get no status callback (the sweeper's idle timeout). */
-export async function endCallNow(deps: Deps, callId: string, call: LiveCall, reason: string): Promise<void> {
-  const nowIso = siteIso(deps.clock(), deps.settings.timeZone);
-  await deps.live.update(prefixed(paths.call(callId), endFields(call, reason, nowIso)));
-}
-
-function prefixed(base: string, fields: object): Record<string, unknown> {
-  return Object.fromEntries(Object.entries(fields).map(([key, value]) => [`${base}/${key}`, value ?? null]));
 }

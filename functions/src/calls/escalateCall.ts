@@ -5,7 +5,8 @@ import { deliveryOfText, messageStatusUrl, withoutText } from '../core/delivery'
 import { escalationTextDecision } from '../core/limits';
 import { type Escalation, EscalationRecipient, isAcknowledged, type LiveCall, paths, siteIso } from '@aurora/model';
 import type { Deps, EscalationTask } from '../ports';
-import { adminUids, changeCall, countUse, readCall, usedThisHour } from './liveCalls';
+import { callerOf, escalationStillNeeded } from '../steps/escalation';
+import { adminUids, changeCall, countUse, readCall, usedThisHour } from '../steps/liveCalls';
 
 export type EscalationOutcome = 'not-needed' | 'escalated' | 'not-configured';
 
@@ -21,11 +22,6 @@ export const SENDING_LEASE_MS = 60_000;
  * most needs help (an ended CRITICAL call stays live until acknowledged: archival.ts).
  */
 const awaitsEscalation = (call: LiveCall) => !call.purging && !isAcknowledged(call) && !call.escalated_at;
-/**
- * An escalation under way goes on until every recipient has the text, unless someone has the call
- * in hand; the delivery fallback (messageStatus.ts) asks the same before phoning.
- */
-export const escalationStillNeeded = (call: LiveCall) => !call.purging && !isAcknowledged(call);
 
 /**
  * The escalation timer of a CRITICAL call. When it is due and nobody has the call in hand, it
@@ -98,9 +94,6 @@ async function begin(deps: Deps, callId: string): Promise<boolean> {
   await mergeIntoEscalation(deps, callId, { pushed }).catch(() => {});
   return true;
 }
-
-/** The caller as texts and pushes name them: worker id and number, or the number alone. */
-export const callerOf = (call: LiveCall) => (call.worker_id === 'unknown' ? call.mobile_no : `${call.worker_id} (${call.mobile_no})`);
 
 /**
  * Texts one recipient unless another run holds a fresh claim on it or it has been sent, and

@@ -2,7 +2,7 @@ import { QUEUES, taskIds } from '@aurora/model/tasks';
 import { alertFor, alertId, alertsFor, nextSummary, startsEscalation } from '../core/alerts';
 import { LiveCall, type LiveSummary, paths, siteIso } from '@aurora/model';
 import type { Deps } from '../ports';
-import { adminUids, readCall } from './liveCalls';
+import { adminUids, readCall } from '../steps/liveCalls';
 
 /** One write to active_calls/{callId}, as a database trigger delivers it. */
 export type CallChange = { callId: string; before: unknown; after: unknown };

@@ -2,8 +2,8 @@ import { announcementTwiml, claimVoiceCall, deliveryOf, notDelivered, reportOnRe
 import { maskPhone } from '../core/masking';
 import { EscalationRecipient, type LiveCall, paths, siteIso } from '@aurora/model';
 import type { Deps } from '../ports';
-import { callerOf, escalationStillNeeded } from './escalateCall';
-import { adminUids, readCall } from './liveCalls';
+import { callerOf, escalationStillNeeded } from '../steps/escalation';
+import { adminUids, readCall } from '../steps/liveCalls';
 
 /** One status callback of an escalation text, as Twilio posts it to the URL the text named. */
 export type MessageStatusReport = {

@@ -4,10 +4,10 @@ import { SPECULATION_BUDGET_MS, nextSpeculation } from '../core/speculation';
 import { type LiveCall, orderedMessages, PartialSpeech, paths, siteIso, Speculation } from '@aurora/model';
 import { modelAllowed } from '../core/limits';
 import type { Deps } from '../ports';
-import { countUse, findCallBySid, readConversation } from './liveCalls';
-import { languageOrSite, proceduresOrNone } from './listening';
-import { SPECULATION_COUNTERS } from './speculation';
-import { composeReply } from './takeTurn';
+import { countUse, findCallBySid, readConversation } from '../steps/liveCalls';
+import { languageOrSite, proceduresOrNone } from '../steps/listening';
+import { SPECULATION_COUNTERS } from '../steps/speculation';
+import { composeReply } from '../steps/reply';
 
 export type PartialResult = {
   callSid: string;

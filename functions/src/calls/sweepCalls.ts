@@ -3,8 +3,8 @@ import { expiredUsage } from '../core/limits';
 import { LiveCall, paths } from '@aurora/model';
 import type { Settings } from '../config';
 import type { Deps } from '../ports';
-import { archiveOrphans, enqueueArchive } from './archival';
-import { endCallNow } from './endCall';
+import { archiveOrphans, enqueueArchive } from '../steps/archiving';
+import { endCallNow } from '../steps/ending';
 
 export type SweepAction =
   | { kind: 'end-stale'; callId: string; call: LiveCall }

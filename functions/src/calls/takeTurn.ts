@@ -1,23 +1,23 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { languageAfter, languageChange } from '../assistant/language';
-import { keywordUrgency, offlineReply } from '../assistant/offlineResponder';
-import type { Caller, Reply, ResponderInput } from '../assistant/responder';
+import { languageChange } from '../assistant/language';
+import { keywordUrgency } from '../assistant/offlineResponder';
+import type { Reply } from '../assistant/responder';
 import { withDeadline } from '../core/errors';
 import { conversationIdOf } from '../core/ids';
-import { type Alert, type Language, languageOf, LiveCall, type LiveConversation, type LiveMessage, orderedMessages, paths, type Procedure, siteIso, type Urgency } from '@aurora/model';
-import { LINES_IN, listenOnly, speakAndHangUp, speakAndListen, speakable, voiceFor } from '../core/twiml';
+import { type Alert, type Language, languageOf, LiveCall, type LiveConversation, type LiveMessage, paths, type Procedure, siteIso, type Urgency } from '@aurora/model';
+import { LINES_IN, listenOnly, speakAndHangUp, speakAndListen, voiceFor } from '../core/twiml';
 import { onSilence } from '../core/silence';
 import { retrying } from '../core/retry';
 import type { FirstAnswer } from '../core/firstAnswer';
-import { modelAllowed } from '../core/limits';
 import { raiseUrgency } from '../core/urgency';
 import type { Deps } from '../ports';
 import type { Timings } from '../core/log';
-import { languageOrSite, listening, proceduresOrNone } from './listening';
-import { recordLate } from './lateRecord';
-import { UNKNOWN_WORKER } from './startCall';
-import { adminUids, changeCall, readConversation } from './liveCalls';
-import { speculatedReply } from './speculation';
+import { languageOrSite, listening, proceduresOrNone } from '../steps/listening';
+import { recordLate } from '../steps/lateRecord';
+import { UNKNOWN_WORKER } from '../steps/recordCall';
+import { adminUids, changeCall, readConversation } from '../steps/liveCalls';
+import { speculatedReply } from '../steps/speculation';
+import { composeReply } from '../steps/reply';
 import { applyTurn } from '../steps/applyTurn';
 import type { TurnMessage } from '../core/turnPlan';
 
@@ -354,75 +354,5 @@ async function alertLateEmergency(deps: Deps, callId: string, from: string | und
     await deps.push.notify(admins, { title: 'CRITICAL words after a call ended', body: 'A caller said something critical as their call ended. Open it in History.', link: deps.settings.escalation.dashboardUrl });
   } catch (err) {
     deps.log.error('could not alert the admins to a late emergency', { callId, error: String(err) });
-  }
-}
-
-export type ReplyRequest = {
-  /** The call the words are on (null: not a live call, answered without context). */
-  found: Pick<Found, 'callId' | 'call'> | null;
-  utterance: string;
-  procedures: Procedure[];
-  /** The conversation so far, when it is already being read. */
-  history: Promise<LiveConversation | null> | null;
-  /** The call's language before these words. */
-  callLanguage: Language;
-  /** What is left of the turn for the responder. */
-  withinMs?: number;
-};
-
-/**
- * Aurora's reply to `utterance`, as a turn (or a speculation on stable partial words) makes it:
- * the context, the language, the responder chain with its fallbacks, and the text cleaned to
- * what the caller can hear. Answered in the call's language (the registry's, else the site's),
- * unless these words complete a switch (assistant/language.ts: strong, repeated evidence).
- */
-export async function composeReply(deps: Deps, { found, utterance, procedures, history, callLanguage, withinMs }: ReplyRequest): Promise<{ reply: Reply; language: Language }> {
-  const { input, speculated } = await responderInput(deps, found, utterance, procedures, history);
-  // The call's language (the registry's, else the site's), unless these words complete a switch.
-  const { language } = languageAfter(found?.call, callLanguage, utterance);
-  input.language = language;
-  if (withinMs !== undefined) input.withinMs = withinMs;
-  const answered = await respond(deps, input, found, speculated);
-  // What is recorded is what the caller hears: text XML cannot carry is cleaned out of both.
-  return { reply: { ...answered, text: speakable(answered.text) }, language };
-}
-
-/**
- * The earlier turns and who is calling; neither may keep the caller waiting on a failure. With
- * them, how many speculations the call has started: model calls too, counted against its ceiling.
- */
-async function responderInput(
-  deps: Deps,
-  found: Pick<Found, 'callId' | 'call'> | null,
-  utterance: string,
-  procedures: Procedure[],
-  prefetched: Promise<LiveConversation | null> | null,
-): Promise<{ input: ResponderInput; speculated: number }> {
-  const unknown: Caller = { workerId: found?.call.worker_id ?? 'unknown' };
-  if (!found) return { input: { utterance, caller: unknown, history: [], procedures }, speculated: 0 };
-  const conversationId = found.call.conversation_id;
-  const [conversation, caller] = await Promise.all([
-    prefetched && conversationIdOf(found.callId) === conversationId
-      ? prefetched
-      : readConversation(deps.live, conversationId).catch(() => null),
-    found.call.worker_id === 'unknown' ? null : deps.workers.findByPhone(found.call.mobile_no).catch(() => null),
-  ]);
-  // The history read may already hold this turn's words; the responder gets them as the utterance.
-  const history = orderedMessages(conversation)
-    .filter((m, i, all) => !(i === all.length - 1 && m.role === 'user' && m.content === utterance))
-    .map(({ role, content }) => ({ role, content }));
-  return { input: { utterance, caller: caller ?? unknown, history, procedures }, speculated: conversation?.speculated ?? 0 };
-}
-
-async function respond(deps: Deps, input: ResponderInput, found: Pick<Found, 'call'> | null, speculated = 0): Promise<Reply> {
-  // Past a cost ceiling the offline responder answers: it still triages, guides and escalates.
-  // Speculations are model calls too (a hit is counted twice, once as its answer: the safe side).
-  const modelTurns = input.history.filter((m) => m.role === 'assistant').length + speculated;
-  if (!modelAllowed(found?.call ?? null, modelTurns, deps.settings.limits)) return { ...offlineReply(input.utterance, input.procedures, input.language), fallback: 'ceiling' };
-  try {
-    return await deps.responder.respond(input);
-  } catch (err) {
-    deps.log.error('responder failed: using the offline responder', { error: String(err) });
-    return { ...offlineReply(input.utterance, input.procedures, input.language), fallback: 'offline' };
   }
 }

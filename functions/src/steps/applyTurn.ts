@@ -9,7 +9,7 @@ import { languageSwitchNote } from '../assistant/language';
 import { retrying } from '../core/retry';
 import { planTurn, type TurnChange, type TurnMessage } from '../core/turnPlan';
 import type { Deps } from '../ports';
-import { changeCall } from '../calls/liveCalls';
+import { changeCall } from './liveCalls';
 
 /** The call the turn opened: its id and its state then. */
 export type OpenedCall = { callId: string; call: LiveCall };

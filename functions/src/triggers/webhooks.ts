@@ -1,20 +1,18 @@
 import { handleStatus } from '../calls/endCall';
-import { startCall } from '../calls/startCall';
+import { startCall, voiceFallback } from '../calls/startCall';
 import { takeTurn } from '../calls/takeTurn';
+import { turnFallback } from '../calls/turnFallback';
 import { TWILIO_AUTH_TOKEN } from '../config';
-import { CALL_ID_PATTERN, languageOf } from '@aurora/model';
-import { LINES_IN, SUPERVISOR_LINES_IN, WEBHOOK_PATHS, emptyResponse, listenFor, listenOnly, screeningAnswer, speakAndListen } from '../core/twiml';
+import { CALL_ID_PATTERN } from '@aurora/model';
+import { LINES_IN, SUPERVISOR_LINES_IN, WEBHOOK_PATHS, emptyResponse, speakAndListen } from '../core/twiml';
 import { recordPartial } from '../calls/partialSpeech';
-import { listening, siteLanguage } from '../calls/listening';
-import { replyLanguage } from '../assistant/language';
-import { offlineReply } from '../assistant/offlineResponder';
-import { DEMO_PROCEDURES } from '../adapters/procedures';
+import { listenAnew, siteLanguage } from '../steps/listening';
 import { DialBody, MessageStatusBody, MessageStatusQuery, PartialBody, ScreenBody, StatusBody, TurnBody, VoiceBody } from './twilioBodies';
 import { twilioWebhook, type Webhook } from './twilioWebhook';
 import { productionDeps } from './wiring';
 import { recordMessageStatus } from '../calls/messageStatus';
 import { MESSAGE_STATUS_PATH } from '../core/delivery';
-import { backOnTheLine, dialResult, screenAnswer, screenPrompt } from '../calls/dialResult';
+import { dialFallback, dialResult, screenAnswer, screenAnswerFallback, screenPrompt } from '../calls/dialResult';
 import type { Deps } from '../ports';
 
 const authToken = () => TWILIO_AUTH_TOKEN.value();
@@ -30,9 +28,6 @@ const gatherFrom = (query: URLSearchParams) => {
   const gather = query.get('g');
   return gather && /^[0-9a-z]{9,20}$/.test(gather) ? gather : undefined;
 };
-
-/** A Gather for when nothing of the call could be had: the next turn finds the call by its CallSid. */
-const listenAnew = (deps: Deps) => listenFor(deps.settings.publicBaseUrl, {}, deps.settings.speech, '');
 
 /** The last-resort line when a call's request failed, in the site's language; the caller is listened to again. */
 const unavailable = (deps: Deps) => speakAndListen(LINES_IN[siteLanguage(deps)].unavailable, listenAnew(deps));
@@ -51,7 +46,7 @@ export const handleVoice = twilioWebhook(
     run: (body, deps) => startCall({ callSid: body.CallSid, from: body.From }, deps),
     // Nothing is known of the caller: the last-resort line is in the site's language.
     onFailure: unavailable,
-    answerWithin: { ms: ANSWER_WITHIN_MS, fallback: (_body, deps) => speakAndListen(LINES_IN[siteLanguage(deps)].greeting(), listenAnew(deps)) },
+    answerWithin: { ms: ANSWER_WITHIN_MS, fallback: (_body, deps) => voiceFallback(deps) },
   },
   authToken,
   productionDeps,
@@ -83,16 +78,7 @@ export const turnWebhook: Webhook<typeof TurnBody> = {
   // Twilio waits 15 s for TwiML; the rest is network and a cold start's queueing.
   answerWithin: {
     ms: ANSWER_WITHIN_MS,
-    fallback: (body, deps, query, request) => {
-      // Nothing read in time, not even the registry: the answer is in the language of the words.
-      const language = replyLanguage(undefined, body.SpeechResult, siteLanguage(deps));
-      const offline = offlineReply(body.SpeechResult, DEMO_PROCEDURES, language);
-      // If the turn settled its answer already (its writes are what is slow), that answer is spoken;
-      // otherwise this one is, and the turn records it when it gets there (core/firstAnswer.ts).
-      const spoken = request.answer.settle({ ...offline, language, fallback: 'deadline' });
-      const listen = listening(deps, [], { call: callIdFrom(query), language: languageOf(spoken.language) ?? language });
-      return spoken.text === '' ? listenOnly(listen) : speakAndListen(spoken.text, listen);
-    },
+    fallback: (body, deps, query, request) => turnFallback({ speech: body.SpeechResult, callHint: callIdFrom(query), answer: request.answer }, deps),
   },
 };
 
@@ -153,8 +139,7 @@ export const dialWebhook: Webhook<typeof DialBody> = {
     ),
   // A caller back from a bridge is never hung up on, not even by a failure of ours.
   onFailure: (deps) => speakAndListen(SUPERVISOR_LINES_IN[siteLanguage(deps)].notAnswered, listenAnew(deps)),
-  // When nothing could be read in time: the caller is listened to again all the same, in the site's language.
-  answerWithin: { ms: ANSWER_WITHIN_MS, fallback: (body, deps, query) => backOnTheLine(deps, callIdFrom(query), undefined, body.DialCallStatus === 'completed' ? 'bridgeEnded' : 'notAnswered') },
+  answerWithin: { ms: ANSWER_WITHIN_MS, fallback: (body, deps, query) => dialFallback({ callHint: callIdFrom(query), dialStatus: body.DialCallStatus }, deps) },
 };
 
 export const handleDial = twilioWebhook(dialWebhook, authToken, productionDeps);
@@ -172,7 +157,7 @@ export const screenWebhook: Webhook<typeof ScreenBody> = {
       : screenPrompt(deps, callIdFrom(query)),
   answerWithin: {
     ms: SCREEN_ANSWER_WITHIN_MS,
-    fallback: (body, deps, query) => (query.get('step') === 'answer' ? screeningAnswer(body.Digits) : screenPrompt(deps, callIdFrom(query))),
+    fallback: (body, deps, query) => (query.get('step') === 'answer' ? screenAnswerFallback({ digits: body.Digits }) : screenPrompt(deps, callIdFrom(query))),
   },
 };
 

@@ -1,7 +1,7 @@
 import { languageOf } from '@aurora/model';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { DEMO_PROCEDURES } from '../../../functions/src/adapters/procedures';
+import { DEMO_PROCEDURES } from '../../../functions/src/assistant/procedures';
 import { type CallLanguage, detectLanguage, EVIDENCE_MIN_LETTERS, languageChange, languageEvidence, languageSwitchNote, nextLanguage, replyLanguage } from '../../../functions/src/assistant/language';
 import { buildPrompt } from '../../../functions/src/assistant/prompt';
 import { SAFETY_LINES, hasSafetyAdvice, withSafetyAdvice } from '../../../functions/src/assistant/safety';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DEMO_PROCEDURES } from '../../../functions/src/adapters/procedures';
+import { DEMO_PROCEDURES } from '../../../functions/src/assistant/procedures';
 import { parseModelReply, toSpeech } from '../../../functions/src/assistant/modelReply';
 import { SAFETY_LINE } from '../../../functions/src/assistant/safety';
 import { AuroraError } from '../../../functions/src/core/errors';

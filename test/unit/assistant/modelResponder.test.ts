@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { DEMO_PROCEDURES } from '../../../functions/src/adapters/procedures';
-import { modelResponder, type ChatModel } from '../../../functions/src/assistant/modelResponder';
+import { DEMO_PROCEDURES } from '../../../functions/src/assistant/procedures';
+import { modelResponder } from '../../../functions/src/assistant/modelResponder';
+import type { ChatModel } from '../../../functions/src/ports';
 import { buildPrompt } from '../../../functions/src/assistant/prompt';
 import { AuroraError } from '../../../functions/src/core/errors';
 import { silentLog } from '../../helpers/fixtures';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DEMO_PROCEDURES } from '../../../functions/src/adapters/procedures';
+import { DEMO_PROCEDURES } from '../../../functions/src/assistant/procedures';
 import { keywordUrgency, offlineReply, offlineResponder } from '../../../functions/src/assistant/offlineResponder';
 import { selectProcedures, speechHints } from '../../../functions/src/assistant/procedures';
 import { SAFETY_LINE, withSafetyAdvice } from '../../../functions/src/assistant/safety';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { buildPrompt } from '../../../functions/src/assistant/prompt';
 import type { ResponderInput } from '../../../functions/src/assistant/responder';
-import { DEMO_PROCEDURES } from '../../../functions/src/adapters/procedures';
+import { DEMO_PROCEDURES } from '../../../functions/src/assistant/procedures';
 
 describe('the prompt', () => {
   it('puts what every call shares first, so providers can cache it, and what changes after', () => {

@@ -1,6 +1,6 @@
 import type { Procedure } from '@aurora/model';
 import { describe, expect, it } from 'vitest';
-import { DEMO_PROCEDURES } from '../../../functions/src/adapters/procedures';
+import { DEMO_PROCEDURES } from '../../../functions/src/assistant/procedures';
 import { offlineReply } from '../../../functions/src/assistant/offlineResponder';
 import { closeEnough, editDistance, isEnglishWord, plainText, soundsLike, tokenize } from '../../../functions/src/assistant/speech';
 import { triage } from '../../../functions/src/assistant/triage';

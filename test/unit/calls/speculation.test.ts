@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { offlineResponder } from '../../../functions/src/assistant/offlineResponder';
 import type { Responder, ResponderInput } from '../../../functions/src/assistant/responder';
 import { recordPartial } from '../../../functions/src/calls/partialSpeech';
-import { SPECULATION_COUNTERS } from '../../../functions/src/calls/speculation';
+import { SPECULATION_COUNTERS } from '../../../functions/src/steps/speculation';
 import { startCall } from '../../../functions/src/calls/startCall';
 import { takeTurn } from '../../../functions/src/calls/takeTurn';
 import { hourKey } from '../../../functions/src/core/limits';

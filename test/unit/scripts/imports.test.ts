@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { DEMO_PROCEDURES } from '../../../functions/src/adapters/procedures';
+import { DEMO_PROCEDURES } from '../../../functions/src/assistant/procedures';
 import { formatPlan, parseCsv, planImport, procedureFromMarkdown, procedureToMarkdown, proceduresFromFolder, workersFromCsv } from '../../../scripts/lib/imports.ts';
 
 describe('workers from CSV', () => {

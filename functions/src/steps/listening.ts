@@ -21,6 +21,9 @@ export function listening(deps: Deps, procedures: Procedure[], next: { call?: st
   return listenFor(deps.settings.publicBaseUrl, { ...turn, gather: newGatherId() }, deps.settings.speech, cachedHints(procedures), language);
 }
 
+/** A Gather for when nothing of the call could be had: the next turn finds the call by its CallSid. */
+export const listenAnew = (deps: Deps) => listenFor(deps.settings.publicBaseUrl, {}, deps.settings.speech, '');
+
 /** The site's own language (SPEECH_LANGUAGE), what Aurora speaks until it knows the caller's. */
 export const siteLanguage = (deps: Deps): Language => languageOf(deps.settings.speech.language) ?? DEFAULT_LANGUAGE;
 

@@ -11,7 +11,7 @@ import { type LiveCall, paths, siteIso } from '@aurora/model';
 import { planArchive } from '../core/archiveDocs';
 import { withDeadline } from '../core/errors';
 import type { Deps } from '../ports';
-import { greetingFor, recordCall, UNKNOWN_WORKER, type IncomingCall } from './startCall';
+import { greetingFor, recordCall, UNKNOWN_WORKER, type IncomingCall } from './recordCall';
 
 /**
  * Records the call of `incoming` if nothing was ever recorded for its CallSid (no index, not
