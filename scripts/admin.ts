@@ -14,8 +14,10 @@ import type { Parsed } from './lib/imports.ts';
 const TARGET = '[--project <id> [--database-url <url>]]';
 const TARGET_OPTIONS = `  --project <id>        a real project (its default database) with Application Default Credentials;
                         without it, the local emulators (npm start)
-  --database-url <url>  that project's Realtime Database when it is not in us-central1
-                        (default https://<id>-default-rtdb.firebaseio.com)`;
+  --database-url <url>  that project's Realtime Database when it is not its default instance
+                        (default: <id>-default-rtdb in FUNCTIONS_REGION of functions/.env.<id>:
+                        https://<id>-default-rtdb.firebaseio.com in us-central1,
+                        https://<id>-default-rtdb.<region>.firebasedatabase.app elsewhere)`;
 const DRY_RUN = '  --dry-run             print what would be added and changed, field by field, and write nothing';
 const subcommandUsage = (synopsis: string, what: string, options = '') =>
   `usage: npm run admin -- ${synopsis} ${TARGET}\n${what}\n\noptions:\n${options}${TARGET_OPTIONS}`;
@@ -96,13 +98,14 @@ const { getDatabase } = await import('firebase-admin/database');
 const { getFirestore } = await import('firebase-admin/firestore');
 const { grantAdmin, listAdmins, revokeAdmin } = await import('./lib/admins.ts');
 const { applyPlan, formatPlan, planImport, procedureToMarkdown, proceduresFromFolder, readCollection, workersFromCsv } = await import('./lib/imports.ts');
-const { localAdminApp } = await import('./lib/project.ts');
+const { ROOT, localAdminApp } = await import('./lib/project.ts');
+const { projectDatabaseUrl } = await import('./lib/deploy-env.ts');
 // What the functions read these documents with: the model's schemas.
 const { Procedure, WorkerDoc } = await import('@aurora/model');
 
-// A real project's default database is in us-central1 unless --database-url says otherwise.
+// A real project's default database is where its functions are (FUNCTIONS_REGION: the database's region), unless --database-url says otherwise.
 const app = values.project
-  ? initializeApp({ projectId: values.project, databaseURL: values['database-url'] ?? `https://${values.project}-default-rtdb.firebaseio.com` })
+  ? initializeApp({ projectId: values.project, databaseURL: values['database-url'] ?? projectDatabaseUrl(join(ROOT, 'functions'), values.project) })
   : localAdminApp();
 const auth = getAuth(app);
 const accounts = { auth, db: getDatabase(app), firestore: getFirestore(app) };

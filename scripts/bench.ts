@@ -126,6 +126,8 @@ type CallResult = {
   statusMs: number;
   turnMs: number[];
   turnOverheadMs: number[];
+  /** Steps of each turn (Server-Timing): opening it on the call, writing the answer after the responder. */
+  turnSteps: Array<Record<string, number>>;
   archiveMs: number | null;
   /** The call was in the live database by the time the caller hung up. */
   recorded: boolean;
@@ -167,6 +169,7 @@ async function oneCall(n: number): Promise<CallResult> {
   const answered: string[] = [];
   const turnOverheadMs: number[] = [];
   const turnMs: number[] = [];
+  const turnSteps: Array<Record<string, number>> = [];
   // A caller whose greeting never came has no Gather to answer (Twilio would have played its
   // error message and hung up): the call still ends, and its status callback still comes.
   let listening = !!ring.gatherAction;
@@ -178,6 +181,7 @@ async function oneCall(n: number): Promise<CallResult> {
     else answered.push(speech);
     listening = !!turn.gatherAction;
     turnMs.push(turn.serverTiming.handler ?? 0);
+    turnSteps.push(turn.serverTiming);
     turnOverheadMs.push(turn.serverTiming.handler - (turn.serverTiming.responder ?? 0));
   }
   const indexed = (await db.ref(`call_sids/${call.callSid}`).get()).val() as string | null;
@@ -202,6 +206,7 @@ async function oneCall(n: number): Promise<CallResult> {
     statusMs: status.serverTiming.handler ?? 0,
     turnMs,
     turnOverheadMs,
+    turnSteps,
     archiveMs: purgedAt === null ? null : purgedAt - hungUp,
     recorded: indexed !== null,
     archived: !!archivedCall?.exists && !!conversation?.exists,
@@ -408,6 +413,9 @@ try {
   const responderName = modelServer ? `local model, ${modelServer.latencyMs} ms` : 'offline responder';
   console.log(row(`turn, handler time (${responderName})`, results.flatMap((r) => r.turnMs), ''));
   console.log(row('turn, handler time minus the responder', results.flatMap((r) => r.turnOverheadMs), 'p99 < 20'));
+  for (const [step, what] of [['open', 'opening the turn on the call'], ['write', "writing the answer, after the responder"]]) {
+    console.log(row(`  of which ${what}`, results.flatMap((r) => r.turnSteps.map((t) => t[step] ?? 0)), ''));
+  }
   if (modelServer) {
     const modelMs = modelServer.latencyMs;
     console.log(row("turn, Aurora's overhead over the model's time", results.flatMap((r) => r.turnMs.map((ms) => ms - modelMs)), 'p99 < 20'));

@@ -60,6 +60,18 @@ export const FUNCTIONS_REGION = defineString('FUNCTIONS_REGION', {
   description: "The region the functions deploy to: the Realtime Database instance's region (us-central1 for <project>-default-rtdb.firebaseio.com).",
 });
 
+/**
+ * Who may call the task queue functions: the service account the functions run as, since the
+ * Admin SDK enqueues each task with that account's identity token and Cloud Tasks presents it.
+ * A param because the default account's name holds the project's number, which the code cannot
+ * know; firebase deploy resolves it and makes it the run.invoker of those functions on every
+ * deploy (index.ts). No default: a deploy without it stops before creating anything.
+ */
+export const TASK_QUEUE_INVOKER = defineString('TASK_QUEUE_INVOKER', {
+  description:
+    'The service account the functions run as, which enqueues the archive, purge and escalation tasks and so must be allowed to invoke them: <project-number>-compute@developer.gserviceaccount.com unless you changed it.',
+});
+
 export const PUBLIC_BASE_URL = defineString('PUBLIC_BASE_URL', {
   description: 'The public origin Twilio is configured with (https://your-host); webhook signatures are checked against it.',
 });

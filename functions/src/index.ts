@@ -8,7 +8,7 @@ import { onSchedule } from 'firebase-functions/v2/scheduler';
 import { onTaskDispatched } from 'firebase-functions/v2/tasks';
 import { onValueWritten } from 'firebase-functions/v2/database';
 import { ESCALATION_MAX_ATTEMPTS } from './calls/escalateCall';
-import { FUNCTIONS_REGION, OPENAI_API_KEY, TWILIO_AUTH_TOKEN, WEBHOOK_MIN_INSTANCES } from './config';
+import { FUNCTIONS_REGION, OPENAI_API_KEY, TASK_QUEUE_INVOKER, TWILIO_AUTH_TOKEN, WEBHOOK_MIN_INSTANCES } from './config';
 import { handleCallControl, handleSiteSettings } from './triggers/adminActions';
 import { handleCallWritten } from './triggers/database';
 import { handleSweep } from './triggers/schedule';
@@ -37,8 +37,15 @@ export const twilioMessageStatus = onRequest(webhook, handleMessageStatus);
 export const callControl = onCall({ secrets: [TWILIO_AUTH_TOKEN], timeoutSeconds: 20 }, handleCallControl);
 export const siteSettings = onCall({ timeoutSeconds: 10 }, handleSiteSettings);
 
+// Cloud Tasks calls these with the identity token of the account that enqueued the task (the
+// functions' own); firebase deploy makes that account their invoker, so the binding is
+// redeclared on every deploy instead of granted by hand. invoker takes no Expression, so the
+// param goes in as the CEL string firebase-tools resolves (lib/deploy/functions/build.js).
+const taskInvoker = TASK_QUEUE_INVOKER.toCEL();
+
 export const archiveCall = onTaskDispatched(
   {
+    invoker: taskInvoker,
     retryConfig: { maxAttempts: 10, minBackoffSeconds: 1, maxBackoffSeconds: 60, maxDoublings: 4 },
     rateLimits: { maxConcurrentDispatches: 20, maxDispatchesPerSecond: 50 },
   },
@@ -47,6 +54,7 @@ export const archiveCall = onTaskDispatched(
 
 export const purgeCall = onTaskDispatched(
   {
+    invoker: taskInvoker,
     // A turn in flight holds the purge for up to 20 s; the backoff outlasts it.
     retryConfig: { maxAttempts: 10, minBackoffSeconds: 2, maxBackoffSeconds: 60, maxDoublings: 4 },
     rateLimits: { maxConcurrentDispatches: 20, maxDispatchesPerSecond: 50 },
@@ -59,6 +67,7 @@ export const callFanOut = onValueWritten({ ref: '/active_calls/{callId}', retry:
 
 export const escalateCall = onTaskDispatched(
   {
+    invoker: taskInvoker,
     secrets: [TWILIO_AUTH_TOKEN],
     // Runs when due; one that comes early, or with texts Twilio has not accepted yet, is retried every few seconds.
     retryConfig: { maxAttempts: ESCALATION_MAX_ATTEMPTS, minBackoffSeconds: 1, maxBackoffSeconds: 10, maxDoublings: 2 },

@@ -14,11 +14,21 @@ const require = createRequire(import.meta.url);
 /** The region the functions deploy to when FUNCTIONS_REGION is not set (config.ts's default). */
 export const DEFAULT_REGION = 'us-central1';
 
-/** Projects whose id starts with `demo-` are the emulators' demo projects: never deployed. */
 /** The region the functions and their queues run in (FUNCTIONS_REGION), else the default. */
 export const functionsRegion = (params: Record<string, string | undefined>) => params.FUNCTIONS_REGION || DEFAULT_REGION;
 
+/** Projects whose id starts with `demo-` are the emulators' demo projects: never deployed. */
 export const isDemoProject = (projectId: string) => projectId.startsWith('demo-');
+
+/**
+ * The URL of a project's default Realtime Database instance (<project>-default-rtdb) in
+ * `region`: firebaseio.com in us-central1, <region>.firebasedatabase.app anywhere else
+ * (https://firebase.google.com/docs/database/locations, "Database URL format").
+ */
+export function defaultDatabaseUrl(projectId: string, region: string): string {
+  const instance = `${projectId}-default-rtdb`;
+  return region === DEFAULT_REGION ? `https://${instance}.firebaseio.com` : `https://${instance}.${region}.firebasedatabase.app`;
+}
 
 /** The files firebase-tools reads a project's params from, in the order it merges them. */
 export const envFiles = (functionsDir: string, projectId: string) => ['.env', `.env.${projectId}`].map((f) => join(functionsDir, f));
@@ -37,6 +47,9 @@ export function deployParams(functionsDir: string, projectId: string): Record<st
   }
   return params;
 }
+
+/** The default database of a project as deployed: in the functions' region (FUNCTIONS_REGION is the database's region). */
+export const projectDatabaseUrl = (functionsDir: string, projectId: string) => defaultDatabaseUrl(projectId, functionsRegion(deployParams(functionsDir, projectId)));
 
 /** Comma-separated numbers, as the functions read ON_CALL_NUMBERS (config.ts). */
 /** A phone number as Twilio takes it: E.164, + and the country code, at most 15 digits. */

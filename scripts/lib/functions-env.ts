@@ -26,6 +26,9 @@ export const FUNCTIONS_PARAMS_FILE = join(STACK_DIR, '.env.local');
  */
 export const FUNCTIONS_SECRETS_FILE = join(ROOT, 'functions', '.secret.local');
 
+/** The task queue functions' invoker on the local stack: the account the Admin SDK enqueues as against the emulator (firebase-admin's EMULATED_SERVICE_ACCOUNT_DEFAULT). */
+export const LOCAL_TASK_QUEUE_INVOKER = 'emulated-service-acct@email.com';
+
 /** An OpenAI-compatible provider; without one the offline responder answers. */
 export type ModelOptions = { apiKey: string; baseUrl?: string; model?: string; fallbackModel?: string; budgetMs?: number };
 
@@ -41,10 +44,13 @@ export type FunctionsConfig = {
   escalation?: { afterSeconds: number; onCallNumbers: string[] };
 };
 
-/** Writes the functions' local params and secrets, which the functions emulator reads. */
-export function writeFunctionsConfig(config: FunctionsConfig): void {
+/** The params the local stack gives the functions (those it leaves out take their defaults). */
+export function localFunctionsParams(config: FunctionsConfig): Record<string, string> {
   const model = config.model;
   const params = {
+    // A param with no default, which the emulator would otherwise prompt for (or, with no
+    // terminal, refuse to load the functions). It ignores invokers.
+    TASK_QUEUE_INVOKER: LOCAL_TASK_QUEUE_INVOKER,
     PUBLIC_BASE_URL: config.publicBaseUrl,
     TWILIO_ACCOUNT_SID: config.twilioAccountSid,
     TWILIO_API_BASE_URL: config.twilioApiBaseUrl,
@@ -58,7 +64,13 @@ export function writeFunctionsConfig(config: FunctionsConfig): void {
     OPENAI_FALLBACK_MODEL: model?.fallbackModel,
     TURN_BUDGET_MS: model?.budgetMs,
   };
-  const lines = Object.entries(params).flatMap(([key, value]) => (value === undefined ? [] : [`${key}=${value}`]));
+  return Object.fromEntries(Object.entries(params).flatMap(([key, value]) => (value === undefined ? [] : [[key, String(value)]])));
+}
+
+/** Writes the functions' local params and secrets, which the functions emulator reads. */
+export function writeFunctionsConfig(config: FunctionsConfig): void {
+  const model = config.model;
+  const lines = Object.entries(localFunctionsParams(config)).map(([key, value]) => `${key}=${value}`);
   mkdirSync(STACK_DIR, { recursive: true });
   writeFileSync(FUNCTIONS_PARAMS_FILE, `${lines.join('\n')}\n`);
   // "none" turns the model off; the emulator would otherwise go looking for the secret online.

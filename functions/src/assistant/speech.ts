@@ -1,9 +1,11 @@
 /**
  * Words as speech recognition hands them over, made comparable: plain lower-case tokens with
  * contractions opened up, word stems from the Snowball stemmers of every supported language,
- * and a forgiving comparison for misrecognised words. Pure.
+ * and a forgiving comparison for misrecognised words. Pure, but for one log line should
+ * phonetic matching fail.
  */
 import { distance } from 'fastest-levenshtein';
+import { redactingLog, type Log } from '../core/log';
 
 type Stemmer = { tag: string; stemmer: { stem(word: string): string } };
 let stemmers: Stemmer[] | null = null;
@@ -160,14 +162,48 @@ export function isEnglishWord(word: string): boolean {
   return !!stem && words.has(stem);
 }
 
-type Metaphone = (word: string) => [string, string];
-let metaphone: Metaphone | null = null;
-const soundCache = new Map<string, [string, string]>();
-/** Double Metaphone's codes for a word (ESM-only, required on first use), kept like stems. */
-function soundOf(word: string): [string, string] {
-  metaphone ??= (require('double-metaphone') as { doubleMetaphone: Metaphone }).doubleMetaphone;
-  return perWord(soundCache, word, metaphone);
+/** Double Metaphone: a word's primary and alternate codes. */
+export type Metaphone = (word: string) => [string, string];
+
+/** How phonetic matching reaches Double Metaphone, and where it says it cannot. */
+export type PhoneticsDeps = { loadMetaphone: () => Metaphone; log: Pick<Log, 'error'> };
+
+/**
+ * soundsLike, given how to load Double Metaphone (tests hand in a loader that fails). A failure
+ * (the ESM-only module refused by `require` on an older Node, a word list missing) must never
+ * fail a triage: phonetic matching turns off for the instance, and the failure is logged once,
+ * not swallowed, since misheard words ("fayer") then no longer raise the urgency they should.
+ */
+export function phonetics({ loadMetaphone, log }: PhoneticsDeps): (heard: string, meant: string) => boolean {
+  let metaphone: Metaphone | null = null;
+  let off = false;
+  const soundCache = new Map<string, [string, string]>();
+  // Loaded on the first comparison that needs it, not at cold start; codes kept like stems.
+  const soundOf = (word: string): [string, string] => perWord(soundCache, word, (metaphone ??= loadMetaphone()));
+  return (heard, meant) => {
+    // Short words sound alike too easily, and a short word no list knows is often a name or a word of
+    // another language ("rota" sounds like "rode", French for prowling).
+    if (off || heard.length < 5 || meant.length < 4 || heard[0] !== meant[0] || Math.abs(heard.length - meant.length) > 2) return false;
+    try {
+      const [a1, a2] = soundOf(heard);
+      const [b1, b2] = soundOf(meant);
+      if (a1.length < 2 || !(a1 === b1 || a1 === b2 || a2 === b1)) return false;
+      // English keywords only ("weve" sounds like German "Waffe").
+      return !isEnglishWord(heard) && isEnglishWord(meant);
+    } catch (error) {
+      off = true;
+      log.error('Phonetic matching is off on this instance: misheard words are no longer matched by sound', {
+        error: error instanceof Error ? error.message : String(error),
+      });
+      return false;
+    }
+  };
 }
+
+/** firebase-functions' logger, required only when there is something to say (this module loads at cold start). */
+const functionsLog: Pick<Log, 'error'> = {
+  error: (message, data) => redactingLog(require('firebase-functions/logger') as Log).error(message, data),
+};
 
 /**
  * A misrecognised English word that sounds like the word meant ("fayer" for "fire"): the same
@@ -176,21 +212,10 @@ function soundOf(word: string): [string, string] {
  * like "fire" too): a recogniser that wrote a common word may have heard right. For English
  * speech only: other languages' words are not English ("fuera" sounds like "fire").
  */
-export function soundsLike(heard: string, meant: string): boolean {
-  // Short words sound alike too easily, and a short word no list knows is often a name or a word of
-  // another language ("rota" sounds like "rode", French for prowling).
-  if (heard.length < 5 || meant.length < 4 || heard[0] !== meant[0] || Math.abs(heard.length - meant.length) > 2) return false;
-  try {
-    const [a1, a2] = soundOf(heard);
-    const [b1, b2] = soundOf(meant);
-    if (a1.length < 2 || !(a1 === b1 || a1 === b2 || a2 === b1)) return false;
-    // English keywords only ("weve" sounds like German "Waffe").
-    return !isEnglishWord(heard) && isEnglishWord(meant);
-  } catch {
-    // A missing module or word file must never fail a triage: without them nothing sounds alike.
-    return false;
-  }
-}
+export const soundsLike = phonetics({
+  loadMetaphone: () => (require('double-metaphone') as { doubleMetaphone: Metaphone }).doubleMetaphone,
+  log: functionsLog,
+});
 
 /**
  * Words the recogniser capitalised inside a sentence: names ("Kelly", "Farrah"), which must

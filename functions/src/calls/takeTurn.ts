@@ -79,7 +79,9 @@ export async function takeTurn(turn: Turn, deps: Deps, timings: Timings = {}): P
   const loading = proceduresOrNone(deps);
   const atHand = await Promise.race([loading, new Promise<null>((resolve) => setImmediate(() => resolve(null)))]);
   const triaged = (procedures: Procedure[]) => (utterance === '' ? undefined : keywordUrgency(utterance, procedures));
+  const opening = performance.now();
   const opened = await openWithRetry(deps, turn, atHand ? triaged(atHand) : undefined);
+  timings.open = performance.now() - opening;
   const procedures = atHand ?? (await loading);
   const floor = triaged(procedures);
   const raisedLater = !atHand && floor ? { urgency: floor } : {};
@@ -144,7 +146,9 @@ export async function takeTurn(turn: Turn, deps: Deps, timings: Timings = {}): P
     });
     // A take-over that landed meanwhile is recorded as such (record); the answer is still returned:
     // Twilio drops it once the supervisor's redirect lands, and the caller hears it if that was refused and undone.
+    const writing = performance.now();
     await Promise.all([started, finished, speculated?.counted]);
+    timings.write = performance.now() - writing;
   } else if (unopened) {
     await recordUnopened(deps, turn, unopened, [toMessage(reply)], raiseUrgency(reply.urgency, composed.reply.urgency));
   } else if (lateCallId) {

@@ -25,7 +25,8 @@ async function registerPush(firebase: Firebase, user: User): Promise<string> {
   const { getMessaging, getToken, isSupported } = await import('firebase/messaging');
   if (!(await isSupported())) return 'Notifications on while this page is open (this browser has no web push).';
   const config = encodeURIComponent(JSON.stringify(firebase.auth.app.options));
-  const registration = await navigator.serviceWorker.register(`/firebase-messaging-sw.js?config=${config}`, { type: 'module' });
+  // A classic worker (the default type): Firefox ESR runs no module service worker (scripts/lib/service-worker.ts).
+  const registration = await navigator.serviceWorker.register(`/firebase-messaging-sw.js?config=${config}`);
   const token = await getToken(getMessaging(firebase.auth.app), { vapidKey: VAPID_KEY, serviceWorkerRegistration: registration });
   await set(ref(firebase.db, `${paths.adminPushTokens(user.uid)}/${await tokenKey(token)}`), { token, at: serverTimestamp() });
   return 'Notifications on, including when the dashboard is closed.';

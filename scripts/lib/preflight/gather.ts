@@ -15,7 +15,7 @@ import { GoogleAuth } from 'google-auth-library';
 import { createRequire } from 'node:module';
 import type { Twilio } from 'twilio';
 import { listAdmins } from '../admins.ts';
-import { deployParams, envFiles, functionsRegion, isDemoProject, parseEnv } from '../deploy-env.ts';
+import { defaultDatabaseUrl, deployParams, envFiles, functionsRegion, isDemoProject, parseEnv } from '../deploy-env.ts';
 import { FALLBACK_PATH, FALLBACK_SCREEN_PATH } from '../fallback-twiml.ts';
 import { FUNCTIONS_PARAMS_FILE, FUNCTIONS_SECRETS_FILE } from '../functions-env.ts';
 import { LOCAL_FIREBASE_CONFIG, ROOT, localAdminApp } from '../project.ts';
@@ -177,7 +177,8 @@ async function gatherReal(o: GatherOptions, base: Base, params: Record<string, s
     return instance ? { url: instance.databaseUrl, region: /\/locations\/([^/]+)\//.exec(instance.name)?.[1] ?? databaseRegion(instance.databaseUrl) ?? 'unknown' } : null;
   }, unknown);
   const client = params.TWILIO_ACCOUNT_SID && token ? twilioRest(params.TWILIO_ACCOUNT_SID, token, o.twilioApi ?? params.TWILIO_API_BASE_URL ?? 'https://api.twilio.com') : null;
-  const databaseURL = database && !('error' in database) ? database.url : `https://${o.projectId}-default-rtdb.firebaseio.com`;
+  // When the instance could not be listed, the default one where the functions are (the admin script's guess too).
+  const databaseURL = database && !('error' in database) ? database.url : defaultDatabaseUrl(o.projectId, functionsRegion(params));
   const app = initializeApp({ projectId: o.projectId, databaseURL }, 'preflight');
   const asked = await askAlike(o, base, params, client, cloudTasksClient(o.tasksApi), app);
   return {
