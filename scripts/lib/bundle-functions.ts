@@ -1,8 +1,9 @@
 /**
  * The functions as they deploy and as the emulator runs them: one CommonJS file,
  * functions/dist/index.js, holding Aurora's own code and the shared model (@aurora/model is a
- * workspace package, which Cloud Build's `npm install` in functions/ could never fetch). Every
- * package functions/package.json depends on stays external: Cloud Build installs those, and
+ * workspace package, which Cloud Build's install in functions/ could never fetch). Every
+ * package functions/package.json depends on stays external: Cloud Build installs those from
+ * functions/package-lock.json (scripts/lib/functions-lockfile.ts), and
  * firebase-functions must be the copy firebase-tools and the runtime load to discover the
  * functions. `npm run build` runs this after tsc (which type-checks, and compiles functions/lib
  * for the scripts that load single handlers).
