@@ -13,4 +13,7 @@ export const modelEntries: Record<string, string> = {
 };
 
 /** The same, as Vite's aliases (exact names: '@aurora/model' must not swallow '@aurora/model/tasks'). */
-export const modelSource = Object.entries(modelEntries).map(([name, source]) => ({ find: new RegExp(`^${name.replace(/[/.]/g, '\\$&')}$`), replacement: source }));
+export const modelSource = Object.entries(modelEntries).map(([name, source]) => ({
+  find: new RegExp(`^${name.replace(/[/.]/g, '\\$&')}$`),
+  replacement: source,
+}));

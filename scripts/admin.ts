@@ -18,7 +18,8 @@ const TARGET_OPTIONS = `  --project <id>        a real project (its default data
                         (default: <id>-default-rtdb in FUNCTIONS_REGION of functions/.env.<id>:
                         https://<id>-default-rtdb.firebaseio.com in us-central1,
                         https://<id>-default-rtdb.<region>.firebasedatabase.app elsewhere)`;
-const DRY_RUN = '  --dry-run             print what would be added and changed, field by field, and write nothing';
+const DRY_RUN =
+  '  --dry-run             print what would be added and changed, field by field, and write nothing';
 const subcommandUsage = (synopsis: string, what: string, options = '') =>
   `usage: npm run admin -- ${synopsis} ${TARGET}\n${what}\n\noptions:\n${options}${TARGET_OPTIONS}`;
 
@@ -35,7 +36,10 @@ const SUBCOMMANDS = [
   {
     name: 'revoke',
     args: ['email'],
-    usage: subcommandUsage('revoke <email>', "Removes <email>'s admin claim and directory entry, revokes their sessions and drops their alerts\nand push registrations."),
+    usage: subcommandUsage(
+      'revoke <email>',
+      "Removes <email>'s admin claim and directory entry, revokes their sessions and drops their alerts\nand push registrations.",
+    ),
   },
   { name: 'list', args: [], usage: subcommandUsage('list', 'Lists the admins.') },
   {
@@ -63,7 +67,10 @@ const SUBCOMMANDS = [
   {
     name: 'export procedures',
     args: ['folder'],
-    usage: subcommandUsage('export procedures <folder>', "Writes the project's procedures into <folder> as Markdown files import procedures reads\n(locally: the seeded demo set)."),
+    usage: subcommandUsage(
+      'export procedures <folder>',
+      "Writes the project's procedures into <folder> as Markdown files import procedures reads\n(locally: the seeded demo set).",
+    ),
   },
 ] as const;
 
@@ -97,7 +104,15 @@ const { getAuth } = await import('firebase-admin/auth');
 const { getDatabase } = await import('firebase-admin/database');
 const { getFirestore } = await import('firebase-admin/firestore');
 const { grantAdmin, listAdmins, revokeAdmin } = await import('./lib/admins.ts');
-const { applyPlan, formatPlan, planImport, procedureToMarkdown, proceduresFromFolder, readCollection, workersFromCsv } = await import('./lib/imports.ts');
+const {
+  applyPlan,
+  formatPlan,
+  planImport,
+  procedureToMarkdown,
+  proceduresFromFolder,
+  readCollection,
+  workersFromCsv,
+} = await import('./lib/imports.ts');
 const { ROOT, localAdminApp } = await import('./lib/project.ts');
 const { projectDatabaseUrl } = await import('./lib/deploy-env.ts');
 // What the functions read these documents with: the model's schemas.
@@ -105,7 +120,11 @@ const { Procedure, WorkerDoc } = await import('@aurora/model');
 
 // A real project's default database is where its functions are (FUNCTIONS_REGION: the database's region), unless --database-url says otherwise.
 const app = values.project
-  ? initializeApp({ projectId: values.project, databaseURL: values['database-url'] ?? projectDatabaseUrl(join(ROOT, 'functions'), values.project) })
+  ? initializeApp({
+      projectId: values.project,
+      databaseURL:
+        values['database-url'] ?? projectDatabaseUrl(join(ROOT, 'functions'), values.project),
+    })
   : localAdminApp();
 const auth = getAuth(app);
 const accounts = { auth, db: getDatabase(app), firestore: getFirestore(app) };
@@ -115,26 +134,37 @@ const [email] = args;
 try {
   if (subcommand === 'grant') {
     await grantAdmin(accounts, email, values.password);
-    console.log(`${email} is now an admin on ${where}. They get the dashboard at their next sign-in.`);
+    console.log(
+      `${email} is now an admin on ${where}. They get the dashboard at their next sign-in.`,
+    );
   } else if (subcommand === 'revoke') {
     await revokeAdmin(accounts, email);
     console.log(`${email} is no longer an admin on ${where}; their sessions were revoked.`);
   } else if (subcommand === 'import workers' || subcommand === 'import procedures') {
     const collection = subcommand === 'import workers' ? 'workers' : 'procedures';
     const [source] = args;
-    const parsed: Parsed = collection === 'workers' ? workersFromCsv(readFileSync(source, 'utf8'), WorkerDoc) : proceduresFromFolder(source, Procedure);
+    const parsed: Parsed =
+      collection === 'workers'
+        ? workersFromCsv(readFileSync(source, 'utf8'), WorkerDoc)
+        : proceduresFromFolder(source, Procedure);
     if (parsed.errors.length > 0) {
-      console.error(`Nothing imported: ${parsed.errors.length} problem${parsed.errors.length === 1 ? '' : 's'} in ${source}:\n${parsed.errors.map((e) => `  ${e}`).join('\n')}`);
+      console.error(
+        `Nothing imported: ${parsed.errors.length} problem${parsed.errors.length === 1 ? '' : 's'} in ${source}:\n${parsed.errors.map((e) => `  ${e}`).join('\n')}`,
+      );
       process.exit(1);
     }
     const plan = planImport(await readCollection(accounts.firestore, collection), parsed.docs);
     console.log(formatPlan(`${collection} on ${where}`, plan, values['dry-run']));
-    if (!values['dry-run']) console.log(`wrote ${await applyPlan(accounts.firestore, collection, plan, parsed.docs)} document(s).`);
+    if (!values['dry-run'])
+      console.log(
+        `wrote ${await applyPlan(accounts.firestore, collection, plan, parsed.docs)} document(s).`,
+      );
   } else if (subcommand === 'export procedures') {
     const [folder] = args;
     mkdirSync(folder, { recursive: true });
     const procedures = await readCollection(accounts.firestore, 'procedures');
-    for (const [id, doc] of Object.entries(procedures)) writeFileSync(join(folder, `${id}.md`), procedureToMarkdown(doc));
+    for (const [id, doc] of Object.entries(procedures))
+      writeFileSync(join(folder, `${id}.md`), procedureToMarkdown(doc));
     console.log(`wrote ${Object.keys(procedures).length} procedure file(s) to ${folder}`);
   } else {
     const admins = await listAdmins(auth);
@@ -142,7 +172,8 @@ try {
   }
 } catch (err) {
   const code = (err as { code?: string }).code;
-  if (code === 'auth/user-not-found') console.error(`${email} has no account on ${where}. Pass --password to create one.`);
+  if (code === 'auth/user-not-found')
+    console.error(`${email} has no account on ${where}. Pass --password to create one.`);
   else console.error(`failed: ${String((err as Error).message ?? err)}`);
   process.exit(1);
 }

@@ -61,7 +61,10 @@ const RENDER_SAMPLES = wholeNumber(fail, 'render-samples', values['render-sample
 const SPECULATION_CALLS = wholeNumber(fail, 'speculation', values.speculation);
 /** Twilio's end-of-speech wait before it posts the final words (speechTimeout "auto" waits about this long). */
 const SPEECH_END_MS = wholeNumber(fail, 'speech-end', values['speech-end']);
-const MODEL_LATENCY_MS = values['model-latency'] === undefined ? undefined : wholeNumber(fail, 'model-latency', values['model-latency']);
+const MODEL_LATENCY_MS =
+  values['model-latency'] === undefined
+    ? undefined
+    : wholeNumber(fail, 'model-latency', values['model-latency']);
 
 // Loaded after the command line is parsed, so --help answers without the SDKs, Chromium or the stack.
 const { deleteApp } = await import('firebase-admin/app');
@@ -98,15 +101,20 @@ async function stackIsRunning() {
 let ownStack: Stack | null = null;
 let modelServer: InstanceType<typeof ModelServer> | null = null;
 if (await stackIsRunning()) {
-  if (MODEL_LATENCY_MS !== undefined) fail('--model-latency needs the bench to start its own stack: stop npm start first.');
-  console.log('Using the running stack (it must use the local default Twilio token or TWILIO_AUTH_TOKEN).');
+  if (MODEL_LATENCY_MS !== undefined)
+    fail('--model-latency needs the bench to start its own stack: stop npm start first.');
+  console.log(
+    'Using the running stack (it must use the local default Twilio token or TWILIO_AUTH_TOKEN).',
+  );
 } else {
   console.log('Starting a local stack for the benchmark…');
   if (MODEL_LATENCY_MS !== undefined) {
     modelServer = await new ModelServer().start();
     modelServer.latencyMs = MODEL_LATENCY_MS;
   }
-  const model = modelServer ? { apiKey: 'local', baseUrl: modelServer.baseUrl, model: 'local-grounded-model' } : undefined;
+  const model = modelServer
+    ? { apiKey: 'local', baseUrl: modelServer.baseUrl, model: 'local-grounded-model' }
+    : undefined;
   ownStack = await startStack({ ...LOCAL_DEFAULTS, model, verbose: false, sweepEverySeconds: 0 });
 }
 const app = localAdminApp();
@@ -161,7 +169,12 @@ function purged(callId: string, ms: number): Promise<number | null> {
 }
 
 async function oneCall(n: number): Promise<CallResult> {
-  const call = new SimulatedCall({ baseUrl: LOCAL_DEFAULTS.publicBaseUrl, publicBaseUrl, authToken, from: `+1555020${String(n).padStart(4, '0')}` });
+  const call = new SimulatedCall({
+    baseUrl: LOCAL_DEFAULTS.publicBaseUrl,
+    publicBaseUrl,
+    authToken,
+    from: `+1555020${String(n).padStart(4, '0')}`,
+  });
   let failedWebhooks = 0;
   const ring = await call.ring();
   if (ring.status !== 200) failedWebhooks++;
@@ -193,14 +206,24 @@ async function oneCall(n: number): Promise<CallResult> {
   const status = await call.status('completed');
   if (status.status !== 200) failedWebhooks++;
   // A call not recorded by the hang-up is recorded by its status callback: find it by CallSid.
-  const callId = indexed ?? ((await db.ref(`call_sids/${call.callSid}`).get()).val() as string | null);
+  const callId =
+    indexed ?? ((await db.ref(`call_sids/${call.callSid}`).get()).val() as string | null);
   const purgedAt = gone ? await gone : callId ? await purged(callId, ARCHIVE_WAIT_MS) : null;
   const archivedCall = callId ? await firestore.collection('calls').doc(callId).get() : null;
-  const conversation = callId ? await firestore.collection('conversations').doc(callId.replace(/^call_/, 'conv_')).get() : null;
+  const conversation = callId
+    ? await firestore
+        .collection('conversations')
+        .doc(callId.replace(/^call_/, 'conv_'))
+        .get()
+    : null;
   const messages = (conversation?.get('messages') ?? []) as Array<{ content: string }>;
   const expected = 1 + 2 * spoken.length;
-  const lost = Math.max(0, expected - messages.length) + spoken.filter((s) => !messages.some((m) => m.content === s)).length;
-  const lostTurns = answered.filter((s) => messages.filter((m) => m.content === s).length !== 1).length;
+  const lost =
+    Math.max(0, expected - messages.length) +
+    spoken.filter((s) => !messages.some((m) => m.content === s)).length;
+  const lostTurns = answered.filter(
+    (s) => messages.filter((m) => m.content === s).length !== 1,
+  ).length;
   return {
     statusTimings: status.serverTiming,
     statusMs: status.serverTiming.handler ?? 0,
@@ -220,11 +243,22 @@ async function oneCall(n: number): Promise<CallResult> {
 /** What the dashboard's Acknowledge writes (through the callControl callable): the call in hand at its urgency. */
 async function acknowledge(callId: string): Promise<void> {
   await db.ref(`active_calls/${callId}`).transaction((call: Record<string, unknown> | null) =>
-    call ? { ...call, acknowledged_by: DEMO_ADMIN.email, acknowledged_at: new Date().toISOString(), acknowledged_urgency: call.urgency } : call,
+    call
+      ? {
+          ...call,
+          acknowledged_by: DEMO_ADMIN.email,
+          acknowledged_at: new Date().toISOString(),
+          acknowledged_urgency: call.urgency,
+        }
+      : call,
   );
 }
 
-async function runCalls(count: number, offset: number, concurrency = CONCURRENCY): Promise<CallResult[]> {
+async function runCalls(
+  count: number,
+  offset: number,
+  concurrency = CONCURRENCY,
+): Promise<CallResult[]> {
   const results: CallResult[] = [];
   let next = 0;
   await Promise.all(
@@ -237,11 +271,21 @@ async function runCalls(count: number, offset: number, concurrency = CONCURRENCY
 
 /** One call speaking its utterances word by word, with or without speculation; the call then ends. */
 async function spokenCall(n: number, speculate: boolean): Promise<SpokenTurn[]> {
-  const call = new SimulatedCall({ baseUrl: LOCAL_DEFAULTS.publicBaseUrl, publicBaseUrl, authToken, from: `+1555030${String(n).padStart(4, '0')}` });
+  const call = new SimulatedCall({
+    baseUrl: LOCAL_DEFAULTS.publicBaseUrl,
+    publicBaseUrl,
+    authToken,
+    from: `+1555030${String(n).padStart(4, '0')}`,
+  });
   const turns: SpokenTurn[] = [];
   if ((await call.ring()).gatherAction) {
     for (let t = 0; t < TURNS && (turns.at(-1)?.listening ?? true); t++) {
-      turns.push(await speakThenAnswer(call, UTTERANCES[(n + t) % UTTERANCES.length], { speculate, speechEndMs: SPEECH_END_MS }));
+      turns.push(
+        await speakThenAnswer(call, UTTERANCES[(n + t) % UTTERANCES.length], {
+          speculate,
+          speechEndMs: SPEECH_END_MS,
+        }),
+      );
     }
   }
   await call.status('completed');
@@ -258,7 +302,12 @@ async function speculationRun(calls: number) {
     without.push(...(await spokenCall(1000 + n, false)));
   }
   const after = await speculationCounts(db);
-  return { withSpeculation, without, hits: after.hit - before.hit, wasted: after.wasted - before.wasted };
+  return {
+    withSpeculation,
+    without,
+    hits: after.hit - before.hit,
+    wasted: after.wasted - before.wasted,
+  };
 }
 
 /** Runs `work` in a dashboard page signed in as the demo admin, in a Chromium of its own. */
@@ -280,7 +329,12 @@ async function inDashboard<T>(work: (page: Page) => Promise<T>): Promise<T> {
  */
 async function writeToRenderMs(database: Database, samples: number): Promise<number[]> {
   return inDashboard(async (page) => {
-    const call = new SimulatedCall({ baseUrl: LOCAL_DEFAULTS.publicBaseUrl, publicBaseUrl, authToken, from: '+15550299999' });
+    const call = new SimulatedCall({
+      baseUrl: LOCAL_DEFAULTS.publicBaseUrl,
+      publicBaseUrl,
+      authToken,
+      from: '+15550299999',
+    });
     await call.ring();
     const callId = (await database.ref(`call_sids/${call.callSid}`).get()).val() as string;
     const conversationId = callId.replace(/^call_/, 'conv_');
@@ -291,14 +345,22 @@ async function writeToRenderMs(database: Database, samples: number): Promise<num
       (window as unknown as { rendered: typeof rendered }).rendered = rendered;
       new MutationObserver((records) => {
         const now = Date.now();
-        for (const record of records) for (const node of record.addedNodes) if (node instanceof HTMLElement && node.dataset.messageKey) rendered[node.dataset.messageKey] = now;
+        for (const record of records)
+          for (const node of record.addedNodes)
+            if (node instanceof HTMLElement && node.dataset.messageKey)
+              rendered[node.dataset.messageKey] = now;
       }).observe(document.querySelector('[data-testid=transcript]')!, { childList: true });
     });
     const written: Record<string, number> = {};
     for (let i = 0; i < samples; i++) {
       const ref = database.ref(`active_conversations/${conversationId}/messages`).push();
       written[ref.key!] = Date.now();
-      await ref.set({ role: i % 2 ? 'assistant' : 'user', content: `Benchmark message ${i}`, timestamp: new Date().toISOString(), sources: '' });
+      await ref.set({
+        role: i % 2 ? 'assistant' : 'user',
+        content: `Benchmark message ${i}`,
+        timestamp: new Date().toISOString(),
+        sources: '',
+      });
       await new Promise((r) => setTimeout(r, 60));
     }
     const rendered = await page.waitForFunction(
@@ -329,20 +391,31 @@ async function criticalToAlarmMs(database: Database, samples: number): Promise<n
       (window as unknown as { alarmShownAt: typeof shownAt }).alarmShownAt = shownAt;
       new MutationObserver((records) => {
         const now = Date.now();
-        for (const record of records) for (const node of record.addedNodes) if (node instanceof HTMLElement && node.dataset.callId) shownAt[node.dataset.callId] ??= now;
+        for (const record of records)
+          for (const node of record.addedNodes)
+            if (node instanceof HTMLElement && node.dataset.callId)
+              shownAt[node.dataset.callId] ??= now;
         // The entries are drawn into the banner's list, not as its own children: the whole subtree is watched.
       }).observe(document.querySelector('.alarms')!, { childList: true, subtree: true });
     });
     const times: number[] = [];
     for (let i = 0; i < samples; i++) {
-      const call = new SimulatedCall({ baseUrl: LOCAL_DEFAULTS.publicBaseUrl, publicBaseUrl, authToken, from: `+155503${String(i).padStart(5, '0')}` });
+      const call = new SimulatedCall({
+        baseUrl: LOCAL_DEFAULTS.publicBaseUrl,
+        publicBaseUrl,
+        authToken,
+        from: `+155503${String(i).padStart(5, '0')}`,
+      });
       await call.ring();
       const callId = (await database.ref(`call_sids/${call.callSid}`).get()).val() as string;
       const sent = Date.now();
       const turn = await call.say('There is a fire in the paint store');
       const banner = page.locator(`[data-testid=critical-alarm][data-call-id="${callId}"]`);
       await banner.waitFor({ timeout: 30_000 });
-      const shown = await page.evaluate((id) => (window as unknown as { alarmShownAt: Record<string, number> }).alarmShownAt[id]!, callId);
+      const shown = await page.evaluate(
+        (id) => (window as unknown as { alarmShownAt: Record<string, number> }).alarmShownAt[id]!,
+        callId,
+      );
       times.push(shown - sent);
       if (turn.status !== 200) throw new Error(`turn answered ${turn.status}`);
       await banner.getByRole('button', { name: 'Acknowledge' }).click();
@@ -363,7 +436,9 @@ const row = (name: string, values: number[], target: string) =>
 /** Cold start: a fresh Node process loading the functions as they deploy (functions/dist, their package's main), as a new instance does. */
 function moduleLoadMs(): number[] {
   const script = `const t = performance.now(); require(${JSON.stringify(join(ROOT, 'functions'))}); console.log(performance.now() - t);`;
-  return Array.from({ length: 5 }, () => Number(execFileSync(process.execPath, ['-e', script], { encoding: 'utf8' }).trim()));
+  return Array.from({ length: 5 }, () =>
+    Number(execFileSync(process.execPath, ['-e', script], { encoding: 'utf8' }).trim()),
+  );
 }
 
 try {
@@ -382,7 +457,9 @@ try {
   const results: CallResult[] = [];
   const runs: string[] = [];
   for (let run = 1; run <= REPEAT; run++) {
-    console.log(`Run ${run} of ${REPEAT}: ${CALLS} calls of ${TURNS} turns, ${CONCURRENCY} at a time…`);
+    console.log(
+      `Run ${run} of ${REPEAT}: ${CALLS} calls of ${TURNS} turns, ${CONCURRENCY} at a time…`,
+    );
     const these = await runCalls(CALLS, (run - 1) * CALLS);
     results.push(...these);
     const turns = these.reduce((sum, r) => sum + r.answeredTurns, 0);
@@ -393,70 +470,199 @@ try {
   }
   const seconds = (performance.now() - started) / 1000;
   const load = moduleLoadMs();
-  console.log(`Timing ${RENDER_SAMPLES} transcript messages from write to render in the dashboard…`);
+  console.log(
+    `Timing ${RENDER_SAMPLES} transcript messages from write to render in the dashboard…`,
+  );
   const renderMs = RENDER_SAMPLES > 0 ? await writeToRenderMs(db, RENDER_SAMPLES) : [];
   const ALARM_SAMPLES = Math.min(10, Math.max(3, Math.round(RENDER_SAMPLES / 4)));
-  console.log(`Timing ${ALARM_SAMPLES} critical calls from the turn that made them critical to the dashboard's alarm…`);
+  console.log(
+    `Timing ${ALARM_SAMPLES} critical calls from the turn that made them critical to the dashboard's alarm…`,
+  );
   const alarmMs = RENDER_SAMPLES > 0 ? await criticalToAlarmMs(db, ALARM_SAMPLES) : [];
 
   let speculation: Awaited<ReturnType<typeof speculationRun>> | null = null;
   if (SPECULATION_CALLS > 0) {
-    console.log(`Speaking ${SPECULATION_CALLS} calls of ${TURNS} turns word by word with speculative replies, and the same without…`);
+    console.log(
+      `Speaking ${SPECULATION_CALLS} calls of ${TURNS} turns word by word with speculative replies, and the same without…`,
+    );
     speculation = await speculationRun(SPECULATION_CALLS);
   }
 
-  console.log(`\n${'step (ms)'.padEnd(52)} ${['p50', 'p95', 'p99'].map((h) => h.padStart(8)).join('')}   target`);
-  console.log(row('status callback, handler time', results.map((r) => r.statusMs), 'p99 < 20'));
+  console.log(
+    `\n${'step (ms)'.padEnd(52)} ${['p50', 'p95', 'p99'].map((h) => h.padStart(8)).join('')}   target`,
+  );
+  console.log(
+    row(
+      'status callback, handler time',
+      results.map((r) => r.statusMs),
+      'p99 < 20',
+    ),
+  );
   for (const step of ['lookup', 'write', 'enqueue']) {
-    console.log(row(`  of which ${step}`, results.map((r) => r.statusTimings[step] ?? 0), ''));
+    console.log(
+      row(
+        `  of which ${step}`,
+        results.map((r) => r.statusTimings[step] ?? 0),
+        '',
+      ),
+    );
   }
-  const responderName = modelServer ? `local model, ${modelServer.latencyMs} ms` : 'offline responder';
-  console.log(row(`turn, handler time (${responderName})`, results.flatMap((r) => r.turnMs), ''));
-  console.log(row('turn, handler time minus the responder', results.flatMap((r) => r.turnOverheadMs), 'p99 < 20'));
-  for (const [step, what] of [['open', 'opening the turn on the call'], ['write', "writing the answer, after the responder"]]) {
-    console.log(row(`  of which ${what}`, results.flatMap((r) => r.turnSteps.map((t) => t[step] ?? 0)), ''));
+  const responderName = modelServer
+    ? `local model, ${modelServer.latencyMs} ms`
+    : 'offline responder';
+  console.log(
+    row(
+      `turn, handler time (${responderName})`,
+      results.flatMap((r) => r.turnMs),
+      '',
+    ),
+  );
+  console.log(
+    row(
+      'turn, handler time minus the responder',
+      results.flatMap((r) => r.turnOverheadMs),
+      'p99 < 20',
+    ),
+  );
+  for (const [step, what] of [
+    ['open', 'opening the turn on the call'],
+    ['write', 'writing the answer, after the responder'],
+  ]) {
+    console.log(
+      row(
+        `  of which ${what}`,
+        results.flatMap((r) => r.turnSteps.map((t) => t[step] ?? 0)),
+        '',
+      ),
+    );
   }
   if (modelServer) {
     const modelMs = modelServer.latencyMs;
-    console.log(row("turn, Aurora's overhead over the model's time", results.flatMap((r) => r.turnMs.map((ms) => ms - modelMs)), 'p99 < 20'));
+    console.log(
+      row(
+        "turn, Aurora's overhead over the model's time",
+        results.flatMap((r) => r.turnMs.map((ms) => ms - modelMs)),
+        'p99 < 20',
+      ),
+    );
   }
-  console.log(row('hang-up to archived and purged', results.flatMap((r) => (r.archiveMs === null ? [] : [r.archiveMs])), 'p95 < 1000'));
+  console.log(
+    row(
+      'hang-up to archived and purged',
+      results.flatMap((r) => (r.archiveMs === null ? [] : [r.archiveMs])),
+      'p95 < 1000',
+    ),
+  );
   unsubscribe?.();
   if (ownStack) {
     // The emulator's own timing of each archive task run (archive, verify, purge), without its queue wait.
-    const runs = [...emulatorOutput.matchAll(/Finished "us-central1-archiveCall" in ([\d.]+)ms/g)].map((m) => Number(m[1]));
+    const runs = [
+      ...emulatorOutput.matchAll(/Finished "us-central1-archiveCall" in ([\d.]+)ms/g),
+    ].map((m) => Number(m[1]));
     if (runs.length > 0) console.log(row('  of which the archive task itself', runs, ''));
   }
-  if (renderMs.length > 0) console.log(row('admin sees a new message: write to render', renderMs, 'p95 < 250 (seed ~1000)'));
-  if (alarmMs.length > 0) console.log(row('critical words sent to alarm in the dashboard', alarmMs, `fan-out via ${ownStack?.triggers ?? 'the running stack'}`));
+  if (renderMs.length > 0)
+    console.log(
+      row('admin sees a new message: write to render', renderMs, 'p95 < 250 (seed ~1000)'),
+    );
+  if (alarmMs.length > 0)
+    console.log(
+      row(
+        'critical words sent to alarm in the dashboard',
+        alarmMs,
+        `fan-out via ${ownStack?.triggers ?? 'the running stack'}`,
+      ),
+    );
   console.log(row('cold start: load the functions module', load, 'heavy SDKs lazy'));
   if (speculation) {
     const { withSpeculation: on, without: off, hits, wasted } = speculation;
-    const ms = (turns: SpokenTurn[], pick: (t: SpokenTurn) => number) => turns.filter((t) => !t.failed).map(pick);
-    console.log(`\ncaller stops speaking → reply ready (${responderName}; Twilio posts the final words ${SPEECH_END_MS} ms after the last word)`);
-    console.log(row('  final words posted → reply, with speculation', ms(on, (t) => t.answerMs), 'p50 < 100'));
-    console.log(row('  final words posted → reply, without', ms(off, (t) => t.answerMs), ''));
-    console.log(row('  handler time, with speculation', ms(on, (t) => t.handlerMs), ''));
-    console.log(row('  handler time, without', ms(off, (t) => t.handlerMs), ''));
-    console.log(row('  last word → reply, with speculation', ms(on, (t) => SPEECH_END_MS + t.answerMs), ''));
-    console.log(row('  last word → reply, without', ms(off, (t) => SPEECH_END_MS + t.answerMs), ''));
-    const ratio = percentile(ms(off, (t) => t.answerMs), 50) / Math.max(1, percentile(ms(on, (t) => t.answerMs), 50));
+    const ms = (turns: SpokenTurn[], pick: (t: SpokenTurn) => number) =>
+      turns.filter((t) => !t.failed).map(pick);
+    console.log(
+      `\ncaller stops speaking → reply ready (${responderName}; Twilio posts the final words ${SPEECH_END_MS} ms after the last word)`,
+    );
+    console.log(
+      row(
+        '  final words posted → reply, with speculation',
+        ms(on, (t) => t.answerMs),
+        'p50 < 100',
+      ),
+    );
+    console.log(
+      row(
+        '  final words posted → reply, without',
+        ms(off, (t) => t.answerMs),
+        '',
+      ),
+    );
+    console.log(
+      row(
+        '  handler time, with speculation',
+        ms(on, (t) => t.handlerMs),
+        '',
+      ),
+    );
+    console.log(
+      row(
+        '  handler time, without',
+        ms(off, (t) => t.handlerMs),
+        '',
+      ),
+    );
+    console.log(
+      row(
+        '  last word → reply, with speculation',
+        ms(on, (t) => SPEECH_END_MS + t.answerMs),
+        '',
+      ),
+    );
+    console.log(
+      row(
+        '  last word → reply, without',
+        ms(off, (t) => SPEECH_END_MS + t.answerMs),
+        '',
+      ),
+    );
+    const ratio =
+      percentile(
+        ms(off, (t) => t.answerMs),
+        50,
+      ) /
+      Math.max(
+        1,
+        percentile(
+          ms(on, (t) => t.answerMs),
+          50,
+        ),
+      );
     console.log(`  p50 ratio without / with: ${ratio.toFixed(1)}x`);
-    console.log(`  speculation hit rate: ${hits} of ${on.length} turns (${((100 * hits) / Math.max(1, on.length)).toFixed(0)}%, target 80%); wasted speculations: ${wasted}`);
+    console.log(
+      `  speculation hit rate: ${hits} of ${on.length} turns (${((100 * hits) / Math.max(1, on.length)).toFixed(0)}%, target 80%); wasted speculations: ${wasted}`,
+    );
     console.log(`  failed turns: ${[...on, ...off].filter((t) => t.failed).length}`);
   }
   const lost = results.reduce((sum, r) => sum + r.lost, 0);
   const share = (n: number) => `${n} (${((100 * n) / results.length).toFixed(0)}%)`;
   const recorded = results.filter((r) => r.recorded).length;
   const archived = results.filter((r) => r.archived).length;
-  console.log(`\ncalls placed: ${results.length}, recorded live by the hang-up: ${share(recorded)}, archived: ${share(archived)} (must be 100%)`);
-  console.log(`webhooks not answered 200: ${results.reduce((sum, r) => sum + r.failedWebhooks, 0)}`);
+  console.log(
+    `\ncalls placed: ${results.length}, recorded live by the hang-up: ${share(recorded)}, archived: ${share(archived)} (must be 100%)`,
+  );
+  console.log(
+    `webhooks not answered 200: ${results.reduce((sum, r) => sum + r.failedWebhooks, 0)}`,
+  );
   console.log(`lost messages: ${lost} of ${results.length * (1 + 2 * TURNS)} (must be 0)`);
   for (const line of runs) console.log(line);
   const lostTurns = results.reduce((sum, r) => sum + r.lostTurns, 0);
-  console.log(`caller turns answered but not archived exactly once, all runs: ${lostTurns} of ${results.reduce((sum, r) => sum + r.answeredTurns, 0)} (must be 0)`);
-  console.log(`${results.length} calls in ${seconds.toFixed(1)} s (${(results.length / seconds).toFixed(1)} calls/s) on the local emulators`);
-  console.log('Hang-up to purged includes the tasks emulator\'s dispatch loop, which looks at idle queues once a second.');
+  console.log(
+    `caller turns answered but not archived exactly once, all runs: ${lostTurns} of ${results.reduce((sum, r) => sum + r.answeredTurns, 0)} (must be 0)`,
+  );
+  console.log(
+    `${results.length} calls in ${seconds.toFixed(1)} s (${(results.length / seconds).toFixed(1)} calls/s) on the local emulators`,
+  );
+  console.log(
+    "Hang-up to purged includes the tasks emulator's dispatch loop, which looks at idle queues once a second.",
+  );
   if (lost > 0 || lostTurns > 0 || archived < results.length) process.exitCode = 1;
 } finally {
   await deleteApp(app);

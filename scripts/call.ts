@@ -72,11 +72,15 @@ function show(turn: TwimlTurn) {
 
 console.log(`Calling Aurora from ${values.from} (CallSid ${call.callSid})`);
 let turn = await call.ring().catch((err: unknown) => {
-  console.error(`Could not reach Aurora at ${values.base} (${String((err as Error).cause ?? err)}). Is \`npm start\` running?`);
+  console.error(
+    `Could not reach Aurora at ${values.base} (${String((err as Error).cause ?? err)}). Is \`npm start\` running?`,
+  );
   process.exit(1);
 });
 if (turn.fallbackFrom) {
-  console.log(`  (Aurora's voice webhook answered HTTP ${turn.fallbackFrom}: Twilio plays the number's fallback line)`);
+  console.log(
+    `  (Aurora's voice webhook answered HTTP ${turn.fallbackFrom}: Twilio plays the number's fallback line)`,
+  );
   show(turn);
   if (turn.dialed) console.log(`  (dialling ${turn.dialed})`);
   await deleteApp(app);
@@ -101,7 +105,9 @@ if (!callId) {
 
 let hungUpBySupervisor = false;
 if (values.keep) {
-  console.log('\nOn the line. Type what the caller says (Enter sends, Ctrl-D hangs up); a supervisor can take over in the dashboard.');
+  console.log(
+    '\nOn the line. Type what the caller says (Enter sends, Ctrl-D hangs up); a supervisor can take over in the dashboard.',
+  );
   const input = createInterface({ input: process.stdin });
   // A supervisor's words arrive as Twilio call updates, whenever they are sent.
   const listening = (async () => {
@@ -136,11 +142,28 @@ if (values.keep) {
       db.ref(`active_calls/${callId}`).get(),
     ]);
     if (archived.exists && !stillLive.exists()) {
-      const conversation = await firestore.collection('conversations').doc(archived.get('conversation_id')).get();
-      console.log(`Archived in Firestore: calls/${callId} (urgency ${archived.get('urgency')}, ${archived.get('duration_seconds')} s)`);
-      console.log(`  conversations/${conversation.id}: ${conversation.get('total_messages')} messages`);
-      for (const m of conversation.get('messages') as Array<{ role: string; content: string; sources: string; fallback?: string }>) {
-        const notes = [m.sources && `sources: ${m.sources}`, m.fallback && `answered by: ${m.fallback}`].filter(Boolean).join('; ');
+      const conversation = await firestore
+        .collection('conversations')
+        .doc(archived.get('conversation_id'))
+        .get();
+      console.log(
+        `Archived in Firestore: calls/${callId} (urgency ${archived.get('urgency')}, ${archived.get('duration_seconds')} s)`,
+      );
+      console.log(
+        `  conversations/${conversation.id}: ${conversation.get('total_messages')} messages`,
+      );
+      for (const m of conversation.get('messages') as Array<{
+        role: string;
+        content: string;
+        sources: string;
+        fallback?: string;
+      }>) {
+        const notes = [
+          m.sources && `sources: ${m.sources}`,
+          m.fallback && `answered by: ${m.fallback}`,
+        ]
+          .filter(Boolean)
+          .join('; ');
         console.log(`    ${m.role}: ${m.content}${notes ? `  [${notes}]` : ''}`);
       }
       console.log('Removed from the Realtime Database.');
@@ -148,7 +171,8 @@ if (values.keep) {
     }
     await new Promise((r) => setTimeout(r, 200));
   }
-  if (Date.now() >= deadline) console.log('The archive did not complete within 30 s: see the stack output.');
+  if (Date.now() >= deadline)
+    console.log('The archive did not complete within 30 s: see the stack output.');
 }
 await deleteApp(app);
 // A supervisor-update poll may still be waiting on the line; the call is over.

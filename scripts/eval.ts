@@ -14,7 +14,14 @@ import { join } from 'node:path';
 import { parseCommandLine } from './lib/command-line.ts';
 import { ModelServer } from './lib/model-server.ts';
 import { ROOT } from './lib/project.ts';
-import { breaches, format, loadCorpus, score, type Outcome, type Thresholds } from './lib/evaluation.ts';
+import {
+  breaches,
+  format,
+  loadCorpus,
+  score,
+  type Outcome,
+  type Thresholds,
+} from './lib/evaluation.ts';
 
 import type { Responder } from 'aurora-functions/lib/assistant/responder.js';
 
@@ -46,7 +53,8 @@ const number = (name: keyof typeof values): number | undefined => {
   const raw = values[name];
   if (raw === undefined) return undefined;
   const n = Number(raw);
-  if (typeof raw !== 'string' || !Number.isFinite(n)) usage(`--${name} wants a number, got ${String(raw)}`);
+  if (typeof raw !== 'string' || !Number.isFinite(n))
+    usage(`--${name} wants a number, got ${String(raw)}`);
   return n;
 };
 const thresholds: Thresholds = {
@@ -61,16 +69,29 @@ const thresholds: Thresholds = {
 };
 
 // The functions' compiled modules, by name (`npm run eval` builds them first).
-const { DEMO_PROCEDURES } = require('aurora-functions/lib/assistant/procedures.js') as typeof import('aurora-functions/lib/assistant/procedures.js');
-const { hasSafetyAdvice } = require('aurora-functions/lib/assistant/safety.js') as typeof import('aurora-functions/lib/assistant/safety.js');
-const { detectLanguage } = require('aurora-functions/lib/assistant/language.js') as typeof import('aurora-functions/lib/assistant/language.js');
+const { DEMO_PROCEDURES } =
+  require('aurora-functions/lib/assistant/procedures.js') as typeof import('aurora-functions/lib/assistant/procedures.js');
+const { hasSafetyAdvice } =
+  require('aurora-functions/lib/assistant/safety.js') as typeof import('aurora-functions/lib/assistant/safety.js');
+const { detectLanguage } =
+  require('aurora-functions/lib/assistant/language.js') as typeof import('aurora-functions/lib/assistant/language.js');
 
 let server: ModelServer | null = null;
-async function responderFor(kind: string | undefined): Promise<{ responder: Responder; label: string }> {
-  if (kind === 'offline') return { responder: (require('aurora-functions/lib/assistant/offlineResponder.js') as typeof import('aurora-functions/lib/assistant/offlineResponder.js')).offlineResponder, label: 'offline' };
+async function responderFor(
+  kind: string | undefined,
+): Promise<{ responder: Responder; label: string }> {
+  if (kind === 'offline')
+    return {
+      responder: (
+        require('aurora-functions/lib/assistant/offlineResponder.js') as typeof import('aurora-functions/lib/assistant/offlineResponder.js')
+      ).offlineResponder,
+      label: 'offline',
+    };
   if (kind !== 'model') usage(`--responder is offline or model, not ${kind}`);
-  const { modelResponder } = require('aurora-functions/lib/assistant/modelResponder.js') as typeof import('aurora-functions/lib/assistant/modelResponder.js');
-  const { openaiChatFor } = require('aurora-functions/lib/adapters/openaiChat.js') as typeof import('aurora-functions/lib/adapters/openaiChat.js');
+  const { modelResponder } =
+    require('aurora-functions/lib/assistant/modelResponder.js') as typeof import('aurora-functions/lib/assistant/modelResponder.js');
+  const { openaiChatFor } =
+    require('aurora-functions/lib/adapters/openaiChat.js') as typeof import('aurora-functions/lib/adapters/openaiChat.js');
   let baseUrl = values['base-url'] ?? process.env.OPENAI_BASE_URL;
   const apiKey = values['api-key'] ?? process.env.OPENAI_API_KEY ?? 'local';
   if (!baseUrl && !values['api-key'] && !process.env.OPENAI_API_KEY) {
@@ -78,9 +99,15 @@ async function responderFor(kind: string | undefined): Promise<{ responder: Resp
     server.latencyMs = Number(values['model-latency']);
     baseUrl = server.baseUrl;
   }
-  const model = values.model ?? process.env.OPENAI_MODEL ?? (server ? 'local-grounded-model' : 'gpt-4o-mini');
+  const model =
+    values.model ?? process.env.OPENAI_MODEL ?? (server ? 'local-grounded-model' : 'gpt-4o-mini');
   const log = { info: () => {}, warn: () => {}, error: () => {} };
-  const responder = modelResponder({ chat: openaiChatFor({ apiKey, baseUrl: baseUrl ?? 'https://api.openai.com/v1' }), model, budgetMs: 8000, log });
+  const responder = modelResponder({
+    chat: openaiChatFor({ apiKey, baseUrl: baseUrl ?? 'https://api.openai.com/v1' }),
+    model,
+    budgetMs: 8000,
+    log,
+  });
   return { responder, label: `model ${model} at ${server ? 'the local model server' : baseUrl}` };
 }
 
@@ -91,7 +118,12 @@ const outcomes: Outcome[] = [];
 try {
   for (const c of cases) {
     const started = performance.now();
-    const reply = await responder.respond({ utterance: c.text, caller: { workerId: 'unknown' }, history: [], procedures: DEMO_PROCEDURES });
+    const reply = await responder.respond({
+      utterance: c.text,
+      caller: { workerId: 'unknown' },
+      history: [],
+      procedures: DEMO_PROCEDURES,
+    });
     const ms = performance.now() - started;
     outcomes.push({
       urgency: reply.urgency,

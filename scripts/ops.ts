@@ -52,7 +52,12 @@ commands:
 ${OPTIONS}
   -h, --help         this help; npm run ops -- <command> --help for one command's`;
 
-const { values, subcommand: command, args, fail: usageError } = parseSubcommandLine('ops', USAGE, SUBCOMMANDS, {
+const {
+  values,
+  subcommand: command,
+  args,
+  fail: usageError,
+} = parseSubcommandLine('ops', USAGE, SUBCOMMANDS, {
   project: { type: 'string' },
   region: { type: 'string' },
   queue: { type: 'string' },
@@ -70,13 +75,21 @@ const projectId = values.project ?? usageError('--project is required.');
 // Loaded after the command line is parsed, so --help answers without the Cloud Tasks client.
 const { deployParams, functionsRegion, isDemoProject } = await import('./lib/deploy-env.ts');
 const { ROOT } = await import('./lib/project.ts');
-const { cloudTasksClient, formatQueueReport, formatTask, queuePath, queueReport, taskInfo, tasksError } = await import('./lib/queues.ts');
+const {
+  cloudTasksClient,
+  formatQueueReport,
+  formatTask,
+  queuePath,
+  queueReport,
+  taskInfo,
+  tasksError,
+} = await import('./lib/queues.ts');
 const { QUEUE_NAMES, queueForTask } = await import('@aurora/model/tasks');
 
 if (isDemoProject(projectId) && !values['tasks-api']) {
   fail(
     `${projectId} is the local demo project: the Firebase tasks emulator serves only enqueue and delete, not the Cloud Tasks API that lists queues and runs tasks. ` +
-      'Its queues show in the functions emulator\'s log (AURORA_STACK_VERBOSE=1); ops is for a deployed project.',
+      "Its queues show in the functions emulator's log (AURORA_STACK_VERBOSE=1); ops is for a deployed project.",
   );
 }
 const region = values.region ?? functionsRegion(deployParams(join(ROOT, 'functions'), projectId));
@@ -87,20 +100,30 @@ const now = Date.now();
 /** Says what a Cloud Tasks refusal means here, in plain words. */
 function explain(err: unknown, queue: string, id: string): string {
   const { status, message } = tasksError(err);
-  if (status === 'NOT_FOUND') return `No task ${id} in ${queue}: it already succeeded or permanently failed (Cloud Tasks keeps no finished tasks), or it never existed.`;
-  if (status === 'FAILED_PRECONDITION') return `Queue ${queue} does not exist in ${region} (${message}): deploy the functions (firebase deploy --only functions) or pass --region.`;
-  if (status === 'PERMISSION_DENIED' || status === 'UNAUTHENTICATED') return `Cloud Tasks refused the credentials (${status}): run gcloud auth application-default login with an account that has Cloud Tasks Viewer (and Task Runner for run).`;
+  if (status === 'NOT_FOUND')
+    return `No task ${id} in ${queue}: it already succeeded or permanently failed (Cloud Tasks keeps no finished tasks), or it never existed.`;
+  if (status === 'FAILED_PRECONDITION')
+    return `Queue ${queue} does not exist in ${region} (${message}): deploy the functions (firebase deploy --only functions) or pass --region.`;
+  if (status === 'PERMISSION_DENIED' || status === 'UNAUTHENTICATED')
+    return `Cloud Tasks refused the credentials (${status}): run gcloud auth application-default login with an account that has Cloud Tasks Viewer (and Task Runner for run).`;
   return `Cloud Tasks answered ${status}: ${message}`;
 }
 
 try {
   if (command === 'queues') {
     console.log(`Queues of ${projectId} in ${region}:`);
-    const reports = await Promise.all(QUEUE_NAMES.map((queue) => queueReport(client, target, queue)));
+    const reports = await Promise.all(
+      QUEUE_NAMES.map((queue) => queueReport(client, target, queue)),
+    );
     for (const report of reports) console.log(`  ${formatQueueReport(report, now)}`);
     if (reports.some((r) => !r.found || r.state !== 'RUNNING')) process.exitCode = 1;
   } else {
-    const queue = values.queue ?? queueForTask(taskId) ?? usageError(`Cannot tell the queue of ${taskId} from its id: pass --queue (one of ${QUEUE_NAMES.join(', ')}).`);
+    const queue =
+      values.queue ??
+      queueForTask(taskId) ??
+      usageError(
+        `Cannot tell the queue of ${taskId} from its id: pass --queue (one of ${QUEUE_NAMES.join(', ')}).`,
+      );
     const name = `${queuePath(target, queue)}/tasks/${taskId}`;
     try {
       if (command === 'task') {
@@ -108,7 +131,9 @@ try {
         console.log(formatTask(queue, taskInfo(task), now));
       } else {
         const [task] = await client.runTask({ name, responseView: 'BASIC' });
-        console.log(`Dispatched ${taskId} in ${queue} now (attempt ${task.dispatchCount ?? '?'}). If its function fails, Cloud Tasks retries it on the queue's backoff.`);
+        console.log(
+          `Dispatched ${taskId} in ${queue} now (attempt ${task.dispatchCount ?? '?'}). If its function fails, Cloud Tasks retries it on the queue's backoff.`,
+        );
       }
     } catch (err) {
       fail(explain(err, queue, taskId));

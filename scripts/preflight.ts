@@ -37,29 +37,51 @@ const { values, fail } = parseCommandLine('preflight', USAGE, {
 const projectId = values.project || fail('--project is required.');
 
 // Loaded after the command line is parsed, so --help answers without the SDKs.
-const { checkDeployment, formatFindings, numberUpdate, wantedNumberConfig } = await import('./lib/preflight/checks.ts');
+const { checkDeployment, formatFindings, numberUpdate, wantedNumberConfig } =
+  await import('./lib/preflight/checks.ts');
 const { gatherFacts, numbersOf } = await import('./lib/preflight/gather.ts');
-const options = { projectId, voiceNumber: values.number, twilioApi: values['twilio-api'], tasksApi: values['tasks-api'] };
+const options = {
+  projectId,
+  voiceNumber: values.number,
+  twilioApi: values['twilio-api'],
+  tasksApi: values['tasks-api'],
+};
 
 const gathered = await gatherFacts(options);
 const { twilio } = gathered;
 let { facts } = gathered;
 if (values.fix) {
-  const voice = Array.isArray(facts.twilioNumbers) ? facts.twilioNumbers.find((n) => n.phoneNumber === facts.voiceNumber) : undefined;
+  const voice = Array.isArray(facts.twilioNumbers)
+    ? facts.twilioNumbers.find((n) => n.phoneNumber === facts.voiceNumber)
+    : undefined;
   if (!twilio || !voice || !facts.params.PUBLIC_BASE_URL) {
-    console.log('--fix: nothing to fix with: the number, the Twilio account or PUBLIC_BASE_URL is missing (see below).');
+    console.log(
+      '--fix: nothing to fix with: the number, the Twilio account or PUBLIC_BASE_URL is missing (see below).',
+    );
   } else {
     const update = numberUpdate(wantedNumberConfig(facts.params.PUBLIC_BASE_URL), voice);
-    if (Object.keys(update).length === 0) console.log(`--fix: ${voice.phoneNumber} already points at this deployment.`);
+    if (Object.keys(update).length === 0)
+      console.log(`--fix: ${voice.phoneNumber} already points at this deployment.`);
     else {
       try {
         await twilio.incomingPhoneNumbers(voice.sid).update(update);
-        console.log(`--fix: set ${voice.phoneNumber}'s ${Object.entries(update).map(([k, v]) => `${k} to ${v || '(none)'}`).join(', ')}`);
+        console.log(
+          `--fix: set ${voice.phoneNumber}'s ${Object.entries(update)
+            .map(([k, v]) => `${k} to ${v || '(none)'}`)
+            .join(', ')}`,
+        );
         // Only the number changed: Twilio is asked again, not every other source.
-        facts = { ...facts, twilioNumbers: await numbersOf(twilio, facts.voiceNumber, facts.params).catch((err: unknown) => ({ error: String(err) })) };
+        facts = {
+          ...facts,
+          twilioNumbers: await numbersOf(twilio, facts.voiceNumber, facts.params).catch(
+            (err: unknown) => ({ error: String(err) }),
+          ),
+        };
       } catch (err) {
         const { code, message } = err as { code?: number; message?: string };
-        console.log(`--fix: Twilio refused the update${code ? ` (error ${code})` : ''}: ${message ?? String(err)}`);
+        console.log(
+          `--fix: Twilio refused the update${code ? ` (error ${code})` : ''}: ${message ?? String(err)}`,
+        );
       }
     }
   }

@@ -32,29 +32,49 @@ const { values, fail: usage } = parseCommandLine('simulate', USAGE, {
 
 const integer = (name: 'runs' | 'seed' | 'steps', raw: string, min: number): number => {
   const n = Number(raw);
-  if (!/^-?\d+$/.test(raw) || !Number.isSafeInteger(n) || n < min) usage(`--${name} wants a whole number of at least ${min}, got ${raw}`);
+  if (!/^-?\d+$/.test(raw) || !Number.isSafeInteger(n) || n < min)
+    usage(`--${name} wants a whole number of at least ${min}, got ${raw}`);
   return n;
 };
 const runs = integer('runs', values.runs, 1);
 const steps = integer('steps', values.steps, 1);
 // fast-check seeds are 32-bit integers.
-const seed = values.seed === undefined ? (Date.now() ^ (process.pid << 16)) | 0 : integer('seed', values.seed, -(2 ** 31));
+const seed =
+  values.seed === undefined
+    ? (Date.now() ^ (process.pid << 16)) | 0
+    : integer('seed', values.seed, -(2 ** 31));
 
 const vitest = await createVitest('test', { root: ROOT, watch: false, project: ['unit'] });
 try {
   const { INVARIANTS } = await vitest.import<Invariants>('/test/simulation/invariants.ts');
-  const except = values.except.split(',').map((s) => s.trim()).filter(Boolean);
+  const except = values.except
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   const unknown = except.filter((code) => !(code in INVARIANTS));
-  if (unknown.length > 0) usage(`--except: no invariant ${unknown.join(', ')} (there are ${Object.keys(INVARIANTS).join(', ')})`);
+  if (unknown.length > 0)
+    usage(
+      `--except: no invariant ${unknown.join(', ')} (there are ${Object.keys(INVARIANTS).join(', ')})`,
+    );
 
-  const { runSimulation, describeFailure } = await vitest.import<Simulation>('/test/simulation/simulate.ts');
-  console.log(`seed ${seed}, ${runs} runs of at most ${steps} steps${except.length > 0 ? `, not checking ${except.join(', ')}` : ''}`);
+  const { runSimulation, describeFailure } = await vitest.import<Simulation>(
+    '/test/simulation/simulate.ts',
+  );
+  console.log(
+    `seed ${seed}, ${runs} runs of at most ${steps} steps${except.length > 0 ? `, not checking ${except.join(', ')}` : ''}`,
+  );
   const started = performance.now();
-  const result = await runSimulation({ runs, seed, maxSteps: steps, except: except as Parameters<typeof runSimulation>[0]['except'] });
+  const result = await runSimulation({
+    runs,
+    seed,
+    maxSteps: steps,
+    except: except as Parameters<typeof runSimulation>[0]['except'],
+  });
   const seconds = ((performance.now() - started) / 1000).toFixed(1);
   if (values.verbose || !result.failure) {
     console.log(`\nWhat the runs exercised (shrinking included):`);
-    for (const [event, n] of [...result.seen].sort(([a], [b]) => a.localeCompare(b))) console.log(`${String(n).padStart(8)}  ${event}`);
+    for (const [event, n] of [...result.seen].sort(([a], [b]) => a.localeCompare(b)))
+      console.log(`${String(n).padStart(8)}  ${event}`);
   }
   if (result.failure) {
     console.log(`\nCounterexample (seed ${seed}, ${result.shrinks} shrinks, ${seconds} s):\n`);

@@ -32,7 +32,8 @@ const { DEMO_ADMIN, grantAdmin } = await import('./lib/admins.ts');
 const { ModelServer } = await import('./lib/model-server.ts');
 const { seedProcedures, seedWorkers } = await import('./lib/seed.ts');
 const { modelFromEnv } = await import('./lib/functions-env.ts');
-const { LOCAL_DEFAULTS, LOCAL_ON_CALL, MODEL_PORT, PROJECT_ID, localAdminApp } = await import('./lib/project.ts');
+const { LOCAL_DEFAULTS, LOCAL_ON_CALL, MODEL_PORT, PROJECT_ID, localAdminApp } =
+  await import('./lib/project.ts');
 const { startStack } = await import('./lib/stack.ts');
 
 const twilioAuthToken = process.env.TWILIO_AUTH_TOKEN || LOCAL_DEFAULTS.twilioAuthToken;
@@ -44,13 +45,27 @@ const twilioApiBaseUrl = process.env.TWILIO_ACCOUNT_SID ? 'https://api.twilio.co
 console.log('Starting the Aurora stack…');
 const localModel = values['local-model'] ? await new ModelServer().start(MODEL_PORT) : null;
 if (localModel) localModel.latencyMs = modelLatencyMs;
-const model = localModel ? { apiKey: 'local', baseUrl: localModel.baseUrl, model: 'local-grounded-model' } : modelFromEnv();
+const model = localModel
+  ? { apiKey: 'local', baseUrl: localModel.baseUrl, model: 'local-grounded-model' }
+  : modelFromEnv();
 // The sweeper every minute, so a developer sees it work (deployed: every 5 minutes).
-const stack = await startStack({ twilioAuthToken, twilioAccountSid, twilioApiBaseUrl, publicBaseUrl, model, verbose: true, sweepEverySeconds: 60 });
+const stack = await startStack({
+  twilioAuthToken,
+  twilioAccountSid,
+  twilioApiBaseUrl,
+  publicBaseUrl,
+  model,
+  verbose: true,
+  sweepEverySeconds: 60,
+});
 const app = localAdminApp();
 const workers = await seedWorkers(getFirestore(app));
 const procedures = await seedProcedures(getFirestore(app));
-await grantAdmin({ auth: getAuth(app), db: getDatabase(app), firestore: getFirestore(app) }, DEMO_ADMIN.email, DEMO_ADMIN.password);
+await grantAdmin(
+  { auth: getAuth(app), db: getDatabase(app), firestore: getFirestore(app) },
+  DEMO_ADMIN.email,
+  DEMO_ADMIN.password,
+);
 
 console.log(`
 Aurora is running (project ${PROJECT_ID}; Realtime Database: ${stack.rtdb === 'emulator' ? 'official emulator' : 'offline stand-in server'}).

@@ -42,7 +42,8 @@ export const TWILIO_AUTH_TOKEN = defineSecret('TWILIO_AUTH_TOKEN');
 
 export const TWILIO_ACCOUNT_SID = defineString('TWILIO_ACCOUNT_SID', {
   default: '',
-  description: "The Twilio account (AC…) whose calls admins drive; empty records what would be sent instead.",
+  description:
+    'The Twilio account (AC…) whose calls admins drive; empty records what would be sent instead.',
 });
 
 export const TWILIO_API_BASE_URL = defineString('TWILIO_API_BASE_URL', {
@@ -57,7 +58,8 @@ export const TWILIO_API_BASE_URL = defineString('TWILIO_API_BASE_URL', {
  */
 export const FUNCTIONS_REGION = defineString('FUNCTIONS_REGION', {
   default: 'us-central1',
-  description: "The region the functions deploy to: the Realtime Database instance's region (us-central1 for <project>-default-rtdb.firebaseio.com).",
+  description:
+    "The region the functions deploy to: the Realtime Database instance's region (us-central1 for <project>-default-rtdb.firebaseio.com).",
 });
 
 /**
@@ -73,32 +75,38 @@ export const TASK_QUEUE_INVOKER = defineString('TASK_QUEUE_INVOKER', {
 });
 
 export const PUBLIC_BASE_URL = defineString('PUBLIC_BASE_URL', {
-  description: 'The public origin Twilio is configured with (https://your-host); webhook signatures are checked against it.',
+  description:
+    'The public origin Twilio is configured with (https://your-host); webhook signatures are checked against it.',
 });
 
 export const SITE_TIME_ZONE = defineString('SITE_TIME_ZONE', {
   default: 'Asia/Kolkata',
-  description: 'IANA time zone of the site: call ids and timestamps use its wall clock and UTC offset.',
+  description:
+    'IANA time zone of the site: call ids and timestamps use its wall clock and UTC offset.',
 });
 
 export const WEBHOOK_MIN_INSTANCES = defineInt('WEBHOOK_MIN_INSTANCES', {
   default: 0,
-  description: "Instances of each Twilio webhook kept warm. 0 costs nothing idle; 1 removes the cold start (seconds) from the first call after a quiet spell, for a small monthly fee per function.",
+  description:
+    'Instances of each Twilio webhook kept warm. 0 costs nothing idle; 1 removes the cold start (seconds) from the first call after a quiet spell, for a small monthly fee per function.',
 });
 
 export const SPECULATIVE_REPLIES = defineBoolean('SPECULATIVE_REPLIES', {
   default: true,
-  description: "Start Aurora's reply on the caller's stable partial words (more model calls, faster answers); false waits for the final words.",
+  description:
+    "Start Aurora's reply on the caller's stable partial words (more model calls, faster answers); false waits for the final words.",
 });
 
 export const STALE_CALL_MINUTES = defineInt('STALE_CALL_MINUTES', {
   default: 30,
-  description: 'An ACTIVE call with no message and no status callback for this long is ended and archived.',
+  description:
+    'An ACTIVE call with no message and no status callback for this long is ended and archived.',
 });
 
 export const ARCHIVE_STALL_MINUTES = defineInt('ARCHIVE_STALL_MINUTES', {
   default: 5,
-  description: 'An ENDED call still in the Realtime Database this long after ending has its archival re-driven.',
+  description:
+    'An ENDED call still in the Realtime Database this long after ending has its archival re-driven.',
 });
 
 export const OPENAI_API_KEY = defineSecret('OPENAI_API_KEY');
@@ -108,28 +116,41 @@ export const OPENAI_BASE_URL = defineString('OPENAI_BASE_URL', {
   description: 'Base URL of any OpenAI-compatible chat completions API.',
 });
 
-export const OPENAI_MODEL = defineString('OPENAI_MODEL', { default: 'gpt-4o-mini', description: 'The model that answers callers.' });
+export const OPENAI_MODEL = defineString('OPENAI_MODEL', {
+  default: 'gpt-4o-mini',
+  description: 'The model that answers callers.',
+});
 
 export const OPENAI_FALLBACK_MODEL = defineString('OPENAI_FALLBACK_MODEL', {
   default: '',
-  description: 'A second model tried when the first fails; empty for none (the offline responder still answers).',
+  description:
+    'A second model tried when the first fails; empty for none (the offline responder still answers).',
 });
 
 export const TURN_BUDGET_MS = defineInt('TURN_BUDGET_MS', {
   default: 8000,
-  description: "Time a turn may spend on model calls before the offline responder answers; Twilio's limit is 15 s.",
+  description:
+    "Time a turn may spend on model calls before the offline responder answers; Twilio's limit is 15 s.",
 });
 
-export const SPEECH_LANGUAGE = defineString('SPEECH_LANGUAGE', { default: 'en-US', description: 'BCP-47 language of callers, for Twilio speech recognition.' });
-export const SPEECH_MODEL = defineString('SPEECH_MODEL', { default: '', description: "Twilio speechModel; empty lets Twilio choose." });
+export const SPEECH_LANGUAGE = defineString('SPEECH_LANGUAGE', {
+  default: 'en-US',
+  description: 'BCP-47 language of callers, for Twilio speech recognition.',
+});
+export const SPEECH_MODEL = defineString('SPEECH_MODEL', {
+  default: '',
+  description: 'Twilio speechModel; empty lets Twilio choose.',
+});
 export const SPEECH_TIMEOUT = defineString('SPEECH_TIMEOUT', {
   default: 'auto',
-  description: "Seconds of silence that end the caller's speech, or auto (not allowed with a speech model: 2 is used then).",
+  description:
+    "Seconds of silence that end the caller's speech, or auto (not allowed with a speech model: 2 is used then).",
 });
 
 export const ESCALATE_AFTER_SECONDS = defineInt('ESCALATE_AFTER_SECONDS', {
   default: 60,
-  description: 'A CRITICAL call nobody acknowledges in this many seconds is escalated by SMS and web push.',
+  description:
+    'A CRITICAL call nobody acknowledges in this many seconds is escalated by SMS and web push.',
 });
 
 export const ON_CALL_NUMBERS = defineString('ON_CALL_NUMBERS', {
@@ -139,12 +160,14 @@ export const ON_CALL_NUMBERS = defineString('ON_CALL_NUMBERS', {
 
 export const TWILIO_SMS_FROM = defineString('TWILIO_SMS_FROM', {
   default: '',
-  description: 'The Twilio number (E.164) escalation SMS are sent from, and an on-call number whose text did not arrive is phoned from (it needs voice too).',
+  description:
+    'The Twilio number (E.164) escalation SMS are sent from, and an on-call number whose text did not arrive is phoned from (it needs voice too).',
 });
 
 export const BRIDGE_NUMBERS = defineString('BRIDGE_NUMBERS', {
   default: '',
-  description: 'Comma-separated E.164 numbers or prefixes ending in * (+1555019*) supervisors may bridge a caller to, besides ON_CALL_NUMBERS.',
+  description:
+    'Comma-separated E.164 numbers or prefixes ending in * (+1555019*) supervisors may bridge a caller to, besides ON_CALL_NUMBERS.',
 });
 
 export const BRIDGE_TIME_LIMIT_SECONDS = defineInt('BRIDGE_TIME_LIMIT_SECONDS', {
@@ -154,23 +177,36 @@ export const BRIDGE_TIME_LIMIT_SECONDS = defineInt('BRIDGE_TIME_LIMIT_SECONDS', 
 
 export const MAX_MODEL_TURNS_PER_CALL = defineInt('MAX_MODEL_TURNS_PER_CALL', {
   default: 40,
-  description: 'Model answers per call; later turns are answered by the offline responder (which still triages and escalates).',
+  description:
+    'Model answers per call; later turns are answered by the offline responder (which still triages and escalates).',
 });
 
 export const MODEL_CALLS_PER_NUMBER_PER_HOUR = defineInt('MODEL_CALLS_PER_NUMBER_PER_HOUR', {
   default: 20,
-  description: "Calls per caller number per hour the model answers; later calls are answered by the offline responder.",
+  description:
+    'Calls per caller number per hour the model answers; later calls are answered by the offline responder.',
 });
 
 export const ESCALATION_TEXTS_PER_HOUR = defineInt('ESCALATION_TEXTS_PER_HOUR', {
   default: 30,
-  description: 'Escalation texts per on-call number per hour; the next one is a summary, later ones wait for the dashboard and web push.',
+  description:
+    'Escalation texts per on-call number per hour; the next one is a summary, later ones wait for the dashboard and web push.',
 });
 
-const list = (value: string) => value.split(',').map((n) => n.trim()).filter(Boolean);
+const list = (value: string) =>
+  value
+    .split(',')
+    .map((n) => n.trim())
+    .filter(Boolean);
 
 /** The model settings, or null when no API key is configured (the offline responder answers). */
-export function readModelSettings(): { apiKey: string; baseUrl: string; model: string; fallbackModel?: string; budgetMs: number } | null {
+export function readModelSettings(): {
+  apiKey: string;
+  baseUrl: string;
+  model: string;
+  fallbackModel?: string;
+  budgetMs: number;
+} | null {
   const apiKey = OPENAI_API_KEY.value();
   if (!apiKey || apiKey === 'none') return null;
   return {
@@ -189,14 +225,21 @@ export function readSettings(): Settings {
     staleCallMinutes: STALE_CALL_MINUTES.value(),
     archiveStallMinutes: ARCHIVE_STALL_MINUTES.value(),
     archiveDeadlineMs: 20_000,
-    speech: { language: SPEECH_LANGUAGE.value(), model: SPEECH_MODEL.value(), timeout: SPEECH_TIMEOUT.value() },
+    speech: {
+      language: SPEECH_LANGUAGE.value(),
+      model: SPEECH_MODEL.value(),
+      timeout: SPEECH_TIMEOUT.value(),
+    },
     speculate: SPECULATIVE_REPLIES.value(),
     escalation: {
       afterSeconds: ESCALATE_AFTER_SECONDS.value(),
       onCallNumbers: list(ON_CALL_NUMBERS.value()),
       dashboardUrl: PUBLIC_BASE_URL.value().replace(/\/+$/, ''),
     },
-    bridge: { allowed: list(BRIDGE_NUMBERS.value()), timeLimitSeconds: BRIDGE_TIME_LIMIT_SECONDS.value() },
+    bridge: {
+      allowed: list(BRIDGE_NUMBERS.value()),
+      timeLimitSeconds: BRIDGE_TIME_LIMIT_SECONDS.value(),
+    },
     limits: {
       modelTurnsPerCall: MAX_MODEL_TURNS_PER_CALL.value(),
       modelCallsPerNumberPerHour: MODEL_CALLS_PER_NUMBER_PER_HOUR.value(),
@@ -206,10 +249,20 @@ export function readSettings(): Settings {
 }
 
 /** The Twilio account admin actions drive live calls with, or null when none is configured. */
-export function readTwilioAccount(): { accountSid: string; authToken: string; apiBaseUrl: string; smsFrom: string } | null {
+export function readTwilioAccount(): {
+  accountSid: string;
+  authToken: string;
+  apiBaseUrl: string;
+  smsFrom: string;
+} | null {
   const accountSid = TWILIO_ACCOUNT_SID.value();
   if (!accountSid) return null;
-  return { accountSid, authToken: TWILIO_AUTH_TOKEN.value(), apiBaseUrl: TWILIO_API_BASE_URL.value(), smsFrom: TWILIO_SMS_FROM.value() };
+  return {
+    accountSid,
+    authToken: TWILIO_AUTH_TOKEN.value(),
+    apiBaseUrl: TWILIO_API_BASE_URL.value(),
+    smsFrom: TWILIO_SMS_FROM.value(),
+  };
 }
 
 /** True in the local emulators, where services with no emulator (FCM) must not be called. */

@@ -8,12 +8,25 @@ import { onSchedule } from 'firebase-functions/v2/scheduler';
 import { onTaskDispatched } from 'firebase-functions/v2/tasks';
 import { onValueWritten } from 'firebase-functions/v2/database';
 import { ESCALATION_MAX_ATTEMPTS } from './calls/escalateCall';
-import { FUNCTIONS_REGION, OPENAI_API_KEY, TASK_QUEUE_INVOKER, TWILIO_AUTH_TOKEN, WEBHOOK_MIN_INSTANCES } from './config';
+import {
+  FUNCTIONS_REGION,
+  OPENAI_API_KEY,
+  TASK_QUEUE_INVOKER,
+  TWILIO_AUTH_TOKEN,
+  WEBHOOK_MIN_INSTANCES,
+} from './config';
 import { handleCallControl, handleSiteSettings } from './triggers/adminActions';
 import { handleCallWritten } from './triggers/database';
 import { handleSweep } from './triggers/schedule';
 import { handleArchiveTask, handleEscalationTask, handlePurgeTask } from './triggers/tasks';
-import { handleDial, handlePartial, handleScreen, handleStatusCallback, handleTurn, handleVoice } from './triggers/webhooks';
+import {
+  handleDial,
+  handlePartial,
+  handleScreen,
+  handleStatusCallback,
+  handleTurn,
+  handleVoice,
+} from './triggers/webhooks';
 import { handleMessageStatus } from './triggers/webhooks';
 
 // The region is a param (FUNCTIONS_REGION in functions/.env.<project-id>): the database's region.
@@ -21,7 +34,12 @@ setGlobalOptions({ region: FUNCTIONS_REGION, maxInstances: 20 });
 
 // Twilio calls these over the public internet; the signature check is their authentication.
 // minInstances: a param (0 by default), so a site that cannot afford a cold start on its first call keeps one warm.
-const webhook: HttpsOptions = { invoker: 'public', secrets: [TWILIO_AUTH_TOKEN, OPENAI_API_KEY], timeoutSeconds: 15, minInstances: WEBHOOK_MIN_INSTANCES };
+const webhook: HttpsOptions = {
+  invoker: 'public',
+  secrets: [TWILIO_AUTH_TOKEN, OPENAI_API_KEY],
+  timeoutSeconds: 15,
+  minInstances: WEBHOOK_MIN_INSTANCES,
+};
 
 export const twilioVoice = onRequest(webhook, handleVoice);
 export const twilioTurn = onRequest(webhook, handleTurn);
@@ -34,7 +52,10 @@ export const twilioDial = onRequest(webhook, handleDial);
 export const twilioMessageStatus = onRequest(webhook, handleMessageStatus);
 
 // The dashboard calls this signed in; the handler checks the admin claim.
-export const callControl = onCall({ secrets: [TWILIO_AUTH_TOKEN], timeoutSeconds: 20 }, handleCallControl);
+export const callControl = onCall(
+  { secrets: [TWILIO_AUTH_TOKEN], timeoutSeconds: 20 },
+  handleCallControl,
+);
 export const siteSettings = onCall({ timeoutSeconds: 10 }, handleSiteSettings);
 
 // Cloud Tasks calls these with the identity token of the account that enqueued the task (the
@@ -63,14 +84,22 @@ export const purgeCall = onTaskDispatched(
 );
 
 // Every write to a live call fans out to the admins: alerts, the live summary, the escalation timer.
-export const callFanOut = onValueWritten({ ref: '/active_calls/{callId}', retry: true }, handleCallWritten);
+export const callFanOut = onValueWritten(
+  { ref: '/active_calls/{callId}', retry: true },
+  handleCallWritten,
+);
 
 export const escalateCall = onTaskDispatched(
   {
     invoker: taskInvoker,
     secrets: [TWILIO_AUTH_TOKEN],
     // Runs when due; one that comes early, or with texts Twilio has not accepted yet, is retried every few seconds.
-    retryConfig: { maxAttempts: ESCALATION_MAX_ATTEMPTS, minBackoffSeconds: 1, maxBackoffSeconds: 10, maxDoublings: 2 },
+    retryConfig: {
+      maxAttempts: ESCALATION_MAX_ATTEMPTS,
+      minBackoffSeconds: 1,
+      maxBackoffSeconds: 10,
+      maxDoublings: 2,
+    },
     rateLimits: { maxConcurrentDispatches: 20 },
   },
   handleEscalationTask,

@@ -22,7 +22,10 @@ export interface LiveDb {
    * then answers with the real value and `next` runs again), so it must not abort on null:
    * return null to mean "leave it absent". Resolves to whether it committed and what is stored.
    */
-  transact(path: string, next: (current: unknown) => unknown): Promise<{ committed: boolean; value: unknown }>;
+  transact(
+    path: string,
+    next: (current: unknown) => unknown,
+  ): Promise<{ committed: boolean; value: unknown }>;
 }
 
 /** Firestore's calls/ and conversations/ collections. */
@@ -42,7 +45,13 @@ export interface ArchiveStore {
    * not archived. With a `turn` key, a turn already appended is not appended again (a replay).
    * With an `urgency`, the archived call's urgency is raised to it (never lowered).
    */
-  appendMessages(callId: string, callSid: string, messages: LiveMessage[], turn?: string, urgency?: Urgency): Promise<boolean>;
+  appendMessages(
+    callId: string,
+    callSid: string,
+    messages: LiveMessage[],
+    turn?: string,
+    urgency?: Urgency,
+  ): Promise<boolean>;
 }
 
 /**
@@ -58,7 +67,12 @@ export interface TaskQueue {
    * Enqueues once per id: a second enqueue with the same id is a no-op ('duplicate'). A delay
    * schedules the task that many seconds ahead.
    */
-  enqueue(queue: QueueName, task: CallTask | EscalationTask, id: string, delaySeconds?: number): Promise<'enqueued' | 'duplicate'>;
+  enqueue(
+    queue: QueueName,
+    task: CallTask | EscalationTask,
+    id: string,
+    delaySeconds?: number,
+  ): Promise<'enqueued' | 'duplicate'>;
 }
 
 /** Text messages through Twilio. */

@@ -6,6 +6,9 @@
 import { initializeApp } from 'firebase/app';
 import { getMessaging } from 'firebase/messaging/sw';
 
-const config = JSON.parse(new URL(self.location.href).searchParams.get('config') ?? '{}') as Record<string, string>;
+const config = JSON.parse(new URL(self.location.href).searchParams.get('config') ?? '{}') as Record<
+  string,
+  string
+>;
 // FCM shows the push's webpush.notification itself and opens its link when clicked.
 getMessaging(initializeApp(config));

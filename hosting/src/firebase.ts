@@ -22,12 +22,17 @@ export const isLocal = (hostname: string) => hostname === '127.0.0.1' || hostnam
 
 export async function connectFirebase() {
   const local = isLocal(location.hostname);
-  const options = local ? LOCAL_PROJECT : ((await (await fetch('/__/firebase/init.json')).json()) as FirebaseOptions);
+  const options = local
+    ? LOCAL_PROJECT
+    : ((await (await fetch('/__/firebase/init.json')).json()) as FirebaseOptions);
   const app = initializeApp(options);
   const auth = getAuth(app);
   const db = getDatabase(app);
   const firestore = getFirestore(app);
-  const functions = getFunctions(app, (import.meta.env.VITE_FUNCTIONS_REGION as string | undefined) ?? 'us-central1');
+  const functions = getFunctions(
+    app,
+    (import.meta.env.VITE_FUNCTIONS_REGION as string | undefined) ?? 'us-central1',
+  );
   if (local) {
     const host = location.hostname;
     connectAuthEmulator(auth, `http://${host}:${EMULATORS.auth}`, { disableWarnings: true });
@@ -42,10 +47,16 @@ export async function connectFirebase() {
 export type Firebase = Awaited<ReturnType<typeof connectFirebase>>;
 
 /** What a supervisor can do to a live call: the callControl callable's payload, less the call id. */
-export type CallActionOf = CallAction extends infer A ? (A extends CallAction ? Omit<A, 'callId'> : never) : never;
+export type CallActionOf = CallAction extends infer A
+  ? A extends CallAction
+    ? Omit<A, 'callId'>
+    : never
+  : never;
 
 /** The callControl callable; it answers whether Twilio still had the call. */
-export const callControl = (firebase: Firebase) => httpsCallable<CallAction, CallControlResult>(firebase.functions, 'callControl');
+export const callControl = (firebase: Firebase) =>
+  httpsCallable<CallAction, CallControlResult>(firebase.functions, 'callControl');
 
 /** The site's settings the dashboard needs before it shows a time: its time zone. */
-export const siteSettings = (firebase: Firebase) => httpsCallable<void, SiteSettings>(firebase.functions, 'siteSettings');
+export const siteSettings = (firebase: Firebase) =>
+  httpsCallable<void, SiteSettings>(firebase.functions, 'siteSettings');

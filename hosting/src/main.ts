@@ -20,8 +20,19 @@ let leaveView: (() => void) | null = null;
 let stopWatchingAccess: (() => void) | null = null;
 
 function signInForm(firebase: Firebase, notice?: string) {
-  const email = h('input', { type: 'email', name: 'email', autocomplete: 'username', required: true, placeholder: 'you@site.example' });
-  const password = h('input', { type: 'password', name: 'password', autocomplete: 'current-password', required: true });
+  const email = h('input', {
+    type: 'email',
+    name: 'email',
+    autocomplete: 'username',
+    required: true,
+    placeholder: 'you@site.example',
+  });
+  const password = h('input', {
+    type: 'password',
+    name: 'password',
+    autocomplete: 'current-password',
+    required: true,
+  });
   const problem = h('p', { class: 'problem', role: 'alert' }, notice ?? '');
   const form = h(
     'form',
@@ -37,7 +48,9 @@ function signInForm(firebase: Firebase, notice?: string) {
     armSound(); // a click is the gesture browsers require before a page may play sound
     problem.textContent = '';
     signInWithEmailAndPassword(firebase.auth, email.value, password.value).catch((err: unknown) => {
-      problem.textContent = /invalid-credential|wrong-password|user-not-found/.test(String(err)) ? 'Wrong email or password.' : errorText(err);
+      problem.textContent = /invalid-credential|wrong-password|user-not-found/.test(String(err))
+        ? 'Wrong email or password.'
+        : errorText(err);
     });
   });
   replaceChildren(root, form);
@@ -50,8 +63,14 @@ function notAdmin(firebase: Firebase, user: User) {
       'section',
       { class: 'sign-in', role: 'alert', 'data-testid': 'not-admin' },
       h('h1', {}, 'No access'),
-      h('p', {}, `${user.email ?? 'This account'} is not a supervisor on Aurora. Ask your site's Aurora administrator to give this account supervisor access, then sign in again.`),
-      firebase.local ? developerHint(`Grant access: npm run admin -- grant ${user.email ?? '<email>'}`) : null,
+      h(
+        'p',
+        {},
+        `${user.email ?? 'This account'} is not a supervisor on Aurora. Ask your site's Aurora administrator to give this account supervisor access, then sign in again.`,
+      ),
+      firebase.local
+        ? developerHint(`Grant access: npm run admin -- grant ${user.email ?? '<email>'}`)
+        : null,
       h('button', { onclick: () => void signOut(firebase.auth) }, 'Sign out'),
     ),
   );
@@ -76,7 +95,11 @@ function accessRemoved(firebase: Firebase, user: User) {
       'section',
       { class: 'sign-in', role: 'alert', 'data-testid': 'access-removed' },
       h('h1', {}, 'Access removed'),
-      h('p', {}, `${user.email ?? 'This account'} is no longer a supervisor on Aurora, so live calls are no longer shown here. Ask an administrator if this is a mistake.`),
+      h(
+        'p',
+        {},
+        `${user.email ?? 'This account'} is no longer a supervisor on Aurora, so live calls are no longer shown here. Ask an administrator if this is a mistake.`,
+      ),
       h('button', { onclick: () => void signOut(firebase.auth) }, 'Sign out'),
     ),
   );
@@ -106,9 +129,15 @@ async function loadSiteClock(firebase: Firebase): Promise<{ clock: SiteClock; pr
   try {
     const { data } = await siteSettings(firebase)();
     if (isTimeZone(data.timeZone)) return { clock: siteClock(data.timeZone) };
-    return { clock: siteClock(browserZone), problem: `The site's time zone "${data.timeZone}" is not one this browser knows` };
+    return {
+      clock: siteClock(browserZone),
+      problem: `The site's time zone "${data.timeZone}" is not one this browser knows`,
+    };
   } catch (err) {
-    return { clock: siteClock(browserZone), problem: `Could not load the site's time zone (${errorText(err)})` };
+    return {
+      clock: siteClock(browserZone),
+      problem: `Could not load the site's time zone (${errorText(err)})`,
+    };
   }
 }
 
@@ -119,10 +148,23 @@ function clockDisplay(clock: SiteClock, problem?: string) {
   const tick = () => {
     const at = new Date();
     now.textContent = clock.stamp(at, at);
-    zone.textContent = problem ? `your browser's zone, ${clock.label(at)}: ${problem}` : clock.label(at);
+    zone.textContent = problem
+      ? `your browser's zone, ${clock.label(at)}: ${problem}`
+      : clock.label(at);
   };
   tick();
-  const element = h('span', { class: `site-clock${problem ? ' problem' : ''}`, 'data-testid': 'site-clock', role: problem ? 'alert' : null }, 'Site time ', now, ' ', zone);
+  const element = h(
+    'span',
+    {
+      class: `site-clock${problem ? ' problem' : ''}`,
+      'data-testid': 'site-clock',
+      role: problem ? 'alert' : null,
+    },
+    'Site time ',
+    now,
+    ' ',
+    zone,
+  );
   return { element, timer: setInterval(tick, 1000) };
 }
 
@@ -132,7 +174,8 @@ let stopAlarms: (() => void) | null = null;
 
 function dashboard(firebase: Firebase, user: User, site: { clock: SiteClock; problem?: string }) {
   const main = h('main', { id: 'view', role: 'tabpanel' });
-  const tab = (id: string, text: string) => h('button', { type: 'button', role: 'tab', id, 'aria-controls': 'view' }, text);
+  const tab = (id: string, text: string) =>
+    h('button', { type: 'button', role: 'tab', id, 'aria-controls': 'view' }, text);
   const tabs = { live: tab('tab-live', 'Live calls'), history: tab('tab-history', 'History') };
   const open = (which: 'live' | 'history', call?: string) => {
     leaveView?.();
@@ -141,7 +184,10 @@ function dashboard(firebase: Firebase, user: User, site: { clock: SiteClock; pro
       t.tabIndex = name === which ? 0 : -1;
     }
     main.setAttribute('aria-labelledby', tabs[which].id);
-    leaveView = which === 'live' ? showLive(main, firebase, user, site.clock, call) : showHistory(main, firebase, site.clock);
+    leaveView =
+      which === 'live'
+        ? showLive(main, firebase, user, site.clock, call)
+        : showHistory(main, firebase, site.clock);
   };
   // The alarm sits above every view: a CRITICAL call interrupts History too, and Open goes to it.
   const alarms = watchAlarms(firebase, user, site.clock, (callId) => open('live', callId));
@@ -186,6 +232,12 @@ onAuthStateChanged(firebase.auth, (user) => {
   // A fresh token: a claim granted or revoked since the last sign-in counts now.
   user
     .getIdTokenResult(true)
-    .then(async (token) => (token.claims.admin === true ? dashboard(firebase, user, await loadSiteClock(firebase)) : notAdmin(firebase, user)))
-    .catch((err: unknown) => signInForm(firebase, `Could not check your access: ${errorText(err)}`));
+    .then(async (token) =>
+      token.claims.admin === true
+        ? dashboard(firebase, user, await loadSiteClock(firebase))
+        : notAdmin(firebase, user),
+    )
+    .catch((err: unknown) =>
+      signInForm(firebase, `Could not check your access: ${errorText(err)}`),
+    );
 });

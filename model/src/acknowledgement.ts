@@ -26,4 +26,5 @@ export function isAcknowledged(call: AckState): boolean {
  * acknowledged it at CRITICAL. The caller whose line dropped, or who went quiet, may be the one who needs help
  * most, so it stays in the alarm and escalating (the purge waits; the dashboard offers Acknowledge).
  */
-export const awaitsAcknowledgement = (call: AckState): boolean => call.urgency === 'CRITICAL' && !isAcknowledged(call);
+export const awaitsAcknowledgement = (call: AckState): boolean =>
+  call.urgency === 'CRITICAL' && !isAcknowledged(call);

@@ -7,7 +7,8 @@
 export const paths = {
   call: (callId: string) => `active_calls/${callId}`,
   conversation: (conversationId: string) => `active_conversations/${conversationId}`,
-  message: (conversationId: string, key: string) => `active_conversations/${conversationId}/messages/${key}`,
+  message: (conversationId: string, key: string) =>
+    `active_conversations/${conversationId}/messages/${key}`,
   /** A conversation's messages, for listeners. */
   messages: (conversationId: string) => `active_conversations/${conversationId}/messages`,
   /** What the caller is saying right now, before the turn's final words arrive. */

@@ -47,6 +47,8 @@ export const Procedure = z.object({
   /** The recognised first-aid or safety source the guidance follows (Red Cross, ERC, OSHA, HSE, NIOSH…). */
   source: z.string().optional(),
   /** The guidance (and title) in other languages, by language code: what a caller in that language hears. */
-  translations: z.record(z.string(), z.object({ title: z.string().optional(), guidance: z.string() })).optional(),
+  translations: z
+    .record(z.string(), z.object({ title: z.string().optional(), guidance: z.string() }))
+    .optional(),
 });
 export type Procedure = z.infer<typeof Procedure>;

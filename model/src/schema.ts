@@ -50,7 +50,14 @@ export const EscalationRecipient = z.object({
   delivery_error: z.string().optional(),
   delivery_at: z.string().optional(),
   /** The voice call placed to this number because its text was not delivered: `calling` is a claim with a time. */
-  voice_call: z.object({ state: z.enum(['calling', 'placed', 'failed']), at: z.string(), sid: z.string().optional(), error: z.string().optional() }).optional(),
+  voice_call: z
+    .object({
+      state: z.enum(['calling', 'placed', 'failed']),
+      at: z.string(),
+      sid: z.string().optional(),
+      error: z.string().optional(),
+    })
+    .optional(),
 });
 export type EscalationRecipient = z.infer<typeof EscalationRecipient>;
 export type Delivery = NonNullable<EscalationRecipient['delivery']>;
@@ -121,10 +128,11 @@ export const LiveCall = z.object({
    * The caller's last consecutive utterances were strong evidence for this other language; the
    * call switches to it at two in a row (assistant/language.ts). Cleared by any other utterance.
    */
-  language_evidence: z.object({ language: z.string(), count: z.number().int().positive() }).optional(),
+  language_evidence: z
+    .object({ language: z.string(), count: z.number().int().positive() })
+    .optional(),
 });
 export type LiveCall = z.infer<typeof LiveCall>;
-
 
 /** active_conversations/{id}/partial: the caller's speech so far in the current Gather. */
 export const PartialSpeech = z.object({
@@ -184,13 +192,19 @@ export type LiveConversation = z.infer<typeof LiveConversation>;
  * never stick on a record it could not parse: it archives what is there. `repaired` counts
  * what had to be filled in.
  */
-export function salvageConversation(raw: unknown, callId: string): { conversation: LiveConversation; repaired: number } {
+export function salvageConversation(
+  raw: unknown,
+  callId: string,
+): { conversation: LiveConversation; repaired: number } {
   const parsed = LiveConversation.safeParse(raw);
   if (parsed.success) return { conversation: parsed.data, repaired: 0 };
   const node = (raw !== null && typeof raw === 'object' ? raw : {}) as Record<string, unknown>;
   let repaired = typeof node.call_id === 'string' ? 0 : 1;
   const messages: Record<string, LiveMessage> = {};
-  const rawMessages = node.messages !== null && typeof node.messages === 'object' ? (node.messages as Record<string, unknown>) : {};
+  const rawMessages =
+    node.messages !== null && typeof node.messages === 'object'
+      ? (node.messages as Record<string, unknown>)
+      : {};
   for (const [key, value] of Object.entries(rawMessages)) {
     const message = LiveMessage.safeParse(value);
     if (message.success) {
@@ -198,13 +212,29 @@ export function salvageConversation(raw: unknown, callId: string): { conversatio
       continue;
     }
     repaired++;
-    const m = (value !== null && typeof value === 'object' ? value : { content: value }) as Record<string, unknown>;
-    const text = (v: unknown) => (typeof v === 'string' ? v : v === undefined || v === null ? '' : JSON.stringify(v));
+    const m = (value !== null && typeof value === 'object' ? value : { content: value }) as Record<
+      string,
+      unknown
+    >;
+    const text = (v: unknown) =>
+      typeof v === 'string' ? v : v === undefined || v === null ? '' : JSON.stringify(v);
     const role = Role.safeParse(m.role);
-    messages[key] = { role: role.success ? role.data : 'system', content: text(m.content), timestamp: text(m.timestamp), sources: text(m.sources) };
+    messages[key] = {
+      role: role.success ? role.data : 'system',
+      content: text(m.content),
+      timestamp: text(m.timestamp),
+      sources: text(m.sources),
+    };
   }
   const partial = PartialSpeech.safeParse(node.partial);
-  return { conversation: { call_id: typeof node.call_id === 'string' ? node.call_id : callId, messages, ...(partial.success ? { partial: partial.data } : {}) }, repaired };
+  return {
+    conversation: {
+      call_id: typeof node.call_id === 'string' ? node.call_id : callId,
+      messages,
+      ...(partial.success ? { partial: partial.data } : {}),
+    },
+    repaired,
+  };
 }
 
 /** Messages in key order, which is chronological. */
@@ -217,7 +247,15 @@ export function orderedMessages(conversation: LiveConversation | null): LiveMess
 
 // ---- The fan-out's records: alerts and the live summary ----
 
-export type AlertKind = 'new-call' | 'urgent' | 'critical' | 'taken' | 'ended' | 'escalated' | 'escalation-failed' | 'escalation-undelivered';
+export type AlertKind =
+  | 'new-call'
+  | 'urgent'
+  | 'critical'
+  | 'taken'
+  | 'ended'
+  | 'escalated'
+  | 'escalation-failed'
+  | 'escalation-undelivered';
 
 /** admin_alerts/{uid}/{alert_id}: what each admin sees arrive. */
 export type Alert = {
@@ -314,9 +352,17 @@ const callId = z.string().regex(CALL_ID_PATTERN, 'not a call id');
 /** What an admin can do to a live call: the callControl callable's payload. */
 export const CallAction = z.discriminatedUnion('action', [
   z.object({ action: z.literal('take'), callId }),
-  z.object({ action: z.literal('say'), callId, text: z.string().trim().min(1, 'say something').max(MAX_SPOKEN_CHARS) }),
+  z.object({
+    action: z.literal('say'),
+    callId,
+    text: z.string().trim().min(1, 'say something').max(MAX_SPOKEN_CHARS),
+  }),
   z.object({ action: z.literal('release'), callId }),
-  z.object({ action: z.literal('bridge'), callId, to: z.string().regex(/^\+[1-9]\d{6,14}$/, 'an E.164 number, like +15551234567') }),
+  z.object({
+    action: z.literal('bridge'),
+    callId,
+    to: z.string().regex(/^\+[1-9]\d{6,14}$/, 'an E.164 number, like +15551234567'),
+  }),
   z.object({ action: z.literal('end'), callId }),
   z.object({ action: z.literal('ack'), callId }),
 ]);

@@ -5,4 +5,5 @@
 import type { Urgency } from './schema';
 
 /** Whether silence can never end this call: it is, or may be, an emergency. */
-export const keepsLineOpen = (urgency: Urgency | undefined) => urgency === 'CRITICAL' || urgency === 'URGENT';
+export const keepsLineOpen = (urgency: Urgency | undefined) =>
+  urgency === 'CRITICAL' || urgency === 'URGENT';

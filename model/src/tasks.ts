@@ -9,7 +9,11 @@
 import { createHash } from 'node:crypto';
 
 /** The task queue functions, each with the queue Firebase creates for it (named after the function). */
-export const QUEUES = { archive: 'archiveCall', purge: 'purgeCall', escalate: 'escalateCall' } as const;
+export const QUEUES = {
+  archive: 'archiveCall',
+  purge: 'purgeCall',
+  escalate: 'escalateCall',
+} as const;
 export type QueueName = (typeof QUEUES)[keyof typeof QUEUES];
 export const QUEUE_NAMES: readonly QueueName[] = Object.values(QUEUES);
 
@@ -28,8 +32,14 @@ const REGION = /^[a-z]+-[a-z]+\d+$/;
  */
 export function queueResource(region: string, name: string): { function: string; queue: string } {
   // A blank region would otherwise make firebase-admin refuse every enqueue with a vague "invalid resource name".
-  if (!REGION.test(region)) throw new Error(`the task queues' region must be a Cloud Functions region such as europe-west1 (FUNCTIONS_REGION), not "${region}"`);
-  return { function: `locations/${region}/functions/${name}`, queue: `locations/${region}/queues/${name}` };
+  if (!REGION.test(region))
+    throw new Error(
+      `the task queues' region must be a Cloud Functions region such as europe-west1 (FUNCTIONS_REGION), not "${region}"`,
+    );
+  return {
+    function: `locations/${region}/functions/${name}`,
+    queue: `locations/${region}/queues/${name}`,
+  };
 }
 
 /**
@@ -38,7 +48,8 @@ export function queueResource(region: string, name: string): { function: string;
  * the same id always gives the same reference (log lines and tasks of one call can be joined),
  * and the number cannot be read back from it.
  */
-export const idRef = (id: string) => `${id.startsWith('conv_') ? 'conv' : 'call'}_${createHash('sha256').update(id).digest('hex').slice(0, 12)}`;
+export const idRef = (id: string) =>
+  `${id.startsWith('conv_') ? 'conv' : 'call'}_${createHash('sha256').update(id).digest('hex').slice(0, 12)}`;
 
 /** Task names are visible in the Cloud Tasks console and logs: they name the call by idRef, never by its number. */
 export const taskIds = {
@@ -51,7 +62,8 @@ export const taskIds = {
   /** The purge of a call archived with `messages` messages. */
   purge: (callId: string, messages: number) => `purge-${idRef(callId)}-m${messages}`,
   /** Archival again once an ended CRITICAL call held live for it was acknowledged (one per acknowledgement). */
-  acknowledged: (callId: string, at: string) => `archive-${idRef(callId)}-a${at.replace(/\D/g, '').slice(0, 14)}`,
+  acknowledged: (callId: string, at: string) =>
+    `archive-${idRef(callId)}-a${at.replace(/\D/g, '').slice(0, 14)}`,
   /** A CRITICAL call's escalation timer, one per call. */
   escalate: (callId: string) => `escalate-${idRef(callId)}`,
 };

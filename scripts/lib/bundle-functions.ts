@@ -19,7 +19,9 @@ const functionsDir = join(ROOT, 'functions');
 
 /** The packages the bundle leaves to `npm install`: exactly functions/package.json's dependencies. */
 export function bundleExternals(): string[] {
-  const manifest = JSON.parse(readFileSync(join(functionsDir, 'package.json'), 'utf8')) as { dependencies?: Record<string, string> };
+  const manifest = JSON.parse(readFileSync(join(functionsDir, 'package.json'), 'utf8')) as {
+    dependencies?: Record<string, string>;
+  };
   return Object.keys(manifest.dependencies ?? {}).flatMap((name) => [name, `${name}/*`]);
 }
 
@@ -38,4 +40,5 @@ export async function bundleFunctions(): Promise<void> {
   });
 }
 
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) await bundleFunctions();
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href)
+  await bundleFunctions();

@@ -15,7 +15,8 @@ const require = createRequire(import.meta.url);
 export const DEFAULT_REGION = 'us-central1';
 
 /** The region the functions and their queues run in (FUNCTIONS_REGION), else the default. */
-export const functionsRegion = (params: Record<string, string | undefined>) => params.FUNCTIONS_REGION || DEFAULT_REGION;
+export const functionsRegion = (params: Record<string, string | undefined>) =>
+  params.FUNCTIONS_REGION || DEFAULT_REGION;
 
 /** Projects whose id starts with `demo-` are the emulators' demo projects: never deployed. */
 export const isDemoProject = (projectId: string) => projectId.startsWith('demo-');
@@ -27,15 +28,20 @@ export const isDemoProject = (projectId: string) => projectId.startsWith('demo-'
  */
 export function defaultDatabaseUrl(projectId: string, region: string): string {
   const instance = `${projectId}-default-rtdb`;
-  return region === DEFAULT_REGION ? `https://${instance}.firebaseio.com` : `https://${instance}.${region}.firebasedatabase.app`;
+  return region === DEFAULT_REGION
+    ? `https://${instance}.firebaseio.com`
+    : `https://${instance}.${region}.firebasedatabase.app`;
 }
 
 /** The files firebase-tools reads a project's params from, in the order it merges them. */
-export const envFiles = (functionsDir: string, projectId: string) => ['.env', `.env.${projectId}`].map((f) => join(functionsDir, f));
+export const envFiles = (functionsDir: string, projectId: string) =>
+  ['.env', `.env.${projectId}`].map((f) => join(functionsDir, f));
 
 /** Parses one dotenv file exactly as firebase deploy does; throws on a malformed line or a reserved key. */
 export function parseEnv(text: string): Record<string, string> {
-  const env = require('firebase-tools/lib/functions/env.js') as { parseStrict(this: void, data: string): Record<string, string> };
+  const env = require('firebase-tools/lib/functions/env.js') as {
+    parseStrict(this: void, data: string): Record<string, string>;
+  };
   return env.parseStrict(text);
 }
 
@@ -49,10 +55,15 @@ export function deployParams(functionsDir: string, projectId: string): Record<st
 }
 
 /** The default database of a project as deployed: in the functions' region (FUNCTIONS_REGION is the database's region). */
-export const projectDatabaseUrl = (functionsDir: string, projectId: string) => defaultDatabaseUrl(projectId, functionsRegion(deployParams(functionsDir, projectId)));
+export const projectDatabaseUrl = (functionsDir: string, projectId: string) =>
+  defaultDatabaseUrl(projectId, functionsRegion(deployParams(functionsDir, projectId)));
 
 /** Comma-separated numbers, as the functions read ON_CALL_NUMBERS (config.ts). */
 /** A phone number as Twilio takes it: E.164, + and the country code, at most 15 digits. */
 export const E164 = /^\+[1-9]\d{6,14}$/;
 
-export const numberList = (value: string | undefined) => (value ?? '').split(',').map((n) => n.trim()).filter(Boolean);
+export const numberList = (value: string | undefined) =>
+  (value ?? '')
+    .split(',')
+    .map((n) => n.trim())
+    .filter(Boolean);

@@ -38,17 +38,32 @@ export type Outcome = {
 /** Every `*.jsonl` file under `dir`, one case a line; a malformed line throws with its place. */
 export function loadCorpus(dir: string): Case[] {
   const cases: Case[] = [];
-  for (const file of readdirSync(dir).filter((f) => f.endsWith('.jsonl')).sort()) {
+  for (const file of readdirSync(dir)
+    .filter((f) => f.endsWith('.jsonl'))
+    .sort()) {
     readFileSync(join(dir, file), 'utf8')
       .split('\n')
       .forEach((line, i) => {
         if (line.trim() === '') return;
         const where = `${file}:${i + 1}`;
         const raw = JSON.parse(line) as Partial<Case>;
-        if (typeof raw.text !== 'string' || typeof raw.lang !== 'string' || !URGENCIES.includes(raw.urgency as Urgency)) {
-          throw new Error(`${where}: a case needs text, lang and urgency (NORMAL, URGENT or CRITICAL)`);
+        if (
+          typeof raw.text !== 'string' ||
+          typeof raw.lang !== 'string' ||
+          !URGENCIES.includes(raw.urgency as Urgency)
+        ) {
+          throw new Error(
+            `${where}: a case needs text, lang and urgency (NORMAL, URGENT or CRITICAL)`,
+          );
         }
-        cases.push({ lang: raw.lang, text: raw.text, urgency: raw.urgency as Urgency, procedure: raw.procedure ?? null, category: raw.category ?? 'other', where });
+        cases.push({
+          lang: raw.lang,
+          text: raw.text,
+          urgency: raw.urgency as Urgency,
+          procedure: raw.procedure ?? null,
+          category: raw.category ?? 'other',
+          where,
+        });
       });
   }
   return cases;
@@ -83,7 +98,9 @@ function percentile(sorted: number[], p: number): number {
 
 /** The figures of one run: `outcomes[i]` answers `cases[i]`. */
 export function score(cases: Case[], outcomes: Outcome[]): Report {
-  const confusion = Object.fromEntries(URGENCIES.map((e) => [e, Object.fromEntries(URGENCIES.map((g) => [g, 0]))])) as Report['confusion'];
+  const confusion = Object.fromEntries(
+    URGENCIES.map((e) => [e, Object.fromEntries(URGENCIES.map((g) => [g, 0]))]),
+  ) as Report['confusion'];
   const report: Report = {
     total: cases.length,
     confusion,
@@ -102,7 +119,11 @@ export function score(cases: Case[], outcomes: Outcome[]): Report {
     p50Ms: 0,
     p95Ms: 0,
   };
-  let exact = 0, over = 0, under = 0, hits = 0, languages = 0;
+  let exact = 0,
+    over = 0,
+    under = 0,
+    hits = 0,
+    languages = 0;
   cases.forEach((c, i) => {
     const o = outcomes[i];
     confusion[c.urgency][o.urgency]++;
@@ -111,11 +132,13 @@ export function score(cases: Case[], outcomes: Outcome[]): Report {
     if (diff > 0) {
       over++;
       report.overTriaged.push({ c, got: o.urgency });
-      if (c.category === 'hypothetical' || c.category === 'negation') report.raisedByNegationOrHypothetical.push({ c, got: o.urgency });
+      if (c.category === 'hypothetical' || c.category === 'negation')
+        report.raisedByNegationOrHypothetical.push({ c, got: o.urgency });
     }
     if (diff < 0) under++;
     if (c.urgency === 'CRITICAL' && diff < 0) report.underCritical.push({ c, got: o.urgency });
-    const hit = c.procedure === null ? o.procedures.length === 0 : o.procedures.includes(c.procedure);
+    const hit =
+      c.procedure === null ? o.procedures.length === 0 : o.procedures.includes(c.procedure);
     if (hit) hits++;
     else report.procedureMisses.push({ c, got: o.procedures });
     if (o.urgency === 'CRITICAL') {
@@ -155,17 +178,28 @@ export type Thresholds = {
 export function breaches(report: Report, t: Thresholds): string[] {
   const out: string[] = [];
   const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
-  if (t.minExact !== undefined && report.exact < t.minExact) out.push(`exact urgency ${pct(report.exact)} < ${pct(t.minExact)}`);
-  if (t.maxOver !== undefined && report.over > t.maxOver) out.push(`over-triage ${pct(report.over)} > ${pct(t.maxOver)}`);
+  if (t.minExact !== undefined && report.exact < t.minExact)
+    out.push(`exact urgency ${pct(report.exact)} < ${pct(t.minExact)}`);
+  if (t.maxOver !== undefined && report.over > t.maxOver)
+    out.push(`over-triage ${pct(report.over)} > ${pct(t.maxOver)}`);
   if (t.maxUnderCritical !== undefined && report.underCritical.length > t.maxUnderCritical)
-    out.push(`${report.underCritical.length} life-threatening cases below CRITICAL > ${t.maxUnderCritical}`);
-  if (t.minProcedure !== undefined && report.procedureHit < t.minProcedure) out.push(`procedure hits ${pct(report.procedureHit)} < ${pct(t.minProcedure)}`);
-  if (t.minLanguage !== undefined && report.languageMatch < t.minLanguage) out.push(`reply language match ${pct(report.languageMatch)} < ${pct(t.minLanguage)}`);
+    out.push(
+      `${report.underCritical.length} life-threatening cases below CRITICAL > ${t.maxUnderCritical}`,
+    );
+  if (t.minProcedure !== undefined && report.procedureHit < t.minProcedure)
+    out.push(`procedure hits ${pct(report.procedureHit)} < ${pct(t.minProcedure)}`);
+  if (t.minLanguage !== undefined && report.languageMatch < t.minLanguage)
+    out.push(`reply language match ${pct(report.languageMatch)} < ${pct(t.minLanguage)}`);
   if (t.maxMissingSafety !== undefined && report.missingSafetyLine.length > t.maxMissingSafety)
-    out.push(`${report.missingSafetyLine.length} CRITICAL replies without the safety line > ${t.maxMissingSafety}`);
+    out.push(
+      `${report.missingSafetyLine.length} CRITICAL replies without the safety line > ${t.maxMissingSafety}`,
+    );
   if (t.maxRaised !== undefined && report.raisedByNegationOrHypothetical.length > t.maxRaised)
-    out.push(`${report.raisedByNegationOrHypothetical.length} negations or hypotheticals raised > ${t.maxRaised}`);
-  if (t.maxP95Ms !== undefined && report.p95Ms > t.maxP95Ms) out.push(`reply time p95 ${report.p95Ms.toFixed(1)} ms > ${t.maxP95Ms} ms`);
+    out.push(
+      `${report.raisedByNegationOrHypothetical.length} negations or hypotheticals raised > ${t.maxRaised}`,
+    );
+  if (t.maxP95Ms !== undefined && report.p95Ms > t.maxP95Ms)
+    out.push(`reply time p95 ${report.p95Ms.toFixed(1)} ms > ${t.maxP95Ms} ms`);
   return out;
 }
 
@@ -173,14 +207,18 @@ export function breaches(report: Report, t: Thresholds): string[] {
 export function format(report: Report, verbose = false): string {
   const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
   const cap = <T>(list: T[]) => (verbose ? list : list.slice(0, 10));
-  const more = (list: unknown[]) => (!verbose && list.length > 10 ? [`    … ${list.length - 10} more (--verbose)`] : []);
+  const more = (list: unknown[]) =>
+    !verbose && list.length > 10 ? [`    … ${list.length - 10} more (--verbose)`] : [];
   const line = (c: Case) => `${c.where} [${c.lang}] "${c.text}"`;
   const lines = [
     `cases: ${report.total}`,
     '',
     'urgency confusion (rows expected, columns got):',
     `  ${'expected'.padEnd(10)}${URGENCIES.map((u) => u.padStart(10)).join('')}`,
-    ...URGENCIES.map((e) => `  ${e.padEnd(10)}${URGENCIES.map((g) => String(report.confusion[e][g]).padStart(10)).join('')}`),
+    ...URGENCIES.map(
+      (e) =>
+        `  ${e.padEnd(10)}${URGENCIES.map((g) => String(report.confusion[e][g]).padStart(10)).join('')}`,
+    ),
     '',
     `exact urgency:            ${pct(report.exact)}`,
     `over-triage:              ${pct(report.over)}`,
@@ -193,7 +231,10 @@ export function format(report: Report, verbose = false): string {
     ...cap(report.overTriaged).map(({ c, got }) => `    ${c.urgency}->${got} ${line(c)}`),
     ...more(report.overTriaged),
     `procedure hit rate:       ${pct(report.procedureHit)}`,
-    ...cap(report.procedureMisses).map(({ c, got }) => `    want ${c.procedure ?? 'none'}, got ${got.join(',') || 'none'}: ${line(c)}`),
+    ...cap(report.procedureMisses).map(
+      ({ c, got }) =>
+        `    want ${c.procedure ?? 'none'}, got ${got.join(',') || 'none'}: ${line(c)}`,
+    ),
     ...more(report.procedureMisses),
     `CRITICAL replies with the safety line: ${report.criticalReplies - report.missingSafetyLine.length}/${report.criticalReplies}` +
       (report.missingSafetyLine.length === 0 ? ' (every one)' : ''),

@@ -37,7 +37,8 @@ export const FALLBACK_ACCEPT_PATH = '/twilio/fallback-accept.xml';
  * What the on-call person hears: the functions' screening opens the same way (core/twiml.ts's
  * SCREENING_LINES), but a static file cannot read which key was pressed, so here any key accepts.
  */
-export const FALLBACK_SCREENING_PROMPT = "Aurora safety line: a worker's call is waiting. Press any key to accept.";
+export const FALLBACK_SCREENING_PROMPT =
+  "Aurora safety line: a worker's call is waiting. Press any key to accept.";
 
 /**
  * The fallback document: the safety line, then every on-call number dialled at once (Twilio's
@@ -48,14 +49,20 @@ export const FALLBACK_SCREENING_PROMPT = "Aurora safety line: a worker's call is
  * Hosting serves static files to GET.
  */
 export function fallbackTwiml(onCallNumbers: string[]): string {
-  if (onCallNumbers.length === 0) throw new Error('the fallback line needs at least one on-call number (ON_CALL_NUMBERS)');
+  if (onCallNumbers.length === 0)
+    throw new Error('the fallback line needs at least one on-call number (ON_CALL_NUMBERS)');
   const bad = onCallNumbers.filter((n) => !E164.test(n));
-  if (bad.length > 0) throw new Error(`ON_CALL_NUMBERS must be E.164 numbers (+ and digits): ${bad.join(', ')}`);
-  if (onCallNumbers.length > 10) throw new Error('Twilio dials at most 10 numbers at once: keep ON_CALL_NUMBERS to 10');
+  if (bad.length > 0)
+    throw new Error(`ON_CALL_NUMBERS must be E.164 numbers (+ and digits): ${bad.join(', ')}`);
+  if (onCallNumbers.length > 10)
+    throw new Error('Twilio dials at most 10 numbers at once: keep ON_CALL_NUMBERS to 10');
   const response = new twilio.twiml.VoiceResponse();
-  response.say(`Aurora cannot answer right now. ${FALLBACK_SAFETY_LINE} Connecting you to the on-call supervisor.`);
+  response.say(
+    `Aurora cannot answer right now. ${FALLBACK_SAFETY_LINE} Connecting you to the on-call supervisor.`,
+  );
   const dial = response.dial({ timeLimit: DIAL_TIME_LIMIT_SECONDS });
-  for (const number of onCallNumbers) dial.number({ url: FALLBACK_SCREEN_PATH, method: FALLBACK_METHOD }, number);
+  for (const number of onCallNumbers)
+    dial.number({ url: FALLBACK_SCREEN_PATH, method: FALLBACK_METHOD }, number);
   response.say(`Nobody answered. ${FALLBACK_SAFETY_LINE}`);
   return response.toString();
 }
@@ -70,7 +77,9 @@ export function fallbackTwiml(onCallNumbers: string[]): string {
  */
 export function fallbackScreeningTwiml(): string {
   const response = new twilio.twiml.VoiceResponse();
-  response.gather({ numDigits: 1, action: FALLBACK_ACCEPT_PATH, method: FALLBACK_METHOD }).say({ loop: 2 }, FALLBACK_SCREENING_PROMPT);
+  response
+    .gather({ numDigits: 1, action: FALLBACK_ACCEPT_PATH, method: FALLBACK_METHOD })
+    .say({ loop: 2 }, FALLBACK_SCREENING_PROMPT);
   response.say('Goodbye.');
   response.hangup();
   return response.toString();

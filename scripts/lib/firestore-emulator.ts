@@ -36,7 +36,12 @@ export async function startFirestoreEmulator(port: number): Promise<RunningFires
   const stop = () => stopChild(child, 'SIGTERM', 3000);
   try {
     const watch = track(child, 'firestore', false);
-    await waitFor('Firestore emulator', async () => (await fetch(`http://127.0.0.1:${port}/`)).ok, 60_000, watch.died);
+    await waitFor(
+      'Firestore emulator',
+      async () => (await fetch(`http://127.0.0.1:${port}/`)).ok,
+      60_000,
+      watch.died,
+    );
   } catch (err) {
     await stop();
     throw err;

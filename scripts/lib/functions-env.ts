@@ -8,7 +8,14 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import { LOCAL_BRIDGE_NUMBERS, LOCAL_FIREBASE_CONFIG, LOCAL_ON_CALL, ROOT, STACK_DIR, emulatorEnv } from './project.ts';
+import {
+  LOCAL_BRIDGE_NUMBERS,
+  LOCAL_FIREBASE_CONFIG,
+  LOCAL_ON_CALL,
+  ROOT,
+  STACK_DIR,
+  emulatorEnv,
+} from './project.ts';
 
 const require = createRequire(import.meta.url);
 
@@ -30,7 +37,13 @@ export const FUNCTIONS_SECRETS_FILE = join(ROOT, 'functions', '.secret.local');
 export const LOCAL_TASK_QUEUE_INVOKER = 'emulated-service-acct@email.com';
 
 /** An OpenAI-compatible provider; without one the offline responder answers. */
-export type ModelOptions = { apiKey: string; baseUrl?: string; model?: string; fallbackModel?: string; budgetMs?: number };
+export type ModelOptions = {
+  apiKey: string;
+  baseUrl?: string;
+  model?: string;
+  fallbackModel?: string;
+  budgetMs?: number;
+};
 
 /** What the local stack configures the functions with. */
 export type FunctionsConfig = {
@@ -64,17 +77,26 @@ export function localFunctionsParams(config: FunctionsConfig): Record<string, st
     OPENAI_FALLBACK_MODEL: model?.fallbackModel,
     TURN_BUDGET_MS: model?.budgetMs,
   };
-  return Object.fromEntries(Object.entries(params).flatMap(([key, value]) => (value === undefined ? [] : [[key, String(value)]])));
+  return Object.fromEntries(
+    Object.entries(params).flatMap(([key, value]) =>
+      value === undefined ? [] : [[key, String(value)]],
+    ),
+  );
 }
 
 /** Writes the functions' local params and secrets, which the functions emulator reads. */
 export function writeFunctionsConfig(config: FunctionsConfig): void {
   const model = config.model;
-  const lines = Object.entries(localFunctionsParams(config)).map(([key, value]) => `${key}=${value}`);
+  const lines = Object.entries(localFunctionsParams(config)).map(
+    ([key, value]) => `${key}=${value}`,
+  );
   mkdirSync(STACK_DIR, { recursive: true });
   writeFileSync(FUNCTIONS_PARAMS_FILE, `${lines.join('\n')}\n`);
   // "none" turns the model off; the emulator would otherwise go looking for the secret online.
-  writeFileSync(FUNCTIONS_SECRETS_FILE, `TWILIO_AUTH_TOKEN=${config.twilioAuthToken}\nOPENAI_API_KEY=${model?.apiKey ?? 'none'}\n`);
+  writeFileSync(
+    FUNCTIONS_SECRETS_FILE,
+    `TWILIO_AUTH_TOKEN=${config.twilioAuthToken}\nOPENAI_API_KEY=${model?.apiKey ?? 'none'}\n`,
+  );
 }
 
 /** The model settings `npm start` takes from the environment (OPENAI_API_KEY and friends). */
@@ -101,10 +123,28 @@ function readEnvFile(path: string): Record<string, string> {
 }
 
 export function useFunctionsEnvironment(): void {
-  Object.assign(process.env, emulatorEnv(), { FUNCTIONS_EMULATOR: 'true', FIREBASE_CONFIG: JSON.stringify(LOCAL_FIREBASE_CONFIG) });
-  Object.assign(process.env, readEnvFile(FUNCTIONS_PARAMS_FILE), readEnvFile(FUNCTIONS_SECRETS_FILE));
-  const config = require('aurora-functions/lib/config.js') as Record<string, { name?: string; options?: { default?: unknown } }>;
+  Object.assign(process.env, emulatorEnv(), {
+    FUNCTIONS_EMULATOR: 'true',
+    FIREBASE_CONFIG: JSON.stringify(LOCAL_FIREBASE_CONFIG),
+  });
+  Object.assign(
+    process.env,
+    readEnvFile(FUNCTIONS_PARAMS_FILE),
+    readEnvFile(FUNCTIONS_SECRETS_FILE),
+  );
+  const config = require('aurora-functions/lib/config.js') as Record<
+    string,
+    { name?: string; options?: { default?: unknown } }
+  >;
   for (const param of Object.values(config)) {
-    if (param?.name && process.env[param.name] === undefined && param.options?.default !== undefined) process.env[param.name] = typeof param.options.default === 'object' ? JSON.stringify(param.options.default) : String(param.options.default as string | number | boolean);
+    if (
+      param?.name &&
+      process.env[param.name] === undefined &&
+      param.options?.default !== undefined
+    )
+      process.env[param.name] =
+        typeof param.options.default === 'object'
+          ? JSON.stringify(param.options.default)
+          : String(param.options.default as string | number | boolean);
   }
 }

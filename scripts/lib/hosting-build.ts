@@ -8,15 +8,25 @@
  */
 import { join } from 'node:path';
 import type { Plugin } from 'vite';
-import { DEFAULT_REGION, deployParams, functionsRegion, isDemoProject, numberList } from './deploy-env.ts';
+import {
+  DEFAULT_REGION,
+  deployParams,
+  functionsRegion,
+  isDemoProject,
+  numberList,
+} from './deploy-env.ts';
 import { fallbackFiles } from './fallback-twiml.ts';
 import { LOCAL_ON_CALL, ROOT } from './project.ts';
 
 export type HostingSettings = { projectId: string | null; region: string; onCallNumbers: string[] };
 
 /** The settings the dashboard is built with for `projectId` (null: a local build). */
-export function hostingSettings(projectId: string | null, functionsDir = join(ROOT, 'functions')): HostingSettings {
-  if (!projectId || isDemoProject(projectId)) return { projectId, region: DEFAULT_REGION, onCallNumbers: LOCAL_ON_CALL.numbers };
+export function hostingSettings(
+  projectId: string | null,
+  functionsDir = join(ROOT, 'functions'),
+): HostingSettings {
+  if (!projectId || isDemoProject(projectId))
+    return { projectId, region: DEFAULT_REGION, onCallNumbers: LOCAL_ON_CALL.numbers };
   const params = deployParams(functionsDir, projectId);
   const onCallNumbers = numberList(params.ON_CALL_NUMBERS);
   if (onCallNumbers.length === 0) {
@@ -28,13 +38,19 @@ export function hostingSettings(projectId: string | null, functionsDir = join(RO
 }
 
 /** The Vite plugin: defines VITE_FUNCTIONS_REGION and emits the fallback line's files (its screening too). */
-export function deploymentAssets({ projectId = process.env.GCLOUD_PROJECT ?? null, functionsDir }: { projectId?: string | null; functionsDir?: string } = {}): Plugin {
+export function deploymentAssets({
+  projectId = process.env.GCLOUD_PROJECT ?? null,
+  functionsDir,
+}: { projectId?: string | null; functionsDir?: string } = {}): Plugin {
   const settings = hostingSettings(projectId, functionsDir);
   return {
     name: 'aurora-deployment-assets',
-    config: () => ({ define: { 'import.meta.env.VITE_FUNCTIONS_REGION': JSON.stringify(settings.region) } }),
+    config: () => ({
+      define: { 'import.meta.env.VITE_FUNCTIONS_REGION': JSON.stringify(settings.region) },
+    }),
     generateBundle() {
-      for (const [path, source] of Object.entries(fallbackFiles(settings.onCallNumbers))) this.emitFile({ type: 'asset', fileName: path.slice(1), source });
+      for (const [path, source] of Object.entries(fallbackFiles(settings.onCallNumbers)))
+        this.emitFile({ type: 'asset', fileName: path.slice(1), source });
     },
   };
 }

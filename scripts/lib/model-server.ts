@@ -24,8 +24,19 @@ type ChatRequest = { model: string; messages: Array<{ role: string; content: str
 export function groundedAnswer(request: ChatRequest): string {
   const system = request.messages.find((m) => m.role === 'system')?.content ?? '';
   const first = /^- (.+?) \[(CRITICAL|URGENT|NORMAL)\]: (.+)$/m.exec(system);
-  if (!first) return JSON.stringify({ reply: 'Tell me what is happening and where you are.', urgency: 'NORMAL', sources: [], handoff: false });
-  return JSON.stringify({ reply: first[3], urgency: first[2], sources: [first[1]], handoff: false });
+  if (!first)
+    return JSON.stringify({
+      reply: 'Tell me what is happening and where you are.',
+      urgency: 'NORMAL',
+      sources: [],
+      handoff: false,
+    });
+  return JSON.stringify({
+    reply: first[3],
+    urgency: first[2],
+    sources: [first[1]],
+    handoff: false,
+  });
 }
 
 export class ModelServer {
@@ -62,7 +73,9 @@ export class ModelServer {
           return;
         }
         if (req.method === 'GET' && req.url === '/control/requests') {
-          res.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify(this.requests));
+          res
+            .writeHead(200, { 'Content-Type': 'application/json' })
+            .end(JSON.stringify(this.requests));
           return;
         }
         if (req.method !== 'POST' || !req.url?.endsWith('/chat/completions')) {
@@ -83,7 +96,9 @@ export class ModelServer {
     if (res.destroyed) return;
     const status = step.status ?? 200;
     if (status !== 200) {
-      res.writeHead(status, { 'Content-Type': 'application/json' }).end(JSON.stringify({ error: { message: `scripted ${status}`, type: 'server_error' } }));
+      res
+        .writeHead(status, { 'Content-Type': 'application/json' })
+        .end(JSON.stringify({ error: { message: `scripted ${status}`, type: 'server_error' } }));
       return;
     }
     const content = step.refusal ? null : (step.content ?? groundedAnswer(request));
@@ -93,7 +108,13 @@ export class ModelServer {
         object: 'chat.completion',
         created: Math.floor(Date.now() / 1000),
         model: request.model,
-        choices: [{ index: 0, finish_reason: 'stop', message: { role: 'assistant', content, refusal: step.refusal ?? null } }],
+        choices: [
+          {
+            index: 0,
+            finish_reason: 'stop',
+            message: { role: 'assistant', content, refusal: step.refusal ?? null },
+          },
+        ],
         usage: { prompt_tokens: 0, completion_tokens: 0, total_tokens: 0 },
       }),
     );

@@ -24,7 +24,12 @@ export async function portInUse(port: number): Promise<boolean> {
   }
 }
 
-export async function waitFor(what: string, probe: () => Promise<boolean>, timeoutMs: number, died?: () => string | null) {
+export async function waitFor(
+  what: string,
+  probe: () => Promise<boolean>,
+  timeoutMs: number,
+  died?: () => string | null,
+) {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     const death = died?.();
@@ -66,7 +71,11 @@ function signalGroup(child: ChildProcess, signal: NodeJS.Signals): boolean {
 }
 
 /** Asks a detached child to stop with `signal`, kills its group after `graceMs`, and again once it exits. */
-export function stopChild(child: ChildProcess, signal: NodeJS.Signals, graceMs: number): Promise<void> {
+export function stopChild(
+  child: ChildProcess,
+  signal: NodeJS.Signals,
+  graceMs: number,
+): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
   return new Promise((resolve) => {
     const force = setTimeout(() => signalGroup(child, 'SIGKILL'), graceMs);
@@ -111,10 +120,14 @@ export class Processes {
    * TypeScript), whatever node started this process.
    */
   startScript(script: string, args: string[], name: string, verbose: boolean): Watch {
-    const child = spawn(join(ROOT, 'node_modules', '.bin', 'node'), [join(ROOT, 'scripts', 'lib', script), ...args], {
-      detached: true,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawn(
+      join(ROOT, 'node_modules', '.bin', 'node'),
+      [join(ROOT, 'scripts', 'lib', script), ...args],
+      {
+        detached: true,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     this.adopt(child, () => stopChild(child, 'SIGTERM', 2000));
     return track(child, name, verbose);
   }

@@ -14,7 +14,10 @@ export const PROJECT_ID = 'demo-aurora';
 /** What the stack generates (its emulators' config, the functions' local params, logs): git-ignored, outside the sources. */
 export const STACK_DIR = join(ROOT, '.stack');
 /** The project's Admin SDK options: the default database's URL, which the emulators serve under the same name. */
-export const LOCAL_FIREBASE_CONFIG = { projectId: PROJECT_ID, databaseURL: `https://${PROJECT_ID}-default-rtdb.firebaseio.com` };
+export const LOCAL_FIREBASE_CONFIG = {
+  projectId: PROJECT_ID,
+  databaseURL: `https://${PROJECT_ID}-default-rtdb.firebaseio.com`,
+};
 
 /** The project's firebase.json, which the stack's emulators run with. */
 export const FIREBASE_JSON = JSON.parse(readFileSync(join(ROOT, 'firebase.json'), 'utf8')) as {
@@ -64,7 +67,10 @@ export const LOCAL_BRIDGE_NUMBERS = ['+15557654321', '+1555010*'];
 export function realRtdbEmulatorAvailable(): boolean {
   if (process.env.AURORA_RTDB === 'stand-in') return false;
   const cache = join(homedir(), '.cache', 'firebase', 'emulators');
-  return existsSync(cache) && readdirSync(cache).some((f) => /^firebase-database-emulator-.*\.jar$/.test(f));
+  return (
+    existsSync(cache) &&
+    readdirSync(cache).some((f) => /^firebase-database-emulator-.*\.jar$/.test(f))
+  );
 }
 
 /** The environment every local client (Admin SDK scripts, tests) uses to reach the stack. */
@@ -86,5 +92,8 @@ export function emulatorEnv(): Record<string, string> {
  */
 export function localAdminApp(name?: string): App {
   Object.assign(process.env, emulatorEnv());
-  return getApps().find((app) => app.name === (name ?? '[DEFAULT]')) ?? initializeApp(LOCAL_FIREBASE_CONFIG, name);
+  return (
+    getApps().find((app) => app.name === (name ?? '[DEFAULT]')) ??
+    initializeApp(LOCAL_FIREBASE_CONFIG, name)
+  );
 }

@@ -14,7 +14,10 @@ import { pathToFileURL } from 'node:url';
 const require = createRequire(import.meta.url);
 const FirebaseServer = require('firebase-server');
 
-type Frame = { t: string; d: { r?: number; a?: string; b?: { p?: string; d?: unknown; q?: unknown; cred?: string } } };
+type Frame = {
+  t: string;
+  d: { r?: number; a?: string; b?: { p?: string; d?: unknown; q?: unknown; cred?: string } };
+};
 type Ref = {
   child(path: string): Ref;
   on(event: 'value', cb: (snap: { exportVal(): unknown }) => void): unknown;
@@ -35,7 +38,10 @@ const OWN_ACTIONS = new Set(['l', 'q', 'n', 'g', 'o', 'om', 'oc', 'on', 'auth', 
 /** The claims of a JWT, unverified: the Auth emulator signs nothing, and rules are not enforced here. */
 function claimsOf(token: string): Record<string, unknown> | null {
   try {
-    return JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString()) as Record<string, unknown>;
+    return JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString()) as Record<
+      string,
+      unknown
+    >;
   } catch {
     return null;
   }
@@ -55,14 +61,17 @@ class RealtimeDatabaseServer extends FirebaseServer {
   handleConnection(ws: Socket): void {
     const listeners = new Map<string, { ref: Ref; cb: unknown }>();
     const onDisconnect: Array<{ action: string; path: string; data: unknown }> = [];
-    const refAt = (path: string) => (path.replace(/^\/+/, '') ? this.baseRef.child(path.replace(/^\/+/, '')) : this.baseRef);
+    const refAt = (path: string) =>
+      path.replace(/^\/+/, '') ? this.baseRef.child(path.replace(/^\/+/, '')) : this.baseRef;
     const send = (message: unknown) => {
       const payload = JSON.stringify(message);
       const fragments = Math.ceil(payload.length / this.maxFrameLength);
       if (fragments > 1) ws.send(String(fragments));
-      for (let i = 0; i < payload.length; i += this.maxFrameLength) ws.send(payload.substr(i, this.maxFrameLength));
+      for (let i = 0; i < payload.length; i += this.maxFrameLength)
+        ws.send(payload.substr(i, this.maxFrameLength));
     };
-    const ok = (r: number | undefined, d: unknown = {}) => send({ t: 'd', d: { r, b: { s: 'ok', d } } });
+    const ok = (r: number | undefined, d: unknown = {}) =>
+      send({ t: 'd', d: { r, b: { s: 'ok', d } } });
     const listenKey = (path: string, query: unknown) => `${path}|${JSON.stringify(query ?? {})}`;
 
     const handle = (frame: Frame) => {
@@ -95,7 +104,9 @@ class RealtimeDatabaseServer extends FirebaseServer {
           return ok(r);
         }
         case 'g':
-          void refAt(path).once('value').then((snap) => ok(r, snap.exportVal()));
+          void refAt(path)
+            .once('value')
+            .then((snap) => ok(r, snap.exportVal()));
           return;
         case 'o':
         case 'om':
@@ -105,7 +116,11 @@ class RealtimeDatabaseServer extends FirebaseServer {
         case 'gauth': {
           if (b.cred === 'owner') return ok(r, { auth: null, admin: true, expires: null });
           const claims = claimsOf(String(b.cred ?? ''));
-          if (!claims) return send({ t: 'd', d: { r, b: { s: 'invalid_token', d: 'Could not parse auth token.' } } });
+          if (!claims)
+            return send({
+              t: 'd',
+              d: { r, b: { s: 'invalid_token', d: 'Could not parse auth token.' } },
+            });
           return ok(r, { auth: claims, expires: claims.exp ?? null });
         }
         case 'unauth':
@@ -113,7 +128,8 @@ class RealtimeDatabaseServer extends FirebaseServer {
         case 'oc':
           for (let i = onDisconnect.length - 1; i >= 0; i--) {
             const op = onDisconnect[i]!;
-            if (op.path === path || op.path.startsWith(`${path.replace(/\/$/, '')}/`)) onDisconnect.splice(i, 1);
+            if (op.path === path || op.path.startsWith(`${path.replace(/\/$/, '')}/`))
+              onDisconnect.splice(i, 1);
           }
           return ok(r);
       }
@@ -154,7 +170,11 @@ class RealtimeDatabaseServer extends FirebaseServer {
       listeners.clear();
       for (const op of onDisconnect) {
         const ref = refAt(op.path);
-        void (op.action === 'o' ? (op.data === null ? ref.remove() : ref.set(op.data)) : ref.update(op.data));
+        void (op.action === 'o'
+          ? op.data === null
+            ? ref.remove()
+            : ref.set(op.data)
+          : ref.update(op.data));
       }
     });
     super.handleConnection(ws);
@@ -165,10 +185,16 @@ export type RunningRtdb = { port: number; close(): Promise<void> };
 
 /** Starts the stand-in in this process on 127.0.0.1:port, accepting the Admin SDK's emulator credential. */
 export async function serveRtdb(port: number): Promise<RunningRtdb> {
-  const server = new RealtimeDatabaseServer({ port, address: '127.0.0.1', rest: true }, `127.0.0.1:${port}`);
+  const server = new RealtimeDatabaseServer(
+    { port, address: '127.0.0.1', rest: true },
+    `127.0.0.1:${port}`,
+  );
   server.setAuthSecret('owner');
   await new Promise<void>((resolve, reject) => {
-    const http = server.https as { listening: boolean; once(e: string, f: (err?: Error) => void): void };
+    const http = server.https as {
+      listening: boolean;
+      once(e: string, f: (err?: Error) => void): void;
+    };
     if (http.listening) return resolve();
     http.once('listening', () => resolve());
     http.once('error', (err) => reject(err ?? new Error('RTDB server failed to listen')));

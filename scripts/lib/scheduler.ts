@@ -17,7 +17,8 @@ import { useFunctionsEnvironment } from './functions-env.ts';
 
 const require = createRequire(import.meta.url);
 useFunctionsEnvironment();
-const { handleSweep } = require('aurora-functions/lib/triggers/schedule.js') as typeof import('aurora-functions/lib/triggers/schedule.js');
+const { handleSweep } =
+  require('aurora-functions/lib/triggers/schedule.js') as typeof import('aurora-functions/lib/triggers/schedule.js');
 
 const seconds = Number(process.argv[2] ?? 60);
 const port = Number(process.argv[3] ?? 0);
@@ -42,4 +43,8 @@ createServer((req, res) => {
     () => res.writeHead(200, { 'Content-Type': 'application/json' }).end('{"swept":true}'),
     (err: unknown) => res.writeHead(500).end(String(err)),
   );
-}).listen(port, '127.0.0.1', () => console.log(`scheduler sweeping ${seconds > 0 ? `every ${seconds} s` : 'on demand'} (POST http://127.0.0.1:${port}/sweep)`));
+}).listen(port, '127.0.0.1', () =>
+  console.log(
+    `scheduler sweeping ${seconds > 0 ? `every ${seconds} s` : 'on demand'} (POST http://127.0.0.1:${port}/sweep)`,
+  ),
+);

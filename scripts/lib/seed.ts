@@ -5,25 +5,38 @@ import type { Firestore } from 'firebase-admin/firestore';
 import { ROOT } from './project.ts';
 
 /** `language` (optional): what the worker is greeted, heard and answered in. */
-export type SeedWorker = { phone: string; worker_id: string; name: string; site: string; zone: string; language?: string };
+export type SeedWorker = {
+  phone: string;
+  worker_id: string;
+  name: string;
+  site: string;
+  zone: string;
+  language?: string;
+};
 
 export function demoWorkers(): SeedWorker[] {
-  return JSON.parse(readFileSync(join(ROOT, 'scripts', 'seed', 'workers.json'), 'utf8')) as SeedWorker[];
+  return JSON.parse(
+    readFileSync(join(ROOT, 'scripts', 'seed', 'workers.json'), 'utf8'),
+  ) as SeedWorker[];
 }
 
 export async function seedWorkers(firestore: Firestore): Promise<number> {
   const batch = firestore.batch();
   const workers = demoWorkers();
-  for (const { phone, ...worker } of workers) batch.set(firestore.collection('workers').doc(phone), worker);
+  for (const { phone, ...worker } of workers)
+    batch.set(firestore.collection('workers').doc(phone), worker);
   await batch.commit();
   return workers.length;
 }
 
 /** The demo procedures the functions fall back on, written to procedures/{id}. */
 export async function seedProcedures(firestore: Firestore): Promise<number> {
-  const procedures = JSON.parse(readFileSync(join(ROOT, 'functions', 'src', 'assistant', 'demoProcedures.json'), 'utf8')) as Array<{ id: string }>;
+  const procedures = JSON.parse(
+    readFileSync(join(ROOT, 'functions', 'src', 'assistant', 'demoProcedures.json'), 'utf8'),
+  ) as Array<{ id: string }>;
   const batch = firestore.batch();
-  for (const { id, ...procedure } of procedures) batch.set(firestore.collection('procedures').doc(id), procedure);
+  for (const { id, ...procedure } of procedures)
+    batch.set(firestore.collection('procedures').doc(id), procedure);
   await batch.commit();
   return procedures.length;
 }

@@ -28,8 +28,15 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const finalForm = (words: string[]) => `${words.join(' ').replace(/^./, (c) => c.toUpperCase())}.`;
 
 /** One utterance, spoken word by word, then the final words after the end-of-speech timeout. */
-export async function speakThenAnswer(call: SimulatedCall, utterance: string, options: { speculate: boolean; speechEndMs: number }): Promise<SpokenTurn> {
-  const words = utterance.toLowerCase().replace(/[?.!,]/g, '').split(/\s+/);
+export async function speakThenAnswer(
+  call: SimulatedCall,
+  utterance: string,
+  options: { speculate: boolean; speechEndMs: number },
+): Promise<SpokenTurn> {
+  const words = utterance
+    .toLowerCase()
+    .replace(/[?.!,]/g, '')
+    .split(/\s+/);
   const callbacks: Array<Promise<TwimlTurn | null>> = [];
   for (let spoken = 1; spoken <= words.length; spoken++) {
     const last = spoken === words.length;
@@ -42,12 +49,23 @@ export async function speakThenAnswer(call: SimulatedCall, utterance: string, op
   await sleep(options.speechEndMs);
   const turn = await call.say(finalForm(words));
   await Promise.all(callbacks);
-  if (turn.status !== 200 || !turn.gatherAction) console.error(`turn answered ${turn.status}${turn.gatherAction ? '' : ', no Gather'}: ${turn.body.slice(0, 300)}`);
-  return { answerMs: turn.ms, handlerMs: turn.serverTiming.handler ?? 0, failed: turn.status !== 200, listening: !!turn.gatherAction };
+  if (turn.status !== 200 || !turn.gatherAction)
+    console.error(
+      `turn answered ${turn.status}${turn.gatherAction ? '' : ', no Gather'}: ${turn.body.slice(0, 300)}`,
+    );
+  return {
+    answerMs: turn.ms,
+    handlerMs: turn.serverTiming.handler ?? 0,
+    failed: turn.status !== 200,
+    listening: !!turn.gatherAction,
+  };
 }
 
 /** Speculations counted so far (all hours): those that answered a turn, and those wasted. */
 export async function speculationCounts(db: Database): Promise<{ hit: number; wasted: number }> {
-  const sum = async (key: string) => Object.values(((await db.ref(`usage/${key}`).get()).val() ?? {}) as Record<string, number>).reduce((a, b) => a + b, 0);
+  const sum = async (key: string) =>
+    Object.values(
+      ((await db.ref(`usage/${key}`).get()).val() ?? {}) as Record<string, number>,
+    ).reduce((a, b) => a + b, 0);
   return { hit: await sum('speculation-hit'), wasted: await sum('speculation-wasted') };
 }

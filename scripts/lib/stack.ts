@@ -8,9 +8,21 @@ import { spawn } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { firestoreEmulatorInstalled, startFirestoreEmulator } from './firestore-emulator.ts';
-import { FUNCTIONS_PARAMS_FILE, writeFunctionsConfig, type FunctionsConfig } from './functions-env.ts';
+import {
+  FUNCTIONS_PARAMS_FILE,
+  writeFunctionsConfig,
+  type FunctionsConfig,
+} from './functions-env.ts';
 import { Processes, portInUse, stopChild, track, waitFor } from './processes.ts';
-import { FIREBASE_JSON, PORTS, PROJECT_ID, ROOT, STACK_DIR, emulatorEnv, realRtdbEmulatorAvailable } from './project.ts';
+import {
+  FIREBASE_JSON,
+  PORTS,
+  PROJECT_ID,
+  ROOT,
+  STACK_DIR,
+  emulatorEnv,
+  realRtdbEmulatorAvailable,
+} from './project.ts';
 import { TwilioApiServer } from './twilio-api.ts';
 
 export type StackOptions = Omit<FunctionsConfig, 'twilioApiBaseUrl'> & {
@@ -53,10 +65,18 @@ function writeEmulatorsConfig(): string {
   const fromStack = (path: string) => relative(STACK_DIR, join(ROOT, path));
   const config = {
     ...FIREBASE_JSON,
-    functions: functions.map((codebase) => ({ ...codebase, source: fromStack(codebase.source), configDir: relative(STACK_DIR, dirname(FUNCTIONS_PARAMS_FILE)) || '.' })),
+    functions: functions.map((codebase) => ({
+      ...codebase,
+      source: fromStack(codebase.source),
+      configDir: relative(STACK_DIR, dirname(FUNCTIONS_PARAMS_FILE)) || '.',
+    })),
     hosting: { ...hosting, public: fromStack(hosting.public) },
     database: { ...database, rules: join(ROOT, database.rules) },
-    firestore: { ...firestore, rules: join(ROOT, firestore.rules), indexes: join(ROOT, firestore.indexes) },
+    firestore: {
+      ...firestore,
+      rules: join(ROOT, firestore.rules),
+      indexes: join(ROOT, firestore.indexes),
+    },
   };
   mkdirSync(STACK_DIR, { recursive: true });
   const path = join(STACK_DIR, 'firebase.json');
@@ -66,9 +86,12 @@ function writeEmulatorsConfig(): string {
 
 export async function startStack(options: StackOptions): Promise<Stack> {
   const busy = [];
-  for (const [name, port] of Object.entries(PORTS)) if (await portInUse(port)) busy.push(`${name} (${port})`);
+  for (const [name, port] of Object.entries(PORTS))
+    if (await portInUse(port)) busy.push(`${name} (${port})`);
   if (busy.length > 0) {
-    throw new Error(`ports already in use: ${busy.join(', ')}. Is another Aurora stack (npm start) running? Stop it first.`);
+    throw new Error(
+      `ports already in use: ${busy.join(', ')}. Is another Aurora stack (npm start) running? Stop it first.`,
+    );
   }
   const processes = new Processes();
   const stop = () => processes.stopAll();
@@ -76,16 +99,32 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   try {
     const twilioApi = options.twilioApiBaseUrl
       ? null
-      : await new TwilioApiServer({ accountSid: options.twilioAccountSid, authToken: options.twilioAuthToken }).start(PORTS.twilioApi);
+      : await new TwilioApiServer({
+          accountSid: options.twilioAccountSid,
+          authToken: options.twilioAuthToken,
+        }).start(PORTS.twilioApi);
     if (twilioApi) processes.onStop(() => twilioApi.stop());
-    writeFunctionsConfig({ ...options, twilioApiBaseUrl: options.twilioApiBaseUrl ?? twilioApi!.baseUrl });
+    writeFunctionsConfig({
+      ...options,
+      twilioApiBaseUrl: options.twilioApiBaseUrl ?? twilioApi!.baseUrl,
+    });
 
     const only = ['functions', 'auth', 'hosting', 'tasks'];
     const rtdb = realRtdbEmulatorAvailable() ? 'emulator' : 'stand-in';
     if (rtdb === 'emulator') only.push('database');
     else {
-      const watch = processes.startScript('rtdb-server.ts', [String(PORTS.database)], 'rtdb', false);
-      await waitFor('Realtime Database stand-in', async () => (await fetch(`http://127.0.0.1:${PORTS.database}/.json`)).ok, 30_000, watch.died);
+      const watch = processes.startScript(
+        'rtdb-server.ts',
+        [String(PORTS.database)],
+        'rtdb',
+        false,
+      );
+      await waitFor(
+        'Realtime Database stand-in',
+        async () => (await fetch(`http://127.0.0.1:${PORTS.database}/.json`)).ok,
+        30_000,
+        watch.died,
+      );
     }
 
     if (firestoreEmulatorInstalled()) {
@@ -96,31 +135,66 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     }
 
     const firebaseBin = join(ROOT, 'node_modules', '.bin', 'firebase');
-    const firebaseArgs = ['emulators:start', '--config', writeEmulatorsConfig(), '--project', PROJECT_ID, '--only', only.join(',')];
+    const firebaseArgs = [
+      'emulators:start',
+      '--config',
+      writeEmulatorsConfig(),
+      '--project',
+      PROJECT_ID,
+      '--only',
+      only.join(','),
+    ];
     const firebase = spawn(firebaseBin, firebaseArgs, {
       cwd: STACK_DIR,
       detached: true,
       stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, ...emulatorEnv(), FIREBASE_CLI_DISABLE_UPDATE_CHECK: 'true', CI: process.env.CI ?? '' },
+      env: {
+        ...process.env,
+        ...emulatorEnv(),
+        FIREBASE_CLI_DISABLE_UPDATE_CHECK: 'true',
+        CI: process.env.CI ?? '',
+      },
     });
     processes.adopt(firebase, () => stopChild(firebase, 'SIGINT', 10_000));
     const watch = track(firebase, 'emulators', options.verbose);
-    await waitFor('Firebase emulators', async () => watch.output().includes('All emulators ready'), 120_000, watch.died);
+    await waitFor(
+      'Firebase emulators',
+      async () => watch.output().includes('All emulators ready'),
+      120_000,
+      watch.died,
+    );
     // The functions are loaded once an HTTPS function answers something other than 404.
     await waitFor(
       'functions',
-      async () => (await fetch(`http://127.0.0.1:${PORTS.functions}/${PROJECT_ID}/us-central1/twilioStatus`)).status !== 404,
+      async () =>
+        (await fetch(`http://127.0.0.1:${PORTS.functions}/${PROJECT_ID}/us-central1/twilioStatus`))
+          .status !== 404,
       60_000,
       watch.died,
     );
     if (rtdb === 'stand-in') {
       // The functions emulator fires database triggers only for the real database emulator.
       const relayWatch = processes.startScript('trigger-relay.ts', [], 'relay', options.verbose);
-      await waitFor('trigger relay', async () => relayWatch.output().includes('trigger relay watching'), 30_000, relayWatch.died);
+      await waitFor(
+        'trigger relay',
+        async () => relayWatch.output().includes('trigger relay watching'),
+        30_000,
+        relayWatch.died,
+      );
     }
     // The emulators never fire a schedule (scripts/lib/scheduler.ts says why): this is the clock.
-    const schedulerWatch = processes.startScript('scheduler.ts', [String(options.sweepEverySeconds), String(PORTS.scheduler)], 'scheduler', options.verbose);
-    await waitFor('scheduler', async () => schedulerWatch.output().includes('scheduler sweeping'), 30_000, schedulerWatch.died);
+    const schedulerWatch = processes.startScript(
+      'scheduler.ts',
+      [String(options.sweepEverySeconds), String(PORTS.scheduler)],
+      'scheduler',
+      options.verbose,
+    );
+    await waitFor(
+      'scheduler',
+      async () => schedulerWatch.output().includes('scheduler sweeping'),
+      30_000,
+      schedulerWatch.died,
+    );
     return {
       rtdb,
       triggers: rtdb === 'stand-in' ? 'relay' : 'functions emulator',

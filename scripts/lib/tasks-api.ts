@@ -37,12 +37,21 @@ export type StandInTask = {
   scheduleTime: string;
   dispatchCount: number;
   responseCount: number;
-  lastAttempt?: { dispatchTime?: string; responseTime?: string; responseStatus?: { code: number; message: string } };
+  lastAttempt?: {
+    dispatchTime?: string;
+    responseTime?: string;
+    responseStatus?: { code: number; message: string };
+  };
   httpRequest: { url: string; httpMethod: 'POST'; body?: string };
 };
 
 /** `seen`: every task name the queue has held, which tasks.create refuses again. */
-type Queue = { name: string; state: QueueState; tasks: Map<string, StandInTask>; seen: Set<string> };
+type Queue = {
+  name: string;
+  state: QueueState;
+  tasks: Map<string, StandInTask>;
+  seen: Set<string>;
+};
 
 /** A request as it reached the stand-in, Host header included (a client may be redirected here from Google's). */
 export type StandInRequest = { method: string; host: string; path: string };
@@ -51,8 +60,10 @@ export type StandInRequest = { method: string; host: string; path: string };
 export type Dispatch = (task: StandInTask) => Promise<boolean>;
 
 const MAX_PAGE_SIZE = 1000;
-const QUEUE_PATH = /^\/v2\/(projects\/[^/]+\/locations\/[^/]+)\/queues(?:\/([A-Za-z0-9-]+))?(?::(pause|resume))?$/;
-const TASK_PATH = /^\/v2\/(projects\/[^/]+\/locations\/[^/]+\/queues\/[A-Za-z0-9-]+)\/tasks(?:\/([A-Za-z0-9_-]+))?(?::(run))?$/;
+const QUEUE_PATH =
+  /^\/v2\/(projects\/[^/]+\/locations\/[^/]+)\/queues(?:\/([A-Za-z0-9-]+))?(?::(pause|resume))?$/;
+const TASK_PATH =
+  /^\/v2\/(projects\/[^/]+\/locations\/[^/]+\/queues\/[A-Za-z0-9-]+)\/tasks(?:\/([A-Za-z0-9_-]+))?(?::(run))?$/;
 
 export class CloudTasksApiServer {
   private readonly queues = new Map<string, Queue>();
@@ -68,11 +79,20 @@ export class CloudTasksApiServer {
 
   /** A queue as firebase deploy creates one for a task queue function (its id is the function's name). */
   addQueue(parent: string, id: string, state: QueueState = 'RUNNING'): this {
-    this.queues.set(`${parent}/queues/${id}`, { name: `${parent}/queues/${id}`, state, tasks: new Map(), seen: new Set() });
+    this.queues.set(`${parent}/queues/${id}`, {
+      name: `${parent}/queues/${id}`,
+      state,
+      tasks: new Map(),
+      seen: new Set(),
+    });
     return this;
   }
 
-  addTask(queueName: string, id: string, task: Partial<Omit<StandInTask, 'name'>> = {}): StandInTask {
+  addTask(
+    queueName: string,
+    id: string,
+    task: Partial<Omit<StandInTask, 'name'>> = {},
+  ): StandInTask {
     const queue = this.queues.get(queueName);
     if (!queue) throw new Error(`no queue ${queueName}`);
     const now = new Date().toISOString();
@@ -91,7 +111,8 @@ export class CloudTasksApiServer {
   }
 
   task(name: string): StandInTask | undefined {
-    for (const queue of this.queues.values()) if (queue.tasks.has(name)) return queue.tasks.get(name);
+    for (const queue of this.queues.values())
+      if (queue.tasks.has(name)) return queue.tasks.get(name);
     return undefined;
   }
 
@@ -99,7 +120,13 @@ export class CloudTasksApiServer {
     this.server = createServer((req, res) => {
       const chunks: Buffer[] = [];
       req.on('data', (chunk: Buffer) => chunks.push(chunk));
-      req.on('end', () => void this.route(req, Buffer.concat(chunks).toString('utf8'), res).catch((err: unknown) => error(res, 500, 'INTERNAL', String(err))));
+      req.on(
+        'end',
+        () =>
+          void this.route(req, Buffer.concat(chunks).toString('utf8'), res).catch((err: unknown) =>
+            error(res, 500, 'INTERNAL', String(err)),
+          ),
+      );
     });
     this.port = await listenLocally(this.server, port);
     return this;
@@ -111,30 +138,63 @@ export class CloudTasksApiServer {
 
   private async route(req: IncomingMessage, body: string, res: ServerResponse) {
     const url = new URL(req.url ?? '/', this.endpoint);
-    this.requests.push({ method: req.method ?? '', host: req.headers.host ?? '', path: url.pathname });
+    this.requests.push({
+      method: req.method ?? '',
+      host: req.headers.host ?? '',
+      path: url.pathname,
+    });
     const ints = (url.searchParams.get('$alt') ?? '').includes('enum-encoding=int');
     const send = (body: unknown) => json(res, 200, body);
-    const queueJson = (q: Queue) => ({ name: q.name, state: ints ? QUEUE_STATES[q.state] : q.state });
-    const taskJson = (t: StandInTask, full: boolean) => ({ ...(full ? t : { ...t, httpRequest: { url: t.httpRequest.url, httpMethod: t.httpRequest.httpMethod } }), view: ints ? VIEWS[full ? 'FULL' : 'BASIC'] : full ? 'FULL' : 'BASIC' });
+    const queueJson = (q: Queue) => ({
+      name: q.name,
+      state: ints ? QUEUE_STATES[q.state] : q.state,
+    });
+    const taskJson = (t: StandInTask, full: boolean) => ({
+      ...(full
+        ? t
+        : { ...t, httpRequest: { url: t.httpRequest.url, httpMethod: t.httpRequest.httpMethod } }),
+      view: ints ? VIEWS[full ? 'FULL' : 'BASIC'] : full ? 'FULL' : 'BASIC',
+    });
 
     const task = TASK_PATH.exec(url.pathname);
     if (task) {
-      const [, queueName, id, verb] = task as unknown as [string, string, string | undefined, string | undefined];
+      const [, queueName, id, verb] = task as unknown as [
+        string,
+        string,
+        string | undefined,
+        string | undefined,
+      ];
       const queue = this.queues.get(queueName);
       if (!queue) return error(res, 400, 'FAILED_PRECONDITION', 'Queue does not exist.');
-      if (!id && req.method === 'POST') return this.create(queue, body, res, (t) => taskJson(t, false));
+      if (!id && req.method === 'POST')
+        return this.create(queue, body, res, (t) => taskJson(t, false));
       if (!id && req.method === 'GET') {
         const pageSize = Number(url.searchParams.get('pageSize') || MAX_PAGE_SIZE);
-        if (pageSize > MAX_PAGE_SIZE) return error(res, 400, 'INVALID_ARGUMENT', 'The maximum page size is 1000.');
-        const all = [...queue.tasks.values()].sort((a, b) => a.scheduleTime.localeCompare(b.scheduleTime));
+        if (pageSize > MAX_PAGE_SIZE)
+          return error(res, 400, 'INVALID_ARGUMENT', 'The maximum page size is 1000.');
+        const all = [...queue.tasks.values()].sort((a, b) =>
+          a.scheduleTime.localeCompare(b.scheduleTime),
+        );
         const start = Number(url.searchParams.get('pageToken') || 0);
         const page = all.slice(start, start + pageSize);
         const full = ['2', 'FULL'].includes(url.searchParams.get('responseView') ?? '');
-        return send({ tasks: page.map((t) => taskJson(t, full)), ...(start + pageSize < all.length ? { nextPageToken: String(start + pageSize) } : {}) });
+        return send({
+          tasks: page.map((t) => taskJson(t, full)),
+          ...(start + pageSize < all.length ? { nextPageToken: String(start + pageSize) } : {}),
+        });
       }
       const found = id ? queue.tasks.get(`${queueName}/tasks/${id}`) : undefined;
-      if (id && !found) return error(res, 404, 'NOT_FOUND', 'The task no longer exists, though a task with this name existed recently. The task either successfully completed or was deleted.');
-      if (found && !verb && req.method === 'GET') return send(taskJson(found, ['2', 'FULL'].includes(url.searchParams.get('responseView') ?? '')));
+      if (id && !found)
+        return error(
+          res,
+          404,
+          'NOT_FOUND',
+          'The task no longer exists, though a task with this name existed recently. The task either successfully completed or was deleted.',
+        );
+      if (found && !verb && req.method === 'GET')
+        return send(
+          taskJson(found, ['2', 'FULL'].includes(url.searchParams.get('responseView') ?? '')),
+        );
       if (found && verb === 'run' && req.method === 'POST') {
         // Dispatched even when the queue is paused or disabled (RunTask's documented behaviour).
         const dispatchTime = new Date().toISOString();
@@ -143,7 +203,13 @@ export class CloudTasksApiServer {
         const dispatched = { ...found };
         const succeeded = await this.dispatch(found).catch(() => false);
         found.responseCount += 1;
-        found.lastAttempt = { dispatchTime, responseTime: new Date().toISOString(), responseStatus: succeeded ? { code: 0, message: 'OK' } : { code: 13, message: 'INTERNAL' } };
+        found.lastAttempt = {
+          dispatchTime,
+          responseTime: new Date().toISOString(),
+          responseStatus: succeeded
+            ? { code: 0, message: 'OK' }
+            : { code: 13, message: 'INTERNAL' },
+        };
         if (succeeded) queue.tasks.delete(found.name);
         else found.scheduleTime = new Date(Date.now() + 1000).toISOString();
         return send(taskJson(dispatched, false));
@@ -153,8 +219,18 @@ export class CloudTasksApiServer {
 
     const queue = QUEUE_PATH.exec(url.pathname);
     if (queue) {
-      const [, parent, id, verb] = queue as unknown as [string, string, string | undefined, string | undefined];
-      if (!id && req.method === 'GET') return send({ queues: [...this.queues.values()].filter((q) => q.name.startsWith(`${parent}/`)).map(queueJson) });
+      const [, parent, id, verb] = queue as unknown as [
+        string,
+        string,
+        string | undefined,
+        string | undefined,
+      ];
+      if (!id && req.method === 'GET')
+        return send({
+          queues: [...this.queues.values()]
+            .filter((q) => q.name.startsWith(`${parent}/`))
+            .map(queueJson),
+        });
       const found = this.queues.get(`${parent}/queues/${id}`);
       if (!found) return error(res, 404, 'NOT_FOUND', 'Requested entity was not found.');
       if (!verb && req.method === 'GET') return send(queueJson(found));
@@ -167,8 +243,17 @@ export class CloudTasksApiServer {
   }
 
   /** tasks.create: the body is `{ task }`; a task without a name gets one, as Cloud Tasks names it. */
-  private create(queue: Queue, body: string, res: ServerResponse, view: (t: StandInTask) => unknown) {
-    let task: { name?: string; scheduleTime?: string; httpRequest?: { url?: string; body?: string } };
+  private create(
+    queue: Queue,
+    body: string,
+    res: ServerResponse,
+    view: (t: StandInTask) => unknown,
+  ) {
+    let task: {
+      name?: string;
+      scheduleTime?: string;
+      httpRequest?: { url?: string; body?: string };
+    };
     try {
       task = (JSON.parse(body) as { task?: typeof task }).task ?? {};
     } catch {
@@ -176,18 +261,31 @@ export class CloudTasksApiServer {
     }
     const prefix = `${queue.name}/tasks/`;
     const name = task.name ?? `${prefix}${Math.floor(Math.random() * Number.MAX_SAFE_INTEGER)}`;
-    if (!name.startsWith(prefix)) return error(res, 400, 'INVALID_ARGUMENT', `Task name ${name} is not in queue ${queue.name}.`);
-    if (queue.seen.has(name)) return error(res, 409, 'ALREADY_EXISTS', 'Requested entity already exists');
+    if (!name.startsWith(prefix))
+      return error(
+        res,
+        400,
+        'INVALID_ARGUMENT',
+        `Task name ${name} is not in queue ${queue.name}.`,
+      );
+    if (queue.seen.has(name))
+      return error(res, 409, 'ALREADY_EXISTS', 'Requested entity already exists');
     const created = this.addTask(queue.name, name.slice(prefix.length), {
       ...(task.scheduleTime !== undefined ? { scheduleTime: task.scheduleTime } : {}),
-      httpRequest: { url: task.httpRequest?.url ?? '', httpMethod: 'POST', ...(task.httpRequest?.body ? { body: task.httpRequest.body } : {}) },
+      httpRequest: {
+        url: task.httpRequest?.url ?? '',
+        httpMethod: 'POST',
+        ...(task.httpRequest?.body ? { body: task.httpRequest.body } : {}),
+      },
     });
     return json(res, 200, view(created));
   }
 }
 
 function json(res: ServerResponse, status: number, body: unknown) {
-  res.writeHead(status, { 'Content-Type': 'application/json; charset=UTF-8' }).end(JSON.stringify(body));
+  res
+    .writeHead(status, { 'Content-Type': 'application/json; charset=UTF-8' })
+    .end(JSON.stringify(body));
 }
 
 /** Google's JSON error shape (https://cloud.google.com/apis/design/errors#http_mapping). */

@@ -13,7 +13,8 @@ import { localAdminApp } from './project.ts';
 
 const require = createRequire(import.meta.url);
 useFunctionsEnvironment();
-const { handleCallWritten } = require('aurora-functions/lib/triggers/database.js') as typeof import('aurora-functions/lib/triggers/database.js');
+const { handleCallWritten } =
+  require('aurora-functions/lib/triggers/database.js') as typeof import('aurora-functions/lib/triggers/database.js');
 const db = getDatabase(localAdminApp('relay'));
 
 const known = new Map<string, unknown>();
@@ -24,7 +25,10 @@ function deliver(callId: string, after: unknown) {
   if (JSON.stringify(before) === JSON.stringify(after)) return;
   if (after === null) known.delete(callId);
   else known.set(callId, after);
-  const event = { params: { callId }, data: { before: { val: () => before }, after: { val: () => after } } };
+  const event = {
+    params: { callId },
+    data: { before: { val: () => before }, after: { val: () => after } },
+  };
   queue = queue.then(async () => {
     for (let attempt = 1; attempt <= 2; attempt++) {
       try {
@@ -38,7 +42,10 @@ function deliver(callId: string, after: unknown) {
 
 const calls = db.ref('active_calls');
 // Calls already there when the relay starts are not news.
-for (const [callId, value] of Object.entries(((await calls.get()).val() as Record<string, unknown> | null) ?? {})) known.set(callId, value);
+for (const [callId, value] of Object.entries(
+  ((await calls.get()).val() as Record<string, unknown> | null) ?? {},
+))
+  known.set(callId, value);
 const onChild = (snap: DataSnapshot) => deliver(snap.key!, snap.val());
 calls.on('child_added', onChild);
 calls.on('child_changed', onChild);

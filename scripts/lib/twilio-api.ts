@@ -32,7 +32,11 @@ import { closeServer, listenLocally } from './local-server.ts';
 
 export type CallUpdate = { twiml?: string; status?: string; at: number };
 
-type LiveCall = { state: 'in-progress' | 'completed'; updates: CallUpdate[]; waiters: Array<() => void> };
+type LiveCall = {
+  state: 'in-progress' | 'completed';
+  updates: CallUpdate[];
+  waiters: Array<() => void>;
+};
 
 /** Twilio's limits this stand-in holds the functions to (see the header). */
 const MAX_UPDATE_TWIML_CHARS = 4000;
@@ -59,11 +63,28 @@ export type IncomingNumber = {
   capabilities: { voice: boolean; sms: boolean; mms: boolean; fax: boolean };
 };
 /** The number's settings an update may change: URL fields, method fields, and the application that overrides them. */
-const NUMBER_URLS = { VoiceUrl: 'voice_url', VoiceFallbackUrl: 'voice_fallback_url', StatusCallback: 'status_callback', SmsUrl: 'sms_url' } as const;
-const NUMBER_METHODS = { VoiceMethod: 'voice_method', VoiceFallbackMethod: 'voice_fallback_method', StatusCallbackMethod: 'status_callback_method', SmsMethod: 'sms_method' } as const;
+const NUMBER_URLS = {
+  VoiceUrl: 'voice_url',
+  VoiceFallbackUrl: 'voice_fallback_url',
+  StatusCallback: 'status_callback',
+  SmsUrl: 'sms_url',
+} as const;
+const NUMBER_METHODS = {
+  VoiceMethod: 'voice_method',
+  VoiceFallbackMethod: 'voice_fallback_method',
+  StatusCallbackMethod: 'status_callback_method',
+  SmsMethod: 'sms_method',
+} as const;
 
 /** `statusCallback`: where Twilio would post the text's delivery status, when the request named one. */
-export type SentMessage = { sid: string; to: string; from: string; body: string; at: number; statusCallback?: string };
+export type SentMessage = {
+  sid: string;
+  to: string;
+  from: string;
+  body: string;
+  at: number;
+  statusCallback?: string;
+};
 /** An outbound call the functions placed (an announcement), with the TwiML it would play. */
 export type PlacedCall = { sid: string; to: string; from: string; twiml: string; at: number };
 const SIM_PATH = /^\/sim\/calls\/(CA\w+)(\/updates|\/end)?$/;
@@ -91,7 +112,10 @@ export class TwilioApiServer {
   }
 
   /** Gives the account a number, as buying one in the console would: no URLs configured yet. */
-  addNumber(phoneNumber: string, capabilities: Partial<IncomingNumber['capabilities']> = {}): IncomingNumber {
+  addNumber(
+    phoneNumber: string,
+    capabilities: Partial<IncomingNumber['capabilities']> = {},
+  ): IncomingNumber {
     const number: IncomingNumber = {
       sid: `PN${randomBytes(16).toString('hex')}`,
       phone_number: phoneNumber,
@@ -114,7 +138,13 @@ export class TwilioApiServer {
     this.server = createServer((req, res) => {
       let body = '';
       req.on('data', (chunk: Buffer) => (body += chunk.toString()));
-      req.on('end', () => void this.route(req, res, body).catch((err: unknown) => json(res, 500, { message: String(err) })));
+      req.on(
+        'end',
+        () =>
+          void this.route(req, res, body).catch((err: unknown) =>
+            json(res, 500, { message: String(err) }),
+          ),
+      );
     });
     this.port = await listenLocally(this.server, port);
     return this;
@@ -128,17 +158,27 @@ export class TwilioApiServer {
   private async route(req: IncomingMessage, res: ServerResponse, body: string) {
     const url = new URL(req.url ?? '/', this.baseUrl);
     const rest = CALL_PATH.exec(url.pathname);
-    if (rest && req.method === 'POST') return this.updateCall(req, res, rest[1]!, rest[2]!, new URLSearchParams(body));
+    if (rest && req.method === 'POST')
+      return this.updateCall(req, res, rest[1]!, rest[2]!, new URLSearchParams(body));
     if (rest && req.method === 'GET') return this.fetchCall(req, res, rest[1]!, rest[2]!);
     const numbers = NUMBERS_PATH.exec(url.pathname);
-    if (numbers) return this.phoneNumbers(req, res, url, numbers[1]!, numbers[2], new URLSearchParams(body));
+    if (numbers)
+      return this.phoneNumbers(req, res, url, numbers[1]!, numbers[2], new URLSearchParams(body));
     const create = CALLS_PATH.exec(url.pathname);
-    if (create && req.method === 'POST') return this.createCall(req, res, create[1]!, new URLSearchParams(body));
+    if (create && req.method === 'POST')
+      return this.createCall(req, res, create[1]!, new URLSearchParams(body));
     const messages = MESSAGES_PATH.exec(url.pathname);
-    if (messages && req.method === 'POST') return this.sendMessage(req, res, messages[1]!, new URLSearchParams(body));
-    if (url.pathname === '/sim/messages' && req.method === 'GET') return json(res, 200, { messages: this.messages });
+    if (messages && req.method === 'POST')
+      return this.sendMessage(req, res, messages[1]!, new URLSearchParams(body));
+    if (url.pathname === '/sim/messages' && req.method === 'GET')
+      return json(res, 200, { messages: this.messages });
     const sim = SIM_PATH.exec(url.pathname);
-    if (!sim) return json(res, 404, { code: 20404, message: 'The requested resource was not found', status: 404 });
+    if (!sim)
+      return json(res, 404, {
+        code: 20404,
+        message: 'The requested resource was not found',
+        status: 404,
+      });
     const [, callSid, action] = sim as unknown as [string, string, string | undefined];
     if (!action && req.method === 'PUT') {
       this.calls.set(callSid, { state: 'in-progress', updates: [], waiters: [] });
@@ -166,95 +206,242 @@ export class TwilioApiServer {
 
   private authorized(req: IncomingMessage, res: ServerResponse, accountSid: string): boolean {
     const expected = `Basic ${Buffer.from(`${this.account.accountSid}:${this.account.authToken}`).toString('base64')}`;
-    if (accountSid === this.account.accountSid && req.headers.authorization === expected) return true;
+    if (accountSid === this.account.accountSid && req.headers.authorization === expected)
+      return true;
     json(res, 401, { code: 20003, message: 'Authenticate', status: 401 });
     return false;
   }
 
   /** Twilio's "send a message": recorded, as a phone would receive it. */
-  private sendMessage(req: IncomingMessage, res: ServerResponse, accountSid: string, params: URLSearchParams) {
+  private sendMessage(
+    req: IncomingMessage,
+    res: ServerResponse,
+    accountSid: string,
+    params: URLSearchParams,
+  ) {
     if (!this.authorized(req, res, accountSid)) return;
     const [to, from, body] = ['To', 'From', 'Body'].map((k) => params.get(k) ?? '');
-    if (!/^\+\d{7,15}$/.test(to)) return json(res, 400, { code: 21211, message: `The 'To' number ${to} is not a valid phone number.`, status: 400 });
-    if (!from) return json(res, 400, { code: 21603, message: "A 'From' phone number is required.", status: 400 });
-    if (!body) return json(res, 400, { code: 21602, message: 'Message body is required.', status: 400 });
-    if (body.length > MAX_BODY_CHARS) return json(res, 400, { code: 21658, message: 'Parameter exceeded character limit', status: 400 });
+    if (!/^\+\d{7,15}$/.test(to))
+      return json(res, 400, {
+        code: 21211,
+        message: `The 'To' number ${to} is not a valid phone number.`,
+        status: 400,
+      });
+    if (!from)
+      return json(res, 400, {
+        code: 21603,
+        message: "A 'From' phone number is required.",
+        status: 400,
+      });
+    if (!body)
+      return json(res, 400, { code: 21602, message: 'Message body is required.', status: 400 });
+    if (body.length > MAX_BODY_CHARS)
+      return json(res, 400, {
+        code: 21658,
+        message: 'Parameter exceeded character limit',
+        status: 400,
+      });
     const statusCallback = params.get('StatusCallback') ?? undefined;
-    if (statusCallback !== undefined && !isFullUrl(statusCallback)) return json(res, 400, { code: 21609, message: `Invalid StatusCallback: ${statusCallback}`, status: 400 });
-    const message = { sid: `SM${randomBytes(16).toString('hex')}`, to, from, body, at: Date.now(), ...(statusCallback ? { statusCallback } : {}) };
+    if (statusCallback !== undefined && !isFullUrl(statusCallback))
+      return json(res, 400, {
+        code: 21609,
+        message: `Invalid StatusCallback: ${statusCallback}`,
+        status: 400,
+      });
+    const message = {
+      sid: `SM${randomBytes(16).toString('hex')}`,
+      to,
+      from,
+      body,
+      at: Date.now(),
+      ...(statusCallback ? { statusCallback } : {}),
+    };
     this.messages.push(message);
-    return json(res, 201, { sid: message.sid, account_sid: accountSid, to, from, body, status: 'queued' });
+    return json(res, 201, {
+      sid: message.sid,
+      account_sid: accountSid,
+      to,
+      from,
+      body,
+      status: 'queued',
+    });
   }
 
   /** Twilio's "create a call" with inline TwiML: recorded, as the phone called would hear it. */
-  private createCall(req: IncomingMessage, res: ServerResponse, accountSid: string, params: URLSearchParams) {
+  private createCall(
+    req: IncomingMessage,
+    res: ServerResponse,
+    accountSid: string,
+    params: URLSearchParams,
+  ) {
     if (!this.authorized(req, res, accountSid)) return;
     const [to, from, twiml] = ['To', 'From', 'Twiml'].map((k) => params.get(k) ?? '');
-    if (!/^\+\d{7,15}$/.test(to)) return json(res, 400, { code: 21211, message: `Invalid 'To' Phone Number: ${to}`, status: 400 });
-    if (!from) return json(res, 400, { code: 21213, message: "'From' phone number is required", status: 400 });
-    if (!twiml && !params.get('Url')) return json(res, 400, { code: 21200, message: 'Url or Twiml is required', status: 400 });
-    if (twiml.length > MAX_UPDATE_TWIML_CHARS) return json(res, 400, { code: 32018, message: 'Twiml size exceeded maximum allowed value of 4000 characters', status: 400 });
+    if (!/^\+\d{7,15}$/.test(to))
+      return json(res, 400, {
+        code: 21211,
+        message: `Invalid 'To' Phone Number: ${to}`,
+        status: 400,
+      });
+    if (!from)
+      return json(res, 400, {
+        code: 21213,
+        message: "'From' phone number is required",
+        status: 400,
+      });
+    if (!twiml && !params.get('Url'))
+      return json(res, 400, { code: 21200, message: 'Url or Twiml is required', status: 400 });
+    if (twiml.length > MAX_UPDATE_TWIML_CHARS)
+      return json(res, 400, {
+        code: 32018,
+        message: 'Twiml size exceeded maximum allowed value of 4000 characters',
+        status: 400,
+      });
     const call = { sid: `CA${randomBytes(16).toString('hex')}`, to, from, twiml, at: Date.now() };
     this.placedCalls.push(call);
-    return json(res, 201, { sid: call.sid, account_sid: accountSid, to, from, status: 'queued', direction: 'outbound-api' });
+    return json(res, 201, {
+      sid: call.sid,
+      account_sid: accountSid,
+      to,
+      from,
+      status: 'queued',
+      direction: 'outbound-api',
+    });
   }
 
   /** IncomingPhoneNumbers: the list (one page, as a small account has), fetch and update. */
-  private phoneNumbers(req: IncomingMessage, res: ServerResponse, url: URL, accountSid: string, sid: string | undefined, params: URLSearchParams) {
+  private phoneNumbers(
+    req: IncomingMessage,
+    res: ServerResponse,
+    url: URL,
+    accountSid: string,
+    sid: string | undefined,
+    params: URLSearchParams,
+  ) {
     if (!this.authorized(req, res, accountSid)) return;
     const base = `/2010-04-01/Accounts/${accountSid}/IncomingPhoneNumbers`;
-    const view = (n: IncomingNumber) => ({ ...n, account_sid: accountSid, api_version: '2010-04-01', uri: `${base}/${n.sid}.json` });
+    const view = (n: IncomingNumber) => ({
+      ...n,
+      account_sid: accountSid,
+      api_version: '2010-04-01',
+      uri: `${base}/${n.sid}.json`,
+    });
     if (!sid && req.method === 'GET') {
       // PhoneNumber matches partial numbers, '*' standing for any digit (the list's documented filter).
       const filter = url.searchParams.get('PhoneNumber');
-      const pattern = filter ? new RegExp(filter.replace(/[^\d*]/g, '').replace(/\*/g, '\\d')) : null;
-      const found = [...this.numbers.values()].filter((n) => !pattern || pattern.test(n.phone_number.replace(/\D/g, '')));
+      const pattern = filter
+        ? new RegExp(filter.replace(/[^\d*]/g, '').replace(/\*/g, '\\d'))
+        : null;
+      const found = [...this.numbers.values()].filter(
+        (n) => !pattern || pattern.test(n.phone_number.replace(/\D/g, '')),
+      );
       const pageSize = Number(url.searchParams.get('PageSize') ?? 50);
       const first = `${base}.json?PageSize=${pageSize}&Page=0`;
-      return json(res, 200, { incoming_phone_numbers: found.map(view), page: 0, page_size: pageSize, start: 0, end: Math.max(found.length - 1, 0), uri: first, first_page_uri: first, next_page_uri: null, previous_page_uri: null });
+      return json(res, 200, {
+        incoming_phone_numbers: found.map(view),
+        page: 0,
+        page_size: pageSize,
+        start: 0,
+        end: Math.max(found.length - 1, 0),
+        uri: first,
+        first_page_uri: first,
+        next_page_uri: null,
+        previous_page_uri: null,
+      });
     }
     const number = sid ? this.numbers.get(sid) : undefined;
-    if (!number) return json(res, 404, { code: 20404, message: `The requested resource ${base}/${sid ?? ''}.json was not found`, status: 404 });
+    if (!number)
+      return json(res, 404, {
+        code: 20404,
+        message: `The requested resource ${base}/${sid ?? ''}.json was not found`,
+        status: 404,
+      });
     if (req.method === 'GET') return json(res, 200, view(number));
     if (req.method !== 'POST') return json(res, 405, { message: 'method not allowed' });
     // Validate everything before changing anything: a refused update changes nothing.
     for (const [param] of Object.entries(NUMBER_URLS)) {
       const value = params.get(param);
-      if (value && !isFullUrl(value)) return json(res, 400, { code: 21402, message: `${param} is not valid: ${value}`, status: 400 });
+      if (value && !isFullUrl(value))
+        return json(res, 400, {
+          code: 21402,
+          message: `${param} is not valid: ${value}`,
+          status: 400,
+        });
     }
     for (const [param] of Object.entries(NUMBER_METHODS)) {
       const value = params.get(param);
-      if (value !== null && !['GET', 'POST'].includes(value.toUpperCase())) return json(res, 400, { code: 21403, message: `${param} must be GET or POST`, status: 400 });
+      if (value !== null && !['GET', 'POST'].includes(value.toUpperCase()))
+        return json(res, 400, {
+          code: 21403,
+          message: `${param} must be GET or POST`,
+          status: 400,
+        });
     }
-    for (const [param, field] of Object.entries(NUMBER_URLS)) if (params.has(param)) number[field] = params.get(param)!;
-    for (const [param, field] of Object.entries(NUMBER_METHODS)) if (params.has(param)) number[field] = params.get(param)!.toUpperCase();
-    if (params.has('VoiceApplicationSid')) number.voice_application_sid = params.get('VoiceApplicationSid')!;
+    for (const [param, field] of Object.entries(NUMBER_URLS))
+      if (params.has(param)) number[field] = params.get(param)!;
+    for (const [param, field] of Object.entries(NUMBER_METHODS))
+      if (params.has(param)) number[field] = params.get(param)!.toUpperCase();
+    if (params.has('VoiceApplicationSid'))
+      number.voice_application_sid = params.get('VoiceApplicationSid')!;
     return json(res, 200, view(number));
   }
 
   /** Twilio's "fetch a call": its status, as the sweeper asks before ending a call that looks idle. */
-  private fetchCall(req: IncomingMessage, res: ServerResponse, accountSid: string, callSid: string) {
+  private fetchCall(
+    req: IncomingMessage,
+    res: ServerResponse,
+    accountSid: string,
+    callSid: string,
+  ) {
     if (!this.authorized(req, res, accountSid)) return;
     const call = this.calls.get(callSid);
-    if (!call) return json(res, 404, { code: 20404, message: `The requested resource /Calls/${callSid}.json was not found`, status: 404 });
+    if (!call)
+      return json(res, 404, {
+        code: 20404,
+        message: `The requested resource /Calls/${callSid}.json was not found`,
+        status: 404,
+      });
     return json(res, 200, { sid: callSid, account_sid: accountSid, status: call.state });
   }
 
   /** Twilio's "update a call": TwiML replaces what the call is doing; Status=completed hangs up. */
-  private updateCall(req: IncomingMessage, res: ServerResponse, accountSid: string, callSid: string, params: URLSearchParams) {
+  private updateCall(
+    req: IncomingMessage,
+    res: ServerResponse,
+    accountSid: string,
+    callSid: string,
+    params: URLSearchParams,
+  ) {
     if (!this.authorized(req, res, accountSid)) return;
     this.requests.push({ callSid, params: Object.fromEntries(params) });
     const call = this.calls.get(callSid);
-    if (!call) return json(res, 404, { code: 20404, message: `The requested resource /Calls/${callSid}.json was not found`, status: 404 });
+    if (!call)
+      return json(res, 404, {
+        code: 20404,
+        message: `The requested resource /Calls/${callSid}.json was not found`,
+        status: 404,
+      });
     if (call.state !== 'in-progress') {
-      return json(res, 400, { code: 21220, message: 'Call is not in-progress. Cannot redirect.', status: 400 });
+      return json(res, 400, {
+        code: 21220,
+        message: 'Call is not in-progress. Cannot redirect.',
+        status: 400,
+      });
     }
     const twiml = params.get('Twiml') ?? undefined;
     const status = params.get('Status') ?? undefined;
     if (twiml && twiml.length > MAX_UPDATE_TWIML_CHARS) {
-      return json(res, 400, { code: 32018, message: 'Twiml size exceeded maximum allowed value of 4000 characters', status: 400 });
+      return json(res, 400, {
+        code: 32018,
+        message: 'Twiml size exceeded maximum allowed value of 4000 characters',
+        status: 400,
+      });
     }
-    if (!twiml && status !== 'completed') return json(res, 400, { code: 21201, message: 'Twiml, Url or Status is required', status: 400 });
+    if (!twiml && status !== 'completed')
+      return json(res, 400, {
+        code: 21201,
+        message: 'Twiml, Url or Status is required',
+        status: 400,
+      });
     call.updates.push({ twiml, status, at: Date.now() });
     if (status === 'completed') call.state = 'completed';
     for (const wake of call.waiters.splice(0)) wake();

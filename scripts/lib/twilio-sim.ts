@@ -9,7 +9,11 @@ import { createRequire } from 'node:module';
 
 const require = createRequire(import.meta.url);
 const { getExpectedTwilioSignature } = require('twilio/lib/webhooks/webhooks') as {
-  getExpectedTwilioSignature: (token: string, url: string, params: Record<string, string>) => string;
+  getExpectedTwilioSignature: (
+    token: string,
+    url: string,
+    params: Record<string, string>,
+  ) => string;
 };
 
 export type TwimlTurn = {
@@ -51,12 +55,20 @@ export type SimOptions = {
 };
 
 /** An update an admin action made to the live call, as the caller experiences it. */
-export type CallUpdateHeard = Pick<TwimlTurn, 'said' | 'gatherAction' | 'hungUp' | 'dialed' | 'partialAction'>;
+export type CallUpdateHeard = Pick<
+  TwimlTurn,
+  'said' | 'gatherAction' | 'hungUp' | 'dialed' | 'partialAction'
+>;
 
 export const newCallSid = () => `CA${randomBytes(16).toString('hex')}`;
 
 const decode = (s: string) =>
-  s.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"').replace(/&apos;/g, "'").replace(/&amp;/g, '&');
+  s
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&quot;/g, '"')
+    .replace(/&apos;/g, "'")
+    .replace(/&amp;/g, '&');
 
 /** Reads the verbs Aurora uses out of a TwiML document. */
 export function parseTwiml(xml: string): CallUpdateHeard {
@@ -64,7 +76,11 @@ export function parseTwiml(xml: string): CallUpdateHeard {
   const gather = /<Gather\b[^>]*\baction="([^"]*)"/.exec(xml);
   const dial = /<Dial[^>]*>([^<]+)<\/Dial>/.exec(xml);
   // A <Dial> of several <Number>s rings them all at once (the fallback line's on-call staff).
-  const numbers = [...(/<Dial[^>]*>([\s\S]*?)<\/Dial>/.exec(xml)?.[1] ?? '').matchAll(/<Number[^>]*>([^<]+)<\/Number>/g)].map((m) => decode(m[1]!));
+  const numbers = [
+    ...(/<Dial[^>]*>([\s\S]*?)<\/Dial>/.exec(xml)?.[1] ?? '').matchAll(
+      /<Number[^>]*>([^<]+)<\/Number>/g,
+    ),
+  ].map((m) => decode(m[1]!));
   const partial = /<Gather\b[^>]*\bpartialResultCallback="([^"]*)"/.exec(xml);
   return {
     said,
@@ -92,15 +108,30 @@ export async function postSigned(
   signatureOverride?: string | null,
 ): Promise<TwimlTurn> {
   const publicBase = options.publicBaseUrl ?? options.baseUrl;
-  const target = publicUrl.startsWith(publicBase) ? options.baseUrl + publicUrl.slice(publicBase.length) : publicUrl;
+  const target = publicUrl.startsWith(publicBase)
+    ? options.baseUrl + publicUrl.slice(publicBase.length)
+    : publicUrl;
   const headers: Record<string, string> = { 'Content-Type': 'application/x-www-form-urlencoded' };
-  const signature = signatureOverride === undefined ? getExpectedTwilioSignature(options.authToken, publicUrl, params) : signatureOverride;
+  const signature =
+    signatureOverride === undefined
+      ? getExpectedTwilioSignature(options.authToken, publicUrl, params)
+      : signatureOverride;
   if (signature !== null) headers['X-Twilio-Signature'] = signature;
   const started = performance.now();
-  const res = await fetch(target, { method: 'POST', headers, body: new URLSearchParams(params).toString() });
+  const res = await fetch(target, {
+    method: 'POST',
+    headers,
+    body: new URLSearchParams(params).toString(),
+  });
   const body = await res.text();
   const ms = performance.now() - started;
-  return { status: res.status, body, ms, serverTiming: parseServerTiming(res.headers.get('server-timing')), ...parseTwiml(body) };
+  return {
+    status: res.status,
+    body,
+    ms,
+    serverTiming: parseServerTiming(res.headers.get('server-timing')),
+    ...parseTwiml(body),
+  };
 }
 
 /** One phone call, driven step by step. */
@@ -143,26 +174,52 @@ export class SimulatedCall {
   async speaking(soFar: string, stable = ''): Promise<TwimlTurn> {
     if (!this.partialAction) throw new Error('the current Gather asks for no partial results');
     // As Twilio posts them: the words its recogniser will no longer revise, then the rest so far.
-    const params = { AccountSid: this.accountSid, CallSid: this.callSid, SequenceNumber: String(++this.partialSequence), StableSpeechResult: stable, UnstableSpeechResult: soFar };
+    const params = {
+      AccountSid: this.accountSid,
+      CallSid: this.callSid,
+      SequenceNumber: String(++this.partialSequence),
+      StableSpeechResult: stable,
+      UnstableSpeechResult: soFar,
+    };
     return postSigned(this.options, this.partialAction, params);
   }
 
   /** The incoming call webhook. */
   async ring(): Promise<TwimlTurn> {
-    if (this.options.twilioApi) await fetch(`${this.options.twilioApi}/sim/calls/${this.callSid}`, { method: 'PUT' });
-    const turn = await postSigned(this.options, `${this.publicBase}/twilio/voice`, this.params({ CallStatus: 'ringing' }));
+    if (this.options.twilioApi)
+      await fetch(`${this.options.twilioApi}/sim/calls/${this.callSid}`, { method: 'PUT' });
+    const turn = await postSigned(
+      this.options,
+      `${this.publicBase}/twilio/voice`,
+      this.params({ CallStatus: 'ringing' }),
+    );
     if (turn.status < 400 || !this.options.fallbackUrl) return this.remember(turn);
     return this.remember(await this.fallback(this.options.fallbackUrl, turn.status));
   }
 
   /** Twilio's fallback request: a GET of the fallback URL, with the failure in ErrorCode (11200: HTTP retrieval failure). */
   private async fallback(publicUrl: string, failedStatus: number): Promise<TwimlTurn> {
-    const target = publicUrl.startsWith(this.publicBase) ? this.options.baseUrl + publicUrl.slice(this.publicBase.length) : publicUrl;
-    const query = new URLSearchParams(this.params({ CallStatus: 'ringing', ErrorCode: '11200', ErrorUrl: `${this.publicBase}/twilio/voice` }));
+    const target = publicUrl.startsWith(this.publicBase)
+      ? this.options.baseUrl + publicUrl.slice(this.publicBase.length)
+      : publicUrl;
+    const query = new URLSearchParams(
+      this.params({
+        CallStatus: 'ringing',
+        ErrorCode: '11200',
+        ErrorUrl: `${this.publicBase}/twilio/voice`,
+      }),
+    );
     const started = performance.now();
     const res = await fetch(`${target}?${query.toString()}`);
     const body = await res.text();
-    return { status: res.status, body, ms: performance.now() - started, serverTiming: {}, ...parseTwiml(body), fallbackFrom: failedStatus };
+    return {
+      status: res.status,
+      body,
+      ms: performance.now() - started,
+      serverTiming: {},
+      ...parseTwiml(body),
+      fallbackFrom: failedStatus,
+    };
   }
 
   /** The caller speaks (empty: silence); posts to the Gather action Aurora gave last. */
@@ -179,13 +236,18 @@ export class SimulatedCall {
    * the call with its status callback. Null if none came.
    */
   async nextUpdate(waitMs = 10_000): Promise<CallUpdateHeard | null> {
-    if (!this.options.twilioApi) throw new Error('this call was placed without the Twilio API stand-in');
+    if (!this.options.twilioApi)
+      throw new Error('this call was placed without the Twilio API stand-in');
     const url = `${this.options.twilioApi}/sim/calls/${this.callSid}/updates?after=${this.updatesSeen}&waitMs=${waitMs}`;
-    const { updates } = (await (await fetch(url)).json()) as { updates: Array<{ twiml?: string; status?: string }> };
+    const { updates } = (await (await fetch(url)).json()) as {
+      updates: Array<{ twiml?: string; status?: string }>;
+    };
     const update = updates[0];
     if (!update) return null;
     this.updatesSeen++;
-    const heard = update.twiml ? parseTwiml(update.twiml) : { said: [], gatherAction: null, hungUp: true, dialed: null, partialAction: null };
+    const heard = update.twiml
+      ? parseTwiml(update.twiml)
+      : { said: [], gatherAction: null, hungUp: true, dialed: null, partialAction: null };
     if (update.status === 'completed') heard.hungUp = true;
     this.remember(heard);
     if (heard.hungUp) await this.status('completed');
@@ -194,11 +256,15 @@ export class SimulatedCall {
 
   /** Twilio's status callback; terminal statuses carry the call's duration. */
   async status(callStatus: string): Promise<TwimlTurn> {
-    if (this.options.twilioApi && ['completed', 'busy', 'failed', 'no-answer', 'canceled'].includes(callStatus)) {
+    if (
+      this.options.twilioApi &&
+      ['completed', 'busy', 'failed', 'no-answer', 'canceled'].includes(callStatus)
+    ) {
       await fetch(`${this.options.twilioApi}/sim/calls/${this.callSid}/end`, { method: 'POST' });
     }
     const extra: Record<string, string> = { CallStatus: callStatus };
-    if (callStatus === 'completed') extra.CallDuration = String(Math.max(1, Math.round((Date.now() - this.startedAt) / 1000)));
+    if (callStatus === 'completed')
+      extra.CallDuration = String(Math.max(1, Math.round((Date.now() - this.startedAt) / 1000)));
     return postSigned(this.options, `${this.publicBase}/twilio/status`, this.params(extra));
   }
 }

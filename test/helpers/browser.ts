@@ -6,10 +6,18 @@ import { eventually } from './stack';
  * Polls `read` until `holds` accepts what it read; fails saying what was expected of the
  * locator and what it last showed.
  */
-async function until<T>(locator: Locator, expectation: string, read: () => Promise<T>, holds: (value: T) => boolean, timeoutMs = 15_000): Promise<void> {
+async function until<T>(
+  locator: Locator,
+  expectation: string,
+  read: () => Promise<T>,
+  holds: (value: T) => boolean,
+  timeoutMs = 15_000,
+): Promise<void> {
   let last: T | undefined;
   await eventually(expectation, async () => holds((last = await read())), timeoutMs).catch(() => {
-    throw new Error(`expected ${locator.toString()} ${expectation}, last saw ${JSON.stringify(last)}`);
+    throw new Error(
+      `expected ${locator.toString()} ${expectation}, last saw ${JSON.stringify(last)}`,
+    );
   });
 }
 
@@ -18,8 +26,14 @@ export const sees = (locator: Locator, expected: string | RegExp, timeoutMs?: nu
   until(
     locator,
     `to show ${String(expected)}`,
-    () => locator.first().innerText({ timeout: 1000 }).catch(() => null),
-    (text) => text !== null && (typeof expected === 'string' ? text.includes(expected) : expected.test(text)),
+    () =>
+      locator
+        .first()
+        .innerText({ timeout: 1000 })
+        .catch(() => null),
+    (text) =>
+      text !== null &&
+      (typeof expected === 'string' ? text.includes(expected) : expected.test(text)),
     timeoutMs,
   );
 
@@ -28,7 +42,28 @@ export const reads = (locator: Locator, expected: string, timeoutMs?: number) =>
   sees(locator, new RegExp(`^${expected.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`), timeoutMs);
 
 export const counts = (locator: Locator, expected: number, timeoutMs?: number) =>
-  until(locator, `to match ${expected} elements`, () => locator.count(), (n) => n === expected, timeoutMs);
+  until(
+    locator,
+    `to match ${expected} elements`,
+    () => locator.count(),
+    (n) => n === expected,
+    timeoutMs,
+  );
 
-export const hasAttribute = (locator: Locator, name: string, expected: string, timeoutMs?: number) =>
-  until(locator, `to have ${name}=${expected}`, () => locator.first().getAttribute(name, { timeout: 1000 }).catch(() => null), (v) => v === expected, timeoutMs);
+export const hasAttribute = (
+  locator: Locator,
+  name: string,
+  expected: string,
+  timeoutMs?: number,
+) =>
+  until(
+    locator,
+    `to have ${name}=${expected}`,
+    () =>
+      locator
+        .first()
+        .getAttribute(name, { timeout: 1000 })
+        .catch(() => null),
+    (v) => v === expected,
+    timeoutMs,
+  );

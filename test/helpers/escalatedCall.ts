@@ -14,6 +14,9 @@ export async function escalatedCall() {
   world.clock.advance(60_000);
   await world.write(() => escalateCall(world.queue.escalations[0].task, world.deps));
   const [first, second] = world.sms.sent;
-  const recipient = async (key = FIRST_ON_CALL) => (await world.live.get(`active_calls/${CALL_ID}/escalation/recipients/${key}`)) as EscalationRecipient;
+  const recipient = async (key = FIRST_ON_CALL) =>
+    (await world.live.get(
+      `active_calls/${CALL_ID}/escalation/recipients/${key}`,
+    )) as EscalationRecipient;
   return { ...world, first, second, recipient };
 }

@@ -1,7 +1,16 @@
 /** In-memory stand-ins for the ports (archive, queue, Twilio, push), and memoryDeps() that wires them with the in-memory database. */
 import { type QueueName, QUEUES } from '@aurora/model/tasks';
 import { archiveCall, purgeCall } from '../../functions/src/calls/archival';
-import type { AdminDirectory, ArchiveStore, Deps, EscalationTask, LiveVoice, Sms, TaskQueue, WebPush } from '../../functions/src/ports';
+import type {
+  AdminDirectory,
+  ArchiveStore,
+  Deps,
+  EscalationTask,
+  LiveVoice,
+  Sms,
+  TaskQueue,
+  WebPush,
+} from '../../functions/src/ports';
 import type { ArchivePlan } from '../../functions/src/core/archiveDocs';
 import { AuroraError } from '../../functions/src/core/errors';
 import { callbackArchiveIds, messageKeyFactory } from '../../functions/src/core/ids';
@@ -25,9 +34,15 @@ export class MemoryArchive implements ArchiveStore {
     // As the Firestore adapter: one archive per CallSid; a stand-in archived from the status callback gives way to the call's own.
     const standIn = callbackArchiveIds(plan.call.call_sid, plan.call.mobile_no);
     if (standIn.conversationId !== plan.conversationId) this.plans.delete(standIn.conversationId);
-    else if ([...this.plans.values()].some((p) => p.call.call_sid === plan.call.call_sid && p.conversationId !== plan.conversationId)) return 'unchanged' as const;
+    else if (
+      [...this.plans.values()].some(
+        (p) => p.call.call_sid === plan.call.call_sid && p.conversationId !== plan.conversationId,
+      )
+    )
+      return 'unchanged' as const;
     const held = this.plans.get(plan.conversationId);
-    if (held && held.conversation.total_messages >= plan.conversation.total_messages) return 'unchanged' as const;
+    if (held && held.conversation.total_messages >= plan.conversation.total_messages)
+      return 'unchanged' as const;
     this.plans.set(plan.conversationId, plan);
     this.writes++;
     return 'written' as const;
@@ -37,8 +52,16 @@ export class MemoryArchive implements ArchiveStore {
     if (!plan) return null;
     return [...plan.conversation.messages, ...plan.pages.flat()];
   }
-  async appendMessages(callId: string, callSid: string, messages: LiveMessage[], turn?: string, urgency?: Urgency) {
-    const plan = [...this.plans.values()].find((p) => p.callId === callId && p.call.call_sid === callSid);
+  async appendMessages(
+    callId: string,
+    callSid: string,
+    messages: LiveMessage[],
+    turn?: string,
+    urgency?: Urgency,
+  ) {
+    const plan = [...this.plans.values()].find(
+      (p) => p.callId === callId && p.call.call_sid === callSid,
+    );
     if (!plan) return false;
     const answered = (plan.conversation.answered_turns ??= []);
     if (turn && answered.includes(turn)) return true;
@@ -56,14 +79,20 @@ export class MemoryQueue implements TaskQueue {
   /** Escalation timers, kept apart: tests run them when their clock says so. */
   escalations: Array<{ task: EscalationTask; id: string; delaySeconds?: number }> = [];
   failNext = 0;
-  async enqueue(queue: QueueName, task: { callId: string; dueAt?: string }, id: string, delaySeconds?: number) {
+  async enqueue(
+    queue: QueueName,
+    task: { callId: string; dueAt?: string },
+    id: string,
+    delaySeconds?: number,
+  ) {
     if (this.failNext > 0) {
       this.failNext--;
       throw new Error('queue unavailable');
     }
     if (this.ids.has(id)) return 'duplicate' as const;
     this.ids.add(id);
-    if (queue === QUEUES.escalate) this.escalations.push({ task: task as EscalationTask, id, delaySeconds });
+    if (queue === QUEUES.escalate)
+      this.escalations.push({ task: task as EscalationTask, id, delaySeconds });
     else this.tasks.push({ queue, callId: task.callId, id });
     return 'enqueued' as const;
   }
@@ -76,7 +105,11 @@ export class MemoryQueue implements TaskQueue {
   /** Runs queued tasks with the real use cases until none are left, as Cloud Tasks would. */
   async runAll(deps: Deps) {
     for (let tasks = this.drain(); tasks.length > 0; tasks = this.drain()) {
-      for (const task of tasks) await (task.queue === QUEUES.archive ? archiveCall : purgeCall)({ callId: task.callId }, deps);
+      for (const task of tasks)
+        await (task.queue === QUEUES.archive ? archiveCall : purgeCall)(
+          { callId: task.callId },
+          deps,
+        );
     }
   }
 }
@@ -100,7 +133,10 @@ export class MemoryVoice implements LiveVoice {
   async redirect(callSid: string, twiml: string) {
     const refused = this.refused();
     if (refused) throw refused;
-    if (twiml.length > MAX_UPDATE_TWIML_CHARS) throw new AuroraError('Updating the call failed: Twilio error 32018: Twiml size exceeded maximum allowed value');
+    if (twiml.length > MAX_UPDATE_TWIML_CHARS)
+      throw new AuroraError(
+        'Updating the call failed: Twilio error 32018: Twiml size exceeded maximum allowed value',
+      );
     if (this.gone.has(callSid)) return 'gone' as const;
     this.sent.push({ callSid, twiml });
     return 'done' as const;
@@ -136,7 +172,10 @@ export class MemorySms implements Sms {
   attempts: string[] = [];
   async send(to: string, body: string, statusCallback?: string) {
     this.attempts.push(to);
-    if (this.failing.has(to)) throw new AuroraError(`Texting ${to} failed: Twilio error 21211: not a valid phone number`, { retryable: false });
+    if (this.failing.has(to))
+      throw new AuroraError(`Texting ${to} failed: Twilio error 21211: not a valid phone number`, {
+        retryable: false,
+      });
     const sid = `SM${String(this.sent.length + 1).padStart(32, '0')}`;
     this.sent.push({ to, body, sid, ...(statusCallback ? { statusCallback } : {}) });
     return { sid };
@@ -172,7 +211,10 @@ export function memoryDeps(overrides: Partial<Deps> = {}, clockStart?: string) {
     live,
     archive,
     queue,
-    workers: { findByPhone: async (phone) => (phone === '+15550100001' ? { workerId: 'worker_001', name: 'Priya Nair' } : null) },
+    workers: {
+      findByPhone: async (phone) =>
+        phone === '+15550100001' ? { workerId: 'worker_001', name: 'Priya Nair' } : null,
+    },
     procedures: { all: async () => DEMO_PROCEDURES },
     responder: offlineResponder,
     voice,
@@ -187,4 +229,3 @@ export function memoryDeps(overrides: Partial<Deps> = {}, clockStart?: string) {
   };
   return { deps, live, archive, queue, clock, voice, sms, push, admins };
 }
-

@@ -10,7 +10,11 @@ export const SETTINGS: Settings = {
   archiveDeadlineMs: 3000,
   speech: { language: 'en-US', model: '', timeout: 'auto' },
   speculate: true,
-  escalation: { afterSeconds: 60, onCallNumbers: ['+15550190001', '+15550190002'], dashboardUrl: 'https://aurora.example.com' },
+  escalation: {
+    afterSeconds: 60,
+    onCallNumbers: ['+15550190001', '+15550190002'],
+    dashboardUrl: 'https://aurora.example.com',
+  },
   bridge: { allowed: ['+15557654321', '+1555018*'], timeLimitSeconds: 3600 },
   limits: { modelTurnsPerCall: 40, modelCallsPerNumberPerHour: 20, escalationTextsPerHour: 30 },
 };
@@ -45,7 +49,13 @@ export function aLiveCall(overrides: Partial<LiveCall> = {}): LiveCall {
 }
 
 export function aMessage(overrides: Partial<LiveMessage> = {}): LiveMessage {
-  return { role: 'user', content: 'There is a fire', timestamp: '2025-10-04T14:30:05+05:30', sources: '', ...overrides };
+  return {
+    role: 'user',
+    content: 'There is a fire',
+    timestamp: '2025-10-04T14:30:05+05:30',
+    sources: '',
+    ...overrides,
+  };
 }
 
 export const callSid = (n: number) => `CA${n.toString(16).padStart(32, '0')}`;

@@ -66,5 +66,7 @@ export class MemoryLiveDb implements LiveDb {
  * nothing), and the hourly usage counters of the cost ceilings.
  */
 export function liveRecords(tree: Tree): Tree {
-  return Object.fromEntries(Object.entries(tree).filter(([key]) => !['call_ids', 'call_sids', 'usage'].includes(key)));
+  return Object.fromEntries(
+    Object.entries(tree).filter(([key]) => !['call_ids', 'call_sids', 'usage'].includes(key)),
+  );
 }

@@ -30,7 +30,11 @@ export const SIM = {
 export const newCall = (from = '+15550100001') => new SimulatedCall({ ...SIM, from });
 
 /** Polls until `check` returns a value other than undefined/false, or fails after `timeoutMs`. */
-export async function eventually<T>(what: string, check: () => Promise<T | undefined | false>, timeoutMs = 20_000): Promise<T> {
+export async function eventually<T>(
+  what: string,
+  check: () => Promise<T | undefined | false>,
+  timeoutMs = 20_000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await check();
@@ -40,7 +44,8 @@ export async function eventually<T>(what: string, check: () => Promise<T | undef
   }
 }
 
-export const liveCallIdFor = async (callSid: string) => (await testClients().db.ref(`call_sids/${callSid}`).get()).val() as string | null;
+export const liveCallIdFor = async (callSid: string) =>
+  (await testClients().db.ref(`call_sids/${callSid}`).get()).val() as string | null;
 
 let callers = 0;
 /**
@@ -88,23 +93,33 @@ export async function acknowledge(callId: string) {
 export async function archivedAndPurged(callId: string, conversationId: string) {
   const { db, firestore } = testClients();
   // Generous: a retried task waits out the queue's backoff, and CI's two cores are shared.
-  return eventually(`archive and purge of ${callId}`, async () => {
-    const [call, conversation, liveCall, liveConversation] = await Promise.all([
-      firestore.collection('calls').doc(callId).get(),
-      firestore.collection('conversations').doc(conversationId).get(),
-      db.ref(`active_calls/${callId}`).get(),
-      db.ref(`active_conversations/${conversationId}`).get(),
-    ]);
-    if (!call.exists || !conversation.exists || liveCall.exists() || liveConversation.exists()) return undefined;
-    return { call: call.data()!, conversation: conversation.data()! };
-  }, 45_000);
+  return eventually(
+    `archive and purge of ${callId}`,
+    async () => {
+      const [call, conversation, liveCall, liveConversation] = await Promise.all([
+        firestore.collection('calls').doc(callId).get(),
+        firestore.collection('conversations').doc(conversationId).get(),
+        db.ref(`active_calls/${callId}`).get(),
+        db.ref(`active_conversations/${conversationId}`).get(),
+      ]);
+      if (!call.exists || !conversation.exists || liveCall.exists() || liveConversation.exists())
+        return undefined;
+      return { call: call.data()!, conversation: conversation.data()! };
+    },
+    45_000,
+  );
 }
 
 /** The use cases' deps over the real adapters (this stack's RTDB and Firestore); an in-memory queue. */
 export function realDeps(overrides: Partial<Deps> = {}, clockStart = new Date().toISOString()) {
   const { db, firestore } = testClients();
   const { deps, queue, clock } = memoryDeps(
-    { live: realtimeLiveDb(db), archive: firestoreArchive(firestore), workers: firestoreWorkers(firestore), ...overrides },
+    {
+      live: realtimeLiveDb(db),
+      archive: firestoreArchive(firestore),
+      workers: firestoreWorkers(firestore),
+      ...overrides,
+    },
     clockStart,
   );
   return { deps, queue, clock };

@@ -8,7 +8,9 @@ import { createRequire } from 'node:module';
 import { closeServer, listenLocally } from '../../scripts/lib/local-server.ts';
 
 type Hub = { createHubServer(): RequestListener; controller: { stop(): void } };
-const { TasksEmulator } = createRequire(import.meta.url)('firebase-tools/lib/emulator/tasksEmulator.js') as { TasksEmulator: new (args: object) => Hub };
+const { TasksEmulator } = createRequire(import.meta.url)(
+  'firebase-tools/lib/emulator/tasksEmulator.js',
+) as { TasksEmulator: new (args: object) => Hub };
 
 /** A task as the emulated function received it: the emulator's queue key (X-CloudTasks-QueueName) and the body. */
 export type Dispatched = { queue: string; body: unknown };
@@ -21,7 +23,10 @@ export async function startTasksEmulator(projectId: string, region: string, func
     let body = '';
     req.on('data', (chunk: Buffer) => (body += chunk.toString('utf8')));
     req.on('end', () => {
-      dispatched.push({ queue: String(req.headers['x-cloudtasks-queuename']), body: JSON.parse(body) as unknown });
+      dispatched.push({
+        queue: String(req.headers['x-cloudtasks-queuename']),
+        body: JSON.parse(body) as unknown,
+      });
       res.writeHead(200, { 'Content-Type': 'application/json' }).end('{}');
     });
   });
@@ -29,12 +34,22 @@ export async function startTasksEmulator(projectId: string, region: string, func
   const fnPort = await listenLocally(fn, 0);
   // As firebase-tools lib/emulator/functionsEmulator.js addTaskQueueTrigger does for a task queue
   // function: POST /projects/{project}/locations/{the function's region}/queues/{its name}.
-  const registered = await fetch(`http://${host}/projects/${projectId}/locations/${region}/queues/${functionName}`, {
-    method: 'POST',
-    headers: { 'Content-Type': 'application/json' },
-    body: JSON.stringify({ retryConfig: { maxAttempts: 1 }, rateLimits: { maxConcurrentDispatches: 20 }, defaultUri: `http://127.0.0.1:${fnPort}/${projectId}/${region}/${functionName}` }),
-  });
-  if (!registered.ok) throw new Error(`the tasks emulator refused the queue: ${registered.status} ${await registered.text()}`);
+  const registered = await fetch(
+    `http://${host}/projects/${projectId}/locations/${region}/queues/${functionName}`,
+    {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({
+        retryConfig: { maxAttempts: 1 },
+        rateLimits: { maxConcurrentDispatches: 20 },
+        defaultUri: `http://127.0.0.1:${fnPort}/${projectId}/${region}/${functionName}`,
+      }),
+    },
+  );
+  if (!registered.ok)
+    throw new Error(
+      `the tasks emulator refused the queue: ${registered.status} ${await registered.text()}`,
+    );
   return {
     /** The value for CLOUD_TASKS_EMULATOR_HOST. */
     host,

@@ -16,7 +16,9 @@ describe('granting and revoking the admin claim', () => {
     expect((await auth.getUser(uid)).customClaims).toEqual({ admin: true, site: 'north' });
     expect(await listAdmins(auth)).toContain('dana@aurora.local');
     expect((await db.ref(`admins/${uid}`).get()).val()).toEqual({ email: 'dana@aurora.local' });
-    expect((await firestore.collection('admins').doc(uid).get()).data()).toEqual({ email: 'dana@aurora.local' });
+    expect((await firestore.collection('admins').doc(uid).get()).data()).toEqual({
+      email: 'dana@aurora.local',
+    });
 
     await revokeAdmin(accounts, 'dana@aurora.local');
     const user = await auth.getUser(uid);
@@ -31,7 +33,11 @@ describe('granting and revoking the admin claim', () => {
   });
 
   it('refuses an unknown account without a password', async () => {
-    await expect(grantAdmin(accounts, 'nobody@aurora.local')).rejects.toMatchObject({ code: 'auth/user-not-found' });
-    await expect(revokeAdmin(accounts, 'nobody@aurora.local')).rejects.toMatchObject({ code: 'auth/user-not-found' });
+    await expect(grantAdmin(accounts, 'nobody@aurora.local')).rejects.toMatchObject({
+      code: 'auth/user-not-found',
+    });
+    await expect(revokeAdmin(accounts, 'nobody@aurora.local')).rejects.toMatchObject({
+      code: 'auth/user-not-found',
+    });
   });
 });

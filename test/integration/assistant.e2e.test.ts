@@ -2,12 +2,21 @@
 import { describe, expect, it } from 'vitest';
 import { postSigned } from '../../scripts/lib/twilio-sim.ts';
 import { modelRequests, scriptModel } from '../helpers/model';
-import { SIM, acknowledge, archivedAndPurged, liveCallIdFor, newCall, testClients } from '../helpers/stack';
+import {
+  SIM,
+  acknowledge,
+  archivedAndPurged,
+  liveCallIdFor,
+  newCall,
+  testClients,
+} from '../helpers/stack';
 
 const { db } = testClients();
 
 async function lastMessage(conversationId: string) {
-  const messages = (await db.ref(`active_conversations/${conversationId}/messages`).get()).val() as Record<string, Record<string, string>>;
+  const messages = (
+    await db.ref(`active_conversations/${conversationId}/messages`).get()
+  ).val() as Record<string, Record<string, string>>;
   return messages[Object.keys(messages).sort().at(-1)!]!;
 }
 
@@ -21,10 +30,15 @@ describe('the model on a live call', () => {
     const request = (await modelRequests()).slice(before)[0];
     expect(request.model).toBe('aurora-test-model');
     expect(request.messages[0].content).toContain('Gas Leak and Toxic Release (EP-02) [CRITICAL]');
-    expect(request.messages[0].content).toContain('Ana Costa, working at Riverside Plant, Tank Farm');
+    expect(request.messages[0].content).toContain(
+      'Ana Costa, working at Riverside Plant, Tank Farm',
+    );
     const callId = (await liveCallIdFor(call.callSid))!;
     const conversationId = callId.replace(/^call_/, 'conv_');
-    expect(await lastMessage(conversationId)).toMatchObject({ role: 'assistant', sources: 'Gas Leak and Toxic Release (EP-02)' });
+    expect(await lastMessage(conversationId)).toMatchObject({
+      role: 'assistant',
+      sources: 'Gas Leak and Toxic Release (EP-02)',
+    });
     expect((await lastMessage(conversationId)).fallback).toBeUndefined();
     expect((await db.ref(`active_calls/${callId}/urgency`).get()).val()).toBe('CRITICAL');
     await call.status('completed');
@@ -41,7 +55,10 @@ describe('the model on a live call', () => {
     expect(turn.said[0]).toMatch(/call emergency services/);
     const callId = (await liveCallIdFor(call.callSid))!;
     const conversationId = callId.replace(/^call_/, 'conv_');
-    expect(await lastMessage(conversationId)).toMatchObject({ fallback: 'offline', sources: 'Fall from Height (EP-06)' });
+    expect(await lastMessage(conversationId)).toMatchObject({
+      fallback: 'offline',
+      sources: 'Fall from Height (EP-06)',
+    });
     await call.status('completed');
     await acknowledge(callId);
     const { conversation } = await archivedAndPurged(callId, conversationId);
@@ -64,7 +81,9 @@ describe('partial speech', () => {
   it('streams what the caller is saying into the call, and the turn closes it', async () => {
     const call = newCall();
     const greeting = await call.ring();
-    const partialUrl = /partialResultCallback="([^"]+)"/.exec(greeting.body)![1].replace(/&amp;/g, '&');
+    const partialUrl = /partialResultCallback="([^"]+)"/
+      .exec(greeting.body)![1]
+      .replace(/&amp;/g, '&');
     const callId = (await liveCallIdFor(call.callSid))!;
     const conversationId = callId.replace(/^call_/, 'conv_');
     const params = (sequence: number, text: string) => ({
@@ -77,10 +96,14 @@ describe('partial speech', () => {
     expect((await postSigned(SIM, partialUrl, params(1, 'there is'))).status).toBe(200);
     expect((await postSigned(SIM, partialUrl, params(2, 'there is a fire'))).status).toBe(200);
     expect((await postSigned(SIM, partialUrl, params(1, 'there is'), 'forged')).status).toBe(403);
-    expect((await db.ref(`active_conversations/${conversationId}/partial`).get()).val()).toMatchObject({ sequence: 2, text: 'there is a fire' });
+    expect(
+      (await db.ref(`active_conversations/${conversationId}/partial`).get()).val(),
+    ).toMatchObject({ sequence: 2, text: 'there is a fire' });
 
     await call.say('there is a fire');
-    expect((await db.ref(`active_conversations/${conversationId}/partial`).get()).val()).toMatchObject({ closed: true });
+    expect(
+      (await db.ref(`active_conversations/${conversationId}/partial`).get()).val(),
+    ).toMatchObject({ closed: true });
     await call.status('completed');
     await acknowledge(callId);
     await archivedAndPurged(callId, conversationId);
@@ -90,22 +113,37 @@ describe('partial speech', () => {
     await call.ring();
     const callId = (await liveCallIdFor(call.callSid))!;
     const conversationId = callId.replace(/^call_/, 'conv_');
-    const hits = async () => Object.values(((await db.ref('usage/speculation-hit').get()).val() ?? {}) as Record<string, number>).reduce((a, b) => a + b, 0);
+    const hits = async () =>
+      Object.values(
+        ((await db.ref('usage/speculation-hit').get()).val() ?? {}) as Record<string, number>,
+      ).reduce((a, b) => a + b, 0);
     const [hitsBefore, requestsBefore] = [await hits(), (await modelRequests()).length];
     // The model takes 700 ms, while the caller is still talking: the partial callback holds until it is stored.
     await scriptModel({ delayMs: 700 });
     await call.speaking('by the tank farm', 'there is an ammonia leak');
     await call.speaking('', 'there is an ammonia leak by the tank farm');
-    expect((await db.ref(`active_conversations/${conversationId}/speculation/state`).get()).val()).toBe('ready');
-    expect(Object.values((await db.ref(`active_conversations/${conversationId}/messages`).get()).val() as object)).toHaveLength(1); // the greeting only
+    expect(
+      (await db.ref(`active_conversations/${conversationId}/speculation/state`).get()).val(),
+    ).toBe('ready');
+    expect(
+      Object.values(
+        (await db.ref(`active_conversations/${conversationId}/messages`).get()).val() as object,
+      ),
+    ).toHaveLength(1); // the greeting only
 
     const turn = await call.say('There is an ammonia leak by the tank farm.');
     expect(turn.said[0]).toMatch(/Move upwind/);
     expect(turn.ms).toBeLessThan(700); // answered without waiting for the model again
     const requests = (await modelRequests()).slice(requestsBefore);
-    expect(requests.map((r) => r.messages.at(-1)!.content)).toEqual(['<caller_speech>there is an ammonia leak</caller_speech>', '<caller_speech>there is an ammonia leak by the tank farm</caller_speech>']);
+    expect(requests.map((r) => r.messages.at(-1)!.content)).toEqual([
+      '<caller_speech>there is an ammonia leak</caller_speech>',
+      '<caller_speech>there is an ammonia leak by the tank farm</caller_speech>',
+    ]);
     expect(await hits()).toBe(hitsBefore + 1);
-    expect(await lastMessage(conversationId)).toMatchObject({ role: 'assistant', sources: 'Gas Leak and Toxic Release (EP-02)' });
+    expect(await lastMessage(conversationId)).toMatchObject({
+      role: 'assistant',
+      sources: 'Gas Leak and Toxic Release (EP-02)',
+    });
     expect((await db.ref(`active_calls/${callId}/urgency`).get()).val()).toBe('CRITICAL');
     await call.status('completed');
     await acknowledge(callId);

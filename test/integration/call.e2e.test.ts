@@ -5,7 +5,15 @@
 import { Timestamp } from 'firebase-admin/firestore';
 import { describe, expect, it } from 'vitest';
 import { SimulatedCall, newCallSid, postSigned } from '../../scripts/lib/twilio-sim.ts';
-import { SIM, acknowledge, archivedAndPurged, eventually, liveCallIdFor, newCall, testClients } from '../helpers/stack';
+import {
+  SIM,
+  acknowledge,
+  archivedAndPurged,
+  eventually,
+  liveCallIdFor,
+  newCall,
+  testClients,
+} from '../helpers/stack';
 
 const { db, firestore } = testClients();
 
@@ -16,13 +24,21 @@ const ISO_WITH_OFFSET = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}[+-]\d{2}:\d{2}$/;
  * timers, the fan-out's alerts), so "nothing changed" is judged by the records a webhook creates.
  */
 async function liveRecordIds() {
-  const keys = async (path: string) => Object.keys(((await db.ref(path).get()).val() as object | null) ?? {}).sort();
-  return JSON.stringify({ calls: await keys('active_calls'), conversations: await keys('active_conversations'), callSids: await keys('call_sids') });
+  const keys = async (path: string) =>
+    Object.keys(((await db.ref(path).get()).val() as object | null) ?? {}).sort();
+  return JSON.stringify({
+    calls: await keys('active_calls'),
+    conversations: await keys('active_conversations'),
+    callSids: await keys('call_sids'),
+  });
 }
 
 /** One call's live records, exactly. */
 async function recordsOf(callId: string) {
-  const [call, conversation] = await Promise.all([db.ref(`active_calls/${callId}`).get(), db.ref(`active_conversations/${callId.replace(/^call_/, 'conv_')}`).get()]);
+  const [call, conversation] = await Promise.all([
+    db.ref(`active_calls/${callId}`).get(),
+    db.ref(`active_conversations/${callId.replace(/^call_/, 'conv_')}`).get(),
+  ]);
   return JSON.stringify({ call: call.val(), conversation: conversation.val() });
 }
 
@@ -55,7 +71,10 @@ describe('a call, end to end', () => {
 
     expect((await call.status('completed')).status).toBe(200);
     await acknowledge(callId);
-    const { call: archivedCall, conversation } = await archivedAndPurged(callId, live.conversation_id);
+    const { call: archivedCall, conversation } = await archivedAndPurged(
+      callId,
+      live.conversation_id,
+    );
 
     expect(archivedCall).toMatchObject({
       worker_id: 'worker_001',
@@ -75,7 +94,13 @@ describe('a call, end to end', () => {
     expect(conversation.call_id).toBe(callId);
     expect(conversation.archived_at).toBeInstanceOf(Timestamp);
     expect(conversation.total_messages).toBe(5);
-    expect(conversation.messages.map((m: { role: string }) => m.role)).toEqual(['assistant', 'user', 'assistant', 'user', 'assistant']);
+    expect(conversation.messages.map((m: { role: string }) => m.role)).toEqual([
+      'assistant',
+      'user',
+      'assistant',
+      'user',
+      'assistant',
+    ]);
     expect(conversation.messages[1]).toEqual({
       role: 'user',
       content: "There's a fire in Zone A",
@@ -116,11 +141,19 @@ describe('a call, end to end', () => {
 describe('bad webhooks get a 4xx and change nothing', () => {
   it('rejects unsigned, forged and tampered requests with 403', async () => {
     const before = await liveRecordIds();
-    const params = { CallSid: newCallSid(), From: '+15550100001', To: '+15550199999', CallStatus: 'ringing' };
+    const params = {
+      CallSid: newCallSid(),
+      From: '+15550100001',
+      To: '+15550199999',
+      CallStatus: 'ringing',
+    };
     const url = `${SIM.baseUrl}/twilio/voice`;
     expect((await postSigned(SIM, url, params, null)).status).toBe(403);
     expect((await postSigned({ ...SIM, authToken: 'forged' }, url, params)).status).toBe(403);
-    const honest = await postSigned(SIM, `${SIM.baseUrl}/twilio/status`, { CallSid: params.CallSid, CallStatus: 'completed' });
+    const honest = await postSigned(SIM, `${SIM.baseUrl}/twilio/status`, {
+      CallSid: params.CallSid,
+      CallStatus: 'completed',
+    });
     expect(honest.status).toBe(200);
     // A signature lifted from one request and replayed on another body or path.
     const lifted = await postSigned(SIM, url, params, 'bm90IGEgcmVhbCBzaWduYXR1cmU=');
@@ -137,14 +170,35 @@ describe('bad webhooks get a 4xx and change nothing', () => {
     const base = { AccountSid: call.accountSid, CallSid: call.callSid };
 
     const tamperedSignatureFrom = await import('twilio/lib/webhooks/webhooks').then((w) =>
-      w.default.getExpectedTwilioSignature(SIM.authToken, turnUrl, { ...base, SpeechResult: 'all is fine' }),
+      w.default.getExpectedTwilioSignature(SIM.authToken, turnUrl, {
+        ...base,
+        SpeechResult: 'all is fine',
+      }),
     );
-    expect((await postSigned(SIM, turnUrl, { ...base, SpeechResult: 'ignore this, the fire is out' }, tamperedSignatureFrom)).status).toBe(403);
-    expect((await postSigned(SIM, turnUrl, { ...base, CallSid: 'CA-not-a-sid', SpeechResult: 'fire' })).status).toBe(400);
-    const oversize = await postSigned(SIM, turnUrl, { ...base, SpeechResult: 'fire '.repeat(1000) });
+    expect(
+      (
+        await postSigned(
+          SIM,
+          turnUrl,
+          { ...base, SpeechResult: 'ignore this, the fire is out' },
+          tamperedSignatureFrom,
+        )
+      ).status,
+    ).toBe(403);
+    expect(
+      (await postSigned(SIM, turnUrl, { ...base, CallSid: 'CA-not-a-sid', SpeechResult: 'fire' }))
+        .status,
+    ).toBe(400);
+    const oversize = await postSigned(SIM, turnUrl, {
+      ...base,
+      SpeechResult: 'fire '.repeat(1000),
+    });
     expect(oversize.status).toBe(400);
     expect(oversize.body).toContain('SpeechResult');
-    expect((await postSigned(SIM, `${SIM.baseUrl}/twilio/status`, { ...base, CallStatus: 'exploded' })).status).toBe(400);
+    expect(
+      (await postSigned(SIM, `${SIM.baseUrl}/twilio/status`, { ...base, CallStatus: 'exploded' }))
+        .status,
+    ).toBe(400);
     expect(await recordsOf(callId)).toBe(before);
 
     await call.status('completed');
@@ -159,12 +213,23 @@ describe('bad webhooks get a 4xx and change nothing', () => {
     expect(turn.status).toBe(200);
     expect(turn.said[0]).toMatch(/Move upwind/);
     const callId = (await liveCallIdFor(stranger.callSid))!;
-    expect((await db.ref(`active_calls/${callId}`).get()).val()).toMatchObject({ recorded_late: true, urgency: 'CRITICAL', call_sid: stranger.callSid });
+    expect((await db.ref(`active_calls/${callId}`).get()).val()).toMatchObject({
+      recorded_late: true,
+      urgency: 'CRITICAL',
+      call_sid: stranger.callSid,
+    });
     expect((await stranger.status('completed')).status).toBe(200);
     await acknowledge(callId);
-    const { call, conversation } = await archivedAndPurged(callId, callId.replace(/^call_/, 'conv_'));
+    const { call, conversation } = await archivedAndPurged(
+      callId,
+      callId.replace(/^call_/, 'conv_'),
+    );
     expect(call.recorded_late).toBe(true);
-    expect((conversation.messages as Array<{ role: string }>).map((m) => m.role)).toEqual(['assistant', 'user', 'assistant']);
+    expect((conversation.messages as Array<{ role: string }>).map((m) => m.role)).toEqual([
+      'assistant',
+      'user',
+      'assistant',
+    ]);
   });
 });
 
@@ -176,7 +241,11 @@ describe('status callbacks that repeat, race or come out of order', () => {
     const callId = (await liveCallIdFor(call.callSid))!;
     const conversationId = callId.replace(/^call_/, 'conv_');
 
-    const answers = await Promise.all(['in-progress', 'completed', 'completed', 'ringing', 'busy', 'completed'].map((s) => call.status(s)));
+    const answers = await Promise.all(
+      ['in-progress', 'completed', 'completed', 'ringing', 'busy', 'completed'].map((s) =>
+        call.status(s),
+      ),
+    );
     expect(answers.map((a) => a.status)).toEqual([200, 200, 200, 200, 200, 200]);
     await acknowledge(callId);
     const { call: archived, conversation } = await archivedAndPurged(callId, conversationId);
@@ -201,7 +270,10 @@ describe('status callbacks that repeat, race or come out of order', () => {
     const callId = (await liveCallIdFor(call.callSid))!;
     const conversationId = callId.replace(/^call_/, 'conv_');
     // The caller speaks and hangs up at once: Twilio's two requests race.
-    const [statusAnswer, turn] = await Promise.all([call.status('completed'), call.say('someone is trapped in the silo')]);
+    const [statusAnswer, turn] = await Promise.all([
+      call.status('completed'),
+      call.say('someone is trapped in the silo'),
+    ]);
     expect(statusAnswer.status).toBe(200);
     expect(turn.status).toBe(200);
     await acknowledge(callId);
@@ -218,22 +290,42 @@ describe('replays change nothing', () => {
     const greeting = await call.ring();
     const callId = (await liveCallIdFor(call.callSid))!;
     const conversationId = callId.replace(/^call_/, 'conv_');
-    const turn = { CallSid: call.callSid, From: '+15550100003', CallStatus: 'in-progress', SpeechResult: 'the forklift tipped over on him', Confidence: '0.9' };
+    const turn = {
+      CallSid: call.callSid,
+      From: '+15550100003',
+      CallStatus: 'in-progress',
+      SpeechResult: 'the forklift tipped over on him',
+      Confidence: '0.9',
+    };
     const first = await postSigned(SIM, greeting.gatherAction!, turn);
     const replayed = await postSigned(SIM, greeting.gatherAction!, turn); // Twilio sends the same request again
     expect([first.status, replayed.status]).toEqual([200, 200]);
     expect(replayed.said).toHaveLength(1); // the caller is still answered
-    const said = async () => Object.values(((await db.ref(`active_conversations/${conversationId}/messages`).get()).val() as Record<string, { content: string }>) ?? {});
+    const said = async () =>
+      Object.values(
+        ((await db.ref(`active_conversations/${conversationId}/messages`).get()).val() as Record<
+          string,
+          { content: string }
+        >) ?? {},
+      );
     expect((await said()).filter((m) => m.content === turn.SpeechResult)).toHaveLength(1);
 
     await call.status('completed');
     await acknowledge(callId);
     const { conversation } = await archivedAndPurged(callId, conversationId);
     await postSigned(SIM, greeting.gatherAction!, turn); // after the archive
-    await postSigned(SIM, `${SIM.baseUrl}/twilio/voice`, { CallSid: call.callSid, From: '+15550100003', CallStatus: 'ringing' });
-    const archived = (await firestore.collection('conversations').doc(conversationId).get()).data()!;
+    await postSigned(SIM, `${SIM.baseUrl}/twilio/voice`, {
+      CallSid: call.callSid,
+      From: '+15550100003',
+      CallStatus: 'ringing',
+    });
+    const archived = (
+      await firestore.collection('conversations').doc(conversationId).get()
+    ).data()!;
     expect(archived.total_messages).toBe(conversation.total_messages);
-    const live = ((await db.ref('active_calls').get()).val() as Record<string, { call_sid: string }> | null) ?? {};
+    const live =
+      ((await db.ref('active_calls').get()).val() as Record<string, { call_sid: string }> | null) ??
+      {};
     expect(Object.values(live).filter((c) => c.call_sid === call.callSid)).toEqual([]);
   });
 });

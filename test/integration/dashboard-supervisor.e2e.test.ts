@@ -11,7 +11,14 @@ import { DEMO_ADMIN } from '../../scripts/lib/admins.ts';
 import { launchChromium, signIn } from '../../scripts/lib/browser.ts';
 import { seriousViolations } from '../helpers/axe';
 import { counts, hasAttribute, reads, sees } from '../helpers/browser';
-import { SIM, acknowledge, archivedAndPurged, eventually, ringing, testClients } from '../helpers/stack';
+import {
+  SIM,
+  acknowledge,
+  archivedAndPurged,
+  eventually,
+  ringing,
+  testClients,
+} from '../helpers/stack';
 
 const { app, db } = testClients();
 const DASHBOARD = SIM.baseUrl;
@@ -37,15 +44,23 @@ afterAll(async () => {
   await browser?.close();
 });
 
-async function pageSignedInAs(who: { email: string; password: string }, options: BrowserContextOptions = {}): Promise<Page> {
-  const page = await (await browser.newContext({ viewport: { width: 1280, height: 800 }, ...options })).newPage();
+async function pageSignedInAs(
+  who: { email: string; password: string },
+  options: BrowserContextOptions = {},
+): Promise<Page> {
+  const page = await (
+    await browser.newContext({ viewport: { width: 1280, height: 800 }, ...options })
+  ).newPage();
   await signIn(page, DASHBOARD, who.email, who.password);
   return page;
 }
 
-const row = (page: Page, callId: string) => page.locator(`[data-testid=live-calls] tr[data-call-id="${callId}"]`);
-const historyRow = (page: Page, callId: string) => page.locator(`[data-testid=history] tr[data-call-id="${callId}"]`);
-const dateIn = (timeZone: string, at = new Date()) => new Intl.DateTimeFormat('en-CA', { timeZone }).format(at);
+const row = (page: Page, callId: string) =>
+  page.locator(`[data-testid=live-calls] tr[data-call-id="${callId}"]`);
+const historyRow = (page: Page, callId: string) =>
+  page.locator(`[data-testid=history] tr[data-call-id="${callId}"]`);
+const dateIn = (timeZone: string, at = new Date()) =>
+  new Intl.DateTimeFormat('en-CA', { timeZone }).format(at);
 
 /** A browser zone whose date differs from the site's right now: the two clocks cannot agree by luck. */
 function browserZoneOnAnotherDay(): string {
@@ -54,7 +69,12 @@ function browserZoneOnAnotherDay(): string {
 }
 
 /** Where an element is on screen; the live list redraws its rows as calls change, so it asks again if one was replaced meanwhile. */
-const boxOf = (locator: Locator) => eventually(`the box of ${locator.toString()}`, async () => (await locator.boundingBox()) ?? undefined, 5000);
+const boxOf = (locator: Locator) =>
+  eventually(
+    `the box of ${locator.toString()}`,
+    async () => (await locator.boundingBox()) ?? undefined,
+    5000,
+  );
 
 async function expectAccessible(page: Page, view: string) {
   expect(await seriousViolations(page), `axe on ${view}`).toEqual([]);
@@ -64,7 +84,9 @@ describe('the dashboard for a supervisor under stress', () => {
   it("shows every time on the site's clock, named, whatever the browser's zone; History's days are the site's days", async () => {
     const browserZone = browserZoneOnAnotherDay();
     const page = await pageSignedInAs(DEMO_ADMIN, { timezoneId: browserZone });
-    expect(await page.evaluate(() => Intl.DateTimeFormat().resolvedOptions().timeZone)).toBe(browserZone);
+    expect(await page.evaluate(() => Intl.DateTimeFormat().resolvedOptions().timeZone)).toBe(
+      browserZone,
+    );
     await sees(page.getByTestId('site-clock'), `${SITE_ZONE} (GMT+5:30)`);
 
     const { call, callId } = await ringing('+15550100001');
@@ -75,7 +97,9 @@ describe('the dashboard for a supervisor under stress', () => {
     await call.say('Where do we meet if the alarm goes off in zone A');
     await counts(page.locator('[data-testid=transcript] li'), 3);
     // Every time on the live view (transcript, alerts, header) is the site's wall clock of its instant.
-    const shown = await page.locator('main time[datetime]').evaluateAll((els) => els.map((el) => [el.getAttribute('datetime')!, el.textContent!]));
+    const shown = await page
+      .locator('main time[datetime]')
+      .evaluateAll((els) => els.map((el) => [el.getAttribute('datetime')!, el.textContent!]));
     expect(shown.length).toBeGreaterThanOrEqual(4);
     for (const [iso, text] of shown) expect(text, iso).toBe(iso.slice(11, 19));
     await page.screenshot({ path: `${SCREENSHOTS}/one-clock.png` });
@@ -87,7 +111,9 @@ describe('the dashboard for a supervisor under stress', () => {
     await reads(historyRow(page, callId).locator('time'), started.slice(11, 19));
     await historyRow(page, callId).getByRole('button').click();
     await sees(page.getByTestId('archived-transcript'), 'Where do we meet');
-    for (const [iso, text] of await page.locator('[data-testid=archived-transcript] time').evaluateAll((els) => els.map((el) => [el.getAttribute('datetime')!, el.textContent!]))) {
+    for (const [iso, text] of await page
+      .locator('[data-testid=archived-transcript] time')
+      .evaluateAll((els) => els.map((el) => [el.getAttribute('datetime')!, el.textContent!]))) {
       expect(text, iso).toBe(iso.slice(11, 19));
     }
 
@@ -135,8 +161,13 @@ describe('the dashboard for a supervisor under stress', () => {
     const before = await page.evaluate(() => document.activeElement?.getAttribute('aria-label'));
     await row(page, callId).evaluate((el) => el.setAttribute('data-drawn-before', ''));
     await call.say('There is a chemical spill in bay two');
-    await eventually('the row redrawn', async () => (await row(page, callId).getAttribute('data-drawn-before')) === null || undefined);
-    expect(await page.evaluate(() => document.activeElement?.getAttribute('aria-label'))).toBe(before);
+    await eventually(
+      'the row redrawn',
+      async () => (await row(page, callId).getAttribute('data-drawn-before')) === null || undefined,
+    );
+    expect(await page.evaluate(() => document.activeElement?.getAttribute('aria-label'))).toBe(
+      before,
+    );
     await page.keyboard.press('Enter');
     await reads(page.getByTestId('call-state'), 'Aurora is answering');
     await expectAccessible(page, 'a live call');
@@ -162,7 +193,8 @@ describe('the dashboard for a supervisor under stress', () => {
     await page.getByRole('tab', { name: 'Live calls' }).focus();
     await page.keyboard.press('ArrowRight');
     await hasAttribute(page.getByRole('tab', { name: 'History' }), 'aria-selected', 'true');
-    for (const label of ['Urgency', 'Worker or phone number', 'From (site date)', 'To (site date)']) await page.getByLabel(label).waitFor();
+    for (const label of ['Urgency', 'Worker or phone number', 'From (site date)', 'To (site date)'])
+      await page.getByLabel(label).waitFor();
     await page.getByRole('table', { name: 'History' }).waitFor();
     await historyRow(page, callId).getByRole('button').focus();
     await page.keyboard.press('Enter');
@@ -192,9 +224,21 @@ describe('the dashboard for a supervisor under stress', () => {
     await sees(page.getByTestId('alarm-headline'), /^5 CRITICAL calls need a supervisor/);
 
     // Nobody acknowledges: all five escalate; the one waiting longest stays in front.
-    await eventually('all five escalated', async () => (await entries.evaluateAll((els) => els.every((el) => el.classList.contains('kind-escalated')))) || undefined, 40_000);
-    await reads(page.getByTestId('alarm-headline'), '5 CRITICAL calls need a supervisor (5 escalated, nobody acknowledged)');
-    expect(await entries.evaluateAll((els) => els.map((el) => el.getAttribute('data-call-id')))).toEqual(calls.map((c) => c.callId));
+    await eventually(
+      'all five escalated',
+      async () =>
+        (await entries.evaluateAll((els) =>
+          els.every((el) => el.classList.contains('kind-escalated')),
+        )) || undefined,
+      40_000,
+    );
+    await reads(
+      page.getByTestId('alarm-headline'),
+      '5 CRITICAL calls need a supervisor (5 escalated, nobody acknowledged)',
+    );
+    expect(
+      await entries.evaluateAll((els) => els.map((el) => el.getAttribute('data-call-id'))),
+    ).toEqual(calls.map((c) => c.callId));
 
     // The live list moved down by the banner's headline and a few lines, not by five banners.
     const listTop = (await boxOf(list)).y;
@@ -207,7 +251,10 @@ describe('the dashboard for a supervisor under stress', () => {
     await page.screenshot({ path: `${SCREENSHOTS}/alarms-grouped.png` });
 
     // Acknowledging the call in front brings the next one forward.
-    await entries.first().getByRole('button', { name: /^Acknowledge/ }).click();
+    await entries
+      .first()
+      .getByRole('button', { name: /^Acknowledge/ })
+      .click();
     await counts(entries, 4);
     await hasAttribute(entries.first(), 'data-call-id', calls[1].callId);
     await sees(page.getByTestId('alarm-headline'), /^4 CRITICAL calls need a supervisor/);
@@ -241,7 +288,7 @@ describe('the dashboard for a supervisor under stress', () => {
     await page.context().close();
   });
 
-  it('History keeps up: a call archived while it is open appears without a search, under the worker\'s name', async () => {
+  it("History keeps up: a call archived while it is open appears without a search, under the worker's name", async () => {
     const page = await pageSignedInAs(DEMO_ADMIN);
     await page.getByRole('tab', { name: 'History' }).click();
     await page.getByTestId('history').waitFor();
@@ -256,8 +303,14 @@ describe('the dashboard for a supervisor under stress', () => {
 
   it('shows supervisors plain words, and developer commands only against the local emulators', async () => {
     const local = await pageSignedInAs(NOT_ADMIN);
-    await sees(local.getByTestId('not-admin'), "Ask your site's Aurora administrator to give this account supervisor access");
-    await reads(local.getByTestId('dev-hint'), 'Local emulators Grant access: npm run admin -- grant worker@aurora.local');
+    await sees(
+      local.getByTestId('not-admin'),
+      "Ask your site's Aurora administrator to give this account supervisor access",
+    );
+    await reads(
+      local.getByTestId('dev-hint'),
+      'Local emulators Grant access: npm run admin -- grant worker@aurora.local',
+    );
     await local.context().close();
 
     // The same page served from a deployed host: Hosting's init.json gives the project's config,
@@ -266,13 +319,31 @@ describe('the dashboard for a supervisor under stress', () => {
     const context = await browser.newContext();
     const deployed = 'https://aurora-supervisors.example';
     // (Playwright tries the routes last registered first.)
-    await context.route(`${deployed}/**`, async (route) => route.fulfill({ response: await route.fetch({ url: route.request().url().replace(deployed, DASHBOARD) }) }));
+    await context.route(`${deployed}/**`, async (route) =>
+      route.fulfill({
+        response: await route.fetch({ url: route.request().url().replace(deployed, DASHBOARD) }),
+      }),
+    );
     await context.route(`${deployed}/__/firebase/init.json`, (route) =>
-      route.fulfill({ json: { apiKey: 'demo-api-key', projectId: 'demo-aurora', authDomain: 'demo-aurora.firebaseapp.com', databaseURL: 'https://demo-aurora-default-rtdb.firebaseio.com' } }),
+      route.fulfill({
+        json: {
+          apiKey: 'demo-api-key',
+          projectId: 'demo-aurora',
+          authDomain: 'demo-aurora.firebaseapp.com',
+          databaseURL: 'https://demo-aurora-default-rtdb.firebaseio.com',
+        },
+      }),
     );
     for (const host of ['identitytoolkit.googleapis.com', 'securetoken.googleapis.com']) {
       await context.route(`https://${host}/**`, async (route) =>
-        route.fulfill({ response: await route.fetch({ url: route.request().url().replace(`https://${host}/`, `http://127.0.0.1:9099/${host}/`) }) }),
+        route.fulfill({
+          response: await route.fetch({
+            url: route
+              .request()
+              .url()
+              .replace(`https://${host}/`, `http://127.0.0.1:9099/${host}/`),
+          }),
+        }),
       );
     }
     const page = await context.newPage();

@@ -12,7 +12,14 @@ import { launchChromium, signIn } from '../../scripts/lib/browser.ts';
 import { seriousViolations } from '../helpers/axe';
 import { counts, hasAttribute, reads, sees } from '../helpers/browser';
 import { ESCALATION_SECONDS, ON_CALL, textsSent } from '../helpers/escalation';
-import { SIM, acknowledge, archivedAndPurged, eventually, ringing, testClients } from '../helpers/stack';
+import {
+  SIM,
+  acknowledge,
+  archivedAndPurged,
+  eventually,
+  ringing,
+  testClients,
+} from '../helpers/stack';
 
 const { app, db, firestore } = testClients();
 
@@ -38,12 +45,15 @@ afterAll(async () => {
 });
 
 async function pageSignedInAs(who: { email: string; password: string }): Promise<Page> {
-  const page = await (await browser.newContext({ viewport: { width: 1280, height: 800 } })).newPage();
+  const page = await (
+    await browser.newContext({ viewport: { width: 1280, height: 800 } })
+  ).newPage();
   await signIn(page, DASHBOARD, who.email, who.password);
   return page;
 }
 
-const row = (page: Page, callId: string) => page.locator(`[data-testid=live-calls] tr[data-call-id="${callId}"]`);
+const row = (page: Page, callId: string) =>
+  page.locator(`[data-testid=live-calls] tr[data-call-id="${callId}"]`);
 const transcript = (page: Page) => page.locator('[data-testid=transcript]');
 
 describe('the admin dashboard', () => {
@@ -89,7 +99,10 @@ describe('the admin dashboard', () => {
     await reads(page.getByTestId('partial'), 'Caller is saying: “there is smoke coming from…”');
 
     await call.say('There is a fire in the paint store');
-    await sees(transcript(page).locator('li[data-role=user]'), /There is a fire in the paint store/);
+    await sees(
+      transcript(page).locator('li[data-role=user]'),
+      /There is a fire in the paint store/,
+    );
     await sees(transcript(page).locator('li[data-role=assistant]').last(), 'Sources:');
     await page.getByTestId('partial').waitFor({ state: 'hidden' });
     await hasAttribute(row(page, callId), 'data-urgency', 'CRITICAL');
@@ -115,7 +128,9 @@ describe('the admin dashboard', () => {
     await row(ben, callId).click();
     await ana.getByRole('button', { name: 'Take over' }).click();
     await reads(ana.getByTestId('call-state'), `Taken over by ${DEMO_ADMIN.email}`);
-    expect((await call.nextUpdate())!.said).toEqual(['A safety supervisor has joined the call and is listening. Keep talking to us.']);
+    expect((await call.nextUpdate())!.said).toEqual([
+      'A safety supervisor has joined the call and is listening. Keep talking to us.',
+    ]);
 
     // The second admin sees who has it and gets no controls.
     await reads(ben.getByTestId('call-state'), `Taken over by ${DEMO_ADMIN.email}`);
@@ -124,8 +139,13 @@ describe('the admin dashboard', () => {
 
     await ana.locator('textarea[name=say]').fill('Is he breathing? Stay with him, help is coming.');
     await ana.getByRole('button', { name: 'Say to caller' }).click();
-    expect((await call.nextUpdate())!.said).toEqual(['Is he breathing? Stay with him, help is coming.']);
-    await sees(transcript(ben).locator('li[data-role=admin]'), /Is he breathing\? Stay with him, help is coming\./);
+    expect((await call.nextUpdate())!.said).toEqual([
+      'Is he breathing? Stay with him, help is coming.',
+    ]);
+    await sees(
+      transcript(ben).locator('li[data-role=admin]'),
+      /Is he breathing\? Stay with him, help is coming\./,
+    );
 
     // While a human holds the call, Aurora records the caller but does not answer.
     const answer = await call.say('Yes he is breathing');
@@ -155,9 +175,14 @@ describe('the admin dashboard', () => {
     await ben.getByRole('button', { name: 'End call' }).click();
     expect((await call.nextUpdate())!.hungUp).toBe(true); // the simulator sent Twilio's status callback
     await acknowledge(callId);
-    const { call: archived, conversation } = await archivedAndPurged(callId, callId.replace(/^call_/, 'conv_'));
+    const { call: archived, conversation } = await archivedAndPurged(
+      callId,
+      callId.replace(/^call_/, 'conv_'),
+    );
     expect(archived.admin_id).toBe(SECOND_ADMIN.email);
-    const roles = (conversation.messages as Array<{ role: string; content: string }>).map((m) => `${m.role}: ${m.content}`);
+    const roles = (conversation.messages as Array<{ role: string; content: string }>).map(
+      (m) => `${m.role}: ${m.content}`,
+    );
     expect(roles).toContain('admin: Is he breathing? Stay with him, help is coming.');
     expect(roles.at(-1)).toBe(`system: ${SECOND_ADMIN.email} ended the call.`);
     await ben.getByText('Call over').first().waitFor();
@@ -173,7 +198,10 @@ describe('the admin dashboard', () => {
     await reads(ben.getByTestId('notes-status'), 'Saved.');
     await reads(historyRow.locator('.final-action'), 'Emergency services called');
     const saved = (await firestore.collection('calls').doc(callId).get()).data()!;
-    expect(saved).toMatchObject({ final_action: 'Emergency services called', admin_notes: 'Ambulance took him to hospital.' });
+    expect(saved).toMatchObject({
+      final_action: 'Emergency services called',
+      admin_notes: 'Ambulance took him to hospital.',
+    });
     await ben.screenshot({ path: `${SCREENSHOTS}/history.png` });
     await ana.context().close();
     await ben.context().close();
@@ -190,8 +218,14 @@ describe('the admin dashboard', () => {
     await page.getByRole('button', { name: 'Bridge to number' }).click();
     const bridged = (await call.nextUpdate())!;
     // Lena Fischer is registered as German: she hears the line in German.
-    expect(bridged).toMatchObject({ said: ['Ich verbinde Sie jetzt. Bleiben Sie in der Leitung.'], dialed: '+15557654321' });
-    await sees(transcript(page).locator('li').last(), `${DEMO_ADMIN.email} bridged the caller to +15557654321.`);
+    expect(bridged).toMatchObject({
+      said: ['Ich verbinde Sie jetzt. Bleiben Sie in der Leitung.'],
+      dialed: '+15557654321',
+    });
+    await sees(
+      transcript(page).locator('li').last(),
+      `${DEMO_ADMIN.email} bridged the caller to +15557654321.`,
+    );
     await call.status('completed'); // the bridged call ends
     await acknowledge(callId);
     await archivedAndPurged(callId, callId.replace(/^call_/, 'conv_'));
@@ -205,7 +239,7 @@ describe('the admin dashboard', () => {
     await page.getByRole('button', { name: 'Search' }).click();
     const rows = page.locator('[data-testid=history] tr[data-call-id]');
     // The unfiltered page is replaced by the filtered one.
-    await eventually('only that worker\'s calls', async () => {
+    await eventually("only that worker's calls", async () => {
       const texts = await rows.allInnerTexts();
       return texts.length > 0 && texts.every((text) => text.includes('+15550100004'));
     });
@@ -247,8 +281,12 @@ describe('alerts and escalation in the dashboard', () => {
     await signIn(page, DASHBOARD, who.email, who.password);
     return page;
   }
-  const shown = (page: Page) => page.evaluate(() => (window as unknown as { shown: Array<{ title: string; body?: string }> }).shown);
-  const alert = (page: Page, callId: string, kind: string) => page.locator(`[data-testid=alerts] li[data-call-id="${callId}"][data-kind="${kind}"]`);
+  const shown = (page: Page) =>
+    page.evaluate(
+      () => (window as unknown as { shown: Array<{ title: string; body?: string }> }).shown,
+    );
+  const alert = (page: Page, callId: string, kind: string) =>
+    page.locator(`[data-testid=alerts] li[data-call-id="${callId}"][data-kind="${kind}"]`);
 
   it('shows a critical alert arriving; one admin acknowledges it, every admin sees who, and nothing escalates', async () => {
     const [ana, ben] = [await watchingAdmin(DEMO_ADMIN), await watchingAdmin(SECOND_ADMIN)];
@@ -269,7 +307,9 @@ describe('alerts and escalation in the dashboard', () => {
     await counts(ben.locator(`[data-testid=critical-alarm][data-call-id="${callId}"]`), 0);
 
     await new Promise((r) => setTimeout(r, (ESCALATION_SECONDS + 4) * 1000));
-    expect((await textsSent()).filter((m) => m.at >= started && m.body.includes('+15550100002'))).toEqual([]);
+    expect(
+      (await textsSent()).filter((m) => m.at >= started && m.body.includes('+15550100002')),
+    ).toEqual([]);
     await counts(alert(ana, callId, 'escalated'), 0);
     await call.status('completed');
     await sees(alert(ana, callId, 'ended'), 'archived', 20_000);
@@ -290,7 +330,12 @@ describe('alerts and escalation in the dashboard', () => {
     await row(page, callId).click();
     await sees(page.getByTestId('call-acknowledged'), 'at NORMAL; now CRITICAL: acknowledge again');
     await alert(page, callId, 'escalated').waitFor({ timeout: 30_000 });
-    await eventually('the escalation texts', async () => (await textsSent()).filter((m) => m.at >= started && m.body.includes('+15550100004')).length >= ON_CALL.length || undefined);
+    await eventually(
+      'the escalation texts',
+      async () =>
+        (await textsSent()).filter((m) => m.at >= started && m.body.includes('+15550100004'))
+          .length >= ON_CALL.length || undefined,
+    );
 
     await banner.first().getByRole('button', { name: 'Acknowledge' }).click();
     await counts(banner, 0);
@@ -309,17 +354,29 @@ describe('alerts and escalation in the dashboard', () => {
     await page.locator(`[data-testid=critical-alarm][data-call-id="${callId}"]`).first().waitFor();
 
     await alert(page, callId, 'escalated').waitFor({ timeout: 30_000 });
-    await sees(page.locator(`[data-testid=critical-alarm][data-alert-id="${callId}~escalated"]`), 'ESCALATED, nobody acknowledged');
+    await sees(
+      page.locator(`[data-testid=critical-alarm][data-alert-id="${callId}~escalated"]`),
+      'ESCALATED, nobody acknowledged',
+    );
     // The escalation is claimed on the call (which raises the alert) before the texts go out.
     const texts = await eventually('the escalation texts', async () => {
-      const mine = (await textsSent()).filter((m) => m.at >= started && m.body.includes('worker_005 (+15550100005)'));
+      const mine = (await textsSent()).filter(
+        (m) => m.at >= started && m.body.includes('worker_005 (+15550100005)'),
+      );
       return mine.length >= ON_CALL.length ? mine : undefined;
     });
     expect(texts.map((m) => m.to).sort()).toEqual(ON_CALL);
-    expect(await shown(page)).toContainEqual({ title: 'Aurora: CRITICAL call not acknowledged', body: 'Lena Fischer (+15550100005) needs a supervisor now.' });
+    expect(await shown(page)).toContainEqual({
+      title: 'Aurora: CRITICAL call not acknowledged',
+      body: 'Lena Fischer (+15550100005) needs a supervisor now.',
+    });
     await row(page, callId).click();
     // Per recipient, from what Twilio accepted: a message SID for each on-call number.
-    for (const to of ON_CALL) await sees(page.getByTestId('escalation'), new RegExp(`\\${to}: texted \\(Twilio SM[0-9a-f]{32}\\)`));
+    for (const to of ON_CALL)
+      await sees(
+        page.getByTestId('escalation'),
+        new RegExp(`\\${to}: texted \\(Twilio SM[0-9a-f]{32}\\)`),
+      );
     await page.screenshot({ path: `${SCREENSHOTS}/escalated.png` });
     expect(await seriousViolations(page)).toEqual([]);
 

@@ -39,7 +39,10 @@ describe('a caller when the Realtime Database does not answer', () => {
     const greeting = await startCall({ callSid, from: '+15550100001' }, deps);
     expect(greeting).toContain('Hello Priya Nair, this is Aurora');
     expect(greeting).not.toContain('call=');
-    const twiml = await takeTurn({ callSid, speech: 'there is a fire in zone b', silentTurns: 0 }, deps);
+    const twiml = await takeTurn(
+      { callSid, speech: 'there is a fire in zone b', silentTurns: 0 },
+      deps,
+    );
     expect(twiml).toContain('Leave the area now');
     expect(performance.now() - started).toBeLessThan(5000);
     await deleteApp(app);

@@ -12,7 +12,10 @@ import { startCall } from '../../functions/src/calls/startCall';
 import { takeTurn } from '../../functions/src/calls/takeTurn';
 import { callIds } from '../../functions/src/core/ids';
 import { CallTaskBody, callTaskHandler } from '../../functions/src/triggers/tasks';
-import { startFirestoreEmulator, type RunningFirestore } from '../../scripts/lib/firestore-emulator.ts';
+import {
+  startFirestoreEmulator,
+  type RunningFirestore,
+} from '../../scripts/lib/firestore-emulator.ts';
 import { localAdminApp } from '../../scripts/lib/project.ts';
 import { SETTINGS } from '../helpers/fixtures';
 import { realDeps, testClients } from '../helpers/stack';
@@ -54,7 +57,10 @@ describe('Firestore down during archival', () => {
   it('fails the archive task so it is retried, purges nothing, and completes once Firestore is back', async () => {
     emulator = await startFirestoreEmulator(PORT);
     const firestore = firestoreAt(PORT);
-    const { deps, queue, clock } = realDeps({ archive: firestoreArchive(firestore), workers: { findByPhone: async () => null } });
+    const { deps, queue, clock } = realDeps({
+      archive: firestoreArchive(firestore),
+      workers: { findByPhone: async () => null },
+    });
     const from = `+1333${Date.now() % 1e7}`;
     const callSid = `CA${Date.now().toString(16).padStart(32, 'a')}`;
     await startCall({ callSid, from }, deps);
@@ -69,14 +75,20 @@ describe('Firestore down during archival', () => {
     await expect(runArchive({ data: { callId: archiveTask.callId } })).rejects.toThrow();
     expect(queue.tasks).toEqual([]);
     expect((await db.ref(`active_calls/${callId}`).get()).exists()).toBe(true);
-    expect((await db.ref(`active_conversations/${conversationId}/messages`).get()).numChildren()).toBe(3);
+    expect(
+      (await db.ref(`active_conversations/${conversationId}/messages`).get()).numChildren(),
+    ).toBe(3);
 
     emulator = await startFirestoreEmulator(PORT);
     // Cloud Tasks retries with backoff; the SDK's channel reconnects on its own backoff meanwhile.
-    const attempts = await retryLikeCloudTasks(() => runArchive({ data: { callId: archiveTask.callId } }));
+    const attempts = await retryLikeCloudTasks(() =>
+      runArchive({ data: { callId: archiveTask.callId } }),
+    );
     expect(attempts).toBeGreaterThanOrEqual(1);
     expect(queue.tasks).toEqual([]); // archived, verified and purged in the one task
-    expect((await firestore.collection('conversations').doc(conversationId).get()).get('total_messages')).toBe(3);
+    expect(
+      (await firestore.collection('conversations').doc(conversationId).get()).get('total_messages'),
+    ).toBe(3);
     expect((await db.ref(`active_calls/${callId}`).get()).exists()).toBe(false);
   }, 120_000);
 });

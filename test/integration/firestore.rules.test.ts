@@ -1,5 +1,10 @@
 /** firestore.rules, enforced by the official Firestore emulator. */
-import { assertFails, assertSucceeds, initializeTestEnvironment, type RulesTestEnvironment } from '@firebase/rules-unit-testing';
+import {
+  assertFails,
+  assertSucceeds,
+  initializeTestEnvironment,
+  type RulesTestEnvironment,
+} from '@firebase/rules-unit-testing';
 import { readFileSync } from 'node:fs';
 import { setLogLevel } from 'firebase/firestore';
 import { afterAll, beforeAll, describe, it } from 'vitest';
@@ -11,12 +16,24 @@ beforeAll(async () => {
   setLogLevel('silent'); // denied writes are the point here, not news
   env = await initializeTestEnvironment({
     projectId: PROJECT_ID,
-    firestore: { host: '127.0.0.1', port: PORTS.firestore, rules: readFileSync('firestore.rules', 'utf8') },
+    firestore: {
+      host: '127.0.0.1',
+      port: PORTS.firestore,
+      rules: readFileSync('firestore.rules', 'utf8'),
+    },
   });
   await env.withSecurityRulesDisabled(async (ctx) => {
     const fs = ctx.firestore();
-    await fs.doc('calls/call_rules_1').set({ urgency: 'CRITICAL', status: 'COMPLETE', admin_id: null, final_action: null, admin_notes: '' });
-    await fs.doc('conversations/conv_rules_1').set({ call_id: 'call_rules_1', messages: [], total_messages: 0 });
+    await fs.doc('calls/call_rules_1').set({
+      urgency: 'CRITICAL',
+      status: 'COMPLETE',
+      admin_id: null,
+      final_action: null,
+      admin_notes: '',
+    });
+    await fs
+      .doc('conversations/conv_rules_1')
+      .set({ call_id: 'call_rules_1', messages: [], total_messages: 0 });
     await fs.doc('conversations/conv_rules_1/message_pages/0000').set({ index: 0, messages: [] });
     await fs.doc('admins/admin-1').set({ email: 'admin@example.com' });
   });
@@ -33,7 +50,13 @@ const revoked = () => env.authenticatedContext('admin-2', { admin: true }).fires
 const forged = () => env.authenticatedContext('user-2', { admin: 'true' }).firestore();
 const anonymous = () => env.unauthenticatedContext().firestore();
 
-const readable = ['calls/call_rules_1', 'conversations/conv_rules_1', 'conversations/conv_rules_1/message_pages/0000', 'workers/+15550100001', 'procedures/fire'];
+const readable = [
+  'calls/call_rules_1',
+  'conversations/conv_rules_1',
+  'conversations/conv_rules_1/message_pages/0000',
+  'workers/+15550100001',
+  'procedures/fire',
+];
 
 describe('firestore.rules', () => {
   it('keeps out an admin removed from the directory, though their token still carries the claim', async () => {
@@ -56,7 +79,11 @@ describe('firestore.rules', () => {
   });
 
   it('lets admins write the final action and their notes on an archived call', async () => {
-    await assertSucceeds(admin().doc('calls/call_rules_1').update({ admin_notes: 'Checked the site.', final_action: 'Supervisor handled' }));
+    await assertSucceeds(
+      admin()
+        .doc('calls/call_rules_1')
+        .update({ admin_notes: 'Checked the site.', final_action: 'Supervisor handled' }),
+    );
     await assertSucceeds(admin().doc('calls/call_rules_1').update({ final_action: null }));
     await assertSucceeds(admin().doc('calls/call_rules_1').update({ admin_notes: '' }));
   });

@@ -1,7 +1,13 @@
 /** The caller's language through the whole stack: the registry, the Gather, the voice, the model's grounding. */
 import { describe, expect, it } from 'vitest';
 import { modelRequests } from '../helpers/model';
-import { acknowledge, archivedAndPurged, liveCallIdFor, newCall, testClients } from '../helpers/stack';
+import {
+  acknowledge,
+  archivedAndPurged,
+  liveCallIdFor,
+  newCall,
+  testClients,
+} from '../helpers/stack';
 
 const { db } = testClients();
 

@@ -17,13 +17,17 @@ import { SimulatedCall } from '../../scripts/lib/twilio-sim.ts';
 const HOTLINE = '+15550100999';
 const BASE = LOCAL_DEFAULTS.publicBaseUrl;
 // The stack's own Twilio stand-in lives in the test runner's setup process; this one holds the numbers.
-const twilio = new TwilioApiServer({ accountSid: LOCAL_DEFAULTS.twilioAccountSid, authToken: LOCAL_DEFAULTS.twilioAuthToken });
+const twilio = new TwilioApiServer({
+  accountSid: LOCAL_DEFAULTS.twilioAccountSid,
+  authToken: LOCAL_DEFAULTS.twilioAuthToken,
+});
 const tasks = new CloudTasksApiServer();
 
 beforeAll(async () => {
   await twilio.start();
   await tasks.start();
-  for (const queue of ['archiveCall', 'purgeCall', 'escalateCall']) tasks.addQueue(`projects/${PROJECT_ID}/locations/us-central1`, queue);
+  for (const queue of ['archiveCall', 'purgeCall', 'escalateCall'])
+    tasks.addQueue(`projects/${PROJECT_ID}/locations/us-central1`, queue);
 });
 afterAll(async () => {
   await twilio.stop();
@@ -31,9 +35,27 @@ afterAll(async () => {
 });
 
 const preflight = (...args: string[]) =>
-  promisify(execFile)(process.execPath, [join(ROOT, 'scripts', 'preflight.ts'), '--project', PROJECT_ID, '--number', HOTLINE, '--twilio-api', twilio.baseUrl, '--tasks-api', tasks.endpoint, ...args], { timeout: 60_000 }).then(
+  promisify(execFile)(
+    process.execPath,
+    [
+      join(ROOT, 'scripts', 'preflight.ts'),
+      '--project',
+      PROJECT_ID,
+      '--number',
+      HOTLINE,
+      '--twilio-api',
+      twilio.baseUrl,
+      '--tasks-api',
+      tasks.endpoint,
+      ...args,
+    ],
+    { timeout: 60_000 },
+  ).then(
     (r) => ({ code: 0, out: r.stdout + r.stderr }),
-    (e: { code: number; stdout: string; stderr: string }) => ({ code: e.code, out: e.stdout + e.stderr }),
+    (e: { code: number; stdout: string; stderr: string }) => ({
+      code: e.code,
+      out: e.stdout + e.stderr,
+    }),
   );
 
 describe('the fallback line on Hosting', () => {
@@ -44,9 +66,14 @@ describe('the fallback line on Hosting', () => {
     expect(await res.text()).toBe(fallbackTwiml(LOCAL_ON_CALL.numbers));
   });
 
-  it('is what a caller hears when the voice webhook fails, instead of Twilio\'s error message', async () => {
+  it("is what a caller hears when the voice webhook fails, instead of Twilio's error message", async () => {
     // Signed with another token, the webhook refuses the call (403), as a broken deployment would fail it.
-    const call = new SimulatedCall({ baseUrl: BASE, authToken: 'not-this-deployments-token', from: '+15550100001', fallbackUrl: `${BASE}${FALLBACK_PATH}` });
+    const call = new SimulatedCall({
+      baseUrl: BASE,
+      authToken: 'not-this-deployments-token',
+      from: '+15550100001',
+      fallbackUrl: `${BASE}${FALLBACK_PATH}`,
+    });
     const heard = await call.ring();
     expect(heard.fallbackFrom).toBe(403);
     expect(heard.status).toBe(200);
@@ -65,13 +92,25 @@ describe('npm run preflight against the local stack', () => {
     twilio.addNumber(LOCAL_ON_CALL.smsFrom);
     const { code, out } = await preflight();
     expect(code).toBe(1);
-    expect(out).toContain(`FAIL  twilio    ${HOTLINE}'s voice URL ("A call comes in") is https://old-host.example/voice; it must be ${BASE}/twilio/voice`);
-    expect(out).toContain(`FAIL  twilio    ${HOTLINE}'s status callback ("Call status changes") is not set; it must be ${BASE}/twilio/status`);
-    expect(out).toContain(`FAIL  twilio    ${HOTLINE}'s fallback URL ("Primary handler fails") is not set; it must be ${BASE}${FALLBACK_PATH}`);
+    expect(out).toContain(
+      `FAIL  twilio    ${HOTLINE}'s voice URL ("A call comes in") is https://old-host.example/voice; it must be ${BASE}/twilio/voice`,
+    );
+    expect(out).toContain(
+      `FAIL  twilio    ${HOTLINE}'s status callback ("Call status changes") is not set; it must be ${BASE}/twilio/status`,
+    );
+    expect(out).toContain(
+      `FAIL  twilio    ${HOTLINE}'s fallback URL ("Primary handler fails") is not set; it must be ${BASE}${FALLBACK_PATH}`,
+    );
     expect(out).toContain(`→ npm run preflight -- --project ${PROJECT_ID} --fix`);
-    expect(out).toContain(`ok    twilio    escalation texts come from ${LOCAL_ON_CALL.smsFrom}, an SMS-capable number on the account`);
-    expect(out).toContain(`ok    fallback  the fallback line says the safety line and dials ${LOCAL_ON_CALL.numbers.join(', ')}`);
-    expect(out).toContain(`ok    webhook   ${BASE}/twilio/voice is deployed and refuses unsigned requests`);
+    expect(out).toContain(
+      `ok    twilio    escalation texts come from ${LOCAL_ON_CALL.smsFrom}, an SMS-capable number on the account`,
+    );
+    expect(out).toContain(
+      `ok    fallback  the fallback line says the safety line and dials ${LOCAL_ON_CALL.numbers.join(', ')}`,
+    );
+    expect(out).toContain(
+      `ok    webhook   ${BASE}/twilio/voice is deployed and refuses unsigned requests`,
+    );
     expect(out).toContain('ok    database  the Realtime Database');
     expect(out).toContain('ok    queues    queue escalateCall is running');
     expect(out).toMatch(/ok {4}admins {4}\d+ admins?: .*admin@aurora\.local/);
@@ -81,19 +120,33 @@ describe('npm run preflight against the local stack', () => {
 
   it('--fix points the number at this deployment through Twilio’s API, and the check then passes', async () => {
     const { code, out } = await preflight('--fix');
-    expect(out).toContain(`--fix: set ${HOTLINE}'s voiceUrl to ${BASE}/twilio/voice, statusCallback to ${BASE}/twilio/status, voiceFallbackUrl to ${BASE}${FALLBACK_PATH}, voiceFallbackMethod to GET`);
+    expect(out).toContain(
+      `--fix: set ${HOTLINE}'s voiceUrl to ${BASE}/twilio/voice, statusCallback to ${BASE}/twilio/status, voiceFallbackUrl to ${BASE}${FALLBACK_PATH}, voiceFallbackMethod to GET`,
+    );
     expect(out).toContain(`${PROJECT_ID} is ready for calls.`);
     expect(code).toBe(0);
     const number = [...twilio.numbers.values()].find((n) => n.phone_number === HOTLINE)!;
-    expect(number).toMatchObject({ voice_url: `${BASE}/twilio/voice`, voice_method: 'POST', status_callback: `${BASE}/twilio/status`, voice_fallback_url: `${BASE}${FALLBACK_PATH}`, voice_fallback_method: 'GET' });
-    expect((await preflight('--fix')).out).toContain(`--fix: ${HOTLINE} already points at this deployment.`);
+    expect(number).toMatchObject({
+      voice_url: `${BASE}/twilio/voice`,
+      voice_method: 'POST',
+      status_callback: `${BASE}/twilio/status`,
+      voice_fallback_url: `${BASE}${FALLBACK_PATH}`,
+      voice_fallback_method: 'GET',
+    });
+    expect((await preflight('--fix')).out).toContain(
+      `--fix: ${HOTLINE} already points at this deployment.`,
+    );
   });
 
   it('reports a paused queue with the command that resumes it', async () => {
     tasks.addQueue(`projects/${PROJECT_ID}/locations/us-central1`, 'purgeCall', 'PAUSED');
     const { code, out } = await preflight();
     expect(code).toBe(1);
-    expect(out).toContain('FAIL  queues    queue purgeCall is PAUSED: its tasks are not dispatched');
-    expect(out).toContain(`→ gcloud tasks queues resume purgeCall --location us-central1 --project ${PROJECT_ID}`);
+    expect(out).toContain(
+      'FAIL  queues    queue purgeCall is PAUSED: its tasks are not dispatched',
+    );
+    expect(out).toContain(
+      `→ gcloud tasks queues resume purgeCall --location us-central1 --project ${PROJECT_ID}`,
+    );
   });
 });

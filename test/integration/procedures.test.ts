@@ -15,12 +15,15 @@ describe('firestoreProcedures', () => {
     const procedures = await library.all();
     expect(procedures.map((p) => p.id).sort()).toEqual(DEMO_PROCEDURES.map((p) => p.id).sort());
 
-    await firestore.collection('procedures').doc('forklift').set({
-      title: 'Forklift Incident (EP-12)',
-      urgency: 'URGENT',
-      keywords: ['forklift'],
-      guidance: 'Stop the truck, lower the forks and keep people clear.',
-    });
+    await firestore
+      .collection('procedures')
+      .doc('forklift')
+      .set({
+        title: 'Forklift Incident (EP-12)',
+        urgency: 'URGENT',
+        keywords: ['forklift'],
+        guidance: 'Stop the truck, lower the forks and keep people clear.',
+      });
     expect(await library.all()).toBe(procedures); // within five minutes: the cached set
     now += 5 * 60_000;
     expect((await library.all()).map((p) => p.id)).toContain('forklift');

@@ -17,7 +17,13 @@ export default async function setup() {
   const model = await new ModelServer().start(TEST_MODEL.port);
   const stack = await startStack({
     ...LOCAL_DEFAULTS,
-    model: { apiKey: 'local-test-key', baseUrl: model.baseUrl, model: TEST_MODEL.primary, fallbackModel: TEST_MODEL.fallback, budgetMs: TEST_MODEL.budgetMs },
+    model: {
+      apiKey: 'local-test-key',
+      baseUrl: model.baseUrl,
+      model: TEST_MODEL.primary,
+      fallbackModel: TEST_MODEL.fallback,
+      budgetMs: TEST_MODEL.budgetMs,
+    },
     verbose: process.env.AURORA_STACK_VERBOSE === '1',
     // Short, so the escalation tests do not wait a minute.
     escalation: { afterSeconds: ESCALATION_SECONDS, onCallNumbers: ON_CALL },
@@ -27,9 +33,15 @@ export default async function setup() {
   const app = localAdminApp('seed');
   await seedWorkers(getFirestore(app));
   await seedProcedures(getFirestore(app));
-  await grantAdmin({ auth: getAuth(app), db: getDatabase(app), firestore: getFirestore(app) }, DEMO_ADMIN.email, DEMO_ADMIN.password);
+  await grantAdmin(
+    { auth: getAuth(app), db: getDatabase(app), firestore: getFirestore(app) },
+    DEMO_ADMIN.email,
+    DEMO_ADMIN.password,
+  );
   await deleteApp(app);
-  console.log(`local stack ready in ${((Date.now() - started) / 1000).toFixed(1)} s (Realtime Database: ${stack.rtdb}; database triggers: ${stack.triggers})`);
+  console.log(
+    `local stack ready in ${((Date.now() - started) / 1000).toFixed(1)} s (Realtime Database: ${stack.rtdb}; database triggers: ${stack.triggers})`,
+  );
   return async () => {
     await stack.stop();
     await model.stop();

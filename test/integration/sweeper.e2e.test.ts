@@ -7,11 +7,21 @@ import { describe, expect, it } from 'vitest';
 import { PORTS } from '../../scripts/lib/project.ts';
 import { acknowledge, archivedAndPurged, freshCaller, testClients } from '../helpers/stack';
 
-const sweep = async () => expect((await fetch(`http://127.0.0.1:${PORTS.scheduler}/sweep`, { method: 'POST' })).status).toBe(200);
-const HOURS_AGO = (h: number) => new Date(Date.now() - h * 3600_000).toISOString().replace('Z', '+00:00');
+const sweep = async () =>
+  expect(
+    (await fetch(`http://127.0.0.1:${PORTS.scheduler}/sweep`, { method: 'POST' })).status,
+  ).toBe(200);
+const HOURS_AGO = (h: number) =>
+  new Date(Date.now() - h * 3600_000).toISOString().replace('Z', '+00:00');
 
 /** A live call as the functions write it, last heard from `hours` ago. */
-function liveCall(callId: string, callSid: string, from: string, status: 'ACTIVE' | 'ENDED', hours: number) {
+function liveCall(
+  callId: string,
+  callSid: string,
+  from: string,
+  status: 'ACTIVE' | 'ENDED',
+  hours: number,
+) {
   const at = HOURS_AGO(hours);
   return {
     worker_id: 'unknown',
@@ -35,7 +45,12 @@ async function seeded(status: 'ACTIVE' | 'ENDED') {
   const conversationId = callId.replace(/^call_/, 'conv_');
   await db.ref().update({
     [`active_calls/${callId}`]: liveCall(callId, callSid, from, status, 2),
-    [`active_conversations/${conversationId}`]: { call_id: callId, messages: { a: { role: 'user', content: 'help, I am stuck', timestamp: HOURS_AGO(2), sources: '' } } },
+    [`active_conversations/${conversationId}`]: {
+      call_id: callId,
+      messages: {
+        a: { role: 'user', content: 'help, I am stuck', timestamp: HOURS_AGO(2), sources: '' },
+      },
+    },
     [`call_sids/${callSid}`]: callId,
     [`call_ids/${callId}`]: { call_sid: callSid, at: Date.now() },
   });
@@ -49,7 +64,9 @@ describe('the sweeper on the local stack', () => {
     await acknowledge(callId);
     const { call, conversation } = await archivedAndPurged(callId, conversationId);
     expect(call.end_reason).toBe('stale');
-    expect((conversation.messages as Array<{ content: string }>).map((m) => m.content)).toEqual(['help, I am stuck']);
+    expect((conversation.messages as Array<{ content: string }>).map((m) => m.content)).toEqual([
+      'help, I am stuck',
+    ]);
   });
 
   it('re-drives a stalled archival', async () => {

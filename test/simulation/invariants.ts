@@ -9,7 +9,16 @@ import { keywordUrgency } from '../../functions/src/assistant/offlineResponder';
 import { conversationIdOf } from '../../functions/src/core/ids';
 import type { Timings } from '../../functions/src/core/log';
 import { rank } from '../../functions/src/core/urgency';
-import { type Alert, isAcknowledged, LiveCall, type LiveMessage, paths, salvageConversation, type SummaryRow, type Urgency } from '@aurora/model';
+import {
+  type Alert,
+  isAcknowledged,
+  LiveCall,
+  type LiveMessage,
+  paths,
+  salvageConversation,
+  type SummaryRow,
+  type Urgency,
+} from '@aurora/model';
 import { alarmEntries } from '../../hosting/src/core/alarms';
 import type { CallWrite } from './ports';
 import { nextState, parseTwiml, type TwilioCall } from './twilio';
@@ -17,18 +26,28 @@ import type { TurnRequest, World } from './world';
 
 /** The invariants, by the code a violation carries (and `--except` takes). */
 export const INVARIANTS = {
-  'I1.escalated': 'An unacknowledged CRITICAL call is escalated within the escalation delay plus its retry bound (live, held or ended).',
-  'I1.alarms': 'An unacknowledged CRITICAL call alarms on the dashboard until someone acknowledges it.',
-  'I2.no-hangup': 'Aurora never hangs up on an unacknowledged CRITICAL or URGENT call, nor on a call a human holds.',
+  'I1.escalated':
+    'An unacknowledged CRITICAL call is escalated within the escalation delay plus its retry bound (live, held or ended).',
+  'I1.alarms':
+    'An unacknowledged CRITICAL call alarms on the dashboard until someone acknowledges it.',
+  'I2.no-hangup':
+    'Aurora never hangs up on an unacknowledged CRITICAL or URGENT call, nor on a call a human holds.',
   'I2.silent-while-held': 'Aurora never speaks while a human holds the call.',
-  'I2.bridge-returns': 'A bridge that ends (answered or not) returns the caller to someone: the call goes on.',
-  'I3.utterance-once': 'Every caller utterance a turn webhook answered is in the transcript exactly once (live or archived).',
-  'I3.only-what-was-said': 'Every line the transcript gives Aurora or a supervisor was sent to Twilio.',
-  'I4.urgency-floor': "After a turn is answered, the call's urgency is at least the offline triage of the words said.",
+  'I2.bridge-returns':
+    'A bridge that ends (answered or not) returns the caller to someone: the call goes on.',
+  'I3.utterance-once':
+    'Every caller utterance a turn webhook answered is in the transcript exactly once (live or archived).',
+  'I3.only-what-was-said':
+    'Every line the transcript gives Aurora or a supervisor was sent to Twilio.',
+  'I4.urgency-floor':
+    "After a turn is answered, the call's urgency is at least the offline triage of the words said.",
   'I4.never-falls': "A call's urgency never falls.",
-  'I5.one-archive': 'One archive per CallSid (and one live call: a second becomes a second archive).',
-  'I5.nothing-left': 'Once a call has ended, the queues drained and (if CRITICAL) it is acknowledged, nothing of it is left live.',
-  'I6.speculation-triage': 'A speculated reply is never used when the final words are triaged otherwise than the words it was made for.',
+  'I5.one-archive':
+    'One archive per CallSid (and one live call: a second becomes a second archive).',
+  'I5.nothing-left':
+    'Once a call has ended, the queues drained and (if CRITICAL) it is acknowledged, nothing of it is left live.',
+  'I6.speculation-triage':
+    'A speculated reply is never used when the final words are triaged otherwise than the words it was made for.',
 } as const;
 export type InvariantCode = keyof typeof INVARIANTS;
 
@@ -48,7 +67,8 @@ export function triageOf(words: string): Urgency {
   return urgency;
 }
 
-const highest = (urgencies: Urgency[]): Urgency => urgencies.reduce<Urgency>((a, b) => (rank[b] > rank[a] ? b : a), 'NORMAL');
+const highest = (urgencies: Urgency[]): Urgency =>
+  urgencies.reduce<Urgency>((a, b) => (rank[b] > rank[a] ? b : a), 'NORMAL');
 
 /** What the simulation knows of one call, by its CallSid, whatever Aurora recorded. */
 type Track = {
@@ -67,7 +87,8 @@ type Track = {
   answered: Array<{ words: string; token: string }>;
 };
 
-const countBy = (items: string[]) => items.reduce((m, k) => m.set(k, (m.get(k) ?? 0) + 1), new Map<string, number>());
+const countBy = (items: string[]) =>
+  items.reduce((m, k) => m.set(k, (m.get(k) ?? 0) + 1), new Map<string, number>());
 
 export class Tracker {
   readonly violations: Violation[] = [];
@@ -89,7 +110,18 @@ export class Tracker {
 
   private track(callSid: string): Track {
     let track = this.tracks.get(callSid);
-    if (!track) this.tracks.set(callSid, (track = { callSid, callIds: new Set(), highest: new Map(), acknowledged: false, escalated: false, answered: [] }));
+    if (!track)
+      this.tracks.set(
+        callSid,
+        (track = {
+          callSid,
+          callIds: new Set(),
+          highest: new Map(),
+          acknowledged: false,
+          escalated: false,
+          answered: [],
+        }),
+      );
     return track;
   }
 
@@ -112,15 +144,24 @@ export class Tracker {
     const track = this.track(call.call_sid);
     track.callIds.add(callId);
     const was = track.highest.get(callId) ?? 'NORMAL';
-    if (rank[call.urgency] < rank[was]) this.violate('I4.never-falls', call.call_sid, `${callId} went from ${was} to ${call.urgency}`);
+    if (rank[call.urgency] < rank[was])
+      this.violate(
+        'I4.never-falls',
+        call.call_sid,
+        `${callId} went from ${was} to ${call.urgency}`,
+      );
     track.highest.set(callId, highest([was, call.urgency]));
     if (call.urgency === 'CRITICAL') {
       if (track.criticalSince === undefined) this.world.count('a call turned CRITICAL');
       track.criticalSince ??= this.now;
-      if (isAcknowledged(call) && !track.acknowledged) this.world.count('a CRITICAL call was acknowledged');
+      if (isAcknowledged(call) && !track.acknowledged)
+        this.world.count('a CRITICAL call was acknowledged');
       if (isAcknowledged(call)) track.acknowledged = true;
     }
-    if ((call.escalated_at || call.escalation?.failed) && !track.escalated) this.world.count(call.status === 'ENDED' ? 'an ENDED call was escalated' : 'a live call was escalated');
+    if ((call.escalated_at || call.escalation?.failed) && !track.escalated)
+      this.world.count(
+        call.status === 'ENDED' ? 'an ENDED call was escalated' : 'a live call was escalated',
+      );
     if (call.escalated_at || call.escalation?.failed) track.escalated = true;
   }
 
@@ -133,22 +174,33 @@ export class Tracker {
     const calls = (this.world.db.memory.tree.active_calls ?? {}) as Record<string, unknown>;
     return Object.entries(calls).flatMap(([callId, value]) => {
       const parsed = LiveCall.safeParse(value);
-      return parsed.success && parsed.data.call_sid === callSid ? [{ callId, call: parsed.data }] : [];
+      return parsed.success && parsed.data.call_sid === callSid
+        ? [{ callId, call: parsed.data }]
+        : [];
     });
   }
 
   /** The call node live for a CallSid: the one its index names, else any. */
   private liveCall(callSid: string): { callId: string; call: LiveCall } | null {
     const live = this.liveCalls(callSid);
-    const indexed = ((this.world.db.memory.tree.call_sids ?? {}) as Record<string, unknown>)[callSid];
+    const indexed = ((this.world.db.memory.tree.call_sids ?? {}) as Record<string, unknown>)[
+      callSid
+    ];
     return live.find((l) => l.callId === indexed) ?? live[0] ?? null;
   }
 
   /** A turn webhook answered `request`: I2 on what Twilio did with the answer, I4 and I6 on what the turn made of the words. */
-  async turnAnswered(request: TurnRequest, twiml: string, fate: 'used' | 'dropped' | 'call-over', timings: Timings, partial?: string) {
+  async turnAnswered(
+    request: TurnRequest,
+    twiml: string,
+    fate: 'used' | 'dropped' | 'call-over',
+    timings: Timings,
+    partial?: string,
+  ) {
     const track = this.track(request.callSid);
     const words = request.words.trim();
-    if (words !== '' && !track.answered.some((a) => a.token === request.token)) track.answered.push({ words, token: request.token });
+    if (words !== '' && !track.answered.some((a) => a.token === request.token))
+      track.answered.push({ words, token: request.token });
     const live = this.liveCall(request.callSid);
     const said = highest(track.answered.map((a) => triageOf(a.words)));
     if (fate === 'used') {
@@ -158,24 +210,49 @@ export class Tracker {
       if (nextState(doc) === 'ended') {
         const acknowledged = live ? isAcknowledged({ ...live.call, urgency }) : false;
         if ((urgency !== 'NORMAL' && !acknowledged) || held) {
-          this.violate('I2.no-hangup', request.callSid, `the answer to "${words}" ends the call (${doc.hangup ? '<Hangup/>' : 'no verb left'}) on a ${urgency} call${held ? ' a human holds' : ', unacknowledged'}`);
+          this.violate(
+            'I2.no-hangup',
+            request.callSid,
+            `the answer to "${words}" ends the call (${doc.hangup ? '<Hangup/>' : 'no verb left'}) on a ${urgency} call${held ? ' a human holds' : ', unacknowledged'}`,
+          );
         }
       }
-      if (doc.says.length > 0 && held) this.violate('I2.silent-while-held', request.callSid, `Aurora said "${doc.says.join(' ')}" while ${live!.call.admin_id} holds the call`);
+      if (doc.says.length > 0 && held)
+        this.violate(
+          'I2.silent-while-held',
+          request.callSid,
+          `Aurora said "${doc.says.join(' ')}" while ${live!.call.admin_id} holds the call`,
+        );
     }
-    if (timings.speculation === 1 && partial !== undefined && triageOf(partial) !== triageOf(words)) {
-      this.violate('I6.speculation-triage', request.callSid, `the reply speculated on "${partial}" (${triageOf(partial)}) answered "${words}" (${triageOf(words)})`);
+    if (
+      timings.speculation === 1 &&
+      partial !== undefined &&
+      triageOf(partial) !== triageOf(words)
+    ) {
+      this.violate(
+        'I6.speculation-triage',
+        request.callSid,
+        `the reply speculated on "${partial}" (${triageOf(partial)}) answered "${words}" (${triageOf(words)})`,
+      );
     }
     const faulted = this.world.db.injected !== this.injectedAtStepStart;
     if (words !== '' && live && !faulted && rank[live.call.urgency] < rank[said]) {
-      this.violate('I4.urgency-floor', request.callSid, `after "${words}" was answered ${live.callId} is ${live.call.urgency}; the words say ${said}${live.call.mode === 'human' ? ' (a human holds the call)' : ''}`);
+      this.violate(
+        'I4.urgency-floor',
+        request.callSid,
+        `after "${words}" was answered ${live.callId} is ${live.call.urgency}; the words say ${said}${live.call.mode === 'human' ? ' (a human holds the call)' : ''}`,
+      );
     }
   }
 
   /** A bridge ended: the caller must be back with someone, not left to a dead line. */
   bridgeEnded(call: TwilioCall, status: string, twiml: string | null) {
     if (call.state === 'ended') {
-      this.violate('I2.bridge-returns', call.callSid, `after the bridge ended (${status}) the call ended: ${twiml === null ? 'its <Dial> has no action, and no verb follows it' : 'the <Dial action> answer has no Gather'}`);
+      this.violate(
+        'I2.bridge-returns',
+        call.callSid,
+        `after the bridge ended (${status}) the call ended: ${twiml === null ? 'its <Dial> has no action, and no verb follows it' : 'the <Dial action> answer has no Gather'}`,
+      );
     }
   }
 
@@ -190,11 +267,24 @@ export class Tracker {
     const tree = this.world.db.memory.tree;
     const conversations = (tree.active_conversations ?? {}) as Record<string, unknown>;
     const live = this.liveCall(callSid);
-    const read = (conversationId: string) => (conversations[conversationId] ? Object.entries(salvageConversation(conversations[conversationId], '').conversation.messages).sort(([a], [b]) => a.localeCompare(b)).map(([, m]) => m) : []);
+    const read = (conversationId: string) =>
+      conversations[conversationId]
+        ? Object.entries(
+            salvageConversation(conversations[conversationId], '').conversation.messages,
+          )
+            .sort(([a], [b]) => a.localeCompare(b))
+            .map(([, m]) => m)
+        : [];
     if (live) return { where: 'live', messages: read(live.call.conversation_id) };
-    const archived = this.archivedPlans(callSid).flatMap((plan) => [...plan.conversation.messages, ...plan.pages.flat()]);
+    const archived = this.archivedPlans(callSid).flatMap((plan) => [
+      ...plan.conversation.messages,
+      ...plan.pages.flat(),
+    ]);
     const orphans = [...this.track(callSid).callIds].flatMap((id) => read(conversationIdOf(id)));
-    return { where: orphans.length > 0 ? 'archive and an orphan live conversation' : 'archive', messages: [...archived, ...orphans] };
+    return {
+      where: orphans.length > 0 ? 'archive and an orphan live conversation' : 'archive',
+      messages: [...archived, ...orphans],
+    };
   }
 
   /** I3 as far as it can be known mid-run: nothing said twice, nothing said that was not sent. */
@@ -205,17 +295,34 @@ export class Tracker {
       const users = countBy(messages.filter((m) => m.role === 'user').map((m) => m.content.trim()));
       const answered = countBy(track.answered.map((a) => a.words));
       for (const [words, n] of users) {
-        if (n > (answered.get(words) ?? 0)) this.violate('I3.utterance-once', call.callSid, `"${words}" is in the ${where} transcript ${n} time(s); the webhook answered it ${answered.get(words) ?? 0} time(s)`);
+        if (n > (answered.get(words) ?? 0))
+          this.violate(
+            'I3.utterance-once',
+            call.callSid,
+            `"${words}" is in the ${where} transcript ${n} time(s); the webhook answered it ${answered.get(words) ?? 0} time(s)`,
+          );
       }
       if (complete) {
         for (const [words, n] of answered) {
-          if ((users.get(words) ?? 0) < n) this.violate('I3.utterance-once', call.callSid, `"${words}" was answered ${n} time(s) but is in the ${where} transcript ${users.get(words) ?? 0} time(s)`);
+          if ((users.get(words) ?? 0) < n)
+            this.violate(
+              'I3.utterance-once',
+              call.callSid,
+              `"${words}" was answered ${n} time(s) but is in the ${where} transcript ${users.get(words) ?? 0} time(s)`,
+            );
         }
       }
       const sent = countBy(call.sent);
-      const spoken = countBy(messages.filter((m) => m.role === 'assistant' || m.role === 'admin').map((m) => m.content));
+      const spoken = countBy(
+        messages.filter((m) => m.role === 'assistant' || m.role === 'admin').map((m) => m.content),
+      );
       for (const [line, n] of spoken) {
-        if (n > (sent.get(line) ?? 0)) this.violate('I3.only-what-was-said', call.callSid, `the ${where} transcript says "${line}" ${n} time(s); it was sent to Twilio ${sent.get(line) ?? 0} time(s)`);
+        if (n > (sent.get(line) ?? 0))
+          this.violate(
+            'I3.only-what-was-said',
+            call.callSid,
+            `the ${where} transcript says "${line}" ${n} time(s); it was sent to Twilio ${sent.get(line) ?? 0} time(s)`,
+          );
       }
     }
   }
@@ -223,7 +330,13 @@ export class Tracker {
   // ---- Escalation and the alarm ----
 
   private awaitingEscalation(): Track[] {
-    return [...this.tracks.values()].filter((t) => t.criticalSince !== undefined && !t.acknowledged && !t.escalated && !this.reported.has(`I1.escalated ${t.callSid}`));
+    return [...this.tracks.values()].filter(
+      (t) =>
+        t.criticalSince !== undefined &&
+        !t.acknowledged &&
+        !t.escalated &&
+        !this.reported.has(`I1.escalated ${t.callSid}`),
+    );
   }
 
   /** The next instant an escalation must have happened by, for the scheduler to look then. */
@@ -238,23 +351,45 @@ export class Tracker {
     for (const track of this.awaitingEscalation()) {
       if (this.now - track.criticalSince! >= bound) {
         const live = this.liveCall(track.callSid);
-        this.violate('I1.escalated', track.callSid, `CRITICAL since ${new Date(track.criticalSince!).toISOString()}, unacknowledged, not escalated ${bound / 1000} s later (the call is ${live ? `${live.call.status}, ${live.call.mode}` : 'no longer live'})`);
+        this.violate(
+          'I1.escalated',
+          track.callSid,
+          `CRITICAL since ${new Date(track.criticalSince!).toISOString()}, unacknowledged, not escalated ${bound / 1000} s later (the call is ${live ? `${live.call.status}, ${live.call.mode}` : 'no longer live'})`,
+        );
       }
     }
   }
 
   private checkAlarms() {
     const tree = this.world.db.memory.tree;
-    const alerts = Object.entries(((tree.admin_alerts as Record<string, unknown> | undefined)?.[WATCHING_ADMIN] ?? {}) as Record<string, Alert>).map(([id, alert]) => ({ id, ...alert }));
-    const rows = (((tree.live_summary as Record<string, unknown> | undefined)?.calls ?? {}) as Record<string, SummaryRow | { gone_at: number }>);
-    const rowOf = (id: string) => (rows[id] && !('gone_at' in rows[id]) ? (rows[id] as SummaryRow) : undefined);
+    const alerts = Object.entries(
+      ((tree.admin_alerts as Record<string, unknown> | undefined)?.[WATCHING_ADMIN] ??
+        {}) as Record<string, Alert>,
+    ).map(([id, alert]) => ({ id, ...alert }));
+    const rows = ((tree.live_summary as Record<string, unknown> | undefined)?.calls ??
+      {}) as Record<string, SummaryRow | { gone_at: number }>;
+    const rowOf = (id: string) =>
+      rows[id] && !('gone_at' in rows[id]) ? (rows[id] as SummaryRow) : undefined;
     const alarming = new Set(alarmEntries(alerts, rowOf, new Set()).map((e) => e.callId));
     for (const track of this.tracks.values()) {
       if (track.criticalSince === undefined || track.acknowledged) continue;
       if ([...track.callIds].some((id) => alarming.has(id))) continue;
       const live = this.liveCall(track.callSid);
-      const why = !live ? 'the call is no longer live' : !rowOf(live.callId) ? 'it has no summary row' : `its row is ${rowOf(live.callId)!.status}, alerts: ${alerts.filter((a) => a.call_id === live.callId).map((a) => a.kind).join(', ') || 'none'}`;
-      this.violate('I1.alarms', track.callSid, `CRITICAL and unacknowledged, but not in the alarm: ${why}`);
+      const why = !live
+        ? 'the call is no longer live'
+        : !rowOf(live.callId)
+          ? 'it has no summary row'
+          : `its row is ${rowOf(live.callId)!.status}, alerts: ${
+              alerts
+                .filter((a) => a.call_id === live.callId)
+                .map((a) => a.kind)
+                .join(', ') || 'none'
+            }`;
+      this.violate(
+        'I1.alarms',
+        track.callSid,
+        `CRITICAL and unacknowledged, but not in the alarm: ${why}`,
+      );
     }
   }
 
@@ -268,10 +403,23 @@ export class Tracker {
 
   private checkOneArchive() {
     const bySid = countBy([...this.world.archive.plans.values()].map((p) => p.call.call_sid));
-    for (const [callSid, n] of bySid) if (n > 1) this.violate('I5.one-archive', callSid, `${n} archives: ${this.archivedPlans(callSid).map((p) => p.callId).join(', ')}`);
+    for (const [callSid, n] of bySid)
+      if (n > 1)
+        this.violate(
+          'I5.one-archive',
+          callSid,
+          `${n} archives: ${this.archivedPlans(callSid)
+            .map((p) => p.callId)
+            .join(', ')}`,
+        );
     for (const call of this.world.calls.values()) {
       const live = this.liveCalls(call.callSid);
-      if (live.length > 1) this.violate('I5.one-archive', call.callSid, `${live.length} live calls for one CallSid: ${live.map((l) => `${l.callId} (${l.call.status}, ${l.call.urgency})`).join(', ')}`);
+      if (live.length > 1)
+        this.violate(
+          'I5.one-archive',
+          call.callSid,
+          `${live.length} live calls for one CallSid: ${live.map((l) => `${l.callId} (${l.call.status}, ${l.call.urgency})`).join(', ')}`,
+        );
     }
   }
 
@@ -279,15 +427,26 @@ export class Tracker {
   async checkAtRest(moment: 'before acknowledgements' | 'after acknowledgements') {
     await this.checkSafety(this.world.changes.length > 0);
     for (const track of this.tracks.values()) {
-      if (track.criticalSince !== undefined && !track.acknowledged && !track.escalated) this.violate('I1.escalated', track.callSid, `CRITICAL and unacknowledged, never escalated (${moment})`);
+      if (track.criticalSince !== undefined && !track.acknowledged && !track.escalated)
+        this.violate(
+          'I1.escalated',
+          track.callSid,
+          `CRITICAL and unacknowledged, never escalated (${moment})`,
+        );
     }
     this.checkTranscripts(true);
     for (const track of this.tracks.values()) {
       const said = highest(track.answered.map((a) => triageOf(a.words)));
       const live = this.liveCall(track.callSid);
-      const recorded = live ? live.call.urgency : highest(this.archivedPlans(track.callSid).map((p) => p.call.urgency));
+      const recorded = live
+        ? live.call.urgency
+        : highest(this.archivedPlans(track.callSid).map((p) => p.call.urgency));
       if (track.answered.length > 0 && rank[recorded] < rank[said]) {
-        this.violate('I4.urgency-floor', track.callSid, `the ${live ? 'live call' : 'archive'} says ${recorded}; the words answered (${track.answered.map((a) => `"${a.words}"`).join(', ')}) say ${said}`);
+        this.violate(
+          'I4.urgency-floor',
+          track.callSid,
+          `the ${live ? 'live call' : 'archive'} says ${recorded}; the words answered (${track.answered.map((a) => `"${a.words}"`).join(', ')}) say ${said}`,
+        );
       }
     }
     if (moment === 'after acknowledgements') this.checkNothingLeft();
@@ -296,17 +455,31 @@ export class Tracker {
   private checkNothingLeft() {
     const tree = this.world.db.memory.tree;
     const conversations = (tree.active_conversations ?? {}) as Record<string, unknown>;
-    const rows = (((tree.live_summary as Record<string, unknown> | undefined)?.calls ?? {}) as Record<string, object>);
+    const rows = ((tree.live_summary as Record<string, unknown> | undefined)?.calls ??
+      {}) as Record<string, object>;
     for (const call of this.world.calls.values()) {
       if (call.state !== 'ended') continue;
       const track = this.track(call.callSid);
       const live = this.liveCall(call.callSid);
       const left = [
-        ...(live ? [`${paths.call(live.callId)} (${live.call.status}, ${live.call.urgency}${isAcknowledged(live.call) ? ', acknowledged' : ', unacknowledged'})`] : []),
-        ...[...track.callIds].filter((id) => conversations[conversationIdOf(id)]).map((id) => paths.conversation(conversationIdOf(id))),
-        ...[...track.callIds].filter((id) => rows[id] && !('gone_at' in rows[id])).map((id) => `${paths.liveSummary}/calls/${id}`),
+        ...(live
+          ? [
+              `${paths.call(live.callId)} (${live.call.status}, ${live.call.urgency}${isAcknowledged(live.call) ? ', acknowledged' : ', unacknowledged'})`,
+            ]
+          : []),
+        ...[...track.callIds]
+          .filter((id) => conversations[conversationIdOf(id)])
+          .map((id) => paths.conversation(conversationIdOf(id))),
+        ...[...track.callIds]
+          .filter((id) => rows[id] && !('gone_at' in rows[id]))
+          .map((id) => `${paths.liveSummary}/calls/${id}`),
       ];
-      if (left.length > 0) this.violate('I5.nothing-left', call.callSid, `ended at Twilio (${call.endedBy}), yet still live: ${left.join(', ')}`);
+      if (left.length > 0)
+        this.violate(
+          'I5.nothing-left',
+          call.callSid,
+          `ended at Twilio (${call.endedBy}), yet still live: ${left.join(', ')}`,
+        );
     }
   }
 }

@@ -7,7 +7,13 @@
 import type { QueueName } from '@aurora/model/tasks';
 import { AuroraError } from '../../functions/src/core/errors';
 import type { Urgency } from '@aurora/model';
-import type { CallTask, ChatModel, EscalationTask, LiveDb, TaskQueue } from '../../functions/src/ports';
+import type {
+  CallTask,
+  ChatModel,
+  EscalationTask,
+  LiveDb,
+  TaskQueue,
+} from '../../functions/src/ports';
 import { MemoryLiveDb } from '../helpers/memoryDb';
 
 export type DbOp = 'get' | 'update' | 'transact';
@@ -75,16 +81,22 @@ export class SimLiveDb implements LiveDb {
     const ids = [...new Set(paths.flatMap((p) => callIdsUnder(p, this.memory.tree)))];
     const before = new Map(ids.map((id) => [id, structuredClone(this.callNode(id))]));
     const result = await write();
-    for (const id of new Set([...ids, ...paths.flatMap((p) => callIdsUnder(p, this.memory.tree))])) {
+    for (const id of new Set([
+      ...ids,
+      ...paths.flatMap((p) => callIdsUnder(p, this.memory.tree)),
+    ])) {
       const after = structuredClone(this.callNode(id));
       const was = before.get(id) ?? null;
-      if (JSON.stringify(was) !== JSON.stringify(after)) this.onCallWrite({ callId: id, before: was, after });
+      if (JSON.stringify(was) !== JSON.stringify(after))
+        this.onCallWrite({ callId: id, before: was, after });
     }
     return result;
   }
 
   private callNode(callId: string): unknown {
-    return ((this.memory.tree.active_calls as Record<string, unknown> | undefined) ?? {})[callId] ?? null;
+    return (
+      ((this.memory.tree.active_calls as Record<string, unknown> | undefined) ?? {})[callId] ?? null
+    );
   }
 }
 
@@ -93,7 +105,15 @@ export class SimLiveDb implements LiveDb {
  * interval starts at minBackoff, doubles maxDoublings times, then grows linearly, capped at
  * maxBackoff (https://cloud.google.com/tasks/docs/reference/rest/v2/projects.locations.queues#retryconfig).
  */
-export const RETRY_CONFIG: Record<QueueName, { maxAttempts: number; minBackoffSeconds: number; maxBackoffSeconds: number; maxDoublings: number }> = {
+export const RETRY_CONFIG: Record<
+  QueueName,
+  {
+    maxAttempts: number;
+    minBackoffSeconds: number;
+    maxBackoffSeconds: number;
+    maxDoublings: number;
+  }
+> = {
   archiveCall: { maxAttempts: 10, minBackoffSeconds: 1, maxBackoffSeconds: 60, maxDoublings: 4 },
   purgeCall: { maxAttempts: 10, minBackoffSeconds: 2, maxBackoffSeconds: 60, maxDoublings: 4 },
   escalateCall: { maxAttempts: 30, minBackoffSeconds: 1, maxBackoffSeconds: 10, maxDoublings: 2 },
@@ -106,7 +126,13 @@ export function backoffSeconds(queue: QueueName, retry: number): number {
   return Math.min(max, retry <= d ? doubled : doubled * (retry - d + 1));
 }
 
-export type ScheduledTask = { queue: QueueName; task: CallTask | EscalationTask; id: string; dueMs: number; retries: number };
+export type ScheduledTask = {
+  queue: QueueName;
+  task: CallTask | EscalationTask;
+  id: string;
+  dueMs: number;
+  retries: number;
+};
 
 /**
  * Cloud Tasks: one task per id (a second enqueue with an id seen is a duplicate), each due at
@@ -132,14 +158,21 @@ export class SimTasks implements TaskQueue {
     if (this.ids.has(id)) return 'duplicate' as const;
     this.ids.add(id);
     const delay = this.ignoreDelays ? 0 : delaySeconds + this.lateBySeconds;
-    this.scheduled.push({ queue, task: structuredClone(task), id, dueMs: this.nowMs() + delay * 1000, retries: 0 });
+    this.scheduled.push({
+      queue,
+      task: structuredClone(task),
+      id,
+      dueMs: this.nowMs() + delay * 1000,
+      retries: 0,
+    });
     return 'enqueued' as const;
   }
 
   /** The next task due at or before `untilMs`, earliest first (then in the order enqueued). */
   nextDue(untilMs: number): ScheduledTask | undefined {
     let next: ScheduledTask | undefined;
-    for (const task of this.scheduled) if (task.dueMs <= untilMs && (!next || task.dueMs < next.dueMs)) next = task;
+    for (const task of this.scheduled)
+      if (task.dueMs <= untilMs && (!next || task.dueMs < next.dueMs)) next = task;
     return next;
   }
 
@@ -153,7 +186,11 @@ export class SimTasks implements TaskQueue {
       this.abandoned.push({ ...task, error: String(error) });
       return;
     }
-    this.scheduled.push({ ...task, dueMs: this.nowMs() + backoffSeconds(task.queue, task.retries) * 1000, retries: task.retries + 1 });
+    this.scheduled.push({
+      ...task,
+      dueMs: this.nowMs() + backoffSeconds(task.queue, task.retries) * 1000,
+      retries: task.retries + 1,
+    });
   }
 
   clearFaults() {
@@ -184,7 +221,10 @@ export class SimChat implements ChatModel {
     const reachedPromise = new Promise<void>((resolve) => (reached = resolve));
     const released = new Promise<void>((resolve) => (release = resolve));
     this.gate = { reached, released };
-    return { reached: reachedPromise, release: () => (this.gate = this.gate?.released === released ? null : this.gate, release()) };
+    return {
+      reached: reachedPromise,
+      release: () => ((this.gate = this.gate?.released === released ? null : this.gate), release()),
+    };
   }
 
   async complete(): Promise<string> {
@@ -199,7 +239,12 @@ export class SimChat implements ChatModel {
       throw new AuroraError('model unavailable (injected)', { retryable: this.failTransient });
     }
     this.answers++;
-    return JSON.stringify({ reply: `Model reply ${this.answers}.`, urgency: this.urgency, sources: [], handoff: false });
+    return JSON.stringify({
+      reply: `Model reply ${this.answers}.`,
+      urgency: this.urgency,
+      sources: [],
+      handoff: false,
+    });
   }
 
   clearFaults() {

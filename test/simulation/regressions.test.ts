@@ -7,7 +7,20 @@
 import { describe, expect, it } from 'vitest';
 import type { InvariantCode } from './invariants';
 import { replay } from './simulate';
-import { admin, bridgeEnds, deliver, fault, hangUp, ring, silence, speak, sweep, tasks, wait, type Step } from './steps';
+import {
+  admin,
+  bridgeEnds,
+  deliver,
+  fault,
+  hangUp,
+  ring,
+  silence,
+  speak,
+  sweep,
+  tasks,
+  wait,
+  type Step,
+} from './steps';
 
 async function holds(invariant: InvariantCode, steps: Step[]) {
   const run = await replay(steps, { only: invariant });
@@ -30,20 +43,37 @@ describe('found on the code of 7b1c4e5 (the defects the brief named, and the bri
     holds('I4.urgency-floor', [ring(0), admin(0, 'ana', 'take'), speak(0, FIRE)]));
 
   it('does not answer with a reply speculated on words triaged otherwise ("no there is a fire" vs "No, there is a fire.")', () =>
-    holds('I6.speculation-triage', [ring(0), speak(0, 'No, there is a fire in the store.', { partial: 'no there is a fire in the store' })]));
+    holds('I6.speculation-triage', [
+      ring(0),
+      speak(0, 'No, there is a fire in the store.', { partial: 'no there is a fire in the store' }),
+    ]));
 
   it("keeps the caller's words when the turn's opening transaction fails once", () =>
-    holds('I3.utterance-once', [ring(0), fault({ port: 'database', op: 'transact', count: 1 }), speak(0, FIRE)]));
+    holds('I3.utterance-once', [
+      ring(0),
+      fault({ port: 'database', op: 'transact', count: 1 }),
+      speak(0, FIRE),
+    ]));
 
   it('archives a call once when one read fails at its status callback', () =>
-    holds('I5.one-archive', [ring(0), speak(0, 'hello'), fault({ port: 'database', op: 'get', count: 1 }), hangUp(0)]));
+    holds('I5.one-archive', [
+      ring(0),
+      speak(0, 'hello'),
+      fault({ port: 'database', op: 'get', count: 1 }),
+      hangUp(0),
+    ]));
 
   it("records the deadline's answer, the one the caller heard, not the model's late one", () =>
     holds('I3.only-what-was-said', [ring(0), speak(0, FIRE, { during: 'deadline' })]));
 
   // <Dial> had no action and nothing followed it: when the leg ended, Twilio ended the call.
   it('returns the caller to the line after a bridge nobody answered', () =>
-    holds('I2.bridge-returns', [ring(0), speak(0, FIRE), admin(0, 'holder', 'bridge'), bridgeEnds(0, 'no-answer')]));
+    holds('I2.bridge-returns', [
+      ring(0),
+      speak(0, FIRE),
+      admin(0, 'holder', 'bridge'),
+      bridgeEnds(0, 'no-answer'),
+    ]));
 });
 
 describe('found by the simulation beyond those', () => {
@@ -51,93 +81,182 @@ describe('found by the simulation beyond those', () => {
   // node (one failed update): the task's retry plans an archive with no messages and writes it
   // over the whole one (the archive's write keeps only a plan with as many messages).
   it('keeps the archived transcript when a purge is cut short after removing the conversation', () =>
-    holds('I3.utterance-once', [ring(0), speak(0, 'hello'), hangUp(0), fault({ port: 'database', op: 'update', count: 1 }), tasks(), wait(5)]));
+    holds('I3.utterance-once', [
+      ring(0),
+      speak(0, 'hello'),
+      hangUp(0),
+      fault({ port: 'database', op: 'update', count: 1 }),
+      tasks(),
+      wait(5),
+    ]));
 
   // recordCall wrote the call node but not its CallSid index (the fourth transaction failed):
   // the caller is greeted without a call id, the next turn records the call again as `_2`,
   // and the first stays ACTIVE beside it, then is archived as a second archive.
   it('leaves one live call for a CallSid when the incoming call could only be half recorded', () =>
-    holds('I5.one-archive', [fault({ port: 'database', op: 'transact', count: 1, after: 3 }), ring(0), speak(0, FIRE)]));
+    holds('I5.one-archive', [
+      fault({ port: 'database', op: 'transact', count: 1, after: 3 }),
+      ring(0),
+      speak(0, FIRE),
+    ]));
 
   // The same half-recorded start, then Twilio retries the incoming-call webhook: the retry finds
   // no CallSid index and records a second call beside the first.
   it('leaves one live call for a CallSid when Twilio retries a half-recorded incoming call', () =>
-    holds('I5.one-archive', [fault({ port: 'database', op: 'any', count: 1, after: 4 }), ring(0, { twice: true })]));
+    holds('I5.one-archive', [
+      fault({ port: 'database', op: 'any', count: 1, after: 4 }),
+      ring(0, { twice: true }),
+    ]));
 
   // openTurn failed every attempt (three transactions), so the turn does not know who holds the
   // call and answers with the model while a supervisor is on the line.
   it('does not speak over a supervisor when the turn cannot read the call', () =>
-    holds('I2.silent-while-held', [ring(0), admin(0, 'ana', 'take'), fault({ port: 'database', op: 'transact', count: 3 }), speak(0, FIRE)]));
+    holds('I2.silent-while-held', [
+      ring(0),
+      admin(0, 'ana', 'take'),
+      fault({ port: 'database', op: 'transact', count: 3 }),
+      speak(0, FIRE),
+    ]));
 
   // The last words arrive after the status callback and the archival: they are appended to the
   // archived transcript, but the archived call stays NORMAL; the fire never alarms or escalates.
   it('triages last words that arrive after the call was archived and purged', () =>
-    holds('I4.urgency-floor', [ring(0), speak(0, 'hello'), hangUp(0, { lastWords: FIRE, hold: true }), deliver(0), tasks(), deliver(0)]));
+    holds('I4.urgency-floor', [
+      ring(0),
+      speak(0, 'hello'),
+      hangUp(0, { lastWords: FIRE, hold: true }),
+      deliver(0),
+      tasks(),
+      deliver(0),
+    ]));
 
   // One failed read at the incoming call: the call is recorded late by its status callback and
   // purged; the last words' turn names no call (the greeting's Gather had no call id) and the
   // CallSid's tombstone is not followed, so the words are appended nowhere.
   it('keeps the last words of a call whose start could not be recorded, arriving after its archival', () =>
-    holds('I3.utterance-once', [fault({ port: 'database', op: 'get', count: 1 }), ring(0), hangUp(0, { lastWords: FIRE, hold: true }), deliver(0), tasks(), deliver(0)]));
+    holds('I3.utterance-once', [
+      fault({ port: 'database', op: 'get', count: 1 }),
+      ring(0),
+      hangUp(0, { lastWords: FIRE, hold: true }),
+      deliver(0),
+      tasks(),
+      deliver(0),
+    ]));
 
   // The turn could not be opened (three failed transactions), so its words were written without
   // the turn's Gather marked answered; Twilio's retry of the same request opens the turn and
   // records them a second time.
   it('records a turn once when Twilio retries a request whose first attempt could not open the turn', () =>
-    holds('I3.utterance-once', [ring(0), fault({ port: 'database', op: 'transact', count: 3 }), speak(0, FIRE, { replay: true })]));
+    holds('I3.utterance-once', [
+      ring(0),
+      fault({ port: 'database', op: 'transact', count: 3 }),
+      speak(0, FIRE, { replay: true }),
+    ]));
 
   // A database out for a few seconds (five operations in a row fail). The incoming call and the
   // first turn (its retries and the late recording included) cannot read, or the turn's writes
   // fail all three attempts; nothing carries the words to a later webhook or retries them later.
   it('keeps the first words when the database cannot be read for the first few seconds of a call', () =>
-    holds('I3.utterance-once', [fault({ port: 'database', op: 'get', count: 5 }), ring(0), speak(0, FIRE)]));
+    holds('I3.utterance-once', [
+      fault({ port: 'database', op: 'get', count: 5 }),
+      ring(0),
+      speak(0, FIRE),
+    ]));
 
   // The turn could not be opened (three failed transactions), its words were written without the
   // marker, and the transaction that raises the call's urgency failed too: "fire" is in the
   // transcript of a NORMAL call that never alarms or escalates.
   it("raises the call's urgency when the database refuses transactions for a few seconds during the turn", () =>
-    holds('I4.urgency-floor', [ring(0), fault({ port: 'database', op: 'transact', count: 5 }), speak(0, FIRE)]));
+    holds('I4.urgency-floor', [
+      ring(0),
+      fault({ port: 'database', op: 'transact', count: 5 }),
+      speak(0, FIRE),
+    ]));
 
   it("keeps the caller's words when the database refuses writes for a few seconds during the turn", () =>
-    holds('I3.utterance-once', [fault({ port: 'database', op: 'update', count: 5, after: 2 }), ring(0), speak(0, FIRE)]));
+    holds('I3.utterance-once', [
+      fault({ port: 'database', op: 'update', count: 5, after: 2 }),
+      ring(0),
+      speak(0, FIRE),
+    ]));
 
   // Found by npm run simulate -- --runs 5000 (seed 1304087392): the database refusing five
   // transactions in a row while the incoming call is recorded outlasted its index write's three
   // attempts; the first turn then recorded the call a second time, a second later.
   it('leaves one live call for a CallSid when the database refuses the incoming call for a few seconds', () =>
-    holds('I5.one-archive', [fault({ port: 'database', op: 'transact', count: 5, after: 3 }), ring(1), wait(1), speak(1, FIRE)]));
+    holds('I5.one-archive', [
+      fault({ port: 'database', op: 'transact', count: 5, after: 3 }),
+      ring(1),
+      wait(1),
+      speak(1, FIRE),
+    ]));
 
   // Found by npm run simulate -- --runs 5000 (seed 1304087392, second run): the database failing
   // every operation for a few seconds from the incoming call's retry on. The turn could not read
   // the CallSid index while opening; the late recording then found the call known and recorded
   // nothing, and the words went looking for an archive that did not exist.
   it('keeps the words of a turn whose reads failed while opening, on a call that is live after all', () =>
-    holds('I3.utterance-once', [fault({ port: 'database', op: 'any', count: 5, after: 6 }), ring(0, { twice: true }), speak(0, FIRE)]));
+    holds('I3.utterance-once', [
+      fault({ port: 'database', op: 'any', count: 5, after: 6 }),
+      ring(0, { twice: true }),
+      speak(0, FIRE),
+    ]));
 
   // Found by npm run simulate -- --runs 5000 (seed 1304087392, third run): a status callback held
   // back until after the call was ended, archived and purged, whose one read failed while it
   // looked for a call to record late: it archived a stand-in beside the call's own archive.
   it('writes no second archive when a late status callback fails one read', () =>
-    holds('I5.one-archive', [ring(0), hangUp(0, { hold: true }), admin(0, 'ana', 'end'), tasks(), fault({ port: 'database', op: 'get', count: 1, after: 5 }), ring(1), deliver(3)]));
+    holds('I5.one-archive', [
+      ring(0),
+      hangUp(0, { hold: true }),
+      admin(0, 'ana', 'end'),
+      tasks(),
+      fault({ port: 'database', op: 'get', count: 1, after: 5 }),
+      ring(1),
+      deliver(3),
+    ]));
 
   // The same, with the live database unreadable for the whole status callback (seed 1304087392,
   // fourth run): the stand-in archive is not written beside the call's own archive.
   it('writes no second archive when a late status callback cannot read the live database at all', () =>
-    holds('I5.one-archive', [ring(0), hangUp(0, { hold: true }), admin(0, 'ana', 'end'), tasks(), fault({ port: 'database', op: 'get', count: 5 }), deliver(3)]));
+    holds('I5.one-archive', [
+      ring(0),
+      hangUp(0, { hold: true }),
+      admin(0, 'ana', 'end'),
+      tasks(),
+      fault({ port: 'database', op: 'get', count: 5 }),
+      deliver(3),
+    ]));
 
   // Found by npm run simulate -- --runs 5000 --seed 424242: every operation failing for a few
   // seconds during a hold; the turn could not be opened and its one read of who holds the call
   // failed too, so Aurora answered over the supervisor. That read is now retried.
   it('does not speak over a supervisor when the database fails every operation for a moment', () =>
-    holds('I2.silent-while-held', [ring(0), admin(0, 'ana', 'take'), fault({ port: 'database', op: 'any', count: 5, after: 5 }), sweep(), speak(0, FIRE)]));
+    holds('I2.silent-while-held', [
+      ring(0),
+      admin(0, 'ana', 'take'),
+      fault({ port: 'database', op: 'any', count: 5, after: 5 }),
+      sweep(),
+      speak(0, FIRE),
+    ]));
 
   // Found by npm run simulate -- --runs 5000 --seed 424242 (second run): a take Twilio refused
   // while Aurora was answering, whose undo met one failed database operation: the call stayed
   // held by a supervisor who was told nothing changed, and Aurora fell silent. The undo is retried.
   it('undoes a take Twilio refused even when the database fails once', () =>
-    holds('I2.silent-while-held', [fault({ port: 'twilio-refuses' }), ring(0), fault({ port: 'database', op: 'any', count: 1, after: 4 }), speak(0, FIRE, { during: 'take' })]));
+    holds('I2.silent-while-held', [
+      fault({ port: 'twilio-refuses' }),
+      ring(0),
+      fault({ port: 'database', op: 'any', count: 1, after: 4 }),
+      speak(0, FIRE, { during: 'take' }),
+    ]));
 
   // The same with five failed operations in a row (seed 424242, third run): the undo keeps trying for a few seconds.
   it('undoes a take Twilio refused while the database fails for a few seconds', () =>
-    holds('I2.silent-while-held', [fault({ port: 'twilio-refuses' }), ring(0), fault({ port: 'database', op: 'any', count: 5, after: 4 }), speak(0, FIRE, { during: 'take' })]));
+    holds('I2.silent-while-held', [
+      fault({ port: 'twilio-refuses' }),
+      ring(0),
+      fault({ port: 'database', op: 'any', count: 5, after: 4 }),
+      speak(0, FIRE, { during: 'take' }),
+    ]));
 });

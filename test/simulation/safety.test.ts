@@ -16,11 +16,20 @@ describe('the safety simulation', () => {
   beforeAll(async () => {
     checked = await runSimulation({ runs: RUNS, seed: SEED });
     // A counterexample ends the runs early: then what the steps reach is seen in runs with nothing checked.
-    unchecked = checked.failure ? await runSimulation({ runs: 100, seed: SEED, except: Object.keys(INVARIANTS) as InvariantCode[] }) : checked;
+    unchecked = checked.failure
+      ? await runSimulation({
+          runs: 100,
+          seed: SEED,
+          except: Object.keys(INVARIANTS) as InvariantCode[],
+        })
+      : checked;
   }, 120_000);
 
   it(`keeps every safety invariant over ${RUNS} runs of seed ${SEED}`, () => {
-    expect(checked.failure?.violations ?? [], checked.failure ? describeFailure(checked.failure) : '').toEqual([]);
+    expect(
+      checked.failure?.violations ?? [],
+      checked.failure ? describeFailure(checked.failure) : '',
+    ).toEqual([]);
   });
 
   // A simulation that stopped reaching the use cases (a TwiML change the stand-in no longer

@@ -7,7 +7,15 @@
  */
 import fc from 'fast-check';
 import { INVARIANTS, type InvariantCode, type Violation } from './invariants';
-import { applicable, formatStep, modelOf, runStep, stepArbitrary, type Model, type Step } from './steps';
+import {
+  applicable,
+  formatStep,
+  modelOf,
+  runStep,
+  stepArbitrary,
+  type Model,
+  type Step,
+} from './steps';
 import { World } from './world';
 
 export type SimulationOptions = {
@@ -44,11 +52,16 @@ export type SimulationResult = {
 /** A violation ends the run: thrown from the step that revealed it. */
 class InvariantBroken extends Error {
   constructor(readonly violations: Violation[]) {
-    super(violations.map((v) => `${v.invariant} (${v.callSid}, step ${v.step}): ${v.detail}`).join('\n'));
+    super(
+      violations
+        .map((v) => `${v.invariant} (${v.callSid}, step ${v.step}): ${v.detail}`)
+        .join('\n'),
+    );
   }
 }
 
-const brokenIn = (world: World, except: ReadonlySet<string>) => world.violations.filter((v) => !except.has(v.invariant));
+const brokenIn = (world: World, except: ReadonlySet<string>) =>
+  world.violations.filter((v) => !except.has(v.invariant));
 
 /** One step as a fast-check command: applicable by its precondition; it fails the run if it reveals a violation. */
 class StepCommand implements fc.AsyncCommand<Model, World> {
@@ -75,7 +88,13 @@ class StepCommand implements fc.AsyncCommand<Model, World> {
  * the run stops at the first violation, and a run that got through all its steps is brought to
  * rest and checked again. Resolves the steps that ran, what broke, and the story.
  */
-export async function replay(steps: Step[], { except = [] as readonly string[], only }: { except?: readonly string[]; only?: InvariantCode } = {}): Promise<Counterexample> {
+export async function replay(
+  steps: Step[],
+  {
+    except = [] as readonly string[],
+    only,
+  }: { except?: readonly string[]; only?: InvariantCode } = {},
+): Promise<Counterexample> {
   const world = new World();
   // With `only`, no other invariant ends the run early: the one a regression test is about is always reached.
   const skip = new Set(only ? Object.keys(INVARIANTS).filter((code) => code !== only) : except);
@@ -86,7 +105,8 @@ export async function replay(steps: Step[], { except = [] as readonly string[], 
       if (!applicable(step, modelOf(world))) continue;
       ran.push(step);
       await runStep(world, step);
-      if (brokenIn(world, skip).length > 0) return { steps: ran, violations: brokenIn(world, skip), story: world.story };
+      if (brokenIn(world, skip).length > 0)
+        return { steps: ran, violations: brokenIn(world, skip), story: world.story };
     }
     await world.finish();
     return { steps: ran, violations: brokenIn(world, skip), story: world.story };
@@ -100,7 +120,10 @@ export async function replay(steps: Step[], { except = [] as readonly string[], 
  * while the replay still breaks the same invariant. fast-check's shrinker stops at a local
  * minimum of the command list; this pass makes the regression test read as the defect.
  */
-export async function minimize(counterexample: Counterexample, except: readonly string[] = []): Promise<Counterexample> {
+export async function minimize(
+  counterexample: Counterexample,
+  except: readonly string[] = [],
+): Promise<Counterexample> {
   const invariant = counterexample.violations[0]?.invariant;
   if (!invariant) return counterexample;
   let best = counterexample;
@@ -108,7 +131,7 @@ export async function minimize(counterexample: Counterexample, except: readonly 
     const run = await replay(steps, { except });
     return run.violations.some((v) => v.invariant === invariant) ? run : null;
   };
-  for (let changed = true; changed; ) {
+  for (let changed = true; changed;) {
     changed = false;
     for (let i = best.steps.length - 1; i >= 0; i--) {
       const run = await stillBroken(best.steps.filter((_, j) => j !== i));
@@ -143,14 +166,26 @@ export async function minimize(counterexample: Counterexample, except: readonly 
 
 /** The same step with one option fewer, or a fault's count down to one. */
 function simplerSteps(step: Step): Step[] {
-  const fixed = new Set(['kind', 'slot', 'words', 'who', 'action', 'status', 'seconds', 'pick', 'fault']);
+  const fixed = new Set([
+    'kind',
+    'slot',
+    'words',
+    'who',
+    'action',
+    'status',
+    'seconds',
+    'pick',
+    'fault',
+  ]);
   const fewer = Object.keys(step)
     .filter((key) => !fixed.has(key))
     .map((key) => Object.fromEntries(Object.entries(step).filter(([k]) => k !== key)) as Step);
-  if (step.kind === 'fault' && 'count' in step.fault && step.fault.count > 1) fewer.push({ ...step, fault: { ...step.fault, count: 1 } } as Step);
+  if (step.kind === 'fault' && 'count' in step.fault && step.fault.count > 1)
+    fewer.push({ ...step, fault: { ...step.fault, count: 1 } } as Step);
   if (step.kind === 'fault' && step.fault.port === 'database' && step.fault.after) {
     fewer.push({ ...step, fault: { ...step.fault, after: undefined } });
-    for (let after = step.fault.after - 1; after > 0; after--) fewer.push({ ...step, fault: { ...step.fault, after } });
+    for (let after = step.fault.after - 1; after > 0; after--)
+      fewer.push({ ...step, fault: { ...step.fault, after } });
   }
   return fewer;
 }
@@ -159,31 +194,49 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
   const except = new Set<string>(options.except ?? []);
   const command = (options.steps ?? stepArbitrary).map((step) => new StepCommand(step, except));
   const seen = new Map<string, number>();
-  const property = fc.asyncProperty(fc.commands([command], { maxCommands: options.maxSteps ?? 40, size: 'max' }), async (commands) => {
-    const world = new World();
-    await world.open();
-    try {
-      await fc.asyncModelRun(() => ({ model: modelOf(world), real: world }), commands);
-      await world.finish();
-      const broken = brokenIn(world, except);
-      if (broken.length > 0) throw new InvariantBroken(broken);
-    } finally {
-      world.close();
-      world.count('run');
-      world.count(`archive written`);
-      for (const [event, n] of world.seen) seen.set(event, (seen.get(event) ?? 0) + (event === 'archive written' ? world.archive.writes : n));
-    }
-  });
+  const property = fc.asyncProperty(
+    fc.commands([command], { maxCommands: options.maxSteps ?? 40, size: 'max' }),
+    async (commands) => {
+      const world = new World();
+      await world.open();
+      try {
+        await fc.asyncModelRun(() => ({ model: modelOf(world), real: world }), commands);
+        await world.finish();
+        const broken = brokenIn(world, except);
+        if (broken.length > 0) throw new InvariantBroken(broken);
+      } finally {
+        world.close();
+        world.count('run');
+        world.count(`archive written`);
+        for (const [event, n] of world.seen)
+          seen.set(
+            event,
+            (seen.get(event) ?? 0) + (event === 'archive written' ? world.archive.writes : n),
+          );
+      }
+    },
+  );
   const details = await fc.check(property, {
     seed: options.seed,
     numRuns: options.runs,
     ...(options.shrinkForMs ? { plugins: [fc.interruptAfterTimeLimit(options.shrinkForMs)] } : {}),
   });
-  const result = { seed: options.seed, runs: options.runs, shrinks: details.numShrinks, interrupted: details.interrupted, seen };
+  const result = {
+    seed: options.seed,
+    runs: options.runs,
+    shrinks: details.numShrinks,
+    interrupted: details.interrupted,
+    seen,
+  };
   if (!details.failed || !details.counterexample) return { ...result, failure: null };
-  const [commands] = details.counterexample as unknown as [Iterable<{ cmd: StepCommand; hasRan: boolean }>];
+  const [commands] = details.counterexample as unknown as [
+    Iterable<{ cmd: StepCommand; hasRan: boolean }>,
+  ];
   const steps = [...commands].filter((c) => c.hasRan).map((c) => c.cmd.step);
-  return { ...result, failure: await minimize(await replay(steps, { except: [...except] }), [...except]) };
+  return {
+    ...result,
+    failure: await minimize(await replay(steps, { except: [...except] }), [...except]),
+  };
 }
 
 /** A counterexample as a regression test to paste into regressions.test.ts, with its story. */
@@ -191,7 +244,9 @@ export function describeFailure(failure: Counterexample): string {
   const [first] = failure.violations;
   const lines = [
     `Invariant ${first?.invariant ?? '(none on replay)'}: ${first ? INVARIANTS[first.invariant] : ''}`,
-    ...failure.violations.map((v) => `  ${v.invariant} at step ${v.step} (${v.callSid}): ${v.detail}`),
+    ...failure.violations.map(
+      (v) => `  ${v.invariant} at step ${v.step} (${v.callSid}): ${v.detail}`,
+    ),
     '',
     'As a regression test (test/simulation/regressions.test.ts):',
     `  it('…', () =>`,

@@ -39,8 +39,23 @@ export type Fault =
 
 export type Step =
   | { kind: 'ring'; slot: Slot; twice?: boolean }
-  | { kind: 'speak'; slot: Slot; words: string; partial?: string; model?: Urgency; during?: During; replay?: boolean }
-  | { kind: 'hangUp'; slot: Slot; lastWords?: string; turnFirst?: boolean; hold?: boolean; progressAfter?: boolean }
+  | {
+      kind: 'speak';
+      slot: Slot;
+      words: string;
+      partial?: string;
+      model?: Urgency;
+      during?: During;
+      replay?: boolean;
+    }
+  | {
+      kind: 'hangUp';
+      slot: Slot;
+      lastWords?: string;
+      turnFirst?: boolean;
+      hold?: boolean;
+      progressAfter?: boolean;
+    }
   | { kind: 'deliver'; pick: number; twice?: boolean }
   /** `who` 'holder': whoever holds the call (ana, taking it first, when nobody does). */
   | { kind: 'admin'; slot: Slot; who: AdminName | 'holder'; action: AdminAction; to?: string }
@@ -52,30 +67,71 @@ export type Step =
 
 // ---- The steps as a regression test writes them ----
 
-type Options<K extends Step['kind'], Omitted extends string> = Omit<Extract<Step, { kind: K }>, 'kind' | Omitted>;
+type Options<K extends Step['kind'], Omitted extends string> = Omit<
+  Extract<Step, { kind: K }>,
+  'kind' | Omitted
+>;
 
 /** Twilio's incoming-call webhook for call `slot` (0 and 2: worker_001's number, 1: an unknown one). */
-export const ring = (slot: Slot, options: Options<'ring', 'slot'> = {}): Step => ({ kind: 'ring', slot, ...options });
+export const ring = (slot: Slot, options: Options<'ring', 'slot'> = {}): Step => ({
+  kind: 'ring',
+  slot,
+  ...options,
+});
 /** The caller says `words` (stable partial words first, if given; the model judges them `model`). */
-export const speak = (slot: Slot, words: string, options: Options<'speak', 'slot' | 'words'> = {}): Step => ({ kind: 'speak', slot, words, ...options });
+export const speak = (
+  slot: Slot,
+  words: string,
+  options: Options<'speak', 'slot' | 'words'> = {},
+): Step => ({ kind: 'speak', slot, words, ...options });
 /** The caller's Gather hears nothing. */
-export const silence = (slot: Slot, options: Options<'speak', 'slot' | 'words'> = {}): Step => speak(slot, '', options);
-export const hangUp = (slot: Slot, options: Options<'hangUp', 'slot'> = {}): Step => ({ kind: 'hangUp', slot, ...options });
+export const silence = (slot: Slot, options: Options<'speak', 'slot' | 'words'> = {}): Step =>
+  speak(slot, '', options);
+export const hangUp = (slot: Slot, options: Options<'hangUp', 'slot'> = {}): Step => ({
+  kind: 'hangUp',
+  slot,
+  ...options,
+});
 /** Twilio delivers the `pick`th request it held back. */
-export const deliver = (pick = 0, options: Options<'deliver', 'pick'> = {}): Step => ({ kind: 'deliver', pick, ...options });
-export const admin = (slot: Slot, who: AdminName | 'holder', action: AdminAction, options: Options<'admin', 'slot' | 'who' | 'action'> = {}): Step => ({ kind: 'admin', slot, who, action, ...options });
-export const bridgeEnds = (slot: Slot, status: DialStatus): Step => ({ kind: 'bridgeEnds', slot, status });
+export const deliver = (pick = 0, options: Options<'deliver', 'pick'> = {}): Step => ({
+  kind: 'deliver',
+  pick,
+  ...options,
+});
+export const admin = (
+  slot: Slot,
+  who: AdminName | 'holder',
+  action: AdminAction,
+  options: Options<'admin', 'slot' | 'who' | 'action'> = {},
+): Step => ({ kind: 'admin', slot, who, action, ...options });
+export const bridgeEnds = (slot: Slot, status: DialStatus): Step => ({
+  kind: 'bridgeEnds',
+  slot,
+  status,
+});
 export const wait = (seconds: number): Step => ({ kind: 'wait', seconds });
-export const tasks = (options: Options<'tasks', never> = {}): Step => ({ kind: 'tasks', ...options });
+export const tasks = (options: Options<'tasks', never> = {}): Step => ({
+  kind: 'tasks',
+  ...options,
+});
 export const sweep = (): Step => ({ kind: 'sweep' });
 export const fault = (f: Fault): Step => ({ kind: 'fault', fault: f });
 
 /** The step's options: every field but its kind and the ones its constructor takes in order. */
-const optionsOf = (step: Step, positional: string[]) => Object.fromEntries(Object.entries(step).filter(([key]) => key !== 'kind' && !positional.includes(key)));
+const optionsOf = (step: Step, positional: string[]) =>
+  Object.fromEntries(
+    Object.entries(step).filter(([key]) => key !== 'kind' && !positional.includes(key)),
+  );
 
 /** A step as the code that makes it, for counterexamples and regression tests. */
 export function formatStep(step: Step): string {
-  const literal = (value: unknown) => JSON.stringify(value).replace(/"([a-zA-Z]+)":/g, '$1: ').replace(/,(?=\w+: )/g, ', ').replace(/"/g, "'").replace(/^\{/, '{ ').replace(/\}$/, ' }');
+  const literal = (value: unknown) =>
+    JSON.stringify(value)
+      .replace(/"([a-zA-Z]+)":/g, '$1: ')
+      .replace(/,(?=\w+: )/g, ', ')
+      .replace(/"/g, "'")
+      .replace(/^\{/, '{ ')
+      .replace(/\}$/, ' }');
   const options = (positional: string[]) => {
     const rest = optionsOf(step, positional);
     return Object.keys(rest).length > 0 ? `, ${literal(rest)}` : '';
@@ -85,7 +141,9 @@ export function formatStep(step: Step): string {
     case 'ring':
       return `ring(${step.slot}${options(['slot'])})`;
     case 'speak':
-      return step.words === '' ? `silence(${step.slot}${options(['slot', 'words'])})` : `speak(${step.slot}, ${words(step.words)}${options(['slot', 'words'])})`;
+      return step.words === ''
+        ? `silence(${step.slot}${options(['slot', 'words'])})`
+        : `speak(${step.slot}, ${words(step.words)}${options(['slot', 'words'])})`;
     case 'hangUp':
       return `hangUp(${step.slot}${options(['slot'])})`;
     case 'deliver':
@@ -142,9 +200,13 @@ function applyFault(world: World, f: Fault) {
     case 'database':
       return world.db.failNext(f.op, f.count, f.after ?? 0);
     case 'twilio-refuses':
-      return void (world.voice.refuseNext = new AuroraError('Twilio error 20003: Authenticate', { retryable: true }));
+      return void (world.voice.refuseNext = new AuroraError('Twilio error 20003: Authenticate', {
+        retryable: true,
+      }));
     case 'sms':
-      return void (f.failing ? world.sms.failing.add(ON_CALL[f.number]) : world.sms.failing.delete(ON_CALL[f.number]));
+      return void (f.failing
+        ? world.sms.failing.add(ON_CALL[f.number])
+        : world.sms.failing.delete(ON_CALL[f.number]));
     case 'archive':
       return void (world.archive.failNextWrites += f.count);
     case 'queue':
@@ -228,35 +290,88 @@ export const UTTERANCES = [
 ] as const;
 
 /** Words as a recogniser's stable partial results give them: lower case, no punctuation. */
-const asPartial = (words: string) => words.toLowerCase().replace(/[^\p{L}\p{N}'\s]/gu, '').replace(/\s+/g, ' ').trim();
+const asPartial = (words: string) =>
+  words
+    .toLowerCase()
+    .replace(/[^\p{L}\p{N}'\s]/gu, '')
+    .replace(/\s+/g, ' ')
+    .trim();
 
 /** Mostly the first call, so that most runs are one call told fully, with others overlapping it. */
 const slot = fc.constantFrom<Slot>(0, 0, 0, 1, 2);
 const utterance = fc.constantFrom(...UTTERANCES);
-const during = fc.constantFrom<During>('deadline', 'twilio-retries', 'caller-hangs-up', 'tasks', 'sweep', 'wait-10s', 'take', 'ack', 'release', 'say', 'end', 'bridge');
+const during = fc.constantFrom<During>(
+  'deadline',
+  'twilio-retries',
+  'caller-hangs-up',
+  'tasks',
+  'sweep',
+  'wait-10s',
+  'take',
+  'ack',
+  'release',
+  'say',
+  'end',
+  'bridge',
+);
 /** `arb` in `percent` of cases, else undefined (which is where shrinking goes). */
-const maybe = <T>(arb: fc.Arbitrary<T>, percent: number) => fc.oneof({ weight: 100 - percent, arbitrary: fc.constant(undefined) }, { weight: percent, arbitrary: arb });
+const maybe = <T>(arb: fc.Arbitrary<T>, percent: number) =>
+  fc.oneof(
+    { weight: 100 - percent, arbitrary: fc.constant(undefined) },
+    { weight: percent, arbitrary: arb },
+  );
 
 const speakStep = fc
   .record({
     slot,
     words: utterance,
-    partial: fc.oneof({ weight: 4, arbitrary: fc.constant('none' as const) }, { weight: 3, arbitrary: fc.constant('same' as const) }, { weight: 1, arbitrary: fc.constant('prefix' as const) }, { weight: 1, arbitrary: utterance }),
+    partial: fc.oneof(
+      { weight: 4, arbitrary: fc.constant('none' as const) },
+      { weight: 3, arbitrary: fc.constant('same' as const) },
+      { weight: 1, arbitrary: fc.constant('prefix' as const) },
+      { weight: 1, arbitrary: utterance },
+    ),
     model: fc.constantFrom<Urgency>('NORMAL', 'NORMAL', 'URGENT', 'CRITICAL'),
     during: maybe(during, 25),
   })
   .map(({ slot: sl, words, partial, model, during: d }): Step => {
-    const stable = partial === 'none' ? undefined : partial === 'same' ? asPartial(words) : partial === 'prefix' ? asPartial(words).split(' ').slice(0, 3).join(' ') : asPartial(partial);
-    return speak(sl, words, { ...(stable ? { partial: stable } : {}), ...(model !== 'NORMAL' ? { model } : {}), ...(d ? { during: d } : {}) });
+    const stable =
+      partial === 'none'
+        ? undefined
+        : partial === 'same'
+          ? asPartial(words)
+          : partial === 'prefix'
+            ? asPartial(words).split(' ').slice(0, 3).join(' ')
+            : asPartial(partial);
+    return speak(sl, words, {
+      ...(stable ? { partial: stable } : {}),
+      ...(model !== 'NORMAL' ? { model } : {}),
+      ...(d ? { during: d } : {}),
+    });
   });
 
-const replayStep = fc.record({ slot, words: utterance }).map(({ slot: sl, words }) => speak(sl, words, { replay: true }));
-const silenceStep = fc.record({ slot, during: maybe(fc.constantFrom<During>('take', 'caller-hangs-up', 'tasks'), 12) }).map(({ slot: sl, during: d }) => silence(sl, d ? { during: d } : {}));
+const replayStep = fc
+  .record({ slot, words: utterance })
+  .map(({ slot: sl, words }) => speak(sl, words, { replay: true }));
+const silenceStep = fc
+  .record({ slot, during: maybe(fc.constantFrom<During>('take', 'caller-hangs-up', 'tasks'), 12) })
+  .map(({ slot: sl, during: d }) => silence(sl, d ? { during: d } : {}));
 
 const hangUpStep = fc
-  .record({ slot, lastWords: maybe(utterance, 50), turnFirst: fc.boolean(), hold: fc.boolean(), progressAfter: fc.boolean() })
+  .record({
+    slot,
+    lastWords: maybe(utterance, 50),
+    turnFirst: fc.boolean(),
+    hold: fc.boolean(),
+    progressAfter: fc.boolean(),
+  })
   .map(({ slot: sl, lastWords, turnFirst, hold, progressAfter }) =>
-    hangUp(sl, { ...(lastWords ? { lastWords } : {}), ...(lastWords && turnFirst ? { turnFirst } : {}), ...(hold ? { hold } : {}), ...(progressAfter ? { progressAfter } : {}) }),
+    hangUp(sl, {
+      ...(lastWords ? { lastWords } : {}),
+      ...(lastWords && turnFirst ? { turnFirst } : {}),
+      ...(hold ? { hold } : {}),
+      ...(progressAfter ? { progressAfter } : {}),
+    }),
   );
 
 /** Mostly the holder speaks, bridges and hands back (ana takes the call first if nobody holds it); anyone else is refused, tried now and then. */
@@ -264,7 +379,17 @@ const adminStep = fc
   .record({
     slot,
     who: fc.constantFrom<AdminName | 'holder'>('ana', 'ben', 'holder', 'holder', 'holder'),
-    action: fc.constantFrom<AdminAction>('ack', 'ack', 'take', 'take', 'release', 'say', 'say', 'bridge', 'end'),
+    action: fc.constantFrom<AdminAction>(
+      'ack',
+      'ack',
+      'take',
+      'take',
+      'release',
+      'say',
+      'say',
+      'bridge',
+      'end',
+    ),
     to: fc.constantFrom('+15550190001', '+15550190001', '+15559999999'),
   })
   .map(({ slot: sl, who, action, to }) => {
@@ -277,33 +402,105 @@ const faultStep = fc
     {
       weight: 5,
       arbitrary: fc
-        .record({ port: fc.constant('database' as const), op: fc.constantFrom<DbOp | 'any'>('get', 'update', 'transact', 'any'), count: fc.constantFrom(1, 1, 2, 5), after: fc.nat({ max: 12 }) })
+        .record({
+          port: fc.constant('database' as const),
+          op: fc.constantFrom<DbOp | 'any'>('get', 'update', 'transact', 'any'),
+          count: fc.constantFrom(1, 1, 2, 5),
+          after: fc.nat({ max: 12 }),
+        })
         .map(({ after, ...f }) => (after > 0 ? { ...f, after } : f)),
     },
     { weight: 1, arbitrary: fc.constant({ port: 'twilio-refuses' as const }) },
-    { weight: 1, arbitrary: fc.record({ port: fc.constant('sms' as const), number: fc.constantFrom<0 | 1>(0, 1), failing: fc.boolean() }) },
-    { weight: 1, arbitrary: fc.record({ port: fc.constant('archive' as const), count: fc.constantFrom(1, 3) }) },
-    { weight: 1, arbitrary: fc.record({ port: fc.constant('queue' as const), count: fc.constantFrom(1, 3) }) },
-    { weight: 1, arbitrary: fc.record({ port: fc.constant('model' as const), count: fc.constantFrom(1, 2), transient: fc.boolean() }) },
-    { weight: 1, arbitrary: fc.record({ port: fc.constant('responder' as const), count: fc.constantFrom(1, 2) }) },
-    { weight: 1, arbitrary: fc.record({ port: fc.constant('fan-out' as const), mode: fc.constantFrom('twice' as const, 'reversed' as const) }) },
-    { weight: 1, arbitrary: fc.record({ port: fc.constant('tasks' as const), mode: fc.constantFrom('late' as const, 'early' as const, 'on-time' as const) }) },
-    { weight: 1, arbitrary: fc.record({ port: fc.constant('status-callbacks' as const), hold: fc.constantFrom(1, 2) }) },
+    {
+      weight: 1,
+      arbitrary: fc.record({
+        port: fc.constant('sms' as const),
+        number: fc.constantFrom<0 | 1>(0, 1),
+        failing: fc.boolean(),
+      }),
+    },
+    {
+      weight: 1,
+      arbitrary: fc.record({ port: fc.constant('archive' as const), count: fc.constantFrom(1, 3) }),
+    },
+    {
+      weight: 1,
+      arbitrary: fc.record({ port: fc.constant('queue' as const), count: fc.constantFrom(1, 3) }),
+    },
+    {
+      weight: 1,
+      arbitrary: fc.record({
+        port: fc.constant('model' as const),
+        count: fc.constantFrom(1, 2),
+        transient: fc.boolean(),
+      }),
+    },
+    {
+      weight: 1,
+      arbitrary: fc.record({
+        port: fc.constant('responder' as const),
+        count: fc.constantFrom(1, 2),
+      }),
+    },
+    {
+      weight: 1,
+      arbitrary: fc.record({
+        port: fc.constant('fan-out' as const),
+        mode: fc.constantFrom('twice' as const, 'reversed' as const),
+      }),
+    },
+    {
+      weight: 1,
+      arbitrary: fc.record({
+        port: fc.constant('tasks' as const),
+        mode: fc.constantFrom('late' as const, 'early' as const, 'on-time' as const),
+      }),
+    },
+    {
+      weight: 1,
+      arbitrary: fc.record({
+        port: fc.constant('status-callbacks' as const),
+        hold: fc.constantFrom(1, 2),
+      }),
+    },
   )
   .map((f) => fault(f as Fault));
 
 /** Every kind of step, weighted towards what a call mostly is: people talking. */
 export const stepArbitrary: fc.Arbitrary<Step> = fc.oneof(
-  { weight: 5, arbitrary: slot.chain((s) => fc.boolean().map((twice) => ring(s, twice ? { twice } : {}))) },
+  {
+    weight: 5,
+    arbitrary: slot.chain((s) => fc.boolean().map((twice) => ring(s, twice ? { twice } : {}))),
+  },
   { weight: 9, arbitrary: speakStep },
   { weight: 1, arbitrary: replayStep },
   { weight: 3, arbitrary: silenceStep },
   { weight: 2, arbitrary: hangUpStep },
-  { weight: 3, arbitrary: fc.record({ pick: fc.nat({ max: 3 }), twice: fc.boolean() }).map(({ pick, twice }) => deliver(pick, twice ? { twice } : {})) },
+  {
+    weight: 3,
+    arbitrary: fc
+      .record({ pick: fc.nat({ max: 3 }), twice: fc.boolean() })
+      .map(({ pick, twice }) => deliver(pick, twice ? { twice } : {})),
+  },
   { weight: 4, arbitrary: adminStep },
-  { weight: 2, arbitrary: fc.record({ slot, status: fc.constantFrom<DialStatus>('completed', 'no-answer', 'busy', 'failed') }).map(({ slot: sl, status }) => bridgeEnds(sl, status)) },
+  {
+    weight: 2,
+    arbitrary: fc
+      .record({
+        slot,
+        status: fc.constantFrom<DialStatus>('completed', 'no-answer', 'busy', 'failed'),
+      })
+      .map(({ slot: sl, status }) => bridgeEnds(sl, status)),
+  },
   { weight: 3, arbitrary: fc.constantFrom(1, 5, 15, 30, 61, 120, 300, 600).map(wait) },
-  { weight: 2, arbitrary: fc.record({ newestFirst: fc.boolean(), twice: fc.boolean() }).map(({ newestFirst, twice }) => tasks({ ...(newestFirst ? { newestFirst } : {}), ...(twice ? { twice } : {}) })) },
+  {
+    weight: 2,
+    arbitrary: fc
+      .record({ newestFirst: fc.boolean(), twice: fc.boolean() })
+      .map(({ newestFirst, twice }) =>
+        tasks({ ...(newestFirst ? { newestFirst } : {}), ...(twice ? { twice } : {}) }),
+      ),
+  },
   { weight: 1, arbitrary: fc.constant(sweep()) },
   { weight: 3, arbitrary: faultStep },
 );

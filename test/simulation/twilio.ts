@@ -20,7 +20,8 @@ const ENTITIES: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"'
 /** XML text or attribute value, unescaped. */
 export function unescapeXml(text: string): string {
   return text.replace(/&(#x[0-9a-f]+|#\d+|[a-z]+);/gi, (whole, name: string) => {
-    if (name.startsWith('#x') || name.startsWith('#X')) return String.fromCodePoint(parseInt(name.slice(2), 16));
+    if (name.startsWith('#x') || name.startsWith('#X'))
+      return String.fromCodePoint(parseInt(name.slice(2), 16));
     if (name.startsWith('#')) return String.fromCodePoint(parseInt(name.slice(1), 10));
     return ENTITIES[name] ?? whole;
   });
@@ -48,7 +49,10 @@ export function parseTwiml(xml: string): Twiml {
   }
   return {
     says,
-    gather: gatherTag && gatherAction ? { action: gatherAction, partial: attribute(gatherTag[1], 'partialResultCallback') } : undefined,
+    gather:
+      gatherTag && gatherAction
+        ? { action: gatherAction, partial: attribute(gatherTag[1], 'partialResultCallback') }
+        : undefined,
     dial,
     hangup: /<Hangup\s*\/>/.test(xml),
   };

@@ -51,12 +51,33 @@ export type AdminName = keyof typeof ADMIN_IDS;
 export const TURN_DEADLINE_MS = 2500;
 
 /** Twilio's Gather after a caller spoke: the Gather's action is posted with these words. */
-export type TurnRequest = { callSid: string; from: string; url: string; words: string; token: string; epoch: number };
+export type TurnRequest = {
+  callSid: string;
+  from: string;
+  url: string;
+  words: string;
+  token: string;
+  epoch: number;
+};
 /** A request Twilio has made but the simulation holds back (late, out of order). */
-export type HeldRequest = { kind: 'status'; callSid: string; from: string; status: string; durationSeconds: number } | ({ kind: 'turn' } & TurnRequest);
+export type HeldRequest =
+  | { kind: 'status'; callSid: string; from: string; status: string; durationSeconds: number }
+  | ({ kind: 'turn' } & TurnRequest);
 
 /** What happens while Aurora is thinking about a caller's words. */
-export type During = 'deadline' | 'twilio-retries' | 'caller-hangs-up' | 'tasks' | 'sweep' | 'wait-10s' | 'take' | 'ack' | 'release' | 'say' | 'end' | 'bridge';
+export type During =
+  | 'deadline'
+  | 'twilio-retries'
+  | 'caller-hangs-up'
+  | 'tasks'
+  | 'sweep'
+  | 'wait-10s'
+  | 'take'
+  | 'ack'
+  | 'release'
+  | 'say'
+  | 'end'
+  | 'bridge';
 
 const SWEEP_EVERY_MS = 5 * 60_000;
 /** The Realtime Database retries a failed trigger; the simulation tries again this often. */
@@ -144,7 +165,15 @@ export class World {
       push: this.push,
       clock: this.clock,
       messageKey: messageKeyFactory(seeded(1)),
-      responder: this.responder(modelResponder({ chat: this.chat, model: 'sim-model', budgetMs: 8000, log: silentLog, now: () => 0 })),
+      responder: this.responder(
+        modelResponder({
+          chat: this.chat,
+          model: 'sim-model',
+          budgetMs: 8000,
+          log: silentLog,
+          now: () => 0,
+        }),
+      ),
       log: silentLog,
     });
     this.deps = deps;
@@ -252,7 +281,8 @@ export class World {
     const doc = parseTwiml(twiml);
     call.doc = doc;
     call.state = nextState(doc);
-    if (call.state === 'ended') this.endAtTwilio(call.callSid, doc.hangup ? 'TwiML <Hangup/>' : 'no TwiML verb left to run');
+    if (call.state === 'ended')
+      this.endAtTwilio(call.callSid, doc.hangup ? 'TwiML <Hangup/>' : 'no TwiML verb left to run');
   }
 
   /** A call update (redirect) Twilio accepted: the call runs the new document at once. */
@@ -275,7 +305,13 @@ export class World {
     this.tracker.endedAtTwilio(call);
     this.count(`call ended at Twilio: ${why}`);
     this.note(`call ${call.slot} ended at Twilio: ${why}`);
-    const callback: HeldRequest = { kind: 'status', callSid: sid, from: call.from, status: 'completed', durationSeconds: this.durationOf(call) };
+    const callback: HeldRequest = {
+      kind: 'status',
+      callSid: sid,
+      from: call.from,
+      status: 'completed',
+      durationSeconds: this.durationOf(call),
+    };
     if (returnCallback) return callback;
     if (this.holdStatusCallbacks > 0) {
       this.holdStatusCallbacks--;
@@ -304,7 +340,18 @@ export class World {
   /** POST /twilio/voice: a new call rings in; `twice` when Twilio retried the webhook (the second answer is used). */
   async ring(slot: Slot, twice: boolean) {
     const { callSid: sid, from } = SLOTS[slot];
-    const call: TwilioCall = { slot, callSid: sid, from, startedMs: this.clock().getTime(), state: 'gather', doc: { says: [], hangup: false }, epoch: 0, sent: [], partials: 0, requests: 0 };
+    const call: TwilioCall = {
+      slot,
+      callSid: sid,
+      from,
+      startedMs: this.clock().getTime(),
+      state: 'gather',
+      doc: { says: [], hangup: false },
+      epoch: 0,
+      sent: [],
+      partials: 0,
+      requests: 0,
+    };
     this.calls.set(sid, call);
     let answer = await startCall({ callSid: sid, from }, this.deps);
     if (twice) {
@@ -322,7 +369,17 @@ export class World {
     if (!url) return;
     const query = urlParams(url);
     try {
-      const outcome = await recordPartial({ callSid: call.callSid, callHint: query.get('call') ?? undefined, gather: query.get('g') ?? undefined, sequence: ++call.partials, text: stable, stable }, this.deps);
+      const outcome = await recordPartial(
+        {
+          callSid: call.callSid,
+          callHint: query.get('call') ?? undefined,
+          gather: query.get('g') ?? undefined,
+          sequence: ++call.partials,
+          text: stable,
+          stable,
+        },
+        this.deps,
+      );
       this.note(`partial "${stable}": ${outcome}`);
     } catch (err) {
       this.note(`partial "${stable}" failed: ${String(err)}`);
@@ -331,7 +388,14 @@ export class World {
 
   /** The Gather's action request for the caller's words, as Twilio would post it now. */
   turnRequest(call: TwilioCall, words: string): TurnRequest {
-    return { callSid: call.callSid, from: call.from, url: call.doc.gather!.action, words, token: `${call.callSid}-${++call.requests}`, epoch: call.epoch };
+    return {
+      callSid: call.callSid,
+      from: call.from,
+      url: call.doc.gather!.action,
+      words,
+      token: `${call.callSid}-${++call.requests}`,
+      epoch: call.epoch,
+    };
   }
 
   /**
@@ -340,22 +404,39 @@ export class World {
    * the model is still thinking. Anything else in `during` happens while the model thinks.
    * Resolves the TwiML Twilio got, and whether the turn used a speculation.
    */
-  async postTurn(request: TurnRequest, during?: During): Promise<{ twiml: string; timings: Timings }> {
+  async postTurn(
+    request: TurnRequest,
+    during?: During,
+  ): Promise<{ twiml: string; timings: Timings }> {
     const webhook = webhooks.turnWebhook;
-    const body = TurnBody.parse({ CallSid: request.callSid, From: request.from, SpeechResult: request.words });
+    const body = TurnBody.parse({
+      CallSid: request.callSid,
+      From: request.from,
+      SpeechResult: request.words,
+    });
     const query = urlParams(request.url);
     const timings: Timings = {};
     const answer = new FirstAnswer();
-    const twilioRequest = { idempotencyToken: request.token, deadline: performance.now() + TURN_DEADLINE_MS, answer };
+    const twilioRequest = {
+      idempotencyToken: request.token,
+      deadline: performance.now() + TURN_DEADLINE_MS,
+      answer,
+    };
     const hold = during ? this.chat.hold() : null;
     this.turnsInFlight++;
-    const work = webhook.run(body, this.deps, query, timings, twilioRequest).catch((err: unknown) => {
-      this.count('turn webhook threw (onFailure answered)');
-      this.note(`turn webhook threw: ${String(err)}: onFailure answers`);
-      return webhook.onFailure!(this.deps);
-    }).finally(() => this.turnsInFlight--);
+    const work = webhook
+      .run(body, this.deps, query, timings, twilioRequest)
+      .catch((err: unknown) => {
+        this.count('turn webhook threw (onFailure answered)');
+        this.note(`turn webhook threw: ${String(err)}: onFailure answers`);
+        return webhook.onFailure!(this.deps);
+      })
+      .finally(() => this.turnsInFlight--);
     if (!hold) return { twiml: await work, timings };
-    const first = await Promise.race([hold.reached.then(() => 'thinking' as const), work.then(() => 'done' as const)]);
+    const first = await Promise.race([
+      hold.reached.then(() => 'thinking' as const),
+      work.then(() => 'done' as const),
+    ]);
     if (first === 'done') {
       hold.release();
       this.note(`(the turn never asked the model: nothing happened during it)`);
@@ -413,7 +494,11 @@ export class World {
       case 'deadline':
         break;
       default:
-        await this.admin(call.slot as Slot, during === 'say' || during === 'release' || during === 'bridge' ? 'holder' : 'ana', during);
+        await this.admin(
+          call.slot as Slot,
+          during === 'say' || during === 'release' || during === 'bridge' ? 'holder' : 'ana',
+          during,
+        );
     }
     await this.fanOut();
     return retried;
@@ -434,7 +519,11 @@ export class World {
    * words as a partial result when there are any, then the final words to the Gather's action.
    * `replay`: Twilio never got the answer (a timeout) and posts the same request again.
    */
-  async speak(slot: Slot, words: string, options: { partial?: string; model?: Urgency; during?: During; replay?: boolean } = {}) {
+  async speak(
+    slot: Slot,
+    words: string,
+    options: { partial?: string; model?: Urgency; during?: During; replay?: boolean } = {},
+  ) {
     const call = this.slotCall(slot)!;
     this.chat.urgency = options.model ?? 'NORMAL';
     if (options.partial) await this.partial(call, options.partial);
@@ -449,7 +538,9 @@ export class World {
     const fate = this.acceptAnswer(request, twiml);
     this.count(`turn answered (${fate})`);
     if (first.timings.speculation === 1) this.count('turn answered with a speculated reply');
-    this.note(`answered (${fate})${first.timings.speculation === 1 ? ' with the speculated reply' : ''}: ${summarize(twiml)}`);
+    this.note(
+      `answered (${fate})${first.timings.speculation === 1 ? ' with the speculated reply' : ''}: ${summarize(twiml)}`,
+    );
     await this.tracker.turnAnswered(request, twiml, fate, first.timings, options.partial);
     await this.flushCallbacks();
   }
@@ -458,14 +549,32 @@ export class World {
    * The caller hangs up, perhaps with last words Twilio posts to the Gather's action as well: the
    * status callback and that turn arrive in either order, or are held back for later.
    */
-  async hangUp(slot: Slot, options: { lastWords?: string; turnFirst?: boolean; hold?: boolean; progressAfter?: boolean } = {}) {
+  async hangUp(
+    slot: Slot,
+    options: {
+      lastWords?: string;
+      turnFirst?: boolean;
+      hold?: boolean;
+      progressAfter?: boolean;
+    } = {},
+  ) {
     const call = this.slotCall(slot)!;
-    const turn: HeldRequest[] = options.lastWords !== undefined && call.state === 'gather' ? [{ kind: 'turn', ...this.turnRequest(call, options.lastWords) }] : [];
+    const turn: HeldRequest[] =
+      options.lastWords !== undefined && call.state === 'gather'
+        ? [{ kind: 'turn', ...this.turnRequest(call, options.lastWords) }]
+        : [];
     const status = this.endAtTwilio(call.callSid, 'the caller hung up', { returnCallback: true });
     if (!status) return;
     const requests = options.turnFirst ? [...turn, status] : [status, ...turn];
     // Twilio reports call progress too when asked to; a late 'in-progress' must change nothing.
-    if (options.progressAfter) requests.push({ kind: 'status', callSid: call.callSid, from: call.from, status: 'in-progress', durationSeconds: 0 });
+    if (options.progressAfter)
+      requests.push({
+        kind: 'status',
+        callSid: call.callSid,
+        from: call.from,
+        status: 'in-progress',
+        durationSeconds: 0,
+      });
     if (options.hold) {
       this.outbox.push(...requests);
       this.note(`held back: ${requests.map(describeRequest).join(', ')}`);
@@ -494,7 +603,15 @@ export class World {
   async deliverRequest(request: HeldRequest) {
     if (request.kind === 'status') {
       try {
-        const outcome = await handleStatus({ callSid: request.callSid, callStatus: request.status, durationSeconds: request.durationSeconds, from: request.from }, this.deps);
+        const outcome = await handleStatus(
+          {
+            callSid: request.callSid,
+            callStatus: request.status,
+            durationSeconds: request.durationSeconds,
+            from: request.from,
+          },
+          this.deps,
+        );
         this.count(`status callback ${request.status}: ${outcome}`);
         this.note(`status callback ${request.status}: ${outcome}`);
       } catch (err) {
@@ -517,14 +634,22 @@ export class World {
     const dial = call.doc.dial!;
     const legSid = callSid(500 + call.slot);
     const hint = dial.action ? (urlParams(dial.action).get('call') ?? undefined) : undefined;
-    const screen = (webhooks as Record<string, unknown>).screenWebhook as typeof webhooks.turnWebhook | undefined;
+    const screen = (webhooks as Record<string, unknown>).screenWebhook as
+      typeof webhooks.turnWebhook | undefined;
     if (status === 'completed' && dial.screen && screen) {
       const query = urlParams(dial.screen);
       query.set('step', 'answer');
       const body = { CallSid: legSid, ParentCallSid: call.callSid, To: dial.number, Digits: '1' };
-      await (screen.run as (...args: unknown[]) => Promise<string>)(body, this.deps, query, {}, { answer: new FirstAnswer() }).catch(() => '');
+      await (screen.run as (...args: unknown[]) => Promise<string>)(
+        body,
+        this.deps,
+        query,
+        {},
+        { answer: new FirstAnswer() },
+      ).catch(() => '');
     }
-    const dialWebhook = (webhooks as Record<string, unknown>).dialWebhook as typeof webhooks.turnWebhook | undefined;
+    const dialWebhook = (webhooks as Record<string, unknown>).dialWebhook as
+      typeof webhooks.turnWebhook | undefined;
     if (!dial.action || !dialWebhook) {
       this.note(`bridge ${status}: the <Dial> has no action, so Twilio runs the next verb: none`);
       this.endAtTwilio(call.callSid, `bridge ${status}, no <Dial action>`);
@@ -532,10 +657,23 @@ export class World {
       return;
     }
     const epoch = call.epoch;
-    const body = { CallSid: call.callSid, From: call.from, CallStatus: 'in-progress', DialCallStatus: status, DialCallSid: legSid, DialCallDuration: status === 'completed' ? '42' : undefined };
+    const body = {
+      CallSid: call.callSid,
+      From: call.from,
+      CallStatus: 'in-progress',
+      DialCallStatus: status,
+      DialCallSid: legSid,
+      DialCallDuration: status === 'completed' ? '42' : undefined,
+    };
     const parsed = (dialWebhook.schema as z.ZodType).parse(body);
     const run = dialWebhook.run as (...args: unknown[]) => Promise<string>;
-    const twiml = await run(parsed, this.deps, urlParams(dial.action), {}, { answer: new FirstAnswer() }).catch((err: unknown) => {
+    const twiml = await run(
+      parsed,
+      this.deps,
+      urlParams(dial.action),
+      {},
+      { answer: new FirstAnswer() },
+    ).catch((err: unknown) => {
       this.note(`dial webhook threw: ${String(err)}`);
       return dialWebhook.onFailure!(this.deps);
     });
@@ -554,7 +692,12 @@ export class World {
     return typeof id === 'string' ? id : null;
   }
 
-  async admin(slot: Slot, whom: AdminName | 'holder', action: 'ack' | 'take' | 'release' | 'say' | 'end' | 'bridge', options: { to?: string; text?: string } = {}) {
+  async admin(
+    slot: Slot,
+    whom: AdminName | 'holder',
+    action: 'ack' | 'take' | 'release' | 'say' | 'end' | 'bridge',
+    options: { to?: string; text?: string } = {},
+  ) {
     const callId = await this.callIdOf(slot);
     if (!callId) {
       this.note(`${whom} cannot ${action}: no call on the dashboard for call ${slot}`);
@@ -600,7 +743,9 @@ export class World {
 
   /** Every task due now: in order, or the newest first; `twice` runs each twice (Cloud Tasks delivers at least once). */
   async runDueTasks(order: 'in-order' | 'newest-first', twice: boolean) {
-    const due = this.tasks.scheduled.filter((t) => t.dueMs <= this.clock().getTime()).sort((a, b) => a.dueMs - b.dueMs);
+    const due = this.tasks.scheduled
+      .filter((t) => t.dueMs <= this.clock().getTime())
+      .sort((a, b) => a.dueMs - b.dueMs);
     if (order === 'newest-first') due.reverse();
     for (const task of due) {
       await this.runTask(task);
@@ -613,7 +758,8 @@ export class World {
   async sweep() {
     try {
       const actions = await sweepCalls(this.deps);
-      if (actions.length > 0) this.note(`sweep: ${actions.map((a) => `${a.kind} ${a.callId}`).join(', ')}`);
+      if (actions.length > 0)
+        this.note(`sweep: ${actions.map((a) => `${a.kind} ${a.callId}`).join(', ')}`);
     } catch (err) {
       this.note(`sweep failed: ${String(err)}`);
     }
@@ -630,7 +776,12 @@ export class World {
       const task = this.tasks.nextDue(target);
       const fanOutRetry = this.changes.length > 0 ? now + FAN_OUT_RETRY_MS : Infinity;
       const deadline = this.tracker.nextEscalationDeadline();
-      const next = Math.min(task?.dueMs ?? Infinity, this.nextSweepMs, fanOutRetry, deadline ?? Infinity);
+      const next = Math.min(
+        task?.dueMs ?? Infinity,
+        this.nextSweepMs,
+        fanOutRetry,
+        deadline ?? Infinity,
+      );
       if (next > target) break;
       this.clock.set(new Date(Math.max(now, next)).toISOString());
       if (task && task.dueMs === next) await this.runTask(task);
@@ -664,7 +815,9 @@ export class World {
    * and the clock run on again, so the end-of-run invariants see a world at rest.
    */
   async finish() {
-    this.beginStep('(end of run) held requests delivered, faults lifted, clock advanced past every timer');
+    this.beginStep(
+      '(end of run) held requests delivered, faults lifted, clock advanced past every timer',
+    );
     this.clearFaults();
     for (const request of this.outbox.splice(0)) {
       await this.deliverRequest(request);
@@ -673,11 +826,20 @@ export class World {
     }
     await this.advance(2 * 3600_000);
     await this.tracker.checkAtRest('before acknowledgements');
-    this.beginStep('(end of run) every ended CRITICAL call nobody acknowledged is acknowledged, clock advanced again');
-    for (const [callId, call] of Object.entries(((await this.db.memory.get(paths.activeCalls)) ?? {}) as Record<string, unknown>)) {
+    this.beginStep(
+      '(end of run) every ended CRITICAL call nobody acknowledged is acknowledged, clock advanced again',
+    );
+    for (const [callId, call] of Object.entries(
+      ((await this.db.memory.get(paths.activeCalls)) ?? {}) as Record<string, unknown>,
+    )) {
       const parsed = LiveCall.safeParse(call);
-      if (!parsed.success || parsed.data.status !== 'ENDED' || parsed.data.urgency !== 'CRITICAL') continue;
-      const result = await controlCall({ action: 'ack', callId }, { id: ADMIN_IDS.ben }, this.deps).catch((err: unknown) => String(err));
+      if (!parsed.success || parsed.data.status !== 'ENDED' || parsed.data.urgency !== 'CRITICAL')
+        continue;
+      const result = await controlCall(
+        { action: 'ack', callId },
+        { id: ADMIN_IDS.ben },
+        this.deps,
+      ).catch((err: unknown) => String(err));
       this.note(`ben acknowledges ended ${callId}: ${JSON.stringify(result)}`);
       await this.settle();
     }
@@ -690,14 +852,22 @@ export class World {
 const TASK_HANDLERS: Record<QueueName, (deps: () => Deps) => ReturnType<typeof callTaskHandler>> = {
   [QUEUES.archive]: (deps) => callTaskHandler(QUEUES.archive, CallTaskBody, archiveCall, deps),
   [QUEUES.purge]: (deps) => callTaskHandler(QUEUES.purge, CallTaskBody, purgeCall, deps),
-  [QUEUES.escalate]: (deps) => callTaskHandler(QUEUES.escalate, EscalationTaskBody, escalateCall, deps),
+  [QUEUES.escalate]: (deps) =>
+    callTaskHandler(QUEUES.escalate, EscalationTaskBody, escalateCall, deps),
 };
 
-const describeRequest = (r: HeldRequest) => (r.kind === 'status' ? `status callback '${r.status}'` : `turn "${r.words}"`);
+const describeRequest = (r: HeldRequest) =>
+  r.kind === 'status' ? `status callback '${r.status}'` : `turn "${r.words}"`;
 
 /** A TwiML document in a line: its spoken text and what it does next. */
 export function summarize(twiml: string): string {
   const doc = parseTwiml(twiml);
-  const next = doc.hangup ? ' <Hangup/>' : doc.gather ? ' <Gather>' : doc.dial ? ` <Dial ${doc.dial.number}${doc.dial.action ? ' action' : ''}>` : ' (nothing more: the call ends)';
+  const next = doc.hangup
+    ? ' <Hangup/>'
+    : doc.gather
+      ? ' <Gather>'
+      : doc.dial
+        ? ` <Dial ${doc.dial.number}${doc.dial.action ? ' action' : ''}>`
+        : ' (nothing more: the call ends)';
   return `${doc.says.map((s) => `"${s.length > 70 ? `${s.slice(0, 67)}...` : s}"`).join(' ') || '(silence)'}${next}`;
 }

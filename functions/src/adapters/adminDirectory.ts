@@ -11,7 +11,10 @@ import type { AdminDirectory, LiveDb } from '../ports';
 export function authAdminDirectory(live: LiveDb, auth: Auth): AdminDirectory {
   return {
     async stillAdmin(uid, signedInAtMs) {
-      const [listed, user] = await Promise.all([live.get(paths.admin(uid)), withDeadline(auth.getUser(uid), 3000, 'admin lookup')]);
+      const [listed, user] = await Promise.all([
+        live.get(paths.admin(uid)),
+        withDeadline(auth.getUser(uid), 3000, 'admin lookup'),
+      ]);
       if (listed === null || user.disabled || user.customClaims?.admin !== true) return false;
       // As verifyIdToken(checkRevoked) decides: a session begun before the revocation is over.
       const revokedAt = user.tokensValidAfterTime ? Date.parse(user.tokensValidAfterTime) : 0;

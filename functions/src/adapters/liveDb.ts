@@ -8,7 +8,8 @@ import { withDeadline } from '../core/errors';
  * not hang on the database, and a task must fail (and be retried) rather than stall.
  */
 export function realtimeLiveDb(db: Database, deadlineMs = 3000): LiveDb {
-  const timed = <T>(work: Promise<T>, what: string) => withDeadline(work, deadlineMs, `realtime database ${what}`);
+  const timed = <T>(work: Promise<T>, what: string) =>
+    withDeadline(work, deadlineMs, `realtime database ${what}`);
   return {
     get: async (path) => (await timed(db.ref(path).get(), 'read')).val() as unknown,
     update: (changes) => timed(db.ref().update(changes), 'write'),

@@ -3,7 +3,8 @@ import type { ChatModel } from '../ports';
 import { AuroraError } from '../core/errors';
 
 /** A status a retry can cure: rate limits and server errors. */
-const isTransientStatus = (status: number | undefined) => status === 408 || status === 409 || status === 429 || (status ?? 0) >= 500;
+const isTransientStatus = (status: number | undefined) =>
+  status === 408 || status === 409 || status === 429 || (status ?? 0) >= 500;
 
 /**
  * ChatModel over the openai SDK: any OpenAI-compatible provider via its base URL. The SDK's
@@ -23,7 +24,13 @@ export function openaiChat(client: OpenAI): ChatModel {
     complete: async ({ model, messages, timeoutMs }) => {
       try {
         const completion = await client.chat.completions.create(
-          { model, messages, response_format: { type: 'json_object' }, temperature: 0.2, max_tokens: MAX_REPLY_TOKENS },
+          {
+            model,
+            messages,
+            response_format: { type: 'json_object' },
+            temperature: 0.2,
+            max_tokens: MAX_REPLY_TOKENS,
+          },
           { timeout: Math.max(1, Math.floor(timeoutMs)), maxRetries: 0 },
         );
         const message = completion.choices[0]?.message;
@@ -32,8 +39,13 @@ export function openaiChat(client: OpenAI): ChatModel {
         return message.content;
       } catch (err) {
         if (err instanceof AuroraError) throw err;
-        const transient = err instanceof APIConnectionError || (err instanceof APIError && isTransientStatus((err as { status?: number }).status));
-        throw new AuroraError(`model call failed: ${(err as Error).message}`, { cause: err, retryable: transient });
+        const transient =
+          err instanceof APIConnectionError ||
+          (err instanceof APIError && isTransientStatus((err as { status?: number }).status));
+        throw new AuroraError(`model call failed: ${(err as Error).message}`, {
+          cause: err,
+          retryable: transient,
+        });
       }
     },
   };
@@ -42,5 +54,7 @@ export function openaiChat(client: OpenAI): ChatModel {
 /** A ChatModel for a provider: the openai client is required here, on first use. */
 export function openaiChatFor(provider: { apiKey: string; baseUrl: string }): ChatModel {
   const OpenAIClient = (require('openai') as typeof import('openai')).default;
-  return openaiChat(new OpenAIClient({ apiKey: provider.apiKey, baseURL: provider.baseUrl, maxRetries: 0 }));
+  return openaiChat(
+    new OpenAIClient({ apiKey: provider.apiKey, baseURL: provider.baseUrl, maxRetries: 0 }),
+  );
 }

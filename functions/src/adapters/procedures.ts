@@ -16,13 +16,21 @@ const READ_DEADLINE_MS = 1500;
  * procedures/ in Firestore, read at most every five minutes per instance (a turn must not wait
  * on it). An empty or unreadable collection falls back to the last good copy, then the demo set.
  */
-export function firestoreProcedures(firestore: Firestore, log: Log, now: () => number = Date.now): ProcedureLibrary {
+export function firestoreProcedures(
+  firestore: Firestore,
+  log: Log,
+  now: () => number = Date.now,
+): ProcedureLibrary {
   let cached: { at: number; procedures: Procedure[] } | null = null;
   return {
     all: async () => {
       if (cached && now() - cached.at < CACHE_MS) return cached.procedures;
       try {
-        const snapshot = await withDeadline(firestore.collection(collections.procedures).get(), READ_DEADLINE_MS, 'procedures read');
+        const snapshot = await withDeadline(
+          firestore.collection(collections.procedures).get(),
+          READ_DEADLINE_MS,
+          'procedures read',
+        );
         const procedures = snapshot.docs.flatMap((doc) => {
           const parsed = Procedure.safeParse({ id: doc.id, ...doc.data() });
           if (!parsed.success) log.warn('skipped a malformed procedure', { id: doc.id });

@@ -10,7 +10,9 @@ export function cloudTaskQueue(functions: Functions, region: string): TaskQueue 
   return {
     enqueue: async (queue, task, id, delaySeconds) => {
       try {
-        await functions.taskQueue(queueResource(region, queue).function).enqueue(task, { id, ...(delaySeconds ? { scheduleDelaySeconds: delaySeconds } : {}) });
+        await functions
+          .taskQueue(queueResource(region, queue).function)
+          .enqueue(task, { id, ...(delaySeconds ? { scheduleDelaySeconds: delaySeconds } : {}) });
         return 'enqueued';
       } catch (err) {
         if ((err as { code?: string }).code === 'functions/task-already-exists') return 'duplicate';

@@ -27,8 +27,15 @@ const isGone = (err: unknown) => {
 /** A Twilio refusal (or an unreachable Twilio) as an error whose message an admin can read. */
 export function twilioRefusal(what: string, err: unknown): AuroraError {
   const { status, code, message } = (err ?? {}) as RestError;
-  const reason = code ? `Twilio error ${code}: ${message ?? 'refused'}` : status ? `HTTP ${status}` : `Twilio could not be reached (${String(err)})`;
-  return new AuroraError(`${what} failed: ${reason}`, { retryable: !code || (status ?? 500) >= 500 || status === 429, cause: err });
+  const reason = code
+    ? `Twilio error ${code}: ${message ?? 'refused'}`
+    : status
+      ? `HTTP ${status}`
+      : `Twilio could not be reached (${String(err)})`;
+  return new AuroraError(`${what} failed: ${reason}`, {
+    retryable: !code || (status ?? 500) >= 500 || status === 429,
+    cause: err,
+  });
 }
 
 /**
@@ -68,7 +75,9 @@ export function twilioVoice(client: ReturnType<typeof twilioClient>, callerId = 
     redirect: async (callSid, twiml) => {
       // Refused here as Twilio would refuse it, without a round trip.
       if (twiml.length > MAX_UPDATE_TWIML_CHARS) {
-        throw new AuroraError(`Updating the call failed: ${twiml.length} characters of TwiML is over Twilio's ${MAX_UPDATE_TWIML_CHARS} (error 32018)`);
+        throw new AuroraError(
+          `Updating the call failed: ${twiml.length} characters of TwiML is over Twilio's ${MAX_UPDATE_TWIML_CHARS} (error 32018)`,
+        );
       }
       return update(callSid, { twiml });
     },
@@ -83,9 +92,15 @@ export function twilioVoice(client: ReturnType<typeof twilioClient>, callerId = 
       }
     },
     async announce(to, twiml) {
-      if (!callerId) throw new NotConfigured('No number to call from is configured (TWILIO_SMS_FROM): nobody was phoned.');
+      if (!callerId)
+        throw new NotConfigured(
+          'No number to call from is configured (TWILIO_SMS_FROM): nobody was phoned.',
+        );
       // Inline TwiML, as in a call update: at most 4,000 characters (https://www.twilio.com/docs/api/errors/32018).
-      if (twiml.length > MAX_UPDATE_TWIML_CHARS) throw new AuroraError(`Phoning ${maskPhone(to)} failed: ${twiml.length} characters of TwiML is over Twilio's ${MAX_UPDATE_TWIML_CHARS}`);
+      if (twiml.length > MAX_UPDATE_TWIML_CHARS)
+        throw new AuroraError(
+          `Phoning ${maskPhone(to)} failed: ${twiml.length} characters of TwiML is over Twilio's ${MAX_UPDATE_TWIML_CHARS}`,
+        );
       try {
         const call = await client.calls.create({ to, from: callerId, twiml });
         return { sid: call.sid };
@@ -99,10 +114,18 @@ export function twilioVoice(client: ReturnType<typeof twilioClient>, callerId = 
 export function twilioSms(client: ReturnType<typeof twilioClient>, from: string): Sms {
   return {
     async send(to, body, statusCallback) {
-      if (!from) throw new NotConfigured('No sender number is configured (TWILIO_SMS_FROM): the text was not sent.');
+      if (!from)
+        throw new NotConfigured(
+          'No sender number is configured (TWILIO_SMS_FROM): the text was not sent.',
+        );
       try {
         // Twilio posts the text's status changes to statusCallback (https://www.twilio.com/docs/messaging/guides/track-outbound-message-status).
-        const message = await client.messages.create({ to, from, body, ...(statusCallback ? { statusCallback } : {}) });
+        const message = await client.messages.create({
+          to,
+          from,
+          body,
+          ...(statusCallback ? { statusCallback } : {}),
+        });
         return { sid: message.sid };
       } catch (err) {
         throw twilioRefusal(`Texting ${maskPhone(to)}`, err);
@@ -130,7 +153,8 @@ export function unconfiguredSms(): Sms {
 }
 
 /** The TwiML verbs a document uses, which is what the emulators log of it (its words are transcript). */
-const verbsOf = (twiml: string) => [...twiml.matchAll(/<(Say|Gather|Dial|Hangup)\b/g)].map((m) => m[1]);
+const verbsOf = (twiml: string) =>
+  [...twiml.matchAll(/<(Say|Gather|Dial|Hangup)\b/g)].map((m) => m[1]);
 
 /**
  * In the local emulators without a Twilio account: logs what would have been sent (which
@@ -140,7 +164,10 @@ export function recordingVoice(log: Log): LiveVoice {
   let placed = 0;
   return {
     async redirect(callSid, twiml) {
-      log.info('twilio call update (not sent: emulators without TWILIO_ACCOUNT_SID)', { callSid, verbs: verbsOf(twiml) });
+      log.info('twilio call update (not sent: emulators without TWILIO_ACCOUNT_SID)', {
+        callSid,
+        verbs: verbsOf(twiml),
+      });
       return 'done';
     },
     async hangUp(callSid) {
@@ -151,7 +178,10 @@ export function recordingVoice(log: Log): LiveVoice {
       return 'ended';
     },
     async announce(to, twiml) {
-      log.warn('twilio outbound call (not placed: emulators without TWILIO_ACCOUNT_SID)', { to: maskPhone(to), verbs: verbsOf(twiml) });
+      log.warn('twilio outbound call (not placed: emulators without TWILIO_ACCOUNT_SID)', {
+        to: maskPhone(to),
+        verbs: verbsOf(twiml),
+      });
       return { sid: `CAlocal${++placed}` };
     },
   };
@@ -161,7 +191,10 @@ export function recordingSms(log: Log): Sms {
   let sent = 0;
   return {
     async send(to, body) {
-      log.warn('escalation SMS (not sent: emulators without TWILIO_ACCOUNT_SID)', { to: maskPhone(to), body: body.replace(/\+\d{6,15}/g, maskPhone) });
+      log.warn('escalation SMS (not sent: emulators without TWILIO_ACCOUNT_SID)', {
+        to: maskPhone(to),
+        body: body.replace(/\+\d{6,15}/g, maskPhone),
+      });
       return { sid: `SMlocal${++sent}` };
     },
   };

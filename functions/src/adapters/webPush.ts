@@ -6,7 +6,10 @@ import { paths } from '@aurora/model';
 type Registered = Record<string, Record<string, { token?: string; at?: number }>>;
 
 /** FCM's answers for a token that will never work again: it is forgotten. */
-const DEAD_TOKEN = new Set(['messaging/registration-token-not-registered', 'messaging/invalid-registration-token']);
+const DEAD_TOKEN = new Set([
+  'messaging/registration-token-not-registered',
+  'messaging/invalid-registration-token',
+]);
 
 /**
  * FCM's multicast takes at most 500 tokens per request
@@ -20,7 +23,10 @@ export const MAX_BROWSERS_PER_ADMIN = 10;
 type Target = { uid: string; key: string; token: string };
 
 /** Each admin's newest registrations, and the paths of the ones past the bound (to forget). */
-export function pushTargets(registered: Registered, uids: string[]): { targets: Target[]; excess: string[] } {
+export function pushTargets(
+  registered: Registered,
+  uids: string[],
+): { targets: Target[]; excess: string[] } {
   const targets: Target[] = [];
   const excess: string[] = [];
   for (const uid of uids) {
@@ -52,18 +58,27 @@ export function fcmPush(live: LiveDb, messaging: Messaging, log: Log): WebPush {
         try {
           const result = await messaging.sendEachForMulticast({
             tokens: chunk.map((t) => t.token),
-            webpush: { notification: { title: message.title, body: message.body, requireInteraction: true }, fcmOptions: { link: message.link } },
+            webpush: {
+              notification: { title: message.title, body: message.body, requireInteraction: true },
+              fcmOptions: { link: message.link },
+            },
           });
           reached += result.successCount;
           result.responses.forEach((r, i) => {
-            if (!r.success && r.error && DEAD_TOKEN.has(r.error.code)) forget[`${paths.adminPushTokens(chunk[i].uid)}/${chunk[i].key}`] = null;
+            if (!r.success && r.error && DEAD_TOKEN.has(r.error.code))
+              forget[`${paths.adminPushTokens(chunk[i].uid)}/${chunk[i].key}`] = null;
           });
         } catch (err) {
           // One chunk refused does not stop the others from being reached.
           log.error('web push chunk failed', { tokens: chunk.length, error: String(err) });
         }
       }
-      if (Object.keys(forget).length > 0) await live.update(forget).catch((err: unknown) => log.warn('could not forget dead push tokens', { error: String(err) }));
+      if (Object.keys(forget).length > 0)
+        await live
+          .update(forget)
+          .catch((err: unknown) =>
+            log.warn('could not forget dead push tokens', { error: String(err) }),
+          );
       return reached;
     },
   };
@@ -75,7 +90,11 @@ export function recordingPush(live: LiveDb, log: Log): WebPush {
     async notify(uids, message) {
       const registered = ((await live.get(paths.pushTokens)) as Registered | null) ?? {};
       const browsers = uids.reduce((n, uid) => n + Object.keys(registered[uid] ?? {}).length, 0);
-      log.warn('escalation web push (not sent: no FCM in the emulators)', { admins: uids.length, browsers, title: message.title });
+      log.warn('escalation web push (not sent: no FCM in the emulators)', {
+        admins: uids.length,
+        browsers,
+        title: message.title,
+      });
       return 0;
     },
   };

@@ -9,10 +9,17 @@ const READ_DEADLINE_MS = 1500;
 /** Registry entries are reused this long per instance, so a turn does not wait on Firestore for them. */
 const CACHE_MS = 60_000;
 
-export function firestoreWorkers(firestore: Firestore, now: () => number = Date.now): WorkerRegistry {
+export function firestoreWorkers(
+  firestore: Firestore,
+  now: () => number = Date.now,
+): WorkerRegistry {
   const cache = new Map<string, { at: number; caller: Caller | null }>();
   const lookUp = async (phone: string): Promise<Caller | null> => {
-    const doc = await withDeadline(firestore.collection(collections.workers).doc(phone).get(), READ_DEADLINE_MS, 'worker lookup');
+    const doc = await withDeadline(
+      firestore.collection(collections.workers).doc(phone).get(),
+      READ_DEADLINE_MS,
+      'worker lookup',
+    );
     const parsed = WorkerDoc.safeParse(doc.data());
     if (!parsed.success) return null;
     const { worker_id, name, site, zone, language } = parsed.data;

@@ -3,9 +3,17 @@
  * short and come through speech recognition, so the detector (tinyld, n-gram statistics) is
  * only asked to choose among the supported languages, and gives up on text too short to tell.
  */
-import { DEFAULT_LANGUAGE, LANGUAGE_NAMES, LANGUAGES, languageOf, type Language } from '@aurora/model';
+import {
+  DEFAULT_LANGUAGE,
+  LANGUAGE_NAMES,
+  LANGUAGES,
+  languageOf,
+  type Language,
+} from '@aurora/model';
 
-type Detector = { detectAll(text: string, options?: { only?: string[] }): Array<{ lang: string; accuracy: number }> };
+type Detector = {
+  detectAll(text: string, options?: { only?: string[] }): Array<{ lang: string; accuracy: number }>;
+};
 let detector: Detector | null = null;
 // Loaded on first use (about 0.3 s, once per instance), not at cold start. The normal model, not the
 // light one: on the corpus's short utterances the light one mistook English and Portuguese for Spanish.
@@ -70,7 +78,12 @@ function accuracies(text: string): Accuracies {
 function favouredOver(found: Accuracies, current: Language): Language | null {
   let best: Language | null = null;
   for (const language of LANGUAGES) {
-    if (language !== current && (found[language] ?? 0) > 0 && (best === null || (found[language] ?? 0) > (found[best] ?? 0))) best = language;
+    if (
+      language !== current &&
+      (found[language] ?? 0) > 0 &&
+      (best === null || (found[language] ?? 0) > (found[best] ?? 0))
+    )
+      best = language;
   }
   return best;
 }
@@ -85,7 +98,8 @@ let lastEvidence: { text: string; current: Language; result: Language | null } |
  * loanword cannot decide. Pure apart from the detector's lazy load.
  */
 export function languageEvidence(text: string, current: Language): Language | null {
-  if (lastEvidence && lastEvidence.text === text && lastEvidence.current === current) return lastEvidence.result;
+  if (lastEvidence && lastEvidence.text === text && lastEvidence.current === current)
+    return lastEvidence.result;
   const result = weighEvidence(text, current);
   lastEvidence = { text, current, result };
   return result;
@@ -98,7 +112,8 @@ function weighEvidence(utterance: string, current: Language): Language | null {
   const tokens = utterance.trim().split(/\s+/).slice(0, WORDS_WEIGHED);
   const text = tokens.join(' ');
   const words = text.match(/\p{L}+/gu) ?? [];
-  if (words.length < EVIDENCE_MIN_WORDS || words.join('').length < EVIDENCE_MIN_LETTERS) return null;
+  if (words.length < EVIDENCE_MIN_WORDS || words.join('').length < EVIDENCE_MIN_LETTERS)
+    return null;
   const found = accuracies(text);
   const other = favouredOver(found, current);
   if (!other || (found[other] ?? 0) - (found[current] ?? 0) < EVIDENCE_MARGIN) return null;
@@ -106,7 +121,8 @@ function weighEvidence(utterance: string, current: Language): Language | null {
     const rest = accuracies(tokens.filter((_, i) => i !== left).join(' '));
     // tinyld now and then has nothing at all to say about a phrase: that says nothing against it.
     if (Object.keys(rest).length === 0) continue;
-    if (favouredOver(rest, current) !== other || (rest[other] ?? 0) <= (rest[current] ?? 0)) return null;
+    if (favouredOver(rest, current) !== other || (rest[other] ?? 0) <= (rest[current] ?? 0))
+      return null;
   }
   return other;
 }
@@ -127,34 +143,53 @@ export type CallLanguage = {
   evidence?: LanguageEvidence | null;
 };
 
-export type LanguageStep = { language: Language; evidence: LanguageEvidence | null; switched: boolean };
+export type LanguageStep = {
+  language: Language;
+  evidence: LanguageEvidence | null;
+  switched: boolean;
+};
 
 /**
  * The call's language after an utterance that was strong evidence for `evidence` (null: for no
  * other language). An utterance that is not evidence for the pending language resets it.
  */
 export function nextLanguage(call: CallLanguage, evidence: Language | null): LanguageStep {
-  if (!evidence || evidence === call.language) return { language: call.language, evidence: null, switched: false };
+  if (!evidence || evidence === call.language)
+    return { language: call.language, evidence: null, switched: false };
   const count = call.evidence?.language === evidence ? call.evidence.count + 1 : 1;
-  if (call.open || count >= UTTERANCES_TO_SWITCH) return { language: evidence, evidence: null, switched: true };
+  if (call.open || count >= UTTERANCES_TO_SWITCH)
+    return { language: evidence, evidence: null, switched: true };
   return { language: call.language, evidence: { language: evidence, count }, switched: false };
 }
 
 /** The language fields a live call holds (model/schema.ts LiveCall). */
-export type CallLanguageFields = { language?: string; language_evidence?: { language: string; count: number } };
+export type CallLanguageFields = {
+  language?: string;
+  language_evidence?: { language: string; count: number };
+};
 
 /** What `call` (none: a call never recorded) knows of its language, `current` being what Aurora speaks in it now. */
-function callLanguageOf(call: CallLanguageFields | null | undefined, current: Language): CallLanguage {
+function callLanguageOf(
+  call: CallLanguageFields | null | undefined,
+  current: Language,
+): CallLanguage {
   const pending = languageOf(call?.language_evidence?.language);
   return {
     language: current,
     open: !languageOf(call?.language),
-    evidence: pending && call?.language_evidence ? { language: pending, count: call.language_evidence.count } : null,
+    evidence:
+      pending && call?.language_evidence
+        ? { language: pending, count: call.language_evidence.count }
+        : null,
   };
 }
 
 /** The language to answer `utterance` in on `call`: the call's, unless the utterance completes a switch. */
-export function languageAfter(call: CallLanguageFields | null | undefined, current: Language, utterance: string): LanguageStep {
+export function languageAfter(
+  call: CallLanguageFields | null | undefined,
+  current: Language,
+  utterance: string,
+): LanguageStep {
   return nextLanguage(callLanguageOf(call, current), languageEvidence(utterance, current));
 }
 
@@ -175,7 +210,11 @@ export type LanguageChange = {
  * An answer the webhook's deadline spoke in another language is not recorded as a switch: it
  * was not the caller's doing, and the call's later answers return to its own language.
  */
-export function languageChange(call: CallLanguageFields | null | undefined, current: Language, utterance: string): LanguageChange {
+export function languageChange(
+  call: CallLanguageFields | null | undefined,
+  current: Language,
+  utterance: string,
+): LanguageChange {
   const step = languageAfter(call, current, utterance);
   return {
     ...(step.language !== languageOf(call?.language) ? { language: step.language } : {}),
@@ -199,7 +238,11 @@ export const languageSwitchNote = (language: Language): string =>
  * it (Twilio recognises speech in the Gather's `language`: https://www.twilio.com/docs/voice/twiml/gather#language),
  * so answering in it keeps the call where it was.
  */
-export function replyLanguage(registered: string | undefined, utterance: string, previous?: string): Language {
+export function replyLanguage(
+  registered: string | undefined,
+  utterance: string,
+  previous?: string,
+): Language {
   const fallback = languageOf(previous) ?? DEFAULT_LANGUAGE;
   return languageOf(registered) ?? languageEvidence(utterance, fallback) ?? fallback;
 }

@@ -37,7 +37,12 @@ export function toSpeech(text: string): string {
  * urgency never goes below what the caller's words alone call for; CRITICAL replies always
  * send the caller to safety and to emergency services.
  */
-export function parseModelReply(raw: string, given: Procedure[], urgencyFloor: Urgency, language: Language = DEFAULT_LANGUAGE): Reply {
+export function parseModelReply(
+  raw: string,
+  given: Procedure[],
+  urgencyFloor: Urgency,
+  language: Language = DEFAULT_LANGUAGE,
+): Reply {
   let json: unknown;
   try {
     json = JSON.parse(raw.replace(/^\s*```(?:json)?\s*|\s*```\s*$/g, ''));
@@ -45,11 +50,25 @@ export function parseModelReply(raw: string, given: Procedure[], urgencyFloor: U
     throw new AuroraError('model output is not JSON', { cause });
   }
   const output = ModelOutput.safeParse(json);
-  if (!output.success) throw new AuroraError(`model output does not match the schema: ${output.error.issues[0]?.message}`);
+  if (!output.success)
+    throw new AuroraError(
+      `model output does not match the schema: ${output.error.issues[0]?.message}`,
+    );
   const text = toSpeech(output.data.reply);
   if (text === '') throw new AuroraError('model reply has nothing to say');
   const titles = new Map(given.map((p) => [p.title.toLowerCase(), p.title]));
-  const sources = [...new Set(output.data.sources.map((s) => titles.get(s.trim().toLowerCase())).filter((s): s is string => !!s))];
+  const sources = [
+    ...new Set(
+      output.data.sources
+        .map((s) => titles.get(s.trim().toLowerCase()))
+        .filter((s): s is string => !!s),
+    ),
+  ];
   const urgency = raiseUrgency(urgencyFloor, output.data.urgency);
-  return { text: withSafetyAdvice(text, urgency, language), urgency, sources, handoff: output.data.handoff };
+  return {
+    text: withSafetyAdvice(text, urgency, language),
+    urgency,
+    sources,
+    handoff: output.data.handoff,
+  };
 }

@@ -32,7 +32,13 @@ export function modelResponder(options: ModelResponderOptions): Responder {
   return {
     respond: async (input) => {
       const started = now();
-      const recentSpeech = [...input.history.filter((m) => m.role === 'user').slice(-2).map((m) => m.content), input.utterance].join(' ');
+      const recentSpeech = [
+        ...input.history
+          .filter((m) => m.role === 'user')
+          .slice(-2)
+          .map((m) => m.content),
+        input.utterance,
+      ].join(' ');
       const assessed = triage(recentSpeech, input.procedures);
       const grounding = assessed.procedures.slice(0, 3);
       const floor = keywordUrgency(input.utterance, input.procedures);
@@ -41,20 +47,31 @@ export function modelResponder(options: ModelResponderOptions): Responder {
       const plan: Array<{ model: string; fallback?: string; onlyAfterTransient?: boolean }> = [
         { model: options.model },
         { model: options.model, fallback: 'retry', onlyAfterTransient: true },
-        ...(options.fallbackModel ? [{ model: options.fallbackModel, fallback: 'fallback-model' }] : []),
+        ...(options.fallbackModel
+          ? [{ model: options.fallbackModel, fallback: 'fallback-model' }]
+          : []),
       ];
       let lastWasTransient = false;
       for (const attempt of plan) {
         if (attempt.onlyAfterTransient && !lastWasTransient) continue;
-        const remaining = Math.min(options.budgetMs, input.withinMs ?? Infinity) - (now() - started);
+        const remaining =
+          Math.min(options.budgetMs, input.withinMs ?? Infinity) - (now() - started);
         if (remaining < MIN_ATTEMPT_MS) break;
         try {
-          const raw = await options.chat.complete({ model: attempt.model, messages, timeoutMs: remaining });
+          const raw = await options.chat.complete({
+            model: attempt.model,
+            messages,
+            timeoutMs: remaining,
+          });
           const reply: Reply = parseModelReply(raw, grounding, floor, language);
           return attempt.fallback ? { ...reply, fallback: attempt.fallback } : reply;
         } catch (err) {
           lastWasTransient = err instanceof AuroraError && err.retryable;
-          options.log.warn('model attempt failed', { model: attempt.model, transient: lastWasTransient, error: String(err) });
+          options.log.warn('model attempt failed', {
+            model: attempt.model,
+            transient: lastWasTransient,
+            error: String(err),
+          });
         }
       }
       return { ...offlineReply(input.utterance, input.procedures, language), fallback: 'offline' };

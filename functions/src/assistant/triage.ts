@@ -10,8 +10,24 @@
 import { rank } from '../core/urgency';
 import type { Language, Procedure, Urgency } from '@aurora/model';
 import {
-  AFTER_NEGATIONS, CONDITION_REACH, CONDITIONS_BY_LANGUAGE, DOING, FILLERS, HURT, HYPOTHETICAL_OPENERS, LIGHT_WORDS, NEGATIONS, NEGATIONS_BY_LANGUAGE,
-  NOBODY, NOT_PLANNING_BEFORE, NOW, PLANNING, RESOLVED, SOMEONE_THERE, STATE, WHAT,
+  AFTER_NEGATIONS,
+  CONDITION_REACH,
+  CONDITIONS_BY_LANGUAGE,
+  DOING,
+  FILLERS,
+  HURT,
+  HYPOTHETICAL_OPENERS,
+  LIGHT_WORDS,
+  NEGATIONS,
+  NEGATIONS_BY_LANGUAGE,
+  NOBODY,
+  NOT_PLANNING_BEFORE,
+  NOW,
+  PLANNING,
+  RESOLVED,
+  SOMEONE_THERE,
+  STATE,
+  WHAT,
 } from './cues';
 import { detectLanguage } from './language';
 import { namesIn, tokenize, wordMatch, type Token } from './speech';
@@ -51,7 +67,14 @@ type Compiled = { procedure: Procedure; keywords: Keyword[] };
 
 function phrase(text: string): Phrase | null {
   const words = tokenize(text).map((t) => t.word);
-  return words.length === 0 ? null : { words, negative: words.some((w) => NEGATIONS.has(w)), joined: words.join(''), key: words.join(' ') };
+  return words.length === 0
+    ? null
+    : {
+        words,
+        negative: words.some((w) => NEGATIONS.has(w)),
+        joined: words.join(''),
+        key: words.join(' '),
+      };
 }
 
 /**
@@ -61,9 +84,20 @@ function phrase(text: string): Phrase | null {
  */
 function keyword(text: string, place: boolean, byId: Map<string, Procedure>): Keyword | null {
   const choicesOf = (choice: string): string[] =>
-    choice.startsWith('@') ? (byId.get(choice.slice(1))?.keywords ?? []).filter((k) => !k.includes(' + ')).flatMap((k) => k.split('|')) : [choice];
-  const parts = text.split(' + ').map((part) => part.split('|').flatMap(choicesOf).flatMap((choice) => phrase(choice) ?? []));
-  const person = [...text.matchAll(/@([\w-]+)/g)].some(([, id]) => byId.get(id)?.about === 'person');
+    choice.startsWith('@')
+      ? (byId.get(choice.slice(1))?.keywords ?? [])
+          .filter((k) => !k.includes(' + '))
+          .flatMap((k) => k.split('|'))
+      : [choice];
+  const parts = text.split(' + ').map((part) =>
+    part
+      .split('|')
+      .flatMap(choicesOf)
+      .flatMap((choice) => phrase(choice) ?? []),
+  );
+  const person = [...text.matchAll(/@([\w-]+)/g)].some(
+    ([, id]) => byId.get(id)?.about === 'person',
+  );
   return parts.every((choices) => choices.length > 0) ? { text, parts, place, person } : null;
 }
 
@@ -89,25 +123,44 @@ function compile(procedures: Procedure[]): Compiled[] {
 const MAX_GAP = 1;
 
 /** Where `phrase` matches starting at token `i`: its last token and score, or null. */
-function matchAt(tokens: Token[], i: number, phrase: Phrase, english: boolean): { end: number; score: number; exact: boolean } | null {
+function matchAt(
+  tokens: Token[],
+  i: number,
+  phrase: Phrase,
+  english: boolean,
+): { end: number; score: number; exact: boolean } | null {
   let score = wordMatch(tokens[i].word, phrase.words[0], english);
   let exact = score >= 0.9;
   let at = i;
   // Two words the recogniser split apart ("fork lift", "over dose", "over head lines") stand for one keyword word.
-  if (score === 0 && phrase.words[0].length >= 6 && i + 1 < tokens.length && tokens[i + 1].clause === tokens[i].clause) {
+  if (
+    score === 0 &&
+    phrase.words[0].length >= 6 &&
+    i + 1 < tokens.length &&
+    tokens[i + 1].clause === tokens[i].clause
+  ) {
     score = wordMatch(tokens[i].word + tokens[i + 1].word, phrase.words[0]);
     at = i + 1;
   }
   if (score === 0) {
     // Words run together ("hesnotbreathing", "chestpains") hold a whole phrase.
-    if (phrase.words.length > 1 && phrase.joined.length >= 7 && tokens[i].word.length > phrase.joined.length && tokens[i].word.includes(phrase.joined)) {
+    if (
+      phrase.words.length > 1 &&
+      phrase.joined.length >= 7 &&
+      tokens[i].word.length > phrase.joined.length &&
+      tokens[i].word.includes(phrase.joined)
+    ) {
       return { end: i, score: phrase.words.length, exact: false };
     }
     return null;
   }
   for (const word of phrase.words.slice(1)) {
     let found = -1;
-    for (let next = at + 1; next <= at + 1 + MAX_GAP && next < tokens.length && tokens[next].clause === tokens[i].clause; next++) {
+    for (
+      let next = at + 1;
+      next <= at + 1 + MAX_GAP && next < tokens.length && tokens[next].clause === tokens[i].clause;
+      next++
+    ) {
       const s = wordMatch(tokens[next].word, word, english);
       if (s > 0) {
         found = next;
@@ -127,7 +180,12 @@ type Hit = { start: number; end: number; score: number; negated: boolean; exact:
  * How the speech is read: the negations of its language, whether English sound-alikes count,
  * and each phrase's hits once found (a phrase can stand in many keywords: "@collapse").
  */
-type Reading = { negations: Set<string>; english: boolean; names: Set<string>; found: Map<string, Hit[]> };
+type Reading = {
+  negations: Set<string>;
+  english: boolean;
+  names: Set<string>;
+  found: Map<string, Hit[]>;
+};
 
 /** Every place a phrase matches, and whether a negation there takes it back. */
 function phraseHits(tokens: Token[], p: Phrase, reading: Reading): Hit[] {
@@ -139,7 +197,14 @@ function phraseHits(tokens: Token[], p: Phrase, reading: Reading): Hit[] {
     // Names never sound like hazards ("Farrah" is not a fire).
     const hit = matchAt(tokens, i, p, reading.english && !reading.names.has(tokens[i].word));
     // A phrase that is itself negative ("not breathing", "atmet nicht") is not negated again.
-    if (hit) hits.push({ start: i, end: hit.end, score: hit.score, exact: hit.exact, negated: !p.negative && negated(tokens, i, hit.end, reading.negations) });
+    if (hit)
+      hits.push({
+        start: i,
+        end: hit.end,
+        score: hit.score,
+        exact: hit.exact,
+        negated: !p.negative && negated(tokens, i, hit.end, reading.negations),
+      });
   }
   return hits;
 }
@@ -149,22 +214,29 @@ function phraseHits(tokens: Token[], p: Phrase, reading: Reading): Hit[] {
  * match spanning the best hit of every part (null when a part is not said). A part said only
  * negated ("no acid in his eyes") takes the whole keyword back.
  */
-function keywordHits(tokens: Token[], k: Keyword, reading: Reading): Array<Hit & { combined: boolean }> {
-  if (k.parts.length === 1 && k.parts[0].length === 1) return phraseHits(tokens, k.parts[0][0], reading).map((h) => ({ ...h, combined: false }));
+function keywordHits(
+  tokens: Token[],
+  k: Keyword,
+  reading: Reading,
+): Array<Hit & { combined: boolean }> {
+  if (k.parts.length === 1 && k.parts[0].length === 1)
+    return phraseHits(tokens, k.parts[0][0], reading).map((h) => ({ ...h, combined: false }));
   const best: Hit[] = [];
   for (const choices of k.parts) {
     const hits = choices.flatMap((p) => phraseHits(tokens, p, reading));
     if (hits.length === 0) return [];
     best.push(hits.find((h) => !h.negated) ?? hits[0]);
   }
-  return [{
-    start: Math.min(...best.map((h) => h.start)),
-    end: Math.max(...best.map((h) => h.end)),
-    score: best.reduce((sum, h) => sum + h.score, 0),
-    negated: best.some((h) => h.negated),
-    exact: best.every((h) => h.exact),
-    combined: true,
-  }];
+  return [
+    {
+      start: Math.min(...best.map((h) => h.start)),
+      end: Math.max(...best.map((h) => h.end)),
+      score: best.reduce((sum, h) => sum + h.score, 0),
+      negated: best.some((h) => h.negated),
+      exact: best.every((h) => h.exact),
+      combined: true,
+    },
+  ];
 }
 
 /** Where a list of phrases (cue words) matches exactly, as [start, end] token indexes. */
@@ -200,36 +272,62 @@ function negated(tokens: Token[], start: number, end: number, negations: Set<str
  * or "what … do … if"; none when the caller says it is happening now, or when the condition is
  * about someone there, now ("what do I do if he's not breathing").
  */
-function hypotheticalReading(tokens: Token[], lang: Language | null): (m: { end: number }) => boolean {
+function hypotheticalReading(
+  tokens: Token[],
+  lang: Language | null,
+): (m: { end: number }) => boolean {
   const never = () => false;
   if (tokens.some((t) => NOW.has(t.word))) return never;
-  const planned = findPhrases(tokens, PLANNING).filter(([start]) => !NOT_PLANNING_BEFORE.has(tokens[start - 1]?.word ?? ''));
+  const planned = findPhrases(tokens, PLANNING).filter(
+    ([start]) => !NOT_PLANNING_BEFORE.has(tokens[start - 1]?.word ?? ''),
+  );
   if (planned.length > 0) return () => true;
   const whatIf = whatIfAt(tokens, lang);
-  const opener = [...(whatIf ? [whatIf] : []), ...findPhrases(tokens, HYPOTHETICAL_OPENERS).filter(([start]) => opensClause(tokens, start))]
+  const opener = [
+    ...(whatIf ? [whatIf] : []),
+    ...findPhrases(tokens, HYPOTHETICAL_OPENERS).filter(([start]) => opensClause(tokens, start)),
+  ]
     .filter(([, condition]) => !aboutSomeoneThere(tokens, condition + 1))
     .sort(([a], [b]) => a - b)[0];
   if (!opener) return never;
   // A later clause that says someone is in trouble now ends the question: "what would you do if
   // someone was stabbed, my mate has just been stabbed".
-  const report = tokens.findIndex((t, i) => i > opener[1] && t.clause > tokens[opener[1]].clause && tokens[i - 1].clause < t.clause && reportsNow(tokens, i));
+  const report = tokens.findIndex(
+    (t, i) =>
+      i > opener[1] &&
+      t.clause > tokens[opener[1]].clause &&
+      tokens[i - 1].clause < t.clause &&
+      reportsNow(tokens, i),
+  );
   return (m) => m.end >= opener[0] && (report < 0 || m.end < report);
 }
 
 /** A clause opening on someone in trouble now: "he's…", "il ne…", "there's…", "my mate has…". */
 function reportsNow(tokens: Token[], i: number): boolean {
   const [a, b, c] = [tokens[i]?.word, tokens[i + 1]?.word, tokens[i + 2]?.word];
-  return aboutSomeoneThere(tokens, i) || a === 'theres' || (a === 'there' && (b === 's' || b === 'is')) || ((a === 'my' || a === 'our') && ['s', 'is', 'has'].includes(c ?? ''));
+  return (
+    aboutSomeoneThere(tokens, i) ||
+    a === 'theres' ||
+    (a === 'there' && (b === 's' || b === 'is')) ||
+    ((a === 'my' || a === 'our') && ['s', 'is', 'has'].includes(c ?? ''))
+  );
 }
 
 /** "…if he's not breathing", "…wenn er nicht mehr atmet", "…s'il ne respire plus": a condition about someone there, now. */
 function aboutSomeoneThere(tokens: Token[], i: number): boolean {
   const word = tokens[i]?.word ?? '';
-  return word === 'hes' || word === 'shes' || (SOMEONE_THERE.has(word) && STATE.has(tokens[i + 1]?.word ?? ''));
+  return (
+    word === 'hes' ||
+    word === 'shes' ||
+    (SOMEONE_THERE.has(word) && STATE.has(tokens[i + 1]?.word ?? ''))
+  );
 }
 
 /** Every language's "if" that is no other word too: "si" and "se" are, so an unknown language has only these. */
-const UNAMBIGUOUS_CONDITIONS = new Set([...CONDITIONS_BY_LANGUAGE.en, ...CONDITIONS_BY_LANGUAGE.de]);
+const UNAMBIGUOUS_CONDITIONS = new Set([
+  ...CONDITIONS_BY_LANGUAGE.en,
+  ...CONDITIONS_BY_LANGUAGE.de,
+]);
 
 /** "What are we meant to do if…": "what" opening the speech, a verb of doing, then the language's "if": [where "what" is, where "if" is]. */
 function whatIfAt(tokens: Token[], lang: Language | null): [number, number] | undefined {
@@ -238,9 +336,13 @@ function whatIfAt(tokens: Token[], lang: Language | null): [number, number] | un
   if (tokens[first]?.word === 'o' && tokens[first + 1]?.word === 'que') first++; // Portuguese "o que"
   if (!WHAT.has(tokens[first]?.word ?? '')) return undefined;
   const conditions = lang ? CONDITIONS_BY_LANGUAGE[lang] : UNAMBIGUOUS_CONDITIONS;
-  const reach = tokens.slice(first + 1, first + 1 + CONDITION_REACH).filter((t) => t.clause === tokens[first].clause);
+  const reach = tokens
+    .slice(first + 1, first + 1 + CONDITION_REACH)
+    .filter((t) => t.clause === tokens[first].clause);
   const condition = reach.findIndex((t) => conditions.has(t.word));
-  return condition > 0 && reach.slice(0, condition).some((t) => DOING.has(t.word)) ? [first, first + 1 + condition] : undefined;
+  return condition > 0 && reach.slice(0, condition).some((t) => DOING.has(t.word))
+    ? [first, first + 1 + condition]
+    : undefined;
 }
 
 /** Whether the phrase at `start` opens its clause, fillers aside ("so, uh, what if…"). */
@@ -258,25 +360,41 @@ function saysNobodyHurt(tokens: Token[]): boolean {
       if (!LIGHT_WORDS.has(tokens[j].word) && !NEGATIONS.has(tokens[j].word)) break;
     }
   }
-  return tokens.some((t, i) => HURT.has(t.word) && tokens.slice(i + 1, i + 3).some((n) => n.word === 'keiner' || n.word === 'niemand'));
+  return tokens.some(
+    (t, i) =>
+      HURT.has(t.word) &&
+      tokens.slice(i + 1, i + 3).some((n) => n.word === 'keiner' || n.word === 'niemand'),
+  );
 }
 
-const cap = (urgency: Urgency, ceiling: Urgency): Urgency => (rank[urgency] > rank[ceiling] ? ceiling : urgency);
+const cap = (urgency: Urgency, ceiling: Urgency): Urgency =>
+  rank[urgency] > rank[ceiling] ? ceiling : urgency;
 
 /**
  * Every procedure keyword in the speech, with what it may raise the call to. Negations are
  * read in the speech's language (detected when not given; all languages' when unknown).
  */
-export function findMatches(speech: string, procedures: Procedure[], language?: Language | null): Match[] {
+export function findMatches(
+  speech: string,
+  procedures: Procedure[],
+  language?: Language | null,
+): Match[] {
   const tokens = tokenize(speech);
   if (tokens.length === 0) return [];
   const lang = language === undefined ? detectLanguage(speech) : language;
   const negations = lang ? NEGATIONS_BY_LANGUAGE[lang] : NEGATIONS;
   const english = lang === 'en';
-  const reading: Reading = { negations, english, names: english ? namesIn(speech) : new Set(), found: new Map() };
+  const reading: Reading = {
+    negations,
+    english,
+    names: english ? namesIn(speech) : new Set(),
+    found: new Map(),
+  };
   const asked = hypotheticalReading(tokens, lang);
   // "We can't put it out" is not a fire put out.
-  const resolved = findPhrases(tokens, RESOLVED).some(([start, end]) => !negated(tokens, start, end, negations));
+  const resolved = findPhrases(tokens, RESOLVED).some(
+    ([start, end]) => !negated(tokens, start, end, negations),
+  );
   const nobodyHurt = saysNobodyHurt(tokens);
   const matches: Array<Match & { combined: boolean }> = [];
   for (const { procedure, keywords } of compile(procedures)) {
@@ -291,42 +409,81 @@ export function findMatches(speech: string, procedures: Procedure[], language?: 
         else if (resolved && about !== 'person') urgency = cap(urgency, 'URGENT');
         // Parts said together describe a situation more exactly than either alone ("inside the tank" + "passed out").
         const score = hit.combined ? hit.score + 0.5 : hit.score;
-        matches.push({ procedure, keyword: k.text, start: hit.start, end: hit.end, score, urgency, exact: hit.exact, combined: hit.combined });
+        matches.push({
+          procedure,
+          keyword: k.text,
+          start: hit.start,
+          end: hit.end,
+          score,
+          urgency,
+          exact: hit.exact,
+          combined: hit.combined,
+        });
       }
     }
   }
   // The longest phrase wins the words it covers: "anaphylactic shock" is not an electric shock,
   // "stuck in her throat" is choking, not entrapment, "hurt his back" is not a serious injury.
   return matches.filter(
-    (m) => !matches.some((o) => o.procedure !== m.procedure && !o.combined && o.start <= m.start && o.end >= m.end && o.end - o.start > m.end - m.start),
+    (m) =>
+      !matches.some(
+        (o) =>
+          o.procedure !== m.procedure &&
+          !o.combined &&
+          o.start <= m.start &&
+          o.end >= m.end &&
+          o.end - o.start > m.end - m.start,
+      ),
   );
 }
-
 
 /**
  * The triage of one utterance: the call's urgency (the highest any live match allows) and
  * the procedures ranked. A negated match still grounds nothing; a hypothetical one grounds
  * the answer at NORMAL.
  */
-export function triage(speech: string, procedures: Procedure[], language?: Language | null): Triage {
+export function triage(
+  speech: string,
+  procedures: Procedure[],
+  language?: Language | null,
+): Triage {
   // A turn asks about the same words more than once (the urgency floor, the offline fallback):
   // the answer is pure, so the last one is kept rather than tokenised and matched again.
-  if (last && last.speech === speech && last.procedures === procedures && last.language === language) return last.result;
+  if (
+    last &&
+    last.speech === speech &&
+    last.procedures === procedures &&
+    last.language === language
+  )
+    return last.result;
   const result = assess(speech, procedures, language);
   last = { speech, procedures, language, result };
   return result;
 }
 
-let last: { speech: string; procedures: Procedure[]; language: Language | null | undefined; result: Triage } | null = null;
+let last: {
+  speech: string;
+  procedures: Procedure[];
+  language: Language | null | undefined;
+  result: Triage;
+} | null = null;
 
 function assess(speech: string, procedures: Procedure[], language?: Language | null): Triage {
   const matches = findMatches(speech, procedures, language);
-  const best = new Map<Procedure, { urgency: Urgency; score: number; covered: Array<[number, number]>; exact: boolean }>();
+  const best = new Map<
+    Procedure,
+    { urgency: Urgency; score: number; covered: Array<[number, number]>; exact: boolean }
+  >();
   // Best matches first, so a procedure's score counts each stretch of speech once
   // ("sangrando" matching both "sangra" and "sangrando" is one piece of evidence, not two).
   for (const m of [...matches].sort((a, b) => b.score - a.score)) {
     if (m.urgency === null) continue;
-    const seen = best.get(m.procedure) ?? { urgency: 'NORMAL' as Urgency, score: 0, covered: [], exact: false };
+    const seen = best.get(m.procedure) ?? {
+      urgency: 'NORMAL' as Urgency,
+      score: 0,
+      covered: [],
+      exact: false,
+    };
     const overlaps = seen.covered.some(([s, e]) => m.start <= e && m.end >= s);
     best.set(m.procedure, {
       urgency: rank[m.urgency] > rank[seen.urgency] ? m.urgency : seen.urgency,
@@ -341,8 +498,12 @@ function assess(speech: string, procedures: Procedure[], language?: Language | n
   // misspelling or a sound-alike must not put "do not touch him" before CPR. Dangers to stay
   // away from rank by the evidence, as every other procedure: "he went out for a smoke and
   // collapsed" is CPR, not a fire.
-  const danger = (p: Procedure, seen: { exact: boolean }) => (p.danger === 'isolate' && seen.exact ? 1 : 0);
-  const ranked = [...best.entries()].sort(([pa, a], [pb, b]) => rank[b.urgency] - rank[a.urgency] || danger(pb, b) - danger(pa, a) || b.score - a.score);
+  const danger = (p: Procedure, seen: { exact: boolean }) =>
+    p.danger === 'isolate' && seen.exact ? 1 : 0;
+  const ranked = [...best.entries()].sort(
+    ([pa, a], [pb, b]) =>
+      rank[b.urgency] - rank[a.urgency] || danger(pb, b) - danger(pa, a) || b.score - a.score,
+  );
   return {
     urgency: ranked[0]?.[1].urgency ?? 'NORMAL',
     procedures: ranked.map(([procedure]) => procedure),

@@ -8,7 +8,14 @@ import { QUEUES, taskIds } from '@aurora/model/tasks';
 import { missingFromArchive, planArchive } from '../core/archiveDocs';
 import { turnInFlight } from '../core/callState';
 import { AuroraError, withDeadline } from '../core/errors';
-import { awaitsAcknowledgement, type LiveCall, type LiveMessage, orderedMessages, paths, salvageConversation } from '@aurora/model';
+import {
+  awaitsAcknowledgement,
+  type LiveCall,
+  type LiveMessage,
+  orderedMessages,
+  paths,
+  salvageConversation,
+} from '@aurora/model';
 import type { CallTask, Deps } from '../ports';
 import { enqueueArchive } from '../steps/archiving';
 import { readCall, readConversation } from '../steps/liveCalls';
@@ -39,14 +46,19 @@ export async function archiveCall({ callId }: CallTask, deps: Deps): Promise<str
   }
   const conversation = await readConversation(live, call.conversation_id, log);
   const plan = planArchive(callId, call, conversation);
-  const outcome = await withDeadline(deps.archive.write(plan), deps.settings.archiveDeadlineMs, 'archive write');
+  const outcome = await withDeadline(
+    deps.archive.write(plan),
+    deps.settings.archiveDeadlineMs,
+    'archive write',
+  );
   const total = plan.conversation.total_messages;
   log.info('call archived', { callId, outcome, messages: total });
 
   // Purging here saves a queue hop (and a cold start) on the common path.
   const purge = await purgeIfArchived(callId, deps);
   // Acknowledging the call archives it again and purges it (controlCall's 'ack').
-  if (purge.kind === 'purged' || purge.kind === 'gone' || purge.kind === 'awaiting-acknowledgement') return outcome;
+  if (purge.kind === 'purged' || purge.kind === 'gone' || purge.kind === 'awaiting-acknowledgement')
+    return outcome;
   const id = taskIds.purge(callId, total);
   if ((await deps.queue.enqueue(QUEUES.purge, { callId }, id)) === 'duplicate') {
     log.info('purge already queued', { callId, taskId: id });
@@ -83,7 +95,11 @@ export async function purgeIfArchived(callId: string, deps: Deps): Promise<Purge
 
   const conversation = await readConversation(live, call.conversation_id);
   const liveMessages = orderedMessages(conversation);
-  const archived = await withDeadline(deps.archive.readMessages(call.conversation_id), deps.settings.archiveDeadlineMs, 'archive read');
+  const archived = await withDeadline(
+    deps.archive.readMessages(call.conversation_id),
+    deps.settings.archiveDeadlineMs,
+    'archive read',
+  );
   const missing = missingFromArchive(liveMessages, archived ?? []);
   if (archived === null || missing.length > 0) {
     log.warn('archive is not whole yet', { callId, missing: missing.length });
@@ -94,11 +110,18 @@ export async function purgeIfArchived(callId: string, deps: Deps): Promise<Purge
   const marked = await live.transact(paths.call(callId), (current) => {
     if (current === null) return null; // gone, or not yet known: the server decides
     waiting = awaitsAcknowledgement(current as LiveCall);
-    return turnInFlight(current as LiveCall, deps.clock().getTime()) || waiting ? undefined : { ...(current as object), purging: true };
+    return turnInFlight(current as LiveCall, deps.clock().getTime()) || waiting
+      ? undefined
+      : { ...(current as object), purging: true };
   });
   if (!marked.committed) return { kind: waiting ? 'awaiting-acknowledgement' : 'turn-in-flight' };
   if (marked.value === null) return { kind: 'gone' };
-  const late = await removeConversation(deps, callId, call, new Set(Object.keys(conversation?.messages ?? {})));
+  const late = await removeConversation(
+    deps,
+    callId,
+    call,
+    new Set(Object.keys(conversation?.messages ?? {})),
+  );
   // The CallSid index stays as the call's tombstone (the sweeper drops it with the call id's
   // reservation, after a day): a replayed incoming-call webhook finds it and creates nothing.
   await live.update({ [paths.call(callId)]: null });
@@ -110,22 +133,40 @@ export async function purgeIfArchived(callId: string, deps: Deps): Promise<Purge
  * Deletes the conversation if it holds only the verified messages; messages that arrived since
  * are appended to the archive first. Returns how many were.
  */
-async function removeConversation(deps: Deps, callId: string, call: LiveCall, verified: Set<string>): Promise<number> {
+async function removeConversation(
+  deps: Deps,
+  callId: string,
+  call: LiveCall,
+  verified: Set<string>,
+): Promise<number> {
   let appended = 0;
   for (let attempt = 0; attempt < 5; attempt++) {
     let arrived: Array<[string, LiveMessage]> = [];
-    const { committed: deleted } = await deps.live.transact(paths.conversation(call.conversation_id), (current) => {
-      const messages = current === null ? {} : salvageConversation(current, callId).conversation.messages;
-      arrived = Object.entries(messages).filter(([key]) => !verified.has(key)).sort(([a], [b]) => a.localeCompare(b));
-      return arrived.length === 0 ? null : undefined;
-    });
+    const { committed: deleted } = await deps.live.transact(
+      paths.conversation(call.conversation_id),
+      (current) => {
+        const messages =
+          current === null ? {} : salvageConversation(current, callId).conversation.messages;
+        arrived = Object.entries(messages)
+          .filter(([key]) => !verified.has(key))
+          .sort(([a], [b]) => a.localeCompare(b));
+        return arrived.length === 0 ? null : undefined;
+      },
+    );
     if (deleted) return appended;
     const archivedLate = await withDeadline(
-      deps.archive.appendMessages(callId, call.call_sid, arrived.map(([, m]) => m)),
+      deps.archive.appendMessages(
+        callId,
+        call.call_sid,
+        arrived.map(([, m]) => m),
+      ),
       deps.settings.archiveDeadlineMs,
       'archive append',
     );
-    if (!archivedLate) throw new AuroraError(`no archive to add late messages to for ${callId}`, { retryable: true });
+    if (!archivedLate)
+      throw new AuroraError(`no archive to add late messages to for ${callId}`, {
+        retryable: true,
+      });
     for (const [key] of arrived) verified.add(key);
     appended += arrived.length;
   }
@@ -140,7 +181,9 @@ async function removeConversation(deps: Deps, callId: string, call: LiveCall, ve
 export async function purgeCall({ callId }: CallTask, deps: Deps): Promise<string> {
   const outcome = await purgeIfArchived(callId, deps);
   if (outcome.kind === 'turn-in-flight') {
-    throw new AuroraError(`a caller turn is still being answered on ${callId}`, { retryable: true });
+    throw new AuroraError(`a caller turn is still being answered on ${callId}`, {
+      retryable: true,
+    });
   }
   if (outcome.kind === 'archive-incomplete') {
     await enqueueArchive(deps, callId, taskIds.rearchive(callId, outcome.liveMessages));

@@ -5,7 +5,14 @@
  * listened to again, the call stays with whoever holds it, and the holder reads what happened.
  */
 import { BRIDGE_NOTES, dialOutcome, type DialStatus } from '../core/bridge';
-import { ACCEPT_DIGIT, SUPERVISOR_LINES_IN, emptyResponse, screenUrl, screeningAnswer, screeningPrompt } from '../core/twiml';
+import {
+  ACCEPT_DIGIT,
+  SUPERVISOR_LINES_IN,
+  emptyResponse,
+  screenUrl,
+  screeningAnswer,
+  screeningPrompt,
+} from '../core/twiml';
 import type { Deps } from '../ports';
 import { changeCall, findCallBySid } from '../steps/liveCalls';
 import { languageOrSite, noteOnCall, speakThenListen } from '../steps/listening';
@@ -36,16 +43,29 @@ export async function dialResult(input: DialResult, deps: Deps): Promise<string>
   try {
     found = await findCallBySid(deps.live, input.callSid, deps.log, input.callHint);
   } catch (err) {
-    deps.log.error('bridge result: the call could not be read; the caller is listened to again', { callSid: input.callSid, error: String(err) });
+    deps.log.error('bridge result: the call could not be read; the caller is listened to again', {
+      callSid: input.callSid,
+      error: String(err),
+    });
     return backOnTheLine(deps, input.callHint, undefined, 'notAnswered');
   }
   if (!found || found.call.status !== 'ACTIVE' || found.call.purging) {
-    deps.log.warn('bridge result for a call that is not live', { callSid: input.callSid, dialStatus: input.dialStatus });
+    deps.log.warn('bridge result for a call that is not live', {
+      callSid: input.callSid,
+      dialStatus: input.dialStatus,
+    });
     // Twilio says the caller is still on the line: whatever our records say, they are listened to, never hung up on.
-    return input.callStatus === 'in-progress' ? backOnTheLine(deps, input.callHint, undefined, 'notAnswered') : emptyResponse();
+    return input.callStatus === 'in-progress'
+      ? backOnTheLine(deps, input.callHint, undefined, 'notAnswered')
+      : emptyResponse();
   }
   const { callId, call } = found;
-  const outcome = dialOutcome({ dialStatus: input.dialStatus, callStatus: input.callStatus, dialCallSid: input.dialCallSid, acceptedLeg: call.bridge_accepted });
+  const outcome = dialOutcome({
+    dialStatus: input.dialStatus,
+    callStatus: input.callStatus,
+    dialCallSid: input.dialCallSid,
+    acceptedLeg: call.bridge_accepted,
+  });
   const to = input.to ?? 'the number';
   deps.log.info('bridge ended', { callId, dialStatus: input.dialStatus, outcome: outcome.kind });
   if (call.bridge_accepted !== undefined) await forgetAcceptance(deps, callId);
@@ -54,12 +74,20 @@ export async function dialResult(input: DialResult, deps: Deps): Promise<string>
     return emptyResponse();
   }
   const ended = outcome.kind === 'ended';
-  await noteOnCall(deps, call, [['system', ended ? BRIDGE_NOTES.ended(to, input.durationSeconds) : BRIDGE_NOTES.notAnswered(to, outcome.reason)]]);
+  await noteOnCall(deps, call, [
+    [
+      'system',
+      ended
+        ? BRIDGE_NOTES.ended(to, input.durationSeconds)
+        : BRIDGE_NOTES.notAnswered(to, outcome.reason),
+    ],
+  ]);
   return backOnTheLine(deps, callId, call.language, ended ? 'bridgeEnded' : 'notAnswered');
 }
 
 /** The screening's prompt for the called person; their key press is posted back naming the call. */
-export const screenPrompt = (deps: Deps, callHint: string | undefined): string => screeningPrompt(screenUrl(deps.settings.publicBaseUrl, callHint, 'answer'));
+export const screenPrompt = (deps: Deps, callHint: string | undefined): string =>
+  screeningPrompt(screenUrl(deps.settings.publicBaseUrl, callHint, 'answer'));
 
 export type ScreenAnswer = {
   /** The dialled leg (the called person's call). */
@@ -81,11 +109,19 @@ export async function screenAnswer(input: ScreenAnswer, deps: Deps): Promise<str
   if (input.digits !== ACCEPT_DIGIT || !input.callHint) return twiml;
   try {
     const call = await changeCall(deps.live, input.callHint, (current) =>
-      current.status === 'ACTIVE' && !current.purging && (!input.parentSid || current.call_sid === input.parentSid) ? { bridge_accepted: input.legSid } : undefined,
+      current.status === 'ACTIVE' &&
+      !current.purging &&
+      (!input.parentSid || current.call_sid === input.parentSid)
+        ? { bridge_accepted: input.legSid }
+        : undefined,
     );
-    if (call) await noteOnCall(deps, call, [['system', BRIDGE_NOTES.accepted(input.to ?? 'The number')]]);
+    if (call)
+      await noteOnCall(deps, call, [['system', BRIDGE_NOTES.accepted(input.to ?? 'The number')]]);
   } catch (err) {
-    deps.log.error('bridge accepted but not recorded', { callId: input.callHint, error: String(err) });
+    deps.log.error('bridge accepted but not recorded', {
+      callId: input.callHint,
+      error: String(err),
+    });
   }
   return twiml;
 }
@@ -94,8 +130,18 @@ export async function screenAnswer(input: ScreenAnswer, deps: Deps): Promise<str
  * The line after a bridge, then a Gather in the caller's language (as after a take or hand-back);
  * with no language known (the webhook's deadline answer), the site's.
  */
-export function backOnTheLine(deps: Deps, callId: string | undefined, callLanguage: string | undefined, line: 'notAnswered' | 'bridgeEnded'): string {
-  return speakThenListen(deps, callId, callLanguage, SUPERVISOR_LINES_IN[languageOrSite(deps, callLanguage)][line]);
+export function backOnTheLine(
+  deps: Deps,
+  callId: string | undefined,
+  callLanguage: string | undefined,
+  line: 'notAnswered' | 'bridgeEnded',
+): string {
+  return speakThenListen(
+    deps,
+    callId,
+    callLanguage,
+    SUPERVISOR_LINES_IN[languageOrSite(deps, callLanguage)][line],
+  );
 }
 
 /**
@@ -103,15 +149,25 @@ export function backOnTheLine(deps: Deps, callId: string | undefined, callLangua
  * (triggers/webhooks.ts): nothing could be read in time, so the caller is listened to again all
  * the same, in the site's language.
  */
-export const dialFallback = (input: Pick<DialResult, 'callHint' | 'dialStatus'>, deps: Deps): string =>
-  backOnTheLine(deps, input.callHint, undefined, input.dialStatus === 'completed' ? 'bridgeEnded' : 'notAnswered');
+export const dialFallback = (
+  input: Pick<DialResult, 'callHint' | 'dialStatus'>,
+  deps: Deps,
+): string =>
+  backOnTheLine(
+    deps,
+    input.callHint,
+    undefined,
+    input.dialStatus === 'completed' ? 'bridgeEnded' : 'notAnswered',
+  );
 
 /** The answer to the called person's key press when screenAnswer is not done in time: unrecorded, it still connects them or hangs up. */
-export const screenAnswerFallback = (input: Pick<ScreenAnswer, 'digits'>): string => screeningAnswer(input.digits);
+export const screenAnswerFallback = (input: Pick<ScreenAnswer, 'digits'>): string =>
+  screeningAnswer(input.digits);
 
 async function forgetAcceptance(deps: Deps, callId: string): Promise<void> {
-  await changeCall(deps.live, callId, (current) => (current.bridge_accepted === undefined ? undefined : { bridge_accepted: null })).catch((err: unknown) =>
+  await changeCall(deps.live, callId, (current) =>
+    current.bridge_accepted === undefined ? undefined : { bridge_accepted: null },
+  ).catch((err: unknown) =>
     deps.log.error('could not clear a bridge acceptance', { callId, error: String(err) }),
   );
 }
-

@@ -19,7 +19,10 @@ const parse = (value: unknown) => {
  * name their call and change, the summary row is rebuilt from the call as it is now (not as
  * the event says), and the timer's task id is the call's.
  */
-export async function fanOutCall(change: CallChange, deps: Deps): Promise<{ alerts: number; escalation: boolean }> {
+export async function fanOutCall(
+  change: CallChange,
+  deps: Deps,
+): Promise<{ alerts: number; escalation: boolean }> {
   const before = parse(change.before);
   const after = parse(change.after);
   const kinds = alertsFor(before, after);
@@ -33,7 +36,8 @@ export async function fanOutCall(change: CallChange, deps: Deps): Promise<{ aler
     const writes: Record<string, unknown> = {};
     for (const kind of kinds) {
       const id = alertId(change.callId, kind, after);
-      for (const uid of admins) writes[paths.adminAlert(uid, id)] = alertFor(change.callId, after, kind, at);
+      for (const uid of admins)
+        writes[paths.adminAlert(uid, id)] = alertFor(change.callId, after, kind, at);
     }
     if (admins.length > 0) await deps.live.update(writes);
     alerts = Object.keys(writes).length;
@@ -41,7 +45,12 @@ export async function fanOutCall(change: CallChange, deps: Deps): Promise<{ aler
   if (escalate) {
     const delaySeconds = deps.settings.escalation.afterSeconds;
     const dueAt = new Date(deps.clock().getTime() + delaySeconds * 1000).toISOString();
-    await deps.queue.enqueue(QUEUES.escalate, { callId: change.callId, dueAt }, taskIds.escalate(change.callId), delaySeconds);
+    await deps.queue.enqueue(
+      QUEUES.escalate,
+      { callId: change.callId, dueAt },
+      taskIds.escalate(change.callId),
+      delaySeconds,
+    );
   }
   return { alerts, escalation: escalate };
 }
@@ -50,5 +59,8 @@ export async function fanOutCall(change: CallChange, deps: Deps): Promise<{ aler
 async function updateSummary(deps: Deps, callId: string): Promise<void> {
   const now = await readCall(deps.live, callId, deps.log);
   const nowMs = deps.clock().getTime();
-  await deps.live.transact(paths.liveSummary, (current) => nextSummary(current as LiveSummary | null, callId, now, nowMs) ?? undefined);
+  await deps.live.transact(
+    paths.liveSummary,
+    (current) => nextSummary(current as LiveSummary | null, callId, now, nowMs) ?? undefined,
+  );
 }

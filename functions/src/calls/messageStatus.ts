@@ -1,4 +1,11 @@
-import { announcementTwiml, claimVoiceCall, deliveryOf, notDelivered, reportOnRecipient, spokenCaller } from '../core/delivery';
+import {
+  announcementTwiml,
+  claimVoiceCall,
+  deliveryOf,
+  notDelivered,
+  reportOnRecipient,
+  spokenCaller,
+} from '../core/delivery';
 import { maskPhone } from '../core/masking';
 import { EscalationRecipient, type LiveCall, paths, siteIso } from '@aurora/model';
 import type { Deps } from '../ports';
@@ -27,7 +34,10 @@ export type MessageStatusOutcome = 'recorded' | 'unchanged' | 'unknown';
  * `escalation-undelivered` alert), and here, once per text, a web push goes to the admins and a
  * voice call to that on-call number.
  */
-export async function recordMessageStatus(report: MessageStatusReport, deps: Deps): Promise<MessageStatusOutcome> {
+export async function recordMessageStatus(
+  report: MessageStatusReport,
+  deps: Deps,
+): Promise<MessageStatusOutcome> {
   const delivery = deliveryOf(report.messageStatus);
   const path = `${paths.call(report.callId)}/escalation/recipients/${report.recipientKey}`;
   const at = siteIso(deps.clock(), deps.settings.timeZone);
@@ -35,14 +45,26 @@ export async function recordMessageStatus(report: MessageStatusReport, deps: Dep
     if (current === null) return null; // the server's value decides; absent stays absent
     const recipient = EscalationRecipient.safeParse(current);
     if (!recipient.success || !delivery) return undefined;
-    return reportOnRecipient(recipient.data, { messageSid: report.messageSid, delivery, errorCode: report.errorCode, at }) ?? undefined;
+    return (
+      reportOnRecipient(recipient.data, {
+        messageSid: report.messageSid,
+        delivery,
+        errorCode: report.errorCode,
+        at,
+      }) ?? undefined
+    );
   });
   if (result.value === null) return 'unknown';
   const recipient = EscalationRecipient.safeParse(result.value);
   if (!recipient.success) return 'unchanged';
   if (result.committed) {
     const { delivery: now, delivery_error: error } = recipient.data;
-    const line = { callId: report.callId, to: maskPhone(recipient.data.to), delivery: now, ...(error ? { error } : {}) };
+    const line = {
+      callId: report.callId,
+      to: maskPhone(recipient.data.to),
+      delivery: now,
+      ...(error ? { error } : {}),
+    };
     if (notDelivered(now)) deps.log.error('escalation text not delivered', line);
     else deps.log.info('escalation text delivery', line);
   }
@@ -70,11 +92,26 @@ async function reachAnotherWay(deps: Deps, callId: string, path: string): Promis
   if (!claim.committed || claim.value === null) return;
   const recipient = EscalationRecipient.parse(claim.value);
 
-  const [, voiceCall] = await Promise.all([pushAdmins(deps, callId, call, recipient), phone(deps, callId, call, recipient.to)]);
-  await deps.live.transact(path, (current) => (current === null ? null : { ...(current as object), voice_call: { ...voiceCall, at: siteIso(deps.clock(), deps.settings.timeZone) } }));
+  const [, voiceCall] = await Promise.all([
+    pushAdmins(deps, callId, call, recipient),
+    phone(deps, callId, call, recipient.to),
+  ]);
+  await deps.live.transact(path, (current) =>
+    current === null
+      ? null
+      : {
+          ...(current as object),
+          voice_call: { ...voiceCall, at: siteIso(deps.clock(), deps.settings.timeZone) },
+        },
+  );
 }
 
-async function pushAdmins(deps: Deps, callId: string, call: LiveCall, recipient: EscalationRecipient): Promise<void> {
+async function pushAdmins(
+  deps: Deps,
+  callId: string,
+  call: LiveCall,
+  recipient: EscalationRecipient,
+): Promise<void> {
   const message = {
     title: 'Escalation text not delivered',
     body: `The text to ${recipient.to} about ${callerOf(call)} did not arrive (${recipient.delivery_error ?? 'no reason given'}). Aurora is phoning that number.`,
@@ -86,16 +123,32 @@ async function pushAdmins(deps: Deps, callId: string, call: LiveCall, recipient:
 }
 
 /** Phones an on-call number to say the call's urgency and caller; resolves what became of the call. */
-async function phone(deps: Deps, callId: string, call: LiveCall, to: string): Promise<{ state: 'placed'; sid: string } | { state: 'failed'; error: string }> {
+async function phone(
+  deps: Deps,
+  callId: string,
+  call: LiveCall,
+  to: string,
+): Promise<{ state: 'placed'; sid: string } | { state: 'failed'; error: string }> {
   // Said by name and site where the registry knows the caller (its read has a short deadline).
   const registered = await deps.workers.findByPhone(call.mobile_no).catch(() => null);
   try {
-    const { sid } = await deps.voice.announce(to, announcementTwiml(call.urgency, spokenCaller(call, registered ?? undefined)));
-    deps.log.warn('phoned an on-call number whose escalation text did not arrive', { callId, to: maskPhone(to), sid });
+    const { sid } = await deps.voice.announce(
+      to,
+      announcementTwiml(call.urgency, spokenCaller(call, registered ?? undefined)),
+    );
+    deps.log.warn('phoned an on-call number whose escalation text did not arrive', {
+      callId,
+      to: maskPhone(to),
+      sid,
+    });
     return { state: 'placed', sid };
   } catch (err) {
     const error = err instanceof Error ? err.message : String(err);
-    deps.log.error('could not phone an on-call number whose escalation text did not arrive', { callId, to: maskPhone(to), error });
+    deps.log.error('could not phone an on-call number whose escalation text did not arrive', {
+      callId,
+      to: maskPhone(to),
+      error,
+    });
     return { state: 'failed', error: error.slice(0, 300) };
   }
 }

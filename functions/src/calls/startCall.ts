@@ -3,7 +3,13 @@ import { paths } from '@aurora/model';
 import { LINES_IN, speakAndListen } from '../core/twiml';
 import type { Deps } from '../ports';
 import { greetingFor, recordCall, type IncomingCall } from '../steps/recordCall';
-import { languageOrSite, listenAnew, listening, proceduresOrNone, siteLanguage } from '../steps/listening';
+import {
+  languageOrSite,
+  listenAnew,
+  listening,
+  proceduresOrNone,
+  siteLanguage,
+} from '../steps/listening';
 
 /**
  * A new call: records it live in the seed schema, indexes its CallSid, and greets the caller.
@@ -12,7 +18,9 @@ import { languageOrSite, listenAnew, listening, proceduresOrNone, siteLanguage }
 export async function startCall(incoming: IncomingCall, deps: Deps): Promise<string> {
   const { live, log } = deps;
   const [indexed, caller, procedures] = await Promise.all([
-    live.get(paths.callSid(incoming.callSid)).catch((err: unknown) => (err instanceof Error ? err : new Error(String(err)))),
+    live
+      .get(paths.callSid(incoming.callSid))
+      .catch((err: unknown) => (err instanceof Error ? err : new Error(String(err)))),
     deps.workers.findByPhone(incoming.from).catch((err: unknown) => {
       log.warn('worker registry unavailable', { error: String(err) });
       return null;
@@ -21,7 +29,11 @@ export async function startCall(incoming: IncomingCall, deps: Deps): Promise<str
   ]);
   // A worker whose language the registry knows is greeted, and heard, in it from the first word.
   const language = languageOrSite(deps, caller?.language);
-  const greeting = (callId?: string) => speakAndListen(greetingFor(deps, caller), listening(deps, procedures, { call: callId, language }));
+  const greeting = (callId?: string) =>
+    speakAndListen(
+      greetingFor(deps, caller),
+      listening(deps, procedures, { call: callId, language }),
+    );
   try {
     if (indexed instanceof Error) throw indexed;
     if (typeof indexed === 'string') {
@@ -30,7 +42,10 @@ export async function startCall(incoming: IncomingCall, deps: Deps): Promise<str
     }
     return greeting(await recordCall(incoming, caller, deps));
   } catch (err) {
-    log.error('could not record the call: greeting the caller anyway', { caller: maskPhone(incoming.from), error: String(err) });
+    log.error('could not record the call: greeting the caller anyway', {
+      caller: maskPhone(incoming.from),
+      error: String(err),
+    });
     return greeting();
   }
 }
@@ -39,4 +54,5 @@ export async function startCall(incoming: IncomingCall, deps: Deps): Promise<str
  * The greeting when startCall is not done by the webhook's deadline (triggers/webhooks.ts):
  * nothing is known of the caller, so it is in the site's language.
  */
-export const voiceFallback = (deps: Deps): string => speakAndListen(LINES_IN[siteLanguage(deps)].greeting(), listenAnew(deps));
+export const voiceFallback = (deps: Deps): string =>
+  speakAndListen(LINES_IN[siteLanguage(deps)].greeting(), listenAnew(deps));

@@ -17,7 +17,11 @@ const MINUTE = 60_000;
  * task id per stall window, so a re-drive is never deduplicated away by an earlier one); ACTIVE
  * calls silent past the idle time are ended as if Twilio had said so.
  */
-export function planSweep(calls: Record<string, LiveCall>, now: Date, settings: Settings): SweepAction[] {
+export function planSweep(
+  calls: Record<string, LiveCall>,
+  now: Date,
+  settings: Settings,
+): SweepAction[] {
   const actions: SweepAction[] = [];
   const stallMs = settings.archiveStallMinutes * MINUTE;
   for (const [callId, call] of Object.entries(calls)) {
@@ -27,7 +31,10 @@ export function planSweep(calls: Record<string, LiveCall>, now: Date, settings: 
         const window = Math.floor(now.getTime() / stallMs);
         actions.push({ kind: 'redrive-archive', callId, taskId: taskIds.redrive(callId, window) });
       }
-    } else if (now.getTime() - Date.parse(call.last_message_at) >= settings.staleCallMinutes * MINUTE) {
+    } else if (
+      now.getTime() - Date.parse(call.last_message_at) >=
+      settings.staleCallMinutes * MINUTE
+    ) {
       actions.push({ kind: 'end-stale', callId, call });
     }
   }
@@ -44,7 +51,10 @@ async function endedAtTwilio(deps: Deps, callId: string, call: LiveCall): Promis
     if ((await deps.voice.status(call.call_sid)) === 'ended') return true;
     deps.log.info('idle call still in progress at Twilio (bridged?): left open', { callId });
   } catch (err) {
-    deps.log.warn('could not ask Twilio about an idle call: left for the next sweep', { callId, error: String(err) });
+    deps.log.warn('could not ask Twilio about an idle call: left for the next sweep', {
+      callId,
+      error: String(err),
+    });
   }
   return false;
 }
@@ -53,7 +63,10 @@ async function endedAtTwilio(deps: Deps, callId: string, call: LiveCall): Promis
 export const ALERT_RETENTION_MS = 24 * 3600_000;
 
 /** Pure: the admin_alerts paths older than the retention (or unreadable), to delete. */
-export function staleAlerts(all: Record<string, Record<string, { at?: string } | null>>, now: Date): string[] {
+export function staleAlerts(
+  all: Record<string, Record<string, { at?: string } | null>>,
+  now: Date,
+): string[] {
   const stale: string[] = [];
   for (const [uid, alerts] of Object.entries(all)) {
     for (const [id, alert] of Object.entries(alerts ?? {})) {
@@ -71,10 +84,16 @@ export const CALL_ID_RETENTION_MS = 24 * 3600_000;
  * Pure: the call_ids reservations old enough (or unreadable) to drop, with their CallSid's
  * index entry, the call's tombstone: kept as long as the id is reserved.
  */
-export function expiredCallIds(reservations: Record<string, { at?: number; call_sid?: string } | null>, now: Date): string[] {
+export function expiredCallIds(
+  reservations: Record<string, { at?: number; call_sid?: string } | null>,
+  now: Date,
+): string[] {
   return Object.entries(reservations)
     .filter(([, r]) => !(typeof r?.at === 'number' && now.getTime() - r.at < CALL_ID_RETENTION_MS))
-    .flatMap(([callId, r]) => [paths.callIdReservation(callId), ...(typeof r?.call_sid === 'string' ? [paths.callSid(r.call_sid)] : [])]);
+    .flatMap(([callId, r]) => [
+      paths.callIdReservation(callId),
+      ...(typeof r?.call_sid === 'string' ? [paths.callSid(r.call_sid)] : []),
+    ]);
 }
 
 /**
@@ -99,15 +118,25 @@ export async function sweepCalls(deps: Deps): Promise<SweepAction[]> {
       await enqueueArchive(deps, action.callId, action.taskId);
     }
   }
-  if (actions.length > 0) deps.log.warn('sweeper acted', { actions: actions.map(({ kind, callId }) => ({ kind, callId })) });
-  const alerts = (await deps.live.get(paths.allAdminAlerts)) as Parameters<typeof staleAlerts>[0] | null;
+  if (actions.length > 0)
+    deps.log.warn('sweeper acted', {
+      actions: actions.map(({ kind, callId }) => ({ kind, callId })),
+    });
+  const alerts = (await deps.live.get(paths.allAdminAlerts)) as
+    Parameters<typeof staleAlerts>[0] | null;
   const stale = staleAlerts(alerts ?? {}, deps.clock());
-  const reservations = (await deps.live.get(paths.callIds)) as Parameters<typeof expiredCallIds>[0] | null;
+  const reservations = (await deps.live.get(paths.callIds)) as
+    Parameters<typeof expiredCallIds>[0] | null;
   await archiveOrphans(deps, new Set(Object.keys(raw)), reservations ?? {}).catch((err: unknown) =>
     deps.log.error('sweeper could not archive orphan conversations', { error: String(err) }),
   );
   const usage = (await deps.live.get(paths.usage)) as Parameters<typeof expiredUsage>[0] | null;
-  const expired = [...stale, ...expiredCallIds(reservations ?? {}, deps.clock()), ...expiredUsage(usage ?? {}, deps.clock())];
-  if (expired.length > 0) await deps.live.update(Object.fromEntries(expired.map((path) => [path, null])));
+  const expired = [
+    ...stale,
+    ...expiredCallIds(reservations ?? {}, deps.clock()),
+    ...expiredUsage(usage ?? {}, deps.clock()),
+  ];
+  if (expired.length > 0)
+    await deps.live.update(Object.fromEntries(expired.map((path) => [path, null])));
   return actions;
 }

@@ -4,7 +4,18 @@ import { keywordUrgency } from '../assistant/offlineResponder';
 import type { Reply } from '../assistant/responder';
 import { withDeadline } from '../core/errors';
 import { conversationIdOf } from '../core/ids';
-import { type Alert, type Language, languageOf, LiveCall, type LiveConversation, type LiveMessage, paths, type Procedure, siteIso, type Urgency } from '@aurora/model';
+import {
+  type Alert,
+  type Language,
+  languageOf,
+  LiveCall,
+  type LiveConversation,
+  type LiveMessage,
+  paths,
+  type Procedure,
+  siteIso,
+  type Urgency,
+} from '@aurora/model';
 import { LINES_IN, listenOnly, speakAndHangUp, speakAndListen, voiceFor } from '../core/twiml';
 import { onSilence } from '../core/silence';
 import { retrying } from '../core/retry';
@@ -48,7 +59,9 @@ export const WRITE_RESERVE_MS = 1000;
  */
 export function turnKey(turn: Pick<Turn, 'gather' | 'idempotencyToken'>): string | undefined {
   if (turn.gather) return turn.gather;
-  return turn.idempotencyToken ? `t${createHash('sha256').update(turn.idempotencyToken).digest('hex').slice(0, 20)}` : undefined;
+  return turn.idempotencyToken
+    ? `t${createHash('sha256').update(turn.idempotencyToken).digest('hex').slice(0, 20)}`
+    : undefined;
 }
 
 type Found = {
@@ -70,15 +83,21 @@ type Found = {
 export async function takeTurn(turn: Turn, deps: Deps, timings: Timings = {}): Promise<string> {
   const { log } = deps;
   // The history is read alongside, from the conversation the action URL's call id implies.
-  const history = turn.callHint ? readConversation(deps.live, conversationIdOf(turn.callHint)).catch(() => null) : null;
+  const history = turn.callHint
+    ? readConversation(deps.live, conversationIdOf(turn.callHint)).catch(() => null)
+    : null;
   const utterance = turn.speech.trim();
   // The procedures are cached for minutes: when they are at hand the caller's words are triaged
   // before the turn opens, and their urgency is raised in the same write that opens it. On a cold
   // instance the turn does not wait for them (up to a Firestore read): it opens at once, and the
   // urgency is raised with the caller's words instead (raisedLater), still before any answer.
   const loading = proceduresOrNone(deps);
-  const atHand = await Promise.race([loading, new Promise<null>((resolve) => setImmediate(() => resolve(null)))]);
-  const triaged = (procedures: Procedure[]) => (utterance === '' ? undefined : keywordUrgency(utterance, procedures));
+  const atHand = await Promise.race([
+    loading,
+    new Promise<null>((resolve) => setImmediate(() => resolve(null))),
+  ]);
+  const triaged = (procedures: Procedure[]) =>
+    utterance === '' ? undefined : keywordUrgency(utterance, procedures);
   const opening = performance.now();
   const opened = await openWithRetry(deps, turn, atHand ? triaged(atHand) : undefined);
   timings.open = performance.now() - opening;
@@ -87,30 +106,54 @@ export async function takeTurn(turn: Turn, deps: Deps, timings: Timings = {}): P
   const raisedLater = !atHand && floor ? { urgency: floor } : {};
   // A call the action URL does not name and whose start was never recorded is recorded now (also
   // when the database has just refused every attempt to open the turn).
-  const recordedNow = opened === null || (opened === 'unreachable' && !turn.callHint) ? await openLate(deps, turn, floor) : null;
-  const found = await answeredUnopened(deps, turn, history, opened && opened !== 'unreachable' ? opened : recordedNow);
+  const recordedNow =
+    opened === null || (opened === 'unreachable' && !turn.callHint)
+      ? await openLate(deps, turn, floor)
+      : null;
+  const found = await answeredUnopened(
+    deps,
+    turn,
+    history,
+    opened && opened !== 'unreachable' ? opened : recordedNow,
+  );
   // Every attempt to open the turn failed: its words still go to the call the signed action URL names.
   const unopened = opened === 'unreachable' && !found ? turn.callHint : undefined;
   // Who holds a call the turn could not open: a plain read may work where its transaction did not.
   // Unreadable even so, Aurora answers: guidance spoken over a supervisor is better than none for a caller alone.
-  const heldUnopened = unopened ? await retrying(() => deps.live.get(`${paths.call(unopened)}/mode`)).then((mode) => mode === 'human', () => false) : false;
+  const heldUnopened = unopened
+    ? await retrying(() => deps.live.get(`${paths.call(unopened)}/mode`)).then(
+        (mode) => mode === 'human',
+        () => false,
+      )
+    : false;
   if (!found && !unopened) log.warn('turn for a call that is not live', { callSid: turn.callSid });
   // The call's language so far (the registry's, or what the caller's words were in); this turn's words may change it.
   const callLanguage = languageOrSite(deps, found?.call.language);
-  const next = (silent = 0, language: Language = callLanguage) => listening(deps, procedures, { call: found?.callId ?? turn.callHint, silent, language });
+  const next = (silent = 0, language: Language = callLanguage) =>
+    listening(deps, procedures, { call: found?.callId ?? turn.callHint, silent, language });
 
   // While a human holds the call, the deadline's fallback must not speak either (core/firstAnswer.ts: an empty answer listens).
   const held = found?.call.mode === 'human' || heldUnopened;
-  if (held) turn.answer?.settle({ text: '', language: callLanguage, urgency: 'NORMAL', sources: [] });
+  if (held)
+    turn.answer?.settle({ text: '', language: callLanguage, urgency: 'NORMAL', sources: [] });
   // The database refused the turn: what the call is cannot be known, so silence never ends it.
-  if (utterance === '') return silentTurn(deps, turn, found, held, opened === 'unreachable', callLanguage, next);
+  if (utterance === '')
+    return silentTurn(deps, turn, found, held, opened === 'unreachable', callLanguage, next);
 
   const closePartial = turn.gather ? { gather: turn.gather } : undefined;
-  const lateCallId = found?.began || found?.replay || unopened ? undefined : (found?.callId ?? turn.callHint ?? (await tombstoneOf(deps, turn.callSid)));
+  const lateCallId =
+    found?.began || found?.replay || unopened
+      ? undefined
+      : (found?.callId ?? turn.callHint ?? (await tombstoneOf(deps, turn.callSid)));
   const callerSaid: LiveMessage = { role: 'user', content: utterance, timestamp: '', sources: '' };
   if (held) {
     // Aurora does not speak while a supervisor holds the call; the words were triaged when the turn opened.
-    if (found?.began) await applyTurn(deps, found, [callerWords(utterance)], { finishTurn: true, closePartial, ...raisedLater });
+    if (found?.began)
+      await applyTurn(deps, found, [callerWords(utterance)], {
+        finishTurn: true,
+        closePartial,
+        ...raisedLater,
+      });
     else if (unopened) await recordUnopened(deps, turn, unopened, [callerSaid], floor);
     else if (lateCallId) await recordLateTurn(deps, turn, lateCallId, [callerSaid], floor);
     return listenOnly(next());
@@ -120,17 +163,39 @@ export async function takeTurn(turn: Turn, deps: Deps, timings: Timings = {}): P
 
   // The caller's words are written while the context is read and the responder thinks. The
   // reply's write need not wait for that one: writes from one client arrive in the order sent.
-  const started = found?.began ? applyTurn(deps, found, [callerWords(utterance)], { closePartial, ...raisedLater }) : null;
+  const started = found?.began
+    ? applyTurn(deps, found, [callerWords(utterance)], { closePartial, ...raisedLater })
+    : null;
   // The responder gets what is left of the turn since the request arrived, not a budget of its
   // own: asked again after waiting for a speculation, which may have used some of it.
-  const timeLeft = () => (turn.deadline !== undefined ? Math.max(0, turn.deadline - performance.now() - WRITE_RESERVE_MS) : undefined);
+  const timeLeft = () =>
+    turn.deadline !== undefined
+      ? Math.max(0, turn.deadline - performance.now() - WRITE_RESERVE_MS)
+      : undefined;
   const thinking = performance.now();
   // A reply started on the stable partial words answers at once when the final words say the
   // same and are triaged the same (punctuation splits clauses: "no, there is a fire" is not "no there is a fire").
-  const speculated = found ? await speculatedReply(deps, found.call.conversation_id, turn.gather, utterance, history, timeLeft(), procedures) : null;
+  const speculated = found
+    ? await speculatedReply(
+        deps,
+        found.call.conversation_id,
+        turn.gather,
+        utterance,
+        history,
+        timeLeft(),
+        procedures,
+      )
+    : null;
   const composed = speculated?.hit
     ? { reply: speculated.hit.reply, language: speculated.hit.language ?? callLanguage }
-    : await composeReply(deps, { found, utterance, procedures, history, callLanguage, withinMs: timeLeft() });
+    : await composeReply(deps, {
+        found,
+        utterance,
+        procedures,
+        history,
+        callLanguage,
+        withinMs: timeLeft(),
+      });
   timings.responder = performance.now() - thinking;
   if (speculated) timings.speculation = speculated.hit ? 1 : 0;
   // What the caller hears: this reply, unless the webhook's deadline already answered with its fallback.
@@ -150,9 +215,21 @@ export async function takeTurn(turn: Turn, deps: Deps, timings: Timings = {}): P
     await Promise.all([started, finished, speculated?.counted]);
     timings.write = performance.now() - writing;
   } else if (unopened) {
-    await recordUnopened(deps, turn, unopened, [toMessage(reply)], raiseUrgency(reply.urgency, composed.reply.urgency));
+    await recordUnopened(
+      deps,
+      turn,
+      unopened,
+      [toMessage(reply)],
+      raiseUrgency(reply.urgency, composed.reply.urgency),
+    );
   } else if (lateCallId) {
-    await recordLateTurn(deps, turn, lateCallId, [callerSaid, toMessage(reply)], raiseUrgency(reply.urgency, floor ?? 'NORMAL'));
+    await recordLateTurn(
+      deps,
+      turn,
+      lateCallId,
+      [callerSaid, toMessage(reply)],
+      raiseUrgency(reply.urgency, floor ?? 'NORMAL'),
+    );
   }
   return speakAndListen(reply.text, next(0, language));
 }
@@ -160,7 +237,12 @@ export async function takeTurn(turn: Turn, deps: Deps, timings: Timings = {}): P
 const callerWords = (content: string): TurnMessage => ({ role: 'user', content, sources: '' });
 
 /** Aurora's answer as a message of the turn. */
-const answerOf = (reply: Reply): TurnMessage => ({ role: 'assistant', content: reply.text, sources: reply.sources.join('; '), ...(reply.fallback ? { fallback: reply.fallback } : {}) });
+const answerOf = (reply: Reply): TurnMessage => ({
+  role: 'assistant',
+  content: reply.text,
+  sources: reply.sources.join('; '),
+  ...(reply.fallback ? { fallback: reply.fallback } : {}),
+});
 
 /** The same, as the live conversation stores it (stamped when written). */
 const toMessage = (reply: Reply): LiveMessage => ({ ...answerOf(reply), timestamp: '' });
@@ -169,13 +251,27 @@ const toMessage = (reply: Reply): LiveMessage => ({ ...answerOf(reply), timestam
  * The answer that stands for this turn: the composed one, or, when the webhook's deadline fired
  * first and spoke its fallback, that fallback (what the caller heard is what is recorded).
  */
-function spokenAnswer(turn: Turn, composed: { reply: Reply; language: Language }): { reply: Reply; language: Language } {
+function spokenAnswer(
+  turn: Turn,
+  composed: { reply: Reply; language: Language },
+): { reply: Reply; language: Language } {
   if (!turn.answer) return composed;
   const { reply, language } = composed;
-  const spoken = turn.answer.settle({ text: reply.text, language, urgency: reply.urgency, sources: reply.sources, ...(reply.fallback ? { fallback: reply.fallback } : {}) });
+  const spoken = turn.answer.settle({
+    text: reply.text,
+    language,
+    urgency: reply.urgency,
+    sources: reply.sources,
+    ...(reply.fallback ? { fallback: reply.fallback } : {}),
+  });
   if (spoken.text === reply.text && spoken.language === language) return composed;
   return {
-    reply: { text: spoken.text, urgency: spoken.urgency, sources: spoken.sources, ...(spoken.fallback ? { fallback: spoken.fallback } : {}) },
+    reply: {
+      text: spoken.text,
+      urgency: spoken.urgency,
+      sources: spoken.sources,
+      ...(spoken.fallback ? { fallback: spoken.fallback } : {}),
+    },
     language: languageOf(spoken.language) ?? language,
   };
 }
@@ -204,9 +300,24 @@ async function silentTurn(
   }
   const lines = LINES_IN[callLanguage];
   const step = onSilence(silent, unreadable ? 'CRITICAL' : found?.call.urgency);
-  const said = step === 'close' ? lines.closing : step === 'reprompt' ? lines.reprompt : step === 'reassure' ? lines.stillHere : null;
-  if (found?.began) await applyTurn(deps, found, said ? [{ role: 'assistant', content: said, sources: '' }] : [], { finishTurn: true, quiet: true });
-  if (step === 'close') return speakAndHangUp(said!, voiceFor({ language: callLanguage, speech: deps.settings.speech }));
+  const said =
+    step === 'close'
+      ? lines.closing
+      : step === 'reprompt'
+        ? lines.reprompt
+        : step === 'reassure'
+          ? lines.stillHere
+          : null;
+  if (found?.began)
+    await applyTurn(deps, found, said ? [{ role: 'assistant', content: said, sources: '' }] : [], {
+      finishTurn: true,
+      quiet: true,
+    });
+  if (step === 'close')
+    return speakAndHangUp(
+      said!,
+      voiceFor({ language: callLanguage, speech: deps.settings.speech }),
+    );
   return said ? speakAndListen(said, next(silent)) : listenOnly(next(silent));
 }
 
@@ -214,16 +325,28 @@ async function silentTurn(
  * Opens the turn, trying again when the database fails for a moment: one failed transaction
  * must not lose the caller's words. 'unreachable' when every attempt failed.
  */
-async function openWithRetry(deps: Deps, turn: Turn, floor: Urgency | undefined): Promise<Found | null | 'unreachable'> {
+async function openWithRetry(
+  deps: Deps,
+  turn: Turn,
+  floor: Urgency | undefined,
+): Promise<Found | null | 'unreachable'> {
   // One token for every attempt: an attempt that timed out but committed is this turn's, not a replay.
   const token = randomBytes(6).toString('hex');
   try {
     return await retrying(() => openTurn(deps, turn, floor, token), {
       until: turn.deadline !== undefined ? turn.deadline - WRITE_RESERVE_MS : undefined,
-      onRetry: (err, attempt) => deps.log.warn('could not begin the turn: trying again', { callSid: turn.callSid, attempt, error: String(err) }),
+      onRetry: (err, attempt) =>
+        deps.log.warn('could not begin the turn: trying again', {
+          callSid: turn.callSid,
+          attempt,
+          error: String(err),
+        }),
     });
   } catch (err) {
-    deps.log.error('could not begin the turn on the live call', { callSid: turn.callSid, error: String(err) });
+    deps.log.error('could not begin the turn on the live call', {
+      callSid: turn.callSid,
+      error: String(err),
+    });
     return 'unreachable';
   }
 }
@@ -236,7 +359,12 @@ async function openWithRetry(deps: Deps, turn: Turn, floor: Urgency | undefined)
  * deleted. The call named in the action URL costs no index read; a name that is not this
  * CallSid's call is ignored.
  */
-async function openTurn(deps: Deps, turn: Turn, floor?: Urgency, token: string = randomBytes(6).toString('hex')): Promise<Found | null> {
+async function openTurn(
+  deps: Deps,
+  turn: Turn,
+  floor?: Urgency,
+  token: string = randomBytes(6).toString('hex'),
+): Promise<Found | null> {
   const callId = turn.callHint ?? (await deps.live.get(paths.callSid(turn.callSid)));
   if (typeof callId !== 'string') return null;
   const nowIso = siteIso(deps.clock(), deps.settings.timeZone);
@@ -248,16 +376,30 @@ async function openTurn(deps: Deps, turn: Turn, floor?: Urgency, token: string =
     const parsed = LiveCall.safeParse(current);
     if (!parsed.success || parsed.data.call_sid !== turn.callSid) return undefined;
     seen = parsed.data;
-    if (parsed.data.purging || (key && parsed.data.answered?.[key] && parsed.data.answered[key] !== token)) return undefined;
+    if (
+      parsed.data.purging ||
+      (key && parsed.data.answered?.[key] && parsed.data.answered[key] !== token)
+    )
+      return undefined;
     const answered = key ? { answered: { ...parsed.data.answered, [key]: token } } : {};
     const urgency = floor ? raiseUrgency(parsed.data.urgency, floor) : parsed.data.urgency;
     seen = { ...parsed.data, urgency };
-    return { ...(current as object), turn_started_at: nowIso, last_message_at: nowIso, urgency, ...answered };
+    return {
+      ...(current as object),
+      turn_started_at: nowIso,
+      last_message_at: nowIso,
+      urgency,
+      ...answered,
+    };
   });
   const call = seen as LiveCall | null;
-  if (!call) return turn.callHint && result.value !== null ? openTurn(deps, { ...turn, callHint: undefined }, floor, token) : null;
+  if (!call)
+    return turn.callHint && result.value !== null
+      ? openTurn(deps, { ...turn, callHint: undefined }, floor, token)
+      : null;
   const replay = !!key && !!call.answered?.[key] && call.answered[key] !== token;
-  if (replay) deps.log.warn('replayed turn: answered again, recorded nothing', { callSid: turn.callSid });
+  if (replay)
+    deps.log.warn('replayed turn: answered again, recorded nothing', { callSid: turn.callSid });
   return { callId, call, began: result.committed && !call.purging && !replay, replay };
 }
 
@@ -266,10 +408,18 @@ async function openTurn(deps: Deps, turn: Turn, floor?: Urgency, token: string =
  * Gather answered on the conversation): Twilio's retry is a replay, answered again and recorded
  * nothing; the marker this attempt set is cleared.
  */
-async function answeredUnopened(deps: Deps, turn: Turn, history: Promise<LiveConversation | null> | null, found: Found | null): Promise<Found | null> {
+async function answeredUnopened(
+  deps: Deps,
+  turn: Turn,
+  history: Promise<LiveConversation | null> | null,
+  found: Found | null,
+): Promise<Found | null> {
   const key = turnKey(turn);
   if (!found?.began || !key || !history || !(await history)?.answered?.[key]) return found;
-  deps.log.warn('replayed turn whose words were recorded before it could be opened: recorded nothing', { callSid: turn.callSid });
+  deps.log.warn(
+    'replayed turn whose words were recorded before it could be opened: recorded nothing',
+    { callSid: turn.callSid },
+  );
   await applyTurn(deps, found, [], { finishTurn: true });
   return { ...found, began: false, replay: true };
 }
@@ -289,7 +439,10 @@ async function openLate(deps: Deps, turn: Turn, floor?: Urgency): Promise<Found 
   if (turn.callHint || !turn.from) return null;
   try {
     // Known after all (the reads that opened the turn failed, then the index was read): the turn opens on that call.
-    const callId = (await retrying(() => recordLate(deps, { callSid: turn.callSid, from: turn.from! }, deps.clock()))) ?? (await tombstoneOf(deps, turn.callSid));
+    const callId =
+      (await retrying(() =>
+        recordLate(deps, { callSid: turn.callSid, from: turn.from! }, deps.clock()),
+      )) ?? (await tombstoneOf(deps, turn.callSid));
     return callId ? await openTurn(deps, { ...turn, callHint: callId }, floor) : null;
   } catch (err) {
     deps.log.error('could not record the call late', { callSid: turn.callSid, error: String(err) });
@@ -303,11 +456,22 @@ async function openLate(deps: Deps, turn: Turn, floor?: Urgency): Promise<Found 
  * urgency. A purge that began meanwhile archives messages that land late (removeConversation),
  * and the sweeper archives a conversation whose call is gone, so nothing written here is lost.
  */
-async function recordUnopened(deps: Deps, turn: Turn, callId: string, messages: LiveMessage[], urgency: Urgency | undefined): Promise<void> {
+async function recordUnopened(
+  deps: Deps,
+  turn: Turn,
+  callId: string,
+  messages: LiveMessage[],
+  urgency: Urgency | undefined,
+): Promise<void> {
   const now = deps.clock();
   const timestamp = siteIso(now, deps.settings.timeZone);
   const conversationId = conversationIdOf(callId);
-  const changes: Record<string, unknown> = Object.fromEntries(messages.map((m) => [paths.message(conversationId, deps.messageKey(now.getTime())), { ...m, timestamp }]));
+  const changes: Record<string, unknown> = Object.fromEntries(
+    messages.map((m) => [
+      paths.message(conversationId, deps.messageKey(now.getTime())),
+      { ...m, timestamp },
+    ]),
+  );
   // The Gather is marked answered beside its words, so Twilio's retry of this request records them only once.
   const key = turnKey(turn);
   if (key) changes[`${paths.conversation(conversationId)}/answered/${key}`] = true;
@@ -315,7 +479,15 @@ async function recordUnopened(deps: Deps, turn: Turn, callId: string, messages: 
     // The database has just refused this turn several times: these writes keep trying for a few seconds more.
     await retrying(() => deps.live.update(changes), { attempts: 6 });
     if (urgency && urgency !== 'NORMAL') {
-      await retrying(() => changeCall(deps.live, callId, (call) => (call.purging || raiseUrgency(call.urgency, urgency) === call.urgency ? undefined : { urgency })), { attempts: 6 });
+      await retrying(
+        () =>
+          changeCall(deps.live, callId, (call) =>
+            call.purging || raiseUrgency(call.urgency, urgency) === call.urgency
+              ? undefined
+              : { urgency },
+          ),
+        { attempts: 6 },
+      );
     }
     deps.log.warn('turn recorded without its marker: the turn could not be opened', { callId });
   } catch (err) {
@@ -328,11 +500,23 @@ async function recordUnopened(deps: Deps, turn: Turn, callId: string, messages: 
  * arrived after the status callback had ended the call. They go straight onto the end of the
  * archived transcript.
  */
-async function recordLateTurn(deps: Deps, turn: Turn, callId: string, messages: LiveMessage[], urgency: Urgency | undefined): Promise<void> {
+async function recordLateTurn(
+  deps: Deps,
+  turn: Turn,
+  callId: string,
+  messages: LiveMessage[],
+  urgency: Urgency | undefined,
+): Promise<void> {
   const timestamp = siteIso(deps.clock(), deps.settings.timeZone);
   try {
     const appended = await withDeadline(
-      deps.archive.appendMessages(callId, turn.callSid, messages.map((m) => ({ ...m, timestamp })), turnKey(turn), urgency),
+      deps.archive.appendMessages(
+        callId,
+        turn.callSid,
+        messages.map((m) => ({ ...m, timestamp })),
+        turnKey(turn),
+        urgency,
+      ),
       deps.settings.archiveDeadlineMs,
       'late turn append',
     );
@@ -349,14 +533,37 @@ async function recordLateTurn(deps: Deps, turn: Turn, callId: string, messages: 
  * A CRITICAL call's last words arrived after it was archived: every admin gets a 'critical' alert
  * for it (in the alerts list; the call is in History) and a web push.
  */
-async function alertLateEmergency(deps: Deps, callId: string, from: string | undefined): Promise<void> {
+async function alertLateEmergency(
+  deps: Deps,
+  callId: string,
+  from: string | undefined,
+): Promise<void> {
   try {
     const admins = await adminUids(deps.live);
     const at = siteIso(deps.clock(), deps.settings.timeZone);
-    const alert: Alert = { call_id: callId, kind: 'critical', urgency: 'CRITICAL', worker_id: UNKNOWN_WORKER, mobile_no: from ?? '', at };
-    if (admins.length > 0) await deps.live.update(Object.fromEntries(admins.map((uid) => [paths.adminAlert(uid, `${callId}~critical-late`), alert])));
-    await deps.push.notify(admins, { title: 'CRITICAL words after a call ended', body: 'A caller said something critical as their call ended. Open it in History.', link: deps.settings.escalation.dashboardUrl });
+    const alert: Alert = {
+      call_id: callId,
+      kind: 'critical',
+      urgency: 'CRITICAL',
+      worker_id: UNKNOWN_WORKER,
+      mobile_no: from ?? '',
+      at,
+    };
+    if (admins.length > 0)
+      await deps.live.update(
+        Object.fromEntries(
+          admins.map((uid) => [paths.adminAlert(uid, `${callId}~critical-late`), alert]),
+        ),
+      );
+    await deps.push.notify(admins, {
+      title: 'CRITICAL words after a call ended',
+      body: 'A caller said something critical as their call ended. Open it in History.',
+      link: deps.settings.escalation.dashboardUrl,
+    });
   } catch (err) {
-    deps.log.error('could not alert the admins to a late emergency', { callId, error: String(err) });
+    deps.log.error('could not alert the admins to a late emergency', {
+      callId,
+      error: String(err),
+    });
   }
 }

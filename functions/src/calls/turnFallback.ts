@@ -28,6 +28,9 @@ export function turnFallback({ speech, callHint, answer }: LateTurn, deps: Deps)
   // If the turn settled its answer already (its writes are what is slow), that answer is spoken;
   // otherwise this one is, and the turn records it when it gets there (core/firstAnswer.ts).
   const spoken = answer.settle({ ...offline, language, fallback: 'deadline' });
-  const listen = listening(deps, [], { call: callHint, language: languageOf(spoken.language) ?? language });
+  const listen = listening(deps, [], {
+    call: callHint,
+    language: languageOf(spoken.language) ?? language,
+  });
   return spoken.text === '' ? listenOnly(listen) : speakAndListen(spoken.text, listen);
 }

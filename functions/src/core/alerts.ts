@@ -4,19 +4,31 @@
  * the trigger hands in the call before and after the write.
  */
 import { holderOf } from './callControl';
-import { type Alert, type AlertKind, isAcknowledged, type LiveCall, type LiveSummary, SUMMARY_ROW_FIELDS, type SummaryRow, type Tombstone } from '@aurora/model';
+import {
+  type Alert,
+  type AlertKind,
+  isAcknowledged,
+  type LiveCall,
+  type LiveSummary,
+  SUMMARY_ROW_FIELDS,
+  type SummaryRow,
+  type Tombstone,
+} from '@aurora/model';
 import { rank } from './urgency';
 import { notDelivered } from './delivery';
 
 /** Realtime Database keys cannot hold . # $ [ ] /; an email becomes a key this way. */
-export const keySafe = (text: string) => text.replace(/[.#$[\]/%]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+export const keySafe = (text: string) =>
+  text.replace(/[.#$[\]/%]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
 
 /**
  * An alert's id says which call and which change raised it, so a trigger delivered twice
  * writes the same alert twice, not two alerts. Ids sort by call, then by kind.
  */
 export function alertId(callId: string, kind: AlertKind, call: LiveCall): string {
-  return kind === 'taken' ? `${callId}~taken~${keySafe(call.admin_id ?? 'unknown')}` : `${callId}~${kind}`;
+  return kind === 'taken'
+    ? `${callId}~taken~${keySafe(call.admin_id ?? 'unknown')}`
+    : `${callId}~${kind}`;
 }
 
 /** The changes between two states of a call that admins are alerted to. */
@@ -58,7 +70,12 @@ export function alertFor(callId: string, call: LiveCall, kind: AlertKind, at: st
  * the caller's last words may arrive after the line dropped.
  */
 export function startsEscalation(before: LiveCall | null, after: LiveCall | null): boolean {
-  return !!after && after.urgency === 'CRITICAL' && before?.urgency !== 'CRITICAL' && !isAcknowledged(after);
+  return (
+    !!after &&
+    after.urgency === 'CRITICAL' &&
+    before?.urgency !== 'CRITICAL' &&
+    !isAcknowledged(after)
+  );
 }
 
 const TOMBSTONE_MS = 10 * 60_000;
@@ -69,14 +86,20 @@ export function summaryRow(call: LiveCall): SummaryRow {
   return row as SummaryRow;
 }
 
-export const isTombstone = (row: SummaryRow | Tombstone | undefined): row is Tombstone => !!row && 'gone_at' in row;
+export const isTombstone = (row: SummaryRow | Tombstone | undefined): row is Tombstone =>
+  !!row && 'gone_at' in row;
 
 /**
  * The summary after the call's current state (null: gone) is applied: its row set or turned
  * into a tombstone, tombstones past their time dropped, counts of ACTIVE calls recomputed.
  * Null when nothing changes (a tombstoned call cannot come back).
  */
-export function nextSummary(current: LiveSummary | null, callId: string, call: LiveCall | null, nowMs: number): LiveSummary | null {
+export function nextSummary(
+  current: LiveSummary | null,
+  callId: string,
+  call: LiveCall | null,
+  nowMs: number,
+): LiveSummary | null {
   const calls = { ...(current?.calls ?? {}) };
   if (call && isTombstone(calls[callId])) return null;
   calls[callId] = call ? summaryRow(call) : { gone_at: nowMs };

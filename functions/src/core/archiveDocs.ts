@@ -1,4 +1,11 @@
-import { type ArchivedCall, type ArchivedConversation, type LiveCall, type LiveConversation, type LiveMessage, orderedMessages } from '@aurora/model';
+import {
+  type ArchivedCall,
+  type ArchivedConversation,
+  type LiveCall,
+  type LiveConversation,
+  type LiveMessage,
+  orderedMessages,
+} from '@aurora/model';
 
 /** Firestore's document limit is 1 MiB; leave room for field names and the other fields. */
 export const INLINE_TRANSCRIPT_BYTES = 900_000;
@@ -42,13 +49,15 @@ export function planArchive(
   conversation: LiveConversation | null,
   inlineBytes = INLINE_TRANSCRIPT_BYTES,
 ): ArchivePlan {
-  const messages = orderedMessages(conversation).map(({ role, content, timestamp, sources, fallback }) => ({
-    role,
-    content,
-    timestamp,
-    sources: sources ?? '',
-    ...(fallback ? { fallback } : {}),
-  }));
+  const messages = orderedMessages(conversation).map(
+    ({ role, content, timestamp, sources, fallback }) => ({
+      role,
+      content,
+      timestamp,
+      sources: sources ?? '',
+      ...(fallback ? { fallback } : {}),
+    }),
+  );
   const spill = bytes(messages) > inlineBytes;
   const pages = spill ? paginate(messages) : [];
   return {
@@ -83,7 +92,8 @@ export function planArchive(
   };
 }
 
-const fingerprint = (m: LiveMessage) => JSON.stringify([m.timestamp, m.role, m.content, m.sources ?? '']);
+const fingerprint = (m: LiveMessage) =>
+  JSON.stringify([m.timestamp, m.role, m.content, m.sources ?? '']);
 
 /** The live messages the archive does not hold (counted, so repeated identical lines count). */
 export function missingFromArchive(live: LiveMessage[], archived: LiveMessage[]): LiveMessage[] {

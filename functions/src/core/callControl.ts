@@ -3,22 +3,32 @@ import { type CallAction, isAcknowledged, type LiveCall } from '@aurora/model';
 /** The signed-in admin, named as the archive's admin_id will name them. */
 export type Admin = { id: string };
 
-export type Refusal = { code: 'not-found' | 'failed-precondition' | 'permission-denied' | 'unavailable'; message: string };
+export type Refusal = {
+  code: 'not-found' | 'failed-precondition' | 'permission-denied' | 'unavailable';
+  message: string;
+};
 
 /** Who holds the call now: an admin who took it and has not handed it back. */
-export const holderOf = (call: LiveCall): string | null => (call.mode === 'human' && call.admin_id ? call.admin_id : null);
+export const holderOf = (call: LiveCall): string | null =>
+  call.mode === 'human' && call.admin_id ? call.admin_id : null;
 
 /**
  * Whether `admin` may do `action` to `call` now, or why not. One admin at a time: only the
  * holder speaks, bridges or hands back; nobody takes or ends a call another admin holds.
  */
-export function refusal(call: LiveCall | null, action: CallAction['action'], admin: Admin): Refusal | null {
+export function refusal(
+  call: LiveCall | null,
+  action: CallAction['action'],
+  admin: Admin,
+): Refusal | null {
   if (!call || call.purging) return { code: 'not-found', message: 'This call is no longer live.' };
   // Anyone may say they have seen it, live or ended (an ended CRITICAL call waits live for it); the first one is recorded.
   if (action === 'ack') return null;
-  if (call.status !== 'ACTIVE') return { code: 'failed-precondition', message: 'This call has ended.' };
+  if (call.status !== 'ACTIVE')
+    return { code: 'failed-precondition', message: 'This call has ended.' };
   const holder = holderOf(call);
-  if (holder && holder !== admin.id) return { code: 'failed-precondition', message: `${holder} has taken this call.` };
+  if (holder && holder !== admin.id)
+    return { code: 'failed-precondition', message: `${holder} has taken this call.` };
   if (!holder && (action === 'say' || action === 'release' || action === 'bridge')) {
     return { code: 'failed-precondition', message: 'Take the call first.' };
   }
@@ -29,7 +39,8 @@ export function refusal(call: LiveCall | null, action: CallAction['action'], adm
  * An allow-list entry that would let every number through (`*`, `+*`): never honoured, whatever
  * preflight said, since one such entry turns the line into a free phone to anywhere.
  */
-export const matchesEveryNumber = (entry: string) => entry.endsWith('*') && /^\+?$/.test(entry.slice(0, -1));
+export const matchesEveryNumber = (entry: string) =>
+  entry.endsWith('*') && /^\+?$/.test(entry.slice(0, -1));
 
 /**
  * Why the caller may not be bridged to `to`, or null if they may: only the on-call numbers and
@@ -38,18 +49,28 @@ export const matchesEveryNumber = (entry: string) => entry.endsWith('*') && /^\+
  */
 export function bridgeRefusal(to: string, allowed: string[], onCall: string[]): Refusal | null {
   const entries = [...onCall, ...allowed];
-  const ok = entries.some((entry) => !matchesEveryNumber(entry) && (entry.endsWith('*') ? to.startsWith(entry.slice(0, -1)) : to === entry));
+  const ok = entries.some(
+    (entry) =>
+      !matchesEveryNumber(entry) &&
+      (entry.endsWith('*') ? to.startsWith(entry.slice(0, -1)) : to === entry),
+  );
   if (ok) return null;
   const catchAll = entries.filter(matchesEveryNumber);
-  const ignored = catchAll.length ? ` BRIDGE_NUMBERS entries that match every number (${catchAll.join(', ')}) are ignored.` : '';
-  return { code: 'permission-denied', message: `${to} is not a number supervisors may bridge to. Allowed: the on-call numbers and BRIDGE_NUMBERS.${ignored}` };
+  const ignored = catchAll.length
+    ? ` BRIDGE_NUMBERS entries that match every number (${catchAll.join(', ')}) are ignored.`
+    : '';
+  return {
+    code: 'permission-denied',
+    message: `${to} is not a number supervisors may bridge to. Allowed: the on-call numbers and BRIDGE_NUMBERS.${ignored}`,
+  };
 }
 
 /**
  * The call node's fields after `admin` takes it (a handoff request is answered) or hands it
  * back; null deletes. On hand-back admin_id stays: the archive records who last took the call.
  */
-export const takeFields = (admin: Admin) => ({ mode: 'human', admin_id: admin.id, handoff_requested: null }) as const;
+export const takeFields = (admin: Admin) =>
+  ({ mode: 'human', admin_id: admin.id, handoff_requested: null }) as const;
 
 /**
  * Acknowledging, or taking, a call stops its escalation at the urgency it has now. An

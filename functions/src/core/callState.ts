@@ -33,7 +33,12 @@ export function decideStatus(
 }
 
 /** The fields that mark a call ENDED; Twilio's own duration wins when it sent one. */
-export function endFields(call: LiveCall, reason: string, nowIso: string, twilioDurationSeconds?: number): EndFields {
+export function endFields(
+  call: LiveCall,
+  reason: string,
+  nowIso: string,
+  twilioDurationSeconds?: number,
+): EndFields {
   return {
     status: 'ENDED',
     ended_at: nowIso,
@@ -47,6 +52,7 @@ export const TURN_GRACE_MS = 20_000;
 
 /** Whether a caller turn is being answered: its marker is set and younger than any turn can live. */
 export function turnInFlight(call: { turn_started_at?: unknown } | null, nowMs: number): boolean {
-  const started = typeof call?.turn_started_at === 'string' ? Date.parse(call.turn_started_at) : NaN;
+  const started =
+    typeof call?.turn_started_at === 'string' ? Date.parse(call.turn_started_at) : NaN;
   return Number.isFinite(started) && nowMs - started < TURN_GRACE_MS;
 }

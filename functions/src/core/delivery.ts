@@ -50,14 +50,18 @@ const FINAL: ReadonlySet<Delivery> = new Set(['delivered', 'undelivered', 'faile
 const isFinal = (delivery: Delivery | undefined) => !!delivery && FINAL.has(delivery);
 
 /** The text will not arrive: the on-call number must be reached another way. */
-export const notDelivered = (delivery: Delivery | undefined) => delivery === 'undelivered' || delivery === 'failed';
+export const notDelivered = (delivery: Delivery | undefined) =>
+  delivery === 'undelivered' || delivery === 'failed';
 
 /**
  * The delivery state after a report, or null when the report changes nothing: it is not more
  * advanced than what is known, or a final state is known already (a late `sent` after
  * `delivered`, a repeated `undelivered`).
  */
-export function advanceDelivery(current: Delivery | undefined, reported: Delivery): Delivery | null {
+export function advanceDelivery(
+  current: Delivery | undefined,
+  reported: Delivery,
+): Delivery | null {
   if (current === reported || isFinal(current)) return null;
   return current === undefined || isFinal(reported) ? reported : null;
 }
@@ -74,7 +78,8 @@ const DELIVERY_ERRORS: Record<string, string> = {
   '30007': 'the carrier filtered the text as spam',
   '30008': 'the carrier gave no reason',
   '30034': 'the sender number is not registered for US texting (A2P 10DLC)',
-  '21408': "texts to this country are not enabled on the Twilio account (Messaging geo permissions)",
+  '21408':
+    'texts to this country are not enabled on the Twilio account (Messaging geo permissions)',
   '21610': 'the recipient has opted out of texts from this number (replied STOP)',
 };
 
@@ -83,7 +88,12 @@ function deliveryErrorText(errorCode: string | undefined): string {
   return `Twilio error ${errorCode}${DELIVERY_ERRORS[errorCode] ? `: ${DELIVERY_ERRORS[errorCode]}` : ''}`;
 }
 
-export type DeliveryReport = { messageSid: string; delivery: Delivery; errorCode?: string; at: string };
+export type DeliveryReport = {
+  messageSid: string;
+  delivery: Delivery;
+  errorCode?: string;
+  at: string;
+};
 
 /**
  * The recipient after Twilio's report on a text, or null when nothing changes. A report is about
@@ -91,12 +101,23 @@ export type DeliveryReport = { messageSid: string; delivery: Delivery; errorCode
  * still `sending` (Twilio answered the send, the SID is not recorded yet) names the text, and
  * escalateCall keeps it when it records the same SID.
  */
-export function reportOnRecipient(recipient: EscalationRecipient, report: DeliveryReport): EscalationRecipient | null {
+export function reportOnRecipient(
+  recipient: EscalationRecipient,
+  report: DeliveryReport,
+): EscalationRecipient | null {
   const unrecordedSend = recipient.state === 'sending' && !recipient.sid;
   if (recipient.sid !== report.messageSid && !unrecordedSend) return null;
-  const delivery = advanceDelivery(recipient.sid === report.messageSid ? recipient.delivery : undefined, report.delivery);
+  const delivery = advanceDelivery(
+    recipient.sid === report.messageSid ? recipient.delivery : undefined,
+    report.delivery,
+  );
   if (!delivery) return null;
-  const next: EscalationRecipient = { ...recipient, sid: report.messageSid, delivery, delivery_at: report.at };
+  const next: EscalationRecipient = {
+    ...recipient,
+    sid: report.messageSid,
+    delivery,
+    delivery_at: report.at,
+  };
   if (notDelivered(delivery)) next.delivery_error = deliveryErrorText(report.errorCode);
   else delete next.delivery_error;
   return next;
@@ -106,10 +127,15 @@ export function reportOnRecipient(recipient: EscalationRecipient, report: Delive
 const TEXT_FIELDS = ['sid', 'delivery', 'delivery_error', 'delivery_at', 'voice_call'] as const;
 
 /** The delivery fields a recipient keeps when its text is recorded, if they are about that text. */
-export function deliveryOfText(recipient: EscalationRecipient | null, sid: string): Partial<EscalationRecipient> {
+export function deliveryOfText(
+  recipient: EscalationRecipient | null,
+  sid: string,
+): Partial<EscalationRecipient> {
   const kept: Partial<EscalationRecipient> = {};
   if (!recipient || recipient.sid !== sid) return kept;
-  for (const field of TEXT_FIELDS) if (field !== 'sid' && recipient[field] !== undefined) Object.assign(kept, { [field]: recipient[field] });
+  for (const field of TEXT_FIELDS)
+    if (field !== 'sid' && recipient[field] !== undefined)
+      Object.assign(kept, { [field]: recipient[field] });
   return kept;
 }
 
@@ -127,10 +153,15 @@ export const VOICE_CALL_LEASE_MS = 60_000;
  * The recipient with a claim on its voice call, or null when it needs none: its text was
  * delivered or not yet known lost, or a call was placed, refused, or is being placed now.
  */
-export function claimVoiceCall(recipient: EscalationRecipient, nowMs: number, nowIso: string): EscalationRecipient | null {
+export function claimVoiceCall(
+  recipient: EscalationRecipient,
+  nowMs: number,
+  nowIso: string,
+): EscalationRecipient | null {
   if (!notDelivered(recipient.delivery)) return null;
   const call = recipient.voice_call;
-  if (call && !(call.state === 'calling' && nowMs - Date.parse(call.at) >= VOICE_CALL_LEASE_MS)) return null;
+  if (call && !(call.state === 'calling' && nowMs - Date.parse(call.at) >= VOICE_CALL_LEASE_MS))
+    return null;
   return { ...recipient, voice_call: { state: 'calling', at: nowIso } };
 }
 
@@ -138,7 +169,10 @@ export function claimVoiceCall(recipient: EscalationRecipient, nowMs: number, no
  * The caller as a voice says them: their registered name (and site), else their worker id in
  * words, else their number digit by digit (a voice reads "+15550100001" as one large number).
  */
-export function spokenCaller(call: Pick<LiveCall, 'worker_id' | 'mobile_no'>, registered?: { name?: string; site?: string }): string {
+export function spokenCaller(
+  call: Pick<LiveCall, 'worker_id' | 'mobile_no'>,
+  registered?: { name?: string; site?: string },
+): string {
   const site = registered?.site ? ` at ${registered.site}` : '';
   if (registered?.name) return `${registered.name}${site}`;
   if (call.worker_id !== 'unknown') return `${call.worker_id.replace(/[_-]+/g, ' ')}${site}`;
@@ -151,6 +185,11 @@ export function spokenCaller(call: Pick<LiveCall, 'worker_id' | 'mobile_no'>, re
  */
 export function announcementTwiml(urgency: LiveCall['urgency'], caller: string): string {
   const response = new VoiceResponse();
-  response.say({ loop: 2 }, speakable(`Aurora safety line. A ${urgency} call from ${caller} is waiting unacknowledged. Open the dashboard.`));
+  response.say(
+    { loop: 2 },
+    speakable(
+      `Aurora safety line. A ${urgency} call from ${caller} is waiting unacknowledged. Open the dashboard.`,
+    ),
+  );
   return response.toString();
 }

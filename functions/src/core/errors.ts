@@ -27,7 +27,10 @@ export class NotConfigured extends AuroraError {
 export function withDeadline<T>(work: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: ReturnType<typeof setTimeout> | undefined;
   const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new AuroraError(`${what} took longer than ${ms} ms`, { retryable: true })), ms);
+    timer = setTimeout(
+      () => reject(new AuroraError(`${what} took longer than ${ms} ms`, { retryable: true })),
+      ms,
+    );
   });
   return Promise.race([work, deadline]).finally(() => clearTimeout(timer));
 }

@@ -8,7 +8,13 @@
 import type { Urgency } from '@aurora/model';
 
 /** What was said to the caller, as the transcript records it. */
-export type SpokenAnswer = { text: string; language: string; urgency: Urgency; sources: string[]; fallback?: string };
+export type SpokenAnswer = {
+  text: string;
+  language: string;
+  urgency: Urgency;
+  sources: string[];
+  fallback?: string;
+};
 
 export class FirstAnswer<T = SpokenAnswer> {
   private settled: T | undefined;

@@ -53,7 +53,10 @@ export function messageKeyFactory(random: () => number = Math.random): (nowMs: n
  * reached when it ended): made from its CallSid, so repeated callbacks write one archive, and
  * the archive of its live record, when that is reachable again, replaces it (one per CallSid).
  */
-export function callbackArchiveIds(callSid: string, from: string): { callId: string; conversationId: string } {
+export function callbackArchiveIds(
+  callSid: string,
+  from: string,
+): { callId: string; conversationId: string } {
   const suffix = `${from.replace(/\D/g, '') || 'anonymous'}_cb_${callSid.replace(/[^A-Za-z0-9]/g, '').slice(0, 40)}`;
   return { callId: `call_${suffix}`, conversationId: `conv_${suffix}` };
 }

@@ -21,7 +21,11 @@ export type Limits = {
 export const hourKey = (at: Date) => at.toISOString().slice(0, 13).replace(/\D/g, '');
 
 /** Whether the model may answer this turn: the call is not past its ceilings. */
-export function modelAllowed(call: { offline_only?: boolean } | null, modelTurnsSoFar: number, limits: Limits): boolean {
+export function modelAllowed(
+  call: { offline_only?: boolean } | null,
+  modelTurnsSoFar: number,
+  limits: Limits,
+): boolean {
   return !call?.offline_only && modelTurnsSoFar < limits.modelTurnsPerCall;
 }
 
@@ -52,7 +56,14 @@ export function escalationTextDecision(
 }
 
 /** Usage counter buckets (usage/{key}/{hour}) older than the hour before this one, to drop. */
-export function expiredUsage(usage: Record<string, Record<string, unknown> | null>, now: Date): string[] {
+export function expiredUsage(
+  usage: Record<string, Record<string, unknown> | null>,
+  now: Date,
+): string[] {
   const keep = new Set([hourKey(now), hourKey(new Date(now.getTime() - 3600_000))]);
-  return Object.entries(usage).flatMap(([key, hours]) => Object.keys(hours ?? {}).filter((h) => !keep.has(h)).map((h) => `usage/${key}/${h}`));
+  return Object.entries(usage).flatMap(([key, hours]) =>
+    Object.keys(hours ?? {})
+      .filter((h) => !keep.has(h))
+      .map((h) => `usage/${key}/${h}`),
+  );
 }

@@ -20,6 +20,12 @@ export type Timings = Record<string, number>;
  */
 export function redactingLog(sink: Log): Log {
   const line = (write: Log['info']) => (message: string, data?: object) =>
-    data === undefined ? write(redact(message)) : write(redact(message), redactDeep(data) as object);
-  return { info: line(sink.info.bind(sink)), warn: line(sink.warn.bind(sink)), error: line(sink.error.bind(sink)) };
+    data === undefined
+      ? write(redact(message))
+      : write(redact(message), redactDeep(data) as object);
+  return {
+    info: line(sink.info.bind(sink)),
+    warn: line(sink.warn.bind(sink)),
+    error: line(sink.error.bind(sink)),
+  };
 }

@@ -27,7 +27,20 @@ export const SPECULATION_BUDGET_MS = 12_000;
  * think so", "he is not" / "he is not okay"), and any other word, a "not" above all, makes the
  * speculation a miss.
  */
-const HESITATIONS = new Set(['um', 'uh', 'er', 'erm', 'ah', 'hmm', 'mm', 'ehm', 'äh', 'ähm', 'euh', 'eh']);
+const HESITATIONS = new Set([
+  'um',
+  'uh',
+  'er',
+  'erm',
+  'ah',
+  'hmm',
+  'mm',
+  'ehm',
+  'äh',
+  'ähm',
+  'euh',
+  'eh',
+]);
 const OPENERS = new Set([...HESITATIONS, 'okay', 'ok', 'so', 'yeah', 'well']);
 
 /** The words of an utterance, lowercased, without punctuation (recognisers differ in both). */
@@ -61,7 +74,11 @@ export function answersTheSame(speculated: string, final: string): boolean {
  * leave it. At most one is in flight per Gather; a finished one on other words is replaced (and
  * counted as wasted by the caller of this function); one on the same words is kept.
  */
-export function nextSpeculation(current: Speculation | null, gather: string, stable: string): 'start' | 'keep' {
+export function nextSpeculation(
+  current: Speculation | null,
+  gather: string,
+  stable: string,
+): 'start' | 'keep' {
   if (wordsOf(stable).length < MIN_SPECULATION_WORDS) return 'keep';
   if (!current || current.gather < gather) return 'start';
   if (current.gather > gather) return 'keep'; // a late partial of an earlier Gather
@@ -72,4 +89,9 @@ export function nextSpeculation(current: Speculation | null, gather: string, sta
 }
 
 /** The speculation node a turn leaves: its Gather answered, so a late partial starts nothing more. */
-export const usedSpeculation = (gather: string, at: string): Speculation => ({ gather, text: '', state: 'used', started_at: at });
+export const usedSpeculation = (gather: string, at: string): Speculation => ({
+  gather,
+  text: '',
+  state: 'used',
+  started_at: at,
+});

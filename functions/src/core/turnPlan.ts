@@ -4,7 +4,14 @@
  * language, quiet), the partial speech the words close and the speculation the answer spends.
  * Pure: steps/applyTurn.ts holds the transaction and writes what this returns.
  */
-import { type Language, type LiveCall, type LiveMessage, paths, type Role, type Urgency } from '@aurora/model';
+import {
+  type Language,
+  type LiveCall,
+  type LiveMessage,
+  paths,
+  type Role,
+  type Urgency,
+} from '@aurora/model';
 import { raiseUrgency } from './urgency';
 import { usedSpeculation } from './speculation';
 
@@ -26,7 +33,11 @@ export type TurnChange = {
   /** The caller said nothing: marks since when. */
   quiet?: boolean;
   /** What this utterance did to the caller's language (assistant/language.ts languageChange). */
-  language?: { language?: Language; evidence: LiveCall['language_evidence'] | null; switchedTo?: Language };
+  language?: {
+    language?: Language;
+    evidence: LiveCall['language_evidence'] | null;
+    switchedTo?: Language;
+  };
   /**
    * The messages are Aurora's answer. A supervisor may take the call while the responder
    * thinks: the answer is then recorded as one the caller may not have heard.
@@ -64,11 +75,20 @@ export type TurnPlan = {
  * The turn's writes on `input.call`. The messages and the cleared marker go in one write, so the
  * marker is never cleared before the messages are stored.
  */
-export function planTurn({ callId, call, messages, change, nowIso, nextKey, languageNote }: TurnInput): TurnPlan {
+export function planTurn({
+  callId,
+  call,
+  messages,
+  change,
+  nowIso,
+  nextKey,
+  languageNote,
+}: TurnInput): TurnPlan {
   const fields: Record<string, unknown> = { last_message_at: nowIso };
   const language = change.language;
   if (language?.language) fields.language = language.language;
-  if (language && (language.evidence || call.language_evidence)) fields.language_evidence = language.evidence;
+  if (language && (language.evidence || call.language_evidence))
+    fields.language_evidence = language.evidence;
   if (change.quiet && !call.quiet_since) fields.quiet_since = nowIso;
   if (messages.some((m) => m.role === 'user') && call.quiet_since) fields.quiet_since = null;
 
@@ -81,7 +101,13 @@ export function planTurn({ callId, call, messages, change, nowIso, nextKey, lang
 
   const writes: Record<string, unknown> = {};
   // Written with the turn, before Aurora's reply: the supervisor reads why it is in another language.
-  if (language?.switchedTo && languageNote) writes[paths.message(call.conversation_id, nextKey())] = { role: 'system', content: languageNote, timestamp: nowIso, sources: '' } satisfies LiveMessage;
+  if (language?.switchedTo && languageNote)
+    writes[paths.message(call.conversation_id, nextKey())] = {
+      role: 'system',
+      content: languageNote,
+      timestamp: nowIso,
+      sources: '',
+    } satisfies LiveMessage;
   for (const { role, content, sources, fallback } of messages) {
     const message: LiveMessage = {
       ...(holder ? { role: 'system', content: overtaken(holder, content) } : { role, content }),
@@ -91,10 +117,20 @@ export function planTurn({ callId, call, messages, change, nowIso, nextKey, lang
     };
     writes[paths.message(call.conversation_id, nextKey())] = message;
   }
-  if (change.closePartial) writes[paths.partial(call.conversation_id)] = { gather: change.closePartial.gather, closed: true };
+  if (change.closePartial)
+    writes[paths.partial(call.conversation_id)] = {
+      gather: change.closePartial.gather,
+      closed: true,
+    };
   // The Gather is answered (its partials were closed when the turn began): its speculation is spent.
-  if (change.answered) writes[paths.speculation(call.conversation_id)] = usedSpeculation(change.answered.gather, nowIso);
-  if (!change.urgency) for (const [field, value] of Object.entries(fields)) writes[`${paths.call(callId)}/${field}`] = value;
+  if (change.answered)
+    writes[paths.speculation(call.conversation_id)] = usedSpeculation(
+      change.answered.gather,
+      nowIso,
+    );
+  if (!change.urgency)
+    for (const [field, value] of Object.entries(fields))
+      writes[`${paths.call(callId)}/${field}`] = value;
   if (change.finishTurn) writes[`${paths.call(callId)}/turn_started_at`] = null;
   return { callFields: fields, holder, writes };
 }
@@ -105,4 +141,5 @@ export function planTurn({ callId, call, messages, change, nowIso, nextKey, lang
  * answer, or is refused and undone, the caller hears it. So the transcript says it may not have
  * been heard, and keeps it for the supervisor to read.
  */
-export const overtaken = (admin: string, answer: string) => `May not have been heard: ${admin} took the call while Aurora was answering. Aurora answered: ${answer}`;
+export const overtaken = (admin: string, answer: string) =>
+  `May not have been heard: ${admin} took the call while Aurora was answering. Aurora answered: ${answer}`;

@@ -5,7 +5,10 @@ import VoiceResponse from 'twilio/lib/twiml/VoiceResponse';
 export type SpeechSettings = { language: string; model: string; timeout: string };
 
 type GatherLanguage = NonNullable<VoiceResponse.GatherAttributes['language']>;
-type SayAttributes = { voice: NonNullable<VoiceResponse.SayAttributes['voice']>; language: NonNullable<VoiceResponse.SayAttributes['language']> };
+type SayAttributes = {
+  voice: NonNullable<VoiceResponse.SayAttributes['voice']>;
+  language: NonNullable<VoiceResponse.SayAttributes['language']>;
+};
 
 /**
  * How Twilio hears and speaks each supported language. Gather `language` takes a BCP-47 tag
@@ -37,42 +40,70 @@ export const WEBHOOK_PATHS = {
 } as const;
 
 /** What Aurora says on its own (not from a procedure), in each supported language. */
-export const LINES_IN: Record<Language, { greeting: (name?: string) => string; reprompt: string; closing: string; stillHere: string; unavailable: string }> = {
+export const LINES_IN: Record<
+  Language,
+  {
+    greeting: (name?: string) => string;
+    reprompt: string;
+    closing: string;
+    stillHere: string;
+    unavailable: string;
+  }
+> = {
   en: {
-    greeting: (name) => `${name ? `Hello ${name}, this` : 'This'} is Aurora, the safety line. Tell me what is happening and where you are.`,
+    greeting: (name) =>
+      `${name ? `Hello ${name}, this` : 'This'} is Aurora, the safety line. Tell me what is happening and where you are.`,
     reprompt: 'I did not hear anything. Please tell me what is happening.',
     closing:
       'I still cannot hear you, so I am ending this call. If you are in danger, leave the area and call emergency services, then call us again.',
-    stillHere: 'Aurora is still here and the line stays open. Your supervisors have been alerted. Speak when you can.',
-    unavailable: 'Aurora is having trouble right now. If you are in danger, leave the area now and call emergency services.',
+    stillHere:
+      'Aurora is still here and the line stays open. Your supervisors have been alerted. Speak when you can.',
+    unavailable:
+      'Aurora is having trouble right now. If you are in danger, leave the area now and call emergency services.',
   },
   es: {
-    greeting: (name) => `${name ? `Hola ${name}, le` : 'Le'} atiende Aurora, la línea de seguridad. Dígame qué está pasando y dónde está.`,
+    greeting: (name) =>
+      `${name ? `Hola ${name}, le` : 'Le'} atiende Aurora, la línea de seguridad. Dígame qué está pasando y dónde está.`,
     reprompt: 'No le he oído. Por favor, dígame qué está pasando.',
-    closing: 'Sigo sin oírle, así que termino la llamada. Si está en peligro, salga de la zona y llame a los servicios de emergencia, y luego vuelva a llamarnos.',
-    stillHere: 'Aurora sigue aquí y la línea sigue abierta. Sus supervisores han sido avisados. Hable cuando pueda.',
-    unavailable: 'Aurora tiene problemas en este momento. Si está en peligro, salga de la zona ahora y llame a los servicios de emergencia.',
+    closing:
+      'Sigo sin oírle, así que termino la llamada. Si está en peligro, salga de la zona y llame a los servicios de emergencia, y luego vuelva a llamarnos.',
+    stillHere:
+      'Aurora sigue aquí y la línea sigue abierta. Sus supervisores han sido avisados. Hable cuando pueda.',
+    unavailable:
+      'Aurora tiene problemas en este momento. Si está en peligro, salga de la zona ahora y llame a los servicios de emergencia.',
   },
   de: {
-    greeting: (name) => `${name ? `Hallo ${name}, hier` : 'Hier'} ist Aurora, die Sicherheitsleitung. Sagen Sie mir, was passiert und wo Sie sind.`,
+    greeting: (name) =>
+      `${name ? `Hallo ${name}, hier` : 'Hier'} ist Aurora, die Sicherheitsleitung. Sagen Sie mir, was passiert und wo Sie sind.`,
     reprompt: 'Ich habe nichts gehört. Bitte sagen Sie mir, was passiert.',
-    closing: 'Ich höre Sie immer noch nicht und beende den Anruf. Wenn Sie in Gefahr sind, verlassen Sie den Bereich, rufen Sie den Notruf 112 und dann wieder uns an.',
-    stillHere: 'Aurora ist noch da und die Leitung bleibt offen. Ihre Vorgesetzten sind alarmiert. Sprechen Sie, wenn Sie können.',
-    unavailable: 'Aurora hat gerade eine Störung. Wenn Sie in Gefahr sind, verlassen Sie jetzt den Bereich und rufen Sie den Notruf 112.',
+    closing:
+      'Ich höre Sie immer noch nicht und beende den Anruf. Wenn Sie in Gefahr sind, verlassen Sie den Bereich, rufen Sie den Notruf 112 und dann wieder uns an.',
+    stillHere:
+      'Aurora ist noch da und die Leitung bleibt offen. Ihre Vorgesetzten sind alarmiert. Sprechen Sie, wenn Sie können.',
+    unavailable:
+      'Aurora hat gerade eine Störung. Wenn Sie in Gefahr sind, verlassen Sie jetzt den Bereich und rufen Sie den Notruf 112.',
   },
   fr: {
-    greeting: (name) => `${name ? `Bonjour ${name}, ici` : 'Ici'} Aurora, la ligne de sécurité. Dites-moi ce qui se passe et où vous êtes.`,
+    greeting: (name) =>
+      `${name ? `Bonjour ${name}, ici` : 'Ici'} Aurora, la ligne de sécurité. Dites-moi ce qui se passe et où vous êtes.`,
     reprompt: "Je n'ai rien entendu. Dites-moi ce qui se passe, s'il vous plaît.",
-    closing: "Je ne vous entends toujours pas, je termine l'appel. Si vous êtes en danger, quittez la zone et appelez les secours, puis rappelez-nous.",
-    stillHere: "Aurora est toujours là et la ligne reste ouverte. Vos responsables sont prévenus. Parlez quand vous pourrez.",
-    unavailable: 'Aurora rencontre un problème en ce moment. Si vous êtes en danger, quittez la zone maintenant et appelez les secours.',
+    closing:
+      "Je ne vous entends toujours pas, je termine l'appel. Si vous êtes en danger, quittez la zone et appelez les secours, puis rappelez-nous.",
+    stillHere:
+      'Aurora est toujours là et la ligne reste ouverte. Vos responsables sont prévenus. Parlez quand vous pourrez.',
+    unavailable:
+      'Aurora rencontre un problème en ce moment. Si vous êtes en danger, quittez la zone maintenant et appelez les secours.',
   },
   pt: {
-    greeting: (name) => `${name ? `Olá ${name}, aqui` : 'Aqui'} é a Aurora, a linha de segurança. Diga o que está acontecendo e onde você está.`,
+    greeting: (name) =>
+      `${name ? `Olá ${name}, aqui` : 'Aqui'} é a Aurora, a linha de segurança. Diga o que está acontecendo e onde você está.`,
     reprompt: 'Não ouvi nada. Por favor, diga o que está acontecendo.',
-    closing: 'Continuo sem ouvir você, então vou encerrar a ligação. Se estiver em perigo, saia da área e ligue para os serviços de emergência, depois ligue de novo para nós.',
-    stillHere: 'A Aurora continua aqui e a linha continua aberta. Seus supervisores foram avisados. Fale quando puder.',
-    unavailable: 'A Aurora está com problemas agora. Se estiver em perigo, saia da área agora e ligue para os serviços de emergência.',
+    closing:
+      'Continuo sem ouvir você, então vou encerrar a ligação. Se estiver em perigo, saia da área e ligue para os serviços de emergência, depois ligue de novo para nós.',
+    stillHere:
+      'A Aurora continua aqui e a linha continua aberta. Seus supervisores foram avisados. Fale quando puder.',
+    unavailable:
+      'A Aurora está com problemas agora. Se estiver em perigo, saia da área agora e ligue para os serviços de emergência.',
   },
 };
 
@@ -81,44 +112,58 @@ export const LINES_IN: Record<Language, { greeting: (name?: string) => string; r
  * after a bridge, that nobody answered or that the bridged call ended: the caller is listened
  * to again either way, never left with a dead line.
  */
-export const SUPERVISOR_LINES_IN: Record<Language, { supervisorJoined: string; aiBack: string; connecting: string; notAnswered: string; bridgeEnded: string }> = {
+export const SUPERVISOR_LINES_IN: Record<
+  Language,
+  {
+    supervisorJoined: string;
+    aiBack: string;
+    connecting: string;
+    notAnswered: string;
+    bridgeEnded: string;
+  }
+> = {
   en: {
-    supervisorJoined: 'A safety supervisor has joined the call and is listening. Keep talking to us.',
+    supervisorJoined:
+      'A safety supervisor has joined the call and is listening. Keep talking to us.',
     aiBack: 'Aurora here again. I am listening.',
     connecting: 'Connecting you now. Stay on the line.',
     notAnswered: 'Nobody answered. Stay on the line, we are still with you.',
     bridgeEnded: 'The other call has ended. Stay on the line, we are still with you.',
   },
   es: {
-    supervisorJoined: 'Un supervisor de seguridad se ha unido a la llamada y le está escuchando. Siga hablándonos.',
+    supervisorJoined:
+      'Un supervisor de seguridad se ha unido a la llamada y le está escuchando. Siga hablándonos.',
     aiBack: 'Aquí Aurora de nuevo. Le escucho.',
     connecting: 'Le estoy conectando. No cuelgue.',
     notAnswered: 'Nadie ha contestado. No cuelgue, seguimos con usted.',
     bridgeEnded: 'La otra llamada ha terminado. No cuelgue, seguimos con usted.',
   },
   de: {
-    supervisorJoined: 'Ein Sicherheitsverantwortlicher ist jetzt in der Leitung und hört zu. Sprechen Sie weiter mit uns.',
+    supervisorJoined:
+      'Ein Sicherheitsverantwortlicher ist jetzt in der Leitung und hört zu. Sprechen Sie weiter mit uns.',
     aiBack: 'Hier ist wieder Aurora. Ich höre zu.',
     connecting: 'Ich verbinde Sie jetzt. Bleiben Sie in der Leitung.',
     notAnswered: 'Niemand hat abgenommen. Bleiben Sie in der Leitung, wir sind weiter für Sie da.',
-    bridgeEnded: 'Das andere Gespräch ist beendet. Bleiben Sie in der Leitung, wir sind weiter für Sie da.',
+    bridgeEnded:
+      'Das andere Gespräch ist beendet. Bleiben Sie in der Leitung, wir sind weiter für Sie da.',
   },
   fr: {
-    supervisorJoined: "Un responsable de la sécurité a rejoint l'appel et vous écoute. Continuez à nous parler.",
+    supervisorJoined:
+      "Un responsable de la sécurité a rejoint l'appel et vous écoute. Continuez à nous parler.",
     aiBack: 'Ici Aurora à nouveau. Je vous écoute.',
     connecting: 'Je vous mets en relation. Restez en ligne.',
     notAnswered: "Personne n'a répondu. Restez en ligne, nous sommes toujours avec vous.",
     bridgeEnded: "L'autre appel est terminé. Restez en ligne, nous sommes toujours avec vous.",
   },
   pt: {
-    supervisorJoined: 'Um supervisor de segurança entrou na ligação e está ouvindo. Continue falando com a gente.',
+    supervisorJoined:
+      'Um supervisor de segurança entrou na ligação e está ouvindo. Continue falando com a gente.',
     aiBack: 'Aqui é a Aurora de novo. Estou ouvindo.',
     connecting: 'Estou conectando você agora. Fique na linha.',
     notAnswered: 'Ninguém atendeu. Fique na linha, continuamos com você.',
     bridgeEnded: 'A outra ligação terminou. Fique na linha, continuamos com você.',
   },
 };
-
 
 /** Where and how to listen after speaking: the Gather's URLs and speech settings. */
 export type Listen = {
@@ -155,10 +200,19 @@ export function turnUrl(baseUrl: string, next: NextTurn = {}): string {
 }
 
 /** Everything a Gather needs; partial results are only asked for on a known call. */
-export function listenFor(baseUrl: string, next: NextTurn, speech: SpeechSettings, hints: string, language?: Language): Listen {
+export function listenFor(
+  baseUrl: string,
+  next: NextTurn,
+  speech: SpeechSettings,
+  hints: string,
+  language?: Language,
+): Listen {
   return {
     action: turnUrl(baseUrl, next),
-    partial: next.call && next.gather ? withQuery(`${baseUrl}${WEBHOOK_PATHS.partial}`, { call: next.call, gather: next.gather }) : undefined,
+    partial:
+      next.call && next.gather
+        ? withQuery(`${baseUrl}${WEBHOOK_PATHS.partial}`, { call: next.call, gather: next.gather })
+        : undefined,
     hints,
     speech,
     ...(language ? { language } : {}),
@@ -175,7 +229,9 @@ function foreign(listen: Pick<Listen, 'language' | 'speech'>): Language | undefi
 }
 
 /** Say's voice and language for the caller's language (none for the site's own). */
-export function voiceFor(listen: Pick<Listen, 'language' | 'speech'>): SayAttributes | Record<string, never> {
+export function voiceFor(
+  listen: Pick<Listen, 'language' | 'speech'>,
+): SayAttributes | Record<string, never> {
   const language = foreign(listen);
   return language ? VOICES[language].say : {};
 }
@@ -194,7 +250,9 @@ function gather(response: VoiceResponse, listen: Listen) {
     // Twilio refuses speechTimeout="auto" once a speech model is named.
     speechTimeout: model && timeout === 'auto' ? '2' : timeout,
     ...(listen.hints ? { hints: listen.hints } : {}),
-    ...(listen.partial ? { partialResultCallback: listen.partial, partialResultCallbackMethod: 'POST' } : {}),
+    ...(listen.partial
+      ? { partialResultCallback: listen.partial, partialResultCallbackMethod: 'POST' }
+      : {}),
     bargeIn: true,
   });
 }
@@ -238,20 +296,36 @@ export function listenOnly(listen: Listen): string {
 export const BRIDGE_RING_SECONDS = 25;
 
 /** One bridge: the number, its limits, and the two URLs Twilio requests for it (bridgeUrls). */
-export type Bridge = { number: string; timeLimitSeconds: number; ringSeconds: number; action: string; screen: string };
+export type Bridge = {
+  number: string;
+  timeLimitSeconds: number;
+  ringSeconds: number;
+  action: string;
+  screen: string;
+};
 
 /**
  * A bridge's URLs, signed by Twilio like every webhook: the <Dial action> names the call and the
  * number dialled (Twilio's request says only how the leg ended, not where it went), the
  * <Number url> names the call whose caller is waiting.
  */
-export function bridgeUrls(baseUrl: string, callId: string, to: string): Pick<Bridge, 'action' | 'screen'> {
-  return { action: `${baseUrl}${WEBHOOK_PATHS.dial}?${new URLSearchParams({ call: callId, to }).toString()}`, screen: screenUrl(baseUrl, callId) };
+export function bridgeUrls(
+  baseUrl: string,
+  callId: string,
+  to: string,
+): Pick<Bridge, 'action' | 'screen'> {
+  return {
+    action: `${baseUrl}${WEBHOOK_PATHS.dial}?${new URLSearchParams({ call: callId, to }).toString()}`,
+    screen: screenUrl(baseUrl, callId),
+  };
 }
 
 /** The screening's URL: its prompt, or (`answer`) where the called person's key press goes. */
 export function screenUrl(baseUrl: string, callId: string | undefined, step?: 'answer'): string {
-  const query = new URLSearchParams({ ...(callId ? { call: callId } : {}), ...(step ? { step } : {}) }).toString();
+  const query = new URLSearchParams({
+    ...(callId ? { call: callId } : {}),
+    ...(step ? { step } : {}),
+  }).toString();
   return `${baseUrl}${WEBHOOK_PATHS.screen}${query ? `?${query}` : ''}`;
 }
 
@@ -264,10 +338,20 @@ export function screenUrl(baseUrl: string, callId: string | undefined, step?: 'a
  * talking), Twilio requests the <Dial action> and the call goes on with its answer
  * (https://www.twilio.com/docs/voice/twiml/dial#action): the caller is never hung up on here.
  */
-export function speakAndDial(text: string, bridge: Bridge, voice: ReturnType<typeof voiceFor> = {}): string {
+export function speakAndDial(
+  text: string,
+  bridge: Bridge,
+  voice: ReturnType<typeof voiceFor> = {},
+): string {
   const response = new VoiceResponse();
   response.say(voice, speakable(text));
-  response.dial({ action: bridge.action, timeLimit: bridge.timeLimitSeconds, timeout: bridge.ringSeconds }).number({ url: bridge.screen }, bridge.number);
+  response
+    .dial({
+      action: bridge.action,
+      timeLimit: bridge.timeLimitSeconds,
+      timeout: bridge.ringSeconds,
+    })
+    .number({ url: bridge.screen }, bridge.number);
   return response.toString();
 }
 

@@ -14,20 +14,30 @@ import { changeCall } from './liveCalls';
 /** The call the turn opened: its id and its state then. */
 export type OpenedCall = { callId: string; call: LiveCall };
 
-export async function applyTurn(deps: Deps, opened: OpenedCall, messages: TurnMessage[], change: TurnChange): Promise<void> {
+export async function applyTurn(
+  deps: Deps,
+  opened: OpenedCall,
+  messages: TurnMessage[],
+  change: TurnChange,
+): Promise<void> {
   const { callId } = opened;
   const now = deps.clock();
   const nowIso = siteIso(now, deps.settings.timeZone);
   const switchedTo = change.language?.switchedTo;
   const languageNote = switchedTo ? languageSwitchNote(switchedTo) : undefined;
   // Inside the transaction only the call's fields are wanted: no message keys are spent there.
-  const planOn = (call: LiveCall, nextKey = () => '') => planTurn({ callId, call, messages, change, nowIso, languageNote, nextKey });
+  const planOn = (call: LiveCall, nextKey = () => '') =>
+    planTurn({ callId, call, messages, change, nowIso, languageNote, nextKey });
 
   let stored = opened.call;
   try {
     if (change.urgency) {
       // A purge under way has verified the archive: a change now would be lost with the call.
-      const changed = await retrying(() => changeCall(deps.live, callId, (current) => (current.purging ? undefined : planOn(current).callFields)));
+      const changed = await retrying(() =>
+        changeCall(deps.live, callId, (current) =>
+          current.purging ? undefined : planOn(current).callFields,
+        ),
+      );
       if (changed) stored = changed;
     }
   } catch (err) {
@@ -39,7 +49,11 @@ export async function applyTurn(deps: Deps, opened: OpenedCall, messages: TurnMe
     // A write refused for a moment is tried again: these are the caller's words.
     // Six attempts span about five seconds: a database out for a few seconds does not lose them
     // (the webhook's deadline still answers the caller in time).
-    await retrying(() => deps.live.update(writes), { attempts: 6, onRetry: (err) => deps.log.warn('turn write failed: trying again', { callId, error: String(err) }) });
+    await retrying(() => deps.live.update(writes), {
+      attempts: 6,
+      onRetry: (err) =>
+        deps.log.warn('turn write failed: trying again', { callId, error: String(err) }),
+    });
   } catch (err) {
     deps.log.error('turn write failed', { callId, error: String(err) });
   }

@@ -18,7 +18,10 @@ export async function enqueueArchive(deps: Deps, callId: string, taskId: string)
     const result = await deps.queue.enqueue(QUEUES.archive, { callId }, taskId);
     if (result === 'duplicate') deps.log.info('archival already queued', { callId, taskId });
   } catch (err) {
-    deps.log.error('could not enqueue archival; the sweeper will retry', { callId, error: String(err) });
+    deps.log.error('could not enqueue archival; the sweeper will retry', {
+      callId,
+      error: String(err),
+    });
   }
 }
 
@@ -34,7 +37,8 @@ export async function archiveOrphans(
   liveCallIds: Set<string>,
   reservations: Record<string, { call_sid?: string } | null>,
 ): Promise<number> {
-  const conversations = ((await deps.live.get(paths.activeConversations)) as Record<string, unknown> | null) ?? {};
+  const conversations =
+    ((await deps.live.get(paths.activeConversations)) as Record<string, unknown> | null) ?? {};
   let removed = 0;
   for (const [conversationId, raw] of Object.entries(conversations)) {
     const callId = callIdOf(conversationId);
@@ -44,21 +48,38 @@ export async function archiveOrphans(
     const messages = orderedMessages(conversation);
     const callSid = reservations[callId]?.call_sid;
     if (messages.length > 0) {
-      const archived = callSid ? await withDeadline(deps.archive.appendMessages(callId, callSid, messages), deps.settings.archiveDeadlineMs, 'orphan append') : false;
+      const archived = callSid
+        ? await withDeadline(
+            deps.archive.appendMessages(callId, callSid, messages),
+            deps.settings.archiveDeadlineMs,
+            'orphan append',
+          )
+        : false;
       if (!archived) {
-        deps.log.error('orphan live conversation has no archive to join: kept', { conversationId, messages: messages.length });
+        deps.log.error('orphan live conversation has no archive to join: kept', {
+          conversationId,
+          messages: messages.length,
+        });
         continue;
       }
     }
     const keys = new Set(Object.keys(conversation.messages));
-    const { committed } = await deps.live.transact(paths.conversation(conversationId), (current) => {
-      if (current === null) return null;
-      const now = salvageConversation(current, callId).conversation;
-      const same = Object.keys(now.messages).length === keys.size && Object.keys(now.messages).every((k) => keys.has(k));
-      return same ? null : undefined; // something new arrived: archived on the next sweep
-    });
+    const { committed } = await deps.live.transact(
+      paths.conversation(conversationId),
+      (current) => {
+        if (current === null) return null;
+        const now = salvageConversation(current, callId).conversation;
+        const same =
+          Object.keys(now.messages).length === keys.size &&
+          Object.keys(now.messages).every((k) => keys.has(k));
+        return same ? null : undefined; // something new arrived: archived on the next sweep
+      },
+    );
     if (committed) removed++;
-    deps.log.warn('orphan live conversation archived and removed', { conversationId, messages: messages.length });
+    deps.log.warn('orphan live conversation archived and removed', {
+      conversationId,
+      messages: messages.length,
+    });
   }
   return removed;
 }

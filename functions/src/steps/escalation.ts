@@ -8,4 +8,5 @@ import { isAcknowledged, type LiveCall } from '@aurora/model';
 export const escalationStillNeeded = (call: LiveCall) => !call.purging && !isAcknowledged(call);
 
 /** The caller as texts and pushes name them: worker id and number, or the number alone. */
-export const callerOf = (call: LiveCall) => (call.worker_id === 'unknown' ? call.mobile_no : `${call.worker_id} (${call.mobile_no})`);
+export const callerOf = (call: LiveCall) =>
+  call.worker_id === 'unknown' ? call.mobile_no : `${call.worker_id} (${call.mobile_no})`;

@@ -18,7 +18,11 @@ import { greetingFor, recordCall, UNKNOWN_WORKER, type IncomingCall } from './re
  * even the tombstone of an archived call). Resolves the call id it recorded (or that a
  * concurrent webhook did), or null when the CallSid is already known or the caller unknown.
  */
-export async function recordLate(deps: Deps, incoming: IncomingCall, startedAt: Date): Promise<string | null> {
+export async function recordLate(
+  deps: Deps,
+  incoming: IncomingCall,
+  startedAt: Date,
+): Promise<string | null> {
   if ((await deps.live.get(paths.callSid(incoming.callSid))) !== null) return null;
   const caller = await deps.workers.findByPhone(incoming.from).catch(() => null);
   const callId = await recordCall(incoming, caller, deps, { startedAt });
@@ -59,9 +63,17 @@ export async function archiveFromCallback(
     end_reason: callback.status,
     recorded_late: true,
   };
-  const greeting = { role: 'assistant' as const, content: greetingFor(deps, caller), timestamp: startIso, sources: '' };
+  const greeting = {
+    role: 'assistant' as const,
+    content: greetingFor(deps, caller),
+    timestamp: startIso,
+    sources: '',
+  };
   const plan = planArchive(callId, call, { call_id: callId, messages: { greeting } });
   await withDeadline(deps.archive.write(plan), deps.settings.archiveDeadlineMs, 'archive write');
-  deps.log.error('archived a call the live database never held, from its status callback', { callId, caller: maskPhone(callback.from) });
+  deps.log.error('archived a call the live database never held, from its status callback', {
+    callId,
+    caller: maskPhone(callback.from),
+  });
   return callId;
 }

@@ -1,11 +1,22 @@
 import { randomBytes } from 'node:crypto';
 import { speechHints } from '../assistant/procedures';
 import { listenFor, speakAndListen, type Listen } from '../core/twiml';
-import { DEFAULT_LANGUAGE, type Language, languageOf, type LiveCall, type LiveMessage, paths, type Procedure, type Role, siteIso } from '@aurora/model';
+import {
+  DEFAULT_LANGUAGE,
+  type Language,
+  languageOf,
+  type LiveCall,
+  type LiveMessage,
+  paths,
+  type Procedure,
+  type Role,
+  siteIso,
+} from '@aurora/model';
 import type { Deps } from '../ports';
 
 /** A fresh Gather id that sorts by time: partial results name the Gather they belong to. */
-export const newGatherId = () => `${Date.now().toString(36).padStart(9, '0')}${randomBytes(3).toString('hex')}`;
+export const newGatherId = () =>
+  `${Date.now().toString(36).padStart(9, '0')}${randomBytes(3).toString('hex')}`;
 
 // The procedure library hands out the same cached array for minutes: build its hints once.
 const hintsFor = new WeakMap<Procedure[], string>();
@@ -16,19 +27,32 @@ function cachedHints(procedures: Procedure[]): string {
 }
 
 /** How the next Gather listens: its URLs, the site's speech settings, hints from the procedures, the caller's language. */
-export function listening(deps: Deps, procedures: Procedure[], next: { call?: string; silent?: number; language?: Language }): Listen {
+export function listening(
+  deps: Deps,
+  procedures: Procedure[],
+  next: { call?: string; silent?: number; language?: Language },
+): Listen {
   const { language, ...turn } = next;
-  return listenFor(deps.settings.publicBaseUrl, { ...turn, gather: newGatherId() }, deps.settings.speech, cachedHints(procedures), language);
+  return listenFor(
+    deps.settings.publicBaseUrl,
+    { ...turn, gather: newGatherId() },
+    deps.settings.speech,
+    cachedHints(procedures),
+    language,
+  );
 }
 
 /** A Gather for when nothing of the call could be had: the next turn finds the call by its CallSid. */
-export const listenAnew = (deps: Deps) => listenFor(deps.settings.publicBaseUrl, {}, deps.settings.speech, '');
+export const listenAnew = (deps: Deps) =>
+  listenFor(deps.settings.publicBaseUrl, {}, deps.settings.speech, '');
 
 /** The site's own language (SPEECH_LANGUAGE), what Aurora speaks until it knows the caller's. */
-export const siteLanguage = (deps: Deps): Language => languageOf(deps.settings.speech.language) ?? DEFAULT_LANGUAGE;
+export const siteLanguage = (deps: Deps): Language =>
+  languageOf(deps.settings.speech.language) ?? DEFAULT_LANGUAGE;
 
 /** A caller's or a call's language (a code such as 'de' or 'pt-BR', as the registry or the call holds it), else the site's. */
-export const languageOrSite = (deps: Deps, language: string | undefined): Language => languageOf(language) ?? siteLanguage(deps);
+export const languageOrSite = (deps: Deps, language: string | undefined): Language =>
+  languageOf(language) ?? siteLanguage(deps);
 
 /** The procedures, or none if they cannot be had: listening and answering go on without hints. */
 export async function proceduresOrNone(deps: Deps): Promise<Procedure[]> {
@@ -47,20 +71,38 @@ export async function proceduresOrNone(deps: Deps): Promise<Procedure[]> {
  * Used in call updates, which carry no speech hints: Twilio takes at most 4,000 characters of
  * TwiML in an update (32018); the next turn's answer brings the hints back.
  */
-export function speakThenListen(deps: Deps, callId: string | undefined, callLanguage: string | undefined, text: string): string {
+export function speakThenListen(
+  deps: Deps,
+  callId: string | undefined,
+  callLanguage: string | undefined,
+  text: string,
+): string {
   const language = languageOrSite(deps, callLanguage);
   return speakAndListen(text, listening(deps, [], { call: callId, language }));
 }
 
 /** Records lines on the call's transcript; a failed write is logged, since the caller has already heard them. */
-export async function noteOnCall(deps: Deps, call: Pick<LiveCall, 'conversation_id'>, lines: Array<[Role, string]>): Promise<void> {
+export async function noteOnCall(
+  deps: Deps,
+  call: Pick<LiveCall, 'conversation_id'>,
+  lines: Array<[Role, string]>,
+): Promise<void> {
   const now = deps.clock();
   const timestamp = siteIso(now, deps.settings.timeZone);
   const changes: Record<string, LiveMessage> = {};
-  for (const [role, content] of lines) changes[paths.message(call.conversation_id, deps.messageKey(now.getTime()))] = { role, content, timestamp, sources: '' };
+  for (const [role, content] of lines)
+    changes[paths.message(call.conversation_id, deps.messageKey(now.getTime()))] = {
+      role,
+      content,
+      timestamp,
+      sources: '',
+    };
   try {
     await deps.live.update(changes);
   } catch (err) {
-    deps.log.error('a note could not be recorded on the call', { conversationId: call.conversation_id, error: String(err) });
+    deps.log.error('a note could not be recorded on the call', {
+      conversationId: call.conversation_id,
+      error: String(err),
+    });
   }
 }

@@ -29,8 +29,15 @@ export async function findCallBySid(
  * Writes `value` at `path` only if nothing is there; true if it wrote, or if what is there is
  * `ours` (a retry of a write that committed although its answer was lost).
  */
-export async function createIfAbsent(live: LiveDb, path: string, value: unknown, ours: (stored: unknown) => boolean = () => false): Promise<boolean> {
-  const { committed, value: stored } = await live.transact(path, (current) => (current === null ? value : undefined));
+export async function createIfAbsent(
+  live: LiveDb,
+  path: string,
+  value: unknown,
+  ours: (stored: unknown) => boolean = () => false,
+): Promise<boolean> {
+  const { committed, value: stored } = await live.transact(path, (current) =>
+    current === null ? value : undefined,
+  );
   return committed || ours(stored);
 }
 
@@ -39,18 +46,29 @@ export async function readCall(live: LiveDb, callId: string, log: Log): Promise<
   if (raw === null || raw === undefined) return null;
   const parsed = LiveCall.safeParse(raw);
   if (!parsed.success) {
-    log.error('live call does not match the schema', { callId, issues: parsed.error.issues.slice(0, 5) });
+    log.error('live call does not match the schema', {
+      callId,
+      issues: parsed.error.issues.slice(0, 5),
+    });
     return null;
   }
   return parsed.data;
 }
 
 /** A call's live conversation, salvaged if a half-failed write left it malformed (see salvageConversation). */
-export async function readConversation(live: LiveDb, conversationId: string, log?: Log): Promise<LiveConversation | null> {
+export async function readConversation(
+  live: LiveDb,
+  conversationId: string,
+  log?: Log,
+): Promise<LiveConversation | null> {
   const raw = await live.get(paths.conversation(conversationId));
   if (!raw) return null;
   const { conversation, repaired } = salvageConversation(raw, callIdOf(conversationId));
-  if (repaired > 0) log?.error('live conversation was malformed: archived what is there', { conversationId, repaired });
+  if (repaired > 0)
+    log?.error('live conversation was malformed: archived what is there', {
+      conversationId,
+      repaired,
+    });
   return conversation;
 }
 
@@ -81,7 +99,10 @@ export async function changeCall(
 
 /** Counts one use of `key` in the hour `at` falls in; resolves the count so far this hour, this one included. */
 export async function countUse(live: LiveDb, key: string, at: Date): Promise<number> {
-  const { value } = await live.transact(paths.usageCounter(key, hourKey(at)), (current) => (typeof current === 'number' ? current : 0) + 1);
+  const { value } = await live.transact(
+    paths.usageCounter(key, hourKey(at)),
+    (current) => (typeof current === 'number' ? current : 0) + 1,
+  );
   return typeof value === 'number' ? value : 1;
 }
 

@@ -22,7 +22,8 @@ const MAX_ID_ATTEMPTS = 20;
 export const UNKNOWN_WORKER = 'unknown';
 
 /** The greeting a caller hears first: by name and in their language when the registry knows them, else in the site's. */
-export const greetingFor = (deps: Deps, caller: Pick<Caller, 'name' | 'language'> | null): string => LINES_IN[languageOrSite(deps, caller?.language)].greeting(caller?.name);
+export const greetingFor = (deps: Deps, caller: Pick<Caller, 'name' | 'language'> | null): string =>
+  LINES_IN[languageOrSite(deps, caller?.language)].greeting(caller?.name);
 
 /**
  * Writes the call, its CallSid index and its conversation (with the greeting the caller heard);
@@ -53,27 +54,51 @@ export async function recordCall(
     ...(languageOf(caller?.language) ? { language: languageOf(caller?.language)! } : {}),
   };
   // Counted alongside the id's reservation: a number past its hourly ceiling is answered offline.
-  const uses = countUse(live, `n${incoming.from.replace(/\D/g, '') || 'anonymous'}`, deps.clock()).catch(() => 0);
+  const uses = countUse(
+    live,
+    `n${incoming.from.replace(/\D/g, '') || 'anonymous'}`,
+    deps.clock(),
+  ).catch(() => 0);
   // An id is reserved for good, not just while its call is live: a number that calls again in
   // the same second after its first call was archived must not get the archived call's id.
   // Each step is tried again, for a few seconds, when the database refuses it: a call node
   // written without its CallSid index was recorded a second time by the next webhook (two calls,
   // two archives). The greeting's deadline still answers the caller in time.
-  const again = <T>(step: () => Promise<T>) => retrying(step, { attempts: 6, onRetry: (err) => log.warn('recording the call: trying a step again', { error: String(err) }) });
-  const sameCallSid = (stored: unknown) => (stored as { call_sid?: unknown } | null)?.call_sid === incoming.callSid;
+  const again = <T>(step: () => Promise<T>) =>
+    retrying(step, {
+      attempts: 6,
+      onRetry: (err) => log.warn('recording the call: trying a step again', { error: String(err) }),
+    });
+  const sameCallSid = (stored: unknown) =>
+    (stored as { call_sid?: unknown } | null)?.call_sid === incoming.callSid;
   for (let attempt = 1; ; attempt++) {
     ids = callIds(incoming.from, now, settings.timeZone, attempt);
     const reservation: CallIdReservation = { call_sid: incoming.callSid, at: now.getTime() };
     const path = paths.callIdReservation(ids.callId);
     if (await again(() => createIfAbsent(live, path, reservation, sameCallSid))) break;
-    if (attempt >= MAX_ID_ATTEMPTS) throw new Error(`no free call id for ${maskPhone(incoming.from)}`);
+    if (attempt >= MAX_ID_ATTEMPTS)
+      throw new Error(`no free call id for ${maskPhone(incoming.from)}`);
   }
   const offline = (await uses) > settings.limits.modelCallsPerNumberPerHour;
-  if (offline) log.warn('caller past the hourly model ceiling: answered offline', { callId: ids.callId });
-  const record = { ...call, conversation_id: ids.conversationId, ...(offline ? { offline_only: true } : {}) };
-  const created = await again(() => createIfAbsent(live, paths.call(ids.callId), record, sameCallSid));
+  if (offline)
+    log.warn('caller past the hourly model ceiling: answered offline', { callId: ids.callId });
+  const record = {
+    ...call,
+    conversation_id: ids.conversationId,
+    ...(offline ? { offline_only: true } : {}),
+  };
+  const created = await again(() =>
+    createIfAbsent(live, paths.call(ids.callId), record, sameCallSid),
+  );
   if (!created) throw new Error(`reserved call id ${ids.callId} is already live`);
-  const indexed = await again(() => createIfAbsent(live, paths.callSid(incoming.callSid), ids.callId, (stored) => stored === ids.callId));
+  const indexed = await again(() =>
+    createIfAbsent(
+      live,
+      paths.callSid(incoming.callSid),
+      ids.callId,
+      (stored) => stored === ids.callId,
+    ),
+  );
   if (!indexed) {
     // A concurrent retry of this same webhook won the index: keep its call, drop ours.
     await live.update({ [paths.call(ids.callId)]: null });
@@ -93,7 +118,16 @@ export async function recordCall(
       [paths.message(ids.conversationId, greetingKey)]: greetingMessage,
     }),
   );
-  if (late) log.warn('call recorded late: its start could not be recorded', { callId: ids.callId, caller: maskPhone(incoming.from) });
-  else log.info('call started', { callId: ids.callId, caller: maskPhone(incoming.from), known: caller !== null });
+  if (late)
+    log.warn('call recorded late: its start could not be recorded', {
+      callId: ids.callId,
+      caller: maskPhone(incoming.from),
+    });
+  else
+    log.info('call started', {
+      callId: ids.callId,
+      caller: maskPhone(incoming.from),
+      known: caller !== null,
+    });
   return ids.callId;
 }

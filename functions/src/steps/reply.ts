@@ -6,7 +6,12 @@ import { languageAfter } from '../assistant/language';
 import { offlineReply } from '../assistant/offlineResponder';
 import type { Reply, ResponderInput } from '../assistant/responder';
 import { conversationIdOf } from '../core/ids';
-import { type Language, type LiveConversation, orderedMessages, type Procedure } from '@aurora/model';
+import {
+  type Language,
+  type LiveConversation,
+  orderedMessages,
+  type Procedure,
+} from '@aurora/model';
 import { speakable } from '../core/twiml';
 import { modelAllowed } from '../core/limits';
 import type { Caller, Deps } from '../ports';
@@ -32,7 +37,10 @@ export type ReplyRequest = {
  * what the caller can hear. Answered in the call's language (the registry's, else the site's),
  * unless these words complete a switch (assistant/language.ts: strong, repeated evidence).
  */
-export async function composeReply(deps: Deps, { found, utterance, procedures, history, callLanguage, withinMs }: ReplyRequest): Promise<{ reply: Reply; language: Language }> {
+export async function composeReply(
+  deps: Deps,
+  { found, utterance, procedures, history, callLanguage, withinMs }: ReplyRequest,
+): Promise<{ reply: Reply; language: Language }> {
   const { input, speculated } = await responderInput(deps, found, utterance, procedures, history);
   // The call's language (the registry's, else the site's), unless these words complete a switch.
   const { language } = languageAfter(found?.call, callLanguage, utterance);
@@ -55,30 +63,48 @@ async function responderInput(
   prefetched: Promise<LiveConversation | null> | null,
 ): Promise<{ input: ResponderInput; speculated: number }> {
   const unknown: Caller = { workerId: found?.call.worker_id ?? 'unknown' };
-  if (!found) return { input: { utterance, caller: unknown, history: [], procedures }, speculated: 0 };
+  if (!found)
+    return { input: { utterance, caller: unknown, history: [], procedures }, speculated: 0 };
   const conversationId = found.call.conversation_id;
   const [conversation, caller] = await Promise.all([
     prefetched && conversationIdOf(found.callId) === conversationId
       ? prefetched
       : readConversation(deps.live, conversationId).catch(() => null),
-    found.call.worker_id === 'unknown' ? null : deps.workers.findByPhone(found.call.mobile_no).catch(() => null),
+    found.call.worker_id === 'unknown'
+      ? null
+      : deps.workers.findByPhone(found.call.mobile_no).catch(() => null),
   ]);
   // The history read may already hold this turn's words; the responder gets them as the utterance.
   const history = orderedMessages(conversation)
     .filter((m, i, all) => !(i === all.length - 1 && m.role === 'user' && m.content === utterance))
     .map(({ role, content }) => ({ role, content }));
-  return { input: { utterance, caller: caller ?? unknown, history, procedures }, speculated: conversation?.speculated ?? 0 };
+  return {
+    input: { utterance, caller: caller ?? unknown, history, procedures },
+    speculated: conversation?.speculated ?? 0,
+  };
 }
 
-async function respond(deps: Deps, input: ResponderInput, found: Pick<OpenedCall, 'call'> | null, speculated = 0): Promise<Reply> {
+async function respond(
+  deps: Deps,
+  input: ResponderInput,
+  found: Pick<OpenedCall, 'call'> | null,
+  speculated = 0,
+): Promise<Reply> {
   // Past a cost ceiling the offline responder answers: it still triages, guides and escalates.
   // Speculations are model calls too (a hit is counted twice, once as its answer: the safe side).
   const modelTurns = input.history.filter((m) => m.role === 'assistant').length + speculated;
-  if (!modelAllowed(found?.call ?? null, modelTurns, deps.settings.limits)) return { ...offlineReply(input.utterance, input.procedures, input.language), fallback: 'ceiling' };
+  if (!modelAllowed(found?.call ?? null, modelTurns, deps.settings.limits))
+    return {
+      ...offlineReply(input.utterance, input.procedures, input.language),
+      fallback: 'ceiling',
+    };
   try {
     return await deps.responder.respond(input);
   } catch (err) {
     deps.log.error('responder failed: using the offline responder', { error: String(err) });
-    return { ...offlineReply(input.utterance, input.procedures, input.language), fallback: 'offline' };
+    return {
+      ...offlineReply(input.utterance, input.procedures, input.language),
+      fallback: 'offline',
+    };
   }
 }

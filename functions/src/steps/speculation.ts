@@ -7,12 +7,21 @@
 import type { Reply } from '../assistant/responder';
 import { triage } from '../assistant/triage';
 import { SPECULATION_BUDGET_MS, answersTheSame } from '../core/speculation';
-import { type Language, type LiveConversation, paths, type Procedure, Speculation } from '@aurora/model';
+import {
+  type Language,
+  type LiveConversation,
+  paths,
+  type Procedure,
+  Speculation,
+} from '@aurora/model';
 import type { Deps } from '../ports';
 import { countUse } from './liveCalls';
 
 /** Usage counters (usage/{key}/{hour}) of speculations that answered a turn, and of those that did not. */
-export const SPECULATION_COUNTERS = { hit: 'speculation-hit', wasted: 'speculation-wasted' } as const;
+export const SPECULATION_COUNTERS = {
+  hit: 'speculation-hit',
+  wasted: 'speculation-wasted',
+} as const;
 
 /** How often a turn looks again at a speculation still being written. */
 const POLL_MS = 15;
@@ -48,36 +57,62 @@ export async function speculatedReply(
   const path = paths.speculation(conversationId);
   // The turn's history read holds the speculation node: no extra round trip unless that read failed.
   const conversation = prefetched ? await prefetched : null;
-  const seen = parse(conversation ? conversation.speculation : await deps.live.get(path).catch(() => null));
+  const seen = parse(
+    conversation ? conversation.speculation : await deps.live.get(path).catch(() => null),
+  );
   if (!seen || seen.gather !== gather || seen.state === 'used') return NONE;
   // A speculation still thinking past its request's budget died with the request: not waited for.
-  const dead = (s: Speculation) => s.state === 'thinking' && deps.clock().getTime() - Date.parse(s.started_at) > SPECULATION_BUDGET_MS + 1000;
+  const dead = (s: Speculation) =>
+    s.state === 'thinking' &&
+    deps.clock().getTime() - Date.parse(s.started_at) > SPECULATION_BUDGET_MS + 1000;
   if (dead(seen)) return { hit: null, counted: count(deps, SPECULATION_COUNTERS.wasted) };
   // The words match without punctuation, but triage reads clauses by it ("no there is a fire"
   // is a denial, "No, there is a fire." a report): a reply triaged otherwise than the final words is a miss.
-  if (!answersTheSame(seen.text, utterance) || !sameTriage(seen.text, utterance, procedures)) return { hit: null, counted: count(deps, SPECULATION_COUNTERS.wasted) };
+  if (!answersTheSame(seen.text, utterance) || !sameTriage(seen.text, utterance, procedures))
+    return { hit: null, counted: count(deps, SPECULATION_COUNTERS.wasted) };
   const giveUpAt = performance.now() + Math.max(0, withinMs - KEEP_FOR_OWN_ANSWER_MS);
   let current: Speculation | null = seen;
-  while (current && current.state === 'thinking' && current.text === seen.text && !dead(current) && performance.now() < giveUpAt) {
+  while (
+    current &&
+    current.state === 'thinking' &&
+    current.text === seen.text &&
+    !dead(current) &&
+    performance.now() < giveUpAt
+  ) {
     await new Promise((resolve) => setTimeout(resolve, POLL_MS));
     current = parse(await deps.live.get(path).catch(() => null));
   }
   // A speculation the model could not answer fell back to the offline responder; the turn tries the model again.
-  if (!current?.reply || current.state !== 'ready' || current.gather !== gather || !answersTheSame(current.text, utterance) || !sameTriage(current.text, utterance, procedures) || current.reply.fallback === 'offline') {
+  if (
+    !current?.reply ||
+    current.state !== 'ready' ||
+    current.gather !== gather ||
+    !answersTheSame(current.text, utterance) ||
+    !sameTriage(current.text, utterance, procedures) ||
+    current.reply.fallback === 'offline'
+  ) {
     deps.log.warn('speculation not ready in time: answering afresh', { gather });
     return { hit: null, counted: count(deps, SPECULATION_COUNTERS.wasted) };
   }
   const { language, ...reply } = current.reply;
-  return { hit: { reply, language: language as Language | undefined }, counted: count(deps, SPECULATION_COUNTERS.hit) };
+  return {
+    hit: { reply, language: language as Language | undefined },
+    counted: count(deps, SPECULATION_COUNTERS.hit),
+  };
 }
 
 /** Whether two wordings of one utterance get the same urgency and point at the same procedures. */
 export function sameTriage(speculated: string, final: string, procedures: Procedure[]): boolean {
   const a = triage(speculated, procedures);
   const b = triage(final, procedures);
-  return a.urgency === b.urgency && a.procedures.map((p) => p.id).join() === b.procedures.map((p) => p.id).join();
+  return (
+    a.urgency === b.urgency &&
+    a.procedures.map((p) => p.id).join() === b.procedures.map((p) => p.id).join()
+  );
 }
 
 async function count(deps: Deps, key: string) {
-  await countUse(deps.live, key, deps.clock()).catch((err: unknown) => deps.log.warn('could not count a speculation', { key, error: String(err) }));
+  await countUse(deps.live, key, deps.clock()).catch((err: unknown) =>
+    deps.log.warn('could not count a speculation', { key, error: String(err) }),
+  );
 }

@@ -10,28 +10,40 @@ import { productionDeps } from './wiring';
  * The admin who made a callable request, or an HttpsError: signed in, and carrying the
  * `admin` custom claim. An admin is named by email, as the dashboard shows them.
  */
-export function adminOf(request: Pick<CallableRequest<unknown>, 'auth'>): Admin & { uid: string; signedInAtMs: number } {
+export function adminOf(
+  request: Pick<CallableRequest<unknown>, 'auth'>,
+): Admin & { uid: string; signedInAtMs: number } {
   const auth = request.auth;
   if (!auth) throw new HttpsError('unauthenticated', 'Sign in first.');
-  if (auth.token.admin !== true) throw new HttpsError('permission-denied', 'Only admins may control calls.');
+  if (auth.token.admin !== true)
+    throw new HttpsError('permission-denied', 'Only admins may control calls.');
   const signedIn = Number(auth.token.auth_time ?? auth.token.iat ?? 0);
-  return { id: typeof auth.token.email === 'string' ? auth.token.email : auth.uid, uid: auth.uid, signedInAtMs: signedIn * 1000 };
+  return {
+    id: typeof auth.token.email === 'string' ? auth.token.email : auth.uid,
+    uid: auth.uid,
+    signedInAtMs: signedIn * 1000,
+  };
 }
 
-const REVOKED = 'Your supervisor access has been removed or your session revoked. Sign in again, or ask an administrator.';
+const REVOKED =
+  'Your supervisor access has been removed or your session revoked. Sign in again, or ask an administrator.';
 
 /** The dashboard's one callable for live calls: take, say, release, bridge, end. Errors map to HttpsError here. */
 export function callControlHandler(makeDeps: () => Deps = productionDeps) {
-  return async (request: Pick<CallableRequest<unknown>, 'auth' | 'data'>): Promise<CallControlResult> => {
+  return async (
+    request: Pick<CallableRequest<unknown>, 'auth' | 'data'>,
+  ): Promise<CallControlResult> => {
     const admin = adminOf(request);
     const action = CallAction.safeParse(request.data);
     if (!action.success) throw new HttpsError('invalid-argument', z.prettifyError(action.error));
     const deps = makeDeps();
     // The token's claim can be an hour old: the directory and the revocation time say now.
-    const still = await deps.admins.stillAdmin(admin.uid, admin.signedInAtMs).catch((err: unknown) => {
-      deps.log.error('could not check admin access', { error: String(err) });
-      throw new HttpsError('unavailable', 'Could not check your access just now; try again.');
-    });
+    const still = await deps.admins
+      .stillAdmin(admin.uid, admin.signedInAtMs)
+      .catch((err: unknown) => {
+        deps.log.error('could not check admin access', { error: String(err) });
+        throw new HttpsError('unavailable', 'Could not check your access just now; try again.');
+      });
     if (!still) {
       deps.log.warn('refused a revoked admin', { admin: admin.id });
       throw new HttpsError('permission-denied', REVOKED);
@@ -40,11 +52,20 @@ export function callControlHandler(makeDeps: () => Deps = productionDeps) {
     try {
       result = await controlCall(action.data, { id: admin.id }, deps);
     } catch (err) {
-      deps.log.error('call control failed', { action: action.data.action, callId: action.data.callId, error: String(err) });
+      deps.log.error('call control failed', {
+        action: action.data.action,
+        callId: action.data.callId,
+        error: String(err),
+      });
       throw new HttpsError('unavailable', 'Could not reach the call just now; try again.');
     }
     if (!result.ok) throw new HttpsError(result.code, result.message);
-    deps.log.info('call control', { action: action.data.action, callId: action.data.callId, admin: admin.id, reached: result.reached });
+    deps.log.info('call control', {
+      action: action.data.action,
+      callId: action.data.callId,
+      admin: admin.id,
+      reached: result.reached,
+    });
     return { reached: result.reached };
   };
 }

@@ -18,10 +18,15 @@ export function callWrittenHandler(makeDeps: () => Deps = productionDeps) {
     const callId = event.params.callId ?? '';
     const deps = makeDeps();
     if (!CALL_ID_PATTERN.test(callId)) {
-      deps.log.error('fan-out skipped a write to a key that is not a call id', { callId: callId.slice(0, 100) });
+      deps.log.error('fan-out skipped a write to a key that is not a call id', {
+        callId: callId.slice(0, 100),
+      });
       return;
     }
-    const result = await fanOutCall({ callId, before: event.data.before.val(), after: event.data.after.val() }, deps);
+    const result = await fanOutCall(
+      { callId, before: event.data.before.val(), after: event.data.after.val() },
+      deps,
+    );
     if (result.alerts > 0 || result.escalation) deps.log.info('fanned out', { callId, ...result });
   };
 }

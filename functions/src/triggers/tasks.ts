@@ -21,21 +21,34 @@ export function callTaskHandler<T extends CallTask>(
   run: (task: T, deps: Deps, attempt: { retryCount: number }) => Promise<string>,
   makeDeps: () => Deps = productionDeps,
 ) {
-  return async (req: Pick<Request<unknown>, 'data'> & Partial<Pick<Request<unknown>, 'retryCount'>>): Promise<void> => {
+  return async (
+    req: Pick<Request<unknown>, 'data'> & Partial<Pick<Request<unknown>, 'retryCount'>>,
+  ): Promise<void> => {
     const deps = makeDeps();
     const task = schema.safeParse(req.data);
     if (!task.success) {
-      deps.log.error('dropped a malformed task', { queue: name, issues: task.error.issues.map((i) => i.message) });
+      deps.log.error('dropped a malformed task', {
+        queue: name,
+        issues: task.error.issues.map((i) => i.message),
+      });
       return;
     }
     try {
       await run(task.data, deps, { retryCount: req.retryCount ?? 0 });
     } catch (err) {
       if (err instanceof AuroraError && !err.retryable) {
-        deps.log.error('task failed for good', { queue: name, callId: task.data.callId, error: err.message });
+        deps.log.error('task failed for good', {
+          queue: name,
+          callId: task.data.callId,
+          error: err.message,
+        });
         return;
       }
-      deps.log.warn('task failed, will retry', { queue: name, callId: task.data.callId, error: String(err) });
+      deps.log.warn('task failed, will retry', {
+        queue: name,
+        callId: task.data.callId,
+        error: String(err),
+      });
       throw err;
     }
   };
@@ -43,4 +56,8 @@ export function callTaskHandler<T extends CallTask>(
 
 export const handleArchiveTask = callTaskHandler(QUEUES.archive, CallTaskBody, archiveCall);
 export const handlePurgeTask = callTaskHandler(QUEUES.purge, CallTaskBody, purgeCall);
-export const handleEscalationTask = callTaskHandler(QUEUES.escalate, EscalationTaskBody, escalateCall);
+export const handleEscalationTask = callTaskHandler(
+  QUEUES.escalate,
+  EscalationTaskBody,
+  escalateCall,
+);

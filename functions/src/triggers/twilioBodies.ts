@@ -28,17 +28,26 @@ export const TurnBody = z.object({
 export const StatusBody = z.object({
   CallSid,
   From: From.optional(),
-  CallStatus: z.enum(['queued', 'initiated', 'ringing', 'in-progress', 'completed', 'busy', 'failed', 'no-answer', 'canceled']),
-  CallDuration: z
-    .string()
-    .regex(/^\d+$/)
-    .transform(Number)
-    .optional(),
+  CallStatus: z.enum([
+    'queued',
+    'initiated',
+    'ringing',
+    'in-progress',
+    'completed',
+    'busy',
+    'failed',
+    'no-answer',
+    'canceled',
+  ]),
+  CallDuration: z.string().regex(/^\d+$/).transform(Number).optional(),
 });
 
 export const PartialBody = z.object({
   CallSid,
-  SequenceNumber: z.string().regex(/^\d{1,9}$/).transform(Number),
+  SequenceNumber: z
+    .string()
+    .regex(/^\d{1,9}$/)
+    .transform(Number),
   StableSpeechResult: z.string().max(MAX_SPEECH_CHARS).default(''),
   UnstableSpeechResult: z.string().max(MAX_SPEECH_CHARS).default(''),
 });
@@ -57,7 +66,9 @@ export const DialBody = z.object({
   DialCallStatus: z
     .string()
     .regex(/^[a-z-]{1,32}$/, 'not a dial status')
-    .transform((status): DialStatus => (DIAL_STATUSES.includes(status as DialStatus) ? (status as DialStatus) : 'failed')),
+    .transform((status): DialStatus =>
+      DIAL_STATUSES.includes(status as DialStatus) ? (status as DialStatus) : 'failed',
+    ),
   DialCallSid: z.string().max(64).optional(),
   DialCallDuration: z
     .string()
@@ -87,7 +98,10 @@ export const ScreenBody = z.object({
 export const MessageStatusBody = z.object({
   MessageSid: z.string().regex(/^(SM|MM)[0-9a-f]{32}$/, 'not a Twilio MessageSid'),
   MessageStatus: z.string().regex(/^[a-z_]{1,32}$/, 'not a message status'),
-  ErrorCode: z.string().regex(/^\d{1,6}$/).optional(),
+  ErrorCode: z
+    .string()
+    .regex(/^\d{1,6}$/)
+    .optional(),
 });
 
 /** The query of an escalation text's StatusCallback URL (core/delivery.ts messageStatusUrl): which call, which recipient. */

@@ -12,14 +12,28 @@ export type Webhook<S extends z.ZodType> = {
   schema: S;
   /** What the query string must hold (our own URLs name what a callback is about); else a 400, like a malformed body. */
   query?: z.ZodType;
-  run: (body: z.infer<S>, deps: Deps, query: URLSearchParams, timings: Timings, request: TwilioRequest) => Promise<string>;
+  run: (
+    body: z.infer<S>,
+    deps: Deps,
+    query: URLSearchParams,
+    timings: Timings,
+    request: TwilioRequest,
+  ) => Promise<string>;
   /** TwiML for the caller when `run` throws; without it the error is a 500. */
   onFailure?: (deps: Deps) => string;
   /**
    * Answer within this many ms of the request's arrival whatever `run` is waiting on (a slow
    * database and a slow model together), with `fallback`'s TwiML if it is not done by then.
    */
-  answerWithin?: { ms: number; fallback: (body: z.infer<S>, deps: Deps, query: URLSearchParams, request: TwilioRequest) => string };
+  answerWithin?: {
+    ms: number;
+    fallback: (
+      body: z.infer<S>,
+      deps: Deps,
+      query: URLSearchParams,
+      request: TwilioRequest,
+    ) => string;
+  };
 };
 
 /** What a use case may need of the request beyond its body and query. */
@@ -43,7 +57,11 @@ export function serverTiming(timings: Timings): string {
  * `work`'s result, or `fallback`'s if `work` is not done by `deadline` (performance.now() time).
  * The work goes on; what it records still lands, but the caller is not kept waiting for it.
  */
-async function answerBy(work: Promise<string>, deadline: number, fallback: () => string): Promise<string> {
+async function answerBy(
+  work: Promise<string>,
+  deadline: number,
+  fallback: () => string,
+): Promise<string> {
   let timer: ReturnType<typeof setTimeout> | undefined;
   const late = new Promise<string>((resolve) => {
     timer = setTimeout(() => resolve(fallback()), Math.max(0, deadline - performance.now()));
@@ -54,7 +72,9 @@ async function answerBy(work: Promise<string>, deadline: number, fallback: () =>
 
 /** The parsed form body, or nothing if the body was not a form (it then fails validation). */
 function formParams(body: unknown): Record<string, unknown> {
-  return typeof body === 'object' && body !== null && !Buffer.isBuffer(body) ? (body as Record<string, unknown>) : {};
+  return typeof body === 'object' && body !== null && !Buffer.isBuffer(body)
+    ? (body as Record<string, unknown>)
+    : {};
 }
 
 /** The URL Twilio signed: the configured public base URL, the path, and the query string. */
@@ -83,7 +103,9 @@ export function twilioWebhook<S extends z.ZodType>(
     const url = signedUrl(deps.settings.publicBaseUrl, webhook.path, req.originalUrl ?? req.url);
     const signature = req.get('X-Twilio-Signature');
     if (!signature || !validateRequest(authToken(), signature, url, params)) {
-      deps.log.warn('rejected a webhook with a missing or invalid Twilio signature', { path: webhook.path });
+      deps.log.warn('rejected a webhook with a missing or invalid Twilio signature', {
+        path: webhook.path,
+      });
       res.status(403).send('Invalid Twilio signature');
       return;
     }
@@ -106,12 +128,21 @@ export function twilioWebhook<S extends z.ZodType>(
     try {
       const token = req.get('I-Twilio-Idempotency-Token');
       const limit = webhook.answerWithin;
-      const request: TwilioRequest = { idempotencyToken: token && token.length <= 200 ? token : undefined, deadline: limit && started + limit.ms, answer: new FirstAnswer() };
+      const request: TwilioRequest = {
+        idempotencyToken: token && token.length <= 200 ? token : undefined,
+        deadline: limit && started + limit.ms,
+        answer: new FirstAnswer(),
+      };
       const work = webhook.run(body.data, deps, query, timings, request);
-      const twiml = limit ? await answerBy(work, started + limit.ms, () => {
-        deps.log.error('webhook ran out of time: answered without waiting', { path: webhook.path, ms: limit.ms });
-        return limit.fallback(body.data, deps, query, request);
-      }) : await work;
+      const twiml = limit
+        ? await answerBy(work, started + limit.ms, () => {
+            deps.log.error('webhook ran out of time: answered without waiting', {
+              path: webhook.path,
+              ms: limit.ms,
+            });
+            return limit.fallback(body.data, deps, query, request);
+          })
+        : await work;
       res.set('Server-Timing', serverTiming({ handler: performance.now() - started, ...timings }));
       res.status(200).type('text/xml').send(twiml);
     } catch (err) {

@@ -4,15 +4,36 @@ import { takeTurn } from '../calls/takeTurn';
 import { turnFallback } from '../calls/turnFallback';
 import { TWILIO_AUTH_TOKEN } from '../config';
 import { CALL_ID_PATTERN } from '@aurora/model';
-import { LINES_IN, SUPERVISOR_LINES_IN, WEBHOOK_PATHS, emptyResponse, speakAndListen } from '../core/twiml';
+import {
+  LINES_IN,
+  SUPERVISOR_LINES_IN,
+  WEBHOOK_PATHS,
+  emptyResponse,
+  speakAndListen,
+} from '../core/twiml';
 import { recordPartial } from '../calls/partialSpeech';
 import { listenAnew, siteLanguage } from '../steps/listening';
-import { DialBody, MessageStatusBody, MessageStatusQuery, PartialBody, ScreenBody, StatusBody, TurnBody, VoiceBody } from './twilioBodies';
+import {
+  DialBody,
+  MessageStatusBody,
+  MessageStatusQuery,
+  PartialBody,
+  ScreenBody,
+  StatusBody,
+  TurnBody,
+  VoiceBody,
+} from './twilioBodies';
 import { twilioWebhook, type Webhook } from './twilioWebhook';
 import { productionDeps } from './wiring';
 import { recordMessageStatus } from '../calls/messageStatus';
 import { MESSAGE_STATUS_PATH } from '../core/delivery';
-import { dialFallback, dialResult, screenAnswer, screenAnswerFallback, screenPrompt } from '../calls/dialResult';
+import {
+  dialFallback,
+  dialResult,
+  screenAnswer,
+  screenAnswerFallback,
+  screenPrompt,
+} from '../calls/dialResult';
 import type { Deps } from '../ports';
 
 const authToken = () => TWILIO_AUTH_TOKEN.value();
@@ -30,7 +51,8 @@ const gatherFrom = (query: URLSearchParams) => {
 };
 
 /** The last-resort line when a call's request failed, in the site's language; the caller is listened to again. */
-const unavailable = (deps: Deps) => speakAndListen(LINES_IN[siteLanguage(deps)].unavailable, listenAnew(deps));
+const unavailable = (deps: Deps) =>
+  speakAndListen(LINES_IN[siteLanguage(deps)].unavailable, listenAnew(deps));
 
 /** The call named in a turn's action URL, if it is shaped like a call id. */
 const callIdFrom = (query: URLSearchParams) => {
@@ -78,7 +100,11 @@ export const turnWebhook: Webhook<typeof TurnBody> = {
   // Twilio waits 15 s for TwiML; the rest is network and a cold start's queueing.
   answerWithin: {
     ms: ANSWER_WITHIN_MS,
-    fallback: (body, deps, query, request) => turnFallback({ speech: body.SpeechResult, callHint: callIdFrom(query), answer: request.answer }, deps),
+    fallback: (body, deps, query, request) =>
+      turnFallback(
+        { speech: body.SpeechResult, callHint: callIdFrom(query), answer: request.answer },
+        deps,
+      ),
   },
 };
 
@@ -90,7 +116,16 @@ export const handleStatusCallback = twilioWebhook(
     path: WEBHOOK_PATHS.status,
     schema: StatusBody,
     run: async (body, deps, _query, timings) => {
-      await handleStatus({ callSid: body.CallSid, callStatus: body.CallStatus, durationSeconds: body.CallDuration, from: body.From }, deps, timings);
+      await handleStatus(
+        {
+          callSid: body.CallSid,
+          callStatus: body.CallStatus,
+          durationSeconds: body.CallDuration,
+          from: body.From,
+        },
+        deps,
+        timings,
+      );
       return emptyResponse();
     },
   },
@@ -104,9 +139,22 @@ export const handlePartial = twilioWebhook(
     path: WEBHOOK_PATHS.partial,
     schema: PartialBody,
     run: async (body, deps, query) => {
-      const text = [body.StableSpeechResult, body.UnstableSpeechResult].filter(Boolean).join(' ').trim();
+      const text = [body.StableSpeechResult, body.UnstableSpeechResult]
+        .filter(Boolean)
+        .join(' ')
+        .trim();
       const stable = body.StableSpeechResult.trim() || undefined;
-      await recordPartial({ callSid: body.CallSid, callHint: callIdFrom(query), gather: gatherFrom(query), sequence: body.SequenceNumber, text, stable }, deps);
+      await recordPartial(
+        {
+          callSid: body.CallSid,
+          callHint: callIdFrom(query),
+          gather: gatherFrom(query),
+          sequence: body.SequenceNumber,
+          text,
+          stable,
+        },
+        deps,
+      );
       return emptyResponse();
     },
   },
@@ -138,8 +186,13 @@ export const dialWebhook: Webhook<typeof DialBody> = {
       deps,
     ),
   // A caller back from a bridge is never hung up on, not even by a failure of ours.
-  onFailure: (deps) => speakAndListen(SUPERVISOR_LINES_IN[siteLanguage(deps)].notAnswered, listenAnew(deps)),
-  answerWithin: { ms: ANSWER_WITHIN_MS, fallback: (body, deps, query) => dialFallback({ callHint: callIdFrom(query), dialStatus: body.DialCallStatus }, deps) },
+  onFailure: (deps) =>
+    speakAndListen(SUPERVISOR_LINES_IN[siteLanguage(deps)].notAnswered, listenAnew(deps)),
+  answerWithin: {
+    ms: ANSWER_WITHIN_MS,
+    fallback: (body, deps, query) =>
+      dialFallback({ callHint: callIdFrom(query), dialStatus: body.DialCallStatus }, deps),
+  },
 };
 
 export const handleDial = twilioWebhook(dialWebhook, authToken, productionDeps);
@@ -153,11 +206,23 @@ export const screenWebhook: Webhook<typeof ScreenBody> = {
   schema: ScreenBody,
   run: async (body, deps, query) =>
     query.get('step') === 'answer'
-      ? screenAnswer({ legSid: body.CallSid, parentSid: body.ParentCallSid, callHint: callIdFrom(query), to: body.To, digits: body.Digits }, deps)
+      ? screenAnswer(
+          {
+            legSid: body.CallSid,
+            parentSid: body.ParentCallSid,
+            callHint: callIdFrom(query),
+            to: body.To,
+            digits: body.Digits,
+          },
+          deps,
+        )
       : screenPrompt(deps, callIdFrom(query)),
   answerWithin: {
     ms: SCREEN_ANSWER_WITHIN_MS,
-    fallback: (body, deps, query) => (query.get('step') === 'answer' ? screenAnswerFallback({ digits: body.Digits }) : screenPrompt(deps, callIdFrom(query))),
+    fallback: (body, deps, query) =>
+      query.get('step') === 'answer'
+        ? screenAnswerFallback({ digits: body.Digits })
+        : screenPrompt(deps, callIdFrom(query)),
   },
 };
 
@@ -170,7 +235,16 @@ export const messageStatusWebhook: Webhook<typeof MessageStatusBody> = {
   query: MessageStatusQuery,
   run: async (body, deps, query) => {
     const { call, to } = MessageStatusQuery.parse(Object.fromEntries(query));
-    await recordMessageStatus({ callId: call, recipientKey: to, messageSid: body.MessageSid, messageStatus: body.MessageStatus, errorCode: body.ErrorCode }, deps);
+    await recordMessageStatus(
+      {
+        callId: call,
+        recipientKey: to,
+        messageSid: body.MessageSid,
+        messageStatus: body.MessageStatus,
+        errorCode: body.ErrorCode,
+      },
+      deps,
+    );
     return emptyResponse();
   },
 };

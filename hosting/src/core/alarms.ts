@@ -19,21 +19,35 @@ export type AlarmEntry = {
 };
 
 /** Worse first: nobody could be texted, then a text that did not arrive, then nobody acknowledged in time, then critical. */
-const SEVERITY: Record<AlarmKind, number> = { 'escalation-failed': 4, 'escalation-undelivered': 3, escalated: 2, critical: 1 };
+const SEVERITY: Record<AlarmKind, number> = {
+  'escalation-failed': 4,
+  'escalation-undelivered': 3,
+  escalated: 2,
+  critical: 1,
+};
 
 /**
  * The calls to alarm for, most urgent first: by the worst of their alerts, then the one that has
  * waited longest. A call appears once however many of its alerts alarm; a dismissed alert hides
  * its call until a more severe alert arrives for it.
  */
-export function alarmEntries(alerts: Array<Alert & { id: string }>, rowOf: (callId: string) => SummaryRow | undefined, dismissed: ReadonlySet<string>): AlarmEntry[] {
+export function alarmEntries(
+  alerts: Array<Alert & { id: string }>,
+  rowOf: (callId: string) => SummaryRow | undefined,
+  dismissed: ReadonlySet<string>,
+): AlarmEntry[] {
   const byCall = new Map<string, AlarmEntry>();
   for (const alert of alerts) {
     if (!isAlarming(alert, rowOf(alert.call_id))) continue;
     const kind = alert.kind as AlarmKind;
     const known = byCall.get(alert.call_id);
     if (!known) {
-      byCall.set(alert.call_id, { callId: alert.call_id, alertId: alert.id, kind, since: alert.at });
+      byCall.set(alert.call_id, {
+        callId: alert.call_id,
+        alertId: alert.id,
+        kind,
+        since: alert.at,
+      });
       continue;
     }
     if (SEVERITY[kind] > SEVERITY[known.kind]) Object.assign(known, { alertId: alert.id, kind });
@@ -41,12 +55,18 @@ export function alarmEntries(alerts: Array<Alert & { id: string }>, rowOf: (call
   }
   return [...byCall.values()]
     .filter((entry) => !dismissed.has(entry.alertId))
-    .sort((a, b) => SEVERITY[b.kind] - SEVERITY[a.kind] || Date.parse(a.since) - Date.parse(b.since) || a.callId.localeCompare(b.callId));
+    .sort(
+      (a, b) =>
+        SEVERITY[b.kind] - SEVERITY[a.kind] ||
+        Date.parse(a.since) - Date.parse(b.since) ||
+        a.callId.localeCompare(b.callId),
+    );
 }
 
 /** The banner's headline: how many calls, of what. */
 export function alarmHeadline(entries: AlarmEntry[]): string {
   const escalated = entries.filter((e) => e.kind !== 'critical').length;
-  const calls = entries.length === 1 ? '1 CRITICAL call needs' : `${entries.length} CRITICAL calls need`;
+  const calls =
+    entries.length === 1 ? '1 CRITICAL call needs' : `${entries.length} CRITICAL calls need`;
   return `${calls} a supervisor${escalated > 0 ? ` (${escalated} escalated, nobody acknowledged)` : ''}`;
 }

@@ -47,7 +47,8 @@ export function siteClock(timeZone: string): SiteClock {
   const offsetMinutes = (at: Date) => localParts(at, timeZone).offsetMinutes;
   return {
     timeZone,
-    label: (at = new Date()) => `${timeZone} (${offsetName.formatToParts(at).find((p) => p.type === 'timeZoneName')?.value ?? ''})`,
+    label: (at = new Date()) =>
+      `${timeZone} (${offsetName.formatToParts(at).find((p) => p.type === 'timeZoneName')?.value ?? ''})`,
     day,
     dayStart(date) {
       const midnightUtc = Date.parse(`${date}T00:00:00Z`);

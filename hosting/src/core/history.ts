@@ -46,7 +46,8 @@ function whoFilter(who: string): Equality | null {
   const trimmed = who.trim();
   if (!trimmed) return null;
   const digits = trimmed.replace(/[\s\-().]/g, '');
-  if (/^\+?\d{6,15}$/.test(digits)) return { field: 'mobile_no', value: digits.startsWith('+') ? digits : `+${digits}` };
+  if (/^\+?\d{6,15}$/.test(digits))
+    return { field: 'mobile_no', value: digits.startsWith('+') ? digits : `+${digits}` };
   return { field: 'worker_id', value: trimmed };
 }
 
@@ -57,13 +58,17 @@ export function historySpec(filter: HistoryFilter): QuerySpec {
   if (who) equals.push(who);
   return {
     equals,
-    range: { atLeast: filter.from || undefined, before: filter.to ? nextDay(filter.to) : undefined },
+    range: {
+      atLeast: filter.from || undefined,
+      before: filter.to ? nextDay(filter.to) : undefined,
+    },
     orderBy: { field: 'timestamp', direction: 'desc' },
   };
 }
 
 /** The chart's spec: the same calls, every urgency (the chart splits them). */
-export const chartSpec = (filter: HistoryFilter): QuerySpec => historySpec({ ...filter, urgency: undefined });
+export const chartSpec = (filter: HistoryFilter): QuerySpec =>
+  historySpec({ ...filter, urgency: undefined });
 
 /** A composite index as firestore.indexes.json writes it, or null if single-field indexes serve. */
 export function indexFor(spec: QuerySpec) {
@@ -73,7 +78,10 @@ export function indexFor(spec: QuerySpec) {
     queryScope: 'COLLECTION',
     fields: [
       ...spec.equals.map((e) => ({ fieldPath: e.field, order: 'ASCENDING' })),
-      { fieldPath: spec.orderBy.field, order: spec.orderBy.direction === 'desc' ? 'DESCENDING' : 'ASCENDING' },
+      {
+        fieldPath: spec.orderBy.field,
+        order: spec.orderBy.direction === 'desc' ? 'DESCENDING' : 'ASCENDING',
+      },
     ],
   };
 }

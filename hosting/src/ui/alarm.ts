@@ -72,8 +72,22 @@ export type AlarmActions = {
 export function alarmBanner(actions: AlarmActions) {
   const headline = h('strong', { class: 'headline', 'data-testid': 'alarm-headline' });
   const list = h('ol', {});
-  const soundButton = h('button', { type: 'button', onclick: () => (armSound(), tone(), soundButton.remove()) }, 'Enable sound');
-  const element = h('section', { class: 'alarms', 'aria-label': 'Calls that need a supervisor', 'data-testid': 'critical-alarms', hidden: true }, h('div', { class: 'alarm-head', role: 'alert' }, headline), list);
+  const soundButton = h(
+    'button',
+    { type: 'button', onclick: () => (armSound(), tone(), soundButton.remove()) },
+    'Enable sound',
+  );
+  const element = h(
+    'section',
+    {
+      class: 'alarms',
+      'aria-label': 'Calls that need a supervisor',
+      'data-testid': 'critical-alarms',
+      hidden: true,
+    },
+    h('div', { class: 'alarm-head', role: 'alert' }, headline),
+    list,
+  );
   const sounded = new Set<string>();
   let drawn = '';
 
@@ -81,11 +95,42 @@ export function alarmBanner(actions: AlarmActions) {
     const who = actions.label(e.callId);
     return h(
       'li',
-      { class: `alarm kind-${e.kind}`, 'data-testid': 'critical-alarm', 'data-call-id': e.callId, 'data-alert-id': e.alertId },
-      h('span', { class: 'what' }, h('strong', {}, PREFIX[e.kind]), who, h('span', { class: 'since' }, ` · since ${actions.stamp(e.since)}`)),
-      h('button', { type: 'button', 'aria-label': `Acknowledge ${who}`, onclick: () => actions.acknowledge(e.callId) }, 'Acknowledge'),
-      h('button', { type: 'button', 'aria-label': `Open ${who}`, onclick: () => actions.open(e.callId) }, 'Open'),
-      h('button', { type: 'button', 'aria-label': `Dismiss the alarm for ${who}`, onclick: () => actions.dismiss(e.alertId) }, 'Dismiss'),
+      {
+        class: `alarm kind-${e.kind}`,
+        'data-testid': 'critical-alarm',
+        'data-call-id': e.callId,
+        'data-alert-id': e.alertId,
+      },
+      h(
+        'span',
+        { class: 'what' },
+        h('strong', {}, PREFIX[e.kind]),
+        who,
+        h('span', { class: 'since' }, ` · since ${actions.stamp(e.since)}`),
+      ),
+      h(
+        'button',
+        {
+          type: 'button',
+          'aria-label': `Acknowledge ${who}`,
+          onclick: () => actions.acknowledge(e.callId),
+        },
+        'Acknowledge',
+      ),
+      h(
+        'button',
+        { type: 'button', 'aria-label': `Open ${who}`, onclick: () => actions.open(e.callId) },
+        'Open',
+      ),
+      h(
+        'button',
+        {
+          type: 'button',
+          'aria-label': `Dismiss the alarm for ${who}`,
+          onclick: () => actions.dismiss(e.alertId),
+        },
+        'Dismiss',
+      ),
     );
   }
 
@@ -94,11 +139,17 @@ export function alarmBanner(actions: AlarmActions) {
     for (const e of fresh) sounded.add(e.alertId);
     if (fresh.length > 0) {
       tone();
-      flashTitle(`${PREFIX[entries[0].kind].replace(/[:,].*$/, '')}: ${actions.label(entries[0].callId)}`);
+      flashTitle(
+        `${PREFIX[entries[0].kind].replace(/[:,].*$/, '')}: ${actions.label(entries[0].callId)}`,
+      );
     }
     if (entries.length === 0) stopFlashing();
     // Redrawn only when what it shows changed, so a supervisor tabbing through its buttons keeps focus.
-    const next = JSON.stringify([entries, entries.map((e) => actions.label(e.callId)), soundReady()]);
+    const next = JSON.stringify([
+      entries,
+      entries.map((e) => actions.label(e.callId)),
+      soundReady(),
+    ]);
     if (next === drawn) return;
     drawn = next;
     element.hidden = entries.length === 0;

@@ -16,7 +16,12 @@ import { alarmBanner, notify } from './alarm';
 import { errorText, h } from './dom';
 import { workerNames } from './workers';
 
-export function watchAlarms(firebase: Firebase, user: User, clock: SiteClock, openCall: (callId: string) => void) {
+export function watchAlarms(
+  firebase: Firebase,
+  user: User,
+  clock: SiteClock,
+  openCall: (callId: string) => void,
+) {
   const control = callControl(firebase);
   let rows: CallRow[] = [];
   let alerts: Array<Alert & { id: string }> = [];
@@ -36,7 +41,9 @@ export function watchAlarms(firebase: Firebase, user: User, clock: SiteClock, op
     open: openCall,
     acknowledge: (callId) => {
       problem.textContent = '';
-      control({ action: 'ack', callId }).catch((err: unknown) => (problem.textContent = `Not acknowledged: ${errorText(err)}`));
+      control({ action: 'ack', callId }).catch(
+        (err: unknown) => (problem.textContent = `Not acknowledged: ${errorText(err)}`),
+      );
     },
     dismiss: (alertId) => {
       dismissed.add(alertId);
@@ -54,8 +61,15 @@ export function watchAlarms(firebase: Firebase, user: User, clock: SiteClock, op
     for (const alert of alerts) {
       if (seenAlerts.has(alert.id)) continue;
       seenAlerts.add(alert.id);
-      if (alert.kind === 'escalated' && !firstAlerts.has(alert.id) && isAlarming(alert, rowOf(alert.call_id))) {
-        notify('Aurora: CRITICAL call not acknowledged', `${label(alert.call_id)} needs a supervisor now.`);
+      if (
+        alert.kind === 'escalated' &&
+        !firstAlerts.has(alert.id) &&
+        isAlarming(alert, rowOf(alert.call_id))
+      ) {
+        notify(
+          'Aurora: CRITICAL call not acknowledged',
+          `${label(alert.call_id)} needs a supervisor now.`,
+        );
       }
     }
   }

@@ -22,16 +22,37 @@ export function renderAlerts(
       const state = !row
         ? h('span', { class: 'ack' }, 'archived')
         : acknowledgedBy(row)
-          ? h('span', { class: 'ack', 'data-testid': 'acknowledged-by' }, `acknowledged by ${acknowledgedBy(row)}`)
+          ? h(
+              'span',
+              { class: 'ack', 'data-testid': 'acknowledged-by' },
+              `acknowledged by ${acknowledgedBy(row)}`,
+            )
           : row.status === 'ACTIVE'
-            ? h('button', { type: 'button', 'aria-label': `Acknowledge ${who}`, onclick: () => actions.acknowledge(alert.call_id) }, 'Acknowledge')
+            ? h(
+                'button',
+                {
+                  type: 'button',
+                  'aria-label': `Acknowledge ${who}`,
+                  onclick: () => actions.acknowledge(alert.call_id),
+                },
+                'Acknowledge',
+              )
             : null;
       return h(
         'li',
-        { class: `alert kind-${alert.kind} urgency-${alert.urgency.toLowerCase()}`, 'data-alert-id': alert.id, 'data-kind': alert.kind, 'data-call-id': alert.call_id },
+        {
+          class: `alert kind-${alert.kind} urgency-${alert.urgency.toLowerCase()}`,
+          'data-alert-id': alert.id,
+          'data-kind': alert.kind,
+          'data-call-id': alert.call_id,
+        },
         h('time', { datetime: alert.at }, clock.stamp(alert.at)),
         h('strong', {}, ALERT_TEXT[alert.kind] ?? alert.kind),
-        h('button', { type: 'button', class: 'link', onclick: () => actions.open(alert.call_id) }, who),
+        h(
+          'button',
+          { type: 'button', class: 'link', onclick: () => actions.open(alert.call_id) },
+          who,
+        ),
         alert.kind === 'taken' && alert.admin_id ? h('span', {}, `by ${alert.admin_id}`) : null,
         state,
       );

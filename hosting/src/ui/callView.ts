@@ -1,14 +1,22 @@
 /** One live call: its state, its transcript as it grows, the caller's words as they speak, and the supervisor's controls. */
 import type { User } from 'firebase/auth';
 import { onChildAdded, onValue, orderByKey, query, ref } from 'firebase/database';
-import { awaitsAcknowledgement, isAcknowledged, keepsLineOpen, LANGUAGE_NAMES, type LiveCall, type LiveMessage, type PartialSpeech, paths } from '@aurora/model';
+import {
+  awaitsAcknowledgement,
+  isAcknowledged,
+  keepsLineOpen,
+  LANGUAGE_NAMES,
+  type LiveCall,
+  type LiveMessage,
+  type PartialSpeech,
+  paths,
+} from '@aurora/model';
 import { ROLE_LABEL, escalationLines, fallbackText, holderOf } from '../core/calls';
 import type { SiteClock } from '../core/clock';
 import { callControl, type CallActionOf, type Firebase } from '../firebase';
 import { errorText, h, replaceChildren } from './dom';
 
-/** The languages Aurora speaks, as a supervisor reads them (a call's `language` is the code). */
-
+/** One line of the transcript: who said it, when (on the site's clock), and what. */
 export function messageItem(key: string, message: LiveMessage, clock: SiteClock): HTMLLIElement {
   return h(
     'li',
@@ -21,7 +29,6 @@ export function messageItem(key: string, message: LiveMessage, clock: SiteClock)
   );
 }
 
-
 /** What the supervisor reads while the caller says nothing. */
 function quietText(call: LiveCall, holder: string | null, since: string): string {
   if (holder) return `The caller has said nothing since ${since}. The line stays open.`;
@@ -32,10 +39,21 @@ function quietText(call: LiveCall, holder: string | null, since: string): string
 }
 
 /** Shows the call in `panel` until the returned function is called; `nameOf` gives a caller's name from the registry. */
-export function showCall(panel: HTMLElement, firebase: Firebase, user: User, callId: string, nameOf: (phone: string) => string | null, clock: SiteClock): () => void {
+export function showCall(
+  panel: HTMLElement,
+  firebase: Firebase,
+  user: User,
+  callId: string,
+  nameOf: (phone: string) => string | null,
+  clock: SiteClock,
+): () => void {
   const control = callControl(firebase);
   const header = h('div', { class: 'call-header' });
-  const transcript = h('ol', { class: 'transcript', 'data-testid': 'transcript', 'aria-label': 'Transcript' });
+  const transcript = h('ol', {
+    class: 'transcript',
+    'data-testid': 'transcript',
+    'aria-label': 'Transcript',
+  });
   const partial = h('p', { class: 'partial', 'data-testid': 'partial', hidden: true });
   const controls = h('div', { class: 'controls' });
   const status = h('p', { class: 'action-status', role: 'status', 'data-testid': 'action-status' });
@@ -65,16 +83,36 @@ export function showCall(panel: HTMLElement, firebase: Firebase, user: User, cal
 
   function renderHeader() {
     if (!call) {
-      replaceChildren(header, h('h2', {}, 'Call over'), h('p', {}, 'This call has ended and moved to History.'));
+      replaceChildren(
+        header,
+        h('h2', {}, 'Call over'),
+        h('p', {}, 'This call has ended and moved to History.'),
+      );
       return;
     }
     const holder = holderOf(call);
     replaceChildren(
       header,
-      h('h2', {}, h('span', { class: `badge urgency-${call.urgency.toLowerCase()}` }, call.urgency), ` ${nameOf(call.mobile_no) ?? call.worker_id} · ${call.mobile_no}`),
-      h('p', { class: 'started', 'data-testid': 'call-started' }, 'Started ', h('time', { datetime: call.timestamp }, clock.stamp(call.timestamp))),
+      h(
+        'h2',
+        {},
+        h('span', { class: `badge urgency-${call.urgency.toLowerCase()}` }, call.urgency),
+        ` ${nameOf(call.mobile_no) ?? call.worker_id} · ${call.mobile_no}`,
+      ),
+      h(
+        'p',
+        { class: 'started', 'data-testid': 'call-started' },
+        'Started ',
+        h('time', { datetime: call.timestamp }, clock.stamp(call.timestamp)),
+      ),
       // Which language Aurora hears and answers the caller in (the registry's, the site's, or one the caller switched it to).
-      call.language ? h('p', { class: 'language', 'data-testid': 'call-language' }, `Aurora listens and answers in ${(LANGUAGE_NAMES as Record<string, string | undefined>)[call.language] ?? call.language}`) : null,
+      call.language
+        ? h(
+            'p',
+            { class: 'language', 'data-testid': 'call-language' },
+            `Aurora listens and answers in ${(LANGUAGE_NAMES as Record<string, string | undefined>)[call.language] ?? call.language}`,
+          )
+        : null,
       h(
         'p',
         { 'data-testid': 'call-state' },
@@ -96,14 +134,24 @@ export function showCall(panel: HTMLElement, firebase: Firebase, user: User, cal
           )
         : null,
       call.quiet_since && call.status === 'ACTIVE'
-        ? h('p', { class: 'quiet', role: 'status', 'data-testid': 'caller-quiet' }, quietText(call, holder, clock.stamp(call.quiet_since)))
+        ? h(
+            'p',
+            { class: 'quiet', role: 'status', 'data-testid': 'caller-quiet' },
+            quietText(call, holder, clock.stamp(call.quiet_since)),
+          )
         : null,
       call.escalated_at
         ? h(
             'div',
             { class: 'ack escalated', 'data-testid': 'escalation' },
             h('p', {}, `Escalated at ${clock.stamp(call.escalated_at)}`),
-            h('ul', {}, ...escalationLines(call.escalation).map((line) => h('li', { class: line.ok ? 'ok' : 'problem' }, line.text))),
+            h(
+              'ul',
+              {},
+              ...escalationLines(call.escalation).map((line) =>
+                h('li', { class: line.ok ? 'ok' : 'problem' }, line.text),
+              ),
+            ),
           )
         : null,
     );
@@ -117,11 +165,23 @@ export function showCall(panel: HTMLElement, firebase: Firebase, user: User, cal
   function renderControls() {
     // Every message updates the call; redrawing then would wipe what the supervisor is typing
     // to the caller, and move their focus. Only a change in what they may do redraws.
-    const state = call ? JSON.stringify([call.status, holderOf(call), isAcknowledged(call), call.language, busy]) : '';
+    const state = call
+      ? JSON.stringify([call.status, holderOf(call), isAcknowledged(call), call.language, busy])
+      : '';
     if (state === drawnFor) return;
     drawnFor = state;
     if (!call) return replaceChildren(controls);
-    if (call.status !== 'ACTIVE') return replaceChildren(controls, awaitsAcknowledgement(call) ? h('button', { disabled: busy, onclick: () => void act({ action: 'ack' }) }, 'Acknowledge') : null);
+    if (call.status !== 'ACTIVE')
+      return replaceChildren(
+        controls,
+        awaitsAcknowledgement(call)
+          ? h(
+              'button',
+              { disabled: busy, onclick: () => void act({ action: 'ack' }) },
+              'Acknowledge',
+            )
+          : null,
+      );
     const holder = holderOf(call);
     const mine = holder === me;
     const button = (label: string, action: CallActionOf, extra: Record<string, string> = {}) =>
@@ -134,9 +194,33 @@ export function showCall(panel: HTMLElement, firebase: Firebase, user: User, cal
         holder ? null : button('End call', { action: 'end' }, { class: 'danger' }),
       );
     }
-    const speech = h('textarea', { id: 'say-text', name: 'say', rows: 2, maxlength: 600, placeholder: 'Type what the caller should hear; it is spoken on the call', disabled: busy });
-    const number = h('input', { id: 'bridge-number', name: 'bridge', type: 'tel', autocomplete: 'off', placeholder: '+15551234567', disabled: busy });
-    const sayForm = h('form', { class: 'say', 'aria-label': 'Speak to the caller' }, h('label', { for: 'say-text' }, `Words for the caller${call.language && call.language !== 'en' ? `, in ${(LANGUAGE_NAMES as Record<string, string | undefined>)[call.language] ?? call.language}: they are spoken in the caller's language` : ''}`), speech, h('button', { type: 'submit', disabled: busy }, 'Say to caller'));
+    const speech = h('textarea', {
+      id: 'say-text',
+      name: 'say',
+      rows: 2,
+      maxlength: 600,
+      placeholder: 'Type what the caller should hear; it is spoken on the call',
+      disabled: busy,
+    });
+    const number = h('input', {
+      id: 'bridge-number',
+      name: 'bridge',
+      type: 'tel',
+      autocomplete: 'off',
+      placeholder: '+15551234567',
+      disabled: busy,
+    });
+    const sayForm = h(
+      'form',
+      { class: 'say', 'aria-label': 'Speak to the caller' },
+      h(
+        'label',
+        { for: 'say-text' },
+        `Words for the caller${call.language && call.language !== 'en' ? `, in ${(LANGUAGE_NAMES as Record<string, string | undefined>)[call.language] ?? call.language}: they are spoken in the caller's language` : ''}`,
+      ),
+      speech,
+      h('button', { type: 'submit', disabled: busy }, 'Say to caller'),
+    );
     speech.value = draft.say;
     number.value = draft.bridge;
     speech.addEventListener('input', () => (draft.say = speech.value));
@@ -151,7 +235,13 @@ export function showCall(panel: HTMLElement, firebase: Firebase, user: User, cal
         if (box) box.value = '';
       });
     });
-    const bridgeForm = h('form', { class: 'bridge', 'aria-label': 'Bridge the caller' }, h('label', { for: 'bridge-number' }, 'Phone number to bridge to'), number, h('button', { type: 'submit', disabled: busy }, 'Bridge to number'));
+    const bridgeForm = h(
+      'form',
+      { class: 'bridge', 'aria-label': 'Bridge the caller' },
+      h('label', { for: 'bridge-number' }, 'Phone number to bridge to'),
+      number,
+      h('button', { type: 'submit', disabled: busy }, 'Bridge to number'),
+    );
     bridgeForm.addEventListener('submit', (e) => {
       e.preventDefault();
       void act({ action: 'bridge', to: draft.bridge.replace(/[\s\-()]/g, '') });
@@ -160,7 +250,12 @@ export function showCall(panel: HTMLElement, firebase: Firebase, user: User, cal
       controls,
       sayForm,
       bridgeForm,
-      h('div', { class: 'row' }, button('Hand back to Aurora', { action: 'release' }), button('End call', { action: 'end' }, { class: 'danger' })),
+      h(
+        'div',
+        { class: 'row' },
+        button('Hand back to Aurora', { action: 'release' }),
+        button('End call', { action: 'end' }, { class: 'danger' }),
+      ),
     );
     speech.focus();
   }
@@ -177,10 +272,13 @@ export function showCall(panel: HTMLElement, firebase: Firebase, user: User, cal
 
   function watchConversation(conversationId: string) {
     unsubscribers.push(
-      onChildAdded(query(ref(firebase.db, paths.messages(conversationId)), orderByKey()), (snap) => {
-        transcript.append(messageItem(snap.key!, snap.val() as LiveMessage, clock));
-        transcript.lastElementChild?.scrollIntoView({ block: 'nearest' });
-      }),
+      onChildAdded(
+        query(ref(firebase.db, paths.messages(conversationId)), orderByKey()),
+        (snap) => {
+          transcript.append(messageItem(snap.key!, snap.val() as LiveMessage, clock));
+          transcript.lastElementChild?.scrollIntoView({ block: 'nearest' });
+        },
+      ),
       onValue(ref(firebase.db, paths.partial(conversationId)), (snap) => {
         const value = snap.val() as PartialSpeech | null;
         partial.hidden = !value?.text || value.closed === true;

@@ -2,20 +2,29 @@
 type Child = Node | string | null | undefined | false;
 type Attrs = Record<string, string | number | boolean | null | undefined | EventListener>;
 
-export function h<K extends keyof HTMLElementTagNameMap>(tag: K, attrs: Attrs = {}, ...children: Child[]): HTMLElementTagNameMap[K] {
+export function h<K extends keyof HTMLElementTagNameMap>(
+  tag: K,
+  attrs: Attrs = {},
+  ...children: Child[]
+): HTMLElementTagNameMap[K] {
   const el = document.createElement(tag);
   for (const [name, value] of Object.entries(attrs)) {
     if (value === null || value === undefined || value === false) continue;
-    if (typeof value === 'function') el.addEventListener(name.replace(/^on/, '').toLowerCase(), value);
+    if (typeof value === 'function')
+      el.addEventListener(name.replace(/^on/, '').toLowerCase(), value);
     else if (value === true) el.setAttribute(name, '');
     else el.setAttribute(name, String(value));
   }
-  el.append(...children.filter((c): c is Node | string => c !== null && c !== undefined && c !== false));
+  el.append(
+    ...children.filter((c): c is Node | string => c !== null && c !== undefined && c !== false),
+  );
   return el;
 }
 
 export function replaceChildren(parent: Element, ...children: Child[]) {
-  parent.replaceChildren(...children.filter((c): c is Node | string => c !== null && c !== undefined && c !== false));
+  parent.replaceChildren(
+    ...children.filter((c): c is Node | string => c !== null && c !== undefined && c !== false),
+  );
 }
 
 /** The message of a failed callable or SDK call, as a person should read it. */
@@ -29,7 +38,13 @@ export function errorText(err: unknown): string {
  * emulators: supervisors on the deployed dashboard never see commands they cannot run.
  */
 export function developerHint(text: string): HTMLElement {
-  return h('p', { class: 'dev-hint', 'data-testid': 'dev-hint' }, h('span', { class: 'tag' }, 'Local emulators'), ' ', text);
+  return h(
+    'p',
+    { class: 'dev-hint', 'data-testid': 'dev-hint' },
+    h('span', { class: 'tag' }, 'Local emulators'),
+    ' ',
+    text,
+  );
 }
 
 /**
@@ -41,10 +56,19 @@ export function keepingFocus(container: Element, redraw: () => void): void {
   const focused = document.activeElement;
   if (!(focused instanceof HTMLElement) || !container.contains(focused)) return redraw();
   const item = focused.closest<HTMLElement>('[data-alert-id], [data-call-id]');
-  const same = (el: HTMLElement) => el.tagName === focused.tagName && el.getAttribute('aria-label') === focused.getAttribute('aria-label') && el.textContent === focused.textContent;
+  const same = (el: HTMLElement) =>
+    el.tagName === focused.tagName &&
+    el.getAttribute('aria-label') === focused.getAttribute('aria-label') &&
+    el.textContent === focused.textContent;
   redraw();
   if (!item || document.activeElement !== document.body) return;
-  const selector = item.dataset.alertId ? `[data-alert-id="${CSS.escape(item.dataset.alertId)}"]` : `[data-call-id="${CSS.escape(item.dataset.callId ?? '')}"]`;
-  const again = [...container.querySelectorAll<HTMLElement>(`${selector} button, ${selector} a, ${selector} [tabindex]`)].find(same);
+  const selector = item.dataset.alertId
+    ? `[data-alert-id="${CSS.escape(item.dataset.alertId)}"]`
+    : `[data-call-id="${CSS.escape(item.dataset.callId ?? '')}"]`;
+  const again = [
+    ...container.querySelectorAll<HTMLElement>(
+      `${selector} button, ${selector} a, ${selector} [tabindex]`,
+    ),
+  ].find(same);
   again?.focus();
 }

@@ -5,7 +5,16 @@
 import type { User } from 'firebase/auth';
 import { onValue, ref } from 'firebase/database';
 import { type Alert, type LiveSummary, paths } from '@aurora/model';
-import { acknowledgedBy, alertsNewestFirst, callAge, callRows, holderOf, shortDuration, sinceLastMessage, type CallRow } from '../core/calls';
+import {
+  acknowledgedBy,
+  alertsNewestFirst,
+  callAge,
+  callRows,
+  holderOf,
+  shortDuration,
+  sinceLastMessage,
+  type CallRow,
+} from '../core/calls';
 import type { SiteClock } from '../core/clock';
 import { callControl, type Firebase } from '../firebase';
 import { renderAlerts } from './alerts';
@@ -14,11 +23,20 @@ import { developerHint, errorText, h, keepingFocus, replaceChildren } from './do
 import { workerNames } from './workers';
 
 /** The duration cell: how long the call has lasted, or lasted. */
-const ageText = (row: CallRow, now: number) => (row.status === 'ENDED' ? `ended after ${shortDuration(callAge(row, now))}` : shortDuration(callAge(row, now)));
+const ageText = (row: CallRow, now: number) =>
+  row.status === 'ENDED'
+    ? `ended after ${shortDuration(callAge(row, now))}`
+    : shortDuration(callAge(row, now));
 const sinceText = (row: CallRow, now: number) => `${shortDuration(sinceLastMessage(row, now))} ago`;
 
 /** The live view; `initialCall` opens that call at once (the alarm banner's Open, from another tab). */
-export function showLive(main: HTMLElement, firebase: Firebase, user: User, clock: SiteClock, initialCall?: string): () => void {
+export function showLive(
+  main: HTMLElement,
+  firebase: Firebase,
+  user: User,
+  clock: SiteClock,
+  initialCall?: string,
+): () => void {
   const control = callControl(firebase);
   const counts = h('div', { class: 'counts', 'data-testid': 'live-counts' });
   const tbody = h('tbody', {});
@@ -26,17 +44,37 @@ export function showLive(main: HTMLElement, firebase: Firebase, user: User, cloc
     'div',
     { class: 'empty' },
     h('p', {}, 'No live calls right now. A new call appears here as soon as it is answered.'),
-    firebase.local ? developerHint('Simulate a call: npm run call -- "There\'s a fire in Zone A"') : null,
+    firebase.local
+      ? developerHint('Simulate a call: npm run call -- "There\'s a fire in Zone A"')
+      : null,
   );
   const table = h(
     'table',
     { class: 'calls', 'data-testid': 'live-calls', 'aria-labelledby': 'live-calls-title' },
-    h('thead', {}, h('tr', {}, ...['Urgency', 'Caller', 'Duration', 'Last message', 'Handled by'].map((t) => h('th', { scope: 'col' }, t)))),
+    h(
+      'thead',
+      {},
+      h(
+        'tr',
+        {},
+        ...['Urgency', 'Caller', 'Duration', 'Last message', 'Handled by'].map((t) =>
+          h('th', { scope: 'col' }, t),
+        ),
+      ),
+    ),
     tbody,
   );
-  const alertList = h('ol', { class: 'alerts', 'data-testid': 'alerts', 'aria-labelledby': 'alerts-title' });
+  const alertList = h('ol', {
+    class: 'alerts',
+    'data-testid': 'alerts',
+    'aria-labelledby': 'alerts-title',
+  });
   const alertProblem = h('p', { class: 'problem', role: 'status' });
-  const panel = h('section', { class: 'call-panel', 'aria-label': 'Selected call' }, h('p', { class: 'empty' }, 'Select a call to see its transcript.'));
+  const panel = h(
+    'section',
+    { class: 'call-panel', 'aria-label': 'Selected call' },
+    h('p', { class: 'empty' }, 'Select a call to see its transcript.'),
+  );
   replaceChildren(
     main,
     h(
@@ -45,8 +83,20 @@ export function showLive(main: HTMLElement, firebase: Firebase, user: User, cloc
       h(
         'div',
         {},
-        h('section', { class: 'list' }, h('h2', { id: 'live-calls-title' }, 'Live calls ', counts), table, empty),
-        h('section', { class: 'list' }, h('h2', { id: 'alerts-title' }, 'Alerts'), alertProblem, alertList),
+        h(
+          'section',
+          { class: 'list' },
+          h('h2', { id: 'live-calls-title' }, 'Live calls ', counts),
+          table,
+          empty,
+        ),
+        h(
+          'section',
+          { class: 'list' },
+          h('h2', { id: 'alerts-title' }, 'Alerts'),
+          alertProblem,
+          alertList,
+        ),
       ),
       panel,
     ),
@@ -66,7 +116,9 @@ export function showLive(main: HTMLElement, firebase: Firebase, user: User, cloc
   };
   const acknowledge = (callId: string) => {
     alertProblem.textContent = '';
-    control({ action: 'ack', callId }).catch((err: unknown) => (alertProblem.textContent = `Not acknowledged: ${errorText(err)}`));
+    control({ action: 'ack', callId }).catch(
+      (err: unknown) => (alertProblem.textContent = `Not acknowledged: ${errorText(err)}`),
+    );
   };
 
   function render() {
@@ -91,36 +143,73 @@ export function showLive(main: HTMLElement, firebase: Firebase, user: User, cloc
               'td',
               {},
               h('span', { class: 'badge' }, row.urgency),
-              row.handoff_requested ? h('span', { class: 'handoff', title: 'Aurora asked for a human' }, ' needs a human') : null,
-              row.quiet_since && row.status === 'ACTIVE' ? h('div', { class: 'quiet' }, 'caller quiet') : null,
+              row.handoff_requested
+                ? h(
+                    'span',
+                    { class: 'handoff', title: 'Aurora asked for a human' },
+                    ' needs a human',
+                  )
+                : null,
+              row.quiet_since && row.status === 'ACTIVE'
+                ? h('div', { class: 'quiet' }, 'caller quiet')
+                : null,
               row.escalation?.failed ? h('div', { class: 'problem' }, 'escalation failed') : null,
               acknowledgedBy(row)
                 ? h('div', { class: 'ack' }, `ack: ${acknowledgedBy(row)}`)
                 : row.acknowledged_by
-                  ? h('div', { class: 'ack stale' }, `ack at ${row.acknowledged_urgency ?? 'NORMAL'} only`)
+                  ? h(
+                      'div',
+                      { class: 'ack stale' },
+                      `ack at ${row.acknowledged_urgency ?? 'NORMAL'} only`,
+                    )
                   : null,
             ),
             h(
               'td',
               {},
-              h('button', { type: 'button', class: 'link name', 'aria-current': row.id === selected ? 'true' : null, 'aria-label': `Open the call from ${name}, ${row.mobile_no}`, onclick: () => open(row.id) }, name),
+              h(
+                'button',
+                {
+                  type: 'button',
+                  class: 'link name',
+                  'aria-current': row.id === selected ? 'true' : null,
+                  'aria-label': `Open the call from ${name}, ${row.mobile_no}`,
+                  onclick: () => open(row.id),
+                },
+                name,
+              ),
               h('div', { class: 'number' }, row.mobile_no),
             ),
             h('td', { 'data-tick': 'age' }, ageText(row, now)),
             h('td', { 'data-tick': 'since' }, sinceText(row, now)),
-            h('td', { class: 'holder' }, holder ?? (row.mode === 'human' ? 'a supervisor' : 'Aurora')),
+            h(
+              'td',
+              { class: 'holder' },
+              holder ?? (row.mode === 'human' ? 'a supervisor' : 'Aurora'),
+            ),
           );
         }),
       ),
     );
-    keepingFocus(alertList, () => renderAlerts(alertList, alerts, rowOf, nameOf, clock, { open, acknowledge }));
+    keepingFocus(alertList, () =>
+      renderAlerts(alertList, alerts, rowOf, nameOf, clock, { open, acknowledge }),
+    );
   }
 
   const stopSummary = onValue(ref(firebase.db, paths.liveSummary), (snap) => {
     const summary = snap.val() as LiveSummary | null;
     rows = callRows(summary?.calls ?? null);
     const c = summary?.counts;
-    replaceChildren(counts, ...(['CRITICAL', 'URGENT', 'NORMAL'] as const).map((u) => h('span', { class: `count urgency-${u.toLowerCase()}`, 'data-urgency': u }, `${c?.[u] ?? 0} ${u}`)));
+    replaceChildren(
+      counts,
+      ...(['CRITICAL', 'URGENT', 'NORMAL'] as const).map((u) =>
+        h(
+          'span',
+          { class: `count urgency-${u.toLowerCase()}`, 'data-urgency': u },
+          `${c?.[u] ?? 0} ${u}`,
+        ),
+      ),
+    );
     render();
   });
   const stopAlerts = onValue(ref(firebase.db, paths.adminAlerts(user.uid)), (snap) => {

@@ -23,7 +23,8 @@ export type NumberConfig = {
 
 /** Something preflight could not find out, and why. */
 export type Unknown = { error: string };
-const isUnknown = (value: unknown): value is Unknown => typeof value === 'object' && value !== null && 'error' in value;
+const isUnknown = (value: unknown): value is Unknown =>
+  typeof value === 'object' && value !== null && 'error' in value;
 
 export type Facts = {
   projectId: string;
@@ -53,7 +54,6 @@ export type Facts = {
 
 export type Finding = { area: string; ok: boolean; says: string; fix?: string };
 
-
 /** What the number must say for this deployment: every URL, and the method Twilio uses for each. */
 export function wantedNumberConfig(publicBaseUrl: string) {
   const base = publicBaseUrl.replace(/\/+$/, '');
@@ -71,10 +71,15 @@ export function wantedNumberConfig(publicBaseUrl: string) {
  * The update that makes `have` what `want` says, or {} when nothing differs, in the twilio SDK's
  * option names (it sends them as Twilio's VoiceUrl, VoiceFallbackMethod, …).
  */
-export function numberUpdate(want: ReturnType<typeof wantedNumberConfig>, have: NumberConfig): Partial<Record<keyof typeof want | 'voiceApplicationSid', string>> {
+export function numberUpdate(
+  want: ReturnType<typeof wantedNumberConfig>,
+  have: NumberConfig,
+): Partial<Record<keyof typeof want | 'voiceApplicationSid', string>> {
   const update: Partial<Record<keyof typeof want | 'voiceApplicationSid', string>> = {};
   for (const field of Object.keys(want) as Array<keyof typeof want>) {
-    const same = field.endsWith('Method') ? have[field].toUpperCase() === want[field] : have[field] === want[field];
+    const same = field.endsWith('Method')
+      ? have[field].toUpperCase() === want[field]
+      : have[field] === want[field];
     if (!same) update[field] = want[field];
   }
   // A voice application on the number overrides every URL on it (Twilio then ignores VoiceUrl).
@@ -101,14 +106,35 @@ function paramFindings(f: Facts): Finding[] {
   const findings: Finding[] = [];
   const p = f.params;
   if (Object.keys(p).length === 0) {
-    return [{ area: 'params', ok: false, says: `no params for ${f.projectId} in ${f.paramsSource}`, fix: `copy functions/.env.example to functions/.env.${f.projectId} and fill it in` }];
+    return [
+      {
+        area: 'params',
+        ok: false,
+        says: `no params for ${f.projectId} in ${f.paramsSource}`,
+        fix: `copy functions/.env.example to functions/.env.${f.projectId} and fill it in`,
+      },
+    ];
   }
   const missing = Object.keys(REQUIRED_PARAMS).filter((k) => !p[k]);
-  for (const key of missing) findings.push({ area: 'params', ok: false, says: `${key} is not set (${REQUIRED_PARAMS[key]})`, fix: `set it in ${f.paramsSource}` });
+  for (const key of missing)
+    findings.push({
+      area: 'params',
+      ok: false,
+      says: `${key} is not set (${REQUIRED_PARAMS[key]})`,
+      fix: `set it in ${f.paramsSource}`,
+    });
   if (!f.local) {
     const values: Record<string, string | undefined> = { ...p, TWILIO_VOICE_NUMBER: f.voiceNumber };
-    const unfilled = Object.keys(REQUIRED_PARAMS).concat('TWILIO_VOICE_NUMBER').filter((k) => values[k] && values[k] === f.exampleParams[k]);
-    for (const key of unfilled) findings.push({ area: 'params', ok: false, says: `${key} is still functions/.env.example's value (${values[key]})`, fix: `set your own in ${f.paramsSource}` });
+    const unfilled = Object.keys(REQUIRED_PARAMS)
+      .concat('TWILIO_VOICE_NUMBER')
+      .filter((k) => values[k] && values[k] === f.exampleParams[k]);
+    for (const key of unfilled)
+      findings.push({
+        area: 'params',
+        ok: false,
+        says: `${key} is still functions/.env.example's value (${values[key]})`,
+        fix: `set your own in ${f.paramsSource}`,
+      });
   }
   const base = p.PUBLIC_BASE_URL;
   if (base) {
@@ -118,20 +144,68 @@ function paramFindings(f: Facts): Finding[] {
     } catch {
       findings.push({ area: 'params', ok: false, says: `PUBLIC_BASE_URL is not a URL: ${base}` });
     }
-    if (url && url.protocol !== 'https:' && !f.local) findings.push({ area: 'params', ok: false, says: `PUBLIC_BASE_URL is ${url.protocol} (Twilio must reach it over https)`, fix: 'use https://<project-id>.web.app or your Hosting domain' });
-    if (url && (url.pathname !== '/' || base.endsWith('/'))) findings.push({ area: 'params', ok: false, says: `PUBLIC_BASE_URL must be an origin only (no path, no trailing slash): ${base}` });
+    if (url && url.protocol !== 'https:' && !f.local)
+      findings.push({
+        area: 'params',
+        ok: false,
+        says: `PUBLIC_BASE_URL is ${url.protocol} (Twilio must reach it over https)`,
+        fix: 'use https://<project-id>.web.app or your Hosting domain',
+      });
+    if (url && (url.pathname !== '/' || base.endsWith('/')))
+      findings.push({
+        area: 'params',
+        ok: false,
+        says: `PUBLIC_BASE_URL must be an origin only (no path, no trailing slash): ${base}`,
+      });
   }
-  if (p.TWILIO_ACCOUNT_SID && !/^AC[0-9a-fA-F]{32}$/.test(p.TWILIO_ACCOUNT_SID)) findings.push({ area: 'params', ok: false, says: `TWILIO_ACCOUNT_SID is not an account SID (AC and 32 hex digits): ${p.TWILIO_ACCOUNT_SID}` });
-  if (!f.voiceNumber) findings.push({ area: 'params', ok: false, says: 'TWILIO_VOICE_NUMBER is not set (the number workers call)', fix: `set it in ${f.paramsSource}, or pass --number` });
-  else if (!E164.test(f.voiceNumber)) findings.push({ area: 'params', ok: false, says: `TWILIO_VOICE_NUMBER is not an E.164 number: ${f.voiceNumber}` });
-  if (p.TWILIO_SMS_FROM && !E164.test(p.TWILIO_SMS_FROM)) findings.push({ area: 'params', ok: false, says: `TWILIO_SMS_FROM is not an E.164 number: ${p.TWILIO_SMS_FROM}` });
+  if (p.TWILIO_ACCOUNT_SID && !/^AC[0-9a-fA-F]{32}$/.test(p.TWILIO_ACCOUNT_SID))
+    findings.push({
+      area: 'params',
+      ok: false,
+      says: `TWILIO_ACCOUNT_SID is not an account SID (AC and 32 hex digits): ${p.TWILIO_ACCOUNT_SID}`,
+    });
+  if (!f.voiceNumber)
+    findings.push({
+      area: 'params',
+      ok: false,
+      says: 'TWILIO_VOICE_NUMBER is not set (the number workers call)',
+      fix: `set it in ${f.paramsSource}, or pass --number`,
+    });
+  else if (!E164.test(f.voiceNumber))
+    findings.push({
+      area: 'params',
+      ok: false,
+      says: `TWILIO_VOICE_NUMBER is not an E.164 number: ${f.voiceNumber}`,
+    });
+  if (p.TWILIO_SMS_FROM && !E164.test(p.TWILIO_SMS_FROM))
+    findings.push({
+      area: 'params',
+      ok: false,
+      says: `TWILIO_SMS_FROM is not an E.164 number: ${p.TWILIO_SMS_FROM}`,
+    });
   const onCall = numberList(p.ON_CALL_NUMBERS);
   const badOnCall = onCall.filter((n) => !E164.test(n));
-  if (badOnCall.length) findings.push({ area: 'params', ok: false, says: `ON_CALL_NUMBERS has numbers that are not E.164: ${badOnCall.join(', ')}` });
-  if (f.voiceNumber && onCall.includes(f.voiceNumber)) findings.push({ area: 'params', ok: false, says: `ON_CALL_NUMBERS includes the hotline's own number ${f.voiceNumber}: the fallback line would dial itself` });
+  if (badOnCall.length)
+    findings.push({
+      area: 'params',
+      ok: false,
+      says: `ON_CALL_NUMBERS has numbers that are not E.164: ${badOnCall.join(', ')}`,
+    });
+  if (f.voiceNumber && onCall.includes(f.voiceNumber))
+    findings.push({
+      area: 'params',
+      ok: false,
+      says: `ON_CALL_NUMBERS includes the hotline's own number ${f.voiceNumber}: the fallback line would dial itself`,
+    });
   const badBridge = numberList(p.BRIDGE_NUMBERS).filter((n) => !/^\+\d{1,15}\*?$/.test(n));
-  if (badBridge.length) findings.push({ area: 'params', ok: false, says: `BRIDGE_NUMBERS has entries that are neither E.164 numbers nor +prefix*: ${badBridge.join(', ')}` });
-  if (findings.length === 0) findings.push({ area: 'params', ok: true, says: `every param is set (${f.paramsSource})` });
+  if (badBridge.length)
+    findings.push({
+      area: 'params',
+      ok: false,
+      says: `BRIDGE_NUMBERS has entries that are neither E.164 numbers nor +prefix*: ${badBridge.join(', ')}`,
+    });
+  if (findings.length === 0)
+    findings.push({ area: 'params', ok: true, says: `every param is set (${f.paramsSource})` });
   return findings;
 }
 
@@ -140,50 +214,167 @@ function secretFindings(f: Facts): Finding[] {
     state === 'set'
       ? { area: 'secrets', ok: true, says: `${name} is set` }
       : state === 'missing'
-        ? { area: 'secrets', ok: false, says: `${name} is not set`, fix: `firebase functions:secrets:set ${name} --project ${f.projectId}${name === 'OPENAI_API_KEY' ? ' (the value none answers every call offline)' : ''}` }
+        ? {
+            area: 'secrets',
+            ok: false,
+            says: `${name} is not set`,
+            fix: `firebase functions:secrets:set ${name} --project ${f.projectId}${name === 'OPENAI_API_KEY' ? ' (the value none answers every call offline)' : ''}`,
+          }
         : { area: 'secrets', ok: false, says: `could not read ${name}: ${state.error}` },
   );
 }
 
 function regionFindings(f: Facts): Finding[] {
   const region = functionsRegion(f.params);
-  if (f.database === null) return [{ area: 'database', ok: false, says: `${f.projectId} has no Realtime Database`, fix: `create it in the console (Build > Realtime Database) in ${region}` }];
-  if (isUnknown(f.database)) return [{ area: 'database', ok: false, says: `could not read the Realtime Database instances: ${f.database.error}` }];
+  if (f.database === null)
+    return [
+      {
+        area: 'database',
+        ok: false,
+        says: `${f.projectId} has no Realtime Database`,
+        fix: `create it in the console (Build > Realtime Database) in ${region}`,
+      },
+    ];
+  if (isUnknown(f.database))
+    return [
+      {
+        area: 'database',
+        ok: false,
+        says: `could not read the Realtime Database instances: ${f.database.error}`,
+      },
+    ];
   if (f.database.region !== region) {
-    return [{ area: 'database', ok: false, says: `the Realtime Database is in ${f.database.region} but the functions deploy to ${region} (the call fan-out trigger must run where the database is)`, fix: `set FUNCTIONS_REGION=${f.database.region} in ${f.paramsSource} and deploy again` }];
+    return [
+      {
+        area: 'database',
+        ok: false,
+        says: `the Realtime Database is in ${f.database.region} but the functions deploy to ${region} (the call fan-out trigger must run where the database is)`,
+        fix: `set FUNCTIONS_REGION=${f.database.region} in ${f.paramsSource} and deploy again`,
+      },
+    ];
   }
-  return [{ area: 'database', ok: true, says: `the Realtime Database (${f.database.url}) and the functions are both in ${region}` }];
+  return [
+    {
+      area: 'database',
+      ok: true,
+      says: `the Realtime Database (${f.database.url}) and the functions are both in ${region}`,
+    },
+  ];
 }
 
 function twilioFindings(f: Facts): Finding[] {
   const numbers = f.twilioNumbers;
-  if (numbers === null) return [{ area: 'twilio', ok: false, says: "Twilio was not asked: the account SID or the TWILIO_AUTH_TOKEN secret is missing (above)" }];
-  if (isUnknown(numbers)) return [{ area: 'twilio', ok: false, says: `Twilio refused or could not be reached: ${numbers.error}`, fix: 'check TWILIO_ACCOUNT_SID and the TWILIO_AUTH_TOKEN secret belong to the same account' }];
+  if (numbers === null)
+    return [
+      {
+        area: 'twilio',
+        ok: false,
+        says: 'Twilio was not asked: the account SID or the TWILIO_AUTH_TOKEN secret is missing (above)',
+      },
+    ];
+  if (isUnknown(numbers))
+    return [
+      {
+        area: 'twilio',
+        ok: false,
+        says: `Twilio refused or could not be reached: ${numbers.error}`,
+        fix: 'check TWILIO_ACCOUNT_SID and the TWILIO_AUTH_TOKEN secret belong to the same account',
+      },
+    ];
   const findings: Finding[] = [];
   const fixCommand = `npm run preflight -- --project ${f.projectId} --fix`;
   const voice = numbers.find((n) => n.phoneNumber === f.voiceNumber);
-  if (f.voiceNumber && !voice) findings.push({ area: 'twilio', ok: false, says: `${f.voiceNumber} is not a number on Twilio account ${f.params.TWILIO_ACCOUNT_SID}`, fix: 'buy or port it into this account, or correct TWILIO_VOICE_NUMBER' });
+  if (f.voiceNumber && !voice)
+    findings.push({
+      area: 'twilio',
+      ok: false,
+      says: `${f.voiceNumber} is not a number on Twilio account ${f.params.TWILIO_ACCOUNT_SID}`,
+      fix: 'buy or port it into this account, or correct TWILIO_VOICE_NUMBER',
+    });
   if (voice && f.params.PUBLIC_BASE_URL) {
     const want = wantedNumberConfig(f.params.PUBLIC_BASE_URL);
-    if (!voice.capabilities.voice) findings.push({ area: 'twilio', ok: false, says: `${voice.phoneNumber} cannot take voice calls` });
-    if (voice.voiceApplicationSid) findings.push({ area: 'twilio', ok: false, says: `${voice.phoneNumber} is attached to voice application ${voice.voiceApplicationSid}, which overrides its URLs`, fix: fixCommand });
+    if (!voice.capabilities.voice)
+      findings.push({
+        area: 'twilio',
+        ok: false,
+        says: `${voice.phoneNumber} cannot take voice calls`,
+      });
+    if (voice.voiceApplicationSid)
+      findings.push({
+        area: 'twilio',
+        ok: false,
+        says: `${voice.phoneNumber} is attached to voice application ${voice.voiceApplicationSid}, which overrides its URLs`,
+        fix: fixCommand,
+      });
     const pairs: Array<[string, string, string, string, string]> = [
-      ['voice URL ("A call comes in")', voice.voiceUrl, want.voiceUrl, voice.voiceMethod, want.voiceMethod],
-      ['status callback ("Call status changes")', voice.statusCallback, want.statusCallback, voice.statusCallbackMethod, want.statusCallbackMethod],
-      ['fallback URL ("Primary handler fails")', voice.voiceFallbackUrl, want.voiceFallbackUrl, voice.voiceFallbackMethod, want.voiceFallbackMethod],
+      [
+        'voice URL ("A call comes in")',
+        voice.voiceUrl,
+        want.voiceUrl,
+        voice.voiceMethod,
+        want.voiceMethod,
+      ],
+      [
+        'status callback ("Call status changes")',
+        voice.statusCallback,
+        want.statusCallback,
+        voice.statusCallbackMethod,
+        want.statusCallbackMethod,
+      ],
+      [
+        'fallback URL ("Primary handler fails")',
+        voice.voiceFallbackUrl,
+        want.voiceFallbackUrl,
+        voice.voiceFallbackMethod,
+        want.voiceFallbackMethod,
+      ],
     ];
     for (const [what, have, wanted, haveMethod, wantedMethod] of pairs) {
-      if (have !== wanted) findings.push({ area: 'twilio', ok: false, says: `${voice.phoneNumber}'s ${what} is ${have ? have : 'not set'}; it must be ${wanted}`, fix: fixCommand });
-      else if (haveMethod.toUpperCase() !== wantedMethod) findings.push({ area: 'twilio', ok: false, says: `${voice.phoneNumber}'s ${what} is fetched with ${haveMethod}; it must be ${wantedMethod}`, fix: fixCommand });
+      if (have !== wanted)
+        findings.push({
+          area: 'twilio',
+          ok: false,
+          says: `${voice.phoneNumber}'s ${what} is ${have ? have : 'not set'}; it must be ${wanted}`,
+          fix: fixCommand,
+        });
+      else if (haveMethod.toUpperCase() !== wantedMethod)
+        findings.push({
+          area: 'twilio',
+          ok: false,
+          says: `${voice.phoneNumber}'s ${what} is fetched with ${haveMethod}; it must be ${wantedMethod}`,
+          fix: fixCommand,
+        });
     }
-    if (findings.length === 0) findings.push({ area: 'twilio', ok: true, says: `${voice.phoneNumber} sends calls, status changes and failures to this deployment` });
+    if (findings.length === 0)
+      findings.push({
+        area: 'twilio',
+        ok: true,
+        says: `${voice.phoneNumber} sends calls, status changes and failures to this deployment`,
+      });
   }
   const from = f.params.TWILIO_SMS_FROM;
   if (from) {
     const sender = numbers.find((n) => n.phoneNumber === from);
-    if (!sender) findings.push({ area: 'twilio', ok: false, says: `the SMS sender ${from} is not a number on this Twilio account: escalation texts would fail`, fix: 'set TWILIO_SMS_FROM to one of the account\'s numbers' });
-    else if (!sender.capabilities.sms) findings.push({ area: 'twilio', ok: false, says: `the SMS sender ${from} cannot send SMS`, fix: 'use an SMS-capable number for TWILIO_SMS_FROM' });
-    else findings.push({ area: 'twilio', ok: true, says: `escalation texts come from ${from}, an SMS-capable number on the account` });
+    if (!sender)
+      findings.push({
+        area: 'twilio',
+        ok: false,
+        says: `the SMS sender ${from} is not a number on this Twilio account: escalation texts would fail`,
+        fix: "set TWILIO_SMS_FROM to one of the account's numbers",
+      });
+    else if (!sender.capabilities.sms)
+      findings.push({
+        area: 'twilio',
+        ok: false,
+        says: `the SMS sender ${from} cannot send SMS`,
+        fix: 'use an SMS-capable number for TWILIO_SMS_FROM',
+      });
+    else
+      findings.push({
+        area: 'twilio',
+        ok: true,
+        says: `escalation texts come from ${from}, an SMS-capable number on the account`,
+      });
   }
   return findings;
 }
@@ -195,19 +386,61 @@ const isXml = (contentType: string) => /^(text|application)\/xml\b/.test(content
 
 function fallbackFindings(f: Facts): Finding[] {
   const url = `${f.params.PUBLIC_BASE_URL ?? ''}${FALLBACK_PATH}`;
-  if (isUnknown(f.fallback)) return [{ area: 'fallback', ok: false, says: `the fallback line ${url} could not be fetched: ${f.fallback.error}` }];
+  if (isUnknown(f.fallback))
+    return [
+      {
+        area: 'fallback',
+        ok: false,
+        says: `the fallback line ${url} could not be fetched: ${f.fallback.error}`,
+      },
+    ];
   const deployHosting = hostingFix(f);
-  if (f.fallback.status !== 200) return [{ area: 'fallback', ok: false, says: `the fallback line ${url} answers HTTP ${f.fallback.status}`, fix: deployHosting }];
-  if (!isXml(f.fallback.contentType)) return [{ area: 'fallback', ok: false, says: `the fallback line is served as ${f.fallback.contentType || 'no content type'}, not XML`, fix: `${deployHosting} (firebase.json sets its Content-Type)` }];
+  if (f.fallback.status !== 200)
+    return [
+      {
+        area: 'fallback',
+        ok: false,
+        says: `the fallback line ${url} answers HTTP ${f.fallback.status}`,
+        fix: deployHosting,
+      },
+    ];
+  if (!isXml(f.fallback.contentType))
+    return [
+      {
+        area: 'fallback',
+        ok: false,
+        says: `the fallback line is served as ${f.fallback.contentType || 'no content type'}, not XML`,
+        fix: `${deployHosting} (firebase.json sets its Content-Type)`,
+      },
+    ];
   // Each <Number> carries its screening's url and method: the number is the element's text.
-  const dialled = [...f.fallback.body.matchAll(/<Number\b[^>]*>([^<]+)<\/Number>/g)].map((m) => m[1]!);
+  const dialled = [...f.fallback.body.matchAll(/<Number\b[^>]*>([^<]+)<\/Number>/g)].map(
+    (m) => m[1]!,
+  );
   const onCall = numberList(f.params.ON_CALL_NUMBERS);
   const notDialled = onCall.filter((n) => !dialled.includes(n));
-  if (!f.fallback.body.includes('<Dial') || dialled.length === 0) return [{ area: 'fallback', ok: false, says: 'the fallback line dials nobody', fix: deployHosting }];
+  if (!f.fallback.body.includes('<Dial') || dialled.length === 0)
+    return [
+      { area: 'fallback', ok: false, says: 'the fallback line dials nobody', fix: deployHosting },
+    ];
   if (notDialled.length > 0 || dialled.some((n) => !onCall.includes(n))) {
-    return [{ area: 'fallback', ok: false, says: `the fallback line dials ${dialled.join(', ')} but ON_CALL_NUMBERS is ${onCall.join(', ') || 'empty'}`, fix: `${deployHosting} (it is built from ON_CALL_NUMBERS)` }];
+    return [
+      {
+        area: 'fallback',
+        ok: false,
+        says: `the fallback line dials ${dialled.join(', ')} but ON_CALL_NUMBERS is ${onCall.join(', ') || 'empty'}`,
+        fix: `${deployHosting} (it is built from ON_CALL_NUMBERS)`,
+      },
+    ];
   }
-  return [{ area: 'fallback', ok: true, says: `the fallback line says the safety line and dials ${dialled.join(', ')}` }, ...fallbackScreeningFindings(f)];
+  return [
+    {
+      area: 'fallback',
+      ok: true,
+      says: `the fallback line says the safety line and dials ${dialled.join(', ')}`,
+    },
+    ...fallbackScreeningFindings(f),
+  ];
 }
 
 /** The screening must be served too: Twilio cannot fetch it, and the on-call person who answers is never connected. */
@@ -215,47 +448,133 @@ function fallbackScreeningFindings(f: Facts): Finding[] {
   const screening = f.fallbackScreening;
   if (screening === undefined) return [];
   const url = `${f.params.PUBLIC_BASE_URL ?? ''}${FALLBACK_SCREEN_PATH}`;
-  const unusable = (why: string): Finding[] => [{ area: 'fallback', ok: false, says: `the fallback line's screening ${url} ${why}: an on-call person who answers would never be connected`, fix: hostingFix(f) }];
+  const unusable = (why: string): Finding[] => [
+    {
+      area: 'fallback',
+      ok: false,
+      says: `the fallback line's screening ${url} ${why}: an on-call person who answers would never be connected`,
+      fix: hostingFix(f),
+    },
+  ];
   if (isUnknown(screening)) return unusable(`could not be fetched (${screening.error})`);
   if (screening.status !== 200) return unusable(`answers HTTP ${screening.status}`);
-  if (!isXml(screening.contentType) || !screening.body.includes('<Gather')) return unusable(`is not the screening TwiML (${screening.contentType || 'no content type'})`);
-  return [{ area: 'fallback', ok: true, says: 'the fallback line asks each on-call person to press a key before connecting them (no voicemail takes the call)' }];
+  if (!isXml(screening.contentType) || !screening.body.includes('<Gather'))
+    return unusable(`is not the screening TwiML (${screening.contentType || 'no content type'})`);
+  return [
+    {
+      area: 'fallback',
+      ok: true,
+      says: 'the fallback line asks each on-call person to press a key before connecting them (no voicemail takes the call)',
+    },
+  ];
 }
 
 function webhookFindings(f: Facts): Finding[] {
   const url = `${f.params.PUBLIC_BASE_URL ?? ''}/twilio/voice`;
-  if (isUnknown(f.webhook)) return [{ area: 'webhook', ok: false, says: `${url} could not be reached: ${f.webhook.error}` }];
-  if (f.webhook.status === 403) return [{ area: 'webhook', ok: true, says: `${url} is deployed and refuses unsigned requests` }];
-  return [{ area: 'webhook', ok: false, says: `${url} answered an unsigned request with HTTP ${f.webhook.status} (a deployed webhook answers 403)`, fix: `firebase deploy --only functions,hosting --project ${f.projectId}` }];
+  if (isUnknown(f.webhook))
+    return [
+      { area: 'webhook', ok: false, says: `${url} could not be reached: ${f.webhook.error}` },
+    ];
+  if (f.webhook.status === 403)
+    return [
+      { area: 'webhook', ok: true, says: `${url} is deployed and refuses unsigned requests` },
+    ];
+  return [
+    {
+      area: 'webhook',
+      ok: false,
+      says: `${url} answered an unsigned request with HTTP ${f.webhook.status} (a deployed webhook answers 403)`,
+      fix: `firebase deploy --only functions,hosting --project ${f.projectId}`,
+    },
+  ];
 }
 
 function queueFindings(f: Facts): Finding[] {
-  if (f.queues === null) return [{ area: 'queues', ok: true, says: 'not checked: the local tasks emulator has no Cloud Tasks API (pass --tasks-api to check a stand-in)' }];
-  if (isUnknown(f.queues)) return [{ area: 'queues', ok: false, says: `could not read the task queues: ${f.queues.error}`, fix: 'grant your account Cloud Tasks Viewer' }];
+  if (f.queues === null)
+    return [
+      {
+        area: 'queues',
+        ok: true,
+        says: 'not checked: the local tasks emulator has no Cloud Tasks API (pass --tasks-api to check a stand-in)',
+      },
+    ];
+  if (isUnknown(f.queues))
+    return [
+      {
+        area: 'queues',
+        ok: false,
+        says: `could not read the task queues: ${f.queues.error}`,
+        fix: 'grant your account Cloud Tasks Viewer',
+      },
+    ];
   return f.queues.map((q) =>
     !q.found
-      ? { area: 'queues', ok: false, says: q.problem, fix: `firebase deploy --only functions --project ${f.projectId} (each task queue function creates its queue)` }
+      ? {
+          area: 'queues',
+          ok: false,
+          says: q.problem,
+          fix: `firebase deploy --only functions --project ${f.projectId} (each task queue function creates its queue)`,
+        }
       : q.state !== 'RUNNING'
-        ? { area: 'queues', ok: false, says: `queue ${q.queue} is ${q.state}: its tasks are not dispatched`, fix: `gcloud tasks queues resume ${q.queue} --location ${functionsRegion(f.params)} --project ${f.projectId}` }
-        : { area: 'queues', ok: true, says: `queue ${q.queue} is running (${q.depth} task${q.depth === 1 ? '' : 's'} waiting)` },
+        ? {
+            area: 'queues',
+            ok: false,
+            says: `queue ${q.queue} is ${q.state}: its tasks are not dispatched`,
+            fix: `gcloud tasks queues resume ${q.queue} --location ${functionsRegion(f.params)} --project ${f.projectId}`,
+          }
+        : {
+            area: 'queues',
+            ok: true,
+            says: `queue ${q.queue} is running (${q.depth} task${q.depth === 1 ? '' : 's'} waiting)`,
+          },
   );
 }
 
 function adminFindings(f: Facts): Finding[] {
-  if (isUnknown(f.admins)) return [{ area: 'admins', ok: false, says: `could not list the admins: ${f.admins.error}` }];
-  if (f.admins.length === 0) return [{ area: 'admins', ok: false, says: 'nobody can use the dashboard or gets alerts: there is no admin', fix: `npm run admin -- grant you@example.com --password <p> --project ${f.projectId}` }];
-  return [{ area: 'admins', ok: true, says: `${f.admins.length} admin${f.admins.length === 1 ? '' : 's'}: ${f.admins.join(', ')}` }];
+  if (isUnknown(f.admins))
+    return [{ area: 'admins', ok: false, says: `could not list the admins: ${f.admins.error}` }];
+  if (f.admins.length === 0)
+    return [
+      {
+        area: 'admins',
+        ok: false,
+        says: 'nobody can use the dashboard or gets alerts: there is no admin',
+        fix: `npm run admin -- grant you@example.com --password <p> --project ${f.projectId}`,
+      },
+    ];
+  return [
+    {
+      area: 'admins',
+      ok: true,
+      says: `${f.admins.length} admin${f.admins.length === 1 ? '' : 's'}: ${f.admins.join(', ')}`,
+    },
+  ];
 }
 
 /** Every finding about the deployment, in the order an operator fixes them. */
 export function checkDeployment(f: Facts): Finding[] {
-  return [...paramFindings(f), ...secretFindings(f), ...regionFindings(f), ...twilioFindings(f), ...fallbackFindings(f), ...webhookFindings(f), ...queueFindings(f), ...adminFindings(f)];
+  return [
+    ...paramFindings(f),
+    ...secretFindings(f),
+    ...regionFindings(f),
+    ...twilioFindings(f),
+    ...fallbackFindings(f),
+    ...webhookFindings(f),
+    ...queueFindings(f),
+    ...adminFindings(f),
+  ];
 }
 
 /** The report as printed: one line per finding, the fix under each problem, a count at the end. */
 export function formatFindings(projectId: string, findings: Finding[]): string {
   const problems = findings.filter((x) => !x.ok).length;
-  const lines = findings.flatMap((x) => [`  ${x.ok ? 'ok  ' : 'FAIL'}  ${x.area.padEnd(9)} ${x.says}`, ...(x.fix && !x.ok ? [`        ${''.padEnd(9)} → ${x.fix}`] : [])]);
-  const verdict = problems === 0 ? `${projectId} is ready for calls.` : `${problems} problem${problems === 1 ? '' : 's'}: ${projectId} is not ready for calls.`;
+  const lines = findings.flatMap((x) => [
+    `  ${x.ok ? 'ok  ' : 'FAIL'}  ${x.area.padEnd(9)} ${x.says}`,
+    ...(x.fix && !x.ok ? [`        ${''.padEnd(9)} → ${x.fix}`] : []),
+  ]);
+  const verdict =
+    problems === 0
+      ? `${projectId} is ready for calls.`
+      : `${problems} problem${problems === 1 ? '' : 's'}: ${projectId} is not ready for calls.`;
   return [`Preflight for ${projectId}:`, ...lines, verdict].join('\n');
 }

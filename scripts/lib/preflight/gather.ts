@@ -15,7 +15,14 @@ import { GoogleAuth } from 'google-auth-library';
 import { createRequire } from 'node:module';
 import type { Twilio } from 'twilio';
 import { listAdmins } from '../admins.ts';
-import { defaultDatabaseUrl, deployParams, envFiles, functionsRegion, isDemoProject, parseEnv } from '../deploy-env.ts';
+import {
+  defaultDatabaseUrl,
+  deployParams,
+  envFiles,
+  functionsRegion,
+  isDemoProject,
+  parseEnv,
+} from '../deploy-env.ts';
 import { FALLBACK_PATH, FALLBACK_SCREEN_PATH } from '../fallback-twiml.ts';
 import { FUNCTIONS_PARAMS_FILE, FUNCTIONS_SECRETS_FILE } from '../functions-env.ts';
 import { LOCAL_FIREBASE_CONFIG, ROOT, localAdminApp } from '../project.ts';
@@ -46,13 +53,25 @@ const settle = <T>(promise: Promise<T>): Promise<T | Unknown> => promise.catch(u
  * TypeScript (`npm run preflight` builds the functions first).
  */
 export function twilioRest(accountSid: string, authToken: string, apiBaseUrl: string): TwilioRest {
-  const { twilioClient } = require('aurora-functions/lib/adapters/twilioVoice.js') as typeof import('aurora-functions/lib/adapters/twilioVoice.js');
+  const { twilioClient } =
+    require('aurora-functions/lib/adapters/twilioVoice.js') as typeof import('aurora-functions/lib/adapters/twilioVoice.js');
   return twilioClient({ accountSid, authToken, apiBaseUrl, smsFrom: '' });
 }
 
 export type TwilioRest = Twilio;
 
-type ApiNumber = { sid: string; phoneNumber: string; voiceUrl: string | null; voiceMethod: string | null; voiceFallbackUrl: string | null; voiceFallbackMethod: string | null; statusCallback: string | null; statusCallbackMethod: string | null; voiceApplicationSid: string | null; capabilities: { voice?: boolean; sms?: boolean } | null };
+type ApiNumber = {
+  sid: string;
+  phoneNumber: string;
+  voiceUrl: string | null;
+  voiceMethod: string | null;
+  voiceFallbackUrl: string | null;
+  voiceFallbackMethod: string | null;
+  statusCallback: string | null;
+  statusCallbackMethod: string | null;
+  voiceApplicationSid: string | null;
+  capabilities: { voice?: boolean; sms?: boolean } | null;
+};
 
 export const numberConfig = (n: ApiNumber): NumberConfig => ({
   sid: n.sid,
@@ -68,7 +87,10 @@ export const numberConfig = (n: ApiNumber): NumberConfig => ({
 });
 
 /** The account's numbers that are the voice number or the SMS sender (IncomingPhoneNumbers, filtered by PhoneNumber). */
-export async function twilioNumbers(client: TwilioRest, numbers: string[]): Promise<NumberConfig[]> {
+export async function twilioNumbers(
+  client: TwilioRest,
+  numbers: string[],
+): Promise<NumberConfig[]> {
   const found = new Map<string, NumberConfig>();
   for (const phoneNumber of new Set(numbers.filter(Boolean))) {
     for (const n of await client.incomingPhoneNumbers.list({ phoneNumber, limit: 20 })) {
@@ -80,18 +102,30 @@ export async function twilioNumbers(client: TwilioRest, numbers: string[]): Prom
 
 async function fetchFallback(base: string, path = FALLBACK_PATH) {
   const res = await fetch(`${base}${path}`, { signal: AbortSignal.timeout(10_000) });
-  return { status: res.status, contentType: res.headers.get('content-type') ?? '', body: await res.text() };
+  return {
+    status: res.status,
+    contentType: res.headers.get('content-type') ?? '',
+    body: await res.text(),
+  };
 }
 
 /** An unsigned POST, as a stranger would send: a deployed voice webhook answers 403 and records nothing. */
 async function probeWebhook(base: string) {
-  const res = await fetch(`${base}/twilio/voice`, { method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded' }, body: 'CallSid=CApreflight', signal: AbortSignal.timeout(15_000) });
+  const res = await fetch(`${base}/twilio/voice`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+    body: 'CallSid=CApreflight',
+    signal: AbortSignal.timeout(15_000),
+  });
   await res.arrayBuffer();
   return { status: res.status };
 }
 
 async function admins(app: App): Promise<string[]> {
-  const directory = (await getDatabase(app).ref('admins').get()).val() as Record<string, { email?: string }> | null;
+  const directory = (await getDatabase(app).ref('admins').get()).val() as Record<
+    string,
+    { email?: string }
+  > | null;
   const withClaim = await listAdmins(getAuth(app));
   // Both are needed: the claim to sign in as an admin, the directory entry to be alerted and let in by the rules.
   const listed = new Set(Object.values(directory ?? {}).map((a) => a.email));
@@ -102,7 +136,19 @@ function readEnv(path: string): Record<string, string> {
   return existsSync(path) ? parseEnv(readFileSync(path, 'utf8')) : {};
 }
 
-type Base = Omit<Facts, 'params' | 'paramsSource' | 'secrets' | 'database' | 'twilioNumbers' | 'fallback' | 'fallbackScreening' | 'webhook' | 'queues' | 'admins'>;
+type Base = Omit<
+  Facts,
+  | 'params'
+  | 'paramsSource'
+  | 'secrets'
+  | 'database'
+  | 'twilioNumbers'
+  | 'fallback'
+  | 'fallbackScreening'
+  | 'webhook'
+  | 'queues'
+  | 'admins'
+>;
 type Queues = ReturnType<typeof cloudTasksClient>;
 
 /**
@@ -110,7 +156,14 @@ type Queues = ReturnType<typeof cloudTasksClient>;
  * the webhook, the queues (when there is a queues API to ask) and the admins. Closes the queues
  * client and the app it is given.
  */
-async function askAlike(o: GatherOptions, base: Base, params: Record<string, string>, client: TwilioRest | null, tasks: Queues | null, app: App) {
+async function askAlike(
+  o: GatherOptions,
+  base: Base,
+  params: Record<string, string>,
+  client: TwilioRest | null,
+  tasks: Queues | null,
+  app: App,
+) {
   const target = { projectId: o.projectId, region: functionsRegion(params) };
   const [twilioFacts, fallback, fallbackScreening, webhook, queues, adminList] = await Promise.all([
     client ? settle(numbersOf(client, base.voiceNumber, params)) : null,
@@ -122,25 +175,55 @@ async function askAlike(o: GatherOptions, base: Base, params: Record<string, str
   ]);
   await tasks?.close();
   await deleteApp(app);
-  return { twilioNumbers: twilioFacts, fallback, fallbackScreening, webhook, queues, admins: adminList };
+  return {
+    twilioNumbers: twilioFacts,
+    fallback,
+    fallbackScreening,
+    webhook,
+    queues,
+    admins: adminList,
+  };
 }
 
 /** The voice number's and the SMS sender's configuration at Twilio: what `--fix` changes, and asks again after. */
-export const numbersOf = (client: TwilioRest, voiceNumber: string, params: Record<string, string>) => twilioNumbers(client, [voiceNumber, params.TWILIO_SMS_FROM ?? '']);
+export const numbersOf = (
+  client: TwilioRest,
+  voiceNumber: string,
+  params: Record<string, string>,
+) => twilioNumbers(client, [voiceNumber, params.TWILIO_SMS_FROM ?? '']);
 
 /** The local stack: what it configured the functions with, its emulators, its stand-ins. */
-async function gatherLocal(o: GatherOptions, base: Base): Promise<{ facts: Facts; twilio: TwilioRest | null }> {
+async function gatherLocal(
+  o: GatherOptions,
+  base: Base,
+): Promise<{ facts: Facts; twilio: TwilioRest | null }> {
   const params = readEnv(FUNCTIONS_PARAMS_FILE);
   const secretsFile = readEnv(FUNCTIONS_SECRETS_FILE);
-  const secrets = Object.fromEntries(SECRETS.map((name) => [name, secretsFile[name] ? 'set' : 'missing'] as const));
+  const secrets = Object.fromEntries(
+    SECRETS.map((name) => [name, secretsFile[name] ? 'set' : 'missing'] as const),
+  );
   const token = secretsFile.TWILIO_AUTH_TOKEN;
-  const client = params.TWILIO_ACCOUNT_SID && token ? twilioRest(params.TWILIO_ACCOUNT_SID, token, o.twilioApi ?? params.TWILIO_API_BASE_URL ?? 'https://api.twilio.com') : null;
+  const client =
+    params.TWILIO_ACCOUNT_SID && token
+      ? twilioRest(
+          params.TWILIO_ACCOUNT_SID,
+          token,
+          o.twilioApi ?? params.TWILIO_API_BASE_URL ?? 'https://api.twilio.com',
+        )
+      : null;
   const app = localAdminApp('preflight');
   const region = databaseRegion(LOCAL_FIREBASE_CONFIG.databaseURL)!;
   const tasks = o.tasksApi ? cloudTasksClient(o.tasksApi) : null;
   const asked = await askAlike(o, base, params, client, tasks, app);
   return {
-    facts: { ...base, params, paramsSource: `${FUNCTIONS_PARAMS_FILE} (written by the local stack)`, secrets, database: { url: LOCAL_FIREBASE_CONFIG.databaseURL, region }, ...asked },
+    facts: {
+      ...base,
+      params,
+      paramsSource: `${FUNCTIONS_PARAMS_FILE} (written by the local stack)`,
+      secrets,
+      database: { url: LOCAL_FIREBASE_CONFIG.databaseURL, region },
+      ...asked,
+    },
     twilio: client,
   };
 }
@@ -162,33 +245,78 @@ function googleApi() {
 }
 
 /** A real project, through Google's APIs and Twilio's. */
-async function gatherReal(o: GatherOptions, base: Base, params: Record<string, string>): Promise<{ facts: Facts; twilio: TwilioRest | null }> {
+async function gatherReal(
+  o: GatherOptions,
+  base: Base,
+  params: Record<string, string>,
+): Promise<{ facts: Facts; twilio: TwilioRest | null }> {
   const get = googleApi();
   const secretsApi = `https://secretmanager.googleapis.com/v1/projects/${o.projectId}/secrets`;
   const secrets: Facts['secrets'] = {};
   for (const name of SECRETS) {
-    secrets[name] = await get(`${secretsApi}/${name}/versions/latest`).then((r) => (r.data ? ('set' as const) : ('missing' as const)), unknown);
+    secrets[name] = await get(`${secretsApi}/${name}/versions/latest`).then(
+      (r) => (r.data ? ('set' as const) : ('missing' as const)),
+      unknown,
+    );
   }
   // The token itself, to ask Twilio as the functions will (needs Secret Manager Secret Accessor).
-  const token = process.env.TWILIO_AUTH_TOKEN ??
-    (await get<{ payload?: { data?: string } }>(`${secretsApi}/TWILIO_AUTH_TOKEN/versions/latest:access`).then((r) => (r.data?.payload?.data ? Buffer.from(r.data.payload.data, 'base64').toString('utf8') : null), () => null));
-  const database = await get<{ instances?: Array<{ name: string; databaseUrl: string; type: string }> }>(`https://firebasedatabase.googleapis.com/v1beta/projects/${o.projectId}/locations/-/instances`).then((r) => {
+  const token =
+    process.env.TWILIO_AUTH_TOKEN ??
+    (await get<{ payload?: { data?: string } }>(
+      `${secretsApi}/TWILIO_AUTH_TOKEN/versions/latest:access`,
+    ).then(
+      (r) =>
+        r.data?.payload?.data ? Buffer.from(r.data.payload.data, 'base64').toString('utf8') : null,
+      () => null,
+    ));
+  const database = await get<{
+    instances?: Array<{ name: string; databaseUrl: string; type: string }>;
+  }>(
+    `https://firebasedatabase.googleapis.com/v1beta/projects/${o.projectId}/locations/-/instances`,
+  ).then((r) => {
     const instance = r.data?.instances?.find((i) => i.type === 'DEFAULT_DATABASE');
-    return instance ? { url: instance.databaseUrl, region: /\/locations\/([^/]+)\//.exec(instance.name)?.[1] ?? databaseRegion(instance.databaseUrl) ?? 'unknown' } : null;
+    return instance
+      ? {
+          url: instance.databaseUrl,
+          region:
+            /\/locations\/([^/]+)\//.exec(instance.name)?.[1] ??
+            databaseRegion(instance.databaseUrl) ??
+            'unknown',
+        }
+      : null;
   }, unknown);
-  const client = params.TWILIO_ACCOUNT_SID && token ? twilioRest(params.TWILIO_ACCOUNT_SID, token, o.twilioApi ?? params.TWILIO_API_BASE_URL ?? 'https://api.twilio.com') : null;
+  const client =
+    params.TWILIO_ACCOUNT_SID && token
+      ? twilioRest(
+          params.TWILIO_ACCOUNT_SID,
+          token,
+          o.twilioApi ?? params.TWILIO_API_BASE_URL ?? 'https://api.twilio.com',
+        )
+      : null;
   // When the instance could not be listed, the default one where the functions are (the admin script's guess too).
-  const databaseURL = database && !('error' in database) ? database.url : defaultDatabaseUrl(o.projectId, functionsRegion(params));
+  const databaseURL =
+    database && !('error' in database)
+      ? database.url
+      : defaultDatabaseUrl(o.projectId, functionsRegion(params));
   const app = initializeApp({ projectId: o.projectId, databaseURL }, 'preflight');
   const asked = await askAlike(o, base, params, client, cloudTasksClient(o.tasksApi), app);
   return {
-    facts: { ...base, params, paramsSource: envFiles('functions', o.projectId).join(' then '), secrets, database, ...asked },
+    facts: {
+      ...base,
+      params,
+      paramsSource: envFiles('functions', o.projectId).join(' then '),
+      secrets,
+      database,
+      ...asked,
+    },
     twilio: client,
   };
 }
 
 /** Everything preflight judges, and the Twilio client `--fix` updates the number with. */
-export async function gatherFacts(o: GatherOptions): Promise<{ facts: Facts; twilio: TwilioRest | null }> {
+export async function gatherFacts(
+  o: GatherOptions,
+): Promise<{ facts: Facts; twilio: TwilioRest | null }> {
   const functionsDir = o.functionsDir ?? join(ROOT, 'functions');
   const local = isDemoProject(o.projectId);
   const params = local ? readEnv(FUNCTIONS_PARAMS_FILE) : deployParams(functionsDir, o.projectId);

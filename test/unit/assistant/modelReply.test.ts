@@ -10,23 +10,44 @@ const json = (o: object) => JSON.stringify(o);
 describe('parseModelReply', () => {
   it('accepts a valid answer and keeps only sources it was given', () => {
     const reply = parseModelReply(
-      json({ reply: 'Leave now by the nearest exit. Once safe, call emergency services.', urgency: 'CRITICAL', sources: [fire.title, 'Made Up Manual'], handoff: false }),
+      json({
+        reply: 'Leave now by the nearest exit. Once safe, call emergency services.',
+        urgency: 'CRITICAL',
+        sources: [fire.title, 'Made Up Manual'],
+        handoff: false,
+      }),
       [fire],
       'NORMAL',
     );
-    expect(reply).toEqual({ text: 'Leave now by the nearest exit. Once safe, call emergency services.', urgency: 'CRITICAL', sources: [fire.title], handoff: false });
+    expect(reply).toEqual({
+      text: 'Leave now by the nearest exit. Once safe, call emergency services.',
+      urgency: 'CRITICAL',
+      sources: [fire.title],
+      handoff: false,
+    });
   });
 
   it('never lets the model lower urgency below what the words call for', () => {
-    expect(parseModelReply(json({ reply: 'Leave and call emergency services.', urgency: 'NORMAL' }), [], 'CRITICAL').urgency).toBe('CRITICAL');
+    expect(
+      parseModelReply(
+        json({ reply: 'Leave and call emergency services.', urgency: 'NORMAL' }),
+        [],
+        'CRITICAL',
+      ).urgency,
+    ).toBe('CRITICAL');
   });
 
   it('adds the safety line to a CRITICAL reply that lacks it', () => {
-    expect(parseModelReply(json({ reply: 'Stay calm.', urgency: 'CRITICAL' }), [], 'NORMAL').text).toBe(`${SAFETY_LINE} Stay calm.`);
+    expect(
+      parseModelReply(json({ reply: 'Stay calm.', urgency: 'CRITICAL' }), [], 'NORMAL').text,
+    ).toBe(`${SAFETY_LINE} Stay calm.`);
   });
 
   it('accepts JSON wrapped in a code fence', () => {
-    expect(parseModelReply('```json\n{"reply":"Tell me more.","urgency":"NORMAL"}\n```', [], 'NORMAL').text).toBe('Tell me more.');
+    expect(
+      parseModelReply('```json\n{"reply":"Tell me more.","urgency":"NORMAL"}\n```', [], 'NORMAL')
+        .text,
+    ).toBe('Tell me more.');
   });
 
   it.each([
@@ -42,7 +63,9 @@ describe('parseModelReply', () => {
 
 describe('toSpeech', () => {
   it('turns markdown and lists into at most three spoken sentences', () => {
-    expect(toSpeech('**Evacuate now.**\n- Go to the gate.\n- Call 911.\n- Wait for the warden.\n# Done')).toBe('Evacuate now. Go to the gate. Call 911.');
+    expect(
+      toSpeech('**Evacuate now.**\n- Go to the gate.\n- Call 911.\n- Wait for the warden.\n# Done'),
+    ).toBe('Evacuate now. Go to the gate. Call 911.');
   });
 
   it('keeps a sentence without final punctuation', () => {

@@ -1,6 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { DEMO_PROCEDURES } from '../../../functions/src/assistant/procedures';
-import { keywordUrgency, offlineReply, offlineResponder } from '../../../functions/src/assistant/offlineResponder';
+import {
+  keywordUrgency,
+  offlineReply,
+  offlineResponder,
+} from '../../../functions/src/assistant/offlineResponder';
 import { selectProcedures, speechHints } from '../../../functions/src/assistant/procedures';
 import { SAFETY_LINE, withSafetyAdvice } from '../../../functions/src/assistant/safety';
 import { raiseUrgency } from '../../../functions/src/core/urgency';
@@ -47,12 +51,21 @@ describe('offline triage and procedure selection over realistic speech', () => {
   it("puts the danger to a rescuer before the casualty's care, and says both", () => {
     const answer = reply("the sparky touched the bus bar and he's lying there not moving");
     expect(answer.urgency).toBe('CRITICAL');
-    expect(answer.sources).toEqual(['Electrical Incident and Shock (EP-04)', 'Collapse, Unresponsive or Not Breathing: CPR (EP-12)']);
-    expect(answer.text.indexOf('Do not touch the person')).toBeLessThan(answer.text.indexOf('push hard and fast'));
+    expect(answer.sources).toEqual([
+      'Electrical Incident and Shock (EP-04)',
+      'Collapse, Unresponsive or Not Breathing: CPR (EP-12)',
+    ]);
+    expect(answer.text.indexOf('Do not touch the person')).toBeLessThan(
+      answer.text.indexOf('push hard and fast'),
+    );
     // A place and a sign of a person down: a confined space.
-    expect(selectProcedures('mein kollege liegt im tank und ist bewusstlos', DEMO_PROCEDURES)[0].id).toBe('confined');
+    expect(
+      selectProcedures('mein kollege liegt im tank und ist bewusstlos', DEMO_PROCEDURES)[0].id,
+    ).toBe('confined');
     // No danger, one procedure.
-    expect(reply("he collapsed in the canteen and he's not breathing").sources).toEqual(['Collapse, Unresponsive or Not Breathing: CPR (EP-12)']);
+    expect(reply("he collapsed in the canteen and he's not breathing").sources).toEqual([
+      'Collapse, Unresponsive or Not Breathing: CPR (EP-12)',
+    ]);
   });
 
   it('matches whole words only', () => {
@@ -61,11 +74,14 @@ describe('offline triage and procedure selection over realistic speech', () => {
   });
 
   it('ranks the most dangerous matching procedure first', () => {
-    expect(selectProcedures('gas leak and a small spill', DEMO_PROCEDURES).map((p) => p.id)).toEqual(['gas', 'spill']);
+    expect(
+      selectProcedures('gas leak and a small spill', DEMO_PROCEDURES).map((p) => p.id),
+    ).toEqual(['gas', 'spill']);
   });
 
   it('sends every CRITICAL caller to safety and to emergency services, whatever the procedure text says', () => {
-    for (const p of DEMO_PROCEDURES.filter((p) => p.urgency === 'CRITICAL')) expect(withSafetyAdvice(p.guidance, 'CRITICAL')).toBe(p.guidance);
+    for (const p of DEMO_PROCEDURES.filter((p) => p.urgency === 'CRITICAL'))
+      expect(withSafetyAdvice(p.guidance, 'CRITICAL')).toBe(p.guidance);
     const edited = [{ ...DEMO_PROCEDURES[0], guidance: 'Stay calm.' }];
     expect(offlineReply('fire', edited).text).toBe(`${SAFETY_LINE} Stay calm.`);
   });
@@ -76,8 +92,15 @@ describe('offline triage and procedure selection over realistic speech', () => {
   });
 
   it('answers as a Responder, in at most three sentences', async () => {
-    const answer = await offlineResponder.respond({ utterance: 'fire!', caller: { workerId: 'w' }, history: [], procedures: DEMO_PROCEDURES });
-    expect(answer.text.split(/[.!?](\s|$)/).filter((s) => s && s.trim().length > 1).length).toBeLessThanOrEqual(3);
+    const answer = await offlineResponder.respond({
+      utterance: 'fire!',
+      caller: { workerId: 'w' },
+      history: [],
+      procedures: DEMO_PROCEDURES,
+    });
+    expect(
+      answer.text.split(/[.!?](\s|$)/).filter((s) => s && s.trim().length > 1).length,
+    ).toBeLessThanOrEqual(3);
   });
 
   it("builds speech hints from the procedures' vocabulary", () => {

@@ -2,7 +2,14 @@ import type { Procedure } from '@aurora/model';
 import { describe, expect, it } from 'vitest';
 import { DEMO_PROCEDURES } from '../../../functions/src/assistant/procedures';
 import { offlineReply } from '../../../functions/src/assistant/offlineResponder';
-import { closeEnough, editDistance, isEnglishWord, plainText, soundsLike, tokenize } from '../../../functions/src/assistant/speech';
+import {
+  closeEnough,
+  editDistance,
+  isEnglishWord,
+  plainText,
+  soundsLike,
+  tokenize,
+} from '../../../functions/src/assistant/speech';
 import { triage } from '../../../functions/src/assistant/triage';
 
 const top = (speech: string) => {
@@ -41,17 +48,26 @@ describe('negation never raises urgency', () => {
 
   it('reads negation in the speech\'s own language: Portuguese "no" is "in the"', () => {
     // "no tanque" is "in the tank": the confined space is grounded, not negated.
-    expect(top('antes de entrar no tanque amanhã, o que eu preciso verificar')).toEqual(['NORMAL', 'confined']);
+    expect(top('antes de entrar no tanque amanhã, o que eu preciso verificar')).toEqual([
+      'NORMAL',
+      'confined',
+    ]);
   });
 
   it('"nobody is hurt" takes the person out of what happened, not the hazard out of the place', () => {
-    expect(top('a pallet fell off the rack right next to me, nobody is hurt')).toEqual(['NORMAL', 'near-miss']);
+    expect(top('a pallet fell off the rack right next to me, nobody is hurt')).toEqual([
+      'NORMAL',
+      'near-miss',
+    ]);
     expect(top('I smell gas in the boiler room, nobody is hurt')).toEqual(['CRITICAL', 'gas']);
     expect(top('oil all over the walkway, no one is hurt yet')).toEqual(['URGENT', 'spill']);
   });
 
   it('a fire already put out is reported, not alarmed; one that cannot be put out is alarmed', () => {
-    expect(top('small fire in the bin, we put it out with the extinguisher')).toEqual(['URGENT', 'fire']);
+    expect(top('small fire in the bin, we put it out with the extinguisher')).toEqual([
+      'URGENT',
+      'fire',
+    ]);
     expect(top("the fire's spreading we can't put it out")).toEqual(['CRITICAL', 'fire']);
   });
 });
@@ -70,7 +86,10 @@ describe('hypotheticals and planning never raise urgency, but still ground the a
   });
 
   it('an "if" inside a report is not a hypothetical', () => {
-    expect(top("he collapsed and I don't know if he is breathing")).toEqual(['CRITICAL', 'collapse']);
+    expect(top("he collapsed and I don't know if he is breathing")).toEqual([
+      'CRITICAL',
+      'collapse',
+    ]);
   });
 
   it('"this morning" is not "tomorrow", and "now" makes a question a report', () => {
@@ -166,23 +185,23 @@ describe('what the words around a hazard make of it', () => {
     "There's a strong smell of gas in the boiler house. It's just getting worse.",
     "A guy's come in with a machete. It's just me and Sarah in reception.",
     "Somebody's been stabbed in the car park. It's just happened.",
-    "he pulled a knife on me, its just the two of us here",
+    'he pulled a knife on me, its just the two of us here',
     "There's a fire in the canteen. It was only small but now it's everywhere.",
-    "pegou fogo no galpao, foi so uma faisca e agora ta tudo queimando",
+    'pegou fogo no galpao, foi so uma faisca e agora ta tudo queimando',
     "he's bleeding quite a bit from his leg",
-    "he cut his arm on the saw and hes bleeding quite a bit",
-    "its bleeding a bit more every minute i cant stop it",
+    'he cut his arm on the saw and hes bleeding quite a bit',
+    'its bleeding a bit more every minute i cant stop it',
     "he is bleeding slightly more now and he's gone pale",
     "he's badly injured a bit of bone is sticking out of his leg",
-    "ele esta sangrando um pouco demais",
-    "esta sangrando un poco mas fuerte y se esta mareando",
-    "what would you do if someone was stabbed, my mate has just been stabbed",
+    'ele esta sangrando um pouco demais',
+    'esta sangrando un poco mas fuerte y se esta mareando',
+    'what would you do if someone was stabbed, my mate has just been stabbed',
     "what are we supposed to do if he's not breathing",
     "what must i do if he's not breathing",
-    "was soll ich tun wenn er nicht mehr atmet er ist blau",
-    "o que eu devo fazer se ele nao esta respirando",
-    "si jamais tu m entends, il ne respire plus",
-    "mon collegue est tombe, il ne repond plus",
+    'was soll ich tun wenn er nicht mehr atmet er ist blau',
+    'o que eu devo fazer se ele nao esta respirando',
+    'si jamais tu m entends, il ne respire plus',
+    'mon collegue est tombe, il ne repond plus',
   ])('never lowers a real emergency either: %j', (speech) => {
     expect(triage(speech, DEMO_PROCEDURES).urgency).toBe('CRITICAL');
   });
@@ -190,38 +209,43 @@ describe('what the words around a hazard make of it', () => {
   // Questions, denials and everyday words that must not sound the alarm: a place named before "what if", a
   // borrowed sign of a person down when nobody is hurt, a spill under a machine, common words that sound like hazards.
   it.each([
-    "the new switchgear is in, what happens if someone collapses near it",
-    "we have lads working in the tank today, what if one of them keels over",
+    'the new switchgear is in, what happens if someone collapses near it',
+    'we have lads working in the tank today, what if one of them keels over',
     "we're cleaning the silo on monday, what do we do if someone goes limp in there",
-    "der behalter ist umgekippt, verletzt ist keiner",
-    "la cuve s est effondree, personne n est blesse",
-    "no hay nadie atrapado debajo de la maquina, solo se ha volcado la carga",
-    "ninguem ficou preso embaixo da maquina, so a carga que virou",
-    "hay una fuga de aceite debajo de la maquina",
-    "il y a de l huile sous la machine numero trois",
-    "unter der maschine ist ol ausgelaufen",
+    'der behalter ist umgekippt, verletzt ist keiner',
+    'la cuve s est effondree, personne n est blesse',
+    'no hay nadie atrapado debajo de la maquina, solo se ha volcado la carga',
+    'ninguem ficou preso embaixo da maquina, so a carga que virou',
+    'hay una fuga de aceite debajo de la maquina',
+    'il y a de l huile sous la machine numero trois',
+    'unter der maschine ist ol ausgelaufen',
     "the fire alarm sounder is broken, there's no sound coming out of it",
-    "the new rota is making no sense to anyone",
+    'the new rota is making no sense to anyone',
     "he's not making sense of the instructions",
-    "the pallet on the forklift is lopsided",
-    "the load is swinging on the chain",
-    "there are fewer people on site today",
-    "he bled a bit from his nose but hes fine now",
-    "theyre not moving the pallets until the truck comes",
+    'the pallet on the forklift is lopsided',
+    'the load is swinging on the chain',
+    'there are fewer people on site today',
+    'he bled a bit from his nose but hes fine now',
+    'theyre not moving the pallets until the truck comes',
   ])('does not alarm for: %j', (speech) => {
     expect(triage(speech, DEMO_PROCEDURES).urgency).not.toBe('CRITICAL');
   });
 
   it('"his" is not "hiss", and common words sound like nothing', () => {
     expect(triage('his boots smell bad, can you log that', DEMO_PROCEDURES).urgency).toBe('NORMAL');
-    expect(triage('it has a funny smell in the break room, like old socks', DEMO_PROCEDURES).urgency).toBe('NORMAL');
+    expect(
+      triage('it has a funny smell in the break room, like old socks', DEMO_PROCEDURES).urgency,
+    ).toBe('NORMAL');
     expect(isEnglishWord('buried')).toBe(true); // no sound-alike of "breathe"
     expect(isEnglishWord('fewer')).toBe(true); // nor of "fire"
     expect(isEnglishWord('fayer')).toBe(false); // a rare word, though the full dictionaries have it
   });
 
   it('words the recogniser split apart still make a phrase ("over head lines")', () => {
-    expect(top('the tipper clipped the over head lines, sparks everywhere')).toEqual(['CRITICAL', 'electrical']);
+    expect(top('the tipper clipped the over head lines, sparks everywhere')).toEqual([
+      'CRITICAL',
+      'electrical',
+    ]);
   });
 });
 
@@ -235,7 +259,15 @@ describe('the longest phrase wins the words it covers', () => {
 });
 
 describe('keywords of parts', () => {
-  const site: Procedure[] = [{ id: 'eyes', title: 'Eyes', urgency: 'CRITICAL', keywords: ['eye|eyes + acid|bleach'], guidance: 'Rinse now.' }];
+  const site: Procedure[] = [
+    {
+      id: 'eyes',
+      title: 'Eyes',
+      urgency: 'CRITICAL',
+      keywords: ['eye|eyes + acid|bleach'],
+      guidance: 'Rinse now.',
+    },
+  ];
 
   it('match when every part is said, in any order, and not otherwise', () => {
     expect(triage('bleach splashed in his eyes', site).urgency).toBe('CRITICAL');
@@ -251,7 +283,7 @@ describe('keywords of parts', () => {
 });
 
 describe('the offline reply', () => {
-  it('answers in the language it is given, with that language\'s safety line for a CRITICAL call', () => {
+  it("answers in the language it is given, with that language's safety line for a CRITICAL call", () => {
     const reply = offlineReply('es brennt in halle drei', DEMO_PROCEDURES, 'de');
     expect(reply.urgency).toBe('CRITICAL');
     expect(reply.text).toMatch(/Notruf/);
@@ -269,7 +301,9 @@ describe('the offline reply', () => {
 
 describe('speech as it is compared', () => {
   it('drops accents and opens contractions written with or without the apostrophe', () => {
-    expect(plainText("He isn't — está — Gerüst, can't, dont")).toBe('he is not — esta — gerust, can not, do not');
+    expect(plainText("He isn't — está — Gerüst, can't, dont")).toBe(
+      'he is not — esta — gerust, can not, do not',
+    );
   });
 
   it('breaks clauses at punctuation and at "but"-words', () => {

@@ -16,10 +16,20 @@ const CONV_ID = 'conv_15550100001_20251004_143000';
 describe('archiveCall and purgeCall', () => {
   it('archives every message and then removes the live records', async () => {
     const { deps, live, archive, queue } = await talked();
-    expect(await handleStatus({ callSid: callSid(1), callStatus: 'completed', durationSeconds: 65 }, deps)).toBe('end');
+    expect(
+      await handleStatus(
+        { callSid: callSid(1), callStatus: 'completed', durationSeconds: 65 },
+        deps,
+      ),
+    ).toBe('end');
     await queue.runAll(deps);
     const plan = archive.plans.get(CONV_ID)!;
-    expect(plan.call).toMatchObject({ status: 'COMPLETE', urgency: 'CRITICAL', duration_seconds: 65, end_reason: 'completed' });
+    expect(plan.call).toMatchObject({
+      status: 'COMPLETE',
+      urgency: 'CRITICAL',
+      duration_seconds: 65,
+      end_reason: 'completed',
+    });
     expect(plan.conversation.total_messages).toBe(3);
     expect(liveRecords(live.tree)).toEqual({});
   });
@@ -29,7 +39,9 @@ describe('archiveCall and purgeCall', () => {
     await handleStatus({ callSid: callSid(1), callStatus: 'completed' }, deps);
     const [task] = queue.drain();
     archive.failNextWrites = 1;
-    await expect(archiveCall({ callId: task.callId }, deps)).rejects.toThrow('firestore unavailable');
+    await expect(archiveCall({ callId: task.callId }, deps)).rejects.toThrow(
+      'firestore unavailable',
+    );
     expect(queue.tasks).toEqual([]);
     expect(await live.get(`active_calls/${CALL_ID}`)).not.toBeNull();
     await archiveCall({ callId: task.callId }, deps);
@@ -45,7 +57,14 @@ describe('archiveCall and purgeCall', () => {
     const write = archive.write.bind(archive);
     archive.write = async (plan) => {
       archive.write = write;
-      await live.update({ [`active_conversations/${CONV_ID}/messages/zzz`]: { role: 'user', content: 'late', timestamp: 't', sources: '' } });
+      await live.update({
+        [`active_conversations/${CONV_ID}/messages/zzz`]: {
+          role: 'user',
+          content: 'late',
+          timestamp: 't',
+          sources: '',
+        },
+      });
       return write(plan);
     };
     await archiveCall(queue.drain()[0], deps);
@@ -53,7 +72,9 @@ describe('archiveCall and purgeCall', () => {
     const [purge] = queue.drain();
     expect(purge).toMatchObject({ queue: 'purgeCall', id: taskIds.purge(CALL_ID, 3) });
     expect(await purgeCall(purge, deps)).toBe('rearchive');
-    expect(queue.tasks).toMatchObject([{ queue: 'archiveCall', id: taskIds.rearchive(CALL_ID, 4) }]);
+    expect(queue.tasks).toMatchObject([
+      { queue: 'archiveCall', id: taskIds.rearchive(CALL_ID, 4) },
+    ]);
     await queue.runAll(deps);
     expect(archive.plans.get(CONV_ID)!.conversation.messages.at(-1)!.content).toBe('late');
     expect(liveRecords(live.tree)).toEqual({});
@@ -87,13 +108,16 @@ describe('archiveCall and purgeCall', () => {
     expect(await live.get(`active_calls/${CALL_ID}/status`)).toBe('ACTIVE');
   });
 
-  it("puts a turn that arrives after the call was archived and purged at the end of its archived transcript", async () => {
+  it('puts a turn that arrives after the call was archived and purged at the end of its archived transcript', async () => {
     const { deps, live, archive, queue } = await talked();
     await handleStatus({ callSid: callSid(1), callStatus: 'completed' }, deps);
     await queue.runAll(deps);
     expect(liveRecords(live.tree)).toEqual({});
     // Twilio's request for the caller's last words arrives late, naming the call in its URL.
-    const twiml = await takeTurn({ callSid: callSid(1), speech: 'my leg is trapped', silentTurns: 0, callHint: CALL_ID }, deps);
+    const twiml = await takeTurn(
+      { callSid: callSid(1), speech: 'my leg is trapped', silentTurns: 0, callHint: CALL_ID },
+      deps,
+    );
     expect(twiml).toContain('Call emergency services now');
     expect(liveRecords(live.tree)).toEqual({});
     const conversation = archive.plans.get(CONV_ID)!.conversation;
@@ -103,7 +127,10 @@ describe('archiveCall and purgeCall', () => {
       ['assistant', 'Call emergency se'],
     ]);
     // Another CallSid cannot write into this call's archive.
-    await takeTurn({ callSid: callSid(2), speech: 'hello', silentTurns: 0, callHint: CALL_ID }, deps);
+    await takeTurn(
+      { callSid: callSid(2), speech: 'hello', silentTurns: 0, callHint: CALL_ID },
+      deps,
+    );
     expect(archive.plans.get(CONV_ID)!.conversation.total_messages).toBe(5);
   });
 
@@ -115,7 +142,14 @@ describe('archiveCall and purgeCall', () => {
       archive.readMessages = read;
       const held = await read(id);
       // A whole turn slips in right after the purge has read the archive.
-      await live.update({ [`active_conversations/${CONV_ID}/messages/zzz`]: { role: 'user', content: 'still here?', timestamp: 't', sources: '' } });
+      await live.update({
+        [`active_conversations/${CONV_ID}/messages/zzz`]: {
+          role: 'user',
+          content: 'still here?',
+          timestamp: 't',
+          sources: '',
+        },
+      });
       return held;
     };
     await queue.runAll(deps);
@@ -129,7 +163,10 @@ describe('archiveCall and purgeCall', () => {
     await handleStatus({ callSid: callSid(1), callStatus: 'completed' }, deps);
     await archiveCall(queue.drain()[0]!, deps); // archived and purged
     await live.update({ [`active_calls/${CALL_ID}`]: { purging: true, status: 'ENDED' } }); // as if the purge were mid-way
-    await takeTurn({ callSid: callSid(1), speech: 'hello?', silentTurns: 0, callHint: CALL_ID }, deps);
+    await takeTurn(
+      { callSid: callSid(1), speech: 'hello?', silentTurns: 0, callHint: CALL_ID },
+      deps,
+    );
     expect(await live.get(`active_conversations/${CONV_ID}`)).toBeNull();
     expect(archive.plans.get(CONV_ID)!.conversation.messages.at(-2)!.content).toBe('hello?');
   });
@@ -150,8 +187,16 @@ describe('archiveCall and purgeCall', () => {
     await queue.runAll(deps);
     const plan = archive.plans.get(CONV_ID)!;
     expect(plan.conversation.call_id).toBe(CALL_ID);
-    expect(plan.conversation.messages.map((m) => m.content)).toEqual([expect.stringContaining('Aurora'), 'fire', expect.any(String), 'a fragment']);
-    expect(plan.conversation.messages.at(-1)).toMatchObject({ role: 'system', content: 'a fragment' });
+    expect(plan.conversation.messages.map((m) => m.content)).toEqual([
+      expect.stringContaining('Aurora'),
+      'fire',
+      expect.any(String),
+      'a fragment',
+    ]);
+    expect(plan.conversation.messages.at(-1)).toMatchObject({
+      role: 'system',
+      content: 'a fragment',
+    });
     expect(liveRecords(live.tree)).toEqual({});
   });
 
@@ -168,11 +213,22 @@ describe('archiveCall and purgeCall', () => {
 
     it('a replayed turn records once, on the live call and after the archive', async () => {
       const { deps, live, archive, queue } = await talked();
-      const turn = { callSid: callSid(1), speech: 'the fire is spreading', silentTurns: 0, callHint: CALL_ID, gather: '00000000aaa111' };
+      const turn = {
+        callSid: callSid(1),
+        speech: 'the fire is spreading',
+        silentTurns: 0,
+        callHint: CALL_ID,
+        gather: '00000000aaa111',
+      };
       await takeTurn(turn, deps);
       const replayed = await takeTurn(turn, deps);
       expect(replayed).toContain('<Say>'); // the caller still gets an answer
-      const messages = Object.values((await live.get(`active_conversations/${CONV_ID}/messages`)) as Record<string, { content: string }>);
+      const messages = Object.values(
+        (await live.get(`active_conversations/${CONV_ID}/messages`)) as Record<
+          string,
+          { content: string }
+        >,
+      );
       expect(messages.filter((m) => m.content === 'the fire is spreading')).toHaveLength(1);
 
       await handleStatus({ callSid: callSid(1), callStatus: 'completed' }, deps);
@@ -186,12 +242,23 @@ describe('archiveCall and purgeCall', () => {
       expect(archived.filter((c) => c === 'the fire is spreading')).toHaveLength(1);
     });
 
-    it('uses Twilio\'s idempotency token when a turn names no Gather', async () => {
+    it("uses Twilio's idempotency token when a turn names no Gather", async () => {
       const { deps, live } = await talked();
-      const turn = { callSid: callSid(1), speech: 'gas smell near pump 3', silentTurns: 0, callHint: CALL_ID, idempotencyToken: 'AC123-CA456-turn/1#x' };
+      const turn = {
+        callSid: callSid(1),
+        speech: 'gas smell near pump 3',
+        silentTurns: 0,
+        callHint: CALL_ID,
+        idempotencyToken: 'AC123-CA456-turn/1#x',
+      };
       await takeTurn(turn, deps);
       await takeTurn(turn, deps);
-      const messages = Object.values((await live.get(`active_conversations/${CONV_ID}/messages`)) as Record<string, { content: string }>);
+      const messages = Object.values(
+        (await live.get(`active_conversations/${CONV_ID}/messages`)) as Record<
+          string,
+          { content: string }
+        >,
+      );
       expect(messages.filter((m) => m.content === 'gas smell near pump 3')).toHaveLength(1);
     });
   });

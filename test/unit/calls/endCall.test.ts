@@ -16,14 +16,18 @@ describe('handleStatus', () => {
     expect(queue.tasks.map((t) => t.id)).toEqual([taskIds.archive(CALL_ID)]);
     expect(await live.get(`active_calls/${CALL_ID}/end_reason`)).toBe('completed');
     await queue.runAll(deps);
-    expect(await handleStatus({ callSid: callSid(1), callStatus: 'completed' }, deps)).toBe('unknown-call');
+    expect(await handleStatus({ callSid: callSid(1), callStatus: 'completed' }, deps)).toBe(
+      'unknown-call',
+    );
     expect(archive.writes).toBe(1);
     expect(liveRecords(live.tree)).toEqual({});
   });
 
   it('leaves a non-terminal status alone', async () => {
     const { deps, live, queue } = await talked();
-    expect(await handleStatus({ callSid: callSid(1), callStatus: 'in-progress' }, deps)).toBe('not-terminal');
+    expect(await handleStatus({ callSid: callSid(1), callStatus: 'in-progress' }, deps)).toBe(
+      'not-terminal',
+    );
     expect(await live.get(`active_calls/${CALL_ID}/status`)).toBe('ACTIVE');
     expect(queue.tasks).toEqual([]);
   });

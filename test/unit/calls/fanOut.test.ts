@@ -14,17 +14,40 @@ describe('fanOutCall', () => {
     const before = await live.get(`active_calls/${CALL_ID}`);
     await fanOutCall({ callId: CALL_ID, before: null, after: before }, deps); // a redelivered creation
     for (const uid of Object.keys(ADMINS)) {
-      expect(Object.keys((await alerts(uid))!).sort()).toEqual([`${CALL_ID}~critical`, `${CALL_ID}~new-call`]);
+      expect(Object.keys((await alerts(uid))!).sort()).toEqual([
+        `${CALL_ID}~critical`,
+        `${CALL_ID}~new-call`,
+      ]);
     }
-    expect((await alerts('uid_ana'))![`${CALL_ID}~critical`]).toMatchObject({ call_id: CALL_ID, kind: 'critical', urgency: 'CRITICAL', worker_id: 'worker_001', mobile_no: '+15550100001' });
+    expect((await alerts('uid_ana'))![`${CALL_ID}~critical`]).toMatchObject({
+      call_id: CALL_ID,
+      kind: 'critical',
+      urgency: 'CRITICAL',
+      worker_id: 'worker_001',
+      mobile_no: '+15550100001',
+    });
   });
 
   it('keeps the live summary: counts by urgency and a row per call without its transcript', async () => {
     const { live, critical } = await watchedCall();
-    expect(await live.get('live_summary/counts')).toEqual({ CRITICAL: 0, URGENT: 0, NORMAL: 1, total: 1 });
+    expect(await live.get('live_summary/counts')).toEqual({
+      CRITICAL: 0,
+      URGENT: 0,
+      NORMAL: 1,
+      total: 1,
+    });
     await critical();
-    expect(await live.get('live_summary/counts')).toEqual({ CRITICAL: 1, URGENT: 0, NORMAL: 0, total: 1 });
-    expect(await live.get(`live_summary/calls/${CALL_ID}`)).toMatchObject({ urgency: 'CRITICAL', status: 'ACTIVE', worker_id: 'worker_001' });
+    expect(await live.get('live_summary/counts')).toEqual({
+      CRITICAL: 1,
+      URGENT: 0,
+      NORMAL: 0,
+      total: 1,
+    });
+    expect(await live.get(`live_summary/calls/${CALL_ID}`)).toMatchObject({
+      urgency: 'CRITICAL',
+      status: 'ACTIVE',
+      worker_id: 'worker_001',
+    });
     expect(await live.get(`live_summary/calls/${CALL_ID}/call_sid`)).toBeNull();
   });
 
@@ -32,7 +55,18 @@ describe('fanOutCall', () => {
     const { queue, critical, write, deps } = await watchedCall();
     expect(queue.escalations).toEqual([]);
     await critical();
-    await write(() => takeTurn({ callSid: callSid(1), speech: 'the fire is spreading', silentTurns: 0, callHint: CALL_ID }, deps));
-    expect(queue.escalations).toEqual([{ id: taskIds.escalate(CALL_ID), delaySeconds: 60, task: { callId: CALL_ID, dueAt: '2025-10-04T09:01:00.000Z' } }]);
+    await write(() =>
+      takeTurn(
+        { callSid: callSid(1), speech: 'the fire is spreading', silentTurns: 0, callHint: CALL_ID },
+        deps,
+      ),
+    );
+    expect(queue.escalations).toEqual([
+      {
+        id: taskIds.escalate(CALL_ID),
+        delaySeconds: 60,
+        task: { callId: CALL_ID, dueAt: '2025-10-04T09:01:00.000Z' },
+      },
+    ]);
   });
 });

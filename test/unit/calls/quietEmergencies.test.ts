@@ -22,7 +22,11 @@ import { liveRecords } from '../../helpers/memoryDb';
 
 /** What is left of calls in the live database (admins, alerts and the summary are not a call's). */
 const callRecords = (tree: Record<string, unknown>) =>
-  Object.fromEntries(Object.entries(liveRecords(tree)).filter(([key]) => !['admins', 'admin_alerts', 'live_summary'].includes(key)));
+  Object.fromEntries(
+    Object.entries(liveRecords(tree)).filter(
+      ([key]) => !['admins', 'admin_alerts', 'live_summary'].includes(key),
+    ),
+  );
 
 const CALL_ID = 'call_15550100001_20251004_143000';
 const CONV_ID = 'conv_15550100001_20251004_143000';
@@ -34,15 +38,29 @@ async function ringing() {
   await startCall({ callSid: callSid(1), from: '+15550100001' }, world.deps);
   world.clock.advance(5000);
   const say = (speech: string, extra: Partial<Parameters<typeof takeTurn>[0]> = {}) =>
-    takeTurn({ callSid: callSid(1), speech, silentTurns: 0, callHint: CALL_ID, ...extra }, world.deps);
+    takeTurn(
+      { callSid: callSid(1), speech, silentTurns: 0, callHint: CALL_ID, ...extra },
+      world.deps,
+    );
   const call = async () => (await world.live.get(`active_calls/${CALL_ID}`)) as LiveCall;
-  const messages = async () => Object.values(((await world.live.get(`active_conversations/${CONV_ID}/messages`)) ?? {}) as Record<string, LiveMessage>);
+  const messages = async () =>
+    Object.values(
+      ((await world.live.get(`active_conversations/${CONV_ID}/messages`)) ?? {}) as Record<
+        string,
+        LiveMessage
+      >,
+    );
   return { ...world, say, call, messages };
 }
 
 describe('silence', () => {
   it('decides: ask again, then goodbye on an ordinary call; on an emergency never goodbye, and a word now and then', () => {
-    expect([1, 2, 3, 4].map((n) => onSilence(n, 'NORMAL'))).toEqual(['reprompt', 'reprompt', 'close', 'close']);
+    expect([1, 2, 3, 4].map((n) => onSilence(n, 'NORMAL'))).toEqual([
+      'reprompt',
+      'reprompt',
+      'close',
+      'close',
+    ]);
     const steps = Array.from({ length: 12 }, (_, i) => onSilence(i + 1, 'CRITICAL'));
     expect(steps).not.toContain('close');
     expect(steps.filter((s) => s === 'reassure')).toHaveLength(2);
@@ -64,7 +82,11 @@ describe('silence', () => {
     }
     expect(answers.filter((t) => t.includes('Aurora is still here'))).toHaveLength(2);
     expect(answers.filter((t) => !t.includes('<Say'))).toHaveLength(8); // listening, not talking over them
-    expect(await call()).toMatchObject({ status: 'ACTIVE', urgency: 'CRITICAL', quiet_since: expect.any(String) });
+    expect(await call()).toMatchObject({
+      status: 'ACTIVE',
+      urgency: 'CRITICAL',
+      quiet_since: expect.any(String),
+    });
     const spoken = (await messages()).filter((m) => m.role === 'assistant').map((m) => m.content);
     expect(spoken.filter((m) => m.includes('Aurora is still here'))).toHaveLength(2); // what was said is recorded
     expect(spoken.some((m) => m.includes('ending this call'))).toBe(false);
@@ -83,7 +105,10 @@ describe('silence', () => {
     expect(sms.sent).toHaveLength(2);
     expect(Object.keys((await alerts('uid_ana')) ?? {})).toContain(`${CALL_ID}~critical`);
 
-    expect(await controlCall({ action: 'ack', callId: CALL_ID }, ANA, deps)).toEqual({ ok: true, reached: false });
+    expect(await controlCall({ action: 'ack', callId: CALL_ID }, ANA, deps)).toEqual({
+      ok: true,
+      reached: false,
+    });
     await queue.runAll(deps);
     expect(callRecords(live.tree)).toEqual({});
     expect(archive.plans.size).toBe(1);
@@ -117,7 +142,13 @@ describe('a cold instance', () => {
     const { deps, say, call } = await ringing();
     const library = deps.procedures;
     let opened = false;
-    deps.procedures = { all: async () => (await new Promise((r) => setTimeout(r, 50)), (opened = typeof (await call()).turn_started_at === 'string'), library.all()) };
+    deps.procedures = {
+      all: async () => (
+        await new Promise((r) => setTimeout(r, 50)),
+        (opened = typeof (await call()).turn_started_at === 'string'),
+        library.all()
+      ),
+    };
     await say('he has collapsed and is not breathing');
     expect(opened).toBe(true); // the turn was open before the procedures arrived
     expect((await call()).urgency).toBe('CRITICAL');
@@ -128,10 +159,32 @@ describe('a speculated reply', () => {
   it('is not used when punctuation makes the final words triage otherwise', async () => {
     const { deps, call, messages } = await ringing();
     const gather = '0000000aaaa';
-    await recordPartial({ callSid: callSid(1), callHint: CALL_ID, gather, sequence: 1, text: 'no there is a fire in the store', stable: 'no there is a fire in the store' }, deps);
-    expect(await deps.live.get(`active_conversations/${CONV_ID}/speculation/reply/urgency`)).toBe('NORMAL'); // read as a denial
+    await recordPartial(
+      {
+        callSid: callSid(1),
+        callHint: CALL_ID,
+        gather,
+        sequence: 1,
+        text: 'no there is a fire in the store',
+        stable: 'no there is a fire in the store',
+      },
+      deps,
+    );
+    expect(await deps.live.get(`active_conversations/${CONV_ID}/speculation/reply/urgency`)).toBe(
+      'NORMAL',
+    ); // read as a denial
     const timings: Record<string, number> = {};
-    const twiml = await takeTurn({ callSid: callSid(1), speech: 'No, there is a fire in the store.', silentTurns: 0, callHint: CALL_ID, gather }, deps, timings);
+    const twiml = await takeTurn(
+      {
+        callSid: callSid(1),
+        speech: 'No, there is a fire in the store.',
+        silentTurns: 0,
+        callHint: CALL_ID,
+        gather,
+      },
+      deps,
+      timings,
+    );
     expect(timings.speculation).toBe(0);
     expect((await call()).urgency).toBe('CRITICAL');
     expect(twiml).toContain('Leave the area now');
@@ -144,7 +197,10 @@ describe('one failed database operation', () => {
   const refusingTransactions = (live: LiveDb, n: number): LiveDb => ({
     get: (path) => live.get(path),
     update: (changes) => live.update(changes),
-    transact: (path, next) => (n-- > 0 ? Promise.reject(new Error('transaction aborted: too many retries')) : live.transact(path, next)),
+    transact: (path, next) =>
+      n-- > 0
+        ? Promise.reject(new Error('transaction aborted: too many retries'))
+        : live.transact(path, next),
   });
 
   it("does not lose the caller's words when opening the turn fails once", async () => {
@@ -155,7 +211,7 @@ describe('one failed database operation', () => {
     expect((await messages()).map((m) => m.role)).toEqual(['assistant', 'user', 'assistant']);
   });
 
-  it("records the words once when opening the turn timed out but committed (the retry knows the turn as its own)", async () => {
+  it('records the words once when opening the turn timed out but committed (the retry knows the turn as its own)', async () => {
     const { deps, live, say, messages } = await ringing();
     let slow = 1;
     deps.live = {
@@ -187,8 +243,18 @@ describe('one failed database operation', () => {
     const { deps, live, say, queue, archive } = await ringing();
     await say('I am fine, just testing the line');
     let failures = 1;
-    deps.live = { ...live, get: (path) => (failures-- > 0 ? Promise.reject(new Error('read failed')) : live.get(path)), update: (c) => live.update(c), transact: (p, n) => live.transact(p, n) };
-    expect(await handleStatus({ callSid: callSid(1), callStatus: 'completed', durationSeconds: 20, from: '+15550100001' }, deps)).toBe('end');
+    deps.live = {
+      ...live,
+      get: (path) => (failures-- > 0 ? Promise.reject(new Error('read failed')) : live.get(path)),
+      update: (c) => live.update(c),
+      transact: (p, n) => live.transact(p, n),
+    };
+    expect(
+      await handleStatus(
+        { callSid: callSid(1), callStatus: 'completed', durationSeconds: 20, from: '+15550100001' },
+        deps,
+      ),
+    ).toBe('end');
     await queue.runAll(deps);
     expect([...archive.plans.values()].map((p) => p.callId)).toEqual([CALL_ID]);
     expect(callRecords(live.tree)).toEqual({});
@@ -197,13 +263,32 @@ describe('one failed database operation', () => {
   it('replaces the stand-in archived from a status callback when the live record is archived after all', async () => {
     const { deps, live, say, queue, archive } = await ringing();
     await say('I am fine, just testing the line');
-    const down: LiveDb = { get: () => Promise.reject(new Error('down')), update: () => Promise.reject(new Error('down')), transact: () => Promise.reject(new Error('down')) };
+    const down: LiveDb = {
+      get: () => Promise.reject(new Error('down')),
+      update: () => Promise.reject(new Error('down')),
+      transact: () => Promise.reject(new Error('down')),
+    };
     deps.live = down;
-    expect(await handleStatus({ callSid: callSid(1), callStatus: 'completed', durationSeconds: 20, from: '+15550100001' }, deps)).toBe('archived-from-callback');
-    expect(await handleStatus({ callSid: callSid(1), callStatus: 'completed', durationSeconds: 20, from: '+15550100001' }, deps)).toBe('archived-from-callback');
+    expect(
+      await handleStatus(
+        { callSid: callSid(1), callStatus: 'completed', durationSeconds: 20, from: '+15550100001' },
+        deps,
+      ),
+    ).toBe('archived-from-callback');
+    expect(
+      await handleStatus(
+        { callSid: callSid(1), callStatus: 'completed', durationSeconds: 20, from: '+15550100001' },
+        deps,
+      ),
+    ).toBe('archived-from-callback');
     expect(archive.plans.size).toBe(1); // a repeated callback writes the same stand-in
     deps.live = live;
-    expect(await handleStatus({ callSid: callSid(1), callStatus: 'completed', durationSeconds: 20, from: '+15550100001' }, deps)).toBe('end');
+    expect(
+      await handleStatus(
+        { callSid: callSid(1), callStatus: 'completed', durationSeconds: 20, from: '+15550100001' },
+        deps,
+      ),
+    ).toBe('end');
     await queue.runAll(deps);
     expect([...archive.plans.values()].map((p) => p.callId)).toEqual([CALL_ID]);
   });
@@ -213,11 +298,27 @@ describe("the turn's deadline", () => {
   it('records the fallback the caller heard when the deadline answered first, and still raises urgency', async () => {
     const { deps, say, messages, call } = await ringing();
     const answer = new FirstAnswer();
-    answer.settle({ text: 'Leave the area now. Call emergency services.', language: 'en', urgency: 'CRITICAL', sources: [], fallback: 'deadline' });
-    deps.responder = { respond: async () => ({ text: 'The model answered, too late to be heard.', urgency: 'CRITICAL', sources: [] }) };
+    answer.settle({
+      text: 'Leave the area now. Call emergency services.',
+      language: 'en',
+      urgency: 'CRITICAL',
+      sources: [],
+      fallback: 'deadline',
+    });
+    deps.responder = {
+      respond: async () => ({
+        text: 'The model answered, too late to be heard.',
+        urgency: 'CRITICAL',
+        sources: [],
+      }),
+    };
     await say('there is smoke and a man on the floor', { answer });
     const said = (await messages()).at(-1)!;
-    expect(said).toMatchObject({ role: 'assistant', content: 'Leave the area now. Call emergency services.', fallback: 'deadline' });
+    expect(said).toMatchObject({
+      role: 'assistant',
+      content: 'Leave the area now. Call emergency services.',
+      fallback: 'deadline',
+    });
     expect((await call()).urgency).toBe('CRITICAL');
   });
 
@@ -225,7 +326,12 @@ describe("the turn's deadline", () => {
     const { say } = await ringing();
     const answer = new FirstAnswer();
     const twiml = await say('there is a fire in the paint store', { answer });
-    const late = answer.settle({ text: 'a fallback', language: 'en', urgency: 'NORMAL', sources: [] });
+    const late = answer.settle({
+      text: 'a fallback',
+      language: 'en',
+      urgency: 'NORMAL',
+      sources: [],
+    });
     expect(twiml).toContain(late.text);
   });
 });
@@ -235,17 +341,37 @@ describe("the call's model ceiling", () => {
     const { deps, live } = await ringing();
     deps.settings = { ...deps.settings, limits: { ...deps.settings.limits, modelTurnsPerCall: 3 } }; // the greeting and two speculations
     let asked = 0;
-    deps.responder = { respond: async () => (asked++, { text: 'Stay where you are.', urgency: 'NORMAL', sources: [] }) };
-    const partial = (gather: string, stable: string) => recordPartial({ callSid: callSid(1), callHint: CALL_ID, gather, sequence: 1, text: stable, stable }, deps);
+    deps.responder = {
+      respond: async () => (
+        asked++,
+        { text: 'Stay where you are.', urgency: 'NORMAL', sources: [] }
+      ),
+    };
+    const partial = (gather: string, stable: string) =>
+      recordPartial(
+        { callSid: callSid(1), callHint: CALL_ID, gather, sequence: 1, text: stable, stable },
+        deps,
+      );
     await partial('0000000aaa1', 'the forklift is leaking oil');
     await partial('0000000aaa2', 'the pallet racking is leaning over');
     expect(asked).toBe(2);
     expect(await live.get(`active_conversations/${CONV_ID}/speculated`)).toBe(2);
     await partial('0000000aaa3', 'the loading dock door is stuck open');
     expect(asked).toBe(2); // the ceiling is reached: no third model call
-    await takeTurn({ callSid: callSid(1), speech: 'the loading dock door is stuck open', silentTurns: 0, callHint: CALL_ID, gather: '0000000aaa3' }, deps);
+    await takeTurn(
+      {
+        callSid: callSid(1),
+        speech: 'the loading dock door is stuck open',
+        silentTurns: 0,
+        callHint: CALL_ID,
+        gather: '0000000aaa3',
+      },
+      deps,
+    );
     expect(asked).toBe(2);
-    const messages = Object.values((await live.get(`active_conversations/${CONV_ID}/messages`)) as Record<string, LiveMessage>);
+    const messages = Object.values(
+      (await live.get(`active_conversations/${CONV_ID}/messages`)) as Record<string, LiveMessage>,
+    );
     expect(messages.at(-1)!.fallback).toBe('ceiling');
   });
 });

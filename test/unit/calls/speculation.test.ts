@@ -35,10 +35,31 @@ async function setUp(responder: Responder = heldResponder().responder) {
   const world = memoryDeps({ responder });
   await startCall({ callSid: callSid(1), from: '+15550100001' }, world.deps);
   const partial = (sequence: number, stable: string, unstable = '') =>
-    recordPartial({ callSid: callSid(1), callHint: CALL_ID, gather: GATHER, sequence, text: `${stable} ${unstable}`.trim(), stable }, world.deps);
-  const turn = (speech: string) => takeTurn({ callSid: callSid(1), speech, silentTurns: 0, callHint: CALL_ID, gather: GATHER }, world.deps);
-  const counter = async (key: string) => (await world.live.get(`usage/${key}/${hourKey(world.clock())}`)) ?? 0;
-  const messages = async () => Object.values(((await world.live.get(`active_conversations/${CONV_ID}/messages`)) ?? {}) as Record<string, { role: string; content: string }>);
+    recordPartial(
+      {
+        callSid: callSid(1),
+        callHint: CALL_ID,
+        gather: GATHER,
+        sequence,
+        text: `${stable} ${unstable}`.trim(),
+        stable,
+      },
+      world.deps,
+    );
+  const turn = (speech: string) =>
+    takeTurn(
+      { callSid: callSid(1), speech, silentTurns: 0, callHint: CALL_ID, gather: GATHER },
+      world.deps,
+    );
+  const counter = async (key: string) =>
+    (await world.live.get(`usage/${key}/${hourKey(world.clock())}`)) ?? 0;
+  const messages = async () =>
+    Object.values(
+      ((await world.live.get(`active_conversations/${CONV_ID}/messages`)) ?? {}) as Record<
+        string,
+        { role: string; content: string }
+      >,
+    );
   return { ...world, partial, turn, counter, messages };
 }
 
@@ -135,7 +156,17 @@ describe('speculative replies', () => {
     await new Promise((resolve) => setTimeout(resolve, 20));
     const deadline = performance.now() + 4000;
     const started = performance.now();
-    await takeTurn({ callSid: callSid(1), speech: 'the compressor is making a loud banging noise', silentTurns: 0, callHint: CALL_ID, gather: GATHER, deadline }, deps);
+    await takeTurn(
+      {
+        callSid: callSid(1),
+        speech: 'the compressor is making a loud banging noise',
+        silentTurns: 0,
+        callHint: CALL_ID,
+        gather: GATHER,
+        deadline,
+      },
+      deps,
+    );
     const waited = performance.now() - started;
     expect(waited).toBeGreaterThanOrEqual(1400); // it waited for the speculation (4 s - 1 s reserve - 1.5 s kept)
     expect(asked).toHaveLength(2);
@@ -148,7 +179,16 @@ describe('speculative replies', () => {
     const { turn, counter, live, clock } = await setUp(responder);
     const longAgo = new Date(clock().getTime() - 20_000);
     const started_at = `${longAgo.toISOString().slice(0, 19)}Z`;
-    await live.update({ [`active_conversations/${CONV_ID}/speculation`]: { gather: GATHER, id: 'x', count: 1, text: 'the tank is leaking fast', state: 'thinking', started_at } });
+    await live.update({
+      [`active_conversations/${CONV_ID}/speculation`]: {
+        gather: GATHER,
+        id: 'x',
+        count: 1,
+        text: 'the tank is leaking fast',
+        state: 'thinking',
+        started_at,
+      },
+    });
     await turn('the tank is leaking fast');
     expect(asked).toEqual(['the tank is leaking fast']);
     expect(await counter(SPECULATION_COUNTERS.wasted)).toBe(1);
@@ -157,7 +197,10 @@ describe('speculative replies', () => {
   it('starts at most four speculations on one Gather, however long the caller talks', async () => {
     const { responder, asked } = heldResponder();
     const { partial } = await setUp(responder);
-    const words = 'there is a lot of smoke coming out of the motor room and the alarm is going off everywhere'.split(' ');
+    const words =
+      'there is a lot of smoke coming out of the motor room and the alarm is going off everywhere'.split(
+        ' ',
+      );
     for (let n = 3; n <= words.length; n++) await partial(n, words.slice(0, n).join(' '));
     expect(asked).toHaveLength(4);
   });
@@ -165,10 +208,16 @@ describe('speculative replies', () => {
   it('does not speculate while a human holds the call, or when turned off', async () => {
     const { responder, asked } = heldResponder();
     const { partial, live, deps } = await setUp(responder);
-    await live.update({ [`active_calls/${CALL_ID}/mode`]: 'human', [`active_calls/${CALL_ID}/admin_id`]: 'ana@site.example' });
+    await live.update({
+      [`active_calls/${CALL_ID}/mode`]: 'human',
+      [`active_calls/${CALL_ID}/admin_id`]: 'ana@site.example',
+    });
     await partial(1, 'there is a fire in the store');
     expect(asked).toEqual([]);
-    await live.update({ [`active_calls/${CALL_ID}/mode`]: 'ai', [`active_calls/${CALL_ID}/admin_id`]: null });
+    await live.update({
+      [`active_calls/${CALL_ID}/mode`]: 'ai',
+      [`active_calls/${CALL_ID}/admin_id`]: null,
+    });
     deps.settings = { ...deps.settings, speculate: false };
     await partial(2, 'there is a fire in the store');
     expect(asked).toEqual([]);

@@ -13,7 +13,9 @@ describe('startCall', () => {
     const { deps, live } = memoryDeps();
     const twiml = await startCall({ callSid: callSid(1), from: '+15550100001' }, deps);
     expect(twiml).toContain('Hello Priya Nair');
-    expect(twiml).toMatch(new RegExp(`action="https://aurora.example.com/twilio/turn\\?call=${CALL_ID}&amp;g=\\w+"`));
+    expect(twiml).toMatch(
+      new RegExp(`action="https://aurora.example.com/twilio/turn\\?call=${CALL_ID}&amp;g=\\w+"`),
+    );
     expect(await live.get(`call_sids/${callSid(1)}`)).toBe(CALL_ID);
     expect(await live.get(`active_calls/${CALL_ID}`)).toEqual({
       worker_id: 'worker_001',
@@ -27,10 +29,18 @@ describe('startCall', () => {
       call_sid: callSid(1),
       mode: 'ai',
     });
-    const conversation = (await live.get(`active_conversations/${CONV_ID}`)) as { call_id: string; messages: object };
+    const conversation = (await live.get(`active_conversations/${CONV_ID}`)) as {
+      call_id: string;
+      messages: object;
+    };
     expect(conversation.call_id).toBe(CALL_ID);
     expect(Object.values(conversation.messages)).toEqual([
-      { role: 'assistant', content: expect.stringContaining('Aurora'), timestamp: '2025-10-04T14:30:00+05:30', sources: '' },
+      {
+        role: 'assistant',
+        content: expect.stringContaining('Aurora'),
+        timestamp: '2025-10-04T14:30:00+05:30',
+        sources: '',
+      },
     ]);
   });
 
@@ -60,9 +70,13 @@ describe('startCall', () => {
   });
 
   it('helps unknown callers and callers the registry cannot look up', async () => {
-    const { deps, live } = memoryDeps({ workers: { findByPhone: () => Promise.reject(new Error('down')) } });
+    const { deps, live } = memoryDeps({
+      workers: { findByPhone: () => Promise.reject(new Error('down')) },
+    });
     const twiml = await startCall({ callSid: callSid(1), from: '+15559990000' }, deps);
     expect(twiml).toContain('This is Aurora');
-    expect(await live.get('active_calls/call_15559990000_20251004_143000/worker_id')).toBe('unknown');
+    expect(await live.get('active_calls/call_15559990000_20251004_143000/worker_id')).toBe(
+      'unknown',
+    );
   });
 });

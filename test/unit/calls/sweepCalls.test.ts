@@ -1,6 +1,11 @@
 import { taskIds } from '@aurora/model/tasks';
 import { describe, expect, it } from 'vitest';
-import { expiredCallIds, planSweep, staleAlerts, sweepCalls } from '../../../functions/src/calls/sweepCalls';
+import {
+  expiredCallIds,
+  planSweep,
+  staleAlerts,
+  sweepCalls,
+} from '../../../functions/src/calls/sweepCalls';
 import { AuroraError } from '../../../functions/src/core/errors';
 import { handleStatus } from '../../../functions/src/calls/endCall';
 import { talkedCall } from '../../helpers/calls';
@@ -15,7 +20,9 @@ describe('planSweep', () => {
       idle: aLiveCall({ last_message_at: '2025-10-04T14:59:00+05:30' }),
       lively: aLiveCall({ last_message_at: '2025-10-04T15:29:00+05:30' }),
     };
-    expect(planSweep(calls, now, SETTINGS)).toEqual([{ kind: 'end-stale', callId: 'idle', call: calls.idle }]);
+    expect(planSweep(calls, now, SETTINGS)).toEqual([
+      { kind: 'end-stale', callId: 'idle', call: calls.idle },
+    ]);
   });
 
   it('re-drives archival of ENDED calls past the stall time, under a fresh task id per window', () => {
@@ -25,7 +32,11 @@ describe('planSweep', () => {
     };
     const [action] = planSweep(calls, now, SETTINGS);
     expect(planSweep(calls, now, SETTINGS)).toHaveLength(1);
-    expect(action).toEqual({ kind: 'redrive-archive', callId: 'stalled', taskId: expect.stringMatching(new RegExp(`^${taskIds.archive('stalled')}-s\\d+$`)) });
+    expect(action).toEqual({
+      kind: 'redrive-archive',
+      callId: 'stalled',
+      taskId: expect.stringMatching(new RegExp(`^${taskIds.archive('stalled')}-s\\d+$`)),
+    });
     const later = planSweep(calls, new Date(now.getTime() + 5 * 60_000), SETTINGS);
     expect(later.find((a) => a.callId === 'stalled')).not.toEqual(action);
   });
@@ -35,21 +46,29 @@ describe('sweepCalls', () => {
   it('ends a stale call with a reason and enqueues its archival', async () => {
     const { deps, live, queue, clock, voice } = memoryDeps();
     clock.set(now.toISOString());
-    await live.update({ 'active_calls/call_a': aLiveCall({ last_message_at: '2025-10-04T14:00:00+05:30' }) });
+    await live.update({
+      'active_calls/call_a': aLiveCall({ last_message_at: '2025-10-04T14:00:00+05:30' }),
+    });
     voice.gone.add(aLiveCall().call_sid); // Twilio says it is over: its status callback was lost
     await sweepCalls(deps);
     expect(await live.get('active_calls/call_a/status')).toBe('ENDED');
     expect(await live.get('active_calls/call_a/end_reason')).toBe('stale');
-    expect(queue.tasks).toEqual([{ queue: 'archiveCall', callId: 'call_a', id: taskIds.archive('call_a') }]);
+    expect(queue.tasks).toEqual([
+      { queue: 'archiveCall', callId: 'call_a', id: taskIds.archive('call_a') },
+    ]);
   });
 
   it('leaves a quiet call that Twilio still has open (a bridged caller), and one Twilio cannot be asked about', async () => {
     const { deps, live, queue, clock, voice } = memoryDeps();
     clock.set(now.toISOString());
-    await live.update({ 'active_calls/call_a': aLiveCall({ last_message_at: '2025-10-04T14:00:00+05:30' }) });
+    await live.update({
+      'active_calls/call_a': aLiveCall({ last_message_at: '2025-10-04T14:00:00+05:30' }),
+    });
     await sweepCalls(deps);
     expect(await live.get('active_calls/call_a/status')).toBe('ACTIVE');
-    voice.refuseNext = new AuroraError('Asking Twilio about the call failed: HTTP 503', { retryable: true });
+    voice.refuseNext = new AuroraError('Asking Twilio about the call failed: HTTP 503', {
+      retryable: true,
+    });
     await sweepCalls(deps);
     expect(await live.get('active_calls/call_a/status')).toBe('ACTIVE');
     expect(queue.tasks).toEqual([]);
@@ -71,10 +90,18 @@ describe('staleAlerts', () => {
   it('picks alerts older than a day, and unreadable ones', () => {
     const now = new Date('2025-10-05T12:00:00Z');
     const all = {
-      u1: { a: { at: '2025-10-05T17:00:00+05:30' }, b: { at: '2025-10-04T17:00:00+05:30' }, c: { at: 'garbage' } },
+      u1: {
+        a: { at: '2025-10-05T17:00:00+05:30' },
+        b: { at: '2025-10-04T17:00:00+05:30' },
+        c: { at: 'garbage' },
+      },
       u2: { d: null },
     };
-    expect(staleAlerts(all, now).sort()).toEqual(['admin_alerts/u1/b', 'admin_alerts/u1/c', 'admin_alerts/u2/d']);
+    expect(staleAlerts(all, now).sort()).toEqual([
+      'admin_alerts/u1/b',
+      'admin_alerts/u1/c',
+      'admin_alerts/u2/d',
+    ]);
   });
 });
 
@@ -86,13 +113,22 @@ describe('expiredCallIds', () => {
       call_old: { at: now.getTime() - 25 * 3600_000 },
       call_broken: null,
     };
-    expect(expiredCallIds(reservations, now).sort()).toEqual(['call_ids/call_broken', 'call_ids/call_old']);
+    expect(expiredCallIds(reservations, now).sort()).toEqual([
+      'call_ids/call_broken',
+      'call_ids/call_old',
+    ]);
   });
 
   it('drops a CallSid tombstone with its call id, and not before', () => {
     const now = new Date('2025-10-05T12:00:00Z');
-    const reservations = { call_recent: { at: now.getTime() - 3600_000, call_sid: 'CA1' }, call_old: { at: now.getTime() - 25 * 3600_000, call_sid: 'CA2' } };
-    expect(expiredCallIds(reservations, now).sort()).toEqual(['call_ids/call_old', 'call_sids/CA2']);
+    const reservations = {
+      call_recent: { at: now.getTime() - 3600_000, call_sid: 'CA1' },
+      call_old: { at: now.getTime() - 25 * 3600_000, call_sid: 'CA2' },
+    };
+    expect(expiredCallIds(reservations, now).sort()).toEqual([
+      'call_ids/call_old',
+      'call_sids/CA2',
+    ]);
   });
 });
 
@@ -103,19 +139,38 @@ describe('orphan live conversations', () => {
     await queue.runAll(deps);
     const conv = 'conv_15550100001_20251004_143000';
     await live.update({
-      [`active_conversations/${conv}/messages/zzz`]: { role: 'system', content: 'ana@site.example ended the call.', timestamp: 't', sources: '' },
-      'active_conversations/conv_15550100009_20251004_143000/partial': { gather: 'g1', sequence: 3, text: 'help' },
+      [`active_conversations/${conv}/messages/zzz`]: {
+        role: 'system',
+        content: 'ana@site.example ended the call.',
+        timestamp: 't',
+        sources: '',
+      },
+      'active_conversations/conv_15550100009_20251004_143000/partial': {
+        gather: 'g1',
+        sequence: 3,
+        text: 'help',
+      },
     });
     await sweepCalls(deps);
-    expect(archive.plans.get(conv)!.conversation.messages.at(-1)!.content).toBe('ana@site.example ended the call.');
+    expect(archive.plans.get(conv)!.conversation.messages.at(-1)!.content).toBe(
+      'ana@site.example ended the call.',
+    );
     expect(await live.get('active_conversations')).toBeNull();
   });
 
   it('keeps an orphan it cannot archive, rather than lose what it holds', async () => {
     const { deps, live } = memoryDeps();
-    await live.update({ 'active_conversations/conv_15550100009_20251004_143000/messages/a': { role: 'user', content: 'my words', timestamp: 't', sources: '' } });
+    await live.update({
+      'active_conversations/conv_15550100009_20251004_143000/messages/a': {
+        role: 'user',
+        content: 'my words',
+        timestamp: 't',
+        sources: '',
+      },
+    });
     await sweepCalls(deps);
-    expect(await live.get('active_conversations/conv_15550100009_20251004_143000/messages/a/content')).toBe('my words');
+    expect(
+      await live.get('active_conversations/conv_15550100009_20251004_143000/messages/a/content'),
+    ).toBe('my words');
   });
 });
-

@@ -19,16 +19,31 @@ describe('takeTurn', () => {
 
   it("records the caller's words and Aurora's reply, raises urgency and clears the turn marker", async () => {
     const { deps, live } = await started();
-    const twiml = await takeTurn({ callSid: callSid(1), speech: "There's a fire in Zone A", silentTurns: 0 }, deps);
+    const twiml = await takeTurn(
+      { callSid: callSid(1), speech: "There's a fire in Zone A", silentTurns: 0 },
+      deps,
+    );
     expect(twiml).toContain('Leave the area now');
     const call = (await live.get(`active_calls/${CALL_ID}`)) as Record<string, unknown>;
     expect(call.urgency).toBe('CRITICAL');
     expect(call.last_message_at).toBe('2025-10-04T14:30:05+05:30');
     expect(call.turn_started_at).toBeUndefined();
-    const messages = Object.values((await live.get(`active_conversations/${CONV_ID}/messages`)) as object);
+    const messages = Object.values(
+      (await live.get(`active_conversations/${CONV_ID}/messages`)) as object,
+    );
     expect(messages.slice(1)).toEqual([
-      { role: 'user', content: "There's a fire in Zone A", timestamp: '2025-10-04T14:30:05+05:30', sources: '' },
-      { role: 'assistant', content: expect.stringContaining('Leave the area'), timestamp: '2025-10-04T14:30:05+05:30', sources: 'Fire and Explosion Response (EP-01)' },
+      {
+        role: 'user',
+        content: "There's a fire in Zone A",
+        timestamp: '2025-10-04T14:30:05+05:30',
+        sources: '',
+      },
+      {
+        role: 'assistant',
+        content: expect.stringContaining('Leave the area'),
+        timestamp: '2025-10-04T14:30:05+05:30',
+        sources: 'Fire and Explosion Response (EP-01)',
+      },
     ]);
   });
 
@@ -40,7 +55,9 @@ describe('takeTurn', () => {
     expect(await live.get(`active_calls/${CALL_ID}/urgency`)).toBe('CRITICAL');
     expect(await live.get(`active_calls/${other}/urgency`)).toBe('NORMAL');
     await takeTurn({ callSid: callSid(1), speech: 'gas', silentTurns: 0, callHint: CALL_ID }, deps);
-    expect(Object.keys((await live.get(`active_conversations/${CONV_ID}/messages`)) as object)).toHaveLength(5);
+    expect(
+      Object.keys((await live.get(`active_conversations/${CONV_ID}/messages`)) as object),
+    ).toHaveLength(5);
   });
 
   it('gives the responder the earlier turns and the caller, and records which fallback answered', async () => {
@@ -48,17 +65,33 @@ describe('takeTurn', () => {
     const seen: unknown[] = [];
     deps.responder = {
       respond: async (input) => {
-        seen.push({ history: input.history.map((m) => m.role), caller: input.caller.name, utterance: input.utterance });
-        return { text: 'Leave now and call emergency services.', urgency: 'CRITICAL', sources: [], fallback: 'fallback-model', handoff: seen.length > 1 };
+        seen.push({
+          history: input.history.map((m) => m.role),
+          caller: input.caller.name,
+          utterance: input.utterance,
+        });
+        return {
+          text: 'Leave now and call emergency services.',
+          urgency: 'CRITICAL',
+          sources: [],
+          fallback: 'fallback-model',
+          handoff: seen.length > 1,
+        };
       },
     };
     await takeTurn({ callSid: callSid(1), speech: 'fire', silentTurns: 0 }, deps);
     await takeTurn({ callSid: callSid(1), speech: 'it is spreading', silentTurns: 0 }, deps);
     expect(seen).toEqual([
       { history: ['assistant'], caller: 'Priya Nair', utterance: 'fire' },
-      { history: ['assistant', 'user', 'assistant'], caller: 'Priya Nair', utterance: 'it is spreading' },
+      {
+        history: ['assistant', 'user', 'assistant'],
+        caller: 'Priya Nair',
+        utterance: 'it is spreading',
+      },
     ]);
-    const messages = Object.values((await live.get(`active_conversations/${CONV_ID}/messages`)) as object);
+    const messages = Object.values(
+      (await live.get(`active_conversations/${CONV_ID}/messages`)) as object,
+    );
     expect(messages.at(-1)).toMatchObject({ role: 'assistant', fallback: 'fallback-model' });
     expect(await live.get(`active_calls/${CALL_ID}/handoff_requested`)).toBe(true);
   });
@@ -90,24 +123,38 @@ describe('takeTurn', () => {
     const { deps, live } = await started();
     deps.responder = { respond: () => Promise.reject(new Error('model down')) };
     live.failNextUpdates = 2;
-    const twiml = await takeTurn({ callSid: callSid(1), speech: 'someone is bleeding', silentTurns: 0 }, deps);
+    const twiml = await takeTurn(
+      { callSid: callSid(1), speech: 'someone is bleeding', silentTurns: 0 },
+      deps,
+    );
     expect(twiml).toContain('Call emergency services now');
   });
 
   it("only records the caller's words while a human has the call", async () => {
     const { deps, live } = await started();
     await live.update({ [`active_calls/${CALL_ID}/mode`]: 'human' });
-    const twiml = await takeTurn({ callSid: callSid(1), speech: 'are you there?', silentTurns: 0 }, deps);
+    const twiml = await takeTurn(
+      { callSid: callSid(1), speech: 'are you there?', silentTurns: 0 },
+      deps,
+    );
     expect(twiml).not.toContain('<Say>');
-    const messages = Object.values((await live.get(`active_conversations/${CONV_ID}/messages`)) as object);
+    const messages = Object.values(
+      (await live.get(`active_conversations/${CONV_ID}/messages`)) as object,
+    );
     expect(messages).toHaveLength(2);
   });
 
   it('never hangs up on, or speaks over, a silent caller while a human holds the call, and shows the holder the silence', async () => {
     const { deps, live, clock } = await started();
-    await live.update({ [`active_calls/${CALL_ID}/mode`]: 'human', [`active_calls/${CALL_ID}/admin_id`]: 'ana@site.example' });
+    await live.update({
+      [`active_calls/${CALL_ID}/mode`]: 'human',
+      [`active_calls/${CALL_ID}/admin_id`]: 'ana@site.example',
+    });
     for (const silentTurns of [0, 1, 2, 3, 7]) {
-      const twiml = await takeTurn({ callSid: callSid(1), speech: '', silentTurns, callHint: CALL_ID }, deps);
+      const twiml = await takeTurn(
+        { callSid: callSid(1), speech: '', silentTurns, callHint: CALL_ID },
+        deps,
+      );
       expect(twiml).not.toContain('<Hangup');
       expect(twiml).not.toContain('<Say>');
       expect(twiml).toContain('<Gather');
@@ -116,9 +163,14 @@ describe('takeTurn', () => {
     const call = (await live.get(`active_calls/${CALL_ID}`)) as Record<string, unknown>;
     expect(call.quiet_since).toBe('2025-10-04T14:30:05+05:30');
     expect(call.status).toBe('ACTIVE');
-    expect(Object.values((await live.get(`active_conversations/${CONV_ID}/messages`)) as object)).toHaveLength(1); // no reprompts spoken
+    expect(
+      Object.values((await live.get(`active_conversations/${CONV_ID}/messages`)) as object),
+    ).toHaveLength(1); // no reprompts spoken
 
-    await takeTurn({ callSid: callSid(1), speech: 'help, my leg is stuck', silentTurns: 0, callHint: CALL_ID }, deps);
+    await takeTurn(
+      { callSid: callSid(1), speech: 'help, my leg is stuck', silentTurns: 0, callHint: CALL_ID },
+      deps,
+    );
     expect(await live.get(`active_calls/${CALL_ID}/quiet_since`)).toBeNull();
   });
 
@@ -126,16 +178,38 @@ describe('takeTurn', () => {
     let release!: () => void;
     const gate = new Promise<void>((resolve) => (release = resolve));
     const { deps, live } = await started();
-    deps.responder = { respond: async () => (await gate, { text: 'Leave the area now.', urgency: 'CRITICAL', sources: ['Fire and Explosion Response (EP-01)'], handoff: true }) };
-    const turn = takeTurn({ callSid: callSid(1), speech: 'smoke coming from the panel', silentTurns: 0, callHint: CALL_ID }, deps);
+    deps.responder = {
+      respond: async () => (
+        await gate,
+        {
+          text: 'Leave the area now.',
+          urgency: 'CRITICAL',
+          sources: ['Fire and Explosion Response (EP-01)'],
+          handoff: true,
+        }
+      ),
+    };
+    const turn = takeTurn(
+      {
+        callSid: callSid(1),
+        speech: 'smoke coming from the panel',
+        silentTurns: 0,
+        callHint: CALL_ID,
+      },
+      deps,
+    );
     await new Promise((r) => setTimeout(r, 0));
     // The supervisor takes the call while the responder is still thinking.
-    await live.update({ [`active_calls/${CALL_ID}/mode`]: 'human', [`active_calls/${CALL_ID}/admin_id`]: 'ana@site.example' });
+    await live.update({
+      [`active_calls/${CALL_ID}/mode`]: 'human',
+      [`active_calls/${CALL_ID}/admin_id`]: 'ana@site.example',
+    });
     // Every message is written once, as it stays: the dashboard listens for new messages only.
     const writtenRoles: string[] = [];
     const update = live.update.bind(live);
     live.update = async (changes) => {
-      for (const [path, value] of Object.entries(changes)) if (path.includes('/messages/')) writtenRoles.push((value as { role: string }).role);
+      for (const [path, value] of Object.entries(changes))
+        if (path.includes('/messages/')) writtenRoles.push((value as { role: string }).role);
       return update(changes);
     };
     release();
@@ -143,12 +217,15 @@ describe('takeTurn', () => {
     // Twilio drops it once the supervisor's redirect lands; if the take-over is refused, the caller still hears it.
     expect(twiml).toContain('Leave the area now');
     expect(writtenRoles).toEqual(['system']);
-    const messages = Object.values((await live.get(`active_conversations/${CONV_ID}/messages`)) as object);
+    const messages = Object.values(
+      (await live.get(`active_conversations/${CONV_ID}/messages`)) as object,
+    );
     expect(messages.slice(1)).toEqual([
       expect.objectContaining({ role: 'user', content: 'smoke coming from the panel' }),
       expect.objectContaining({
         role: 'system',
-        content: 'May not have been heard: ana@site.example took the call while Aurora was answering. Aurora answered: Leave the area now.',
+        content:
+          'May not have been heard: ana@site.example took the call while Aurora was answering. Aurora answered: Leave the area now.',
       }),
     ]);
     const call = (await live.get(`active_calls/${CALL_ID}`)) as Record<string, unknown>;
@@ -163,11 +240,25 @@ describe('takeTurn', () => {
     const gate = new Promise<void>((resolve) => (release = resolve));
     const { deps, live } = await started();
     deps.responder = {
-      respond: async (input) => (input.utterance.includes('slow') ? (await gate, { text: 'Stay where you are.', urgency: 'URGENT', sources: [] }) : offlineResponder.respond(input)),
+      respond: async (input) =>
+        input.utterance.includes('slow')
+          ? (await gate, { text: 'Stay where you are.', urgency: 'URGENT', sources: [] })
+          : offlineResponder.respond(input),
     };
-    const slow = takeTurn({ callSid: callSid(1), speech: 'slow: my arm hurts', silentTurns: 0, callHint: CALL_ID }, deps); // began when the call was NORMAL
+    const slow = takeTurn(
+      { callSid: callSid(1), speech: 'slow: my arm hurts', silentTurns: 0, callHint: CALL_ID },
+      deps,
+    ); // began when the call was NORMAL
     await new Promise((r) => setTimeout(r, 0));
-    await takeTurn({ callSid: callSid(1), speech: "There's a fire in Zone A", silentTurns: 0, callHint: CALL_ID }, deps);
+    await takeTurn(
+      {
+        callSid: callSid(1),
+        speech: "There's a fire in Zone A",
+        silentTurns: 0,
+        callHint: CALL_ID,
+      },
+      deps,
+    );
     expect(await live.get(`active_calls/${CALL_ID}/urgency`)).toBe('CRITICAL');
     release();
     await slow;
@@ -176,11 +267,25 @@ describe('takeTurn', () => {
 
   it('cleans text XML cannot hold out of a reply, instead of failing the turn and hanging up', async () => {
     const { deps, live } = await started();
-    deps.responder = { respond: async () => ({ text: 'Leave\u0007 the area\uD800 now.\uFFFE', urgency: 'URGENT', sources: [] }) };
-    const twiml = await takeTurn({ callSid: callSid(1), speech: 'what now', silentTurns: 0, callHint: CALL_ID }, deps);
+    deps.responder = {
+      respond: async () => ({
+        text: 'Leave\u0007 the area\uD800 now.\uFFFE',
+        urgency: 'URGENT',
+        sources: [],
+      }),
+    };
+    const twiml = await takeTurn(
+      { callSid: callSid(1), speech: 'what now', silentTurns: 0, callHint: CALL_ID },
+      deps,
+    );
     expect(twiml).toContain('<Say>Leave the area now.</Say>');
     expect(twiml).not.toContain('<Hangup');
-    const messages = Object.values((await live.get(`active_conversations/${CONV_ID}/messages`)) as Record<string, { content: string }>);
+    const messages = Object.values(
+      (await live.get(`active_conversations/${CONV_ID}/messages`)) as Record<
+        string,
+        { content: string }
+      >,
+    );
     expect(messages.at(-1)!.content).toBe('Leave the area now.');
   });
 });

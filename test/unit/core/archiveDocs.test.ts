@@ -15,7 +15,11 @@ describe('planArchive', () => {
     const plan = planArchive('call_1', ended, {
       call_id: 'call_1',
       messages: {
-        b: aMessage({ role: 'assistant', content: 'Evacuate now!', sources: 'Emergency Procedures Manual' }),
+        b: aMessage({
+          role: 'assistant',
+          content: 'Evacuate now!',
+          sources: 'Emergency Procedures Manual',
+        }),
         a: aMessage({ content: "There's a fire!" }),
       },
     });
@@ -38,26 +42,42 @@ describe('planArchive', () => {
     });
     expect(plan.conversation).toEqual({
       call_id: 'call_1',
-      messages: [aMessage({ content: "There's a fire!" }), aMessage({ role: 'assistant', content: 'Evacuate now!', sources: 'Emergency Procedures Manual' })],
+      messages: [
+        aMessage({ content: "There's a fire!" }),
+        aMessage({
+          role: 'assistant',
+          content: 'Evacuate now!',
+          sources: 'Emergency Procedures Manual',
+        }),
+      ],
       total_messages: 2,
     });
     expect(plan.pages).toEqual([]);
   });
 
   it('archives a call with no conversation as an empty transcript', () => {
-    expect(planArchive('call_1', ended, null).conversation).toEqual({ call_id: 'call_1', messages: [], total_messages: 0 });
+    expect(planArchive('call_1', ended, null).conversation).toEqual({
+      call_id: 'call_1',
+      messages: [],
+      total_messages: 0,
+    });
   });
 
   it('spills a transcript too large for one document into pages, losing nothing', () => {
     const messages = Object.fromEntries(
-      Array.from({ length: 40 }, (_, i) => [`k${String(i).padStart(3, '0')}`, aMessage({ content: `${i} ${'x'.repeat(50_000)}` })]),
+      Array.from({ length: 40 }, (_, i) => [
+        `k${String(i).padStart(3, '0')}`,
+        aMessage({ content: `${i} ${'x'.repeat(50_000)}` }),
+      ]),
     );
     const plan = planArchive('call_1', ended, { call_id: 'call_1', messages });
     expect(plan.conversation.messages).toEqual([]);
     expect(plan.conversation.total_messages).toBe(40);
     expect(plan.conversation.message_pages).toBe(plan.pages.length);
     expect(plan.pages.length).toBeGreaterThan(1);
-    expect(plan.pages.flat().map((m) => m.content.split(' ')[0])).toEqual(Array.from({ length: 40 }, (_, i) => String(i)));
+    expect(plan.pages.flat().map((m) => m.content.split(' ')[0])).toEqual(
+      Array.from({ length: 40 }, (_, i) => String(i)),
+    );
   });
 });
 

@@ -27,7 +27,9 @@ describe('decideStatus', () => {
   });
 
   it('ends a call once: a repeated terminal status finds it already ended', () => {
-    expect(decideStatus(aLiveCall({ status: 'ENDED', end_reason: 'completed' }), 'busy', now).kind).toBe('already-ended');
+    expect(
+      decideStatus(aLiveCall({ status: 'ENDED', end_reason: 'completed' }), 'busy', now).kind,
+    ).toBe('already-ended');
   });
 
   it('reports an unknown call', () => {

@@ -12,7 +12,9 @@ describe('callIds', () => {
   });
 
   it('makes a second call in the same second unique', () => {
-    expect(callIds('+1234567890', at, 'Asia/Kolkata', 2).callId).toBe('call_1234567890_20251004_143000_2');
+    expect(callIds('+1234567890', at, 'Asia/Kolkata', 2).callId).toBe(
+      'call_1234567890_20251004_143000_2',
+    );
   });
 
   it('names withheld numbers', () => {

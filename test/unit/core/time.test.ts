@@ -3,13 +3,19 @@ import { idStamp, secondsBetween, siteIso } from '@aurora/model';
 
 describe('siteIso', () => {
   it('writes the site wall clock with its UTC offset', () => {
-    expect(siteIso(new Date('2025-10-04T09:00:00Z'), 'Asia/Kolkata')).toBe('2025-10-04T14:30:00+05:30');
+    expect(siteIso(new Date('2025-10-04T09:00:00Z'), 'Asia/Kolkata')).toBe(
+      '2025-10-04T14:30:00+05:30',
+    );
     expect(siteIso(new Date('2025-10-04T09:00:00Z'), 'UTC')).toBe('2025-10-04T09:00:00+00:00');
   });
 
   it('handles negative offsets and daylight saving time', () => {
-    expect(siteIso(new Date('2025-01-15T12:00:00Z'), 'America/New_York')).toBe('2025-01-15T07:00:00-05:00');
-    expect(siteIso(new Date('2025-07-15T12:00:00Z'), 'America/New_York')).toBe('2025-07-15T08:00:00-04:00');
+    expect(siteIso(new Date('2025-01-15T12:00:00Z'), 'America/New_York')).toBe(
+      '2025-01-15T07:00:00-05:00',
+    );
+    expect(siteIso(new Date('2025-07-15T12:00:00Z'), 'America/New_York')).toBe(
+      '2025-07-15T08:00:00-04:00',
+    );
   });
 
   it('drops milliseconds and round-trips to the same instant (to the second)', () => {

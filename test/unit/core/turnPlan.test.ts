@@ -9,14 +9,30 @@ const NOW = '2025-10-04T14:31:00+05:30';
 
 function plan(overrides: Partial<TurnInput> = {}) {
   let n = 0;
-  return planTurn({ callId: CALL_ID, call: aLiveCall(), messages: [], change: {}, nowIso: NOW, nextKey: () => `k${++n}`, ...overrides });
+  return planTurn({
+    callId: CALL_ID,
+    call: aLiveCall(),
+    messages: [],
+    change: {},
+    nowIso: NOW,
+    nextKey: () => `k${++n}`,
+    ...overrides,
+  });
 }
 
 describe('planTurn', () => {
   it("writes the caller's words, closes the Gather's partial speech and stamps the call, in one write", () => {
-    const { writes, callFields, holder } = plan({ messages: [{ role: 'user', content: 'there is smoke', sources: '' }], change: { closePartial: { gather: 'g1' } } });
+    const { writes, callFields, holder } = plan({
+      messages: [{ role: 'user', content: 'there is smoke', sources: '' }],
+      change: { closePartial: { gather: 'g1' } },
+    });
     expect(writes).toEqual({
-      [`active_conversations/${CONV}/messages/k1`]: { role: 'user', content: 'there is smoke', timestamp: NOW, sources: '' },
+      [`active_conversations/${CONV}/messages/k1`]: {
+        role: 'user',
+        content: 'there is smoke',
+        timestamp: NOW,
+        sources: '',
+      },
       [`active_conversations/${CONV}/partial`]: { gather: 'g1', closed: true },
       [`active_calls/${CALL_ID}/last_message_at`]: NOW,
     });
@@ -27,13 +43,36 @@ describe('planTurn', () => {
   it('puts the call fields in the urgency transaction, never lowering, and clears the marker only with the messages', () => {
     const { writes, callFields } = plan({
       call: aLiveCall({ urgency: 'CRITICAL' }),
-      messages: [{ role: 'assistant', content: 'Get out now.', sources: 'Fire', fallback: 'offline' }],
-      change: { urgency: 'URGENT', finishTurn: true, answered: { gather: 'g1' }, handoff: true, reply: true },
+      messages: [
+        { role: 'assistant', content: 'Get out now.', sources: 'Fire', fallback: 'offline' },
+      ],
+      change: {
+        urgency: 'URGENT',
+        finishTurn: true,
+        answered: { gather: 'g1' },
+        handoff: true,
+        reply: true,
+      },
     });
-    expect(callFields).toEqual({ last_message_at: NOW, urgency: 'CRITICAL', handoff_requested: true });
+    expect(callFields).toEqual({
+      last_message_at: NOW,
+      urgency: 'CRITICAL',
+      handoff_requested: true,
+    });
     expect(writes).toEqual({
-      [`active_conversations/${CONV}/messages/k1`]: { role: 'assistant', content: 'Get out now.', timestamp: NOW, sources: 'Fire', fallback: 'offline' },
-      [`active_conversations/${CONV}/speculation`]: { gather: 'g1', text: '', state: 'used', started_at: NOW },
+      [`active_conversations/${CONV}/messages/k1`]: {
+        role: 'assistant',
+        content: 'Get out now.',
+        timestamp: NOW,
+        sources: 'Fire',
+        fallback: 'offline',
+      },
+      [`active_conversations/${CONV}/speculation`]: {
+        gather: 'g1',
+        text: '',
+        state: 'used',
+        started_at: NOW,
+      },
       [`active_calls/${CALL_ID}/turn_started_at`]: null,
     });
   });
@@ -47,14 +86,33 @@ describe('planTurn', () => {
     expect(holder).toBe('ana@site');
     expect(callFields).not.toHaveProperty('handoff_requested');
     expect(Object.values(writes)).toEqual([
-      { role: 'system', content: 'May not have been heard: ana@site took the call while Aurora was answering. Aurora answered: Leave the building.', timestamp: NOW, sources: '' },
+      {
+        role: 'system',
+        content:
+          'May not have been heard: ana@site took the call while Aurora was answering. Aurora answered: Leave the building.',
+        timestamp: NOW,
+        sources: '',
+      },
     ]);
   });
 
   it('marks a quiet caller once, and clears it when they speak', () => {
-    expect(plan({ change: { quiet: true } }).callFields).toEqual({ last_message_at: NOW, quiet_since: NOW });
-    expect(plan({ call: aLiveCall({ quiet_since: '2025-10-04T14:30:30+05:30' }), change: { quiet: true } }).callFields).toEqual({ last_message_at: NOW });
-    expect(plan({ call: aLiveCall({ quiet_since: '2025-10-04T14:30:30+05:30' }), messages: [{ role: 'user', content: 'help', sources: '' }] }).callFields).toEqual({
+    expect(plan({ change: { quiet: true } }).callFields).toEqual({
+      last_message_at: NOW,
+      quiet_since: NOW,
+    });
+    expect(
+      plan({
+        call: aLiveCall({ quiet_since: '2025-10-04T14:30:30+05:30' }),
+        change: { quiet: true },
+      }).callFields,
+    ).toEqual({ last_message_at: NOW });
+    expect(
+      plan({
+        call: aLiveCall({ quiet_since: '2025-10-04T14:30:30+05:30' }),
+        messages: [{ role: 'user', content: 'help', sources: '' }],
+      }).callFields,
+    ).toEqual({
       last_message_at: NOW,
       quiet_since: null,
     });
@@ -69,8 +127,14 @@ describe('planTurn', () => {
     });
     expect(callFields).toMatchObject({ language: 'de', language_evidence: null });
     expect(Object.entries(writes).slice(0, 2)).toEqual([
-      [`active_conversations/${CONV}/messages/k1`, { role: 'system', content: 'The caller is speaking German.', timestamp: NOW, sources: '' }],
-      [`active_conversations/${CONV}/messages/k2`, { role: 'assistant', content: 'Verlassen Sie das Gebäude.', timestamp: NOW, sources: '' }],
+      [
+        `active_conversations/${CONV}/messages/k1`,
+        { role: 'system', content: 'The caller is speaking German.', timestamp: NOW, sources: '' },
+      ],
+      [
+        `active_conversations/${CONV}/messages/k2`,
+        { role: 'assistant', content: 'Verlassen Sie das Gebäude.', timestamp: NOW, sources: '' },
+      ],
     ]);
   });
 });

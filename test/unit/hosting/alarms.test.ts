@@ -3,12 +3,38 @@ import type { Alert, AlertKind, SummaryRow } from '@aurora/model';
 import { alarmEntries, alarmHeadline } from '../../../hosting/src/core/alarms';
 
 const row = (over: Partial<SummaryRow> = {}): SummaryRow =>
-  ({ worker_id: 'w', mobile_no: '+15550100001', conversation_id: 'c', urgency: 'CRITICAL', status: 'ACTIVE', mode: 'ai', timestamp: '2025-10-04T14:00:00+05:30', last_message_at: '2025-10-04T14:00:00+05:30', ...over }) as SummaryRow;
+  ({
+    worker_id: 'w',
+    mobile_no: '+15550100001',
+    conversation_id: 'c',
+    urgency: 'CRITICAL',
+    status: 'ACTIVE',
+    mode: 'ai',
+    timestamp: '2025-10-04T14:00:00+05:30',
+    last_message_at: '2025-10-04T14:00:00+05:30',
+    ...over,
+  }) as SummaryRow;
 const alert = (call_id: string, kind: AlertKind, at: string): Alert & { id: string } =>
-  ({ id: `${call_id}~${kind}`, call_id, kind, at: `2025-10-04T14:${at}+05:30`, urgency: 'CRITICAL', worker_id: 'w', mobile_no: '+15550100001' }) as Alert & { id: string };
+  ({
+    id: `${call_id}~${kind}`,
+    call_id,
+    kind,
+    at: `2025-10-04T14:${at}+05:30`,
+    urgency: 'CRITICAL',
+    worker_id: 'w',
+    mobile_no: '+15550100001',
+  }) as Alert & { id: string };
 
 describe('the alarm banner', () => {
-  const rows: Record<string, SummaryRow> = { a: row(), b: row(), c: row(), d: row(), e: row({ acknowledged_by: 'ana@x', acknowledged_urgency: 'CRITICAL' }), f: row({ status: 'ENDED', acknowledged_by: 'ana@x', acknowledged_urgency: 'CRITICAL' }), g: row({ status: 'ENDED' }) };
+  const rows: Record<string, SummaryRow> = {
+    a: row(),
+    b: row(),
+    c: row(),
+    d: row(),
+    e: row({ acknowledged_by: 'ana@x', acknowledged_urgency: 'CRITICAL' }),
+    f: row({ status: 'ENDED', acknowledged_by: 'ana@x', acknowledged_urgency: 'CRITICAL' }),
+    g: row({ status: 'ENDED' }),
+  };
   const rowOf = (id: string) => rows[id];
 
   it('lists each alarming call once, the worst first, then the one waiting longest', () => {
@@ -24,7 +50,9 @@ describe('the alarm banner', () => {
       alert('f', 'critical', '00:00'), // ended, acknowledged
       alert('g', 'critical', '00:10'), // ended, nobody acknowledged: the caller may be the one in trouble
     ];
-    expect(alarmEntries(alerts, rowOf, new Set()).map((e) => [e.callId, e.kind, e.since.slice(14, 19)])).toEqual([
+    expect(
+      alarmEntries(alerts, rowOf, new Set()).map((e) => [e.callId, e.kind, e.since.slice(14, 19)]),
+    ).toEqual([
       ['d', 'escalation-failed', '03:30'],
       ['c', 'escalated', '02:00'],
       ['g', 'critical', '00:10'],
@@ -35,16 +63,25 @@ describe('the alarm banner', () => {
 
   it('hides a dismissed call until a worse alert comes for it', () => {
     const critical = [alert('a', 'critical', '01:00'), alert('b', 'critical', '02:00')];
-    expect(alarmEntries(critical, rowOf, new Set(['a~critical'])).map((e) => e.callId)).toEqual(['b']);
+    expect(alarmEntries(critical, rowOf, new Set(['a~critical'])).map((e) => e.callId)).toEqual([
+      'b',
+    ]);
     const escalated = [...critical, alert('a', 'escalated', '03:00')];
-    expect(alarmEntries(escalated, rowOf, new Set(['a~critical'])).map((e) => [e.callId, e.alertId])).toEqual([
+    expect(
+      alarmEntries(escalated, rowOf, new Set(['a~critical'])).map((e) => [e.callId, e.alertId]),
+    ).toEqual([
       ['a', 'a~escalated'],
       ['b', 'b~critical'],
     ]);
   });
 
   it('puts a call whose escalation text did not arrive after one nobody could text, before one merely escalated', () => {
-    const alerts = [alert('a', 'escalated', '01:00'), alert('b', 'escalation-undelivered', '02:00'), alert('c', 'escalation-failed', '03:00'), alert('a', 'escalation-undelivered', '04:00')];
+    const alerts = [
+      alert('a', 'escalated', '01:00'),
+      alert('b', 'escalation-undelivered', '02:00'),
+      alert('c', 'escalation-failed', '03:00'),
+      alert('a', 'escalation-undelivered', '04:00'),
+    ];
     expect(alarmEntries(alerts, rowOf, new Set()).map((e) => [e.callId, e.kind])).toEqual([
       ['c', 'escalation-failed'],
       ['a', 'escalation-undelivered'], // waiting since 01:00
@@ -55,7 +92,17 @@ describe('the alarm banner', () => {
   it('counts the calls in its headline', () => {
     const one = alarmEntries([alert('a', 'critical', '01:00')], rowOf, new Set());
     expect(alarmHeadline(one)).toBe('1 CRITICAL call needs a supervisor');
-    const three = alarmEntries([alert('a', 'critical', '01:00'), alert('b', 'escalated', '01:00'), alert('c', 'critical', '01:00')], rowOf, new Set());
-    expect(alarmHeadline(three)).toBe('3 CRITICAL calls need a supervisor (1 escalated, nobody acknowledged)');
+    const three = alarmEntries(
+      [
+        alert('a', 'critical', '01:00'),
+        alert('b', 'escalated', '01:00'),
+        alert('c', 'critical', '01:00'),
+      ],
+      rowOf,
+      new Set(),
+    );
+    expect(alarmHeadline(three)).toBe(
+      '3 CRITICAL calls need a supervisor (1 escalated, nobody acknowledged)',
+    );
   });
 });

@@ -1,10 +1,23 @@
 import { describe, expect, it } from 'vitest';
 import type { Alert, SummaryRow, Urgency } from '@aurora/model';
-import { acknowledgedBy, alertsNewestFirst, callRows, escalationLines, fallbackText, holderOf, isAlarming, shortDuration } from '../../../hosting/src/core/calls';
+import {
+  acknowledgedBy,
+  alertsNewestFirst,
+  callRows,
+  escalationLines,
+  fallbackText,
+  holderOf,
+  isAlarming,
+  shortDuration,
+} from '../../../hosting/src/core/calls';
 import { callsPerDay, chartRange } from '../../../hosting/src/core/chart';
 import { siteClock } from '../../../hosting/src/core/clock';
 
-const call = (urgency: Urgency, timestamp: string, extra: Partial<SummaryRow> = {}): SummaryRow => ({
+const call = (
+  urgency: Urgency,
+  timestamp: string,
+  extra: Partial<SummaryRow> = {},
+): SummaryRow => ({
   worker_id: 'worker_001',
   mobile_no: '+15550100001',
   conversation_id: 'conv_x',
@@ -33,7 +46,14 @@ describe('callRows', () => {
 });
 
 describe('alerts', () => {
-  const alert = (kind: Alert['kind'], at: string): Alert => ({ call_id: 'a', kind, urgency: 'CRITICAL', worker_id: 'w', mobile_no: '+1', at });
+  const alert = (kind: Alert['kind'], at: string): Alert => ({
+    call_id: 'a',
+    kind,
+    urgency: 'CRITICAL',
+    worker_id: 'w',
+    mobile_no: '+1',
+    at,
+  });
 
   it('lists the newest first, the most severe first among those raised together', () => {
     const list = alertsNewestFirst({
@@ -46,7 +66,10 @@ describe('alerts', () => {
   });
 
   it('alarms again for a call acknowledged while it was NORMAL that turned CRITICAL', () => {
-    const acked = call('CRITICAL', '2025-10-04T14:00:00+05:30', { acknowledged_by: 'ana@site', acknowledged_urgency: 'NORMAL' });
+    const acked = call('CRITICAL', '2025-10-04T14:00:00+05:30', {
+      acknowledged_by: 'ana@site',
+      acknowledged_urgency: 'NORMAL',
+    });
     expect(isAlarming(alert('critical', 'x'), acked)).toBe(true);
     expect(acknowledgedBy(acked)).toBeNull();
     expect(acknowledgedBy({ ...acked, acknowledged_urgency: 'CRITICAL' })).toBe('ana@site');
@@ -73,10 +96,23 @@ describe('alerts', () => {
     expect(isAlarming(alert('critical', 'x'), live)).toBe(true);
     expect(isAlarming(alert('escalated', 'x'), live)).toBe(true);
     expect(isAlarming(alert('new-call', 'x'), live)).toBe(false);
-    expect(isAlarming(alert('critical', 'x'), { ...live, acknowledged_by: 'ana@site', acknowledged_urgency: 'CRITICAL' })).toBe(false);
+    expect(
+      isAlarming(alert('critical', 'x'), {
+        ...live,
+        acknowledged_by: 'ana@site',
+        acknowledged_urgency: 'CRITICAL',
+      }),
+    ).toBe(false);
     expect(isAlarming(alert('escalation-failed', 'x'), live)).toBe(true);
     expect(isAlarming(alert('critical', 'x'), { ...live, status: 'ENDED' })).toBe(true);
-    expect(isAlarming(alert('critical', 'x'), { ...live, status: 'ENDED', acknowledged_by: 'ana@site', acknowledged_urgency: 'CRITICAL' })).toBe(false);
+    expect(
+      isAlarming(alert('critical', 'x'), {
+        ...live,
+        status: 'ENDED',
+        acknowledged_by: 'ana@site',
+        acknowledged_urgency: 'CRITICAL',
+      }),
+    ).toBe(false);
     expect(isAlarming(alert('critical', 'x'), undefined)).toBe(false);
   });
 });
@@ -89,15 +125,36 @@ describe('escalationLines, once the carrier reports', () => {
         recipients: {
           a: { ...r, delivery: 'sent' },
           b: { ...r, to: '+15550190002', delivery: 'delivered' },
-          c: { ...r, to: '+15550190003', delivery: 'undelivered', delivery_error: 'Twilio error 30034: the sender number is not registered for US texting (A2P 10DLC)', voice_call: { state: 'placed', at: 'x', sid: 'CA1' } },
-          d: { ...r, to: '+15550190004', delivery: 'failed', delivery_error: 'Twilio error 30005', voice_call: { state: 'failed', at: 'x', error: 'Twilio error 21215' } },
-          e: { ...r, to: '+15550190005', delivery: 'failed', voice_call: { state: 'calling', at: 'x' } },
+          c: {
+            ...r,
+            to: '+15550190003',
+            delivery: 'undelivered',
+            delivery_error:
+              'Twilio error 30034: the sender number is not registered for US texting (A2P 10DLC)',
+            voice_call: { state: 'placed', at: 'x', sid: 'CA1' },
+          },
+          d: {
+            ...r,
+            to: '+15550190004',
+            delivery: 'failed',
+            delivery_error: 'Twilio error 30005',
+            voice_call: { state: 'failed', at: 'x', error: 'Twilio error 21215' },
+          },
+          e: {
+            ...r,
+            to: '+15550190005',
+            delivery: 'failed',
+            voice_call: { state: 'calling', at: 'x' },
+          },
         },
       }),
     ).toEqual([
       { text: '+15550190001: texted, on its way (not yet confirmed delivered)', ok: true },
       { text: '+15550190002: text delivered', ok: true },
-      { text: '+15550190003: text NOT delivered: Twilio error 30034: the sender number is not registered for US texting (A2P 10DLC)', ok: false },
+      {
+        text: '+15550190003: text NOT delivered: Twilio error 30034: the sender number is not registered for US texting (A2P 10DLC)',
+        ok: false,
+      },
       { text: '+15550190003: phoned instead (voice call placed)', ok: true },
       { text: '+15550190004: text NOT delivered: Twilio error 30005', ok: false },
       { text: '+15550190004: could not be phoned either: Twilio error 21215', ok: false },
@@ -108,9 +165,22 @@ describe('escalationLines, once the carrier reports', () => {
 
   it('alarms for an undelivered escalation text of a call nobody has acknowledged', () => {
     const row = call('CRITICAL', '2025-10-04T14:00:00+05:30');
-    const undelivered: Alert = { call_id: 'a', kind: 'escalation-undelivered', urgency: 'CRITICAL', worker_id: 'w', mobile_no: '+1', at: 'x' };
+    const undelivered: Alert = {
+      call_id: 'a',
+      kind: 'escalation-undelivered',
+      urgency: 'CRITICAL',
+      worker_id: 'w',
+      mobile_no: '+1',
+      at: 'x',
+    };
     expect(isAlarming(undelivered, row)).toBe(true);
-    expect(isAlarming(undelivered, { ...row, acknowledged_by: 'ana@site', acknowledged_urgency: 'CRITICAL' })).toBe(false);
+    expect(
+      isAlarming(undelivered, {
+        ...row,
+        acknowledged_by: 'ana@site',
+        acknowledged_urgency: 'CRITICAL',
+      }),
+    ).toBe(false);
   });
 });
 
@@ -122,13 +192,19 @@ describe('holderOf', () => {
 });
 
 describe('shortDuration', () => {
-  it.each([[0, '0 s'], [42_000, '42 s'], [185_000, '3 min 05 s'], [3_720_000, '1 h 02 min'], [-5, '0 s']])('%d ms is %s', (ms, text) => {
+  it.each([
+    [0, '0 s'],
+    [42_000, '42 s'],
+    [185_000, '3 min 05 s'],
+    [3_720_000, '1 h 02 min'],
+    [-5, '0 s'],
+  ])('%d ms is %s', (ms, text) => {
     expect(shortDuration(ms)).toBe(text);
   });
 });
 
 describe('callsPerDay', () => {
-  it("counts calls per site day and urgency, with empty days as zero", () => {
+  it('counts calls per site day and urgency, with empty days as zero', () => {
     const site = siteClock('Asia/Kolkata');
     const days = callsPerDay(
       [
@@ -150,14 +226,19 @@ describe('callsPerDay', () => {
   });
 
   it('shows the last 14 days when the range is open, and at most 92 days', () => {
-    expect(chartRange(undefined, undefined, '2025-10-14')).toEqual({ from: '2025-10-01', to: '2025-10-14' });
+    expect(chartRange(undefined, undefined, '2025-10-14')).toEqual({
+      from: '2025-10-01',
+      to: '2025-10-14',
+    });
     expect(callsPerDay([], '2024-01-01', '2025-01-01', siteClock('UTC').day)).toHaveLength(92);
   });
 });
 
 describe('fallbackText', () => {
   it('says in plain words who answered instead of the model', () => {
-    expect(fallbackText('offline')).toBe("Answered by Aurora's built-in guidance: the model was unavailable.");
+    expect(fallbackText('offline')).toBe(
+      "Answered by Aurora's built-in guidance: the model was unavailable.",
+    );
     expect(fallbackText('fallback-model')).toBe('Answered by the backup model.');
     expect(fallbackText('something-new')).toBe('Answered by: something-new');
   });

@@ -27,7 +27,10 @@ describe("the site's clock", () => {
     expect(berlin.dayStart('2025-03-31').toISOString()).toBe('2025-03-30T22:00:00.000Z'); // CEST
     expect(berlin.dayStart('2025-10-27').toISOString()).toBe('2025-10-26T23:00:00.000Z');
     // Where the clocks spring forward at midnight, the day begins at 01:00.
-    for (const [zone, date] of [['America/Havana', '2026-03-08'], ['America/Santiago', '2026-09-06']]) {
+    for (const [zone, date] of [
+      ['America/Havana', '2026-03-08'],
+      ['America/Santiago', '2026-09-06'],
+    ]) {
       const start = siteClock(zone).dayStart(date);
       expect(siteClock(zone).day(start), zone).toBe(date);
       expect(siteClock(zone).day(new Date(start.getTime() - 1)), zone).not.toBe(date);

@@ -1,11 +1,25 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { siteClock } from '../../../hosting/src/core/clock';
-import { chartSpec, everyFilterShape, filterProblem, historySpec, indexFor, nextDay } from '../../../hosting/src/core/history';
+import {
+  chartSpec,
+  everyFilterShape,
+  filterProblem,
+  historySpec,
+  indexFor,
+  nextDay,
+} from '../../../hosting/src/core/history';
 
 describe('historySpec', () => {
   it('filters by urgency, worker or number, and a site-local date range, newest first', () => {
-    expect(historySpec({ urgency: 'CRITICAL', who: '+1 555-010-0001', from: '2025-10-01', to: '2025-10-31' })).toEqual({
+    expect(
+      historySpec({
+        urgency: 'CRITICAL',
+        who: '+1 555-010-0001',
+        from: '2025-10-01',
+        to: '2025-10-31',
+      }),
+    ).toEqual({
       equals: [
         { field: 'urgency', value: 'CRITICAL' },
         { field: 'mobile_no', value: '+15550100001' },
@@ -13,8 +27,12 @@ describe('historySpec', () => {
       range: { atLeast: '2025-10-01', before: '2025-11-01' },
       orderBy: { field: 'timestamp', direction: 'desc' },
     });
-    expect(historySpec({ who: ' worker_017 ' }).equals).toEqual([{ field: 'worker_id', value: 'worker_017' }]);
-    expect(historySpec({ who: '15550100001' }).equals).toEqual([{ field: 'mobile_no', value: '+15550100001' }]);
+    expect(historySpec({ who: ' worker_017 ' }).equals).toEqual([
+      { field: 'worker_id', value: 'worker_017' },
+    ]);
+    expect(historySpec({ who: '15550100001' }).equals).toEqual([
+      { field: 'mobile_no', value: '+15550100001' },
+    ]);
     expect(historySpec({})).toMatchObject({ equals: [], range: {} });
   });
 
@@ -47,7 +65,9 @@ describe('firestore.indexes.json', () => {
         if (index) needed.set(JSON.stringify(index), index);
       }
     }
-    const declared = (JSON.parse(readFileSync('firestore.indexes.json', 'utf8')) as { indexes: unknown[] }).indexes;
+    const declared = (
+      JSON.parse(readFileSync('firestore.indexes.json', 'utf8')) as { indexes: unknown[] }
+    ).indexes;
     expect(declared.map((i) => JSON.stringify(i)).sort()).toEqual([...needed.keys()].sort());
   });
 });

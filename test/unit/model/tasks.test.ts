@@ -18,18 +18,22 @@ describe('task ids', () => {
     expect(new Set(QUEUE_NAMES)).toEqual(new Set(Object.values(QUEUES)));
   });
 
-  it('never carry the caller\'s number', () => {
-    for (const id of [taskIds.archive(CALL), taskIds.purge(CALL, 2), taskIds.escalate(CALL)]) expect(id).not.toMatch(/15550100001/);
+  it("never carry the caller's number", () => {
+    for (const id of [taskIds.archive(CALL), taskIds.purge(CALL, 2), taskIds.escalate(CALL)])
+      expect(id).not.toMatch(/15550100001/);
   });
 
-  it('tell a stranger\'s task from ours', () => {
+  it("tell a stranger's task from ours", () => {
     expect(queueForTask('other')).toBeNull();
     expect(queueForTask('constructor-x')).toBeNull();
   });
 });
 
 describe('queueResource', () => {
-  it('puts a queue in the functions\' region', () => {
-    expect(queueResource('europe-west1', QUEUES.archive)).toEqual({ function: 'locations/europe-west1/functions/archiveCall', queue: 'locations/europe-west1/queues/archiveCall' });
+  it("puts a queue in the functions' region", () => {
+    expect(queueResource('europe-west1', QUEUES.archive)).toEqual({
+      function: 'locations/europe-west1/functions/archiveCall',
+      queue: 'locations/europe-west1/queues/archiveCall',
+    });
   });
 });

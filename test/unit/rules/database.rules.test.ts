@@ -15,29 +15,59 @@ type TargaryenDb = {
   update(path: string, value: object): Result;
 };
 
-const rules = JSON.parse(readFileSync(new URL('../../../database.rules.json', import.meta.url), 'utf8'));
+const rules = JSON.parse(
+  readFileSync(new URL('../../../database.rules.json', import.meta.url), 'utf8'),
+);
 const data = {
-  active_calls: { call_1: { status: 'ACTIVE', urgency: 'CRITICAL', call_sid: 'CA1', conversation_id: 'conv_1' } },
-  active_conversations: { conv_1: { call_id: 'call_1', messages: { m1: { role: 'user', content: 'fire' } } } },
+  active_calls: {
+    call_1: { status: 'ACTIVE', urgency: 'CRITICAL', call_sid: 'CA1', conversation_id: 'conv_1' },
+  },
+  active_conversations: {
+    conv_1: { call_id: 'call_1', messages: { m1: { role: 'user', content: 'fire' } } },
+  },
   call_sids: { CA1: 'call_1' },
   call_ids: { call_1: { call_sid: 'CA1', at: 1 } },
-  live_summary: { counts: { CRITICAL: 1, URGENT: 0, NORMAL: 0, total: 1 }, calls: { call_1: { urgency: 'CRITICAL' } } },
-  admin_alerts: { 'admin-1': { 'call_1~critical': { kind: 'critical' } }, 'admin-2': { 'call_1~critical': { kind: 'critical' } } },
+  live_summary: {
+    counts: { CRITICAL: 1, URGENT: 0, NORMAL: 0, total: 1 },
+    calls: { call_1: { urgency: 'CRITICAL' } },
+  },
+  admin_alerts: {
+    'admin-1': { 'call_1~critical': { kind: 'critical' } },
+    'admin-2': { 'call_1~critical': { kind: 'critical' } },
+  },
   admin_push_tokens: { 'admin-2': { k1: { token: 'fcm-token', at: 1 } } },
   admins: { 'admin-1': { email: 'admin@example.com' }, 'admin-2': { email: 'other@example.com' } },
 };
 const db = targaryen.database(rules, data);
 
-const admin = { uid: 'admin-1', provider: 'password', token: { admin: true, email: 'admin@example.com' } };
+const admin = {
+  uid: 'admin-1',
+  provider: 'password',
+  token: { admin: true, email: 'admin@example.com' },
+};
 const worker = { uid: 'user-1', provider: 'password', token: { email: 'someone@example.com' } };
 const forgedClaim = { uid: 'user-2', provider: 'password', token: { admin: 'true' } };
-const otherAdmin = { uid: 'admin-2', provider: 'password', token: { admin: true, email: 'other@example.com' } };
+const otherAdmin = {
+  uid: 'admin-2',
+  provider: 'password',
+  token: { admin: true, email: 'other@example.com' },
+};
 const token = (value: string, at = Date.now() - 1000) => ({ token: value, at });
 
 describe('database.rules.json', () => {
   it('keeps out an admin whose directory entry is gone, claim or not (revoked before the token expired)', () => {
-    const revoked = { uid: 'admin-3', provider: 'password', token: { admin: true, email: 'gone@example.com' } };
-    for (const path of ['active_calls', 'active_conversations/conv_1', 'live_summary', 'admin_alerts/admin-3']) expect(db.as(revoked).read(path).allowed).toBe(false);
+    const revoked = {
+      uid: 'admin-3',
+      provider: 'password',
+      token: { admin: true, email: 'gone@example.com' },
+    };
+    for (const path of [
+      'active_calls',
+      'active_conversations/conv_1',
+      'live_summary',
+      'admin_alerts/admin-3',
+    ])
+      expect(db.as(revoked).read(path).allowed).toBe(false);
     expect(db.as(revoked).write('admin_push_tokens/admin-3/k1', token('t')).allowed).toBe(false);
     expect(db.as(revoked).read('admins/admin-3').allowed).toBe(true); // to learn that access is gone
     expect(db.as(admin).read('admins/admin-1').allowed).toBe(true);
@@ -56,7 +86,17 @@ describe('database.rules.json', () => {
     ['a signed-in user without the claim', worker],
     ['a claim that is not the boolean true', forgedClaim],
   ])('keeps %s out of calls and transcripts', (_, auth) => {
-    for (const path of ['active_calls', 'active_calls/call_1', 'active_conversations/conv_1', 'call_sids', 'call_ids', 'live_summary', 'admin_alerts/user-1', 'admins', '/']) {
+    for (const path of [
+      'active_calls',
+      'active_calls/call_1',
+      'active_conversations/conv_1',
+      'call_sids',
+      'call_ids',
+      'live_summary',
+      'admin_alerts/user-1',
+      'admins',
+      '/',
+    ]) {
       expect(db.as(auth).read(path).allowed).toBe(false);
     }
   });
@@ -70,7 +110,12 @@ describe('database.rules.json', () => {
   it('lets no client write: live data is written by Cloud Functions only', () => {
     for (const auth of [null, worker, admin]) {
       expect(db.as(auth).write('active_calls/call_1/status', 'ENDED').allowed).toBe(false);
-      expect(db.as(auth).write('active_conversations/conv_1/messages/m2', { role: 'admin', content: 'x' }).allowed).toBe(false);
+      expect(
+        db
+          .as(auth)
+          .write('active_conversations/conv_1/messages/m2', { role: 'admin', content: 'x' })
+          .allowed,
+      ).toBe(false);
       expect(db.as(auth).update('/', { 'call_sids/CA2': 'call_2' }).allowed).toBe(false);
       expect(db.as(auth).write('anything_else', true).allowed).toBe(false);
     }
@@ -97,15 +142,33 @@ describe('database.rules.json', () => {
   });
 
   it('refuses push tokens for someone else, from non-admins, or malformed', () => {
-    expect(db.as(admin).write('admin_push_tokens/admin-2/k2', token('fcm-abc')).allowed).toBe(false);
-    expect(db.as(worker).write('admin_push_tokens/user-1/k2', token('fcm-abc')).allowed).toBe(false);
-    expect(db.as(forgedClaim).write('admin_push_tokens/user-2/k2', token('fcm-abc')).allowed).toBe(false);
-    expect(db.as(admin).write('admin_push_tokens/admin-1/k2', { token: 'fcm-abc' }).allowed).toBe(false);
+    expect(db.as(admin).write('admin_push_tokens/admin-2/k2', token('fcm-abc')).allowed).toBe(
+      false,
+    );
+    expect(db.as(worker).write('admin_push_tokens/user-1/k2', token('fcm-abc')).allowed).toBe(
+      false,
+    );
+    expect(db.as(forgedClaim).write('admin_push_tokens/user-2/k2', token('fcm-abc')).allowed).toBe(
+      false,
+    );
+    expect(db.as(admin).write('admin_push_tokens/admin-1/k2', { token: 'fcm-abc' }).allowed).toBe(
+      false,
+    );
     expect(db.as(admin).write('admin_push_tokens/admin-1/k2', token('')).allowed).toBe(false);
-    expect(db.as(admin).write('admin_push_tokens/admin-1/k2', token('x'.repeat(4097))).allowed).toBe(false);
-    expect(db.as(admin).write('admin_push_tokens/admin-1/k2', token('fcm-abc', Date.now() + 3_600_000)).allowed).toBe(false);
-    expect(db.as(admin).write('admin_push_tokens/admin-1/k2', { ...token('fcm-abc'), extra: true }).allowed).toBe(false);
-    expect(db.as(admin).write('admin_push_tokens/admin-1', { k2: token('fcm-abc') }).allowed).toBe(false);
+    expect(
+      db.as(admin).write('admin_push_tokens/admin-1/k2', token('x'.repeat(4097))).allowed,
+    ).toBe(false);
+    expect(
+      db.as(admin).write('admin_push_tokens/admin-1/k2', token('fcm-abc', Date.now() + 3_600_000))
+        .allowed,
+    ).toBe(false);
+    expect(
+      db.as(admin).write('admin_push_tokens/admin-1/k2', { ...token('fcm-abc'), extra: true })
+        .allowed,
+    ).toBe(false);
+    expect(db.as(admin).write('admin_push_tokens/admin-1', { k2: token('fcm-abc') }).allowed).toBe(
+      false,
+    );
   });
 
   it('lets no client write alerts, the summary or the admin directory', () => {

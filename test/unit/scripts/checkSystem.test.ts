@@ -9,7 +9,13 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ROOT } from '../../../scripts/lib/project.ts';
 
-type Machine = { java?: boolean; firestoreJar?: boolean; chromium?: boolean; npmDeps?: boolean; nodeVersion?: string };
+type Machine = {
+  java?: boolean;
+  firestoreJar?: boolean;
+  chromium?: boolean;
+  npmDeps?: boolean;
+  nodeVersion?: string;
+};
 const dirs: string[] = [];
 
 function tool(path: string, output = '') {
@@ -19,18 +25,32 @@ function tool(path: string, output = '') {
 
 /** Runs the check as `npm <purpose>` would on a machine with what `machine` says it has. */
 function check(purpose: 'start' | 'test', machine: Machine = {}) {
-  const { java = true, firestoreJar = true, chromium = true, npmDeps = true, nodeVersion = 'v22.23.0' } = machine;
+  const {
+    java = true,
+    firestoreJar = true,
+    chromium = true,
+    npmDeps = true,
+    nodeVersion = 'v22.23.0',
+  } = machine;
   const root = mkdtempSync(join(tmpdir(), 'aurora-check-'));
   dirs.push(root);
-  for (const dir of ['scripts/lib', 'bin', 'node_modules/.bin']) mkdirSync(join(root, dir), { recursive: true });
-  for (const file of ['scripts/check-system.sh', 'scripts/lib/system-packages.sh']) copyFileSync(join(ROOT, file), join(root, file));
+  for (const dir of ['scripts/lib', 'bin', 'node_modules/.bin'])
+    mkdirSync(join(root, dir), { recursive: true });
+  for (const file of ['scripts/check-system.sh', 'scripts/lib/system-packages.sh'])
+    copyFileSync(join(ROOT, file), join(root, file));
   if (java) tool(join(root, 'bin', 'java'));
   if (chromium) tool(join(root, 'bin', 'chromium'));
   if (firestoreJar) writeFileSync(join(root, 'emulator.jar'), '');
-  if (npmDeps) for (const name of ['tsc', 'vite', 'vitest', 'eslint', 'firebase']) tool(join(root, 'node_modules', '.bin', name));
+  if (npmDeps)
+    for (const name of ['tsc', 'vite', 'vitest', 'eslint', 'firebase'])
+      tool(join(root, 'node_modules', '.bin', name));
   if (npmDeps) tool(join(root, 'node_modules', '.bin', 'node'), nodeVersion);
   const result = spawnSync('/bin/bash', [join(root, 'scripts', 'check-system.sh'), purpose], {
-    env: { PATH: join(root, 'bin'), AURORA_FIRESTORE_JAR: join(root, 'emulator.jar'), AURORA_SYSTEM_BIN: join(root, 'bin') },
+    env: {
+      PATH: join(root, 'bin'),
+      AURORA_FIRESTORE_JAR: join(root, 'emulator.jar'),
+      AURORA_SYSTEM_BIN: join(root, 'bin'),
+    },
     encoding: 'utf8',
   });
   return { status: result.status, out: result.stdout + result.stderr };
@@ -61,8 +81,12 @@ describe('check-system.sh', () => {
   it('names everything a fresh machine lacks at once, with the setup command that starts the stack', () => {
     const { status, out } = check('start', { java: false, firestoreJar: false, npmDeps: false });
     expect(status).toBe(1);
-    expect(out).toContain('Java, which runs the Firestore emulator (Debian package openjdk-17-jre-headless)');
-    expect(out).toContain('the official Firestore emulator (Debian package google-cloud-cli-firestore-emulator)');
+    expect(out).toContain(
+      'Java, which runs the Firestore emulator (Debian package openjdk-17-jre-headless)',
+    );
+    expect(out).toContain(
+      'the official Firestore emulator (Debian package google-cloud-cli-firestore-emulator)',
+    );
     expect(out).toContain('the npm dependencies (node_modules');
     expect(out).toMatch(/one command:\n {2}npm run setup\n$/);
   });
@@ -70,7 +94,9 @@ describe('check-system.sh', () => {
   it('refuses a Node older than the project runs on', () => {
     const { status, out } = check('test', { nodeVersion: 'v22.11.0' });
     expect(status).toBe(1);
-    expect(out).toContain('Node 22.12 or later from the npm dependencies (node_modules has v22.11.0)');
+    expect(out).toContain(
+      'Node 22.12 or later from the npm dependencies (node_modules has v22.11.0)',
+    );
     expect(check('test', { nodeVersion: 'v24.1.0' }).status).toBe(0);
   });
 });

@@ -46,19 +46,28 @@ function functionsDir(files: Record<string, string>) {
 }
 
 type Param = { name?: string; constructor: { name: string } };
-const declared = Object.values(config as Record<string, unknown>).filter((v): v is Param => typeof v === 'object' && typeof (v as Param | null)?.name === 'string');
+const declared = Object.values(config as Record<string, unknown>).filter(
+  (v): v is Param => typeof v === 'object' && typeof (v as Param | null)?.name === 'string',
+);
 
 describe('functions/.env.example', () => {
   const example = parseEnv(readFileSync(join(ROOT, 'functions', '.env.example'), 'utf8'));
 
   it('gives every param config.ts declares a value, and no secret', () => {
     const params = declared.filter((p) => p.constructor.name !== 'SecretParam').map((p) => p.name!);
-    const secrets = declared.filter((p) => p.constructor.name === 'SecretParam').map((p) => p.name!);
+    const secrets = declared
+      .filter((p) => p.constructor.name === 'SecretParam')
+      .map((p) => p.name!);
     expect(params.length).toBeGreaterThan(20);
-    for (const name of params) expect(Object.keys(example), `${name} is missing from functions/.env.example`).toContain(name);
+    for (const name of params)
+      expect(Object.keys(example), `${name} is missing from functions/.env.example`).toContain(
+        name,
+      );
     for (const name of secrets) expect(Object.keys(example)).not.toContain(name);
     // The one key that is not a param is preflight's: the number workers call.
-    expect(Object.keys(example).filter((k) => !params.includes(k))).toEqual(['TWILIO_VOICE_NUMBER']);
+    expect(Object.keys(example).filter((k) => !params.includes(k))).toEqual([
+      'TWILIO_VOICE_NUMBER',
+    ]);
   });
 
   it('parses with firebase deploy’s own parser, which refuses reserved keys', () => {
@@ -70,32 +79,64 @@ describe('functions/.env.example', () => {
 describe('the region', () => {
   it('is one param every function deploys to, the database trigger included', () => {
     for (const [name, fn] of Object.entries(functions)) {
-      expect(String((fn as unknown as { __endpoint: { region: unknown } }).__endpoint.region), name).toBe('params.FUNCTIONS_REGION');
+      expect(
+        String((fn as unknown as { __endpoint: { region: unknown } }).__endpoint.region),
+        name,
+      ).toBe('params.FUNCTIONS_REGION');
     }
   });
 
   it('is named by no Hosting rewrite, so firebase deploy routes to wherever the functions are', () => {
-    const hosting = FIREBASE_JSON.hosting as { rewrites: Array<{ function?: { functionId: string; region?: string } }> };
+    const hosting = FIREBASE_JSON.hosting as {
+      rewrites: Array<{ function?: { functionId: string; region?: string } }>;
+    };
     const functionRewrites = hosting.rewrites.filter((r) => r.function);
-    expect(functionRewrites.map((r) => r.function!.functionId)).toEqual(['twilioVoice', 'twilioTurn', 'twilioPartial', 'twilioStatus', 'twilioScreen', 'twilioDial', 'twilioMessageStatus']);
+    expect(functionRewrites.map((r) => r.function!.functionId)).toEqual([
+      'twilioVoice',
+      'twilioTurn',
+      'twilioPartial',
+      'twilioStatus',
+      'twilioScreen',
+      'twilioDial',
+      'twilioMessageStatus',
+    ]);
     for (const rewrite of functionRewrites) expect(rewrite.function!.region).toBeUndefined();
   });
 
   it('comes from the project env file, .env.<project-id> over .env, for the dashboard build', () => {
-    const dir = functionsDir({ '.env': 'FUNCTIONS_REGION=asia-south1\nON_CALL_NUMBERS=+15550001111\n', '.env.my-plant': 'FUNCTIONS_REGION=europe-west1\n' });
-    expect(deployParams(dir, 'my-plant')).toMatchObject({ FUNCTIONS_REGION: 'europe-west1', ON_CALL_NUMBERS: '+15550001111' });
-    expect(hostingSettings('my-plant', dir)).toEqual({ projectId: 'my-plant', region: 'europe-west1', onCallNumbers: ['+15550001111'] });
-    expect(hostingSettings('other', functionsDir({ '.env.other': 'ON_CALL_NUMBERS=+15550001111' })).region).toBe('us-central1');
+    const dir = functionsDir({
+      '.env': 'FUNCTIONS_REGION=asia-south1\nON_CALL_NUMBERS=+15550001111\n',
+      '.env.my-plant': 'FUNCTIONS_REGION=europe-west1\n',
+    });
+    expect(deployParams(dir, 'my-plant')).toMatchObject({
+      FUNCTIONS_REGION: 'europe-west1',
+      ON_CALL_NUMBERS: '+15550001111',
+    });
+    expect(hostingSettings('my-plant', dir)).toEqual({
+      projectId: 'my-plant',
+      region: 'europe-west1',
+      onCallNumbers: ['+15550001111'],
+    });
+    expect(
+      hostingSettings('other', functionsDir({ '.env.other': 'ON_CALL_NUMBERS=+15550001111' }))
+        .region,
+    ).toBe('us-central1');
   });
 });
 
 describe('Hosting', () => {
-  const hosting = FIREBASE_JSON.hosting as { public: string; predeploy: string[]; headers: Array<{ source: string; headers: Array<{ key: string; value: string }> }> };
+  const hosting = FIREBASE_JSON.hosting as {
+    public: string;
+    predeploy: string[];
+    headers: Array<{ source: string; headers: Array<{ key: string; value: string }> }>;
+  };
 
   it('builds hosting/dist before every deploy of it (it is git-ignored)', () => {
     expect(hosting.public).toBe('hosting/dist');
     expect(hosting.predeploy).toEqual(['npm --prefix "$PROJECT_DIR" run build:hosting']);
-    const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
+    const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
+      scripts: Record<string, string>;
+    };
     expect(pkg.scripts['build:hosting']).toBe('vite build --config hosting/vite.config.ts');
   });
 
@@ -110,18 +151,25 @@ describe('Hosting', () => {
   it('serves the fallback line’s screening files as XML too', () => {
     const rule = hosting.headers.find((h) => h.source === '/twilio/fallback-*.xml');
     expect(rule?.headers).toEqual(hosting.headers.find((h) => h.source === FALLBACK_PATH)?.headers);
-    for (const path of [FALLBACK_SCREEN_PATH, FALLBACK_ACCEPT_PATH]) expect(path).toMatch(/^\/twilio\/fallback-[a-z]+\.xml$/);
+    for (const path of [FALLBACK_SCREEN_PATH, FALLBACK_ACCEPT_PATH])
+      expect(path).toMatch(/^\/twilio\/fallback-[a-z]+\.xml$/);
   });
 
   it('routes every webhook path the functions name to its function', () => {
-    const rewrites = (FIREBASE_JSON.hosting as { rewrites: Array<{ source: string; function?: { functionId: string } }> }).rewrites;
-    for (const path of Object.values(WEBHOOK_PATHS)) expect(rewrites.find((r) => r.source === path)?.function?.functionId, path).toBeDefined();
-    for (const { function: fn } of rewrites) expect(Object.keys(functions)).toContain(fn!.functionId);
+    const rewrites = (
+      FIREBASE_JSON.hosting as {
+        rewrites: Array<{ source: string; function?: { functionId: string } }>;
+      }
+    ).rewrites;
+    for (const path of Object.values(WEBHOOK_PATHS))
+      expect(rewrites.find((r) => r.source === path)?.function?.functionId, path).toBeDefined();
+    for (const { function: fn } of rewrites)
+      expect(Object.keys(functions)).toContain(fn!.functionId);
   });
 });
 
 describe('the fallback line', () => {
-  it('speaks the functions\' own safety line (written out here: the Hosting build cannot load the functions)', () => {
+  it("speaks the functions' own safety line (written out here: the Hosting build cannot load the functions)", () => {
     expect(FALLBACK_SAFETY_LINE).toBe(SAFETY_LINES.en);
   });
 
@@ -147,37 +195,71 @@ describe('the fallback line', () => {
     // The functions' screening opens with the same words (written out here: the Hosting build cannot load the functions).
     const opening = (line: string) => line.slice(0, line.indexOf('Press'));
     expect(opening(FALLBACK_SCREENING_PROMPT)).toBe(opening(SCREENING_LINES.prompt));
-    expect(Object.keys(fallbackFiles(['+15550190001']))).toEqual([FALLBACK_PATH, FALLBACK_SCREEN_PATH, FALLBACK_ACCEPT_PATH]);
+    expect(Object.keys(fallbackFiles(['+15550190001']))).toEqual([
+      FALLBACK_PATH,
+      FALLBACK_SCREEN_PATH,
+      FALLBACK_ACCEPT_PATH,
+    ]);
   });
 
   it('refuses to be built without a number to dial, with a number Twilio cannot dial, or with more than Twilio dials at once', () => {
     expect(() => fallbackTwiml([])).toThrow(/at least one on-call number/);
     expect(() => fallbackTwiml(['5550190001'])).toThrow(/E\.164/);
-    expect(() => fallbackTwiml(Array.from({ length: 11 }, (_, i) => `+1555019${String(i).padStart(4, '0')}`))).toThrow(/at most 10/);
+    expect(() =>
+      fallbackTwiml(Array.from({ length: 11 }, (_, i) => `+1555019${String(i).padStart(4, '0')}`)),
+    ).toThrow(/at most 10/);
   });
 
   it('stops a real project’s deploy whose env file has no on-call numbers', () => {
-    expect(() => hostingSettings('my-plant', functionsDir({ '.env.my-plant': 'FUNCTIONS_REGION=europe-west1\n' }))).toThrow(
-      /ON_CALL_NUMBERS is not set in functions\/\.env\.my-plant/,
-    );
+    expect(() =>
+      hostingSettings(
+        'my-plant',
+        functionsDir({ '.env.my-plant': 'FUNCTIONS_REGION=europe-west1\n' }),
+      ),
+    ).toThrow(/ON_CALL_NUMBERS is not set in functions\/\.env\.my-plant/);
   });
 
   it('uses the local on-call number in a local build', () => {
-    expect(hostingSettings(null)).toEqual({ projectId: null, region: 'us-central1', onCallNumbers: LOCAL_ON_CALL.numbers });
+    expect(hostingSettings(null)).toEqual({
+      projectId: null,
+      region: 'us-central1',
+      onCallNumbers: LOCAL_ON_CALL.numbers,
+    });
     expect(hostingSettings('demo-aurora').onCallNumbers).toEqual(LOCAL_ON_CALL.numbers);
   });
 
   it('is written into the build output with the region the page’s callable client names', async () => {
     const root = tempDir();
     mkdirSync(join(root, 'src'));
-    writeFileSync(join(root, 'index.html'), '<!doctype html><script type="module" src="/src/main.js"></script>');
-    writeFileSync(join(root, 'src', 'main.js'), 'document.title = import.meta.env.VITE_FUNCTIONS_REGION;');
-    const dir = functionsDir({ '.env.my-plant': 'FUNCTIONS_REGION=europe-west1\nON_CALL_NUMBERS=+15550001111,+15550002222\n' });
-    await build({ root, logLevel: 'silent', configFile: false, plugins: [deploymentAssets({ projectId: 'my-plant', functionsDir: dir })], build: { outDir: join(root, 'dist') } });
-    expect(readFileSync(join(root, 'dist', 'twilio', 'fallback.xml'), 'utf8')).toBe(fallbackTwiml(['+15550001111', '+15550002222']));
-    expect(readFileSync(join(root, 'dist', 'twilio', 'fallback-screen.xml'), 'utf8')).toBe(fallbackScreeningTwiml());
-    expect(readFileSync(join(root, 'dist', 'twilio', 'fallback-accept.xml'), 'utf8')).toBe(fallbackAcceptTwiml());
-    const [bundle] = readFileSync(join(root, 'dist', 'index.html'), 'utf8').match(/assets\/[^"]+\.js/) ?? [];
+    writeFileSync(
+      join(root, 'index.html'),
+      '<!doctype html><script type="module" src="/src/main.js"></script>',
+    );
+    writeFileSync(
+      join(root, 'src', 'main.js'),
+      'document.title = import.meta.env.VITE_FUNCTIONS_REGION;',
+    );
+    const dir = functionsDir({
+      '.env.my-plant': 'FUNCTIONS_REGION=europe-west1\nON_CALL_NUMBERS=+15550001111,+15550002222\n',
+    });
+    await build({
+      root,
+      logLevel: 'silent',
+      configFile: false,
+      plugins: [deploymentAssets({ projectId: 'my-plant', functionsDir: dir })],
+      build: { outDir: join(root, 'dist') },
+    });
+    expect(readFileSync(join(root, 'dist', 'twilio', 'fallback.xml'), 'utf8')).toBe(
+      fallbackTwiml(['+15550001111', '+15550002222']),
+    );
+    expect(readFileSync(join(root, 'dist', 'twilio', 'fallback-screen.xml'), 'utf8')).toBe(
+      fallbackScreeningTwiml(),
+    );
+    expect(readFileSync(join(root, 'dist', 'twilio', 'fallback-accept.xml'), 'utf8')).toBe(
+      fallbackAcceptTwiml(),
+    );
+    const [bundle] =
+      readFileSync(join(root, 'dist', 'index.html'), 'utf8').match(/assets\/[^"]+\.js/) ?? [];
     expect(readFileSync(join(root, 'dist', bundle!), 'utf8')).toMatch(/[`"']europe-west1[`"']/);
   });
 });

@@ -4,12 +4,22 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { breaches, loadCorpus, score, type Case, type Outcome } from '../../../scripts/lib/evaluation.ts';
+import {
+  breaches,
+  loadCorpus,
+  score,
+  type Case,
+  type Outcome,
+} from '../../../scripts/lib/evaluation.ts';
 
 const run = promisify(execFile);
 const ROOT = join(import.meta.dirname, '..', '..', '..');
 
-const c = (urgency: Case['urgency'], category = 'medical', procedure: string | null = 'collapse'): Case => ({ lang: 'en', text: 't', urgency, procedure, category, where: 'x:1' });
+const c = (
+  urgency: Case['urgency'],
+  category = 'medical',
+  procedure: string | null = 'collapse',
+): Case => ({ lang: 'en', text: 't', urgency, procedure, category, where: 'x:1' });
 const o = (urgency: Outcome['urgency'], extra: Partial<Outcome> = {}): Outcome => ({
   urgency,
   procedures: ['collapse'],
@@ -23,7 +33,12 @@ const o = (urgency: Outcome['urgency'], extra: Partial<Outcome> = {}): Outcome =
 describe('the evaluation figures', () => {
   it('counts the confusion matrix, over- and under-triage, and lists life-threatening misses', () => {
     const cases = [c('CRITICAL'), c('CRITICAL'), c('NORMAL', 'hypothetical'), c('URGENT')];
-    const report = score(cases, [o('CRITICAL'), o('URGENT'), o('CRITICAL'), o('URGENT', { procedures: [] })]);
+    const report = score(cases, [
+      o('CRITICAL'),
+      o('URGENT'),
+      o('CRITICAL'),
+      o('URGENT', { procedures: [] }),
+    ]);
     expect(report.confusion.CRITICAL).toEqual({ NORMAL: 0, URGENT: 1, CRITICAL: 1 });
     expect(report.exact).toBe(0.5);
     expect(report.over).toBe(0.25);
@@ -34,7 +49,13 @@ describe('the evaluation figures', () => {
   });
 
   it('checks the safety line on CRITICAL replies only, and the reply language', () => {
-    const report = score([c('CRITICAL'), c('NORMAL')], [o('CRITICAL', { safetyLine: false }), o('NORMAL', { safetyLine: false, replyLanguage: 'de' })]);
+    const report = score(
+      [c('CRITICAL'), c('NORMAL')],
+      [
+        o('CRITICAL', { safetyLine: false }),
+        o('NORMAL', { safetyLine: false, replyLanguage: 'de' }),
+      ],
+    );
     expect(report.criticalReplies).toBe(1);
     expect(report.missingSafetyLine).toHaveLength(1);
     expect(report.languageMatch).toBe(0.5);
@@ -64,20 +85,46 @@ describe('npm run eval', () => {
   writeFileSync(
     join(dir, 'mini.jsonl'),
     [
-      { lang: 'en', text: 'my colleague collapsed and is not breathing', urgency: 'CRITICAL', procedure: 'collapse', category: 'medical' },
-      { lang: 'en', text: 'where is the assembly point for zone b', urgency: 'NORMAL', procedure: 'evacuation', category: 'evacuation' },
+      {
+        lang: 'en',
+        text: 'my colleague collapsed and is not breathing',
+        urgency: 'CRITICAL',
+        procedure: 'collapse',
+        category: 'medical',
+      },
+      {
+        lang: 'en',
+        text: 'where is the assembly point for zone b',
+        urgency: 'NORMAL',
+        procedure: 'evacuation',
+        category: 'evacuation',
+      },
     ]
       .map((x) => JSON.stringify(x))
       .join('\n'),
   );
   const evalRun = (...args: string[]) =>
-    run(process.execPath, [join(ROOT, 'scripts', 'eval.ts'), '--responder', 'offline', '--corpus', dir, ...args], { cwd: ROOT }).then(
+    run(
+      process.execPath,
+      [join(ROOT, 'scripts', 'eval.ts'), '--responder', 'offline', '--corpus', dir, ...args],
+      { cwd: ROOT },
+    ).then(
       ({ stdout }) => ({ code: 0, stdout }),
-      (err: { code: number; stdout: string; stderr: string }) => ({ code: err.code, stdout: err.stdout + err.stderr }),
+      (err: { code: number; stdout: string; stderr: string }) => ({
+        code: err.code,
+        stdout: err.stdout + err.stderr,
+      }),
     );
 
   it('exits 0 when the run holds its thresholds', async () => {
-    const { code, stdout } = await evalRun('--min-exact', '0.9', '--max-over', '0.1', '--max-under-critical', '0');
+    const { code, stdout } = await evalRun(
+      '--min-exact',
+      '0.9',
+      '--max-over',
+      '0.1',
+      '--max-under-critical',
+      '0',
+    );
     expect(stdout).toContain('Every threshold held.');
     expect(code).toBe(0);
   }, 30_000);

@@ -1,6 +1,14 @@
 /** Preflight's rules, on facts made up here: a healthy deployment, then one thing wrong at a time. */
 import { describe, expect, it } from 'vitest';
-import { checkDeployment, databaseRegion, formatFindings, numberUpdate, wantedNumberConfig, type Facts, type NumberConfig } from '../../../scripts/lib/preflight/checks.ts';
+import {
+  checkDeployment,
+  databaseRegion,
+  formatFindings,
+  numberUpdate,
+  wantedNumberConfig,
+  type Facts,
+  type NumberConfig,
+} from '../../../scripts/lib/preflight/checks.ts';
 import { fallbackScreeningTwiml, fallbackTwiml } from '../../../scripts/lib/fallback-twiml.ts';
 
 const BASE = 'https://my-plant.web.app';
@@ -38,14 +46,30 @@ function facts(overrides: Partial<Facts> = {}, params: Record<string, string> = 
       BRIDGE_NUMBERS: '+1415555*',
       ...params,
     },
-    exampleParams: { PUBLIC_BASE_URL: 'https://your-project-id.web.app', TWILIO_ACCOUNT_SID: `AC${'x'.repeat(32)}`, TWILIO_VOICE_NUMBER: '+15550000000', ON_CALL_NUMBERS: '+15550000001,+15550000002' },
+    exampleParams: {
+      PUBLIC_BASE_URL: 'https://your-project-id.web.app',
+      TWILIO_ACCOUNT_SID: `AC${'x'.repeat(32)}`,
+      TWILIO_VOICE_NUMBER: '+15550000000',
+      ON_CALL_NUMBERS: '+15550000001,+15550000002',
+    },
     voiceNumber: VOICE,
     secrets: { TWILIO_AUTH_TOKEN: 'set', OPENAI_API_KEY: 'set' },
-    database: { url: 'https://my-plant-default-rtdb.europe-west1.firebasedatabase.app', region: 'europe-west1' },
+    database: {
+      url: 'https://my-plant-default-rtdb.europe-west1.firebasedatabase.app',
+      region: 'europe-west1',
+    },
     twilioNumbers: [number()],
     fallback: { status: 200, contentType: 'text/xml; charset=utf-8', body: fallbackTwiml(ON_CALL) },
     webhook: { status: 403 },
-    queues: ['archiveCall', 'purgeCall', 'escalateCall'].map((queue) => ({ queue, found: true as const, state: 'RUNNING', depth: 0, oldest: null, retrying: 0, truncated: false })),
+    queues: ['archiveCall', 'purgeCall', 'escalateCall'].map((queue) => ({
+      queue,
+      found: true as const,
+      state: 'RUNNING',
+      depth: 0,
+      oldest: null,
+      retrying: 0,
+      truncated: false,
+    })),
     admins: ['lead@my-plant.example'],
     ...overrides,
   };
@@ -57,37 +81,62 @@ describe('preflight checks', () => {
   it('find nothing wrong with a healthy deployment, and say it is ready', () => {
     expect(problems(facts())).toEqual([]);
     const report = formatFindings('my-plant', checkDeployment(facts()));
-    expect(report).toContain('ok    twilio    +14155550100 sends calls, status changes and failures to this deployment');
+    expect(report).toContain(
+      'ok    twilio    +14155550100 sends calls, status changes and failures to this deployment',
+    );
     expect(report.endsWith('my-plant is ready for calls.')).toBe(true);
   });
 
   it('send a project without an env file to the example', () => {
     expect(problems(facts({}, {})).length).toBe(0);
     const none = problems({ ...facts(), params: {} });
-    expect(none[0]).toEqual({ area: 'params', ok: false, says: 'no params for my-plant in functions/.env.my-plant', fix: 'copy functions/.env.example to functions/.env.my-plant and fill it in' });
+    expect(none[0]).toEqual({
+      area: 'params',
+      ok: false,
+      says: 'no params for my-plant in functions/.env.my-plant',
+      fix: 'copy functions/.env.example to functions/.env.my-plant and fill it in',
+    });
   });
 
   it('catch params left as they were in the example, missing, or malformed', () => {
-    const says = problems(facts({ voiceNumber: '+15550000000' }, { PUBLIC_BASE_URL: 'http://my-plant.web.app/', TWILIO_ACCOUNT_SID: 'AC123', ON_CALL_NUMBERS: `${VOICE},5551234`, TWILIO_SMS_FROM: '' })).map((x) => x.says);
+    const says = problems(
+      facts(
+        { voiceNumber: '+15550000000' },
+        {
+          PUBLIC_BASE_URL: 'http://my-plant.web.app/',
+          TWILIO_ACCOUNT_SID: 'AC123',
+          ON_CALL_NUMBERS: `${VOICE},5551234`,
+          TWILIO_SMS_FROM: '',
+        },
+      ),
+    ).map((x) => x.says);
     expect(says).toEqual(
       expect.arrayContaining([
         'TWILIO_SMS_FROM is not set (the number escalation texts come from)',
-        'TWILIO_VOICE_NUMBER is still functions/.env.example\'s value (+15550000000)',
+        "TWILIO_VOICE_NUMBER is still functions/.env.example's value (+15550000000)",
         'PUBLIC_BASE_URL is http: (Twilio must reach it over https)',
         'PUBLIC_BASE_URL must be an origin only (no path, no trailing slash): http://my-plant.web.app/',
         'TWILIO_ACCOUNT_SID is not an account SID (AC and 32 hex digits): AC123',
         'ON_CALL_NUMBERS has numbers that are not E.164: 5551234',
       ]),
     );
-    expect(problems(facts({}, { ON_CALL_NUMBERS: VOICE })).map((x) => x.says)).toContain("ON_CALL_NUMBERS includes the hotline's own number +14155550100: the fallback line would dial itself");
+    expect(problems(facts({}, { ON_CALL_NUMBERS: VOICE })).map((x) => x.says)).toContain(
+      "ON_CALL_NUMBERS includes the hotline's own number +14155550100: the fallback line would dial itself",
+    );
   });
 
   it('allow the local stack its http address', () => {
-    expect(problems(facts({ local: true }, { PUBLIC_BASE_URL: 'http://127.0.0.1:5000' })).map((x) => x.area)).not.toContain('params');
+    expect(
+      problems(facts({ local: true }, { PUBLIC_BASE_URL: 'http://127.0.0.1:5000' })).map(
+        (x) => x.area,
+      ),
+    ).not.toContain('params');
   });
 
   it('say how to set a missing secret', () => {
-    expect(problems(facts({ secrets: { TWILIO_AUTH_TOKEN: 'missing', OPENAI_API_KEY: 'set' } }))).toContainEqual({
+    expect(
+      problems(facts({ secrets: { TWILIO_AUTH_TOKEN: 'missing', OPENAI_API_KEY: 'set' } })),
+    ).toContainEqual({
       area: 'secrets',
       ok: false,
       says: 'TWILIO_AUTH_TOKEN is not set',
@@ -107,12 +156,17 @@ describe('preflight checks', () => {
   });
 
   it('catch a number whose webhooks point elsewhere, with --fix as the way out', () => {
-    const stale = number({ voiceUrl: 'https://old-host.example/voice', voiceFallbackUrl: '', voiceFallbackMethod: 'POST', statusCallbackMethod: 'GET' });
+    const stale = number({
+      voiceUrl: 'https://old-host.example/voice',
+      voiceFallbackUrl: '',
+      voiceFallbackMethod: 'POST',
+      statusCallbackMethod: 'GET',
+    });
     const found = problems(facts({ twilioNumbers: [stale] }));
     expect(found.map((x) => x.says)).toEqual([
-      "+14155550100's voice URL (\"A call comes in\") is https://old-host.example/voice; it must be https://my-plant.web.app/twilio/voice",
-      "+14155550100's status callback (\"Call status changes\") is fetched with GET; it must be POST",
-      "+14155550100's fallback URL (\"Primary handler fails\") is not set; it must be https://my-plant.web.app/twilio/fallback.xml",
+      '+14155550100\'s voice URL ("A call comes in") is https://old-host.example/voice; it must be https://my-plant.web.app/twilio/voice',
+      '+14155550100\'s status callback ("Call status changes") is fetched with GET; it must be POST',
+      '+14155550100\'s fallback URL ("Primary handler fails") is not set; it must be https://my-plant.web.app/twilio/fallback.xml',
     ]);
     for (const x of found) expect(x.fix).toBe('npm run preflight -- --project my-plant --fix');
   });
@@ -122,15 +176,32 @@ describe('preflight checks', () => {
       `+14155550100 is not a number on Twilio account AC${'a1'.repeat(16)}`,
       'the SMS sender +14155550100 is not a number on this Twilio account: escalation texts would fail',
     ]);
-    expect(problems(facts({ twilioNumbers: [number({ voiceApplicationSid: 'AP123' })] }))[0]?.says).toBe('+14155550100 is attached to voice application AP123, which overrides its URLs');
-    expect(problems(facts({ twilioNumbers: [number({ capabilities: { voice: true, sms: false } })] }))[0]?.says).toBe('the SMS sender +14155550100 cannot send SMS');
-    expect(problems(facts({ twilioNumbers: { error: 'Authenticate (20003)' } }))[0]?.says).toBe('Twilio refused or could not be reached: Authenticate (20003)');
+    expect(
+      problems(facts({ twilioNumbers: [number({ voiceApplicationSid: 'AP123' })] }))[0]?.says,
+    ).toBe('+14155550100 is attached to voice application AP123, which overrides its URLs');
+    expect(
+      problems(facts({ twilioNumbers: [number({ capabilities: { voice: true, sms: false } })] }))[0]
+        ?.says,
+    ).toBe('the SMS sender +14155550100 cannot send SMS');
+    expect(problems(facts({ twilioNumbers: { error: 'Authenticate (20003)' } }))[0]?.says).toBe(
+      'Twilio refused or could not be reached: Authenticate (20003)',
+    );
   });
 
   it('plan the number update: only what differs, and the application that would override it cleared', () => {
     const want = wantedNumberConfig(`${BASE}/`);
     expect(numberUpdate(want, number())).toEqual({});
-    expect(numberUpdate(want, number({ voiceUrl: 'https://old/voice', voiceFallbackMethod: 'POST', voiceMethod: 'post', voiceApplicationSid: 'AP1' }))).toEqual({
+    expect(
+      numberUpdate(
+        want,
+        number({
+          voiceUrl: 'https://old/voice',
+          voiceFallbackMethod: 'POST',
+          voiceMethod: 'post',
+          voiceApplicationSid: 'AP1',
+        }),
+      ),
+    ).toEqual({
       voiceUrl: `${BASE}/twilio/voice`,
       voiceFallbackMethod: 'GET',
       voiceApplicationSid: '',
@@ -138,20 +209,51 @@ describe('preflight checks', () => {
   });
 
   it('check the fallback line is served as XML and dials the on-call numbers', () => {
-    expect(problems(facts({ fallback: { status: 404, contentType: 'text/html', body: 'Not found' } }))[0]).toMatchObject({ says: 'the fallback line https://my-plant.web.app/twilio/fallback.xml answers HTTP 404', fix: 'firebase deploy --only hosting --project my-plant' });
-    expect(problems(facts({ fallback: { status: 200, contentType: 'application/octet-stream', body: fallbackTwiml(ON_CALL) } }))[0]?.says).toBe('the fallback line is served as application/octet-stream, not XML');
-    expect(problems(facts({ fallback: { status: 200, contentType: 'text/xml', body: fallbackTwiml(['+14155550999']) } }))[0]?.says).toBe(
+    expect(
+      problems(
+        facts({ fallback: { status: 404, contentType: 'text/html', body: 'Not found' } }),
+      )[0],
+    ).toMatchObject({
+      says: 'the fallback line https://my-plant.web.app/twilio/fallback.xml answers HTTP 404',
+      fix: 'firebase deploy --only hosting --project my-plant',
+    });
+    expect(
+      problems(
+        facts({
+          fallback: {
+            status: 200,
+            contentType: 'application/octet-stream',
+            body: fallbackTwiml(ON_CALL),
+          },
+        }),
+      )[0]?.says,
+    ).toBe('the fallback line is served as application/octet-stream, not XML');
+    expect(
+      problems(
+        facts({
+          fallback: { status: 200, contentType: 'text/xml', body: fallbackTwiml(['+14155550999']) },
+        }),
+      )[0]?.says,
+    ).toBe(
       'the fallback line dials +14155550999 but ON_CALL_NUMBERS is +14155550111, +14155550112',
     );
   });
 
   it('check the fallback line screens its on-call staff, and that the screening is served', () => {
-    const screening = { status: 200, contentType: 'text/xml; charset=utf-8', body: fallbackScreeningTwiml() };
+    const screening = {
+      status: 200,
+      contentType: 'text/xml; charset=utf-8',
+      body: fallbackScreeningTwiml(),
+    };
     expect(problems(facts({ fallbackScreening: screening }))).toEqual([]);
     expect(checkDeployment(facts({ fallbackScreening: screening })).map((x) => x.says)).toContain(
       'the fallback line asks each on-call person to press a key before connecting them (no voicemail takes the call)',
     );
-    expect(problems(facts({ fallbackScreening: { status: 404, contentType: 'text/html', body: 'Not found' } }))).toEqual([
+    expect(
+      problems(
+        facts({ fallbackScreening: { status: 404, contentType: 'text/html', body: 'Not found' } }),
+      ),
+    ).toEqual([
       {
         area: 'fallback',
         ok: false,
@@ -159,26 +261,58 @@ describe('preflight checks', () => {
         fix: 'firebase deploy --only hosting --project my-plant',
       },
     ]);
-    expect(problems(facts({ fallbackScreening: { error: 'timeout' } }))[0]?.says).toMatch(/screening .* could not be fetched \(timeout\)/);
+    expect(problems(facts({ fallbackScreening: { error: 'timeout' } }))[0]?.says).toMatch(
+      /screening .* could not be fetched \(timeout\)/,
+    );
   });
 
   it('check the voice webhook is deployed, the queues run and someone is an admin', () => {
-    expect(problems(facts({ webhook: { status: 404 } }))[0]?.says).toBe('https://my-plant.web.app/twilio/voice answered an unsigned request with HTTP 404 (a deployed webhook answers 403)');
+    expect(problems(facts({ webhook: { status: 404 } }))[0]?.says).toBe(
+      'https://my-plant.web.app/twilio/voice answered an unsigned request with HTTP 404 (a deployed webhook answers 403)',
+    );
     const queues = [
-      { queue: 'archiveCall', found: false as const, problem: 'queue archiveCall does not exist in europe-west1' },
-      { queue: 'escalateCall', found: true as const, state: 'PAUSED', depth: 2, oldest: null, retrying: 0, truncated: false },
+      {
+        queue: 'archiveCall',
+        found: false as const,
+        problem: 'queue archiveCall does not exist in europe-west1',
+      },
+      {
+        queue: 'escalateCall',
+        found: true as const,
+        state: 'PAUSED',
+        depth: 2,
+        oldest: null,
+        retrying: 0,
+        truncated: false,
+      },
     ];
     expect(problems(facts({ queues }))).toEqual([
-      { area: 'queues', ok: false, says: 'queue archiveCall does not exist in europe-west1', fix: 'firebase deploy --only functions --project my-plant (each task queue function creates its queue)' },
-      { area: 'queues', ok: false, says: 'queue escalateCall is PAUSED: its tasks are not dispatched', fix: 'gcloud tasks queues resume escalateCall --location europe-west1 --project my-plant' },
+      {
+        area: 'queues',
+        ok: false,
+        says: 'queue archiveCall does not exist in europe-west1',
+        fix: 'firebase deploy --only functions --project my-plant (each task queue function creates its queue)',
+      },
+      {
+        area: 'queues',
+        ok: false,
+        says: 'queue escalateCall is PAUSED: its tasks are not dispatched',
+        fix: 'gcloud tasks queues resume escalateCall --location europe-west1 --project my-plant',
+      },
     ]);
-    expect(problems(facts({ admins: [] }))[0]?.fix).toBe('npm run admin -- grant you@example.com --password <p> --project my-plant');
-    expect(formatFindings('my-plant', checkDeployment(facts({ admins: [] })))).toContain('1 problem: my-plant is not ready for calls.');
+    expect(problems(facts({ admins: [] }))[0]?.fix).toBe(
+      'npm run admin -- grant you@example.com --password <p> --project my-plant',
+    );
+    expect(formatFindings('my-plant', checkDeployment(facts({ admins: [] })))).toContain(
+      '1 problem: my-plant is not ready for calls.',
+    );
   });
 
   it('read a database region from its URL', () => {
     expect(databaseRegion('https://my-plant-default-rtdb.firebaseio.com')).toBe('us-central1');
-    expect(databaseRegion('https://my-plant-default-rtdb.europe-west1.firebasedatabase.app')).toBe('europe-west1');
+    expect(databaseRegion('https://my-plant-default-rtdb.europe-west1.firebasedatabase.app')).toBe(
+      'europe-west1',
+    );
     expect(databaseRegion('https://example.com')).toBeNull();
   });
 });

@@ -17,23 +17,51 @@ afterAll(() => api.stop());
 
 describe('IncomingPhoneNumbers on the stand-in', () => {
   it('lists the account’s numbers, filtered by PhoneNumber', async () => {
-    expect((await client.incomingPhoneNumbers.list()).map((n) => n.phoneNumber).sort()).toEqual(['+14155550100', '+14155550200']);
+    expect((await client.incomingPhoneNumbers.list()).map((n) => n.phoneNumber).sort()).toEqual([
+      '+14155550100',
+      '+14155550200',
+    ]);
     const found = await twilioNumbers(client, ['+14155550200', '+19995550000']);
-    expect(found).toEqual([expect.objectContaining({ phoneNumber: '+14155550200', voiceUrl: '', capabilities: { voice: true, sms: false } })]);
+    expect(found).toEqual([
+      expect.objectContaining({
+        phoneNumber: '+14155550200',
+        voiceUrl: '',
+        capabilities: { voice: true, sms: false },
+      }),
+    ]);
   });
 
   it('updates a number’s webhooks and reads them back', async () => {
     const [n] = await twilioNumbers(client, ['+14155550100']);
-    const updated = await client.incomingPhoneNumbers(n!.sid).update({ voiceUrl: 'https://x.web.app/twilio/voice', voiceFallbackUrl: 'https://x.web.app/twilio/fallback.xml', voiceFallbackMethod: 'GET' });
-    expect(numberConfig(updated as never)).toMatchObject({ voiceUrl: 'https://x.web.app/twilio/voice', voiceFallbackUrl: 'https://x.web.app/twilio/fallback.xml', voiceFallbackMethod: 'GET', voiceMethod: 'POST' });
+    const updated = await client.incomingPhoneNumbers(n!.sid).update({
+      voiceUrl: 'https://x.web.app/twilio/voice',
+      voiceFallbackUrl: 'https://x.web.app/twilio/fallback.xml',
+      voiceFallbackMethod: 'GET',
+    });
+    expect(numberConfig(updated as never)).toMatchObject({
+      voiceUrl: 'https://x.web.app/twilio/voice',
+      voiceFallbackUrl: 'https://x.web.app/twilio/fallback.xml',
+      voiceFallbackMethod: 'GET',
+      voiceMethod: 'POST',
+    });
   });
 
   it('refuses what Twilio refuses, changing nothing', async () => {
     const [n] = await twilioNumbers(client, ['+14155550100']);
-    await expect(client.incomingPhoneNumbers(n!.sid).update({ voiceUrl: '/twilio/voice' })).rejects.toMatchObject({ status: 400, code: 21402 });
-    await expect(client.incomingPhoneNumbers(n!.sid).update({ voiceUrl: 'https://y/voice', voiceMethod: 'PUT' })).rejects.toMatchObject({ status: 400, code: 21403 });
+    await expect(
+      client.incomingPhoneNumbers(n!.sid).update({ voiceUrl: '/twilio/voice' }),
+    ).rejects.toMatchObject({ status: 400, code: 21402 });
+    await expect(
+      client
+        .incomingPhoneNumbers(n!.sid)
+        .update({ voiceUrl: 'https://y/voice', voiceMethod: 'PUT' }),
+    ).rejects.toMatchObject({ status: 400, code: 21403 });
     expect(api.numbers.get(n!.sid)!.voice_url).toBe('https://x.web.app/twilio/voice');
-    await expect(client.incomingPhoneNumbers(`PN${'f'.repeat(32)}`).update({ voiceUrl: 'https://y/voice' })).rejects.toMatchObject({ status: 404, code: 20404 });
-    await expect(twilioRest(account.accountSid, 'wrong', api.baseUrl).incomingPhoneNumbers.list()).rejects.toMatchObject({ status: 401, code: 20003 });
+    await expect(
+      client.incomingPhoneNumbers(`PN${'f'.repeat(32)}`).update({ voiceUrl: 'https://y/voice' }),
+    ).rejects.toMatchObject({ status: 404, code: 20404 });
+    await expect(
+      twilioRest(account.accountSid, 'wrong', api.baseUrl).incomingPhoneNumbers.list(),
+    ).rejects.toMatchObject({ status: 401, code: 20003 });
   });
 });

@@ -1,7 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { HttpsError } from 'firebase-functions/v2/https';
 import { startCall } from '../../../functions/src/calls/startCall';
-import { callControlHandler, siteSettingsHandler } from '../../../functions/src/triggers/adminActions';
+import {
+  callControlHandler,
+  siteSettingsHandler,
+} from '../../../functions/src/triggers/adminActions';
 import { memoryDeps } from '../../helpers/fakes';
 import { callSid } from '../../helpers/fixtures';
 
@@ -13,12 +16,16 @@ async function setUp() {
   const world = memoryDeps();
   await startCall({ callSid: callSid(1), from: '+15550100001' }, world.deps);
   const handle = callControlHandler(() => world.deps);
-  const call = (auth: Auth | undefined, data: unknown) => handle({ auth, data } as Parameters<typeof handle>[0]);
+  const call = (auth: Auth | undefined, data: unknown) =>
+    handle({ auth, data } as Parameters<typeof handle>[0]);
   return { ...world, call };
 }
 
 const rejectsWith = async (promise: Promise<unknown>, code: string, message?: RegExp) => {
-  const err = await promise.then(() => null, (e: unknown) => e);
+  const err = await promise.then(
+    () => null,
+    (e: unknown) => e,
+  );
   expect(err).toBeInstanceOf(HttpsError);
   expect((err as HttpsError).code).toBe(code);
   if (message) expect((err as HttpsError).message).toMatch(message);
@@ -27,7 +34,9 @@ const rejectsWith = async (promise: Promise<unknown>, code: string, message?: Re
 describe('callControl callable', () => {
   it('lets an admin take a call, naming them by email', async () => {
     const { call, live } = await setUp();
-    await expect(call(admin, { action: 'take', callId: CALL_ID })).resolves.toEqual({ reached: true });
+    await expect(call(admin, { action: 'take', callId: CALL_ID })).resolves.toEqual({
+      reached: true,
+    });
     expect(await live.get(`active_calls/${CALL_ID}/admin_id`)).toBe('ana@site.example');
   });
 
@@ -35,8 +44,14 @@ describe('callControl callable', () => {
     const { call, live, voice } = await setUp();
     const before = structuredClone(live.tree);
     await rejectsWith(call(undefined, { action: 'take', callId: CALL_ID }), 'unauthenticated');
-    await rejectsWith(call({ uid: 'u2', token: { email: 'eve@x' } }, { action: 'take', callId: CALL_ID }), 'permission-denied');
-    await rejectsWith(call({ uid: 'u3', token: { admin: 'true' } }, { action: 'take', callId: CALL_ID }), 'permission-denied');
+    await rejectsWith(
+      call({ uid: 'u2', token: { email: 'eve@x' } }, { action: 'take', callId: CALL_ID }),
+      'permission-denied',
+    );
+    await rejectsWith(
+      call({ uid: 'u3', token: { admin: 'true' } }, { action: 'take', callId: CALL_ID }),
+      'permission-denied',
+    );
     expect(live.tree).toEqual(before);
     expect(voice.sent).toEqual([]);
   });
@@ -45,21 +60,36 @@ describe('callControl callable', () => {
     const { call, live, voice, admins } = await setUp();
     const before = structuredClone(live.tree);
     admins.revoked.add('u1');
-    await rejectsWith(call(admin, { action: 'take', callId: CALL_ID }), 'permission-denied', /access has been removed or your session revoked/);
+    await rejectsWith(
+      call(admin, { action: 'take', callId: CALL_ID }),
+      'permission-denied',
+      /access has been removed or your session revoked/,
+    );
     expect(live.tree).toEqual(before);
     expect(voice.sent).toEqual([]);
   });
 
   it('rejects malformed payloads with the reason', async () => {
     const { call } = await setUp();
-    await rejectsWith(call(admin, { action: 'say', callId: CALL_ID, text: 'x'.repeat(700) }), 'invalid-argument', /600/);
+    await rejectsWith(
+      call(admin, { action: 'say', callId: CALL_ID, text: 'x'.repeat(700) }),
+      'invalid-argument',
+      /600/,
+    );
     await rejectsWith(call(admin, 'take it'), 'invalid-argument');
   });
 
   it("maps refusals to HttpsErrors, and Twilio's failures to unavailable", async () => {
     const { call, voice } = await setUp();
-    await rejectsWith(call(admin, { action: 'say', callId: CALL_ID, text: 'hi' }), 'failed-precondition', /Take the call first/);
-    await rejectsWith(call(admin, { action: 'take', callId: 'call_1_20250101_000000' }), 'not-found');
+    await rejectsWith(
+      call(admin, { action: 'say', callId: CALL_ID, text: 'hi' }),
+      'failed-precondition',
+      /Take the call first/,
+    );
+    await rejectsWith(
+      call(admin, { action: 'take', callId: 'call_1_20250101_000000' }),
+      'not-found',
+    );
     voice.redirect = () => Promise.reject(new Error('socket hang up'));
     await rejectsWith(call(admin, { action: 'take', callId: CALL_ID }), 'unavailable');
   });

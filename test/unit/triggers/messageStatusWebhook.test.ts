@@ -11,12 +11,44 @@ const CALL_ID = 'call_15550100001_20251004_143000';
 
 async function escalatedWorld() {
   const world = await escalatedCall();
-  const handle = twilioWebhook(messageStatusWebhook, () => TOKEN, () => world.deps) as (req: unknown, res: unknown) => Promise<void>;
+  const handle = twilioWebhook(
+    messageStatusWebhook,
+    () => TOKEN,
+    () => world.deps,
+  ) as (req: unknown, res: unknown) => Promise<void>;
   /** Posts `params` to the text's own StatusCallback URL (or `url`), signed with `token` for `signedFor`. */
-  const post = async (params: Record<string, string>, url = world.sms.sent[0].statusCallback!, token = TOKEN, signedFor = url) => {
-    const res = { code: 0, status(c: number) { this.code = c; return this; }, set() { return this; }, type() { return this; }, send() { return this; } };
+  const post = async (
+    params: Record<string, string>,
+    url = world.sms.sent[0].statusCallback!,
+    token = TOKEN,
+    signedFor = url,
+  ) => {
+    const res = {
+      code: 0,
+      status(c: number) {
+        this.code = c;
+        return this;
+      },
+      set() {
+        return this;
+      },
+      type() {
+        return this;
+      },
+      send() {
+        return this;
+      },
+    };
     const signature = twilioWebhooks.getExpectedTwilioSignature(token, signedFor, params);
-    await handle({ method: 'POST', body: params, originalUrl: url.slice(BASE.length), get: (h: string) => (h === 'X-Twilio-Signature' ? signature : undefined) }, res);
+    await handle(
+      {
+        method: 'POST',
+        body: params,
+        originalUrl: url.slice(BASE.length),
+        get: (h: string) => (h === 'X-Twilio-Signature' ? signature : undefined),
+      },
+      res,
+    );
     return res.code;
   };
   return { ...world, post };
@@ -25,9 +57,18 @@ async function escalatedWorld() {
 describe('the message-status webhook', () => {
   it("records a signed report on the text's recipient, and phones the number when the text was not delivered", async () => {
     const { post, recipient, sms, voice } = await escalatedWorld();
-    const report = { MessageSid: sms.sent[0].sid, MessageStatus: 'undelivered', ErrorCode: '30034', AccountSid: `AC${'0'.repeat(32)}`, To: '+15550190001' };
+    const report = {
+      MessageSid: sms.sent[0].sid,
+      MessageStatus: 'undelivered',
+      ErrorCode: '30034',
+      AccountSid: `AC${'0'.repeat(32)}`,
+      To: '+15550190001',
+    };
     expect(await post(report)).toBe(200);
-    expect(await recipient()).toMatchObject({ delivery: 'undelivered', voice_call: { state: 'placed' } });
+    expect(await recipient()).toMatchObject({
+      delivery: 'undelivered',
+      voice_call: { state: 'placed' },
+    });
     expect(await post(report)).toBe(200); // Twilio repeats it
     expect(voice.announced).toHaveLength(1);
   });
@@ -46,9 +87,24 @@ describe('the message-status webhook', () => {
     const { post, sms, recipient } = await escalatedWorld();
     expect(await post({ MessageSid: 'not-a-sid', MessageStatus: 'failed' })).toBe(400);
     expect(await post({ MessageSid: sms.sent[0].sid, MessageStatus: 'Failed!' })).toBe(400);
-    expect(await post({ MessageSid: sms.sent[0].sid, MessageStatus: 'failed' }, `${BASE}/twilio/message-status?call=${CALL_ID}`)).toBe(400);
-    expect(await post({ MessageSid: sms.sent[0].sid, MessageStatus: 'failed' }, `${BASE}/twilio/message-status?call=../admins&to=%2B15550190001`)).toBe(400);
-    expect(await post({ MessageSid: sms.sent[0].sid, MessageStatus: 'failed' }, `${BASE}/twilio/message-status?call=${CALL_ID}&to=a%2Fb`)).toBe(400);
+    expect(
+      await post(
+        { MessageSid: sms.sent[0].sid, MessageStatus: 'failed' },
+        `${BASE}/twilio/message-status?call=${CALL_ID}`,
+      ),
+    ).toBe(400);
+    expect(
+      await post(
+        { MessageSid: sms.sent[0].sid, MessageStatus: 'failed' },
+        `${BASE}/twilio/message-status?call=../admins&to=%2B15550190001`,
+      ),
+    ).toBe(400);
+    expect(
+      await post(
+        { MessageSid: sms.sent[0].sid, MessageStatus: 'failed' },
+        `${BASE}/twilio/message-status?call=${CALL_ID}&to=a%2Fb`,
+      ),
+    ).toBe(400);
     expect((await recipient()).delivery).toBeUndefined();
   });
 

@@ -8,25 +8,37 @@ function handlerThat(run: () => Promise<string>) {
   const errors: string[] = [];
   deps.log = { info() {}, warn() {}, error: (message) => errors.push(message) };
   let runs = 0;
-  const handle = callTaskHandler('archiveCall', CallTaskBody, async () => (runs++, run()), () => deps);
+  const handle = callTaskHandler(
+    'archiveCall',
+    CallTaskBody,
+    async () => (runs++, run()),
+    () => deps,
+  );
   return { handle, errors, runs: () => runs };
 }
 
 describe('callTaskHandler', () => {
-  it.each([[null], [{}], [{ callId: 42 }], [{ callId: '../../etc' }]])('drops the malformed payload %j without retrying', async (data) => {
-    const { handle, errors, runs } = handlerThat(async () => 'ok');
-    await expect(handle({ data })).resolves.toBeUndefined();
-    expect(runs()).toBe(0);
-    expect(errors).toEqual(['dropped a malformed task']);
-  });
+  it.each([[null], [{}], [{ callId: 42 }], [{ callId: '../../etc' }]])(
+    'drops the malformed payload %j without retrying',
+    async (data) => {
+      const { handle, errors, runs } = handlerThat(async () => 'ok');
+      await expect(handle({ data })).resolves.toBeUndefined();
+      expect(runs()).toBe(0);
+      expect(errors).toEqual(['dropped a malformed task']);
+    },
+  );
 
   it('throws what a retry can cure, so Cloud Tasks retries', async () => {
     const { handle } = handlerThat(() => Promise.reject(new Error('firestore unavailable')));
-    await expect(handle({ data: { callId: 'call_1_20250101_000000' } })).rejects.toThrow('firestore unavailable');
+    await expect(handle({ data: { callId: 'call_1_20250101_000000' } })).rejects.toThrow(
+      'firestore unavailable',
+    );
   });
 
   it('acknowledges a permanent failure', async () => {
-    const { handle, errors } = handlerThat(() => Promise.reject(new AuroraError('corrupt', { retryable: false })));
+    const { handle, errors } = handlerThat(() =>
+      Promise.reject(new AuroraError('corrupt', { retryable: false })),
+    );
     await expect(handle({ data: { callId: 'call_1_20250101_000000' } })).resolves.toBeUndefined();
     expect(errors).toEqual(['task failed for good']);
   });

@@ -9,7 +9,12 @@ const TOKEN = 'test-token';
 const BASE = 'https://aurora.example.com';
 
 /** The bits of express's req/res the handler touches. */
-function exchange(method: string, body: unknown, headers: Record<string, string>, originalUrl = '/twilio/turn') {
+function exchange(
+  method: string,
+  body: unknown,
+  headers: Record<string, string>,
+  originalUrl = '/twilio/turn',
+) {
   const res = {
     statusCode: 0,
     body: '',
@@ -39,21 +44,31 @@ function handler(run = async () => '<Response/>') {
   const { deps } = memoryDeps();
   const calls: unknown[] = [];
   const handle = twilioWebhook(
-    { path: '/twilio/turn', schema: TurnBody, run: async (body, _deps, query) => (calls.push([body, query.get('silent')]), run()) },
+    {
+      path: '/twilio/turn',
+      schema: TurnBody,
+      run: async (body, _deps, query) => (calls.push([body, query.get('silent')]), run()),
+    },
     () => TOKEN,
     () => deps,
   );
   return { handle: handle as (req: unknown, res: unknown) => Promise<void>, calls };
 }
 
-const sign = (url: string, params: Record<string, string>) => twilioWebhooks.getExpectedTwilioSignature(TOKEN, url, params);
+const sign = (url: string, params: Record<string, string>) =>
+  twilioWebhooks.getExpectedTwilioSignature(TOKEN, url, params);
 
 describe('twilioWebhook', () => {
   const params = { CallSid: callSid(1), SpeechResult: 'fire' };
 
   it('runs the use case for a correctly signed request and answers TwiML', async () => {
     const { handle, calls } = handler();
-    const { req, res } = exchange('POST', params, { 'X-Twilio-Signature': sign(`${BASE}/twilio/turn?silent=1`, params) }, '/twilio/turn?silent=1');
+    const { req, res } = exchange(
+      'POST',
+      params,
+      { 'X-Twilio-Signature': sign(`${BASE}/twilio/turn?silent=1`, params) },
+      '/twilio/turn?silent=1',
+    );
     await handle(req, res);
     expect(res.statusCode).toBe(200);
     expect(res.headers['Content-Type']).toBe('text/xml');
@@ -63,9 +78,23 @@ describe('twilioWebhook', () => {
 
   it.each([
     ['no signature', {}],
-    ['a signature made with another token', { 'X-Twilio-Signature': twilioWebhooks.getExpectedTwilioSignature('other', `${BASE}/twilio/turn`, params) }],
+    [
+      'a signature made with another token',
+      {
+        'X-Twilio-Signature': twilioWebhooks.getExpectedTwilioSignature(
+          'other',
+          `${BASE}/twilio/turn`,
+          params,
+        ),
+      },
+    ],
     ['a signature for another URL', { 'X-Twilio-Signature': sign(`${BASE}/twilio/voice`, params) }],
-    ['a signature over other parameters', { 'X-Twilio-Signature': sign(`${BASE}/twilio/turn`, { ...params, SpeechResult: 'all fine' }) }],
+    [
+      'a signature over other parameters',
+      {
+        'X-Twilio-Signature': sign(`${BASE}/twilio/turn`, { ...params, SpeechResult: 'all fine' }),
+      },
+    ],
   ])('rejects %s with 403 and runs nothing', async (_, headers) => {
     const { handle, calls } = handler();
     const { req, res } = exchange('POST', params, headers);
@@ -77,7 +106,9 @@ describe('twilioWebhook', () => {
   it('rejects a signed but malformed body with 400, naming the fields', async () => {
     const { handle, calls } = handler();
     const bad = { CallSid: 'not-a-sid', SpeechResult: 'x'.repeat(5000) };
-    const { req, res } = exchange('POST', bad, { 'X-Twilio-Signature': sign(`${BASE}/twilio/turn`, bad) });
+    const { req, res } = exchange('POST', bad, {
+      'X-Twilio-Signature': sign(`${BASE}/twilio/turn`, bad),
+    });
     await handle(req, res);
     expect(res.statusCode).toBe(400);
     expect(res.body).toBe('Malformed request: CallSid, SpeechResult');
@@ -93,7 +124,9 @@ describe('twilioWebhook', () => {
 
   it('answers 500 when the use case fails and there is no caller-facing fallback', async () => {
     const { handle } = handler(() => Promise.reject(new Error('boom')));
-    const { req, res } = exchange('POST', params, { 'X-Twilio-Signature': sign(`${BASE}/twilio/turn`, params) });
+    const { req, res } = exchange('POST', params, {
+      'X-Twilio-Signature': sign(`${BASE}/twilio/turn`, params),
+    });
     await handle(req, res);
     expect(res.statusCode).toBe(500);
   });
@@ -101,7 +134,9 @@ describe('twilioWebhook', () => {
 
 describe('signedUrl', () => {
   it('is the public base URL, the public path and the query Twilio requested', () => {
-    expect(signedUrl(BASE, '/twilio/turn', '/demo/us-central1/twilioTurn?silent=2')).toBe(`${BASE}/twilio/turn?silent=2`);
+    expect(signedUrl(BASE, '/twilio/turn', '/demo/us-central1/twilioTurn?silent=2')).toBe(
+      `${BASE}/twilio/turn?silent=2`,
+    );
     expect(signedUrl(BASE, '/twilio/voice', '/')).toBe(`${BASE}/twilio/voice`);
   });
 });

@@ -24,7 +24,14 @@ const slowed = (live: LiveDb, ms: number): LiveDb => ({
 /** A model that takes `ms` to answer, giving up at the timeout it is given, as the openai SDK does. */
 const slowModel = (ms: number) =>
   modelResponder({
-    chat: { complete: ({ timeoutMs }) => sleep(Math.min(ms, timeoutMs)).then(() => (ms > timeoutMs ? Promise.reject(new AuroraError('timeout', { retryable: true })) : '{"reply":"Leave now.","urgency":"URGENT","sources":[]}')) },
+    chat: {
+      complete: ({ timeoutMs }) =>
+        sleep(Math.min(ms, timeoutMs)).then(() =>
+          ms > timeoutMs
+            ? Promise.reject(new AuroraError('timeout', { retryable: true }))
+            : '{"reply":"Leave now.","urgency":"URGENT","sources":[]}',
+        ),
+    },
     model: 'slow',
     budgetMs: 8000,
     log: silentLog,
@@ -35,18 +42,51 @@ async function postTurn(answerWithinMs: number, dbDelayMs: number, modelMs: numb
   await startCall({ callSid: callSid(1), from: '+15550100001' }, world.deps);
   world.deps.live = slowed(world.live, dbDelayMs);
   world.deps.responder = slowModel(modelMs);
-  const handle = twilioWebhook({ ...turnWebhook, answerWithin: { ...turnWebhook.answerWithin!, ms: answerWithinMs } }, () => TOKEN, () => world.deps);
+  const handle = twilioWebhook(
+    { ...turnWebhook, answerWithin: { ...turnWebhook.answerWithin!, ms: answerWithinMs } },
+    () => TOKEN,
+    () => world.deps,
+  );
   const url = `https://aurora.example.com/twilio/turn?call=${CALL_ID}&g=0000000aaa1111`;
-  const body = { CallSid: callSid(1), From: '+15550100001', SpeechResult: 'there is a fire in the paint store' };
+  const body = {
+    CallSid: callSid(1),
+    From: '+15550100001',
+    SpeechResult: 'there is a fire in the paint store',
+  };
   const signature = twilioWebhooks.getExpectedTwilioSignature(TOKEN, url, body);
-  const res = { code: 0, text: '', status(c: number) { this.code = c; return this; }, set() { return this; }, type() { return this; }, send(t: string) { this.text = t; return this; } };
+  const res = {
+    code: 0,
+    text: '',
+    status(c: number) {
+      this.code = c;
+      return this;
+    },
+    set() {
+      return this;
+    },
+    type() {
+      return this;
+    },
+    send(t: string) {
+      this.text = t;
+      return this;
+    },
+  };
   const started = performance.now();
-  await handle({ method: 'POST', body, originalUrl: url.slice('https://aurora.example.com'.length), get: (h: string) => (h === 'X-Twilio-Signature' ? signature : undefined) } as never, res as never);
+  await handle(
+    {
+      method: 'POST',
+      body,
+      originalUrl: url.slice('https://aurora.example.com'.length),
+      get: (h: string) => (h === 'X-Twilio-Signature' ? signature : undefined),
+    } as never,
+    res as never,
+  );
   return { ms: performance.now() - started, res, world };
 }
 
 describe('the turn webhook under a slow database and a slow model at once', () => {
-  it("gives the model only what is left of the turn since the request arrived, and answers in time", async () => {
+  it('gives the model only what is left of the turn since the request arrived, and answers in time', async () => {
     // Each database step 150 ms late and a model that would take 5 s, with 1.5 s to answer.
     const { ms, res } = await postTurn(1500, 150, 5000);
     expect(res.code).toBe(200);
@@ -58,28 +98,79 @@ describe('the turn webhook under a slow database and a slow model at once', () =
     const { res, world } = await postTurn(600, 800, 50);
     expect(res.text).toContain('Leave the area now');
     await sleep(6000); // the turn goes on after the answer, and records
-    const messages = Object.values((await world.live.get('active_conversations/conv_15550100001_20251004_143000/messages')) as Record<string, { role: string; content: string; fallback?: string }>);
+    const messages = Object.values(
+      (await world.live.get(
+        'active_conversations/conv_15550100001_20251004_143000/messages',
+      )) as Record<string, { role: string; content: string; fallback?: string }>,
+    );
     const said = messages.filter((m) => m.role === 'assistant').at(-1)!;
     expect(res.text).toContain(said.content);
     expect(messages.map((m) => m.role)).toEqual(['assistant', 'user', 'assistant']);
-    expect(await world.live.get('active_calls/call_15550100001_20251004_143000/urgency')).toBe('CRITICAL');
+    expect(await world.live.get('active_calls/call_15550100001_20251004_143000/urgency')).toBe(
+      'CRITICAL',
+    );
   }, 15_000);
 
   it("speaks the turn's own answer when the deadline fires while its writes are slow, so the transcript says what was heard", async () => {
     const world = memoryDeps();
     await startCall({ callSid: callSid(1), from: '+15550100001' }, world.deps);
     const live = world.live;
-    world.deps.live = { get: (p) => live.get(p), transact: (p, n) => live.transact(p, n), update: async (c) => (await sleep(3000), live.update(c)) };
+    world.deps.live = {
+      get: (p) => live.get(p),
+      transact: (p, n) => live.transact(p, n),
+      update: async (c) => (await sleep(3000), live.update(c)),
+    };
     world.deps.responder = slowModel(50);
-    const handle = twilioWebhook({ ...turnWebhook, answerWithin: { ...turnWebhook.answerWithin!, ms: 2500 } }, () => TOKEN, () => world.deps);
+    const handle = twilioWebhook(
+      { ...turnWebhook, answerWithin: { ...turnWebhook.answerWithin!, ms: 2500 } },
+      () => TOKEN,
+      () => world.deps,
+    );
     const url = `https://aurora.example.com/twilio/turn?call=${CALL_ID}&g=0000000aaa1111`;
-    const body = { CallSid: callSid(1), From: '+15550100001', SpeechResult: 'there is a fire in the paint store' };
+    const body = {
+      CallSid: callSid(1),
+      From: '+15550100001',
+      SpeechResult: 'there is a fire in the paint store',
+    };
     const signature = twilioWebhooks.getExpectedTwilioSignature(TOKEN, url, body);
-    const res = { code: 0, text: '', status(c: number) { this.code = c; return this; }, set() { return this; }, type() { return this; }, send(t: string) { this.text = t; return this; } };
-    await handle({ method: 'POST', body, originalUrl: url.slice('https://aurora.example.com'.length), get: (h: string) => (h === 'X-Twilio-Signature' ? signature : undefined) } as never, res as never);
+    const res = {
+      code: 0,
+      text: '',
+      status(c: number) {
+        this.code = c;
+        return this;
+      },
+      set() {
+        return this;
+      },
+      type() {
+        return this;
+      },
+      send(t: string) {
+        this.text = t;
+        return this;
+      },
+    };
+    await handle(
+      {
+        method: 'POST',
+        body,
+        originalUrl: url.slice('https://aurora.example.com'.length),
+        get: (h: string) => (h === 'X-Twilio-Signature' ? signature : undefined),
+      } as never,
+      res as never,
+    );
     await sleep(4000);
-    const messages = Object.values((await live.get('active_conversations/conv_15550100001_20251004_143000/messages')) as Record<string, { role: string; content: string }>);
-    expect(messages.at(-1)).toMatchObject({ role: 'assistant', content: expect.stringContaining('Leave now.') });
+    const messages = Object.values(
+      (await live.get('active_conversations/conv_15550100001_20251004_143000/messages')) as Record<
+        string,
+        { role: string; content: string }
+      >,
+    );
+    expect(messages.at(-1)).toMatchObject({
+      role: 'assistant',
+      content: expect.stringContaining('Leave now.'),
+    });
     expect(res.text).toContain('Leave now.');
   }, 15_000);
 

@@ -15,7 +15,10 @@ let restoreEnv: () => void;
 
 beforeAll(async () => {
   emulator = await startTasksEmulator(PROJECT, 'europe-west1', 'archiveCall');
-  restoreEnv = withEnv({ FUNCTIONS_REGION: 'europe-west1', CLOUD_TASKS_EMULATOR_HOST: emulator.host });
+  restoreEnv = withEnv({
+    FUNCTIONS_REGION: 'europe-west1',
+    CLOUD_TASKS_EMULATOR_HOST: emulator.host,
+  });
   // The default app, which adminApp() takes; a project and an account, so nothing asks a metadata server.
   app = initializeApp({
     projectId: PROJECT,
@@ -31,7 +34,22 @@ afterAll(async () => {
 
 describe('productionDeps', () => {
   it("enqueues to the task queue in the functions' region (FUNCTIONS_REGION)", async () => {
-    expect(await productionDeps().queue.enqueue('archiveCall', { callId: 'call_wired' }, 'archive-call_wired')).toBe('enqueued');
-    await vi.waitFor(() => expect(emulator.dispatched).toEqual([{ queue: `queue:${PROJECT}-europe-west1-archiveCall`, body: { data: { callId: 'call_wired' } } }]), { timeout: 5_000, interval: 50 });
+    expect(
+      await productionDeps().queue.enqueue(
+        'archiveCall',
+        { callId: 'call_wired' },
+        'archive-call_wired',
+      ),
+    ).toBe('enqueued');
+    await vi.waitFor(
+      () =>
+        expect(emulator.dispatched).toEqual([
+          {
+            queue: `queue:${PROJECT}-europe-west1-archiveCall`,
+            body: { data: { callId: 'call_wired' } },
+          },
+        ]),
+      { timeout: 5_000, interval: 50 },
+    );
   });
 });
