@@ -193,8 +193,9 @@ describe('the dashboard for a supervisor under stress', () => {
     await page.getByRole('tab', { name: 'Live calls' }).focus();
     await page.keyboard.press('ArrowRight');
     await hasAttribute(page.getByRole('tab', { name: 'History' }), 'aria-selected', 'true');
+    // Each filter is a form control with its label ('Urgency' alone would also find the chart, "Calls per day by urgency", once it is drawn).
     for (const label of ['Urgency', 'Worker or phone number', 'From (site date)', 'To (site date)'])
-      await page.getByLabel(label).waitFor();
+      await page.getByLabel(label).and(page.locator('input, select')).waitFor();
     await page.getByRole('table', { name: 'History' }).waitFor();
     await historyRow(page, callId).getByRole('button').focus();
     await page.keyboard.press('Enter');
