@@ -24,7 +24,10 @@ export function queuePath({ projectId, region }: QueueTarget, queue: string): st
 export function cloudTasksClient(endpoint?: string): CloudTasksClient {
   if (!endpoint) return new CloudTasksClient({ fallback: true });
   const url = new URL(endpoint);
-  const gaxRequire = createRequire(createRequire(import.meta.url).resolve('google-gax'));
+  // Resolved from @google-cloud/tasks, not from here: npm may hoist another package's google-gax
+  // (with @google-cloud/tasks 7, firebase-tools' older copy is the one at the top of node_modules).
+  const tasksRequire = createRequire(createRequire(import.meta.url).resolve('@google-cloud/tasks'));
+  const gaxRequire = createRequire(tasksRequire.resolve('google-gax'));
   const { PassThroughClient } = gaxRequire('google-auth-library') as {
     PassThroughClient: new () => unknown;
   };

@@ -3,6 +3,7 @@
  * Cloud Tasks stand-in, and the `npm run ops` command itself.
  */
 import { execFile } from 'node:child_process';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -65,6 +66,20 @@ const ops = (...args: string[]) =>
   );
 
 describe('the queues', () => {
+  it("authenticate the stand-in's client through the google-auth-library of the client's own google-gax", async () => {
+    // npm may hoist another package's google-gax and google-auth-library (with @google-cloud/tasks 7 it
+    // does): a credential-less client of that copy is a stranger to the transport that sends the requests.
+    const gax = createRequire(
+      createRequire(import.meta.url).resolve('@google-cloud/tasks'),
+    ).resolve('google-gax');
+    const { AuthClient } = createRequire(gax)('google-auth-library') as {
+      AuthClient: abstract new (...args: never[]) => unknown;
+    };
+    const client = cloudTasksClient(api.endpoint);
+    expect(client.auth).toBeInstanceOf(AuthClient);
+    await client.close();
+  });
+
   it('are read with their state, depth and oldest task through the Cloud Tasks client', async () => {
     const client = cloudTasksClient(api.endpoint);
     const archive = await queueReport(client, target, 'archiveCall');
