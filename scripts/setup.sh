@@ -1,15 +1,16 @@
 #!/usr/bin/env bash
-# `npm run setup`: everything a fresh Debian machine needs, then the local stack. Installs the
-# missing system packages (scripts/install-system.sh, through sudo unless root), then the npm
-# dependencies, then runs `npm start`. `--no-start` stops after installing; `--ci` installs
-# exactly what the lockfile says (npm ci) and does not start (CI runs `npm test` next).
+# `npm run setup`: everything a fresh Debian or Ubuntu machine needs, then the local stack.
+# Installs the npm dependencies, then the missing system packages (scripts/install-system.sh,
+# which asks sudo for apt unless you are root), then runs `npm start`. `--no-start` stops after
+# installing; `--ci` installs exactly what the lockfile says (npm ci) and does not start (CI
+# runs `npm test` next).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib/system-packages.sh
 
 usage="usage: npm run setup [-- --no-start | --ci]
-Installs whatever the machine lacks (Debian packages through scripts/install-system.sh, then the npm
-packages), then starts the stack (npm start).
+Installs whatever the machine lacks (the npm packages, then Debian packages through
+scripts/install-system.sh), then starts the stack (npm start).
 
 options:
   --no-start  only install
@@ -25,9 +26,10 @@ for arg in "$@"; do
   esac
 done
 
-if [ -n "$(missing_system_packages test)" ]; then
-  if [ "$(id -u)" -eq 0 ]; then scripts/install-system.sh; else sudo scripts/install-system.sh; fi
-fi
 if [ $ci = 1 ]; then npm ci --no-audit --no-fund; else npm install --no-audit --no-fund; fi
+# After npm install: where Google's apt repository is out of reach, the installer has
+# firebase-tools (from node_modules) download the Firestore emulator. It runs as you and asks
+# sudo only for apt, so that download lands in your cache, not root's.
+if [ -n "$(missing_system_packages test)" ]; then scripts/install-system.sh; fi
 if [ $start = 1 ]; then exec npm start; fi
 echo "Everything is installed: npm start runs the stack, npm test the tests."

@@ -15,6 +15,10 @@ type Machine = {
   chromium?: boolean;
   npmDeps?: boolean;
   nodeVersion?: string;
+  /** What `java -version` prints (the stub prints it on stdout; the check reads both). */
+  javaVersion?: string;
+  /** firebase-tools' own download of the Firestore emulator in its cache. */
+  firebaseToolsJar?: boolean;
 };
 const dirs: string[] = [];
 
@@ -31,6 +35,8 @@ function check(purpose: 'start' | 'test', machine: Machine = {}) {
     chromium = true,
     npmDeps = true,
     nodeVersion = 'v22.23.0',
+    javaVersion = 'openjdk version "17.0.15" 2025-04-15',
+    firebaseToolsJar = false,
   } = machine;
   const root = mkdtempSync(join(tmpdir(), 'aurora-check-'));
   dirs.push(root);
@@ -38,7 +44,10 @@ function check(purpose: 'start' | 'test', machine: Machine = {}) {
     mkdirSync(join(root, dir), { recursive: true });
   for (const file of ['scripts/check-system.sh', 'scripts/lib/system-packages.sh'])
     copyFileSync(join(ROOT, file), join(root, file));
-  if (java) tool(join(root, 'bin', 'java'));
+  if (java) tool(join(root, 'bin', 'java'), `'${javaVersion}'`);
+  mkdirSync(join(root, 'cache'));
+  if (firebaseToolsJar)
+    writeFileSync(join(root, 'cache', 'cloud-firestore-emulator-v1.22.0.jar'), '');
   if (chromium) tool(join(root, 'bin', 'chromium'));
   if (firestoreJar) writeFileSync(join(root, 'emulator.jar'), '');
   if (npmDeps)
@@ -50,6 +59,7 @@ function check(purpose: 'start' | 'test', machine: Machine = {}) {
       PATH: join(root, 'bin'),
       AURORA_FIRESTORE_JAR: join(root, 'emulator.jar'),
       AURORA_SYSTEM_BIN: join(root, 'bin'),
+      FIREBASE_EMULATORS_PATH: join(root, 'cache'),
     },
     encoding: 'utf8',
   });
@@ -89,6 +99,22 @@ describe('check-system.sh', () => {
     );
     expect(out).toContain('the npm dependencies (node_modules');
     expect(out).toMatch(/one command:\n {2}npm run setup\n$/);
+  });
+
+  it("accepts firebase-tools' own Firestore emulator download in place of the apt package on Java 21", () => {
+    const machine = { firestoreJar: false, firebaseToolsJar: true };
+    expect(
+      check('start', { ...machine, javaVersion: 'openjdk version "21.0.5" 2024-10-15' }),
+    ).toEqual({
+      status: 0,
+      out: '',
+    });
+    // firebase-tools will not run it on an older Java, so the check still asks for the package.
+    const { status, out } = check('start', machine);
+    expect(status).toBe(1);
+    expect(out).toContain(
+      'the official Firestore emulator (Debian package google-cloud-cli-firestore-emulator)',
+    );
   });
 
   it('refuses a Node older than the project runs on', () => {
