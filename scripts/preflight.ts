@@ -2,7 +2,8 @@
  * `npm run preflight -- --project <id> [--fix] [--number <E.164>]`: checks a deployment before a
  * worker depends on it and says what is wrong in plain words, with what to do about each
  * problem: params and secrets, the database's region against the functions', the Twilio
- * number's webhooks, the SMS sender and on-call numbers, the fallback line on Hosting, the
+ * number's webhooks, the SMS sender and on-call numbers, what stops texts and calls reaching
+ * them (an unregistered US 10DLC sender, a trial account, geographic permissions), the fallback line on Hosting, the
  * voice webhook, the task queues, the admins. `--fix` points the number's voice URL, status
  * callback and fallback URL at this deployment. A real project is read with Application Default
  * Credentials (see docs/going-live.md); a demo- project is the running local stack.
@@ -13,8 +14,9 @@ import { parseCommandLine } from './lib/command-line.ts';
 const USAGE = `usage: npm run preflight -- --project <id> [--fix] [--number <E.164>] [--twilio-api <url>] [--tasks-api <url>]
 Checks a deployment before a worker depends on it and says what is wrong in plain words, each problem with
 what to do about it: params and secrets, the database's region against the functions', the Twilio number's
-webhooks, the SMS sender and on-call numbers, the fallback line on Hosting, the voice webhook, the task
-queues, the admins. Exits 1 while anything is wrong. A real project is read with Application Default
+webhooks, the SMS sender and on-call numbers, what stops texts and calls reaching them (an unregistered US
+10DLC sender, a trial account, SMS and voice geographic permissions), the fallback line on Hosting, the
+voice webhook, the task queues, the admins. Exits 1 while anything is wrong. A real project is read with Application Default
 Credentials; a demo- project (demo-aurora) is the running local stack (npm start).
 
 options:

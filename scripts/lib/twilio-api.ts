@@ -25,6 +25,23 @@
  * - 400 / 21402 for a URL that is not a fully qualified http(s) URL (https://www.twilio.com/docs/api/errors/21402);
  * - 400 / 21403 for a method other than GET or POST (https://www.twilio.com/docs/api/errors/21403);
  * - 404 / 20404 for a number the account does not have.
+ *
+ * And what preflight asks about delivery to the on-call numbers, with Twilio's field names and
+ * paging (v2010 lists page with `page`/`next_page_uri`, v1 lists with `meta.next_page_url`,
+ * https://www.twilio.com/docs/usage/twilios-response#pagination):
+ * - the account (`type` Trial or Full, `status`; https://www.twilio.com/docs/iam/api/account);
+ * - verified caller IDs (OutgoingCallerIds, filtered by `PhoneNumber`;
+ *   https://www.twilio.com/docs/voice/api/outgoing-caller-ids);
+ * - Messaging Services (https://www.twilio.com/docs/messaging/api/service-resource), their
+ *   PhoneNumbers (https://www.twilio.com/docs/messaging/api/phonenumber-resource) and A2P 10DLC
+ *   campaigns (Compliance/Usa2p, https://www.twilio.com/docs/messaging/api/usapptoperson-resource);
+ * - voice dialing permissions by country, 404 / 20404 for an unknown ISO code
+ *   (https://www.twilio.com/docs/voice/api/dialingpermissions-country-resource);
+ * - SMS geographic permissions (Accounts v1 Messaging/GeoPermissions?CountryCode=; its fields as
+ *   twilio-node describes them, https://www.twilio.com/docs/api/errors/30649);
+ * - Lookup v2's basic lookup (country, validity; https://www.twilio.com/docs/lookup/v2-api).
+ * A new account here is a full, active one, permitted to call and text the US and Canada only
+ * (what a US account starts with), with no Messaging Service and no verified caller ID.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { randomBytes } from 'node:crypto';
@@ -88,6 +105,41 @@ export type SentMessage = {
 /** An outbound call the functions placed (an announcement), with the TwiML it would play. */
 export type PlacedCall = { sid: string; to: string; from: string; twiml: string; at: number };
 const SIM_PATH = /^\/sim\/calls\/(CA\w+)(\/updates|\/end)?$/;
+const ACCOUNT_PATH = /^\/2010-04-01\/Accounts\/(AC\w+)\.json$/;
+const CALLER_IDS_PATH = /^\/2010-04-01\/Accounts\/(AC\w+)\/OutgoingCallerIds\.json$/;
+const SERVICES_PATH = /^\/v1\/Services(?:\/(MG\w+)\/(PhoneNumbers|Compliance\/Usa2p))?$/;
+const DIALING_PATH = /^\/v1\/DialingPermissions\/Countries\/([^/]+)$/;
+const LOOKUP_PATH = /^\/v2\/PhoneNumbers\/([^/]+)$/;
+
+/** A Messaging Service: its numbers (SIDs of the account's numbers) and its campaigns' statuses. */
+export type MessagingService = {
+  sid: string;
+  friendly_name: string;
+  numbers: string[];
+  campaigns: string[];
+};
+
+/** Calling codes the stand-in's Lookup knows (+1 is the US unless `lookupCountries` says otherwise). */
+const CALLING_CODES: Record<string, string> = {
+  '1': 'US',
+  '44': 'GB',
+  '49': 'DE',
+  '33': 'FR',
+  '353': 'IE',
+  '31': 'NL',
+  '32': 'BE',
+  '34': 'ES',
+  '39': 'IT',
+  '41': 'CH',
+  '43': 'AT',
+  '45': 'DK',
+  '46': 'SE',
+  '47': 'NO',
+  '48': 'PL',
+  '351': 'PT',
+  '61': 'AU',
+  '64': 'NZ',
+};
 
 export class TwilioApiServer {
   readonly calls = new Map<string, LiveCall>();
@@ -99,12 +151,47 @@ export class TwilioApiServer {
   readonly placedCalls: PlacedCall[] = [];
   /** The account's phone numbers, by SID. */
   readonly numbers = new Map<string, IncomingNumber>();
+  /** The Accounts resource's `type` and `status`. */
+  account: { type: 'Trial' | 'Full'; status: 'active' | 'suspended' | 'closed' } = {
+    type: 'Full',
+    status: 'active',
+  };
+  /** Numbers verified as caller IDs (what a trial account may text and call). */
+  readonly verifiedCallerIds = new Set<string>();
+  /** Messaging Services, by SID. */
+  readonly messagingServices = new Map<string, MessagingService>();
+  /** Countries (ISO codes) low-risk voice calls and texts may go to. */
+  readonly voiceCountries = new Set(['US', 'CA']);
+  readonly smsCountries = new Set(['US', 'CA']);
+  /** Lookup's answer for numbers whose calling code alone does not tell (+1 in Canada). */
+  readonly lookupCountries = new Map<string, string>();
+  private readonly credentials: { accountSid: string; authToken: string };
   private server: Server | null = null;
   port = 0;
-  private readonly account: { accountSid: string; authToken: string };
 
   constructor(account: { accountSid: string; authToken: string }) {
-    this.account = account;
+    this.credentials = account;
+  }
+
+  /** A Messaging Service holding these numbers of the account, with campaigns in these statuses (VERIFIED, IN_PROGRESS, FAILED…). */
+  addMessagingService(
+    name: string,
+    phoneNumbers: string[],
+    campaigns: string[] = [],
+  ): MessagingService {
+    const numbers = phoneNumbers.map((phone) => {
+      const number = [...this.numbers.values()].find((n) => n.phone_number === phone);
+      if (!number) throw new Error(`${phone} is not a number on the account`);
+      return number.sid;
+    });
+    const service = {
+      sid: `MG${randomBytes(16).toString('hex')}`,
+      friendly_name: name,
+      numbers,
+      campaigns,
+    };
+    this.messagingServices.set(service.sid, service);
+    return service;
   }
 
   get baseUrl() {
@@ -172,6 +259,10 @@ export class TwilioApiServer {
       return this.sendMessage(req, res, messages[1]!, new URLSearchParams(body));
     if (url.pathname === '/sim/messages' && req.method === 'GET')
       return json(res, 200, { messages: this.messages });
+    if (req.method === 'GET') {
+      const answered = this.deliveryRoute(req, res, url);
+      if (answered) return;
+    }
     const sim = SIM_PATH.exec(url.pathname);
     if (!sim)
       return json(res, 404, {
@@ -205,8 +296,8 @@ export class TwilioApiServer {
   }
 
   private authorized(req: IncomingMessage, res: ServerResponse, accountSid: string): boolean {
-    const expected = `Basic ${Buffer.from(`${this.account.accountSid}:${this.account.authToken}`).toString('base64')}`;
-    if (accountSid === this.account.accountSid && req.headers.authorization === expected)
+    const expected = `Basic ${Buffer.from(`${this.credentials.accountSid}:${this.credentials.authToken}`).toString('base64')}`;
+    if (accountSid === this.credentials.accountSid && req.headers.authorization === expected)
       return true;
     json(res, 401, { code: 20003, message: 'Authenticate', status: 401 });
     return false;
@@ -385,6 +476,161 @@ export class TwilioApiServer {
     return json(res, 200, view(number));
   }
 
+  /** What preflight asks about delivery (see the header); false when the path is none of them. */
+  private deliveryRoute(req: IncomingMessage, res: ServerResponse, url: URL): boolean {
+    const path = url.pathname;
+    const q = url.searchParams;
+    const account = ACCOUNT_PATH.exec(path);
+    if (account) {
+      if (!this.authorized(req, res, account[1]!)) return true;
+      json(res, 200, {
+        sid: account[1],
+        friendly_name: 'My first Twilio account',
+        owner_account_sid: account[1],
+        type: this.account.type,
+        status: this.account.status,
+        uri: `/2010-04-01/Accounts/${account[1]}.json`,
+      });
+      return true;
+    }
+    const callerIds = CALLER_IDS_PATH.exec(path);
+    if (callerIds) {
+      const sid = callerIds[1]!;
+      if (!this.authorized(req, res, sid)) return true;
+      const filter = q.get('PhoneNumber');
+      const found = [...this.verifiedCallerIds]
+        .filter((n) => !filter || n === filter)
+        .map((n, i) => ({
+          sid: `PN${i.toString(16).padStart(32, '0')}`,
+          account_sid: sid,
+          phone_number: n,
+          friendly_name: n,
+        }));
+      json(
+        res,
+        200,
+        v2010Page(
+          `/2010-04-01/Accounts/${sid}/OutgoingCallerIds.json`,
+          'outgoing_caller_ids',
+          found,
+          q,
+        ),
+      );
+      return true;
+    }
+    const lookup = LOOKUP_PATH.exec(path);
+    const dialing = DIALING_PATH.exec(path);
+    const services = SERVICES_PATH.exec(path);
+    const geo = path === '/v1/Messaging/GeoPermissions';
+    if (!lookup && !dialing && !services && !geo) return false;
+    if (!this.authorized(req, res, this.credentials.accountSid)) return true;
+    if (lookup) {
+      const phone = decodeURIComponent(lookup[1]!);
+      const digits = /^\+(\d{7,15})$/.exec(phone)?.[1];
+      const code = digits
+        ? [3, 2, 1].map((k) => digits.slice(0, k)).find((c) => CALLING_CODES[c])
+        : undefined;
+      const country =
+        (digits && this.lookupCountries.get(phone)) ?? (code ? CALLING_CODES[code]! : null);
+      json(res, 200, {
+        calling_country_code: code ?? null,
+        country_code: country,
+        phone_number: phone,
+        national_format: null,
+        valid: country !== null,
+        validation_errors: country !== null ? [] : ['INVALID_BUT_POSSIBLE'],
+        url: `https://lookups.twilio.com/v2/PhoneNumbers/${encodeURIComponent(phone)}`,
+      });
+      return true;
+    }
+    if (dialing) {
+      const iso = dialing[1]!;
+      if (!/^[A-Z]{2}$/.test(iso))
+        json(res, 404, {
+          code: 20404,
+          message: `The requested resource ${path} was not found`,
+          status: 404,
+        });
+      else
+        json(res, 200, {
+          iso_code: iso,
+          name: iso,
+          continent: null,
+          country_codes: Object.keys(CALLING_CODES)
+            .filter((c) => CALLING_CODES[c] === iso)
+            .map((c) => `+${c}`),
+          low_risk_numbers_enabled: this.voiceCountries.has(iso),
+          high_risk_special_numbers_enabled: false,
+          high_risk_tollfraud_numbers_enabled: false,
+          url: `https://voice.twilio.com/v1/DialingPermissions/Countries/${iso}`,
+          links: {},
+        });
+      return true;
+    }
+    if (geo) {
+      const only = q.get('CountryCode');
+      const countries = only ? [only] : [...this.smsCountries];
+      json(res, 200, {
+        permissions: countries.map((c) => ({
+          country_code: c,
+          type: 'country',
+          enabled: this.smsCountries.has(c),
+        })),
+      });
+      return true;
+    }
+    const [, serviceSid, sub] = services!;
+    if (!serviceSid) {
+      const all = [...this.messagingServices.values()].map((m) => ({
+        sid: m.sid,
+        account_sid: this.credentials.accountSid,
+        friendly_name: m.friendly_name,
+        us_app_to_person_registered: m.campaigns.includes('VERIFIED'),
+        url: `https://messaging.twilio.com/v1/Services/${m.sid}`,
+      }));
+      json(res, 200, v1Page('https://messaging.twilio.com/v1/Services', 'services', all, q));
+      return true;
+    }
+    const service = this.messagingServices.get(serviceSid);
+    if (!service) {
+      json(res, 404, {
+        code: 20404,
+        message: `The requested resource ${path} was not found`,
+        status: 404,
+      });
+      return true;
+    }
+    const base = `https://messaging.twilio.com/v1/Services/${serviceSid}`;
+    if (sub === 'PhoneNumbers') {
+      const numbers = service.numbers.flatMap((sid) => {
+        const n = this.numbers.get(sid);
+        return n
+          ? [
+              {
+                sid,
+                service_sid: serviceSid,
+                phone_number: n.phone_number,
+                country_code: 'US',
+                capabilities: ['SMS', 'Voice'],
+                url: `${base}/PhoneNumbers/${sid}`,
+              },
+            ]
+          : [];
+      });
+      json(res, 200, v1Page(`${base}/PhoneNumbers`, 'phone_numbers', numbers, q));
+      return true;
+    }
+    const campaigns = service.campaigns.map((status, i) => ({
+      sid: `QE${i.toString(16).padStart(32, '0')}`,
+      messaging_service_sid: serviceSid,
+      campaign_status: status,
+      campaign_id: `CMP${i}`,
+      url: `${base}/Compliance/Usa2p/QE${i.toString(16).padStart(32, '0')}`,
+    }));
+    json(res, 200, v1Page(`${base}/Compliance/Usa2p`, 'compliance', campaigns, q));
+    return true;
+  }
+
   /** Twilio's "fetch a call": its status, as the sweeper asks before ending a call that looks idle. */
   private fetchCall(
     req: IncomingMessage,
@@ -447,6 +693,45 @@ export class TwilioApiServer {
     for (const wake of call.waiters.splice(0)) wake();
     return json(res, 200, { sid: callSid, account_sid: accountSid, status: call.state });
   }
+}
+
+/** One page of a v1 list: `PageSize` (default 50) and `Page`, the next page's absolute URL in `meta`. */
+function v1Page<T>(listUrl: string, key: string, items: T[], q: URLSearchParams) {
+  const size = Math.max(1, Math.min(Number(q.get('PageSize') ?? 50) || 50, 1000));
+  const page = Math.max(0, Number(q.get('Page') ?? 0) || 0);
+  const at = (p: number) => `${listUrl}?PageSize=${size}&Page=${p}`;
+  const more = (page + 1) * size < items.length;
+  return {
+    [key]: items.slice(page * size, (page + 1) * size),
+    meta: {
+      page,
+      page_size: size,
+      first_page_url: at(0),
+      previous_page_url: page > 0 ? at(page - 1) : null,
+      url: at(page),
+      next_page_url: more ? at(page + 1) : null,
+      key,
+    },
+  };
+}
+
+/** One page of a 2010-04-01 list: `PageSize` and `Page`, the next page's path in `next_page_uri`. */
+function v2010Page<T>(listUri: string, key: string, items: T[], q: URLSearchParams) {
+  const size = Math.max(1, Math.min(Number(q.get('PageSize') ?? 50) || 50, 1000));
+  const page = Math.max(0, Number(q.get('Page') ?? 0) || 0);
+  const at = (p: number) => `${listUri}?PageSize=${size}&Page=${p}`;
+  const slice = items.slice(page * size, (page + 1) * size);
+  return {
+    [key]: slice,
+    page,
+    page_size: size,
+    start: page * size,
+    end: page * size + Math.max(slice.length - 1, 0),
+    uri: at(page),
+    first_page_uri: at(0),
+    next_page_uri: (page + 1) * size < items.length ? at(page + 1) : null,
+    previous_page_uri: page > 0 ? at(page - 1) : null,
+  };
 }
 
 /** A fully qualified http(s) URL with a host, as Twilio requires of a number's webhooks. */

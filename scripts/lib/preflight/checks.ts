@@ -50,9 +50,40 @@ export type Facts = {
   webhook: { status: number } | Unknown;
   queues: QueueReport[] | null | Unknown;
   admins: string[] | Unknown;
+  /** What stops texts and calls reaching the on-call numbers; null when not asked (the local stack), absent in older callers. */
+  delivery?: Delivery | null | Unknown;
 };
 
 export type Finding = { area: string; ok: boolean; says: string; fix?: string };
+
+/**
+ * What decides whether an escalation text or the fallback line's dial reaches the on-call
+ * numbers, as Twilio's REST API tells it (gather.ts, deliveryFacts).
+ */
+export type Delivery = {
+  /** The Accounts resource: `type` is Trial or Full, `status` active, suspended or closed (https://www.twilio.com/docs/iam/api/account). */
+  account: { type: string; status: string } | Unknown;
+  /** On a trial account, the on-call numbers that are verified caller IDs; null on a full account (not asked). */
+  verified: string[] | null | Unknown;
+  /** Each number's country (ISO 3166-1 alpha-2) by Lookup; null for a number Lookup calls invalid. */
+  countries: Record<string, string | null | Unknown>;
+  /**
+   * When TWILIO_SMS_FROM is a US long code: the Messaging Services holding it and their A2P
+   * 10DLC campaigns' statuses; null when the sender is not a US long code (10DLC does not apply).
+   */
+  a2p: Array<{ sid: string; name: string; campaigns: string[] }> | null | Unknown;
+  /** Voice geographic permission (low-risk numbers) for each on-call country. */
+  voicePermissions: Record<string, boolean | Unknown>;
+  /** SMS geographic permission for each on-call country. */
+  smsPermissions: Record<string, boolean | Unknown>;
+};
+
+/** Toll-free codes of the North American Numbering Plan (https://www.twilio.com/docs/messaging/compliance/toll-free/console-onboarding): not 10DLC, verified another way. */
+export const isTollFree = (n: string) => /^\+1(800|833|844|855|866|877|888)\d{7}$/.test(n);
+/** A US ten-digit long code, which carriers hold to A2P 10DLC registration (https://www.twilio.com/docs/messaging/compliance/a2p-10dlc). */
+export const isUsLongCode = (n: string, country: string | null | Unknown | undefined) =>
+  // When Lookup could not answer, a +1 number is held to 10DLC rather than waved through.
+  /^\+1\d{10}$/.test(n) && !isTollFree(n) && (country === 'US' || isUnknown(country));
 
 /** What the number must say for this deployment: every URL, and the method Twilio uses for each. */
 export function wantedNumberConfig(publicBaseUrl: string) {
@@ -551,6 +582,201 @@ function adminFindings(f: Facts): Finding[] {
   ];
 }
 
+/** Where in Twilio's console each of these is fixed. */
+const CONSOLE = {
+  upgrade: 'https://console.twilio.com/us1/billing/manage-billing/upgrade',
+  verifiedCallerIds: 'https://console.twilio.com/us1/develop/phone-numbers/manage/verified',
+  a2p: 'https://console.twilio.com/us1/develop/sms/regulatory-compliance/a2p-10dlc-overview',
+  voiceGeo: 'https://console.twilio.com/us1/develop/voice/settings/geo-permissions',
+  smsGeo: 'https://console.twilio.com/us1/develop/sms/settings/geo-permissions',
+};
+
+/**
+ * What stops an escalation text or the fallback line's dial from reaching the on-call numbers:
+ * an unregistered US 10DLC sender, a trial account, missing geographic permissions.
+ */
+function deliveryFindings(f: Facts): Finding[] {
+  const d = f.delivery;
+  if (d === undefined) return [];
+  if (d === null)
+    return [
+      {
+        area: 'delivery',
+        ok: true,
+        says: "not checked: the local stack's texts and calls go to the Twilio stand-in, not to phones",
+      },
+    ];
+  if (isUnknown(d))
+    return [
+      { area: 'delivery', ok: false, says: `could not ask Twilio about delivery: ${d.error}` },
+    ];
+  const onCall = numberList(f.params.ON_CALL_NUMBERS);
+  const from = f.params.TWILIO_SMS_FROM ?? '';
+  return [
+    ...accountFindings(d, onCall),
+    ...a2pFindings(d, from, onCall),
+    ...geoFindings(d, onCall),
+  ];
+}
+
+function accountFindings(d: Delivery, onCall: string[]): Finding[] {
+  if (isUnknown(d.account))
+    return [
+      {
+        area: 'delivery',
+        ok: false,
+        says: `could not read the Twilio account: ${d.account.error}`,
+      },
+    ];
+  const findings: Finding[] = [];
+  // A suspended or closed account sends nothing (https://www.twilio.com/docs/iam/api/account).
+  if (d.account.status !== 'active')
+    findings.push({
+      area: 'delivery',
+      ok: false,
+      says: `the Twilio account is ${d.account.status}: it sends no texts and places no calls`,
+      fix: 'https://console.twilio.com/us1/billing/manage-billing/billing-overview',
+    });
+  if (d.account.type !== 'Trial') {
+    findings.push({
+      area: 'delivery',
+      ok: true,
+      says: 'the Twilio account is a full (upgraded) account',
+    });
+    return findings;
+  }
+  // Trial accounts text and call only verified numbers, and every call they place starts with a
+  // spoken trial message (https://www.twilio.com/docs/usage/tutorials/how-to-use-your-free-trial-account).
+  findings.push({
+    area: 'delivery',
+    ok: false,
+    says: 'the Twilio account is a trial: every call it places starts with a spoken trial message, and it texts and calls only verified numbers',
+    fix: `upgrade the account: ${CONSOLE.upgrade}`,
+  });
+  const verified = d.verified;
+  if (isUnknown(verified))
+    findings.push({
+      area: 'delivery',
+      ok: false,
+      says: `could not list the verified caller IDs: ${verified.error}`,
+    });
+  else {
+    const unverified = onCall.filter((n) => !(verified ?? []).includes(n));
+    if (unverified.length)
+      findings.push({
+        area: 'delivery',
+        ok: false,
+        says: `on a trial account, texts and the fallback dial cannot reach ${unverified.join(', ')}: not verified caller IDs`,
+        fix: `verify them at ${CONSOLE.verifiedCallerIds}, or upgrade the account`,
+      });
+  }
+  return findings;
+}
+
+function a2pFindings(d: Delivery, from: string, onCall: string[]): Finding[] {
+  if (d.a2p === null || !from) return [];
+  if (isUnknown(d.a2p))
+    return [
+      {
+        area: 'delivery',
+        ok: false,
+        says: `could not read the Messaging Services holding ${from} (its A2P 10DLC registration): ${d.a2p.error}`,
+      },
+    ];
+  // Unregistered 10DLC traffic to US numbers is blocked since 2023-09-01 (https://www.twilio.com/docs/api/errors/30034).
+  const toUs = onCall.filter((n) => d.countries[n] === 'US');
+  if (toUs.length === 0) return [];
+  const blocked = `US carriers block its texts to ${toUs.join(', ')} (error 30034)`;
+  if (d.a2p.length === 0)
+    return [
+      {
+        area: 'delivery',
+        ok: false,
+        says: `the SMS sender ${from} is a US long code in no Messaging Service with an A2P 10DLC campaign: ${blocked}`,
+        fix: `register a brand and campaign and add ${from} to the campaign's Messaging Service: ${CONSOLE.a2p}`,
+      },
+    ];
+  const verified = d.a2p.find((s) => s.campaigns.includes('VERIFIED'));
+  if (verified)
+    return [
+      {
+        area: 'delivery',
+        ok: true,
+        says: `the SMS sender ${from} is registered for A2P 10DLC (Messaging Service ${verified.name}, campaign VERIFIED)`,
+      },
+    ];
+  const states = d.a2p
+    .map((s) => `${s.name}: ${s.campaigns.length ? s.campaigns.join(', ') : 'no campaign'}`)
+    .join('; ');
+  return [
+    {
+      area: 'delivery',
+      ok: false,
+      says: `the SMS sender ${from} has no VERIFIED A2P 10DLC campaign (${states}): ${blocked}`,
+      fix: `complete the campaign's registration, or move ${from} to a service with a verified one: ${CONSOLE.a2p}`,
+    },
+  ];
+}
+
+function geoFindings(d: Delivery, onCall: string[]): Finding[] {
+  const findings: Finding[] = [];
+  const byCountry = new Map<string, string[]>();
+  for (const n of onCall) {
+    const country = d.countries[n];
+    if (country === undefined) continue;
+    if (isUnknown(country) || country === null) {
+      findings.push({
+        area: 'delivery',
+        ok: false,
+        says: `could not tell ${n}'s country${isUnknown(country) ? ` (${country.error})` : ': Twilio Lookup calls it invalid'}, so not its geographic permissions`,
+        fix: 'correct it in ON_CALL_NUMBERS',
+      });
+      continue;
+    }
+    byCountry.set(country, [...(byCountry.get(country) ?? []), n]);
+  }
+  for (const [country, numbers] of byCountry) {
+    const who = `${numbers.join(', ')} (${country})`;
+    const voice = d.voicePermissions[country];
+    if (voice !== undefined && isUnknown(voice))
+      findings.push({
+        area: 'delivery',
+        ok: false,
+        says: `could not read the voice geographic permission for ${country}: ${voice.error}`,
+        fix: `check it at ${CONSOLE.voiceGeo}`,
+      });
+    else if (voice === false)
+      findings.push({
+        area: 'delivery',
+        ok: false,
+        says: `the fallback line cannot dial ${who}: voice geographic permission for ${country} is off`,
+        fix: `enable ${country} at ${CONSOLE.voiceGeo}`,
+      });
+    const sms = d.smsPermissions[country];
+    if (sms !== undefined && isUnknown(sms))
+      findings.push({
+        area: 'delivery',
+        ok: false,
+        says: `could not read the SMS geographic permission for ${country}: ${sms.error}`,
+        fix: `check it at ${CONSOLE.smsGeo}`,
+      });
+    else if (sms === false)
+      findings.push({
+        area: 'delivery',
+        ok: false,
+        says: `escalation texts cannot reach ${who}: SMS geographic permission for ${country} is off`,
+        fix: `enable ${country} at ${CONSOLE.smsGeo}`,
+      });
+    if (voice === true && sms === true)
+      findings.push({
+        area: 'delivery',
+        ok: true,
+        says: `texts and calls to ${who} are permitted`,
+      });
+  }
+  return findings;
+}
+
 /** Every finding about the deployment, in the order an operator fixes them. */
 export function checkDeployment(f: Facts): Finding[] {
   return [
@@ -558,6 +784,7 @@ export function checkDeployment(f: Facts): Finding[] {
     ...secretFindings(f),
     ...regionFindings(f),
     ...twilioFindings(f),
+    ...deliveryFindings(f),
     ...fallbackFindings(f),
     ...webhookFindings(f),
     ...queueFindings(f),

@@ -21,6 +21,7 @@ import {
   envFiles,
   functionsRegion,
   isDemoProject,
+  numberList,
   parseEnv,
 } from '../deploy-env.ts';
 import { FALLBACK_PATH, FALLBACK_SCREEN_PATH } from '../fallback-twiml.ts';
@@ -28,7 +29,14 @@ import { FUNCTIONS_PARAMS_FILE, FUNCTIONS_SECRETS_FILE } from '../functions-env.
 import { LOCAL_FIREBASE_CONFIG, ROOT, localAdminApp } from '../project.ts';
 import { QUEUE_NAMES } from '@aurora/model/tasks';
 import { cloudTasksClient, queueReport } from '../queues.ts';
-import { databaseRegion, type Facts, type NumberConfig, type Unknown } from './checks.ts';
+import {
+  databaseRegion,
+  isUsLongCode,
+  type Delivery,
+  type Facts,
+  type NumberConfig,
+  type Unknown,
+} from './checks.ts';
 
 const require = createRequire(import.meta.url);
 
@@ -100,6 +108,101 @@ export async function twilioNumbers(
   return [...found.values()];
 }
 
+/**
+ * What decides whether texts and calls reach the on-call numbers, asked of Twilio's REST API
+ * with the account's own credentials. Each question is settled on its own, so one refusal
+ * (an API the account may not use) leaves the other findings standing.
+ */
+export async function deliveryFacts(
+  client: TwilioRest,
+  accountSid: string,
+  smsFrom: string,
+  onCall: string[],
+): Promise<Delivery> {
+  // The account's type (Trial or Full) and status (https://www.twilio.com/docs/iam/api/account).
+  const account = await settle(
+    client.api.v2010
+      .accounts(accountSid)
+      .fetch()
+      .then((a) => ({ type: a.type, status: a.status })),
+  );
+  // Each number's country, by Lookup v2's free basic lookup (https://www.twilio.com/docs/lookup/v2-api).
+  const countries: Delivery['countries'] = {};
+  for (const n of new Set([smsFrom, ...onCall].filter(Boolean)))
+    countries[n] = await settle(
+      client.lookups.v2
+        .phoneNumbers(n)
+        .fetch()
+        .then((r) => (r.valid ? (r.countryCode ?? null) : null)),
+    );
+  // A trial account reaches only verified caller IDs (https://www.twilio.com/docs/voice/api/outgoing-caller-ids).
+  const trial = !('error' in account) && account.type === 'Trial';
+  const verified = trial ? await settle(verifiedAmong(client, onCall)) : null;
+  const a2p = isUsLongCode(smsFrom, countries[smsFrom])
+    ? await settle(servicesHolding(client, smsFrom))
+    : null;
+  const voicePermissions: Delivery['voicePermissions'] = {};
+  const smsPermissions: Delivery['smsPermissions'] = {};
+  const onCallCountries = new Set(
+    onCall.map((n) => countries[n]).filter((c): c is string => typeof c === 'string'),
+  );
+  for (const iso of onCallCountries) {
+    // Voice dialing permissions per country (https://www.twilio.com/docs/voice/api/dialingpermissions-country-resource):
+    // ordinary mobile and landline numbers are its low-risk numbers.
+    voicePermissions[iso] = await settle(
+      client.voice.v1.dialingPermissions
+        .countries(iso)
+        .fetch()
+        .then((c) => c.lowRiskNumbersEnabled),
+    );
+    // SMS geographic permissions: Accounts v1 Messaging/GeoPermissions, filtered by CountryCode
+    // (in twilio-node as accounts.v1.messagingGeopermissions; fields described with error 30649,
+    // https://www.twilio.com/docs/api/errors/30649). A country it does not list is not permitted.
+    smsPermissions[iso] = await settle(
+      client.accounts.v1.messagingGeopermissions.fetch({ countryCode: iso }).then((r) => {
+        const permissions = (r.permissions ?? []) as Array<{
+          country_code?: string;
+          enabled?: boolean;
+        }>;
+        return permissions.some((p) => p.country_code === iso && p.enabled === true);
+      }),
+    );
+  }
+  return { account, verified, countries, a2p, voicePermissions, smsPermissions };
+}
+
+/** The on-call numbers that are verified caller IDs (OutgoingCallerIds, filtered by PhoneNumber). */
+async function verifiedAmong(client: TwilioRest, numbers: string[]): Promise<string[]> {
+  const verified: string[] = [];
+  for (const phoneNumber of numbers) {
+    const found = await client.outgoingCallerIds.list({ phoneNumber, limit: 20 });
+    if (found.some((c) => c.phoneNumber === phoneNumber)) verified.push(phoneNumber);
+  }
+  return verified;
+}
+
+/**
+ * The Messaging Services holding `phoneNumber`, each with its A2P 10DLC campaigns' statuses:
+ * Services (https://www.twilio.com/docs/messaging/api/service-resource), their PhoneNumbers
+ * (https://www.twilio.com/docs/messaging/api/phonenumber-resource) and their UsAppToPerson
+ * campaigns (https://www.twilio.com/docs/messaging/api/usapptoperson-resource). The SDK follows
+ * each list's pages (meta.next_page_url).
+ */
+async function servicesHolding(client: TwilioRest, phoneNumber: string) {
+  const holding: Array<{ sid: string; name: string; campaigns: string[] }> = [];
+  for (const service of await client.messaging.v1.services.list()) {
+    const numbers = await client.messaging.v1.services(service.sid).phoneNumbers.list();
+    if (!numbers.some((n) => n.phoneNumber === phoneNumber)) continue;
+    const campaigns = await client.messaging.v1.services(service.sid).usAppToPerson.list();
+    holding.push({
+      sid: service.sid,
+      name: service.friendlyName || service.sid,
+      campaigns: campaigns.map((c) => c.campaignStatus),
+    });
+  }
+  return holding;
+}
+
 async function fetchFallback(base: string, path = FALLBACK_PATH) {
   const res = await fetch(`${base}${path}`, { signal: AbortSignal.timeout(10_000) });
   return {
@@ -148,6 +251,7 @@ type Base = Omit<
   | 'webhook'
   | 'queues'
   | 'admins'
+  | 'delivery'
 >;
 type Queues = ReturnType<typeof cloudTasksClient>;
 
@@ -165,18 +269,34 @@ async function askAlike(
   app: App,
 ) {
   const target = { projectId: o.projectId, region: functionsRegion(params) };
-  const [twilioFacts, fallback, fallbackScreening, webhook, queues, adminList] = await Promise.all([
-    client ? settle(numbersOf(client, base.voiceNumber, params)) : null,
-    settle(fetchFallback(params.PUBLIC_BASE_URL ?? '')),
-    settle(fetchFallback(params.PUBLIC_BASE_URL ?? '', FALLBACK_SCREEN_PATH)),
-    settle(probeWebhook(params.PUBLIC_BASE_URL ?? '')),
-    tasks ? settle(Promise.all(QUEUE_NAMES.map((q) => queueReport(tasks, target, q)))) : null,
-    settle(admins(app)),
-  ]);
+  const [twilioFacts, delivery, fallback, fallbackScreening, webhook, queues, adminList] =
+    await Promise.all([
+      client ? settle(numbersOf(client, base.voiceNumber, params)) : null,
+      // The local stack's texts and calls reach no phone: nothing to deliver to (null). Without
+      // a Twilio client nothing is asked (undefined): the twilio findings already say why.
+      base.local
+        ? null
+        : client
+          ? settle(
+              deliveryFacts(
+                client,
+                params.TWILIO_ACCOUNT_SID ?? '',
+                params.TWILIO_SMS_FROM ?? '',
+                numberList(params.ON_CALL_NUMBERS),
+              ),
+            )
+          : undefined,
+      settle(fetchFallback(params.PUBLIC_BASE_URL ?? '')),
+      settle(fetchFallback(params.PUBLIC_BASE_URL ?? '', FALLBACK_SCREEN_PATH)),
+      settle(probeWebhook(params.PUBLIC_BASE_URL ?? '')),
+      tasks ? settle(Promise.all(QUEUE_NAMES.map((q) => queueReport(tasks, target, q)))) : null,
+      settle(admins(app)),
+    ]);
   await tasks?.close();
   await deleteApp(app);
   return {
     twilioNumbers: twilioFacts,
+    delivery,
     fallback,
     fallbackScreening,
     webhook,

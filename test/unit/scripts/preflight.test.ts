@@ -308,6 +308,54 @@ describe('preflight checks', () => {
     );
   });
 
+  it('check what stops texts and calls reaching the on-call numbers, and say when it was not asked', () => {
+    const healthy = {
+      account: { type: 'Full', status: 'active' },
+      verified: null,
+      countries: { [VOICE]: 'US', [ON_CALL[0]!]: 'US', [ON_CALL[1]!]: 'US' },
+      a2p: [{ sid: 'MG1', name: 'Aurora alerts', campaigns: ['FAILED', 'VERIFIED'] }],
+      voicePermissions: { US: true },
+      smsPermissions: { US: true },
+    };
+    expect(problems(facts({ delivery: healthy }))).toEqual([]);
+    expect(problems(facts({ delivery: { ...healthy, a2p: null } }))).toEqual([]);
+    expect(
+      problems(facts({ delivery: { ...healthy, a2p: [], smsPermissions: { US: false } } })).map(
+        (x) => x.says,
+      ),
+    ).toEqual([
+      `the SMS sender ${VOICE} is a US long code in no Messaging Service with an A2P 10DLC campaign: US carriers block its texts to ${ON_CALL.join(', ')} (error 30034)`,
+      `escalation texts cannot reach ${ON_CALL.join(', ')} (US): SMS geographic permission for US is off`,
+    ]);
+    expect(
+      problems(
+        facts({ delivery: { ...healthy, voicePermissions: { US: { error: 'HTTP 403' } } } }),
+      )[0],
+    ).toEqual({
+      area: 'delivery',
+      ok: false,
+      says: 'could not read the voice geographic permission for US: HTTP 403',
+      fix: 'check it at https://console.twilio.com/us1/develop/voice/settings/geo-permissions',
+    });
+    expect(
+      problems(
+        facts({
+          delivery: { ...healthy, account: { type: 'Trial', status: 'active' }, verified: ON_CALL },
+        }),
+      ).map((x) => x.fix),
+    ).toEqual([
+      'upgrade the account: https://console.twilio.com/us1/billing/manage-billing/upgrade',
+    ]);
+    expect(checkDeployment(facts({ delivery: null }))).toContainEqual({
+      area: 'delivery',
+      ok: true,
+      says: "not checked: the local stack's texts and calls go to the Twilio stand-in, not to phones",
+    });
+    expect(problems(facts({ delivery: { error: 'Authenticate' } }))[0]?.says).toBe(
+      'could not ask Twilio about delivery: Authenticate',
+    );
+  });
+
   it('read a database region from its URL', () => {
     expect(databaseRegion('https://my-plant-default-rtdb.firebaseio.com')).toBe('us-central1');
     expect(databaseRegion('https://my-plant-default-rtdb.europe-west1.firebasedatabase.app')).toBe(
