@@ -30,7 +30,14 @@ import {
 import { handleMessageStatus } from './triggers/webhooks';
 
 // The region is a param (FUNCTIONS_REGION in functions/.env.<project-id>): the database's region.
-setGlobalOptions({ region: FUNCTIONS_REGION, maxInstances: 20 });
+// Memory: every instance loads this whole bundle, and a warm one measured (scripts/lib/memory.ts,
+// Node 22, measured 2026-12-03 for issue 22) 153-162 MB RSS once its SDKs, tinyld and the word lists are
+// loaded and a peak of 213-245 MB (webhooks 243 MB holding 80 calls' transcripts and prompts),
+// too close to the 256 MiB default. 512 MiB doubles the headroom and still gets a whole CPU on
+// 2nd gen, so concurrency stays 80: the 80 requests an instance serves at once share its memory
+// (https://firebase.google.com/docs/functions/manage-functions#set_concurrency). Fewer concurrent
+// requests would mean more instances and more cold starts on live calls, for little saving.
+setGlobalOptions({ region: FUNCTIONS_REGION, maxInstances: 20, memory: '512MiB' });
 
 // Twilio calls these over the public internet; the signature check is their authentication.
 // minInstances: a param (0 by default), so a site that cannot afford a cold start on its first call keeps one warm.

@@ -87,7 +87,7 @@ describe('the deploy manifest (firebase-functions’ /__/functions.yaml of the b
     });
   });
 
-  it('puts every function in the FUNCTIONS_REGION param, 2nd gen, at most 20 instances, with the default memory (256 MiB)', () => {
+  it('puts every function in the FUNCTIONS_REGION param, 2nd gen, at most 20 instances, 512 MiB (a peak of 245 MB measured by scripts/lib/memory.ts)', () => {
     for (const [name, e] of Object.entries(manifest.endpoints)) {
       expect({
         name,
@@ -100,7 +100,7 @@ describe('the deploy manifest (firebase-functions’ /__/functions.yaml of the b
         platform: 'gcfv2',
         region: '{{ params.FUNCTIONS_REGION }}',
         maxInstances: 20,
-        memory: null,
+        memory: 512,
       });
     }
   });
@@ -325,7 +325,7 @@ describe('the manifest as firebase deploy resolves it for a European site', () =
       expect(e.taskQueueTrigger?.invoker, e.id).toEqual([
         '123456789012-compute@developer.gserviceaccount.com',
       ]);
-    // 256 MiB gets a whole CPU on 2nd gen, so each instance serves up to 80 requests at once.
+    // 512 MiB gets a whole CPU on 2nd gen, so each instance serves up to 80 requests at once.
     for (const e of all.filter((x) => x.httpsTrigger))
       expect([e.id, e.minInstances, e.cpu, e.concurrency]).toEqual([e.id, 0, 1, 80]);
   });
