@@ -48,6 +48,7 @@ const { deleteApp } = await import('firebase-admin/app');
 const { getDatabase } = await import('firebase-admin/database');
 const { getFirestore } = await import('firebase-admin/firestore');
 const { SimulatedCall } = await import('./lib/twilio-sim.ts');
+const { LOCAL_FALLBACK_PATH_TOKEN, fallbackPath } = await import('./lib/fallback-twiml.ts');
 type TwimlTurn = import('./lib/twilio-sim.ts').TwimlTurn;
 
 const app = localAdminApp();
@@ -60,8 +61,9 @@ const call = new SimulatedCall({
   authToken: process.env.TWILIO_AUTH_TOKEN || LOCAL_DEFAULTS.twilioAuthToken,
   from: values.from,
   twilioApi: values['twilio-api'],
-  // As `npm run preflight -- --fix` configures the number: Twilio plays this when the voice webhook fails.
-  fallbackUrl: `${values['public-base'] || values.base}/twilio/fallback.xml`,
+  // As `npm run preflight -- --fix` configures the number: Twilio plays this when the voice
+  // webhook fails. The local stack's Hosting build writes it at the local token's path.
+  fallbackUrl: `${values['public-base'] || values.base}${fallbackPath(LOCAL_FALLBACK_PATH_TOKEN)}`,
 });
 
 function show(turn: TwimlTurn) {

@@ -39,8 +39,13 @@ const { values, fail } = parseCommandLine('preflight', USAGE, {
 const projectId = values.project || fail('--project is required.');
 
 // Loaded after the command line is parsed, so --help answers without the SDKs.
-const { checkDeployment, formatFindings, numberUpdate, wantedNumberConfig } =
-  await import('./lib/preflight/checks.ts');
+const {
+  checkDeployment,
+  deploymentNumberConfig,
+  formatFindings,
+  numberUpdate,
+  withoutFallbackToken,
+} = await import('./lib/preflight/checks.ts');
 const { gatherFacts, numbersOf } = await import('./lib/preflight/gather.ts');
 const options = {
   projectId,
@@ -61,16 +66,19 @@ if (values.fix) {
       '--fix: nothing to fix with: the number, the Twilio account or PUBLIC_BASE_URL is missing (see below).',
     );
   } else {
-    const update = numberUpdate(wantedNumberConfig(facts.params.PUBLIC_BASE_URL), voice);
+    const update = numberUpdate(deploymentNumberConfig(facts), voice);
     if (Object.keys(update).length === 0)
       console.log(`--fix: ${voice.phoneNumber} already points at this deployment.`);
     else {
       try {
         await twilio.incomingPhoneNumbers(voice.sid).update(update);
         console.log(
-          `--fix: set ${voice.phoneNumber}'s ${Object.entries(update)
-            .map(([k, v]) => `${k} to ${v || '(none)'}`)
-            .join(', ')}`,
+          withoutFallbackToken(
+            `--fix: set ${voice.phoneNumber}'s ${Object.entries(update)
+              .map(([k, v]) => `${k} to ${v || '(none)'}`)
+              .join(', ')}`,
+            facts,
+          ),
         );
         // Only the number changed: Twilio is asked again, not every other source.
         facts = {

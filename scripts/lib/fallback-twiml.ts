@@ -4,12 +4,72 @@
  * on Hosting, generated when the dashboard is built (hosting/vite.config.ts) from the
  * deployment's ON_CALL_NUMBERS param: the on-call numbers stay in the project's env file, never
  * in the repository, and a change of on-call staff reaches the fallback with the next deploy.
+ *
+ * A static file cannot check Twilio's request signature (X-Twilio-Signature,
+ * https://www.twilio.com/docs/usage/webhooks/webhooks-security), and this one lists every on-call
+ * number, so it is served only at a path nobody can guess: /twilio/fallback-<token>.xml, the
+ * token a secret of at least 128 bits (FALLBACK_PATH_TOKEN in functions/.env.<project-id>).
+ * Nothing on Hosting links to it; the number's fallback URL (set by preflight --fix) is the
+ * only place it is written down. Its screening files hold no number, so they keep plain paths.
  */
 import twilio from 'twilio';
-import { E164 } from './deploy-env.ts';
+import { E164, isDemoProject } from './deploy-env.ts';
 
-/** Where Hosting serves it; the number's fallback URL is the deployment's origin plus this path. */
-export const FALLBACK_PATH = '/twilio/fallback.xml';
+/** The setting holding the secret part of the fallback line's path. */
+export const FALLBACK_TOKEN_SETTING = 'FALLBACK_PATH_TOKEN';
+
+/**
+ * The local stack's token (demo- projects, or a build for no project): it hides nothing, as the
+ * local on-call numbers are made up, and it is in the repository, so a real project may not use it.
+ */
+export const LOCAL_FALLBACK_PATH_TOKEN = '10ca1000000000000000000000000000';
+
+/** 32 hex digits carry 128 bits (`openssl rand -hex 16` prints them); more is fine. */
+const TOKEN = /^[0-9a-fA-F]{32,}$/;
+
+/** Where Hosting serves the fallback line for `token`; the number's fallback URL is the deployment's origin plus this path. */
+export function fallbackPath(token: string): string {
+  if (!TOKEN.test(token))
+    throw new Error("the fallback line's token must be at least 32 hex digits (128 bits)");
+  return `/twilio/fallback-${token}.xml`;
+}
+
+/**
+ * Where earlier builds wrote the fallback line, guessable by anyone: nothing is written there
+ * now, and preflight checks that nothing is served there.
+ */
+export const LEGACY_FALLBACK_PATH = '/twilio/fallback.xml';
+
+/** How an operator makes a token and gets it used. */
+const tokenFix = (projectId: string) =>
+  `generate one with \`openssl rand -hex 16\`, set ${FALLBACK_TOKEN_SETTING}=<it> in functions/.env.${projectId}, deploy Hosting again, then run \`npm run preflight -- --project ${projectId} --fix\` to point the number at it`;
+
+/**
+ * The fallback line's path for a deployment: one function for the Hosting build (which writes
+ * the file there) and preflight (which sets and checks the number's fallback URL), so the two
+ * cannot disagree. The local stack (no project, or a demo- one) uses the fixed local token; a
+ * real project must set its own, or gets the reason it cannot have a fallback line and the fix.
+ */
+export function deploymentFallbackPath(
+  projectId: string | null,
+  params: Record<string, string | undefined>,
+): { path: string } | { problem: string; fix: string } {
+  if (!projectId || isDemoProject(projectId))
+    return { path: fallbackPath(LOCAL_FALLBACK_PATH_TOKEN) };
+  const token = params[FALLBACK_TOKEN_SETTING] ?? '';
+  const why = !token
+    ? 'is not set'
+    : !TOKEN.test(token)
+      ? `is ${token.length < 32 ? 'too short' : 'not hex'}: it must be at least 32 hex digits (128 bits) so that nobody can guess it`
+      : token.toLowerCase() === LOCAL_FALLBACK_PATH_TOKEN
+        ? "is the local stack's token, which is in the repository"
+        : null;
+  if (why === null) return { path: fallbackPath(token) };
+  return {
+    problem: `${FALLBACK_TOKEN_SETTING} in functions/.env.${projectId} ${why}: the fallback line lists every on-call number, so it is served only at /twilio/fallback-<${FALLBACK_TOKEN_SETTING}>.xml`,
+    fix: tokenFix(projectId),
+  };
+}
 
 /**
  * Static files on Hosting are fetched with GET (a POST to a static file is not something Hosting
@@ -88,10 +148,13 @@ export function fallbackScreeningTwiml(): string {
 /** The accept file: empty TwiML, so the screening ends and Twilio connects the on-call person. */
 export const fallbackAcceptTwiml = (): string => new twilio.twiml.VoiceResponse().toString();
 
-/** Every file of the fallback line, by its path on Hosting: what the Hosting build writes. */
-export function fallbackFiles(onCallNumbers: string[]): Record<string, string> {
+/**
+ * Every file of the fallback line, by its path on Hosting: what the Hosting build writes. The
+ * line itself goes only to `path` (deploymentFallbackPath): nothing at a guessable one.
+ */
+export function fallbackFiles(onCallNumbers: string[], path: string): Record<string, string> {
   return {
-    [FALLBACK_PATH]: fallbackTwiml(onCallNumbers),
+    [path]: fallbackTwiml(onCallNumbers),
     [FALLBACK_SCREEN_PATH]: fallbackScreeningTwiml(),
     [FALLBACK_ACCEPT_PATH]: fallbackAcceptTwiml(),
   };

@@ -8,7 +8,12 @@ import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FALLBACK_PATH, fallbackTwiml } from '../../scripts/lib/fallback-twiml.ts';
+import {
+  LEGACY_FALLBACK_PATH,
+  LOCAL_FALLBACK_PATH_TOKEN,
+  fallbackPath,
+  fallbackTwiml,
+} from '../../scripts/lib/fallback-twiml.ts';
 import { LOCAL_DEFAULTS, LOCAL_ON_CALL, PROJECT_ID, ROOT } from '../../scripts/lib/project.ts';
 import { CloudTasksApiServer } from '../../scripts/lib/tasks-api.ts';
 import { TwilioApiServer } from '../../scripts/lib/twilio-api.ts';
@@ -16,6 +21,8 @@ import { SimulatedCall } from '../../scripts/lib/twilio-sim.ts';
 
 const HOTLINE = '+15550100999';
 const BASE = LOCAL_DEFAULTS.publicBaseUrl;
+// The local build writes the fallback line at the fixed local token's path, as a real one at its secret token's.
+const FALLBACK_PATH = fallbackPath(LOCAL_FALLBACK_PATH_TOKEN);
 // The stack's own Twilio stand-in lives in the test runner's setup process; this one holds the numbers.
 const twilio = new TwilioApiServer({
   accountSid: LOCAL_DEFAULTS.twilioAccountSid,
@@ -64,6 +71,8 @@ describe('the fallback line on Hosting', () => {
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toBe('text/xml; charset=utf-8');
     expect(await res.text()).toBe(fallbackTwiml(LOCAL_ON_CALL.numbers));
+    // Nothing at the old guessable path, which listed the on-call numbers to anyone.
+    expect((await fetch(`${BASE}${LEGACY_FALLBACK_PATH}`)).status).toBe(404);
   });
 
   it("is what a caller hears when the voice webhook fails, instead of Twilio's error message", async () => {

@@ -3,7 +3,12 @@
  * (scripts/lib/preflight/gather.ts), each finding said in plain words with what to do about
  * it. No I/O here, so every rule is tested on facts made up in a unit test.
  */
-import { FALLBACK_METHOD, FALLBACK_PATH, FALLBACK_SCREEN_PATH } from '../fallback-twiml.ts';
+import {
+  FALLBACK_METHOD,
+  FALLBACK_SCREEN_PATH,
+  LEGACY_FALLBACK_PATH,
+  deploymentFallbackPath,
+} from '../fallback-twiml.ts';
 import { E164, functionsRegion, numberList } from '../deploy-env.ts';
 import type { QueueReport } from '../queues.ts';
 
@@ -42,8 +47,10 @@ export type Facts = {
   database: { url: string; region: string } | null | Unknown;
   /** The account's numbers matching the voice number and the SMS sender; null when Twilio was not asked (no account or token). */
   twilioNumbers: NumberConfig[] | null | Unknown;
-  /** GET of the fallback line on Hosting. */
+  /** GET of the fallback line on Hosting, at its unguessable path (deploymentFallbackPath). */
   fallback: { status: number; contentType: string; body: string } | Unknown;
+  /** GET of the guessable path earlier builds served the fallback line at; absent when not asked. */
+  legacyFallback?: { status: number; body: string } | Unknown;
   /** GET of the screening the fallback line's on-call staff hear before being connected; absent when not asked. */
   fallbackScreening?: { status: number; contentType: string; body: string } | Unknown;
   /** An unsigned POST to the voice webhook: a deployed function refuses it with 403. */
@@ -85,17 +92,47 @@ export const isUsLongCode = (n: string, country: string | null | Unknown | undef
   // When Lookup could not answer, a +1 number is held to 10DLC rather than waved through.
   /^\+1\d{10}$/.test(n) && !isTollFree(n) && (country === 'US' || isUnknown(country));
 
-/** What the number must say for this deployment: every URL, and the method Twilio uses for each. */
-export function wantedNumberConfig(publicBaseUrl: string) {
+export type WantedNumberConfig = {
+  voiceUrl: string;
+  voiceMethod: string;
+  statusCallback: string;
+  statusCallbackMethod: string;
+  /** Absent while the fallback line has no path (FALLBACK_PATH_TOKEN unusable): left as it is. */
+  voiceFallbackUrl?: string;
+  voiceFallbackMethod?: string;
+};
+
+/**
+ * What the number must say for this deployment: every URL, and the method Twilio uses for each.
+ * `fallbackPath` is the fallback line's unguessable path (deploymentFallbackPath), or null when
+ * it has none yet: then the number's fallback is not touched rather than pointed at nothing.
+ */
+export function wantedNumberConfig(
+  publicBaseUrl: string,
+  fallbackPath: string | null,
+): WantedNumberConfig {
   const base = publicBaseUrl.replace(/\/+$/, '');
   return {
     voiceUrl: `${base}/twilio/voice`,
     voiceMethod: 'POST',
     statusCallback: `${base}/twilio/status`,
     statusCallbackMethod: 'POST',
-    voiceFallbackUrl: `${base}${FALLBACK_PATH}`,
-    voiceFallbackMethod: FALLBACK_METHOD,
+    ...(fallbackPath === null
+      ? {}
+      : { voiceFallbackUrl: `${base}${fallbackPath}`, voiceFallbackMethod: FALLBACK_METHOD }),
   };
+}
+
+/** The fallback line's path for this deployment, as the Hosting build wrote it. */
+const fallbackPathOf = (f: Facts) => deploymentFallbackPath(f.projectId, f.params);
+
+/** What the number must say for the deployment these facts describe: what `--fix` sets. */
+export function deploymentNumberConfig(f: Facts): WantedNumberConfig {
+  const fallback = fallbackPathOf(f);
+  return wantedNumberConfig(
+    f.params.PUBLIC_BASE_URL ?? '',
+    'path' in fallback ? fallback.path : null,
+  );
 }
 
 /**
@@ -103,15 +140,17 @@ export function wantedNumberConfig(publicBaseUrl: string) {
  * option names (it sends them as Twilio's VoiceUrl, VoiceFallbackMethod, …).
  */
 export function numberUpdate(
-  want: ReturnType<typeof wantedNumberConfig>,
+  want: WantedNumberConfig,
   have: NumberConfig,
-): Partial<Record<keyof typeof want | 'voiceApplicationSid', string>> {
-  const update: Partial<Record<keyof typeof want | 'voiceApplicationSid', string>> = {};
-  for (const field of Object.keys(want) as Array<keyof typeof want>) {
+): Partial<Record<keyof WantedNumberConfig | 'voiceApplicationSid', string>> {
+  const update: Partial<Record<keyof WantedNumberConfig | 'voiceApplicationSid', string>> = {};
+  for (const field of Object.keys(want) as Array<keyof WantedNumberConfig>) {
+    const wanted = want[field];
+    if (wanted === undefined) continue;
     const same = field.endsWith('Method')
-      ? have[field].toUpperCase() === want[field]
-      : have[field] === want[field];
-    if (!same) update[field] = want[field];
+      ? have[field].toUpperCase() === wanted
+      : have[field] === wanted;
+    if (!same) update[field] = wanted;
   }
   // A voice application on the number overrides every URL on it (Twilio then ignores VoiceUrl).
   if (have.voiceApplicationSid) update.voiceApplicationSid = '';
@@ -228,6 +267,9 @@ function paramFindings(f: Facts): Finding[] {
       ok: false,
       says: `ON_CALL_NUMBERS includes the hotline's own number ${f.voiceNumber}: the fallback line would dial itself`,
     });
+  const fallback = fallbackPathOf(f);
+  if ('problem' in fallback)
+    findings.push({ area: 'params', ok: false, says: fallback.problem, fix: fallback.fix });
   const badBridge = numberList(p.BRIDGE_NUMBERS).filter((n) => !/^\+\d{1,15}\*?$/.test(n));
   if (badBridge.length)
     findings.push({
@@ -323,7 +365,7 @@ function twilioFindings(f: Facts): Finding[] {
       fix: 'buy or port it into this account, or correct TWILIO_VOICE_NUMBER',
     });
   if (voice && f.params.PUBLIC_BASE_URL) {
-    const want = wantedNumberConfig(f.params.PUBLIC_BASE_URL);
+    const want = deploymentNumberConfig(f);
     if (!voice.capabilities.voice)
       findings.push({
         area: 'twilio',
@@ -352,14 +394,17 @@ function twilioFindings(f: Facts): Finding[] {
         voice.statusCallbackMethod,
         want.statusCallbackMethod,
       ],
-      [
+    ];
+    // Without a usable FALLBACK_PATH_TOKEN there is no address to want (the params say why).
+    // Any other address, the old guessable /twilio/fallback.xml included, is wrong.
+    if (want.voiceFallbackUrl !== undefined && want.voiceFallbackMethod !== undefined)
+      pairs.push([
         'fallback URL ("Primary handler fails")',
         voice.voiceFallbackUrl,
         want.voiceFallbackUrl,
         voice.voiceFallbackMethod,
         want.voiceFallbackMethod,
-      ],
-    ];
+      ]);
     for (const [what, have, wanted, haveMethod, wantedMethod] of pairs) {
       if (have !== wanted)
         findings.push({
@@ -416,7 +461,17 @@ const hostingFix = (f: Facts) => `firebase deploy --only hosting --project ${f.p
 const isXml = (contentType: string) => /^(text|application)\/xml\b/.test(contentType);
 
 function fallbackFindings(f: Facts): Finding[] {
-  const url = `${f.params.PUBLIC_BASE_URL ?? ''}${FALLBACK_PATH}`;
+  const path = fallbackPathOf(f);
+  if ('problem' in path)
+    return [
+      {
+        area: 'fallback',
+        ok: false,
+        says: 'the fallback line has no address until FALLBACK_PATH_TOKEN is set (above), so it was not checked',
+      },
+      ...legacyFallbackFindings(f),
+    ];
+  const url = `${f.params.PUBLIC_BASE_URL ?? ''}${path.path}`;
   if (isUnknown(f.fallback))
     return [
       {
@@ -471,7 +526,28 @@ function fallbackFindings(f: Facts): Finding[] {
       says: `the fallback line says the safety line and dials ${dialled.join(', ')}`,
     },
     ...fallbackScreeningFindings(f),
+    ...legacyFallbackFindings(f),
   ];
+}
+
+/**
+ * Nothing may be served at the guessable path earlier builds used: a Hosting release from before
+ * FALLBACK_PATH_TOKEN still lists every on-call number there for anyone who asks.
+ */
+function legacyFallbackFindings(f: Facts): Finding[] {
+  const legacy = f.legacyFallback;
+  if (legacy === undefined || isUnknown(legacy)) return [];
+  const url = `${f.params.PUBLIC_BASE_URL ?? ''}${LEGACY_FALLBACK_PATH}`;
+  if (legacy.status === 200 && /<Dial\b/.test(legacy.body))
+    return [
+      {
+        area: 'fallback',
+        ok: false,
+        says: `${url} still lists the on-call numbers to anyone who asks (a Hosting release from before FALLBACK_PATH_TOKEN)`,
+        fix: `${hostingFix(f)}, then npm run preflight -- --project ${f.projectId} --fix`,
+      },
+    ];
+  return [];
 }
 
 /** The screening must be served too: Twilio cannot fetch it, and the on-call person who answers is never connected. */
@@ -778,6 +854,20 @@ function geoFindings(d: Delivery, onCall: string[]): Finding[] {
 }
 
 /** Every finding about the deployment, in the order an operator fixes them. */
+/**
+ * A real deployment's fallback token is a secret, and preflight's report ends up in terminals
+ * and CI logs: it names the token instead of printing it (and any other token, such as one
+ * rotated away, as another). The local stack's token is in the repository: shown as it is.
+ */
+export function withoutFallbackToken(text: string, f: Pick<Facts, 'local' | 'params'>): string {
+  if (f.local) return text;
+  return text.replace(
+    /\/twilio\/fallback-([0-9a-fA-F]{32,})\.xml/g,
+    (_, token: string) =>
+      `/twilio/fallback-<${token === f.params.FALLBACK_PATH_TOKEN ? 'FALLBACK_PATH_TOKEN' : 'another token'}>.xml`,
+  );
+}
+
 export function checkDeployment(f: Facts): Finding[] {
   return [
     ...paramFindings(f),
@@ -789,7 +879,7 @@ export function checkDeployment(f: Facts): Finding[] {
     ...webhookFindings(f),
     ...queueFindings(f),
     ...adminFindings(f),
-  ];
+  ].map((x) => ({ ...x, says: withoutFallbackToken(x.says, f) }));
 }
 
 /** The report as printed: one line per finding, the fix under each problem, a count at the end. */

@@ -24,7 +24,11 @@ import {
   numberList,
   parseEnv,
 } from '../deploy-env.ts';
-import { FALLBACK_PATH, FALLBACK_SCREEN_PATH } from '../fallback-twiml.ts';
+import {
+  FALLBACK_SCREEN_PATH,
+  LEGACY_FALLBACK_PATH,
+  deploymentFallbackPath,
+} from '../fallback-twiml.ts';
 import { FUNCTIONS_PARAMS_FILE, FUNCTIONS_SECRETS_FILE } from '../functions-env.ts';
 import { LOCAL_FIREBASE_CONFIG, ROOT, localAdminApp } from '../project.ts';
 import { QUEUE_NAMES } from '@aurora/model/tasks';
@@ -203,7 +207,7 @@ async function servicesHolding(client: TwilioRest, phoneNumber: string) {
   return holding;
 }
 
-async function fetchFallback(base: string, path = FALLBACK_PATH) {
+async function fetchFallback(base: string, path: string) {
   const res = await fetch(`${base}${path}`, { signal: AbortSignal.timeout(10_000) });
   return {
     status: res.status,
@@ -248,6 +252,7 @@ type Base = Omit<
   | 'twilioNumbers'
   | 'fallback'
   | 'fallbackScreening'
+  | 'legacyFallback'
   | 'webhook'
   | 'queues'
   | 'admins'
@@ -269,29 +274,44 @@ async function askAlike(
   app: App,
 ) {
   const target = { projectId: o.projectId, region: functionsRegion(params) };
-  const [twilioFacts, delivery, fallback, fallbackScreening, webhook, queues, adminList] =
-    await Promise.all([
-      client ? settle(numbersOf(client, base.voiceNumber, params)) : null,
-      // The local stack's texts and calls reach no phone: nothing to deliver to (null). Without
-      // a Twilio client nothing is asked (undefined): the twilio findings already say why.
-      base.local
-        ? null
-        : client
-          ? settle(
-              deliveryFacts(
-                client,
-                params.TWILIO_ACCOUNT_SID ?? '',
-                params.TWILIO_SMS_FROM ?? '',
-                numberList(params.ON_CALL_NUMBERS),
-              ),
-            )
-          : undefined,
-      settle(fetchFallback(params.PUBLIC_BASE_URL ?? '')),
-      settle(fetchFallback(params.PUBLIC_BASE_URL ?? '', FALLBACK_SCREEN_PATH)),
-      settle(probeWebhook(params.PUBLIC_BASE_URL ?? '')),
-      tasks ? settle(Promise.all(QUEUE_NAMES.map((q) => queueReport(tasks, target, q)))) : null,
-      settle(admins(app)),
-    ]);
+  // The path the Hosting build wrote the fallback line to; without a usable token there is none
+  // to fetch (checks.ts says why from the params).
+  const fallbackPath = deploymentFallbackPath(o.projectId, params);
+  const publicBase = params.PUBLIC_BASE_URL ?? '';
+  const [
+    twilioFacts,
+    delivery,
+    fallback,
+    fallbackScreening,
+    legacyFallback,
+    webhook,
+    queues,
+    adminList,
+  ] = await Promise.all([
+    client ? settle(numbersOf(client, base.voiceNumber, params)) : null,
+    // The local stack's texts and calls reach no phone: nothing to deliver to (null). Without
+    // a Twilio client nothing is asked (undefined): the twilio findings already say why.
+    base.local
+      ? null
+      : client
+        ? settle(
+            deliveryFacts(
+              client,
+              params.TWILIO_ACCOUNT_SID ?? '',
+              params.TWILIO_SMS_FROM ?? '',
+              numberList(params.ON_CALL_NUMBERS),
+            ),
+          )
+        : undefined,
+    'path' in fallbackPath
+      ? settle(fetchFallback(publicBase, fallbackPath.path))
+      : { error: fallbackPath.problem },
+    settle(fetchFallback(publicBase, FALLBACK_SCREEN_PATH)),
+    settle(fetchFallback(publicBase, LEGACY_FALLBACK_PATH)),
+    settle(probeWebhook(params.PUBLIC_BASE_URL ?? '')),
+    tasks ? settle(Promise.all(QUEUE_NAMES.map((q) => queueReport(tasks, target, q)))) : null,
+    settle(admins(app)),
+  ]);
   await tasks?.close();
   await deleteApp(app);
   return {
@@ -299,6 +319,7 @@ async function askAlike(
     delivery,
     fallback,
     fallbackScreening,
+    legacyFallback,
     webhook,
     queues,
     admins: adminList,

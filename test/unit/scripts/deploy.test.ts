@@ -4,7 +4,15 @@
  * dashboard follow, Hosting builds its own files before deploying, and the fallback line is
  * generated from the deployment's on-call numbers into hosting/dist and served as XML.
  */
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { build } from 'vite';
@@ -14,12 +22,15 @@ import * as functions from '../../../functions/src/index';
 import { deployParams, parseEnv } from '../../../scripts/lib/deploy-env.ts';
 import {
   FALLBACK_ACCEPT_PATH,
-  FALLBACK_PATH,
   FALLBACK_SAFETY_LINE,
   FALLBACK_SCREENING_PROMPT,
   FALLBACK_SCREEN_PATH,
+  LEGACY_FALLBACK_PATH,
+  LOCAL_FALLBACK_PATH_TOKEN,
+  deploymentFallbackPath,
   fallbackAcceptTwiml,
   fallbackFiles,
+  fallbackPath,
   fallbackScreeningTwiml,
   fallbackTwiml,
 } from '../../../scripts/lib/fallback-twiml.ts';
@@ -37,6 +48,9 @@ const tempDir = () => {
 afterEach(() => {
   for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
 });
+
+/** A token as `openssl rand -hex 16` prints one. */
+const TOKEN = '3f9a1c0e7b5d42a8916e0c4f2b7d8a13';
 
 /** A functions folder holding the given env files. */
 function functionsDir(files: Record<string, string>) {
@@ -64,10 +78,13 @@ describe('functions/.env.example', () => {
         name,
       );
     for (const name of secrets) expect(Object.keys(example)).not.toContain(name);
-    // The one key that is not a param is preflight's: the number workers call.
+    // The keys that are not params are preflight's (the number workers call) and the Hosting
+    // build's (the fallback line's secret path, empty so that an unfilled copy cannot deploy).
     expect(Object.keys(example).filter((k) => !params.includes(k))).toEqual([
       'TWILIO_VOICE_NUMBER',
+      'FALLBACK_PATH_TOKEN',
     ]);
+    expect(example.FALLBACK_PATH_TOKEN).toBe('');
   });
 
   it('parses with firebase deploy’s own parser, which refuses reserved keys', () => {
@@ -106,7 +123,7 @@ describe('the region', () => {
   it('comes from the project env file, .env.<project-id> over .env, for the dashboard build', () => {
     const dir = functionsDir({
       '.env': 'FUNCTIONS_REGION=asia-south1\nON_CALL_NUMBERS=+15550001111\n',
-      '.env.my-plant': 'FUNCTIONS_REGION=europe-west1\n',
+      '.env.my-plant': `FUNCTIONS_REGION=europe-west1\nFALLBACK_PATH_TOKEN=${TOKEN}\n`,
     });
     expect(deployParams(dir, 'my-plant')).toMatchObject({
       FUNCTIONS_REGION: 'europe-west1',
@@ -116,10 +133,15 @@ describe('the region', () => {
       projectId: 'my-plant',
       region: 'europe-west1',
       onCallNumbers: ['+15550001111'],
+      fallbackPath: `/twilio/fallback-${TOKEN}.xml`,
     });
     expect(
-      hostingSettings('other', functionsDir({ '.env.other': 'ON_CALL_NUMBERS=+15550001111' }))
-        .region,
+      hostingSettings(
+        'other',
+        functionsDir({
+          '.env.other': `ON_CALL_NUMBERS=+15550001111\nFALLBACK_PATH_TOKEN=${TOKEN}`,
+        }),
+      ).region,
     ).toBe('us-central1');
   });
 });
@@ -140,19 +162,18 @@ describe('Hosting', () => {
     expect(pkg.scripts['build:hosting']).toBe('vite build --config hosting/vite.config.ts');
   });
 
-  it('serves the fallback line as XML, never cached', () => {
-    const rule = hosting.headers.find((h) => h.source === FALLBACK_PATH);
+  it('serves the fallback line at its secret path as XML, never cached, never indexed', () => {
+    const rule = hosting.headers.find((h) => h.source === '/twilio/fallback-*.xml');
     expect(rule?.headers).toEqual([
       { key: 'Content-Type', value: 'text/xml; charset=utf-8' },
       { key: 'Cache-Control', value: 'no-cache' },
+      { key: 'X-Robots-Tag', value: 'noindex, nofollow' },
     ]);
-  });
-
-  it('serves the fallback line’s screening files as XML too', () => {
-    const rule = hosting.headers.find((h) => h.source === '/twilio/fallback-*.xml');
-    expect(rule?.headers).toEqual(hosting.headers.find((h) => h.source === FALLBACK_PATH)?.headers);
-    for (const path of [FALLBACK_SCREEN_PATH, FALLBACK_ACCEPT_PATH])
-      expect(path).toMatch(/^\/twilio\/fallback-[a-z]+\.xml$/);
+    // The glob (one path segment) covers the line at its token's path and its screening files.
+    for (const path of [fallbackPath(TOKEN), FALLBACK_SCREEN_PATH, FALLBACK_ACCEPT_PATH])
+      expect(path).toMatch(/^\/twilio\/fallback-[0-9a-z]+\.xml$/);
+    // Nothing is configured for the old guessable path: nothing is served there.
+    expect(JSON.stringify(FIREBASE_JSON)).not.toContain(LEGACY_FALLBACK_PATH);
   });
 
   it('routes every webhook path the functions name to its function', () => {
@@ -195,8 +216,8 @@ describe('the fallback line', () => {
     // The functions' screening opens with the same words (written out here: the Hosting build cannot load the functions).
     const opening = (line: string) => line.slice(0, line.indexOf('Press'));
     expect(opening(FALLBACK_SCREENING_PROMPT)).toBe(opening(SCREENING_LINES.prompt));
-    expect(Object.keys(fallbackFiles(['+15550190001']))).toEqual([
-      FALLBACK_PATH,
+    expect(Object.keys(fallbackFiles(['+15550190001'], fallbackPath(TOKEN)))).toEqual([
+      `/twilio/fallback-${TOKEN}.xml`,
       FALLBACK_SCREEN_PATH,
       FALLBACK_ACCEPT_PATH,
     ]);
@@ -219,13 +240,64 @@ describe('the fallback line', () => {
     ).toThrow(/ON_CALL_NUMBERS is not set in functions\/\.env\.my-plant/);
   });
 
-  it('uses the local on-call number in a local build', () => {
+  it('takes its path from a secret token of at least 128 bits', () => {
+    expect(fallbackPath(TOKEN)).toBe(`/twilio/fallback-${TOKEN}.xml`);
+    expect(fallbackPath(`${TOKEN}${TOKEN}`)).toBe(`/twilio/fallback-${TOKEN}${TOKEN}.xml`);
+    for (const bad of ['', 'abc123', TOKEN.slice(1), `${TOKEN.slice(1)}g`, '../fallback'])
+      expect(() => fallbackPath(bad), bad).toThrow(/at least 32 hex digits/);
+    expect(deploymentFallbackPath('my-plant', { FALLBACK_PATH_TOKEN: TOKEN })).toEqual({
+      path: `/twilio/fallback-${TOKEN}.xml`,
+    });
+    // The local stack (no project, or a demo- one) needs no setting: its token is fixed.
+    for (const local of [null, 'demo-aurora'])
+      expect(deploymentFallbackPath(local, { FALLBACK_PATH_TOKEN: TOKEN })).toEqual({
+        path: `/twilio/fallback-${LOCAL_FALLBACK_PATH_TOKEN}.xml`,
+      });
+  });
+
+  it('refuses a real project a missing, short, non-hex or published token, saying how to make one', () => {
+    const problem = (token?: string) => {
+      const result = deploymentFallbackPath('my-plant', { FALLBACK_PATH_TOKEN: token });
+      return 'problem' in result ? result : null;
+    };
+    expect(problem(undefined)?.problem).toMatch(
+      /^FALLBACK_PATH_TOKEN in functions\/\.env\.my-plant is not set: the fallback line lists every on-call number/,
+    );
+    expect(problem('')?.problem).toMatch(/is not set/);
+    expect(problem('0123456789abcdef')?.problem).toMatch(
+      /is too short: it must be at least 32 hex digits \(128 bits\)/,
+    );
+    expect(problem('z'.repeat(32))?.problem).toMatch(/is not hex/);
+    expect(problem(LOCAL_FALLBACK_PATH_TOKEN)?.problem).toMatch(/is the local stack's token/);
+    expect(problem(undefined)?.fix).toBe(
+      'generate one with `openssl rand -hex 16`, set FALLBACK_PATH_TOKEN=<it> in functions/.env.my-plant, deploy Hosting again, then run `npm run preflight -- --project my-plant --fix` to point the number at it',
+    );
+  });
+
+  it('stops a real project’s deploy whose env file has no token, or one too short to be secret', () => {
+    const numbers = 'ON_CALL_NUMBERS=+15550001111\n';
+    expect(() => hostingSettings('my-plant', functionsDir({ '.env.my-plant': numbers }))).toThrow(
+      /FALLBACK_PATH_TOKEN in functions\/\.env\.my-plant is not set.*openssl rand -hex 16/,
+    );
+    expect(() =>
+      hostingSettings(
+        'my-plant',
+        functionsDir({ '.env.my-plant': `${numbers}FALLBACK_PATH_TOKEN=${TOKEN.slice(0, 31)}\n` }),
+      ),
+    ).toThrow(/FALLBACK_PATH_TOKEN in functions\/\.env\.my-plant is too short/);
+  });
+
+  it('uses the local on-call number and the fixed local token in a local build', () => {
     expect(hostingSettings(null)).toEqual({
       projectId: null,
       region: 'us-central1',
       onCallNumbers: LOCAL_ON_CALL.numbers,
+      fallbackPath: `/twilio/fallback-${LOCAL_FALLBACK_PATH_TOKEN}.xml`,
     });
-    expect(hostingSettings('demo-aurora').onCallNumbers).toEqual(LOCAL_ON_CALL.numbers);
+    expect(hostingSettings('demo-aurora')).toMatchObject({
+      onCallNumbers: LOCAL_ON_CALL.numbers,
+      fallbackPath: fallbackPath(LOCAL_FALLBACK_PATH_TOKEN),
+    });
   });
 
   it('is written into the build output with the region the page’s callable client names', async () => {
@@ -240,7 +312,7 @@ describe('the fallback line', () => {
       'document.title = import.meta.env.VITE_FUNCTIONS_REGION;',
     );
     const dir = functionsDir({
-      '.env.my-plant': 'FUNCTIONS_REGION=europe-west1\nON_CALL_NUMBERS=+15550001111,+15550002222\n',
+      '.env.my-plant': `FUNCTIONS_REGION=europe-west1\nON_CALL_NUMBERS=+15550001111,+15550002222\nFALLBACK_PATH_TOKEN=${TOKEN}\n`,
     });
     await build({
       root,
@@ -249,8 +321,13 @@ describe('the fallback line', () => {
       plugins: [deploymentAssets({ projectId: 'my-plant', functionsDir: dir })],
       build: { outDir: join(root, 'dist') },
     });
-    expect(readFileSync(join(root, 'dist', 'twilio', 'fallback.xml'), 'utf8')).toBe(
+    expect(readFileSync(join(root, 'dist', 'twilio', `fallback-${TOKEN}.xml`), 'utf8')).toBe(
       fallbackTwiml(['+15550001111', '+15550002222']),
+    );
+    // Nothing at the old guessable path, and the twilio folder holds only the line and its screening.
+    expect(existsSync(join(root, 'dist', LEGACY_FALLBACK_PATH))).toBe(false);
+    expect(readdirSync(join(root, 'dist', 'twilio')).sort()).toEqual(
+      ['fallback-accept.xml', `fallback-${TOKEN}.xml`, 'fallback-screen.xml'].sort(),
     );
     expect(readFileSync(join(root, 'dist', 'twilio', 'fallback-screen.xml'), 'utf8')).toBe(
       fallbackScreeningTwiml(),
@@ -258,8 +335,11 @@ describe('the fallback line', () => {
     expect(readFileSync(join(root, 'dist', 'twilio', 'fallback-accept.xml'), 'utf8')).toBe(
       fallbackAcceptTwiml(),
     );
-    const [bundle] =
-      readFileSync(join(root, 'dist', 'index.html'), 'utf8').match(/assets\/[^"]+\.js/) ?? [];
-    expect(readFileSync(join(root, 'dist', bundle!), 'utf8')).toMatch(/[`"']europe-west1[`"']/);
+    const html = readFileSync(join(root, 'dist', 'index.html'), 'utf8');
+    const [bundle] = html.match(/assets\/[^"]+\.js/) ?? [];
+    const script = readFileSync(join(root, 'dist', bundle!), 'utf8');
+    expect(script).toMatch(/[`"']europe-west1[`"']/);
+    // Nothing on the site links to the fallback line: its path is only in the number's settings.
+    for (const page of [html, script]) expect(page).not.toContain(TOKEN);
   });
 });

@@ -3,9 +3,11 @@ import { describe, expect, it } from 'vitest';
 import {
   checkDeployment,
   databaseRegion,
+  deploymentNumberConfig,
   formatFindings,
   numberUpdate,
   wantedNumberConfig,
+  withoutFallbackToken,
   type Facts,
   type NumberConfig,
 } from '../../../scripts/lib/preflight/checks.ts';
@@ -14,6 +16,11 @@ import { fallbackScreeningTwiml, fallbackTwiml } from '../../../scripts/lib/fall
 const BASE = 'https://my-plant.web.app';
 const VOICE = '+14155550100';
 const ON_CALL = ['+14155550111', '+14155550112'];
+/** The deployment's FALLBACK_PATH_TOKEN, and where the Hosting build writes the fallback line with it. */
+const TOKEN = '3f9a1c0e7b5d42a8916e0c4f2b7d8a13';
+const FALLBACK_URL = `${BASE}/twilio/fallback-${TOKEN}.xml`;
+/** How a real deployment's findings name that URL without printing the secret. */
+const FALLBACK_URL_SHOWN = `${BASE}/twilio/fallback-<FALLBACK_PATH_TOKEN>.xml`;
 
 function number(overrides: Partial<NumberConfig> = {}): NumberConfig {
   return {
@@ -21,7 +28,7 @@ function number(overrides: Partial<NumberConfig> = {}): NumberConfig {
     phoneNumber: VOICE,
     voiceUrl: `${BASE}/twilio/voice`,
     voiceMethod: 'POST',
-    voiceFallbackUrl: `${BASE}/twilio/fallback.xml`,
+    voiceFallbackUrl: FALLBACK_URL,
     voiceFallbackMethod: 'GET',
     statusCallback: `${BASE}/twilio/status`,
     statusCallbackMethod: 'POST',
@@ -44,6 +51,7 @@ function facts(overrides: Partial<Facts> = {}, params: Record<string, string> = 
       TWILIO_SMS_FROM: VOICE,
       ON_CALL_NUMBERS: ON_CALL.join(','),
       BRIDGE_NUMBERS: '+1415555*',
+      FALLBACK_PATH_TOKEN: TOKEN,
       ...params,
     },
     exampleParams: {
@@ -166,7 +174,7 @@ describe('preflight checks', () => {
     expect(found.map((x) => x.says)).toEqual([
       '+14155550100\'s voice URL ("A call comes in") is https://old-host.example/voice; it must be https://my-plant.web.app/twilio/voice',
       '+14155550100\'s status callback ("Call status changes") is fetched with GET; it must be POST',
-      '+14155550100\'s fallback URL ("Primary handler fails") is not set; it must be https://my-plant.web.app/twilio/fallback.xml',
+      `+14155550100's fallback URL ("Primary handler fails") is not set; it must be ${FALLBACK_URL_SHOWN}`,
     ]);
     for (const x of found) expect(x.fix).toBe('npm run preflight -- --project my-plant --fix');
   });
@@ -189,7 +197,7 @@ describe('preflight checks', () => {
   });
 
   it('plan the number update: only what differs, and the application that would override it cleared', () => {
-    const want = wantedNumberConfig(`${BASE}/`);
+    const want = wantedNumberConfig(`${BASE}/`, `/twilio/fallback-${TOKEN}.xml`);
     expect(numberUpdate(want, number())).toEqual({});
     expect(
       numberUpdate(
@@ -208,13 +216,85 @@ describe('preflight checks', () => {
     });
   });
 
+  it('want the fallback line at its token’s path, and call the old guessable URL (or any other) wrong', () => {
+    expect(deploymentNumberConfig(facts()).voiceFallbackUrl).toBe(FALLBACK_URL);
+    const old = number({ voiceFallbackUrl: `${BASE}/twilio/fallback.xml` });
+    expect(problems(facts({ twilioNumbers: [old] }))).toEqual([
+      {
+        area: 'twilio',
+        ok: false,
+        says: `+14155550100's fallback URL ("Primary handler fails") is ${BASE}/twilio/fallback.xml; it must be ${FALLBACK_URL_SHOWN}`,
+        fix: 'npm run preflight -- --project my-plant --fix',
+      },
+    ]);
+    // --fix sets the token's URL through Twilio's API (scripts/preflight.ts).
+    expect(numberUpdate(deploymentNumberConfig(facts()), old)).toEqual({
+      voiceFallbackUrl: FALLBACK_URL,
+    });
+    // A token rotated away is named as another, never printed.
+    const rotated = number({ voiceFallbackUrl: `${BASE}/twilio/fallback-${'0a'.repeat(16)}.xml` });
+    expect(problems(facts({ twilioNumbers: [rotated] }))[0]?.says).toBe(
+      `+14155550100's fallback URL ("Primary handler fails") is ${BASE}/twilio/fallback-<another token>.xml; it must be ${FALLBACK_URL_SHOWN}`,
+    );
+    expect(JSON.stringify(checkDeployment(facts({ twilioNumbers: [rotated] })))).not.toContain(
+      TOKEN,
+    );
+  });
+
+  it('say a missing or short FALLBACK_PATH_TOKEN, and leave the number’s fallback alone until there is one', () => {
+    const found = problems(facts({}, { FALLBACK_PATH_TOKEN: '' }));
+    expect(found.map((x) => [x.area, x.says])).toEqual([
+      [
+        'params',
+        'FALLBACK_PATH_TOKEN in functions/.env.my-plant is not set: the fallback line lists every on-call number, so it is served only at /twilio/fallback-<FALLBACK_PATH_TOKEN>.xml',
+      ],
+      [
+        'fallback',
+        'the fallback line has no address until FALLBACK_PATH_TOKEN is set (above), so it was not checked',
+      ],
+    ]);
+    expect(found[0]?.fix).toMatch(/^generate one with `openssl rand -hex 16`/);
+    expect(problems(facts({}, { FALLBACK_PATH_TOKEN: 'abc123' }))[0]?.says).toMatch(
+      /FALLBACK_PATH_TOKEN in functions\/\.env\.my-plant is too short/,
+    );
+    const none = facts({}, { FALLBACK_PATH_TOKEN: '' });
+    expect(deploymentNumberConfig(none).voiceFallbackUrl).toBeUndefined();
+    expect(
+      numberUpdate(
+        deploymentNumberConfig(none),
+        number({ voiceFallbackUrl: `${BASE}/twilio/fallback.xml` }),
+      ),
+    ).toEqual({});
+  });
+
+  it('catch the on-call numbers still served at the old guessable path', () => {
+    const stale = { status: 200, body: fallbackTwiml(ON_CALL) };
+    expect(problems(facts({ legacyFallback: stale }))).toEqual([
+      {
+        area: 'fallback',
+        ok: false,
+        says: `${BASE}/twilio/fallback.xml still lists the on-call numbers to anyone who asks (a Hosting release from before FALLBACK_PATH_TOKEN)`,
+        fix: 'firebase deploy --only hosting --project my-plant, then npm run preflight -- --project my-plant --fix',
+      },
+    ]);
+    expect(problems(facts({ legacyFallback: { status: 404, body: 'Not found' } }))).toEqual([]);
+  });
+
+  it('print the local stack’s token as it is (it is in the repository), a real one never', () => {
+    const text = `set voiceFallbackUrl to ${FALLBACK_URL}`;
+    expect(withoutFallbackToken(text, facts())).toBe(
+      `set voiceFallbackUrl to ${FALLBACK_URL_SHOWN}`,
+    );
+    expect(withoutFallbackToken(text, facts({ local: true }))).toBe(text);
+  });
+
   it('check the fallback line is served as XML and dials the on-call numbers', () => {
     expect(
       problems(
         facts({ fallback: { status: 404, contentType: 'text/html', body: 'Not found' } }),
       )[0],
     ).toMatchObject({
-      says: 'the fallback line https://my-plant.web.app/twilio/fallback.xml answers HTTP 404',
+      says: `the fallback line ${FALLBACK_URL_SHOWN} answers HTTP 404`,
       fix: 'firebase deploy --only hosting --project my-plant',
     });
     expect(
