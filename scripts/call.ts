@@ -49,6 +49,7 @@ const { getDatabase } = await import('firebase-admin/database');
 const { getFirestore } = await import('firebase-admin/firestore');
 const { SimulatedCall } = await import('./lib/twilio-sim.ts');
 const { LOCAL_FALLBACK_PATH_TOKEN, fallbackPath } = await import('./lib/fallback-twiml.ts');
+const { LiveCall, awaitsAcknowledgement } = await import('@aurora/model');
 type TwimlTurn = import('./lib/twilio-sim.ts').TwimlTurn;
 
 const app = localAdminApp();
@@ -143,7 +144,15 @@ if (values.keep) {
       firestore.collection('calls').doc(callId).get(),
       db.ref(`active_calls/${callId}`).get(),
     ]);
-    if (archived.exists && !stillLive.exists()) {
+    // An ended CRITICAL call nobody acknowledged is archived but stays live, alarming and
+    // escalating, until a supervisor acknowledges it (docs/design.md's safety rules).
+    const live = LiveCall.safeParse(stillLive.val());
+    const awaitingAck =
+      archived.exists &&
+      live.success &&
+      live.data.status === 'ENDED' &&
+      awaitsAcknowledgement(live.data);
+    if (archived.exists && (!stillLive.exists() || awaitingAck)) {
       const conversation = await firestore
         .collection('conversations')
         .doc(archived.get('conversation_id'))
@@ -168,7 +177,11 @@ if (values.keep) {
           .join('; ');
         console.log(`    ${m.role}: ${m.content}${notes ? `  [${notes}]` : ''}`);
       }
-      console.log('Removed from the Realtime Database.');
+      console.log(
+        awaitingAck
+          ? "Still live, on purpose: a CRITICAL call nobody acknowledged stays in the dashboard's alarm (and escalates) until a supervisor acknowledges it; then it is archived again and removed from the Realtime Database."
+          : 'Removed from the Realtime Database.',
+      );
       break;
     }
     await new Promise((r) => setTimeout(r, 200));
