@@ -12,11 +12,11 @@
  * bundle does not export); they are a few hundred kB, so the figures err high, the safe side.
  */
 import { spawnSync } from 'node:child_process';
-import { readFileSync, readdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ROOT } from './project.ts';
+import { loadCorpus } from './evaluation.ts';
 
 const require = createRequire(import.meta.url);
 const BUNDLE = join(ROOT, 'functions', 'dist', 'index.js');
@@ -77,52 +77,39 @@ function loadSdks(sdks: Sdk[]) {
       projectId: 'memory-check',
       databaseURL: 'https://memory-check-default-rtdb.europe-west1.firebasedatabase.app',
     });
-  const clients: unknown[] = [];
-  for (const sdk of sdks) {
-    if (sdk === 'twilio')
-      clients.push((require('twilio') as typeof import('twilio'))('AC' + '0'.repeat(32), 'token'));
-    else if (sdk === 'openai') {
-      const { default: OpenAI } = require('openai') as typeof import('openai');
-      clients.push(new OpenAI({ apiKey: 'sk-none', baseURL: 'http://127.0.0.1:9' }));
-    } else if (sdk === 'database')
-      clients.push(
-        (
-          require('firebase-admin/database') as typeof import('firebase-admin/database')
-        ).getDatabase(app),
-      );
-    else if (sdk === 'firestore')
-      clients.push(
-        (
-          require('firebase-admin/firestore') as typeof import('firebase-admin/firestore')
-        ).getFirestore(app),
-      );
-    else if (sdk === 'functions')
-      clients.push(
-        (
-          require('firebase-admin/functions') as typeof import('firebase-admin/functions')
-        ).getFunctions(app),
-      );
-    else if (sdk === 'messaging')
-      clients.push(
-        (
-          require('firebase-admin/messaging') as typeof import('firebase-admin/messaging')
-        ).getMessaging(app),
-      );
-    else
-      clients.push(
-        (require('firebase-admin/auth') as typeof import('firebase-admin/auth')).getAuth(app),
-      );
-  }
+  // What each function group's SDK costs an instance: loaded and given a client, as on first use.
+  const client: Record<Sdk, () => unknown> = {
+    twilio: () => (require('twilio') as typeof import('twilio'))('AC' + '0'.repeat(32), 'token'),
+    openai: () =>
+      new (require('openai') as typeof import('openai')).default({
+        apiKey: 'sk-none',
+        baseURL: 'http://127.0.0.1:9',
+      }),
+    database: () =>
+      (require('firebase-admin/database') as typeof import('firebase-admin/database')).getDatabase(
+        app,
+      ),
+    firestore: () =>
+      (
+        require('firebase-admin/firestore') as typeof import('firebase-admin/firestore')
+      ).getFirestore(app),
+    functions: () =>
+      (
+        require('firebase-admin/functions') as typeof import('firebase-admin/functions')
+      ).getFunctions(app),
+    messaging: () =>
+      (
+        require('firebase-admin/messaging') as typeof import('firebase-admin/messaging')
+      ).getMessaging(app),
+    auth: () =>
+      (require('firebase-admin/auth') as typeof import('firebase-admin/auth')).getAuth(app),
+  };
+  const clients = sdks.map((sdk) => client[sdk]());
   return clients;
 }
 
-function corpus(): string[] {
-  const dir = join(ROOT, 'eval', 'corpus');
-  return readdirSync(dir)
-    .filter((f) => f.endsWith('.jsonl'))
-    .flatMap((f) => readFileSync(join(dir, f), 'utf8').split('\n').filter(Boolean))
-    .map((line) => (JSON.parse(line) as { text: string }).text);
-}
+/** The evaluation corpus's utterances: what callers say, in five languages. */
+const corpus = () => loadCorpus(join(ROOT, 'eval', 'corpus')).map((c) => c.text);
 
 /** One group, in this process: the caller spawns a fresh Node per group. */
 async function measureHere(group: string): Promise<GroupMemory> {

@@ -72,6 +72,20 @@ export function twilioRest(accountSid: string, authToken: string, apiBaseUrl: st
 
 export type TwilioRest = Twilio;
 
+/** The project's Twilio account (its SID from the params, its token from the secrets), or null when either is missing. */
+function twilioFor(
+  params: Record<string, string>,
+  token: string | null | undefined,
+  apiBaseUrl: string | null | undefined,
+): TwilioRest | null {
+  if (!params.TWILIO_ACCOUNT_SID || !token) return null;
+  return twilioRest(
+    params.TWILIO_ACCOUNT_SID,
+    token,
+    apiBaseUrl ?? params.TWILIO_API_BASE_URL ?? 'https://api.twilio.com',
+  );
+}
+
 type ApiNumber = {
   sid: string;
   phoneNumber: string;
@@ -344,14 +358,7 @@ async function gatherLocal(
     SECRETS.map((name) => [name, secretsFile[name] ? 'set' : 'missing'] as const),
   );
   const token = secretsFile.TWILIO_AUTH_TOKEN;
-  const client =
-    params.TWILIO_ACCOUNT_SID && token
-      ? twilioRest(
-          params.TWILIO_ACCOUNT_SID,
-          token,
-          o.twilioApi ?? params.TWILIO_API_BASE_URL ?? 'https://api.twilio.com',
-        )
-      : null;
+  const client = twilioFor(params, token, o.twilioApi);
   const app = localAdminApp('preflight');
   const region = databaseRegion(LOCAL_FIREBASE_CONFIG.databaseURL)!;
   const tasks = o.tasksApi ? cloudTasksClient(o.tasksApi) : null;
@@ -426,14 +433,7 @@ async function gatherReal(
         }
       : null;
   }, unknown);
-  const client =
-    params.TWILIO_ACCOUNT_SID && token
-      ? twilioRest(
-          params.TWILIO_ACCOUNT_SID,
-          token,
-          o.twilioApi ?? params.TWILIO_API_BASE_URL ?? 'https://api.twilio.com',
-        )
-      : null;
+  const client = twilioFor(params, token, o.twilioApi);
   // When the instance could not be listed, the default one where the functions are (the admin script's guess too).
   const databaseURL =
     database && !('error' in database)
