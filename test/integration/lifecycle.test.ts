@@ -17,7 +17,7 @@ import { firestoreArchive } from '../../functions/src/adapters/archiveStore';
 import type { Reply } from '../../functions/src/assistant/responder';
 import type { MemoryVoice } from '../helpers/fakes';
 import { SETTINGS, aLiveCall, aMessage } from '../helpers/fixtures';
-import { freshCaller, realDeps, testClients } from '../helpers/stack';
+import { eventually, freshCaller, realDeps, testClients } from '../helpers/stack';
 
 const { db, firestore } = testClients();
 
@@ -46,10 +46,17 @@ describe('a hang-up in the middle of a turn', () => {
   it('holds the purge until the turn is written, then archives the whole transcript', async () => {
     const { deps, queue, callSid, callId, conversationId } = await startedCall();
 
-    let release!: (reply: Reply) => void;
+    let release: ((reply: Reply) => void) | undefined;
     deps.responder = { respond: () => new Promise<Reply>((resolve) => (release = resolve)) };
     const turn = takeTurn({ callSid, speech: 'the roof is collapsing', silentTurns: 0 }, deps);
-    await new Promise((r) => setTimeout(r, 200)); // the caller's words are written; the model is thinking
+    // Waits for the state the race needs, not for a time: a loaded machine can take longer than any sleep.
+    await eventually('the caller\'s words written and the model thinking', async () => {
+      const { conversation } = await liveState(callId, conversationId);
+      const said = Object.values(conversation?.messages ?? {}).some(
+        (m) => (m as { role: string }).role === 'user',
+      );
+      return said && release !== undefined;
+    });
 
     expect(await handleStatus({ callSid, callStatus: 'completed' }, deps)).toBe('end');
     await archiveCall(queue.drain()[0], deps);
@@ -57,7 +64,7 @@ describe('a hang-up in the middle of a turn', () => {
     await expect(purgeCall(purge, deps)).rejects.toBeInstanceOf(AuroraError);
     expect((await liveState(callId, conversationId)).call).not.toBeNull();
 
-    release({
+    release!({
       text: 'Get out from under the roof now and call emergency services.',
       urgency: 'CRITICAL',
       sources: ['Rescue'],
