@@ -2,8 +2,12 @@
  * `npm run eval -- --responder offline|model [thresholds]`: runs the labelled corpus
  * (eval/corpus/*.jsonl) through a responder and prints the urgency confusion matrix, the
  * life-threatening cases answered below CRITICAL, over-triage, procedure hits, the safety line
- * on CRITICAL replies, reply language and reply time. Exits 1 when the run breaks a threshold
- * it was given (--min-exact 0.9 --max-over 0.1 --max-under-critical 0 …), 2 on a usage error.
+ * on CRITICAL replies, reply language and reply time. Then whole conversations
+ * (eval/conversations/*.jsonl, scripts/lib/conversations.ts) through the same urgency path as a
+ * call: urgency after each turn, turns until CRITICAL, and the texts to on-call staff a
+ * non-emergency would have caused. Exits 1 when the run breaks a threshold it was given
+ * (--min-exact 0.9 --max-over 0.1 --max-under-critical 0 --max-conversation-texts 0 …), 2 on a
+ * usage error.
  *
  * `--responder model` answers through the local model server (scripts/lib/model-server.ts),
  * or through a provider with `--base-url` and `--api-key` (or OPENAI_BASE_URL/OPENAI_API_KEY)
@@ -22,18 +26,29 @@ import {
   type Outcome,
   type Thresholds,
 } from './lib/evaluation.ts';
+import {
+  formatConversations,
+  loadConversations,
+  runConversation,
+  scoreConversations,
+  type ConversationDeps,
+  type ConversationOutcome,
+} from './lib/conversations.ts';
 
 import type { Responder } from 'aurora-functions/lib/assistant/responder.js';
 
 const require = createRequire(import.meta.url);
 
-const USAGE = `usage: npm run eval -- [--responder offline|model] [--corpus DIR] [--base-url URL --api-key KEY --model NAME]
-                     [--model-latency MS] [--min-exact R] [--max-over R] [--max-under-critical N] [--min-procedure R]
-                     [--min-language R] [--max-missing-safety N] [--max-raised N] [--max-p95-ms MS] [--verbose]`;
+const USAGE = `usage: npm run eval -- [--responder offline|model] [--corpus DIR] [--conversations DIR]
+                     [--base-url URL --api-key KEY --model NAME] [--model-latency MS] [--min-exact R] [--max-over R]
+                     [--max-under-critical N] [--min-procedure R] [--min-language R] [--max-missing-safety N]
+                     [--max-raised N] [--max-p95-ms MS] [--max-conversation-under-critical N]
+                     [--max-conversation-texts N] [--verbose]`;
 
 const { values, fail: usage } = parseCommandLine('eval', USAGE, {
   responder: { type: 'string', default: 'offline' },
   corpus: { type: 'string', default: join(ROOT, 'eval', 'corpus') },
+  conversations: { type: 'string', default: join(ROOT, 'eval', 'conversations') },
   'base-url': { type: 'string' },
   'api-key': { type: 'string' },
   model: { type: 'string' },
@@ -46,6 +61,8 @@ const { values, fail: usage } = parseCommandLine('eval', USAGE, {
   'max-missing-safety': { type: 'string' },
   'max-raised': { type: 'string' },
   'max-p95-ms': { type: 'string' },
+  'max-conversation-under-critical': { type: 'string' },
+  'max-conversation-texts': { type: 'string' },
   verbose: { type: 'boolean', default: false },
 });
 
@@ -66,6 +83,8 @@ const thresholds: Thresholds = {
   maxMissingSafety: number('max-missing-safety'),
   maxRaised: number('max-raised'),
   maxP95Ms: number('max-p95-ms'),
+  maxConversationUnderCritical: number('max-conversation-under-critical'),
+  maxConversationTexts: number('max-conversation-texts'),
 };
 
 // The functions' compiled modules, by name (`npm run eval` builds them first).
@@ -75,6 +94,10 @@ const { hasSafetyAdvice } =
   require('aurora-functions/lib/assistant/safety.js') as typeof import('aurora-functions/lib/assistant/safety.js');
 const { detectLanguage } =
   require('aurora-functions/lib/assistant/language.js') as typeof import('aurora-functions/lib/assistant/language.js');
+const { wordsFloor, answerFor } =
+  require('aurora-functions/lib/assistant/keyQuestions.js') as typeof import('aurora-functions/lib/assistant/keyQuestions.js');
+const { afterCallerWords, afterReply, confirmed } =
+  require('aurora-functions/lib/core/callUrgency.js') as typeof import('aurora-functions/lib/core/callUrgency.js');
 
 let server: ModelServer | null = null;
 async function responderFor(
@@ -112,9 +135,21 @@ async function responderFor(
 }
 
 const cases = loadCorpus(values.corpus!);
+const conversations = loadConversations(values.conversations!);
 const { responder, label } = await responderFor(values.responder);
 const titles = new Map(DEMO_PROCEDURES.map((p) => [p.title, p.id]));
 const outcomes: Outcome[] = [];
+const conversationOutcomes: ConversationOutcome[] = [];
+// A call's turn, as production takes it: the words' floor, the answer to the open question, the reply.
+const conversationDeps: ConversationDeps = {
+  respond: (input) =>
+    responder.respond({ ...input, caller: { workerId: 'eval' }, procedures: DEMO_PROCEDURES }),
+  wordsFloor: (utterance) => wordsFloor(utterance, DEMO_PROCEDURES),
+  answerFor: (open, utterance, language) => answerFor(open, utterance, DEMO_PROCEDURES, language),
+  afterCallerWords,
+  afterReply,
+  confirmed,
+};
 try {
   for (const c of cases) {
     const started = performance.now();
@@ -134,6 +169,8 @@ try {
       replyLanguage: detectLanguage(reply.text),
     });
   }
+  for (const c of conversations)
+    conversationOutcomes.push(await runConversation(c, conversationDeps));
 } finally {
   // Assigned inside responderFor: TypeScript's narrowing does not see it.
   await (server as ModelServer | null)?.stop();
@@ -142,7 +179,10 @@ try {
 const report = score(cases, outcomes);
 console.log(`Aurora triage evaluation: ${label}, corpus ${values.corpus}`);
 console.log(format(report, values.verbose));
-const broken = breaches(report, thresholds);
+const conversationReport = scoreConversations(conversationOutcomes);
+console.log(`\nconversations ${values.conversations}`);
+console.log(formatConversations(conversationReport, values.verbose));
+const broken = breaches(report, thresholds, conversationReport);
 if (broken.length > 0) {
   console.error(`\nFAILED: ${broken.join('; ')}`);
   process.exitCode = 1;

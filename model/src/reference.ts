@@ -3,7 +3,7 @@
  * it: the worker registry and the emergency procedures.
  */
 import { z } from 'zod';
-import { Urgency } from './schema';
+import { QuestionId, Urgency } from './schema';
 
 /** workers/{E.164 phone number}: the registry of who may call. */
 export const WorkerDoc = z.object({
@@ -15,6 +15,25 @@ export const WorkerDoc = z.object({
   language: z.string().optional(),
 });
 export type WorkerDoc = z.infer<typeof WorkerDoc>;
+
+/**
+ * A dispatcher's key question for a procedure's situation, asked when the caller's first words
+ * leave urgency unsure (MPDS case entry: is the person awake, breathing normally, is anyone
+ * trapped or hurt, is it real). Phrased so that one answer reassures: that answer, said
+ * explicitly, lets urgency fall to `if_reassured`; any other answer confirms it.
+ */
+export const KeyQuestion = z.object({
+  id: QuestionId,
+  /** The question, in English, one short sentence a panicking caller can answer. */
+  ask: z.string().min(1).max(200),
+  /** The question in other languages, by language code. */
+  translations: z.record(z.string(), z.string()).optional(),
+  /** Which answer reassures: "Is he breathing normally?" yes; "Is anyone trapped?" no. */
+  reassuring: z.enum(['yes', 'no']),
+  /** Where urgency may fall to on the reassuring answer. */
+  if_reassured: Urgency,
+});
+export type KeyQuestion = z.infer<typeof KeyQuestion>;
 
 /** procedures/{id} in Firestore: one site emergency procedure. */
 export const Procedure = z.object({
@@ -46,6 +65,8 @@ export const Procedure = z.object({
   danger: z.enum(['avoid', 'isolate']).optional(),
   /** The recognised first-aid or safety source the guidance follows (Red Cross, ERC, OSHA, HSE, NIOSH…). */
   source: z.string().optional(),
+  /** The key questions for its situation, the one that settles urgency first. */
+  questions: z.array(KeyQuestion).max(4).optional(),
   /** The guidance (and title) in other languages, by language code: what a caller in that language hears. */
   translations: z
     .record(z.string(), z.object({ title: z.string().optional(), guidance: z.string() }))

@@ -72,6 +72,35 @@ export const Escalation = z.object({
 });
 export type Escalation = z.infer<typeof Escalation>;
 
+/** What a key question asks about (reference.ts): the facts a dispatcher settles urgency with. */
+export const QuestionId = z.enum(['awake', 'breathing', 'trapped', 'hurt', 'real', 'ongoing']);
+export type QuestionId = z.infer<typeof QuestionId>;
+
+/** Aurora's key question, asked in a reply and open until the caller's next words answer it. */
+export const OpenQuestion = z.object({
+  /** The procedure it belongs to, and which of its questions. */
+  procedure: z.string(),
+  id: QuestionId,
+  asked_at: z.string(),
+});
+export type OpenQuestion = z.infer<typeof OpenQuestion>;
+
+/**
+ * A fall in urgency: only on the caller's explicit answer to Aurora's key question ("it's the
+ * drill", "she's awake and talking") or on a supervisor's decision; kept with its reason.
+ */
+export const UrgencyFall = z.object({
+  from: Urgency,
+  to: Urgency,
+  /** In words, for the dashboard and the archive: the question and the answer, or the supervisor's note. */
+  reason: z.string(),
+  by: z.enum(['caller', 'supervisor']),
+  /** The supervisor's id, when one decided. */
+  admin_id: z.string().optional(),
+  at: z.string(),
+});
+export type UrgencyFall = z.infer<typeof UrgencyFall>;
+
 /** active_calls/{call_id}: the seed schema plus the fields docs/design.md marks (+). */
 export const LiveCall = z.object({
   worker_id: z.string(),
@@ -131,6 +160,17 @@ export const LiveCall = z.object({
   language_evidence: z
     .object({ language: z.string(), count: z.number().int().positive() })
     .optional(),
+  /**
+   * The urgency rests on words that leave it unsure ("he collapsed", "smoke in the hall"): it alarms
+   * at once, marked unconfirmed, and Aurora asks the question that settles it. Confirmed (cleared)
+   * by the caller's answer, a later utterance, silence past the window, or the line dropping; the
+   * on-call staff are texted only once it is confirmed (core/callUrgency.ts).
+   */
+  urgency_provisional: z.boolean().optional(),
+  /** Aurora's key question the caller has not answered yet. */
+  question: OpenQuestion.optional(),
+  /** Every fall in urgency, with its reason, by key in time order. */
+  urgency_falls: z.record(z.string(), UrgencyFall).optional(),
 });
 export type LiveCall = z.infer<typeof LiveCall>;
 
@@ -288,6 +328,7 @@ export const SUMMARY_ROW_FIELDS = [
   'escalated_at',
   'escalation',
   'quiet_since',
+  'urgency_provisional',
 ] as const;
 
 /** One row of live_summary/calls. */
@@ -326,6 +367,8 @@ export type ArchivedCall<T = Date> = {
   mode: LiveCall['mode'];
   /** Recorded by a later webhook than the incoming call's (see LiveCall), or from the status callback alone. */
   recorded_late?: boolean;
+  /** Every fall in urgency during the call, oldest first, each with its reason. */
+  urgency_falls?: UrgencyFall[];
 };
 
 /** conversations/{conversation_id}, without archived_at (the server stamps it). */
@@ -365,6 +408,13 @@ export const CallAction = z.discriminatedUnion('action', [
   }),
   z.object({ action: z.literal('end'), callId }),
   z.object({ action: z.literal('ack'), callId }),
+  /** A supervisor's decision on urgency (raise or lower), kept with its reason. */
+  z.object({
+    action: z.literal('urgency'),
+    callId,
+    urgency: Urgency,
+    reason: z.string().trim().min(3, 'say why').max(300),
+  }),
 ]);
 export type CallAction = z.infer<typeof CallAction>;
 

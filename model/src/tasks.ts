@@ -65,7 +65,9 @@ export const taskIds = {
   acknowledged: (callId: string, at: string) =>
     `archive-${idRef(callId)}-a${at.replace(/\D/g, '').slice(0, 14)}`,
   /** A CRITICAL call's escalation timer, one per call. */
-  escalate: (callId: string) => `escalate-${idRef(callId)}`,
+  /** One timer per rise to CRITICAL: after a fall ("it's the drill"), a new rise gets its own. */
+  escalate: (callId: string, falls = 0) =>
+    falls === 0 ? `escalate-${idRef(callId)}` : `escalate-${idRef(callId)}-r${falls}`,
 };
 
 /** Which queue a task id belongs to (its prefix names the queue), or null for a stranger's task. */

@@ -1,10 +1,11 @@
 /**
  * The triage evaluation, apart from its I/O: the labelled corpus, one run's figures (confusion
  * matrix, under- and over-triage, procedure hits, the safety line, reply language, reply time)
- * and the thresholds a run must hold. `scripts/eval.ts` drives it; the tests call it directly.
+ * and the thresholds a run must hold, the conversations' (conversations.ts) among them. `scripts/eval.ts` drives it; the tests call it directly.
  */
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
+import type { ConversationReport } from './conversations.ts';
 
 export const URGENCIES = ['NORMAL', 'URGENT', 'CRITICAL'] as const;
 export type Urgency = (typeof URGENCIES)[number];
@@ -172,10 +173,21 @@ export type Thresholds = {
   maxMissingSafety?: number;
   maxRaised?: number;
   maxP95Ms?: number;
+  /** How many life-threatening conversations may end below CRITICAL (0 in CI). */
+  maxConversationUnderCritical?: number;
+  /** How many non-emergency conversations may end CRITICAL, each a text to the on-call staff (0 in CI). */
+  maxConversationTexts?: number;
 };
 
-/** The thresholds the report breaks, each as a sentence; empty when it holds them all. */
-export function breaches(report: Report, t: Thresholds): string[] {
+/**
+ * The thresholds the reports break, each as a sentence; empty when they hold them all. A
+ * conversation threshold with no conversations run is a breach: a check that saw nothing holds nothing.
+ */
+export function breaches(
+  report: Report,
+  t: Thresholds,
+  conversations?: ConversationReport,
+): string[] {
   const out: string[] = [];
   const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
   if (t.minExact !== undefined && report.exact < t.minExact)
@@ -200,6 +212,22 @@ export function breaches(report: Report, t: Thresholds): string[] {
     );
   if (t.maxP95Ms !== undefined && report.p95Ms > t.maxP95Ms)
     out.push(`reply time p95 ${report.p95Ms.toFixed(1)} ms > ${t.maxP95Ms} ms`);
+  const conversationCheck = (max: number | undefined, found: number, what: string) => {
+    if (max === undefined) return;
+    if (!conversations || conversations.total === 0)
+      out.push(`no conversations were run to count ${what}`);
+    else if (found > max) out.push(`${found} ${what} > ${max}`);
+  };
+  conversationCheck(
+    t.maxConversationUnderCritical,
+    conversations?.underCritical.length ?? 0,
+    'life-threatening conversations below CRITICAL at the end',
+  );
+  conversationCheck(
+    t.maxConversationTexts,
+    conversations?.texts.length ?? 0,
+    'texts to on-call staff from non-emergency conversations',
+  );
   return out;
 }
 

@@ -29,11 +29,14 @@ export async function seedWorkers(firestore: Firestore): Promise<number> {
   return workers.length;
 }
 
-/** The demo procedures the functions fall back on, written to procedures/{id}. */
+/** The demo procedures the functions fall back on, with their key questions, written to procedures/{id}. */
 export async function seedProcedures(firestore: Firestore): Promise<number> {
-  const procedures = JSON.parse(
-    readFileSync(join(ROOT, 'functions', 'src', 'assistant', 'demoProcedures.json'), 'utf8'),
-  ) as Array<{ id: string }>;
+  const read = (file: string) =>
+    JSON.parse(readFileSync(join(ROOT, 'functions', 'src', 'assistant', file), 'utf8'));
+  const questions = read('keyQuestions.json') as Record<string, unknown>;
+  const procedures = (read('demoProcedures.json') as Array<{ id: string }>).map((p) =>
+    questions[p.id] ? { ...p, questions: questions[p.id] } : p,
+  );
   const batch = firestore.batch();
   for (const { id, ...procedure } of procedures)
     batch.set(firestore.collection('procedures').doc(id), procedure);

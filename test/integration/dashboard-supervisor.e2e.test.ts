@@ -289,6 +289,69 @@ describe('the dashboard for a supervisor under stress', () => {
     await page.context().close();
   });
 
+  it('marks a CRITICAL call resting on unsure words as unconfirmed, says what Aurora asks, and lets a supervisor lower it with a reason', async () => {
+    const page = await pageSignedInAs(DEMO_ADMIN);
+    const { call, callId } = await ringing('+15550100005');
+    await row(page, callId).getByRole('button').click();
+    await reads(page.getByTestId('call-state'), 'Aurora is answering');
+    // Seeded as a turn leaves a call whose first words left urgency unsure ("he collapsed"):
+    // CRITICAL, provisional, Aurora's key question open. The fan-out copies it to the list and
+    // alerts. The stack escalates after 5 s, which confirms it, so the unconfirmed label is
+    // checked everywhere at once, right away.
+    await db.ref(`active_calls/${callId}`).update({
+      urgency: 'CRITICAL',
+      urgency_provisional: true,
+      question: { procedure: 'heart-attack', id: 'breathing', asked_at: new Date().toISOString() },
+    });
+    const entry = page.locator(`[data-testid=critical-alarm][data-call-id="${callId}"]`);
+    await Promise.all([
+      reads(row(page, callId).locator('.badge'), 'CRITICAL, unconfirmed'),
+      sees(entry, 'CRITICAL call, unconfirmed:'),
+      reads(page.getByTestId('call-urgency'), 'CRITICAL, unconfirmed'),
+      reads(
+        page.getByTestId('urgency-note').filter({ hasText: 'Aurora is asking' }),
+        'Aurora is asking: is the person breathing normally?',
+      ),
+    ]);
+    await page.screenshot({ path: `${SCREENSHOTS}/urgency-unconfirmed.png` });
+
+    // The supervisor's own decision: a level and a required reason, through callControl; a fall asks first.
+    await page.getByLabel('New urgency').selectOption('URGENT');
+    await page.getByRole('button', { name: 'Set urgency' }).click();
+    await reads(page.getByTestId('action-status'), 'Say why (at least 3 characters).');
+    const reason = 'Foreman is with him: he is breathing and talking';
+    await page.getByLabel('Reason (required)').fill(reason);
+    await page.getByRole('button', { name: 'Set urgency' }).click();
+    const confirm = page.getByRole('group', { name: /^Lower this call from CRITICAL to URGENT\?/ });
+    await confirm.waitFor();
+    // The safe choice has the focus, and Escape takes it, keeping what the supervisor wrote.
+    expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('Cancel');
+    await expectAccessible(page, 'lowering a call');
+    await page.keyboard.press('Escape');
+    await confirm.waitFor({ state: 'hidden' });
+    expect(await page.getByLabel('Reason (required)').inputValue()).toBe(reason);
+    await page.getByRole('button', { name: 'Set urgency' }).click();
+    await confirm.getByRole('button', { name: 'Lower to URGENT' }).click();
+    await reads(page.getByTestId('action-status'), 'Urgency set to URGENT.');
+    await reads(page.getByTestId('call-urgency'), 'URGENT');
+    await reads(row(page, callId).locator('.badge'), 'URGENT');
+    const fallen = new RegExp(
+      `^CRITICAL → URGENT at \\d\\d:\\d\\d:\\d\\d, by ${DEMO_ADMIN.email.replace(/\./g, '\\.')}: ${reason}$`,
+    );
+    await sees(page.getByTestId('urgency-falls').locator('li'), fallen);
+    await expectAccessible(page, 'a call whose urgency fell');
+    await page.screenshot({ path: `${SCREENSHOTS}/urgency-lowered.png` });
+
+    // The archive keeps the fall, and History shows it.
+    await call.status('completed');
+    await acknowledge(callId);
+    await archivedAndPurged(callId, callId.replace(/^call_/, 'conv_'));
+    await page.getByRole('tab', { name: 'History' }).click();
+    await historyRow(page, callId).getByRole('button').click();
+    await sees(page.getByTestId('urgency-falls').locator('li'), fallen);
+    await page.context().close();
+  });
+
   it("History keeps up: a call archived while it is open appears without a search, under the worker's name", async () => {
     const page = await pageSignedInAs(DEMO_ADMIN);
     await page.getByRole('tab', { name: 'History' }).click();

@@ -40,14 +40,17 @@ export const INVARIANTS = {
   'I3.only-what-was-said':
     'Every line the transcript gives Aurora or a supervisor was sent to Twilio.',
   'I4.urgency-floor':
-    "After a turn is answered, the call's urgency is at least the offline triage of the words said.",
-  'I4.never-falls': "A call's urgency never falls.",
+    "After a turn is answered, the call's urgency is at least the offline triage of the words said (since its last recorded fall).",
+  'I4.falls-recorded':
+    "A call's urgency falls only with a recorded fall (the caller's answer to Aurora's key question, or a supervisor's decision).",
   'I5.one-archive':
     'One archive per CallSid (and one live call: a second becomes a second archive).',
   'I5.nothing-left':
     'Once a call has ended, the queues drained and (if CRITICAL) it is acknowledged, nothing of it is left live.',
   'I6.speculation-triage':
     'A speculated reply is never used when the final words are triaged otherwise than the words it was made for.',
+  'I7.texts-confirmed':
+    'The on-call staff are texted only for a confirmed CRITICAL call (never a provisional one, never one that fell).',
 } as const;
 export type InvariantCode = keyof typeof INVARIANTS;
 
@@ -75,8 +78,10 @@ type Track = {
   callSid: string;
   /** Call ids recorded live for this CallSid. */
   callIds: Set<string>;
-  /** The highest urgency seen on each of its call nodes. */
-  highest: Map<string, Urgency>;
+  /** The latest urgency and number of recorded falls seen on each of its call nodes. */
+  latest: Map<string, { urgency: Urgency; falls: number }>;
+  /** The words from this index on are what the urgency must be at least (earlier ones were settled by a fall). */
+  floorFrom: number;
   /** When the call node was first seen CRITICAL (simulated ms). */
   criticalSince?: number;
   /** Someone had it in hand while it was CRITICAL (acknowledged at CRITICAL, or held). */
@@ -86,6 +91,10 @@ type Track = {
   /** Utterances a turn webhook answered, each once (a replayed request is the same utterance). */
   answered: Array<{ words: string; token: string }>;
 };
+
+/** What the words said since the call's last recorded fall call for. */
+const saidSinceFall = (track: Track): Urgency =>
+  highest(track.answered.slice(track.floorFrom).map((a) => triageOf(a.words)));
 
 const countBy = (items: string[]) =>
   items.reduce((m, k) => m.set(k, (m.get(k) ?? 0) + 1), new Map<string, number>());
@@ -116,7 +125,8 @@ export class Tracker {
         (track = {
           callSid,
           callIds: new Set(),
-          highest: new Map(),
+          latest: new Map(),
+          floorFrom: 0,
           acknowledged: false,
           escalated: false,
           answered: [],
@@ -143,14 +153,27 @@ export class Tracker {
     const call = parsed.data;
     const track = this.track(call.call_sid);
     track.callIds.add(callId);
-    const was = track.highest.get(callId) ?? 'NORMAL';
-    if (rank[call.urgency] < rank[was])
+    const was = track.latest.get(callId) ?? { urgency: 'NORMAL', falls: 0 };
+    const falls = Object.keys(call.urgency_falls ?? {}).length;
+    if (rank[call.urgency] < rank[was.urgency] && falls <= was.falls)
       this.violate(
-        'I4.never-falls',
+        'I4.falls-recorded',
         call.call_sid,
-        `${callId} went from ${was} to ${call.urgency}`,
+        `${callId} went from ${was.urgency} to ${call.urgency} with no fall recorded`,
       );
-    track.highest.set(callId, highest([was, call.urgency]));
+    if (falls > was.falls) {
+      // The answer that settled it is the next words answered: the floor starts again from them.
+      track.floorFrom = track.answered.length;
+      if (call.urgency !== 'CRITICAL' && !track.escalated) track.criticalSince = undefined;
+    }
+    track.latest.set(callId, { urgency: call.urgency, falls });
+    if ((call.escalated_at || call.escalation?.failed) && !track.escalated)
+      if (call.urgency !== 'CRITICAL' || call.urgency_provisional)
+        this.violate(
+          'I7.texts-confirmed',
+          call.call_sid,
+          `${callId} was escalated while ${call.urgency_provisional ? 'provisional' : call.urgency}`,
+        );
     if (call.urgency === 'CRITICAL') {
       if (track.criticalSince === undefined) this.world.count('a call turned CRITICAL');
       track.criticalSince ??= this.now;
@@ -202,7 +225,7 @@ export class Tracker {
     if (words !== '' && !track.answered.some((a) => a.token === request.token))
       track.answered.push({ words, token: request.token });
     const live = this.liveCall(request.callSid);
-    const said = highest(track.answered.map((a) => triageOf(a.words)));
+    const said = saidSinceFall(track);
     if (fate === 'used') {
       const doc = parseTwiml(twiml);
       const urgency = highest([live?.call.urgency ?? 'NORMAL', said]);
@@ -436,7 +459,7 @@ export class Tracker {
     }
     this.checkTranscripts(true);
     for (const track of this.tracks.values()) {
-      const said = highest(track.answered.map((a) => triageOf(a.words)));
+      const said = saidSinceFall(track);
       const live = this.liveCall(track.callSid);
       const recorded = live
         ? live.call.urgency

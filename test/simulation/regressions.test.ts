@@ -259,4 +259,15 @@ describe('found by the simulation beyond those', () => {
       fault({ port: 'database', op: 'any', count: 5, after: 4 }),
       speak(0, FIRE, { during: 'take' }),
     ]));
+
+  // Found by npm run simulate -- --runs 5000 --seed 424242 (after about 300 s): the database
+  // refused the opening transaction five times, so the first request wrote the words without
+  // opening the turn, while Twilio's retry of it opened the turn and wrote them again. The
+  // request that cannot open the turn now claims it on the call, as opening it would.
+  it("records a caller's words once when Twilio's retry opens the turn the first request could not", () =>
+    holds('I3.utterance-once', [
+      ring(1),
+      fault({ port: 'database', op: 'transact', count: 5, after: 2 }),
+      speak(1, 'there is a fire in the paint store', { replay: true }),
+    ]));
 });

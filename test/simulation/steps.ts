@@ -287,6 +287,9 @@ export const UTTERANCES = [
   'is there a fire drill today?', // NORMAL
   'a forklift hit the racking, nobody is hurt', // NORMAL
   'Hallo, alles gut', // NORMAL
+  'gary collapsed in the canteen', // CRITICAL on unsure words: provisional, Aurora asks if he is awake
+  'yes he is awake and talking now', // NORMAL; as the answer to that question, lowers the call to URGENT
+  'it is only the drill', // NORMAL; as the answer to "is this a drill", lowers the call to NORMAL
 ] as const;
 
 /** Words as a recogniser's stable partial results give them: lower case, no punctuation. */

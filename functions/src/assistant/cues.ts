@@ -138,6 +138,10 @@ export const LIGHT_WORDS = new Set([
   'um',
   'uma',
   'e',
+  // Portuguese speech says "tá" for "está" ("não tá armado").
+  'ta',
+  'tava',
+  'estava',
 ]);
 
 /**
@@ -223,7 +227,21 @@ export const HYPOTHETICAL_OPENERS: string[][] = [
  * compressions do I do if he's not breathing" is a question asked during the emergency. Each
  * language's own "if" only: Spanish and Portuguese "se" is "oneself", French "si" is "so".
  */
-export const WHAT = new Set(['what', 'que', 'was', 'quoi']);
+export const WHAT = new Set([
+  'what',
+  'que',
+  'was',
+  'quoi',
+  // "Who do I call if…" asks whom to tell, not what is happening.
+  'who',
+  'quien',
+  'wen',
+  'wem',
+  'qui',
+  'quem',
+]);
+/** Prepositions before "whom": "a quién", "pra quem", "para quem". */
+export const TO_WHOM = new Set(['a', 'pra', 'para']);
 export const DOING = new Set([
   'do',
   'does',
@@ -253,6 +271,22 @@ export const DOING = new Set([
   'faz',
   'devo',
   'devemos',
+  'call',
+  'tell',
+  'ring',
+  'llamar',
+  'llamo',
+  'aviso',
+  'avisar',
+  'anrufen',
+  'rufe',
+  'melden',
+  'appeler',
+  'appelle',
+  'prevenir',
+  'ligar',
+  'ligo',
+  'avisar',
 ]);
 /**
  * A condition about him or her as they are ("what do I do if he's not breathing") is about
@@ -375,6 +409,8 @@ export const RESOLVED: string[][] = [
   'controlado',
   'geloscht',
   'ausgemacht',
+  'ist aus',
+  'ist wieder aus',
   'eteint',
   'eteinte',
   'maitrise',

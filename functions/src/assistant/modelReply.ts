@@ -11,6 +11,10 @@ export const ModelOutput = z.object({
   urgency: Urgency,
   sources: z.array(z.string()).max(10).default([]),
   handoff: z.boolean().default(false),
+  /** The question the reply ends with (spoken as part of it), if it asks one. */
+  question: z.string().trim().max(200).nullish(),
+  /** False while the urgency rests on words that leave it unsure; absent is taken as confirmed. */
+  urgency_confirmed: z.boolean().optional(),
 });
 export type ModelOutput = z.infer<typeof ModelOutput>;
 
@@ -54,7 +58,11 @@ export function parseModelReply(
     throw new AuroraError(
       `model output does not match the schema: ${output.error.issues[0]?.message}`,
     );
-  const text = toSpeech(output.data.reply);
+  const { question } = output.data;
+  // The question is spoken after the (at most three) sentences of guidance, unless they already end with it.
+  const guidance = toSpeech(output.data.reply);
+  const asked = question ? toSpeech(question) : '';
+  const text = asked && !guidance.includes(asked) ? `${guidance} ${asked}`.trim() : guidance;
   if (text === '') throw new AuroraError('model reply has nothing to say');
   const titles = new Map(given.map((p) => [p.title.toLowerCase(), p.title]));
   const sources = [
@@ -70,5 +78,8 @@ export function parseModelReply(
     urgency,
     sources,
     handoff: output.data.handoff,
+    ...(output.data.urgency_confirmed === false && urgency === 'CRITICAL'
+      ? { provisional: true }
+      : {}),
   };
 }

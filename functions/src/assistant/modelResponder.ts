@@ -74,7 +74,10 @@ export function modelResponder(options: ModelResponderOptions): Responder {
           });
         }
       }
-      return { ...offlineReply(input.utterance, input.procedures, language), fallback: 'offline' };
+      return {
+        ...offlineReply(input.utterance, input.procedures, language, input.history),
+        fallback: 'offline',
+      };
     },
   };
 }

@@ -1,9 +1,16 @@
 import { type Language, Procedure } from '@aurora/model';
 import demo from './demoProcedures.json';
-import { triage } from './triage';
+import questions from './keyQuestions.json';
+import { triage, withoutUnsure } from './triage';
 
-/** The demo set, also what callers are grounded in when Firestore has none or cannot be read. */
-export const DEMO_PROCEDURES: Procedure[] = Procedure.array().parse(demo);
+/**
+ * The demo set, also what callers are grounded in when Firestore has none or cannot be read.
+ * Each procedure carries its key questions (keyQuestions.json, kept apart for its five languages);
+ * the admin script seeds them into Firestore with the procedure.
+ */
+export const DEMO_PROCEDURES: Procedure[] = Procedure.array().parse(
+  demo.map((p) => ({ ...p, questions: (questions as Record<string, unknown>)[p.id] })),
+);
 
 /**
  * The procedures a caller's words point at, most dangerous first (as the words make them:
@@ -28,7 +35,8 @@ export function guidanceIn(procedure: Procedure, language: Language): string {
 export function speechHints(procedures: Procedure[]): string {
   const lists = procedures.map((p) =>
     [...p.keywords, ...(p.places ?? [])]
-      .flatMap((k) => k.split(/ \+ |\|/))
+      // "?collapsed" is heard as "collapsed": the mark is the triage's, not a word.
+      .flatMap((k) => withoutUnsure(k).split(/ \+ |\|/))
       .filter((k) => k.trim().length >= 3 && !k.startsWith('@')),
   );
   const phrases = new Set<string>();

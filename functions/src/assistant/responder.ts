@@ -1,4 +1,4 @@
-import type { Language, LiveMessage, Procedure, Urgency } from '@aurora/model';
+import type { Language, LiveMessage, Procedure, QuestionId, Urgency } from '@aurora/model';
 import type { Caller } from '../ports';
 
 /** What Aurora says back to one caller utterance. */
@@ -12,6 +12,10 @@ export type Reply = {
   fallback?: string;
   /** The model thinks a human should take over. */
   handoff?: boolean;
+  /** The key question the reply ends with: the caller's next words are read as its answer. */
+  question?: { procedure: string; id: QuestionId };
+  /** The reply's urgency rests on unsure words: alarmed at once, marked unconfirmed until settled. */
+  provisional?: boolean;
 };
 
 export type ResponderInput = {

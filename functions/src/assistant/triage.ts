@@ -27,9 +27,26 @@ import {
   RESOLVED,
   SOMEONE_THERE,
   STATE,
+  TO_WHOM,
   WHAT,
 } from './cues';
 import { detectLanguage } from './language';
+import {
+  ALL_CLEAR,
+  DRILL,
+  DRILL_ENDINGS,
+  DURING,
+  FAULTY,
+  IDIOMS,
+  OVER,
+  PAST,
+  PAST_BY_LANGUAGE,
+  PLANNED,
+  REAL,
+  RECOVERED,
+  STILL,
+  TITLES,
+} from './realityCues';
 import { namesIn, tokenize, wordMatch, type Token } from './speech';
 
 /** One keyword phrase of a procedure found in the speech. */
@@ -45,7 +62,19 @@ export type Match = {
   urgency: Urgency | null;
   /** Every word as said, or its stem: no misspelling or sound-alike stood in. */
   exact: boolean;
+  /**
+   * A keyword marked "?" in the procedures: it raises the call only provisionally, until the
+   * caller answers the procedure's key question ("he collapsed": is he awake and breathing?).
+   */
+  unsure: boolean;
 };
+
+/**
+ * How to read the speech: its language (detected when not given; every language's negations
+ * when null) and the registry's workers' names, whose words never count as hazards ("Blaze",
+ * "Herr Brand").
+ */
+export type TriageOptions = { language?: Language | null; names?: string[] };
 
 export type Triage = {
   urgency: Urgency;
@@ -54,6 +83,10 @@ export type Triage = {
   /** What the words make of each of those procedures: "what if there is a fire" is a NORMAL fire. */
   urgencies: Map<Procedure, Urgency>;
   matches: Match[];
+  /** CRITICAL only on unsure words ("she collapsed"): to be confirmed by the caller's answer. */
+  provisional: boolean;
+  /** The highest-ranked procedure raised only by unsure words: the one whose key question settles the call. */
+  unsure?: Procedure;
 };
 
 /** A phrase's words; `key` names it in a reading's memo, `joined` finds it run together. */
@@ -62,7 +95,13 @@ type Phrase = { words: string[]; negative: boolean; joined: string; key: string 
  * A keyword: one phrase, or parts that must all be said, each a choice of phrases. `person`:
  * it borrows a person procedure's signs ("@collapse"), so "nobody is hurt" takes it back.
  */
-type Keyword = { text: string; parts: Phrase[][]; place: boolean; person: boolean };
+type Keyword = {
+  text: string;
+  parts: Phrase[][];
+  place: boolean;
+  person: boolean;
+  unsure: boolean;
+};
 type Compiled = { procedure: Procedure; keywords: Keyword[] };
 
 function phrase(text: string): Phrase | null {
@@ -82,10 +121,14 @@ function phrase(text: string): Phrase | null {
  * keyword of the procedure with that id ("tank|silo + @collapse": a place and any sign of a
  * person down), so the signs are listed once and every procedure that needs them grows with them.
  */
-function keyword(text: string, place: boolean, byId: Map<string, Procedure>): Keyword | null {
+function keyword(written: string, place: boolean, byId: Map<string, Procedure>): Keyword | null {
+  const unsure = written.startsWith('?');
+  const text = withoutUnsure(written);
+  // Borrowed signs are as sure as the keyword borrowing them: "tank + collapsed" is sure.
   const choicesOf = (choice: string): string[] =>
     choice.startsWith('@')
       ? (byId.get(choice.slice(1))?.keywords ?? [])
+          .map(withoutUnsure)
           .filter((k) => !k.includes(' + '))
           .flatMap((k) => k.split('|'))
       : [choice];
@@ -98,8 +141,13 @@ function keyword(text: string, place: boolean, byId: Map<string, Procedure>): Ke
   const person = [...text.matchAll(/@([\w-]+)/g)].some(
     ([, id]) => byId.get(id)?.about === 'person',
   );
-  return parts.every((choices) => choices.length > 0) ? { text, parts, place, person } : null;
+  return parts.every((choices) => choices.length > 0)
+    ? { text, parts, place, person, unsure }
+    : null;
 }
+
+/** A keyword as said: "?collapsed" marks "collapsed" as unsure (see Match.unsure). */
+export const withoutUnsure = (keyword: string): string => keyword.replace(/^\?\s*/, '');
 
 const compiledFor = new WeakMap<Procedure[], Compiled[]>();
 /** Keywords as token lists, once per procedure set (the library hands out one cached array for minutes). */
@@ -128,7 +176,9 @@ function matchAt(
   i: number,
   phrase: Phrase,
   english: boolean,
+  masked: boolean[],
 ): { end: number; score: number; exact: boolean } | null {
+  if (masked[i]) return null;
   let score = wordMatch(tokens[i].word, phrase.words[0], english);
   let exact = score >= 0.9;
   let at = i;
@@ -137,6 +187,7 @@ function matchAt(
     score === 0 &&
     phrase.words[0].length >= 6 &&
     i + 1 < tokens.length &&
+    !masked[i + 1] &&
     tokens[i + 1].clause === tokens[i].clause
   ) {
     score = wordMatch(tokens[i].word + tokens[i + 1].word, phrase.words[0]);
@@ -161,7 +212,7 @@ function matchAt(
       next <= at + 1 + MAX_GAP && next < tokens.length && tokens[next].clause === tokens[i].clause;
       next++
     ) {
-      const s = wordMatch(tokens[next].word, word, english);
+      const s = masked[next] ? 0 : wordMatch(tokens[next].word, word, english);
       if (s > 0) {
         found = next;
         score += s;
@@ -184,6 +235,8 @@ type Reading = {
   negations: Set<string>;
   english: boolean;
   names: Set<string>;
+  /** Tokens that never match a keyword: names, idioms. */
+  masked: boolean[];
   found: Map<string, Hit[]>;
 };
 
@@ -195,7 +248,13 @@ function phraseHits(tokens: Token[], p: Phrase, reading: Reading): Hit[] {
   reading.found.set(p.key, hits);
   for (let i = 0; i < tokens.length; i++) {
     // Names never sound like hazards ("Farrah" is not a fire).
-    const hit = matchAt(tokens, i, p, reading.english && !reading.names.has(tokens[i].word));
+    const hit = matchAt(
+      tokens,
+      i,
+      p,
+      reading.english && !reading.names.has(tokens[i].word),
+      reading.masked,
+    );
     // A phrase that is itself negative ("not breathing", "atmet nicht") is not negated again.
     if (hit)
       hits.push({
@@ -251,7 +310,13 @@ function findPhrases(tokens: Token[], phrases: string[][]): Array<[number, numbe
 }
 
 /** A negation before the match reaches it across light words only ("nobody is hurt", "no sign of smoke"). */
-function negated(tokens: Token[], start: number, end: number, negations: Set<string>): boolean {
+function negated(
+  tokens: Token[],
+  start: number,
+  end: number,
+  negations: Set<string>,
+  after = true,
+): boolean {
   const clause = tokens[start].clause;
   for (let j = start - 1; j >= 0 && j >= start - 5 && tokens[j].clause === clause; j--) {
     const word = tokens[j].word;
@@ -259,7 +324,11 @@ function negated(tokens: Token[], start: number, end: number, negations: Set<str
     if (negations.has(word)) return !(word === 'no' && tokens[j - 1]?.word === 'no');
     if (!LIGHT_WORDS.has(word)) break;
   }
-  for (let j = end + 1; j < tokens.length && j <= end + 3 && tokens[j].clause === clause; j++) {
+  for (
+    let j = end + 1;
+    after && j < tokens.length && j <= end + 3 && tokens[j].clause === clause;
+    j++
+  ) {
     if (AFTER_NEGATIONS.has(tokens[j].word)) return true;
     if (!LIGHT_WORDS.has(tokens[j].word)) break;
   }
@@ -334,6 +403,8 @@ function whatIfAt(tokens: Token[], lang: Language | null): [number, number] | un
   let first = 0;
   while (first < tokens.length && FILLERS.has(tokens[first].word)) first++;
   if (tokens[first]?.word === 'o' && tokens[first + 1]?.word === 'que') first++; // Portuguese "o que"
+  // "A quién llamo si…", "pra quem eu ligo se…": whom to call is asked with a preposition.
+  if (TO_WHOM.has(tokens[first]?.word ?? '') && WHAT.has(tokens[first + 1]?.word ?? '')) first++;
   if (!WHAT.has(tokens[first]?.word ?? '')) return undefined;
   const conditions = lang ? CONDITIONS_BY_LANGUAGE[lang] : UNAMBIGUOUS_CONDITIONS;
   const reach = tokens
@@ -370,6 +441,96 @@ function saysNobodyHurt(tokens: Token[]): boolean {
 const cap = (urgency: Urgency, ceiling: Urgency): Urgency =>
   rank[urgency] > rank[ceiling] ? ceiling : urgency;
 
+/** The options, from the older third parameter (a language) too. */
+const optionsOf = (options: TriageOptions | Language | null | undefined): TriageOptions =>
+  typeof options === 'string' || options === null ? { language: options } : (options ?? {});
+
+/**
+ * Tokens that must never match a keyword: the registry's names ("Blaze"), words the
+ * recogniser capitalised mid-sentence (not in German, which capitalises every noun), the word
+ * after a title ("Herr Brand", "el señor Fuego") and idioms ("he's on fire today").
+ */
+function maskedTokens(
+  speech: string,
+  tokens: Token[],
+  lang: Language | null,
+  names: string[],
+): boolean[] {
+  const nameWords = new Set(names.flatMap((name) => tokenize(name).map((t) => t.word)));
+  const capitalised = lang && lang !== 'de' ? namesIn(speech) : new Set<string>();
+  const masked = tokens.map(
+    (t, i) =>
+      nameWords.has(t.word) || capitalised.has(t.word) || TITLES.has(tokens[i - 1]?.word ?? ''),
+  );
+  // The words of a cue are grammar, not hazards: "controlled burn", "smoke machine", "va bien".
+  for (const [start, end] of findPhrases(tokens, REALITY_PHRASES))
+    for (let i = start; i <= end; i++) masked[i] = true;
+  return masked;
+}
+
+const REALITY_PHRASES = [
+  ...IDIOMS,
+  ...DRILL,
+  ...PLANNED,
+  ...FAULTY,
+  ...PAST,
+  ...RECOVERED,
+  ...ALL_CLEAR,
+];
+
+/**
+ * The clause each cue stands in, when the cue is said and not denied before it ("not fine");
+ * a negation after it is the next thing said ("alles erledigt, niemand verletzt").
+ */
+function cueClauses(tokens: Token[], cues: string[][], negations: Set<string>): number[] {
+  return findPhrases(tokens, cues)
+    .filter(([start, end]) => !negated(tokens, start, end, negations, false))
+    .map(([start]) => tokens[start].clause);
+}
+
+/**
+ * How real and how current the speech says its hazards are: a drill or a test makes nothing
+ * real; a planned activity or a faulty sensor makes no hazard real (a person hurt is still
+ * hurt); days ago, or someone fine again, settles what was said before it. A drill is when it
+ * happened, not what it is, after "during" ("during the drill a man collapsed"), and a caller
+ * who says it is real is believed.
+ */
+type Reality = {
+  drill: boolean;
+  planned: boolean;
+  /** Clauses up to which what was said is in the past, or over (-1: none). */
+  pastUpTo: number;
+  recoveredUpTo: number;
+  /** Everyone fine, all dealt with. */
+  allClear: boolean;
+};
+function realityOf(tokens: Token[], lang: Language | null, negations: Set<string>): Reality {
+  const real = tokens.some((t, i) => REAL.has(t.word) && !negated(tokens, i, i, negations));
+  const notDuring = ([start, end]: [number, number]) =>
+    ![tokens[start - 1], tokens[start - 2], tokens[start - 3]].some(
+      (t) => t && DURING.has(t.word),
+    ) && !negated(tokens, start, end, negations);
+  const drill =
+    !real &&
+    (findPhrases(tokens, DRILL).some(notDuring) ||
+      tokens.some(
+        (t, i) => DRILL_ENDINGS.some((ending) => t.word.endsWith(ending)) && notDuring([i, i]),
+      ));
+  const planned = !real && findPhrases(tokens, [...PLANNED, ...FAULTY]).some(notDuring);
+  const still = tokens.some((t) => STILL.has(t.word));
+  const past = still
+    ? []
+    : cueClauses(tokens, lang ? [...PAST_BY_LANGUAGE[lang], ...OVER] : PAST, negations);
+  const recovered = cueClauses(tokens, RECOVERED, negations);
+  return {
+    drill,
+    planned,
+    pastUpTo: Math.max(-1, ...past),
+    recoveredUpTo: Math.max(-1, ...recovered),
+    allClear: cueClauses(tokens, ALL_CLEAR, negations).length > 0,
+  };
+}
+
 /**
  * Every procedure keyword in the speech, with what it may raise the call to. Negations are
  * read in the speech's language (detected when not given; all languages' when unknown).
@@ -377,10 +538,11 @@ const cap = (urgency: Urgency, ceiling: Urgency): Urgency =>
 export function findMatches(
   speech: string,
   procedures: Procedure[],
-  language?: Language | null,
+  options?: TriageOptions | Language | null,
 ): Match[] {
   const tokens = tokenize(speech);
   if (tokens.length === 0) return [];
+  const { language, names = [] } = optionsOf(options);
   const lang = language === undefined ? detectLanguage(speech) : language;
   const negations = lang ? NEGATIONS_BY_LANGUAGE[lang] : NEGATIONS;
   const english = lang === 'en';
@@ -388,6 +550,7 @@ export function findMatches(
     negations,
     english,
     names: english ? namesIn(speech) : new Set(),
+    masked: maskedTokens(speech, tokens, lang, names),
     found: new Map(),
   };
   const asked = hypotheticalReading(tokens, lang);
@@ -396,17 +559,26 @@ export function findMatches(
     ([start, end]) => !negated(tokens, start, end, negations),
   );
   const nobodyHurt = saysNobodyHurt(tokens);
+  const reality = realityOf(tokens, lang, negations);
   const matches: Array<Match & { combined: boolean }> = [];
   for (const { procedure, keywords } of compile(procedures)) {
     const about = procedure.about ?? 'hazard';
     for (const k of keywords) {
       for (const hit of keywordHits(tokens, k, reading)) {
         let urgency: Urgency | null = k.place ? 'NORMAL' : procedure.urgency;
+        const clause = tokens[hit.end].clause;
+        const settled = clause <= reality.recoveredUpTo;
         if (hit.negated) urgency = null;
         // "Nobody is hurt": what happened did not happen to a person (a pallet fell, not a worker).
         else if (nobodyHurt && (about === 'person' || k.person)) urgency = null;
         else if (asked(hit)) urgency = 'NORMAL';
-        else if (resolved && about !== 'person') urgency = cap(urgency, 'URGENT');
+        else if (reality.drill || clause <= reality.pastUpTo) urgency = 'NORMAL';
+        else if (reality.planned && about !== 'person') urgency = 'NORMAL';
+        // A fire put out is reported (URGENT, to be checked), and no more once all is clear.
+        else if (resolved && about !== 'person')
+          urgency = cap(urgency, reality.allClear ? 'NORMAL' : 'URGENT');
+        // Someone fine again ("she fainted, she's fine now") still wants looking at, not an alarm.
+        else if (settled && about === 'person') urgency = cap(urgency, 'URGENT');
         // Parts said together describe a situation more exactly than either alone ("inside the tank" + "passed out").
         const score = hit.combined ? hit.score + 0.5 : hit.score;
         matches.push({
@@ -418,6 +590,7 @@ export function findMatches(
           urgency,
           exact: hit.exact,
           combined: hit.combined,
+          unsure: k.unsure,
         });
       }
     }
@@ -445,19 +618,22 @@ export function findMatches(
 export function triage(
   speech: string,
   procedures: Procedure[],
-  language?: Language | null,
+  options?: TriageOptions | Language | null,
 ): Triage {
+  const { language, names = [] } = optionsOf(options);
   // A turn asks about the same words more than once (the urgency floor, the offline fallback):
   // the answer is pure, so the last one is kept rather than tokenised and matched again.
+  const namesKey = names.join('\n');
   if (
     last &&
     last.speech === speech &&
     last.procedures === procedures &&
-    last.language === language
+    last.language === language &&
+    last.namesKey === namesKey
   )
     return last.result;
-  const result = assess(speech, procedures, language);
-  last = { speech, procedures, language, result };
+  const result = assess(speech, procedures, { language, names });
+  last = { speech, procedures, language, namesKey, result };
   return result;
 }
 
@@ -465,11 +641,12 @@ let last: {
   speech: string;
   procedures: Procedure[];
   language: Language | null | undefined;
+  namesKey: string;
   result: Triage;
 } | null = null;
 
-function assess(speech: string, procedures: Procedure[], language?: Language | null): Triage {
-  const matches = findMatches(speech, procedures, language);
+function assess(speech: string, procedures: Procedure[], options: TriageOptions): Triage {
+  const matches = findMatches(speech, procedures, options);
   const best = new Map<
     Procedure,
     { urgency: Urgency; score: number; covered: Array<[number, number]>; exact: boolean }
@@ -504,10 +681,22 @@ function assess(speech: string, procedures: Procedure[], language?: Language | n
     ([pa, a], [pb, b]) =>
       rank[b.urgency] - rank[a.urgency] || danger(pb, b) - danger(pa, a) || b.score - a.score,
   );
+  const urgency = ranked[0]?.[1].urgency ?? 'NORMAL';
+  // What a procedure's urgency rests on: the live matches that reach it.
+  const raising = (p: Procedure, u: Urgency) =>
+    matches.filter((m) => m.procedure === p && m.urgency === u);
+  const critical = ranked
+    .filter(([, seen]) => seen.urgency === 'CRITICAL')
+    .flatMap(([p]) => raising(p, 'CRITICAL'));
+  const unsure = ranked.find(
+    ([p, seen]) => seen.urgency !== 'NORMAL' && raising(p, seen.urgency).every((m) => m.unsure),
+  )?.[0];
   return {
-    urgency: ranked[0]?.[1].urgency ?? 'NORMAL',
+    urgency,
     procedures: ranked.map(([procedure]) => procedure),
     urgencies: new Map(ranked.map(([procedure, { urgency }]) => [procedure, urgency])),
     matches,
+    provisional: urgency === 'CRITICAL' && critical.every((m) => m.unsure),
+    ...(unsure ? { unsure } : {}),
   };
 }

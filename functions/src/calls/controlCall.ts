@@ -11,6 +11,7 @@ import {
   type Refusal,
 } from '../core/callControl';
 import { AuroraError } from '../core/errors';
+import { bySupervisor } from '../core/callUrgency';
 import { type CallAction, type Language, type LiveCall, type Role, siteIso } from '@aurora/model';
 import {
   BRIDGE_RING_SECONDS,
@@ -28,6 +29,8 @@ import { changeCall, readCall } from '../steps/liveCalls';
 import { retrying } from '../core/retry';
 
 export type ControlResult = { ok: true; reached: boolean } | ({ ok: false } & Refusal);
+
+const GONE_FROM_LIVE: Refusal = { code: 'not-found', message: 'This call is no longer live.' };
 
 const GONE: Refusal = {
   code: 'failed-precondition',
@@ -70,6 +73,31 @@ export async function controlCall(
         );
       }
       return { ok: true, reached: changed.call.status === 'ACTIVE' };
+    }
+    case 'urgency': {
+      // The supervisor has judged the call: it is acknowledged at the urgency they set.
+      const nowIso = siteIso(deps.clock(), deps.settings.timeZone);
+      let refused: Refusal | null = null;
+      let from: LiveCall['urgency'] | null = null;
+      const changed = await changeCall(deps.live, action.callId, (current) => {
+        refused = refusal(current, 'urgency', admin);
+        if (refused) return undefined;
+        from = current.urgency;
+        const fields = bySupervisor(current, action.urgency, action.reason, admin.id, nowIso);
+        return { ...fields, ...ackFields({ ...current, urgency: action.urgency }, admin, nowIso) };
+      });
+      if (!changed) return { ok: false, ...((refused as Refusal | null) ?? GONE_FROM_LIVE) };
+      if (from !== action.urgency)
+        await noteOnCall(deps, changed, [
+          ['system', CONTROL_NOTES.urgency(admin, from!, action.urgency, action.reason)],
+        ]);
+      if (changed.status === 'ENDED')
+        await enqueueArchive(
+          deps,
+          action.callId,
+          taskIds.acknowledged(action.callId, changed.acknowledged_at ?? nowIso),
+        );
+      return { ok: true, reached: changed.status === 'ACTIVE' };
     }
     case 'take':
     case 'release': {

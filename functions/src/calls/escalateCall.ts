@@ -1,4 +1,5 @@
 import { keySafe } from '../core/alerts';
+import { confirmed } from '../core/callUrgency';
 import { AuroraError, NotConfigured } from '../core/errors';
 import { maskPhone } from '../core/masking';
 import { deliveryOfText, messageStatusUrl, withoutText } from '../core/delivery';
@@ -6,7 +7,7 @@ import { escalationTextDecision } from '../core/limits';
 import {
   type Escalation,
   EscalationRecipient,
-  isAcknowledged,
+  awaitsAcknowledgement,
   type LiveCall,
   paths,
   siteIso,
@@ -26,10 +27,11 @@ export const SENDING_LEASE_MS = 60_000;
 /**
  * A call escalates while it is unacknowledged at its urgency and not yet escalated, whether it is
  * live, held or already ended: a caller who went quiet or whose line dropped may be the one who
- * most needs help (an ended CRITICAL call stays live until acknowledged: archival.ts).
+ * most needs help (an ended CRITICAL call stays live until acknowledged: archival.ts). Only while
+ * it is still CRITICAL: a call the caller's answer lowered ("it's the drill") texts nobody.
  */
 const awaitsEscalation = (call: LiveCall) =>
-  !call.purging && !isAcknowledged(call) && !call.escalated_at;
+  !call.purging && awaitsAcknowledgement(call) && !call.escalated_at;
 
 /**
  * The escalation timer of a CRITICAL call. When it is due and nobody has the call in hand, it
@@ -117,8 +119,12 @@ async function begin(deps: Deps, callId: string): Promise<boolean> {
           recipients: {},
           failed: 'No on-call numbers are configured (ON_CALL_NUMBERS): nobody was texted.',
         };
+  // Still CRITICAL at the escalation delay and nobody lowered it: a provisional urgency is confirmed
+  // (the caller has not answered Aurora's question for longer than the window).
   const claimed = await changeCall(deps.live, callId, (current) =>
-    awaitsEscalation(current) ? { escalated_at: nowIso, escalation } : undefined,
+    awaitsEscalation(current)
+      ? { escalated_at: nowIso, escalation, ...confirmed(current) }
+      : undefined,
   );
   if (!claimed) return false;
   if (escalation.failed)

@@ -1,5 +1,6 @@
 import { QUEUES, taskIds } from '@aurora/model/tasks';
 import { alertFor, alertId, alertsFor, nextSummary, startsEscalation } from '../core/alerts';
+import { fallsOf } from '../core/callUrgency';
 import { LiveCall, type LiveSummary, paths, siteIso } from '@aurora/model';
 import type { Deps } from '../ports';
 import { adminUids, readCall } from '../steps/liveCalls';
@@ -48,7 +49,7 @@ export async function fanOutCall(
     await deps.queue.enqueue(
       QUEUES.escalate,
       { callId: change.callId, dueAt },
-      taskIds.escalate(change.callId),
+      taskIds.escalate(change.callId, fallsOf(after!)),
       delaySeconds,
     );
   }

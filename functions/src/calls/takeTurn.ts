@@ -30,7 +30,9 @@ import { adminUids, changeCall, readConversation } from '../steps/liveCalls';
 import { speculatedReply } from '../steps/speculation';
 import { composeReply } from '../steps/reply';
 import { applyTurn } from '../steps/applyTurn';
-import type { TurnMessage } from '../core/turnPlan';
+import type { Settle, TurnMessage } from '../core/turnPlan';
+import { afterCallerWords, afterReply, afterSilence } from '../core/callUrgency';
+import { answerFor, wordsFloor } from '../assistant/keyQuestions';
 
 export type Turn = {
   callSid: string;
@@ -98,17 +100,35 @@ export async function takeTurn(turn: Turn, deps: Deps, timings: Timings = {}): P
   ]);
   const triaged = (procedures: Procedure[]) =>
     utterance === '' ? undefined : keywordUrgency(utterance, procedures);
+  // What the words do to the call's urgency, decided on the call as stored (core/callUrgency.ts):
+  // they answer Aurora's open question, or raise it; silence past the window confirms it.
+  const settleWith = (procedures: Procedure[]): Settle =>
+    utterance === ''
+      ? (call) => afterSilence(call, deps.clock().getTime())
+      : (call, nowIso) =>
+          afterCallerWords(
+            call,
+            wordsFloor(utterance, procedures),
+            answerFor(call.question, utterance, procedures, languageOrSite(deps, call.language)),
+            nowIso,
+            utterance,
+          );
   const opening = performance.now();
-  const opened = await openWithRetry(deps, turn, atHand ? triaged(atHand) : undefined);
+  // Silence needs no procedures: it may confirm a provisional urgency even on a cold instance.
+  const opened = await openWithRetry(
+    deps,
+    turn,
+    atHand || utterance === '' ? settleWith(atHand ?? []) : undefined,
+  );
   timings.open = performance.now() - opening;
   const procedures = atHand ?? (await loading);
   const floor = triaged(procedures);
-  const raisedLater = !atHand && floor ? { urgency: floor } : {};
+  const raisedLater = !atHand && utterance !== '' ? { settle: settleWith(procedures) } : {};
   // A call the action URL does not name and whose start was never recorded is recorded now (also
   // when the database has just refused every attempt to open the turn).
   const recordedNow =
     opened === null || (opened === 'unreachable' && !turn.callHint)
-      ? await openLate(deps, turn, floor)
+      ? await openLate(deps, turn, settleWith(procedures))
       : null;
   const found = await answeredUnopened(
     deps,
@@ -118,6 +138,8 @@ export async function takeTurn(turn: Turn, deps: Deps, timings: Timings = {}): P
   );
   // Every attempt to open the turn failed: its words still go to the call the signed action URL names.
   const unopened = opened === 'unreachable' && !found ? turn.callHint : undefined;
+  // This request's claim on the turn when it records without opening it (recordUnopened).
+  const claim = unopened ? `unopened-${randomBytes(6).toString('hex')}` : '';
   // Who holds a call the turn could not open: a plain read may work where its transaction did not.
   // Unreadable even so, Aurora answers: guidance spoken over a supervisor is better than none for a caller alone.
   const heldUnopened = unopened
@@ -154,12 +176,12 @@ export async function takeTurn(turn: Turn, deps: Deps, timings: Timings = {}): P
         closePartial,
         ...raisedLater,
       });
-    else if (unopened) await recordUnopened(deps, turn, unopened, [callerSaid], floor);
+    else if (unopened) await recordUnopened(deps, turn, unopened, claim, [callerSaid], floor);
     else if (lateCallId) await recordLateTurn(deps, turn, lateCallId, [callerSaid], floor);
     return listenOnly(next());
   }
   // Recorded before the reply is composed: the caller's words count even if nothing else does.
-  if (unopened) await recordUnopened(deps, turn, unopened, [callerSaid], floor);
+  if (unopened) await recordUnopened(deps, turn, unopened, claim, [callerSaid], floor);
 
   // The caller's words are written while the context is read and the responder thinks. The
   // reply's write need not wait for that one: writes from one client arrive in the order sent.
@@ -204,7 +226,17 @@ export async function takeTurn(turn: Turn, deps: Deps, timings: Timings = {}): P
     const finished = applyTurn(deps, found, [answerOf(reply)], {
       finishTurn: true,
       answered: closePartial,
-      urgency: raiseUrgency(reply.urgency, composed.reply.urgency),
+      settle: (call, nowIso) =>
+        afterReply(
+          call,
+          {
+            urgency: raiseUrgency(reply.urgency, composed.reply.urgency),
+            provisional: composed.reply.provisional,
+            // A question the caller heard: not the deadline's fallback's stand-in.
+            question: reply === composed.reply ? reply.question : undefined,
+          },
+          nowIso,
+        ),
       handoff: composed.reply.handoff,
       language: languageChange(found?.call, callLanguage, utterance),
       reply: true,
@@ -219,6 +251,7 @@ export async function takeTurn(turn: Turn, deps: Deps, timings: Timings = {}): P
       deps,
       turn,
       unopened,
+      claim,
       [toMessage(reply)],
       raiseUrgency(reply.urgency, composed.reply.urgency),
     );
@@ -328,12 +361,12 @@ async function silentTurn(
 async function openWithRetry(
   deps: Deps,
   turn: Turn,
-  floor: Urgency | undefined,
+  settle: Settle | undefined,
 ): Promise<Found | null | 'unreachable'> {
   // One token for every attempt: an attempt that timed out but committed is this turn's, not a replay.
   const token = randomBytes(6).toString('hex');
   try {
-    return await retrying(() => openTurn(deps, turn, floor, token), {
+    return await retrying(() => openTurn(deps, turn, settle, token), {
       until: turn.deadline !== undefined ? turn.deadline - WRITE_RESERVE_MS : undefined,
       onRetry: (err, attempt) =>
         deps.log.warn('could not begin the turn: trying again', {
@@ -362,7 +395,7 @@ async function openWithRetry(
 async function openTurn(
   deps: Deps,
   turn: Turn,
-  floor?: Urgency,
+  settle?: Settle,
   token: string = randomBytes(6).toString('hex'),
 ): Promise<Found | null> {
   const callId = turn.callHint ?? (await deps.live.get(paths.callSid(turn.callSid)));
@@ -382,20 +415,21 @@ async function openTurn(
     )
       return undefined;
     const answered = key ? { answered: { ...parsed.data.answered, [key]: token } } : {};
-    const urgency = floor ? raiseUrgency(parsed.data.urgency, floor) : parsed.data.urgency;
-    seen = { ...parsed.data, urgency };
-    return {
+    const next: Record<string, unknown> = {
       ...(current as object),
       turn_started_at: nowIso,
       last_message_at: nowIso,
-      urgency,
+      ...(settle ? settle(parsed.data, nowIso) : {}),
       ...answered,
     };
+    for (const [field, value] of Object.entries(next)) if (value === null) delete next[field];
+    seen = LiveCall.parse(next);
+    return next;
   });
   const call = seen as LiveCall | null;
   if (!call)
     return turn.callHint && result.value !== null
-      ? openTurn(deps, { ...turn, callHint: undefined }, floor, token)
+      ? openTurn(deps, { ...turn, callHint: undefined }, settle, token)
       : null;
   const replay = !!key && !!call.answered?.[key] && call.answered[key] !== token;
   if (replay)
@@ -435,7 +469,7 @@ async function tombstoneOf(deps: Deps, callSid: string): Promise<string | undefi
  * CallSid is unknown, not even as an archived call's tombstone): the call is recorded now,
  * with the greeting the caller heard, and the turn goes on as on any live call.
  */
-async function openLate(deps: Deps, turn: Turn, floor?: Urgency): Promise<Found | null> {
+async function openLate(deps: Deps, turn: Turn, settle?: Settle): Promise<Found | null> {
   if (turn.callHint || !turn.from) return null;
   try {
     // Known after all (the reads that opened the turn failed, then the index was read): the turn opens on that call.
@@ -443,11 +477,51 @@ async function openLate(deps: Deps, turn: Turn, floor?: Urgency): Promise<Found 
       (await retrying(() =>
         recordLate(deps, { callSid: turn.callSid, from: turn.from! }, deps.clock()),
       )) ?? (await tombstoneOf(deps, turn.callSid));
-    return callId ? await openTurn(deps, { ...turn, callHint: callId }, floor) : null;
+    return callId ? await openTurn(deps, { ...turn, callHint: callId }, settle) : null;
   } catch (err) {
     deps.log.error('could not record the call late', { callSid: turn.callSid, error: String(err) });
     return null;
   }
+}
+
+/**
+ * Claims the turn for a request that could not open it, the way opening it would (the call's
+ * `answered`), so that this request and Twilio's retry of it, which may open the turn meanwhile,
+ * record the caller's words once between them: false when the other one has the turn. A claim
+ * the database refuses too is taken as made: words written twice beat words lost.
+ */
+async function claimUnopened(
+  deps: Deps,
+  turn: Turn,
+  callId: string,
+  claim: string,
+): Promise<boolean> {
+  const key = turnKey(turn);
+  if (!key) return true;
+  let taken = false;
+  try {
+    await retrying(
+      () =>
+        deps.live.transact(paths.call(callId), (current) => {
+          taken = false;
+          if (current === null) return null; // gone, or not yet known: the server decides
+          const answered = (current as LiveCall).answered ?? {};
+          if (answered[key] && answered[key] !== claim) {
+            taken = true;
+            return undefined;
+          }
+          return { ...(current as object), answered: { ...answered, [key]: claim } };
+        }),
+      { attempts: 3 },
+    );
+  } catch (err) {
+    deps.log.warn('could not claim the unopened turn: recording it anyway', {
+      callId,
+      error: String(err),
+    });
+    return true;
+  }
+  return !taken;
 }
 
 /**
@@ -460,9 +534,14 @@ async function recordUnopened(
   deps: Deps,
   turn: Turn,
   callId: string,
+  claim: string,
   messages: LiveMessage[],
   urgency: Urgency | undefined,
 ): Promise<void> {
+  if (!(await claimUnopened(deps, turn, callId, claim))) {
+    deps.log.warn('turn opened by a retry of this request: recorded there, not here', { callId });
+    return;
+  }
   const now = deps.clock();
   const timestamp = siteIso(now, deps.settings.timeZone);
   const conversationId = conversationIdOf(callId);

@@ -80,6 +80,14 @@ export function planArchive(
       end_reason: call.end_reason ?? 'unknown',
       mode: call.mode,
       ...(call.recorded_late ? { recorded_late: true } : {}),
+      // Each fall in urgency, with its reason, in the order it happened (keys sort in time order).
+      ...(call.urgency_falls
+        ? {
+            urgency_falls: Object.keys(call.urgency_falls)
+              .sort()
+              .map((key) => call.urgency_falls![key]),
+          }
+        : {}),
     },
     conversation: {
       call_id: callId,

@@ -22,8 +22,8 @@ export function refusal(
   admin: Admin,
 ): Refusal | null {
   if (!call || call.purging) return { code: 'not-found', message: 'This call is no longer live.' };
-  // Anyone may say they have seen it, live or ended (an ended CRITICAL call waits live for it); the first one is recorded.
-  if (action === 'ack') return null;
+  // Anyone may say they have seen it, or judge its urgency, live or ended (an ended CRITICAL call waits live for it).
+  if (action === 'ack' || action === 'urgency') return null;
   if (call.status !== 'ACTIVE')
     return { code: 'failed-precondition', message: 'This call has ended.' };
   const holder = holderOf(call);
@@ -89,4 +89,6 @@ export const CONTROL_NOTES = {
   release: (admin: Admin) => `${admin.id} handed the call back to Aurora.`,
   bridge: (admin: Admin, to: string) => `${admin.id} bridged the caller to ${to}.`,
   end: (admin: Admin) => `${admin.id} ended the call.`,
+  urgency: (admin: Admin, from: string, to: string, reason: string) =>
+    `${admin.id} set the urgency from ${from} to ${to}: ${reason}`,
 };

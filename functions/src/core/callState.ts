@@ -1,4 +1,5 @@
 import { type LiveCall, secondsBetween } from '@aurora/model';
+import { confirmed, type UrgencyFields } from './callUrgency';
 
 /** Twilio's final call statuses; anything else is a call still setting up or in progress. */
 export const TERMINAL_STATUSES = ['completed', 'busy', 'failed', 'no-answer', 'canceled'] as const;
@@ -8,7 +9,8 @@ export function isTerminal(status: string): status is TerminalStatus {
   return (TERMINAL_STATUSES as readonly string[]).includes(status);
 }
 
-export type EndFields = Pick<LiveCall, 'status' | 'ended_at' | 'duration_seconds' | 'end_reason'>;
+export type EndFields = Pick<LiveCall, 'status' | 'ended_at' | 'duration_seconds' | 'end_reason'> &
+  UrgencyFields;
 
 export type StatusDecision =
   | { kind: 'unknown-call' }
@@ -32,7 +34,10 @@ export function decideStatus(
   return { kind: 'end', fields: endFields(call, status, nowIso, twilioDurationSeconds) };
 }
 
-/** The fields that mark a call ENDED; Twilio's own duration wins when it sent one. */
+/**
+ * The fields that mark a call ENDED; Twilio's own duration wins when it sent one. A dropped line
+ * confirms a provisional urgency: nobody is left to answer Aurora's question.
+ */
 export function endFields(
   call: LiveCall,
   reason: string,
@@ -44,6 +49,7 @@ export function endFields(
     ended_at: nowIso,
     duration_seconds: twilioDurationSeconds ?? secondsBetween(call.timestamp, nowIso),
     end_reason: reason,
+    ...confirmed(call),
   };
 }
 

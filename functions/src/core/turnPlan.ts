@@ -13,10 +13,14 @@ import {
   type Urgency,
 } from '@aurora/model';
 import { raiseUrgency } from './urgency';
+import type { UrgencyFields } from './callUrgency';
 import { usedSpeculation } from './speculation';
 
 /** A message of the turn: who said it, what, the procedures it drew on, and why a fallback answered. */
 export type TurnMessage = { role: Role; content: string; sources: string; fallback?: string };
+
+/** What a turn does to the call's urgency, its key question and its falls, decided on the call as stored (core/callUrgency.ts). */
+export type Settle = (call: LiveCall, nowIso: string) => UrgencyFields;
 
 /** What the turn changes besides its messages. */
 export type TurnChange = {
@@ -24,6 +28,8 @@ export type TurnChange = {
   finishTurn?: boolean;
   /** Urgency the words or the answer call for: only ever raised, from the call as stored. */
   urgency?: Urgency;
+  /** The words' or the answer's effect on urgency (which may fall on an answer to Aurora's question). */
+  settle?: Settle;
   /** The responder asks for a human: flagged on the call for the supervisors. */
   handoff?: boolean;
   /** Marks the Gather's partial speech as closed: its final words are now a message. */
@@ -60,7 +66,7 @@ export type TurnInput = {
 
 export type TurnPlan = {
   /**
-   * The call's own fields. With `change.urgency` they are set in a transaction over the call as
+   * The call's own fields. With `change.urgency` or `change.settle` they are set in a transaction over the call as
    * stored (two overlapping turns each began from their own snapshot, and neither may lower what
    * the other raised); otherwise they are part of `writes`.
    */
@@ -93,10 +99,14 @@ export function planTurn({
   if (messages.some((m) => m.role === 'user') && call.quiet_since) fields.quiet_since = null;
 
   const holder = change.reply && call.mode === 'human' ? (call.admin_id ?? 'a supervisor') : null;
-  if (change.urgency) {
+  // Urgency is decided in a transaction over the call as stored (applyTurn.ts).
+  const settles = !!(change.urgency || change.settle);
+  if (settles) {
     // A supervisor already holds the call: no hand-over is asked for.
     if (change.handoff && !holder) fields.handoff_requested = true;
-    fields.urgency = raiseUrgency(call.urgency, change.urgency);
+    if (change.settle) Object.assign(fields, change.settle(call, nowIso));
+    if (change.urgency)
+      fields.urgency = raiseUrgency((fields.urgency as Urgency) ?? call.urgency, change.urgency);
   }
 
   const writes: Record<string, unknown> = {};
@@ -128,7 +138,7 @@ export function planTurn({
       change.answered.gather,
       nowIso,
     );
-  if (!change.urgency)
+  if (!settles)
     for (const [field, value] of Object.entries(fields))
       writes[`${paths.call(callId)}/${field}`] = value;
   if (change.finishTurn) writes[`${paths.call(callId)}/turn_started_at`] = null;

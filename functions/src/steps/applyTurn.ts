@@ -31,7 +31,7 @@ export async function applyTurn(
 
   let stored = opened.call;
   try {
-    if (change.urgency) {
+    if (change.urgency || change.settle) {
       // A purge under way has verified the archive: a change now would be lost with the call.
       const changed = await retrying(() =>
         changeCall(deps.live, callId, (current) =>

@@ -3,6 +3,7 @@
  * stable partial words prepares before the turn arrives (calls/partialSpeech.ts).
  */
 import { languageAfter } from '../assistant/language';
+import { withKeyQuestion } from '../assistant/keyQuestions';
 import { offlineReply } from '../assistant/offlineResponder';
 import type { Reply, ResponderInput } from '../assistant/responder';
 import { conversationIdOf } from '../core/ids';
@@ -46,7 +47,9 @@ export async function composeReply(
   const { language } = languageAfter(found?.call, callLanguage, utterance);
   input.language = language;
   if (withinMs !== undefined) input.withinMs = withinMs;
-  const answered = await respond(deps, input, found, speculated);
+  const responded = await respond(deps, input, found, speculated);
+  // Unsure words get the key question that settles them, whichever responder answered.
+  const answered = withKeyQuestion(responded, utterance, procedures, language, input.history);
   // What is recorded is what the caller hears: text XML cannot carry is cleaned out of both.
   return { reply: { ...answered, text: speakable(answered.text) }, language };
 }
@@ -95,7 +98,7 @@ async function respond(
   const modelTurns = input.history.filter((m) => m.role === 'assistant').length + speculated;
   if (!modelAllowed(found?.call ?? null, modelTurns, deps.settings.limits))
     return {
-      ...offlineReply(input.utterance, input.procedures, input.language),
+      ...offlineReply(input.utterance, input.procedures, input.language, input.history),
       fallback: 'ceiling',
     };
   try {
@@ -103,7 +106,7 @@ async function respond(
   } catch (err) {
     deps.log.error('responder failed: using the offline responder', { error: String(err) });
     return {
-      ...offlineReply(input.utterance, input.procedures, input.language),
+      ...offlineReply(input.utterance, input.procedures, input.language, input.history),
       fallback: 'offline',
     };
   }

@@ -16,6 +16,8 @@ export type AlarmEntry = {
   kind: AlarmKind;
   /** When the call first alarmed: the longest-waiting call goes first among equals. */
   since: string;
+  /** Its CRITICAL rests on unsure words while Aurora asks (it alarms all the same, marked so). */
+  unconfirmed: boolean;
 };
 
 /** Worse first: nobody could be texted, then a text that did not arrive, then nobody acknowledged in time, then critical. */
@@ -38,7 +40,8 @@ export function alarmEntries(
 ): AlarmEntry[] {
   const byCall = new Map<string, AlarmEntry>();
   for (const alert of alerts) {
-    if (!isAlarming(alert, rowOf(alert.call_id))) continue;
+    const row = rowOf(alert.call_id);
+    if (!isAlarming(alert, row)) continue;
     const kind = alert.kind as AlarmKind;
     const known = byCall.get(alert.call_id);
     if (!known) {
@@ -47,6 +50,7 @@ export function alarmEntries(
         alertId: alert.id,
         kind,
         since: alert.at,
+        unconfirmed: row?.urgency_provisional === true,
       });
       continue;
     }
@@ -66,7 +70,29 @@ export function alarmEntries(
 /** The banner's headline: how many calls, of what. */
 export function alarmHeadline(entries: AlarmEntry[]): string {
   const escalated = entries.filter((e) => e.kind !== 'critical').length;
+  const unconfirmed = entries.filter((e) => e.unconfirmed).length;
   const calls =
     entries.length === 1 ? '1 CRITICAL call needs' : `${entries.length} CRITICAL calls need`;
-  return `${calls} a supervisor${escalated > 0 ? ` (${escalated} escalated, nobody acknowledged)` : ''}`;
+  const notes = [
+    escalated > 0 ? `${escalated} escalated, nobody acknowledged` : '',
+    unconfirmed > 0 ? `${unconfirmed} unconfirmed` : '',
+  ].filter(Boolean);
+  return `${calls} a supervisor${notes.length > 0 ? ` (${notes.join('; ')})` : ''}`;
 }
+
+const PREFIX: Record<AlarmKind, string> = {
+  'escalation-failed': 'ESCALATION FAILED, nobody was texted: ',
+  'escalation-undelivered': 'ESCALATION TEXT NOT DELIVERED, phoning instead: ',
+  escalated: 'ESCALATED, nobody acknowledged: ',
+  critical: 'CRITICAL call: ',
+};
+
+/** What an entry says before the caller's name: "CRITICAL call, unconfirmed: " while Aurora still asks. */
+export const alarmPrefix = (entry: Pick<AlarmEntry, 'kind' | 'unconfirmed'>): string =>
+  entry.kind === 'critical' && entry.unconfirmed
+    ? 'CRITICAL call, unconfirmed: '
+    : PREFIX[entry.kind];
+
+/** The flashing tab title's words for an entry: its prefix without the detail. */
+export const alarmTitle = (entry: Pick<AlarmEntry, 'kind' | 'unconfirmed'>): string =>
+  alarmPrefix(entry).replace(/[:,].*$/, '');

@@ -117,9 +117,15 @@ export type AlarmKind = (typeof ALARM_KINDS)[number];
 /**
  * Alerts that must interrupt a supervisor: critical and escalated ones for calls not acknowledged
  * at their urgency, live or ended (a CRITICAL caller whose line dropped alarms until someone has seen it).
+ * A critical alert stops alarming once its call's urgency has fallen below CRITICAL (the caller
+ * answered "it's the drill", or a supervisor decided): the fall is recorded and shown on the call.
+ * An escalation's alarm stays until someone acknowledges it: the on-call staff were involved.
  */
 export const isAlarming = (alert: Alert, row: SummaryRow | undefined) =>
-  (ALARM_KINDS as readonly string[]).includes(alert.kind) && !!row && !isAcknowledged(row);
+  (ALARM_KINDS as readonly string[]).includes(alert.kind) &&
+  !!row &&
+  !isAcknowledged(row) &&
+  (alert.kind !== 'critical' || row.urgency === 'CRITICAL');
 
 /**
  * What became of an escalation, recipient by recipient, as Twilio answered: "texted" only for a

@@ -3,7 +3,7 @@
  * and a tone. Browsers only let a page play sound after a user gesture, so the sign-in click
  * arms it; until then the banner offers a button that does.
  */
-import { alarmHeadline, type AlarmEntry, type AlarmKind } from '../core/alarms';
+import { alarmHeadline, alarmPrefix, alarmTitle, type AlarmEntry } from '../core/alarms';
 import { h } from './dom';
 
 let audio: AudioContext | null = null;
@@ -45,13 +45,6 @@ function stopFlashing() {
   flashing = null;
   document.title = baseTitle;
 }
-
-const PREFIX: Record<AlarmKind, string> = {
-  'escalation-failed': 'ESCALATION FAILED, nobody was texted: ',
-  'escalation-undelivered': 'ESCALATION TEXT NOT DELIVERED, phoning instead: ',
-  escalated: 'ESCALATED, nobody acknowledged: ',
-  critical: 'CRITICAL call: ',
-};
 
 export type AlarmActions = {
   open: (callId: string) => void;
@@ -96,7 +89,7 @@ export function alarmBanner(actions: AlarmActions) {
     return h(
       'li',
       {
-        class: `alarm kind-${e.kind}`,
+        class: `alarm kind-${e.kind}${e.unconfirmed ? ' unconfirmed' : ''}`,
         'data-testid': 'critical-alarm',
         'data-call-id': e.callId,
         'data-alert-id': e.alertId,
@@ -104,7 +97,7 @@ export function alarmBanner(actions: AlarmActions) {
       h(
         'span',
         { class: 'what' },
-        h('strong', {}, PREFIX[e.kind]),
+        h('strong', {}, alarmPrefix(e)),
         who,
         h('span', { class: 'since' }, ` · since ${actions.stamp(e.since)}`),
       ),
@@ -139,9 +132,7 @@ export function alarmBanner(actions: AlarmActions) {
     for (const e of fresh) sounded.add(e.alertId);
     if (fresh.length > 0) {
       tone();
-      flashTitle(
-        `${PREFIX[entries[0].kind].replace(/[:,].*$/, '')}: ${actions.label(entries[0].callId)}`,
-      );
+      flashTitle(`${alarmTitle(entries[0])}: ${actions.label(entries[0].callId)}`);
     }
     if (entries.length === 0) stopFlashing();
     // Redrawn only when what it shows changed, so a supervisor tabbing through its buttons keeps focus.

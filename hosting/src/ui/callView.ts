@@ -13,8 +13,11 @@ import {
 } from '@aurora/model';
 import { ROLE_LABEL, escalationLines, fallbackText, holderOf } from '../core/calls';
 import type { SiteClock } from '../core/clock';
+import { urgencyLabel, urgencyNotes } from '../core/urgency';
 import { callControl, type CallActionOf, type Firebase } from '../firebase';
 import { errorText, h, replaceChildren } from './dom';
+import { fallList } from './falls';
+import { urgencyControl } from './urgencyControl';
 
 /** One line of the transcript: who said it, when (on the site's clock), and what. */
 export function messageItem(key: string, message: LiveMessage, clock: SiteClock): HTMLLIElement {
@@ -57,20 +60,26 @@ export function showCall(
   const partial = h('p', { class: 'partial', 'data-testid': 'partial', hidden: true });
   const controls = h('div', { class: 'controls' });
   const status = h('p', { class: 'action-status', role: 'status', 'data-testid': 'action-status' });
-  replaceChildren(panel, header, transcript, partial, controls, status);
+  const urgency = urgencyControl({
+    act: (action, doneText) => act(action, doneText),
+    tell: (text) => (status.textContent = text),
+  });
+  replaceChildren(panel, header, transcript, partial, controls, urgency.element, status);
 
   const me = user.email ?? user.uid;
   let call: LiveCall | null = null;
   let busy = false;
   const unsubscribers: Array<() => void> = [];
 
-  const act = async (action: CallActionOf) => {
+  /** `doneText`: what success means for an action that does not reach the caller (urgency). */
+  const act = async (action: CallActionOf, doneText?: string) => {
     busy = true;
     renderControls();
     status.textContent = '…';
     try {
       const { data } = await control({ ...action, callId });
-      status.textContent = data.reached ? 'Done.' : 'Done, but the caller was no longer connected.';
+      status.textContent =
+        doneText ?? (data.reached ? 'Done.' : 'Done, but the caller was no longer connected.');
       return true;
     } catch (err) {
       status.textContent = errorText(err);
@@ -96,9 +105,20 @@ export function showCall(
       h(
         'h2',
         {},
-        h('span', { class: `badge urgency-${call.urgency.toLowerCase()}` }, call.urgency),
+        h(
+          'span',
+          {
+            class: `badge urgency-${call.urgency.toLowerCase()}${call.urgency_provisional ? ' unconfirmed' : ''}`,
+            'data-testid': 'call-urgency',
+          },
+          urgencyLabel(call),
+        ),
         ` ${nameOf(call.mobile_no) ?? call.worker_id} · ${call.mobile_no}`,
       ),
+      ...urgencyNotes(call).map((note) =>
+        h('p', { class: 'urgency-note', 'data-testid': 'urgency-note' }, note),
+      ),
+      fallList(call.urgency_falls, clock),
       h(
         'p',
         { class: 'started', 'data-testid': 'call-started' },
@@ -163,6 +183,9 @@ export function showCall(
   const draft = { say: '', bridge: '' };
 
   function renderControls() {
+    const holding = call ? holderOf(call) : null;
+    // Another supervisor holding the call decides its urgency; an ended call is History's.
+    urgency.render(call?.status === 'ACTIVE' && (!holding || holding === me) ? call : null, busy);
     // Every message updates the call; redrawing then would wipe what the supervisor is typing
     // to the caller, and move their focus. Only a change in what they may do redraws.
     const state = call

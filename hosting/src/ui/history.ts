@@ -31,6 +31,7 @@ import {
 import type { Firebase } from '../firebase';
 import { callsChart } from './chart';
 import { errorText, h, replaceChildren } from './dom';
+import { fallList } from './falls';
 import { workerNames, type NameOf } from './workers';
 
 const PAGE_SIZE = 20;
@@ -280,6 +281,7 @@ export function showHistory(main: HTMLElement, firebase: Firebase, clock: SiteCl
         {},
         `${when(call.timestamp)} · ${shortDuration(call.duration_seconds * 1000)}${call.admin_id ? ` · taken over by ${call.admin_id}` : ''}`,
       ),
+      fallList(call.urgency_falls, clock),
       notesForm(firestore, callId, call),
       h(
         'ol',

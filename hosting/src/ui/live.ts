@@ -16,6 +16,7 @@ import {
   type CallRow,
 } from '../core/calls';
 import type { SiteClock } from '../core/clock';
+import { urgencyLabel } from '../core/urgency';
 import { callControl, type Firebase } from '../firebase';
 import { renderAlerts } from './alerts';
 import { showCall } from './callView';
@@ -135,6 +136,7 @@ export function showLive(
             {
               'data-call-id': row.id,
               'data-urgency': row.urgency,
+              'data-unconfirmed': row.urgency_provisional === true,
               class: `urgency-${row.urgency.toLowerCase()}${row.id === selected ? ' selected' : ''}${row.status === 'ENDED' ? ' ended' : ''}`,
               // The whole row is a target for the mouse; the caller's name is the button for the keyboard.
               onclick: (e: Event) => !(e.target as Element).closest('button') && open(row.id),
@@ -142,7 +144,11 @@ export function showLive(
             h(
               'td',
               {},
-              h('span', { class: 'badge' }, row.urgency),
+              h(
+                'span',
+                { class: `badge${row.urgency_provisional ? ' unconfirmed' : ''}` },
+                urgencyLabel(row),
+              ),
               row.handoff_requested
                 ? h(
                     'span',

@@ -1,6 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import type { Alert, AlertKind, SummaryRow } from '@aurora/model';
-import { alarmEntries, alarmHeadline } from '../../../hosting/src/core/alarms';
+import {
+  alarmEntries,
+  alarmHeadline,
+  alarmPrefix,
+  alarmTitle,
+} from '../../../hosting/src/core/alarms';
 
 const row = (over: Partial<SummaryRow> = {}): SummaryRow =>
   ({
@@ -104,5 +109,42 @@ describe('the alarm banner', () => {
     expect(alarmHeadline(three)).toBe(
       '3 CRITICAL calls need a supervisor (1 escalated, nobody acknowledged)',
     );
+  });
+
+  it('alarms for an unconfirmed CRITICAL call like any other, and says it is unconfirmed', () => {
+    const unsure: Record<string, SummaryRow> = { a: row({ urgency_provisional: true }), b: row() };
+    const entries = alarmEntries(
+      [alert('a', 'critical', '01:00'), alert('b', 'critical', '02:00')],
+      (id) => unsure[id],
+      new Set(),
+    );
+    expect(entries.map((e) => [e.callId, e.unconfirmed])).toEqual([
+      ['a', true],
+      ['b', false],
+    ]);
+    expect(alarmPrefix(entries[0])).toBe('CRITICAL call, unconfirmed: ');
+    expect(alarmPrefix(entries[1])).toBe('CRITICAL call: ');
+    expect(alarmTitle(entries[0])).toBe('CRITICAL call');
+    expect(alarmHeadline(entries)).toBe('2 CRITICAL calls need a supervisor (1 unconfirmed)');
+    expect(alarmPrefix({ kind: 'escalated', unconfirmed: false })).toBe(
+      'ESCALATED, nobody acknowledged: ',
+    );
+  });
+
+  it('stops alarming for a critical alert once its call has fallen below CRITICAL, but not for an escalation', () => {
+    const fallen: Record<string, SummaryRow> = {
+      drill: row({ urgency: 'NORMAL' }),
+      lowered: row({ urgency: 'URGENT' }),
+    };
+    const entries = alarmEntries(
+      [
+        alert('drill', 'critical', '01:00'),
+        alert('lowered', 'critical', '01:00'),
+        alert('lowered', 'escalated', '02:00'),
+      ],
+      (id) => fallen[id],
+      new Set(),
+    );
+    expect(entries.map((e) => [e.callId, e.kind])).toEqual([['lowered', 'escalated']]);
   });
 });

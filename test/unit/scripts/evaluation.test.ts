@@ -103,10 +103,31 @@ describe('npm run eval', () => {
       .map((x) => JSON.stringify(x))
       .join('\n'),
   );
+  // And one conversation, mislabelled on purpose: a fire in flames is CRITICAL, so it "texts" the on-call staff.
+  const conversations = mkdtempSync(join(tmpdir(), 'aurora-eval-conversations-'));
+  writeFileSync(
+    join(conversations, 'mini.jsonl'),
+    JSON.stringify({
+      lang: 'en',
+      life_threatening: false,
+      urgency: 'NORMAL',
+      class: 'mislabelled',
+      turns: ['there is a fire in the warehouse, flames everywhere'],
+    }),
+  );
   const evalRun = (...args: string[]) =>
     run(
       process.execPath,
-      [join(ROOT, 'scripts', 'eval.ts'), '--responder', 'offline', '--corpus', dir, ...args],
+      [
+        join(ROOT, 'scripts', 'eval.ts'),
+        '--responder',
+        'offline',
+        '--corpus',
+        dir,
+        '--conversations',
+        conversations,
+        ...args,
+      ],
       { cwd: ROOT },
     ).then(
       ({ stdout }) => ({ code: 0, stdout }),
@@ -132,6 +153,20 @@ describe('npm run eval', () => {
   it('exits 1 and says why when a threshold is broken', async () => {
     const { code, stdout } = await evalRun('--min-exact', '1.01');
     expect(stdout).toContain('FAILED: exact urgency 100.0% < 101.0%');
+    expect(code).toBe(1);
+  }, 30_000);
+
+  it('runs the conversations too, and exits 1 on their thresholds', async () => {
+    const { code, stdout } = await evalRun(
+      '--max-conversation-texts',
+      '0',
+      '--max-conversation-under-critical',
+      '0',
+    );
+    expect(stdout).toContain('conversations: 1 (0 life-threatening)');
+    expect(stdout).toContain(
+      'FAILED: 1 texts to on-call staff from non-emergency conversations > 0',
+    );
     expect(code).toBe(1);
   }, 30_000);
 

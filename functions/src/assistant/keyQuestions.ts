@@ -1,0 +1,151 @@
+/**
+ * The key questions, as a turn uses them: what the caller's words alone make of urgency (sure or
+ * provisional), how they answer the question Aurora asked, and the question a reply asks when
+ * the words leave urgency unsure. Pure; the decisions themselves are core/callUrgency.ts.
+ */
+import {
+  type KeyQuestion,
+  type Language,
+  LANGUAGES,
+  type LiveMessage,
+  type OpenQuestion,
+  type Procedure,
+  type Urgency,
+} from '@aurora/model';
+import type { Answer, WordsFloor } from '../core/callUrgency';
+import { answerTo, questionIn, saysNotReal } from './answers';
+import type { Reply } from './responder';
+import { triage, type Triage } from './triage';
+
+type History = Pick<LiveMessage, 'role' | 'content'>[];
+
+/** What the words alone call for, and whether that rests only on unsure words. */
+export function wordsFloor(utterance: string, procedures: Procedure[]): WordsFloor {
+  if (utterance.trim() === '') return { urgency: 'NORMAL', provisional: false };
+  const { urgency, provisional } = triage(utterance, procedures);
+  return { urgency, provisional };
+}
+
+/** The question Aurora asked, as the procedure holds it (null: the procedure or question is gone). */
+export function askedQuestion(
+  open: Pick<OpenQuestion, 'procedure' | 'id'>,
+  procedures: Procedure[],
+): { procedure: Procedure; question: KeyQuestion } | null {
+  const procedure = procedures.find((p) => p.id === open.procedure);
+  const question = procedure?.questions?.find((q) => q.id === open.id);
+  return procedure && question ? { procedure, question } : null;
+}
+
+/**
+ * How `utterance` answers the open question, if one is open and still known. Words that say it
+ * is a drill or a test answer the procedure's "is it real" question whatever was asked ("is the
+ * fire still burning?" "no, it's the drill's smoke machine"): the caller said so explicitly.
+ */
+export function answerFor(
+  open: Pick<OpenQuestion, 'procedure' | 'id'> | undefined,
+  utterance: string,
+  procedures: Procedure[],
+  language: Language,
+): Answer | undefined {
+  const asked = open ? askedQuestion(open, procedures) : null;
+  if (!asked || utterance.trim() === '') return undefined;
+  const real = asked.procedure.questions?.find((q) => q.id === 'real');
+  const notReal = !!real && saysNotReal(utterance, language);
+  const settled = notReal ? real : asked.question;
+  return {
+    verdict: notReal ? 'reassuring' : answerTo(settled, utterance, language),
+    answered: settled.id,
+    ifReassured: settled.if_reassured,
+    ifAlarming: ifAlarming(settled.id, asked.procedure),
+    question: questionIn(asked.question, language),
+  };
+}
+
+/**
+ * The key question to ask after these words, the first one not yet asked: of the procedure whose
+ * unsure words raised the call (is it real, is he breathing), else of an injured or unwell person
+ * the words made URGENT (a dispatcher asks whether they are awake and breathing normally: the
+ * answer may make it CRITICAL). None once urgency is settled.
+ */
+export function questionToAsk(
+  found: Pick<Triage, 'provisional' | 'unsure' | 'urgency' | 'procedures'>,
+  asked: ReadonlySet<string> = new Set(),
+): { procedure: Procedure; question: KeyQuestion } | null {
+  const person = found.procedures.find((p) => p.about === 'person');
+  const about = found.provisional
+    ? found.unsure
+    : found.urgency === 'URGENT' && person?.urgency === 'URGENT'
+      ? person
+      : undefined;
+  const question = about?.questions?.find((q) => !asked.has(questionKey(about, q)));
+  return about && question ? { procedure: about, question } : null;
+}
+
+/**
+ * Where an alarming answer takes the call: not awake, not breathing normally or trapped is
+ * life-threatening whatever the first words were; someone hurt or a danger still going on is the
+ * procedure's urgency, at least URGENT; "it's real, not a drill" confirms what stands (it does
+ * not undo an answer that lowered it: "the fire is out").
+ */
+export function ifAlarming(id: KeyQuestion['id'], procedure: Procedure): Urgency {
+  if (id === 'real') return 'NORMAL';
+  if (id === 'awake' || id === 'breathing' || id === 'trapped') return 'CRITICAL';
+  return procedure.urgency === 'NORMAL' ? 'URGENT' : procedure.urgency;
+}
+
+/** A question's identity across a call: its procedure and id. */
+export const questionKey = (procedure: Pick<Procedure, 'id'>, question: Pick<KeyQuestion, 'id'>) =>
+  `${procedure.id}/${question.id}`;
+
+/** Every key question Aurora's earlier replies asked, in any language. */
+export function askedIn(history: History, procedures: Procedure[]): Set<string> {
+  const asked = new Set<string>();
+  const replies = history.filter((m) => m.role === 'assistant').map((m) => m.content);
+  if (replies.length === 0) return asked;
+  for (const p of procedures)
+    for (const q of p.questions ?? [])
+      if (replies.some((r) => askedBy(r, q))) asked.add(questionKey(p, q));
+  return asked;
+}
+
+/** The key question Aurora's last reply ended with, if it asked one. */
+export function lastQuestion(
+  history: History,
+  procedures: Procedure[],
+): { procedure: Procedure; question: KeyQuestion } | null {
+  const reply = history.findLast((m) => m.role === 'assistant')?.content;
+  if (!reply) return null;
+  for (const procedure of procedures)
+    for (const question of procedure.questions ?? [])
+      if (askedBy(reply, question)) return { procedure, question };
+  return null;
+}
+
+const askedBy = (reply: string, question: KeyQuestion) =>
+  LANGUAGES.some((l) => reply.includes(questionIn(question, l)));
+
+/**
+ * A reply from any responder (the model's too) ends with the key question when the caller's
+ * words leave urgency unsure: asking is Aurora's rule, not the model's choice. A reply that
+ * already asks one is left as it is.
+ */
+export function withKeyQuestion(
+  reply: Reply,
+  utterance: string,
+  procedures: Procedure[],
+  language: Language,
+  history: History,
+): Reply {
+  if (reply.question) return reply;
+  const found = triage(utterance, procedures);
+  const next = questionToAsk(found, askedIn(history, procedures));
+  const provisional = reply.provisional ?? found.provisional;
+  if (!next) return provisional ? { ...reply, provisional } : reply;
+  const question = questionIn(next.question, language);
+  return {
+    ...reply,
+    text: reply.text.includes(question) ? reply.text : `${reply.text} ${question}`,
+    question: { procedure: next.procedure.id, id: next.question.id },
+    provisional,
+  };
+}

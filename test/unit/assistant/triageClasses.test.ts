@@ -1,0 +1,101 @@
+/**
+ * The triage's classes (issue 23): unsure words that raise urgency provisionally, drills,
+ * tests, plans and things already over, names, and the life-threatening classes in every
+ * language. Kept apart from triage.test.ts so it loads the triage alone.
+ */
+import { describe, expect, it } from 'vitest';
+import { DEMO_PROCEDURES, speechHints } from '../../../functions/src/assistant/procedures';
+import { triage } from '../../../functions/src/assistant/triage';
+
+describe('unsure words raise urgency provisionally', () => {
+  it('"gary collapsed in the canteen" is a provisional CRITICAL, to be settled by asking about collapse', () => {
+    const t = triage('gary collapsed in the canteen', DEMO_PROCEDURES);
+    expect([t.urgency, t.provisional, t.unsure?.id]).toEqual(['CRITICAL', true, 'collapse']);
+  });
+  it('a sure sign confirms it: "gary collapsed and he\'s not breathing"', () => {
+    const t = triage("gary collapsed and he's not breathing", DEMO_PROCEDURES);
+    expect([t.urgency, t.provisional]).toEqual(['CRITICAL', false]);
+  });
+  it('smoke alone is provisional, flames are not', () => {
+    expect(
+      triage('there is smoke coming out of the switch room', DEMO_PROCEDURES).provisional,
+    ).toBe(true);
+    expect(triage('flames coming out of the switch room', DEMO_PROCEDURES).provisional).toBe(false);
+  });
+  it('is never provisional below CRITICAL', () => {
+    const t = triage('I cut my finger on a box cutter', DEMO_PROCEDURES);
+    expect([t.urgency, t.provisional]).toEqual(['URGENT', false]);
+  });
+  it('a borrowed sign is as sure as the keyword borrowing it: "tank" and "collapsed"', () => {
+    expect(triage('he went into the tank and collapsed', DEMO_PROCEDURES).provisional).toBe(false);
+  });
+  it('no "?" reaches the speech hints', () => {
+    expect(speechHints(DEMO_PROCEDURES)).not.toContain('?');
+  });
+});
+
+describe('drills, tests, plans and things already over raise nothing', () => {
+  it.each([
+    'this is a drill, smoke in the warehouse',
+    'esto es un simulacro hay un herido en el muelle tres',
+    'achtung das ist eine übung wir üben einen brand in der lackiererei',
+    'ceci est un exercice incendie',
+    'atenção é um simulado de incêndio no galpão',
+    'scheduled quarry blast at eleven',
+    'estamos haciendo la quema controlada del rastrojo',
+    'gas detector went off but the engineer measured zero faulty sensor',
+    'he fainted yesterday and is fine now',
+    'who do i call if the eyewash station is out of water',
+  ])('%j -> NORMAL', (speech) => {
+    expect(triage(speech, DEMO_PROCEDURES).urgency).toBe('NORMAL');
+  });
+  it('but "this is not a drill" and "during the drill he collapsed" are real', () => {
+    expect(triage('this is not a drill, fire in the paint store', DEMO_PROCEDURES).urgency).toBe(
+      'CRITICAL',
+    );
+    expect(
+      triage('during the fire drill a man collapsed and is not breathing', DEMO_PROCEDURES).urgency,
+    ).toBe('CRITICAL');
+  });
+  it('someone fine again is looked at, not alarmed; someone else not breathing still is', () => {
+    expect(
+      triage('petit feu éteint le collègue tousse un peu mais il va bien', DEMO_PROCEDURES).urgency,
+    ).toBe('URGENT');
+    expect(triage("he's fine but she's not breathing", DEMO_PROCEDURES).urgency).toBe('CRITICAL');
+  });
+});
+
+describe('names never count as hazards', () => {
+  it.each([
+    ['herr brand aus der instandhaltung soll in die werkstatt kommen'],
+    ['el señor fuego de mantenimiento pregunta por las llaves'],
+    ['blaze is on fire today, can someone bring him a radio'],
+  ])('%j -> NORMAL', (speech) => {
+    expect(triage(speech, DEMO_PROCEDURES).urgency).toBe('NORMAL');
+  });
+  it("the registry's names are passed in, and capitalised names mid-sentence are masked", () => {
+    expect(triage('flame wants a spare radio', DEMO_PROCEDURES).urgency).toBe('CRITICAL');
+    expect(
+      triage('flame wants a spare radio', DEMO_PROCEDURES, { names: ['Flame Smith'] }).urgency,
+    ).toBe('NORMAL');
+    expect(triage('can you ask Blaze to bring the radio', DEMO_PROCEDURES, 'en').urgency).toBe(
+      'NORMAL',
+    );
+  });
+});
+
+describe('life-threatening classes in every language', () => {
+  it.each([
+    'der röchelt nur noch und die lippen werden ganz blau',
+    'the grain shifted and hes in it up to his chest',
+    'se vino abajo la zanja y tapo al chuy hasta el cuello',
+    'un docker est tombé dans le bassin on le voit plus',
+    'o colega entrou na galeria de esgoto e parou de responder',
+    'hes on the crane saying nobody will miss him',
+    'a guy is swinging a claw hammer at the foreman',
+    'sie hat nüsse gegessen und die lippen schwellen an und sie keucht',
+    'le cayo la cara de un lado y habla arrastrado',
+  ])('%j -> CRITICAL', (speech) => {
+    expect(triage(speech, DEMO_PROCEDURES).urgency).toBe('CRITICAL');
+  });
+});

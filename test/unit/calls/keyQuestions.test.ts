@@ -1,0 +1,198 @@
+/**
+ * Triage by asking (issue 23), through the use cases over the in-memory ports: unsure words
+ * alarm at once but provisionally and get the key question; the caller's answer settles it;
+ * silence, a dropped line or the escalation delay confirm it; the on-call staff are texted only
+ * for a confirmed CRITICAL call; a supervisor may set urgency with a reason.
+ */
+import { describe, expect, it } from 'vitest';
+import type { LiveCall, LiveMessage } from '@aurora/model';
+import { controlCall } from '../../../functions/src/calls/controlCall';
+import { handleStatus } from '../../../functions/src/calls/endCall';
+import { escalateCall } from '../../../functions/src/calls/escalateCall';
+import { takeTurn } from '../../../functions/src/calls/takeTurn';
+import { CONFIRM_WINDOW_MS } from '../../../functions/src/core/callUrgency';
+import { watchedCall } from '../../helpers/calls';
+import { callSid } from '../../helpers/fixtures';
+
+const CALL_ID = 'call_15550100001_20251004_143000';
+const CONV_ID = 'conv_15550100001_20251004_143000';
+const ANA = { id: 'ana@site.example' };
+
+async function aCall() {
+  const world = await watchedCall();
+  const say = (speech: string, silentTurns = 0) =>
+    world.write(() =>
+      takeTurn({ callSid: callSid(1), speech, silentTurns, callHint: CALL_ID }, world.deps),
+    );
+  const call = async () => (await world.live.get(`active_calls/${CALL_ID}`)) as LiveCall;
+  const lastReply = async () => {
+    const messages = (await world.live.get(`active_conversations/${CONV_ID}/messages`)) as Record<
+      string,
+      LiveMessage
+    >;
+    const keys = Object.keys(messages).sort();
+    return messages[keys[keys.length - 1]].content;
+  };
+  return { ...world, say, call, lastReply };
+}
+
+describe('unsure words', () => {
+  it('alarm at once, marked unconfirmed, and Aurora asks the question that settles them', async () => {
+    const { say, call, lastReply, queue } = await aCall();
+    const twiml = await say('gary collapsed in the canteen');
+    expect(await call()).toMatchObject({
+      urgency: 'CRITICAL',
+      urgency_provisional: true,
+      question: { procedure: 'collapse', id: 'awake' },
+    });
+    expect(await lastReply()).toMatch(/Is the person awake and breathing normally\?$/);
+    expect(twiml).toContain('Is the person awake and breathing normally?');
+    expect(queue.escalations).toHaveLength(1); // the timer runs from the first alarm
+  });
+
+  it('fall on the caller’s reassuring answer, with the reason kept, and text nobody', async () => {
+    const { say, call, clock, queue, sms, deps } = await aCall();
+    await say('gary collapsed in the canteen');
+    clock.advance(6000);
+    await say('yes yes he is awake now sitting up and talking');
+    const after = await call();
+    expect(after.urgency).toBe('URGENT');
+    expect(after.urgency_provisional).toBeUndefined();
+    expect(Object.values(after.urgency_falls ?? {})).toEqual([
+      expect.objectContaining({
+        from: 'CRITICAL',
+        to: 'URGENT',
+        by: 'caller',
+        reason: expect.stringContaining('he is awake now sitting up and talking'),
+      }),
+    ]);
+    clock.advance(60_000);
+    expect(await escalateCall(queue.escalations[0].task, deps)).toBe('not-needed');
+    expect(sms.sent).toEqual([]);
+  });
+
+  it('are confirmed by an alarming answer, and the on-call staff are texted at the delay', async () => {
+    const { say, call, clock, queue, sms, deps, write } = await aCall();
+    await say('gary collapsed in the canteen');
+    clock.advance(6000);
+    await say('no he is not breathing');
+    expect(await call()).toMatchObject({ urgency: 'CRITICAL' });
+    expect((await call()).urgency_provisional).toBeUndefined();
+    clock.advance(60_000);
+    expect(await write(() => escalateCall(queue.escalations[0].task, deps))).toBe('escalated');
+    expect(sms.sent).toHaveLength(2);
+  });
+
+  it('are confirmed by silence past the window, and never hung up on', async () => {
+    const { say, call, clock } = await aCall();
+    await say('gary collapsed in the canteen');
+    clock.advance(CONFIRM_WINDOW_MS / 2);
+    await say('', 0);
+    expect((await call()).urgency_provisional).toBe(true);
+    clock.advance(CONFIRM_WINDOW_MS / 2);
+    const twiml = await say('', 1);
+    expect((await call()).urgency_provisional).toBeUndefined();
+    expect(twiml).not.toContain('<Hangup');
+  });
+
+  it('are confirmed when the line drops', async () => {
+    const { say, call, deps, write } = await aCall();
+    await say('gary collapsed in the canteen');
+    await write(() => handleStatus({ callSid: callSid(1), callStatus: 'completed' }, deps));
+    const after = await call();
+    expect(after).toMatchObject({ status: 'ENDED', urgency: 'CRITICAL' });
+    expect(after.urgency_provisional).toBeUndefined();
+    expect(after.question).toBeUndefined();
+  });
+
+  it('still unanswered at the escalation delay, are confirmed and texted', async () => {
+    const { say, call, clock, queue, sms, deps, write } = await aCall();
+    await say('gary collapsed in the canteen');
+    clock.advance(60_000);
+    expect(await write(() => escalateCall(queue.escalations[0].task, deps))).toBe('escalated');
+    expect(sms.sent).toHaveLength(2);
+    expect((await call()).urgency_provisional).toBeUndefined();
+  });
+});
+
+describe('a drill', () => {
+  it('raised on smoke, falls when the caller says it is the drill, and a new emergency gets its own timer', async () => {
+    const { say, call, clock, queue, deps, sms, write } = await aCall();
+    await say('there is smoke coming out of the switch room');
+    expect(await call()).toMatchObject({ urgency: 'CRITICAL', urgency_provisional: true });
+    clock.advance(5000);
+    await say('oh no wait it is the smoke machine for the evacuation drill');
+    expect((await call()).urgency).toBe('NORMAL');
+    clock.advance(5000);
+    await say('now someone has collapsed and he is not breathing');
+    expect(await call()).toMatchObject({ urgency: 'CRITICAL' });
+    expect(queue.escalations).toHaveLength(2);
+    clock.advance(60_000);
+    expect(await escalateCall(queue.escalations[0].task, deps)).toBe('escalated');
+    expect(await write(() => escalateCall(queue.escalations[1].task, deps))).toBe('not-needed');
+    expect(sms.sent).toHaveLength(2);
+  });
+});
+
+describe('words without a keyword, mid-call', () => {
+  it('are taken in the call’s context, never with the opening line again', async () => {
+    const { say, lastReply } = await aCall();
+    await say('there is smoke coming out of the switch room');
+    await say('nobody is inside we got everyone out');
+    const reply = await lastReply();
+    expect(reply).not.toMatch(/I am Aurora, the safety line/);
+    expect(reply).toMatch(/^Understood\./);
+  });
+});
+
+describe('a supervisor', () => {
+  it('sets urgency with a reason: kept as a fall, noted in the transcript, and acknowledged at it', async () => {
+    const { say, call, deps, write, live } = await aCall();
+    await say('gary collapsed in the canteen');
+    const result = await write(() =>
+      controlCall(
+        {
+          action: 'urgency',
+          callId: CALL_ID,
+          urgency: 'URGENT',
+          reason: 'I can see him on camera, he is up',
+        },
+        ANA,
+        deps,
+      ),
+    );
+    expect(result).toEqual({ ok: true, reached: true });
+    const after = await call();
+    expect(after).toMatchObject({
+      urgency: 'URGENT',
+      acknowledged_by: ANA.id,
+      acknowledged_urgency: 'URGENT',
+    });
+    expect(Object.values(after.urgency_falls ?? {})).toEqual([
+      expect.objectContaining({ by: 'supervisor', admin_id: ANA.id, to: 'URGENT' }),
+    ]);
+    const messages = Object.values(
+      (await live.get(`active_conversations/${CONV_ID}/messages`)) as Record<string, LiveMessage>,
+    );
+    expect(
+      messages.some(
+        (m) => m.role === 'system' && /set the urgency from CRITICAL to URGENT/.test(m.content),
+      ),
+    ).toBe(true);
+  });
+
+  it('cannot set urgency on a call that is no longer live', async () => {
+    const { deps } = await aCall();
+    const result = await controlCall(
+      {
+        action: 'urgency',
+        callId: 'call_15550100009_20251004_143000',
+        urgency: 'NORMAL',
+        reason: 'a test',
+      },
+      ANA,
+      deps,
+    );
+    expect(result).toMatchObject({ ok: false, code: 'not-found' });
+  });
+});
