@@ -50,7 +50,7 @@ describe('a hang-up in the middle of a turn', () => {
     deps.responder = { respond: () => new Promise<Reply>((resolve) => (release = resolve)) };
     const turn = takeTurn({ callSid, speech: 'the roof is collapsing', silentTurns: 0 }, deps);
     // Waits for the state the race needs, not for a time: a loaded machine can take longer than any sleep.
-    await eventually('the caller\'s words written and the model thinking', async () => {
+    await eventually("the caller's words written and the model thinking", async () => {
       const { conversation } = await liveState(callId, conversationId);
       const said = Object.values(conversation?.messages ?? {}).some(
         (m) => (m as { role: string }).role === 'user',
