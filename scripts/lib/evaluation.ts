@@ -16,8 +16,11 @@ export type Case = {
   lang: string;
   text: string;
   urgency: Urgency;
-  /** The procedure id the answer should rest on, or null when none fits. */
-  procedure: string | null;
+  /**
+   * The procedure id the answer should rest on, or null when none fits; undefined when the case's
+   * writer did not say (the blind rounds label urgency only): it counts for every figure but this one.
+   */
+  procedure?: string | null;
   category: string;
   /** file:line, so a failure can be found. */
   where: string;
@@ -61,7 +64,7 @@ export function loadCorpus(dir: string): Case[] {
           lang: raw.lang,
           text: raw.text,
           urgency: raw.urgency as Urgency,
-          procedure: raw.procedure ?? null,
+          ...(raw.procedure !== undefined ? { procedure: raw.procedure } : {}),
           category: raw.category ?? 'other',
           where,
         });
@@ -83,6 +86,8 @@ export type Report = {
   raisedByNegationOrHypothetical: Array<{ c: Case; got: Urgency }>;
   overTriaged: Array<{ c: Case; got: Urgency }>;
   procedureHit: number;
+  /** Cases whose writer named the procedure (or none): what the hit rate is of. */
+  procedureLabelled: number;
   procedureMisses: Array<{ c: Case; got: string[] }>;
   criticalReplies: number;
   missingSafetyLine: Array<{ c: Case; text: string }>;
@@ -112,6 +117,7 @@ export function score(cases: Case[], outcomes: Outcome[]): Report {
     raisedByNegationOrHypothetical: [],
     overTriaged: [],
     procedureHit: 0,
+    procedureLabelled: 0,
     procedureMisses: [],
     criticalReplies: 0,
     missingSafetyLine: [],
@@ -124,6 +130,7 @@ export function score(cases: Case[], outcomes: Outcome[]): Report {
     over = 0,
     under = 0,
     hits = 0,
+    labelled = 0,
     languages = 0;
   cases.forEach((c, i) => {
     const o = outcomes[i];
@@ -138,10 +145,13 @@ export function score(cases: Case[], outcomes: Outcome[]): Report {
     }
     if (diff < 0) under++;
     if (c.urgency === 'CRITICAL' && diff < 0) report.underCritical.push({ c, got: o.urgency });
-    const hit =
-      c.procedure === null ? o.procedures.length === 0 : o.procedures.includes(c.procedure);
-    if (hit) hits++;
-    else report.procedureMisses.push({ c, got: o.procedures });
+    if (c.procedure !== undefined) {
+      labelled++;
+      const hit =
+        c.procedure === null ? o.procedures.length === 0 : o.procedures.includes(c.procedure);
+      if (hit) hits++;
+      else report.procedureMisses.push({ c, got: o.procedures });
+    }
     if (o.urgency === 'CRITICAL') {
       report.criticalReplies++;
       if (!o.safetyLine) report.missingSafetyLine.push({ c, text: o.text });
@@ -153,7 +163,8 @@ export function score(cases: Case[], outcomes: Outcome[]): Report {
   report.exact = exact / n;
   report.over = over / n;
   report.under = under / n;
-  report.procedureHit = hits / n;
+  report.procedureHit = hits / Math.max(1, labelled);
+  report.procedureLabelled = labelled;
   report.languageMatch = languages / n;
   const times = outcomes.map((o) => o.ms).sort((a, b) => a - b);
   report.p50Ms = percentile(times, 50);
@@ -258,7 +269,7 @@ export function format(report: Report, verbose = false): string {
     `over-triaged:`,
     ...cap(report.overTriaged).map(({ c, got }) => `    ${c.urgency}->${got} ${line(c)}`),
     ...more(report.overTriaged),
-    `procedure hit rate:       ${pct(report.procedureHit)}`,
+    `procedure hit rate:       ${pct(report.procedureHit)} (of the ${report.procedureLabelled} cases labelled with one)`,
     ...cap(report.procedureMisses).map(
       ({ c, got }) =>
         `    want ${c.procedure ?? 'none'}, got ${got.join(',') || 'none'}: ${line(c)}`,

@@ -80,7 +80,18 @@ const PLAIN_ANSWERS: Record<Language, Answers> = {
   es: {
     yes: [...ENGLISH_YES, 'si', 'sip', 'claro', 'por supuesto', 'afirmativo', 'asi es', 'eso es'],
     no: ['no', ...ENGLISH_NO, 'nop', 'para nada', 'que va'],
-    notAnAnswer: ['no se', 'no lo se', 'no sabemos', 'no estoy segur*', 'no tengo idea', 'si o no'],
+    notAnAnswer: [
+      'no se',
+      'no lo se',
+      'no sabemos',
+      'no estoy segur*',
+      'no tengo idea',
+      'si o no',
+      // A reason given, not an answer: "no desayunó", "no ha comido".
+      'no desayuno|comio|almorzo|ceno',
+      'no ha comido|desayunado',
+      'no es real',
+    ],
   },
   de: {
     yes: [...ENGLISH_YES, 'ja', 'jo', 'jap', 'jup', 'jawohl', 'genau'],
@@ -96,7 +107,16 @@ const PLAIN_ANSWERS: Record<Language, Answers> = {
   pt: {
     yes: [...ENGLISH_YES, 'sim', 'uhum', 'aham', 'isso mesmo', 'isso ai', 'exato', 'claro'],
     no: ['nao', ...ENGLISH_NO, 'de jeito nenhum', 'nada disso'],
-    notAnAnswer: ['nao sei', 'nao sabemos', 'nao tenho certeza', 'nao tenho ideia', 'sim ou nao'],
+    notAnAnswer: [
+      'nao sei',
+      'nao sabemos',
+      'nao tenho certeza',
+      'nao tenho ideia',
+      'sim ou nao',
+      'nao comeu|almocou',
+      'nao tinha comido',
+      'nao e de verdade|real|a serio',
+    ],
   },
 };
 
@@ -115,6 +135,12 @@ const LEXICONS: Record<QuestionId, Record<Language, Lexicon>> = {
   awake: {
     en: {
       reassuring: [
+        'stood|got up too fast',
+        'got|get back up',
+        'got up',
+        'has not|had not|did not|didnt|hasnt|hadnt eaten|eat',
+        'skipped breakfast|lunch',
+        'low sugar|blood sugar',
         'awake',
         'conscious',
         'talk*',
@@ -152,6 +178,14 @@ const LEXICONS: Record<QuestionId, Record<Language, Lexicon>> = {
     },
     es: {
       reassuring: [
+        'se levanto',
+        'se paro solo|solito',
+        'no desayuno|comio|almorzo|ceno',
+        // The reason and the state together, so the reason's "no" does not reach "está bien".
+        'no desayuno|comio|almorzo|ceno esta bien',
+        'no ha comido|desayunado',
+        'sin comer',
+        'le bajo el azucar',
         'despiert*',
         'consciente',
         'habla*',
@@ -169,6 +203,10 @@ const LEXICONS: Record<QuestionId, Record<Language, Lexicon>> = {
     },
     de: {
       reassuring: [
+        'aufgestanden',
+        'steht wieder',
+        'nix|nichts gegessen',
+        'unterzuckert|unterzucker',
         'wach',
         'bei bewusstsein',
         'ansprechbar',
@@ -189,6 +227,12 @@ const LEXICONS: Record<QuestionId, Record<Language, Lexicon>> = {
     },
     fr: {
       reassuring: [
+        's est releve|relevee',
+        'releve|relevee',
+        'pas mange|dejeune',
+        'rien mange',
+        'sans manger',
+        'hypoglycemie',
         'reveill*',
         'conscient*',
         'parle',
@@ -205,6 +249,12 @@ const LEXICONS: Record<QuestionId, Record<Language, Lexicon>> = {
     },
     pt: {
       reassuring: [
+        'levantou',
+        'se levantou',
+        'nao comeu|almocou',
+        'sem comer',
+        'nao tinha comido',
+        'hipoglicemia',
         'acord*',
         'consciente',
         'falando',
@@ -228,7 +278,8 @@ const LEXICONS: Record<QuestionId, Record<Language, Lexicon>> = {
         'strange*',
         'odd*',
         'funny',
-        'fast',
+        'breath* .. fast|quick',
+        'fast|quick breath*',
         'slow*',
         'shallow',
         'heav*',
@@ -502,6 +553,14 @@ const LEXICONS: Record<QuestionId, Record<Language, Lexicon>> = {
         'false reading',
         'planned',
         'scheduled',
+        'mock',
+        'dummy',
+        'reads|reading|says|shows zero',
+        'sensor|detector|alarm|thing .. acting up|faulty|busted|broken|playing up',
+        'burnt|burning|burned toast',
+        'cooking smoke',
+        'never mind',
+        'nevermind',
       ],
       alarming: ['real', 'genuine', 'actual'],
       danger: [],
@@ -517,6 +576,12 @@ const LEXICONS: Record<QuestionId, Record<Language, Lexicon>> = {
         'maquina de humo',
         'de mentira',
         'programad*',
+        'muneco',
+        'marca cero',
+        'marca 0',
+        'sensor|detector|alarma .. falla|fallando|descompuesto|defectuoso',
+        'se quemo la tortilla|comida',
+        'capacitacion',
       ],
       alarming: ['real', 'de verdad', 'en serio', 'de veras'],
       danger: [],
@@ -531,6 +596,13 @@ const LEXICONS: Record<QuestionId, Record<Language, Lexicon>> = {
         'blinder alarm',
         'nebelmaschine',
         'geplant',
+        'nebel von der ubung',
+        'zeigt null',
+        'null ppm',
+        'sensor|melder|gaswarner .. spinnt|defekt|kaputt',
+        'unterweisung',
+        'schulung',
+        'puppe',
       ],
       alarming: ['echt', 'ernstfall', 'im ernst', 'real'],
       danger: [],
@@ -544,6 +616,12 @@ const LEXICONS: Record<QuestionId, Record<Language, Lexicon>> = {
         'fausse alerte|alarme',
         'machine a fumee',
         'prevu*',
+        'mannequin',
+        'pratique',
+        'affiche zero',
+        'capteur|detecteur .. defectueux|brise|bris',
+        'brulage',
+        'formation',
       ],
       alarming: ['vrai', 'pour de vrai', 'reel*', 'pour de bon'],
       danger: [],
@@ -559,6 +637,14 @@ const LEXICONS: Record<QuestionId, Record<Language, Lexicon>> = {
         'falso alarme',
         'maquina de fumaca',
         'programad*',
+        'agendad*',
+        'treino',
+        'boneco',
+        'deu zero',
+        'marca zero',
+        'sensor|detector .. defeito|defeituoso|quebrado',
+        'pao que queimou',
+        'torradeira',
       ],
       alarming: ['real', 'de verdade', 'serio'],
       danger: [],
@@ -567,6 +653,9 @@ const LEXICONS: Record<QuestionId, Record<Language, Lexicon>> = {
   ongoing: {
     en: {
       reassuring: [
+        'paper cut',
+        'band aid|bandaid|plaster',
+        'just a scratch|nick|graze',
         'it|is|its|s|went|gone|burnt|burned out',
         'is|s|its .. out',
         'put .. out',
@@ -611,6 +700,9 @@ const LEXICONS: Record<QuestionId, Record<Language, Lexicon>> = {
     },
     es: {
       reassuring: [
+        'curita',
+        'rasguno',
+        'cortadita',
         'apag*',
         'ya no',
         'termin*',
@@ -649,6 +741,8 @@ const LEXICONS: Record<QuestionId, Record<Language, Lexicon>> = {
     },
     de: {
       reassuring: [
+        'pflaster',
+        'kratzer',
         'ist|schon|jetzt|wieder aus',
         'geloscht',
         'vorbei',
@@ -681,6 +775,8 @@ const LEXICONS: Record<QuestionId, Record<Language, Lexicon>> = {
     },
     fr: {
       reassuring: [
+        'pansement',
+        'egratignure',
         'eteint*',
         'arrete*',
         'fini',
@@ -713,6 +809,9 @@ const LEXICONS: Record<QuestionId, Record<Language, Lexicon>> = {
     },
     pt: {
       reassuring: [
+        'curativo',
+        'arranhao',
+        'band aid',
         'apag*',
         'parou',
         'parou de sangrar',
@@ -798,6 +897,8 @@ const AFTER_NEGATORS: Partial<Record<Language, Set<string>>> = {
   de: new Set(['nicht', 'kein', 'keine', 'keiner', 'niemand', 'nie', 'nimmer']),
   fr: new Set(['pas', 'jamais']),
 };
+/** Verbs after "keiner"/"niemand" that make it the subject of what follows, not a negation of what came before. */
+const SUBJECT_VERBS = new Set(['hat', 'hats', 'ist', 'war', 'wurde', 'fuhlt', 'geht', 'gehts']);
 /**
  * Words a Spanish or Portuguese answer "no"/"não" runs into when the recogniser leaves out the
  * comma ("não já apagou", "no él está bien"): a verb after it would make it a negation instead.
@@ -1006,6 +1107,8 @@ function isNegated(tokens: Token[], match: Match, language: Language): boolean {
     i++
   ) {
     if (tokens[i].clause !== clause) break;
+    // "…der Sensor spinnt, keiner hat was": "keiner" opening a new statement is its subject.
+    if (SUBJECT_VERBS.has(tokens[i + 1]?.word ?? '')) continue;
     if (after.has(tokens[i].word)) return true;
   }
   return false;

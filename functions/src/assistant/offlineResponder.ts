@@ -96,9 +96,7 @@ function followUp(
   /** Where the caller's alarming answer to Aurora's last question takes the call, if it alarmed. */
   alarmed: Urgency | null,
 ): Reply {
-  const earlier = history.filter((m) => m.role === 'user').map((m) => m.content);
-  const topic =
-    earlier.length > 0 ? triage(earlier.join('. '), procedures).procedures[0] : undefined;
+  const topic = topicOf(history, procedures);
   if (!topic) {
     const opening = !history.some((m) => m.role === 'user');
     return { text: (opening ? GENERAL : LISTENING)[language], urgency: 'NORMAL', sources: [] };
@@ -117,6 +115,23 @@ function followUp(
     sources: step ? [topic.title] : [],
     ...(next ? { question: { procedure: topic.id, id: next.id } } : {}),
   };
+}
+
+/**
+ * Earlier caller words looked back through for what the call is about: the latest few, and of
+ * each only its start (triage takes time in proportion to the words), never a whole long call.
+ */
+const TOPIC_LOOKBACK = 4;
+const TOPIC_CHARS = 500;
+
+/** What the call is about: the procedure the caller's latest words that pointed at one pointed at. */
+function topicOf(history: History, procedures: Procedure[]): Procedure | undefined {
+  const earlier = history.filter((m) => m.role === 'user').slice(-TOPIC_LOOKBACK);
+  for (const { content } of earlier.reverse()) {
+    const [best] = triage(content.slice(0, TOPIC_CHARS), procedures).procedures;
+    if (best) return best;
+  }
+  return undefined;
 }
 
 const asking = (

@@ -38,6 +38,7 @@ import {
   DURING,
   FAULTY,
   IDIOMS,
+  INDEFINITE,
   OVER,
   PAST,
   PAST_BY_LANGUAGE,
@@ -460,7 +461,9 @@ function maskedTokens(
   const capitalised = lang && lang !== 'de' ? namesIn(speech) : new Set<string>();
   const masked = tokens.map(
     (t, i) =>
-      nameWords.has(t.word) || capitalised.has(t.word) || TITLES.has(tokens[i - 1]?.word ?? ''),
+      nameWords.has(t.word) ||
+      capitalised.has(t.word) ||
+      (TITLES.has(tokens[i - 1]?.word ?? '') && !INDEFINITE.has(tokens[i - 2]?.word ?? '')),
   );
   // The words of a cue are grammar, not hazards: "controlled burn", "smoke machine", "va bien".
   for (const [start, end] of findPhrases(tokens, REALITY_PHRASES))
@@ -621,29 +624,27 @@ export function triage(
   options?: TriageOptions | Language | null,
 ): Triage {
   const { language, names = [] } = optionsOf(options);
-  // A turn asks about the same words more than once (the urgency floor, the offline fallback):
-  // the answer is pure, so the last one is kept rather than tokenised and matched again.
-  const namesKey = names.join('\n');
-  if (
-    last &&
-    last.speech === speech &&
-    last.procedures === procedures &&
-    last.language === language &&
-    last.namesKey === namesKey
-  )
-    return last.result;
+  // A turn asks about the same words several times (the urgency floor, the reply, the key
+  // question, the call's topic from earlier words): the answer is pure, so the latest few are kept
+  // rather than tokenised and matched again.
+  let memo = recent.get(procedures);
+  if (!memo) recent.set(procedures, (memo = new Map<string, Triage>()));
+  const key = `${language ?? ''}\u0000${names.join('\n')}\u0000${speech}`;
+  const known = memo.get(key);
+  if (known) {
+    memo.delete(key); // most recently used last
+    memo.set(key, known);
+    return known;
+  }
   const result = assess(speech, procedures, { language, names });
-  last = { speech, procedures, language, namesKey, result };
+  memo.set(key, result);
+  if (memo.size > RECENT_TRIAGES) memo.delete(memo.keys().next().value!);
   return result;
 }
 
-let last: {
-  speech: string;
-  procedures: Procedure[];
-  language: Language | null | undefined;
-  namesKey: string;
-  result: Triage;
-} | null = null;
+/** How many triages are kept per procedure set: a few turns' worth of words. */
+const RECENT_TRIAGES = 32;
+const recent = new WeakMap<Procedure[], Map<string, Triage>>();
 
 function assess(speech: string, procedures: Procedure[], options: TriageOptions): Triage {
   const matches = findMatches(speech, procedures, options);

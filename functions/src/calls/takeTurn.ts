@@ -102,17 +102,19 @@ export async function takeTurn(turn: Turn, deps: Deps, timings: Timings = {}): P
     utterance === '' ? undefined : keywordUrgency(utterance, procedures);
   // What the words do to the call's urgency, decided on the call as stored (core/callUrgency.ts):
   // they answer Aurora's open question, or raise it; silence past the window confirms it.
-  const settleWith = (procedures: Procedure[]): Settle =>
-    utterance === ''
-      ? (call) => afterSilence(call, deps.clock().getTime())
-      : (call, nowIso) =>
-          afterCallerWords(
-            call,
-            wordsFloor(utterance, procedures),
-            answerFor(call.question, utterance, procedures, languageOrSite(deps, call.language)),
-            nowIso,
-            utterance,
-          );
+  // The words are triaged once, not in the transaction callback (which reruns on contention).
+  const settleWith = (procedures: Procedure[]): Settle => {
+    if (utterance === '') return (call) => afterSilence(call, deps.clock().getTime());
+    const floor = wordsFloor(utterance, procedures);
+    return (call, nowIso) =>
+      afterCallerWords(
+        call,
+        floor,
+        answerFor(call.question, utterance, procedures, languageOrSite(deps, call.language)),
+        nowIso,
+        utterance,
+      );
+  };
   const opening = performance.now();
   // Silence needs no procedures: it may confirm a provisional urgency even on a cold instance.
   const opened = await openWithRetry(

@@ -12,6 +12,7 @@ import {
   ACKNOWLEDGED,
   answerTo,
   questionIn,
+  saysNotReal,
   STAY_ON_THE_LINE,
   yesOrNo,
 } from '../../../functions/src/assistant/answers';
@@ -348,5 +349,43 @@ describe('the follow-up lines', () => {
       expect(STAY_ON_THE_LINE[language]).toMatch(/\.$/);
     }
     expect(STAY_ON_THE_LINE.en).toBe('Stay on the line and tell me if anything changes.');
+  });
+});
+
+describe('answers a dispatcher hears after a faint, a sensor alarm or a small cut (round 7)', () => {
+  it.each<[string, Language]>([
+    ["she's awake and talking, she just stood up too fast", 'en'],
+    ['ya despertó y está hablando, dice que no desayunó está bien', 'es'],
+    ['er ist wieder aufgestanden, hat nix gegessen', 'de'],
+    ["il s'est relevé tout de suite", 'fr'],
+    ['já levantou, só tava sem comer', 'pt'],
+  ])('awake: %j reassures', (said, language) => {
+    expect(answerTo(AWAKE, said, language)).toBe('reassuring');
+  });
+  it('"breathing too fast" still alarms', () => {
+    expect(answerTo(AWAKE, "he's breathing too fast", 'en')).toBe('alarming');
+  });
+  it.each<[string, Language]>([
+    ['we checked, the handheld reads zero, the sensor is acting up', 'en'],
+    ['ya medimos y marca cero, el sensor está fallando', 'es'],
+    ['hab nachgemessen null ppm der sensor spinnt keiner hat was', 'de'],
+    ["ça affiche zéro, c'est le capteur qui est défectueux", 'fr'],
+    ['medimos e deu zero, o sensor tá com defeito', 'pt'],
+    ['perdón es parte del simulacro no es real', 'es'],
+    ["pardon c'est pour l'exercice, c'est un mannequin", 'fr'],
+  ])('not real: %j', (said, language) => {
+    expect(saysNotReal(said, language)).toBe(true);
+  });
+  it('a sensor that reads high is no false alarm', () => {
+    expect(saysNotReal('the sensor reads two hundred ppm and rising', 'en')).toBe(false);
+  });
+  it('"just a paper cut, she has a band aid on" answers "still bleeding heavily?"', () => {
+    expect(
+      answerTo(
+        question('bleeding', 'ongoing'),
+        "it's just a paper cut she's got a band aid on it",
+        'en',
+      ),
+    ).toBe('reassuring');
   });
 });

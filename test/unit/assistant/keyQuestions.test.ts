@@ -85,8 +85,12 @@ describe('the key questions', () => {
     // Awake and making sense tells heat exhaustion from heat stroke.
     expect(fallsTo('heat-stroke', 'awake')).toBe('URGENT');
     // Urgency that never falls for the answer: chest pain, stroke, anaphylaxis breathing normally.
-    for (const id of ['heart-attack', 'stroke', 'anaphylaxis', 'overdose', 'fall'])
+    for (const id of ['heart-attack', 'stroke', 'anaphylaxis', 'overdose'])
       for (const q of parsed(id)) expect(q.if_reassured).toBe('CRITICAL');
+    // Someone who fell and is awake and talking is looked at, not an emergency; not breathing
+    // normally still is.
+    expect(fallsTo('fall', 'awake')).toBe('URGENT');
+    expect(fallsTo('fall', 'breathing')).toBe('CRITICAL');
   });
 
   it('ask first the question whose answer settles urgency', () => {

@@ -83,7 +83,7 @@ describe('offline triage and procedure selection over realistic speech', () => {
     for (const p of DEMO_PROCEDURES.filter((p) => p.urgency === 'CRITICAL'))
       expect(withSafetyAdvice(p.guidance, 'CRITICAL')).toBe(p.guidance);
     const edited = [{ ...DEMO_PROCEDURES[0], guidance: 'Stay calm.' }];
-    expect(offlineReply('fire', edited).text).toBe(`${SAFETY_LINE} Stay calm.`);
+    expect(offlineReply('the store is on fire', edited).text).toBe(`${SAFETY_LINE} Stay calm.`);
   });
 
   it('gives a floor urgency from the words alone', () => {

@@ -99,3 +99,74 @@ describe('life-threatening classes in every language', () => {
     expect(triage(speech, DEMO_PROCEDURES).urgency).toBe('CRITICAL');
   });
 });
+
+describe('round 7: classes said in every language', () => {
+  it.each([
+    // self-harm and suicide
+    'my mate says he is gonna hurt himself, he has a stanley knife',
+    'la operaria dice que se va a cortar las venas',
+    'der kollege sagt er springt gleich vom dach',
+    'il dit qu il va sauter du pont roulant',
+    'o rapaz disse que vai se jogar da caixa d agua',
+    'he swallowed a whole bottle of pills on purpose',
+    'ela tomou os comprimidos todos de propósito',
+    // engulfment and drowning
+    'a calf handler fell into the slurry lagoon and went under',
+    'el trigo lo está tapando dentro del silo',
+    'quelqu un est tombé dans la fosse à purin',
+    'caiu um homem na fossa e afundou',
+    // stroke, breathing, colour
+    'er kann den arm nicht mehr heben und spricht undeutlich',
+    'elle a la bouche croche pis elle articule plus',
+    'ele está falando todo enrolado e não consegue levantar o braço',
+    'il siffle quand il respire',
+    'ela ficou toda cinzenta',
+    // a smell and people down
+    'es stinkt nach faulen eiern und zwei männer sind umgefallen',
+    // burns with fire
+    'his clothes caught fire at the forge',
+    'se le prendió la ropa con el soplete',
+  ])('%j -> CRITICAL', (speech) => {
+    expect(triage(speech, DEMO_PROCEDURES).urgency).toBe('CRITICAL');
+  });
+  it.each([
+    'just practice guys, mock rescue at the pier, do not send anyone',
+    'es una práctica, el herido es de mentira',
+    'wir testen grad die notbeleuchtung, bitte ignorieren',
+    'c est une pratique d évacuation, pas de panique',
+    'é só treino, o ferido é boneco',
+    'the co alarm went off but the handheld shows zero, the sensor is acting up',
+    'el detector de gas sonó pero marca cero',
+    'der melder hat gepiept aber das messgerät zeigt null',
+    'le détecteur sonne mais il affiche zéro',
+    'o detector apitou mas deu zero',
+    'small bin fire, it s out now and everyone s fine',
+    'hubo un fuego chico en la basura pero ya se apagó, todos bien',
+    'coupure de courant planifiée dimanche',
+    'nada más les llamo para agradecerles',
+    'der meier brennt heute richtig',
+    'o joão tá pegando fogo hoje',
+  ])('%j -> NORMAL', (speech) => {
+    expect(triage(speech, DEMO_PROCEDURES).urgency).toBe('NORMAL');
+  });
+  it('"un señor quemado" is a man burned, "el señor Fuego" a name', () => {
+    expect(triage('hay un señor quemado con la ropa prendida', DEMO_PROCEDURES).urgency).toBe(
+      'CRITICAL',
+    );
+    expect(triage('busco al señor fuego del turno de noche', DEMO_PROCEDURES).urgency).toBe(
+      'NORMAL',
+    );
+  });
+  it.each([
+    'got a shock off the panel',
+    'hay un herido en el taller',
+    'er ist von der leiter gefallen',
+    'ma collègue ne se sent pas bien, elle est par terre',
+    'der kollege ist an der presse zusammengesackt',
+    'y a de la fumée dans le hangar',
+    'uno sacó una navaja en el muelle',
+  ])('what a dispatcher asks about is provisional: %j', (speech) => {
+    const t = triage(speech, DEMO_PROCEDURES);
+    expect([t.urgency, t.provisional]).toEqual(['CRITICAL', true]);
+  });
+});

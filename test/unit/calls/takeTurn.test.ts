@@ -192,7 +192,7 @@ describe('takeTurn', () => {
     const turn = takeTurn(
       {
         callSid: callSid(1),
-        speech: 'there is a fire in the panel',
+        speech: 'the panel is on fire',
         silentTurns: 0,
         callHint: CALL_ID,
       },
@@ -221,7 +221,7 @@ describe('takeTurn', () => {
       (await live.get(`active_conversations/${CONV_ID}/messages`)) as object,
     );
     expect(messages.slice(1)).toEqual([
-      expect.objectContaining({ role: 'user', content: 'there is a fire in the panel' }),
+      expect.objectContaining({ role: 'user', content: 'the panel is on fire' }),
       expect.objectContaining({
         role: 'system',
         content:
