@@ -15,6 +15,7 @@ import {
 import type { Answer, WordsFloor } from '../core/callUrgency';
 import { answerTo, questionIn, saysNotReal } from './answers';
 import type { Reply } from './responder';
+import { mentionsPerson } from './people';
 import { triage, type Triage } from './triage';
 
 type History = Pick<LiveMessage, 'role' | 'content'>[];
@@ -93,6 +94,30 @@ export function ifAlarming(id: KeyQuestion['id'], procedure: Procedure): Urgency
   return procedure.urgency === 'NORMAL' ? 'URGENT' : procedure.urgency;
 }
 
+/**
+ * Words about a person that point at no procedure ("there's a guy in the water", "die Kollegin ist
+ * so komisch"): the question a dispatcher asks about anyone, whether they are awake and
+ * breathing normally (from the most urgent person procedure that has it). An alarming answer
+ * makes the call CRITICAL.
+ */
+export function personQuestion(
+  utterance: string,
+  procedures: Procedure[],
+  asked: ReadonlySet<string> = new Set(),
+): { procedure: Procedure; question: KeyQuestion } | null {
+  if (!mentionsPerson(utterance) || triage(utterance, procedures).procedures.length > 0)
+    return null;
+  const rank = { CRITICAL: 0, URGENT: 1, NORMAL: 2 };
+  for (const procedure of procedures
+    .filter((p) => p.about === 'person')
+    .sort((a, b) => rank[a.urgency] - rank[b.urgency])) {
+    const question = procedure.questions?.find((q) => q.id === 'awake');
+    if (question)
+      return asked.has(questionKey(procedure, question)) ? null : { procedure, question };
+  }
+  return null;
+}
+
 /** A question's identity across a call: its procedure and id. */
 export const questionKey = (procedure: Pick<Procedure, 'id'>, question: Pick<KeyQuestion, 'id'>) =>
   `${procedure.id}/${question.id}`;
@@ -138,7 +163,8 @@ export function withKeyQuestion(
 ): Reply {
   if (reply.question) return reply;
   const found = triage(utterance, procedures);
-  const next = questionToAsk(found, askedIn(history, procedures));
+  const asked = askedIn(history, procedures);
+  const next = questionToAsk(found, asked) ?? personQuestion(utterance, procedures, asked);
   const provisional = reply.provisional ?? found.provisional;
   if (!next) return provisional ? { ...reply, provisional } : reply;
   const question = questionIn(next.question, language);

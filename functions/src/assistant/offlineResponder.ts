@@ -7,7 +7,14 @@ import {
   type Urgency,
 } from '@aurora/model';
 import { ACKNOWLEDGED, answerTo, questionIn, STAY_ON_THE_LINE } from './answers';
-import { askedIn, ifAlarming, lastQuestion, questionKey, questionToAsk } from './keyQuestions';
+import {
+  askedIn,
+  ifAlarming,
+  lastQuestion,
+  personQuestion,
+  questionKey,
+  questionToAsk,
+} from './keyQuestions';
 import { replyLanguage } from './language';
 import { guidanceIn } from './procedures';
 import type { Reply, Responder } from './responder';
@@ -55,6 +62,7 @@ export function offlineReply(
   // "No, it's the drill's smoke machine" answers the question: it is not a new fire to guide.
   if (!best || (verdict === 'reassuring' && urgency !== 'CRITICAL'))
     return followUp(
+      utterance,
       procedures,
       language,
       history,
@@ -89,6 +97,7 @@ export function offlineReply(
  * question, or the caller is asked to stay on the line.
  */
 function followUp(
+  utterance: string,
   procedures: Procedure[],
   language: Language,
   history: History,
@@ -99,7 +108,14 @@ function followUp(
   const topic = topicOf(history, procedures);
   if (!topic) {
     const opening = !history.some((m) => m.role === 'user');
-    return { text: (opening ? GENERAL : LISTENING)[language], urgency: 'NORMAL', sources: [] };
+    // "There's a guy in the water": whatever it is, whether he is awake and breathing decides it.
+    const about = personQuestion(utterance, procedures, asked);
+    return {
+      text: asking((opening ? GENERAL : LISTENING)[language], about, language),
+      urgency: 'NORMAL',
+      sources: [],
+      ...(about ? { question: { procedure: about.procedure.id, id: about.question.id } } : {}),
+    };
   }
   // "It's real, not a drill" alarms nothing new: it confirms what stands (NORMAL here).
   const urgency = alarmed ?? 'NORMAL';

@@ -196,3 +196,23 @@ describe('a supervisor', () => {
     expect(result).toMatchObject({ ok: false, code: 'not-found' });
   });
 });
+
+describe('words about a person that point at no procedure', () => {
+  it('get the question whether the person is awake and breathing, and an alarming answer makes the call CRITICAL', async () => {
+    const { say, call, lastReply } = await aCall();
+    await say("there's a guy in the water down at the docks");
+    expect(await lastReply()).toMatch(/Is the person awake( and breathing normally)?\?$/);
+    expect((await call()).question).toMatchObject({ id: 'awake' });
+    await say('no he is not moving at all');
+    expect((await call()).urgency).toBe('CRITICAL');
+  });
+
+  it('in other languages too, and not for words about no one', async () => {
+    const { mentionsPerson } = await import('../../../functions/src/assistant/people');
+    expect(mentionsPerson('die Kollegin ist so komisch')).toBe(true);
+    expect(mentionsPerson('un compañero está raro en el invernadero')).toBe(true);
+    expect(mentionsPerson('o colega está estranho')).toBe(true);
+    expect(mentionsPerson('mon collègue ne va pas bien')).toBe(true);
+    expect(mentionsPerson('the printer on the second floor is jammed')).toBe(false);
+  });
+});
