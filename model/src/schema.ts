@@ -208,6 +208,9 @@ export const Speculation = z.object({
       fallback: z.string().optional(),
       handoff: z.boolean().optional(),
       language: z.string().optional(),
+      /** The key question the reply ends with: used, it opens on the call as the turn's own would. */
+      question: z.object({ procedure: z.string(), id: QuestionId }).optional(),
+      provisional: z.boolean().optional(),
     })
     .optional(),
 });

@@ -223,3 +223,20 @@ describe('speculative replies', () => {
     expect(asked).toEqual([]);
   });
 });
+
+describe('a speculated reply to unsure words', () => {
+  it('opens its key question on the call, as the turn’s own reply would', async () => {
+    const { responder, asked } = heldResponder();
+    const { partial, turn, live } = await setUp(responder);
+    await partial(1, 'gary collapsed in the canteen');
+    expect(await turn('gary collapsed in the canteen')).toContain(
+      'Is the person awake and breathing normally?',
+    );
+    expect(asked).toEqual(['gary collapsed in the canteen']); // the speculation was used
+    expect(await live.get(`active_calls/${CALL_ID}/question`)).toMatchObject({
+      procedure: 'collapse',
+      id: 'awake',
+    });
+    expect(await live.get(`active_calls/${CALL_ID}/urgency_provisional`)).toBe(true);
+  });
+});
