@@ -60,7 +60,12 @@ export interface ArchiveStore {
  */
 export type CallTask = { callId: string };
 /** An escalation timer: due at `dueAt` (ISO); a task that runs early is retried until then. */
-export type EscalationTask = { callId: string; dueAt: string };
+export type EscalationTask = {
+  callId: string;
+  dueAt: string;
+  /** Which rise to CRITICAL it times (the falls before it): a later rise has a timer of its own. */
+  rise?: number;
+};
 
 export interface TaskQueue {
   /**

@@ -157,6 +157,9 @@ const LEXICONS: Record<QuestionId, Record<Language, Lexicon>> = {
         'making sense',
         'alert',
         'is|s|seems|looks .. fine|ok|okay|alright|better',
+        // Rinsing their own eye, or being rinsed: first aid under way on someone awake.
+        'rinsing',
+        'flushing',
       ],
       alarming: ['confused', 'nonsense', 'drowsy', 'slurr*', 'groggy', 'in and out'],
       danger: [
@@ -197,6 +200,9 @@ const LEXICONS: Record<QuestionId, Record<Language, Lexicon>> = {
         'sentad*',
         'se desperto',
         'esta bien',
+        'lo estamos lavando',
+        'estamos lavando',
+        'enjuagando',
       ],
       alarming: ['confundid*', 'no tiene sentido', 'adormilad*', 'arrastra las palabras'],
       danger: ['inconsciente', 'desmay*', 'ojos en blanco', 'convulsion*'],
@@ -221,6 +227,8 @@ const LEXICONS: Record<QuestionId, Record<Language, Lexicon>> = {
         'zu sich gekommen',
         'geht es gut',
         'ist okay',
+        'spulen',
+        'spule',
       ],
       alarming: ['verwirrt', 'lallt', 'benommen', 'wirres zeug'],
       danger: ['bewusstlos', 'ohnmachtig', 'augen verdreht', 'verdreht .. augen', 'krampf*'],
@@ -243,6 +251,8 @@ const LEXICONS: Record<QuestionId, Record<Language, Lexicon>> = {
         'assis*',
         'revenu|revenue a lui|elle',
         'va bien',
+        'on rince',
+        'rince',
       ],
       alarming: ['confus*', 'incoherent*', 'somnolent*', 'a moitie'],
       danger: ['inconscient*', 'evanoui*', 'yeux revulses', 'convuls*'],
@@ -265,6 +275,8 @@ const LEXICONS: Record<QuestionId, Record<Language, Lexicon>> = {
         'olhos abertos',
         'sentad*',
         'esta bem',
+        'lavando',
+        'estamos a lavar',
       ],
       alarming: ['confus*', 'sem sentido', 'sonolent*', 'enrolada|enrolando'],
       danger: ['inconsciente', 'desmai*', 'olhos revirados', 'convuls*'],
@@ -1222,6 +1234,20 @@ export function answerTo(
   if (said.alarming) return 'alarming';
   if (said.reassuring) return plainly === 'alarming' ? 'unclear' : 'reassuring';
   return plainly ?? 'unclear';
+}
+
+/**
+ * What words said before any question was asked already say about it, from their content alone
+ * (a plain "no" in first words answers nothing): "he fell off the ladder, he's awake, says his
+ * back hurts" answers "is he awake?". Alarming outweighs reassuring, as in an answer.
+ */
+export function saysAbout(
+  question: KeyQuestion,
+  utterance: string,
+  language: Language,
+): AnswerVerdict {
+  const said = content(question.id, utterance, language);
+  return said.alarming ? 'alarming' : said.reassuring ? 'reassuring' : 'unclear';
 }
 
 /**

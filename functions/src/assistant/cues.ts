@@ -424,6 +424,16 @@ export const RESOLVED: string[][] = [
   'apagamos',
   'apagou',
   'apaguei',
+  // A fire being fought with extinguishers is small enough to fight: reported, not alarmed.
+  'with extinguishers',
+  'two extinguishers',
+  'con extintores',
+  'con extintor',
+  'avec les extincteurs',
+  'mit feuerloschern',
+  'mit dem feuerloscher',
+  'com extintor',
+  'com extintores',
 ].map((p) => p.split(' '));
 
 /**

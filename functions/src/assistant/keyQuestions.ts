@@ -16,6 +16,7 @@ import type { Answer, WordsFloor } from '../core/callUrgency';
 import { answerTo, questionIn, saysNotReal } from './answers';
 import type { Reply } from './responder';
 import { mentionsPerson } from './people';
+import { plainText } from './speech';
 import { triage, type Triage } from './triage';
 
 type History = Pick<LiveMessage, 'role' | 'content'>[];
@@ -51,16 +52,76 @@ export function answerFor(
   const asked = open ? askedQuestion(open, procedures) : null;
   if (!asked || utterance.trim() === '') return undefined;
   const real = asked.procedure.questions?.find((q) => q.id === 'real');
-  const notReal = !!real && saysNotReal(utterance, language);
+  const notReal = !!real && saysNotReal(utterance, language) && !hedged(utterance, 'real');
   const settled = notReal ? real : asked.question;
+  const verdict = notReal ? 'reassuring' : answerTo(settled, utterance, language);
   return {
-    verdict: notReal ? 'reassuring' : answerTo(settled, utterance, language),
+    // Only a plain reassurance lowers urgency: a hedged one confirms what stands.
+    verdict: verdict === 'reassuring' && hedged(utterance, settled.id) ? 'unclear' : verdict,
     answered: settled.id,
     ifReassured: settled.if_reassured,
     ifAlarming: ifAlarming(settled.id, asked.procedure),
     question: questionIn(asked.question, language),
   };
 }
+
+/** Words that turn a reassurance around or doubt it: "but", "I think", "is it a drill?". */
+const DOUBT = new Set(
+  (
+    'but though pero aunque aber doch mais sauf mas porem think thought maybe perhaps guess ' +
+    'dunno sure creo quizas quiza talvez glaube vielleicht weiss crois pense acho sei'
+  ).split(' '),
+);
+/** Words that put a reassurance in the past: he *was* awake, a minute *ago*, for a *second*. */
+const BEFORE = new Set(
+  'ago before earlier second moment hace antes segundo momento vorhin vorher sekunde avant seconde instant atras'.split(
+    ' ',
+  ),
+);
+/** Denials that make "drill" mean its opposite ("nobody told us about a drill", "not a drill"). */
+const DENIALS = new Set(
+  (
+    'not nobody never no nothing nadie nunca nada ningun nicht kein keine niemand nie pas ' +
+    'personne jamais rien nao ninguem nunca nenhum'
+  ).split(' '),
+);
+/** What a caller may say first without denying anything: "no no, it's the drill", "oh no". */
+const INTERJECTIONS = new Set(['no', 'nao', 'oh', 'ah', 'nah', 'non', 'nein', 'wait', 'sorry']);
+
+/**
+ * Whether a reassuring answer is hedged, so it cannot lower urgency: a question back, a doubt
+ * or a "but", a denial anywhere but a leading "no no" (for "is it real?"), or, for whether the
+ * person is awake or breathing, a reassurance put in the past ("he was awake a minute ago").
+ */
+export function hedged(utterance: string, id: KeyQuestion['id']): boolean {
+  if (utterance.includes('?')) return true;
+  // Every word as said (tokenize turns "but" into a clause break, and a clause break is a word here).
+  const words = plainText(utterance)
+    .split(/[^a-z0-9]+/)
+    .filter(Boolean);
+  if (words.some((w) => DOUBT.has(w))) return true;
+  if ((id === 'awake' || id === 'breathing') && words.some((w) => BEFORE.has(w))) return true;
+  if (id !== 'real') return false;
+  let i = 0;
+  while (i < words.length && INTERJECTIONS.has(words[i])) i++;
+  // Up to the word for the drill: "nobody told us about a drill", not "a drill, nobody is hurt".
+  const drill = words.findIndex((w, at) => at >= i && DRILL_WORDS.some((d) => w.startsWith(d)));
+  // Without a word for the drill ("it's the sensor, nobody's sick") a denial denies something else.
+  return drill >= 0 && words.slice(i, drill).some((w) => DENIALS.has(w));
+}
+
+/** The word for a drill or a test, by its start, in the five languages. */
+const DRILL_WORDS = [
+  'drill',
+  'exercis',
+  'test',
+  'simula',
+  'prueba',
+  'ubung',
+  'probe',
+  'essai',
+  'treino',
+];
 
 /**
  * The key question to ask after these words, the first one not yet asked: of the procedure whose

@@ -38,6 +38,10 @@ const PERSON_WORDS = new Set([
   'fella',
   'dude',
   'chap',
+  'lads',
+  'apprentice',
+  'welder',
+  'fitter',
   // Spanish
   'companero',
   'companera',
@@ -83,6 +87,11 @@ const PERSON_WORDS = new Set([
   'fahrerin',
   'junge',
   'madchen',
+  'einer',
+  'schlosser',
+  'azubi',
+  'meister',
+  'staplerfahrer',
   // French
   'il',
   'elle',
@@ -101,6 +110,8 @@ const PERSON_WORDS = new Set([
   'madame',
   'employe',
   'employee',
+  'apprenti',
+  'soudeur',
   // Portuguese
   'ele',
   'ela',
@@ -122,6 +133,11 @@ const PERSON_WORDS = new Set([
   'menino',
   'menina',
   'parceiro',
+  'ajudante',
+  'operador',
+  'vigia',
+  'pedreiro',
+  'colega',
 ]);
 
 export function mentionsPerson(utterance: string): boolean {

@@ -236,6 +236,15 @@ export const FAULTY: string[][] = phrases([
   'sensor com defeito',
   'sensor defeituoso',
   'mediu zero',
+  // Checked with a portable meter and found nothing.
+  'no hay nada',
+  'nao tem nada',
+  'found nothing',
+  'nothing there',
+  'rien du tout',
+  'nichts gefunden',
+  'bump testing',
+  'bump test',
 ]);
 
 /**
@@ -259,6 +268,8 @@ export const PAST_BY_LANGUAGE: Record<Language, string[][]> = {
     'la semana pasada',
     'el mes pasado',
     'el otro dia',
+    'mes pasado',
+    'semana pasada',
     'hace unos dias',
     'hace dias',
   ]),
@@ -400,6 +411,9 @@ export const RECOVERED: string[][] = phrases([
   'gehts gut',
   'gehts ihr wieder gut',
   'gehts ihm wieder gut',
+  'ist wieder da',
+  'stood right here fine',
+  'standing right here fine',
   'ta otima',
   'ta otimo',
 ]);
@@ -425,6 +439,12 @@ export const ALL_CLEAR: string[][] = phrases([
   'alle okay',
   'ta todo mundo bem',
   'tudo normal',
+  'nadie salio herido',
+  'nadie resulto herido',
+  'personne de blesse',
+  'personne n a ete blesse',
+  'ninguem se feriu',
+  'ninguem ficou ferido',
 ]);
 
 /** "Real" said of the call: a drill word then is about something else ("this is real, not a drill"). */
@@ -481,4 +501,35 @@ export const IDIOMS: string[][] = phrases([
   'power outage',
   'stromabschaltung',
   'desligamento programado',
+  // Speech that sounds like a hazard and is not one: "this job is killing me", "she'll explode".
+  'killing me',
+  'killing him',
+  'killing her',
+  'killing us',
+  'va a explotar',
+  'vai explodir',
+  'echt on fire',
+  'voll on fire',
+  // Utilities switched off on purpose, and the fire brigade as a team ("curso de brigada de incêndio").
+  'cortar la luz y el gas',
+  'cortar la luz',
+  'cortar el gas',
+  'cortar luz e gas',
+  'cortar luz',
+  'cortar o gas',
+  'coupe le gaz et l electricite',
+  'coupe le gaz',
+  'coupe l electricite',
+  'gas abstellen',
+  'strom abstellen',
+  'cut the gas',
+  'cut the power',
+  'brigada de incendio',
+  'brigada de incendios',
+  'fire brigade',
+  'fire warden',
+  // The lone-worker device's name: its alarm going off is not a man down (the caller says what follows).
+  'man down alarm',
+  'alarma de hombre caido',
+  'alarme de homem caido',
 ]);

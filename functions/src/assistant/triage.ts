@@ -30,6 +30,7 @@ import {
   TO_WHOM,
   WHAT,
 } from './cues';
+import { saysAbout } from './answers';
 import { detectLanguage } from './language';
 import {
   ALL_CLEAR,
@@ -187,6 +188,8 @@ function matchAt(
   if (
     score === 0 &&
     phrase.words[0].length >= 6 &&
+    // "er trinkt" is not "ertrinkt": a two-letter word is a pronoun or an article, not a fragment.
+    tokens[i].word.length >= 3 &&
     i + 1 < tokens.length &&
     !masked[i + 1] &&
     tokens[i + 1].clause === tokens[i].clause
@@ -520,7 +523,11 @@ function realityOf(tokens: Token[], lang: Language | null, negations: Set<string
         (t, i) => DRILL_ENDINGS.some((ending) => t.word.endsWith(ending)) && notDuring([i, i]),
       ));
   const planned = !real && findPhrases(tokens, [...PLANNED, ...FAULTY]).some(notDuring);
-  const still = tokens.some((t) => STILL.has(t.word));
+  // "Es brennt wieder" is still going; "heute geht's ihr wieder gut" is someone fine again.
+  const fineAgain = findPhrases(tokens, RECOVERED);
+  const still = tokens.some(
+    (t, i) => STILL.has(t.word) && !fineAgain.some(([start, end]) => start <= i && i <= end),
+  );
   const past = still
     ? []
     : cueClauses(tokens, lang ? [...PAST_BY_LANGUAGE[lang], ...OVER] : PAST, negations);
@@ -532,6 +539,25 @@ function realityOf(tokens: Token[], lang: Language | null, negations: Set<string
     recoveredUpTo: Math.max(-1, ...recovered),
     allClear: cueClauses(tokens, ALL_CLEAR, negations).length > 0,
   };
+}
+
+/**
+ * Where the caller's own words already settle a procedure's key questions, as a dispatcher hears
+ * them before asking: the lowest level a reassuring answer about the person allows, or null when
+ * any is answered alarmingly or none is answered.
+ */
+function levelAnswered(procedure: Procedure, speech: string, lang: Language): Urgency | null {
+  let level: Urgency | null = null;
+  for (const question of procedure.questions ?? []) {
+    // Only what the words say about the person: whether a fire or a leak is still going, or
+    // whether it is real, is left to the question (and to the drill and test cues).
+    if (question.id === 'real' || question.id === 'ongoing') continue;
+    const verdict = saysAbout(question, speech, lang);
+    if (verdict === 'alarming') return null;
+    if (verdict === 'reassuring' && (level === null || rank[question.if_reassured] < rank[level]))
+      level = question.if_reassured;
+  }
+  return level;
 }
 
 /**
@@ -563,6 +589,12 @@ export function findMatches(
   );
   const nobodyHurt = saysNobodyHurt(tokens);
   const reality = realityOf(tokens, lang, negations);
+  const answered = new Map<Procedure, Urgency | null>();
+  const answeredLevel = (procedure: Procedure): Urgency | null => {
+    if (!answered.has(procedure))
+      answered.set(procedure, levelAnswered(procedure, speech, lang ?? 'en'));
+    return answered.get(procedure)!;
+  };
   const matches: Array<Match & { combined: boolean }> = [];
   for (const { procedure, keywords } of compile(procedures)) {
     const about = procedure.about ?? 'hazard';
@@ -582,6 +614,10 @@ export function findMatches(
           urgency = cap(urgency, reality.allClear ? 'NORMAL' : 'URGENT');
         // Someone fine again ("she fainted, she's fine now") still wants looking at, not an alarm.
         else if (settled && about === 'person') urgency = cap(urgency, 'URGENT');
+        // An unsure word whose key question the caller already answered reassuringly ("he fell off
+        // the ladder, he's awake, his back hurts") is settled as the answer would settle it.
+        if (k.unsure && urgency !== null && urgency !== 'NORMAL')
+          urgency = cap(urgency, answeredLevel(procedure) ?? urgency);
         // Parts said together describe a situation more exactly than either alone ("inside the tank" + "passed out").
         const score = hit.combined ? hit.score + 0.5 : hit.score;
         matches.push({

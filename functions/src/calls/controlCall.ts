@@ -84,7 +84,13 @@ export async function controlCall(
         if (refused) return undefined;
         from = current.urgency;
         const fields = bySupervisor(current, action.urgency, action.reason, admin.id, nowIso);
-        return { ...fields, ...ackFields({ ...current, urgency: action.urgency }, admin, nowIso) };
+        // Acknowledged at exactly this level: a later rise above it is a new alarm.
+        return {
+          ...fields,
+          acknowledged_by: admin.id,
+          acknowledged_at: nowIso,
+          acknowledged_urgency: action.urgency,
+        };
       });
       if (!changed) return { ok: false, ...((refused as Refusal | null) ?? GONE_FROM_LIVE) };
       if (from !== action.urgency)

@@ -1,5 +1,5 @@
 import { keySafe } from '../core/alerts';
-import { confirmed } from '../core/callUrgency';
+import { confirmed, fallsOf } from '../core/callUrgency';
 import { AuroraError, NotConfigured } from '../core/errors';
 import { maskPhone } from '../core/masking';
 import { deliveryOfText, messageStatusUrl, withoutText } from '../core/delivery';
@@ -55,6 +55,9 @@ export async function escalateCall(
   if (!call) return 'not-needed';
   if (!call.escalated_at) {
     if (!awaitsEscalation(call)) return 'not-needed';
+    // The call fell and rose again since this timer was set: the new rise has its own timer,
+    // due a whole delay after it (its caller must have the time to answer Aurora's question).
+    if ((task.rise ?? 0) !== fallsOf(call)) return 'not-needed';
     const waitMs = Date.parse(task.dueAt) - deps.clock().getTime();
     if (waitMs > 0)
       throw new AuroraError(`escalation not due for ${Math.ceil(waitMs / 1000)} s`, {

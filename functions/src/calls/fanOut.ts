@@ -48,7 +48,7 @@ export async function fanOutCall(
     const dueAt = new Date(deps.clock().getTime() + delaySeconds * 1000).toISOString();
     await deps.queue.enqueue(
       QUEUES.escalate,
-      { callId: change.callId, dueAt },
+      { callId: change.callId, dueAt, rise: fallsOf(after!) },
       taskIds.escalate(change.callId, fallsOf(after!)),
       delaySeconds,
     );

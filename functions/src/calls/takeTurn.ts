@@ -32,7 +32,8 @@ import { composeReply } from '../steps/reply';
 import { applyTurn } from '../steps/applyTurn';
 import type { Settle, TurnMessage } from '../core/turnPlan';
 import { afterCallerWords, afterReply, afterSilence } from '../core/callUrgency';
-import { answerFor, wordsFloor } from '../assistant/keyQuestions';
+import { answerFor, askedQuestion, wordsFloor } from '../assistant/keyQuestions';
+import { questionIn } from '../assistant/answers';
 
 export type Turn = {
   callSid: string;
@@ -223,7 +224,13 @@ export async function takeTurn(turn: Turn, deps: Deps, timings: Timings = {}): P
   timings.responder = performance.now() - thinking;
   if (speculated) timings.speculation = speculated.hit ? 1 : 0;
   // What the caller hears: this reply, unless the webhook's deadline already answered with its fallback.
-  const { reply, language } = spokenAnswer(turn, composed);
+  const spoken = spokenAnswer(turn, composed);
+  const { language } = spoken;
+  // A replay records nothing, so the question it asks must be the one still open on the call
+  // (the first attempt's answer may never have reached the caller): the next words answer it.
+  const reply = found?.replay
+    ? askingOpenQuestion(spoken.reply, found.call.question, procedures, language)
+    : spoken.reply;
   if (started && found) {
     const finished = applyTurn(deps, found, [answerOf(reply)], {
       finishTurn: true,
@@ -256,6 +263,7 @@ export async function takeTurn(turn: Turn, deps: Deps, timings: Timings = {}): P
       claim,
       [toMessage(reply)],
       raiseUrgency(reply.urgency, composed.reply.urgency),
+      reply.question ?? null,
     );
   } else if (lateCallId) {
     await recordLateTurn(
@@ -417,11 +425,14 @@ async function openTurn(
     )
       return undefined;
     const answered = key ? { answered: { ...parsed.data.answered, [key]: token } } : {};
+    // An earlier attempt of this request committed (only its reply was slow): its words were
+    // settled then, and settling them again would take "a later utterance" for confirmation.
+    const settledBefore = !!key && parsed.data.answered?.[key] === token;
     const next: Record<string, unknown> = {
       ...(current as object),
       turn_started_at: nowIso,
       last_message_at: nowIso,
-      ...(settle ? settle(parsed.data, nowIso) : {}),
+      ...(settle && !settledBefore ? settle(parsed.data, nowIso) : {}),
       ...answered,
     };
     for (const [field, value] of Object.entries(next)) if (value === null) delete next[field];
@@ -479,7 +490,13 @@ async function openLate(deps: Deps, turn: Turn, settle?: Settle): Promise<Found 
       (await retrying(() =>
         recordLate(deps, { callSid: turn.callSid, from: turn.from! }, deps.clock()),
       )) ?? (await tombstoneOf(deps, turn.callSid));
-    return callId ? await openTurn(deps, { ...turn, callHint: callId }, settle) : null;
+    // Recorded now, the call must take these words: opening it is tried again like any turn's
+    // (one refused transaction here used to drop them, the call being neither open nor archived).
+    return callId
+      ? await retrying(() => openTurn(deps, { ...turn, callHint: callId }, settle), {
+          attempts: 6,
+        })
+      : null;
   } catch (err) {
     deps.log.error('could not record the call late', { callSid: turn.callSid, error: String(err) });
     return null;
@@ -539,6 +556,8 @@ async function recordUnopened(
   claim: string,
   messages: LiveMessage[],
   urgency: Urgency | undefined,
+  /** With Aurora's reply: the key question it asks, which replaces any question still open (null: none). */
+  asks?: Reply['question'] | null,
 ): Promise<void> {
   if (!(await claimUnopened(deps, turn, callId, claim))) {
     deps.log.warn('turn opened by a retry of this request: recorded there, not here', { callId });
@@ -559,13 +578,22 @@ async function recordUnopened(
   try {
     // The database has just refused this turn several times: these writes keep trying for a few seconds more.
     await retrying(() => deps.live.update(changes), { attempts: 6 });
-    if (urgency && urgency !== 'NORMAL') {
+    const raises = (call: LiveCall) =>
+      !!urgency && raiseUrgency(call.urgency, urgency) !== call.urgency;
+    // The caller heard this reply's question, not the one still open: the next words answer it.
+    const reasks = (call: LiveCall) => asks !== undefined && (!!asks || !!call.question);
+    if ((urgency && urgency !== 'NORMAL') || asks !== undefined) {
       await retrying(
         () =>
           changeCall(deps.live, callId, (call) =>
-            call.purging || raiseUrgency(call.urgency, urgency) === call.urgency
+            call.purging || (!raises(call) && !reasks(call))
               ? undefined
-              : { urgency },
+              : {
+                  ...(raises(call) ? { urgency } : {}),
+                  ...(reasks(call)
+                    ? { question: asks ? { ...asks, asked_at: timestamp } : null }
+                    : {}),
+                },
           ),
         { attempts: 6 },
       );
@@ -647,4 +675,21 @@ async function alertLateEmergency(
       error: String(err),
     });
   }
+}
+
+/** The reply with its own key question replaced by the call's open one (or none). */
+function askingOpenQuestion(
+  reply: Reply,
+  open: LiveCall['question'],
+  procedures: Procedure[],
+  language: Language,
+): Reply {
+  const own = reply.question ? askedQuestion(reply.question, procedures) : null;
+  const asked = open ? askedQuestion(open, procedures) : null;
+  const text = own ? reply.text.replace(questionIn(own.question, language), '').trim() : reply.text;
+  return {
+    ...reply,
+    text: asked ? `${text} ${questionIn(asked.question, language)}` : text,
+    question: open ? { procedure: open.procedure, id: open.id } : undefined,
+  };
 }

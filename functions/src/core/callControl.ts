@@ -69,8 +69,9 @@ export function bridgeRefusal(to: string, allowed: string[], onCall: string[]): 
  * The call node's fields after `admin` takes it (a handoff request is answered) or hands it
  * back; null deletes. On hand-back admin_id stays: the archive records who last took the call.
  */
+/** Taking the call also closes Aurora's key question: the caller now answers the supervisor. */
 export const takeFields = (admin: Admin) =>
-  ({ mode: 'human', admin_id: admin.id, handoff_requested: null }) as const;
+  ({ mode: 'human', admin_id: admin.id, handoff_requested: null, question: null }) as const;
 
 /**
  * Acknowledging, or taking, a call stops its escalation at the urgency it has now. An

@@ -40,7 +40,10 @@ export type Answer = {
 };
 
 /** The part of a call this decides. */
-export type UrgencyState = Pick<LiveCall, 'urgency' | 'urgency_provisional' | 'question'> & {
+export type UrgencyState = Pick<
+  LiveCall,
+  'urgency' | 'urgency_provisional' | 'question' | 'acknowledged_by' | 'acknowledged_urgency'
+> & {
   urgency_falls?: LiveCall['urgency_falls'];
 };
 
@@ -50,6 +53,7 @@ export type UrgencyFields = {
   urgency_provisional?: true | null;
   question?: OpenQuestion | null;
   urgency_falls?: Record<string, UrgencyFall>;
+  acknowledged_urgency?: Urgency;
 };
 
 /**
@@ -70,7 +74,9 @@ export function afterCallerWords(
   const asked = call.question;
   if (asked) fields.question = null;
   const settles = asked && answer?.verdict === 'reassuring';
-  if (settles && (call.urgency_provisional || answer.answered === 'real')) {
+  // Only an urgency still unsure may fall: "it's the drill" after a sure "he is not breathing"
+  // and a later "there is smoke too" is about the smoke, not the man.
+  if (settles && call.urgency_provisional) {
     const to = raiseUrgency(answer.ifReassured, floor.urgency);
     if (rank[to] < rank[call.urgency]) {
       fields.urgency = to;
@@ -81,6 +87,7 @@ export function afterCallerWords(
         by: 'caller',
         at,
       });
+      Object.assign(fields, narrowedAcknowledgement(call, to));
     }
     if (call.urgency_provisional) fields.urgency_provisional = null;
     return fields;
@@ -88,10 +95,13 @@ export function afterCallerWords(
   const alarmed = asked && answer?.verdict === 'alarming' ? answer.ifAlarming : 'NORMAL';
   const urgency = raiseUrgency(call.urgency, raiseUrgency(floor.urgency, alarmed));
   if (urgency !== call.urgency) fields.urgency = urgency;
-  // A rise on unsure words alone is provisional; anything else the caller says confirms what stands.
-  const provisional = urgency !== call.urgency && alarmed === 'NORMAL' && floor.provisional;
-  if (provisional) fields.urgency_provisional = true;
-  else if (call.urgency_provisional) fields.urgency_provisional = null;
+  // A rise on unsure words alone is provisional; an answer that settles nothing ("I don't know")
+  // leaves it so (the next question may); anything else the caller says confirms what stands.
+  const unsettled = !!asked && answer?.verdict === 'unclear' && !!call.urgency_provisional;
+  const provisional =
+    urgency !== call.urgency ? alarmed === 'NORMAL' && floor.provisional : unsettled;
+  if (provisional && !call.urgency_provisional) fields.urgency_provisional = true;
+  else if (!provisional && call.urgency_provisional) fields.urgency_provisional = null;
   return fields;
 }
 
@@ -144,6 +154,7 @@ export function bySupervisor(
 ): UrgencyFields {
   const fields: UrgencyFields = { urgency_provisional: null, question: null };
   if (to === call.urgency) return call.urgency_provisional || call.question ? fields : {};
+  Object.assign(fields, narrowedAcknowledgement(call, to));
   fields.urgency = to;
   if (rank[to] < rank[call.urgency])
     fields.urgency_falls = withFall(call, {
@@ -155,6 +166,20 @@ export function bySupervisor(
       at,
     });
   return fields;
+}
+
+/**
+ * An acknowledgement given above the level a call fell to covers only that level now: a new rise
+ * is a new alarm someone must see ("it's the drill", then "now someone has collapsed").
+ */
+function narrowedAcknowledgement(
+  call: UrgencyState,
+  to: Urgency,
+): Pick<UrgencyFields, 'acknowledged_urgency'> {
+  const covered = call.acknowledged_urgency;
+  return call.acknowledged_by && covered && rank[covered] > rank[to]
+    ? { acknowledged_urgency: to }
+    : {};
 }
 
 /** How many times the call's urgency has fallen: a rise after a fall is a new alarm (its own escalation timer). */

@@ -105,6 +105,8 @@ export function planTurn({
     // A supervisor already holds the call: no hand-over is asked for.
     if (change.handoff && !holder) fields.handoff_requested = true;
     if (change.settle) Object.assign(fields, change.settle(call, nowIso));
+    // A reply a supervisor's take-over overtook may not have been heard: its question is not open.
+    if (holder && fields.question) delete fields.question;
     if (change.urgency)
       fields.urgency = raiseUrgency((fields.urgency as Urgency) ?? call.urgency, change.urgency);
   }

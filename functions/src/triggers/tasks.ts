@@ -9,7 +9,10 @@ import { z } from 'zod';
 import { productionDeps } from './wiring';
 
 export const CallTaskBody = z.object({ callId: z.string().regex(CALL_ID_PATTERN) });
-const EscalationTaskBody = CallTaskBody.extend({ dueAt: z.iso.datetime() });
+const EscalationTaskBody = CallTaskBody.extend({
+  dueAt: z.iso.datetime(),
+  rise: z.number().int().nonnegative().optional(),
+});
 
 /**
  * A task queue handler: a malformed payload is logged and acknowledged (a retry cannot cure it),

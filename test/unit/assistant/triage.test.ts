@@ -59,7 +59,8 @@ describe('negation never raises urgency', () => {
       'NORMAL',
       'near-miss',
     ]);
-    expect(top('I smell gas in the boiler room, nobody is hurt')).toEqual(['CRITICAL', 'gas']);
+    // A smell of gas with nobody unwell is reported and checked, as a dispatcher grades it (round 8).
+    expect(top('I smell gas in the boiler room, nobody is hurt')).toEqual(['URGENT', 'gas']);
     expect(top('oil all over the walkway, no one is hurt yet')).toEqual(['URGENT', 'spill']);
   });
 

@@ -170,3 +170,53 @@ describe('round 7: classes said in every language', () => {
     expect([t.urgency, t.provisional]).toEqual(['CRITICAL', true]);
   });
 });
+
+describe('round 8: first words that already answer the key question, and classes said in every language', () => {
+  const urgencyOf = (speech: string) => triage(speech, DEMO_PROCEDURES).urgency;
+  it.each([
+    "bloke fell off a stepladder in the greenhouse maybe six foot he's awake but says his back's killing him",
+    'se cortó el dedo con la cortadora de fiambre sangra bastante pero está consciente y hablando',
+    'einer hat sich an nem blech die hand aufgeschnitten blutet ordentlich aber er ist ansprechbar',
+  ])('an unsure word whose question the caller answered reassuringly is URGENT: %j', (speech) => {
+    expect(urgencyOf(speech)).toBe('URGENT');
+  });
+  it('an alarming word beside it keeps it CRITICAL: "he fell off the ladder, he\'s talking but not breathing right"', () => {
+    expect(urgencyOf("he fell off the ladder he's talking but he's not breathing right")).toBe(
+      'CRITICAL',
+    );
+    expect(urgencyOf("he fell off the ladder and he's not answering")).toBe('CRITICAL');
+  });
+  it('"er trinkt" is not "ertrinkt"', () => {
+    expect(urgencyOf('der ist wieder wach und redet normal er trinkt jetzt was')).not.toBe(
+      'CRITICAL',
+    );
+    expect(urgencyOf('hilfe er ertrinkt im becken')).toBe('CRITICAL');
+  });
+  it('"wieder" in someone fine again does not make an old event current', () => {
+    expect(urgencyOf('die kollegin ist gestern umgekippt aber heute gehts ihr wieder gut')).toBe(
+      'NORMAL',
+    );
+  });
+  it.each([
+    "tabarnak y a un gars du quart de nuit qui s'est barré dans le bureau il dit qu'il va se pendre",
+    'auf der werft ist einer ins hafenbecken gefallen und nicht mehr aufgetaucht',
+    'ein kollege ist in den gärbehälter gestiegen und antwortet nicht mehr seit ein paar minuten',
+    'o pedreiro comeu camarão na marmita e tá todo inchado e chiando pra respirar',
+    'um cara entrou atirando na portaria da mineradora tem um vigia baleado',
+    'im kesselhaus ist eine dampfleitung geplatzt und der schlosser hat großflächige verbrühungen am oberkörper',
+  ])('life-threatening: %j', (speech) => {
+    expect(urgencyOf(speech)).toBe('CRITICAL');
+  });
+  it.each([
+    'honestly this job is killing me three doubles in a row anyway im calling about the rota',
+    'arrêt technique programmé de la ligne trois dimanche on coupe le gaz et l’électricité',
+    'el detector de gas del sótano pita cada rato pero lo revisamos con el medidor portátil y no hay nada',
+    "the man down alarm went off on jims radio but he'd just dropped it he's stood right here fine",
+  ])('not an emergency: %j', (speech) => {
+    expect(urgencyOf(speech)).toBe('NORMAL');
+  });
+  it('a safety device that does not work is a hazard, one that works is nothing', () => {
+    expect(urgencyOf("the emergency stop on the conveyor doesn't work")).toBe('URGENT');
+    expect(urgencyOf('the emergency stop worked fine')).toBe('NORMAL');
+  });
+});

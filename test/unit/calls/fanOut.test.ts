@@ -65,7 +65,7 @@ describe('fanOutCall', () => {
       {
         id: taskIds.escalate(CALL_ID),
         delaySeconds: 60,
-        task: { callId: CALL_ID, dueAt: '2025-10-04T09:01:00.000Z' },
+        task: { callId: CALL_ID, dueAt: '2025-10-04T09:01:00.000Z', rise: 0 },
       },
     ]);
   });

@@ -128,8 +128,9 @@ describe('a drill', () => {
     expect(await call()).toMatchObject({ urgency: 'CRITICAL' });
     expect(queue.escalations).toHaveLength(2);
     clock.advance(60_000);
-    expect(await escalateCall(queue.escalations[0].task, deps)).toBe('escalated');
-    expect(await write(() => escalateCall(queue.escalations[1].task, deps))).toBe('not-needed');
+    // The first rise's timer is spent; the new rise's own timer escalates it.
+    expect(await escalateCall(queue.escalations[0].task, deps)).toBe('not-needed');
+    expect(await write(() => escalateCall(queue.escalations[1].task, deps))).toBe('escalated');
     expect(sms.sent).toHaveLength(2);
   });
 });
@@ -214,5 +215,56 @@ describe('words about a person that point at no procedure', () => {
     expect(mentionsPerson('o colega está estranho')).toBe(true);
     expect(mentionsPerson('mon collègue ne va pas bien')).toBe(true);
     expect(mentionsPerson('the printer on the second floor is jammed')).toBe(false);
+  });
+});
+
+describe('found by review', () => {
+  it('a drill answered about smoke does not lower a call already sure to be CRITICAL', async () => {
+    const { say, call } = await aCall();
+    await say('my colleague is not breathing');
+    await say('and there is smoke in the hallway');
+    await say('oh that is just the smoke machine for the drill');
+    expect((await call()).urgency).toBe('CRITICAL');
+    expect((await call()).urgency_falls).toBeUndefined();
+  });
+
+  it('a hedged or doubting answer confirms instead of lowering', async () => {
+    for (const [first, answer] of [
+      ['there is smoke coming out of the switch room', 'i do not think this is a drill'],
+      ['there is smoke coming out of the switch room', 'nobody told us about a drill'],
+      ['there is smoke coming out of the switch room', 'i thought it was the drill but it is not'],
+      ['gary collapsed in the canteen', 'yes he was talking but now he is not'],
+      ['gary collapsed in the canteen', 'he was awake a minute ago'],
+      ['gary collapsed in the canteen', 'he opened his eyes for a second'],
+    ]) {
+      const { say, call } = await aCall();
+      await say(first);
+      await say(answer);
+      expect((await call()).urgency, `${first} / ${answer}`).toBe('CRITICAL');
+    }
+  });
+
+  it('an acknowledgement given before a fall does not cover a new rise, which gets its own timer', async () => {
+    const { say, call, deps, write, queue, clock, sms } = await aCall();
+    await say('there is smoke coming out of the switch room');
+    await write(() => controlCall({ action: 'ack', callId: CALL_ID }, ANA, deps));
+    await say('no no it is just the drill');
+    expect(await call()).toMatchObject({ urgency: 'NORMAL', acknowledged_urgency: 'NORMAL' });
+    clock.advance(5000);
+    await say('now someone has collapsed and he is not breathing');
+    expect(queue.escalations).toHaveLength(2);
+    clock.advance(60_000);
+    expect(await escalateCall(queue.escalations[0].task, deps)).toBe('not-needed');
+    expect(await write(() => escalateCall(queue.escalations[1].task, deps))).toBe('escalated');
+    expect(sms.sent).toHaveLength(2);
+  });
+
+  it('taking the call closes Aurora’s question: the caller’s “no” to the supervisor lowers nothing', async () => {
+    const { say, call, deps, write } = await aCall();
+    await say('there is smoke coming out of the switch room');
+    await write(() => controlCall({ action: 'take', callId: CALL_ID }, ANA, deps));
+    expect((await call()).question).toBeUndefined();
+    await say('no');
+    expect((await call()).urgency).toBe('CRITICAL');
   });
 });

@@ -7,7 +7,6 @@ import {
   bySupervisor,
   CONFIRM_WINDOW_MS,
   confirmed,
-  fallsOf,
   type Answer,
   type UrgencyState,
 } from '../../../functions/src/core/callUrgency';
@@ -76,21 +75,32 @@ describe('the caller’s words', () => {
     expect(fields.urgency_provisional).toBeNull();
   });
 
-  it('do not lower an urgency that was sure, unless the question was whether it is real', () => {
+  it('do not lower an urgency that was sure, even on "it is a drill": only an unsure one falls', () => {
     const sureCall: UrgencyState = { urgency: 'CRITICAL', question: { ...ASKED, id: 'trapped' } };
     expect(
       afterCallerWords(sureCall, sure('NORMAL'), answer('reassuring'), AT, 'nobody is trapped'),
     ).toEqual({ question: null });
     const drill: UrgencyState = { urgency: 'CRITICAL', question: { ...ASKED, id: 'real' } };
-    const fields = afterCallerWords(
-      drill,
-      sure('NORMAL'),
-      { ...answer('reassuring'), answered: 'real', ifReassured: 'NORMAL' },
-      AT,
-      'no it is the drill',
-    );
-    expect(fields.urgency).toBe('NORMAL');
-    expect(fallsOf({ urgency_falls: fields.urgency_falls })).toBe(1);
+    expect(
+      afterCallerWords(
+        drill,
+        sure('NORMAL'),
+        { ...answer('reassuring'), answered: 'real', ifReassured: 'NORMAL' },
+        AT,
+        'no it is the drill',
+      ),
+    ).toEqual({ question: null });
+  });
+
+  it('narrow an acknowledgement above the level it falls to', () => {
+    const acked: UrgencyState = {
+      ...provisionalCall,
+      acknowledged_by: 'ana',
+      acknowledged_urgency: 'CRITICAL',
+    };
+    expect(
+      afterCallerWords(acked, sure('NORMAL'), answer('reassuring'), AT, 'he is awake and talking'),
+    ).toMatchObject({ urgency: 'URGENT', acknowledged_urgency: 'URGENT' });
   });
 
   it('raise to the procedure’s urgency, confirmed, on an alarming answer', () => {
@@ -104,10 +114,10 @@ describe('the caller’s words', () => {
     expect(fields).toEqual({ urgency: 'CRITICAL', question: null });
   });
 
-  it('confirm a provisional urgency on an unclear answer or any later words', () => {
+  it('leave a provisional urgency unsettled on an unclear answer (the next question may settle it), and confirm it on any later words', () => {
     expect(
       afterCallerWords(provisionalCall, sure('NORMAL'), answer('unclear'), AT, 'I do not know'),
-    ).toEqual({ urgency_provisional: null, question: null });
+    ).toEqual({ question: null });
     expect(
       afterCallerWords(
         { urgency: 'CRITICAL', urgency_provisional: true },
