@@ -65,13 +65,15 @@ export function answerFor(
   };
 }
 
-/** Words that turn a reassurance around or doubt it: "but", "I think", "is it a drill?". */
+/** Words that doubt a reassurance: "I think it's the drill", "maybe he's fine". */
 const DOUBT = new Set(
-  (
-    'but though pero aunque aber doch mais sauf mas porem think thought maybe perhaps guess ' +
-    'dunno sure creo quizas quiza talvez glaube vielleicht weiss crois pense acho sei'
-  ).split(' '),
+  'think thought maybe perhaps guess dunno creo quizas quiza talvez glaube vielleicht crois pense acho'.split(
+    ' ',
+  ),
 );
+/** A "but" that turns it around when "now" and a denial follow: "but now he is not", "pero ya no responde". */
+const CONTRAST = new Set(['but', 'though', 'pero', 'aber', 'mais', 'mas', 'porem']);
+const NOW = new Set(['now', 'ahora', 'ya', 'jetzt', 'nun', 'maintenant', 'agora', 'ja']);
 /** Words that put a reassurance in the past: he *was* awake, a minute *ago*, for a *second*. */
 const BEFORE = new Set(
   'ago before earlier second moment hace antes segundo momento vorhin vorher sekunde avant seconde instant atras'.split(
@@ -100,6 +102,12 @@ export function hedged(utterance: string, id: KeyQuestion['id']): boolean {
     .split(/[^a-z0-9]+/)
     .filter(Boolean);
   if (words.some((w) => DOUBT.has(w))) return true;
+  const turned = words.some((w, at) => {
+    if (!CONTRAST.has(w)) return false;
+    const after = words.slice(at + 1, at + 6);
+    return after.some((a) => NOW.has(a)) && after.some((a) => DENIALS.has(a));
+  });
+  if (turned) return true;
   if ((id === 'awake' || id === 'breathing') && words.some((w) => BEFORE.has(w))) return true;
   if (id !== 'real') return false;
   let i = 0;
@@ -173,6 +181,26 @@ export function personQuestion(
     .filter((p) => p.about === 'person')
     .sort((a, b) => rank[a.urgency] - rank[b.urgency])) {
     const question = procedure.questions?.find((q) => q.id === 'awake');
+    if (question)
+      return asked.has(questionKey(procedure, question)) ? null : { procedure, question };
+  }
+  return null;
+}
+
+/**
+ * Words that point at no procedure and name no one ("se volcó el tractor", "a pallet fell on dave's
+ * leg"), said first: the question a dispatcher asks of any incident, whether anyone is hurt (from
+ * a procedure about information, whose level is NORMAL: a "yes" makes it URGENT, and the next
+ * question whether the person is awake).
+ */
+export function incidentQuestion(
+  utterance: string,
+  procedures: Procedure[],
+  asked: ReadonlySet<string> = new Set(),
+): { procedure: Procedure; question: KeyQuestion } | null {
+  if (utterance.trim() === '' || triage(utterance, procedures).procedures.length > 0) return null;
+  for (const procedure of procedures.filter((p) => p.about === 'info')) {
+    const question = procedure.questions?.find((q) => q.id === 'hurt');
     if (question)
       return asked.has(questionKey(procedure, question)) ? null : { procedure, question };
   }

@@ -10,6 +10,7 @@ import { ACKNOWLEDGED, answerTo, questionIn, STAY_ON_THE_LINE } from './answers'
 import {
   askedIn,
   ifAlarming,
+  incidentQuestion,
   lastQuestion,
   personQuestion,
   questionKey,
@@ -109,7 +110,9 @@ function followUp(
   if (!topic) {
     const opening = !history.some((m) => m.role === 'user');
     // "There's a guy in the water": whatever it is, whether he is awake and breathing decides it.
-    const about = personQuestion(utterance, procedures, asked);
+    const about =
+      personQuestion(utterance, procedures, asked) ??
+      (opening ? incidentQuestion(utterance, procedures, asked) : null);
     return {
       text: asking((opening ? GENERAL : LISTENING)[language], about, language),
       urgency: 'NORMAL',

@@ -268,3 +268,16 @@ describe('found by review', () => {
     expect((await call()).urgency).toBe('CRITICAL');
   });
 });
+
+describe('first words that point at nothing and name no one', () => {
+  it('get the question whether anyone is hurt; a yes then asks whether the person is awake', async () => {
+    const { say, call, lastReply } = await aCall();
+    await say('se volcó el tractor en la parcela');
+    expect(await lastReply()).toMatch(/\?$/);
+    expect((await call()).question).toMatchObject({ id: 'hurt' });
+    await say('yes he is hurt');
+    expect((await call()).urgency).not.toBe('NORMAL');
+    await say('no he is not awake he does not answer');
+    expect((await call()).urgency).toBe('CRITICAL');
+  });
+});
