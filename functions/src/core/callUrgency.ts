@@ -42,7 +42,12 @@ export type Answer = {
 /** The part of a call this decides. */
 export type UrgencyState = Pick<
   LiveCall,
-  'urgency' | 'urgency_provisional' | 'question' | 'acknowledged_by' | 'acknowledged_urgency'
+  | 'urgency'
+  | 'urgency_provisional'
+  | 'question'
+  | 'acknowledged_by'
+  | 'acknowledged_urgency'
+  | 'turn_started_at'
 > & {
   urgency_falls?: LiveCall['urgency_falls'];
 };
@@ -116,7 +121,10 @@ export function afterReply(
   at: string,
 ): UrgencyFields {
   const fields: UrgencyFields = {};
-  const urgency = raiseUrgency(call.urgency, reply.urgency);
+  // A supervisor who set the urgency while this reply was being composed had the caller's words
+  // before them: the reply made from those same words does not overrule the decision.
+  const overruled = decidedDuringTurn(call);
+  const urgency = overruled ? call.urgency : raiseUrgency(call.urgency, reply.urgency);
   if (urgency !== call.urgency) {
     fields.urgency = urgency;
     if (reply.provisional) fields.urgency_provisional = true;
@@ -124,6 +132,14 @@ export function afterReply(
   }
   if (reply.question) fields.question = { ...reply.question, asked_at: at };
   return fields;
+}
+
+/** The call's latest fall is a supervisor's, made since the turn now being answered began. */
+function decidedDuringTurn(call: UrgencyState): boolean {
+  const falls = call.urgency_falls ?? {};
+  const latest = falls[Object.keys(falls).sort().at(-1) ?? ''];
+  const began = call.turn_started_at ? Date.parse(call.turn_started_at) : NaN;
+  return latest?.by === 'supervisor' && Date.parse(latest.at) >= began;
 }
 
 /**

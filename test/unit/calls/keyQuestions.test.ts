@@ -281,3 +281,35 @@ describe('first words that point at nothing and name no one', () => {
     expect((await call()).urgency).toBe('CRITICAL');
   });
 });
+
+describe('a supervisor’s decision while Aurora is answering', () => {
+  it('is not overruled by the reply being composed from the same words', async () => {
+    const { say, call, deps, write } = await aCall();
+    await say('gary collapsed in the canteen');
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    deps.responder = {
+      respond: async () => (
+        await gate,
+        { text: 'Start CPR now.', urgency: 'CRITICAL', sources: [] }
+      ),
+    };
+    const turn = say('he is lying there');
+    await new Promise((r) => setTimeout(r, 0));
+    await write(() =>
+      controlCall(
+        {
+          action: 'urgency',
+          callId: CALL_ID,
+          urgency: 'URGENT',
+          reason: 'on camera he is sitting up',
+        },
+        ANA,
+        deps,
+      ),
+    );
+    release();
+    await turn;
+    expect((await call()).urgency).toBe('URGENT');
+  });
+});
