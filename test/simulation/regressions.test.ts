@@ -283,4 +283,16 @@ describe('found by the simulation beyond those', () => {
       wait(600),
       speak(2, 'there is a fire in the paint store'),
     ]));
+
+  // Found by npm run simulate -- --runs 5000 --seed 777 (20 s) on this first version: a
+  // drill lowered the call, the model's reply raised it again, and the new rise's escalation
+  // timer said nothing of its rise (the simulation kept its own copy of the task's schema): the
+  // timer took itself for the first rise's and stood down. The simulation uses the trigger's
+  // schema now, and a timer that does not say its rise escalates.
+  it('escalates a call that rose again after a fall, on the new rise’s own timer', () =>
+    holds('I1.escalated', [
+      ring(0),
+      speak(0, 'there is a fire in the paint store'),
+      speak(0, 'it is only the drill', { model: 'CRITICAL' }),
+    ]));
 });

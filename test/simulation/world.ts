@@ -21,7 +21,7 @@ import { messageKeyFactory } from '../../functions/src/core/ids';
 import type { Timings } from '../../functions/src/core/log';
 import { type CallAction, LiveCall, paths, type Urgency } from '@aurora/model';
 import type { Deps } from '../../functions/src/ports';
-import { CallTaskBody, callTaskHandler } from '../../functions/src/triggers/tasks';
+import { CallTaskBody, EscalationTaskBody, callTaskHandler } from '../../functions/src/triggers/tasks';
 import { TurnBody } from '../../functions/src/triggers/twilioBodies';
 import * as webhooks from '../../functions/src/triggers/webhooks';
 import { ADMINS } from '../helpers/calls';
@@ -82,7 +82,6 @@ export type During =
 const SWEEP_EVERY_MS = 5 * 60_000;
 /** The Realtime Database retries a failed trigger; the simulation tries again this often. */
 const FAN_OUT_RETRY_MS = 10_000;
-const EscalationTaskBody = CallTaskBody.extend({ dueAt: z.iso.datetime() });
 
 /** A deterministic random source (mulberry32) for message keys. */
 function seeded(seed: number): () => number {

@@ -57,7 +57,8 @@ export async function escalateCall(
     if (!awaitsEscalation(call)) return 'not-needed';
     // The call fell and rose again since this timer was set: the new rise has its own timer,
     // due a whole delay after it (its caller must have the time to answer Aurora's question).
-    if ((task.rise ?? 0) !== fallsOf(call)) return 'not-needed';
+    // A timer that does not say its rise (set before rises were counted) escalates: the safe side.
+    if (task.rise !== undefined && task.rise < fallsOf(call)) return 'not-needed';
     const waitMs = Date.parse(task.dueAt) - deps.clock().getTime();
     if (waitMs > 0)
       throw new AuroraError(`escalation not due for ${Math.ceil(waitMs / 1000)} s`, {

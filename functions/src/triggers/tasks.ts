@@ -9,7 +9,7 @@ import { z } from 'zod';
 import { productionDeps } from './wiring';
 
 export const CallTaskBody = z.object({ callId: z.string().regex(CALL_ID_PATTERN) });
-const EscalationTaskBody = CallTaskBody.extend({
+export const EscalationTaskBody = CallTaskBody.extend({
   dueAt: z.iso.datetime(),
   rise: z.number().int().nonnegative().optional(),
 });
