@@ -21,7 +21,11 @@ import { messageKeyFactory } from '../../functions/src/core/ids';
 import type { Timings } from '../../functions/src/core/log';
 import { type CallAction, LiveCall, paths, type Urgency } from '@aurora/model';
 import type { Deps } from '../../functions/src/ports';
-import { CallTaskBody, EscalationTaskBody, callTaskHandler } from '../../functions/src/triggers/tasks';
+import {
+  CallTaskBody,
+  EscalationTaskBody,
+  callTaskHandler,
+} from '../../functions/src/triggers/tasks';
 import { TurnBody } from '../../functions/src/triggers/twilioBodies';
 import * as webhooks from '../../functions/src/triggers/webhooks';
 import { ADMINS } from '../helpers/calls';
