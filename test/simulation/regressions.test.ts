@@ -295,4 +295,17 @@ describe('found by the simulation beyond those', () => {
       speak(0, 'there is a fire in the paint store'),
       speak(0, 'it is only the drill', { model: 'CRITICAL' }),
     ]));
+
+  // Found by npm run simulate -- --runs 5000 --seed 777 (367 s): the database refused every
+  // operation while a supervisor held the call, so a silent turn could neither open nor read who
+  // holds it, and Aurora asked the caller to speak, over the supervisor. A silent turn the
+  // database refused now only listens.
+  it('does not prompt a silent caller over a supervisor when the database refuses the turn', () =>
+    holds('I2.silent-while-held', [
+      ring(1),
+      admin(1, 'ana', 'take'),
+      fault({ port: 'database', op: 'transact', count: 5 }),
+      fault({ port: 'database', op: 'get', count: 5 }),
+      silence(1),
+    ]));
 });

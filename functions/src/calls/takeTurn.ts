@@ -341,6 +341,9 @@ async function silentTurn(
     if (found?.began) await applyTurn(deps, found, [], { finishTurn: true, quiet: true });
     return listenOnly(next(silent));
   }
+  // The database refused the turn and who holds the call is unknown: a prompt could be spoken over
+  // a supervisor, and silence is no emergency to speak into, so Aurora only listens (never hangs up).
+  if (unreadable && !found) return listenOnly(next(silent));
   const lines = LINES_IN[callLanguage];
   const step = onSilence(silent, unreadable ? 'CRITICAL' : found?.call.urgency);
   const said =
