@@ -15,7 +15,9 @@ import {
 import type { Answer, WordsFloor } from '../core/callUrgency';
 import { answerTo, questionIn, saysNotReal } from './answers';
 import type { Reply } from './responder';
+import { NEGATIONS } from './cues';
 import { mentionsPerson } from './people';
+import { rank } from '../core/urgency';
 import { plainText } from './speech';
 import { triage, type Triage } from './triage';
 
@@ -80,13 +82,6 @@ const BEFORE = new Set(
     ' ',
   ),
 );
-/** Denials that make "drill" mean its opposite ("nobody told us about a drill", "not a drill"). */
-const DENIALS = new Set(
-  (
-    'not nobody never no nothing nadie nunca nada ningun nicht kein keine niemand nie pas ' +
-    'personne jamais rien nao ninguem nunca nenhum'
-  ).split(' '),
-);
 /** What a caller may say first without denying anything: "no no, it's the drill", "oh no". */
 const INTERJECTIONS = new Set(['no', 'nao', 'oh', 'ah', 'nah', 'non', 'nein', 'wait', 'sorry']);
 
@@ -105,7 +100,7 @@ export function hedged(utterance: string, id: KeyQuestion['id']): boolean {
   const turned = words.some((w, at) => {
     if (!CONTRAST.has(w)) return false;
     const after = words.slice(at + 1, at + 6);
-    return after.some((a) => NOW.has(a)) && after.some((a) => DENIALS.has(a));
+    return after.some((a) => NOW.has(a)) && after.some((a) => NEGATIONS.has(a));
   });
   if (turned) return true;
   if ((id === 'awake' || id === 'breathing') && words.some((w) => BEFORE.has(w))) return true;
@@ -115,7 +110,7 @@ export function hedged(utterance: string, id: KeyQuestion['id']): boolean {
   // Up to the word for the drill: "nobody told us about a drill", not "a drill, nobody is hurt".
   const drill = words.findIndex((w, at) => at >= i && DRILL_WORDS.some((d) => w.startsWith(d)));
   // Without a word for the drill ("it's the sensor, nobody's sick") a denial denies something else.
-  return drill >= 0 && words.slice(i, drill).some((w) => DENIALS.has(w));
+  return drill >= 0 && words.slice(i, drill).some((w) => NEGATIONS.has(w));
 }
 
 /** The word for a drill or a test, by its start, in the five languages. */
@@ -176,15 +171,13 @@ export function personQuestion(
 ): { procedure: Procedure; question: KeyQuestion } | null {
   if (!mentionsPerson(utterance) || triage(utterance, procedures).procedures.length > 0)
     return null;
-  const rank = { CRITICAL: 0, URGENT: 1, NORMAL: 2 };
-  for (const procedure of procedures
-    .filter((p) => p.about === 'person')
-    .sort((a, b) => rank[a.urgency] - rank[b.urgency])) {
-    const question = procedure.questions?.find((q) => q.id === 'awake');
-    if (question)
-      return asked.has(questionKey(procedure, question)) ? null : { procedure, question };
-  }
-  return null;
+  const people = procedures.filter((p) => p.about === 'person');
+  // The most urgent first: its "awake" question is asked as a life may depend on it.
+  return firstAsking(
+    people.sort((a, b) => rank[b.urgency] - rank[a.urgency]),
+    'awake',
+    asked,
+  );
 }
 
 /**
@@ -199,8 +192,21 @@ export function incidentQuestion(
   asked: ReadonlySet<string> = new Set(),
 ): { procedure: Procedure; question: KeyQuestion } | null {
   if (utterance.trim() === '' || triage(utterance, procedures).procedures.length > 0) return null;
-  for (const procedure of procedures.filter((p) => p.about === 'info')) {
-    const question = procedure.questions?.find((q) => q.id === 'hurt');
+  return firstAsking(
+    procedures.filter((p) => p.about === 'info'),
+    'hurt',
+    asked,
+  );
+}
+
+/** The first of `procedures` with a question `id`, unless that one was asked already. */
+function firstAsking(
+  procedures: Procedure[],
+  id: KeyQuestion['id'],
+  asked: ReadonlySet<string>,
+): { procedure: Procedure; question: KeyQuestion } | null {
+  for (const procedure of procedures) {
+    const question = procedure.questions?.find((q) => q.id === id);
     if (question)
       return asked.has(questionKey(procedure, question)) ? null : { procedure, question };
   }
