@@ -1,6 +1,7 @@
 /**
- * `npm run admin -- grant <email> [--password <p>]`, `revoke <email>`, `list`: manages who may
- * use the dashboard and get alerts. `import workers <file.csv>` and `import procedures <folder>`
+ * `npm run admin -- grant <email> [--password <p>] [--phone <E.164>]`, `revoke <email>`, `list`,
+ * `phone <email> <number|--clear>`: manages who may use the dashboard and get alerts, and the
+ * phone "Call me" rings for each. `import workers <file.csv>` and `import procedures <folder>`
  * load the worker registry and the site procedures, validated with the functions' own schemas
  * (`--dry-run` shows the changes and writes nothing); `export procedures <folder>` writes the
  * procedures as reviewable files. Against the local emulators by default; `--project <id>`
@@ -28,9 +29,10 @@ const SUBCOMMANDS = [
     name: 'grant',
     args: ['email'],
     usage: subcommandUsage(
-      'grant <email> [--password <p>]',
-      'Makes <email> an admin: the admin custom claim (they get the dashboard at their next sign-in) and an entry\nin the admins directory the fan-out alerts.',
-      '  --password <p>        create the account with this password when it does not exist\n',
+      'grant <email> [--password <p>] [--phone <E.164>]',
+      'Makes <email> an admin: the admin custom claim (they get the dashboard at their next sign-in) and an entry\nin the admins directory the fan-out alerts. A phone set before is kept unless --phone replaces it.',
+      '  --password <p>        create the account with this password when it does not exist\n' +
+        '  --phone <E.164>       the phone "Call me" rings for them (+15551234567): only they and the functions read it\n',
     ),
   },
   {
@@ -41,7 +43,20 @@ const SUBCOMMANDS = [
       "Removes <email>'s admin claim and directory entry, revokes their sessions and drops their alerts\nand push registrations.",
     ),
   },
-  { name: 'list', args: [], usage: subcommandUsage('list', 'Lists the admins.') },
+  {
+    name: 'list',
+    args: [],
+    usage: subcommandUsage('list', 'Lists the admins, each with the phone "Call me" rings.'),
+  },
+  {
+    name: 'phone',
+    args: ['email', 'number?'],
+    usage: subcommandUsage(
+      'phone <email> <number|--clear>',
+      'Sets the phone "Call me" rings for the admin <email> (E.164, like +15551234567), or with --clear removes it.',
+      '  --clear               remove their phone\n',
+    ),
+  },
   {
     name: 'import workers',
     args: ['file.csv'],
@@ -78,32 +93,49 @@ const USAGE = `usage: npm run admin -- <command> ${TARGET}
 Who may use the dashboard and gets alerts, the worker registry and the site procedures.
 
 commands:
-  grant <email> [--password <p>]          make <email> an admin; --password creates a missing account
+  grant <email> [--password <p>] [--phone <E.164>]
+                                          make <email> an admin; --password creates a missing account,
+                                          --phone is the number "Call me" rings for them
   revoke <email>                          remove <email>'s admin rights and revoke their sessions
-  list                                    the admins
+  list                                    the admins and their phones
+  phone <email> <number|--clear>          set or remove the phone "Call me" rings for an admin
   import workers <file.csv> [--dry-run]   load the worker registry from a CSV
   import procedures <folder> [--dry-run]  load the site procedures from Markdown files
   export procedures <folder>              write the procedures as Markdown files
 
 options:
   --password <p>        grant: create the account with this password when it does not exist
+  --phone <E.164>       grant: the phone "Call me" rings for them
+  --clear               phone: remove it
 ${DRY_RUN.replace('print', 'import: print')}
 ${TARGET_OPTIONS}
   -h, --help            this help; npm run admin -- <command> --help for one command's`;
 
-const { values, subcommand, args } = parseSubcommandLine('admin', USAGE, SUBCOMMANDS, {
+const { values, subcommand, args, fail } = parseSubcommandLine('admin', USAGE, SUBCOMMANDS, {
   password: { type: 'string' },
+  phone: { type: 'string' },
+  clear: { type: 'boolean', default: false },
   project: { type: 'string' },
   'database-url': { type: 'string' },
   'dry-run': { type: 'boolean', default: false },
 });
+
+// A phone is checked before anything connects: a bad one is a usage error, as a bad flag is.
+const { phoneFromCommandLine } = await import('./lib/admins.ts');
+const asked = phoneFromCommandLine(subcommand, {
+  number: subcommand === 'phone' ? args[1] : undefined,
+  phone: values.phone,
+  clear: values.clear,
+});
+const phone = asked.ok ? asked.phone : fail(asked.error);
 
 // Loaded after the command line is parsed, so --help and usage errors answer without the SDKs.
 const { initializeApp } = await import('firebase-admin/app');
 const { getAuth } = await import('firebase-admin/auth');
 const { getDatabase } = await import('firebase-admin/database');
 const { getFirestore } = await import('firebase-admin/firestore');
-const { grantAdmin, listAdmins, revokeAdmin } = await import('./lib/admins.ts');
+const { adminDirectory, formatAdminList, grantAdmin, listAdmins, revokeAdmin, setAdminPhone } =
+  await import('./lib/admins.ts');
 const {
   applyPlan,
   formatPlan,
@@ -133,9 +165,20 @@ const [email] = args;
 
 try {
   if (subcommand === 'grant') {
-    await grantAdmin(accounts, email, values.password);
+    await grantAdmin(accounts, email, values.password, phone ?? undefined);
     console.log(
-      `${email} is now an admin on ${where}. They get the dashboard at their next sign-in.`,
+      `${email} is now an admin on ${where}. They get the dashboard at their next sign-in.${phone ? ` "Call me" rings ${phone}.` : ''}`,
+    );
+  } else if (subcommand === 'phone') {
+    const done = await setAdminPhone(accounts, email, phone ?? null);
+    if (done === 'not an admin') {
+      console.error(`${email} is not an admin on ${where}: grant them first.`);
+      process.exit(1);
+    }
+    console.log(
+      phone
+        ? `"Call me" rings ${phone} for ${email} on ${where}.`
+        : `${email} has no phone on ${where} now: "Call me" cannot ring them.`,
     );
   } else if (subcommand === 'revoke') {
     await revokeAdmin(accounts, email);
@@ -167,8 +210,8 @@ try {
       writeFileSync(join(folder, `${id}.md`), procedureToMarkdown(doc));
     console.log(`wrote ${Object.keys(procedures).length} procedure file(s) to ${folder}`);
   } else {
-    const admins = await listAdmins(auth);
-    console.log(admins.length ? admins.join('\n') : `no admins on ${where}`);
+    const [admins, directory] = await Promise.all([listAdmins(auth), adminDirectory(accounts.db)]);
+    console.log(formatAdminList(admins, directory, where));
   }
 } catch (err) {
   const code = (err as { code?: string }).code;

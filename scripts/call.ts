@@ -3,6 +3,9 @@
  * stack, as Twilio would make it. Options: --from <number> (default a seeded worker),
  * --silence (one silent turn first), --keep (stay on the line: type what the caller says, hear
  * what a supervisor says from the dashboard, Ctrl-D hangs up), --base <url>, --public-base <url>.
+ * With --keep, a supervisor who talks moves the caller into the call's conference: the call
+ * prints who is in it, who joins, leaves or mutes, and what they say (as the Twilio stand-in saw
+ * it spoken there); what is typed is then spoken into the conference.
  */
 import { createInterface } from 'node:readline';
 import { parseCommandLine } from './lib/command-line.ts';
@@ -19,7 +22,12 @@ options:
   --from <number>       the caller's number (default +15550100001, a seeded worker)
   --silence             one silent turn before the phrases
   --keep                stay on the line: type what the caller says (Enter sends, Ctrl-D hangs up), hear
-                        what a supervisor says from the dashboard
+                        what a supervisor says from the dashboard. When a supervisor talks (Talk, Call me,
+                        a transfer), the caller is moved into the call's conference: it prints who is in it,
+                        each join, leave and mute, and what the humans say (what the Twilio stand-in saw
+                        spoken there, e.g. POST /sim/calls/{CallSid}/speak {"text": …} for a leg); what you
+                        type is then speech in the conference, transcribed. When the conference ends the
+                        caller is back with Aurora.
   --base <url>          where the webhooks are posted (default ${LOCAL_DEFAULTS.publicBaseUrl}, the Hosting emulator)
   --public-base <url>   the address the requests are signed for, as Twilio signs for the number's
                         configured URL (default PUBLIC_BASE_URL, else --base)
@@ -51,6 +59,30 @@ const { SimulatedCall } = await import('./lib/twilio-sim.ts');
 const { LOCAL_FALLBACK_PATH_TOKEN, fallbackPath } = await import('./lib/fallback-twiml.ts');
 const { LiveCall, awaitsAcknowledgement } = await import('@aurora/model');
 type TwimlTurn = import('./lib/twilio-sim.ts').TwimlTurn;
+type ConferenceNotice = import('./lib/twilio-calls.ts').ConferenceNotice;
+
+/** Who a conference leg is, as the caller would put it: a supervisor's browser, or a phone. */
+const someone = (who: string) =>
+  who.startsWith('client:') ? `Supervisor ${who.slice('client:'.length)}` : `Phone ${who}`;
+
+/** What the caller notices in the conference, one line each. */
+function showNotice(notice: ConferenceNotice) {
+  if (notice.kind === 'spoken') return console.log(`  ${someone(notice.who)}: ${notice.text}`);
+  if (notice.kind === 'announcement')
+    return notice.said.forEach((line) => console.log(`  (announcement) ${line}`));
+  if (notice.kind === 'left') return; // the update that follows says where the caller went
+  const what = {
+    join: 'joined',
+    leave: 'left',
+    mute: 'is listening, muted',
+    unmute: 'can be heard',
+    hold: 'is on hold',
+    unhold: 'is back from hold',
+  }[notice.kind];
+  // A joining leg's CallSid is what its speech is simulated with (POST /sim/calls/{CallSid}/speak).
+  const sid = notice.kind === 'join' ? `, CallSid ${notice.callSid}` : '';
+  console.log(`  (${someone(notice.who)} ${what}${sid})`);
+}
 
 const app = localAdminApp();
 const db = getDatabase(app);
@@ -65,6 +97,7 @@ const call = new SimulatedCall({
   // As `npm run preflight -- --fix` configures the number: Twilio plays this when the voice
   // webhook fails. The local stack's Hosting build writes it at the local token's path.
   fallbackUrl: `${values['public-base'] || values.base}${fallbackPath(LOCAL_FALLBACK_PATH_TOKEN)}`,
+  onConference: showNotice,
 });
 
 function show(turn: TwimlTurn) {
@@ -117,8 +150,21 @@ if (values.keep) {
     while (!hungUpBySupervisor && !turn.hungUp) {
       const update = await call.nextUpdate(25_000).catch(() => null);
       if (!update) continue;
+      if (update.leftConference)
+        console.log(
+          update.leftConference === 'ended'
+            ? '  (the conference ended)'
+            : '  (the caller was taken out of the conference)',
+        );
       for (const line of update.said) console.log(`  Supervisor/Aurora: ${line}`);
       if (update.dialed) console.log(`  (bridged to ${update.dialed})`);
+      if (update.conference) {
+        const { name, members } = update.conference;
+        const present = members.map((m) => someone(m.who) + (m.muted ? ' (muted)' : ''));
+        console.log(
+          `  (in the conference ${name}${present.length ? ` with ${present.join(', ')}` : ', waiting for the others'}; what you type is spoken there)`,
+        );
+      }
       if (update.hungUp) {
         console.log('  (the supervisor ended the call)');
         hungUpBySupervisor = true;
@@ -128,6 +174,12 @@ if (values.keep) {
   })();
   for await (const line of input) {
     if (hungUpBySupervisor || turn.hungUp) break;
+    if (call.conference) {
+      // Spoken into the conference; if it ended a moment ago, nobody was there to hear it.
+      const spoken = await call.say(line.trim());
+      if (spoken.status !== 200) console.log('  (nobody heard that: the conference had ended)');
+      continue;
+    }
     turn = await call.say(line.trim());
     show(turn);
   }

@@ -4,8 +4,9 @@
  * problem: params and secrets, the database's region against the functions', the Twilio
  * number's webhooks, the SMS sender and on-call numbers, what stops texts and calls reaching
  * them (an unregistered US 10DLC sender, a trial account, geographic permissions), the fallback line on Hosting, the
- * voice webhook, the task queues, the admins. `--fix` points the number's voice URL, status
- * callback and fallback URL at this deployment. A real project is read with Application Default
+ * voice webhook, the task queues, the admins, and the dashboard's voice (the API key and the
+ * TwiML App). `--fix` points the number's voice URL, status callback and fallback URL, and the
+ * TwiML App's Voice URL, at this deployment. A real project is read with Application Default
  * Credentials (see docs/going-live.md); a demo- project is the running local stack.
  * `--twilio-api` and `--tasks-api` send those calls to local stand-ins (the tests).
  */
@@ -16,13 +17,14 @@ Checks a deployment before a worker depends on it and says what is wrong in plai
 what to do about it: params and secrets, the database's region against the functions', the Twilio number's
 webhooks, the SMS sender and on-call numbers, what stops texts and calls reaching them (an unregistered US
 10DLC sender, a trial account, SMS and voice geographic permissions), the fallback line on Hosting, the
-voice webhook, the task queues, the admins. Exits 1 while anything is wrong. A real project is read with Application Default
+voice webhook, the task queues, the admins, and the dashboard's voice (the API key that signs supervisors'
+voice tokens, the TwiML App their browsers call through and its Voice URL). Exits 1 while anything is wrong. A real project is read with Application Default
 Credentials; a demo- project (demo-aurora) is the running local stack (npm start).
 
 options:
   --project <id>      the Firebase project to check (required)
-  --fix               point the number's voice URL, status callback and fallback URL (and methods) at
-                      this deployment
+  --fix               point the number's voice URL, status callback and fallback URL (and methods), and
+                      the TwiML App's Voice URL, at this deployment
   --number <E.164>    the hotline number (default TWILIO_VOICE_NUMBER from functions/.env or
                       functions/.env.<project>)
   --twilio-api <url>  send the Twilio REST calls to a local stand-in (the tests)
@@ -46,7 +48,7 @@ const {
   numberUpdate,
   withoutFallbackToken,
 } = await import('./lib/preflight/checks.ts');
-const { gatherFacts, numbersOf } = await import('./lib/preflight/gather.ts');
+const { fixVoiceApp, gatherFacts, numbersOf } = await import('./lib/preflight/gather.ts');
 const options = {
   projectId,
   voiceNumber: values.number,
@@ -94,6 +96,13 @@ if (values.fix) {
         );
       }
     }
+  }
+}
+if (values.fix && twilio) {
+  const fixed = await fixVoiceApp(twilio, facts);
+  if (fixed) {
+    console.log(fixed.said);
+    facts = fixed.facts;
   }
 }
 const findings = checkDeployment(facts);

@@ -10,7 +10,9 @@ Builds the functions and the dashboard (npm start does), starts the local stack 
 and tasks emulators, the Firestore emulator, the Realtime Database, the Twilio REST stand-in), seeds the worker
 registry, the site procedures and the demo admin, prints the URLs, and stops everything on Ctrl-C.
 Callers are answered by the offline responder, or by a provider when OPENAI_API_KEY is set (OPENAI_BASE_URL,
-OPENAI_MODEL…). TWILIO_AUTH_TOKEN, TWILIO_ACCOUNT_SID and PUBLIC_BASE_URL override the local Twilio defaults.
+OPENAI_MODEL…). TWILIO_AUTH_TOKEN, TWILIO_ACCOUNT_SID and PUBLIC_BASE_URL override the local Twilio defaults;
+with TWILIO_ACCOUNT_SID, TWILIO_API_KEY_SID, TWILIO_API_KEY_SECRET and TWILIO_TWIML_APP_SID are the dashboard's
+voice (the stand-in has its own).
 
 options:
   --local-model        answer callers through the local OpenAI-compatible model server
@@ -31,7 +33,7 @@ const { getFirestore } = await import('firebase-admin/firestore');
 const { DEMO_ADMIN, grantAdmin } = await import('./lib/admins.ts');
 const { ModelServer } = await import('./lib/model-server.ts');
 const { seedProcedures, seedWorkers } = await import('./lib/seed.ts');
-const { modelFromEnv } = await import('./lib/functions-env.ts');
+const { modelFromEnv, voiceSdkFromEnv } = await import('./lib/functions-env.ts');
 const { LOCAL_DEFAULTS, LOCAL_ON_CALL, MODEL_PORT, PROJECT_ID, localAdminApp } =
   await import('./lib/project.ts');
 const { startStack } = await import('./lib/stack.ts');
@@ -41,6 +43,8 @@ const publicBaseUrl = process.env.PUBLIC_BASE_URL || LOCAL_DEFAULTS.publicBaseUr
 // A real account drives real calls through Twilio's API; without one, the local stand-in records.
 const twilioAccountSid = process.env.TWILIO_ACCOUNT_SID || LOCAL_DEFAULTS.twilioAccountSid;
 const twilioApiBaseUrl = process.env.TWILIO_ACCOUNT_SID ? 'https://api.twilio.com' : undefined;
+// The dashboard's voice: a real account's key and TwiML App from the environment; else the stand-in's.
+const voiceSdk = process.env.TWILIO_ACCOUNT_SID ? voiceSdkFromEnv() : undefined;
 
 console.log('Starting the Aurora stack…');
 const localModel = values['local-model'] ? await new ModelServer().start(MODEL_PORT) : null;
@@ -55,6 +59,7 @@ const stack = await startStack({
   twilioApiBaseUrl,
   publicBaseUrl,
   model,
+  voiceSdk,
   verbose: true,
   sweepEverySeconds: 60,
 });
@@ -65,6 +70,7 @@ await grantAdmin(
   { auth: getAuth(app), db: getDatabase(app), firestore: getFirestore(app) },
   DEMO_ADMIN.email,
   DEMO_ADMIN.password,
+  DEMO_ADMIN.phone,
 );
 
 console.log(`
@@ -82,6 +88,7 @@ Aurora is running (project ${PROJECT_ID}; Realtime Database: ${stack.rtdb === 'e
   Database triggers      ${stack.triggers === 'relay' ? 'delivered by the relay beside the stand-in (scripts/lib/trigger-relay.ts)' : 'fired by the functions emulator'}
   Sweeper                every 60 s by the local scheduler (scripts/lib/scheduler.ts); now: curl -X POST ${stack.urls.sweep}
   Twilio auth token      ${twilioAuthToken === LOCAL_DEFAULTS.twilioAuthToken ? `${twilioAuthToken} (local default)` : '(from TWILIO_AUTH_TOKEN)'}
+  Dashboard voice        ${!voiceSdk ? `the stand-in's TwiML App sends browser calls to ${publicBaseUrl}/twilio/browser; ${DEMO_ADMIN.email}'s phone is ${DEMO_ADMIN.phone}` : voiceSdk.twimlAppSid ? `TwiML App ${voiceSdk.twimlAppSid} (from TWILIO_TWIML_APP_SID)` : 'off: set TWILIO_API_KEY_SID, TWILIO_API_KEY_SECRET and TWILIO_TWIML_APP_SID'}
 
 Seeded ${workers} demo workers (e.g. +15550100001) and ${procedures} site procedures. In another terminal:
   npm run call -- "There's a fire in Zone A"

@@ -52,6 +52,28 @@ export const TWILIO_API_BASE_URL = defineString('TWILIO_API_BASE_URL', {
 });
 
 /**
+ * The dashboard's own voice (issue 24): the Voice JavaScript SDK connects a supervisor's browser
+ * with a short-lived Access Token, a JWT signed with an API key's secret
+ * (https://www.twilio.com/docs/iam/access-tokens). Its Voice grant names a TwiML App, whose
+ * Voice URL Twilio asks what a browser's call does
+ * (https://www.twilio.com/docs/voice/sdks#twiml-apps). Empty: nobody can talk from
+ * the dashboard (the voiceToken callable says what to set); typing still works.
+ */
+export const TWILIO_API_KEY_SID = defineString('TWILIO_API_KEY_SID', {
+  default: '',
+  description:
+    "The API key (SK…) that signs the dashboard's voice tokens, on the TWILIO_ACCOUNT_SID account; its secret is the TWILIO_API_KEY_SECRET secret. Empty: supervisors cannot talk from the dashboard.",
+});
+
+export const TWILIO_API_KEY_SECRET = defineSecret('TWILIO_API_KEY_SECRET');
+
+export const TWILIO_TWIML_APP_SID = defineString('TWILIO_TWIML_APP_SID', {
+  default: '',
+  description:
+    "The TwiML App (AP…) a supervisor's browser calls through: its Voice URL must be PUBLIC_BASE_URL/twilio/browser (POST); preflight --fix sets it. Empty: supervisors cannot talk from the dashboard.",
+});
+
+/**
  * Where every function runs. The database trigger must run where the Realtime Database instance
  * is (firebase-tools refuses a database trigger in another region), so this is the database's
  * region; Hosting's rewrites find the functions wherever they are (firebase.json names no region).
@@ -262,6 +284,21 @@ export function readTwilioAccount(): {
     authToken: TWILIO_AUTH_TOKEN.value(),
     apiBaseUrl: TWILIO_API_BASE_URL.value(),
     smsFrom: TWILIO_SMS_FROM.value(),
+  };
+}
+
+/** The Voice SDK's settings as configured, unchecked (adapters/voiceAccessToken.ts checks them before minting). */
+export function readVoiceSdkParams(): {
+  accountSid: string;
+  apiKeySid: string;
+  apiKeySecret: string;
+  twimlAppSid: string;
+} {
+  return {
+    accountSid: TWILIO_ACCOUNT_SID.value(),
+    apiKeySid: TWILIO_API_KEY_SID.value(),
+    apiKeySecret: TWILIO_API_KEY_SECRET.value(),
+    twimlAppSid: TWILIO_TWIML_APP_SID.value(),
   };
 }
 

@@ -12,10 +12,12 @@ import {
   FUNCTIONS_REGION,
   OPENAI_API_KEY,
   TASK_QUEUE_INVOKER,
+  TWILIO_API_KEY_SECRET,
   TWILIO_AUTH_TOKEN,
   WEBHOOK_MIN_INSTANCES,
 } from './config';
 import { handleCallControl, handleSiteSettings } from './triggers/adminActions';
+import { handleVoiceToken } from './triggers/voiceToken';
 import { handleCallWritten } from './triggers/database';
 import { handleSweep } from './triggers/schedule';
 import { handleArchiveTask, handleEscalationTask, handlePurgeTask } from './triggers/tasks';
@@ -28,6 +30,14 @@ import {
   handleVoice,
 } from './triggers/webhooks';
 import { handleMessageStatus } from './triggers/webhooks';
+import { handleTranscription } from './triggers/webhooks';
+import {
+  handleBrowser,
+  handleConference,
+  handleLeg,
+  handleLegStatus,
+  handleRejoin,
+} from './triggers/conferenceWebhooks';
 
 // The region is a param (FUNCTIONS_REGION in functions/.env.<project-id>): the database's region.
 // Memory: every instance loads this whole bundle, and a warm one measured (scripts/lib/memory.ts,
@@ -57,6 +67,15 @@ export const twilioScreen = onRequest(webhook, handleScreen);
 export const twilioDial = onRequest(webhook, handleDial);
 // Escalation texts' delivery reports (calls/messageStatus.ts): an undelivered text is followed up by phone.
 export const twilioMessageStatus = onRequest(webhook, handleMessageStatus);
+// Real-time transcription of a call's conference legs: the transcript goes on while humans talk (calls/transcription.ts).
+export const twilioTranscription = onRequest(webhook, handleTranscription);
+// A call's voice conference (issue 24): a supervisor's browser leg (the TwiML App's Voice URL), a
+// phone leg's key press and status, the conference's status callback, and the caller's way back to Aurora.
+export const twilioBrowser = onRequest(webhook, handleBrowser);
+export const twilioLeg = onRequest(webhook, handleLeg);
+export const twilioLegStatus = onRequest(webhook, handleLegStatus);
+export const twilioConference = onRequest(webhook, handleConference);
+export const twilioRejoin = onRequest(webhook, handleRejoin);
 
 // The dashboard calls this signed in; the handler checks the admin claim.
 export const callControl = onCall(
@@ -64,6 +83,11 @@ export const callControl = onCall(
   handleCallControl,
 );
 export const siteSettings = onCall({ timeoutSeconds: 10 }, handleSiteSettings);
+// A supervisor's browser joins a call's conference with this short-lived Voice SDK token.
+export const voiceToken = onCall(
+  { secrets: [TWILIO_API_KEY_SECRET], timeoutSeconds: 10 },
+  handleVoiceToken,
+);
 
 // Cloud Tasks calls these with the identity token of the account that enqueued the task (the
 // functions' own); firebase deploy makes that account their invoker, so the binding is

@@ -108,6 +108,22 @@ export interface LiveVoice {
   status(callSid: string): Promise<'live' | 'ended'>;
   /** Places an outbound call to `to` that plays `twiml`; resolves its CallSid once Twilio accepted it. */
   announce(to: string, twiml: string): Promise<{ sid: string }>;
+  /**
+   * Rings `to` from the hotline's number to run `twiml` (a phone leg of a call's conference):
+   * Twilio posts how the leg goes to `statusCallback` (answered, completed), gives up after
+   * `ringSeconds`, and ends the leg after `timeLimitSeconds`. Resolves its CallSid once accepted.
+   */
+  dial(
+    to: string,
+    twiml: string,
+    options: { statusCallback: string; ringSeconds: number; timeLimitSeconds?: number },
+  ): Promise<{ sid: string }>;
+  /** Mutes or unmutes one leg (`callSid`) in a conference; 'gone' if it is no longer there. */
+  muteMember(conferenceSid: string, callSid: string, muted: boolean): Promise<'done' | 'gone'>;
+  /** Ends a conference, dropping every leg in it; 'gone' if it had already ended. */
+  endConference(conferenceSid: string): Promise<'done' | 'gone'>;
+  /** The ConferenceSid of the in-progress conference named `name`, or null if none is running. */
+  conferenceSid(name: string): Promise<string | null>;
 }
 
 /** Who is calling, from the worker registry when the number is known. */

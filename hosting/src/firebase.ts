@@ -7,7 +7,7 @@ import { connectAuthEmulator, getAuth } from 'firebase/auth';
 import { connectDatabaseEmulator, getDatabase } from 'firebase/database';
 import { connectFirestoreEmulator, getFirestore } from 'firebase/firestore';
 import { connectFunctionsEmulator, getFunctions, httpsCallable } from 'firebase/functions';
-import type { CallAction, CallControlResult, SiteSettings } from '@aurora/model';
+import type { CallAction, CallControlResult, SiteSettings, VoiceTokenResult } from '@aurora/model';
 
 /** The emulator ports firebase.json names; the demo project id needs no real credentials. */
 const EMULATORS = { auth: 9099, database: 9000, firestore: 8080, functions: 5001 };
@@ -56,6 +56,10 @@ export type CallActionOf = CallAction extends infer A
 /** The callControl callable; it answers whether Twilio still had the call. */
 export const callControl = (firebase: Firebase) =>
   httpsCallable<CallAction, CallControlResult>(firebase.functions, 'callControl');
+
+/** A short-lived Twilio Access Token for this admin's browser voice (the Voice JavaScript SDK), admins only. */
+export const voiceToken = (firebase: Firebase) =>
+  httpsCallable<void, VoiceTokenResult>(firebase.functions, 'voiceToken');
 
 /** The site's settings the dashboard needs before it shows a time: its time zone. */
 export const siteSettings = (firebase: Firebase) =>

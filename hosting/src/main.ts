@@ -13,6 +13,7 @@ import { showHistory } from './ui/history';
 import { showLive } from './ui/live';
 import { watchAlarms } from './ui/alarmWatch';
 import { notificationsControl } from './ui/notifications';
+import { hangUpVoice } from './voice/choose';
 import './style.css';
 
 const root = document.getElementById('app')!;
@@ -76,8 +77,9 @@ function notAdmin(firebase: Firebase, user: User) {
   );
 }
 
-/** Stops what the dashboard keeps running: its view, the alarm and the header's site clock. */
+/** Stops what the dashboard keeps running: its view, the alarm, the header's site clock and the supervisor's voice on a call. */
 function leaveDashboard() {
+  hangUpVoice();
   leaveView?.();
   leaveView = null;
   stopAlarms?.();

@@ -30,6 +30,8 @@ export const paths = {
   /** Admins the fan-out alerts (uid to email), kept by the admin claim script. */
   admins: 'admins',
   admin: (uid: string) => `admins/${uid}`,
+  /** The phone "Call me" rings for that admin (E.164), set with `npm run admin -- grant <email> --phone`; readable by that admin alone. */
+  adminPhone: (uid: string) => `admins/${uid}/phone`,
   /** Every admin's alerts. */
   allAdminAlerts: 'admin_alerts',
   /** One admin's alerts; only that admin can read them. */

@@ -11,7 +11,8 @@ export type Urgency = z.infer<typeof Urgency>;
 /** What a call id looks like; anything else is never used in a database path. */
 export const CALL_ID_PATTERN = /^call_[A-Za-z0-9_]{1,80}$/;
 
-export const Role = z.enum(['user', 'assistant', 'admin', 'system']);
+/** Who a transcript line is from: the caller, Aurora, a supervisor (typed or spoken), the system, or the on-call person a supervisor brought into the call. */
+export const Role = z.enum(['user', 'assistant', 'admin', 'system', 'oncall']);
 export type Role = z.infer<typeof Role>;
 
 /** A message under active_conversations/{id}/messages, in the seed schema. */
@@ -22,6 +23,10 @@ export const LiveMessage = z.object({
   sources: z.string().default(''),
   /** Which fallback answered, when the primary model did not: 'retry', 'fallback-model', 'offline'. */
   fallback: z.string().optional(),
+  /** Who spoke, for words transcribed from a call's conference: the admin's id, or the on-call number. */
+  by: z.string().optional(),
+  /** The words were transcribed from the call's conference (Twilio's real-time transcription), not a Gather. */
+  spoken: z.boolean().optional(),
 });
 export type LiveMessage = z.infer<typeof LiveMessage>;
 
@@ -102,6 +107,40 @@ export const UrgencyFall = z.object({
 export type UrgencyFall = z.infer<typeof UrgencyFall>;
 
 /** active_calls/{call_id}: the seed schema plus the fields docs/design.md marks (+). */
+/**
+ * One human leg of a call's voice conference (issue 24), keyed by its CallSid under
+ * `conference.members`: a supervisor at a desk (browser) or on a phone, or the on-call person a
+ * supervisor transferred the call to. A phone leg is listed from the moment Twilio accepted it
+ * (`ringing`), so the dashboard can say how it ended when nobody joined.
+ */
+export const ConferenceMember = z.object({
+  role: z.enum(['supervisor', 'oncall']),
+  /** The admin's id (as admin_id names them) for a supervisor; the number dialled for on-call. */
+  who: z.string(),
+  via: z.enum(['browser', 'phone']),
+  /** The number a phone leg rings. */
+  to: z.string().optional(),
+  state: z.enum(['ringing', 'joined', 'left', 'declined', 'busy', 'no-answer', 'failed']),
+  /** Joined muted: hears the call without being heard (listening in) until unmuted. */
+  muted: z.boolean(),
+  /** When `state` last changed (site ISO). */
+  at: z.string(),
+});
+export type ConferenceMember = z.infer<typeof ConferenceMember>;
+
+/**
+ * The call's Twilio conference, once a human voice has joined it: its name (`aurora-{callId}`),
+ * its ConferenceSid once Twilio has reported it, whether the caller is in it (else the caller
+ * is with Aurora's Gather), and its human legs.
+ */
+export const CallConference = z.object({
+  name: z.string(),
+  sid: z.string().optional(),
+  caller_in: z.boolean(),
+  members: z.record(z.string(), ConferenceMember).optional(),
+});
+export type CallConference = z.infer<typeof CallConference>;
+
 export const LiveCall = z.object({
   worker_id: z.string(),
   mobile_no: z.string(),
@@ -153,6 +192,8 @@ export const LiveCall = z.object({
    * leg was connected to the caller (core/bridge.ts). Cleared when the bridge's result arrives.
    */
   bridge_accepted: z.string().optional(),
+  /** The call's voice conference, while or after humans talked with the caller (issue 24). */
+  conference: CallConference.optional(),
   /**
    * The caller's last consecutive utterances were strong evidence for this other language; the
    * call switches to it at two in a row (assistant/language.ts). Cleared by any other utterance.
@@ -372,6 +413,8 @@ export type ArchivedCall<T = Date> = {
   recorded_late?: boolean;
   /** Every fall in urgency during the call, oldest first, each with its reason. */
   urgency_falls?: UrgencyFall[];
+  /** The human legs of the call's conference (who joined, by what, how each ended), when humans talked. */
+  conference_members?: Record<string, ConferenceMember>;
 };
 
 /** conversations/{conversation_id}, without archived_at (the server stamps it). */
@@ -411,6 +454,18 @@ export const CallAction = z.discriminatedUnion('action', [
   }),
   z.object({ action: z.literal('end'), callId }),
   z.object({ action: z.literal('ack'), callId }),
+  /** Rings the admin's registered phone into the call's conference (press 1 to join). */
+  z.object({ action: z.literal('callme'), callId }),
+  /** A warm transfer: rings an allowed number, which hears Aurora's brief of the call and presses 1 to join. */
+  z.object({
+    action: z.literal('transfer'),
+    callId,
+    to: z.string().regex(/^\+[1-9]\d{6,14}$/, 'an E.164 number, like +15551234567'),
+  }),
+  /** Mutes (listen only) or unmutes (barge in) the admin's own legs in the call's conference. */
+  z.object({ action: z.literal('mute'), callId, muted: z.boolean() }),
+  /** Drops the admin's own legs from the conference; the caller stays with whoever remains, else Aurora. */
+  z.object({ action: z.literal('leave'), callId }),
   /** A supervisor's decision on urgency (raise or lower), kept with its reason. */
   z.object({
     action: z.literal('urgency'),
@@ -423,6 +478,9 @@ export type CallAction = z.infer<typeof CallAction>;
 
 /** What callControl answers: whether Twilio still had the call. */
 export type CallControlResult = { reached: boolean };
+
+/** What the voiceToken callable answers: a Twilio Access Token for the Voice JavaScript SDK, and when it expires. */
+export type VoiceTokenResult = { token: string; identity: string; expiresAt: string };
 
 /** What the siteSettings callable answers: the site's IANA time zone, which every time on the dashboard is shown in. */
 export type SiteSettings = { timeZone: string };

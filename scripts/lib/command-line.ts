@@ -64,7 +64,10 @@ export function parseCommandLine<const O extends ParseArgsOptionsConfig>(
   return { values, positionals, fail };
 }
 
-/** A subcommand: the words that name it (`import workers`), the names of the arguments after them, and its usage. */
+/**
+ * A subcommand: the words that name it (`import workers`), the names of the arguments after them
+ * (a name ending in `?` may be left out, after those that may not), and its usage.
+ */
 export type Subcommand = {
   readonly name: string;
   readonly args: readonly string[];
@@ -76,6 +79,8 @@ export type Chosen<S extends Subcommand> =
   { ok: true; subcommand: S; args: string[] } | { ok: false; error: string; subcommand: S | null };
 
 const words = (s: Subcommand) => s.name.split(' ');
+const required = (s: Subcommand) => s.args.filter((a) => !a.endsWith('?')).length;
+const shown = (arg: string) => (arg.endsWith('?') ? `[<${arg.slice(0, -1)}>]` : `<${arg}>`);
 
 export function chooseSubcommand<S extends Subcommand>(
   positionals: readonly string[],
@@ -107,20 +112,21 @@ export function chooseSubcommand<S extends Subcommand>(
     };
   }
   const args = positionals.slice(words(subcommand).length);
-  const wanted = subcommand.args.length;
+  const wanted = required(subcommand);
+  const most = subcommand.args.length;
   if (args.length < wanted)
     return {
       ok: false,
       error: `${subcommand.name} needs ${subcommand.args
-        .slice(args.length)
-        .map((a) => `<${a}>`)
+        .slice(args.length, wanted)
+        .map(shown)
         .join(' ')}`,
       subcommand,
     };
-  if (args.length > wanted)
+  if (args.length > most)
     return {
       ok: false,
-      error: `${subcommand.name} takes ${wanted === 0 ? 'no arguments' : subcommand.args.map((a) => `<${a}>`).join(' ')}, not also ${args.slice(wanted).join(' ')}`,
+      error: `${subcommand.name} takes ${most === 0 ? 'no arguments' : subcommand.args.map(shown).join(' ')}, not also ${args.slice(most).join(' ')}`,
       subcommand,
     };
   return { ok: true, subcommand, args };

@@ -12,6 +12,7 @@ import {
   LOCAL_BRIDGE_NUMBERS,
   LOCAL_FIREBASE_CONFIG,
   LOCAL_ON_CALL,
+  LOCAL_VOICE_SDK,
   ROOT,
   STACK_DIR,
   emulatorEnv,
@@ -45,6 +46,9 @@ export type ModelOptions = {
   budgetMs?: number;
 };
 
+/** The dashboard's voice: the API key that signs the Voice SDK's tokens, its secret, and the TwiML App. */
+export type VoiceSdkOptions = { apiKeySid: string; apiKeySecret: string; twimlAppSid: string };
+
 /** What the local stack configures the functions with. */
 export type FunctionsConfig = {
   twilioAuthToken: string;
@@ -55,6 +59,8 @@ export type FunctionsConfig = {
   model?: ModelOptions;
   /** When an unacknowledged CRITICAL call escalates, and to whom (defaults: 60 s, LOCAL_ON_CALL). */
   escalation?: { afterSeconds: number; onCallNumbers: string[] };
+  /** The dashboard's voice (default: LOCAL_VOICE_SDK, which the stack creates in its stand-in). */
+  voiceSdk?: VoiceSdkOptions;
 };
 
 /** The params the local stack gives the functions (those it leaves out take their defaults). */
@@ -72,6 +78,8 @@ export function localFunctionsParams(config: FunctionsConfig): Record<string, st
     ON_CALL_NUMBERS: (config.escalation?.onCallNumbers ?? LOCAL_ON_CALL.numbers).join(','),
     // Who supervisors may bridge callers to locally: the demo responder line and the 555-01xx test range.
     BRIDGE_NUMBERS: LOCAL_BRIDGE_NUMBERS.join(','),
+    TWILIO_API_KEY_SID: (config.voiceSdk ?? LOCAL_VOICE_SDK).apiKeySid,
+    TWILIO_TWIML_APP_SID: (config.voiceSdk ?? LOCAL_VOICE_SDK).twimlAppSid,
     OPENAI_BASE_URL: model?.baseUrl,
     OPENAI_MODEL: model?.model,
     OPENAI_FALLBACK_MODEL: model?.fallbackModel,
@@ -92,10 +100,12 @@ export function writeFunctionsConfig(config: FunctionsConfig): void {
   );
   mkdirSync(STACK_DIR, { recursive: true });
   writeFileSync(FUNCTIONS_PARAMS_FILE, `${lines.join('\n')}\n`);
-  // "none" turns the model off; the emulator would otherwise go looking for the secret online.
+  // Every secret a function declares must be here: the emulator would otherwise go looking for
+  // it online. "none" turns the model off; an empty API key secret turns the voice off.
+  const voiceSecret = (config.voiceSdk ?? LOCAL_VOICE_SDK).apiKeySecret || 'none';
   writeFileSync(
     FUNCTIONS_SECRETS_FILE,
-    `TWILIO_AUTH_TOKEN=${config.twilioAuthToken}\nOPENAI_API_KEY=${model?.apiKey ?? 'none'}\n`,
+    `TWILIO_AUTH_TOKEN=${config.twilioAuthToken}\nOPENAI_API_KEY=${model?.apiKey ?? 'none'}\nTWILIO_API_KEY_SECRET=${voiceSecret}\n`,
   );
 }
 
@@ -109,6 +119,21 @@ export function modelFromEnv(): ModelOptions | undefined {
     model: env.OPENAI_MODEL,
     fallbackModel: env.OPENAI_FALLBACK_MODEL,
     budgetMs: env.TURN_BUDGET_MS ? Number(env.TURN_BUDGET_MS) : undefined,
+  };
+}
+
+/**
+ * The dashboard's voice `npm start` uses with a real Twilio account (TWILIO_ACCOUNT_SID set):
+ * TWILIO_API_KEY_SID, TWILIO_API_KEY_SECRET and TWILIO_TWIML_APP_SID from the environment, each
+ * empty when unset, so the voiceToken callable says what is missing rather than sign with the
+ * stand-in's key, which that account would refuse.
+ */
+export function voiceSdkFromEnv(): VoiceSdkOptions {
+  const env = process.env;
+  return {
+    apiKeySid: env.TWILIO_API_KEY_SID ?? '',
+    apiKeySecret: env.TWILIO_API_KEY_SECRET ?? '',
+    twimlAppSid: env.TWILIO_TWIML_APP_SID ?? '',
   };
 }
 

@@ -55,6 +55,17 @@ export const LOCAL_DEFAULTS = {
 };
 
 /**
+ * The dashboard's voice on the local stack: an API key (its secret signs the voiceToken
+ * callable's tokens) and a TwiML App whose Voice URL is the local /twilio/browser, both created
+ * in the stack's Twilio stand-in (scripts/lib/stack.ts). Only the stand-in knows them.
+ */
+export const LOCAL_VOICE_SDK = {
+  apiKeySid: `SK${'0'.repeat(31)}1`,
+  apiKeySecret: 'aurora-local-api-key-secret',
+  twimlAppSid: `AP${'0'.repeat(31)}1`,
+};
+
+/**
  * The on-call numbers and the Twilio sender the local stack's escalation SMS use; the local
  * build's fallback line dials the same numbers (scripts/lib/hosting-build.ts).
  */

@@ -18,6 +18,7 @@ import {
   FIREBASE_JSON,
   PORTS,
   PROJECT_ID,
+  LOCAL_VOICE_SDK,
   ROOT,
   STACK_DIR,
   emulatorEnv,
@@ -103,7 +104,21 @@ export async function startStack(options: StackOptions): Promise<Stack> {
           accountSid: options.twilioAccountSid,
           authToken: options.twilioAuthToken,
         }).start(PORTS.twilioApi);
-    if (twilioApi) processes.onStop(() => twilioApi.stop());
+    if (twilioApi) {
+      processes.onStop(() => twilioApi.stop());
+      // The dashboard's voice, as an operator sets it up at Twilio: the key that signs the
+      // voiceToken callable's tokens, and the TwiML App that sends browser calls to the functions.
+      const voiceSdk = options.voiceSdk ?? LOCAL_VOICE_SDK;
+      twilioApi.voiceSdk.addKey({
+        sid: voiceSdk.apiKeySid || undefined,
+        secret: voiceSdk.apiKeySecret || undefined,
+      });
+      twilioApi.voiceSdk.addApplication({
+        ...(voiceSdk.twimlAppSid ? { sid: voiceSdk.twimlAppSid } : {}),
+        voice_url: `${options.publicBaseUrl}/twilio/browser`,
+        voice_method: 'POST',
+      });
+    }
     writeFunctionsConfig({
       ...options,
       twilioApiBaseUrl: options.twilioApiBaseUrl ?? twilioApi!.baseUrl,

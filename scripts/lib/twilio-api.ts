@@ -4,7 +4,11 @@
  * sweeper), sending a text (escalation) and placing a call (an undelivered text followed up by
  * phone). The functions reach it through the real twilio SDK (TWILIO_API_BASE_URL), so what
  * they would have sent Twilio is recorded here, and simulated calls fetch the updates meant for
- * them and play them to their caller.
+ * them and play them to their caller. Calls the functions place are played here too: the called
+ * phone rings, answers (or is busy, unanswered, failed, as `network.phones` says) and runs its
+ * TwiML, with the conferences, participants and real-time transcriptions of issue 24
+ * (twilio-calls.ts carries the calls; twilio-api-conferences.ts answers the Conferences and
+ * Participants resources and the /sim endpoints that play the people on the calls).
  *
  * It refuses what Twilio refuses, with Twilio's codes:
  * - 401 / 20003 on bad credentials (https://www.twilio.com/docs/api/errors/20003);
@@ -16,8 +20,10 @@
  *   `StatusCallback` that is not a full URL (https://www.twilio.com/docs/api/errors/21609);
  * - for a new outbound call (https://www.twilio.com/docs/voice/api/call-resource#create-a-call-resource):
  *   400 / 21211 for a bad `To`, 21213 without `From` (https://www.twilio.com/docs/api/errors/21213),
- *   21200 without `Url` or `Twiml` (https://www.twilio.com/docs/api/errors/21200), and 32018
- *   for `Twiml` over 4,000 characters.
+ *   21200 without `Url` or `Twiml` (https://www.twilio.com/docs/api/errors/21200), 32018
+ *   for `Twiml` over 4,000 characters, 21609 for a `StatusCallback` that is not a full URL, and
+ *   21626 for a `StatusCallbackEvent` other than initiated, ringing, answered, completed
+ *   (https://www.twilio.com/docs/api/errors/21626).
  *
  * It also holds the account's phone numbers (IncomingPhoneNumbers: list, filtered by
  * `PhoneNumber`, fetch and update, https://www.twilio.com/docs/phone-numbers/api/incomingphonenumber-resource),
@@ -46,14 +52,19 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { randomBytes } from 'node:crypto';
 import { closeServer, listenLocally } from './local-server.ts';
+import { VoiceSdkResources } from './twilio-api-voice.ts';
+import { routeConferences, routeSim } from './twilio-api-conferences.ts';
+import {
+  CALL_EVENTS,
+  CallNetwork,
+  callDuration,
+  eventSet,
+  isFullUrl,
+  isLive,
+  type Leg,
+} from './twilio-calls.ts';
 
-export type CallUpdate = { twiml?: string; status?: string; at: number };
-
-type LiveCall = {
-  state: 'in-progress' | 'completed';
-  updates: CallUpdate[];
-  waiters: Array<() => void>;
-};
+export type { CallUpdate, ConferenceNotice, PhoneBehaviour } from './twilio-calls.ts';
 
 /** Twilio's limits this stand-in holds the functions to (see the header). */
 const MAX_UPDATE_TWIML_CHARS = 4000;
@@ -102,9 +113,21 @@ export type SentMessage = {
   at: number;
   statusCallback?: string;
 };
-/** An outbound call the functions placed (an announcement), with the TwiML it would play. */
-export type PlacedCall = { sid: string; to: string; from: string; twiml: string; at: number };
-const SIM_PATH = /^\/sim\/calls\/(CA\w+)(\/updates|\/end)?$/;
+/**
+ * An outbound call the functions placed (an announcement, a supervisor's or on-call person's
+ * phone leg), with the TwiML it plays and how it asked to hear back.
+ */
+export type PlacedCall = {
+  sid: string;
+  to: string;
+  from: string;
+  twiml: string;
+  at: number;
+  statusCallback?: string;
+  statusCallbackEvent?: string[];
+  timeout?: number;
+  timeLimit?: number;
+};
 const ACCOUNT_PATH = /^\/2010-04-01\/Accounts\/(AC\w+)\.json$/;
 const CALLER_IDS_PATH = /^\/2010-04-01\/Accounts\/(AC\w+)\/OutgoingCallerIds\.json$/;
 const SERVICES_PATH = /^\/v1\/Services(?:\/(MG\w+)\/(PhoneNumbers|Compliance\/Usa2p))?$/;
@@ -142,7 +165,10 @@ const CALLING_CODES: Record<string, string> = {
 };
 
 export class TwilioApiServer {
-  readonly calls = new Map<string, LiveCall>();
+  /** The calls, conferences and transcriptions the stand-in carries (twilio-calls.ts). */
+  readonly network: CallNetwork;
+  /** Every call it knows, by CallSid: simulated callers' and those the functions placed. */
+  readonly calls: Map<string, Leg>;
   /** Every REST request the functions made, in order: what a real account would have received. */
   readonly requests: Array<{ callSid: string; params: Record<string, string> }> = [];
   /** Text messages the functions sent (the escalation SMS). */
@@ -165,12 +191,37 @@ export class TwilioApiServer {
   readonly smsCountries = new Set(['US', 'CA']);
   /** Lookup's answer for numbers whose calling code alone does not tell (+1 in Canada). */
   readonly lookupCountries = new Map<string, string>();
+  /** The Voice SDK's API keys and TwiML Apps (twilio-api-voice.ts). */
+  readonly voiceSdk = new VoiceSdkResources();
   private readonly credentials: { accountSid: string; authToken: string };
   private server: Server | null = null;
   port = 0;
 
-  constructor(account: { accountSid: string; authToken: string }) {
+  /**
+   * `publicBaseUrl` is the base URL Twilio is configured with (PUBLIC_BASE_URL): a browser's
+   * connect asks {publicBaseUrl}/twilio/browser unless a TwiML App names its Voice URL.
+   * `ringMs`: how long a phone the functions call rings.
+   */
+  constructor(
+    account: { accountSid: string; authToken: string },
+    options: { publicBaseUrl?: string; webhookBaseUrl?: string; ringMs?: number } = {},
+  ) {
     this.credentials = account;
+    this.network = new CallNetwork({ ...account, ...options });
+    this.calls = this.network.calls;
+  }
+
+  /** The Voice URL a browser's connect goes to: the named TwiML App's, the only one with a Voice URL, or {publicBaseUrl}/twilio/browser. */
+  private browserVoiceUrl(applicationSid?: string) {
+    const apps = [...this.voiceSdk.applications.values()].filter((a) => a.voice_url);
+    const app = applicationSid
+      ? this.voiceSdk.applications.get(applicationSid)
+      : apps.length === 1
+        ? apps[0]
+        : undefined;
+    if (app?.voice_url) return { url: app.voice_url, applicationSid: app.sid };
+    const base = this.network.publicBaseUrl;
+    return { url: base ? `${base}/twilio/browser` : '', applicationSid: app?.sid ?? '' };
   }
 
   /** A Messaging Service holding these numbers of the account, with campaigns in these statuses (VERIFIED, IN_PROGRESS, FAILED…). */
@@ -238,7 +289,7 @@ export class TwilioApiServer {
   }
 
   async stop() {
-    for (const call of this.calls.values()) for (const wake of call.waiters.splice(0)) wake();
+    this.network.stop();
     await closeServer(this.server);
   }
 
@@ -263,36 +314,18 @@ export class TwilioApiServer {
       const answered = this.deliveryRoute(req, res, url);
       if (answered) return;
     }
-    const sim = SIM_PATH.exec(url.pathname);
-    if (!sim)
-      return json(res, 404, {
-        code: 20404,
-        message: 'The requested resource was not found',
-        status: 404,
-      });
-    const [, callSid, action] = sim as unknown as [string, string, string | undefined];
-    if (!action && req.method === 'PUT') {
-      this.calls.set(callSid, { state: 'in-progress', updates: [], waiters: [] });
-      return json(res, 201, {});
-    }
-    const call = this.calls.get(callSid);
-    if (!call) return json(res, 404, { message: 'unknown call' });
-    if (action === '/end' && req.method === 'POST') {
-      call.state = 'completed';
-      return json(res, 200, {});
-    }
-    if (action === '/updates' && req.method === 'GET') {
-      const after = Number(url.searchParams.get('after') ?? 0);
-      const waitMs = Math.min(Number(url.searchParams.get('waitMs') ?? 0), 30_000);
-      if (call.updates.length <= after && waitMs > 0) {
-        await new Promise<void>((resolve) => {
-          const timer = setTimeout(resolve, waitMs);
-          call.waiters.push(() => (clearTimeout(timer), resolve()));
-        });
-      }
-      return json(res, 200, { updates: call.updates.slice(after), next: call.updates.length });
-    }
-    return json(res, 405, { message: 'method not allowed' });
+    if (this.voiceSdk.route(req, res, url, body, (sid) => this.authorized(req, res, sid))) return;
+    if (
+      routeConferences(this.network, req, res, url, body, (sid) => this.authorized(req, res, sid))
+    )
+      return;
+    const simulated = (applicationSid?: string) => this.browserVoiceUrl(applicationSid);
+    if (await routeSim(this.network, req, res, url, body, simulated)) return;
+    return json(res, 404, {
+      code: 20404,
+      message: 'The requested resource was not found',
+      status: 404,
+    });
   }
 
   private authorized(req: IncomingMessage, res: ServerResponse, accountSid: string): boolean {
@@ -358,7 +391,10 @@ export class TwilioApiServer {
     });
   }
 
-  /** Twilio's "create a call" with inline TwiML: recorded, as the phone called would hear it. */
+  /**
+   * Twilio's "create a call": recorded, then played by the network: the called phone rings,
+   * answers or not, runs the TwiML and posts the status callbacks asked for.
+   */
   private createCall(
     req: IncomingMessage,
     res: ServerResponse,
@@ -387,16 +423,41 @@ export class TwilioApiServer {
         message: 'Twiml size exceeded maximum allowed value of 4000 characters',
         status: 400,
       });
-    const call = { sid: `CA${randomBytes(16).toString('hex')}`, to, from, twiml, at: Date.now() };
-    this.placedCalls.push(call);
-    return json(res, 201, {
-      sid: call.sid,
-      account_sid: accountSid,
+    const statusCallback = params.get('StatusCallback') ?? undefined;
+    if (statusCallback !== undefined && !isFullUrl(statusCallback))
+      return json(res, 400, {
+        code: 21609,
+        message: `Invalid StatusCallback: ${statusCallback}`,
+        status: 400,
+      });
+    const events = eventSet(params.getAll('StatusCallbackEvent'));
+    const unknown = [...events].filter((e) => !(CALL_EVENTS as readonly string[]).includes(e));
+    if (unknown.length > 0)
+      return json(res, 400, {
+        code: 21626,
+        message: `Invalid StatusCallbackEvent: ${unknown.join(' ')}`,
+        status: 400,
+      });
+    const seconds = (name: string) => Number(params.get(name)) || undefined;
+    const leg = this.network.placeCall({
       to,
       from,
-      status: 'queued',
-      direction: 'outbound-api',
+      ...(twiml ? { twiml } : { url: params.get('Url')! }),
+      statusCallback,
+      events,
+      timeLimitSeconds: seconds('TimeLimit'),
     });
+    this.placedCalls.push({
+      sid: leg.sid,
+      to,
+      from,
+      twiml,
+      at: leg.createdAt,
+      ...(statusCallback ? { statusCallback, statusCallbackEvent: [...events] } : {}),
+      ...(seconds('Timeout') ? { timeout: seconds('Timeout') } : {}),
+      ...(seconds('TimeLimit') ? { timeLimit: seconds('TimeLimit') } : {}),
+    });
+    return json(res, 201, callView(accountSid, leg));
   }
 
   /** IncomingPhoneNumbers: the list (one page, as a small account has), fetch and update. */
@@ -646,10 +707,13 @@ export class TwilioApiServer {
         message: `The requested resource /Calls/${callSid}.json was not found`,
         status: 404,
       });
-    return json(res, 200, { sid: callSid, account_sid: accountSid, status: call.state });
+    return json(res, 200, callView(accountSid, call));
   }
 
-  /** Twilio's "update a call": TwiML replaces what the call is doing; Status=completed hangs up. */
+  /**
+   * Twilio's "update a call": TwiML replaces what the call is doing; Status=completed hangs up,
+   * Status=canceled ends a call not yet answered.
+   */
   private updateCall(
     req: IncomingMessage,
     res: ServerResponse,
@@ -666,7 +730,7 @@ export class TwilioApiServer {
         message: `The requested resource /Calls/${callSid}.json was not found`,
         status: 404,
       });
-    if (call.state !== 'in-progress') {
+    if (!isLive(call)) {
       return json(res, 400, {
         code: 21220,
         message: 'Call is not in-progress. Cannot redirect.',
@@ -682,17 +746,31 @@ export class TwilioApiServer {
         status: 400,
       });
     }
-    if (!twiml && status !== 'completed')
+    if (!twiml && status !== 'completed' && status !== 'canceled')
       return json(res, 400, {
         code: 21201,
         message: 'Twiml, Url or Status is required',
         status: 400,
       });
-    call.updates.push({ twiml, status, at: Date.now() });
-    if (status === 'completed') call.state = 'completed';
-    for (const wake of call.waiters.splice(0)) wake();
-    return json(res, 200, { sid: callSid, account_sid: accountSid, status: call.state });
+    const ends = status === 'completed' || status === 'canceled' ? status : undefined;
+    this.network.update(call, { twiml, status: ends });
+    return json(res, 200, callView(accountSid, call));
   }
+}
+
+/** A call in the 2010-04-01 JSON field names (the SDK maps them to camelCase). */
+function callView(accountSid: string, call: Leg) {
+  return {
+    sid: call.sid,
+    account_sid: accountSid,
+    to: call.to,
+    from: call.from,
+    status: call.state,
+    direction: call.direction,
+    duration: call.endedAt ? String(callDuration(call)) : null,
+    api_version: '2010-04-01',
+    uri: `/2010-04-01/Accounts/${accountSid}/Calls/${call.sid}.json`,
+  };
 }
 
 /** One page of a v1 list: `PageSize` (default 50) and `Page`, the next page's absolute URL in `meta`. */
@@ -732,16 +810,6 @@ function v2010Page<T>(listUri: string, key: string, items: T[], q: URLSearchPara
     next_page_uri: (page + 1) * size < items.length ? at(page + 1) : null,
     previous_page_uri: page > 0 ? at(page - 1) : null,
   };
-}
-
-/** A fully qualified http(s) URL with a host, as Twilio requires of a number's webhooks. */
-function isFullUrl(value: string): boolean {
-  try {
-    const url = new URL(value);
-    return (url.protocol === 'https:' || url.protocol === 'http:') && url.hostname.length > 0;
-  } catch {
-    return false;
-  }
 }
 
 function json(res: ServerResponse, status: number, body: unknown) {

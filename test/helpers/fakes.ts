@@ -161,6 +161,58 @@ export class MemoryVoice implements LiveVoice {
     this.announced.push({ to, twiml, sid });
     return { sid };
   }
+  /** Phone legs rung into a conference (dial), each with what was asked and the CallSid Twilio would give it. */
+  dialled: Array<{
+    to: string;
+    twiml: string;
+    sid: string;
+    statusCallback: string;
+    ringSeconds: number;
+    timeLimitSeconds?: number;
+  }> = [];
+  /** Participant updates asked for (mute and unmute), in order. */
+  mutes: Array<{ conferenceSid: string; callSid: string; muted: boolean }> = [];
+  /** Conferences ended through the REST API, in order. */
+  endedConferences: string[] = [];
+  /** In-progress conferences, name to ConferenceSid: what conferenceSid() finds. */
+  conferences = new Map<string, string>();
+  async dial(
+    to: string,
+    twiml: string,
+    options: { statusCallback: string; ringSeconds: number; timeLimitSeconds?: number },
+  ) {
+    const refused = this.refused();
+    if (refused) throw refused;
+    if (twiml.length > MAX_UPDATE_TWIML_CHARS)
+      throw new AuroraError(
+        'Ringing failed: Twilio error 32018: Twiml size exceeded maximum allowed value',
+      );
+    const sid = `CA${String(this.dialled.length + 1).padStart(32, 'c')}`;
+    this.dialled.push({ to, twiml, sid, ...options });
+    return { sid };
+  }
+  async muteMember(conferenceSid: string, callSid: string, muted: boolean) {
+    const refused = this.refused();
+    if (refused) throw refused;
+    if (this.gone.has(callSid) || this.endedConferences.includes(conferenceSid))
+      return 'gone' as const;
+    this.mutes.push({ conferenceSid, callSid, muted });
+    return 'done' as const;
+  }
+  async endConference(conferenceSid: string) {
+    const refused = this.refused();
+    if (refused) throw refused;
+    if (this.endedConferences.includes(conferenceSid)) return 'gone' as const;
+    this.endedConferences.push(conferenceSid);
+    for (const [name, sid] of this.conferences)
+      if (sid === conferenceSid) this.conferences.delete(name);
+    return 'done' as const;
+  }
+  async conferenceSid(name: string) {
+    const refused = this.refused();
+    if (refused) throw refused;
+    return this.conferences.get(name) ?? null;
+  }
 }
 
 /** Twilio's Messages API: each accepted text gets a message SID; numbers in `failing` are refused. */

@@ -1,7 +1,14 @@
 /** The admin claim script's library against the Auth emulator. */
 import { getAuth } from 'firebase-admin/auth';
 import { describe, expect, it } from 'vitest';
-import { grantAdmin, listAdmins, revokeAdmin } from '../../scripts/lib/admins.ts';
+import {
+  adminDirectory,
+  formatAdminList,
+  grantAdmin,
+  listAdmins,
+  revokeAdmin,
+  setAdminPhone,
+} from '../../scripts/lib/admins.ts';
 import { testClients } from '../helpers/stack';
 
 const { app, db, firestore } = testClients();
@@ -39,5 +46,33 @@ describe('granting and revoking the admin claim', () => {
     await expect(revokeAdmin(accounts, 'nobody@aurora.local')).rejects.toMatchObject({
       code: 'auth/user-not-found',
     });
+  });
+});
+
+describe('a supervisor’s phone (what "Call me" rings)', () => {
+  it('is stored by grant --phone in the Realtime Database only, kept by a later grant, changed and cleared, and only for an admin', async () => {
+    const uid = await grantAdmin(accounts, 'erin@aurora.local', 'erin-password-1', '+15551234567');
+    expect((await db.ref(`admins/${uid}`).get()).val()).toEqual({
+      email: 'erin@aurora.local',
+      phone: '+15551234567',
+    });
+    // Firestore's copy (what firestore.rules read) never holds it.
+    expect((await firestore.collection('admins').doc(uid).get()).data()).toEqual({
+      email: 'erin@aurora.local',
+    });
+    await grantAdmin(accounts, 'erin@aurora.local');
+    expect((await db.ref(`admins/${uid}/phone`).get()).val()).toBe('+15551234567');
+
+    expect(await setAdminPhone(accounts, 'erin@aurora.local', '+15557654321')).toBe('set');
+    expect(formatAdminList(await listAdmins(auth), await adminDirectory(db), 'here')).toMatch(
+      /^erin@aurora\.local +\+15557654321$/m,
+    );
+    expect(await setAdminPhone(accounts, 'erin@aurora.local', null)).toBe('set');
+    expect((await db.ref(`admins/${uid}`).get()).val()).toEqual({ email: 'erin@aurora.local' });
+
+    // A revoked admin is not given back a directory entry by a phone.
+    await revokeAdmin(accounts, 'erin@aurora.local');
+    expect(await setAdminPhone(accounts, 'erin@aurora.local', '+15551234567')).toBe('not an admin');
+    expect((await db.ref(`admins/${uid}`).get()).exists()).toBe(false);
   });
 });

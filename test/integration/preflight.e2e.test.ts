@@ -14,7 +14,13 @@ import {
   fallbackPath,
   fallbackTwiml,
 } from '../../scripts/lib/fallback-twiml.ts';
-import { LOCAL_DEFAULTS, LOCAL_ON_CALL, PROJECT_ID, ROOT } from '../../scripts/lib/project.ts';
+import {
+  LOCAL_DEFAULTS,
+  LOCAL_ON_CALL,
+  LOCAL_VOICE_SDK,
+  PROJECT_ID,
+  ROOT,
+} from '../../scripts/lib/project.ts';
 import { CloudTasksApiServer } from '../../scripts/lib/tasks-api.ts';
 import { TwilioApiServer } from '../../scripts/lib/twilio-api.ts';
 import { SimulatedCall } from '../../scripts/lib/twilio-sim.ts';
@@ -99,6 +105,15 @@ describe('npm run preflight against the local stack', () => {
     const number = twilio.addNumber(HOTLINE);
     number.voice_url = 'https://old-host.example/voice';
     twilio.addNumber(LOCAL_ON_CALL.smsFrom);
+    // The dashboard's voice as the stack sets it up: its API key, and its TwiML App at /twilio/browser.
+    twilio.voiceSdk.addKey({
+      sid: LOCAL_VOICE_SDK.apiKeySid,
+      secret: LOCAL_VOICE_SDK.apiKeySecret,
+    });
+    twilio.voiceSdk.addApplication({
+      sid: LOCAL_VOICE_SDK.twimlAppSid,
+      voice_url: `${BASE}/twilio/browser`,
+    });
     const { code, out } = await preflight();
     expect(code).toBe(1);
     expect(out).toContain(
@@ -124,6 +139,10 @@ describe('npm run preflight against the local stack', () => {
     expect(out).toContain('ok    queues    queue escalateCall is running');
     expect(out).toMatch(/ok {4}admins {4}\d+ admins?: .*admin@aurora\.local/);
     expect(out).toContain('ok    secrets   TWILIO_AUTH_TOKEN is set');
+    expect(out).toContain('ok    secrets   TWILIO_API_KEY_SECRET is set');
+    expect(out).toContain(
+      `ok    voice     TwiML App ${LOCAL_VOICE_SDK.twimlAppSid} sends supervisors' browser calls to ${BASE}/twilio/browser`,
+    );
     expect(out).toContain(`3 problems: ${PROJECT_ID} is not ready for calls.`);
   });
 
@@ -157,5 +176,23 @@ describe('npm run preflight against the local stack', () => {
     expect(out).toContain(
       `→ gcloud tasks queues resume purgeCall --location us-central1 --project ${PROJECT_ID}`,
     );
+  });
+
+  it("finds the TwiML App's Voice URL pointing elsewhere, and --fix points it at /twilio/browser", async () => {
+    const app = twilio.voiceSdk.applications.get(LOCAL_VOICE_SDK.twimlAppSid)!;
+    app.voice_url = 'https://old-host.example/browser';
+    const found = await preflight();
+    expect(found.code).toBe(1);
+    expect(found.out).toContain(
+      `FAIL  voice     TwiML App ${app.sid}'s Voice URL is https://old-host.example/browser; it must be ${BASE}/twilio/browser`,
+    );
+    const fixed = await preflight('--fix');
+    expect(fixed.out).toContain(
+      `--fix: set TwiML App ${app.sid}'s voiceUrl to ${BASE}/twilio/browser`,
+    );
+    expect(fixed.out).toContain(
+      `ok    voice     TwiML App ${app.sid} sends supervisors' browser calls to ${BASE}/twilio/browser`,
+    );
+    expect(app.voice_url).toBe(`${BASE}/twilio/browser`);
   });
 });

@@ -37,6 +37,7 @@ export default async function setup() {
     { auth: getAuth(app), db: getDatabase(app), firestore: getFirestore(app) },
     DEMO_ADMIN.email,
     DEMO_ADMIN.password,
+    DEMO_ADMIN.phone,
   );
   await deleteApp(app);
   console.log(

@@ -6,6 +6,8 @@ import type { LiveVoice, Sms } from '../ports';
 
 /** Twilio's answer for a call that is not in progress (completed, or never existed). */
 const CALL_NOT_IN_PROGRESS = 21220;
+/** Twilio's "resource not found" (a conference or participant that has gone): https://www.twilio.com/docs/api/errors/20404 */
+const NOT_FOUND = 20404;
 /** Twilio's call states while a call is still going; the rest are final. */
 const LIVE_STATES = new Set(['queued', 'ringing', 'in-progress']);
 
@@ -21,7 +23,7 @@ export type TwilioAccount = {
 type RestError = { status?: number; code?: number; message?: string };
 const isGone = (err: unknown) => {
   const { status, code } = (err ?? {}) as RestError;
-  return status === 404 || code === CALL_NOT_IN_PROGRESS;
+  return status === 404 || code === NOT_FOUND || code === CALL_NOT_IN_PROGRESS;
 };
 
 /** A Twilio refusal (or an unreachable Twilio) as an error whose message an admin can read. */
@@ -108,6 +110,68 @@ export function twilioVoice(client: ReturnType<typeof twilioClient>, callerId = 
         throw twilioRefusal(`Phoning ${maskPhone(to)}`, err);
       }
     },
+    async dial(to, twiml, { statusCallback, ringSeconds, timeLimitSeconds }) {
+      if (!callerId)
+        throw new NotConfigured(
+          'No number to call from is configured (TWILIO_SMS_FROM): nobody was rung.',
+        );
+      if (twiml.length > MAX_UPDATE_TWIML_CHARS)
+        throw new AuroraError(
+          `Ringing ${maskPhone(to)} failed: ${twiml.length} characters of TwiML is over Twilio's ${MAX_UPDATE_TWIML_CHARS}`,
+        );
+      try {
+        // Create a call (https://www.twilio.com/docs/voice/api/call-resource#create-a-call-resource):
+        // Timeout is how long it rings before no-answer, TimeLimit the longest it may last, and
+        // StatusCallbackEvent asks for the answered and completed callbacks (completed alone is the default).
+        const call = await client.calls.create({
+          to,
+          from: callerId,
+          twiml,
+          statusCallback,
+          statusCallbackMethod: 'POST',
+          statusCallbackEvent: ['answered', 'completed'],
+          timeout: ringSeconds,
+          ...(timeLimitSeconds ? { timeLimit: timeLimitSeconds } : {}),
+        });
+        return { sid: call.sid };
+      } catch (err) {
+        throw twilioRefusal(`Ringing ${maskPhone(to)}`, err);
+      }
+    },
+    async muteMember(conferenceSid, callSid, muted) {
+      try {
+        // Update a participant's Muted (https://www.twilio.com/docs/voice/api/conference-participant-resource#update-a-participant-resource).
+        await client.conferences(conferenceSid).participants(callSid).update({ muted });
+        return 'done';
+      } catch (err) {
+        if (isGone(err)) return 'gone';
+        throw twilioRefusal(muted ? 'Muting the line' : 'Unmuting the line', err);
+      }
+    },
+    async endConference(conferenceSid) {
+      try {
+        // Status=completed ends the conference and drops every participant
+        // (https://www.twilio.com/docs/voice/api/conference-resource#update-a-conference-resource).
+        await client.conferences(conferenceSid).update({ status: 'completed' });
+        return 'done';
+      } catch (err) {
+        if (isGone(err)) return 'gone';
+        throw twilioRefusal('Ending the conference', err);
+      }
+    },
+    async conferenceSid(name) {
+      try {
+        // Read conferences by FriendlyName and Status (https://www.twilio.com/docs/voice/api/conference-resource#read-multiple-conference-resources).
+        const running = await client.conferences.list({
+          friendlyName: name,
+          status: 'in-progress',
+          limit: 1,
+        });
+        return running[0]?.sid ?? null;
+      } catch (err) {
+        throw twilioRefusal('Finding the conference', err);
+      }
+    },
   };
 }
 
@@ -141,7 +205,16 @@ export function unconfiguredVoice(): LiveVoice {
   const refuse = async (): Promise<never> => {
     throw new NotConfigured(`${NO_ACCOUNT}: nothing was sent to the call.`);
   };
-  return { redirect: refuse, hangUp: refuse, status: refuse, announce: refuse };
+  return {
+    redirect: refuse,
+    hangUp: refuse,
+    status: refuse,
+    announce: refuse,
+    dial: refuse,
+    muteMember: refuse,
+    endConference: refuse,
+    conferenceSid: refuse,
+  };
 }
 
 export function unconfiguredSms(): Sms {
@@ -183,6 +256,31 @@ export function recordingVoice(log: Log): LiveVoice {
         verbs: verbsOf(twiml),
       });
       return { sid: `CAlocal${++placed}` };
+    },
+    async dial(to, twiml) {
+      log.warn('twilio phone leg (not placed: emulators without TWILIO_ACCOUNT_SID)', {
+        to: maskPhone(to),
+        verbs: verbsOf(twiml),
+      });
+      return { sid: `CAlocal${++placed}` };
+    },
+    async muteMember(conferenceSid, callSid, muted) {
+      log.info('twilio participant update (not sent: emulators without TWILIO_ACCOUNT_SID)', {
+        conferenceSid,
+        callSid,
+        muted,
+      });
+      return 'done';
+    },
+    async endConference(conferenceSid) {
+      log.info('twilio conference end (not sent: emulators without TWILIO_ACCOUNT_SID)', {
+        conferenceSid,
+      });
+      return 'done';
+    },
+    // No conference runs without Twilio.
+    async conferenceSid() {
+      return null;
     },
   };
 }

@@ -3,6 +3,7 @@ import {
   CONTROL_NOTES,
   ackFields,
   bridgeRefusal,
+  holderOf,
   matchesEveryNumber,
   refusal,
   releaseFields,
@@ -12,21 +13,46 @@ import {
 } from '../core/callControl';
 import { AuroraError } from '../core/errors';
 import { bySupervisor } from '../core/callUrgency';
-import { type CallAction, type Language, type LiveCall, type Role, siteIso } from '@aurora/model';
+import {
+  type CallAction,
+  type Language,
+  type LiveCall,
+  type Role,
+  orderedMessages,
+  paths,
+  siteIso,
+} from '@aurora/model';
 import {
   BRIDGE_RING_SECONDS,
   SUPERVISOR_LINES_IN,
   bridgeUrls,
   speakAndDial,
+  speakAndListen,
   speakable,
   voiceFor,
 } from '../core/twiml';
 import type { Deps } from '../ports';
 import { enqueueArchive } from '../steps/archiving';
 import { endCallNow } from '../steps/ending';
-import { languageOrSite, noteOnCall, speakThenListen } from '../steps/listening';
-import { changeCall, readCall } from '../steps/liveCalls';
+import { languageOrSite, listening, noteOnCall, speakThenListen } from '../steps/listening';
+import { changeCall, readCall, readConversation } from '../steps/liveCalls';
 import { retrying } from '../core/retry';
+import {
+  CONFERENCE_NOTES,
+  type MemberRole,
+  callerIsWith,
+  conferenceUrls,
+  legScreening,
+  ownLegs,
+  stopCallerTranscription,
+} from '../core/conference';
+import { briefOf, readyLine } from '../core/brief';
+import {
+  changeConference,
+  changeConferenceOrLog,
+  endConferenceOf,
+  endIfCallerAlone,
+} from '../steps/conference';
 
 export type ControlResult = { ok: true; reached: boolean } | ({ ok: false } & Refusal);
 
@@ -107,29 +133,17 @@ export async function controlCall(
     }
     case 'take':
     case 'release': {
-      const changed = await changeHolder(deps, action.callId, action.action, admin);
-      if (!changed.ok) return changed;
-      const lines = SUPERVISOR_LINES_IN[callerLanguage(deps, changed.call)];
-      const line = action.action === 'take' ? lines.supervisorJoined : lines.aiBack;
-      let outcome: 'done' | 'gone';
-      try {
-        outcome = await deps.voice.redirect(
-          changed.call.call_sid,
-          speakThenListen(deps, action.callId, changed.call.language, line),
-        );
-      } catch (err) {
-        const refused = notDone(err);
-        await undo(deps, action.callId, changed.before, admin);
-        deps.log.error('call control refused by Twilio; change undone', {
-          action: action.action,
-          callId: action.callId,
-          error: refused.message,
-        });
-        return { ok: false, ...refused };
-      }
-      await noteOnCall(deps, changed.call, [['system', CONTROL_NOTES[action.action](admin)]]);
-      return { ok: true, reached: outcome === 'done' };
+      const changed = await takeOrRelease(deps, action.callId, action.action, admin);
+      return changed.ok ? { ok: true, reached: changed.reached } : changed;
     }
+    case 'callme':
+      return callMe(deps, action.callId, admin);
+    case 'transfer':
+      return transfer(deps, action.callId, action.to, admin);
+    case 'mute':
+      return muteOwnLegs(deps, action.callId, action.muted, admin);
+    case 'leave':
+      return leaveConference(deps, action.callId, admin);
     case 'say': {
       const call = await callFor(deps, action.callId, 'say', admin);
       if ('code' in call) return { ok: false, ...call };
@@ -203,6 +217,282 @@ export async function controlCall(
     }
   }
 }
+
+/**
+ * Takes or hands back the call. The caller hears it (a supervisor joined; Aurora is back) and
+ * is listened to in their language; when Twilio refuses, the change is undone. A caller talking
+ * in the call's conference is not pulled out of it by a take (the supervisor joins by voice, or
+ * reads along); a hand-back ends the conference and every leg still ringing, and the caller's
+ * <Dial action> (/twilio/rejoin) returns them to Aurora.
+ */
+async function takeOrRelease(
+  deps: Deps,
+  callId: string,
+  action: 'take' | 'release',
+  admin: Admin,
+): Promise<{ ok: true; reached: boolean; call: LiveCall } | ({ ok: false } & Refusal)> {
+  const changed = await changeHolder(deps, callId, action, admin);
+  if (!changed.ok) return changed;
+  const { call } = changed;
+  const inConference = call.conference?.caller_in === true;
+  if (inConference && action === 'take') {
+    await noteOnCall(deps, call, [['system', CONTROL_NOTES.take(admin)]]);
+    return { ok: true, reached: true, call };
+  }
+  if (inConference && (await endConferenceOf(deps, callId, call)) === 'ended') {
+    await dropRingingLegs(deps, callId, call);
+    await noteOnCall(deps, call, [['system', CONTROL_NOTES.release(admin)]]);
+    return { ok: true, reached: true, call };
+  }
+  const lines = SUPERVISOR_LINES_IN[callerLanguage(deps, call)];
+  const line = action === 'take' ? lines.supervisorJoined : lines.aiBack;
+  let outcome: 'done' | 'gone';
+  try {
+    // A caller in a conference Twilio could not end is moved out of it by this update; their
+    // conference transcription stops, as Aurora's Gather hears them again.
+    outcome = await deps.voice.redirect(
+      call.call_sid,
+      inConference
+        ? speakAndListen(
+            line,
+            listening(deps, [], { call: callId, language: callerLanguage(deps, call) }),
+            stopCallerTranscription(callId),
+          )
+        : speakThenListen(deps, callId, call.language, line),
+    );
+  } catch (err) {
+    const refused = notDone(err);
+    await undo(deps, callId, changed.before, admin);
+    deps.log.error('call control refused by Twilio; change undone', {
+      action,
+      callId,
+      error: refused.message,
+    });
+    return { ok: false, ...refused };
+  }
+  if (inConference) await changeConferenceOrLog(deps, callId, { kind: 'conference-ended' });
+  // Handed back: nobody still ringing joins a call Aurora has again (done once the hand-back stands).
+  if (action === 'release') await dropRingingLegs(deps, callId, call);
+  await noteOnCall(deps, call, [['system', CONTROL_NOTES[action](admin)]]);
+  return { ok: true, reached: outcome === 'done', call };
+}
+
+/** "Call me": rings the admin's registered phone into the call's conference; on a call nobody holds, takes it first. */
+async function callMe(deps: Deps, callId: string, admin: Admin): Promise<ControlResult> {
+  const phone = admin.uid ? await registeredPhone(deps, admin.uid) : null;
+  if (!phone) return { ok: false, ...NO_PHONE };
+  let call = await callFor(deps, callId, 'callme', admin);
+  if ('code' in call) return { ok: false, ...call };
+  if (ownLegs(call.conference, admin.id, ['ringing', 'joined']).some(([, m]) => m.via === 'phone'))
+    return { ok: false, ...ALREADY_ON_PHONE };
+  let took = false;
+  if (!holderOf(call)) {
+    const taken = await takeOrRelease(deps, callId, 'take', admin);
+    if (!taken.ok) return taken;
+    call = taken.call;
+    took = true;
+  }
+  const caller = await deps.workers.findByPhone(call.mobile_no).catch(() => null);
+  const rung = await ringLeg(deps, callId, call, {
+    role: 'supervisor',
+    who: admin.id,
+    to: phone,
+    prompt: readyLine(call, caller),
+    note: CONFERENCE_NOTES.ringingOwnPhone(admin.id, phone),
+  });
+  if (!rung.ok && took)
+    return { ...rung, message: rung.message.replace(NOTHING_CHANGED, 'You hold the call now.') };
+  return rung;
+}
+
+/**
+ * A warm transfer: rings an allowed number (the bridge's allow-list: no toll fraud), which hears
+ * Aurora's brief of the call and presses 1 to join the caller; the bridge's time limit holds.
+ */
+async function transfer(
+  deps: Deps,
+  callId: string,
+  to: string,
+  admin: Admin,
+): Promise<ControlResult> {
+  const call = await callFor(deps, callId, 'transfer', admin);
+  if ('code' in call) return { ok: false, ...call };
+  const { bridge, escalation } = deps.settings;
+  const refused = bridgeRefusal(to, bridge.allowed, escalation.onCallNumbers);
+  if (refused) {
+    deps.log.warn('transfer refused: not an allowed number', { callId, to });
+    return { ok: false, ...refused };
+  }
+  const busy = Object.values(call.conference?.members ?? {}).some(
+    (m) => m.to === to && (m.state === 'ringing' || m.state === 'joined'),
+  );
+  if (busy)
+    return {
+      ok: false,
+      code: 'failed-precondition',
+      message: `${to} is already ringing or on this call.`,
+    };
+  const [conversation, caller] = await Promise.all([
+    readConversation(deps.live, call.conversation_id, deps.log).catch(() => null),
+    deps.workers.findByPhone(call.mobile_no).catch(() => null),
+  ]);
+  return ringLeg(deps, callId, call, {
+    role: 'oncall',
+    who: to,
+    to,
+    prompt: briefOf({ call, caller, messages: orderedMessages(conversation) }),
+    timeLimitSeconds: bridge.timeLimitSeconds,
+    note: CONFERENCE_NOTES.transferring(admin.id, to),
+  });
+}
+
+/**
+ * Places a phone leg (the Calls API, inline TwiML: the screening, press 1 to join), records it
+ * ringing once Twilio accepted it, and says in the transcript who is being rung. When Twilio
+ * refuses, nothing is recorded and the admin reads why.
+ */
+async function ringLeg(
+  deps: Deps,
+  callId: string,
+  call: LiveCall,
+  leg: {
+    role: MemberRole;
+    who: string;
+    to: string;
+    prompt: string;
+    timeLimitSeconds?: number;
+    note: string;
+  },
+): Promise<ControlResult> {
+  const baseUrl = deps.settings.publicBaseUrl;
+  const twiml = legScreening({ callId, baseUrl, role: leg.role, who: leg.who, prompt: leg.prompt });
+  let sid: string;
+  try {
+    ({ sid } = await deps.voice.dial(leg.to, twiml, {
+      statusCallback: conferenceUrls(baseUrl, callId).legStatus(leg.role, leg.who),
+      ringSeconds: BRIDGE_RING_SECONDS,
+      ...(leg.timeLimitSeconds ? { timeLimitSeconds: leg.timeLimitSeconds } : {}),
+    }));
+  } catch (err) {
+    const refused = notDone(err);
+    deps.log.error('a conference leg was refused by Twilio', { callId, error: refused.message });
+    return { ok: false, ...refused };
+  }
+  await changeConferenceOrLog(deps, callId, {
+    kind: 'ringing',
+    leg: sid,
+    role: leg.role,
+    who: leg.who,
+    to: leg.to,
+  });
+  await noteOnCall(deps, call, [['system', leg.note]]);
+  return { ok: true, reached: true };
+}
+
+/** Mutes (listen only) or unmutes (barge in) the admin's own legs in the call's conference. */
+async function muteOwnLegs(
+  deps: Deps,
+  callId: string,
+  muted: boolean,
+  admin: Admin,
+): Promise<ControlResult> {
+  const call = await callFor(deps, callId, 'mute', admin);
+  if ('code' in call) return { ok: false, ...call };
+  const legs = ownLegs(call.conference, admin.id, ['joined']);
+  if (legs.length === 0) return { ok: false, ...NOT_IN_CONFERENCE };
+  let reached = false;
+  try {
+    const sid = await conferenceSidOf(deps, callId, call);
+    if (!sid) return { ok: false, ...NOT_RUNNING };
+    for (const [leg] of legs) {
+      // Participants API, Muted (https://www.twilio.com/docs/voice/api/conference-participant-resource#update-a-participant-resource).
+      if ((await deps.voice.muteMember(sid, leg, muted)) !== 'done') continue;
+      reached = true;
+      await changeConferenceOrLog(deps, callId, { kind: 'muted', leg, muted });
+    }
+  } catch (err) {
+    return { ok: false, ...notDone(err) };
+  }
+  return { ok: true, reached };
+}
+
+/**
+ * Drops the admin's own legs (browser or phone, joined or still ringing). The caller stays with
+ * whoever remains in the conference, else goes back to Aurora or the holder (the leaving rule).
+ */
+async function leaveConference(deps: Deps, callId: string, admin: Admin): Promise<ControlResult> {
+  const call = await callFor(deps, callId, 'leave', admin);
+  if ('code' in call) return { ok: false, ...call };
+  const legs = ownLegs(call.conference, admin.id, ['ringing', 'joined']);
+  if (legs.length === 0) return { ok: false, ...NOT_IN_CONFERENCE };
+  let after = call;
+  for (const [leg] of legs) {
+    try {
+      await deps.voice.hangUp(leg);
+    } catch (err) {
+      return { ok: false, ...notDone(err) };
+    }
+    const left = await changeConference(deps, callId, { kind: 'ended', leg, outcome: 'left' });
+    if (left) after = left.after;
+  }
+  await endIfCallerAlone(deps, callId, after);
+  await noteOnCall(deps, after, [
+    ['system', CONFERENCE_NOTES.ended(admin.id, 'left', callerIsWith(after))],
+  ]);
+  return { ok: true, reached: true };
+}
+
+/** On a hand-back, phone legs still ringing are hung up and recorded left: nobody joins a call Aurora has again. */
+async function dropRingingLegs(deps: Deps, callId: string, call: LiveCall): Promise<void> {
+  for (const [leg, member] of Object.entries(call.conference?.members ?? {})) {
+    if (member.state !== 'ringing') continue;
+    try {
+      await deps.voice.hangUp(leg);
+    } catch (err) {
+      deps.log.error('could not hang up a ringing leg on a hand-back', {
+        callId,
+        error: String(err),
+      });
+      continue;
+    }
+    await changeConferenceOrLog(deps, callId, { kind: 'ended', leg, outcome: 'left' });
+  }
+}
+
+/** The conference's sid as Twilio reported it, else as Twilio finds it by name (and then kept). */
+async function conferenceSidOf(deps: Deps, callId: string, call: LiveCall): Promise<string | null> {
+  if (!call.conference) return null;
+  if (call.conference.sid) return call.conference.sid;
+  const sid = await deps.voice.conferenceSid(call.conference.name);
+  if (sid) await changeConferenceOrLog(deps, callId, { kind: 'conference-started', sid });
+  return sid;
+}
+
+/** The phone "Call me" rings: admins/{uid}/phone, set with `npm run admin -- grant <email> --phone`. */
+async function registeredPhone(deps: Deps, uid: string): Promise<string | null> {
+  const phone = await deps.live.get(paths.adminPhone(uid));
+  return typeof phone === 'string' && /^\+[1-9]\d{6,14}$/.test(phone) ? phone : null;
+}
+
+const NOTHING_CHANGED = 'Nothing changed on the call.';
+
+const NO_PHONE: Refusal = {
+  code: 'failed-precondition',
+  message:
+    'No phone is registered for you. An administrator adds it with: npm run admin -- grant <your email> --phone +1…',
+};
+const ALREADY_ON_PHONE: Refusal = {
+  code: 'failed-precondition',
+  message: 'Your phone is already ringing or on this call.',
+};
+const NOT_IN_CONFERENCE: Refusal = {
+  code: 'failed-precondition',
+  message: 'You are not talking or listening on this call.',
+};
+const NOT_RUNNING: Refusal = {
+  code: 'failed-precondition',
+  message: "The call's conference is not running.",
+};
 
 /** Sends `twiml` to the call; records `lines` only once Twilio has taken it. */
 async function speak(

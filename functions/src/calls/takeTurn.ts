@@ -645,7 +645,7 @@ async function recordLateTurn(
  * A CRITICAL call's last words arrived after it was archived: every admin gets a 'critical' alert
  * for it (in the alerts list; the call is in History) and a web push.
  */
-async function alertLateEmergency(
+export async function alertLateEmergency(
   deps: Deps,
   callId: string,
   from: string | undefined,

@@ -50,12 +50,15 @@ export function planArchive(
   inlineBytes = INLINE_TRANSCRIPT_BYTES,
 ): ArchivePlan {
   const messages = orderedMessages(conversation).map(
-    ({ role, content, timestamp, sources, fallback }) => ({
+    ({ role, content, timestamp, sources, fallback, by, spoken }) => ({
       role,
       content,
       timestamp,
       sources: sources ?? '',
       ...(fallback ? { fallback } : {}),
+      // Who spoke, for words transcribed from the call's conference: the archive keeps it (issue 24).
+      ...(by ? { by } : {}),
+      ...(spoken ? { spoken } : {}),
     }),
   );
   const spill = bytes(messages) > inlineBytes;
@@ -80,6 +83,8 @@ export function planArchive(
       end_reason: call.end_reason ?? 'unknown',
       mode: call.mode,
       ...(call.recorded_late ? { recorded_late: true } : {}),
+      // Who joined the call's conference, by what, and how each leg ended (when humans talked).
+      ...(call.conference?.members ? { conference_members: call.conference.members } : {}),
       // Each fall in urgency, with its reason, in the order it happened (keys sort in time order).
       ...(call.urgency_falls
         ? {

@@ -1,7 +1,10 @@
 import { type CallAction, isAcknowledged, type LiveCall } from '@aurora/model';
 
-/** The signed-in admin, named as the archive's admin_id will name them. */
-export type Admin = { id: string };
+/**
+ * The signed-in admin, named as the archive's admin_id will name them; `uid` finds their entry
+ * in the admin directory (admins/{uid}: their registered phone, for "Call me").
+ */
+export type Admin = { id: string; uid?: string };
 
 export type Refusal = {
   code: 'not-found' | 'failed-precondition' | 'permission-denied' | 'unavailable';
@@ -14,7 +17,10 @@ export const holderOf = (call: LiveCall): string | null =>
 
 /**
  * Whether `admin` may do `action` to `call` now, or why not. One admin at a time: only the
- * holder speaks, bridges or hands back; nobody takes or ends a call another admin holds.
+ * holder speaks, bridges, transfers or hands back; nobody takes, rings their phone into, or
+ * ends a call another admin holds ("Call me" on a call nobody holds takes it). Listening in
+ * needs no holding (it is not an action here: the browser's leg asks, triggers/webhooks.ts), and
+ * any admin may mute or leave their own legs of the call's conference.
  */
 export function refusal(
   call: LiveCall | null,
@@ -26,12 +32,23 @@ export function refusal(
   if (action === 'ack' || action === 'urgency') return null;
   if (call.status !== 'ACTIVE')
     return { code: 'failed-precondition', message: 'This call has ended.' };
+  if (action === 'mute' || action === 'leave') return null;
   const holder = holderOf(call);
   if (holder && holder !== admin.id)
     return { code: 'failed-precondition', message: `${holder} has taken this call.` };
-  if (!holder && (action === 'say' || action === 'release' || action === 'bridge')) {
+  if (
+    !holder &&
+    (action === 'say' || action === 'release' || action === 'bridge' || action === 'transfer')
+  ) {
     return { code: 'failed-precondition', message: 'Take the call first.' };
   }
+  // Speaking to the caller, or bridging them, is a call update: it would take them out of the
+  // conference, which ends when they leave it (every human voice dropped mid-sentence).
+  if ((action === 'say' || action === 'bridge') && call.conference?.caller_in)
+    return {
+      code: 'failed-precondition',
+      message: 'The caller is in the voice conference: speak to them there, or hand back first.',
+    };
   return null;
 }
 

@@ -37,6 +37,18 @@ export const WEBHOOK_PATHS = {
   dial: '/twilio/dial',
   /** A bridge's <Number url>: the screening the called person hears before being connected. */
   screen: '/twilio/screen',
+  /** The TwiML App's Voice URL: a supervisor's browser leg joining a call's conference (issue 24). */
+  browser: '/twilio/browser',
+  /** A phone leg's key press at its screening (press 1 to join the conference). */
+  leg: '/twilio/leg',
+  /** A phone leg's call status callback: how it ended. */
+  legStatus: '/twilio/leg-status',
+  /** A call's conference status callback (start, end, join, leave, mute). */
+  conference: '/twilio/conference',
+  /** The caller's <Dial action> when they leave the conference: back to Aurora. */
+  rejoin: '/twilio/rejoin',
+  /** Real-time transcription callbacks of the caller and the human legs. */
+  transcription: '/twilio/transcription',
 } as const;
 
 /** What Aurora says on its own (not from a procedure), in each supported language. */
@@ -266,9 +278,13 @@ const NOT_XML = /[^\u0009\u000A\u000D\u0020-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FF
 /** Text as it can be spoken: what XML cannot carry becomes a space, runs of spaces one. */
 export const speakable = (text: string) => text.replace(NOT_XML, ' ').replace(/ {2,}/g, ' ').trim();
 
+/** TwiML verbs put before the rest of a response (the end of a conference's transcription, say). */
+export type Preamble = (response: VoiceResponse) => void;
+
 /** Say `text`, then listen for the caller's speech; barge-in lets a caller interrupt. */
-export function speakAndListen(text: string, listen: Listen): string {
+export function speakAndListen(text: string, listen: Listen, before?: Preamble): string {
   const response = new VoiceResponse();
+  before?.(response);
   gather(response, listen).say(voiceFor(listen), speakable(text));
   return response.toString();
 }
@@ -282,8 +298,9 @@ export function speakAndHangUp(text: string, voice: ReturnType<typeof voiceFor> 
 }
 
 /** Listen without speaking (a human has taken the call and speaks through the admin tools). */
-export function listenOnly(listen: Listen): string {
+export function listenOnly(listen: Listen, before?: Preamble): string {
   const response = new VoiceResponse();
+  before?.(response);
   gather(response, listen);
   return response.toString();
 }

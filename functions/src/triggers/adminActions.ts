@@ -28,7 +28,27 @@ export function adminOf(
 const REVOKED =
   'Your supervisor access has been removed or your session revoked. Sign in again, or ask an administrator.';
 
-/** The dashboard's one callable for live calls: take, say, release, bridge, end. Errors map to HttpsError here. */
+/**
+ * Refuses an admin removed from the directory or revoked since their ID token was issued: the
+ * token's claim can be an hour old, the directory and the revocation time say now.
+ */
+export async function assertStillAdmin(
+  deps: Pick<Deps, 'admins' | 'log'>,
+  admin: ReturnType<typeof adminOf>,
+): Promise<void> {
+  const still = await deps.admins
+    .stillAdmin(admin.uid, admin.signedInAtMs)
+    .catch((err: unknown) => {
+      deps.log.error('could not check admin access', { error: String(err) });
+      throw new HttpsError('unavailable', 'Could not check your access just now; try again.');
+    });
+  if (!still) {
+    deps.log.warn('refused a revoked admin', { admin: admin.id });
+    throw new HttpsError('permission-denied', REVOKED);
+  }
+}
+
+/** The dashboard's one callable for live calls: take, say, release, bridge, end, and the voice actions (callme, transfer, mute, leave). Errors map to HttpsError here. */
 export function callControlHandler(makeDeps: () => Deps = productionDeps) {
   return async (
     request: Pick<CallableRequest<unknown>, 'auth' | 'data'>,
@@ -37,20 +57,10 @@ export function callControlHandler(makeDeps: () => Deps = productionDeps) {
     const action = CallAction.safeParse(request.data);
     if (!action.success) throw new HttpsError('invalid-argument', z.prettifyError(action.error));
     const deps = makeDeps();
-    // The token's claim can be an hour old: the directory and the revocation time say now.
-    const still = await deps.admins
-      .stillAdmin(admin.uid, admin.signedInAtMs)
-      .catch((err: unknown) => {
-        deps.log.error('could not check admin access', { error: String(err) });
-        throw new HttpsError('unavailable', 'Could not check your access just now; try again.');
-      });
-    if (!still) {
-      deps.log.warn('refused a revoked admin', { admin: admin.id });
-      throw new HttpsError('permission-denied', REVOKED);
-    }
+    await assertStillAdmin(deps, admin);
     let result: ControlResult;
     try {
-      result = await controlCall(action.data, { id: admin.id }, deps);
+      result = await controlCall(action.data, { id: admin.id, uid: admin.uid }, deps);
     } catch (err) {
       deps.log.error('call control failed', {
         action: action.data.action,

@@ -109,3 +109,81 @@ export const MessageStatusQuery = z.object({
   call: z.string().regex(CALL_ID_PATTERN, 'not a call id'),
   to: z.string().regex(RECIPIENT_KEY_PATTERN, 'not a recipient key'),
 });
+
+/**
+ * Real-time transcription callbacks (/twilio/transcription) and their statusCallbackUrl's query:
+ * parsed where the rest of a transcription's pure logic is (core/transcription.ts).
+ */
+export { TranscriptionBody, TranscriptionQuery } from '../core/transcription';
+
+/**
+ * A supervisor's browser leg (the TwiML App's Voice URL, /twilio/browser): Twilio posts the
+ * call's own fields (CallSid; From is `client:{identity}`, the Access Token's identity) and the
+ * params the Voice SDK's connect() was given (https://www.twilio.com/docs/voice/sdks/javascript/twiliodevice#deviceconnectconnectoptions):
+ * `callId` and `mode`.
+ */
+export const BrowserBody = z.object({
+  CallSid,
+  From: z.string().min(1).max(200),
+  callId: z.string().regex(CALL_ID_PATTERN, 'not a call id'),
+  mode: z.enum(['talk', 'listen']),
+});
+
+/** Who a phone leg is, as its URLs name it (core/conference.ts conferenceUrls): ?call=…&role=supervisor|oncall&who=…. */
+export const LegQuery = z.object({
+  call: z.string().regex(CALL_ID_PATTERN, 'not a call id'),
+  role: z.enum(['supervisor', 'oncall']),
+  /** An admin id (email) or an E.164 number. */
+  who: z
+    .string()
+    .min(1)
+    .max(200)
+    .regex(/^[^\p{Cc}]+$/u, 'not a name or number'),
+});
+
+/** A phone leg's key press at its screening (the Gather action): Digits, when a key was pressed. */
+export const LegBody = z.object({
+  CallSid,
+  To: z.string().max(64).optional(),
+  Digits: z.string().max(32).optional(),
+});
+
+/**
+ * A phone leg's status callback (https://www.twilio.com/docs/voice/api/call-resource#statuscallback):
+ * its CallStatus. Any lower-case status word is taken (one Twilio adds later changes nothing).
+ */
+export const LegStatusBody = z.object({
+  CallSid,
+  To: z.string().max(64).optional(),
+  CallStatus: z.string().regex(/^[a-z-]{1,32}$/, 'not a call status'),
+});
+
+/**
+ * A conference's status callback (https://www.twilio.com/docs/voice/twiml/conference, "statusCallback" parameters):
+ * ConferenceSid (CF and 32 hex digits), StatusCallbackEvent, and on participant events the
+ * participant's CallSid and Muted.
+ */
+export const ConferenceBody = z.object({
+  ConferenceSid: z.string().regex(/^CF[0-9a-fA-F]{32}$/, 'not a ConferenceSid'),
+  StatusCallbackEvent: z.string().regex(/^[a-z-]{1,40}$/, 'not a conference event'),
+  CallSid: CallSid.optional(),
+  FriendlyName: z.string().max(200).optional(),
+  Muted: z.enum(['true', 'false']).optional(),
+});
+
+/** The call a conference's status callback is about (?call=…). */
+export const ConferenceQuery = z.object({
+  call: z.string().regex(CALL_ID_PATTERN, 'not a call id'),
+});
+
+/**
+ * The caller's <Dial action> after the conference (/twilio/rejoin): their CallSid and their own
+ * CallStatus (completed when they hung up); DialCallStatus is `answered` for a conference
+ * (https://www.twilio.com/docs/voice/twiml/dial#dialcallstatus-values). Lenient, as a refused
+ * request would cut the caller off: only the CallSid must be right.
+ */
+export const RejoinBody = z.object({
+  CallSid,
+  CallStatus: z.string().max(32).optional(),
+  DialCallStatus: z.string().max(32).optional(),
+});

@@ -35,6 +35,8 @@ import {
   screenPrompt,
 } from '../calls/dialResult';
 import type { Deps } from '../ports';
+import { recordTranscription } from '../calls/transcription';
+import { TranscriptionBody, TranscriptionQuery } from './twilioBodies';
 
 const authToken = () => TWILIO_AUTH_TOKEN.value();
 
@@ -250,3 +252,24 @@ export const messageStatusWebhook: Webhook<typeof MessageStatusBody> = {
 };
 
 export const handleMessageStatus = twilioWebhook(messageStatusWebhook, authToken, productionDeps);
+
+/**
+ * POST /twilio/transcription?call={call_id}&speaker=caller|supervisor|oncall&who=…: a real-time
+ * transcription callback of one of a call's conference legs (calls/transcription.ts). Answered
+ * with an empty 200 once the words are written; a failure is a 500, which Twilio retries up to
+ * three times (https://www.twilio.com/docs/api/errors/17580), and a malformed body or query a 400.
+ */
+export const transcriptionWebhook: Webhook<typeof TranscriptionBody> = {
+  path: WEBHOOK_PATHS.transcription,
+  schema: TranscriptionBody,
+  query: TranscriptionQuery,
+  run: async (event, deps, query) => {
+    const { call, speaker, who } = TranscriptionQuery.parse(Object.fromEntries(query));
+    await recordTranscription({ callId: call, speaker, who, event }, deps);
+    return emptyResponse();
+  },
+  // Twilio is not kept waiting on a slow database: the words are still written after it is answered.
+  answerWithin: { ms: ANSWER_WITHIN_MS, fallback: () => emptyResponse() },
+};
+
+export const handleTranscription = twilioWebhook(transcriptionWebhook, authToken, productionDeps);

@@ -72,6 +72,7 @@ export const ROLE_LABEL: Record<Role, string> = {
   assistant: 'Aurora',
   admin: 'Supervisor',
   system: 'System',
+  oncall: 'On-call',
 };
 
 export const ALERT_TEXT: Record<AlertKind, string> = {

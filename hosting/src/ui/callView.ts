@@ -11,20 +11,28 @@ import {
   type PartialSpeech,
   paths,
 } from '@aurora/model';
-import { ROLE_LABEL, escalationLines, fallbackText, holderOf } from '../core/calls';
+import { escalationLines, fallbackText, holderOf } from '../core/calls';
 import type { SiteClock } from '../core/clock';
 import { urgencyLabel, urgencyNotes } from '../core/urgency';
+import { speakerLabel } from '../core/voice';
 import { callControl, type CallActionOf, type Firebase } from '../firebase';
 import { errorText, h, replaceChildren } from './dom';
 import { fallList } from './falls';
 import { urgencyControl } from './urgencyControl';
+import { voiceControls } from './voiceControls';
+import { voiceClientFor } from '../voice/choose';
 
 /** One line of the transcript: who said it, when (on the site's clock), and what. */
 export function messageItem(key: string, message: LiveMessage, clock: SiteClock): HTMLLIElement {
   return h(
     'li',
-    { class: `message role-${message.role}`, 'data-message-key': key, 'data-role': message.role },
-    h('span', { class: 'who' }, ROLE_LABEL[message.role] ?? message.role),
+    {
+      class: `message role-${message.role}`,
+      'data-message-key': key,
+      'data-role': message.role,
+      'data-spoken': message.spoken === true,
+    },
+    h('span', { class: 'who' }, speakerLabel(message)),
     h('time', { datetime: message.timestamp }, clock.stamp(message.timestamp)),
     h('p', {}, message.content),
     message.sources ? h('div', { class: 'sources' }, `Sources: ${message.sources}`) : null,
@@ -56,6 +64,8 @@ export function showCall(
     class: 'transcript',
     'data-testid': 'transcript',
     'aria-label': 'Transcript',
+    // It scrolls once it is taller than its box (sooner on a phone): the keyboard must reach it.
+    tabindex: 0,
   });
   const partial = h('p', { class: 'partial', 'data-testid': 'partial', hidden: true });
   const controls = h('div', { class: 'controls' });
@@ -64,7 +74,23 @@ export function showCall(
     act: (action, doneText) => act(action, doneText),
     tell: (text) => (status.textContent = text),
   });
-  replaceChildren(panel, header, transcript, partial, controls, urgency.element, status);
+  // The supervisor's own voice on the call (issue 24); the page's one voice client outlives this view.
+  const voice = voiceControls({
+    voice: voiceClientFor(firebase),
+    act: (action) => act(action),
+    me: user.email ?? user.uid,
+    callId,
+  });
+  replaceChildren(
+    panel,
+    header,
+    transcript,
+    partial,
+    controls,
+    voice.element,
+    urgency.element,
+    status,
+  );
 
   const me = user.email ?? user.uid;
   let call: LiveCall | null = null;
@@ -186,6 +212,7 @@ export function showCall(
     const holding = call ? holderOf(call) : null;
     // Another supervisor holding the call decides its urgency; an ended call is History's.
     urgency.render(call?.status === 'ACTIVE' && (!holding || holding === me) ? call : null, busy);
+    voice.render(call, busy);
     // Every message updates the call; redrawing then would wipe what the supervisor is typing
     // to the caller, and move their focus. Only a change in what they may do redraws.
     const state = call
@@ -199,9 +226,13 @@ export function showCall(
         controls,
         awaitsAcknowledgement(call)
           ? h(
-              'button',
-              { disabled: busy, onclick: () => void act({ action: 'ack' }) },
-              'Acknowledge',
+              'div',
+              { class: 'call-actions' },
+              h(
+                'button',
+                { disabled: busy, onclick: () => void act({ action: 'ack' }) },
+                'Acknowledge',
+              ),
             )
           : null,
       );
@@ -210,11 +241,16 @@ export function showCall(
     const button = (label: string, action: CallActionOf, extra: Record<string, string> = {}) =>
       h('button', { disabled: busy, onclick: () => void act(action), ...extra }, label);
     if (!mine) {
+      // `call-actions`: the primary actions, a bar at the bottom of a phone's screen (style.css).
       return replaceChildren(
         controls,
-        isAcknowledged(call) ? null : button('Acknowledge', { action: 'ack' }),
-        holder ? null : button('Take over', { action: 'take' }),
-        holder ? null : button('End call', { action: 'end' }, { class: 'danger' }),
+        h(
+          'div',
+          { class: 'call-actions' },
+          isAcknowledged(call) ? null : button('Acknowledge', { action: 'ack' }),
+          holder ? null : button('Take over', { action: 'take' }),
+          holder ? null : button('End call', { action: 'end' }, { class: 'danger' }),
+        ),
       );
     }
     const speech = h('textarea', {
@@ -275,8 +311,16 @@ export function showCall(
       bridgeForm,
       h(
         'div',
-        { class: 'row' },
-        button('Hand back to Aurora', { action: 'release' }),
+        { class: 'row call-actions' },
+        // Handing back ends the conference at Twilio; this browser's voice leaves with it at once.
+        h(
+          'button',
+          {
+            disabled: busy,
+            onclick: () => void act({ action: 'release' }).then((ok) => ok && voice.leaveVoice()),
+          },
+          'Hand back to Aurora',
+        ),
         button('End call', { action: 'end' }, { class: 'danger' }),
       ),
     );
@@ -299,7 +343,9 @@ export function showCall(
         query(ref(firebase.db, paths.messages(conversationId)), orderByKey()),
         (snap) => {
           transcript.append(messageItem(snap.key!, snap.val() as LiveMessage, clock));
-          transcript.lastElementChild?.scrollIntoView({ block: 'nearest' });
+          // The transcript scrolls, not the page: scrolling the page to each new line pulled a
+          // supervisor away from the field they were typing in (on a phone, at every line).
+          transcript.scrollTop = transcript.scrollHeight;
         },
       ),
       onValue(ref(firebase.db, paths.partial(conversationId)), (snap) => {
@@ -310,5 +356,6 @@ export function showCall(
     );
   }
 
+  unsubscribers.push(voice.stop);
   return () => unsubscribers.forEach((stop) => stop());
 }

@@ -18,7 +18,8 @@ import {
   type Timestamp,
 } from 'firebase/firestore';
 import { type ArchivedCall, collections, type LiveMessage, type Urgency } from '@aurora/model';
-import { ROLE_LABEL, shortDuration } from '../core/calls';
+import { shortDuration } from '../core/calls';
+import { speakerLabel } from '../core/voice';
 import { callsPerDay, chartRange } from '../core/chart';
 import type { SiteClock } from '../core/clock';
 import {
@@ -32,6 +33,7 @@ import type { Firebase } from '../firebase';
 import { callsChart } from './chart';
 import { errorText, h, replaceChildren } from './dom';
 import { fallList } from './falls';
+import { listOrCall } from './phone';
 import { workerNames, type NameOf } from './workers';
 
 const PAGE_SIZE = 20;
@@ -88,43 +90,51 @@ export function showHistory(main: HTMLElement, firebase: Firebase, clock: SiteCl
   const chart = h('figure', { class: 'chart', 'data-testid': 'calls-chart' });
   const tbody = h('tbody', {});
   const pager = h('div', { class: 'pager' });
-  const detail = h(
+  const placeholder = h('p', { class: 'empty' }, 'Select a call to read it.');
+  /** Where the opened call is drawn; the panel around it also holds the phone's way back. */
+  const detail = h('div', { class: 'call-body' }, placeholder);
+  const list = h(
     'section',
-    { class: 'call-panel', 'aria-label': 'Selected archived call' },
-    h('p', { class: 'empty' }, 'Select a call to read it.'),
-  );
-  replaceChildren(
-    main,
+    { class: 'list' },
+    h('h2', { id: 'history-title' }, 'History'),
+    form,
+    chart,
     h(
-      'div',
-      { class: 'history' },
+      'table',
+      { class: 'calls', 'data-testid': 'history', 'aria-labelledby': 'history-title' },
       h(
-        'section',
-        { class: 'list' },
-        h('h2', { id: 'history-title' }, 'History'),
-        form,
-        chart,
+        'thead',
+        {},
         h(
-          'table',
-          { class: 'calls', 'data-testid': 'history', 'aria-labelledby': 'history-title' },
-          h(
-            'thead',
-            {},
-            h(
-              'tr',
-              {},
-              ...['Started', 'Urgency', 'Caller', 'Duration', 'Final action'].map((t) =>
-                h('th', { scope: 'col' }, t),
-              ),
-            ),
+          'tr',
+          {},
+          ...['Started', 'Urgency', 'Caller', 'Duration', 'Final action'].map((t) =>
+            h('th', { scope: 'col' }, t),
           ),
-          tbody,
         ),
-        pager,
       ),
+      tbody,
+    ),
+    pager,
+  );
+  const layout = h('div', { class: 'history' }, list);
+  const phone = listOrCall(layout, list, 'Back to History', () => {
+    const was = selected;
+    selected = null;
+    replaceChildren(detail, placeholder);
+    if (shownPage) drawPage(shownPage);
+    if (was)
+      tbody.querySelector<HTMLElement>(`tr[data-call-id="${CSS.escape(was)}"] button`)?.focus();
+  });
+  layout.append(
+    h(
+      'section',
+      { class: 'call-panel', 'aria-label': 'Selected archived call' },
+      phone.back,
       detail,
     ),
   );
+  replaceChildren(main, layout);
 
   let filter: HistoryFilter = {};
   // Cursors of the pages shown so far: page n starts after pages[n-1]'s last document.
@@ -253,6 +263,7 @@ export function showHistory(main: HTMLElement, firebase: Firebase, clock: SiteCl
   const show = (callId: string) => {
     selected = callId;
     if (shownPage) drawPage(shownPage);
+    phone.opened();
     openCall(callId).catch((err: unknown) =>
       replaceChildren(
         detail,
@@ -285,12 +296,18 @@ export function showHistory(main: HTMLElement, firebase: Firebase, clock: SiteCl
       notesForm(firestore, callId, call),
       h(
         'ol',
-        { class: 'transcript', 'data-testid': 'archived-transcript', 'aria-label': 'Transcript' },
+        {
+          class: 'transcript',
+          'data-testid': 'archived-transcript',
+          'aria-label': 'Transcript',
+          tabindex: 0, // it scrolls once taller than its box: the keyboard must reach it
+        },
         ...messages.map((m) =>
           h(
             'li',
             { class: `message role-${m.role}`, 'data-role': m.role },
-            h('span', { class: 'who' }, ROLE_LABEL[m.role] ?? m.role),
+            // Named as the live view names them: on-call staff and supervisors' spoken words.
+            h('span', { class: 'who' }, speakerLabel(m)),
             h('time', { datetime: m.timestamp }, clock.stamp(m.timestamp)),
             h('p', {}, m.content),
             m.sources ? h('div', { class: 'sources' }, `Sources: ${m.sources}`) : null,

@@ -21,6 +21,7 @@ import { callControl, type Firebase } from '../firebase';
 import { renderAlerts } from './alerts';
 import { showCall } from './callView';
 import { developerHint, errorText, h, keepingFocus, replaceChildren } from './dom';
+import { listOrCall } from './phone';
 import { workerNames } from './workers';
 
 /** The duration cell: how long the call has lasted, or lasted. */
@@ -71,37 +72,33 @@ export function showLive(
     'aria-labelledby': 'alerts-title',
   });
   const alertProblem = h('p', { class: 'problem', role: 'status' });
-  const panel = h(
-    'section',
-    { class: 'call-panel', 'aria-label': 'Selected call' },
-    h('p', { class: 'empty' }, 'Select a call to see its transcript.'),
-  );
-  replaceChildren(
-    main,
+  const placeholder = h('p', { class: 'empty' }, 'Select a call to see its transcript.');
+  /** Where the opened call is drawn; the panel around it also holds the phone's way back. */
+  const panel = h('div', { class: 'call-body' }, placeholder);
+  const lists = h(
+    'div',
+    {},
     h(
-      'div',
-      { class: 'live' },
-      h(
-        'div',
-        {},
-        h(
-          'section',
-          { class: 'list' },
-          h('h2', { id: 'live-calls-title' }, 'Live calls ', counts),
-          table,
-          empty,
-        ),
-        h(
-          'section',
-          { class: 'list' },
-          h('h2', { id: 'alerts-title' }, 'Alerts'),
-          alertProblem,
-          alertList,
-        ),
-      ),
-      panel,
+      'section',
+      { class: 'list' },
+      h('h2', { id: 'live-calls-title' }, 'Live calls ', counts),
+      table,
+      empty,
+    ),
+    h(
+      'section',
+      { class: 'list' },
+      h('h2', { id: 'alerts-title' }, 'Alerts'),
+      alertProblem,
+      alertList,
     ),
   );
+  const layout = h('div', { class: 'live' }, lists);
+  const phone = listOrCall(layout, lists, 'Back to live calls', () => close());
+  layout.append(
+    h('section', { class: 'call-panel', 'aria-label': 'Selected call' }, phone.back, panel),
+  );
+  replaceChildren(main, layout);
 
   let rows: CallRow[] = [];
   let alerts: Array<Alert & { id: string }> = [];
@@ -114,6 +111,18 @@ export function showLive(
     selected = id;
     closeCall = showCall(panel, firebase, user, id, nameOf, clock);
     render();
+    phone.opened();
+  };
+  /** Back to the list (a phone's way back): the focus returns to the call's row. */
+  const close = () => {
+    const was = selected;
+    closeCall?.();
+    closeCall = null;
+    selected = null;
+    replaceChildren(panel, placeholder);
+    render();
+    if (was)
+      tbody.querySelector<HTMLElement>(`tr[data-call-id="${CSS.escape(was)}"] button`)?.focus();
   };
   const acknowledge = (callId: string) => {
     alertProblem.textContent = '';

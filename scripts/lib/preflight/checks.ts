@@ -11,6 +11,7 @@ import {
 } from '../fallback-twiml.ts';
 import { E164, functionsRegion, numberList } from '../deploy-env.ts';
 import type { QueueReport } from '../queues.ts';
+import { voiceSdkFindings, type VoiceSdkFacts } from './voice.ts';
 
 /** A Twilio number's voice configuration, as the IncomingPhoneNumbers resource gives it. */
 export type NumberConfig = {
@@ -59,6 +60,8 @@ export type Facts = {
   admins: string[] | Unknown;
   /** What stops texts and calls reaching the on-call numbers; null when not asked (the local stack), absent in older callers. */
   delivery?: Delivery | null | Unknown;
+  /** The dashboard's voice: its API key and TwiML App at Twilio (voice.ts); null when Twilio was not asked, absent in older callers. */
+  voiceSdk?: VoiceSdkFacts | null | Unknown;
 };
 
 export type Finding = { area: string; ok: boolean; says: string; fix?: string };
@@ -282,6 +285,13 @@ function paramFindings(f: Facts): Finding[] {
   return findings;
 }
 
+/** What the value none means, for the secrets that take it. */
+const SECRET_HINTS: Record<string, string> = {
+  OPENAI_API_KEY: ' (the value none answers every call offline)',
+  TWILIO_API_KEY_SECRET:
+    " (TWILIO_API_KEY_SID's secret; the value none leaves supervisors typing, not talking)",
+};
+
 function secretFindings(f: Facts): Finding[] {
   return Object.entries(f.secrets).map(([name, state]) =>
     state === 'set'
@@ -291,7 +301,7 @@ function secretFindings(f: Facts): Finding[] {
             area: 'secrets',
             ok: false,
             says: `${name} is not set`,
-            fix: `firebase functions:secrets:set ${name} --project ${f.projectId}${name === 'OPENAI_API_KEY' ? ' (the value none answers every call offline)' : ''}`,
+            fix: `firebase functions:secrets:set ${name} --project ${f.projectId}${SECRET_HINTS[name] ?? ''}`,
           }
         : { area: 'secrets', ok: false, says: `could not read ${name}: ${state.error}` },
   );
@@ -874,6 +884,7 @@ export function checkDeployment(f: Facts): Finding[] {
     ...secretFindings(f),
     ...regionFindings(f),
     ...twilioFindings(f),
+    ...voiceSdkFindings(f),
     ...deliveryFindings(f),
     ...fallbackFindings(f),
     ...webhookFindings(f),

@@ -41,6 +41,14 @@ import {
   type NumberConfig,
   type Unknown,
 } from './checks.ts';
+import {
+  API_KEY_SID,
+  TWIML_APP_SID,
+  appUpdate,
+  wantedAppConfig,
+  type TwimlAppConfig,
+  type VoiceSdkFacts,
+} from './voice.ts';
 
 const require = createRequire(import.meta.url);
 
@@ -55,7 +63,7 @@ export type GatherOptions = {
   functionsDir?: string;
 };
 
-const SECRETS = ['TWILIO_AUTH_TOKEN', 'OPENAI_API_KEY'] as const;
+const SECRETS = ['TWILIO_AUTH_TOKEN', 'OPENAI_API_KEY', 'TWILIO_API_KEY_SECRET'] as const;
 const unknown = (err: unknown): Unknown => ({ error: String((err as Error)?.message ?? err) });
 const settle = <T>(promise: Promise<T>): Promise<T | Unknown> => promise.catch(unknown);
 
@@ -221,6 +229,88 @@ async function servicesHolding(client: TwilioRest, phoneNumber: string) {
   return holding;
 }
 
+/** A 404 from Twilio: the account has no such resource (null), as opposed to a refusal. */
+const absentOn404 = (err: unknown): null => {
+  if ((err as { status?: number }).status === 404) return null;
+  throw err;
+};
+
+const appConfig = (a: {
+  sid: string;
+  friendlyName: string | null;
+  voiceUrl: string | null;
+  voiceMethod: string | null;
+}): TwimlAppConfig => ({
+  sid: a.sid,
+  friendlyName: a.friendlyName ?? '',
+  voiceUrl: a.voiceUrl ?? '',
+  voiceMethod: a.voiceMethod ?? 'POST',
+});
+
+/**
+ * The API key and the TwiML App the voice params name, each asked only when its SID is well
+ * formed: the Keys resource v2010 (https://www.twilio.com/docs/iam/api-keys/key-resource-v2010,
+ * readable with the account's own credentials) and Applications
+ * (https://www.twilio.com/docs/usage/api/applications). Each is settled on its own.
+ */
+export async function voiceSdkFacts(
+  client: TwilioRest,
+  params: Record<string, string>,
+): Promise<VoiceSdkFacts> {
+  const keySid = params.TWILIO_API_KEY_SID ?? '';
+  const appSid = params.TWILIO_TWIML_APP_SID ?? '';
+  const [key, app] = await Promise.all([
+    API_KEY_SID.test(keySid)
+      ? settle(
+          client
+            .keys(keySid)
+            .fetch()
+            .then((k) => ({ sid: k.sid, friendlyName: k.friendlyName ?? '' }), absentOn404),
+        )
+      : undefined,
+    TWIML_APP_SID.test(appSid)
+      ? settle(client.applications(appSid).fetch().then(appConfig, absentOn404))
+      : undefined,
+  ]);
+  return { ...(key === undefined ? {} : { key }), ...(app === undefined ? {} : { app }) };
+}
+
+/**
+ * `--fix` for the dashboard's voice: points the TwiML App's Voice URL (and method) at this
+ * deployment's browser webhook when it says otherwise. Says what it did in a line, and gives the
+ * facts with the App asked again; null when there is no App or address to fix with (the
+ * findings say why).
+ */
+export async function fixVoiceApp(
+  client: TwilioRest,
+  facts: Facts,
+): Promise<{ said: string; facts: Facts } | null> {
+  const app = facts.voiceSdk && !('error' in facts.voiceSdk) ? facts.voiceSdk.app : undefined;
+  const base = facts.params.PUBLIC_BASE_URL;
+  if (!app || 'error' in app || !base) return null;
+  const update = appUpdate(wantedAppConfig(base), app);
+  if (Object.keys(update).length === 0)
+    return {
+      said: `--fix: TwiML App ${app.sid} already sends supervisors' browser calls here.`,
+      facts,
+    };
+  try {
+    await client.applications(app.sid).update(update);
+  } catch (err) {
+    const { code, message } = err as { code?: number; message?: string };
+    return {
+      said: `--fix: Twilio refused the TwiML App's update${code ? ` (error ${code})` : ''}: ${message ?? String(err)}`,
+      facts,
+    };
+  }
+  return {
+    said: `--fix: set TwiML App ${app.sid}'s ${Object.entries(update)
+      .map(([k, v]) => `${k} to ${v}`)
+      .join(', ')}`,
+    facts: { ...facts, voiceSdk: await settle(voiceSdkFacts(client, facts.params)) },
+  };
+}
+
 async function fetchFallback(base: string, path: string) {
   const res = await fetch(`${base}${path}`, { signal: AbortSignal.timeout(10_000) });
   return {
@@ -271,6 +361,7 @@ type Base = Omit<
   | 'queues'
   | 'admins'
   | 'delivery'
+  | 'voiceSdk'
 >;
 type Queues = ReturnType<typeof cloudTasksClient>;
 
@@ -301,6 +392,7 @@ async function askAlike(
     webhook,
     queues,
     adminList,
+    voiceSdk,
   ] = await Promise.all([
     client ? settle(numbersOf(client, base.voiceNumber, params)) : null,
     // The local stack's texts and calls reach no phone: nothing to deliver to (null). Without
@@ -325,6 +417,7 @@ async function askAlike(
     settle(probeWebhook(params.PUBLIC_BASE_URL ?? '')),
     tasks ? settle(Promise.all(QUEUE_NAMES.map((q) => queueReport(tasks, target, q)))) : null,
     settle(admins(app)),
+    client ? settle(voiceSdkFacts(client, params)) : null,
   ]);
   await tasks?.close();
   await deleteApp(app);
@@ -337,6 +430,7 @@ async function askAlike(
     webhook,
     queues,
     admins: adminList,
+    voiceSdk,
   };
 }
 

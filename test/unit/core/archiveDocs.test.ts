@@ -106,3 +106,52 @@ describe('missingFromArchive', () => {
     expect(missingFromArchive([a, a], [a])).toEqual([a]);
   });
 });
+
+describe('planArchive, after humans talked with the caller (issue 24)', () => {
+  const members = {
+    [`CA${'b'.repeat(32)}`]: {
+      role: 'supervisor' as const,
+      who: 'ana@site.example',
+      via: 'browser' as const,
+      state: 'left' as const,
+      muted: false,
+      at: '2025-10-04T14:31:40+05:30',
+    },
+    [`CA${'c'.repeat(32)}`]: {
+      role: 'oncall' as const,
+      who: '+15550190001',
+      via: 'phone' as const,
+      to: '+15550190001',
+      state: 'no-answer' as const,
+      muted: false,
+      at: '2025-10-04T14:31:10+05:30',
+    },
+  };
+
+  it('keeps who joined the conference, by what, and how each leg ended', () => {
+    const plan = planArchive(
+      'call_1',
+      {
+        ...ended,
+        conference: { name: 'aurora-x', sid: `CF${'a'.repeat(32)}`, caller_in: false, members },
+      },
+      null,
+    );
+    expect(plan.call.conference_members).toEqual(members);
+    expect(planArchive('call_1', ended, null).call).not.toHaveProperty('conference_members');
+  });
+
+  it('keeps who spoke each transcribed line', () => {
+    const spoken = aMessage({
+      role: 'admin',
+      content: 'Stay where you are.',
+      by: 'ana@site.example',
+      spoken: true,
+    });
+    const plan = planArchive('call_1', ended, {
+      call_id: 'call_1',
+      messages: { a: spoken, b: aMessage() },
+    });
+    expect(plan.conversation.messages).toEqual([spoken, aMessage()]);
+  });
+});

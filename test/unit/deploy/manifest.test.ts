@@ -68,6 +68,12 @@ const WEBHOOKS = [
   'twilioScreen',
   'twilioDial',
   'twilioMessageStatus',
+  'twilioTranscription',
+  'twilioBrowser',
+  'twilioLeg',
+  'twilioLegStatus',
+  'twilioConference',
+  'twilioRejoin',
 ];
 const TASK_QUEUES = ['archiveCall', 'purgeCall', 'escalateCall'];
 const TASK_INVOKER = ['{{ params.TASK_QUEUE_INVOKER }}'];
@@ -81,6 +87,7 @@ describe('the deploy manifest (firebase-functions’ /__/functions.yaml of the b
       ...Object.fromEntries(WEBHOOKS.map((name) => [name, 'https'])),
       callControl: 'callable',
       siteSettings: 'callable',
+      voiceToken: 'callable',
       ...Object.fromEntries(TASK_QUEUES.map((name) => [name, 'task queue'])),
       callFanOut: 'google.firebase.database.ref.v1.written',
       sweepCalls: 'schedule',
@@ -182,6 +189,11 @@ describe('the deploy manifest (firebase-functions’ /__/functions.yaml of the b
       10,
       [],
     ]);
+    // The Voice SDK's token is signed with the API key's secret, and only this function holds it.
+    expect([endpoint('voiceToken').timeoutSeconds, secretsOf(endpoint('voiceToken'))]).toEqual([
+      10,
+      ['TWILIO_API_KEY_SECRET'],
+    ]);
     for (const name of ['callFanOut', 'sweepCalls', ...TASK_QUEUES])
       expect([name, endpoint(name).timeoutSeconds, endpoint(name).minInstances]).toEqual([
         name,
@@ -190,7 +202,7 @@ describe('the deploy manifest (firebase-functions’ /__/functions.yaml of the b
       ]);
   });
 
-  it('declares the params config.ts defines, the two secrets, and the APIs a deploy enables', () => {
+  it('declares the params config.ts defines, the three secrets, and the APIs a deploy enables', () => {
     type Param = { name?: string; constructor: { name: string } };
     const defined = Object.values(config as Record<string, unknown>).filter(
       (v): v is Param => typeof v === 'object' && typeof (v as Param | null)?.name === 'string',
@@ -198,10 +210,12 @@ describe('the deploy manifest (firebase-functions’ /__/functions.yaml of the b
     expect((manifest.params ?? []).map((p) => p.name).sort()).toEqual(
       defined.map((p) => p.name!).sort(),
     );
-    expect((manifest.params ?? []).filter((p) => p.type === 'secret').map((p) => p.name)).toEqual([
-      'TWILIO_AUTH_TOKEN',
-      'OPENAI_API_KEY',
-    ]);
+    expect(
+      (manifest.params ?? [])
+        .filter((p) => p.type === 'secret')
+        .map((p) => p.name)
+        .sort(),
+    ).toEqual(['OPENAI_API_KEY', 'TWILIO_API_KEY_SECRET', 'TWILIO_AUTH_TOKEN']);
     // No default: a deploy without it stops before anything is created (below).
     expect(manifest.params?.find((p) => p.name === 'TASK_QUEUE_INVOKER')).not.toHaveProperty(
       'default',

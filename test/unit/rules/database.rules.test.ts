@@ -179,4 +179,19 @@ describe('database.rules.json', () => {
       expect(db.as(auth).write(`admins/${auth?.uid ?? 'x'}`, { email: 'me' }).allowed).toBe(false);
     }
   });
+
+  it('shows a supervisor’s phone ("Call me") to that admin alone, and lets nobody set it but the admin script', () => {
+    const withPhones = targaryen.database(rules, {
+      ...data,
+      admins: {
+        'admin-1': { email: 'admin@example.com', phone: '+15551234567' },
+        'admin-2': { email: 'other@example.com', phone: '+15557654321' },
+      },
+    });
+    expect(withPhones.as(admin).read('admins/admin-1/phone').allowed).toBe(true);
+    for (const auth of [null, worker, forgedClaim, admin])
+      expect(withPhones.as(auth).read('admins/admin-2/phone').allowed).toBe(false);
+    for (const auth of [null, worker, admin, otherAdmin])
+      expect(withPhones.as(auth).write('admins/admin-1/phone', '+15550000000').allowed).toBe(false);
+  });
 });

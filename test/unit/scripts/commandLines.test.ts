@@ -89,7 +89,7 @@ describe.concurrent('subcommands and arguments', () => {
     expect(unknown).toMatchObject({
       code: 2,
       stderr: expect.stringContaining(
-        'admin: no command promote (there are grant, revoke, list, import, export)\nusage: npm run admin -- <command>',
+        'admin: no command promote (there are grant, revoke, list, phone, import, export)\nusage: npm run admin -- <command>',
       ),
     });
     expect(missing).toMatchObject({
@@ -109,6 +109,48 @@ describe.concurrent('subcommands and arguments', () => {
       stderr: expect.stringContaining('admin: which command?'),
     });
     for (const run of [unknown, missing, extra, none]) expect(run.stderr).not.toMatch(STACK_FRAME);
+  }, 20_000);
+
+  it('admin refuses a phone that is not E.164, and phone without a number or --clear, with exit 2 and the usage, before connecting', async () => {
+    const [grant, spaced, none, both, elsewhere] = await Promise.all([
+      script('admin', 'grant', 'a@example.com', '--phone', '5551234567'),
+      script('admin', 'phone', 'a@example.com', '+1 555 123 4567'),
+      script('admin', 'phone', 'a@example.com'),
+      script('admin', 'phone', 'a@example.com', '+15551234567', '--clear'),
+      script('admin', 'revoke', 'a@example.com', '--phone', '+15551234567'),
+    ]);
+    expect(grant).toMatchObject({
+      code: 2,
+      stderr: expect.stringContaining(
+        'admin: 5551234567 is not an E.164 number: +, the country code and the number, digits only (like +15551234567)\nusage: npm run admin -- grant <email> [--password <p>] [--phone <E.164>]',
+      ),
+    });
+    expect(spaced).toMatchObject({
+      code: 2,
+      stderr: expect.stringContaining(
+        'admin: +1 555 123 4567 is not an E.164 number: +, the country code and the number, digits only (like +15551234567)\nusage: npm run admin -- phone <email> <number|--clear>',
+      ),
+    });
+    expect(none).toMatchObject({
+      code: 2,
+      stderr: expect.stringContaining(
+        'admin: phone needs <number> or --clear\nusage: npm run admin -- phone',
+      ),
+    });
+    expect(both).toMatchObject({
+      code: 2,
+      stderr: expect.stringContaining('admin: phone takes a <number> or --clear, not both'),
+    });
+    expect(elsewhere).toMatchObject({
+      code: 2,
+      stderr: expect.stringContaining(
+        'admin: revoke takes neither --phone nor --clear\nusage: npm run admin -- revoke <email>',
+      ),
+    });
+    for (const run of [grant, spaced, none, both, elsewhere]) {
+      expect(run.stdout).toBe('');
+      expect(run.stderr).not.toMatch(STACK_FRAME);
+    }
   }, 20_000);
 
   it('ops and preflight refuse a missing --project with exit 2 and the usage, before loading any client', async () => {
@@ -205,6 +247,33 @@ describe('chooseSubcommand', () => {
       ok: false,
       error: 'list takes no arguments, not also all',
       subcommand: list,
+    });
+  });
+});
+
+describe('chooseSubcommand with an optional argument', () => {
+  const phone = { name: 'phone', args: ['email', 'number?'], usage: 'usage: phone' };
+
+  it('takes it or leaves it out, and still refuses what is missing or extra', () => {
+    expect(chooseSubcommand(['phone', 'a@x', '+15551234567'], [phone])).toEqual({
+      ok: true,
+      subcommand: phone,
+      args: ['a@x', '+15551234567'],
+    });
+    expect(chooseSubcommand(['phone', 'a@x'], [phone])).toEqual({
+      ok: true,
+      subcommand: phone,
+      args: ['a@x'],
+    });
+    expect(chooseSubcommand(['phone'], [phone])).toEqual({
+      ok: false,
+      error: 'phone needs <email>',
+      subcommand: phone,
+    });
+    expect(chooseSubcommand(['phone', 'a@x', '+1', '+2'], [phone])).toEqual({
+      ok: false,
+      error: 'phone takes <email> [<number>], not also +2',
+      subcommand: phone,
     });
   });
 });

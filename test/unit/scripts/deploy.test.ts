@@ -116,6 +116,12 @@ describe('the region', () => {
       'twilioScreen',
       'twilioDial',
       'twilioMessageStatus',
+      'twilioTranscription',
+      'twilioBrowser',
+      'twilioLeg',
+      'twilioLegStatus',
+      'twilioConference',
+      'twilioRejoin',
     ]);
     for (const rewrite of functionRewrites) expect(rewrite.function!.region).toBeUndefined();
   });

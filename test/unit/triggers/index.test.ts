@@ -24,13 +24,20 @@ describe('functions/src/index.ts', () => {
       'purgeCall',
       'siteSettings',
       'sweepCalls',
+      'twilioBrowser',
+      'twilioConference',
       'twilioDial',
+      'twilioLeg',
+      'twilioLegStatus',
       'twilioMessageStatus',
       'twilioPartial',
+      'twilioRejoin',
       'twilioScreen',
       'twilioStatus',
+      'twilioTranscription',
       'twilioTurn',
       'twilioVoice',
+      'voiceToken',
     ]);
   });
 
@@ -49,9 +56,15 @@ describe('functions/src/index.ts', () => {
       'twilioScreen',
       'twilioDial',
       'twilioMessageStatus',
+      'twilioTranscription',
+      'twilioBrowser',
+      'twilioLeg',
+      'twilioLegStatus',
+      'twilioConference',
+      'twilioRejoin',
     ])
       expect(endpoint(name).httpsTrigger).toBeDefined();
-    for (const name of ['callControl', 'siteSettings'])
+    for (const name of ['callControl', 'siteSettings', 'voiceToken'])
       expect(endpoint(name).callableTrigger).toBeDefined();
     expect(endpoint('callFanOut').eventTrigger).toMatchObject({
       eventType: 'google.firebase.database.ref.v1.written',

@@ -1,0 +1,162 @@
+/**
+ * What Twilio says about a call's conference: its status callback (started, ended, each leg
+ * joining, leaving, muted), and the caller's <Dial action> when the conference is over for them
+ * (/twilio/rejoin), which returns them to Aurora, or to the supervisor who holds the call.
+ */
+import { CONFERENCE_NOTES, callerIsWith, joinedLegs } from '../core/conference';
+import { emptyResponse } from '../core/twiml';
+import type { Deps } from '../ports';
+import { backWithAurora, changeConferenceOrLog, endIfCallerAlone } from '../steps/conference';
+import { noteOnCall } from '../steps/listening';
+import { findCallBySid, readCall } from '../steps/liveCalls';
+import { noteEnded } from './voiceLegs';
+
+export type ConferenceEvent = {
+  callId: string;
+  /**
+   * StatusCallbackEvent: conference-start, conference-end, participant-join, participant-leave,
+   * participant-mute, participant-unmute, … (https://www.twilio.com/docs/voice/twiml/conference, "statusCallback" parameters).
+   */
+  event: string;
+  conferenceSid: string;
+  /** The participant's call, on participant events. */
+  callSid?: string;
+};
+
+/**
+ * The conference's status callback. Its sid is kept (muting and ending need it); a human leg
+ * leaving is recorded and the leaving rule applied; the conference ending puts the caller out
+ * of it in the record (their <Dial action> brings them back); mute events record who is muted.
+ * The caller's own join is checked: a caller who arrives with no human left (the one who
+ * brought them dropped meanwhile) is returned at once. Out-of-order and repeated events change
+ * nothing twice.
+ */
+export async function conferenceEvent(input: ConferenceEvent, deps: Deps): Promise<void> {
+  const { callId, conferenceSid: sid, callSid } = input;
+  switch (input.event) {
+    case 'conference-start':
+      await changeConferenceOrLog(deps, callId, { kind: 'conference-started', sid });
+      return;
+    case 'conference-end': {
+      // Whichever comes first, this or the caller's <Dial action>, says where the caller is now.
+      const changed = await changeConferenceOrLog(deps, callId, { kind: 'conference-ended', sid });
+      if (changed?.before.conference?.caller_in)
+        await noteOnCall(deps, changed.after, [
+          ['system', CONFERENCE_NOTES.callerBack(callerIsWith(changed.after))],
+        ]);
+      return;
+    }
+    case 'participant-join': {
+      if (!callSid) return;
+      const call = await readCall(deps.live, callId, deps.log);
+      if (!call) return;
+      if (callSid === call.call_sid) return callerJoined(deps, callId, sid);
+      await changeConferenceOrLog(deps, callId, { kind: 'conference-started', sid });
+      return;
+    }
+    case 'participant-leave': {
+      if (!callSid) return;
+      // The caller's own leaving is the conference's end (endConferenceOnExit): their <Dial action> follows.
+      const changed = await changeConferenceOrLog(deps, callId, {
+        kind: 'ended',
+        leg: callSid,
+        outcome: 'left',
+      });
+      if (!changed) return;
+      await endIfCallerAlone(deps, callId, changed.after);
+      await noteEnded(deps, changed, callSid);
+      return;
+    }
+    case 'participant-mute':
+    case 'participant-unmute':
+      if (!callSid) return;
+      await changeConferenceOrLog(deps, callId, {
+        kind: 'muted',
+        leg: callSid,
+        muted: input.event === 'participant-mute',
+      });
+      return;
+    default:
+      return;
+  }
+}
+
+/**
+ * The caller joined the conference. Each human leg recorded as in it is checked with Twilio: one
+ * whose call has ended never reached the conference (its request was answered, then it dropped,
+ * so no participant-leave will come) and has left. If nobody is left, the leaving rule returns
+ * the caller at once rather than leave them in a silent conference.
+ */
+async function callerJoined(deps: Deps, callId: string, sid: string): Promise<void> {
+  const changed = await changeConferenceOrLog(deps, callId, { kind: 'caller-joined', sid });
+  let call = changed?.after ?? (await readCall(deps.live, callId, deps.log));
+  if (!call) return;
+  for (const [leg] of joinedLegs(call.conference)) {
+    const status = await deps.voice.status(leg).catch((err: unknown) => {
+      deps.log.error('could not ask Twilio about a conference leg', { callId, error: String(err) });
+      return 'live' as const;
+    });
+    if (status === 'live') continue;
+    const left = await changeConferenceOrLog(deps, callId, { kind: 'ended', leg, outcome: 'left' });
+    if (!left) continue;
+    call = left.after;
+    await noteEnded(deps, left, leg);
+  }
+  await endIfCallerAlone(deps, callId, call);
+}
+
+/** The parent call's own statuses that mean the caller is gone (as for a bridge: core/bridge.ts). */
+const CALLER_GONE = new Set(['completed', 'busy', 'failed', 'no-answer', 'canceled']);
+
+export type Rejoin = {
+  /** The caller's call. */
+  callSid: string;
+  /** The call id the action URL names. */
+  callHint?: string;
+  /** The caller's own CallStatus: completed when they hung up. */
+  callStatus?: string;
+};
+
+/**
+ * The caller's <Dial action>: the conference is over for them (it ended, or they left it).
+ * Twilio requests it either way (https://www.twilio.com/docs/voice/twiml/dial#action; a dialled
+ * conference reports DialCallStatus `answered`). A caller who hung up gets nothing; anyone else
+ * hears that Aurora (or the supervisor who holds the call) is back with them, and is listened to
+ * again, their transcription stopped so their words are not recorded twice. A call that cannot be
+ * read does not keep a caller still on the line from being listened to.
+ */
+export async function rejoin(input: Rejoin, deps: Deps): Promise<string> {
+  const gone = input.callStatus !== undefined && CALLER_GONE.has(input.callStatus);
+  let found: Awaited<ReturnType<typeof findCallBySid>>;
+  try {
+    found = await findCallBySid(deps.live, input.callSid, deps.log, input.callHint);
+  } catch (err) {
+    deps.log.error('rejoin: the call could not be read; the caller is listened to again', {
+      callSid: input.callSid,
+      error: String(err),
+    });
+    return gone ? emptyResponse() : backWithAurora(deps, input.callHint, undefined);
+  }
+  if (!found || found.call.status !== 'ACTIVE' || found.call.purging) {
+    if (gone) return emptyResponse();
+    deps.log.warn('rejoin for a call that is not live; the caller is listened to again', {
+      callSid: input.callSid,
+    });
+    return backWithAurora(deps, input.callHint, found?.call);
+  }
+  const { callId } = found;
+  const changed = await changeConferenceOrLog(deps, callId, { kind: 'conference-ended' });
+  const call = changed?.after ?? found.call;
+  const wasIn = changed?.before.conference?.caller_in === true;
+  if (gone) {
+    if (wasIn) await noteOnCall(deps, call, [['system', CONFERENCE_NOTES.callerHungUp]]);
+    return emptyResponse();
+  }
+  if (wasIn)
+    await noteOnCall(deps, call, [['system', CONFERENCE_NOTES.callerBack(callerIsWith(call))]]);
+  return backWithAurora(deps, callId, call);
+}
+
+/** The answer to the <Dial action> when rejoin is not done by the webhook's deadline: the caller is listened to again all the same. */
+export const rejoinFallback = (input: Pick<Rejoin, 'callHint'>, deps: Deps): string =>
+  backWithAurora(deps, input.callHint, undefined);

@@ -1,0 +1,233 @@
+/**
+ * The transcript goes on while humans talk (issue 24): each final utterance Twilio's real-time
+ * transcription posts for a conference leg becomes one message of the live conversation, labelled
+ * with who spoke, and the caller's words raise urgency as a turn's do, whoever holds the call.
+ * The decisions are core/transcription.ts; this reads, claims and writes.
+ *
+ * An utterance is claimed in one transaction over the call, as a turn is opened: the claim (so a
+ * replay records nothing), the caller's effect on urgency, and the turn marker (so the purge waits
+ * for the message). The write of that transaction is what the fan-out trigger sees: a rise to
+ * CRITICAL alarms and starts the escalation timer there (calls/fanOut.ts), held call or not.
+ */
+import { afterCallerWords } from '../core/callUrgency';
+import { withDeadline } from '../core/errors';
+import { conversationIdOf } from '../core/ids';
+import { retrying } from '../core/retry';
+import {
+  type ClaimDecision,
+  claimOnCall,
+  planRecording,
+  type Recording,
+  type Speaker,
+  type TranscriptionEvent,
+} from '../core/transcription';
+import type { Settle } from '../core/turnPlan';
+import { LiveCall, type LiveMessage, paths, siteIso, type Urgency } from '@aurora/model';
+import { answerFor, wordsFloor } from '../assistant/keyQuestions';
+import { keywordUrgency } from '../assistant/offlineResponder';
+import type { Deps } from '../ports';
+import { languageOrSite, proceduresOrNone } from '../steps/listening';
+import { alertLateEmergency } from './takeTurn';
+
+export type TranscriptionCallback = {
+  /** The call the signed statusCallbackUrl names. */
+  callId: string;
+  speaker: Speaker;
+  /** A human leg's admin id or number. */
+  who?: string;
+  event: TranscriptionEvent;
+};
+
+export type TranscriptionOutcome =
+  /** Written to the live conversation. */
+  | 'recorded'
+  /** Already recorded (a replayed or duplicated callback): nothing written. */
+  | 'replay'
+  /** Nothing to record (an interim result, silence, another event). */
+  | 'ignored'
+  /** The call was archived: appended to its transcript there. */
+  | 'archived'
+  /** Neither live nor archived: logged and dropped. */
+  | 'dropped';
+
+export async function recordTranscription(
+  callback: TranscriptionCallback,
+  deps: Deps,
+): Promise<TranscriptionOutcome> {
+  const { callId, speaker, who, event } = callback;
+  const nowMs = deps.clock().getTime();
+  const plan = planRecording(event, speaker, who, nowMs, deps.settings.timeZone);
+  if (plan.kind === 'nothing') {
+    if (event.kind === 'other')
+      deps.log.info('live transcription event', { callId, speaker, event: event.event });
+    return 'ignored';
+  }
+  if (event.kind === 'error')
+    deps.log.error('live transcription failed: words may be missing', {
+      callId,
+      speaker,
+      code: event.code,
+      error: event.error,
+    });
+  if (plan.capped)
+    deps.log.warn('transcribed words over the cap: cut', {
+      callId,
+      speaker,
+      chars: event.kind === 'content' ? event.transcript.length : 0,
+    });
+
+  // A replay of a callback already recorded finds its message and writes nothing at all.
+  if ((await deps.live.get(paths.message(conversationIdOf(callId), plan.messageKey))) !== null) {
+    deps.log.info('replayed transcription callback: recorded nothing', { callId, speaker });
+    return 'replay';
+  }
+
+  // The caller's words are triaged once, here, not in the transaction (which reruns on contention).
+  const { callerWords } = plan;
+  const procedures = callerWords ? await proceduresOrNone(deps) : [];
+  const settle = callerWords ? settleCallerWords(deps, callerWords, procedures) : undefined;
+  const nowIso = siteIso(new Date(nowMs), deps.settings.timeZone);
+  const claim = {
+    key: plan.claim,
+    messageKey: plan.messageKey,
+    settle,
+    callerSpoke: !!callerWords,
+  };
+  const claimed = await retrying(() => claimUtterance(deps, callId, claim, nowIso, nowMs));
+  if (claimed.kind !== 'claim')
+    return appendToArchive(deps, callback, {
+      message: plan.message,
+      key: plan.claim,
+      urgency: callerWords ? keywordUrgency(callerWords, procedures) : undefined,
+    });
+  return writeClaimed(deps, callback, claimed, plan);
+}
+
+/**
+ * Writes the claimed message, and clears the turn marker the claim set, in one write. Tried again
+ * for a few seconds, as a turn's words are: failing still, the 500 makes Twilio post the callback
+ * again (https://www.twilio.com/docs/api/errors/17580), which finds the claim and writes the
+ * message without settling the words twice.
+ */
+async function writeClaimed(
+  deps: Deps,
+  { callId, speaker }: TranscriptionCallback,
+  { call, decision }: Extract<Claimed, { kind: 'claim' }>,
+  plan: Recording,
+): Promise<TranscriptionOutcome> {
+  const marker = decision.holdsMarker ? { [`${paths.call(callId)}/turn_started_at`]: null } : {};
+  const path = paths.message(call.conversation_id, decision.messageKey);
+  // A key the first claim chose (Twilio sent no Timestamp, so this one differs) may already hold the message.
+  if (
+    decision.claimedBefore &&
+    decision.messageKey !== plan.messageKey &&
+    (await deps.live.get(path)) !== null
+  ) {
+    if (decision.holdsMarker) await deps.live.update(marker);
+    deps.log.info('replayed transcription callback: recorded nothing', { callId, speaker });
+    return 'replay';
+  }
+  await retrying(() => deps.live.update({ [path]: plan.message, ...marker }), {
+    attempts: 6,
+    onRetry: (err) =>
+      deps.log.warn('transcript write failed: trying again', { callId, error: String(err) }),
+  });
+  if (decision.claimedBefore)
+    deps.log.warn('transcription callback claimed before: its message written again', {
+      callId,
+      speaker,
+    });
+  return 'recorded';
+}
+
+/** What the caller's words do to urgency and the open question, decided on the call as stored: as a turn's do. */
+function settleCallerWords(
+  deps: Deps,
+  words: string,
+  procedures: Awaited<ReturnType<typeof proceduresOrNone>>,
+): Settle {
+  const floor = wordsFloor(words, procedures);
+  return (call, nowIso) =>
+    afterCallerWords(
+      call,
+      floor,
+      answerFor(call.question, words, procedures, languageOrSite(deps, call.language)),
+      nowIso,
+      words,
+    );
+}
+
+type Claimed =
+  | { kind: 'claim'; call: LiveCall; decision: Extract<ClaimDecision, { kind: 'claim' }> }
+  /** No live call (never one, or archived and purged), or its purge has begun. */
+  | { kind: 'not-live' };
+
+/** Claims the utterance on the live call in one transaction (core/transcription.ts claimOnCall). */
+async function claimUtterance(
+  deps: Deps,
+  callId: string,
+  claim: Parameters<typeof claimOnCall>[1],
+  nowIso: string,
+  nowMs: number,
+): Promise<Claimed> {
+  let seen: Claimed = { kind: 'not-live' };
+  const result = await deps.live.transact(paths.call(callId), (current) => {
+    seen = { kind: 'not-live' };
+    if (current === null) return null; // gone, or not yet known: the server decides
+    const parsed = LiveCall.safeParse(current);
+    if (!parsed.success) {
+      deps.log.error('live call does not match the schema: transcript not recorded on it', {
+        callId,
+      });
+      return undefined;
+    }
+    const decision = claimOnCall(parsed.data, claim, nowIso, nowMs);
+    if (decision.kind === 'purging') return undefined;
+    const next: Record<string, unknown> = { ...(current as object), ...decision.fields };
+    for (const [field, value] of Object.entries(next)) if (value === null) delete next[field];
+    seen = { kind: 'claim', call: LiveCall.parse(next), decision };
+    return next;
+  });
+  return result.committed ? seen : { kind: 'not-live' };
+}
+
+/**
+ * Words for a call no longer live go onto the end of its archived transcript, as a late turn's
+ * do (once: the claim's key is the archive's turn key), raising its archived urgency; a CRITICAL
+ * one alerts every admin, the call having left the live list. A call neither live nor archived is
+ * logged and dropped: a transcription callback never creates a call.
+ */
+async function appendToArchive(
+  deps: Deps,
+  { callId, speaker, event }: TranscriptionCallback,
+  late: { message: LiveMessage; key: string; urgency?: Urgency },
+): Promise<TranscriptionOutcome> {
+  // The archive is found by the call's own CallSid: a human leg's callback names that leg's, so the
+  // call id's reservation (kept a day after the purge) says it; the caller's leg is the call itself.
+  const reservation = (await deps.live.get(paths.callIdReservation(callId))) as {
+    call_sid?: unknown;
+  } | null;
+  const callSid =
+    typeof reservation?.call_sid === 'string'
+      ? reservation.call_sid
+      : speaker === 'caller'
+        ? event.callSid
+        : undefined;
+  const appended = callSid
+    ? await withDeadline(
+        deps.archive.appendMessages(callId, callSid, [late.message], late.key, late.urgency),
+        deps.settings.archiveDeadlineMs,
+        'transcript append',
+      )
+    : false;
+  if (!appended) {
+    deps.log.error('transcription for a call that is neither live nor archived: dropped', {
+      callId,
+      speaker,
+    });
+    return 'dropped';
+  }
+  deps.log.warn('transcribed words appended to the archived call', { callId, speaker });
+  if (late.urgency === 'CRITICAL') await alertLateEmergency(deps, callId, undefined);
+  return 'archived';
+}

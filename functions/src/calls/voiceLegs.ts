@@ -1,0 +1,266 @@
+/**
+ * The human legs of a call's conference (issue 24): a supervisor's browser connecting (the
+ * TwiML App's Voice URL), a phone leg's key press at its screening, and how a phone leg ended.
+ * The first human in brings the caller in; a leg that cannot bring them leaves them where they
+ * were; and however a leg ends, the dashboard reads where the caller is.
+ */
+import { paths } from '@aurora/model';
+import {
+  CONFERENCE_NOTES,
+  JOIN_DIGIT,
+  LEG_LINES,
+  type LegOutcome,
+  type MemberRole,
+  browserRefusal,
+  callerIsWith,
+  conferenceName,
+  humanLeg,
+} from '../core/conference';
+import { speakAndHangUp } from '../core/twiml';
+import type { Deps } from '../ports';
+import {
+  bringCallerIn,
+  changeConference,
+  changeConferenceOrLog,
+  endIfCallerAlone,
+  type ConferenceChanged,
+} from '../steps/conference';
+import { noteOnCall } from '../steps/listening';
+import { readCall } from '../steps/liveCalls';
+
+/**
+ * Moving the caller in is a call update, which the REST client gives up on after 5 s
+ * (adapters/twilioVoice.ts): it is only begun with this much of the webhook's time left, so the
+ * leg's answer never comes after the caller has been moved (the leg would then hang up, and the
+ * caller would be in the conference without it).
+ */
+export const MOVE_BUDGET_MS = 6_000;
+
+const tooLate = (deadline: number | undefined) =>
+  deadline !== undefined && performance.now() > deadline - MOVE_BUDGET_MS;
+
+/** A supervisor's identity in the browser's leg: From is client:{uid} (the Access Token's identity, their Firebase uid). */
+export const CLIENT_IDENTITY = /^client:([A-Za-z0-9_-]{1,128})$/;
+
+export type BrowserLeg = {
+  /** The browser's leg. */
+  legSid: string;
+  /** Twilio's From: client:{uid}. */
+  from: string;
+  callId: string;
+  mode: 'talk' | 'listen';
+  /** When the answer must be ready (performance.now() time). */
+  deadline?: number;
+};
+
+/**
+ * A supervisor's browser connecting to a call (Twilio requests the TwiML App's Voice URL with
+ * the connect params: https://www.twilio.com/docs/voice/sdks/javascript/twiliodevice#deviceconnectconnectoptions).
+ * The uid must be in the admin directory; talking needs the call held by them, listening needs
+ * the caller already talking with someone. Refusals are spoken to the supervisor, then the leg
+ * hangs up; the caller is never touched by a refused leg.
+ */
+export async function browserLeg(input: BrowserLeg, deps: Deps): Promise<string> {
+  const uid = CLIENT_IDENTITY.exec(input.from)?.[1];
+  const entry = uid ? await deps.live.get(paths.admin(uid)) : null;
+  if (!uid || entry === null || typeof entry !== 'object') {
+    deps.log.warn('refused a browser leg from outside the admin directory', {
+      callId: input.callId,
+    });
+    return speakAndHangUp(LEG_LINES.notAdmin);
+  }
+  const email = (entry as { email?: unknown }).email;
+  // Named as admin_id names admins (triggers/adminActions.ts adminOf): by email, else by uid.
+  const adminId = typeof email === 'string' && email ? email : uid;
+  const verdict: { line: string | null } = { line: null };
+  const muted = input.mode === 'listen';
+  const changed = await changeConference(
+    deps,
+    input.callId,
+    {
+      kind: 'joined',
+      leg: input.legSid,
+      role: 'supervisor',
+      who: adminId,
+      via: 'browser',
+      muted,
+    },
+    (call) => {
+      verdict.line = browserRefusal(call, adminId, input.mode);
+      return verdict.line === null;
+    },
+  );
+  if (!changed) {
+    if (verdict.line) return speakAndHangUp(verdict.line);
+    return replayOrGone(deps, input.callId, input.legSid);
+  }
+  return joinWithCaller(deps, input.callId, changed, input.legSid, input.deadline);
+}
+
+export type LegPress = {
+  /** The phone leg. */
+  legSid: string;
+  callId: string;
+  role: MemberRole;
+  who: string;
+  /** The number the leg rang (Twilio's To). */
+  to?: string;
+  digits?: string;
+  deadline?: number;
+};
+
+/**
+ * A phone leg's key press at its screening: 1 joins (bringing the caller in if nobody has yet),
+ * anything else, or nothing, is goodbye and the leg is recorded declined. A leg no longer wanted
+ * (handed back, left) or on a call that has ended hears so and hangs up.
+ */
+export async function legPress(input: LegPress, deps: Deps): Promise<string> {
+  const member = { role: input.role, who: input.who, via: 'phone' as const, to: input.to };
+  if (input.digits !== JOIN_DIGIT) {
+    const changed = await changeConferenceOrLog(deps, input.callId, {
+      kind: 'ended',
+      leg: input.legSid,
+      outcome: 'declined',
+      member,
+    });
+    if (changed) await noteEnded(deps, changed, input.legSid);
+    return speakAndHangUp(LEG_LINES.goodbye);
+  }
+  const verdict: { line: string | null } = { line: null };
+  const changed = await changeConference(
+    deps,
+    input.callId,
+    { kind: 'joined', leg: input.legSid, ...member, muted: false },
+    (call) => {
+      if (call.status === 'ACTIVE' && !call.purging) return true;
+      verdict.line = LEG_LINES.ended;
+      return false;
+    },
+  );
+  if (!changed) {
+    if (verdict.line) return speakAndHangUp(verdict.line);
+    return replayOrGone(deps, input.callId, input.legSid);
+  }
+  return joinWithCaller(deps, input.callId, changed, input.legSid, input.deadline);
+}
+
+/**
+ * The leg is recorded joined: the caller is brought in if they were not in yet, the transcript
+ * says who joined, and the leg gets its conference TwiML. If the caller cannot be brought in,
+ * the leg hears why and hangs up, and the caller stays where they were.
+ */
+async function joinWithCaller(
+  deps: Deps,
+  callId: string,
+  { before, after }: ConferenceChanged,
+  legSid: string,
+  deadline: number | undefined,
+): Promise<string> {
+  const member = after.conference!.members![legSid];
+  if (!before.conference?.caller_in) {
+    const moved = tooLate(deadline)
+      ? await notMoved(deps, callId, legSid)
+      : await bringCallerIn(deps, callId, after, legSid);
+    if (!moved.ok) {
+      await noteOnCall(deps, after, [
+        ['system', CONFERENCE_NOTES.notConnected(member.who, moved.reason, callerIsWith(before))],
+      ]);
+      return speakAndHangUp(
+        moved.gone
+          ? LEG_LINES.ended
+          : `The caller could not be connected: ${moved.reason}. Goodbye.`,
+      );
+    }
+  }
+  await noteOnCall(deps, after, [['system', CONFERENCE_NOTES.joined(member)]]);
+  return legTwiml(deps, callId, after.conference!.name, legSid, member);
+}
+
+/** Out of time before the caller could be moved: the join is undone, and the leg is told to try again. */
+async function notMoved(deps: Deps, callId: string, leg: string) {
+  deps.log.error('a leg joined too late to move the caller in; not moved', { callId });
+  await changeConferenceOrLog(deps, callId, { kind: 'move-failed', leg });
+  return { ok: false as const, gone: false, reason: LEG_LINES.tooSlow.replace(/\.$/, '') };
+}
+
+/** A request for a leg already joined (Twilio sent it again) is answered the same; anything else is over. */
+async function replayOrGone(deps: Deps, callId: string, legSid: string): Promise<string> {
+  const call = await readCall(deps.live, callId, deps.log);
+  const member = call?.conference?.members?.[legSid];
+  if (!call || call.status !== 'ACTIVE' || call.purging) return speakAndHangUp(LEG_LINES.ended);
+  if (member?.state === 'joined')
+    return legTwiml(deps, callId, call.conference!.name, legSid, member);
+  return speakAndHangUp(LEG_LINES.notNeeded);
+}
+
+const legTwiml = (
+  deps: Deps,
+  callId: string,
+  name: string | undefined,
+  legSid: string,
+  member: { role: MemberRole; who: string; muted: boolean },
+) =>
+  humanLeg({
+    callId,
+    baseUrl: deps.settings.publicBaseUrl,
+    name: name ?? conferenceName(callId),
+    legSid,
+    role: member.role,
+    who: member.who,
+    muted: member.muted,
+  });
+
+/**
+ * How a phone leg's call ended, by its CallStatus (https://www.twilio.com/docs/voice/api/call-resource#call-status-values):
+ * one that completed without ever joining was answered but not accepted (declined; a voicemail
+ * box too); one we canceled while it rang was hung up by a supervisor leaving or handing back.
+ */
+const OUTCOMES: Record<string, LegOutcome> = {
+  completed: 'declined',
+  busy: 'busy',
+  'no-answer': 'no-answer',
+  failed: 'failed',
+  canceled: 'left',
+};
+
+export type LegStatus = {
+  legSid: string;
+  callId: string;
+  role: MemberRole;
+  who: string;
+  to?: string;
+  callStatus: string;
+};
+
+/**
+ * A phone leg's status callback. A leg that never joined is recorded as it ended (busy, no
+ * answer, declined, failed), one that had joined as left; the transcript says where the caller
+ * is now, and a caller left alone in the conference is returned to someone (the leaving rule).
+ * Answered and other passing states change nothing; a replay changes nothing twice.
+ */
+export async function legStatus(input: LegStatus, deps: Deps): Promise<void> {
+  const outcome = OUTCOMES[input.callStatus];
+  if (!outcome) return;
+  const changed = await changeConference(deps, input.callId, {
+    kind: 'ended',
+    leg: input.legSid,
+    outcome,
+    member: { role: input.role, who: input.who, via: 'phone', to: input.to },
+  });
+  if (!changed) return;
+  await endIfCallerAlone(deps, input.callId, changed.after);
+  await noteEnded(deps, changed, input.legSid);
+}
+
+/** The transcript's line for a leg that ended: who, how, and who the caller is with now. */
+export async function noteEnded(
+  deps: Deps,
+  { after }: ConferenceChanged,
+  legSid: string,
+): Promise<void> {
+  const member = after.conference?.members?.[legSid];
+  if (!member || member.state === 'ringing' || member.state === 'joined') return;
+  await noteOnCall(deps, after, [
+    ['system', CONFERENCE_NOTES.ended(member.who, member.state, callerIsWith(after))],
+  ]);
+}

@@ -1,0 +1,441 @@
+/**
+ * A call's voice conference (issue 24), decided without I/O: its name and URLs, the TwiML each
+ * leg runs, and how each event (a leg rung, a key pressed, a status callback) changes the call's
+ * record of it. Replays and late callbacks change nothing twice: every transition returns
+ * undefined when the record already says what the event says.
+ */
+import { createHash } from 'node:crypto';
+import type { CallConference, ConferenceMember, LiveCall } from '@aurora/model';
+import VoiceResponse from 'twilio/lib/twiml/VoiceResponse';
+import { holderOf } from './callControl';
+import {
+  MAX_UPDATE_TWIML_CHARS,
+  type Preamble,
+  WEBHOOK_PATHS,
+  speakable,
+  type voiceFor,
+} from './twiml';
+
+export type MemberRole = ConferenceMember['role'];
+export type MemberState = ConferenceMember['state'];
+/** Whose words a transcription callback carries. */
+export type Speaker = 'caller' | MemberRole;
+/** How a leg ended without being (or staying) in the conference. */
+export type LegOutcome = Exclude<MemberState, 'ringing' | 'joined'>;
+
+/**
+ * The conference's name. Twilio asks that a conference's name hold no personal data ("do not use
+ * … phone numbers … when naming the conferences", https://www.twilio.com/docs/voice/twiml/conference),
+ * and a call id holds the caller's number, so the name is a digest of the call id: the same
+ * for every leg of the call, and stored on the call (`conference.name`) for whoever needs it.
+ */
+export const conferenceName = (callId: string) =>
+  `aurora-${createHash('sha256').update(callId).digest('hex').slice(0, 32)}`;
+
+/** The caller's real-time transcription, named so that returning them to Aurora can stop it. */
+export const callerTranscription = (callId: string) => `caller-${callId}`;
+/** A human leg's real-time transcription. */
+export const legTranscription = (legSid: string) => `leg-${legSid}`;
+
+function url(baseUrl: string, path: string, query: Record<string, string | undefined>): string {
+  const search = new URLSearchParams(
+    Object.entries(query).filter((entry): entry is [string, string] => entry[1] !== undefined),
+  ).toString();
+  return `${baseUrl}${path}?${search}`;
+}
+
+/**
+ * The URLs Twilio requests for a call's conference, each naming the call (and the leg's role
+ * and who it is, which Twilio's own request does not say). Twilio signs them like every webhook.
+ */
+export const conferenceUrls = (baseUrl: string, callId: string) => ({
+  status: url(baseUrl, WEBHOOK_PATHS.conference, { call: callId }),
+  rejoin: url(baseUrl, WEBHOOK_PATHS.rejoin, { call: callId }),
+  leg: (role: MemberRole, who: string) =>
+    url(baseUrl, WEBHOOK_PATHS.leg, { call: callId, role, who }),
+  legStatus: (role: MemberRole, who: string) =>
+    url(baseUrl, WEBHOOK_PATHS.legStatus, { call: callId, role, who }),
+  transcription: (speaker: Speaker, who?: string) =>
+    url(baseUrl, WEBHOOK_PATHS.transcription, { call: callId, speaker, who }),
+});
+
+/**
+ * The conference events the functions follow (statusCallbackEvent,
+ * https://www.twilio.com/docs/voice/twiml/conference, "statusCallbackEvent"): start and end
+ * of the conference, each participant joining and leaving, and muting.
+ */
+const EVENTS: NonNullable<VoiceResponse.ConferenceAttributes['statusCallbackEvent']> = [
+  'start',
+  'end',
+  'join',
+  'leave',
+  'mute',
+];
+
+type Join = {
+  name: string;
+  statusCallback: string;
+  /** The caller ends the conference on leaving; a human leaves it to the others. */
+  endOnExit: boolean;
+  muted?: boolean;
+  /** The caller's <Dial action>: where they go when the conference is over for them. */
+  action?: string;
+};
+
+/**
+ * <Dial><Conference>: everyone starts the conference on entering (so nobody hears hold music
+ * waiting for a moderator), and there is no beep (a panicking caller should hear voices, not
+ * tones). https://www.twilio.com/docs/voice/twiml/conference
+ */
+function joinConference(response: VoiceResponse, join: Join): void {
+  response.dial(join.action ? { action: join.action } : {}).conference(
+    {
+      ...(join.muted === undefined ? {} : { muted: join.muted }),
+      startConferenceOnEnter: true,
+      endConferenceOnExit: join.endOnExit,
+      beep: 'false',
+      statusCallback: join.statusCallback,
+      statusCallbackEvent: EVENTS,
+    },
+    join.name,
+  );
+}
+
+/**
+ * The call update that moves the caller into the conference: a line in their language, their
+ * words transcribed from now on (https://www.twilio.com/docs/voice/twiml/transcription), and
+ * the conference, which ends when they leave it (every human leg drops). When it is over for
+ * them Twilio requests the <Dial action> (https://www.twilio.com/docs/voice/twiml/dial#action),
+ * which returns them to Aurora. A few hundred characters: far under a call update's 4,000.
+ */
+export function callerIntoConference(input: {
+  callId: string;
+  baseUrl: string;
+  name: string;
+  line: string;
+  voice: ReturnType<typeof voiceFor>;
+  /** BCP-47, as the caller's Gather hears them. */
+  languageCode: string;
+}): string {
+  const urls = conferenceUrls(input.baseUrl, input.callId);
+  const response = new VoiceResponse();
+  response.say(input.voice, speakable(input.line));
+  response.start().transcription({
+    name: callerTranscription(input.callId),
+    track: 'inbound_track',
+    statusCallbackUrl: urls.transcription('caller'),
+    languageCode: input.languageCode,
+  });
+  joinConference(response, {
+    name: input.name,
+    statusCallback: urls.status,
+    endOnExit: true,
+    action: urls.rejoin,
+  });
+  return response.toString();
+}
+
+/**
+ * A human leg (a supervisor's browser, or a phone that pressed 1): its words transcribed and
+ * labelled by who speaks, joined muted when listening in. It does not end the conference on
+ * leaving: the functions decide who stays with the caller (the leaving rule, steps/conference.ts).
+ */
+export function humanLeg(input: {
+  callId: string;
+  baseUrl: string;
+  name: string;
+  legSid: string;
+  role: MemberRole;
+  who: string;
+  muted: boolean;
+}): string {
+  const urls = conferenceUrls(input.baseUrl, input.callId);
+  const response = new VoiceResponse();
+  response.start().transcription({
+    name: legTranscription(input.legSid),
+    track: 'inbound_track',
+    statusCallbackUrl: urls.transcription(input.role, input.who),
+  });
+  joinConference(response, {
+    name: input.name,
+    statusCallback: urls.status,
+    endOnExit: false,
+    muted: input.muted,
+  });
+  return response.toString();
+}
+
+/** The key that joins a phone leg to the conference. */
+export const JOIN_DIGIT = '1';
+
+/**
+ * A phone leg's TwiML, placed inline with the call (at most 4,000 characters, as a call update:
+ * https://www.twilio.com/docs/api/errors/32018): the prompt, then one key press posted to
+ * /twilio/leg (Gather's default input is dtmf: https://www.twilio.com/docs/voice/twiml/gather).
+ * No key (a voicemail box, or nobody) falls through to goodbye, so it never joins. A prompt too
+ * long to fit is shortened, never refused: the person still hears who is calling and can join.
+ */
+export function legScreening(input: {
+  callId: string;
+  baseUrl: string;
+  role: MemberRole;
+  who: string;
+  prompt: string;
+}): string {
+  const action = conferenceUrls(input.baseUrl, input.callId).leg(input.role, input.who);
+  const build = (prompt: string) => {
+    const response = new VoiceResponse();
+    response
+      .gather({ numDigits: 1, action })
+      .say(speakable(`${prompt}${prompt ? ' ' : ''}Press 1 to join.`));
+    response.say(LEG_LINES.goodbye);
+    response.hangup();
+    return response.toString();
+  };
+  const words = speakable(input.prompt).split(' ');
+  const whole = build(words.join(' '));
+  if (whole.length <= MAX_UPDATE_TWIML_CHARS) return whole;
+  // The most words that fit, found by halving (escaping makes characters count unevenly).
+  let fits = 0;
+  let over = words.length;
+  while (over - fits > 1) {
+    const mid = Math.floor((fits + over) / 2);
+    if (build(words.slice(0, mid).join(' ')).length <= MAX_UPDATE_TWIML_CHARS) fits = mid;
+    else over = mid;
+  }
+  return build(words.slice(0, fits).join(' '));
+}
+
+/** Stops the caller's transcription before Aurora listens again, so no words are transcribed twice. */
+export const stopCallerTranscription =
+  (callId: string): Preamble =>
+  (response) => {
+    response.stop().transcription({ name: callerTranscription(callId) });
+  };
+
+/** What a phone leg or a supervisor's browser hears from the functions (English, as on-call staff are addressed everywhere). */
+export const LEG_LINES = {
+  goodbye: 'Goodbye.',
+  ended: 'The call has ended. Goodbye.',
+  notNeeded: 'You are no longer needed on this call. Goodbye.',
+  notConnected:
+    'The caller could not be connected just now. The call goes on without you. Goodbye.',
+  notAdmin: 'This line is for supervisors only. Goodbye.',
+  notHolding: (holder: string | null) =>
+    holder
+      ? `${holder} has this call. Take it on the dashboard first.`
+      : 'Take the call on the dashboard first.',
+  nobodyTalking: 'Nobody is talking with the caller yet. Goodbye.',
+  tooSlow: 'Aurora could not connect you in time. Please try again.',
+} as const;
+
+/**
+ * Why a supervisor's browser may not join the call's conference now, as said to them, or null
+ * if it may: talking needs the call held by them (Talk is a take, then the browser connects);
+ * listening in needs no holding, but somebody must be talking with the caller already.
+ */
+export function browserRefusal(
+  call: LiveCall,
+  adminId: string,
+  mode: 'talk' | 'listen',
+): string | null {
+  if (call.status !== 'ACTIVE' || call.purging) return LEG_LINES.ended;
+  if (mode === 'listen') return call.conference?.caller_in ? null : LEG_LINES.nobodyTalking;
+  const holder = holderOf(call);
+  return holder === adminId ? null : LEG_LINES.notHolding(holder);
+}
+
+export type MemberEvent =
+  /** A phone leg Twilio accepted: it rings. */
+  | { kind: 'ringing'; leg: string; role: MemberRole; who: string; to: string }
+  /** A human leg joins: a browser's request, or a phone's key press. The caller comes in with it. */
+  | {
+      kind: 'joined';
+      leg: string;
+      role: MemberRole;
+      who: string;
+      via: ConferenceMember['via'];
+      to?: string;
+      muted: boolean;
+    }
+  /** A leg ended (or was refused, or failed to connect); a leg never listed is listed as it ended. */
+  | {
+      kind: 'ended';
+      leg: string;
+      outcome: LegOutcome;
+      member?: Pick<ConferenceMember, 'role' | 'who' | 'via' | 'to'>;
+    }
+  /** A joined leg is muted or unmuted. */
+  | { kind: 'muted'; leg: string; muted: boolean }
+  /** Twilio named the conference (conference-start, a human's participant-join). */
+  | { kind: 'conference-started'; sid: string }
+  /** The caller joined the conference (their participant-join): they are in it, whatever was recorded. */
+  | { kind: 'caller-joined'; sid: string }
+  /**
+   * The conference is over for the caller: Twilio's conference-end (with its sid: an end of an
+   * earlier conference of the same call changes nothing), or the caller's <Dial action> (none).
+   */
+  | { kind: 'conference-ended'; sid?: string }
+  /** Moving the caller in failed: they are not in, and the leg that brought them is not joined. */
+  | { kind: 'move-failed'; leg: string };
+
+const without = <T extends object, K extends keyof T>(object: T, key: K): Omit<T, K> => {
+  const copy = { ...object };
+  delete copy[key];
+  return copy;
+};
+
+/**
+ * The call's conference after `event`, as the fields to write on the call, or undefined when the
+ * event changes nothing (a replay, a late or out-of-order callback, a leg already settled).
+ * A member's state only moves forward: ringing, then joined or how it ended; joined, then left.
+ */
+export function conferenceChange(
+  call: Pick<LiveCall, 'conference'>,
+  callId: string,
+  event: MemberEvent,
+  at: string,
+): { conference: CallConference } | undefined {
+  const current = call.conference;
+  const base: CallConference = current ?? { name: conferenceName(callId), caller_in: false };
+  const members = { ...(base.members ?? {}) };
+  const withMembers = (conference: CallConference) => ({ conference: { ...conference, members } });
+  const member = 'leg' in event ? members[event.leg] : undefined;
+  switch (event.kind) {
+    case 'ringing': {
+      if (member) return undefined;
+      members[event.leg] = {
+        role: event.role,
+        who: event.who,
+        via: 'phone',
+        to: event.to,
+        state: 'ringing',
+        muted: false,
+        at,
+      };
+      return withMembers(base);
+    }
+    case 'joined': {
+      if (member && member.state !== 'ringing') return undefined;
+      members[event.leg] = {
+        ...(member ?? {
+          role: event.role,
+          who: event.who,
+          via: event.via,
+          ...(event.to ? { to: event.to } : {}),
+        }),
+        state: 'joined',
+        muted: event.muted,
+        at,
+      };
+      // The first human in brings the caller in, into a conference Twilio has not named yet.
+      return withMembers(base.caller_in ? base : { ...without(base, 'sid'), caller_in: true });
+    }
+    case 'ended': {
+      if (!member) {
+        if (!event.member || !current) return undefined;
+        const { role, who, via, to } = event.member;
+        // No undefined values: the Realtime Database refuses a write that holds one.
+        members[event.leg] = {
+          role,
+          who,
+          via,
+          ...(to ? { to } : {}),
+          state: event.outcome,
+          muted: false,
+          at,
+        };
+        return withMembers(base);
+      }
+      if (member.state === 'ringing') members[event.leg] = { ...member, state: event.outcome, at };
+      else if (member.state === 'joined') members[event.leg] = { ...member, state: 'left', at };
+      else return undefined;
+      return withMembers(base);
+    }
+    case 'muted': {
+      if (!member || member.state !== 'joined' || member.muted === event.muted) return undefined;
+      members[event.leg] = { ...member, muted: event.muted };
+      return withMembers(base);
+    }
+    case 'conference-started': {
+      if (!current || current.sid === event.sid) return undefined;
+      return withMembers({ ...current, sid: event.sid });
+    }
+    case 'caller-joined': {
+      if (!current || (current.caller_in && current.sid === event.sid)) return undefined;
+      return withMembers({ ...current, caller_in: true, sid: event.sid });
+    }
+    case 'conference-ended': {
+      if (!current) return undefined;
+      if (event.sid && current.sid && current.sid !== event.sid) return undefined;
+      const joined = Object.keys(members).filter((leg) => members[leg].state === 'joined');
+      if (!current.caller_in && current.sid === undefined && joined.length === 0) return undefined;
+      for (const leg of joined) members[leg] = { ...members[leg], state: 'left', at };
+      return withMembers({ ...without(current, 'sid'), caller_in: false });
+    }
+    case 'move-failed': {
+      if (!current) return undefined;
+      if (member?.state === 'joined') members[event.leg] = { ...member, state: 'failed', at };
+      return withMembers({ ...without(current, 'sid'), caller_in: false });
+    }
+  }
+}
+
+/** The legs in the conference now, by CallSid. */
+export const joinedLegs = (conference: CallConference | undefined) =>
+  Object.entries(conference?.members ?? {}).filter(([, member]) => member.state === 'joined');
+
+/** An admin's own legs in these states (a supervisor's browser or phone), by CallSid. */
+export const ownLegs = (
+  conference: CallConference | undefined,
+  adminId: string,
+  states: MemberState[],
+) =>
+  Object.entries(conference?.members ?? {}).filter(
+    ([, member]) =>
+      member.role === 'supervisor' && member.who === adminId && states.includes(member.state),
+  );
+
+/** A caller in the conference with no human left in it: the conference must end, so they go back to someone. */
+export const callerLeftAlone = (conference: CallConference | undefined) =>
+  !!conference?.caller_in && joinedLegs(conference).length === 0;
+
+/**
+ * Who the caller is with, for the notes the dashboard reads: the humans in the conference with
+ * them, else the supervisor who holds the call (typing), else Aurora.
+ */
+export function callerIsWith(call: Pick<LiveCall, 'conference' | 'mode' | 'admin_id'>): string {
+  const joined = call.conference?.caller_in
+    ? joinedLegs(call.conference).map(([, member]) => member.who)
+    : [];
+  if (joined.length > 0) return joined.join(' and ');
+  if (call.mode === 'human' && call.admin_id) return call.admin_id;
+  return 'Aurora';
+}
+
+/** The system lines the transcript records about the conference: who is rung, who joined, how each leg ended. */
+export const CONFERENCE_NOTES = {
+  ringingOwnPhone: (adminId: string, to: string) =>
+    `${adminId} is ringing their phone (${to}) to talk with the caller.`,
+  transferring: (adminId: string, to: string) =>
+    `${adminId} is ringing ${to} to hand the call over; they hear Aurora's brief first.`,
+  joined: (member: Pick<ConferenceMember, 'who' | 'via' | 'muted'>) =>
+    member.muted
+      ? `${member.who} is listening in (muted).`
+      : `${member.who} joined the call by ${member.via === 'browser' ? 'voice from the dashboard' : 'phone'}.`,
+  ended: (who: string, outcome: LegOutcome, callerWith: string) => {
+    const what = {
+      left: `${who} left the call`,
+      declined: `${who} did not accept the call`,
+      busy: `${who} was busy`,
+      'no-answer': `${who} did not answer`,
+      failed: `The call to ${who} failed`,
+    }[outcome];
+    return `${what}; the caller is ${outcome === 'left' ? '' : 'still '}with ${callerWith}.`;
+  },
+  notConnected: (who: string, reason: string, callerWith: string) =>
+    `${who} could not be connected to the caller (${reason}); the caller is still with ${callerWith}.`,
+  callerBack: (callerWith: string) =>
+    `The voice conference ended; the caller is back with ${callerWith}.`,
+  callerHungUp: 'The caller hung up during the voice conference.',
+};

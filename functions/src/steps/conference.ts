@@ -1,0 +1,184 @@
+/**
+ * The steps every conference use case shares: changing the call's record of its conference in
+ * one transaction, moving the caller in, bringing them back to Aurora, and the leaving rule (a
+ * caller left alone in the conference is returned to someone at once).
+ */
+import { type LiveCall, siteIso } from '@aurora/model';
+import {
+  CONFERENCE_NOTES,
+  callerIntoConference,
+  callerIsWith,
+  callerLeftAlone,
+  conferenceChange,
+  conferenceName,
+  type MemberEvent,
+  stopCallerTranscription,
+} from '../core/conference';
+import { SUPERVISOR_LINES_IN, VOICES, speakAndListen, voiceFor } from '../core/twiml';
+import type { Deps } from '../ports';
+import { languageOrSite, listening, noteOnCall, siteLanguage } from './listening';
+import { changeCall } from './liveCalls';
+
+export type ConferenceChanged = { before: LiveCall; after: LiveCall };
+
+/**
+ * Applies `event` to the call's conference in one transaction on the call node, if `allow`
+ * (checked on the call as stored) lets it. Resolves the call before and after, or null when the
+ * call is gone, not allowed, or already says what the event says (a replay).
+ */
+export async function changeConference(
+  deps: Deps,
+  callId: string,
+  event: MemberEvent,
+  allow: (call: LiveCall) => boolean = () => true,
+): Promise<ConferenceChanged | null> {
+  const at = siteIso(deps.clock(), deps.settings.timeZone);
+  let before: LiveCall | null = null;
+  const after = await changeCall(deps.live, callId, (current) => {
+    before = current;
+    return allow(current) ? conferenceChange(current, callId, event, at) : undefined;
+  });
+  return after ? { before: before!, after } : null;
+}
+
+/** The same, for a callback whose record is best effort: a database that refuses is logged, never thrown. */
+export async function changeConferenceOrLog(
+  deps: Deps,
+  callId: string,
+  event: MemberEvent,
+): Promise<ConferenceChanged | null> {
+  try {
+    return await changeConference(deps, callId, event);
+  } catch (err) {
+    deps.log.error('the conference could not be recorded', {
+      callId,
+      event: event.kind,
+      error: String(err),
+    });
+    return null;
+  }
+}
+
+/** The caller's recogniser locale: the site's own, or the caller's language's (as the Gather hears them). */
+function languageCode(deps: Deps, callLanguage: string | undefined): string {
+  const language = languageOrSite(deps, callLanguage);
+  return language === siteLanguage(deps) ? deps.settings.speech.language : VOICES[language].gather;
+}
+
+/** The call update that moves the caller into the call's conference, in their language. */
+export function callerConferenceTwiml(
+  deps: Deps,
+  callId: string,
+  call: Pick<LiveCall, 'language' | 'conference'>,
+): string {
+  const language = languageOrSite(deps, call.language);
+  return callerIntoConference({
+    callId,
+    baseUrl: deps.settings.publicBaseUrl,
+    name: call.conference?.name ?? conferenceName(callId),
+    line: SUPERVISOR_LINES_IN[language].connecting,
+    voice: voiceFor({ language, speech: deps.settings.speech }),
+    languageCode: languageCode(deps, call.language),
+  });
+}
+
+/**
+ * Moves the caller into the conference (a call update: https://www.twilio.com/docs/voice/api/call-resource#update-a-call-resource).
+ * When Twilio refuses or no longer has the call, the record is put back (the caller is not in,
+ * and `leg` is not joined) and why is resolved; the caller stays where they were.
+ */
+export async function bringCallerIn(
+  deps: Deps,
+  callId: string,
+  call: LiveCall,
+  leg: string,
+): Promise<{ ok: true } | { ok: false; gone: boolean; reason: string }> {
+  let refused: { ok: false; gone: boolean; reason: string };
+  try {
+    const outcome = await deps.voice.redirect(
+      call.call_sid,
+      callerConferenceTwiml(deps, callId, call),
+    );
+    if (outcome === 'done') return { ok: true };
+    refused = { ok: false, gone: true, reason: 'the caller has hung up' };
+  } catch (err) {
+    const reason = err instanceof Error ? err.message : String(err);
+    deps.log.error('could not move the caller into the conference', { callId, error: reason });
+    refused = { ok: false, gone: false, reason };
+  }
+  await changeConferenceOrLog(deps, callId, { kind: 'move-failed', leg });
+  return refused;
+}
+
+/**
+ * The caller back from the conference: their transcription stopped (Aurora's Gather hears them
+ * again, so no words are transcribed twice), a line in their language, and a Gather. With
+ * Aurora ("Aurora here again"), or with the supervisor who holds the call and types (that the
+ * other call ended; Aurora does not answer while a human holds the call).
+ */
+export function backWithAurora(
+  deps: Deps,
+  callId: string | undefined,
+  call: Pick<LiveCall, 'language' | 'mode'> | undefined,
+): string {
+  const language = languageOrSite(deps, call?.language);
+  const lines = SUPERVISOR_LINES_IN[language];
+  return speakAndListen(
+    call?.mode === 'human' ? lines.bridgeEnded : lines.aiBack,
+    listening(deps, [], { call: callId, language }),
+    callId ? stopCallerTranscription(callId) : undefined,
+  );
+}
+
+/**
+ * Ends the call's conference, dropping every leg in it: by the ConferenceSid Twilio reported,
+ * else the one running under the call's conference name. 'none' when no such conference runs
+ * (the caller is not in one); 'unreachable' when Twilio could not be asked.
+ */
+export async function endConferenceOf(
+  deps: Deps,
+  callId: string,
+  call: LiveCall,
+): Promise<'ended' | 'none' | 'unreachable'> {
+  const conference = call.conference;
+  if (!conference) return 'none';
+  try {
+    if (conference.sid && (await deps.voice.endConference(conference.sid)) === 'done')
+      return 'ended';
+    const running = await deps.voice.conferenceSid(conference.name);
+    if (running && running !== conference.sid)
+      return (await deps.voice.endConference(running)) === 'done' ? 'ended' : 'none';
+    return 'none';
+  } catch (err) {
+    deps.log.error('could not end the conference', { callId, error: String(err) });
+    return 'unreachable';
+  }
+}
+
+/**
+ * The leaving rule: when no human is left in the conference with the caller, the conference
+ * ends, and Twilio requests the caller's <Dial action> (/twilio/rejoin), which returns them to
+ * Aurora or to the supervisor who holds the call. When Twilio cannot end it, the caller is
+ * moved out directly by a call update; a caller is never left alone in a conference.
+ */
+export async function endIfCallerAlone(deps: Deps, callId: string, call: LiveCall): Promise<void> {
+  if (!callerLeftAlone(call.conference)) return;
+  const ended = await endConferenceOf(deps, callId, call);
+  if (ended === 'ended') return;
+  if (ended === 'unreachable') {
+    try {
+      await deps.voice.redirect(call.call_sid, backWithAurora(deps, callId, call));
+    } catch (err) {
+      deps.log.error('a caller left alone in the conference could not be moved back', {
+        callId,
+        error: String(err),
+      });
+      return;
+    }
+  }
+  const changed = await changeConferenceOrLog(deps, callId, { kind: 'conference-ended' });
+  if (changed)
+    await noteOnCall(deps, changed.after, [
+      ['system', CONFERENCE_NOTES.callerBack(callerIsWith(changed.after))],
+    ]);
+}

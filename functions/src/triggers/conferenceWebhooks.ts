@@ -1,0 +1,155 @@
+/**
+ * The webhooks of a call's voice conference (issue 24), beside triggers/webhooks.ts: thin shells
+ * that parse what Twilio posts and hand it to calls/voiceLegs.ts and calls/conferenceEvents.ts.
+ * Every one is signed by Twilio and checked like the rest (triggers/twilioWebhook.ts).
+ */
+import { CALL_ID_PATTERN } from '@aurora/model';
+import { conferenceEvent, rejoin, rejoinFallback } from '../calls/conferenceEvents';
+import { browserLeg, legPress, legStatus } from '../calls/voiceLegs';
+import { TWILIO_AUTH_TOKEN } from '../config';
+import { LEG_LINES } from '../core/conference';
+import { WEBHOOK_PATHS, emptyResponse, speakAndHangUp } from '../core/twiml';
+import { backWithAurora } from '../steps/conference';
+import {
+  BrowserBody,
+  ConferenceBody,
+  ConferenceQuery,
+  LegBody,
+  LegQuery,
+  LegStatusBody,
+  RejoinBody,
+} from './twilioBodies';
+import { twilioWebhook, type Webhook } from './twilioWebhook';
+import { ANSWER_WITHIN_MS } from './webhooks';
+import { productionDeps } from './wiring';
+
+const authToken = () => TWILIO_AUTH_TOKEN.value();
+
+/** A leg that could not be answered in time, or whose request failed, hears so and hangs up; the caller is not touched. */
+const legNotConnected = () => speakAndHangUp(LEG_LINES.tooSlow);
+
+/**
+ * POST /twilio/browser: the TwiML App's Voice URL, a supervisor's browser leg. Form fields:
+ * CallSid, From (client:{uid}), callId, mode (talk | listen).
+ */
+export const browserWebhook: Webhook<typeof BrowserBody> = {
+  path: WEBHOOK_PATHS.browser,
+  schema: BrowserBody,
+  run: (body, deps, _query, _timings, request) =>
+    browserLeg(
+      {
+        legSid: body.CallSid,
+        from: body.From,
+        callId: body.callId,
+        mode: body.mode,
+        deadline: request.deadline,
+      },
+      deps,
+    ),
+  onFailure: legNotConnected,
+  answerWithin: { ms: ANSWER_WITHIN_MS, fallback: legNotConnected },
+};
+
+export const handleBrowser = twilioWebhook(browserWebhook, authToken, productionDeps);
+
+/**
+ * POST /twilio/leg?call={call_id}&role=supervisor|oncall&who={admin id or number}: a phone
+ * leg's key press at its screening. Form fields: CallSid, To, Digits.
+ */
+export const legWebhook: Webhook<typeof LegBody> = {
+  path: WEBHOOK_PATHS.leg,
+  schema: LegBody,
+  query: LegQuery,
+  run: (body, deps, query, _timings, request) => {
+    const { call, role, who } = LegQuery.parse(Object.fromEntries(query));
+    return legPress(
+      {
+        legSid: body.CallSid,
+        callId: call,
+        role,
+        who,
+        to: body.To,
+        digits: body.Digits,
+        deadline: request.deadline,
+      },
+      deps,
+    );
+  },
+  onFailure: legNotConnected,
+  answerWithin: { ms: ANSWER_WITHIN_MS, fallback: legNotConnected },
+};
+
+export const handleLeg = twilioWebhook(legWebhook, authToken, productionDeps);
+
+/**
+ * POST /twilio/leg-status?call=…&role=…&who=…: a phone leg's status callback (StatusCallbackEvent
+ * answered and completed). Form fields: CallSid, To, CallStatus.
+ */
+export const legStatusWebhook: Webhook<typeof LegStatusBody> = {
+  path: WEBHOOK_PATHS.legStatus,
+  schema: LegStatusBody,
+  query: LegQuery,
+  run: async (body, deps, query) => {
+    const { call, role, who } = LegQuery.parse(Object.fromEntries(query));
+    await legStatus(
+      { legSid: body.CallSid, callId: call, role, who, to: body.To, callStatus: body.CallStatus },
+      deps,
+    );
+    return emptyResponse();
+  },
+};
+
+export const handleLegStatus = twilioWebhook(legStatusWebhook, authToken, productionDeps);
+
+/**
+ * POST /twilio/conference?call={call_id}: the conference's status callback. Form fields:
+ * ConferenceSid, StatusCallbackEvent, CallSid (participant events), FriendlyName, Muted.
+ */
+export const conferenceWebhook: Webhook<typeof ConferenceBody> = {
+  path: WEBHOOK_PATHS.conference,
+  schema: ConferenceBody,
+  query: ConferenceQuery,
+  run: async (body, deps, query) => {
+    const { call } = ConferenceQuery.parse(Object.fromEntries(query));
+    await conferenceEvent(
+      {
+        callId: call,
+        event: body.StatusCallbackEvent,
+        conferenceSid: body.ConferenceSid,
+        callSid: body.CallSid,
+      },
+      deps,
+    );
+    return emptyResponse();
+  },
+};
+
+export const handleConference = twilioWebhook(conferenceWebhook, authToken, productionDeps);
+
+/** The call named in the rejoin URL, if it is shaped like a call id (a malformed one still returns the caller to Aurora). */
+const callIdFrom = (query: URLSearchParams) => {
+  const callId = query.get('call');
+  return callId && CALL_ID_PATTERN.test(callId) ? callId : undefined;
+};
+
+/**
+ * POST /twilio/rejoin?call={call_id}: the caller's <Dial action> when the conference is over for
+ * them. Form fields: CallSid, CallStatus, DialCallStatus. Never a hang-up, not even on a
+ * failure of ours: the caller is listened to again.
+ */
+export const rejoinWebhook: Webhook<typeof RejoinBody> = {
+  path: WEBHOOK_PATHS.rejoin,
+  schema: RejoinBody,
+  run: (body, deps, query) =>
+    rejoin(
+      { callSid: body.CallSid, callHint: callIdFrom(query), callStatus: body.CallStatus },
+      deps,
+    ),
+  onFailure: (deps) => backWithAurora(deps, undefined, undefined),
+  answerWithin: {
+    ms: ANSWER_WITHIN_MS,
+    fallback: (_body, deps, query) => rejoinFallback({ callHint: callIdFrom(query) }, deps),
+  },
+};
+
+export const handleRejoin = twilioWebhook(rejoinWebhook, authToken, productionDeps);

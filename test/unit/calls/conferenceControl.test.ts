@@ -1,0 +1,391 @@
+/** The voice actions of callControl (issue 24): Call me, Transfer, Mute, Leave, and a hand-back while humans talk. */
+import { describe, expect, it } from 'vitest';
+import { conferenceEvent } from '../../../functions/src/calls/conferenceEvents';
+import { controlCall } from '../../../functions/src/calls/controlCall';
+import { takeTurn } from '../../../functions/src/calls/takeTurn';
+import { AuroraError } from '../../../functions/src/core/errors';
+import { CallAction } from '@aurora/model';
+import type { Admin } from '../../../functions/src/core/callControl';
+import {
+  ANA,
+  ANA_BROWSER,
+  ANA_PHONE,
+  BEN,
+  BEN_BROWSER,
+  CALLER,
+  CALL_ID,
+  CONFERENCE,
+  NAME,
+  conferenceCall,
+} from '../../helpers/conference';
+
+const BASE = 'https://aurora.example.com';
+const act = (
+  world: Awaited<ReturnType<typeof conferenceCall>>,
+  action: CallAction,
+  admin: Admin = ANA,
+) => controlCall(action, admin, world.deps);
+
+describe('Call me', () => {
+  it('takes a call nobody holds and rings the admin’s registered phone, which hears whose call is ready and presses 1', async () => {
+    const world = await conferenceCall();
+    expect(await act(world, { action: 'callme', callId: CALL_ID })).toEqual({
+      ok: true,
+      reached: true,
+    });
+    expect(await world.call()).toMatchObject({ mode: 'human', admin_id: ANA.id });
+    expect(world.voice.sent.at(-1)!.twiml).toContain('A safety supervisor has joined the call');
+    const leg = world.lastLeg();
+    expect(leg).toMatchObject({
+      to: ANA_PHONE,
+      statusCallback: `${BASE}/twilio/leg-status?call=${CALL_ID}&role=supervisor&who=ana%40site.example`,
+      ringSeconds: 25,
+    });
+    expect(leg.timeLimitSeconds).toBeUndefined();
+    expect(leg.twiml).toContain(
+      `<Gather numDigits="1" action="${BASE}/twilio/leg?call=${CALL_ID}&amp;role=supervisor&amp;who=ana%40site.example">` +
+        '<Say>Aurora: your call with Priya Nair is ready. Press 1 to join.</Say></Gather><Say>Goodbye.</Say><Hangup/>',
+    );
+    expect((await world.members())[leg.sid]).toEqual({
+      role: 'supervisor',
+      who: ANA.id,
+      via: 'phone',
+      to: ANA_PHONE,
+      state: 'ringing',
+      muted: false,
+      at: '2025-10-04T14:30:00+05:30',
+    });
+    expect((await world.notes()).slice(-2)).toEqual([
+      'ana@site.example took over the call.',
+      `ana@site.example is ringing their phone (${ANA_PHONE}) to talk with the caller.`,
+    ]);
+  });
+
+  it('refuses without a registered phone, on a call another admin holds, and twice over', async () => {
+    const world = await conferenceCall();
+    expect(await act(world, { action: 'callme', callId: CALL_ID }, BEN)).toMatchObject({
+      ok: false,
+      code: 'failed-precondition',
+      message: expect.stringContaining('No phone is registered for you'),
+    });
+    expect(await act(world, { action: 'callme', callId: CALL_ID }, { id: ANA.id })).toMatchObject({
+      ok: false,
+      message: expect.stringContaining('No phone is registered for you'),
+    });
+    await act(world, { action: 'take', callId: CALL_ID }, BEN);
+    await world.live.update({ [`admins/${BEN.uid}/phone`]: '+15550170002' });
+    expect(await act(world, { action: 'callme', callId: CALL_ID })).toEqual({
+      ok: false,
+      code: 'failed-precondition',
+      message: 'ben@site.example has taken this call.',
+    });
+    expect(await act(world, { action: 'callme', callId: CALL_ID }, BEN)).toMatchObject({
+      ok: true,
+    });
+    expect(await act(world, { action: 'callme', callId: CALL_ID }, BEN)).toEqual({
+      ok: false,
+      code: 'failed-precondition',
+      message: 'Your phone is already ringing or on this call.',
+    });
+    expect(world.voice.dialled).toHaveLength(1);
+  });
+
+  it('says the phone was not rung, and that the admin holds the call, when Twilio refuses the leg after the take', async () => {
+    const world = await conferenceCall();
+    const dial = world.voice.dial.bind(world.voice);
+    world.voice.dial = async () => {
+      throw new AuroraError('Ringing ***0001 failed: Twilio error 21215: Geo permissions', {
+        retryable: false,
+      });
+    };
+    expect(await act(world, { action: 'callme', callId: CALL_ID })).toEqual({
+      ok: false,
+      code: 'failed-precondition',
+      message:
+        'Ringing ***0001 failed: Twilio error 21215: Geo permissions. You hold the call now.',
+    });
+    expect(await world.call()).toMatchObject({ mode: 'human', admin_id: ANA.id });
+    expect((await world.call())!.conference).toBeUndefined();
+    world.voice.dial = dial;
+  });
+});
+
+describe('Transfer', () => {
+  it('rings an allowed number with Aurora’s brief of the call, within the bridge’s time limit', async () => {
+    const world = await conferenceCall();
+    await takeTurn(
+      {
+        callSid: CALLER,
+        speech: 'there is a fire in the paint store',
+        silentTurns: 0,
+        callHint: CALL_ID,
+      },
+      world.deps,
+    );
+    await act(world, { action: 'take', callId: CALL_ID });
+    expect(await act(world, { action: 'transfer', callId: CALL_ID, to: '+15550190001' })).toEqual({
+      ok: true,
+      reached: true,
+    });
+    const leg = world.lastLeg();
+    expect(leg).toMatchObject({
+      to: '+15550190001',
+      ringSeconds: 25,
+      timeLimitSeconds: 3600,
+      statusCallback: `${BASE}/twilio/leg-status?call=${CALL_ID}&role=oncall&who=%2B15550190001`,
+    });
+    expect(leg.twiml).toMatch(
+      /<Say>Aurora safety line: an unconfirmed critical call from Priya Nair\. They said: there is a fire in the paint store\. Aurora told them: [^<]+\. Supervisor ana has the call now\. Press 1 to join\.<\/Say>/,
+    );
+    expect((await world.members())[leg.sid]).toMatchObject({
+      role: 'oncall',
+      who: '+15550190001',
+      state: 'ringing',
+    });
+    expect((await world.notes()).at(-1)).toBe(
+      "ana@site.example is ringing +15550190001 to hand the call over; they hear Aurora's brief first.",
+    );
+  });
+
+  it('needs the call held, an allowed number (no toll fraud), and not one already ringing', async () => {
+    const world = await conferenceCall();
+    expect(await act(world, { action: 'transfer', callId: CALL_ID, to: '+15550190001' })).toEqual({
+      ok: false,
+      code: 'failed-precondition',
+      message: 'Take the call first.',
+    });
+    await act(world, { action: 'take', callId: CALL_ID });
+    expect(
+      await act(world, { action: 'transfer', callId: CALL_ID, to: '+882345678901' }),
+    ).toMatchObject({
+      ok: false,
+      code: 'permission-denied',
+    });
+    await act(world, { action: 'transfer', callId: CALL_ID, to: '+15550190001' });
+    expect(await act(world, { action: 'transfer', callId: CALL_ID, to: '+15550190001' })).toEqual({
+      ok: false,
+      code: 'failed-precondition',
+      message: '+15550190001 is already ringing or on this call.',
+    });
+    expect(world.voice.dialled).toHaveLength(1);
+  });
+
+  it('is a warm transfer: the on-call joins the supervisor and the caller, the supervisor leaves them talking, and the caller goes back when the on-call hangs up', async () => {
+    const world = await conferenceCall();
+    await world.talk();
+    await act(world, { action: 'transfer', callId: CALL_ID, to: '+15550190001' });
+    const sent = world.voice.sent.length;
+    expect(await world.press('1')).toContain('<Conference muted="false"');
+    expect(world.voice.sent).toHaveLength(sent); // the caller is in already
+    expect(await act(world, { action: 'leave', callId: CALL_ID })).toEqual({
+      ok: true,
+      reached: true,
+    });
+    expect(world.voice.sent.at(-1)).toEqual({ callSid: ANA_BROWSER, hangUp: true });
+    expect(world.voice.endedConferences).toEqual([]);
+    expect((await world.notes()).at(-1)).toBe(
+      'ana@site.example left the call; the caller is with +15550190001.',
+    );
+    await conferenceEvent(
+      {
+        callId: CALL_ID,
+        event: 'participant-leave',
+        conferenceSid: CONFERENCE,
+        callSid: ANA_BROWSER,
+      },
+      world.deps,
+    );
+    expect(world.voice.endedConferences).toEqual([]);
+    await world.legEnds('completed');
+    expect(world.voice.endedConferences).toEqual([CONFERENCE]);
+    expect(await world.ended()).toContain('The other call has ended. Stay on the line');
+  });
+});
+
+describe('Mute and Leave', () => {
+  it('mutes and unmutes the admin’s own legs through the Participants API, finding the conference by name when Twilio has not reported it', async () => {
+    const world = await conferenceCall();
+    await act(world, { action: 'take', callId: CALL_ID });
+    await world.browser(ANA, ANA_BROWSER, 'talk');
+    world.voice.conferences.set(NAME, CONFERENCE);
+    expect(await act(world, { action: 'mute', callId: CALL_ID, muted: true })).toEqual({
+      ok: true,
+      reached: true,
+    });
+    expect(world.voice.mutes).toEqual([
+      { conferenceSid: CONFERENCE, callSid: ANA_BROWSER, muted: true },
+    ]);
+    expect((await world.call())!.conference).toMatchObject({
+      sid: CONFERENCE,
+      members: { [ANA_BROWSER]: { muted: true } },
+    });
+    await act(world, { action: 'mute', callId: CALL_ID, muted: false });
+    expect((await world.members())[ANA_BROWSER].muted).toBe(false);
+  });
+
+  it('lets a listening supervisor barge in and leave while another admin holds the call; nobody mutes or drops anyone else', async () => {
+    const world = await conferenceCall();
+    await world.talk();
+    await world.browser(BEN, BEN_BROWSER, 'listen');
+    expect(await act(world, { action: 'mute', callId: CALL_ID, muted: false }, BEN)).toMatchObject({
+      ok: true,
+    });
+    expect(world.voice.mutes.at(-1)).toEqual({
+      conferenceSid: CONFERENCE,
+      callSid: BEN_BROWSER,
+      muted: false,
+    });
+    expect(await act(world, { action: 'leave', callId: CALL_ID }, BEN)).toMatchObject({ ok: true });
+    expect((await world.members())[BEN_BROWSER].state).toBe('left');
+    expect((await world.members())[ANA_BROWSER].state).toBe('joined');
+    expect(await act(world, { action: 'leave', callId: CALL_ID }, BEN)).toEqual({
+      ok: false,
+      code: 'failed-precondition',
+      message: 'You are not talking or listening on this call.',
+    });
+    expect(await act(world, { action: 'mute', callId: CALL_ID, muted: true }, BEN)).toMatchObject({
+      ok: false,
+    });
+  });
+
+  it('ends the conference when the last supervisor leaves, so the caller goes back to someone', async () => {
+    const world = await conferenceCall();
+    await world.talk();
+    await act(world, { action: 'leave', callId: CALL_ID });
+    expect(world.voice.endedConferences).toEqual([CONFERENCE]);
+    expect((await world.notes()).at(-1)).toBe(
+      'ana@site.example left the call; the caller is with ana@site.example.',
+    );
+  });
+
+  it('reports a leave Twilio refused as not done, and leaves the leg as it was', async () => {
+    const world = await conferenceCall();
+    await world.talk();
+    world.voice.refuseNext = new AuroraError('Updating the call failed: HTTP 500', {
+      retryable: true,
+    });
+    expect(await act(world, { action: 'leave', callId: CALL_ID })).toMatchObject({
+      ok: false,
+      code: 'unavailable',
+    });
+    expect((await world.members())[ANA_BROWSER].state).toBe('joined');
+    expect(world.voice.endedConferences).toEqual([]);
+  });
+});
+
+describe('Hand back and take while humans talk', () => {
+  it('hands back by ending the conference: the caller’s <Dial action> brings them to Aurora', async () => {
+    const world = await conferenceCall();
+    await world.talk();
+    const sent = world.voice.sent.length;
+    expect(await act(world, { action: 'release', callId: CALL_ID })).toEqual({
+      ok: true,
+      reached: true,
+    });
+    expect(world.voice.endedConferences).toEqual([CONFERENCE]);
+    expect(world.voice.sent).toHaveLength(sent); // not pulled out by an update: the conference's end does it
+    expect(await world.call()).toMatchObject({ mode: 'ai' });
+    expect(await world.ended()).toContain('Aurora here again.');
+  });
+
+  it('hands back during a transfer: the ringing leg is hung up, and the caller is with Aurora', async () => {
+    const world = await conferenceCall();
+    await act(world, { action: 'take', callId: CALL_ID });
+    await act(world, { action: 'transfer', callId: CALL_ID, to: '+15550190001' });
+    const leg = world.lastLeg();
+    expect(await act(world, { action: 'release', callId: CALL_ID })).toEqual({
+      ok: true,
+      reached: true,
+    });
+    expect(world.voice.sent.slice(-2)).toEqual([
+      { callSid: CALLER, twiml: expect.stringContaining('Aurora here again.') },
+      { callSid: leg.sid, hangUp: true },
+    ]);
+    expect((await world.members())[leg.sid].state).toBe('left');
+    // Twilio's callback for the canceled leg changes nothing more.
+    const notes = (await world.notes()).length;
+    await world.legEnds('canceled', leg);
+    expect(await world.notes()).toHaveLength(notes);
+  });
+
+  it('keeps the transfer ringing when Twilio refuses the hand-back (nothing changed on the call)', async () => {
+    const world = await conferenceCall();
+    await act(world, { action: 'take', callId: CALL_ID });
+    await act(world, { action: 'transfer', callId: CALL_ID, to: '+15550190001' });
+    const leg = world.lastLeg();
+    world.voice.refuseNext = new AuroraError('Updating the call failed: HTTP 500', {
+      retryable: true,
+    });
+    expect(await act(world, { action: 'release', callId: CALL_ID })).toMatchObject({
+      ok: false,
+      code: 'unavailable',
+    });
+    expect(world.voice.gone.has(leg.sid)).toBe(false);
+    expect((await world.members())[leg.sid].state).toBe('ringing');
+    expect(await world.call()).toMatchObject({ mode: 'human', admin_id: ANA.id });
+  });
+
+  it('moves the caller out directly when Twilio cannot end the conference on a hand-back', async () => {
+    const world = await conferenceCall();
+    await world.talk();
+    world.voice.refuseNext = new AuroraError('Ending the conference failed: HTTP 503', {
+      retryable: true,
+    });
+    expect(await act(world, { action: 'release', callId: CALL_ID })).toEqual({
+      ok: true,
+      reached: true,
+    });
+    const moved = world.voice.sent.at(-1)!;
+    expect(moved.callSid).toBe(CALLER);
+    expect(moved.twiml).toContain(`<Stop><Transcription name="caller-${CALL_ID}"/></Stop><Gather`);
+    expect(moved.twiml).toContain('Aurora here again.');
+    expect((await world.call())!.conference!.caller_in).toBe(false);
+  });
+
+  it('does not pull a caller talking with the on-call out of the conference when an admin takes the call', async () => {
+    const world = await conferenceCall();
+    await world.talk();
+    await world.live.update({ [`active_calls/${CALL_ID}/mode`]: 'ai' });
+    const sent = world.voice.sent.length;
+    expect(await act(world, { action: 'take', callId: CALL_ID }, BEN)).toEqual({
+      ok: true,
+      reached: true,
+    });
+    expect(world.voice.sent).toHaveLength(sent);
+    expect(await world.call()).toMatchObject({ mode: 'human', admin_id: BEN.id });
+  });
+
+  it('refuses typed words and a cold bridge while the caller is in the conference (a call update would end it)', async () => {
+    const world = await conferenceCall();
+    await world.talk();
+    const sent = world.voice.sent.length;
+    for (const action of [
+      { action: 'say', callId: CALL_ID, text: 'Stay there.' },
+      { action: 'bridge', callId: CALL_ID, to: '+15557654321' },
+    ] as CallAction[])
+      expect(await act(world, action)).toEqual({
+        ok: false,
+        code: 'failed-precondition',
+        message: 'The caller is in the voice conference: speak to them there, or hand back first.',
+      });
+    expect(world.voice.sent).toHaveLength(sent);
+  });
+});
+
+describe('CallAction (voice actions)', () => {
+  it('accepts well-formed voice actions and rejects the rest', () => {
+    for (const good of [
+      { action: 'callme', callId: CALL_ID },
+      { action: 'transfer', callId: CALL_ID, to: '+15550190001' },
+      { action: 'mute', callId: CALL_ID, muted: true },
+      { action: 'leave', callId: CALL_ID },
+    ])
+      expect(CallAction.safeParse(good).success, JSON.stringify(good)).toBe(true);
+    for (const bad of [
+      { action: 'transfer', callId: CALL_ID, to: '5550190001' },
+      { action: 'mute', callId: CALL_ID },
+      { action: 'callme', callId: '../admins' },
+    ])
+      expect(CallAction.safeParse(bad).success, JSON.stringify(bad)).toBe(false);
+  });
+});

@@ -1,0 +1,205 @@
+/** The conference's status callback and the caller's way back to Aurora (/twilio/rejoin). */
+import { describe, expect, it } from 'vitest';
+import { conferenceEvent, rejoin } from '../../../functions/src/calls/conferenceEvents';
+import { controlCall } from '../../../functions/src/calls/controlCall';
+import { takeTurn } from '../../../functions/src/calls/takeTurn';
+import { AuroraError } from '../../../functions/src/core/errors';
+import {
+  ANA,
+  ANA_BROWSER,
+  BEN,
+  BEN_BROWSER,
+  CALLER,
+  CALL_ID,
+  CONFERENCE,
+  conferenceCall,
+} from '../../helpers/conference';
+
+const event = (name: string, callSid?: string, sid = CONFERENCE) => ({
+  callId: CALL_ID,
+  event: name,
+  conferenceSid: sid,
+  ...(callSid ? { callSid } : {}),
+});
+
+describe('the conference status callback (/twilio/conference)', () => {
+  it('keeps the ConferenceSid Twilio reports, from the start or from the first human to join', async () => {
+    const world = await conferenceCall();
+    await controlCall({ action: 'take', callId: CALL_ID }, ANA, world.deps);
+    await world.browser(ANA, ANA_BROWSER, 'talk');
+    expect((await world.call())!.conference!.sid).toBeUndefined();
+    await conferenceEvent(event('participant-join', ANA_BROWSER), world.deps);
+    expect((await world.call())!.conference!.sid).toBe(CONFERENCE);
+    await conferenceEvent(event('conference-start'), world.deps); // out of order: changes nothing
+    expect((await world.call())!.conference!.sid).toBe(CONFERENCE);
+  });
+
+  it('ends the conference when the last supervisor leaves it, and the caller goes back to the supervisor who holds the call', async () => {
+    const world = await conferenceCall();
+    await world.talk();
+    await conferenceEvent(event('participant-leave', ANA_BROWSER), world.deps);
+    await conferenceEvent(event('participant-leave', ANA_BROWSER), world.deps); // a replay
+    expect(world.voice.endedConferences).toEqual([CONFERENCE]);
+    expect((await world.members())[ANA_BROWSER].state).toBe('left');
+    expect((await world.notes()).filter((n) => n.startsWith('ana@site.example left'))).toEqual([
+      'ana@site.example left the call; the caller is with ana@site.example.',
+    ]);
+    const back = await world.ended();
+    expect(back).toContain(`<Stop><Transcription name="caller-${CALL_ID}"/></Stop>`);
+    expect(back).toContain('The other call has ended. Stay on the line, we are still with you.');
+    expect(back).toContain(`/twilio/turn?call=${CALL_ID}`);
+    expect(back).not.toContain('<Hangup');
+    expect((await world.call())!).toMatchObject({
+      mode: 'human',
+      conference: { caller_in: false },
+    });
+    expect((await world.notes()).at(-1)).toBe(
+      'The voice conference ended; the caller is back with ana@site.example.',
+    );
+    // Aurora does not answer the caller's next words: the supervisor still holds the call.
+    expect(
+      await takeTurn(
+        { callSid: CALLER, speech: 'hello?', silentTurns: 0, callHint: CALL_ID },
+        world.deps,
+      ),
+    ).not.toContain('<Say>');
+  });
+
+  it('keeps the conference going while another human is in it with the caller', async () => {
+    const world = await conferenceCall();
+    await world.talk();
+    await world.browser(BEN, BEN_BROWSER, 'listen');
+    await conferenceEvent(event('participant-leave', ANA_BROWSER), world.deps);
+    expect(world.voice.endedConferences).toEqual([]);
+    expect((await world.notes()).at(-1)).toBe(
+      'ana@site.example left the call; the caller is with ben@site.example.',
+    );
+  });
+
+  it('ignores the caller leaving (the conference ends with them) and legs it never heard of', async () => {
+    const world = await conferenceCall();
+    await world.talk();
+    const before = await world.call();
+    await conferenceEvent(event('participant-leave', CALLER), world.deps);
+    await conferenceEvent(event('participant-leave', `CA${'7'.repeat(32)}`), world.deps);
+    await conferenceEvent(event('participant-speech-start', ANA_BROWSER), world.deps);
+    expect(await world.call()).toEqual(before);
+  });
+
+  it('records mute and unmute', async () => {
+    const world = await conferenceCall();
+    await world.talk();
+    await conferenceEvent(event('participant-mute', ANA_BROWSER), world.deps);
+    expect((await world.members())[ANA_BROWSER].muted).toBe(true);
+    await conferenceEvent(event('participant-unmute', ANA_BROWSER), world.deps);
+    expect((await world.members())[ANA_BROWSER].muted).toBe(false);
+  });
+
+  it('puts the caller out of the conference in the record when it ends; the end of an earlier one changes nothing', async () => {
+    const world = await conferenceCall();
+    await world.talk();
+    await conferenceEvent(event('conference-end', undefined, `CF${'0'.repeat(32)}`), world.deps);
+    expect((await world.call())!.conference!.caller_in).toBe(true);
+    await conferenceEvent(event('conference-end'), world.deps);
+    expect((await world.call())!.conference).toMatchObject({
+      caller_in: false,
+      members: { [ANA_BROWSER]: { state: 'left' } },
+    });
+  });
+
+  it('returns a caller who joins after the leg that brought them in dropped (no participant-leave will come for it)', async () => {
+    const world = await conferenceCall();
+    await controlCall({ action: 'take', callId: CALL_ID }, ANA, world.deps);
+    await world.browser(ANA, ANA_BROWSER, 'talk');
+    world.voice.gone.add(ANA_BROWSER); // the browser dropped before it reached the conference
+    world.voice.conferences.set((await world.call())!.conference!.name, CONFERENCE);
+    await conferenceEvent(event('participant-join', CALLER), world.deps);
+    expect((await world.members())[ANA_BROWSER].state).toBe('left');
+    expect(world.voice.endedConferences).toEqual([CONFERENCE]);
+  });
+
+  it('moves a caller left alone back directly when Twilio cannot end the conference', async () => {
+    const world = await conferenceCall();
+    await world.talk();
+    world.voice.refuseNext = new AuroraError('Ending the conference failed: HTTP 503', {
+      retryable: true,
+    });
+    await conferenceEvent(event('participant-leave', ANA_BROWSER), world.deps);
+    const back = world.voice.sent.at(-1)!;
+    expect(back.callSid).toBe(CALLER);
+    expect(back.twiml).toContain(`<Stop><Transcription name="caller-${CALL_ID}"/></Stop>`);
+    expect(back.twiml).toContain('<Gather');
+    expect((await world.call())!.conference!.caller_in).toBe(false);
+  });
+});
+
+describe('the caller’s way back (/twilio/rejoin)', () => {
+  it('brings the caller back to Aurora after a hand-back, listened to in their language', async () => {
+    const world = await conferenceCall();
+    await world.talk();
+    await controlCall({ action: 'release', callId: CALL_ID }, ANA, world.deps);
+    const back = await world.ended();
+    expect(back).toContain('Aurora here again. I am listening.');
+    expect(back).toContain(`<Stop><Transcription name="caller-${CALL_ID}"/></Stop><Gather`);
+    // Aurora answers again.
+    expect(
+      await takeTurn(
+        { callSid: CALLER, speech: 'there is smoke', silentTurns: 0, callHint: CALL_ID },
+        world.deps,
+      ),
+    ).toContain('<Say>');
+  });
+
+  it('records nothing twice when Twilio repeats the request, and answers it the same way', async () => {
+    const world = await conferenceCall();
+    await world.talk();
+    await world.ended();
+    const notes = (await world.notes()).length;
+    expect(
+      await rejoin({ callSid: CALLER, callHint: CALL_ID, callStatus: 'in-progress' }, world.deps),
+    ).toContain('<Gather');
+    expect(await world.notes()).toHaveLength(notes);
+  });
+
+  it('says nothing to a caller who hung up, and notes it', async () => {
+    const world = await conferenceCall();
+    await world.talk();
+    expect(
+      await rejoin({ callSid: CALLER, callHint: CALL_ID, callStatus: 'completed' }, world.deps),
+    ).toBe('<?xml version="1.0" encoding="UTF-8"?><Response/>');
+    expect((await world.notes()).at(-1)).toBe('The caller hung up during the voice conference.');
+  });
+
+  it('listens to a caller still on the line whatever the records say: an unknown call, an unreadable database', async () => {
+    const world = await conferenceCall();
+    const unknown = await rejoin(
+      { callSid: `CA${'8'.repeat(32)}`, callStatus: 'in-progress' },
+      world.deps,
+    );
+    expect(unknown).toContain('<Gather');
+    expect(unknown).not.toContain('<Hangup');
+    world.deps.live = {
+      ...world.live,
+      get: () => Promise.reject(new Error('database down')),
+    } as never;
+    const unread = await rejoin(
+      { callSid: CALLER, callHint: CALL_ID, callStatus: 'in-progress' },
+      world.deps,
+    );
+    expect(unread).toContain(`<Stop><Transcription name="caller-${CALL_ID}"/></Stop>`);
+    expect(unread).toContain('<Gather');
+  });
+
+  it('lets a listening supervisor and others join again later: the next human in brings the caller back', async () => {
+    const world = await conferenceCall();
+    await world.talk();
+    await conferenceEvent(event('participant-leave', ANA_BROWSER), world.deps);
+    await world.ended();
+    const twiml = await world.browser(ANA, `CA${'6'.repeat(32)}`, 'talk');
+    expect(twiml).toContain('<Conference');
+    expect(world.voice.sent.at(-1)!.twiml).toContain('<Say>Connecting you now.');
+    expect((await world.call())!.conference).toMatchObject({ caller_in: true });
+    expect((await world.call())!.conference!.sid).toBeUndefined();
+    void BEN;
+  });
+});

@@ -1,0 +1,304 @@
+/** The transcript goes on while humans talk: real-time transcription callbacks on a call (calls/transcription.ts). */
+import { describe, expect, it } from 'vitest';
+import { controlCall } from '../../../functions/src/calls/controlCall';
+import { escalateCall } from '../../../functions/src/calls/escalateCall';
+import { handleStatus } from '../../../functions/src/calls/endCall';
+import { startCall } from '../../../functions/src/calls/startCall';
+import { takeTurn } from '../../../functions/src/calls/takeTurn';
+import {
+  recordTranscription,
+  type TranscriptionCallback,
+} from '../../../functions/src/calls/transcription';
+import { transcriptKey, utteranceClaim } from '../../../functions/src/core/transcription';
+import type { Speaker } from '../../../functions/src/core/transcription';
+import { type LiveCall, type LiveMessage, orderedMessages } from '@aurora/model';
+import { watchedCall } from '../../helpers/calls';
+import { memoryDeps } from '../../helpers/fakes';
+import { callSid } from '../../helpers/fixtures';
+import { liveRecords } from '../../helpers/memoryDb';
+
+const CALL_ID = 'call_15550100001_20251004_143000';
+const CONV = 'conv_15550100001_20251004_143000';
+const CALLER_SID = `GT${'c'.repeat(32)}`;
+const ANA_SID = `GT${'a'.repeat(32)}`;
+const ANA = 'ana@site.example';
+/** The supervisor's browser leg: a CallSid of its own, not the caller's. */
+const ANA_LEG = callSid(0xa1);
+
+type Said = {
+  speaker?: Speaker;
+  who?: string;
+  words?: string;
+  sequence?: number;
+  /** How long before now Twilio says the words were spoken. */
+  agoMs?: number;
+  final?: boolean;
+  callId?: string;
+};
+
+/** A watched call a supervisor (ana) has taken, and a way to post what Twilio transcribes on it. */
+async function heldCall() {
+  const world = await watchedCall();
+  await world.write(() =>
+    controlCall({ action: 'take', callId: CALL_ID }, { id: ANA }, world.deps),
+  );
+  world.clock.advance(60_000); // a minute into the call: 14:31:00 at the site
+  const logged: Array<{ level: string; message: string; data?: object }> = [];
+  world.deps.log = {
+    info: (message, data) => logged.push({ level: 'info', message, data }),
+    warn: (message, data) => logged.push({ level: 'warn', message, data }),
+    error: (message, data) => logged.push({ level: 'error', message, data }),
+  };
+  return { ...world, logged, ...transcriber(world, world.write) };
+}
+
+/** Posts what Twilio transcribes on CALL_ID (through `write`, which fans the call's change out). */
+function transcriber(
+  world: ReturnType<typeof memoryDeps>,
+  write = <T>(work: () => Promise<T>) => work(),
+) {
+  const callback = ({
+    speaker = 'caller',
+    who = speaker === 'caller' ? undefined : ANA,
+    words = 'hello',
+    sequence = 1,
+    agoMs = 300,
+    final = true,
+    callId = CALL_ID,
+  }: Said): TranscriptionCallback => ({
+    callId,
+    speaker,
+    who,
+    event: {
+      kind: 'content',
+      callSid: speaker === 'caller' ? callSid(1) : ANA_LEG,
+      transcriptionSid: speaker === 'caller' ? CALLER_SID : ANA_SID,
+      sequence,
+      at: new Date(world.clock().getTime() - agoMs).toISOString(),
+      final,
+      transcript: words,
+      track: 'inbound_track',
+    },
+  });
+  const transcribe = (said: Said = {}) =>
+    write(() => recordTranscription(callback(said), world.deps));
+  const messages = async () =>
+    orderedMessages({
+      call_id: CALL_ID,
+      messages: ((await world.live.get(`active_conversations/${CONV}/messages`)) ?? {}) as Record<
+        string,
+        LiveMessage
+      >,
+    });
+  const call = async () => (await world.live.get(`active_calls/${CALL_ID}`)) as LiveCall;
+  return { callback, transcribe, messages, call };
+}
+
+describe('recordTranscription', () => {
+  it("writes the caller's final words as the caller's, spoken, while a supervisor holds the call", async () => {
+    const { transcribe, messages, call, live } = await heldCall();
+    await live.update({ [`active_calls/${CALL_ID}/quiet_since`]: '2025-10-04T14:30:30+05:30' });
+    expect(await transcribe({ words: '  I am in the  store room ' })).toBe('recorded');
+    expect((await messages()).at(-1)).toEqual({
+      role: 'user',
+      content: 'I am in the store room',
+      timestamp: '2025-10-04T14:30:59+05:30', // when Twilio says it was spoken
+      sources: '',
+      spoken: true,
+    });
+    const after = await call();
+    expect(after.quiet_since).toBeUndefined(); // the caller spoke
+    expect(after.turn_started_at).toBeUndefined(); // the marker that held the purge off is cleared
+    expect(after.mode).toBe('human');
+  });
+
+  it('labels a supervisor’s words as theirs and the on-call person’s as on-call, by whom', async () => {
+    const { transcribe, messages } = await heldCall();
+    await transcribe({ speaker: 'supervisor', words: 'Stay low, help is coming' });
+    await transcribe({ speaker: 'oncall', who: '+15550190001', words: 'On my way', sequence: 2 });
+    expect((await messages()).slice(-2)).toEqual([
+      expect.objectContaining({ role: 'admin', by: ANA, spoken: true }),
+      expect.objectContaining({ role: 'oncall', by: '+15550190001', content: 'On my way' }),
+    ]);
+  });
+
+  it('raises a held call nobody acknowledged at CRITICAL on the caller’s words, and its escalation is timed and sent', async () => {
+    const { transcribe, call, queue, alerts, clock, deps, sms, write } = await heldCall();
+    expect((await call()).acknowledged_urgency).toBe('NORMAL'); // taking it acknowledged it as it was
+    expect(queue.escalations).toEqual([]);
+
+    await transcribe({ words: 'there is a fire in the paint store' });
+    expect(await call()).toMatchObject({ urgency: 'CRITICAL', mode: 'human', admin_id: ANA });
+    expect(queue.escalations).toHaveLength(1);
+    expect(queue.escalations[0].task).toMatchObject({ callId: CALL_ID });
+    expect((await alerts('uid_ben'))![`${CALL_ID}~critical`]).toMatchObject({ kind: 'critical' });
+
+    clock.advance(60_000);
+    expect(await write(() => escalateCall(queue.escalations[0].task, deps))).toBe('escalated');
+    expect(sms.sent.map((m) => m.to)).toEqual(['+15550190001', '+15550190002']);
+  });
+
+  it('never changes urgency on a supervisor’s or the on-call person’s words', async () => {
+    const { transcribe, call, queue } = await heldCall();
+    await transcribe({ speaker: 'supervisor', words: 'is there a fire? is anyone not breathing?' });
+    await transcribe({
+      speaker: 'oncall',
+      who: '+15550190001',
+      words: 'there is a fire in the paint store',
+      sequence: 2,
+    });
+    expect((await call()).urgency).toBe('NORMAL');
+    expect(queue.escalations).toEqual([]);
+  });
+
+  it('records a replayed or duplicated callback once: a replay writes nothing at all', async () => {
+    const { transcribe, messages, live } = await heldCall();
+    await Promise.all([transcribe({ words: 'help' }), transcribe({ words: 'help' })]);
+    expect((await messages()).filter((m) => m.content === 'help')).toHaveLength(1);
+    const tree = JSON.stringify(live.tree);
+    expect(await transcribe({ words: 'help' })).toBe('replay');
+    expect(JSON.stringify(live.tree)).toBe(tree);
+  });
+
+  it("writes callbacks that arrive out of order in their transcription's order, among the other lines", async () => {
+    const { transcribe, messages, deps, clock } = await heldCall();
+    await transcribe({ words: 'second', sequence: 3, agoMs: 1000 });
+    await controlCall({ action: 'say', callId: CALL_ID, text: 'typed later' }, { id: ANA }, deps);
+    await transcribe({ words: 'first', sequence: 2, agoMs: 4000 });
+    const said = (await messages()).map((m) => m.content);
+    expect(said.slice(-3)).toEqual(['first', 'second', 'typed later']);
+    // The same instant: the sequence decides.
+    clock.advance(1000);
+    await transcribe({ words: 'b', sequence: 9, agoMs: 10 });
+    await transcribe({ words: 'a', sequence: 8, agoMs: 10 });
+    expect((await messages()).map((m) => m.content).slice(-2)).toEqual(['a', 'b']);
+  });
+
+  it("cuts words past a Gather's cap and still records them", async () => {
+    const { transcribe, messages, logged } = await heldCall();
+    await transcribe({ words: 'fire '.repeat(700) });
+    const last = (await messages()).at(-1)!;
+    expect(last.content.length).toBeLessThanOrEqual(2000);
+    expect(last.content).toMatch(/^fire fire .* fire…$/);
+    expect(logged).toContainEqual(
+      expect.objectContaining({ level: 'warn', message: 'transcribed words over the cap: cut' }),
+    );
+    expect(JSON.stringify(logged)).not.toContain('fire fire'); // transcripts are never logged
+  });
+
+  it('ignores interim results and transcription-started or -stopped', async () => {
+    const { transcribe, live, deps } = await heldCall();
+    const tree = JSON.stringify(live.tree);
+    expect(await transcribe({ words: 'there is a fi', final: false })).toBe('ignored');
+    const started = {
+      callId: CALL_ID,
+      speaker: 'caller' as const,
+      event: {
+        kind: 'other' as const,
+        event: 'transcription-started',
+        callSid: callSid(1),
+        transcriptionSid: CALLER_SID,
+      },
+    };
+    expect(await recordTranscription(started, deps)).toBe('ignored');
+    expect(JSON.stringify(live.tree)).toBe(tree);
+  });
+
+  it('writes the message of an utterance claimed before whose write was lost, without settling its words again', async () => {
+    const { transcribe, messages, call, live, clock } = await heldCall();
+    // A first attempt claimed it (the caller's "fire" settled then) and its message write failed.
+    const key = utteranceClaim(CALLER_SID, 5);
+    const messageKey = transcriptKey(clock().getTime() - 300, CALLER_SID, 5);
+    await live.update({ [`active_calls/${CALL_ID}/answered/${key}`]: messageKey });
+    expect(await transcribe({ words: 'there is a fire in the paint store', sequence: 5 })).toBe(
+      'recorded',
+    );
+    expect(await live.get(`active_conversations/${CONV}/messages/${messageKey}`)).toMatchObject({
+      content: 'there is a fire in the paint store',
+    });
+    expect((await call()).urgency).toBe('NORMAL'); // settled by the first attempt, not again
+    expect((await messages()).filter((m) => m.spoken)).toHaveLength(1);
+  });
+
+  it('notes a failed transcription once, at error level, so the supervisors know words may be missing', async () => {
+    const { deps, messages, logged, live } = await heldCall();
+    const error = (sequence: number): TranscriptionCallback => ({
+      callId: CALL_ID,
+      speaker: 'caller',
+      event: {
+        kind: 'error',
+        callSid: callSid(1),
+        transcriptionSid: CALLER_SID,
+        sequence,
+        error: 'Provider unavailable',
+        code: '32655',
+      },
+    });
+    expect(await recordTranscription(error(4), deps)).toBe('recorded');
+    const tree = JSON.stringify(live.tree);
+    expect(await recordTranscription(error(4), deps)).toBe('replay');
+    expect(await recordTranscription(error(6), deps)).toBe('replay'); // reported again: still one line
+    expect(JSON.stringify(live.tree)).toBe(tree);
+    const notes = (await messages()).filter((m) =>
+      m.content.startsWith('Live transcription failed'),
+    );
+    expect(notes).toEqual([
+      expect.objectContaining({
+        role: 'system',
+        content:
+          "Live transcription failed: Provider unavailable (the caller's line, Twilio error 32655); words spoken now may be missing.",
+      }),
+    ]);
+    expect(logged.filter((l) => l.level === 'error')).toHaveLength(3);
+  });
+
+  it('never creates a call: words for a call neither live nor archived are logged and dropped', async () => {
+    const world = memoryDeps();
+    const errors: string[] = [];
+    world.deps.log = { info() {}, warn() {}, error: (message) => errors.push(message) };
+    const { transcribe } = transcriber(world);
+    expect(await transcribe({ words: 'there is a fire in the paint store' })).toBe('dropped');
+    expect(
+      await transcribe({ speaker: 'supervisor', words: 'hello?', callId: 'call_1555_x' }),
+    ).toBe('dropped');
+    expect(liveRecords(world.live.tree)).toEqual({});
+    expect(world.archive.plans.size).toBe(0);
+    expect(errors).toEqual([
+      'transcription for a call that is neither live nor archived: dropped',
+      'transcription for a call that is neither live nor archived: dropped',
+    ]);
+  });
+
+  it("appends to an archived call's transcript once, raising its urgency, and alerts the admins to a late emergency", async () => {
+    const world = memoryDeps();
+    const { deps, live, archive, queue } = world;
+    await live.update({ admins: { uid_ana: { email: ANA } } });
+    await startCall({ callSid: callSid(1), from: '+15550100001' }, deps);
+    await takeTurn(
+      { callSid: callSid(1), speech: 'hello', silentTurns: 0, callHint: CALL_ID },
+      deps,
+    );
+    await handleStatus({ callSid: callSid(1), callStatus: 'completed' }, deps);
+    await queue.runAll(deps);
+    expect(await live.get('active_calls')).toBeNull(); // archived and purged
+    const { transcribe } = transcriber(world);
+
+    expect(await transcribe({ words: 'there is a fire in the paint store' })).toBe('archived');
+    await transcribe({ words: 'there is a fire in the paint store' }); // Twilio posts it again
+    // A supervisor's leg names its own CallSid: the archive is found by the call id's reservation.
+    expect(await transcribe({ speaker: 'supervisor', words: 'Get out now', sequence: 2 })).toBe(
+      'archived',
+    );
+    const plan = [...archive.plans.values()][0];
+    expect(plan.conversation.messages.slice(-2)).toEqual([
+      expect.objectContaining({ role: 'user', content: 'there is a fire in the paint store' }),
+      expect.objectContaining({ role: 'admin', by: ANA, content: 'Get out now', spoken: true }),
+    ]);
+    expect(plan.call.urgency).toBe('CRITICAL');
+    expect(await live.get(`admin_alerts/uid_ana/${CALL_ID}~critical-late`)).toMatchObject({
+      kind: 'critical',
+    });
+    expect(await live.get('active_calls')).toBeNull(); // nothing live was brought back
+    expect(await live.get('active_conversations')).toBeNull();
+  });
+});

@@ -1,0 +1,476 @@
+import { describe, expect, it } from 'vitest';
+import {
+  CONFERENCE_NOTES,
+  LEG_LINES,
+  browserRefusal,
+  callerIntoConference,
+  callerIsWith,
+  callerLeftAlone,
+  conferenceChange,
+  conferenceName,
+  conferenceUrls,
+  humanLeg,
+  legScreening,
+  ownLegs,
+  stopCallerTranscription,
+} from '../../../functions/src/core/conference';
+import { MAX_UPDATE_TWIML_CHARS } from '../../../functions/src/core/twiml';
+import type { CallConference, ConferenceMember, LiveCall } from '@aurora/model';
+import VoiceResponse from 'twilio/lib/twiml/VoiceResponse';
+import { aLiveCall, callSid } from '../../helpers/fixtures';
+
+const CALL_ID = 'call_15550100001_20251004_143000';
+const BASE = 'https://aurora.example.com';
+const NAME = conferenceName(CALL_ID);
+const AT = '2025-10-04T14:31:00+05:30';
+const LATER = '2025-10-04T14:32:00+05:30';
+const LEG = callSid(0xb1);
+const PHONE = callSid(0xc1);
+const XML = '<?xml version="1.0" encoding="UTF-8"?>';
+const Q = `call=${CALL_ID}`;
+
+const member = (overrides: Partial<ConferenceMember> = {}): ConferenceMember => ({
+  role: 'supervisor',
+  who: 'ana@site.example',
+  via: 'browser',
+  state: 'joined',
+  muted: false,
+  at: AT,
+  ...overrides,
+});
+const withConference = (conference: Partial<CallConference>, call: Partial<LiveCall> = {}) =>
+  aLiveCall({ conference: { name: NAME, caller_in: false, ...conference }, ...call });
+
+describe('the conference name', () => {
+  it('is the same for every leg of a call, and holds no phone number (Twilio asks for no personal data in it)', () => {
+    expect(NAME).toMatch(/^aurora-[0-9a-f]{32}$/);
+    expect(conferenceName(CALL_ID)).toBe(NAME);
+    expect(conferenceName('call_15550100002_20251004_143000')).not.toBe(NAME);
+    expect(NAME).not.toContain('15550100001');
+  });
+});
+
+describe('the TwiML of each leg', () => {
+  it('moves the caller in: a line, their words transcribed, and a conference that ends when they leave, then back to /twilio/rejoin', () => {
+    expect(
+      callerIntoConference({
+        callId: CALL_ID,
+        baseUrl: BASE,
+        name: NAME,
+        line: 'Connecting you now. Stay on the line.',
+        voice: {},
+        languageCode: 'en-US',
+      }),
+    ).toBe(
+      `${XML}<Response><Say>Connecting you now. Stay on the line.</Say>` +
+        `<Start><Transcription name="caller-${CALL_ID}" track="inbound_track" statusCallbackUrl="${BASE}/twilio/transcription?${Q}&amp;speaker=caller" languageCode="en-US"/></Start>` +
+        `<Dial action="${BASE}/twilio/rejoin?${Q}"><Conference startConferenceOnEnter="true" endConferenceOnExit="true" beep="false" statusCallback="${BASE}/twilio/conference?${Q}" statusCallbackEvent="start end join leave mute">${NAME}</Conference></Dial></Response>`,
+    );
+  });
+
+  it("speaks the caller's line in their language's voice and transcribes them in it", () => {
+    const twiml = callerIntoConference({
+      callId: CALL_ID,
+      baseUrl: BASE,
+      name: NAME,
+      line: 'Le estoy conectando. No cuelgue.',
+      voice: { voice: 'Polly.Lucia', language: 'es-ES' },
+      languageCode: 'es-ES',
+    });
+    expect(twiml).toContain('<Say voice="Polly.Lucia" language="es-ES">Le estoy conectando.');
+    expect(twiml).toContain('languageCode="es-ES"');
+  });
+
+  it('joins a human leg labelled by who speaks, muted when listening in, without ending the conference on leaving', () => {
+    expect(
+      humanLeg({
+        callId: CALL_ID,
+        baseUrl: BASE,
+        name: NAME,
+        legSid: LEG,
+        role: 'supervisor',
+        who: 'ana@site.example',
+        muted: true,
+      }),
+    ).toBe(
+      `${XML}<Response><Start><Transcription name="leg-${LEG}" track="inbound_track" statusCallbackUrl="${BASE}/twilio/transcription?${Q}&amp;speaker=supervisor&amp;who=ana%40site.example"/></Start>` +
+        `<Dial><Conference muted="true" startConferenceOnEnter="true" endConferenceOnExit="false" beep="false" statusCallback="${BASE}/twilio/conference?${Q}" statusCallbackEvent="start end join leave mute">${NAME}</Conference></Dial></Response>`,
+    );
+    expect(
+      humanLeg({
+        callId: CALL_ID,
+        baseUrl: BASE,
+        name: NAME,
+        legSid: PHONE,
+        role: 'oncall',
+        who: '+15550190001',
+        muted: false,
+      }),
+    ).toContain('speaker=oncall&amp;who=%2B15550190001"/></Start><Dial><Conference muted="false"');
+  });
+
+  it('screens a phone leg: the prompt, one key posted to /twilio/leg naming who it is, else goodbye', () => {
+    expect(
+      legScreening({
+        callId: CALL_ID,
+        baseUrl: BASE,
+        role: 'oncall',
+        who: '+15550190001',
+        prompt: 'Aurora safety line: a CRITICAL call from Priya Nair.',
+      }),
+    ).toBe(
+      `${XML}<Response><Gather numDigits="1" action="${BASE}/twilio/leg?${Q}&amp;role=oncall&amp;who=%2B15550190001">` +
+        '<Say>Aurora safety line: a CRITICAL call from Priya Nair. Press 1 to join.</Say></Gather>' +
+        '<Say>Goodbye.</Say><Hangup/></Response>',
+    );
+  });
+
+  it('shortens a prompt that would not fit in the 4,000 characters of inline TwiML, never refusing it', () => {
+    const prompt = `Aurora safety line: a CRITICAL call. ${'smoke & fire '.repeat(600)}`;
+    const twiml = legScreening({
+      callId: CALL_ID,
+      baseUrl: BASE,
+      role: 'oncall',
+      who: '+15550190001',
+      prompt,
+    });
+    expect(twiml.length).toBeLessThanOrEqual(MAX_UPDATE_TWIML_CHARS);
+    expect(twiml).toContain('<Say>Aurora safety line: a CRITICAL call. smoke &amp; fire');
+    expect(twiml).toContain('Press 1 to join.</Say></Gather><Say>Goodbye.</Say><Hangup/>');
+    // Still a long prompt: only what was over was cut.
+    expect(twiml.length).toBeGreaterThan(MAX_UPDATE_TWIML_CHARS - 100);
+  });
+
+  it('stops the caller transcription by its name before Aurora listens again', () => {
+    const response = new VoiceResponse();
+    stopCallerTranscription(CALL_ID)(response);
+    expect(response.toString()).toBe(
+      `${XML}<Response><Stop><Transcription name="caller-${CALL_ID}"/></Stop></Response>`,
+    );
+  });
+
+  it("names the call, the leg's role and who it is in every URL, URL-encoded", () => {
+    const urls = conferenceUrls(BASE, CALL_ID);
+    expect(urls.legStatus('supervisor', 'ana+ops@site.example')).toBe(
+      `${BASE}/twilio/leg-status?${Q}&role=supervisor&who=ana%2Bops%40site.example`,
+    );
+    expect(urls.transcription('caller')).toBe(`${BASE}/twilio/transcription?${Q}&speaker=caller`);
+  });
+});
+
+describe('conferenceChange', () => {
+  it('lists a phone leg ringing once, then records how it ended; a replay changes nothing', () => {
+    const ringing = conferenceChange(
+      aLiveCall(),
+      CALL_ID,
+      { kind: 'ringing', leg: PHONE, role: 'oncall', who: '+15550190001', to: '+15550190001' },
+      AT,
+    )!;
+    expect(ringing.conference).toEqual({
+      name: NAME,
+      caller_in: false,
+      members: {
+        [PHONE]: {
+          role: 'oncall',
+          who: '+15550190001',
+          via: 'phone',
+          to: '+15550190001',
+          state: 'ringing',
+          muted: false,
+          at: AT,
+        },
+      },
+    });
+    const call = aLiveCall(ringing);
+    expect(
+      conferenceChange(
+        call,
+        CALL_ID,
+        { kind: 'ringing', leg: PHONE, role: 'oncall', who: '+15550190001', to: '+15550190001' },
+        LATER,
+      ),
+    ).toBeUndefined();
+    for (const outcome of ['busy', 'no-answer', 'declined', 'failed'] as const) {
+      const ended = conferenceChange(call, CALL_ID, { kind: 'ended', leg: PHONE, outcome }, LATER)!;
+      expect(ended.conference.members![PHONE]).toMatchObject({ state: outcome, at: LATER });
+      // A second status callback (or one out of order) does not change how it ended.
+      expect(
+        conferenceChange(
+          aLiveCall(ended),
+          CALL_ID,
+          { kind: 'ended', leg: PHONE, outcome: 'busy' },
+          LATER,
+        ),
+      ).toBeUndefined();
+    }
+  });
+
+  it('brings the caller in with the first human, in a conference Twilio has not named yet', () => {
+    const call = withConference({ sid: 'CF_old', members: {} });
+    const joined = conferenceChange(
+      call,
+      CALL_ID,
+      {
+        kind: 'joined',
+        leg: LEG,
+        role: 'supervisor',
+        who: 'ana@site.example',
+        via: 'browser',
+        muted: false,
+      },
+      AT,
+    )!;
+    expect(joined.conference).toEqual({
+      name: NAME,
+      caller_in: true,
+      members: { [LEG]: member() },
+    });
+    // A second human joins the caller where they are.
+    const second = conferenceChange(
+      aLiveCall(joined),
+      CALL_ID,
+      {
+        kind: 'joined',
+        leg: PHONE,
+        role: 'oncall',
+        who: '+15550190001',
+        via: 'phone',
+        muted: false,
+      },
+      LATER,
+    )!;
+    expect(second.conference.caller_in).toBe(true);
+    expect(Object.keys(second.conference.members!)).toEqual([LEG, PHONE]);
+    // The same request again (Twilio retried it) changes nothing.
+    expect(
+      conferenceChange(
+        aLiveCall(joined),
+        CALL_ID,
+        {
+          kind: 'joined',
+          leg: LEG,
+          role: 'supervisor',
+          who: 'ana@site.example',
+          via: 'browser',
+          muted: false,
+        },
+        LATER,
+      ),
+    ).toBeUndefined();
+  });
+
+  it('never joins a leg that already ended (a key pressed after a hand-back hung it up)', () => {
+    const call = withConference({ members: { [PHONE]: member({ via: 'phone', state: 'left' }) } });
+    expect(
+      conferenceChange(
+        call,
+        CALL_ID,
+        {
+          kind: 'joined',
+          leg: PHONE,
+          role: 'supervisor',
+          who: 'ana@site.example',
+          via: 'phone',
+          muted: false,
+        },
+        LATER,
+      ),
+    ).toBeUndefined();
+  });
+
+  it('records a joined leg that ends as left, whatever its call status says', () => {
+    const call = withConference({ caller_in: true, members: { [LEG]: member() } });
+    expect(
+      conferenceChange(call, CALL_ID, { kind: 'ended', leg: LEG, outcome: 'declined' }, LATER)!
+        .conference.members![LEG],
+    ).toEqual(member({ state: 'left', at: LATER }));
+  });
+
+  it('lists a leg it never heard of as it ended, when the callback says who it was; ignores the caller and unknown legs', () => {
+    const call = withConference({});
+    expect(
+      conferenceChange(
+        call,
+        CALL_ID,
+        {
+          kind: 'ended',
+          leg: PHONE,
+          outcome: 'no-answer',
+          member: { role: 'oncall', who: '+15550190001', via: 'phone', to: '+15550190001' },
+        },
+        AT,
+      )!.conference.members![PHONE],
+    ).toMatchObject({ state: 'no-answer', who: '+15550190001' });
+    expect(
+      conferenceChange(call, CALL_ID, { kind: 'ended', leg: callSid(1), outcome: 'left' }, AT),
+    ).toBeUndefined();
+    expect(
+      conferenceChange(aLiveCall(), CALL_ID, { kind: 'ended', leg: PHONE, outcome: 'left' }, AT),
+    ).toBeUndefined();
+  });
+
+  it('never writes an undefined value (the Realtime Database refuses a write holding one)', () => {
+    const call = withConference({ caller_in: true, members: { [LEG]: member() } });
+    const events = [
+      {
+        kind: 'ended',
+        leg: PHONE,
+        outcome: 'declined',
+        member: { role: 'oncall', who: '+15550190001', via: 'phone', to: undefined },
+      },
+      {
+        kind: 'joined',
+        leg: PHONE,
+        role: 'supervisor',
+        who: 'ana@site.example',
+        via: 'phone',
+        to: undefined,
+        muted: false,
+      },
+      { kind: 'conference-ended' },
+      { kind: 'move-failed', leg: LEG },
+    ] as const;
+    for (const event of events) {
+      const fields = conferenceChange(call, CALL_ID, event, LATER)!;
+      expect(JSON.parse(JSON.stringify(fields)), event.kind).toStrictEqual(fields);
+    }
+  });
+
+  it('records muting of a joined leg, once', () => {
+    const call = withConference({ caller_in: true, members: { [LEG]: member() } });
+    const muted = conferenceChange(call, CALL_ID, { kind: 'muted', leg: LEG, muted: true }, LATER)!;
+    expect(muted.conference.members![LEG]).toEqual(member({ muted: true }));
+    expect(
+      conferenceChange(aLiveCall(muted), CALL_ID, { kind: 'muted', leg: LEG, muted: true }, LATER),
+    ).toBeUndefined();
+  });
+
+  it('keeps the ConferenceSid Twilio reports, once', () => {
+    const call = withConference({ caller_in: true });
+    const started = conferenceChange(
+      call,
+      CALL_ID,
+      { kind: 'conference-started', sid: 'CF1' },
+      AT,
+    )!;
+    expect(started.conference.sid).toBe('CF1');
+    expect(
+      conferenceChange(aLiveCall(started), CALL_ID, { kind: 'conference-started', sid: 'CF1' }, AT),
+    ).toBeUndefined();
+    expect(
+      conferenceChange(aLiveCall(), CALL_ID, { kind: 'conference-started', sid: 'CF1' }, AT),
+    ).toBeUndefined();
+  });
+
+  it('puts the caller out and every joined leg left when the conference ends; the end of an earlier conference changes nothing', () => {
+    const call = withConference({
+      sid: 'CF2',
+      caller_in: true,
+      members: { [LEG]: member(), [PHONE]: member({ via: 'phone', state: 'ringing' }) },
+    });
+    expect(
+      conferenceChange(call, CALL_ID, { kind: 'conference-ended', sid: 'CF1' }, LATER),
+    ).toBeUndefined();
+    const ended = conferenceChange(call, CALL_ID, { kind: 'conference-ended', sid: 'CF2' }, LATER)!;
+    expect(ended.conference).toEqual({
+      name: NAME,
+      caller_in: false,
+      members: {
+        [LEG]: member({ state: 'left', at: LATER }),
+        // Still ringing: it may yet join, bringing the caller back in.
+        [PHONE]: member({ via: 'phone', state: 'ringing' }),
+      },
+    });
+    expect(
+      conferenceChange(aLiveCall(ended), CALL_ID, { kind: 'conference-ended' }, LATER),
+    ).toBeUndefined();
+  });
+
+  it('records the caller in when their own join says so, and undoes a join whose move Twilio refused', () => {
+    const call = withConference({ caller_in: false });
+    expect(
+      conferenceChange(call, CALL_ID, { kind: 'caller-joined', sid: 'CF3' }, AT)!.conference,
+    ).toMatchObject({ caller_in: true, sid: 'CF3' });
+    const claimed = withConference({ caller_in: true, members: { [LEG]: member() } });
+    expect(
+      conferenceChange(claimed, CALL_ID, { kind: 'move-failed', leg: LEG }, LATER)!.conference,
+    ).toEqual({
+      name: NAME,
+      caller_in: false,
+      members: { [LEG]: member({ state: 'failed', at: LATER }) },
+    });
+  });
+});
+
+describe('who is where', () => {
+  const joinedCall = withConference(
+    {
+      caller_in: true,
+      members: {
+        [LEG]: member(),
+        [PHONE]: member({ role: 'oncall', who: '+15550190001', via: 'phone' }),
+      },
+    },
+    { mode: 'human', admin_id: 'ana@site.example' },
+  );
+
+  it('says who the caller is with: the humans in the conference, else the holder, else Aurora', () => {
+    expect(callerIsWith(joinedCall)).toBe('ana@site.example and +15550190001');
+    expect(
+      callerIsWith(
+        withConference({ caller_in: false }, { mode: 'human', admin_id: 'ben@site.example' }),
+      ),
+    ).toBe('ben@site.example');
+    expect(callerIsWith(withConference({ caller_in: true, members: {} }))).toBe('Aurora');
+    expect(callerLeftAlone(joinedCall.conference)).toBe(false);
+    expect(
+      callerLeftAlone(
+        withConference({ caller_in: true, members: { [LEG]: member({ state: 'left' }) } })
+          .conference,
+      ),
+    ).toBe(true);
+    expect(callerLeftAlone(withConference({ caller_in: false }).conference)).toBe(false);
+  });
+
+  it("finds an admin's own legs in the states asked for", () => {
+    expect(
+      ownLegs(joinedCall.conference, 'ana@site.example', ['joined']).map(([leg]) => leg),
+    ).toEqual([LEG]);
+    expect(ownLegs(joinedCall.conference, 'ben@site.example', ['joined'])).toEqual([]);
+  });
+
+  it('says in the transcript where the caller is after a leg ends', () => {
+    expect(CONFERENCE_NOTES.ended('+15550190001', 'no-answer', 'ana@site.example')).toBe(
+      '+15550190001 did not answer; the caller is still with ana@site.example.',
+    );
+    expect(CONFERENCE_NOTES.ended('+15550190001', 'busy', 'Aurora')).toBe(
+      '+15550190001 was busy; the caller is still with Aurora.',
+    );
+    expect(CONFERENCE_NOTES.ended('ana@site.example', 'left', '+15550190001')).toBe(
+      'ana@site.example left the call; the caller is with +15550190001.',
+    );
+  });
+});
+
+describe('browserRefusal', () => {
+  const held = aLiveCall({ mode: 'human', admin_id: 'ana@site.example' });
+  it('lets the holder talk, and nobody else', () => {
+    expect(browserRefusal(held, 'ana@site.example', 'talk')).toBeNull();
+    expect(browserRefusal(held, 'ben@site.example', 'talk')).toBe(
+      LEG_LINES.notHolding('ana@site.example'),
+    );
+    expect(browserRefusal(aLiveCall(), 'ana@site.example', 'talk')).toBe(
+      'Take the call on the dashboard first.',
+    );
+  });
+
+  it('lets anyone listen once somebody is talking with the caller, and nobody to an ended call', () => {
+    expect(browserRefusal(held, 'ben@site.example', 'listen')).toBe(LEG_LINES.nobodyTalking);
+    expect(
+      browserRefusal(withConference({ caller_in: true }), 'ben@site.example', 'listen'),
+    ).toBeNull();
+    expect(browserRefusal({ ...held, status: 'ENDED' }, 'ana@site.example', 'talk')).toBe(
+      LEG_LINES.ended,
+    );
+  });
+});

@@ -1,0 +1,346 @@
+/** A real-time transcription callback, read and decided before anything is written (core/transcription.ts). */
+import { describe, expect, it } from 'vitest';
+import { messageKeyFactory } from '../../../functions/src/core/ids';
+import {
+  claimOnCall,
+  failureClaim,
+  MAX_CLOCK_SKEW_MS,
+  MAX_TRANSCRIPT_CHARS,
+  planRecording,
+  spokenAt,
+  spokenMessage,
+  TranscriptionBody,
+  TranscriptionQuery,
+  transcriptKey,
+  utteranceClaim,
+  whatToRecord,
+  type TranscriptionEvent,
+} from '../../../functions/src/core/transcription';
+import { MAX_SPEECH_CHARS } from '../../../functions/src/triggers/twilioBodies';
+import { aLiveCall, callSid } from '../../helpers/fixtures';
+
+const SID = `GT${'a'.repeat(32)}`;
+const OTHER_SID = `GT${'b'.repeat(32)}`;
+const CALL_ID = 'call_15550100001_20251004_143000';
+const NOW_ISO = '2025-10-04T14:31:00+05:30';
+const NOW_MS = Date.parse(NOW_ISO);
+
+/** A transcription-content callback's form body as Twilio posts it; override what the test is about. */
+const content = (overrides: Record<string, string> = {}) => ({
+  AccountSid: `AC${'0'.repeat(32)}`,
+  CallSid: callSid(1),
+  TranscriptionSid: SID,
+  TranscriptionEvent: 'transcription-content',
+  SequenceId: '3',
+  Timestamp: '2025-10-04T09:00:58.123456Z',
+  LanguageCode: 'en-US',
+  Track: 'inbound_track',
+  Final: 'true',
+  TranscriptionData: JSON.stringify({ transcript: 'There is a fire', confidence: 0.93 }),
+  ...overrides,
+});
+
+/** content() without one of its fields. */
+const without = (field: string) =>
+  Object.fromEntries(Object.entries(content()).filter(([name]) => name !== field));
+
+const failing = (body: Record<string, unknown>) =>
+  TranscriptionBody.safeParse(body).error?.issues.map((i) => i.path.join('.'));
+
+describe('TranscriptionBody', () => {
+  it('reads a final utterance: its words, its place in the transcription and when it was spoken', () => {
+    expect(TranscriptionBody.parse(content())).toEqual({
+      kind: 'content',
+      callSid: callSid(1),
+      transcriptionSid: SID,
+      sequence: 3,
+      at: '2025-10-04T09:00:58.123456Z',
+      final: true,
+      transcript: 'There is a fire',
+      confidence: 0.93,
+      track: 'inbound_track',
+      languageCode: 'en-US',
+    });
+    expect(TranscriptionBody.parse(content({ Final: 'false' }))).toMatchObject({ final: false });
+  });
+
+  it('refuses TranscriptionData that is not the JSON Twilio documents, naming the field', () => {
+    expect(failing(content({ TranscriptionData: '{"transcript": "fire' }))).toEqual([
+      'TranscriptionData',
+    ]);
+    expect(failing(content({ TranscriptionData: '"fire"' }))).toEqual(['TranscriptionData']);
+    expect(failing(content({ TranscriptionData: '{"text":"fire"}' }))).toEqual([
+      'TranscriptionData',
+    ]);
+    expect(failing(without('TranscriptionData'))).toEqual(['TranscriptionData']);
+    expect(failing(content({ TranscriptionData: 'x'.repeat(10_000) }))).toEqual([
+      'TranscriptionData',
+    ]);
+  });
+
+  it('refuses an utterance without a SequenceId, and SIDs that are not Twilio’s', () => {
+    expect(failing(without('SequenceId'))).toEqual(['SequenceId']);
+    expect(failing(content({ TranscriptionSid: 'GT123' }))).toEqual(['TranscriptionSid']);
+    expect(failing(content({ CallSid: 'CA-not-a-sid' }))).toEqual(['CallSid']);
+  });
+
+  it('reads an error with its reason and code, and any other event as nothing to record', () => {
+    expect(
+      TranscriptionBody.parse({
+        CallSid: callSid(1),
+        TranscriptionSid: SID,
+        TranscriptionEvent: 'transcription-error',
+        SequenceId: '7',
+        TranscriptionError: 'Provider unavailable',
+        TranscriptionErrorCode: '32655',
+      }),
+    ).toMatchObject({ kind: 'error', error: 'Provider unavailable', code: '32655', sequence: 7 });
+    for (const event of ['transcription-started', 'transcription-stopped', 'transcription-paused'])
+      expect(
+        TranscriptionBody.parse({
+          CallSid: callSid(1),
+          TranscriptionSid: SID,
+          TranscriptionEvent: event,
+        }),
+      ).toEqual({ kind: 'other', event, callSid: callSid(1), transcriptionSid: SID });
+  });
+});
+
+describe('TranscriptionQuery', () => {
+  it('names the call and the speaker; a human leg names who spoke', () => {
+    expect(TranscriptionQuery.parse({ call: CALL_ID, speaker: 'caller' })).toEqual({
+      call: CALL_ID,
+      speaker: 'caller',
+    });
+    expect(
+      TranscriptionQuery.parse({ call: CALL_ID, speaker: 'oncall', who: '+15550190001' }),
+    ).toMatchObject({ who: '+15550190001' });
+  });
+
+  it('refuses an unknown speaker, a human leg without a name, and a path that is not a call id', () => {
+    const issues = (query: Record<string, string>) =>
+      TranscriptionQuery.safeParse(query).error?.issues.map((i) => i.path.join('.'));
+    expect(issues({ call: CALL_ID, speaker: 'aurora' })).toEqual(['speaker']);
+    expect(issues({ call: CALL_ID, speaker: 'supervisor' })).toEqual(['who']);
+    expect(issues({ call: '../admins', speaker: 'caller' })).toEqual(['call']);
+    expect(issues({ call: CALL_ID, speaker: 'supervisor', who: 'ana\n' })).toEqual(['who']);
+  });
+});
+
+const utterance = (overrides: Partial<Extract<TranscriptionEvent, { kind: 'content' }>> = {}) =>
+  ({
+    kind: 'content',
+    callSid: callSid(1),
+    transcriptionSid: SID,
+    sequence: 1,
+    final: true,
+    transcript: 'There is a fire',
+    track: 'inbound_track',
+    ...overrides,
+  }) satisfies TranscriptionEvent;
+
+describe('whatToRecord', () => {
+  it('records final words, tidied, and nothing for an interim result, silence or what a leg heard', () => {
+    expect(whatToRecord(utterance({ transcript: '  There is\n a fire ' }), 'caller')).toEqual({
+      kind: 'words',
+      content: 'There is a fire',
+      capped: false,
+    });
+    expect(whatToRecord(utterance({ final: false }), 'caller')).toEqual({
+      kind: 'nothing',
+      why: 'interim',
+    });
+    expect(whatToRecord(utterance({ transcript: '   ' }), 'caller')).toMatchObject({
+      why: 'empty',
+    });
+    expect(whatToRecord(utterance({ track: 'outbound_track' }), 'caller')).toMatchObject({
+      why: 'heard-not-said',
+    });
+  });
+
+  it("cuts words past a Gather's cap at a whole word, marked as cut", () => {
+    expect(MAX_TRANSCRIPT_CHARS).toBe(MAX_SPEECH_CHARS);
+    const long = 'fire '.repeat(600).trim(); // 2,999 characters
+    const recorded = whatToRecord(utterance({ transcript: long }), 'caller');
+    expect(recorded).toMatchObject({ kind: 'words', capped: true });
+    const words = (recorded as { content: string }).content;
+    expect(words.length).toBeLessThanOrEqual(MAX_TRANSCRIPT_CHARS);
+    expect(words).toMatch(/ fire…$/);
+  });
+
+  it('notes a failed transcription for the supervisors, saying whose words may be missing', () => {
+    const error = {
+      kind: 'error' as const,
+      callSid: callSid(1),
+      transcriptionSid: SID,
+      error: 'Provider unavailable',
+      code: '32655',
+    };
+    expect(whatToRecord(error, 'caller')).toEqual({
+      kind: 'failure',
+      note: "Live transcription failed: Provider unavailable (the caller's line, Twilio error 32655); words spoken now may be missing.",
+    });
+    expect(whatToRecord(error, 'supervisor', 'ana@site.example')).toMatchObject({
+      note: expect.stringContaining("(supervisor ana@site.example's line, Twilio error 32655)"),
+    });
+  });
+});
+
+describe('planRecording', () => {
+  it("plans the caller's words: their message, claim and key, at the site's time of Twilio's Timestamp", () => {
+    const at = Date.parse('2025-10-04T09:00:58Z');
+    expect(
+      planRecording(
+        utterance({ at: '2025-10-04T09:00:58Z' }),
+        'caller',
+        undefined,
+        NOW_MS,
+        'Asia/Kolkata',
+      ),
+    ).toEqual({
+      kind: 'record',
+      message: spokenMessage('caller', undefined, 'There is a fire', '2025-10-04T14:30:58+05:30'),
+      claim: utteranceClaim(SID, 1),
+      messageKey: transcriptKey(at, SID, 1),
+      callerWords: 'There is a fire',
+      capped: false,
+    });
+  });
+
+  it("plans a supervisor's words without urgency, a failure as a system line, an interim result as nothing", () => {
+    const supervisor = planRecording(utterance(), 'supervisor', 'ana@site.example', NOW_MS, 'UTC');
+    expect(supervisor).toMatchObject({ callerWords: null, message: { role: 'admin' } });
+    const failed = planRecording(
+      { kind: 'error', callSid: callSid(1), transcriptionSid: SID, error: 'gone' },
+      'caller',
+      undefined,
+      NOW_MS,
+      'UTC',
+    );
+    expect(failed).toMatchObject({
+      claim: failureClaim(SID),
+      callerWords: null,
+      message: { role: 'system' },
+    });
+    expect(planRecording(utterance({ final: false }), 'caller', undefined, NOW_MS, 'UTC')).toEqual({
+      kind: 'nothing',
+      why: 'interim',
+    });
+  });
+});
+
+describe('spokenMessage', () => {
+  it("labels the caller's words as the user's, a supervisor's as an admin's and the on-call person's as on-call, each by whom", () => {
+    expect(spokenMessage('caller', undefined, 'help', NOW_ISO)).toEqual({
+      role: 'user',
+      content: 'help',
+      timestamp: NOW_ISO,
+      sources: '',
+      spoken: true,
+    });
+    expect(spokenMessage('supervisor', 'ana@site.example', 'stay low', NOW_ISO)).toMatchObject({
+      role: 'admin',
+      by: 'ana@site.example',
+      spoken: true,
+    });
+    expect(spokenMessage('oncall', '+15550190001', 'on my way', NOW_ISO)).toMatchObject({
+      role: 'oncall',
+      by: '+15550190001',
+    });
+  });
+});
+
+describe('the keys', () => {
+  it('claim each utterance once per transcription and sequence, never as a Gather would', () => {
+    expect(utteranceClaim(SID, 3)).toBe(utteranceClaim(SID, 3));
+    expect(utteranceClaim(SID, 3)).not.toBe(utteranceClaim(SID, 4));
+    expect(utteranceClaim(SID, 3)).not.toBe(utteranceClaim(OTHER_SID, 3));
+    expect(failureClaim(SID)).not.toBe(utteranceClaim(SID, 0));
+    expect(utteranceClaim(SID, 3)).toMatch(/^rt[0-9a-f]{20}$/); // a Gather's key is at most 20 characters
+  });
+
+  it('sort by when the words were spoken, then by sequence, among keys made as every message key is', () => {
+    const messageKey = messageKeyFactory(() => 0.5);
+    const before = messageKey(NOW_MS - 1);
+    const after = messageKey(NOW_MS + 1);
+    const third = transcriptKey(NOW_MS, SID, 3);
+    const fourth = transcriptKey(NOW_MS, SID, 4);
+    expect(third).toHaveLength(before.length);
+    expect([after, fourth, before, third].sort()).toEqual([before, third, fourth, after]);
+    // A later utterance spoken later sorts later whatever its sequence.
+    expect(transcriptKey(NOW_MS + 1000, SID, 1) > transcriptKey(NOW_MS, SID, 9)).toBe(true);
+    expect(transcriptKey(NOW_MS, SID, 3)).toBe(third); // the same callback, the same key
+    expect(transcriptKey(NOW_MS, SID, 3, 'failure')).not.toBe(third);
+  });
+
+  it("place the words at Twilio's Timestamp, never after now, and at the arrival when it is missing or implausible", () => {
+    expect(spokenAt('2025-10-04T09:00:58.123456Z', NOW_MS)).toBe(NOW_MS - 1877);
+    expect(spokenAt('2025-10-04T09:01:03Z', NOW_MS)).toBe(NOW_MS);
+    expect(spokenAt(undefined, NOW_MS)).toBe(NOW_MS);
+    expect(spokenAt('yesterday', NOW_MS)).toBe(NOW_MS);
+    expect(spokenAt(new Date(NOW_MS - MAX_CLOCK_SKEW_MS - 1).toISOString(), NOW_MS)).toBe(NOW_MS);
+  });
+});
+
+describe('claimOnCall', () => {
+  const claim = { key: utteranceClaim(SID, 3), messageKey: 'K3', callerSpoke: true };
+
+  it("claims the utterance, settles the caller's words on the call as stored and holds the purge off", () => {
+    const decision = claimOnCall(
+      aLiveCall({ quiet_since: NOW_ISO, answered: { g1: true } }),
+      {
+        ...claim,
+        settle: (call) => ({ urgency: call.urgency === 'NORMAL' ? 'CRITICAL' : 'URGENT' }),
+      },
+      NOW_ISO,
+      NOW_MS,
+    );
+    expect(decision).toEqual({
+      kind: 'claim',
+      fields: {
+        last_message_at: NOW_ISO,
+        turn_started_at: NOW_ISO,
+        answered: { g1: true, [claim.key]: 'K3' },
+        urgency: 'CRITICAL',
+        quiet_since: null,
+      },
+      messageKey: 'K3',
+      claimedBefore: false,
+      holdsMarker: true,
+    });
+  });
+
+  it("leaves a turn's marker to the turn, and a quiet call quiet when a supervisor speaks", () => {
+    const turning = aLiveCall({ turn_started_at: NOW_ISO, quiet_since: NOW_ISO });
+    const decision = claimOnCall(turning, { ...claim, callerSpoke: false }, NOW_ISO, NOW_MS + 1000);
+    expect(decision).toMatchObject({ kind: 'claim', holdsMarker: false });
+    expect(decision.kind === 'claim' && decision.fields).toEqual({
+      last_message_at: NOW_ISO,
+      answered: { [claim.key]: 'K3' },
+    });
+  });
+
+  it('writes a message claimed before where the first claim said, settling nothing again', () => {
+    let settled = 0;
+    const decision = claimOnCall(
+      aLiveCall({ answered: { [claim.key]: 'K-first' } }),
+      { ...claim, settle: () => (settled++, { urgency: 'CRITICAL' }) },
+      NOW_ISO,
+      NOW_MS,
+    );
+    expect(decision).toEqual({
+      kind: 'claim',
+      fields: { last_message_at: NOW_ISO, turn_started_at: NOW_ISO },
+      messageKey: 'K-first',
+      claimedBefore: true,
+      holdsMarker: true,
+    });
+    expect(settled).toBe(0);
+  });
+
+  it('claims nothing on a call being purged: the words go to the archive', () => {
+    expect(claimOnCall(aLiveCall({ purging: true }), claim, NOW_ISO, NOW_MS)).toEqual({
+      kind: 'purging',
+    });
+  });
+});

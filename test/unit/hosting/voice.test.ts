@@ -1,0 +1,312 @@
+import { describe, expect, it } from 'vitest';
+import type { ConferenceMember, LiveCall } from '@aurora/model';
+import {
+  callerCompany,
+  callerLine,
+  callerUnheard,
+  e164,
+  knownOnCallNumbers,
+  listenBlocked,
+  memberLine,
+  membersOf,
+  MICROPHONE_DENIED_TEXT,
+  myLiveLegs,
+  myMuted,
+  speakerLabel,
+  talkBlocked,
+  voiceErrorText,
+  voiceStateText,
+} from '../../../hosting/src/core/voice';
+
+const ANA = 'ana@site.example';
+const BEN = 'ben@site.example';
+const ON_CALL = '+15550190001';
+
+const member = (extra: Partial<ConferenceMember> = {}): ConferenceMember => ({
+  role: 'supervisor',
+  who: ANA,
+  via: 'browser',
+  state: 'joined',
+  muted: false,
+  at: '2026-03-01T10:00:00.000+05:30',
+  ...extra,
+});
+
+type VoiceCall = Pick<LiveCall, 'mode' | 'admin_id' | 'conference' | 'status' | 'escalation'>;
+const call = (extra: Partial<VoiceCall> = {}): VoiceCall => ({
+  mode: 'ai',
+  status: 'ACTIVE',
+  ...extra,
+});
+const inConference = (members: Record<string, ConferenceMember>, extra: Partial<VoiceCall> = {}) =>
+  call({
+    mode: 'human',
+    admin_id: ANA,
+    conference: { name: 'aurora-call_1', caller_in: true, members },
+    ...extra,
+  });
+const withMember = (m: ConferenceMember, extra: Partial<VoiceCall> = {}) =>
+  inConference({ CAleg: m }, extra);
+const line = (m: ConferenceMember, c: VoiceCall, me = ANA) =>
+  memberLine({ ...m, sid: 'CAleg' }, c, me);
+
+describe('who is on the call, in words', () => {
+  it('says an on-call person is hearing the brief, then that they joined', () => {
+    const ringing = member({
+      role: 'oncall',
+      who: ON_CALL,
+      via: 'phone',
+      to: ON_CALL,
+      state: 'ringing',
+    });
+    expect(line(ringing, withMember(ringing))).toBe(
+      `On-call ${ON_CALL} is being called: they hear Aurora's brief of the call, then press 1 to join`,
+    );
+    const joined = { ...ringing, state: 'joined' as const };
+    expect(line(joined, withMember(joined))).toBe(`On-call ${ON_CALL} joined: heard by the caller`);
+  });
+
+  it('says who the caller is still with when the on-call person does not join: never alone', () => {
+    for (const [state, verb] of [
+      ['no-answer', 'did not answer'],
+      ['declined', 'declined'],
+      ['busy', 'was busy'],
+      ['failed', 'could not be called'],
+    ] as const) {
+      const oncall = member({ role: 'oncall', who: ON_CALL, via: 'phone', state });
+      // Ana talks from her browser: the caller is with her.
+      const talking = inConference({ CAleg: oncall, CAana: member() });
+      expect(memberLine({ ...oncall, sid: 'CAleg' }, talking, ANA)).toBe(
+        `On-call ${ON_CALL} ${verb} — the caller is still with you`,
+      );
+      // Ben reads the same call: the caller is with Ana.
+      expect(memberLine({ ...oncall, sid: 'CAleg' }, talking, BEN)).toBe(
+        `On-call ${ON_CALL} ${verb} — the caller is still with ${ANA}`,
+      );
+    }
+    // A transfer from a call nobody holds: the caller stayed with Aurora.
+    const unanswered = member({ role: 'oncall', who: ON_CALL, via: 'phone', state: 'no-answer' });
+    expect(
+      line(
+        unanswered,
+        call({ conference: { name: 'n', caller_in: false, members: { CAleg: unanswered } } }),
+      ),
+    ).toBe(`On-call ${ON_CALL} did not answer — the caller is still with Aurora`);
+  });
+
+  it("names this supervisor's own legs as theirs, and another supervisor's as theirs", () => {
+    const phone = member({ via: 'phone', to: '+15550100077', state: 'ringing' });
+    expect(line(phone, withMember(phone))).toBe(
+      'Your phone (+15550100077) is ringing: answer and press 1 to join',
+    );
+    expect(line(phone, withMember(phone), BEN)).toBe(
+      `${ANA}'s phone (+15550100077) is ringing: answer and press 1 to join`,
+    );
+    const listening = member({ muted: true });
+    expect(line(listening, withMember(listening))).toBe(
+      'Your browser joined, muted: listening without being heard',
+    );
+    expect(line({ ...listening, state: 'left' }, withMember(listening))).toBe(
+      'Your browser left the call',
+    );
+  });
+
+  it('orders the legs: on the call, then ringing, then the ended ones, oldest first', () => {
+    const c = inConference({
+      CAa: member({ state: 'left', at: '2026-03-01T10:00:00.000+05:30' }),
+      CAb: member({
+        role: 'oncall',
+        who: ON_CALL,
+        state: 'ringing',
+        at: '2026-03-01T10:00:02.000+05:30',
+      }),
+      CAc: member({ who: BEN, at: '2026-03-01T10:00:03.000+05:30' }),
+      CAd: member({ at: '2026-03-01T10:00:01.000+05:30' }),
+    });
+    expect(membersOf(c).map((m) => m.sid)).toEqual(['CAd', 'CAc', 'CAb', 'CAa']);
+    expect(myLiveLegs(c, ANA).map((m) => m.sid)).toEqual(['CAd']);
+    expect(membersOf(call())).toEqual([]);
+  });
+
+  it('knows whether this supervisor is heard: muted only when every joined leg of theirs is', () => {
+    expect(myMuted(call(), ANA)).toBeNull();
+    expect(
+      myMuted(inConference({ CAr: member({ state: 'ringing', via: 'phone' }) }), ANA),
+    ).toBeNull();
+    expect(myMuted(inConference({ CAa: member({ muted: true }) }), ANA)).toBe(true);
+    expect(
+      myMuted(inConference({ CAa: member({ muted: true }), CAb: member({ via: 'phone' }) }), ANA),
+    ).toBe(false);
+    expect(myMuted(inConference({ CAb: member({ who: BEN, muted: false }) }), ANA)).toBeNull();
+  });
+});
+
+describe('where the caller is', () => {
+  it('is with Aurora, or with the supervisor who holds the call and types', () => {
+    expect(callerLine(call(), ANA)).toBe('The caller is with Aurora.');
+    const held = call({ mode: 'human', admin_id: ANA });
+    expect(callerLine(held, ANA)).toBe('The caller is with you: Aurora reads out what you type.');
+    expect(callerLine(held, BEN)).toBe(
+      `The caller is with ${ANA}, who types what Aurora reads out.`,
+    );
+    expect(callerLine(call({ status: 'ENDED' }), ANA)).toBe('The call has ended.');
+  });
+
+  it('is in the conference with the humans who joined, "you" first', () => {
+    const c = inConference({
+      CAb: member({ who: BEN, at: '2026-03-01T10:00:00.000+05:30' }),
+      CAo: member({
+        role: 'oncall',
+        who: ON_CALL,
+        via: 'phone',
+        at: '2026-03-01T10:00:01.000+05:30',
+      }),
+      CAa: member({ at: '2026-03-01T10:00:02.000+05:30' }),
+      CAr: member({ role: 'oncall', who: '+15550190002', state: 'ringing' }),
+    });
+    expect(callerLine(c, ANA)).toBe(
+      `The caller is in the conference with you, ${BEN} and on-call ${ON_CALL}.`,
+    );
+    expect(callerCompany(c, ANA, 'CAa')).toBe(`${BEN} and on-call ${ON_CALL}`);
+  });
+
+  it('tells those the caller hears from those only listening, and says when the caller hears nobody', () => {
+    const c = inConference({
+      CAa: member({ muted: true }),
+      CAb: member({ who: BEN }),
+      CAc: member({ role: 'oncall', who: ON_CALL, via: 'phone', muted: true }),
+    });
+    expect(callerLine(c, ANA)).toBe(
+      `The caller is in the conference with ${BEN}. You and on-call ${ON_CALL} are listening, muted.`,
+    );
+    expect(callerLine(c, BEN)).toBe(
+      `The caller is in the conference with you. ${ANA} and on-call ${ON_CALL} are listening, muted.`,
+    );
+    expect(callerUnheard(c)).toBe(false);
+    // Ben leaves: Ana only listens, muted, and the caller hears nobody.
+    const unheard = inConference(
+      { CAa: member({ muted: true }), CAb: member({ who: BEN, state: 'left' }) },
+      { admin_id: BEN },
+    );
+    expect(callerUnheard(unheard)).toBe(true);
+    expect(callerLine(unheard, ANA)).toBe(
+      `The caller is in the conference, but nobody there is talking to them: You are listening, muted. Speak up, or leave so they go back to ${BEN}.`,
+    );
+    expect(callerCompany(unheard, BEN)).toBe(`${ANA}, listening muted: nobody is talking`);
+    // One person on two legs, heard on one of them, is talking.
+    const twoLegs = inConference({ CAa: member({ muted: true }), CAp: member({ via: 'phone' }) });
+    expect(callerLine(twoLegs, ANA)).toBe('The caller is in the conference with you.');
+  });
+
+  it('goes back to the holder, else Aurora, when nobody is in the conference with them', () => {
+    const empty = inConference({ CAa: member({ state: 'left' }) });
+    expect(callerCompany(empty, BEN)).toBe(ANA);
+    expect(callerLine(empty, ANA)).toBe(
+      'The caller is in the conference; if nobody joins, they go back to you.',
+    );
+    expect(callerCompany({ ...empty, mode: 'ai', admin_id: undefined }, ANA)).toBe('Aurora');
+  });
+});
+
+describe('who said a transcript line', () => {
+  it('names on-call staff and supervisors who spoke, and keeps the plain labels otherwise', () => {
+    expect(speakerLabel({ role: 'oncall', by: ON_CALL, spoken: true })).toBe(
+      `On-call (${ON_CALL})`,
+    );
+    expect(speakerLabel({ role: 'oncall' })).toBe('On-call');
+    expect(speakerLabel({ role: 'admin', by: ANA, spoken: true })).toBe(
+      `Supervisor ${ANA} (voice)`,
+    );
+    expect(speakerLabel({ role: 'admin', spoken: true })).toBe('Supervisor (voice)');
+    expect(speakerLabel({ role: 'admin' })).toBe('Supervisor');
+    expect(speakerLabel({ role: 'user', spoken: true })).toBe('Caller');
+    expect(speakerLabel({ role: 'assistant' })).toBe('Aurora');
+  });
+});
+
+describe('what a supervisor may do by voice, and why not', () => {
+  it('offers Listen only while the caller is in a conference, and says why not', () => {
+    expect(listenBlocked(call())).toMatch(
+      /^Listen opens once a supervisor is talking with the caller/,
+    );
+    expect(listenBlocked(inConference({}))).toBeNull();
+    expect(listenBlocked(inConference({}, { status: 'ENDED' }))).toBe('The call has ended.');
+  });
+
+  it('offers Talk unless another supervisor holds the call', () => {
+    expect(talkBlocked(call(), ANA)).toBeNull();
+    expect(talkBlocked(call({ mode: 'human', admin_id: ANA }), ANA)).toBeNull();
+    expect(talkBlocked(call({ mode: 'human', admin_id: BEN }), ANA)).toBe(
+      `${BEN} holds this call. Listen in, then Speak up to be heard.`,
+    );
+  });
+
+  it("offers the on-call numbers the call's escalation texted, once each", () => {
+    expect(knownOnCallNumbers(call())).toEqual([]);
+    const recipient = { state: 'sent' as const, attempts: 1 };
+    expect(
+      knownOnCallNumbers(
+        call({
+          escalation: {
+            recipients: {
+              a: { to: ON_CALL, ...recipient },
+              b: { to: '+15550190002', ...recipient },
+              c: { to: ON_CALL, ...recipient },
+            },
+          },
+        }),
+      ),
+    ).toEqual([ON_CALL, '+15550190002']);
+  });
+
+  it('reads a typed number as E.164, or refuses it', () => {
+    expect(e164(' +1 (555) 019-0001 ')).toBe(ON_CALL);
+    expect(e164('+1.555.019.0001')).toBe(ON_CALL);
+    expect(e164('5550190001')).toBeNull();
+    expect(e164('+0555019')).toBeNull();
+    expect(e164('')).toBeNull();
+  });
+});
+
+describe("the supervisor's own voice, in words", () => {
+  const on = { callId: 'call_1' };
+  it('says whether the caller hears them', () => {
+    expect(voiceStateText({ phase: 'idle' }, null)).toBe('');
+    expect(voiceStateText({ phase: 'connecting', mode: 'talk', ...on }, null)).toBe(
+      'Connecting your microphone…',
+    );
+    expect(voiceStateText({ phase: 'open', mode: 'talk', ...on }, null)).toBe(
+      'Talking: the caller hears you',
+    );
+    // Listening joins muted until the conference says otherwise.
+    expect(voiceStateText({ phase: 'open', mode: 'listen', ...on }, null)).toBe(
+      'Listening, muted: you hear the call, nobody hears you',
+    );
+    expect(voiceStateText({ phase: 'open', mode: 'listen', ...on }, false)).toBe(
+      'Talking: the caller hears you',
+    );
+    expect(voiceStateText({ phase: 'closed', ...on }, null)).toBe('You left the call.');
+    expect(voiceStateText({ phase: 'failed', reason: 'No.', ...on }, null)).toBe('No.');
+  });
+
+  it("words the SDK's failures by what the supervisor can do", () => {
+    expect(voiceErrorText({ code: 31401, message: 'UserMedia Permission Denied Error' })).toBe(
+      MICROPHONE_DENIED_TEXT,
+    );
+    expect(voiceErrorText({ name: 'NotAllowedError', message: 'Permission denied' })).toBe(
+      MICROPHONE_DENIED_TEXT,
+    );
+    expect(voiceErrorText({ code: 31402 })).toMatch(/^No microphone could be used/);
+    expect(voiceErrorText({ name: 'NotFoundError' })).toMatch(/^No microphone could be used/);
+    expect(voiceErrorText({ code: 20104 })).toMatch(/^Your voice sign-in expired or was refused/);
+    expect(voiceErrorText({ code: 31205 })).toMatch(/^Your voice sign-in expired or was refused/);
+    expect(voiceErrorText({ code: 53000 })).toMatch(/^The audio connection to Twilio failed/);
+    expect(voiceErrorText({ code: 31005 })).toMatch(/^The audio connection to Twilio failed/);
+    expect(voiceErrorText({ code: 31001 })).toMatch(/run preflight/);
+    expect(voiceErrorText({ code: 31000 })).toBe(
+      "The call's audio failed (Twilio error 31000). Try again.",
+    );
+    expect(voiceErrorText({ message: 'boom' })).toBe("The call's audio failed: boom");
+    expect(voiceErrorText({})).toBe("The call's audio failed.");
+  });
+});

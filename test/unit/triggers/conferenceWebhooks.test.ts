@@ -1,0 +1,199 @@
+/** The conference webhooks as Twilio meets them: signed form posts, the query each URL names, and answers that never cut the caller off. */
+import twilioWebhooks from 'twilio/lib/webhooks/webhooks';
+import { describe, expect, it } from 'vitest';
+import { controlCall } from '../../../functions/src/calls/controlCall';
+import {
+  browserWebhook,
+  conferenceWebhook,
+  legStatusWebhook,
+  legWebhook,
+  rejoinWebhook,
+} from '../../../functions/src/triggers/conferenceWebhooks';
+import { twilioWebhook, type Webhook } from '../../../functions/src/triggers/twilioWebhook';
+import type { Deps } from '../../../functions/src/ports';
+import type { z } from 'zod';
+import {
+  ANA,
+  ANA_BROWSER,
+  CALLER,
+  CALL_ID,
+  CONFERENCE,
+  conferenceCall,
+} from '../../helpers/conference';
+
+const TOKEN = 'test-token';
+const BASE = 'https://aurora.example.com';
+
+/** Posts `body` to `pathAndQuery` as Twilio would, signed; resolves the status and the text answered. */
+async function post<S extends z.ZodType>(
+  webhook: Webhook<S>,
+  deps: Deps,
+  pathAndQuery: string,
+  body: Record<string, string>,
+) {
+  const handle = twilioWebhook(
+    webhook,
+    () => TOKEN,
+    () => deps,
+  );
+  const signature = twilioWebhooks.getExpectedTwilioSignature(
+    TOKEN,
+    `${BASE}${pathAndQuery}`,
+    body,
+  );
+  const res = {
+    code: 0,
+    text: '',
+    status(c: number) {
+      this.code = c;
+      return this;
+    },
+    set() {
+      return this;
+    },
+    type() {
+      return this;
+    },
+    send(t: string) {
+      this.text = t;
+      return this;
+    },
+  };
+  await handle(
+    {
+      method: 'POST',
+      body,
+      originalUrl: pathAndQuery,
+      get: (h: string) => (h === 'X-Twilio-Signature' ? signature : undefined),
+    } as never,
+    res as never,
+  );
+  return { status: res.code, text: res.text };
+}
+
+describe('POST /twilio/browser', () => {
+  it("joins the holder's browser, taking the connect params from the form", async () => {
+    const world = await conferenceCall();
+    await controlCall({ action: 'take', callId: CALL_ID }, ANA, world.deps);
+    const { status, text } = await post(browserWebhook, world.deps, '/twilio/browser', {
+      CallSid: ANA_BROWSER,
+      From: `client:${ANA.uid}`,
+      To: '',
+      callId: CALL_ID,
+      mode: 'talk',
+    });
+    expect(status).toBe(200);
+    expect(text).toContain('<Conference muted="false"');
+    expect(world.voice.sent.at(-1)!.callSid).toBe(CALLER);
+  });
+
+  it('refuses a malformed mode or call id with a 400, and a deadline answers the leg without moving anyone', async () => {
+    const world = await conferenceCall();
+    for (const bad of [
+      { mode: 'shout', callId: CALL_ID },
+      { mode: 'talk', callId: '../admins' },
+    ])
+      expect(
+        (
+          await post(browserWebhook, world.deps, '/twilio/browser', {
+            CallSid: ANA_BROWSER,
+            From: `client:${ANA.uid}`,
+            ...bad,
+          })
+        ).status,
+      ).toBe(400);
+    const late = browserWebhook.answerWithin!.fallback(
+      {} as never,
+      world.deps,
+      new URLSearchParams(),
+      {} as never,
+    );
+    expect(late).toContain(
+      '<Say>Aurora could not connect you in time. Please try again.</Say><Hangup/>',
+    );
+  });
+});
+
+describe('POST /twilio/leg and /twilio/leg-status', () => {
+  it('reads who the leg is from the query it was given, and refuses a query that does not say', async () => {
+    const world = await conferenceCall();
+    await controlCall({ action: 'take', callId: CALL_ID }, ANA, world.deps);
+    await controlCall({ action: 'transfer', callId: CALL_ID, to: '+15550190001' }, ANA, world.deps);
+    const leg = world.lastLeg();
+    const query = `?call=${CALL_ID}&role=oncall&who=%2B15550190001`;
+    expect(
+      (
+        await post(legWebhook, world.deps, `/twilio/leg?call=${CALL_ID}&role=boss&who=x`, {
+          CallSid: leg.sid,
+          Digits: '1',
+        })
+      ).status,
+    ).toBe(400);
+    const busy = await post(legStatusWebhook, world.deps, `/twilio/leg-status${query}`, {
+      CallSid: leg.sid,
+      To: '+15550190001',
+      CallStatus: 'busy',
+    });
+    expect(busy).toEqual({
+      status: 200,
+      text: '<?xml version="1.0" encoding="UTF-8"?><Response/>',
+    });
+    expect((await world.members())[leg.sid].state).toBe('busy');
+    const pressed = await post(legWebhook, world.deps, `/twilio/leg${query}`, {
+      CallSid: leg.sid,
+      Digits: '1',
+    });
+    expect(pressed.text).toContain('You are no longer needed on this call. Goodbye.');
+  });
+});
+
+describe('POST /twilio/conference', () => {
+  it('records the conference from its status callback form, and refuses one that names no call', async () => {
+    const world = await conferenceCall();
+    await controlCall({ action: 'take', callId: CALL_ID }, ANA, world.deps);
+    await world.browser(ANA, ANA_BROWSER, 'talk');
+    const form = {
+      ConferenceSid: CONFERENCE,
+      FriendlyName: (await world.call())!.conference!.name,
+      StatusCallbackEvent: 'participant-mute',
+      CallSid: ANA_BROWSER,
+      Muted: 'true',
+      Hold: 'false',
+      SequenceNumber: '3',
+    };
+    expect(
+      (await post(conferenceWebhook, world.deps, `/twilio/conference?call=${CALL_ID}`, form))
+        .status,
+    ).toBe(200);
+    expect((await world.members())[ANA_BROWSER].muted).toBe(true);
+    expect((await post(conferenceWebhook, world.deps, '/twilio/conference', form)).status).toBe(
+      400,
+    );
+  });
+});
+
+describe('POST /twilio/rejoin', () => {
+  it('returns the caller to Aurora, and never hangs up on them, even when our handler fails or runs out of time', async () => {
+    const world = await conferenceCall();
+    await world.talk();
+    const back = await post(rejoinWebhook, world.deps, `/twilio/rejoin?call=${CALL_ID}`, {
+      CallSid: CALLER,
+      CallStatus: 'in-progress',
+      DialCallStatus: 'answered',
+    });
+    expect(back.status).toBe(200);
+    expect(back.text).toContain(`<Stop><Transcription name="caller-${CALL_ID}"/></Stop><Gather`);
+    const failed = rejoinWebhook.onFailure!(world.deps);
+    const late = rejoinWebhook.answerWithin!.fallback(
+      {} as never,
+      world.deps,
+      new URLSearchParams({ call: CALL_ID }),
+      {} as never,
+    );
+    for (const twiml of [failed, late]) {
+      expect(twiml).toContain('<Gather');
+      expect(twiml).not.toContain('<Hangup');
+    }
+    expect(late).toContain(`<Stop><Transcription name="caller-${CALL_ID}"/></Stop>`);
+  });
+});
