@@ -32,6 +32,7 @@ import {
 import { handleMessageStatus } from './triggers/webhooks';
 import { handleTranscription } from './triggers/webhooks';
 import {
+  handleAnnounce,
   handleBrowser,
   handleConference,
   handleLeg,
@@ -76,6 +77,8 @@ export const twilioLeg = onRequest(webhook, handleLeg);
 export const twilioLegStatus = onRequest(webhook, handleLegStatus);
 export const twilioConference = onRequest(webhook, handleConference);
 export const twilioRejoin = onRequest(webhook, handleRejoin);
+// A supervisor's typed words spoken into the conference (its AnnounceUrl).
+export const twilioAnnounce = onRequest(webhook, handleAnnounce);
 
 // The dashboard calls this signed in; the handler checks the admin claim.
 export const callControl = onCall(

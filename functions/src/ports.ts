@@ -122,6 +122,11 @@ export interface LiveVoice {
   muteMember(conferenceSid: string, callSid: string, muted: boolean): Promise<'done' | 'gone'>;
   /** Ends a conference, dropping every leg in it; 'gone' if it had already ended. */
   endConference(conferenceSid: string): Promise<'done' | 'gone'>;
+  /**
+   * Has Twilio request `url` (POST, signed) and play the TwiML it answers to everyone in the
+   * conference; resolves once Twilio accepted, 'gone' if the conference has ended.
+   */
+  announceToConference(conferenceSid: string, url: string): Promise<'done' | 'gone'>;
   /** The ConferenceSid of the in-progress conference named `name`, or null if none is running. */
   conferenceSid(name: string): Promise<string | null>;
 }

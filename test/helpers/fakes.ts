@@ -213,6 +213,15 @@ export class MemoryVoice implements LiveVoice {
     if (refused) throw refused;
     return this.conferences.get(name) ?? null;
   }
+  /** Announcements Twilio accepted (AnnounceUrl), in order. */
+  announcements: Array<{ conferenceSid: string; url: string }> = [];
+  async announceToConference(conferenceSid: string, url: string) {
+    const refused = this.refused();
+    if (refused) throw refused;
+    if (this.endedConferences.includes(conferenceSid)) return 'gone' as const;
+    this.announcements.push({ conferenceSid, url });
+    return 'done' as const;
+  }
 }
 
 /** Twilio's Messages API: each accepted text gets a message SID; numbers in `failing` are refused. */

@@ -8,6 +8,12 @@ import type { LiveVoice, Sms } from '../ports';
 const CALL_NOT_IN_PROGRESS = 21220;
 /** Twilio's "resource not found" (a conference or participant that has gone): https://www.twilio.com/docs/api/errors/20404 */
 const NOT_FOUND = 20404;
+/**
+ * Twilio's answer (HTTP 400) to an update of a conference that has ended: "Conference does not
+ * exist or is completed" (https://www.twilio.com/docs/api/errors/16022; a 400 "Bad request" on
+ * ending a conference whose last participant had left: https://github.com/twilio/twilio-node/issues/663).
+ */
+const CONFERENCE_COMPLETED = 16022;
 /** Twilio's call states while a call is still going; the rest are final. */
 const LIVE_STATES = new Set(['queued', 'ringing', 'in-progress']);
 
@@ -23,7 +29,12 @@ export type TwilioAccount = {
 type RestError = { status?: number; code?: number; message?: string };
 const isGone = (err: unknown) => {
   const { status, code } = (err ?? {}) as RestError;
-  return status === 404 || code === NOT_FOUND || code === CALL_NOT_IN_PROGRESS;
+  return (
+    status === 404 ||
+    code === NOT_FOUND ||
+    code === CALL_NOT_IN_PROGRESS ||
+    code === CONFERENCE_COMPLETED
+  );
 };
 
 /** A Twilio refusal (or an unreachable Twilio) as an error whose message an admin can read. */
@@ -159,6 +170,18 @@ export function twilioVoice(client: ReturnType<typeof twilioClient>, callerId = 
         throw twilioRefusal('Ending the conference', err);
       }
     },
+    async announceToConference(conferenceSid, announceUrl) {
+      try {
+        // AnnounceUrl on the Conference resource: Twilio requests it with AnnounceMethod (POST,
+        // as every webhook here) and plays what it answers to every participant
+        // (https://www.twilio.com/docs/voice/api/conference-resource#update-a-conference-resource).
+        await client.conferences(conferenceSid).update({ announceUrl, announceMethod: 'POST' });
+        return 'done';
+      } catch (err) {
+        if (isGone(err)) return 'gone';
+        throw twilioRefusal('Speaking into the conference', err);
+      }
+    },
     async conferenceSid(name) {
       try {
         // Read conferences by FriendlyName and Status (https://www.twilio.com/docs/voice/api/conference-resource#read-multiple-conference-resources).
@@ -213,6 +236,7 @@ export function unconfiguredVoice(): LiveVoice {
     dial: refuse,
     muteMember: refuse,
     endConference: refuse,
+    announceToConference: refuse,
     conferenceSid: refuse,
   };
 }
@@ -274,6 +298,12 @@ export function recordingVoice(log: Log): LiveVoice {
     },
     async endConference(conferenceSid) {
       log.info('twilio conference end (not sent: emulators without TWILIO_ACCOUNT_SID)', {
+        conferenceSid,
+      });
+      return 'done';
+    },
+    async announceToConference(conferenceSid) {
+      log.info('twilio conference announcement (not sent: emulators without TWILIO_ACCOUNT_SID)', {
         conferenceSid,
       });
       return 'done';

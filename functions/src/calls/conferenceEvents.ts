@@ -3,11 +3,11 @@
  * joining, leaving, muted), and the caller's <Dial action> when the conference is over for them
  * (/twilio/rejoin), which returns them to Aurora, or to the supervisor who holds the call.
  */
-import { CONFERENCE_NOTES, callerIsWith, joinedLegs } from '../core/conference';
-import { emptyResponse } from '../core/twiml';
+import { CONFERENCE_NOTES, announcement, callerIsWith, joinedLegs } from '../core/conference';
+import { emptyResponse, voiceFor } from '../core/twiml';
 import type { Deps } from '../ports';
 import { backWithAurora, changeConferenceOrLog, endIfCallerAlone } from '../steps/conference';
-import { noteOnCall } from '../steps/listening';
+import { languageOrSite, noteOnCall } from '../steps/listening';
 import { findCallBySid, readCall } from '../steps/liveCalls';
 import { noteEnded } from './voiceLegs';
 
@@ -85,7 +85,7 @@ export async function conferenceEvent(input: ConferenceEvent, deps: Deps): Promi
  * The caller joined the conference. Each human leg recorded as in it is checked with Twilio: one
  * whose call has ended never reached the conference (its request was answered, then it dropped,
  * so no participant-leave will come) and has left. If nobody is left, the leaving rule returns
- * the caller at once rather than leave them in a silent conference.
+ * the caller at once rather than leave them in a silent conference (muted listeners are no company).
  */
 async function callerJoined(deps: Deps, callId: string, sid: string): Promise<void> {
   const changed = await changeConferenceOrLog(deps, callId, { kind: 'caller-joined', sid });
@@ -160,3 +160,24 @@ export async function rejoin(input: Rejoin, deps: Deps): Promise<string> {
 /** The answer to the <Dial action> when rejoin is not done by the webhook's deadline: the caller is listened to again all the same. */
 export const rejoinFallback = (input: Pick<Rejoin, 'callHint'>, deps: Deps): string =>
   backWithAurora(deps, input.callHint, undefined);
+
+/**
+ * The conference's AnnounceUrl (/twilio/announce): a supervisor's typed words, said into the
+ * conference in the caller's voice. They were recorded when Twilio accepted the announcement
+ * (calls/controlCall.ts), so they are said even when the call cannot be read: then in the
+ * site's voice.
+ */
+export async function announce(
+  input: { callId: string; text: string },
+  deps: Deps,
+): Promise<string> {
+  const call = await readCall(deps.live, input.callId, deps.log).catch((err: unknown) => {
+    deps.log.warn('announce: the call could not be read; spoken in the site voice', {
+      callId: input.callId,
+      error: String(err),
+    });
+    return null;
+  });
+  const language = languageOrSite(deps, call?.language);
+  return announcement(input.text, voiceFor({ language, speech: deps.settings.speech }));
+}

@@ -39,6 +39,7 @@ import { changeCall, readCall, readConversation } from '../steps/liveCalls';
 import { retrying } from '../core/retry';
 import {
   CONFERENCE_NOTES,
+  MAX_ANNOUNCE_URL_CHARS,
   type MemberRole,
   callerIsWith,
   conferenceUrls,
@@ -148,6 +149,7 @@ export async function controlCall(
       const call = await callFor(deps, action.callId, 'say', admin);
       if ('code' in call) return { ok: false, ...call };
       const text = speakable(action.text);
+      if (call.conference?.caller_in) return sayIntoConference(deps, action.callId, call, text);
       return speak(deps, call, speakThenListen(deps, action.callId, call.language, text), [
         ['admin', text],
       ]);
@@ -442,6 +444,33 @@ async function leaveConference(deps: Deps, callId: string, admin: Admin): Promis
   return { ok: true, reached: true };
 }
 
+/**
+ * Typed words for a caller in the conference (a supervisor on a noisy floor): a call update would
+ * take the caller out of it, so Twilio speaks them into it instead, from the conference's
+ * AnnounceUrl (/twilio/announce, in the caller's voice), and every human there hears them too.
+ * Recorded only once Twilio has accepted the announcement, as a call update's words are.
+ */
+async function sayIntoConference(
+  deps: Deps,
+  callId: string,
+  call: LiveCall,
+  text: string,
+): Promise<ControlResult> {
+  const url = conferenceUrls(deps.settings.publicBaseUrl, callId).announce(text);
+  if (url.length > MAX_ANNOUNCE_URL_CHARS) return { ok: false, ...TOO_LONG_TO_ANNOUNCE };
+  let outcome: 'done' | 'gone';
+  try {
+    const sid = await conferenceSidOf(deps, callId, call);
+    if (!sid) return { ok: false, ...NOT_RUNNING };
+    outcome = await deps.voice.announceToConference(sid, url);
+  } catch (err) {
+    return { ok: false, ...notDone(err) };
+  }
+  if (outcome === 'gone') return { ok: false, ...CONFERENCE_ENDED };
+  await noteOnCall(deps, call, [['admin', text]]);
+  return { ok: true, reached: true };
+}
+
 /** On a hand-back, phone legs still ringing are hung up and recorded left: nobody joins a call Aurora has again. */
 async function dropRingingLegs(deps: Deps, callId: string, call: LiveCall): Promise<void> {
   for (const [leg, member] of Object.entries(call.conference?.members ?? {})) {
@@ -492,6 +521,15 @@ const NOT_IN_CONFERENCE: Refusal = {
 const NOT_RUNNING: Refusal = {
   code: 'failed-precondition',
   message: "The call's conference is not running.",
+};
+const CONFERENCE_ENDED: Refusal = {
+  code: 'failed-precondition',
+  message: 'The voice conference has just ended: nothing was said. Try again.',
+};
+const TOO_LONG_TO_ANNOUNCE: Refusal = {
+  code: 'failed-precondition',
+  message:
+    'Too long to speak into the voice conference once encoded for Twilio: shorten it. Nothing was said.',
 };
 
 /** Sends `twiml` to the call; records `lines` only once Twilio has taken it. */

@@ -16,10 +16,12 @@ import { retrying } from '../core/retry';
 import {
   type ClaimDecision,
   claimOnCall,
+  heardFromOf,
   planRecording,
   type Recording,
   type Speaker,
   type TranscriptionEvent,
+  type Unheard,
 } from '../core/transcription';
 import type { Settle } from '../core/turnPlan';
 import { LiveCall, type LiveMessage, paths, siteIso, type Urgency } from '@aurora/model';
@@ -45,6 +47,8 @@ export type TranscriptionOutcome =
   | 'replay'
   /** Nothing to record (an interim result, silence, another event). */
   | 'ignored'
+  /** A human leg's words the caller could not hear (muted, not in the conference): logged, nothing written. */
+  | 'unheard'
   /** The call was archived: appended to its transcript there. */
   | 'archived'
   /** Neither live nor archived: logged and dropped. */
@@ -87,18 +91,22 @@ export async function recordTranscription(
   const procedures = callerWords ? await proceduresOrNone(deps) : [];
   const settle = callerWords ? settleCallerWords(deps, callerWords, procedures) : undefined;
   const nowIso = siteIso(new Date(nowMs), deps.settings.timeZone);
+  const heardFrom = heardFromOf(event, speaker, nowMs);
   const claim = {
     key: plan.claim,
     messageKey: plan.messageKey,
     settle,
     callerSpoke: !!callerWords,
+    ...(heardFrom ? { heardFrom } : {}),
   };
   const claimed = await retrying(() => claimUtterance(deps, callId, claim, nowIso, nowMs));
+  if (claimed.kind === 'unheard') return unheard(deps, callback, claimed.why);
   if (claimed.kind !== 'claim')
     return appendToArchive(deps, callback, {
       message: plan.message,
       key: plan.claim,
       urgency: callerWords ? keywordUrgency(callerWords, procedures) : undefined,
+      unchecked: !!heardFrom && !claimed.heard,
     });
   return writeClaimed(deps, callback, claimed, plan);
 }
@@ -159,8 +167,13 @@ function settleCallerWords(
 
 type Claimed =
   | { kind: 'claim'; call: LiveCall; decision: Extract<ClaimDecision, { kind: 'claim' }> }
-  /** No live call (never one, or archived and purged), or its purge has begun. */
-  | { kind: 'not-live' };
+  /** A human leg's words the caller could not hear. */
+  | { kind: 'unheard'; why: Unheard }
+  /**
+   * No live call (never one, or archived and purged), or its purge has begun; `heard` when the
+   * call was there to say a human leg's words were heard (it was purging).
+   */
+  | { kind: 'not-live'; heard: boolean };
 
 /** Claims the utterance on the live call in one transaction (core/transcription.ts claimOnCall). */
 async function claimUtterance(
@@ -170,9 +183,9 @@ async function claimUtterance(
   nowIso: string,
   nowMs: number,
 ): Promise<Claimed> {
-  let seen: Claimed = { kind: 'not-live' };
+  let seen: Claimed = { kind: 'not-live', heard: false };
   const result = await deps.live.transact(paths.call(callId), (current) => {
-    seen = { kind: 'not-live' };
+    seen = { kind: 'not-live', heard: false };
     if (current === null) return null; // gone, or not yet known: the server decides
     const parsed = LiveCall.safeParse(current);
     if (!parsed.success) {
@@ -182,31 +195,63 @@ async function claimUtterance(
       return undefined;
     }
     const decision = claimOnCall(parsed.data, claim, nowIso, nowMs);
-    if (decision.kind === 'purging') return undefined;
+    if (decision.kind === 'unheard') {
+      seen = decision;
+      return undefined;
+    }
+    if (decision.kind === 'purging') {
+      seen = { kind: 'not-live', heard: true };
+      return undefined;
+    }
     const next: Record<string, unknown> = { ...(current as object), ...decision.fields };
     for (const [field, value] of Object.entries(next)) if (value === null) delete next[field];
     seen = { kind: 'claim', call: LiveCall.parse(next), decision };
     return next;
   });
-  return result.committed ? seen : { kind: 'not-live' };
+  // Set by the transaction's last run (TypeScript cannot see the callback assign it).
+  const last = seen as Claimed;
+  if (result.committed) return last;
+  return last.kind === 'claim' ? { kind: 'not-live', heard: false } : last;
+}
+
+/**
+ * Words the caller could not hear are not the call's transcript: a listener's side-talk would
+ * read as said on the call. Logged at info (why, never the words), and nothing is written.
+ */
+function unheard(
+  deps: Deps,
+  { callId, speaker }: TranscriptionCallback,
+  why: Unheard,
+): TranscriptionOutcome {
+  deps.log.info('transcribed words the caller could not hear: not recorded', {
+    callId,
+    speaker,
+    why,
+  });
+  return 'unheard';
 }
 
 /**
  * Words for a call no longer live go onto the end of its archived transcript, as a late turn's
  * do (once: the claim's key is the archive's turn key), raising its archived urgency; a CRITICAL
  * one alerts every admin, the call having left the live list. A call neither live nor archived is
- * logged and dropped: a transcription callback never creates a call.
+ * logged and dropped: a transcription callback never creates a call. A human leg's words that
+ * the live call could not be asked about (`unchecked`: it was purged) are not appended: whether
+ * the caller heard that leg is no longer known.
  */
 async function appendToArchive(
   deps: Deps,
-  { callId, speaker, event }: TranscriptionCallback,
-  late: { message: LiveMessage; key: string; urgency?: Urgency },
+  callback: TranscriptionCallback,
+  late: { message: LiveMessage; key: string; urgency?: Urgency; unchecked: boolean },
 ): Promise<TranscriptionOutcome> {
+  const { callId, speaker, event } = callback;
   // The archive is found by the call's own CallSid: a human leg's callback names that leg's, so the
   // call id's reservation (kept a day after the purge) says it; the caller's leg is the call itself.
   const reservation = (await deps.live.get(paths.callIdReservation(callId))) as {
     call_sid?: unknown;
   } | null;
+  if (late.unchecked && typeof reservation?.call_sid === 'string')
+    return unheard(deps, callback, 'call-gone');
   const callSid =
     typeof reservation?.call_sid === 'string'
       ? reservation.call_sid

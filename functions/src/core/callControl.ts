@@ -42,12 +42,13 @@ export function refusal(
   ) {
     return { code: 'failed-precondition', message: 'Take the call first.' };
   }
-  // Speaking to the caller, or bridging them, is a call update: it would take them out of the
-  // conference, which ends when they leave it (every human voice dropped mid-sentence).
-  if ((action === 'say' || action === 'bridge') && call.conference?.caller_in)
+  // A bridge is a call update: it would take the caller out of the conference, which ends when
+  // they leave it (every human voice dropped mid-sentence). Typed words are spoken into it instead.
+  if (action === 'bridge' && call.conference?.caller_in)
     return {
       code: 'failed-precondition',
-      message: 'The caller is in the voice conference: speak to them there, or hand back first.',
+      message:
+        'The caller is in the voice conference: a bridge would take them out of it. Transfer the call instead, or hand back first.',
     };
   return null;
 }

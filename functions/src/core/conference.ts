@@ -57,7 +57,29 @@ export const conferenceUrls = (baseUrl: string, callId: string) => ({
     url(baseUrl, WEBHOOK_PATHS.legStatus, { call: callId, role, who }),
   transcription: (speaker: Speaker, who?: string) =>
     url(baseUrl, WEBHOOK_PATHS.transcription, { call: callId, speaker, who }),
+  /** The words themselves ride in the URL Twilio signs, so nothing need be stored to answer it. */
+  announce: (text: string) => url(baseUrl, WEBHOOK_PATHS.announce, { call: callId, text }),
 });
+
+/**
+ * The longest AnnounceUrl sent. Twilio documents a 4,000-character limit for a callback URL it
+ * is given ("The URL exceeds the 4000-character limit", https://www.twilio.com/docs/api/errors/21609,
+ * said of StatusCallback; assumed to hold for AnnounceUrl too). Typed words in Latin script fit
+ * at any length a supervisor may type (MAX_SPOKEN_CHARS, six characters a letter at worst once
+ * encoded); some in other scripts, nine characters each, may not, and are refused, never cut.
+ */
+export const MAX_ANNOUNCE_URL_CHARS = 4000;
+
+/**
+ * What Twilio plays into the conference from its AnnounceUrl: the typed words in the caller's
+ * voice. An announcement's TwiML may hold <Play>, <Say>, <Pause> or <Redirect>
+ * (https://www.twilio.com/docs/voice/api/conference-resource#update-a-conference-resource).
+ */
+export function announcement(text: string, voice: ReturnType<typeof voiceFor>): string {
+  const response = new VoiceResponse();
+  response.say(voice, speakable(text));
+  return response.toString();
+}
 
 /**
  * The conference events the functions follow (statusCallbackEvent,
@@ -396,17 +418,24 @@ export const ownLegs = (
       member.role === 'supervisor' && member.who === adminId && states.includes(member.state),
   );
 
-/** A caller in the conference with no human left in it: the conference must end, so they go back to someone. */
-export const callerLeftAlone = (conference: CallConference | undefined) =>
-  !!conference?.caller_in && joinedLegs(conference).length === 0;
+/** The legs the caller hears: in the conference and not muted (a listener, joined muted, is not company). */
+export const heardLegs = (conference: CallConference | undefined) =>
+  joinedLegs(conference).filter(([, member]) => !member.muted);
 
 /**
- * Who the caller is with, for the notes the dashboard reads: the humans in the conference with
- * them, else the supervisor who holds the call (typing), else Aurora.
+ * A caller in the conference with nobody left whom they hear (no human, or only muted listeners):
+ * the conference must end, so they go back to someone; the listeners drop with it.
+ */
+export const callerLeftAlone = (conference: CallConference | undefined) =>
+  !!conference?.caller_in && heardLegs(conference).length === 0;
+
+/**
+ * Who the caller is with, for the notes the dashboard reads: the humans they hear in the
+ * conference, else the supervisor who holds the call (typing), else Aurora.
  */
 export function callerIsWith(call: Pick<LiveCall, 'conference' | 'mode' | 'admin_id'>): string {
   const joined = call.conference?.caller_in
-    ? joinedLegs(call.conference).map(([, member]) => member.who)
+    ? heardLegs(call.conference).map(([, member]) => member.who)
     : [];
   if (joined.length > 0) return joined.join(' and ');
   if (call.mode === 'human' && call.admin_id) return call.admin_id;

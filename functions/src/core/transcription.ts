@@ -14,6 +14,7 @@ import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import {
   CALL_ID_PATTERN,
+  type CallConference,
   type LiveCall,
   type LiveMessage,
   type Role,
@@ -291,6 +292,50 @@ export function planRecording(
   };
 }
 
+// ---- Only what the caller heard ----
+
+/** A human leg's words: the leg (its CallSid, a key of the conference's members) and when they were spoken. */
+export type HeardFrom = { leg: string; spokenAtMs: number };
+
+/** Whose words must be checked against the conference (unheardBecause): a human leg's, not the caller's, and not a failure note. */
+export const heardFromOf = (
+  event: TranscriptionEvent,
+  speaker: Speaker,
+  nowMs: number,
+): HeardFrom | undefined =>
+  speaker !== 'caller' && event.kind === 'content'
+    ? { leg: event.callSid, spokenAtMs: spokenAt(event.at, nowMs) }
+    : undefined;
+
+/** Why a human leg's words are not the call's transcript: the caller could not hear them. */
+export type Unheard = 'muted' | 'not-joined' | 'not-a-member' | 'call-gone';
+
+/**
+ * Why the caller could not have heard what `leg` said, or null if they could. Twilio transcribes
+ * each leg's own microphone (its inbound track, https://www.twilio.com/docs/voice/twiml/transcription),
+ * not what the conference lets through, so a listener joined muted is transcribed all the same: only
+ * a member joined and not muted is heard. A member who has left was heard until they left (`at`,
+ * to the second) if they left unmuted: a final result comes a second or two after its words, so
+ * the last sentence before a hand-back arrives after it and is still theirs to keep.
+ *
+ * Judged on the members as stored when the callback is claimed: a leg is recorded unmuted only
+ * once Twilio has unmuted it (the mute action records it after Twilio's answer; the
+ * participant-unmute event is Twilio's own), so words arriving just after an unmute are written;
+ * their utterance ended, at least, where the caller could hear it. Words said just before a mute
+ * whose callback arrives after it are dropped: a lost line rather than one the caller never heard.
+ */
+export function unheardBecause(
+  conference: CallConference | undefined,
+  { leg, spokenAtMs }: HeardFrom,
+): Unheard | null {
+  const member = conference?.members?.[leg];
+  if (!member) return 'not-a-member';
+  if (member.muted) return 'muted';
+  if (member.state === 'joined') return null;
+  if (member.state === 'left' && spokenAtMs < Date.parse(member.at) + 1000) return null;
+  return 'not-joined';
+}
+
 // ---- Once, and in order ----
 
 /**
@@ -366,11 +411,15 @@ export type Claim = {
   settle?: Settle;
   /** The caller spoke: the call is no longer quiet. */
   callerSpoke: boolean;
+  /** A human leg's words: claimed only if the caller could hear them (unheardBecause). */
+  heardFrom?: HeardFrom;
 };
 
 export type ClaimDecision =
   /** The purge has begun: the words go to the archive. */
   | { kind: 'purging' }
+  /** A human leg the caller could not hear: nothing is written. */
+  | { kind: 'unheard'; why: Unheard }
   | {
       kind: 'claim';
       /** The call fields to set (null removes). */
@@ -388,7 +437,8 @@ export type ClaimDecision =
  * first claim marks the utterance answered and, for the caller's words, settles urgency in the
  * same write; a later one (a retry of a callback whose message may not have landed) writes the
  * message where the first said, and changes nothing else. Either sets the turn marker when no
- * turn holds it, so the purge waits for the message, as it waits for a turn's.
+ * turn holds it, so the purge waits for the message, as it waits for a turn's. A human leg's
+ * words the caller could not hear claim nothing.
  */
 export function claimOnCall(
   call: LiveCall,
@@ -396,8 +446,13 @@ export function claimOnCall(
   nowIso: string,
   nowMs: number,
 ): ClaimDecision {
-  if (call.purging) return { kind: 'purging' };
   const before = call.answered?.[claim.key];
+  // Judged once, by the first claim: a retry of an utterance claimed before was heard then.
+  if (before === undefined && claim.heardFrom) {
+    const why = unheardBecause(call.conference, claim.heardFrom);
+    if (why) return { kind: 'unheard', why };
+  }
+  if (call.purging) return { kind: 'purging' };
   const holdsMarker = !turnInFlight(call, nowMs);
   const fields: Record<string, unknown> = {
     last_message_at: nowIso,

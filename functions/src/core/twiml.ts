@@ -49,6 +49,8 @@ export const WEBHOOK_PATHS = {
   rejoin: '/twilio/rejoin',
   /** Real-time transcription callbacks of the caller and the human legs. */
   transcription: '/twilio/transcription',
+  /** A conference's AnnounceUrl: a supervisor's typed words, spoken into the conference. */
+  announce: '/twilio/announce',
 } as const;
 
 /** What Aurora says on its own (not from a procedure), in each supported language. */

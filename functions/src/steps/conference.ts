@@ -156,10 +156,11 @@ export async function endConferenceOf(
 }
 
 /**
- * The leaving rule: when no human is left in the conference with the caller, the conference
- * ends, and Twilio requests the caller's <Dial action> (/twilio/rejoin), which returns them to
- * Aurora or to the supervisor who holds the call. When Twilio cannot end it, the caller is
- * moved out directly by a call update; a caller is never left alone in a conference.
+ * The leaving rule: when nobody the caller hears is left in the conference with them (no human,
+ * or only listeners joined muted, who drop with it), the conference ends, and Twilio requests the
+ * caller's <Dial action> (/twilio/rejoin), which returns them to Aurora or to the supervisor who
+ * holds the call. When Twilio cannot end it, the caller is moved out directly by a call update;
+ * a caller is never left alone in a conference.
  */
 export async function endIfCallerAlone(deps: Deps, callId: string, call: LiveCall): Promise<void> {
   if (!callerLeftAlone(call.conference)) return;

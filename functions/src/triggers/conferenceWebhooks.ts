@@ -4,13 +4,15 @@
  * Every one is signed by Twilio and checked like the rest (triggers/twilioWebhook.ts).
  */
 import { CALL_ID_PATTERN } from '@aurora/model';
-import { conferenceEvent, rejoin, rejoinFallback } from '../calls/conferenceEvents';
+import { announce, conferenceEvent, rejoin, rejoinFallback } from '../calls/conferenceEvents';
 import { browserLeg, legPress, legStatus } from '../calls/voiceLegs';
 import { TWILIO_AUTH_TOKEN } from '../config';
-import { LEG_LINES } from '../core/conference';
+import { LEG_LINES, announcement } from '../core/conference';
 import { WEBHOOK_PATHS, emptyResponse, speakAndHangUp } from '../core/twiml';
 import { backWithAurora } from '../steps/conference';
 import {
+  AnnounceBody,
+  AnnounceQuery,
   BrowserBody,
   ConferenceBody,
   ConferenceQuery,
@@ -153,3 +155,25 @@ export const rejoinWebhook: Webhook<typeof RejoinBody> = {
 };
 
 export const handleRejoin = twilioWebhook(rejoinWebhook, authToken, productionDeps);
+
+/**
+ * POST /twilio/announce?call={call_id}&text=…: the conference's AnnounceUrl, a supervisor's typed
+ * words (calls/controlCall.ts sayIntoConference). Answered with the words in the caller's voice;
+ * said in the site's voice when the call cannot be read in time, never dropped for it.
+ */
+export const announceWebhook: Webhook<typeof AnnounceBody> = {
+  path: WEBHOOK_PATHS.announce,
+  schema: AnnounceBody,
+  query: AnnounceQuery,
+  run: (_body, deps, query) => {
+    const { call, text } = AnnounceQuery.parse(Object.fromEntries(query));
+    return announce({ callId: call, text }, deps);
+  },
+  answerWithin: {
+    ms: ANSWER_WITHIN_MS,
+    fallback: (_body, _deps, query) =>
+      announcement(AnnounceQuery.parse(Object.fromEntries(query)).text, {}),
+  },
+};
+
+export const handleAnnounce = twilioWebhook(announceWebhook, authToken, productionDeps);

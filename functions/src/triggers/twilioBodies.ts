@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { RECIPIENT_KEY_PATTERN } from '../core/delivery';
-import { CALL_ID_PATTERN } from '@aurora/model';
+import { CALL_ID_PATTERN, MAX_SPOKEN_CHARS } from '@aurora/model';
 import { DIAL_STATUSES, type DialStatus } from '../core/bridge';
 
 /** Twilio's CallSid: CA and 32 hex digits. */
@@ -174,6 +174,20 @@ export const ConferenceBody = z.object({
 /** The call a conference's status callback is about (?call=…). */
 export const ConferenceQuery = z.object({
   call: z.string().regex(CALL_ID_PATTERN, 'not a call id'),
+});
+
+/**
+ * Twilio's request for a conference's AnnounceUrl. What it posts is not documented beyond the
+ * conference it is for, so nothing is required: a refused request would leave the words unsaid.
+ */
+export const AnnounceBody = z.object({
+  ConferenceSid: z.string().max(64).optional(),
+});
+
+/** The announcement's own URL (/twilio/announce?call=…&text=…): the call, and the typed words as a supervisor may type them. */
+export const AnnounceQuery = z.object({
+  call: z.string().regex(CALL_ID_PATTERN, 'not a call id'),
+  text: z.string().trim().min(1).max(MAX_SPOKEN_CHARS),
 });
 
 /**

@@ -181,6 +181,32 @@ describe('twilioVoice, conferences', () => {
     );
   });
 
+  it('says gone for a conference that has already ended: Twilio answers 400 / 16022 to its update', async () => {
+    next = refusal(400, 16022, `Conference ${CONFERENCE} does not exist or is completed`);
+    expect(await voice.endConference(CONFERENCE)).toBe('gone');
+    next = refusal(400, 16022, `Conference ${CONFERENCE} does not exist or is completed`);
+    expect(await voice.muteMember(CONFERENCE, LEG, true)).toBe('gone');
+  });
+
+  it('speaks into a conference by its AnnounceUrl (POST), says gone for one that has ended, and why Twilio refused', async () => {
+    const url = 'https://aurora.example.com/twilio/announce?call=call_1&text=Stay+there';
+    expect(await voice.announceToConference(CONFERENCE, url)).toBe('done');
+    expect(seen.map((s) => [s.method, s.path, s.form])).toEqual([
+      [
+        'POST',
+        `${ROOT}/Conferences/${CONFERENCE}.json`,
+        { AnnounceUrl: [url], AnnounceMethod: ['POST'] },
+      ],
+    ]);
+    next = refusal(400, 16022, `Conference ${CONFERENCE} does not exist or is completed`);
+    expect(await voice.announceToConference(CONFERENCE, url)).toBe('gone');
+    next = refusal(400, 21402, 'AnnounceUrl is not valid');
+    await expect(voice.announceToConference(CONFERENCE, url)).rejects.toMatchObject({
+      message: 'Speaking into the conference failed: Twilio error 21402: AnnounceUrl is not valid',
+      retryable: false,
+    });
+  });
+
   it('finds the in-progress conference by its FriendlyName, or none', async () => {
     expect(await voice.conferenceSid('aurora-x')).toBe(CONFERENCE);
     expect(seen[0]).toMatchObject({
@@ -206,6 +232,9 @@ describe('without a Twilio account', () => {
     ).rejects.toThrow(NotConfigured);
     await expect(unconfigured.muteMember(CONFERENCE, LEG, true)).rejects.toThrow(NotConfigured);
     await expect(unconfigured.endConference(CONFERENCE)).rejects.toThrow(NotConfigured);
+    await expect(unconfigured.announceToConference(CONFERENCE, 'https://x/y')).rejects.toThrow(
+      NotConfigured,
+    );
     await expect(unconfigured.conferenceSid('aurora-x')).rejects.toThrow(NotConfigured);
   });
 
@@ -247,6 +276,21 @@ describe('without a Twilio account', () => {
       [
         'twilio phone leg (not placed: emulators without TWILIO_ACCOUNT_SID)',
         { to: '***0001', verbs: ['Gather', 'Say'] },
+      ],
+    ]);
+  });
+
+  it('logs an announcement in the emulators without its URL (it holds the typed words)', async () => {
+    const logged: Array<[string, object?]> = [];
+    const log = { info: (m: string, d?: object) => logged.push([m, d]), warn() {}, error() {} };
+    const recording = recordingVoice(log);
+    expect(
+      await recording.announceToConference(CONFERENCE, 'https://x/twilio/announce?text=Priya'),
+    ).toBe('done');
+    expect(logged).toEqual([
+      [
+        'twilio conference announcement (not sent: emulators without TWILIO_ACCOUNT_SID)',
+        { conferenceSid: CONFERENCE },
       ],
     ]);
   });

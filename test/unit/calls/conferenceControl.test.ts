@@ -355,20 +355,97 @@ describe('Hand back and take while humans talk', () => {
     expect(await world.call()).toMatchObject({ mode: 'human', admin_id: BEN.id });
   });
 
-  it('refuses typed words and a cold bridge while the caller is in the conference (a call update would end it)', async () => {
+  it('refuses a cold bridge while the caller is in the conference (a call update would end it)', async () => {
     const world = await conferenceCall();
     await world.talk();
     const sent = world.voice.sent.length;
-    for (const action of [
-      { action: 'say', callId: CALL_ID, text: 'Stay there.' },
-      { action: 'bridge', callId: CALL_ID, to: '+15557654321' },
-    ] as CallAction[])
-      expect(await act(world, action)).toEqual({
-        ok: false,
-        code: 'failed-precondition',
-        message: 'The caller is in the voice conference: speak to them there, or hand back first.',
-      });
+    expect(await act(world, { action: 'bridge', callId: CALL_ID, to: '+15557654321' })).toEqual({
+      ok: false,
+      code: 'failed-precondition',
+      message:
+        'The caller is in the voice conference: a bridge would take them out of it. Transfer the call instead, or hand back first.',
+    });
     expect(world.voice.sent).toHaveLength(sent);
+  });
+});
+
+describe('typed words while the caller is in the conference', () => {
+  it('speaks them into the conference (AnnounceUrl), in no call update, and records them once Twilio accepted', async () => {
+    const world = await conferenceCall();
+    await world.talk();
+    const sent = world.voice.sent.length;
+    const text = ' Stay low,\u0007 help is coming. ';
+    expect(await act(world, { action: 'say', callId: CALL_ID, text })).toEqual({
+      ok: true,
+      reached: true,
+    });
+    expect(world.voice.announcements).toEqual([
+      {
+        conferenceSid: CONFERENCE,
+        url: `${BASE}/twilio/announce?call=${CALL_ID}&text=Stay+low%2C+help+is+coming.`,
+      },
+    ]);
+    expect(world.voice.sent).toHaveLength(sent); // the caller stays in the conference
+    expect((await world.transcript()).at(-1)).toMatchObject({
+      role: 'admin',
+      content: 'Stay low, help is coming.',
+    });
+    expect((await world.call())!.conference!.caller_in).toBe(true);
+  });
+
+  it('finds the conference by its name when Twilio has not reported its sid yet', async () => {
+    const world = await conferenceCall();
+    await controlCall({ action: 'take', callId: CALL_ID }, ANA, world.deps);
+    await world.browser(ANA, ANA_BROWSER, 'talk');
+    world.voice.conferences.set(NAME, CONFERENCE);
+    expect(await act(world, { action: 'say', callId: CALL_ID, text: 'Hello' })).toEqual({
+      ok: true,
+      reached: true,
+    });
+    expect(world.voice.announcements.map((a) => a.conferenceSid)).toEqual([CONFERENCE]);
+  });
+
+  it('records nothing when Twilio refuses, the conference has ended, none runs, or the words will not fit its URL', async () => {
+    const world = await conferenceCall();
+    await world.talk();
+    const before = (await world.transcript()).length;
+    const say = (text: string) => act(world, { action: 'say', callId: CALL_ID, text });
+
+    world.voice.refuseNext = new AuroraError(
+      'Speaking into the conference failed: Twilio error 21402: AnnounceUrl is not valid',
+      { retryable: false },
+    );
+    expect(await say('Stay there.')).toEqual({
+      ok: false,
+      code: 'failed-precondition',
+      message:
+        'Speaking into the conference failed: Twilio error 21402: AnnounceUrl is not valid. Nothing changed on the call.',
+    });
+
+    // 600 euro signs (the most a supervisor may type) are 5,400 characters of URL once encoded.
+    expect(await say('€'.repeat(600))).toEqual({
+      ok: false,
+      code: 'failed-precondition',
+      message:
+        'Too long to speak into the voice conference once encoded for Twilio: shorten it. Nothing was said.',
+    });
+
+    world.voice.endedConferences.push(CONFERENCE);
+    expect(await say('Stay there.')).toEqual({
+      ok: false,
+      code: 'failed-precondition',
+      message: 'The voice conference has just ended: nothing was said. Try again.',
+    });
+
+    await world.live.update({ [`active_calls/${CALL_ID}/conference/sid`]: null });
+    world.voice.conferences.clear();
+    expect(await say('Stay there.')).toEqual({
+      ok: false,
+      code: 'failed-precondition',
+      message: "The call's conference is not running.",
+    });
+    expect(await world.transcript()).toHaveLength(before);
+    expect(world.voice.announcements).toEqual([]);
   });
 });
 

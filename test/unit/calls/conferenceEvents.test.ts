@@ -69,11 +69,43 @@ describe('the conference status callback (/twilio/conference)', () => {
     const world = await conferenceCall();
     await world.talk();
     await world.browser(BEN, BEN_BROWSER, 'listen');
+    // Ben speaks up (unmuted): the caller hears him.
+    await controlCall({ action: 'mute', callId: CALL_ID, muted: false }, BEN, world.deps);
     await conferenceEvent(event('participant-leave', ANA_BROWSER), world.deps);
     expect(world.voice.endedConferences).toEqual([]);
     expect((await world.notes()).at(-1)).toBe(
       'ana@site.example left the call; the caller is with ben@site.example.',
     );
+  });
+
+  it('ends the conference when the last human the caller hears leaves, though others listen muted: the listeners drop with it', async () => {
+    const world = await conferenceCall();
+    await world.talk();
+    await world.browser(BEN, BEN_BROWSER, 'listen');
+    await conferenceEvent(event('participant-leave', ANA_BROWSER), world.deps);
+    expect(world.voice.endedConferences).toEqual([CONFERENCE]);
+    expect((await world.notes()).at(-1)).toBe(
+      'ana@site.example left the call; the caller is with ana@site.example.',
+    );
+    await world.ended();
+    expect(await world.members()).toMatchObject({
+      [ANA_BROWSER]: { state: 'left' },
+      [BEN_BROWSER]: { state: 'left', muted: true },
+    });
+    expect((await world.call())!.conference!.caller_in).toBe(false);
+    expect((await world.notes()).at(-1)).toBe(
+      'The voice conference ended; the caller is back with ana@site.example.',
+    );
+  });
+
+  it('returns a caller who joins with only a muted listener left (the supervisor who brought them dropped meanwhile)', async () => {
+    const world = await conferenceCall();
+    await controlCall({ action: 'take', callId: CALL_ID }, ANA, world.deps);
+    await world.browser(ANA, ANA_BROWSER, 'talk');
+    await world.browser(BEN, BEN_BROWSER, 'listen');
+    world.voice.gone.add(ANA_BROWSER); // Ana's browser dropped before the caller arrived
+    await world.started();
+    expect(world.voice.endedConferences).toEqual([CONFERENCE]);
   });
 
   it('ignores the caller leaving (the conference ends with them) and legs it never heard of', async () => {

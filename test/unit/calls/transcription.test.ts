@@ -16,6 +16,18 @@ import { watchedCall } from '../../helpers/calls';
 import { memoryDeps } from '../../helpers/fakes';
 import { callSid } from '../../helpers/fixtures';
 import { liveRecords } from '../../helpers/memoryDb';
+import { conferenceEvent } from '../../../functions/src/calls/conferenceEvents';
+import { conferenceName } from '../../../functions/src/core/conference';
+import {
+  ANA as ANA_ADMIN,
+  ANA_BROWSER,
+  BEN,
+  BEN_BROWSER,
+  CALLER as CONF_CALLER,
+  CALL_ID as CONF_CALL_ID,
+  CONFERENCE,
+  conferenceCall,
+} from '../../helpers/conference';
 
 const CALL_ID = 'call_15550100001_20251004_143000';
 const CONV = 'conv_15550100001_20251004_143000';
@@ -51,6 +63,25 @@ async function heldCall() {
   };
   return { ...world, logged, ...transcriber(world, world.write) };
 }
+
+/** Ana's leg is in the call's conference with the caller, heard (joined, not muted): a human leg's words are recorded only then. */
+const seatAna = (live: ReturnType<typeof memoryDeps>['live']) =>
+  live.update({
+    [`active_calls/${CALL_ID}/conference`]: {
+      name: conferenceName(CALL_ID),
+      caller_in: true,
+      members: {
+        [ANA_LEG]: {
+          role: 'supervisor',
+          who: ANA,
+          via: 'browser',
+          state: 'joined',
+          muted: false,
+          at: '2025-10-04T14:30:30+05:30',
+        },
+      },
+    },
+  });
 
 /** Posts what Twilio transcribes on CALL_ID (through `write`, which fans the call's change out). */
 function transcriber(
@@ -113,7 +144,8 @@ describe('recordTranscription', () => {
   });
 
   it('labels a supervisor’s words as theirs and the on-call person’s as on-call, by whom', async () => {
-    const { transcribe, messages } = await heldCall();
+    const { transcribe, messages, live } = await heldCall();
+    await seatAna(live);
     await transcribe({ speaker: 'supervisor', words: 'Stay low, help is coming' });
     await transcribe({ speaker: 'oncall', who: '+15550190001', words: 'On my way', sequence: 2 });
     expect((await messages()).slice(-2)).toEqual([
@@ -139,8 +171,14 @@ describe('recordTranscription', () => {
   });
 
   it('never changes urgency on a supervisor’s or the on-call person’s words', async () => {
-    const { transcribe, call, queue } = await heldCall();
-    await transcribe({ speaker: 'supervisor', words: 'is there a fire? is anyone not breathing?' });
+    const { transcribe, call, queue, live } = await heldCall();
+    await seatAna(live);
+    expect(
+      await transcribe({
+        speaker: 'supervisor',
+        words: 'is there a fire? is anyone not breathing?',
+      }),
+    ).toBe('recorded');
     await transcribe({
       speaker: 'oncall',
       who: '+15550190001',
@@ -285,20 +323,137 @@ describe('recordTranscription', () => {
 
     expect(await transcribe({ words: 'there is a fire in the paint store' })).toBe('archived');
     await transcribe({ words: 'there is a fire in the paint store' }); // Twilio posts it again
-    // A supervisor's leg names its own CallSid: the archive is found by the call id's reservation.
+    // A supervisor's leg: whether the caller heard it cannot be asked of a purged call.
     expect(await transcribe({ speaker: 'supervisor', words: 'Get out now', sequence: 2 })).toBe(
-      'archived',
+      'unheard',
     );
     const plan = [...archive.plans.values()][0];
-    expect(plan.conversation.messages.slice(-2)).toEqual([
+    expect(plan.conversation.messages.at(-1)).toEqual(
       expect.objectContaining({ role: 'user', content: 'there is a fire in the paint store' }),
-      expect.objectContaining({ role: 'admin', by: ANA, content: 'Get out now', spoken: true }),
-    ]);
+    );
     expect(plan.call.urgency).toBe('CRITICAL');
     expect(await live.get(`admin_alerts/uid_ana/${CALL_ID}~critical-late`)).toMatchObject({
       kind: 'critical',
     });
     expect(await live.get('active_calls')).toBeNull(); // nothing live was brought back
     expect(await live.get('active_conversations')).toBeNull();
+  });
+});
+
+describe('words the caller never heard', () => {
+  /**
+   * Ana talks with the caller; Ben listens in, muted. `say` posts a final utterance of one leg's
+   * transcription (Timestamp `agoMs` before now); `spoken` is what the transcript holds of it.
+   */
+  async function conference() {
+    const world = await conferenceCall();
+    await world.talk();
+    await world.browser(BEN, BEN_BROWSER, 'listen');
+    const logged: Array<{ level: string; message: string; data?: object }> = [];
+    world.deps.log = {
+      info: (message, data) => logged.push({ level: 'info', message, data }),
+      warn: (message, data) => logged.push({ level: 'warn', message, data }),
+      error: (message, data) => logged.push({ level: 'error', message, data }),
+    };
+    let sequence = 0;
+    const say = (leg: string, words: string, agoMs = 300) => {
+      const speaker: Speaker =
+        leg === CONF_CALLER
+          ? 'caller'
+          : leg === ANA_BROWSER || leg === BEN_BROWSER
+            ? 'supervisor'
+            : 'oncall';
+      const who =
+        leg === ANA_BROWSER ? ANA_ADMIN.id : leg === BEN_BROWSER ? BEN.id : '+15550190001';
+      return recordTranscription(
+        {
+          callId: CONF_CALL_ID,
+          speaker,
+          ...(speaker === 'caller' ? {} : { who }),
+          event: {
+            kind: 'content',
+            callSid: leg,
+            transcriptionSid: `GT${leg.slice(2)}`,
+            sequence: ++sequence,
+            at: new Date(world.clock().getTime() - agoMs).toISOString(),
+            final: true,
+            transcript: words,
+            track: 'inbound_track',
+          },
+        },
+        world.deps,
+      );
+    };
+    const spoken = async () =>
+      (await world.transcript()).filter((m) => m.spoken).map((m) => m.content);
+    return { ...world, logged, say, spoken };
+  }
+
+  it("writes nothing of a muted listener's words and logs why at info, never the words; the caller's and the talking supervisor's are written", async () => {
+    const world = await conference();
+    expect(await world.say(BEN_BROWSER, 'she sounds drunk to me')).toBe('unheard');
+    expect(await world.say(ANA_BROWSER, 'Priya, stay where you are')).toBe('recorded');
+    expect(await world.say(CONF_CALLER, 'there is smoke in the paint store')).toBe('recorded');
+    expect(await world.spoken()).toEqual([
+      'Priya, stay where you are',
+      'there is smoke in the paint store',
+    ]);
+    expect(world.logged).toContainEqual({
+      level: 'info',
+      message: 'transcribed words the caller could not hear: not recorded',
+      data: { callId: CONF_CALL_ID, speaker: 'supervisor', why: 'muted' },
+    });
+    expect(JSON.stringify(world.logged)).not.toContain('drunk');
+  });
+
+  it('writes a listener’s words once they unmute (barging in), and drops them again once muted', async () => {
+    const world = await conference();
+    const mute = (muted: boolean) =>
+      controlCall({ action: 'mute', callId: CONF_CALL_ID, muted }, BEN, world.deps);
+    expect(await mute(false)).toEqual({ ok: true, reached: true });
+    expect(await world.say(BEN_BROWSER, 'Priya, this is Ben, walk to the east door')).toBe(
+      'recorded',
+    );
+    // Twilio's own participant-mute event says so as well as the mute action.
+    await conferenceEvent(
+      {
+        callId: CONF_CALL_ID,
+        event: 'participant-mute',
+        conferenceSid: CONFERENCE,
+        callSid: BEN_BROWSER,
+      },
+      world.deps,
+    );
+    expect(await world.say(BEN_BROWSER, 'ok I am muted again, get the van')).toBe('unheard');
+    expect(await world.spoken()).toEqual(['Priya, this is Ben, walk to the east door']);
+  });
+
+  it('drops words of a leg that is not in the conference: never a member, still ringing, or gone; keeps those said before it left', async () => {
+    const world = await conference();
+    expect(await world.say(callSid(0xee), 'who is this')).toBe('unheard');
+    await controlCall(
+      { action: 'transfer', callId: CONF_CALL_ID, to: '+15550190001' },
+      ANA_ADMIN,
+      world.deps,
+    );
+    const ringing = world.lastLeg().sid;
+    expect(await world.say(ringing, 'hello? who is calling')).toBe('unheard');
+    // Ana leaves at 14:30:00 at the site; her last words' callback arrives three seconds later.
+    await conferenceEvent(
+      {
+        callId: CONF_CALL_ID,
+        event: 'participant-leave',
+        conferenceSid: CONFERENCE,
+        callSid: ANA_BROWSER,
+      },
+      world.deps,
+    );
+    world.clock.advance(3_000);
+    expect(await world.say(ANA_BROWSER, 'I am handing you back to Aurora', 3_500)).toBe('recorded');
+    expect(await world.say(ANA_BROWSER, 'right, where is my coffee', 500)).toBe('unheard');
+    expect(await world.spoken()).toEqual(['I am handing you back to Aurora']);
+    expect(
+      world.logged.map((l) => (l.data as { why?: string } | undefined)?.why).filter(Boolean),
+    ).toEqual(['not-a-member', 'not-joined', 'not-joined']);
   });
 });

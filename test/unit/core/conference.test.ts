@@ -432,6 +432,27 @@ describe('who is where', () => {
     expect(callerLeftAlone(withConference({ caller_in: false }).conference)).toBe(false);
   });
 
+  it('counts only the humans the caller hears: muted listeners are no company', () => {
+    const listenersOnly = withConference(
+      {
+        caller_in: true,
+        members: {
+          [LEG]: member({ state: 'left' }),
+          [PHONE]: member({ who: 'ben@site.example', muted: true }),
+        },
+      },
+      { mode: 'human', admin_id: 'ana@site.example' },
+    );
+    expect(callerLeftAlone(listenersOnly.conference)).toBe(true);
+    expect(callerIsWith(listenersOnly)).toBe('ana@site.example');
+    const oneHeard = withConference({
+      caller_in: true,
+      members: { [LEG]: member(), [PHONE]: member({ who: 'ben@site.example', muted: true }) },
+    });
+    expect(callerLeftAlone(oneHeard.conference)).toBe(false);
+    expect(callerIsWith(oneHeard)).toBe('ana@site.example');
+  });
+
   it("finds an admin's own legs in the states asked for", () => {
     expect(
       ownLegs(joinedCall.conference, 'ana@site.example', ['joined']).map(([leg]) => leg),

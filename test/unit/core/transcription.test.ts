@@ -4,6 +4,7 @@ import { messageKeyFactory } from '../../../functions/src/core/ids';
 import {
   claimOnCall,
   failureClaim,
+  heardFromOf,
   MAX_CLOCK_SKEW_MS,
   MAX_TRANSCRIPT_CHARS,
   planRecording,
@@ -12,10 +13,12 @@ import {
   TranscriptionBody,
   TranscriptionQuery,
   transcriptKey,
+  unheardBecause,
   utteranceClaim,
   whatToRecord,
   type TranscriptionEvent,
 } from '../../../functions/src/core/transcription';
+import type { ConferenceMember } from '@aurora/model';
 import { MAX_SPEECH_CHARS } from '../../../functions/src/triggers/twilioBodies';
 import { aLiveCall, callSid } from '../../helpers/fixtures';
 
@@ -342,5 +345,90 @@ describe('claimOnCall', () => {
     expect(claimOnCall(aLiveCall({ purging: true }), claim, NOW_ISO, NOW_MS)).toEqual({
       kind: 'purging',
     });
+  });
+});
+
+describe('words the caller never heard (unheardBecause, claimOnCall)', () => {
+  const LEG = callSid(0xa1);
+  const LEFT_AT = '2025-10-04T14:30:40+05:30';
+  const inConference = (member: Partial<ConferenceMember> | null) =>
+    aLiveCall({
+      conference: {
+        name: 'aurora-x',
+        caller_in: true,
+        ...(member
+          ? {
+              members: {
+                [LEG]: {
+                  role: 'supervisor',
+                  who: 'ana@site.example',
+                  via: 'browser',
+                  state: 'joined',
+                  muted: false,
+                  at: '2025-10-04T14:30:00+05:30',
+                  ...member,
+                },
+              },
+            }
+          : {}),
+      },
+    }).conference;
+  const at = (iso: string) => ({ leg: LEG, spokenAtMs: Date.parse(iso) });
+
+  it('hears a joined, unmuted leg; not a muted one, one not joined, or one that is no member', () => {
+    expect(unheardBecause(inConference({}), at(NOW_ISO))).toBeNull();
+    expect(unheardBecause(inConference({ muted: true }), at(NOW_ISO))).toBe('muted');
+    expect(unheardBecause(inConference({ state: 'ringing' }), at(NOW_ISO))).toBe('not-joined');
+    expect(unheardBecause(inConference(null), at(NOW_ISO))).toBe('not-a-member');
+    expect(unheardBecause(undefined, at(NOW_ISO))).toBe('not-a-member');
+  });
+
+  it('hears a leg that left unmuted up to the second it left, and not after; a muted one not at all', () => {
+    const left = inConference({ state: 'left', at: LEFT_AT });
+    expect(unheardBecause(left, at('2025-10-04T14:30:39+05:30'))).toBeNull();
+    expect(unheardBecause(left, { leg: LEG, spokenAtMs: Date.parse(LEFT_AT) + 999 })).toBeNull();
+    expect(unheardBecause(left, { leg: LEG, spokenAtMs: Date.parse(LEFT_AT) + 1000 })).toBe(
+      'not-joined',
+    );
+    const leftMuted = inConference({ state: 'left', at: LEFT_AT, muted: true });
+    expect(unheardBecause(leftMuted, at('2025-10-04T14:30:39+05:30'))).toBe('muted');
+  });
+
+  it('claims nothing for words the caller could not hear, even on a call being purged; judges only the first claim', () => {
+    const claim = {
+      key: utteranceClaim(SID, 3),
+      messageKey: 'K3',
+      callerSpoke: false,
+      heardFrom: at(NOW_ISO),
+    };
+    const muted = aLiveCall({ conference: inConference({ muted: true }) });
+    expect(claimOnCall(muted, claim, NOW_ISO, NOW_MS)).toEqual({ kind: 'unheard', why: 'muted' });
+    expect(claimOnCall({ ...muted, purging: true }, claim, NOW_ISO, NOW_MS)).toEqual({
+      kind: 'unheard',
+      why: 'muted',
+    });
+    const heard = aLiveCall({ conference: inConference({}), purging: true });
+    expect(claimOnCall(heard, claim, NOW_ISO, NOW_MS)).toEqual({ kind: 'purging' });
+    // Claimed before (and heard then): a retry writes its message wherever the member is now.
+    const retried = { ...muted, answered: { [claim.key]: 'K-first' } };
+    expect(claimOnCall(retried, claim, NOW_ISO, NOW_MS)).toMatchObject({
+      kind: 'claim',
+      messageKey: 'K-first',
+    });
+  });
+
+  it("checks a human leg's words, never the caller's or a failure note", () => {
+    expect(heardFromOf(utterance({ at: '2025-10-04T09:00:58Z' }), 'supervisor', NOW_MS)).toEqual({
+      leg: callSid(1),
+      spokenAtMs: Date.parse('2025-10-04T09:00:58Z'),
+    });
+    expect(heardFromOf(utterance(), 'caller', NOW_MS)).toBeUndefined();
+    expect(
+      heardFromOf(
+        { kind: 'error', callSid: callSid(1), transcriptionSid: SID, error: 'gone' },
+        'oncall',
+        NOW_MS,
+      ),
+    ).toBeUndefined();
   });
 });

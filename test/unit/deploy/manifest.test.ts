@@ -74,6 +74,7 @@ const WEBHOOKS = [
   'twilioLegStatus',
   'twilioConference',
   'twilioRejoin',
+  'twilioAnnounce',
 ];
 const TASK_QUEUES = ['archiveCall', 'purgeCall', 'escalateCall'];
 const TASK_INVOKER = ['{{ params.TASK_QUEUE_INVOKER }}'];

@@ -122,6 +122,7 @@ describe('the region', () => {
       'twilioLegStatus',
       'twilioConference',
       'twilioRejoin',
+      'twilioAnnounce',
     ]);
     for (const rewrite of functionRewrites) expect(rewrite.function!.region).toBeUndefined();
   });

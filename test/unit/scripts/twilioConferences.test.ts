@@ -5,7 +5,7 @@
  * webhooks: what Twilio would post, signed, with its fields, and the errors it refuses with.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { twilioClient } from '../../../functions/src/adapters/twilioVoice';
+import { twilioClient, twilioVoice } from '../../../functions/src/adapters/twilioVoice';
 import { TwilioApiServer } from '../../../scripts/lib/twilio-api.ts';
 import { newCallSid } from '../../../scripts/lib/twilio-sim.ts';
 import { WebhookServer, type Received } from '../../helpers/webhookServer.ts';
@@ -609,5 +609,97 @@ describe('real-time transcription callbacks', () => {
     expect(
       functions.to('/twilio/refused').filter((r) => r.params.CallSid === refused),
     ).toHaveLength(1);
+  });
+});
+
+describe("what the functions' Twilio adapter meets here", () => {
+  const voice = () => twilioVoice(client, HOTLINE);
+  const heard = async (callSid: string) =>
+    (await sim(`/sim/calls/${callSid}`, undefined, 'GET')).body.heard;
+
+  it('plays an AnnounceUrl, fetched signed (POST), to every participant, and posts announcement-end only when the conference asked for it', async () => {
+    functions.answer(
+      '/twilio/announce',
+      (r) => `<Response><Say voice="Polly.Lucia">${r.query.text}</Say></Response>`,
+    );
+    const callSid = newCallSid();
+    await sim(`/sim/calls/${callSid}`, { from: '+15550100009' }, 'PUT');
+    const subscribed = callerTwiml('call_an').replace(
+      'statusCallbackEvent="start end join leave mute"',
+      'statusCallbackEvent="start end join leave mute announcement"',
+    );
+    const { body } = await sim(`/sim/calls/${callSid}/twiml`, { twiml: subscribed });
+    const conferenceSid = body.conference!.sid;
+    const ana = await connect('call_an');
+    const ben = await connect('call_an', 'listen', 'ben-uid');
+    const phone = await client.calls.create({
+      to: '+15550142009',
+      from: HOTLINE,
+      twiml: humanTwiml('call_an', 'phone', 'oncall', '+15550142009', false),
+    });
+    await idle();
+    expect(await client.conferences(conferenceSid).participants.list()).toHaveLength(4);
+
+    const url = `${base()}/twilio/announce?call=call_an&text=Stay+there`;
+    expect(await voice().announceToConference(conferenceSid, url)).toBe('done');
+    await idle();
+    expect(functions.to('/twilio/announce').at(-1)).toMatchObject({
+      signed: true,
+      query: { call: 'call_an', text: 'Stay there' },
+      params: { ConferenceSid: conferenceSid },
+    });
+    for (const sid of [callSid, ana.callSid, ben.callSid, phone.sid])
+      expect(await heard(sid), sid).toContain('Stay there');
+    expect(conferencePosts('call_an').at(-1)!.params).toMatchObject({
+      StatusCallbackEvent: 'announcement-end',
+      ConferenceSid: conferenceSid,
+    });
+
+    // The functions' own conferences ask for no announcement events: none is posted.
+    const plain = await callerIn('call_ap');
+    await voice().announceToConference(
+      plain.conferenceSid,
+      `${base()}/twilio/announce?call=call_ap&text=Hi`,
+    );
+    await idle();
+    expect(await heard(plain.callSid)).toContain('Hi');
+    expect(events(conferencePosts('call_ap'))).not.toContain('announcement-end');
+  });
+
+  it('says gone for a conference that has ended (400 / 16022): ending it again, or speaking into it', async () => {
+    const { conferenceSid } = await callerIn('call_g');
+    expect(await voice().endConference(conferenceSid)).toBe('done');
+    await idle();
+    expect(await voice().endConference(conferenceSid)).toBe('gone');
+    expect(await voice().announceToConference(conferenceSid, `${base()}/twilio/announce`)).toBe(
+      'gone',
+    );
+  });
+
+  it("answers a fetch of a browser leg's call and of a phone leg's (the safety net asks each joined leg's status)", async () => {
+    await callerIn('call_f');
+    const browser = await connect('call_f');
+    expect(await client.calls(browser.callSid).fetch()).toMatchObject({
+      sid: browser.callSid,
+      from: 'client:ana-uid',
+      status: 'in-progress',
+    });
+    expect(await voice().status(browser.callSid)).toBe('live');
+    const phone = await client.calls.create({
+      to: '+15550142010',
+      from: HOTLINE,
+      twiml: humanTwiml('call_f', 'phone', 'oncall', '+15550142010', false),
+    });
+    await idle();
+    expect((await client.calls(phone.sid).fetch()).status).toBe('in-progress');
+    expect(await voice().status(phone.sid)).toBe('live');
+
+    await sim(`/sim/clients/${browser.callSid}/hangup`);
+    expect(await voice().hangUp(phone.sid)).toBe('done');
+    await idle();
+    expect((await client.calls(browser.callSid).fetch()).status).toBe('completed');
+    expect(await voice().status(browser.callSid)).toBe('ended');
+    expect(await voice().status(phone.sid)).toBe('ended');
+    expect(await voice().status(newCallSid())).toBe('ended'); // one Twilio never had: 404
   });
 });

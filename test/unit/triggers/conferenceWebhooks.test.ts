@@ -3,6 +3,7 @@ import twilioWebhooks from 'twilio/lib/webhooks/webhooks';
 import { describe, expect, it } from 'vitest';
 import { controlCall } from '../../../functions/src/calls/controlCall';
 import {
+  announceWebhook,
   browserWebhook,
   conferenceWebhook,
   legStatusWebhook,
@@ -195,5 +196,52 @@ describe('POST /twilio/rejoin', () => {
       expect(twiml).not.toContain('<Hangup');
     }
     expect(late).toContain(`<Stop><Transcription name="caller-${CALL_ID}"/></Stop>`);
+  });
+});
+
+describe('POST /twilio/announce', () => {
+  const url = (text: string) =>
+    `/twilio/announce?${new URLSearchParams({ call: CALL_ID, text }).toString()}`;
+
+  it("answers the typed words in the caller's voice, whatever Twilio posts with it", async () => {
+    const world = await conferenceCall();
+    await world.talk();
+    await world.live.update({ [`active_calls/${CALL_ID}/language`]: 'es' });
+    const spoken = await post(announceWebhook, world.deps, url('Quédese donde está & espere'), {
+      AccountSid: `AC${'0'.repeat(32)}`,
+      ConferenceSid: CONFERENCE,
+    });
+    expect(spoken).toEqual({
+      status: 200,
+      text:
+        '<?xml version="1.0" encoding="UTF-8"?><Response>' +
+        '<Say voice="Polly.Lucia" language="es-ES">Quédese donde está &amp; espere</Say></Response>',
+    });
+    expect((await post(announceWebhook, world.deps, url('Hello'), {})).status).toBe(200);
+  });
+
+  it('speaks in the site voice when the call cannot be read, or not in time; refuses a query without words or call', async () => {
+    const world = await conferenceCall();
+    const get = world.live.get.bind(world.live);
+    world.live.get = async () => {
+      throw new Error('database unavailable');
+    };
+    expect((await post(announceWebhook, world.deps, url('Stay there'), {})).text).toBe(
+      '<?xml version="1.0" encoding="UTF-8"?><Response><Say>Stay there</Say></Response>',
+    );
+    world.live.get = get;
+    const late = announceWebhook.answerWithin!.fallback(
+      {} as never,
+      world.deps,
+      new URLSearchParams({ call: CALL_ID, text: 'Stay there' }),
+      {} as never,
+    );
+    expect(late).toContain('<Say>Stay there</Say>');
+    for (const bad of [
+      `/twilio/announce?call=${CALL_ID}`,
+      `/twilio/announce?call=${CALL_ID}&text=${'x'.repeat(601)}`,
+      '/twilio/announce?call=..%2Fadmins&text=hi',
+    ])
+      expect((await post(announceWebhook, world.deps, bad, {})).status, bad).toBe(400);
   });
 });

@@ -24,6 +24,7 @@ describe('functions/src/index.ts', () => {
       'purgeCall',
       'siteSettings',
       'sweepCalls',
+      'twilioAnnounce',
       'twilioBrowser',
       'twilioConference',
       'twilioDial',
@@ -62,6 +63,7 @@ describe('functions/src/index.ts', () => {
       'twilioLegStatus',
       'twilioConference',
       'twilioRejoin',
+      'twilioAnnounce',
     ])
       expect(endpoint(name).httpsTrigger).toBeDefined();
     for (const name of ['callControl', 'siteSettings', 'voiceToken'])

@@ -90,7 +90,24 @@ describe('the transcription webhook', () => {
   });
 
   it('takes a supervisor’s leg from the query: who spoke, and as whom', async () => {
-    const { post, spoken } = await liveCall();
+    const { post, spoken, live } = await liveCall();
+    // Ana's leg is in the conference, heard by the caller: only such a leg's words are recorded.
+    await live.update({
+      [`active_calls/${CALL_ID}/conference`]: {
+        name: 'aurora-x',
+        caller_in: true,
+        members: {
+          [callSid(0xa1)]: {
+            role: 'supervisor',
+            who: 'ana@site.example',
+            via: 'browser',
+            state: 'joined',
+            muted: false,
+            at: '2025-10-04T14:30:00+05:30',
+          },
+        },
+      },
+    });
     const url = `${BASE}/twilio/transcription?call=${CALL_ID}&speaker=supervisor&who=ana%40site.example`;
     expect((await post(utterance({ CallSid: callSid(0xa1) }), url)).code).toBe(200);
     expect(await spoken()).toEqual([
