@@ -405,12 +405,11 @@ describe("the supervisor's own voice, as the caller and the humans live it", () 
     }
   });
 
-  it("calls the supervisor's phone: it rings, they press 1 and join, and only then is the caller moved in", async () => {
+  it("calls the supervisor's phone: it rings, they press 1 and join, and only then is the call taken and the caller moved in", async () => {
     const { call, callId } = await ringing('+15550100004');
     const webhooksBefore = (await webhooksSince(1e9)).next;
-    // "Call me" on a call nobody holds takes it first: the caller hears a supervisor has joined.
+    // "Call me" takes nothing while the phone rings: Aurora keeps the caller, who hears nothing new.
     expect(await ana.control({ action: 'callme', callId })).toEqual({ reached: true });
-    expect((await nextHeard(call)).said).toEqual([LINES.supervisorJoined]);
     const [phoneLeg, rung] = Object.entries((await liveCall(callId)).conference!.members!)[0]!;
     expect(rung).toMatchObject({
       role: 'supervisor',
@@ -422,6 +421,7 @@ describe("the supervisor's own voice, as the caller and the humans live it", () 
       `${ana.id} is ringing their phone (${DEMO_ADMIN.phone}) to talk with the caller.`,
     );
 
+    // The first thing the caller hears since Call me is the move into the conference.
     const moved = await nextHeard(call);
     expect(moved.said).toEqual([LINES.connecting]);
     expect(moved.conference?.name).toBe(conferenceName(callId));
@@ -432,6 +432,17 @@ describe("the supervisor's own voice, as the caller and the humans live it", () 
       );
     });
     expect(joined.members![phoneLeg]).toMatchObject({ via: 'phone', muted: false });
+    // The press took the call: Ana holds it, and the transcript says so before her joining.
+    expect(await liveCall(callId)).toMatchObject({ mode: 'human', admin_id: ana.id });
+    const said = await notes(callId);
+    expect(said.indexOf(`${ana.id} took over the call.`)).toBeGreaterThan(
+      said.indexOf(
+        `${ana.id} is ringing their phone (${DEMO_ADMIN.phone}) to talk with the caller.`,
+      ),
+    );
+    expect(said.indexOf(`${ana.id} joined the call by phone.`)).toBeGreaterThan(
+      said.indexOf(`${ana.id} took over the call.`),
+    );
     // The phone heard whose call it is before pressing 1.
     expect((await legView(phoneLeg)).heard[0]).toMatch(
       /^Aurora: your call with Kwame Mensah at North Yard, zone Loading Dock is ready\. Press 1 to join\.$/,
@@ -462,6 +473,17 @@ describe("the supervisor's own voice, as the caller and the humans live it", () 
       'the phone hung up',
       async () => (await legView(phoneLeg)).state === 'completed',
     );
+    // Her voice left, she still holds the call: the caller reads her typed words, and the
+    // transcript says so, never that the caller is with the person who just left.
+    const left = await notes(callId);
+    expect(
+      left.filter(
+        (n) =>
+          n ===
+          `${ana.id} left the voice call; ${ana.id} still holds the call on the dashboard (typed words).`,
+      ),
+    ).toHaveLength(1);
+    expect(left).not.toContain(`${ana.id} left the call; the caller is with ${ana.id}.`);
     await finish(call, callId);
   });
 
@@ -510,12 +532,29 @@ describe("the supervisor's own voice, as the caller and the humans live it", () 
       await line(callId, "the second supervisor's words", (m) => m.content === barge),
     ).toMatchObject({ role: 'admin', by: BEN.email, spoken: true });
 
+    // "Hang up" on the dashboard: the browser disconnects first, and Twilio's participant-leave
+    // is recorded before the leave action arrives; the leave has nothing left to do, and is done.
+    await hangUpLeg(listener);
+    await eventually(
+      'the listener left',
+      async () => (await member(callId, listener))?.state === 'left',
+    );
+    expect(await ben.control({ action: 'leave', callId })).toEqual({ reached: true });
+    expect(
+      (await notes(callId)).filter(
+        (n) => n === `${BEN.email} left the call; the caller is with ${ana.id}.`,
+      ),
+    ).toHaveLength(1);
+    expect((await liveCall(callId)).conference).toMatchObject({
+      caller_in: true,
+      members: { [browser]: { state: 'joined' } },
+    });
+
     await ana.control({ action: 'release', callId });
     expect(await nextHeard(call)).toMatchObject({ leftConference: 'ended', said: [LINES.aiBack] });
-    await eventually('both browsers dropped', async () =>
-      (await Promise.all([legView(browser), legView(listener)])).every(
-        (l) => l.state === 'completed',
-      ),
+    await eventually(
+      'the browser dropped',
+      async () => (await legView(browser)).state === 'completed',
     );
     await finish(call, callId);
   });
@@ -555,6 +594,20 @@ describe("the supervisor's own voice, as the caller and the humans live it", () 
     expect(messages.map((m) => m.content)).toContain(
       `${ana.id} joined the call by voice from the dashboard.`,
     );
+    // The caller hung up: the transcript says so, once, and never that they are back with, or
+    // with, anyone after the supervisor joined.
+    const after = messages
+      .slice(
+        messages.findIndex((m) =>
+          m.content.endsWith('joined the call by voice from the dashboard.'),
+        ),
+      )
+      .filter((m) => m.role === 'system')
+      .map((m) => m.content);
+    expect(after).toEqual([
+      `${ana.id} joined the call by voice from the dashboard.`,
+      'The caller hung up during the voice conference.',
+    ]);
     expect((await db.ref(paths.call(callId)).get()).exists()).toBe(false);
     expect((await db.ref(paths.conversation(conversationOf(callId))).get()).exists()).toBe(false);
   });

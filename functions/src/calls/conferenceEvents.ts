@@ -6,7 +6,13 @@
 import { CONFERENCE_NOTES, announcement, callerIsWith, joinedLegs } from '../core/conference';
 import { emptyResponse, voiceFor } from '../core/twiml';
 import type { Deps } from '../ports';
-import { backWithAurora, changeConferenceOrLog, endIfCallerAlone } from '../steps/conference';
+import {
+  backWithAurora,
+  callerLineEnded,
+  changeConferenceOrLog,
+  endIfCallerAlone,
+  recordCallerHungUp,
+} from '../steps/conference';
 import { languageOrSite, noteOnCall } from '../steps/listening';
 import { findCallBySid, readCall } from '../steps/liveCalls';
 import { noteEnded } from './voiceLegs';
@@ -21,6 +27,14 @@ export type ConferenceEvent = {
   conferenceSid: string;
   /** The participant's call, on participant events. */
   callSid?: string;
+  /**
+   * On participant-leave, the participant's own call status: `completed` when they hung up,
+   * `in-progress` when they were moved out or the conference ended under them
+   * (ParticipantCallStatus: no-answer, busy, in-progress, failed, canceled or completed, sent on
+   * participant-leave: https://www.twilio.com/docs/voice/twiml/conference, "statusCallback"
+   * parameters; https://www.twilio.com/en-us/changelog/participantcallstatus-and-reasonparticipantleft-attributes-added).
+   */
+  participantCallStatus?: string;
 };
 
 /**
@@ -38,12 +52,14 @@ export async function conferenceEvent(input: ConferenceEvent, deps: Deps): Promi
       await changeConferenceOrLog(deps, callId, { kind: 'conference-started', sid });
       return;
     case 'conference-end': {
-      // Whichever comes first, this or the caller's <Dial action>, says where the caller is now.
+      // Whichever comes first, this or the caller's <Dial action>, says where the caller is now:
+      // back with someone, or, when their line has ended, that they hung up.
       const changed = await changeConferenceOrLog(deps, callId, { kind: 'conference-ended', sid });
-      if (changed?.before.conference?.caller_in)
-        await noteOnCall(deps, changed.after, [
-          ['system', CONFERENCE_NOTES.callerBack(callerIsWith(changed.after))],
-        ]);
+      if (!changed?.before.conference?.caller_in) return;
+      const line = (await callerLineEnded(deps, changed.after))
+        ? CONFERENCE_NOTES.callerHungUp
+        : CONFERENCE_NOTES.callerBack(callerIsWith(changed.after));
+      await noteOnCall(deps, changed.after, [['system', line]]);
       return;
     }
     case 'participant-join': {
@@ -56,14 +72,15 @@ export async function conferenceEvent(input: ConferenceEvent, deps: Deps): Promi
     }
     case 'participant-leave': {
       if (!callSid) return;
-      // The caller's own leaving is the conference's end (endConferenceOnExit): their <Dial action> follows.
       const changed = await changeConferenceOrLog(deps, callId, {
         kind: 'ended',
         leg: callSid,
         outcome: 'left',
       });
-      if (!changed) return;
-      await endIfCallerAlone(deps, callId, changed.after);
+      // Not a human leg still joined: a replay, a leg never heard of, or the caller's own leave.
+      if (!changed) return callerLeft(deps, callId, sid, callSid, input.participantCallStatus);
+      // A caller who hung up dropped every leg with them: that is the note, not each leg leaving.
+      if ((await endIfCallerAlone(deps, callId, changed.after)) === 'hung-up') return;
       await noteEnded(deps, changed, callSid);
       return;
     }
@@ -79,6 +96,32 @@ export async function conferenceEvent(input: ConferenceEvent, deps: Deps): Promi
     default:
       return;
   }
+}
+
+/**
+ * The caller's own participant-leave. It ends the conference (they joined with
+ * endConferenceOnExit), and every leg drops with it. When their call has ended
+ * (ParticipantCallStatus completed, or another final status) they hung up: they are out of it in
+ * the record and the transcript says so. Otherwise they were moved out (a hand-back's call
+ * update) or the conference ended under them: the conference's end, or their <Dial action>, says
+ * where they are now.
+ */
+async function callerLeft(
+  deps: Deps,
+  callId: string,
+  sid: string,
+  callSid: string,
+  participantCallStatus: string | undefined,
+): Promise<void> {
+  if (!participantCallStatus || !CALLER_GONE.has(participantCallStatus)) return;
+  const call = await readCall(deps.live, callId, deps.log).catch((err: unknown) => {
+    deps.log.error('could not read the call at a participant-leave', {
+      callId,
+      error: String(err),
+    });
+    return null;
+  });
+  if (call?.call_sid === callSid) await recordCallerHungUp(deps, callId, sid);
 }
 
 /**

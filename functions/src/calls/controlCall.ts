@@ -1,9 +1,9 @@
 import { taskIds } from '@aurora/model/tasks';
 import {
   CONTROL_NOTES,
+  HOLDER_FIELDS,
   ackFields,
   bridgeRefusal,
-  holderOf,
   matchesEveryNumber,
   refusal,
   releaseFields,
@@ -41,8 +41,10 @@ import {
   CONFERENCE_NOTES,
   MAX_ANNOUNCE_URL_CHARS,
   type MemberRole,
+  type MemberState,
   callerIsWith,
   conferenceUrls,
+  legEndedNote,
   legScreening,
   ownLegs,
   stopCallerTranscription,
@@ -209,6 +211,11 @@ export async function controlCall(
         await noteOnCall(deps, call, [['system', `Ending the call failed: ${refused.message}`]]);
         return { ok: false, ...refused };
       }
+      // A caller in the conference is out of it now, every leg dropping with them: recorded at
+      // once, so the callbacks that follow (their participant-leave, their status) do not read
+      // the end as the caller hanging up: "ended the call" is the note.
+      if (outcome === 'done' && call.conference?.caller_in)
+        await changeConferenceOrLog(deps, action.callId, { kind: 'conference-ended' });
       // Twilio's status callback ends and archives a call it hangs up; one it no longer has
       // sends none, so the call is ended and archived here.
       if (outcome === 'gone') {
@@ -279,32 +286,27 @@ async function takeOrRelease(
   return { ok: true, reached: outcome === 'done', call };
 }
 
-/** "Call me": rings the admin's registered phone into the call's conference; on a call nobody holds, takes it first. */
+/**
+ * "Call me": rings the admin's registered phone into the call's conference. Nothing is taken
+ * yet: Aurora goes on answering the caller while the phone rings, and the phone's press of 1
+ * takes the call if nobody holds it by then (calls/voiceLegs.ts legPress), so a phone nobody
+ * answers never leaves the caller waiting with nobody.
+ */
 async function callMe(deps: Deps, callId: string, admin: Admin): Promise<ControlResult> {
   const phone = admin.uid ? await registeredPhone(deps, admin.uid) : null;
   if (!phone) return { ok: false, ...NO_PHONE };
-  let call = await callFor(deps, callId, 'callme', admin);
+  const call = await callFor(deps, callId, 'callme', admin);
   if ('code' in call) return { ok: false, ...call };
   if (ownLegs(call.conference, admin.id, ['ringing', 'joined']).some(([, m]) => m.via === 'phone'))
     return { ok: false, ...ALREADY_ON_PHONE };
-  let took = false;
-  if (!holderOf(call)) {
-    const taken = await takeOrRelease(deps, callId, 'take', admin);
-    if (!taken.ok) return taken;
-    call = taken.call;
-    took = true;
-  }
   const caller = await deps.workers.findByPhone(call.mobile_no).catch(() => null);
-  const rung = await ringLeg(deps, callId, call, {
+  return ringLeg(deps, callId, call, {
     role: 'supervisor',
     who: admin.id,
     to: phone,
     prompt: readyLine(call, caller),
     note: CONFERENCE_NOTES.ringingOwnPhone(admin.id, phone),
   });
-  if (!rung.ok && took)
-    return { ...rung, message: rung.message.replace(NOTHING_CHANGED, 'You hold the call now.') };
-  return rung;
 }
 
 /**
@@ -418,16 +420,26 @@ async function muteOwnLegs(
   return { ok: true, reached };
 }
 
+/** The states of a leg that has ended: joined and left, or never joined. */
+const ENDED_STATES: MemberState[] = ['left', 'declined', 'busy', 'no-answer', 'failed'];
+
 /**
  * Drops the admin's own legs (browser or phone, joined or still ringing). The caller stays with
  * whoever remains in the conference, else goes back to Aurora or the holder (the leaving rule).
+ * Idempotent: the dashboard hangs its browser up before asking, and Twilio's participant-leave
+ * may have recorded the leg left (and noted it) first; an admin whose legs have all ended has
+ * nothing left to do, and only one who never had a leg on the call is refused.
  */
 async function leaveConference(deps: Deps, callId: string, admin: Admin): Promise<ControlResult> {
   const call = await callFor(deps, callId, 'leave', admin);
   if ('code' in call) return { ok: false, ...call };
   const legs = ownLegs(call.conference, admin.id, ['ringing', 'joined']);
-  if (legs.length === 0) return { ok: false, ...NOT_IN_CONFERENCE };
+  if (legs.length === 0)
+    return ownLegs(call.conference, admin.id, ENDED_STATES).length > 0
+      ? { ok: true, reached: true }
+      : { ok: false, ...NOT_IN_CONFERENCE };
   let after = call;
+  let recorded = false;
   for (const [leg] of legs) {
     try {
       await deps.voice.hangUp(leg);
@@ -435,11 +447,22 @@ async function leaveConference(deps: Deps, callId: string, admin: Admin): Promis
       return { ok: false, ...notDone(err) };
     }
     const left = await changeConference(deps, callId, { kind: 'ended', leg, outcome: 'left' });
-    if (left) after = left.after;
+    if (!left) continue; // recorded (and noted) by Twilio's callback meanwhile
+    after = left.after;
+    recorded = true;
   }
-  await endIfCallerAlone(deps, callId, after);
+  if (!recorded) return { ok: true, reached: true };
+  if ((await endIfCallerAlone(deps, callId, after)) === 'hung-up')
+    return { ok: true, reached: true };
+  const joined = legs.some(([, member]) => member.state === 'joined');
+  const [, first] = legs[0];
   await noteOnCall(deps, after, [
-    ['system', CONFERENCE_NOTES.ended(admin.id, 'left', callerIsWith(after))],
+    [
+      'system',
+      joined
+        ? legEndedNote(first, 'left', after)
+        : CONFERENCE_NOTES.leftBeforeJoining(admin.id, callerIsWith(after)),
+    ],
   ]);
   return { ok: true, reached: true };
 }
@@ -503,8 +526,6 @@ async function registeredPhone(deps: Deps, uid: string): Promise<string | null> 
   return typeof phone === 'string' && /^\+[1-9]\d{6,14}$/.test(phone) ? phone : null;
 }
 
-const NOTHING_CHANGED = 'Nothing changed on the call.';
-
 const NO_PHONE: Refusal = {
   code: 'failed-precondition',
   message:
@@ -559,15 +580,6 @@ async function callFor(
   const call = await readCall(deps.live, callId, deps.log);
   return refusal(call, action, admin) ?? call!;
 }
-
-const HOLDER_FIELDS = [
-  'mode',
-  'admin_id',
-  'handoff_requested',
-  'acknowledged_by',
-  'acknowledged_at',
-  'acknowledged_urgency',
-] as const;
 
 /**
  * Takes, hands back or acknowledges the call in one transaction on its node; refuses as

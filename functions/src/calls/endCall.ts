@@ -4,6 +4,7 @@ import { paths, siteIso } from '@aurora/model';
 import type { Timings } from '../core/log';
 import type { Deps } from '../ports';
 import { enqueueArchive } from '../steps/archiving';
+import { recordCallerHungUp } from '../steps/conference';
 import { prefixed } from '../steps/ending';
 import { archiveFromCallback, recordLate } from '../steps/lateRecord';
 import { findCallBySid, readCall } from '../steps/liveCalls';
@@ -82,6 +83,9 @@ export async function handleStatus(
     case 'end':
       await live.update(prefixed(paths.call(found!.callId), decision.fields));
       lap('write');
+      // The caller's line ended while they were in the voice conference: they hung up. Recorded
+      // (once, whichever callback comes first: calls/conferenceEvents.ts) before the archive reads the call.
+      if (found!.call.conference?.caller_in) await recordCallerHungUp(deps, found!.callId);
       break;
     case 'already-ended':
       break;

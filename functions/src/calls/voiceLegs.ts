@@ -4,7 +4,8 @@
  * The first human in brings the caller in; a leg that cannot bring them leaves them where they
  * were; and however a leg ends, the dashboard reads where the caller is.
  */
-import { paths } from '@aurora/model';
+import { type LiveCall, type Role, paths } from '@aurora/model';
+import { CONTROL_NOTES, HOLDER_FIELDS, ackFields, holderOf, takeFields } from '../core/callControl';
 import {
   CONFERENCE_NOTES,
   JOIN_DIGIT,
@@ -15,6 +16,7 @@ import {
   callerIsWith,
   conferenceName,
   humanLeg,
+  legEndedNote,
 } from '../core/conference';
 import { speakAndHangUp } from '../core/twiml';
 import type { Deps } from '../ports';
@@ -26,7 +28,7 @@ import {
   type ConferenceChanged,
 } from '../steps/conference';
 import { noteOnCall } from '../steps/listening';
-import { readCall } from '../steps/liveCalls';
+import { changeCall, readCall } from '../steps/liveCalls';
 
 /**
  * Moving the caller in is a call update, which the REST client gives up on after 5 s
@@ -113,6 +115,12 @@ export type LegPress = {
  * A phone leg's key press at its screening: 1 joins (bringing the caller in if nobody has yet),
  * anything else, or nothing, is goodbye and the leg is recorded declined. A leg no longer wanted
  * (handed back, left) or on a call that has ended hears so and hangs up.
+ *
+ * A supervisor's own phone ("Call me") takes the call on joining, if nobody holds it by then: in
+ * the same transaction as the join, as a take from the dashboard would (the holder's fields and
+ * the acknowledgement). Until then Aurora went on answering the caller, so a phone never answered
+ * leaves nobody waiting. If another admin holds the call by then, the phone joins as a supervisor
+ * beside them.
  */
 export async function legPress(input: LegPress, deps: Deps): Promise<string> {
   const member = { role: input.role, who: input.who, via: 'phone' as const, to: input.to };
@@ -127,6 +135,7 @@ export async function legPress(input: LegPress, deps: Deps): Promise<string> {
     return speakAndHangUp(LEG_LINES.goodbye);
   }
   const verdict: { line: string | null } = { line: null };
+  const admin = { id: input.who };
   const changed = await changeConference(
     deps,
     input.callId,
@@ -136,18 +145,24 @@ export async function legPress(input: LegPress, deps: Deps): Promise<string> {
       verdict.line = LEG_LINES.ended;
       return false;
     },
+    (call, at) =>
+      input.role === 'supervisor' && !holderOf(call)
+        ? { ...takeFields(admin), ...ackFields(call, admin, at) }
+        : undefined,
   );
   if (!changed) {
     if (verdict.line) return speakAndHangUp(verdict.line);
     return replayOrGone(deps, input.callId, input.legSid);
   }
-  return joinWithCaller(deps, input.callId, changed, input.legSid, input.deadline);
+  const took = !holderOf(changed.before) && holderOf(changed.after) === admin.id;
+  return joinWithCaller(deps, input.callId, changed, input.legSid, input.deadline, took);
 }
 
 /**
  * The leg is recorded joined: the caller is brought in if they were not in yet, the transcript
- * says who joined, and the leg gets its conference TwiML. If the caller cannot be brought in,
- * the leg hears why and hangs up, and the caller stays where they were.
+ * says who joined (and that they took the call, when `took`), and the leg gets its conference
+ * TwiML. If the caller cannot be brought in, the leg hears why and hangs up, the caller stays
+ * where they were, and a take made by this join is undone (Aurora answers them again).
  */
 async function joinWithCaller(
   deps: Deps,
@@ -155,6 +170,7 @@ async function joinWithCaller(
   { before, after }: ConferenceChanged,
   legSid: string,
   deadline: number | undefined,
+  took = false,
 ): Promise<string> {
   const member = after.conference!.members![legSid];
   if (!before.conference?.caller_in) {
@@ -162,8 +178,11 @@ async function joinWithCaller(
       ? await notMoved(deps, callId, legSid)
       : await bringCallerIn(deps, callId, after, legSid);
     if (!moved.ok) {
+      if (took) await untake(deps, callId, before, member.who);
+      // A caller who hung up meanwhile is with nobody: the note says only why.
+      const callerWith = moved.gone ? null : callerIsWith(before);
       await noteOnCall(deps, after, [
-        ['system', CONFERENCE_NOTES.notConnected(member.who, moved.reason, callerIsWith(before))],
+        ['system', CONFERENCE_NOTES.notConnected(member.who, moved.reason, callerWith)],
       ]);
       return speakAndHangUp(
         moved.gone
@@ -172,8 +191,29 @@ async function joinWithCaller(
       );
     }
   }
-  await noteOnCall(deps, after, [['system', CONFERENCE_NOTES.joined(member)]]);
+  const lines: Array<[Role, string]> = [['system', CONFERENCE_NOTES.joined(member)]];
+  if (took) lines.unshift(['system', CONTROL_NOTES.take({ id: member.who })]);
+  await noteOnCall(deps, after, lines);
   return legTwiml(deps, callId, after.conference!.name, legSid, member);
+}
+
+/**
+ * Puts back who held the call (and Aurora's open question) as before a phone's join took it,
+ * when the caller could not be moved in: the phone has hung up, so nobody would answer them.
+ * Unless the call changed hands since (another admin's take wins).
+ */
+async function untake(deps: Deps, callId: string, before: LiveCall, who: string): Promise<void> {
+  const restore = Object.fromEntries(
+    [...HOLDER_FIELDS, 'question' as const].map((field) => [field, before[field] ?? null]),
+  );
+  await changeCall(deps.live, callId, (current) =>
+    holderOf(current) === who ? restore : undefined,
+  ).catch((err: unknown) =>
+    deps.log.error('could not undo the take of a phone that was not connected', {
+      callId,
+      error: String(err),
+    }),
+  );
 }
 
 /** Out of time before the caller could be moved: the join is undone, and the leg is told to try again. */
@@ -248,11 +288,11 @@ export async function legStatus(input: LegStatus, deps: Deps): Promise<void> {
     member: { role: input.role, who: input.who, via: 'phone', to: input.to },
   });
   if (!changed) return;
-  await endIfCallerAlone(deps, input.callId, changed.after);
+  if ((await endIfCallerAlone(deps, input.callId, changed.after)) === 'hung-up') return;
   await noteEnded(deps, changed, input.legSid);
 }
 
-/** The transcript's line for a leg that ended: who, how, and who the caller is with now. */
+/** The transcript's line for a leg that ended: who, how, and who the caller is with now (never the one who went). */
 export async function noteEnded(
   deps: Deps,
   { after }: ConferenceChanged,
@@ -260,7 +300,5 @@ export async function noteEnded(
 ): Promise<void> {
   const member = after.conference?.members?.[legSid];
   if (!member || member.state === 'ringing' || member.state === 'joined') return;
-  await noteOnCall(deps, after, [
-    ['system', CONFERENCE_NOTES.ended(member.who, member.state, callerIsWith(after))],
-  ]);
+  await noteOnCall(deps, after, [['system', legEndedNote(member, member.state, after)]]);
 }

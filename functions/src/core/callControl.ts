@@ -18,7 +18,8 @@ export const holderOf = (call: LiveCall): string | null =>
 /**
  * Whether `admin` may do `action` to `call` now, or why not. One admin at a time: only the
  * holder speaks, bridges, transfers or hands back; nobody takes, rings their phone into, or
- * ends a call another admin holds ("Call me" on a call nobody holds takes it). Listening in
+ * ends a call another admin holds ("Call me" on a call nobody holds rings without taking it: the
+ * phone's join takes it, calls/voiceLegs.ts). Listening in
  * needs no holding (it is not an action here: the browser's leg asks, triggers/webhooks.ts), and
  * any admin may mute or leave their own legs of the call's conference.
  */
@@ -101,6 +102,16 @@ export const ackFields = (call: LiveCall, admin: Admin, nowIso: string) =>
     ? {}
     : { acknowledged_by: admin.id, acknowledged_at: nowIso, acknowledged_urgency: call.urgency };
 export const releaseFields = () => ({ mode: 'ai', quiet_since: null }) as const;
+
+/** The fields a take or a hand-back changes, which undoing one puts back as they were. */
+export const HOLDER_FIELDS = [
+  'mode',
+  'admin_id',
+  'handoff_requested',
+  'acknowledged_by',
+  'acknowledged_at',
+  'acknowledged_urgency',
+] as const;
 
 /** The system lines the transcript records for each action (what the caller heard is recorded as spoken). */
 export const CONTROL_NOTES = {

@@ -434,13 +434,53 @@ export const callerLeftAlone = (conference: CallConference | undefined) =>
  * conference, else the supervisor who holds the call (typing), else Aurora.
  */
 export function callerIsWith(call: Pick<LiveCall, 'conference' | 'mode' | 'admin_id'>): string {
-  const joined = call.conference?.caller_in
-    ? heardLegs(call.conference).map(([, member]) => member.who)
-    : [];
+  const joined = talkingWithCaller(call);
   if (joined.length > 0) return joined.join(' and ');
   if (call.mode === 'human' && call.admin_id) return call.admin_id;
   return 'Aurora';
 }
+
+/** The people the caller hears in the conference, each once (one person may be on two legs). */
+const talkingWithCaller = (call: Pick<LiveCall, 'conference'>) =>
+  call.conference?.caller_in
+    ? [...new Set(heardLegs(call.conference).map(([, member]) => member.who))]
+    : [];
+
+const device = (via: ConferenceMember['via']) =>
+  via === 'browser' ? 'voice from the dashboard' : 'phone';
+
+/**
+ * The transcript's line for a leg that ended, on the call as it is after: how it ended, and who
+ * the caller is with now, never naming the person whose leg ended as the caller's company. A
+ * supervisor who still holds the call when their voice leaves it is with the caller only through
+ * typed words on the dashboard (Aurora reads them out), and the line says so; one still on the
+ * call by another leg (a browser and a phone) is said to be on it by that one.
+ */
+export function legEndedNote(
+  member: Pick<ConferenceMember, 'who' | 'via'>,
+  outcome: LegOutcome,
+  call: Pick<LiveCall, 'conference' | 'mode' | 'admin_id'>,
+): string {
+  const { who } = member;
+  const talking = talkingWithCaller(call);
+  if (talking.includes(who)) {
+    const [, other] = heardLegs(call.conference).find(([, m]) => m.who === who)!;
+    const others = talking.filter((name) => name !== who);
+    return CONFERENCE_NOTES.otherLegStays(who, member.via, outcome, other.via, others);
+  }
+  if (talking.length > 0) return CONFERENCE_NOTES.ended(who, outcome, talking.join(' and '));
+  const holder = call.mode === 'human' && call.admin_id ? call.admin_id : null;
+  if (holder === who) return CONFERENCE_NOTES.holderTypes(who, outcome);
+  return CONFERENCE_NOTES.ended(who, outcome, holder ?? 'Aurora');
+}
+
+const LEG_ENDED: Record<LegOutcome, (who: string) => string> = {
+  left: (who) => `${who} left the call`,
+  declined: (who) => `${who} did not accept the call`,
+  busy: (who) => `${who} was busy`,
+  'no-answer': (who) => `${who} did not answer`,
+  failed: (who) => `The call to ${who} failed`,
+};
 
 /** The system lines the transcript records about the conference: who is rung, who joined, how each leg ended. */
 export const CONFERENCE_NOTES = {
@@ -452,18 +492,25 @@ export const CONFERENCE_NOTES = {
     member.muted
       ? `${member.who} is listening in (muted).`
       : `${member.who} joined the call by ${member.via === 'browser' ? 'voice from the dashboard' : 'phone'}.`,
-  ended: (who: string, outcome: LegOutcome, callerWith: string) => {
-    const what = {
-      left: `${who} left the call`,
-      declined: `${who} did not accept the call`,
-      busy: `${who} was busy`,
-      'no-answer': `${who} did not answer`,
-      failed: `The call to ${who} failed`,
-    }[outcome];
-    return `${what}; the caller is ${outcome === 'left' ? '' : 'still '}with ${callerWith}.`;
-  },
-  notConnected: (who: string, reason: string, callerWith: string) =>
-    `${who} could not be connected to the caller (${reason}); the caller is still with ${callerWith}.`,
+  ended: (who: string, outcome: LegOutcome, callerWith: string) =>
+    `${LEG_ENDED[outcome](who)}; the caller is ${outcome === 'left' ? '' : 'still '}with ${callerWith}.`,
+  /** The holder's own voice leg ended: the caller hears Aurora read out what the holder types. */
+  holderTypes: (who: string, outcome: LegOutcome) =>
+    `${outcome === 'left' ? `${who} left the voice call` : LEG_ENDED[outcome](who)}; ${who} still holds the call on the dashboard (typed words).`,
+  /** One of a person's two legs ended; they are still talking with the caller on the other. */
+  otherLegStays: (
+    who: string,
+    via: ConferenceMember['via'],
+    outcome: LegOutcome,
+    stays: ConferenceMember['via'],
+    others: string[],
+  ) =>
+    `${LEG_ENDED[outcome](who)} (${device(via)}); ${who} is still talking with the caller by ${device(stays)}${others.length > 0 ? `, and so is ${others.join(' and ')}` : ''}.`,
+  /** A supervisor who left while their phone still rang (Leave before pressing 1). */
+  leftBeforeJoining: (who: string, callerWith: string) =>
+    `${who} left before their phone joined the call; the caller is still with ${callerWith}.`,
+  notConnected: (who: string, reason: string, callerWith: string | null) =>
+    `${who} could not be connected to the caller (${reason})${callerWith ? `; the caller is still with ${callerWith}` : ''}.`,
   callerBack: (callerWith: string) =>
     `The voice conference ended; the caller is back with ${callerWith}.`,
   callerHungUp: 'The caller hung up during the voice conference.',

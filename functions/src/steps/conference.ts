@@ -23,20 +23,23 @@ export type ConferenceChanged = { before: LiveCall; after: LiveCall };
 
 /**
  * Applies `event` to the call's conference in one transaction on the call node, if `allow`
- * (checked on the call as stored) lets it. Resolves the call before and after, or null when the
- * call is gone, not allowed, or already says what the event says (a replay).
+ * (checked on the call as stored) lets it, with the fields `also` adds (a phone leg's join taking
+ * the call, say) when the conference changes. Resolves the call before and after, or null when
+ * the call is gone, not allowed, or already says what the event says (a replay).
  */
 export async function changeConference(
   deps: Deps,
   callId: string,
   event: MemberEvent,
   allow: (call: LiveCall) => boolean = () => true,
+  also: (call: LiveCall, at: string) => Record<string, unknown> | undefined = () => undefined,
 ): Promise<ConferenceChanged | null> {
   const at = siteIso(deps.clock(), deps.settings.timeZone);
   let before: LiveCall | null = null;
   const after = await changeCall(deps.live, callId, (current) => {
     before = current;
-    return allow(current) ? conferenceChange(current, callId, event, at) : undefined;
+    const change = allow(current) ? conferenceChange(current, callId, event, at) : undefined;
+    return change && { ...also(current, at), ...change };
   });
   return after ? { before: before!, after } : null;
 }
@@ -156,30 +159,90 @@ export async function endConferenceOf(
 }
 
 /**
+ * Whether the caller's own line has ended (they hung up): the call is recorded ended, or Twilio
+ * says so. A Twilio that cannot be asked counts as the caller still there, as before.
+ */
+export async function callerLineEnded(deps: Deps, call: LiveCall): Promise<boolean> {
+  if (call.status !== 'ACTIVE') return true;
+  try {
+    return (await deps.voice.status(call.call_sid)) === 'ended';
+  } catch (err) {
+    deps.log.error("could not ask Twilio about the caller's line", { error: String(err) });
+    return false;
+  }
+}
+
+/**
+ * The caller hung up while in the conference: out of it in the record, every leg there dropping
+ * with it (the caller ends the conference on leaving), and the transcript says they hung up,
+ * once, whichever of the callbacks that can tell (their participant-leave, the conference's end,
+ * their status callback, the leaving rule) comes first. Resolves whether this one recorded it.
+ */
+export async function recordCallerHungUp(
+  deps: Deps,
+  callId: string,
+  conferenceSid?: string,
+): Promise<boolean> {
+  const changed = await changeConferenceOrLog(deps, callId, {
+    kind: 'conference-ended',
+    ...(conferenceSid ? { sid: conferenceSid } : {}),
+  });
+  if (!changed?.before.conference?.caller_in) return false;
+  await noteOnCall(deps, changed.after, [['system', CONFERENCE_NOTES.callerHungUp]]);
+  return true;
+}
+
+/**
+ * What the leaving rule found: the caller stays where they are (someone they hear is in the
+ * conference with them, or they are not in it), is being returned to Aurora or the holder
+ * (`returning`), or has hung up (`hung-up`, noted).
+ */
+export type LeavingOutcome = 'stays' | 'returning' | 'hung-up';
+
+/**
  * The leaving rule: when nobody the caller hears is left in the conference with them (no human,
  * or only listeners joined muted, who drop with it), the conference ends, and Twilio requests the
  * caller's <Dial action> (/twilio/rejoin), which returns them to Aurora or to the supervisor who
  * holds the call. When Twilio cannot end it, the caller is moved out directly by a call update;
- * a caller is never left alone in a conference.
+ * a caller is never left alone in a conference. A caller who has hung up is noted so, and never
+ * said to be back with anyone.
  */
-export async function endIfCallerAlone(deps: Deps, callId: string, call: LiveCall): Promise<void> {
-  if (!callerLeftAlone(call.conference)) return;
+export async function endIfCallerAlone(
+  deps: Deps,
+  callId: string,
+  call: LiveCall,
+): Promise<LeavingOutcome> {
+  if (!callerLeftAlone(call.conference)) return 'stays';
+  if (call.status !== 'ACTIVE') {
+    await recordCallerHungUp(deps, callId);
+    return 'hung-up';
+  }
   const ended = await endConferenceOf(deps, callId, call);
-  if (ended === 'ended') return;
+  if (ended === 'ended') return 'returning';
   if (ended === 'unreachable') {
     try {
-      await deps.voice.redirect(call.call_sid, backWithAurora(deps, callId, call));
+      const moved = await deps.voice.redirect(call.call_sid, backWithAurora(deps, callId, call));
+      if (moved === 'gone') {
+        await recordCallerHungUp(deps, callId);
+        return 'hung-up';
+      }
     } catch (err) {
       deps.log.error('a caller left alone in the conference could not be moved back', {
         callId,
         error: String(err),
       });
-      return;
+      return 'returning';
     }
+  } else if (await callerLineEnded(deps, call)) {
+    // No conference runs any more, and the caller's line has ended: they hung up (their own
+    // participant-leave, which says so, has not been handled yet).
+    await recordCallerHungUp(deps, callId);
+    return 'hung-up';
   }
   const changed = await changeConferenceOrLog(deps, callId, { kind: 'conference-ended' });
-  if (changed)
+  if (changed?.before.conference?.caller_in)
     await noteOnCall(deps, changed.after, [
       ['system', CONFERENCE_NOTES.callerBack(callerIsWith(changed.after))],
     ]);
+  return 'returning';
 }

@@ -105,7 +105,8 @@ export const handleLegStatus = twilioWebhook(legStatusWebhook, authToken, produc
 
 /**
  * POST /twilio/conference?call={call_id}: the conference's status callback. Form fields:
- * ConferenceSid, StatusCallbackEvent, CallSid (participant events), FriendlyName, Muted.
+ * ConferenceSid, StatusCallbackEvent, CallSid (participant events), FriendlyName, Muted,
+ * ParticipantCallStatus (participant-leave).
  */
 export const conferenceWebhook: Webhook<typeof ConferenceBody> = {
   path: WEBHOOK_PATHS.conference,
@@ -119,6 +120,7 @@ export const conferenceWebhook: Webhook<typeof ConferenceBody> = {
         event: body.StatusCallbackEvent,
         conferenceSid: body.ConferenceSid,
         callSid: body.CallSid,
+        participantCallStatus: body.ParticipantCallStatus,
       },
       deps,
     );

@@ -161,7 +161,9 @@ export const LegStatusBody = z.object({
 /**
  * A conference's status callback (https://www.twilio.com/docs/voice/twiml/conference, "statusCallback" parameters):
  * ConferenceSid (CF and 32 hex digits), StatusCallbackEvent, and on participant events the
- * participant's CallSid and Muted.
+ * participant's CallSid and Muted; on participant-leave, ParticipantCallStatus, the participant's
+ * own call status (`completed` when they hung up; https://www.twilio.com/en-us/changelog/participantcallstatus-and-reasonparticipantleft-attributes-added).
+ * Any lower-case status word is taken: one Twilio adds later reads as the caller still there.
  */
 export const ConferenceBody = z.object({
   ConferenceSid: z.string().regex(/^CF[0-9a-fA-F]{32}$/, 'not a ConferenceSid'),
@@ -169,6 +171,10 @@ export const ConferenceBody = z.object({
   CallSid: CallSid.optional(),
   FriendlyName: z.string().max(200).optional(),
   Muted: z.enum(['true', 'false']).optional(),
+  ParticipantCallStatus: z
+    .string()
+    .regex(/^[a-z-]{1,32}$/, 'not a call status')
+    .optional(),
 });
 
 /** The call a conference's status callback is about (?call=…). */

@@ -2,6 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { conferenceEvent } from '../../../functions/src/calls/conferenceEvents';
 import { controlCall } from '../../../functions/src/calls/controlCall';
+import { handleStatus } from '../../../functions/src/calls/endCall';
 import { takeTurn } from '../../../functions/src/calls/takeTurn';
 import { AuroraError } from '../../../functions/src/core/errors';
 import { CallAction } from '@aurora/model';
@@ -27,14 +28,16 @@ const act = (
 ) => controlCall(action, admin, world.deps);
 
 describe('Call me', () => {
-  it('takes a call nobody holds and rings the admin’s registered phone, which hears whose call is ready and presses 1', async () => {
+  it('rings the admin’s registered phone without taking the call: Aurora keeps the caller until the phone presses 1, which takes the call and moves the caller in', async () => {
     const world = await conferenceCall();
     expect(await act(world, { action: 'callme', callId: CALL_ID })).toEqual({
       ok: true,
       reached: true,
     });
-    expect(await world.call()).toMatchObject({ mode: 'human', admin_id: ANA.id });
-    expect(world.voice.sent.at(-1)!.twiml).toContain('A safety supervisor has joined the call');
+    // Nothing taken, nothing said to the caller: Aurora still answers them while the phone rings.
+    expect(await world.call()).toMatchObject({ mode: 'ai' });
+    expect((await world.call())!.admin_id).toBeUndefined();
+    expect(world.voice.sent).toEqual([]);
     const leg = world.lastLeg();
     expect(leg).toMatchObject({
       to: ANA_PHONE,
@@ -55,10 +58,71 @@ describe('Call me', () => {
       muted: false,
       at: '2025-10-04T14:30:00+05:30',
     });
+    expect((await world.notes()).at(-1)).toBe(
+      `ana@site.example is ringing their phone (${ANA_PHONE}) to talk with the caller.`,
+    );
+    expect(await world.notes()).not.toContain('ana@site.example took over the call.');
+
+    // The press takes the call (holder and acknowledgement, as a take would), then moves the caller in.
+    expect(await world.press('1')).toContain('<Conference muted="false"');
+    expect(await world.call()).toMatchObject({
+      mode: 'human',
+      admin_id: ANA.id,
+      acknowledged_by: ANA.id,
+      conference: { caller_in: true, members: { [leg.sid]: { state: 'joined' } } },
+    });
+    expect(world.voice.sent).toEqual([
+      { callSid: CALLER, twiml: expect.stringContaining('<Conference') },
+    ]);
     expect((await world.notes()).slice(-2)).toEqual([
       'ana@site.example took over the call.',
-      `ana@site.example is ringing their phone (${ANA_PHONE}) to talk with the caller.`,
+      'ana@site.example joined the call by phone.',
     ]);
+  });
+
+  it('leaves the call untaken when the phone is never answered, and says the caller is still with Aurora', async () => {
+    const world = await conferenceCall();
+    await act(world, { action: 'callme', callId: CALL_ID });
+    await world.legEnds('no-answer');
+    expect(await world.call()).toMatchObject({ mode: 'ai' });
+    expect((await world.call())!.admin_id).toBeUndefined();
+    expect(world.voice.sent).toEqual([]);
+    expect((await world.notes()).at(-1)).toBe(
+      'ana@site.example did not answer; the caller is still with Aurora.',
+    );
+  });
+
+  it('joins the phone as a supervisor beside another admin who took the call while it rang', async () => {
+    const world = await conferenceCall();
+    await act(world, { action: 'callme', callId: CALL_ID });
+    await act(world, { action: 'take', callId: CALL_ID }, BEN);
+    expect(await world.press('1')).toContain('<Conference muted="false"');
+    expect(await world.call()).toMatchObject({
+      mode: 'human',
+      admin_id: BEN.id,
+      conference: { caller_in: true },
+    });
+    expect(await world.notes()).not.toContain('ana@site.example took over the call.');
+    expect((await world.notes()).at(-1)).toBe('ana@site.example joined the call by phone.');
+  });
+
+  it('undoes the take when the caller cannot be moved in after the press: Aurora answers again', async () => {
+    const world = await conferenceCall();
+    await act(world, { action: 'callme', callId: CALL_ID });
+    world.voice.refuseNext = new AuroraError('Updating the call failed: HTTP 500', {
+      retryable: true,
+    });
+    expect(await world.press('1')).toContain(
+      '<Say>The caller could not be connected: Updating the call failed: HTTP 500. Goodbye.</Say><Hangup/>',
+    );
+    const call = (await world.call())!;
+    expect(call).toMatchObject({ mode: 'ai', conference: { caller_in: false } });
+    expect(call.admin_id).toBeUndefined();
+    expect(call.acknowledged_by).toBeUndefined();
+    expect((await world.notes()).at(-1)).toBe(
+      'ana@site.example could not be connected to the caller (Updating the call failed: HTTP 500); the caller is still with Aurora.',
+    );
+    expect(await world.notes()).not.toContain('ana@site.example took over the call.');
   });
 
   it('refuses without a registered phone, on a call another admin holds, and twice over', async () => {
@@ -90,7 +154,7 @@ describe('Call me', () => {
     expect(world.voice.dialled).toHaveLength(1);
   });
 
-  it('says the phone was not rung, and that the admin holds the call, when Twilio refuses the leg after the take', async () => {
+  it('says the phone was not rung, and that nothing changed on the call, when Twilio refuses the leg', async () => {
     const world = await conferenceCall();
     const dial = world.voice.dial.bind(world.voice);
     world.voice.dial = async () => {
@@ -102,9 +166,9 @@ describe('Call me', () => {
       ok: false,
       code: 'failed-precondition',
       message:
-        'Ringing ***0001 failed: Twilio error 21215: Geo permissions. You hold the call now.',
+        'Ringing ***0001 failed: Twilio error 21215: Geo permissions. Nothing changed on the call.',
     });
-    expect(await world.call()).toMatchObject({ mode: 'human', admin_id: ANA.id });
+    expect(await world.call()).toMatchObject({ mode: 'ai' });
     expect((await world.call())!.conference).toBeUndefined();
     world.voice.dial = dial;
   });
@@ -238,13 +302,40 @@ describe('Mute and Leave', () => {
     expect(await act(world, { action: 'leave', callId: CALL_ID }, BEN)).toMatchObject({ ok: true });
     expect((await world.members())[BEN_BROWSER].state).toBe('left');
     expect((await world.members())[ANA_BROWSER].state).toBe('joined');
+    // Leaving again has nothing to do: done, not an error.
+    expect(await act(world, { action: 'leave', callId: CALL_ID }, BEN)).toEqual({
+      ok: true,
+      reached: true,
+    });
+    expect(await act(world, { action: 'mute', callId: CALL_ID, muted: true }, BEN)).toMatchObject({
+      ok: false,
+    });
+  });
+
+  it('is idempotent: a leave after Twilio’s participant-leave recorded the browser leaving (the dashboard hangs up first) is done, noted once; only an admin who never had a leg is refused', async () => {
+    const world = await conferenceCall();
+    await world.talk();
+    await conferenceEvent(
+      {
+        callId: CALL_ID,
+        event: 'participant-leave',
+        conferenceSid: CONFERENCE,
+        callSid: ANA_BROWSER,
+        participantCallStatus: 'completed',
+      },
+      world.deps,
+    );
+    const notes = await world.notes();
+    expect(await act(world, { action: 'leave', callId: CALL_ID })).toEqual({
+      ok: true,
+      reached: true,
+    });
+    expect(await world.notes()).toEqual(notes);
+    expect(world.voice.endedConferences).toEqual([CONFERENCE]);
     expect(await act(world, { action: 'leave', callId: CALL_ID }, BEN)).toEqual({
       ok: false,
       code: 'failed-precondition',
       message: 'You are not talking or listening on this call.',
-    });
-    expect(await act(world, { action: 'mute', callId: CALL_ID, muted: true }, BEN)).toMatchObject({
-      ok: false,
     });
   });
 
@@ -254,8 +345,52 @@ describe('Mute and Leave', () => {
     await act(world, { action: 'leave', callId: CALL_ID });
     expect(world.voice.endedConferences).toEqual([CONFERENCE]);
     expect((await world.notes()).at(-1)).toBe(
-      'ana@site.example left the call; the caller is with ana@site.example.',
+      'ana@site.example left the voice call; ana@site.example still holds the call on the dashboard (typed words).',
     );
+  });
+
+  it('says the phone was left before it joined, and that the caller is still with Aurora', async () => {
+    const world = await conferenceCall();
+    await act(world, { action: 'callme', callId: CALL_ID });
+    const leg = world.lastLeg();
+    expect(await act(world, { action: 'leave', callId: CALL_ID })).toEqual({
+      ok: true,
+      reached: true,
+    });
+    expect(world.voice.sent.at(-1)).toEqual({ callSid: leg.sid, hangUp: true });
+    expect((await world.notes()).at(-1)).toBe(
+      'ana@site.example left before their phone joined the call; the caller is still with Aurora.',
+    );
+    // Twilio's callback for the canceled leg changes nothing more.
+    const notes = (await world.notes()).length;
+    await world.legEnds('canceled', leg);
+    expect(await world.notes()).toHaveLength(notes);
+  });
+
+  it('does not read an admin ending the call in the conference as the caller hanging up', async () => {
+    const world = await conferenceCall();
+    await world.talk();
+    const before = (await world.notes()).length;
+    expect(await act(world, { action: 'end', callId: CALL_ID })).toEqual({
+      ok: true,
+      reached: true,
+    });
+    await conferenceEvent(
+      {
+        callId: CALL_ID,
+        event: 'participant-leave',
+        conferenceSid: CONFERENCE,
+        callSid: CALLER,
+        participantCallStatus: 'completed',
+      },
+      world.deps,
+    );
+    await handleStatus({ callSid: CALLER, callStatus: 'completed' }, world.deps);
+    expect((await world.notes()).slice(before)).toEqual(['ana@site.example ended the call.']);
+    expect((await world.call())!.conference).toMatchObject({
+      caller_in: false,
+      members: { [ANA_BROWSER]: { state: 'left' } },
+    });
   });
 
   it('reports a leave Twilio refused as not done, and leaves the leg as it was', async () => {

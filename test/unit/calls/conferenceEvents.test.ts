@@ -2,6 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { conferenceEvent, rejoin } from '../../../functions/src/calls/conferenceEvents';
 import { controlCall } from '../../../functions/src/calls/controlCall';
+import { handleStatus } from '../../../functions/src/calls/endCall';
 import { takeTurn } from '../../../functions/src/calls/takeTurn';
 import { AuroraError } from '../../../functions/src/core/errors';
 import {
@@ -41,8 +42,9 @@ describe('the conference status callback (/twilio/conference)', () => {
     await conferenceEvent(event('participant-leave', ANA_BROWSER), world.deps); // a replay
     expect(world.voice.endedConferences).toEqual([CONFERENCE]);
     expect((await world.members())[ANA_BROWSER].state).toBe('left');
+    // Her voice left; she still holds the call, so the caller reads her typed words: never "with ana" as if she were still talking.
     expect((await world.notes()).filter((n) => n.startsWith('ana@site.example left'))).toEqual([
-      'ana@site.example left the call; the caller is with ana@site.example.',
+      'ana@site.example left the voice call; ana@site.example still holds the call on the dashboard (typed words).',
     ]);
     const back = await world.ended();
     expect(back).toContain(`<Stop><Transcription name="caller-${CALL_ID}"/></Stop>`);
@@ -85,7 +87,7 @@ describe('the conference status callback (/twilio/conference)', () => {
     await conferenceEvent(event('participant-leave', ANA_BROWSER), world.deps);
     expect(world.voice.endedConferences).toEqual([CONFERENCE]);
     expect((await world.notes()).at(-1)).toBe(
-      'ana@site.example left the call; the caller is with ana@site.example.',
+      'ana@site.example left the voice call; ana@site.example still holds the call on the dashboard (typed words).',
     );
     await world.ended();
     expect(await world.members()).toMatchObject({
@@ -116,6 +118,76 @@ describe('the conference status callback (/twilio/conference)', () => {
     await conferenceEvent(event('participant-leave', `CA${'7'.repeat(32)}`), world.deps);
     await conferenceEvent(event('participant-speech-start', ANA_BROWSER), world.deps);
     expect(await world.call()).toEqual(before);
+  });
+
+  describe('the caller hanging up in the conference', () => {
+    const HUNG_UP = 'The caller hung up during the voice conference.';
+    /** Twilio's callbacks when the caller hangs up: their leave (completed), every other leg's, the end. */
+    const callerLeaves = (deps: Parameters<typeof conferenceEvent>[1]) =>
+      conferenceEvent(
+        { ...event('participant-leave', CALLER), participantCallStatus: 'completed' },
+        deps,
+      );
+    const othersLeave = async (deps: Parameters<typeof conferenceEvent>[1]) => {
+      await conferenceEvent(
+        { ...event('participant-leave', ANA_BROWSER), participantCallStatus: 'in-progress' },
+        deps,
+      );
+      await conferenceEvent(event('conference-end'), deps);
+    };
+    const statusCompleted = (deps: Parameters<typeof conferenceEvent>[1]) =>
+      handleStatus({ callSid: CALLER, callStatus: 'completed' }, deps);
+
+    it('notes that the caller hung up, from their own participant-leave (ParticipantCallStatus completed): out of the conference, every leg dropped with them, and nobody said to be with them', async () => {
+      const world = await conferenceCall();
+      await world.talk();
+      const before = (await world.notes()).length;
+      world.voice.gone.add(CALLER);
+      await callerLeaves(world.deps);
+      await othersLeave(world.deps);
+      await statusCompleted(world.deps);
+      expect((await world.notes()).slice(before)).toEqual([HUNG_UP]);
+      expect(world.voice.endedConferences).toEqual([]); // it ended with the caller: nothing to end
+      expect((await world.call())!.conference).toMatchObject({
+        caller_in: false,
+        members: { [ANA_BROWSER]: { state: 'left' } },
+      });
+    });
+
+    it('says the same when the caller’s status callback comes before the conference’s callbacks', async () => {
+      const world = await conferenceCall();
+      await world.talk();
+      const before = (await world.notes()).length;
+      world.voice.gone.add(CALLER);
+      await statusCompleted(world.deps);
+      expect((await world.call())!.conference).toMatchObject({
+        caller_in: false,
+        members: { [ANA_BROWSER]: { state: 'left' } },
+      });
+      await callerLeaves(world.deps);
+      await othersLeave(world.deps);
+      expect((await world.notes()).slice(before)).toEqual([HUNG_UP]);
+      expect(world.voice.endedConferences).toEqual([]);
+    });
+
+    it('never says the caller is back with anyone when a leg’s leave, or the conference’s end, is handled before the caller’s own leave', async () => {
+      for (const first of ['leg', 'end'] as const) {
+        const world = await conferenceCall();
+        await world.talk();
+        const before = (await world.notes()).length;
+        // Twilio's conference ended with the caller, who has hung up.
+        world.voice.gone.add(CALLER);
+        world.voice.endedConferences.push(CONFERENCE);
+        world.voice.conferences.clear();
+        if (first === 'leg') await othersLeave(world.deps);
+        else await conferenceEvent(event('conference-end'), world.deps);
+        await callerLeaves(world.deps);
+        await othersLeave(world.deps);
+        const said = (await world.notes()).slice(before);
+        expect(said, first).toEqual([HUNG_UP]);
+        expect((await world.call())!.conference!.caller_in).toBe(false);
+      }
+    });
   });
 
   it('records mute and unmute', async () => {

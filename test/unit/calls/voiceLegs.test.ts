@@ -163,6 +163,10 @@ describe('a supervisor’s browser leg (/twilio/browser)', () => {
       '<Say>The call has ended. Goodbye.</Say>',
     );
     expect((await world.members())[ANA_BROWSER]).toMatchObject({ state: 'failed' });
+    // Nobody is with a caller who hung up: the note says only why.
+    expect((await world.notes()).at(-1)).toBe(
+      'ana@site.example could not be connected to the caller (the caller has hung up).',
+    );
     await handleStatus({ callSid: CALLER, callStatus: 'completed' }, world.deps);
     expect(await world.browser(ANA, BEN_BROWSER, 'talk')).toContain(
       '<Say>The call has ended. Goodbye.</Say>',

@@ -10,6 +10,7 @@ import {
   conferenceName,
   conferenceUrls,
   humanLeg,
+  legEndedNote,
   legScreening,
   ownLegs,
   stopCallerTranscription,
@@ -470,6 +471,70 @@ describe('who is where', () => {
     expect(CONFERENCE_NOTES.ended('ana@site.example', 'left', '+15550190001')).toBe(
       'ana@site.example left the call; the caller is with +15550190001.',
     );
+  });
+
+  describe('the note for a leg that ended never names its person as the caller’s company', () => {
+    const held = { mode: 'human' as const, admin_id: 'ana@site.example' };
+    const ana = { who: 'ana@site.example', via: 'browser' as const };
+
+    it('says the holder whose voice left still holds the call by typed words, whether the caller is back or not yet', () => {
+      for (const callerIn of [true, false]) {
+        const call = withConference(
+          { caller_in: callerIn, members: { [LEG]: member({ state: 'left' }) } },
+          held,
+        );
+        expect(legEndedNote(ana, 'left', call)).toBe(
+          'ana@site.example left the voice call; ana@site.example still holds the call on the dashboard (typed words).',
+        );
+      }
+      const phone = withConference(
+        { caller_in: false, members: { [PHONE]: member({ via: 'phone', state: 'no-answer' }) } },
+        held,
+      );
+      expect(legEndedNote({ ...ana, via: 'phone' }, 'no-answer', phone)).toBe(
+        'ana@site.example did not answer; ana@site.example still holds the call on the dashboard (typed words).',
+      );
+    });
+
+    it('names who else the caller hears, else the holder, else Aurora', () => {
+      const withOnCall = withConference(
+        {
+          caller_in: true,
+          members: {
+            [LEG]: member({ state: 'left' }),
+            [PHONE]: member({ role: 'oncall', who: '+15550190001', via: 'phone' }),
+          },
+        },
+        held,
+      );
+      expect(legEndedNote(ana, 'left', withOnCall)).toBe(
+        'ana@site.example left the call; the caller is with +15550190001.',
+      );
+      const onCallGone = withConference({ caller_in: false }, held);
+      expect(legEndedNote({ who: '+15550190001', via: 'phone' }, 'left', onCallGone)).toBe(
+        '+15550190001 left the call; the caller is with ana@site.example.',
+      );
+      expect(legEndedNote(ana, 'no-answer', withConference({ caller_in: false }))).toBe(
+        'ana@site.example did not answer; the caller is still with Aurora.',
+      );
+    });
+
+    it('says a person still on the call by another leg is talking by that one', () => {
+      const twoLegs = withConference(
+        {
+          caller_in: true,
+          members: {
+            [LEG]: member(),
+            [PHONE]: member({ via: 'phone', state: 'left' }),
+            [callSid(0xd1)]: member({ role: 'oncall', who: '+15550190001', via: 'phone' }),
+          },
+        },
+        held,
+      );
+      expect(legEndedNote({ ...ana, via: 'phone' }, 'left', twoLegs)).toBe(
+        'ana@site.example left the call (phone); ana@site.example is still talking with the caller by voice from the dashboard, and so is +15550190001.',
+      );
+    });
   });
 });
 

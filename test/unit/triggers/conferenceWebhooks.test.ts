@@ -171,6 +171,31 @@ describe('POST /twilio/conference', () => {
       400,
     );
   });
+
+  it("reads the participant's own call status on participant-leave: the caller's leg completed is the caller hanging up", async () => {
+    const world = await conferenceCall();
+    await world.talk();
+    const leave = {
+      ConferenceSid: CONFERENCE,
+      FriendlyName: (await world.call())!.conference!.name,
+      StatusCallbackEvent: 'participant-leave',
+      CallSid: CALLER,
+      Muted: 'false',
+      Hold: 'false',
+      SequenceNumber: '5',
+      ParticipantCallStatus: 'completed',
+      ReasonParticipantLeft: 'participant_hung_up',
+    };
+    const url = `/twilio/conference?call=${CALL_ID}`;
+    expect((await post(conferenceWebhook, world.deps, url, leave)).status).toBe(200);
+    expect((await world.call())!.conference).toMatchObject({
+      caller_in: false,
+      members: { [ANA_BROWSER]: { state: 'left' } },
+    });
+    expect((await world.notes()).at(-1)).toBe('The caller hung up during the voice conference.');
+    const odd = { ...leave, ParticipantCallStatus: 'Completed<script>' };
+    expect((await post(conferenceWebhook, world.deps, url, odd)).status).toBe(400);
+  });
 });
 
 describe('POST /twilio/rejoin', () => {
