@@ -125,6 +125,12 @@ export const ConferenceMember = z.object({
   muted: z.boolean(),
   /** When `state` last changed (site ISO). */
   at: z.string(),
+  /**
+   * A phone leg's holder when it was rung (the admin id; absent when nobody held the call): a
+   * leg rung while a supervisor held the call must not join once the call is handed back (or
+   * changes hands) before it presses 1 (calls/voiceLegs.ts legPress).
+   */
+  rang_holder: z.string().optional(),
 });
 export type ConferenceMember = z.infer<typeof ConferenceMember>;
 
@@ -137,6 +143,25 @@ export const CallConference = z.object({
   name: z.string(),
   sid: z.string().optional(),
   caller_in: z.boolean(),
+  /**
+   * When the caller was last moved in (site ISO): a conference-end Twilio sends late for an
+   * earlier conference of the call, before this one's sid is known, is older than this and ignored.
+   */
+  started_at: z.string().optional(),
+  /**
+   * When the caller's own participant-join was recorded (site ISO): only from then is anyone in
+   * the conference to hear a human's words, so none said before are recorded as spoken
+   * (core/transcription.ts). Kept after the conference ends; cleared when the caller is moved in again.
+   */
+  caller_joined_at: z.string().optional(),
+  /** When the caller was last recorded out of the conference (site ISO): their last words, transcribed late, are kept up to it. */
+  caller_left_at: z.string().optional(),
+  /**
+   * Typed words waiting to be spoken into the conference, by the random key their AnnounceUrl
+   * names (the words never ride in a URL): deleted once /twilio/announce has read them, or when
+   * the conference ends.
+   */
+  announcements: z.record(z.string(), z.string()).optional(),
   members: z.record(z.string(), ConferenceMember).optional(),
 });
 export type CallConference = z.infer<typeof CallConference>;

@@ -21,7 +21,7 @@ import {
   orderedMessages,
   paths,
 } from '@aurora/model';
-import { conferenceName } from '../../functions/src/core/conference';
+import { callerTranscription, conferenceName } from '../../functions/src/core/conference';
 import { SUPERVISOR_LINES_IN } from '../../functions/src/core/twiml';
 import { DEMO_ADMIN, grantAdmin, revokeAdmin } from '../../scripts/lib/admins.ts';
 import { ROOT } from '../../scripts/lib/project.ts';
@@ -211,7 +211,7 @@ describe("the supervisor's own voice, as the caller and the humans live it", () 
     const conference = await conferenceView(live.conference!.name, live.conference!.sid!);
     expect(conference.status).toBe('in-progress');
     expect(conference.members.map((m) => m.callSid).sort()).toEqual([browser, call.callSid].sort());
-    expect((await legView(call.callSid)).transcriptions).toEqual([`caller-${callId}`]);
+    expect((await legView(call.callSid)).transcriptions).toEqual([callerTranscription(callId)]);
     expect(await notes(callId)).toContain(`${ana.id} joined the call by voice from the dashboard.`);
 
     // The caller speaks in the conference: a spoken caller line, and urgency rises as a turn's would.
@@ -329,8 +329,9 @@ describe("the supervisor's own voice, as the caller and the humans live it", () 
     await hangUpLeg(onCall);
     const back = await nextHeard(call);
     expect(back.leftConference).toBe('ended');
-    // Ana still holds the call: Aurora listens again and reads out what she types.
-    expect(back.said).toEqual([LINES.bridgeEnded]);
+    // Ana had left the caller with the on-call person, who has gone too: Aurora has the caller
+    // again, not a supervisor who is no longer there.
+    expect(back.said).toEqual([LINES.aiBack]);
     expect(back.gatherAction).toContain('/twilio/turn');
     const read = call.notices.map((n) => `${n.kind} ${'who' in n ? n.who : ''}`.trim());
     expect(read).toEqual([
@@ -345,8 +346,9 @@ describe("the supervisor's own voice, as the caller and the humans live it", () 
       members: { [onCall]: { state: 'left' }, [browser]: { state: 'left' } },
     });
     expect(await notes(callId)).toContain(
-      `The voice conference ended; the caller is back with ${ana.id}.`,
+      `${ana.id} had left the call; Aurora has the caller again.`,
     );
+    expect((await liveCall(callId)).mode).toBe('ai');
     await finish(call, callId);
   });
 

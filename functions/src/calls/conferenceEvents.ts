@@ -6,11 +6,14 @@
 import { CONFERENCE_NOTES, announcement, callerIsWith, joinedLegs } from '../core/conference';
 import { emptyResponse, voiceFor } from '../core/twiml';
 import type { Deps } from '../ports';
+import { type LiveCall, paths } from '@aurora/model';
 import {
   backWithAurora,
   callerLineEnded,
+  changeConference,
   changeConferenceOrLog,
   endIfCallerAlone,
+  handBackIfHolderLeft,
   recordCallerHungUp,
 } from '../steps/conference';
 import { languageOrSite, noteOnCall } from '../steps/listening';
@@ -35,6 +38,8 @@ export type ConferenceEvent = {
    * parameters; https://www.twilio.com/en-us/changelog/participantcallstatus-and-reasonparticipantleft-attributes-added).
    */
   participantCallStatus?: string;
+  /** Twilio's Timestamp of the event (RFC 2822). */
+  timestamp?: string;
 };
 
 /**
@@ -47,6 +52,8 @@ export type ConferenceEvent = {
  */
 export async function conferenceEvent(input: ConferenceEvent, deps: Deps): Promise<void> {
   const { callId, conferenceSid: sid, callSid } = input;
+  if (input.event.startsWith('participant-') && (await ofAnotherConference(deps, callId, sid)))
+    return;
   switch (input.event) {
     case 'conference-start':
       await changeConferenceOrLog(deps, callId, { kind: 'conference-started', sid });
@@ -54,12 +61,22 @@ export async function conferenceEvent(input: ConferenceEvent, deps: Deps): Promi
     case 'conference-end': {
       // Whichever comes first, this or the caller's <Dial action>, says where the caller is now:
       // back with someone, or, when their line has ended, that they hung up.
-      const changed = await changeConferenceOrLog(deps, callId, { kind: 'conference-ended', sid });
+      const changed = await changeConferenceOrLog(deps, callId, {
+        kind: 'conference-ended',
+        sid,
+        ...(input.timestamp ? { endedAt: input.timestamp } : {}),
+      });
       if (!changed?.before.conference?.caller_in) return;
-      const line = (await callerLineEnded(deps, changed.after))
-        ? CONFERENCE_NOTES.callerHungUp
-        : CONFERENCE_NOTES.callerBack(callerIsWith(changed.after));
-      await noteOnCall(deps, changed.after, [['system', line]]);
+      if (await callerLineEnded(deps, changed.after)) {
+        await noteOnCall(deps, changed.after, [['system', CONFERENCE_NOTES.callerHungUp]]);
+        return;
+      }
+      // A holder whose voice had left (a warm transfer) does not get the caller back: Aurora does.
+      const back = await handBackIfHolderLeft(deps, callId, changed.after);
+      if (back.handedBack) return;
+      await noteOnCall(deps, back.call, [
+        ['system', CONFERENCE_NOTES.callerBack(callerIsWith(back.call))],
+      ]);
       return;
     }
     case 'participant-join': {
@@ -72,7 +89,11 @@ export async function conferenceEvent(input: ConferenceEvent, deps: Deps): Promi
     }
     case 'participant-leave': {
       if (!callSid) return;
-      const changed = await changeConferenceOrLog(deps, callId, {
+      // Not best effort: a database that refuses throws, and the callback answers 500. Twilio
+      // retries a callback only on a failed connection by default (Retry Policy `rp`, default
+      // `ct`: https://www.twilio.com/docs/usage/webhooks/webhooks-connection-overrides), so the
+      // sweeper's re-check (recheckCallerCompany, calls/sweepCalls.ts) is the retry.
+      const changed = await changeConference(deps, callId, {
         kind: 'ended',
         leg: callSid,
         outcome: 'left',
@@ -96,6 +117,17 @@ export async function conferenceEvent(input: ConferenceEvent, deps: Deps): Promi
     default:
       return;
   }
+}
+
+/**
+ * Whether a participant event names a conference other than the one recorded for the call (a
+ * late callback of an earlier conference): it changes nothing. A call that cannot be read is
+ * not judged here.
+ */
+async function ofAnotherConference(deps: Deps, callId: string, sid: string): Promise<boolean> {
+  const call = await readCall(deps.live, callId, deps.log).catch(() => null);
+  const stored = call?.conference?.sid;
+  return stored !== undefined && stored !== sid;
 }
 
 /**
@@ -132,15 +164,30 @@ async function callerLeft(
  */
 async function callerJoined(deps: Deps, callId: string, sid: string): Promise<void> {
   const changed = await changeConferenceOrLog(deps, callId, { kind: 'caller-joined', sid });
-  let call = changed?.after ?? (await readCall(deps.live, callId, deps.log));
+  const call = changed?.after ?? (await readCall(deps.live, callId, deps.log));
   if (!call) return;
+  await recheckCallerCompany(deps, callId, call);
+}
+
+/**
+ * The safety net of the leaving rule, for the caller's join and the scheduled sweeper: each human
+ * leg recorded as in the conference is checked with Twilio (voice.status), one whose call has
+ * ended is recorded left, and the leaving rule is applied. Throws when it could not be applied,
+ * so the sweeper tries again on its next run.
+ */
+export async function recheckCallerCompany(
+  deps: Deps,
+  callId: string,
+  start: LiveCall,
+): Promise<void> {
+  let call = start;
   for (const [leg] of joinedLegs(call.conference)) {
     const status = await deps.voice.status(leg).catch((err: unknown) => {
       deps.log.error('could not ask Twilio about a conference leg', { callId, error: String(err) });
       return 'live' as const;
     });
     if (status === 'live') continue;
-    const left = await changeConferenceOrLog(deps, callId, { kind: 'ended', leg, outcome: 'left' });
+    const left = await changeConference(deps, callId, { kind: 'ended', leg, outcome: 'left' });
     if (!left) continue;
     call = left.after;
     await noteEnded(deps, left, leg);
@@ -195,9 +242,14 @@ export async function rejoin(input: Rejoin, deps: Deps): Promise<string> {
     if (wasIn) await noteOnCall(deps, call, [['system', CONFERENCE_NOTES.callerHungUp]]);
     return emptyResponse();
   }
-  if (wasIn)
-    await noteOnCall(deps, call, [['system', CONFERENCE_NOTES.callerBack(callerIsWith(call))]]);
-  return backWithAurora(deps, callId, call);
+  // Checked whichever of this and the conference's end comes first: the caller must not hear
+  // the line of a holder whose voice had left them (the hand-back is one transaction, done once).
+  const back = await handBackIfHolderLeft(deps, callId, call);
+  if (wasIn && !back.handedBack)
+    await noteOnCall(deps, back.call, [
+      ['system', CONFERENCE_NOTES.callerBack(callerIsWith(back.call))],
+    ]);
+  return backWithAurora(deps, callId, back.call);
 }
 
 /** The answer to the <Dial action> when rejoin is not done by the webhook's deadline: the caller is listened to again all the same. */
@@ -205,22 +257,37 @@ export const rejoinFallback = (input: Pick<Rejoin, 'callHint'>, deps: Deps): str
   backWithAurora(deps, input.callHint, undefined);
 
 /**
- * The conference's AnnounceUrl (/twilio/announce): a supervisor's typed words, said into the
- * conference in the caller's voice. They were recorded when Twilio accepted the announcement
- * (calls/controlCall.ts), so they are said even when the call cannot be read: then in the
- * site's voice.
+ * The conference's AnnounceUrl (/twilio/announce?call=…&key=…): a supervisor's typed words, kept
+ * on the call under the key (calls/controlCall.ts sayIntoConference; never in the URL), said into
+ * the conference in the caller's voice, then deleted. An unknown key (spoken already, or the
+ * conference has ended) says nothing.
  */
 export async function announce(
-  input: { callId: string; text: string },
+  input: { callId: string; key: string },
   deps: Deps,
 ): Promise<string> {
   const call = await readCall(deps.live, input.callId, deps.log).catch((err: unknown) => {
-    deps.log.warn('announce: the call could not be read; spoken in the site voice', {
+    deps.log.error('announce: the call could not be read; nothing said', {
       callId: input.callId,
       error: String(err),
     });
     return null;
   });
+  const text = call?.conference?.announcements?.[input.key];
+  if (text === undefined) {
+    deps.log.warn('announce: no typed words under this key; nothing said', {
+      callId: input.callId,
+    });
+    return emptyResponse();
+  }
+  await deps.live
+    .update({ [`${paths.call(input.callId)}/conference/announcements/${input.key}`]: null })
+    .catch((err: unknown) =>
+      deps.log.error('announce: could not delete the spoken words; the conference end does', {
+        callId: input.callId,
+        error: String(err),
+      }),
+    );
   const language = languageOrSite(deps, call?.language);
-  return announcement(input.text, voiceFor({ language, speech: deps.settings.speech }));
+  return announcement(text, voiceFor({ language, speech: deps.settings.speech }));
 }

@@ -4,6 +4,7 @@ import {
   HOLDER_FIELDS,
   ackFields,
   bridgeRefusal,
+  holderOf,
   matchesEveryNumber,
   refusal,
   releaseFields,
@@ -39,11 +40,11 @@ import { changeCall, readCall, readConversation } from '../steps/liveCalls';
 import { retrying } from '../core/retry';
 import {
   CONFERENCE_NOTES,
-  MAX_ANNOUNCE_URL_CHARS,
   type MemberRole,
   type MemberState,
   callerIsWith,
   conferenceUrls,
+  heardLegs,
   legEndedNote,
   legScreening,
   ownLegs,
@@ -151,10 +152,10 @@ export async function controlCall(
       const call = await callFor(deps, action.callId, 'say', admin);
       if ('code' in call) return { ok: false, ...call };
       const text = speakable(action.text);
+      // Only control characters: spoken as nothing, recorded as an empty line. Refused before anything is sent.
+      if (text === '') return { ok: false, ...NOTHING_TO_SAY };
       if (call.conference?.caller_in) return sayIntoConference(deps, action.callId, call, text);
-      return speak(deps, call, speakThenListen(deps, action.callId, call.language, text), [
-        ['admin', text],
-      ]);
+      return speak(deps, call, backToGather(deps, action.callId, call, text), [['admin', text]]);
     }
     case 'bridge': {
       const call = await callFor(deps, action.callId, 'bridge', admin);
@@ -267,7 +268,7 @@ async function takeOrRelease(
             listening(deps, [], { call: callId, language: callerLanguage(deps, call) }),
             stopCallerTranscription(callId),
           )
-        : speakThenListen(deps, callId, call.language, line),
+        : backToGather(deps, callId, call, line),
     );
   } catch (err) {
     const refused = notDone(err);
@@ -388,12 +389,19 @@ async function ringLeg(
     role: leg.role,
     who: leg.who,
     to: leg.to,
+    // Under whose holding it rang: a hand-back before it presses 1 means it no longer joins.
+    ...(holderOf(call) ? { holder: holderOf(call)! } : {}),
   });
   await noteOnCall(deps, call, [['system', leg.note]]);
   return { ok: true, reached: true };
 }
 
-/** Mutes (listen only) or unmutes (barge in) the admin's own legs in the call's conference. */
+/**
+ * Mutes (listen only) or unmutes (barge in) the admin's own legs in the call's conference. Muting
+ * is refused when it would leave the caller in the conference hearing nobody (muted listeners
+ * are no company). Only what Twilio did is reported done: a leg Twilio says is gone was not
+ * muted, and when one of two legs fails after the other was done, the answer says which is which.
+ */
 async function muteOwnLegs(
   deps: Deps,
   callId: string,
@@ -404,21 +412,52 @@ async function muteOwnLegs(
   if ('code' in call) return { ok: false, ...call };
   const legs = ownLegs(call.conference, admin.id, ['joined']);
   if (legs.length === 0) return { ok: false, ...NOT_IN_CONFERENCE };
-  let reached = false;
+  if (muted && call.conference?.caller_in) {
+    const others = heardLegs(call.conference).filter(([leg]) => !legs.some(([own]) => own === leg));
+    if (others.length === 0) return { ok: false, ...ONLY_ONE_HEARD };
+  }
+  const done: string[] = [];
+  const notAll = (leg: string, why: string, code: Refusal['code']): ControlResult => {
+    const device = legDevice(call, leg);
+    const verb = muted ? 'muted' : 'unmuted';
+    return {
+      ok: false,
+      code,
+      message:
+        done.length === 0
+          ? `Your ${device} was not ${verb}: ${why}.`
+          : `Your ${done.map((d) => legDevice(call, d)).join(' and ')} ${done.length > 1 ? 'are' : 'is'} ${verb}, but your ${device} is not: ${why}.`,
+    };
+  };
+  let sid: string | null;
   try {
-    const sid = await conferenceSidOf(deps, callId, call);
-    if (!sid) return { ok: false, ...NOT_RUNNING };
-    for (const [leg] of legs) {
-      // Participants API, Muted (https://www.twilio.com/docs/voice/api/conference-participant-resource#update-a-participant-resource).
-      if ((await deps.voice.muteMember(sid, leg, muted)) !== 'done') continue;
-      reached = true;
-      await changeConferenceOrLog(deps, callId, { kind: 'muted', leg, muted });
-    }
+    sid = await conferenceSidOf(deps, callId, call);
   } catch (err) {
     return { ok: false, ...notDone(err) };
   }
-  return { ok: true, reached };
+  if (!sid) return { ok: false, ...NOT_RUNNING };
+  for (const [leg] of legs) {
+    let outcome: 'done' | 'gone';
+    try {
+      // Participants API, Muted (https://www.twilio.com/docs/voice/api/conference-participant-resource#update-a-participant-resource).
+      outcome = await deps.voice.muteMember(sid, leg, muted);
+    } catch (err) {
+      if (done.length === 0) return { ok: false, ...notDone(err) };
+      if (!(err instanceof AuroraError)) throw err;
+      return notAll(leg, err.message, err.retryable ? 'unavailable' : 'failed-precondition');
+    }
+    // Twilio no longer has the participant (its leg has left the call, or the conference ended).
+    if (outcome === 'gone')
+      return notAll(leg, 'Twilio says it has left the call', 'failed-precondition');
+    done.push(leg);
+    await changeConferenceOrLog(deps, callId, { kind: 'muted', leg, muted });
+  }
+  return { ok: true, reached: true };
 }
+
+/** How the admin's leg reaches the call, as the refusals name it. */
+const legDevice = (call: LiveCall, leg: string) =>
+  call.conference?.members?.[leg]?.via === 'phone' ? 'phone' : 'voice from the dashboard';
 
 /** The states of a leg that has ended: joined and left, or never joined. */
 const ENDED_STATES: MemberState[] = ['left', 'declined', 'busy', 'no-answer', 'failed'];
@@ -479,35 +518,91 @@ async function sayIntoConference(
   call: LiveCall,
   text: string,
 ): Promise<ControlResult> {
-  const url = conferenceUrls(deps.settings.publicBaseUrl, callId).announce(text);
-  if (url.length > MAX_ANNOUNCE_URL_CHARS) return { ok: false, ...TOO_LONG_TO_ANNOUNCE };
+  // The words wait on the call under a random key (a push id's random part); only the key rides in the URL.
+  const key = deps.messageKey(deps.clock().getTime());
+  const url = conferenceUrls(deps.settings.publicBaseUrl, callId).announce(key);
   let outcome: 'done' | 'gone';
   try {
     const sid = await conferenceSidOf(deps, callId, call);
     if (!sid) return { ok: false, ...NOT_RUNNING };
+    if (!(await keepAnnouncement(deps, callId, key, text))) return { ok: false, ...NOT_RUNNING };
     outcome = await deps.voice.announceToConference(sid, url);
   } catch (err) {
+    await dropAnnouncement(deps, callId, key);
     return { ok: false, ...notDone(err) };
   }
-  if (outcome === 'gone') return { ok: false, ...CONFERENCE_ENDED };
+  if (outcome === 'gone') {
+    await dropAnnouncement(deps, callId, key);
+    return { ok: false, ...CONFERENCE_ENDED };
+  }
   await noteOnCall(deps, call, [['admin', text]]);
   return { ok: true, reached: true };
 }
 
-/** On a hand-back, phone legs still ringing are hung up and recorded left: nobody joins a call Aurora has again. */
+/** Keeps typed words on the call's conference under `key` until /twilio/announce reads them; false when no conference holds the caller. */
+async function keepAnnouncement(
+  deps: Deps,
+  callId: string,
+  key: string,
+  text: string,
+): Promise<boolean> {
+  const kept = await changeCall(deps.live, callId, (current) =>
+    current.conference?.caller_in
+      ? {
+          conference: {
+            ...current.conference,
+            announcements: { ...current.conference.announcements, [key]: text },
+          },
+        }
+      : undefined,
+  );
+  return kept !== null;
+}
+
+/** Typed words Twilio will not ask for (it refused the announcement): not kept. Best effort: the conference's end drops them too. */
+async function dropAnnouncement(deps: Deps, callId: string, key: string): Promise<void> {
+  await deps.live
+    .update({ [`${paths.call(callId)}/conference/announcements/${key}`]: null })
+    .catch((err: unknown) =>
+      deps.log.error('could not drop typed words Twilio refused to announce', {
+        callId,
+        error: String(err),
+      }),
+    );
+}
+
+/**
+ * On a hand-back, phone legs still ringing are recorded left, then hung up: nobody joins a call
+ * Aurora has again. Each is marked left in a transaction on the record as it is now, only if it
+ * still rings there (a leg that pressed 1 meanwhile is not cut off by a stale copy); a leg's
+ * press of 1 checks the same in its own transaction (calls/voiceLegs.ts legPress).
+ */
 async function dropRingingLegs(deps: Deps, callId: string, call: LiveCall): Promise<void> {
-  for (const [leg, member] of Object.entries(call.conference?.members ?? {})) {
-    if (member.state !== 'ringing') continue;
+  const current = (await readCall(deps.live, callId, deps.log).catch(() => null)) ?? call;
+  for (const [leg] of Object.entries(current.conference?.members ?? {})) {
+    const stillRinging = (now: LiveCall) => now.conference?.members?.[leg]?.state === 'ringing';
+    const dropped = await changeConference(
+      deps,
+      callId,
+      { kind: 'ended', leg, outcome: 'left' },
+      stillRinging,
+    ).catch((err: unknown) => {
+      deps.log.error('could not record a ringing leg dropped on a hand-back', {
+        callId,
+        error: String(err),
+      });
+      return null;
+    });
+    if (!dropped) continue;
     try {
       await deps.voice.hangUp(leg);
     } catch (err) {
+      // Recorded left: should it still press 1, it hears it is no longer needed.
       deps.log.error('could not hang up a ringing leg on a hand-back', {
         callId,
         error: String(err),
       });
-      continue;
     }
-    await changeConferenceOrLog(deps, callId, { kind: 'ended', leg, outcome: 'left' });
   }
 }
 
@@ -547,10 +642,13 @@ const CONFERENCE_ENDED: Refusal = {
   code: 'failed-precondition',
   message: 'The voice conference has just ended: nothing was said. Try again.',
 };
-const TOO_LONG_TO_ANNOUNCE: Refusal = {
+const ONLY_ONE_HEARD: Refusal = {
   code: 'failed-precondition',
-  message:
-    'Too long to speak into the voice conference once encoded for Twilio: shorten it. Nothing was said.',
+  message: 'You are the only one the caller can hear: hand back to Aurora or leave instead.',
+};
+const NOTHING_TO_SAY: Refusal = {
+  code: 'failed-precondition',
+  message: 'There are no words to speak: say something. Nothing was sent.',
 };
 
 /** Sends `twiml` to the call; records `lines` only once Twilio has taken it. */
@@ -632,6 +730,22 @@ async function undo(deps: Deps, callId: string, before: LiveCall, admin: Admin):
     });
   await retrying(putBack, { attempts: 6 }).catch((err: unknown) =>
     deps.log.error('could not undo a refused call control', { callId, error: String(err) }),
+  );
+}
+
+/**
+ * `line`, then Aurora's Gather. A caller who has been in the call's conference has their
+ * transcription stopped first, by name: a call update takes them out of the conference without
+ * their <Dial action> (/twilio/rejoin), so nothing else would stop it, and the Gather records
+ * their words too (https://www.twilio.com/docs/voice/twiml/transcription, <Stop><Transcription>).
+ */
+function backToGather(deps: Deps, callId: string, call: LiveCall, line: string): string {
+  if (!call.conference) return speakThenListen(deps, callId, call.language, line);
+  const language = callerLanguage(deps, call);
+  return speakAndListen(
+    line,
+    listening(deps, [], { call: callId, language }),
+    stopCallerTranscription(callId),
   );
 }
 

@@ -5,6 +5,7 @@ import type { Settings } from '../config';
 import type { Deps } from '../ports';
 import { archiveOrphans, enqueueArchive } from '../steps/archiving';
 import { endCallNow } from '../steps/ending';
+import { recheckCallerCompany } from './conferenceEvents';
 
 export type SweepAction =
   | { kind: 'end-stale'; callId: string; call: LiveCall }
@@ -96,6 +97,31 @@ export function expiredCallIds(
     ]);
 }
 
+/** Pure: the live calls whose caller is in the conference, for the leaving rule's re-check. */
+export const callersInConference = (calls: Record<string, LiveCall>) =>
+  Object.entries(calls).filter(
+    ([, call]) => call.status === 'ACTIVE' && call.conference?.caller_in === true,
+  );
+
+/**
+ * The leaving rule's retry: a callback that could not apply it (the database or Twilio refused;
+ * Twilio does not send a failed status callback again by default:
+ * https://www.twilio.com/docs/usage/webhooks/webhooks-connection-overrides, Retry Policy) leaves
+ * the caller alone in the conference until this sweep. Each caller in a conference has their
+ * human legs checked with Twilio and is returned to someone if nobody they hear is left. A call
+ * that fails is logged and left for the next sweep; the others go on.
+ */
+async function recheckConferences(deps: Deps, calls: Record<string, LiveCall>): Promise<void> {
+  for (const [callId, call] of callersInConference(calls)) {
+    await recheckCallerCompany(deps, callId, call).catch((err: unknown) =>
+      deps.log.error('sweeper could not re-check a caller in the conference', {
+        callId,
+        error: String(err),
+      }),
+    );
+  }
+}
+
 /**
  * The scheduled sweeper: plans over every live call, then carries the plan out; archives and
  * removes orphan conversations; prunes old alerts and call id reservations.
@@ -118,6 +144,7 @@ export async function sweepCalls(deps: Deps): Promise<SweepAction[]> {
       await enqueueArchive(deps, action.callId, action.taskId);
     }
   }
+  await recheckConferences(deps, calls);
   if (actions.length > 0)
     deps.log.warn('sweeper acted', {
       actions: actions.map(({ kind, callId }) => ({ kind, callId })),

@@ -20,6 +20,7 @@ import {
   planRecording,
   type Recording,
   type Speaker,
+  spokenAt,
   type TranscriptionEvent,
   type Unheard,
 } from '../core/transcription';
@@ -47,7 +48,7 @@ export type TranscriptionOutcome =
   | 'replay'
   /** Nothing to record (an interim result, silence, another event). */
   | 'ignored'
-  /** A human leg's words the caller could not hear (muted, not in the conference): logged, nothing written. */
+  /** A human leg's words the caller could not hear (muted, not in the conference), or the caller's outside it: logged, nothing written. */
   | 'unheard'
   /** The call was archived: appended to its transcript there. */
   | 'archived'
@@ -98,6 +99,9 @@ export async function recordTranscription(
     settle,
     callerSpoke: !!callerWords,
     ...(heardFrom ? { heardFrom } : {}),
+    ...(callerWords && event.kind === 'content'
+      ? { callerSpokeAtMs: spokenAt(event.at, nowMs) }
+      : {}),
   };
   const claimed = await retrying(() => claimUtterance(deps, callId, claim, nowIso, nowMs));
   if (claimed.kind === 'unheard') return unheard(deps, callback, claimed.why);
@@ -223,11 +227,12 @@ function unheard(
   { callId, speaker }: TranscriptionCallback,
   why: Unheard,
 ): TranscriptionOutcome {
-  deps.log.info('transcribed words the caller could not hear: not recorded', {
-    callId,
-    speaker,
-    why,
-  });
+  deps.log.info(
+    why === 'caller-out'
+      ? "the caller's transcribed words outside the conference (Aurora's Gather hears them): not recorded"
+      : 'transcribed words the caller could not hear: not recorded',
+    { callId, speaker, why },
+  );
   return 'unheard';
 }
 

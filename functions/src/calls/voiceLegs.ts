@@ -53,6 +53,8 @@ export type BrowserLeg = {
   mode: 'talk' | 'listen';
   /** When the answer must be ready (performance.now() time). */
   deadline?: number;
+  /** Told the leg's conference TwiML once it stands (the caller moved): the deadline's fallback answers with it. */
+  onJoined?: (twiml: string) => void;
 };
 
 /**
@@ -96,7 +98,7 @@ export async function browserLeg(input: BrowserLeg, deps: Deps): Promise<string>
     if (verdict.line) return speakAndHangUp(verdict.line);
     return replayOrGone(deps, input.callId, input.legSid);
   }
-  return joinWithCaller(deps, input.callId, changed, input.legSid, input.deadline);
+  return joinWithCaller(deps, input.callId, changed, input.legSid, input);
 }
 
 export type LegPress = {
@@ -109,6 +111,8 @@ export type LegPress = {
   to?: string;
   digits?: string;
   deadline?: number;
+  /** As for a browser leg: told the leg's conference TwiML once it stands. */
+  onJoined?: (twiml: string) => void;
 };
 
 /**
@@ -134,15 +138,23 @@ export async function legPress(input: LegPress, deps: Deps): Promise<string> {
     if (changed) await noteEnded(deps, changed, input.legSid);
     return speakAndHangUp(LEG_LINES.goodbye);
   }
-  const verdict: { line: string | null } = { line: null };
+  const verdict: { line: string | null; notNeeded?: true } = { line: null };
   const admin = { id: input.who };
   const changed = await changeConference(
     deps,
     input.callId,
     { kind: 'joined', leg: input.legSid, ...member, muted: false },
     (call) => {
-      if (call.status === 'ACTIVE' && !call.purging) return true;
-      verdict.line = LEG_LINES.ended;
+      if (call.status !== 'ACTIVE' || call.purging) {
+        verdict.line = LEG_LINES.ended;
+        return false;
+      }
+      const rung = call.conference?.members?.[input.legSid];
+      // A replay of a leg already joined is answered by replayOrGone.
+      if (rung?.state === 'joined') return true;
+      if (rung?.state === 'ringing' && !handedBackSinceRung(call, rung)) return true;
+      verdict.line = LEG_LINES.notNeeded;
+      if (rung?.state === 'ringing') verdict.notNeeded = true;
       return false;
     },
     (call, at) =>
@@ -151,12 +163,28 @@ export async function legPress(input: LegPress, deps: Deps): Promise<string> {
         : undefined,
   );
   if (!changed) {
+    if (verdict.notNeeded) {
+      const left = await changeConferenceOrLog(deps, input.callId, {
+        kind: 'ended',
+        leg: input.legSid,
+        outcome: 'left',
+      });
+      if (left) await noteEnded(deps, left, input.legSid);
+    }
     if (verdict.line) return speakAndHangUp(verdict.line);
     return replayOrGone(deps, input.callId, input.legSid);
   }
   const took = !holderOf(changed.before) && holderOf(changed.after) === admin.id;
-  return joinWithCaller(deps, input.callId, changed, input.legSid, input.deadline, took);
+  return joinWithCaller(deps, input.callId, changed, input.legSid, input, took);
 }
+
+/**
+ * Whether the call was handed back (or changed hands) since the leg was rung under a holder: it
+ * must not pull the caller from Aurora back into a conference. A leg rung while nobody held the
+ * call ("Call me") takes it on joining, as before.
+ */
+const handedBackSinceRung = (call: LiveCall, rung: { rang_holder?: string }) =>
+  rung.rang_holder !== undefined && holderOf(call) !== rung.rang_holder;
 
 /**
  * The leg is recorded joined: the caller is brought in if they were not in yet, the transcript
@@ -169,7 +197,7 @@ async function joinWithCaller(
   callId: string,
   { before, after }: ConferenceChanged,
   legSid: string,
-  deadline: number | undefined,
+  { deadline, onJoined }: Pick<BrowserLeg, 'deadline' | 'onJoined'>,
   took = false,
 ): Promise<string> {
   const member = after.conference!.members![legSid];
@@ -191,10 +219,15 @@ async function joinWithCaller(
       );
     }
   }
+  // The caller is in: from now on only the conference TwiML may answer the leg (a leg told it
+  // could not connect would hang up and leave the caller alone), even past the deadline.
+  const twiml = legTwiml(deps, callId, after.conference!.name, legSid, member);
+  onJoined?.(twiml);
   const lines: Array<[Role, string]> = [['system', CONFERENCE_NOTES.joined(member)]];
   if (took) lines.unshift(['system', CONTROL_NOTES.take({ id: member.who })]);
-  await noteOnCall(deps, after, lines);
-  return legTwiml(deps, callId, after.conference!.name, legSid, member);
+  // Not waited on: the leg's answer never waits on the transcript (noteOnCall never throws).
+  void noteOnCall(deps, after, lines);
+  return twiml;
 }
 
 /**

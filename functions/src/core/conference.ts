@@ -29,11 +29,18 @@ export type LegOutcome = Exclude<MemberState, 'ringing' | 'joined'>;
  * and a call id holds the caller's number, so the name is a digest of the call id: the same
  * for every leg of the call, and stored on the call (`conference.name`) for whoever needs it.
  */
-export const conferenceName = (callId: string) =>
-  `aurora-${createHash('sha256').update(callId).digest('hex').slice(0, 32)}`;
+export const conferenceName = (callId: string) => `aurora-${callDigest(callId)}`;
 
-/** The caller's real-time transcription, named so that returning them to Aurora can stop it. */
-export const callerTranscription = (callId: string) => `caller-${callId}`;
+/** A digest of the call id, for the names Twilio keeps (and shows in its console and logs): never the caller's number. */
+const callDigest = (callId: string) =>
+  createHash('sha256').update(callId).digest('hex').slice(0, 32);
+
+/**
+ * The caller's real-time transcription, named so that returning them to Aurora can stop it: by
+ * the conference's digest, as a transcription's name is kept by Twilio like a conference's
+ * (https://www.twilio.com/docs/voice/twiml/transcription, "name"), and a call id holds the number.
+ */
+export const callerTranscription = (callId: string) => `caller-${callDigest(callId)}`;
 /** A human leg's real-time transcription. */
 export const legTranscription = (legSid: string) => `leg-${legSid}`;
 
@@ -57,18 +64,12 @@ export const conferenceUrls = (baseUrl: string, callId: string) => ({
     url(baseUrl, WEBHOOK_PATHS.legStatus, { call: callId, role, who }),
   transcription: (speaker: Speaker, who?: string) =>
     url(baseUrl, WEBHOOK_PATHS.transcription, { call: callId, speaker, who }),
-  /** The words themselves ride in the URL Twilio signs, so nothing need be stored to answer it. */
-  announce: (text: string) => url(baseUrl, WEBHOOK_PATHS.announce, { call: callId, text }),
+  /**
+   * Only the key of the typed words, kept on the call (`conference.announcements`): a URL is
+   * written to request logs (Twilio's and the platform's), and typed words may hold anything.
+   */
+  announce: (key: string) => url(baseUrl, WEBHOOK_PATHS.announce, { call: callId, key }),
 });
-
-/**
- * The longest AnnounceUrl sent. Twilio documents a 4,000-character limit for a callback URL it
- * is given ("The URL exceeds the 4000-character limit", https://www.twilio.com/docs/api/errors/21609,
- * said of StatusCallback; assumed to hold for AnnounceUrl too). Typed words in Latin script fit
- * at any length a supervisor may type (MAX_SPOKEN_CHARS, six characters a letter at worst once
- * encoded); some in other scripts, nine characters each, may not, and are refused, never cut.
- */
-export const MAX_ANNOUNCE_URL_CHARS = 4000;
 
 /**
  * What Twilio plays into the conference from its AnnounceUrl: the typed words in the caller's
@@ -269,7 +270,15 @@ export function browserRefusal(
 
 export type MemberEvent =
   /** A phone leg Twilio accepted: it rings. */
-  | { kind: 'ringing'; leg: string; role: MemberRole; who: string; to: string }
+  | {
+      kind: 'ringing';
+      leg: string;
+      role: MemberRole;
+      who: string;
+      to: string;
+      /** Who held the call when the leg was rung (absent: nobody). */
+      holder?: string;
+    }
   /** A human leg joins: a browser's request, or a phone's key press. The caller comes in with it. */
   | {
       kind: 'joined';
@@ -297,7 +306,12 @@ export type MemberEvent =
    * The conference is over for the caller: Twilio's conference-end (with its sid: an end of an
    * earlier conference of the same call changes nothing), or the caller's <Dial action> (none).
    */
-  | { kind: 'conference-ended'; sid?: string }
+  | {
+      kind: 'conference-ended';
+      sid?: string;
+      /** When Twilio says it ended (its Timestamp): one older than the caller's move in is an earlier conference's. */
+      endedAt?: string;
+    }
   /** Moving the caller in failed: they are not in, and the leg that brought them is not joined. */
   | { kind: 'move-failed'; leg: string };
 
@@ -334,6 +348,7 @@ export function conferenceChange(
         state: 'ringing',
         muted: false,
         at,
+        ...(event.holder ? { rang_holder: event.holder } : {}),
       };
       return withMembers(base);
     }
@@ -350,8 +365,17 @@ export function conferenceChange(
         muted: event.muted,
         at,
       };
-      // The first human in brings the caller in, into a conference Twilio has not named yet.
-      return withMembers(base.caller_in ? base : { ...without(base, 'sid'), caller_in: true });
+      // The first human in brings the caller in, into a conference Twilio has not named yet
+      // (and which the caller has not yet joined: their own participant-join says when).
+      return withMembers(
+        base.caller_in
+          ? base
+          : {
+              ...without(without(without(base, 'sid'), 'caller_joined_at'), 'caller_left_at'),
+              caller_in: true,
+              started_at: at,
+            },
+      );
     }
     case 'ended': {
       if (!member) {
@@ -384,16 +408,25 @@ export function conferenceChange(
       return withMembers({ ...current, sid: event.sid });
     }
     case 'caller-joined': {
-      if (!current || (current.caller_in && current.sid === event.sid)) return undefined;
-      return withMembers({ ...current, caller_in: true, sid: event.sid });
+      if (!current) return undefined;
+      // A replay changes nothing; a first join (the sid may be known from the conference's start) is recorded with its time.
+      if (current.caller_in && current.sid === event.sid && current.caller_joined_at)
+        return undefined;
+      return withMembers({ ...current, caller_in: true, sid: event.sid, caller_joined_at: at });
     }
     case 'conference-ended': {
       if (!current) return undefined;
       if (event.sid && current.sid && current.sid !== event.sid) return undefined;
+      if (!current.sid && endedBefore(event.endedAt, current.started_at)) return undefined;
       const joined = Object.keys(members).filter((leg) => members[leg].state === 'joined');
       if (!current.caller_in && current.sid === undefined && joined.length === 0) return undefined;
       for (const leg of joined) members[leg] = { ...members[leg], state: 'left', at };
-      return withMembers({ ...without(current, 'sid'), caller_in: false });
+      // Typed words not yet spoken never will be: nobody is left to hear them.
+      return withMembers({
+        ...without(without(current, 'sid'), 'announcements'),
+        caller_in: false,
+        ...(current.caller_in ? { caller_left_at: at } : {}),
+      });
     }
     case 'move-failed': {
       if (!current) return undefined;
@@ -402,6 +435,16 @@ export function conferenceChange(
     }
   }
 }
+
+/**
+ * Whether Twilio's end time is before the caller's move in (both readable), so it ended an
+ * earlier conference. Twilio's Timestamp counts whole seconds (RFC 2822), so a second's grace.
+ */
+const endedBefore = (endedAt: string | undefined, startedAt: string | undefined) => {
+  const ended = Date.parse(endedAt ?? '');
+  const started = Date.parse(startedAt ?? '');
+  return Number.isFinite(ended) && Number.isFinite(started) && ended < started - 1000;
+};
 
 /** The legs in the conference now, by CallSid. */
 export const joinedLegs = (conference: CallConference | undefined) =>
@@ -438,6 +481,35 @@ export function callerIsWith(call: Pick<LiveCall, 'conference' | 'mode' | 'admin
   if (joined.length > 0) return joined.join(' and ');
   if (call.mode === 'human' && call.admin_id) return call.admin_id;
   return 'Aurora';
+}
+
+/**
+ * The holder, when their voice had left the caller with somebody else (a warm transfer: they
+ * joined by voice, left, and the on-call person stayed) and the conference has since ended: the
+ * caller goes back to Aurora, not to the line of a supervisor who is gone. Null when the holder
+ * never joined by voice (typing), still has a leg ringing or joined, or was the last the caller
+ * heard to leave (the leaving rule: they keep the call and type). Judged on when each leg left
+ * (`at`, to the second): someone the caller heard left after the holder did, or in the same
+ * second. A tie goes to Aurora: the safe side, since a holder who is gone would leave the caller
+ * waiting for nobody, while a holder still at the dashboard can take the call again.
+ */
+export function holderWhoLeft(
+  call: Pick<LiveCall, 'conference' | 'mode' | 'admin_id'>,
+): string | null {
+  const holder = call.mode === 'human' && call.admin_id ? call.admin_id : null;
+  if (!holder || call.conference?.caller_in) return null;
+  const legs = Object.values(call.conference?.members ?? {});
+  const isHolders = (m: ConferenceMember) => m.role === 'supervisor' && m.who === holder;
+  const own = legs.filter(isHolders);
+  if (own.length === 0 || own.some((m) => m.state === 'ringing' || m.state === 'joined'))
+    return null;
+  const left = own.filter((m) => m.state === 'left').map((m) => Date.parse(m.at));
+  if (left.length === 0) return null;
+  const holderLeftAt = Math.max(...left);
+  const heardAfter = legs.some(
+    (m) => !isHolders(m) && m.state === 'left' && !m.muted && Date.parse(m.at) >= holderLeftAt,
+  );
+  return heardAfter ? holder : null;
 }
 
 /** The people the caller hears in the conference, each once (one person may be on two legs). */
@@ -513,5 +585,7 @@ export const CONFERENCE_NOTES = {
     `${who} could not be connected to the caller (${reason})${callerWith ? `; the caller is still with ${callerWith}` : ''}.`,
   callerBack: (callerWith: string) =>
     `The voice conference ended; the caller is back with ${callerWith}.`,
+  /** The holder's voice had left the caller with someone else, who has gone too: Aurora, not the holder's line. */
+  holderHadLeft: (holder: string) => `${holder} had left the call; Aurora has the caller again.`,
   callerHungUp: 'The caller hung up during the voice conference.',
 };

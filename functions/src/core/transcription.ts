@@ -307,8 +307,35 @@ export const heardFromOf = (
     ? { leg: event.callSid, spokenAtMs: spokenAt(event.at, nowMs) }
     : undefined;
 
-/** Why a human leg's words are not the call's transcript: the caller could not hear them. */
-export type Unheard = 'muted' | 'not-joined' | 'not-a-member' | 'call-gone';
+/**
+ * Why words are not the call's transcript: a human leg's the caller could not hear (muted, not
+ * joined, no member, the call gone, or the caller not yet in the conference to hear anyone), or
+ * the caller's own said outside the conference (`caller-out`: Aurora's Gather records those).
+ */
+export type Unheard =
+  'muted' | 'not-joined' | 'not-a-member' | 'call-gone' | 'caller-not-joined' | 'caller-out';
+
+/**
+ * A member who left, or the caller who left, was heard up to the second recorded (`at`, site ISO
+ * to the second) and within it: a final result comes a second or two after its words, so the
+ * last sentence before a hand-back arrives after it and is still theirs to keep.
+ */
+const heardUpTo = (spokenAtMs: number, at: string | undefined) =>
+  at !== undefined && spokenAtMs < Date.parse(at) + 1000;
+
+/**
+ * Why the caller's own transcribed words are not the call's transcript, or null if they are:
+ * their conference transcription is recorded only while they are in the conference (up to the
+ * second they left it). Outside it Aurora's Gather hears them and records them itself, so words
+ * of a transcription still running then would be recorded twice.
+ */
+export function callerOutBecause(
+  conference: CallConference | undefined,
+  spokenAtMs: number,
+): Unheard | null {
+  if (conference?.caller_in) return null;
+  return heardUpTo(spokenAtMs, conference?.caller_left_at) ? null : 'caller-out';
+}
 
 /**
  * Why the caller could not have heard what `leg` said, or null if they could. Twilio transcribes
@@ -331,8 +358,15 @@ export function unheardBecause(
   const member = conference?.members?.[leg];
   if (!member) return 'not-a-member';
   if (member.muted) return 'muted';
+  // The first human in brings the caller in, but until the caller's own participant-join the
+  // conference holds nobody else to hear them: words into an empty conference were never spoken
+  // to the caller. The join is recorded to the second, when its callback arrives (after the join
+  // itself): a second's grace before it.
+  const joinedAt = conference?.caller_joined_at;
+  if (joinedAt === undefined || spokenAtMs < Date.parse(joinedAt) - 1000)
+    return 'caller-not-joined';
   if (member.state === 'joined') return null;
-  if (member.state === 'left' && spokenAtMs < Date.parse(member.at) + 1000) return null;
+  if (member.state === 'left' && heardUpTo(spokenAtMs, member.at)) return null;
   return 'not-joined';
 }
 
@@ -413,6 +447,8 @@ export type Claim = {
   callerSpoke: boolean;
   /** A human leg's words: claimed only if the caller could hear them (unheardBecause). */
   heardFrom?: HeardFrom;
+  /** The caller's words, when spoken (Twilio's Timestamp): claimed only if they were in the conference (callerOutBecause). */
+  callerSpokeAtMs?: number;
 };
 
 export type ClaimDecision =
@@ -450,6 +486,10 @@ export function claimOnCall(
   // Judged once, by the first claim: a retry of an utterance claimed before was heard then.
   if (before === undefined && claim.heardFrom) {
     const why = unheardBecause(call.conference, claim.heardFrom);
+    if (why) return { kind: 'unheard', why };
+  }
+  if (before === undefined && claim.callerSpokeAtMs !== undefined) {
+    const why = callerOutBecause(call.conference, claim.callerSpokeAtMs);
     if (why) return { kind: 'unheard', why };
   }
   if (call.purging) return { kind: 'purging' };

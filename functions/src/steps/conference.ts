@@ -11,6 +11,7 @@ import {
   callerLeftAlone,
   conferenceChange,
   conferenceName,
+  holderWhoLeft,
   type MemberEvent,
   stopCallerTranscription,
 } from '../core/conference';
@@ -18,6 +19,7 @@ import { SUPERVISOR_LINES_IN, VOICES, speakAndListen, voiceFor } from '../core/t
 import type { Deps } from '../ports';
 import { languageOrSite, listening, noteOnCall, siteLanguage } from './listening';
 import { changeCall } from './liveCalls';
+import { releaseFields } from '../core/callControl';
 
 export type ConferenceChanged = { before: LiveCall; after: LiveCall };
 
@@ -192,6 +194,16 @@ export async function recordCallerHungUp(
   return true;
 }
 
+/** The leaving rule could not return a caller left alone: neither ending the conference nor moving them worked. */
+export class LeavingRuleFailed extends Error {
+  constructor(callId: string, cause: unknown) {
+    super(`the caller of ${callId} is alone in the conference and could not be moved back`, {
+      cause,
+    });
+    this.name = 'LeavingRuleFailed';
+  }
+}
+
 /**
  * What the leaving rule found: the caller stays where they are (someone they hear is in the
  * conference with them, or they are not in it), is being returned to Aurora or the holder
@@ -204,7 +216,7 @@ export type LeavingOutcome = 'stays' | 'returning' | 'hung-up';
  * or only listeners joined muted, who drop with it), the conference ends, and Twilio requests the
  * caller's <Dial action> (/twilio/rejoin), which returns them to Aurora or to the supervisor who
  * holds the call. When Twilio cannot end it, the caller is moved out directly by a call update;
- * a caller is never left alone in a conference. A caller who has hung up is noted so, and never
+ * when that fails too, it throws LeavingRuleFailed (the sweeper tries again). A caller who has hung up is noted so, and never
  * said to be back with anyone.
  */
 export async function endIfCallerAlone(
@@ -227,11 +239,13 @@ export async function endIfCallerAlone(
         return 'hung-up';
       }
     } catch (err) {
+      // Never reported as done: the caller has not moved. The webhook answers 500 and the
+      // sweeper's re-check (calls/sweepCalls.ts) applies the rule again.
       deps.log.error('a caller left alone in the conference could not be moved back', {
         callId,
         error: String(err),
       });
-      return 'returning';
+      throw new LeavingRuleFailed(callId, err);
     }
   } else if (await callerLineEnded(deps, call)) {
     // No conference runs any more, and the caller's line has ended: they hung up (their own
@@ -245,4 +259,35 @@ export async function endIfCallerAlone(
       ['system', CONFERENCE_NOTES.callerBack(callerIsWith(changed.after))],
     ]);
   return 'returning';
+}
+
+/**
+ * The caller is out of the conference and the holder's voice had left them with someone else
+ * who has gone too (a warm transfer: core/conference.ts holderWhoLeft): the call goes back to
+ * Aurora, in a transaction on the call as stored, and the transcript says why. Resolves the call
+ * as it is now, and whether this handed it back (a second callback finds it handed back already).
+ * A database that refuses leaves the call with the holder, as before, and is logged.
+ */
+export async function handBackIfHolderLeft(
+  deps: Deps,
+  callId: string,
+  call: LiveCall,
+): Promise<{ call: LiveCall; handedBack: boolean }> {
+  if (!holderWhoLeft(call)) return { call, handedBack: false };
+  let seen = call;
+  let holder: string | null = null;
+  const changed = await changeCall(deps.live, callId, (current) => {
+    seen = current;
+    holder = holderWhoLeft(current);
+    return holder ? releaseFields() : undefined;
+  }).catch((err: unknown) => {
+    deps.log.error('could not hand back a call whose holder had left the conference', {
+      callId,
+      error: String(err),
+    });
+    return null;
+  });
+  if (!changed || !holder) return { call: seen, handedBack: false };
+  await noteOnCall(deps, changed, [['system', CONFERENCE_NOTES.holderHadLeft(holder)]]);
+  return { call: changed, handedBack: true };
 }

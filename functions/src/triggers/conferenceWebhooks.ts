@@ -7,7 +7,7 @@ import { CALL_ID_PATTERN } from '@aurora/model';
 import { announce, conferenceEvent, rejoin, rejoinFallback } from '../calls/conferenceEvents';
 import { browserLeg, legPress, legStatus } from '../calls/voiceLegs';
 import { TWILIO_AUTH_TOKEN } from '../config';
-import { LEG_LINES, announcement } from '../core/conference';
+import { LEG_LINES } from '../core/conference';
 import { WEBHOOK_PATHS, emptyResponse, speakAndHangUp } from '../core/twiml';
 import { backWithAurora } from '../steps/conference';
 import {
@@ -21,7 +21,7 @@ import {
   LegStatusBody,
   RejoinBody,
 } from './twilioBodies';
-import { twilioWebhook, type Webhook } from './twilioWebhook';
+import { type TwilioRequest, twilioWebhook, type Webhook } from './twilioWebhook';
 import { ANSWER_WITHIN_MS } from './webhooks';
 import { productionDeps } from './wiring';
 
@@ -29,6 +29,16 @@ const authToken = () => TWILIO_AUTH_TOKEN.value();
 
 /** A leg that could not be answered in time, or whose request failed, hears so and hangs up; the caller is not touched. */
 const legNotConnected = () => speakAndHangUp(LEG_LINES.tooSlow);
+
+/**
+ * A leg's conference TwiML once the caller has been moved in for it, by request: past the
+ * deadline the leg must still join (told it could not connect, it would hang up and leave the
+ * caller alone in the conference).
+ */
+const joinedLegs = new WeakMap<TwilioRequest, string>();
+const legAnswerBy = (request: TwilioRequest) => joinedLegs.get(request) ?? legNotConnected();
+const rememberJoined = (request: TwilioRequest) => (twiml: string) =>
+  joinedLegs.set(request, twiml);
 
 /**
  * POST /twilio/browser: the TwiML App's Voice URL, a supervisor's browser leg. Form fields:
@@ -45,11 +55,15 @@ export const browserWebhook: Webhook<typeof BrowserBody> = {
         callId: body.callId,
         mode: body.mode,
         deadline: request.deadline,
+        onJoined: rememberJoined(request),
       },
       deps,
     ),
   onFailure: legNotConnected,
-  answerWithin: { ms: ANSWER_WITHIN_MS, fallback: legNotConnected },
+  answerWithin: {
+    ms: ANSWER_WITHIN_MS,
+    fallback: (_body, _deps, _query, request) => legAnswerBy(request),
+  },
 };
 
 export const handleBrowser = twilioWebhook(browserWebhook, authToken, productionDeps);
@@ -73,12 +87,16 @@ export const legWebhook: Webhook<typeof LegBody> = {
         to: body.To,
         digits: body.Digits,
         deadline: request.deadline,
+        onJoined: rememberJoined(request),
       },
       deps,
     );
   },
   onFailure: legNotConnected,
-  answerWithin: { ms: ANSWER_WITHIN_MS, fallback: legNotConnected },
+  answerWithin: {
+    ms: ANSWER_WITHIN_MS,
+    fallback: (_body, _deps, _query, request) => legAnswerBy(request),
+  },
 };
 
 export const handleLeg = twilioWebhook(legWebhook, authToken, productionDeps);
@@ -121,6 +139,7 @@ export const conferenceWebhook: Webhook<typeof ConferenceBody> = {
         conferenceSid: body.ConferenceSid,
         callSid: body.CallSid,
         participantCallStatus: body.ParticipantCallStatus,
+        timestamp: body.Timestamp,
       },
       deps,
     );
@@ -149,7 +168,8 @@ export const rejoinWebhook: Webhook<typeof RejoinBody> = {
       { callSid: body.CallSid, callHint: callIdFrom(query), callStatus: body.CallStatus },
       deps,
     ),
-  onFailure: (deps) => backWithAurora(deps, undefined, undefined),
+  // The call id in the query names the caller's transcription, which must stop: their Gather hears them again.
+  onFailure: (deps, query) => backWithAurora(deps, query && callIdFrom(query), undefined),
   answerWithin: {
     ms: ANSWER_WITHIN_MS,
     fallback: (_body, deps, query) => rejoinFallback({ callHint: callIdFrom(query) }, deps),
@@ -159,23 +179,20 @@ export const rejoinWebhook: Webhook<typeof RejoinBody> = {
 export const handleRejoin = twilioWebhook(rejoinWebhook, authToken, productionDeps);
 
 /**
- * POST /twilio/announce?call={call_id}&text=…: the conference's AnnounceUrl, a supervisor's typed
- * words (calls/controlCall.ts sayIntoConference). Answered with the words in the caller's voice;
- * said in the site's voice when the call cannot be read in time, never dropped for it.
+ * POST /twilio/announce?call={call_id}&key=…: the conference's AnnounceUrl, a supervisor's typed
+ * words, kept on the call under the key (calls/controlCall.ts sayIntoConference). Answered with
+ * the words in the caller's voice. A call that cannot be read in time says nothing (the words
+ * are not in the URL to fall back on), and the failure is logged.
  */
 export const announceWebhook: Webhook<typeof AnnounceBody> = {
   path: WEBHOOK_PATHS.announce,
   schema: AnnounceBody,
   query: AnnounceQuery,
   run: (_body, deps, query) => {
-    const { call, text } = AnnounceQuery.parse(Object.fromEntries(query));
-    return announce({ callId: call, text }, deps);
+    const { call, key } = AnnounceQuery.parse(Object.fromEntries(query));
+    return announce({ callId: call, key }, deps);
   },
-  answerWithin: {
-    ms: ANSWER_WITHIN_MS,
-    fallback: (_body, _deps, query) =>
-      announcement(AnnounceQuery.parse(Object.fromEntries(query)).text, {}),
-  },
+  answerWithin: { ms: ANSWER_WITHIN_MS, fallback: () => emptyResponse() },
 };
 
 export const handleAnnounce = twilioWebhook(announceWebhook, authToken, productionDeps);

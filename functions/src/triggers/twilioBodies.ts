@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { RECIPIENT_KEY_PATTERN } from '../core/delivery';
-import { CALL_ID_PATTERN, MAX_SPOKEN_CHARS } from '@aurora/model';
+import { CALL_ID_PATTERN } from '@aurora/model';
 import { DIAL_STATUSES, type DialStatus } from '../core/bridge';
 
 /** Twilio's CallSid: CA and 32 hex digits. */
@@ -175,6 +175,8 @@ export const ConferenceBody = z.object({
     .string()
     .regex(/^[a-z-]{1,32}$/, 'not a call status')
     .optional(),
+  /** When the event happened, RFC 2822 (https://www.twilio.com/docs/voice/twiml/conference, "statusCallback" parameters). */
+  Timestamp: z.string().max(64).optional(),
 });
 
 /** The call a conference's status callback is about (?call=…). */
@@ -190,10 +192,14 @@ export const AnnounceBody = z.object({
   ConferenceSid: z.string().max(64).optional(),
 });
 
-/** The announcement's own URL (/twilio/announce?call=…&text=…): the call, and the typed words as a supervisor may type them. */
+/**
+ * The announcement's own URL (/twilio/announce?call=…&key=…): the call, and the key its typed
+ * words are kept under on the call (a push id: calls/controlCall.ts sayIntoConference). The words
+ * themselves never ride in a URL, which request logs keep.
+ */
 export const AnnounceQuery = z.object({
   call: z.string().regex(CALL_ID_PATTERN, 'not a call id'),
-  text: z.string().trim().min(1).max(MAX_SPOKEN_CHARS),
+  key: z.string().regex(/^[-0-9A-Za-z_]{8,40}$/, 'not an announcement key'),
 });
 
 /**

@@ -19,8 +19,8 @@ export type Webhook<S extends z.ZodType> = {
     timings: Timings,
     request: TwilioRequest,
   ) => Promise<string>;
-  /** TwiML for the caller when `run` throws; without it the error is a 500. */
-  onFailure?: (deps: Deps) => string;
+  /** TwiML for the caller when `run` throws (the query names the call our own URLs are about); without it the error is a 500. */
+  onFailure?: (deps: Deps, query?: URLSearchParams) => string;
   /**
    * Answer within this many ms of the request's arrival whatever `run` is waiting on (a slow
    * database and a slow model together), with `fallback`'s TwiML if it is not done by then.
@@ -147,7 +147,7 @@ export function twilioWebhook<S extends z.ZodType>(
       res.status(200).type('text/xml').send(twiml);
     } catch (err) {
       deps.log.error('webhook failed', { path: webhook.path, error: String(err) });
-      if (webhook.onFailure) res.status(200).type('text/xml').send(webhook.onFailure(deps));
+      if (webhook.onFailure) res.status(200).type('text/xml').send(webhook.onFailure(deps, query));
       else res.status(500).send('Internal error');
     }
   };

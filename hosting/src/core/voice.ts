@@ -4,7 +4,7 @@
  * wrong with a browser's audio. Pure, so the words are tested without a browser.
  */
 import type { ConferenceMember, LiveCall, LiveMessage } from '@aurora/model';
-import type { VoiceState } from '../voice/voiceClient';
+import type { VoiceMode, VoiceState } from '../voice/voiceClient';
 import { ROLE_LABEL, holderOf } from './calls';
 
 export type Member = ConferenceMember & { sid: string };
@@ -202,24 +202,120 @@ export function e164(typed: string): string | null {
   return /^\+[1-9]\d{6,14}$/.test(number) ? number : null;
 }
 
-/** The supervisor's own browser voice, in words. `muted`: the functions' word on this supervisor's leg, when it has joined. */
-export function voiceStateText(state: VoiceState, muted: boolean | null): string {
+/**
+ * This supervisor's browser voice by the call's record (`conference.members`), never by the SDK:
+ * the SDK's connection is open as soon as Twilio answers the TwiML App, even for a leg the
+ * functions then refuse. `heard`: joined unmuted with the caller in the conference; `muted`:
+ * joined muted (nobody hears them); `waiting`: joined but the caller not in yet; `absent`: not
+ * recorded joined.
+ */
+export type BrowserLeg = 'absent' | 'waiting' | 'heard' | 'muted';
+
+export function browserLeg(call: Pick<LiveCall, 'conference'> | null, me: string): BrowserLeg {
+  const joined = myLiveLegs(call, me).filter((m) => m.via === 'browser' && m.state === 'joined');
+  if (joined.length === 0) return 'absent';
+  if (joined.every((m) => m.muted)) return 'muted';
+  return call?.conference?.caller_in ? 'heard' : 'waiting';
+}
+
+/** Whether this supervisor's browser leg is with the caller by the record: joined (muted or not) while the caller is in the conference. */
+export const browserLegWithCaller = (call: Pick<LiveCall, 'conference'> | null, me: string) =>
+  !!call?.conference?.caller_in && browserLeg(call, me) !== 'absent';
+
+/**
+ * The Mute button by the record: "Mute" or "Speak up" once a leg of this supervisor's has joined,
+ * else none (the functions refuse a mute with no joined leg). Never what was asked: a mute the
+ * functions refused, or that reached no leg, leaves the record, and so the button, as it was.
+ */
+export function muteLabel(call: Pick<LiveCall, 'conference'> | null, me: string) {
+  const muted = myMuted(call, me);
+  if (muted === null) return null;
+  return muted ? 'Speak up' : 'Mute';
+}
+
+/**
+ * The supervisor's own browser voice, in words. "Talking: the caller hears you" only once the
+ * record says so (browserLeg); `refusal`: why Aurora refused the leg, when it closed without
+ * ever reaching the caller (refusalText).
+ */
+export function voiceStateText(
+  state: VoiceState,
+  call: Pick<LiveCall, 'conference'> | null,
+  me: string,
+  refusal: string | null = null,
+): string {
   switch (state.phase) {
     case 'idle':
       return '';
     case 'connecting':
       return state.mode === 'listen' ? 'Joining to listen…' : 'Connecting your microphone…';
-    case 'open': {
-      // A listener who spoke up is talking like anyone else on the call.
-      const silent = muted ?? state.mode === 'listen';
-      if (!silent) return 'Talking: the caller hears you';
-      return `${state.mode === 'listen' ? 'Listening' : 'Talking'}, muted: you hear the call, nobody hears you`;
-    }
+    case 'open':
+      switch (browserLeg(call, me)) {
+        case 'heard':
+          return 'Talking: the caller hears you';
+        case 'muted':
+          // A listener who spoke up and muted again is listening again.
+          return state.mode === 'listen'
+            ? 'Listening: the caller cannot hear you'
+            : 'Muted: the caller cannot hear you';
+        default:
+          return 'Connecting you to the caller…';
+      }
     case 'closed':
-      return state.reason ?? 'You left the call.';
+      return refusal ?? state.reason ?? 'You left the call.';
     case 'failed':
       return state.reason ?? 'Your voice could not join the call.';
   }
+}
+
+/**
+ * Why this supervisor could not be connected, as the transcript's system line names it
+ * (functions' CONFERENCE_NOTES.notConnected: "{who} could not be connected to the caller
+ * ({reason}); the caller is still with …."), or null if the line is not that.
+ */
+export function notConnectedReason(
+  message: Pick<LiveMessage, 'role' | 'content'>,
+  me: string,
+): string | null {
+  const prefix = `${me} could not be connected to the caller (`;
+  if (message.role !== 'system' || !message.content.startsWith(prefix)) return null;
+  const rest = message.content.slice(prefix.length);
+  // The first ")" that closes the line: a reason may hold brackets of its own.
+  const end = rest.search(/\)(?:; the caller is still with .*)?\.$/);
+  return end > 0 ? rest.slice(0, end) : null;
+}
+
+/** Why the functions refuse a browser leg, read from the record (their browserRefusal's rules), or null when it does not say. */
+function refusalReason(call: VoiceCall | null, me: string, mode: VoiceMode | undefined) {
+  if (!call || call.status !== 'ACTIVE') return 'the call has ended';
+  if (mode === 'listen' && !call.conference?.caller_in)
+    return 'nobody is talking with the caller yet, so there is nothing to listen to';
+  const holder = holderOf(call);
+  if (mode === 'talk' && holder !== me)
+    return holder ? `${holder} holds the call` : 'you do not hold the call any more';
+  return null;
+}
+
+/**
+ * The browser's leg closed without ever reaching the caller: the functions refused it (they speak
+ * the refusal into the leg, then hang up). Said plainly, with why when the transcript's system
+ * line (`note`, notConnectedReason) or the record says.
+ */
+export function refusalText(
+  call: VoiceCall | null,
+  me: string,
+  mode: VoiceMode | undefined,
+  note: string | null,
+): string {
+  const why = note ?? refusalReason(call, me, mode);
+  return `Aurora refused to connect your voice${why ? `: ${why}` : ''}.`;
+}
+
+/** A voice problem, and what still works: typing for the supervisor who holds the call, else the transcript. */
+export function voiceProblemText(reason: string, typing: boolean): string {
+  return typing
+    ? `${reason} Typing still works: write below and Aurora says it to the caller.`
+    : `${reason} The transcript still shows every word.`;
 }
 
 /** What the Voice SDK or the browser reported, reduced to what lets us word it. */

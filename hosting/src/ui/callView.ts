@@ -6,6 +6,7 @@ import {
   isAcknowledged,
   keepsLineOpen,
   LANGUAGE_NAMES,
+  type CallControlResult,
   type LiveCall,
   type LiveMessage,
   type PartialSpeech,
@@ -77,7 +78,7 @@ export function showCall(
   // The supervisor's own voice on the call (issue 24); the page's one voice client outlives this view.
   const voice = voiceControls({
     voice: voiceClientFor(firebase),
-    act: (action) => act(action),
+    act: (action, notReachedText) => send(action, { notReachedText }),
     me: user.email ?? user.uid,
     callId,
   });
@@ -97,24 +98,37 @@ export function showCall(
   let busy = false;
   const unsubscribers: Array<() => void> = [];
 
-  /** `doneText`: what success means for an action that does not reach the caller (urgency). */
-  const act = async (action: CallActionOf, doneText?: string) => {
+  /**
+   * Sends the action; its result, or null when it was refused. `doneText`: what success means for
+   * an action that does not reach the caller (urgency); `notReachedText`: what `reached: false`
+   * means for this action, when not that the caller was gone (a mute: the supervisor's own leg).
+   */
+  const send = async (
+    action: CallActionOf,
+    { doneText, notReachedText }: { doneText?: string; notReachedText?: string } = {},
+  ): Promise<CallControlResult | null> => {
     busy = true;
     renderControls();
     status.textContent = '…';
     try {
       const { data } = await control({ ...action, callId });
       status.textContent =
-        doneText ?? (data.reached ? 'Done.' : 'Done, but the caller was no longer connected.');
-      return true;
+        doneText ??
+        (data.reached
+          ? 'Done.'
+          : (notReachedText ?? 'Done, but the caller was no longer connected.'));
+      return data;
     } catch (err) {
       status.textContent = errorText(err);
-      return false;
+      return null;
     } finally {
       busy = false;
       renderControls();
     }
   };
+  /** Sends the action; true if it was done. */
+  const act = async (action: CallActionOf, doneText?: string) =>
+    (await send(action, { doneText })) !== null;
 
   function renderHeader() {
     if (!call) {
@@ -342,7 +356,9 @@ export function showCall(
       onChildAdded(
         query(ref(firebase.db, paths.messages(conversationId)), orderByKey()),
         (snap) => {
-          transcript.append(messageItem(snap.key!, snap.val() as LiveMessage, clock));
+          const message = snap.val() as LiveMessage;
+          transcript.append(messageItem(snap.key!, message, clock));
+          voice.heard(message);
           // The transcript scrolls, not the page: scrolling the page to each new line pulled a
           // supervisor away from the field they were typing in (on a phone, at every line).
           transcript.scrollTop = transcript.scrollHeight;

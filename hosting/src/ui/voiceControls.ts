@@ -4,9 +4,10 @@
  * is on the call, leg by leg, and where the caller is. The voice itself goes through the page's
  * VoiceClient; everything else through callControl, as the call's other controls do.
  */
-import type { LiveCall } from '@aurora/model';
+import type { CallControlResult, LiveCall, LiveMessage } from '@aurora/model';
 import { holderOf } from '../core/calls';
 import {
+  browserLegWithCaller,
   callerLine,
   callerUnheard,
   e164,
@@ -15,8 +16,11 @@ import {
   memberLine,
   membersOf,
   myLiveLegs,
-  myMuted,
+  muteLabel,
+  notConnectedReason,
+  refusalText,
   talkBlocked,
+  voiceProblemText,
   voiceStateText,
 } from '../core/voice';
 import type { CallActionOf } from '../firebase';
@@ -25,8 +29,12 @@ import { h, replaceChildren } from './dom';
 
 export type VoiceControlsDeps = {
   voice: VoiceClient;
-  /** Sends an action as the call's other controls do, its outcome or error in their status line; true if it was done. */
-  act: (action: CallActionOf) => Promise<boolean>;
+  /**
+   * Sends an action as the call's other controls do, its outcome or error in their status line:
+   * the functions' result, or null when they refused it. `notReachedText`: the status line's words
+   * when Twilio no longer had what the action was for (`reached: false`).
+   */
+  act: (action: CallActionOf, notReachedText?: string) => Promise<CallControlResult | null>;
   /** This supervisor's admin id, as the call's `admin_id` and the conference's members name them. */
   me: string;
   callId: string;
@@ -61,8 +69,14 @@ export function voiceControls({ voice, act, me, callId }: VoiceControlsDeps) {
 
   let call: LiveCall | null = null;
   let busy = false;
-  /** The last mute this supervisor asked for and Twilio accepted, until the conference reports their leg. */
-  let mutedAsked: boolean | null = null;
+  /**
+   * Since the last connect: whether the record ever had this browser's leg with the caller, the
+   * transcript's word on why it could not be connected, and, once it closed from the far end
+   * without reaching the caller, why Aurora refused it.
+   */
+  let reachedCaller = false;
+  let notConnected: string | null = null;
+  let refusal: string | null = null;
   /** What the transfer field holds, kept across redraws and a refused transfer. */
   let draft = '';
   let drawnFor = '';
@@ -71,16 +85,25 @@ export function voiceControls({ voice, act, me, callId }: VoiceControlsDeps) {
 
   const here = (state: VoiceState) => state.callId === callId && isOnCall(state);
   const elsewhere = (state: VoiceState) => state.callId !== callId && isOnCall(state);
-  const muted = () => myMuted(call, me) ?? mutedAsked ?? voice.state.mode === 'listen';
+  const holding = () => (call ? holderOf(call) : null) === me;
 
   /** A failure says what happened and what still works: typing when the supervisor holds the call. */
   function failed(state: VoiceState) {
-    const reason = state.reason ?? 'Your voice could not join the call.';
     // Talk took the call before connecting, so typing is the supervisor's whatever the push says yet.
-    const typing = state.mode === 'talk' || (call ? holderOf(call) : null) === me;
-    problem.textContent = typing
-      ? `${reason} Typing still works: write below and Aurora says it to the caller.`
-      : `${reason} The transcript still shows every word.`;
+    problem.textContent = voiceProblemText(
+      state.reason ?? 'Your voice could not join the call.',
+      state.mode === 'talk' || holding(),
+    );
+  }
+
+  /**
+   * The leg closed from the far end before the record ever had it with the caller: the SDK's
+   * connection opened (Twilio answered the TwiML App), then the functions refused the leg.
+   */
+  function refused(state: VoiceState) {
+    refusal = refusalText(call, me, state.mode, notConnected);
+    // Seconds after the connect, the record is current: typing is theirs only if they hold the call.
+    problem.textContent = voiceProblemText(refusal, holding());
   }
 
   async function talk() {
@@ -88,19 +111,21 @@ export function voiceControls({ voice, act, me, callId }: VoiceControlsDeps) {
     if (!call) return;
     // Talking is taking the call: Aurora stops answering while a human voice is on it.
     if (holderOf(call) !== me && !(await act({ action: 'take' }))) return;
-    mutedAsked = null;
     await voice.connect({ callId, mode: 'talk' });
   }
 
   async function listen() {
     problem.textContent = '';
-    mutedAsked = null;
     await voice.connect({ callId, mode: 'listen' });
   }
 
+  /** The button and the voice line follow the record: a refused mute, or one that reached no leg, changed nothing. */
   async function setMuted(next: boolean) {
     problem.textContent = '';
-    if (await act({ action: 'mute', muted: next })) mutedAsked = next;
+    await act(
+      { action: 'mute', muted: next },
+      `Not done: Twilio no longer had your voice on this call, so nothing was ${next ? 'muted' : 'unmuted'}.`,
+    );
     redraw(true);
   }
 
@@ -108,7 +133,6 @@ export function voiceControls({ voice, act, me, callId }: VoiceControlsDeps) {
   async function leave() {
     problem.textContent = '';
     if (here(voice.state)) voice.disconnect();
-    mutedAsked = null;
     await act({ action: 'leave' });
   }
 
@@ -206,7 +230,7 @@ export function voiceControls({ voice, act, me, callId }: VoiceControlsDeps) {
         ? 'Hang up'
         : 'Stop listening'
       : 'Leave the call';
-    const heard = (here(state) && state.phase === 'open') || legs.some((m) => m.state === 'joined');
+    const mute = muteLabel(call, me);
     const join = onIt ? null : joinButtons(call);
     replaceChildren(
       actions,
@@ -215,7 +239,7 @@ export function voiceControls({ voice, act, me, callId }: VoiceControlsDeps) {
         'div',
         { class: 'voice-primary' },
         ...(join?.buttons ?? []),
-        heard ? button(muted() ? 'Speak up' : 'Mute', () => setMuted(!muted())) : null,
+        mute ? button(mute, () => setMuted(mute === 'Mute')) : null,
         onIt ? button(leaveLabel, leave) : null,
         onIt || talkBlocked(call, me)
           ? null
@@ -230,10 +254,11 @@ export function voiceControls({ voice, act, me, callId }: VoiceControlsDeps) {
   /** Redraws the buttons only when what they offer changed, keeping the keyboard focus on the same one. */
   function redraw(force = false) {
     const state = voice.state;
+    if (here(state) && state.phase === 'open' && browserLegWithCaller(call, me))
+      reachedCaller = true;
     const key = JSON.stringify([
       call && [call.status, holderOf(call), !!call.conference?.caller_in, knownOnCallNumbers(call)],
-      call && myLiveLegs(call, me).map((m) => [m.sid, m.state, m.via]),
-      muted(),
+      call && myLiveLegs(call, me).map((m) => [m.sid, m.state, m.via, m.muted]),
       [state.phase, state.callId, state.mode],
       busy,
     ]);
@@ -263,7 +288,7 @@ export function voiceControls({ voice, act, me, callId }: VoiceControlsDeps) {
       elsewhere(state)
         ? 'Your voice is on another call.'
         : state.callId === callId
-          ? voiceStateText(state, muted())
+          ? voiceStateText(state, call, me, refusal)
           : '',
     );
     setText(callerWhere, call ? callerLine(call, me) : '');
@@ -288,8 +313,14 @@ export function voiceControls({ voice, act, me, callId }: VoiceControlsDeps) {
 
   const stopWatching = voice.onChange((state) => {
     if (state.callId !== callId) return redraw();
-    if (state.phase === 'connecting') problem.textContent = '';
+    if (state.phase === 'connecting') {
+      problem.textContent = '';
+      reachedCaller = false;
+      notConnected = null;
+      refusal = null;
+    }
     if (state.phase === 'failed') failed(state);
+    if (state.phase === 'closed' && state.farEnd && !reachedCaller) refused(state);
     redraw();
   });
 
@@ -302,6 +333,10 @@ export function voiceControls({ voice, act, me, callId }: VoiceControlsDeps) {
       // The audio must not outlive the call: an ended call's conference is gone at Twilio too.
       if ((!call || call.status !== 'ACTIVE') && here(voice.state)) voice.disconnect();
       redraw();
+    },
+    /** A transcript line: one saying why this supervisor could not be connected is kept for a refusal's words. */
+    heard(message: LiveMessage) {
+      notConnected = notConnectedReason(message, me) ?? notConnected;
     },
     /** Before handing the call back: the browser's voice leaves with it, at once. */
     leaveVoice() {

@@ -75,8 +75,10 @@ export function fakeVoiceClient(): FakeVoiceClient {
         microphone =
           (await globalThis.navigator?.mediaDevices?.getUserMedia({ audio: true })) ?? null;
         const refused = await globalThis.window?.auroraVoiceCarrier?.('connect', target);
-        if (refused) throw new Error(refused);
         holder.set({ phase: 'open', ...target });
+        // As the SDK has it: Twilio answers the TwiML App, so the leg is accepted, then the
+        // functions' refusal is spoken into it and it hangs up from the far end.
+        if (refused) end({ phase: 'closed', ...target, reason: refused, farEnd: true });
       } catch (err) {
         end({ phase: 'failed', ...target, reason: voiceErrorText(err as VoiceFailure) });
       }
@@ -95,7 +97,7 @@ export function fakeVoiceClient(): FakeVoiceClient {
     drop(reason = 'The call ended your audio: the conference closed.') {
       if (!isOnCall(holder.state)) return;
       const { callId, mode } = holder.state;
-      end({ phase: 'closed', callId, mode, reason });
+      end({ phase: 'closed', callId, mode, reason, farEnd: true });
     },
   };
   return client;

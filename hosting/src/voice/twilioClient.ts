@@ -116,7 +116,7 @@ export function twilioVoiceClient(
         const ended = (reason: string) => {
           if (!current() || !isOnCall(holder.state)) return;
           call = null;
-          holder.set({ phase: 'closed', ...target, reason });
+          holder.set({ phase: 'closed', ...target, reason, farEnd: true });
         };
         // https://www.twilio.com/docs/voice/sdks/javascript/twiliocall#events
         joined.on('accept', () => set());

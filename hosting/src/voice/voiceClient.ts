@@ -16,6 +16,8 @@ export type VoiceState = {
   callId?: string;
   mode?: VoiceMode;
   reason?: string;
+  /** Closed from Twilio's side (the conference, or the functions refusing the leg), not by this page. */
+  farEnd?: boolean;
 };
 
 export type VoiceTarget = { callId: string; mode: VoiceMode };

@@ -5,6 +5,7 @@ import { controlCall } from '../../../functions/src/calls/controlCall';
 import { handleStatus } from '../../../functions/src/calls/endCall';
 import { takeTurn } from '../../../functions/src/calls/takeTurn';
 import { AuroraError } from '../../../functions/src/core/errors';
+import { callerTranscription } from '../../../functions/src/core/conference';
 import { CallAction } from '@aurora/model';
 import type { Admin } from '../../../functions/src/core/callControl';
 import {
@@ -260,17 +261,35 @@ describe('Transfer', () => {
       world.deps,
     );
     expect(world.voice.endedConferences).toEqual([]);
+    world.clock.advance(30_000);
     await world.legEnds('completed');
     expect(world.voice.endedConferences).toEqual([CONFERENCE]);
-    expect(await world.ended()).toContain('The other call has ended. Stay on the line');
+    // Not the line of the supervisor who left: Aurora has the caller again (review finding A8).
+    expect(await world.ended()).toContain('Aurora here again.');
   });
 });
+
+/** The on-call person joined by phone and talking (not muted): a voice the caller hears besides the supervisors'. */
+const ON_CALL_LEG = 'CA' + '0c'.repeat(16);
+const seatOnCall = (world: Awaited<ReturnType<typeof conferenceCall>>) =>
+  world.live.update({
+    [`active_calls/${CALL_ID}/conference/members/${ON_CALL_LEG}`]: {
+      role: 'oncall',
+      who: '+15550190001',
+      via: 'phone',
+      to: '+15550190001',
+      state: 'joined',
+      muted: false,
+      at: '2025-10-04T14:30:00+05:30',
+    },
+  });
 
 describe('Mute and Leave', () => {
   it('mutes and unmutes the admin’s own legs through the Participants API, finding the conference by name when Twilio has not reported it', async () => {
     const world = await conferenceCall();
     await act(world, { action: 'take', callId: CALL_ID });
     await world.browser(ANA, ANA_BROWSER, 'talk');
+    await seatOnCall(world); // someone else the caller hears: Ana is not their only voice
     world.voice.conferences.set(NAME, CONFERENCE);
     expect(await act(world, { action: 'mute', callId: CALL_ID, muted: true })).toEqual({
       ok: true,
@@ -472,7 +491,9 @@ describe('Hand back and take while humans talk', () => {
     });
     const moved = world.voice.sent.at(-1)!;
     expect(moved.callSid).toBe(CALLER);
-    expect(moved.twiml).toContain(`<Stop><Transcription name="caller-${CALL_ID}"/></Stop><Gather`);
+    expect(moved.twiml).toContain(
+      `<Stop><Transcription name="${callerTranscription(CALL_ID)}"/></Stop><Gather`,
+    );
     expect(moved.twiml).toContain('Aurora here again.');
     expect((await world.call())!.conference!.caller_in).toBe(false);
   });
@@ -514,12 +535,20 @@ describe('typed words while the caller is in the conference', () => {
       ok: true,
       reached: true,
     });
+    // Only a key rides in the URL; the words wait on the call under it.
     expect(world.voice.announcements).toEqual([
       {
         conferenceSid: CONFERENCE,
-        url: `${BASE}/twilio/announce?call=${CALL_ID}&text=Stay+low%2C+help+is+coming.`,
+        url: expect.stringMatching(
+          new RegExp(`^${BASE}/twilio/announce\\?call=${CALL_ID}&key=[-0-9A-Za-z_]{20}$`),
+        ),
       },
     ]);
+    const key = new URL(world.voice.announcements[0].url).searchParams.get('key')!;
+    expect((await world.call())!.conference!.announcements).toEqual({
+      [key]: 'Stay low, help is coming.',
+    });
+    expect(world.voice.announcements[0].url).not.toContain('Stay');
     expect(world.voice.sent).toHaveLength(sent); // the caller stays in the conference
     expect((await world.transcript()).at(-1)).toMatchObject({
       role: 'admin',
@@ -540,7 +569,7 @@ describe('typed words while the caller is in the conference', () => {
     expect(world.voice.announcements.map((a) => a.conferenceSid)).toEqual([CONFERENCE]);
   });
 
-  it('records nothing when Twilio refuses, the conference has ended, none runs, or the words will not fit its URL', async () => {
+  it('records nothing, and keeps no words, when Twilio refuses, the conference has ended or none runs', async () => {
     const world = await conferenceCall();
     await world.talk();
     const before = (await world.transcript()).length;
@@ -555,14 +584,6 @@ describe('typed words while the caller is in the conference', () => {
       code: 'failed-precondition',
       message:
         'Speaking into the conference failed: Twilio error 21402: AnnounceUrl is not valid. Nothing changed on the call.',
-    });
-
-    // 600 euro signs (the most a supervisor may type) are 5,400 characters of URL once encoded.
-    expect(await say('€'.repeat(600))).toEqual({
-      ok: false,
-      code: 'failed-precondition',
-      message:
-        'Too long to speak into the voice conference once encoded for Twilio: shorten it. Nothing was said.',
     });
 
     world.voice.endedConferences.push(CONFERENCE);
@@ -581,6 +602,7 @@ describe('typed words while the caller is in the conference', () => {
     });
     expect(await world.transcript()).toHaveLength(before);
     expect(world.voice.announcements).toEqual([]);
+    expect((await world.call())!.conference!.announcements).toBeUndefined();
   });
 });
 
@@ -599,5 +621,125 @@ describe('CallAction (voice actions)', () => {
       { action: 'callme', callId: '../admins' },
     ])
       expect(CallAction.safeParse(bad).success, JSON.stringify(bad)).toBe(false);
+  });
+});
+
+describe('review fixes (part A)', () => {
+  it('refuses to mute the only voice the caller hears, and mutes once someone else talks with them (A1)', async () => {
+    const world = await conferenceCall();
+    await world.talk();
+    await world.browser(BEN, BEN_BROWSER, 'listen'); // a muted listener is no company
+    expect(await act(world, { action: 'mute', callId: CALL_ID, muted: true })).toEqual({
+      ok: false,
+      code: 'failed-precondition',
+      message: 'You are the only one the caller can hear: hand back to Aurora or leave instead.',
+    });
+    expect(world.voice.mutes).toEqual([]);
+    expect((await world.members())[ANA_BROWSER].muted).toBe(false);
+    await seatOnCall(world);
+    expect(await act(world, { action: 'mute', callId: CALL_ID, muted: true })).toEqual({
+      ok: true,
+      reached: true,
+    });
+  });
+
+  it('refuses a mute Twilio could not do because the leg is gone, and says which of two legs was muted (A2)', async () => {
+    const world = await conferenceCall();
+    await world.talk();
+    await seatOnCall(world);
+    world.voice.gone.add(ANA_BROWSER);
+    expect(await act(world, { action: 'mute', callId: CALL_ID, muted: true })).toEqual({
+      ok: false,
+      code: 'failed-precondition',
+      message: 'Your voice from the dashboard was not muted: Twilio says it has left the call.',
+    });
+    expect((await world.members())[ANA_BROWSER].muted).toBe(false);
+
+    // Ana on two legs: her browser is muted, then Twilio says her phone is gone.
+    world.voice.gone.delete(ANA_BROWSER);
+    await act(world, { action: 'callme', callId: CALL_ID });
+    const phone = world.lastLeg();
+    await world.press('1');
+    const muteMember = world.voice.muteMember.bind(world.voice);
+    world.voice.muteMember = async (sid, leg, muted) =>
+      leg === phone.sid ? 'gone' : muteMember(sid, leg, muted);
+    const answer = await act(world, { action: 'mute', callId: CALL_ID, muted: true });
+    expect(answer).toEqual({
+      ok: false,
+      code: 'failed-precondition',
+      message:
+        'Your voice from the dashboard is muted, but your phone is not: Twilio says it has left the call.',
+    });
+    expect((await world.members())[ANA_BROWSER].muted).toBe(true);
+    expect((await world.members())[phone.sid].muted).toBe(false);
+  });
+
+  it('refuses typed words of only control characters before anything is sent (A7)', async () => {
+    const world = await conferenceCall();
+    await act(world, { action: 'take', callId: CALL_ID });
+    const sent = world.voice.sent.length;
+    const before = (await world.transcript()).length;
+    expect(
+      await act(world, { action: 'say', callId: CALL_ID, text: '\u0007\u0001 \u001b' }),
+    ).toEqual({
+      ok: false,
+      code: 'failed-precondition',
+      message: 'There are no words to speak: say something. Nothing was sent.',
+    });
+    expect(world.voice.sent).toHaveLength(sent);
+    expect(await world.transcript()).toHaveLength(before);
+  });
+
+  it("stops the caller's transcription when typed words or a take move a caller who was in the conference back to a Gather (A3)", async () => {
+    const world = await conferenceCall();
+    await world.talk();
+    // The conference has ended in the record, but the caller's <Dial action> has not come yet.
+    await conferenceEvent(
+      { callId: CALL_ID, event: 'conference-end', conferenceSid: CONFERENCE },
+      world.deps,
+    );
+    const stop = `<Stop><Transcription name="${callerTranscription(CALL_ID)}"/></Stop>`;
+    expect(await act(world, { action: 'say', callId: CALL_ID, text: 'Stay there' })).toMatchObject({
+      ok: true,
+    });
+    expect(world.voice.sent.at(-1)!.twiml).toContain(stop);
+    await act(world, { action: 'release', callId: CALL_ID });
+    expect(world.voice.sent.at(-1)!.twiml).toContain(stop);
+    await act(world, { action: 'take', callId: CALL_ID }, BEN);
+    expect(world.voice.sent.at(-1)!.twiml).toContain(stop);
+    // A call never in a conference has no transcription to stop.
+    const plain = await conferenceCall();
+    await act(plain, { action: 'take', callId: CALL_ID });
+    expect(plain.voice.sent.at(-1)!.twiml).not.toContain('<Stop>');
+  });
+
+  it('gives the caller back to Aurora, not to a holder who had left them with the on-call person, and keeps a typing holder’s call (A8)', async () => {
+    const world = await conferenceCall();
+    await world.talk();
+    await act(world, { action: 'transfer', callId: CALL_ID, to: '+15550190001' });
+    await world.press('1');
+    await act(world, { action: 'leave', callId: CALL_ID });
+    world.clock.advance(60_000); // the caller talks with the on-call person a minute
+    await world.legEnds('completed');
+    expect(world.voice.endedConferences).toEqual([CONFERENCE]);
+    expect(await world.ended()).toContain('Aurora here again.');
+    expect(await world.call()).toMatchObject({ mode: 'ai' });
+    expect(await world.notes()).toContain(
+      'ana@site.example had left the call; Aurora has the caller again.',
+    );
+    expect(await world.notes()).not.toContain(
+      'The voice conference ended; the caller is back with ana@site.example.',
+    );
+
+    // A holder who typed and never joined by voice keeps the call when the on-call hangs up.
+    const typing = await conferenceCall();
+    await act(typing, { action: 'take', callId: CALL_ID });
+    await act(typing, { action: 'transfer', callId: CALL_ID, to: '+15550190001' });
+    await typing.press('1');
+    await typing.started();
+    typing.clock.advance(60_000);
+    await typing.legEnds('completed');
+    expect(await typing.ended()).toContain('The other call has ended. Stay on the line');
+    expect(await typing.call()).toMatchObject({ mode: 'human', admin_id: ANA.id });
   });
 });

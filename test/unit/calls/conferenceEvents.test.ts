@@ -5,6 +5,7 @@ import { controlCall } from '../../../functions/src/calls/controlCall';
 import { handleStatus } from '../../../functions/src/calls/endCall';
 import { takeTurn } from '../../../functions/src/calls/takeTurn';
 import { AuroraError } from '../../../functions/src/core/errors';
+import { callerTranscription } from '../../../functions/src/core/conference';
 import {
   ANA,
   ANA_BROWSER,
@@ -47,7 +48,7 @@ describe('the conference status callback (/twilio/conference)', () => {
       'ana@site.example left the voice call; ana@site.example still holds the call on the dashboard (typed words).',
     ]);
     const back = await world.ended();
-    expect(back).toContain(`<Stop><Transcription name="caller-${CALL_ID}"/></Stop>`);
+    expect(back).toContain(`<Stop><Transcription name="${callerTranscription(CALL_ID)}"/></Stop>`);
     expect(back).toContain('The other call has ended. Stay on the line, we are still with you.');
     expect(back).toContain(`/twilio/turn?call=${CALL_ID}`);
     expect(back).not.toContain('<Hangup');
@@ -231,7 +232,9 @@ describe('the conference status callback (/twilio/conference)', () => {
     await conferenceEvent(event('participant-leave', ANA_BROWSER), world.deps);
     const back = world.voice.sent.at(-1)!;
     expect(back.callSid).toBe(CALLER);
-    expect(back.twiml).toContain(`<Stop><Transcription name="caller-${CALL_ID}"/></Stop>`);
+    expect(back.twiml).toContain(
+      `<Stop><Transcription name="${callerTranscription(CALL_ID)}"/></Stop>`,
+    );
     expect(back.twiml).toContain('<Gather');
     expect((await world.call())!.conference!.caller_in).toBe(false);
   });
@@ -244,7 +247,9 @@ describe('the caller’s way back (/twilio/rejoin)', () => {
     await controlCall({ action: 'release', callId: CALL_ID }, ANA, world.deps);
     const back = await world.ended();
     expect(back).toContain('Aurora here again. I am listening.');
-    expect(back).toContain(`<Stop><Transcription name="caller-${CALL_ID}"/></Stop><Gather`);
+    expect(back).toContain(
+      `<Stop><Transcription name="${callerTranscription(CALL_ID)}"/></Stop><Gather`,
+    );
     // Aurora answers again.
     expect(
       await takeTurn(
@@ -290,7 +295,9 @@ describe('the caller’s way back (/twilio/rejoin)', () => {
       { callSid: CALLER, callHint: CALL_ID, callStatus: 'in-progress' },
       world.deps,
     );
-    expect(unread).toContain(`<Stop><Transcription name="caller-${CALL_ID}"/></Stop>`);
+    expect(unread).toContain(
+      `<Stop><Transcription name="${callerTranscription(CALL_ID)}"/></Stop>`,
+    );
     expect(unread).toContain('<Gather');
   });
 

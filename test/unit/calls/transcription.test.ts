@@ -54,6 +54,14 @@ async function heldCall() {
   await world.write(() =>
     controlCall({ action: 'take', callId: CALL_ID }, { id: ANA }, world.deps),
   );
+  // The caller is in the call's conference (their conference transcription runs only there).
+  await world.live.update({
+    [`active_calls/${CALL_ID}/conference`]: {
+      name: conferenceName(CALL_ID),
+      caller_in: true,
+      caller_joined_at: '2025-10-04T14:30:30+05:30',
+    },
+  });
   world.clock.advance(60_000); // a minute into the call: 14:31:00 at the site
   const logged: Array<{ level: string; message: string; data?: object }> = [];
   world.deps.log = {
@@ -70,6 +78,7 @@ const seatAna = (live: ReturnType<typeof memoryDeps>['live']) =>
     [`active_calls/${CALL_ID}/conference`]: {
       name: conferenceName(CALL_ID),
       caller_in: true,
+      caller_joined_at: '2025-10-04T14:30:30+05:30',
       members: {
         [ANA_LEG]: {
           role: 'supervisor',
@@ -199,7 +208,9 @@ describe('recordTranscription', () => {
   });
 
   it("writes callbacks that arrive out of order in their transcription's order, among the other lines", async () => {
-    const { transcribe, messages, deps, clock } = await heldCall();
+    const { transcribe, messages, deps, clock, live } = await heldCall();
+    // Typed words go into the running conference (its AnnounceUrl).
+    await live.update({ [`active_calls/${CALL_ID}/conference/sid`]: CONFERENCE });
     await transcribe({ words: 'second', sequence: 3, agoMs: 1000 });
     await controlCall({ action: 'say', callId: CALL_ID, text: 'typed later' }, { id: ANA }, deps);
     await transcribe({ words: 'first', sequence: 2, agoMs: 4000 });
@@ -455,5 +466,63 @@ describe('words the caller never heard', () => {
     expect(
       world.logged.map((l) => (l.data as { why?: string } | undefined)?.why).filter(Boolean),
     ).toEqual(['not-a-member', 'not-joined', 'not-joined']);
+  });
+});
+
+describe('review fixes (part A)', () => {
+  it("records the caller's transcribed words only while they are in the conference, and their last words up to the second they left (A3)", async () => {
+    const { transcribe, messages, live, logged } = await heldCall();
+    // Back with Aurora since 14:30:50; it is 14:31:00.
+    await live.update({
+      [`active_calls/${CALL_ID}/conference/caller_in`]: false,
+      [`active_calls/${CALL_ID}/conference/caller_left_at`]: '2025-10-04T14:30:50+05:30',
+    });
+    expect(await transcribe({ words: 'said to the Gather', agoMs: 300 })).toBe('unheard');
+    expect(await transcribe({ words: 'said just before', sequence: 2, agoMs: 9_500 })).toBe(
+      'recorded',
+    );
+    expect((await messages()).filter((m) => m.spoken).map((m) => m.content)).toEqual([
+      'said just before',
+    ]);
+    expect(logged).toContainEqual(
+      expect.objectContaining({
+        level: 'info',
+        data: { callId: CALL_ID, speaker: 'caller', why: 'caller-out' },
+      }),
+    );
+  });
+
+  it("records no human's words said before the caller's own participant-join: nobody heard them (A4)", async () => {
+    const world = await conferenceCall();
+    await controlCall({ action: 'take', callId: CONF_CALL_ID }, ANA_ADMIN, world.deps);
+    await world.browser(ANA_ADMIN, ANA_BROWSER, 'talk');
+    expect((await world.call())!.conference!.caller_in).toBe(true); // brought in, not yet joined
+    const say = (words: string, sequence: number) =>
+      recordTranscription(
+        {
+          callId: CONF_CALL_ID,
+          speaker: 'supervisor',
+          who: ANA_ADMIN.id,
+          event: {
+            kind: 'content',
+            callSid: ANA_BROWSER,
+            transcriptionSid: `GT${'d'.repeat(32)}`,
+            sequence,
+            at: world.clock().toISOString(),
+            final: true,
+            transcript: words,
+            track: 'inbound_track',
+          },
+        },
+        world.deps,
+      );
+    expect(await say('hello? is anyone there', 1)).toBe('unheard');
+    world.clock.advance(5_000);
+    await world.started(); // the caller's participant-join
+    world.clock.advance(2_000);
+    expect(await say('Priya, this is Ana', 2)).toBe('recorded');
+    expect((await world.transcript()).filter((m) => m.spoken).map((m) => m.content)).toEqual([
+      'Priya, this is Ana',
+    ]);
   });
 });

@@ -4,6 +4,7 @@ import { browserLeg } from '../../../functions/src/calls/voiceLegs';
 import { controlCall } from '../../../functions/src/calls/controlCall';
 import { handleStatus } from '../../../functions/src/calls/endCall';
 import { AuroraError } from '../../../functions/src/core/errors';
+import { callerTranscription } from '../../../functions/src/core/conference';
 import {
   ANA,
   ANA_BROWSER,
@@ -33,7 +34,7 @@ describe('a supervisor’s browser leg (/twilio/browser)', () => {
     const moved = world.voice.sent.at(-1)!;
     expect(moved.callSid).toBe(CALLER);
     expect(moved.twiml).toContain('<Say>Connecting you now. Stay on the line.</Say>');
-    expect(moved.twiml).toContain(`<Transcription name="caller-${CALL_ID}"`);
+    expect(moved.twiml).toContain(`<Transcription name="${callerTranscription(CALL_ID)}"`);
     expect(moved.twiml).toContain(
       `<Dial action="https://aurora.example.com/twilio/rejoin?call=${CALL_ID}">`,
     );

@@ -7,7 +7,9 @@ import {
   callerIsWith,
   callerLeftAlone,
   conferenceChange,
+  callerTranscription,
   conferenceName,
+  holderWhoLeft,
   conferenceUrls,
   humanLeg,
   legEndedNote,
@@ -64,7 +66,7 @@ describe('the TwiML of each leg', () => {
       }),
     ).toBe(
       `${XML}<Response><Say>Connecting you now. Stay on the line.</Say>` +
-        `<Start><Transcription name="caller-${CALL_ID}" track="inbound_track" statusCallbackUrl="${BASE}/twilio/transcription?${Q}&amp;speaker=caller" languageCode="en-US"/></Start>` +
+        `<Start><Transcription name="${callerTranscription(CALL_ID)}" track="inbound_track" statusCallbackUrl="${BASE}/twilio/transcription?${Q}&amp;speaker=caller" languageCode="en-US"/></Start>` +
         `<Dial action="${BASE}/twilio/rejoin?${Q}"><Conference startConferenceOnEnter="true" endConferenceOnExit="true" beep="false" statusCallback="${BASE}/twilio/conference?${Q}" statusCallbackEvent="start end join leave mute">${NAME}</Conference></Dial></Response>`,
     );
   });
@@ -146,7 +148,7 @@ describe('the TwiML of each leg', () => {
     const response = new VoiceResponse();
     stopCallerTranscription(CALL_ID)(response);
     expect(response.toString()).toBe(
-      `${XML}<Response><Stop><Transcription name="caller-${CALL_ID}"/></Stop></Response>`,
+      `${XML}<Response><Stop><Transcription name="${callerTranscription(CALL_ID)}"/></Stop></Response>`,
     );
   });
 
@@ -224,6 +226,8 @@ describe('conferenceChange', () => {
     expect(joined.conference).toEqual({
       name: NAME,
       caller_in: true,
+      // When the caller was moved in: an end of an earlier conference reported after it is ignored.
+      started_at: AT,
       members: { [LEG]: member() },
     });
     // A second human joins the caller where they are.
@@ -376,6 +380,7 @@ describe('conferenceChange', () => {
     expect(ended.conference).toEqual({
       name: NAME,
       caller_in: false,
+      caller_left_at: LATER,
       members: {
         [LEG]: member({ state: 'left', at: LATER }),
         // Still ringing: it may yet join, bringing the caller back in.
@@ -400,6 +405,125 @@ describe('conferenceChange', () => {
       caller_in: false,
       members: { [LEG]: member({ state: 'failed', at: LATER }) },
     });
+  });
+});
+
+describe('review fixes (part A)', () => {
+  it("names the caller's transcription with the conference's digest, never the call id and its number (A5)", () => {
+    expect(callerTranscription(CALL_ID)).toBe(`caller-${NAME.slice('aurora-'.length)}`);
+    expect(callerTranscription(CALL_ID)).not.toContain('15550100001');
+    const twiml = stopCallerTranscription(CALL_ID);
+    const response = new VoiceResponse();
+    twiml(response);
+    expect(response.toString()).not.toContain('15550100001');
+  });
+
+  it('puts only a key in the AnnounceUrl, never the typed words (A6)', () => {
+    expect(conferenceUrls(BASE, CALL_ID).announce('-Oabc123DEF456ghi789')).toBe(
+      `${BASE}/twilio/announce?${Q}&key=-Oabc123DEF456ghi789`,
+    );
+  });
+
+  it('drops typed words not yet spoken when the conference ends, and records when the caller left (A3, A6)', () => {
+    const call = withConference({
+      sid: 'CF2',
+      caller_in: true,
+      caller_joined_at: AT,
+      announcements: { k1: 'Stay low' },
+      members: { [LEG]: member() },
+    });
+    const ended = conferenceChange(call, CALL_ID, { kind: 'conference-ended' }, LATER)!;
+    expect(ended.conference.announcements).toBeUndefined();
+    expect(ended.conference.caller_left_at).toBe(LATER);
+    expect(ended.conference.caller_joined_at).toBe(AT); // a human's last words before the end are still judged by it
+  });
+
+  it("records when the caller's own participant-join came, even after the conference's start named it; a new conference forgets it (A4)", () => {
+    const brought = conferenceChange(
+      withConference({}),
+      CALL_ID,
+      {
+        kind: 'joined',
+        leg: LEG,
+        role: 'supervisor',
+        who: 'ana@site.example',
+        via: 'browser',
+        muted: false,
+      },
+      AT,
+    )!;
+    expect(brought.conference.caller_in).toBe(true);
+    expect(brought.conference.caller_joined_at).toBeUndefined();
+    const started = conferenceChange(
+      aLiveCall(brought),
+      CALL_ID,
+      { kind: 'conference-started', sid: 'CF1' },
+      AT,
+    )!;
+    const joined = conferenceChange(
+      aLiveCall(started),
+      CALL_ID,
+      { kind: 'caller-joined', sid: 'CF1' },
+      LATER,
+    )!;
+    expect(joined.conference).toMatchObject({
+      caller_in: true,
+      sid: 'CF1',
+      caller_joined_at: LATER,
+    });
+    expect(
+      conferenceChange(aLiveCall(joined), CALL_ID, { kind: 'caller-joined', sid: 'CF1' }, LATER),
+    ).toBeUndefined();
+    const again = conferenceChange(
+      withConference({ caller_in: false, caller_joined_at: AT, caller_left_at: AT, members: {} }),
+      CALL_ID,
+      {
+        kind: 'joined',
+        leg: PHONE,
+        role: 'oncall',
+        who: '+15550190001',
+        via: 'phone',
+        muted: false,
+      },
+      LATER,
+    )!;
+    expect(again.conference.caller_joined_at).toBeUndefined();
+    expect(again.conference.caller_left_at).toBeUndefined();
+  });
+
+  it('finds the holder whose voice had left the caller with someone who has gone too; not one who typed, left last, or is still on (A8)', () => {
+    const ONCALL = callSid(0xd1);
+    const held = { mode: 'human' as const, admin_id: 'ana@site.example' };
+    const oncall = (at: string) =>
+      member({ role: 'oncall', who: '+15550190001', via: 'phone', state: 'left', at });
+    const afterTransfer = withConference(
+      { members: { [LEG]: member({ state: 'left', at: AT }), [ONCALL]: oncall(LATER) } },
+      held,
+    );
+    expect(holderWhoLeft(afterTransfer)).toBe('ana@site.example');
+    // She left last (the leaving rule ended it): she keeps the call and types.
+    const leftLast = withConference(
+      { members: { [LEG]: member({ state: 'left', at: LATER }), [ONCALL]: oncall(AT) } },
+      held,
+    );
+    expect(holderWhoLeft(leftLast)).toBeNull();
+    // Both left within the same second (a quick warm transfer): which went first is unknown, so
+    // Aurora has the caller again rather than a supervisor who may be gone.
+    const sameSecond = withConference(
+      { members: { [LEG]: member({ state: 'left', at: AT }), [ONCALL]: oncall(AT) } },
+      held,
+    );
+    expect(holderWhoLeft(sameSecond)).toBe('ana@site.example');
+    // Never joined by voice (typing), or still on it, or the call handed back already.
+    expect(
+      holderWhoLeft(withConference({ members: { [ONCALL]: oncall(LATER) } }, held)),
+    ).toBeNull();
+    expect(
+      holderWhoLeft(
+        withConference({ members: { [LEG]: member(), [ONCALL]: oncall(LATER) } }, held),
+      ),
+    ).toBeNull();
+    expect(holderWhoLeft({ ...afterTransfer, mode: 'ai' })).toBeNull();
   });
 });
 
@@ -558,5 +682,55 @@ describe('browserRefusal', () => {
     expect(browserRefusal({ ...held, status: 'ENDED' }, 'ana@site.example', 'talk')).toBe(
       LEG_LINES.ended,
     );
+  });
+});
+
+describe('review B: late ends and rung legs', () => {
+  it('ignores an end, with no sid stored yet, that Twilio timed before the caller was moved in', () => {
+    const call = withConference({
+      caller_in: true,
+      started_at: LATER,
+      members: { [LEG]: member() },
+    });
+    // Twilio's Timestamp (RFC 2822) of an earlier conference's end, a minute before the move in.
+    const early = 'Sat, 04 Oct 2025 09:01:00 +0000';
+    expect(
+      conferenceChange(
+        call,
+        CALL_ID,
+        { kind: 'conference-ended', sid: 'CF_old', endedAt: early },
+        LATER,
+      ),
+    ).toBeUndefined();
+    // One timed after it is this conference's end.
+    const late = 'Sat, 04 Oct 2025 09:03:00 +0000';
+    expect(
+      conferenceChange(
+        call,
+        CALL_ID,
+        { kind: 'conference-ended', sid: 'CF_new', endedAt: late },
+        LATER,
+      )!.conference.caller_in,
+    ).toBe(false);
+  });
+
+  it('records under whose holding a phone leg was rung', () => {
+    const rung = conferenceChange(
+      withConference({ members: {} }),
+      CALL_ID,
+      {
+        kind: 'ringing',
+        leg: PHONE,
+        role: 'oncall',
+        who: '+15550170002',
+        to: '+15550170002',
+        holder: 'ana@site.example',
+      },
+      AT,
+    )!;
+    expect(rung.conference.members![PHONE]).toMatchObject({
+      state: 'ringing',
+      rang_holder: 'ana@site.example',
+    });
   });
 });

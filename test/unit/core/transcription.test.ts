@@ -356,6 +356,7 @@ describe('words the caller never heard (unheardBecause, claimOnCall)', () => {
       conference: {
         name: 'aurora-x',
         caller_in: true,
+        caller_joined_at: '2025-10-04T14:30:00+05:30',
         ...(member
           ? {
               members: {

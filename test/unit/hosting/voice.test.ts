@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ConferenceMember, LiveCall } from '@aurora/model';
 import {
+  browserLeg,
   callerCompany,
   callerLine,
   callerUnheard,
@@ -12,9 +13,13 @@ import {
   MICROPHONE_DENIED_TEXT,
   myLiveLegs,
   myMuted,
+  muteLabel,
+  notConnectedReason,
+  refusalText,
   speakerLabel,
   talkBlocked,
   voiceErrorText,
+  voiceProblemText,
   voiceStateText,
 } from '../../../hosting/src/core/voice';
 
@@ -270,23 +275,123 @@ describe('what a supervisor may do by voice, and why not', () => {
 
 describe("the supervisor's own voice, in words", () => {
   const on = { callId: 'call_1' };
-  it('says whether the caller hears them', () => {
-    expect(voiceStateText({ phase: 'idle' }, null)).toBe('');
-    expect(voiceStateText({ phase: 'connecting', mode: 'talk', ...on }, null)).toBe(
+  const talk = { phase: 'open' as const, mode: 'talk' as const, ...on };
+  const listen = { phase: 'open' as const, mode: 'listen' as const, ...on };
+  // Ana talking from her browser, the caller not moved in yet.
+  const joinedAlone = (m: ConferenceMember) =>
+    inConference(
+      { CAleg: m },
+      { conference: { name: 'n', caller_in: false, members: { CAleg: m } } },
+    );
+
+  it('says whether the caller hears them by the call record, not by the SDK connection', () => {
+    expect(voiceStateText({ phase: 'idle' }, null, ANA)).toBe('');
+    expect(voiceStateText({ phase: 'connecting', mode: 'talk', ...on }, null, ANA)).toBe(
       'Connecting your microphone…',
     );
-    expect(voiceStateText({ phase: 'open', mode: 'talk', ...on }, null)).toBe(
-      'Talking: the caller hears you',
+    // The SDK is open (Twilio answered the TwiML App), but the record has no leg of Ana's yet.
+    expect(voiceStateText(talk, call({ mode: 'human', admin_id: ANA }), ANA)).toBe(
+      'Connecting you to the caller…',
     );
-    // Listening joins muted until the conference says otherwise.
-    expect(voiceStateText({ phase: 'open', mode: 'listen', ...on }, null)).toBe(
-      'Listening, muted: you hear the call, nobody hears you',
+    // Joined, but the caller is not in the conference yet.
+    expect(voiceStateText(talk, joinedAlone(member()), ANA)).toBe('Connecting you to the caller…');
+    // Another supervisor's leg, or Ana's phone still ringing, is not Ana's browser with the caller.
+    expect(voiceStateText(talk, withMember(member({ who: BEN })), ANA)).toBe(
+      'Connecting you to the caller…',
     );
-    expect(voiceStateText({ phase: 'open', mode: 'listen', ...on }, false)).toBe(
-      'Talking: the caller hears you',
+    expect(voiceStateText(talk, withMember(member({ via: 'phone', state: 'ringing' })), ANA)).toBe(
+      'Connecting you to the caller…',
     );
-    expect(voiceStateText({ phase: 'closed', ...on }, null)).toBe('You left the call.');
-    expect(voiceStateText({ phase: 'failed', reason: 'No.', ...on }, null)).toBe('No.');
+    // Joined unmuted with the caller in: only now.
+    expect(voiceStateText(talk, withMember(member()), ANA)).toBe('Talking: the caller hears you');
+    expect(voiceStateText({ phase: 'closed', ...on }, null, ANA)).toBe('You left the call.');
+    expect(voiceStateText({ phase: 'failed', reason: 'No.', ...on }, null, ANA)).toBe('No.');
+  });
+
+  it('says a muted listener is not heard, and a listener who spoke up is', () => {
+    expect(voiceStateText(listen, withMember(member({ muted: true })), ANA)).toBe(
+      'Listening: the caller cannot hear you',
+    );
+    expect(voiceStateText(listen, withMember(member()), ANA)).toBe('Talking: the caller hears you');
+    expect(voiceStateText(talk, withMember(member({ muted: true })), ANA)).toBe(
+      'Muted: the caller cannot hear you',
+    );
+    // Not yet recorded: neither listening nor talking.
+    expect(voiceStateText(listen, inConference({}), ANA)).toBe('Connecting you to the caller…');
+    expect(browserLeg(inConference({}), ANA)).toBe('absent');
+    expect(browserLeg(joinedAlone(member()), ANA)).toBe('waiting');
+  });
+
+  it('offers Mute or Speak up only by the record: an asked mute that was refused changes nothing', () => {
+    expect(muteLabel(call(), ANA)).toBeNull();
+    expect(muteLabel(withMember(member({ state: 'ringing', via: 'phone' })), ANA)).toBeNull();
+    expect(muteLabel(withMember(member()), ANA)).toBe('Mute');
+    expect(muteLabel(withMember(member({ muted: true })), ANA)).toBe('Speak up');
+    // The browser leg ended (Twilio no longer had it, so the mute reached nothing): nothing to mute.
+    expect(muteLabel(withMember(member({ state: 'left' })), ANA)).toBeNull();
+    expect(voiceStateText(talk, withMember(member({ state: 'left' })), ANA)).toBe(
+      'Connecting you to the caller…',
+    );
+  });
+
+  it('says plainly that Aurora refused the leg, why when the record says, and what still works', () => {
+    const closed = { phase: 'closed' as const, farEnd: true, ...on };
+    const refusal = refusalText(withMember(member()), ANA, 'talk', null);
+    expect(refusal).toBe('Aurora refused to connect your voice.');
+    expect(
+      voiceStateText(
+        { ...closed, reason: 'Twilio ended your audio on this call.' },
+        null,
+        ANA,
+        refusal,
+      ),
+    ).toBe(refusal);
+    expect(refusalText(call({ mode: 'human', admin_id: BEN }), ANA, 'talk', null)).toBe(
+      `Aurora refused to connect your voice: ${BEN} holds the call.`,
+    );
+    expect(refusalText(call(), ANA, 'talk', null)).toBe(
+      'Aurora refused to connect your voice: you do not hold the call any more.',
+    );
+    expect(refusalText(call(), ANA, 'listen', null)).toBe(
+      'Aurora refused to connect your voice: nobody is talking with the caller yet, so there is nothing to listen to.',
+    );
+    expect(refusalText(call({ status: 'ENDED' }), ANA, 'listen', null)).toBe(
+      'Aurora refused to connect your voice: the call has ended.',
+    );
+    expect(refusalText(null, ANA, 'talk', null)).toBe(
+      'Aurora refused to connect your voice: the call has ended.',
+    );
+    // The transcript's system line names it: that is the reason given.
+    expect(
+      refusalText(
+        call({ mode: 'human', admin_id: ANA }),
+        ANA,
+        'talk',
+        'Aurora could not connect you in time',
+      ),
+    ).toBe('Aurora refused to connect your voice: Aurora could not connect you in time.');
+    expect(voiceProblemText('Aurora refused to connect your voice.', true)).toBe(
+      'Aurora refused to connect your voice. Typing still works: write below and Aurora says it to the caller.',
+    );
+    expect(voiceProblemText('Aurora refused to connect your voice.', false)).toBe(
+      'Aurora refused to connect your voice. The transcript still shows every word.',
+    );
+  });
+
+  it("reads why this supervisor could not be connected from the transcript's system line", () => {
+    const note = (content: string, role: 'system' | 'admin' = 'system') =>
+      notConnectedReason({ role, content }, ANA);
+    expect(
+      note(
+        `${ANA} could not be connected to the caller (Twilio could not be reached (503)); the caller is still with Aurora.`,
+      ),
+    ).toBe('Twilio could not be reached (503)');
+    expect(
+      note(`${ANA} could not be connected to the caller (Aurora could not connect you in time).`),
+    ).toBe('Aurora could not connect you in time');
+    expect(note(`${BEN} could not be connected to the caller (busy).`)).toBeNull();
+    expect(note(`${ANA} could not be connected to the caller (busy).`, 'admin')).toBeNull();
+    expect(note(`${ANA} joined the call by voice from the dashboard.`)).toBeNull();
   });
 
   it("words the SDK's failures by what the supervisor can do", () => {

@@ -175,6 +175,23 @@ describe('the Twilio voice client', () => {
       phase: 'closed',
       reason: 'Twilio ended your audio on this call.',
     });
+    // From Twilio's side, unlike the hang-up above: the page may read it as a refused leg.
+    expect(client.state.farEnd).toBe(true);
+  });
+
+  it('marks a leg Twilio accepted, then the functions refused, as closed from the far end', async () => {
+    const { sdk, devices } = standInSdk();
+    const client = twilioVoiceClient(tokens(), async () => sdk);
+    const seen = watch(client);
+    await client.connect({ callId: 'call_1', mode: 'listen' });
+    const leg = devices[0]!.calls[0]!;
+    leg.emit('accept'); // Twilio answered the TwiML App...
+    leg.emit('disconnect'); // ...whose answer was a spoken refusal and a hang-up.
+    expect(seen.map((s) => [s.phase, s.farEnd])).toEqual([
+      ['connecting', undefined],
+      ['open', undefined],
+      ['closed', true],
+    ]);
   });
 
   it('ignores a superseded connect: talking on a second call hangs up the first', async () => {
@@ -208,6 +225,26 @@ describe('the fake voice client', () => {
       { op: 'connect', callId: 'call_1', mode: 'talk' },
       { op: 'connect', callId: 'call_1', mode: 'listen' },
     ]);
+  });
+
+  it('opens, then closes from the far end, when the carrier says the functions refused the leg', async () => {
+    const refusal = 'Twilio ended the call: Nobody is talking with the caller yet. Goodbye.';
+    Object.assign(globalThis, { window: { auroraVoiceCarrier: async () => refusal } });
+    try {
+      const client = fakeVoiceClient();
+      const seen = watch(client);
+      await client.connect({ callId: 'call_1', mode: 'listen' });
+      expect(seen.map((s) => s.phase)).toEqual(['connecting', 'open', 'closed']);
+      expect(client.state).toEqual({
+        phase: 'closed',
+        callId: 'call_1',
+        mode: 'listen',
+        reason: refusal,
+        farEnd: true,
+      });
+    } finally {
+      delete (globalThis as { window?: unknown }).window;
+    }
   });
 
   it('is chosen only against the local emulators, and only when asked', () => {

@@ -12,6 +12,7 @@ import {
 } from '../../../functions/src/triggers/conferenceWebhooks';
 import { twilioWebhook, type Webhook } from '../../../functions/src/triggers/twilioWebhook';
 import type { Deps } from '../../../functions/src/ports';
+import { callerTranscription } from '../../../functions/src/core/conference';
 import type { z } from 'zod';
 import {
   ANA,
@@ -208,7 +209,9 @@ describe('POST /twilio/rejoin', () => {
       DialCallStatus: 'answered',
     });
     expect(back.status).toBe(200);
-    expect(back.text).toContain(`<Stop><Transcription name="caller-${CALL_ID}"/></Stop><Gather`);
+    expect(back.text).toContain(
+      `<Stop><Transcription name="${callerTranscription(CALL_ID)}"/></Stop><Gather`,
+    );
     const failed = rejoinWebhook.onFailure!(world.deps);
     const late = rejoinWebhook.answerWithin!.fallback(
       {} as never,
@@ -220,19 +223,42 @@ describe('POST /twilio/rejoin', () => {
       expect(twiml).toContain('<Gather');
       expect(twiml).not.toContain('<Hangup');
     }
-    expect(late).toContain(`<Stop><Transcription name="caller-${CALL_ID}"/></Stop>`);
+    expect(late).toContain(`<Stop><Transcription name="${callerTranscription(CALL_ID)}"/></Stop>`);
+  });
+
+  it("stops the caller's transcription by name when our handler fails, from the call id in its query (A3)", async () => {
+    const world = await conferenceCall();
+    await world.talk();
+    world.live.get = async () => {
+      throw new Error('database unavailable');
+    };
+    world.live.transact = async () => {
+      throw new Error('database unavailable');
+    };
+    const failed = rejoinWebhook.onFailure!(world.deps, new URLSearchParams({ call: CALL_ID }));
+    expect(failed).toContain(
+      `<Stop><Transcription name="${callerTranscription(CALL_ID)}"/></Stop><Gather`,
+    );
+    expect(
+      rejoinWebhook.onFailure!(world.deps, new URLSearchParams({ call: '../x' })),
+    ).not.toContain('<Stop>');
   });
 });
 
 describe('POST /twilio/announce', () => {
-  const url = (text: string) =>
-    `/twilio/announce?${new URLSearchParams({ call: CALL_ID, text }).toString()}`;
+  const KEY = '-Oabc123DEF456ghi789';
+  const url = (key: string) =>
+    `/twilio/announce?${new URLSearchParams({ call: CALL_ID, key }).toString()}`;
+  const EMPTY = '<?xml version="1.0" encoding="UTF-8"?><Response/>';
 
-  it("answers the typed words in the caller's voice, whatever Twilio posts with it", async () => {
+  it("answers the typed words kept under the URL's key in the caller's voice, once, whatever Twilio posts with it", async () => {
     const world = await conferenceCall();
     await world.talk();
-    await world.live.update({ [`active_calls/${CALL_ID}/language`]: 'es' });
-    const spoken = await post(announceWebhook, world.deps, url('Quédese donde está & espere'), {
+    await world.live.update({
+      [`active_calls/${CALL_ID}/language`]: 'es',
+      [`active_calls/${CALL_ID}/conference/announcements/${KEY}`]: 'Quédese donde está & espere',
+    });
+    const spoken = await post(announceWebhook, world.deps, url(KEY), {
       AccountSid: `AC${'0'.repeat(32)}`,
       ConferenceSid: CONFERENCE,
     });
@@ -242,30 +268,33 @@ describe('POST /twilio/announce', () => {
         '<?xml version="1.0" encoding="UTF-8"?><Response>' +
         '<Say voice="Polly.Lucia" language="es-ES">Quédese donde está &amp; espere</Say></Response>',
     });
-    expect((await post(announceWebhook, world.deps, url('Hello'), {})).status).toBe(200);
+    // Deleted once spoken: the same URL again, or an unknown key, says nothing.
+    expect(await world.live.get(`active_calls/${CALL_ID}/conference/announcements`)).toBeNull();
+    expect(await post(announceWebhook, world.deps, url(KEY), {})).toEqual({
+      status: 200,
+      text: EMPTY,
+    });
   });
 
-  it('speaks in the site voice when the call cannot be read, or not in time; refuses a query without words or call', async () => {
+  it('says nothing when the call cannot be read, or not in time; refuses a query without a key or call, or with words in it', async () => {
     const world = await conferenceCall();
     const get = world.live.get.bind(world.live);
     world.live.get = async () => {
       throw new Error('database unavailable');
     };
-    expect((await post(announceWebhook, world.deps, url('Stay there'), {})).text).toBe(
-      '<?xml version="1.0" encoding="UTF-8"?><Response><Say>Stay there</Say></Response>',
-    );
+    expect((await post(announceWebhook, world.deps, url(KEY), {})).text).toBe(EMPTY);
     world.live.get = get;
     const late = announceWebhook.answerWithin!.fallback(
       {} as never,
       world.deps,
-      new URLSearchParams({ call: CALL_ID, text: 'Stay there' }),
+      new URLSearchParams({ call: CALL_ID, key: KEY }),
       {} as never,
     );
-    expect(late).toContain('<Say>Stay there</Say>');
+    expect(late).toBe(EMPTY);
     for (const bad of [
       `/twilio/announce?call=${CALL_ID}`,
-      `/twilio/announce?call=${CALL_ID}&text=${'x'.repeat(601)}`,
-      '/twilio/announce?call=..%2Fadmins&text=hi',
+      `/twilio/announce?call=${CALL_ID}&key=Stay%20there%2C%20help%20is%20coming`,
+      `/twilio/announce?call=..%2Fadmins&key=${KEY}`,
     ])
       expect((await post(announceWebhook, world.deps, bad, {})).status, bad).toBe(400);
   });

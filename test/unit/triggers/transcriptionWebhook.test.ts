@@ -32,6 +32,14 @@ const utterance = (overrides: Record<string, string> = {}) => ({
 async function liveCall() {
   const world = memoryDeps();
   await startCall({ callSid: callSid(1), from: '+15550100001' }, world.deps);
+  // The caller is in the call's conference: their conference transcription is recorded only there.
+  await world.live.update({
+    [`active_calls/${CALL_ID}/conference`]: {
+      name: 'aurora-x',
+      caller_in: true,
+      caller_joined_at: '2025-10-04T14:30:00+05:30',
+    },
+  });
   const handle = twilioWebhook(
     transcriptionWebhook,
     () => TOKEN,
@@ -96,6 +104,7 @@ describe('the transcription webhook', () => {
       [`active_calls/${CALL_ID}/conference`]: {
         name: 'aurora-x',
         caller_in: true,
+        caller_joined_at: '2025-10-04T14:30:00+05:30',
         members: {
           [callSid(0xa1)]: {
             role: 'supervisor',
