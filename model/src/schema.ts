@@ -126,6 +126,13 @@ export const ConferenceMember = z.object({
   /** When `state` last changed (site ISO). */
   at: z.string(),
   /**
+   * When the leg was last recorded unmuted (site ISO, to the second; absent for a leg joined
+   * muted and never unmuted). A transcription callback can arrive after the unmute for words
+   * said while still muted: words spoken (Twilio's Timestamp) before this are not the call's
+   * transcript (core/transcription.ts unheardBecause).
+   */
+  unmuted_at: z.string().optional(),
+  /**
    * A phone leg's holder when it was rung (the admin id; absent when nobody held the call): a
    * leg rung while a supervisor held the call must not join once the call is handed back (or
    * changes hands) before it presses 1 (calls/voiceLegs.ts legPress).

@@ -36,9 +36,9 @@ export const INVARIANTS = {
   'I2.bridge-returns':
     'A bridge that ends (answered or not) returns the caller to someone: the call goes on.',
   'I3.utterance-once':
-    'Every caller utterance a turn webhook answered is in the transcript exactly once (live or archived).',
+    'Every caller utterance a turn webhook or a transcription callback was answered for is in the transcript exactly once (live or archived).',
   'I3.only-what-was-said':
-    'Every line the transcript gives Aurora or a supervisor was sent to Twilio.',
+    'Every line the transcript gives Aurora or a supervisor (typed) was sent to Twilio.',
   'I4.urgency-floor':
     "After a turn is answered, the call's urgency is at least the offline triage of the words said (since its last recorded fall).",
   'I4.falls-recorded':
@@ -51,6 +51,10 @@ export const INVARIANTS = {
     'A speculated reply is never used when the final words are triaged otherwise than the words it was made for.',
   'I7.texts-confirmed':
     'The on-call staff are texted only for a confirmed CRITICAL call (never a provisional one, never one that fell).',
+  'I8.never-alone':
+    'Whenever the caller is in the conference and every callback has been delivered, a joined, unmuted human leg is with them (else they are back at a Gather).',
+  'I9.only-heard-words':
+    "The transcript holds no words from a human leg the caller could not hear (muted, or not joined with them); a leg's words the caller heard are in it at most once.",
 } as const;
 export type InvariantCode = keyof typeof INVARIANTS;
 
@@ -88,13 +92,17 @@ type Track = {
   acknowledged: boolean;
   /** escalated_at or escalation.failed was seen on the call node. */
   escalated: boolean;
-  /** Utterances a turn webhook answered, each once (a replayed request is the same utterance). */
+  /** Utterances a turn webhook or a transcription callback answered, each once (a replayed request, or the Gather and a transcription hearing the same words, is one utterance). */
   answered: Array<{ words: string; token: string }>;
+  /** What the humans on the call's conference said that the caller heard, by speaker and words: how often. */
+  heardFromHumans: Map<string, number>;
 };
 
 /** What the words said since the call's last recorded fall call for. */
 const saidSinceFall = (track: Track): Urgency =>
   highest(track.answered.slice(track.floorFrom).map((a) => triageOf(a.words)));
+
+const humanKey = (who: string, words: string) => `${who}\n${words}`;
 
 const countBy = (items: string[]) =>
   items.reduce((m, k) => m.set(k, (m.get(k) ?? 0) + 1), new Map<string, number>());
@@ -130,6 +138,7 @@ export class Tracker {
           acknowledged: false,
           escalated: false,
           answered: [],
+          heardFromHumans: new Map(),
         }),
       );
     return track;
@@ -279,6 +288,38 @@ export class Tracker {
     }
   }
 
+  /** A human on the call's conference said `words`, heard by the caller or not. */
+  humanSpoke(callerSid: string, who: string, words: string, heard: boolean) {
+    if (!heard || !callerSid) return;
+    const track = this.track(callerSid);
+    const key = humanKey(who, words);
+    track.heardFromHumans.set(key, (track.heardFromHumans.get(key) ?? 0) + 1);
+  }
+
+  /**
+   * A transcription callback was answered (200): the caller's words are an utterance the
+   * transcript must hold once, and their urgency is the call's at least (I4, as after a turn).
+   */
+  async transcribed(
+    request: { callSid: string; words: string; utterance: string },
+    speaker: string,
+    outcome: string,
+  ) {
+    if (speaker !== 'caller') return;
+    const track = this.track(request.callSid);
+    const words = request.words.trim();
+    if (words === '' || track.answered.some((a) => a.token === request.utterance)) return;
+    track.answered.push({ words, token: request.utterance });
+    const live = this.liveCall(request.callSid);
+    const said = saidSinceFall(track);
+    if (outcome === 'recorded' && live && rank[live.call.urgency] < rank[said])
+      this.violate(
+        'I4.urgency-floor',
+        request.callSid,
+        `after "${words}" was transcribed ${live.callId} is ${live.call.urgency}; the words say ${said}${live.call.mode === 'human' ? ' (a human holds the call)' : ''}`,
+      );
+  }
+
   // ---- Transcripts ----
 
   private archivedPlans(callSid: string) {
@@ -336,8 +377,11 @@ export class Tracker {
         }
       }
       const sent = countBy(call.sent);
+      // Words transcribed from the conference (spoken) were not sent to Twilio: I9 is about them.
       const spoken = countBy(
-        messages.filter((m) => m.role === 'assistant' || m.role === 'admin').map((m) => m.content),
+        messages
+          .filter((m) => (m.role === 'assistant' || m.role === 'admin') && !m.spoken)
+          .map((m) => m.content),
       );
       for (const [line, n] of spoken) {
         if (n > (sent.get(line) ?? 0))
@@ -347,6 +391,46 @@ export class Tracker {
             `the ${where} transcript says "${line}" ${n} time(s); it was sent to Twilio ${sent.get(line) ?? 0} time(s)`,
           );
       }
+      const fromHumans = countBy(
+        messages
+          .filter((m) => m.spoken && (m.role === 'admin' || m.role === 'oncall'))
+          .map((m) => humanKey(m.by ?? '?', m.content.trim())),
+      );
+      for (const [key, n] of fromHumans) {
+        const heard = track.heardFromHumans.get(key) ?? 0;
+        if (n > heard) {
+          const [who, words] = key.split('\n');
+          this.violate(
+            'I9.only-heard-words',
+            call.callSid,
+            `the ${where} transcript has ${who} saying "${words}" ${n} time(s); the caller heard it ${heard} time(s)`,
+          );
+        }
+      }
+    }
+  }
+
+  /** I8: at rest between callbacks, a caller in the conference hears a human there (muted listeners are no company). */
+  private checkNeverAlone() {
+    if (!this.world.quiescent) return;
+    for (const call of this.world.calls.values()) {
+      if (call.state !== 'conference') continue;
+      if (this.world.voiceNet.heardBy(call).length > 0) continue;
+      const conference = call.conference
+        ? this.world.voiceNet.conferences.get(call.conference)
+        : undefined;
+      const others = conference
+        ? [...conference.participants.entries()]
+            .filter(([sid]) => sid !== call.callSid)
+            .map(([, p]) => (p.muted ? 'a muted listener' : 'someone'))
+        : [];
+      this.violate(
+        'I8.never-alone',
+        call.callSid,
+        conference
+          ? `the caller is in the conference with ${others.length > 0 ? others.join(' and ') : 'nobody'} and every callback has been delivered`
+          : 'the caller is out of the conference, yet nothing was run on their call',
+      );
     }
   }
 
@@ -422,6 +506,7 @@ export class Tracker {
     if (!fanOutPending) this.checkAlarms();
     this.checkOneArchive();
     if (this.world.turnsInFlight === 0) this.checkTranscripts(false);
+    this.checkNeverAlone();
   }
 
   private checkOneArchive() {

@@ -51,6 +51,17 @@ describe('the safety simulation', () => {
       'status callback completed: end',
       'task ran: archiveCall',
       'task ran: escalateCall',
+      // With voice in play (issue 24): Talk, Call me, Transfer, the people on the legs, the
+      // transcription of whoever speaks, and the caller back from the conference or hanging up in it.
+      'browser talk: joins',
+      'callme: done',
+      'transfer: done',
+      'phone: presses-1',
+      'transcription (caller): recorded',
+      'transcription (supervisor): recorded',
+      'conference ended: ended through the REST API',
+      '<Dial action> after the conference answered (used)',
+      'the caller hung up in the conference',
     ]) {
       expect(seen(event), event).toBeGreaterThan(0);
     }

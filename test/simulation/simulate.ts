@@ -13,6 +13,7 @@ import {
   modelOf,
   runStep,
   stepArbitrary,
+  voiceStepArbitrary,
   type Model,
   type Step,
 } from './steps';
@@ -27,7 +28,10 @@ export type SimulationOptions = {
   maxSteps?: number;
   /** Stop shrinking after this long (the counterexample found so far is reported). */
   shrinkForMs?: number;
-  /** The steps to draw from (stepArbitrary unless told otherwise: exploring one area). */
+  /**
+   * The steps to draw from (exploring one area). Unless told otherwise, three runs in four draw
+   * from stepArbitrary and one from voiceStepArbitrary, so faults land while humans talk too.
+   */
   steps?: fc.Arbitrary<Step>;
 };
 
@@ -175,6 +179,7 @@ function simplerSteps(step: Step): Step[] {
     'status',
     'seconds',
     'pick',
+    'answer',
     'fault',
   ]);
   const fewer = Object.keys(step)
@@ -192,30 +197,37 @@ function simplerSteps(step: Step): Step[] {
 
 export async function runSimulation(options: SimulationOptions): Promise<SimulationResult> {
   const except = new Set<string>(options.except ?? []);
-  const command = (options.steps ?? stepArbitrary).map((step) => new StepCommand(step, except));
+  const commandsOf = (steps: fc.Arbitrary<Step>) =>
+    fc.commands([steps.map((step) => new StepCommand(step, except))], {
+      maxCommands: options.maxSteps ?? 40,
+      size: 'max',
+    });
+  const runs = options.steps
+    ? commandsOf(options.steps)
+    : fc.oneof(
+        { weight: 3, arbitrary: commandsOf(stepArbitrary) },
+        { weight: 1, arbitrary: commandsOf(voiceStepArbitrary) },
+      );
   const seen = new Map<string, number>();
-  const property = fc.asyncProperty(
-    fc.commands([command], { maxCommands: options.maxSteps ?? 40, size: 'max' }),
-    async (commands) => {
-      const world = new World();
-      await world.open();
-      try {
-        await fc.asyncModelRun(() => ({ model: modelOf(world), real: world }), commands);
-        await world.finish();
-        const broken = brokenIn(world, except);
-        if (broken.length > 0) throw new InvariantBroken(broken);
-      } finally {
-        world.close();
-        world.count('run');
-        world.count(`archive written`);
-        for (const [event, n] of world.seen)
-          seen.set(
-            event,
-            (seen.get(event) ?? 0) + (event === 'archive written' ? world.archive.writes : n),
-          );
-      }
-    },
-  );
+  const property = fc.asyncProperty(runs, async (commands) => {
+    const world = new World();
+    await world.open();
+    try {
+      await fc.asyncModelRun(() => ({ model: modelOf(world), real: world }), commands);
+      await world.finish();
+      const broken = brokenIn(world, except);
+      if (broken.length > 0) throw new InvariantBroken(broken);
+    } finally {
+      world.close();
+      world.count('run');
+      world.count(`archive written`);
+      for (const [event, n] of world.seen)
+        seen.set(
+          event,
+          (seen.get(event) ?? 0) + (event === 'archive written' ? world.archive.writes : n),
+        );
+    }
+  });
   const details = await fc.check(property, {
     seed: options.seed,
     numRuns: options.runs,

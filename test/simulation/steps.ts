@@ -1,7 +1,9 @@
 /**
  * What can happen at the site, one step at a time: calls ringing, callers speaking, going
- * silent and hanging up, Twilio's requests late, twice or out of order, supervisors acting,
- * time passing, and a fault in any port. Each step is plain data with a constructor that reads
+ * silent and hanging up, Twilio's requests late, twice or out of order, supervisors acting
+ * (typing, or by voice: talking, listening, ringing their phone or the on-call person into the
+ * call's conference), the people on those legs answering, speaking and hanging up, time
+ * passing, and a fault in any port. Each step is plain data with a constructor that reads
  * like what happens (`speak(0, 'there is a fire')`), so a shrunk counterexample prints as a
  * regression test; the generator draws them, and fast-check runs them as model-based commands.
  */
@@ -10,9 +12,10 @@ import { AuroraError } from '../../functions/src/core/errors';
 import type { Urgency } from '@aurora/model';
 import type { DbOp } from './ports';
 import type { CallState } from './twilio';
-import { World, type AdminName, type During, type Slot } from './world';
+import type { PhoneAnswer } from './voice';
+import { World, type AdminAction, type AdminName, type During, type Slot } from './world';
 
-export type AdminAction = 'ack' | 'take' | 'release' | 'say' | 'end' | 'bridge';
+export type { AdminAction, PhoneAnswer };
 export type DialStatus = 'completed' | 'no-answer' | 'busy' | 'failed';
 
 export type Fault =
@@ -55,10 +58,30 @@ export type Step =
       turnFirst?: boolean;
       hold?: boolean;
       progressAfter?: boolean;
+      /** In the conference: Twilio requests the caller's <Dial action> too (CallStatus completed). */
+      dialAction?: boolean;
     }
   | { kind: 'deliver'; pick: number; twice?: boolean }
-  /** `who` 'holder': whoever holds the call (ana, taking it first, when nobody does). */
-  | { kind: 'admin'; slot: Slot; who: AdminName | 'holder'; action: AdminAction; to?: string }
+  /**
+   * `who` 'holder': whoever holds the call (ana, taking it first, when nobody does). `retried`:
+   * Twilio asked the browser leg's Voice URL twice (Talk, Listen).
+   */
+  | {
+      kind: 'admin';
+      slot: Slot;
+      who: AdminName | 'holder';
+      action: AdminAction;
+      to?: string;
+      retried?: boolean;
+    }
+  /** The `pick`th phone still ringing (Call me, Transfer) answers so. */
+  | { kind: 'phone'; pick: number; answer: PhoneAnswer }
+  /** The caller, in the conference, says `words` (their transcription callback late, or sent twice). */
+  | { kind: 'talk'; slot: Slot; words: string; late?: boolean; twice?: boolean }
+  /** The person on the `pick`th live human leg says `words` (its transcription callback late, when told). */
+  | { kind: 'human'; pick: number; words: string; late?: boolean }
+  /** The person on the `pick`th live human leg hangs up (or the line drops). */
+  | { kind: 'humanHangsUp'; pick: number }
   | { kind: 'bridgeEnds'; slot: Slot; status: DialStatus }
   | { kind: 'wait'; seconds: number }
   | { kind: 'tasks'; newestFirst?: boolean; twice?: boolean }
@@ -104,6 +127,26 @@ export const admin = (
   action: AdminAction,
   options: Options<'admin', 'slot' | 'who' | 'action'> = {},
 ): Step => ({ kind: 'admin', slot, who, action, ...options });
+/** A phone rung into the conference answers (pressing 1, 2 or nothing), or is busy, unanswered, failed. */
+export const phone = (pick: number, answer: PhoneAnswer): Step => ({ kind: 'phone', pick, answer });
+/** The caller says `words` in the conference (heard by their transcription, not a Gather). */
+export const talk = (
+  slot: Slot,
+  words: string,
+  options: Options<'talk', 'slot' | 'words'> = {},
+): Step => ({
+  kind: 'talk',
+  slot,
+  words,
+  ...options,
+});
+/** A supervisor or the on-call person says `words` on their leg. */
+export const human = (
+  pick: number,
+  words: string,
+  options: Options<'human', 'pick' | 'words'> = {},
+): Step => ({ kind: 'human', pick, words, ...options });
+export const humanHangsUp = (pick = 0): Step => ({ kind: 'humanHangsUp', pick });
 export const bridgeEnds = (slot: Slot, status: DialStatus): Step => ({
   kind: 'bridgeEnds',
   slot,
@@ -152,6 +195,14 @@ export function formatStep(step: Step): string {
       return `admin(${step.slot}, '${step.who}', '${step.action}'${options(['slot', 'who', 'action'])})`;
     case 'bridgeEnds':
       return `bridgeEnds(${step.slot}, '${step.status}')`;
+    case 'phone':
+      return `phone(${step.pick}, '${step.answer}')`;
+    case 'talk':
+      return `talk(${step.slot}, ${words(step.words)}${options(['slot', 'words'])})`;
+    case 'human':
+      return `human(${step.pick}, ${words(step.words)}${options(['pick', 'words'])})`;
+    case 'humanHangsUp':
+      return `humanHangsUp(${step.pick})`;
     case 'wait':
       return `wait(${step.seconds})`;
     case 'tasks':
@@ -165,12 +216,19 @@ export function formatStep(step: Step): string {
 
 // ---- Running steps ----
 
-/** What the preconditions look at: each call's state at Twilio, and the requests held back. */
-export type Model = { calls: Array<CallState | 'idle'>; held: number };
+/** What the preconditions look at: each call's state at Twilio, the requests held back, the phones ringing and the human legs live. */
+export type Model = {
+  calls: Array<CallState | 'idle'>;
+  held: number;
+  ringing: number;
+  legs: number;
+};
 
 export const modelOf = (world: World): Model => ({
   calls: [0, 1, 2].map((slot) => world.slotCall(slot as Slot)?.state ?? 'idle'),
   held: world.outbox.length,
+  ringing: world.voiceNet.legsIn('ringing').length,
+  legs: world.voiceNet.legsIn('answered').length,
 });
 
 /** Whether a step can happen now: a caller speaks only at a Gather, a call rings once, and so on. */
@@ -181,7 +239,14 @@ export function applicable(step: Step, model: Model): boolean {
     case 'speak':
       return model.calls[step.slot] === 'gather';
     case 'hangUp':
-      return model.calls[step.slot] === 'gather' || model.calls[step.slot] === 'bridged';
+      return ['gather', 'bridged', 'conference'].includes(model.calls[step.slot]);
+    case 'talk':
+      return model.calls[step.slot] === 'conference';
+    case 'phone':
+      return model.ringing > 0;
+    case 'human':
+    case 'humanHangsUp':
+      return model.legs > 0;
     case 'bridgeEnds':
       return model.calls[step.slot] === 'bridged';
     case 'admin':
@@ -248,7 +313,19 @@ export async function runStep(world: World, step: Step): Promise<void> {
       await world.deliver(step.pick, !!step.twice);
       break;
     case 'admin':
-      await world.admin(step.slot, step.who, step.action, { to: step.to });
+      await world.admin(step.slot, step.who, step.action, { to: step.to, retried: step.retried });
+      break;
+    case 'phone':
+      await world.phoneAnswers(step.pick, step.answer);
+      break;
+    case 'talk':
+      await world.callerTalks(step.slot, step.words, step);
+      break;
+    case 'human':
+      await world.humanLeg(step.pick, { says: step.words, late: !!step.late });
+      break;
+    case 'humanHangsUp':
+      await world.humanLeg(step.pick, 'hangs-up');
       break;
     case 'bridgeEnds':
       await world.bridgeEnds(world.slotCall(step.slot)!, step.status);
@@ -316,6 +393,7 @@ const during = fc.constantFrom<During>(
   'say',
   'end',
   'bridge',
+  'talk',
 );
 /** `arb` in `percent` of cases, else undefined (which is where shrinking goes). */
 const maybe = <T>(arb: fc.Arbitrary<T>, percent: number) =>
@@ -367,13 +445,15 @@ const hangUpStep = fc
     turnFirst: fc.boolean(),
     hold: fc.boolean(),
     progressAfter: fc.boolean(),
+    dialAction: fc.boolean(),
   })
-  .map(({ slot: sl, lastWords, turnFirst, hold, progressAfter }) =>
+  .map(({ slot: sl, lastWords, turnFirst, hold, progressAfter, dialAction }) =>
     hangUp(sl, {
       ...(lastWords ? { lastWords } : {}),
       ...(lastWords && turnFirst ? { turnFirst } : {}),
       ...(hold ? { hold } : {}),
       ...(progressAfter ? { progressAfter } : {}),
+      ...(dialAction ? { dialAction } : {}),
     }),
   );
 
@@ -399,6 +479,80 @@ const adminStep = fc
     const by = who === 'holder' && !['say', 'release', 'bridge'].includes(action) ? 'ana' : who;
     return admin(sl, by, action, action === 'bridge' && to !== '+15550190001' ? { to } : {});
   });
+
+/**
+ * By voice: Talk and Listen from the browser, Call me, Transfer, Mute, Speak up, Leave, and
+ * typing or handing back meanwhile, drawn from `actions` (a repeated action is likelier).
+ */
+const voiceStepOf = (actions: AdminAction[]) =>
+  fc
+    .record({
+      slot,
+      who: fc.constantFrom<AdminName | 'holder'>('ana', 'ben', 'holder', 'holder'),
+      action: fc.constantFrom(...actions),
+      to: fc.constantFrom('+15550190001', '+15550190001', '+15550190002', '+15559999999'),
+      retried: maybe(fc.constant(true), 10),
+    })
+    // Whoever holds the call talks; the other one mostly listens, and unmutes to barge in.
+    .map(({ slot: sl, who, action, to, retried }) =>
+      admin(sl, who === 'holder' && ['listen', 'unmute'].includes(action) ? 'ben' : who, action, {
+        ...(action === 'transfer' && to !== '+15550190001' ? { to } : {}),
+        ...((action === 'talk' || action === 'listen') && retried ? { retried } : {}),
+      }),
+    );
+const voiceStep = voiceStepOf([
+  'talk',
+  'talk',
+  'talk',
+  'listen',
+  'listen',
+  'callme',
+  'callme',
+  'transfer',
+  'transfer',
+  'mute',
+  'unmute',
+  'unmute',
+  'leave',
+  'leave',
+  'say',
+  'release',
+]);
+
+/** What the supervisors and the on-call person say on their legs. */
+export const HUMAN_LINES = [
+  'I am here with you, stay on the line.',
+  'Can you tell me exactly where you are?',
+  'Ana, I will take it from here.',
+] as const;
+
+const phoneStep = fc
+  .record({
+    pick: fc.nat({ max: 2 }),
+    answer: fc.constantFrom<PhoneAnswer>(
+      'presses-1',
+      'presses-1',
+      'presses-1',
+      'presses-1',
+      'presses-2',
+      'presses-nothing',
+      'busy',
+      'no-answer',
+      'failed',
+    ),
+  })
+  .map(({ pick, answer }) => phone(pick, answer));
+
+const talkStep = fc
+  .record({
+    slot,
+    words: utterance,
+    late: maybe(fc.constant(true), 15),
+    twice: maybe(fc.constant(true), 15),
+  })
+  .map(({ slot: sl, words, late, twice }) =>
+    talk(sl, words, { ...(late ? { late } : {}), ...(twice ? { twice } : {}) }),
+  );
 
 const faultStep = fc
   .oneof(
@@ -485,7 +639,7 @@ export const stepArbitrary: fc.Arbitrary<Step> = fc.oneof(
       .record({ pick: fc.nat({ max: 3 }), twice: fc.boolean() })
       .map(({ pick, twice }) => deliver(pick, twice ? { twice } : {})),
   },
-  { weight: 4, arbitrary: adminStep },
+  { weight: 5, arbitrary: adminStep },
   {
     weight: 2,
     arbitrary: fc
@@ -506,4 +660,77 @@ export const stepArbitrary: fc.Arbitrary<Step> = fc.oneof(
   },
   { weight: 1, arbitrary: fc.constant(sweep()) },
   { weight: 3, arbitrary: faultStep },
+  // Lightly: voiceStepArbitrary is where the conference is explored in depth.
+  { weight: 4, arbitrary: voiceStep },
+  { weight: 3, arbitrary: phoneStep },
+  { weight: 3, arbitrary: talkStep },
+  {
+    weight: 2,
+    arbitrary: fc
+      .record({
+        pick: fc.nat({ max: 2 }),
+        words: fc.constantFrom(...HUMAN_LINES),
+        late: maybe(fc.constant(true), 20),
+      })
+      .map(({ pick, words, late }) => human(pick, words, late ? { late } : {})),
+  },
+  { weight: 1, arbitrary: fc.nat({ max: 2 }).map(humanHangsUp) },
+);
+
+/**
+ * The same steps weighted towards a call's voice conference: a call or two, supervisors talking,
+ * listening, ringing phones into it and leaving, the people on the legs speaking and hanging up,
+ * Twilio's callbacks late or twice, and faults, so that each run reaches the conference and
+ * what can go wrong in it (a mixed run rarely has a fault land while humans talk).
+ */
+export const voiceStepArbitrary: fc.Arbitrary<Step> = fc.oneof(
+  { weight: 8, arbitrary: fc.constantFrom<Slot>(0, 0, 0, 1).map((s) => ring(s)) },
+  { weight: 3, arbitrary: speakStep },
+  { weight: 2, arbitrary: hangUpStep },
+  {
+    weight: 3,
+    arbitrary: fc
+      .record({ pick: fc.nat({ max: 3 }), twice: fc.boolean() })
+      .map(({ pick, twice }) => deliver(pick, twice ? { twice } : {})),
+  },
+  { weight: 1, arbitrary: adminStep },
+  { weight: 2, arbitrary: fc.constantFrom(1, 5, 30, 61, 300).map(wait) },
+  { weight: 1, arbitrary: fc.constant(tasks()) },
+  { weight: 4, arbitrary: faultStep },
+  {
+    weight: 12,
+    arbitrary: voiceStepOf([
+      'talk',
+      'talk',
+      'talk',
+      'talk',
+      'listen',
+      'listen',
+      'listen',
+      'callme',
+      'callme',
+      'transfer',
+      'transfer',
+      'mute',
+      'unmute',
+      'unmute',
+      'leave',
+      'leave',
+      'say',
+      'release',
+    ]),
+  },
+  { weight: 5, arbitrary: phoneStep },
+  { weight: 5, arbitrary: talkStep },
+  {
+    weight: 4,
+    arbitrary: fc
+      .record({
+        pick: fc.nat({ max: 2 }),
+        words: fc.constantFrom(...HUMAN_LINES),
+        late: maybe(fc.constant(true), 20),
+      })
+      .map(({ pick, words, late }) => human(pick, words, late ? { late } : {})),
+  },
+  { weight: 2, arbitrary: fc.nat({ max: 2 }).map(humanHangsUp) },
 );

@@ -34,6 +34,7 @@ import { callSid, silentLog, testClock, type TestClock } from '../helpers/fixtur
 import { SimChat, SimLiveDb, SimTasks, type CallWrite, type ScheduledTask } from './ports';
 import { nextState, parseTwiml, urlParams, type TwilioCall } from './twilio';
 import { Tracker, type Violation } from './invariants';
+import { type HumanLeg, type PhoneAnswer, type VoiceRequest, VoiceNetwork } from './voice';
 
 /** The callers: two calls from a known worker (the second may share the first's second) and one unknown number. */
 export const SLOTS = [
@@ -45,6 +46,25 @@ export type Slot = 0 | 1 | 2;
 
 export const ADMIN_IDS = { ana: 'ana@site.example', ben: 'ben@site.example' } as const;
 export type AdminName = keyof typeof ADMIN_IDS;
+/** Their uids (the admin directory's keys, test/helpers/calls.ts ADMINS) and the phones Call me rings. */
+export const ADMIN_UIDS = { ana: 'uid_ana', ben: 'uid_ben' } as const;
+export const ADMIN_PHONES = { ana: '+15550170001', ben: '+15550170002' } as const;
+
+/** What a supervisor does on the dashboard: the callControl actions, and Talk and Listen (a browser leg). */
+export type AdminAction =
+  | 'ack'
+  | 'take'
+  | 'release'
+  | 'say'
+  | 'end'
+  | 'bridge'
+  | 'talk'
+  | 'listen'
+  | 'callme'
+  | 'transfer'
+  | 'mute'
+  | 'unmute'
+  | 'leave';
 
 /**
  * The deadline a turn is given, in performance.now() time. The webhook's own 12 s race is played
@@ -66,7 +86,8 @@ export type TurnRequest = {
 /** A request Twilio has made but the simulation holds back (late, out of order). */
 export type HeldRequest =
   | { kind: 'status'; callSid: string; from: string; status: string; durationSeconds: number }
-  | ({ kind: 'turn' } & TurnRequest);
+  | ({ kind: 'turn' } & TurnRequest)
+  | VoiceRequest;
 
 /** What happens while Aurora is thinking about a caller's words. */
 export type During =
@@ -81,7 +102,8 @@ export type During =
   | 'release'
   | 'say'
   | 'end'
-  | 'bridge';
+  | 'bridge'
+  | 'talk';
 
 const SWEEP_EVERY_MS = 5 * 60_000;
 /** The Realtime Database retries a failed trigger; the simulation tries again this often. */
@@ -111,8 +133,57 @@ class SimVoice extends MemoryVoice {
   }
   override async hangUp(sid: string) {
     const outcome = await super.hangUp(sid);
-    if (outcome === 'done') this.world.endAtTwilio(sid, 'hung up through the REST API');
+    const leg = this.world.voiceNet.legs.get(sid);
+    // Hung up while it rang, a leg ends canceled (https://www.twilio.com/docs/voice/api/call-resource#update-a-call-resource).
+    if (outcome === 'done' && leg)
+      this.world.voiceNet.legEnds(
+        leg,
+        leg.state === 'ringing' ? 'canceled' : 'completed',
+        'hung up through the REST API',
+      );
+    else if (outcome === 'done') this.world.endAtTwilio(sid, 'hung up through the REST API');
     return outcome;
+  }
+  override async dial(
+    to: string,
+    twiml: string,
+    options: { statusCallback: string; ringSeconds: number; timeLimitSeconds?: number },
+  ) {
+    const placed = await super.dial(to, twiml, options);
+    this.world.voiceNet.placeLeg(placed.sid, to, twiml, options.statusCallback);
+    return placed;
+  }
+  /** Twilio's refusal, when a fault says it refuses this request. */
+  private refusal() {
+    const refused = this.refuseNext;
+    this.refuseNext = null;
+    if (refused) throw refused;
+  }
+  override async muteMember(conferenceSid: string, sid: string, muted: boolean) {
+    this.refusal();
+    const outcome = this.world.voiceNet.mute(conferenceSid, sid, muted);
+    if (outcome === 'done') this.mutes.push({ conferenceSid, callSid: sid, muted });
+    return outcome;
+  }
+  override async endConference(conferenceSid: string) {
+    this.refusal();
+    const conference = this.world.voiceNet.conferences.get(conferenceSid);
+    // Twilio refuses an update to a completed conference (16022, https://www.twilio.com/docs/api/errors/16022).
+    if (!conference?.running) return 'gone' as const;
+    this.endedConferences.push(conferenceSid);
+    this.world.voiceNet.end(conference, 'ended through the REST API');
+    return 'done' as const;
+  }
+  override async conferenceSid(name: string) {
+    this.refusal();
+    return this.world.voiceNet.running(name)?.sid ?? null;
+  }
+  override async announceToConference(conferenceSid: string, url: string) {
+    this.refusal();
+    if (!this.world.voiceNet.conferences.get(conferenceSid)?.running) return 'gone' as const;
+    this.announcements.push({ conferenceSid, url });
+    this.world.emit({ kind: 'announce', url, conferenceSid });
+    return 'done' as const;
   }
   /** An outbound announcement call (the escalation's voice fallback): accepted, nothing more. */
   async announce(to: string, twiml: string) {
@@ -134,6 +205,8 @@ export class World {
   readonly sms = new MemorySms();
   readonly push = new MemoryPush();
   readonly chat = new SimChat();
+  /** Twilio's conferences, human legs and real-time transcription. */
+  readonly voiceNet: VoiceNetwork = new VoiceNetwork(this);
   readonly deps: Deps;
   /** Calls at Twilio, by CallSid. */
   readonly calls = new Map<string, TwilioCall>();
@@ -205,7 +278,15 @@ export class World {
     let last = 0;
     Date.now = () => (last = Math.max(this.clock().getTime(), last + 1));
     this.restoreDateNow = () => (Date.now = real);
-    await this.db.memory.update({ admins: ADMINS });
+    // Both supervisors have a phone registered, for Call me.
+    await this.db.memory.update({
+      admins: Object.fromEntries(
+        Object.entries(ADMINS).map(([uid, entry]) => [
+          uid,
+          { ...entry, phone: uid === ADMIN_UIDS.ana ? ADMIN_PHONES.ana : ADMIN_PHONES.ben },
+        ]),
+      ),
+    });
   }
 
   close() {
@@ -279,11 +360,18 @@ export class World {
     return this.calls.get(SLOTS[slot].callSid);
   }
 
-  /** Twilio runs a TwiML document on the call: its lines are spoken, then it listens, bridges or ends. */
-  private execute(call: TwilioCall, twiml: string) {
+  /**
+   * Twilio runs a TwiML document on the call: a conference it was in is left, its transcriptions
+   * start or stop, its lines are spoken, then it listens, bridges, joins a conference or ends.
+   */
+  execute(call: TwilioCall, twiml: string) {
     const doc = parseTwiml(twiml);
+    if (call.conference) this.voiceNet.leave(call.callSid, 'redirected');
+    this.voiceNet.transcriptionVerbs(call, doc);
     call.doc = doc;
     call.state = nextState(doc);
+    if (call.state === 'conference')
+      call.conference = this.voiceNet.join(call.callSid, doc.dial!.conference!, doc.dial!.action);
     if (call.state === 'ended')
       this.endAtTwilio(call.callSid, doc.hangup ? 'TwiML <Hangup/>' : 'no TwiML verb left to run');
   }
@@ -298,13 +386,33 @@ export class World {
     this.execute(call, twiml);
   }
 
-  /** The call is over at Twilio: Twilio posts its status callback (now, or held back when a fault says so). */
-  endAtTwilio(sid: string, why: string, { returnCallback = false } = {}): HeldRequest | null {
+  /**
+   * The call is over at Twilio: it leaves its conference (the caller ends it: every human leg
+   * drops), its transcriptions stop, and Twilio posts its status callback (now, or held back when
+   * a fault says so). `dialAction`: a caller who hung up in the conference has their <Dial
+   * action> requested too, with CallStatus completed.
+   */
+  endAtTwilio(
+    sid: string,
+    why: string,
+    { returnCallback = false, dialAction = false } = {},
+  ): HeldRequest | null {
     const call = this.calls.get(sid);
     if (!call || (call.state === 'ended' && call.endedBy)) return null;
+    const action = call.conference ? call.doc.dial?.action : undefined;
     call.state = 'ended';
     call.endedBy = why;
     this.voice.gone.add(sid);
+    this.voiceNet.leave(sid, 'hangup');
+    call.transcriptions.clear();
+    if (dialAction && action)
+      this.emit({
+        kind: 'rejoin',
+        url: action,
+        callSid: sid,
+        callStatus: 'completed',
+        epoch: call.epoch,
+      });
     this.tracker.endedAtTwilio(call);
     this.count(`call ended at Twilio: ${why}`);
     this.note(`call ${call.slot} ended at Twilio: ${why}`);
@@ -329,6 +437,34 @@ export class World {
   /** Status callbacks Twilio sent during an operation, delivered once it is done (they are separate requests). */
   private pendingCallbacks: HeldRequest[] = [];
 
+  /**
+   * A request Twilio makes about a conference: delivered once the operation is done, or (a
+   * status or transcription callback, when a fault says so) held back for later, in any order.
+   * A <Dial action> and an announcement's URL are Twilio fetching TwiML: never held.
+   */
+  emit(request: VoiceRequest) {
+    const holdable = request.kind !== 'rejoin' && request.kind !== 'announce';
+    if (holdable && this.holdStatusCallbacks > 0) {
+      this.holdStatusCallbacks--;
+      this.outbox.push(request);
+      this.note(`${describeRequest(request)} held back`);
+    } else this.pendingCallbacks.push(request);
+  }
+
+  /** Nothing Twilio sent is waiting: every callback delivered, no turn under way. */
+  get quiescent(): boolean {
+    return (
+      this.outbox.length === 0 && this.pendingCallbacks.length === 0 && this.turnsInFlight === 0
+    );
+  }
+
+  /** The CallSid of the caller's call a call id names (a leg's URLs name the call id). */
+  callerSidOf(callId: string): string | undefined {
+    const calls = this.db.memory.tree.active_calls as Record<string, unknown> | undefined;
+    const call = LiveCall.safeParse(calls?.[callId]);
+    return call.success ? call.data.call_sid : undefined;
+  }
+
   private durationOf(call: TwilioCall) {
     return Math.max(0, Math.round((this.clock().getTime() - call.startedMs) / 1000));
   }
@@ -349,11 +485,12 @@ export class World {
       from,
       startedMs: this.clock().getTime(),
       state: 'gather',
-      doc: { says: [], hangup: false },
+      doc: { says: [], hangup: false, transcribe: [], stopTranscriptions: [] },
       epoch: 0,
       sent: [],
       partials: 0,
       requests: 0,
+      transcriptions: new Map(),
     };
     this.calls.set(sid, call);
     let answer = await startCall({ callSid: sid, from }, this.deps);
@@ -531,6 +668,9 @@ export class World {
     this.chat.urgency = options.model ?? 'NORMAL';
     if (options.partial) await this.partial(call, options.partial);
     const request = this.turnRequest(call, words);
+    // A transcription still running on the caller hears the words the Gather hears: one utterance.
+    if (words.trim() !== '' && this.voiceNet.spoken(call, words, request.token) > 0)
+      this.count('words at a Gather transcribed as well');
     const first = await this.postTurn(request, options.during);
     let twiml = first.twiml;
     if (options.replay) {
@@ -559,6 +699,7 @@ export class World {
       turnFirst?: boolean;
       hold?: boolean;
       progressAfter?: boolean;
+      dialAction?: boolean;
     } = {},
   ) {
     const call = this.slotCall(slot)!;
@@ -566,7 +707,13 @@ export class World {
       options.lastWords !== undefined && call.state === 'gather'
         ? [{ kind: 'turn', ...this.turnRequest(call, options.lastWords) }]
         : [];
-    const status = this.endAtTwilio(call.callSid, 'the caller hung up', { returnCallback: true });
+    if (turn.length > 0 && options.lastWords)
+      this.voiceNet.spoken(call, options.lastWords, (turn[0] as TurnRequest).token);
+    if (call.state === 'conference') this.count('the caller hung up in the conference');
+    const status = this.endAtTwilio(call.callSid, 'the caller hung up', {
+      returnCallback: true,
+      dialAction: !!options.dialAction,
+    });
     if (!status) return;
     const requests = options.turnFirst ? [...turn, status] : [status, ...turn];
     // Twilio reports call progress too when asked to; a late 'in-progress' must change nothing.
@@ -604,6 +751,7 @@ export class World {
 
   /** A held-back or just-made request, delivered to its webhook. */
   async deliverRequest(request: HeldRequest) {
+    if (request.kind !== 'status' && request.kind !== 'turn') return this.voiceNet.deliver(request);
     if (request.kind === 'status') {
       try {
         const outcome = await handleStatus(
@@ -698,34 +846,89 @@ export class World {
   async admin(
     slot: Slot,
     whom: AdminName | 'holder',
-    action: 'ack' | 'take' | 'release' | 'say' | 'end' | 'bridge',
-    options: { to?: string; text?: string } = {},
+    action: AdminAction,
+    options: { to?: string; text?: string; retried?: boolean } = {},
   ) {
     const callId = await this.callIdOf(slot);
     if (!callId) {
       this.note(`${whom} cannot ${action}: no call on the dashboard for call ${slot}`);
       return;
     }
+    const held = async () => LiveCall.safeParse(await this.db.memory.get(paths.call(callId))).data;
     let who: AdminName = whom === 'holder' ? 'ana' : whom;
     if (whom === 'holder') {
-      const call = LiveCall.safeParse(await this.db.memory.get(paths.call(callId))).data;
+      const call = await held();
       if (call?.mode === 'human' && call.admin_id === ADMIN_IDS.ben) who = 'ben';
       else if (call?.mode !== 'human' && action !== 'take') await this.admin(slot, 'ana', 'take');
+    }
+    if (action === 'talk' || action === 'listen') {
+      // Talk is a take (unless they hold the call already), then the browser connects; Listen only connects.
+      const call = await held();
+      if (action === 'talk' && !(call?.mode === 'human' && call.admin_id === ADMIN_IDS[who]))
+        await this.admin(slot, who, 'take');
+      await this.voiceNet.browserConnects(callId, ADMIN_UIDS[who], action, !!options.retried);
+      return;
     }
     const payload = (
       action === 'say'
         ? { action, callId, text: options.text ?? 'Stay where you are. Help is on the way.' }
-        : action === 'bridge'
+        : action === 'bridge' || action === 'transfer'
           ? { action, callId, to: options.to ?? '+15550190001' }
-          : { action, callId }
+          : action === 'mute' || action === 'unmute'
+            ? { action: 'mute', callId, muted: action === 'mute' }
+            : { action, callId }
     ) as CallAction;
     try {
-      const result = await controlCall(payload, { id: ADMIN_IDS[who] }, this.deps);
+      const result = await controlCall(
+        payload,
+        { id: ADMIN_IDS[who], uid: ADMIN_UIDS[who] },
+        this.deps,
+      );
       this.count(`${action}: ${result.ok ? 'done' : result.code}`);
       this.note(`${who} ${action}: ${JSON.stringify(result)}`);
     } catch (err) {
       this.note(`${who} ${action} threw: ${String(err)}`);
     }
+  }
+
+  // ---- The people on the human legs ----
+
+  /** The `pick`th phone still ringing answers as `answer` says. */
+  async phoneAnswers(pick: number, answer: PhoneAnswer) {
+    const ringing = this.voiceNet.legsIn('ringing');
+    if (ringing.length === 0) return;
+    await this.voiceNet.phoneAnswers(ringing[pick % ringing.length], answer);
+  }
+
+  /** The person on the `pick`th live human leg speaks (its transcription callback late, when told), or hangs up. */
+  async humanLeg(pick: number, does: { says: string; late?: boolean } | 'hangs-up') {
+    const legs: HumanLeg[] = this.voiceNet.legsIn('answered');
+    if (legs.length === 0) return;
+    const leg = legs[pick % legs.length];
+    if (does === 'hangs-up') return this.voiceNet.legEnds(leg, 'completed', `${leg.who} hung up`);
+    const before = this.pendingCallbacks.length;
+    this.voiceNet.humanSays(leg, does.says);
+    if (!does.late) return;
+    const requests = this.pendingCallbacks.splice(before);
+    this.outbox.push(...requests);
+    if (requests.length > 0) this.note(`held back: ${requests.map(describeRequest).join(', ')}`);
+  }
+
+  /** The caller, in the conference, says `words`: their transcription posts them (late, or twice, when told). */
+  async callerTalks(slot: Slot, words: string, options: { late?: boolean; twice?: boolean } = {}) {
+    const call = this.slotCall(slot)!;
+    const before = this.pendingCallbacks.length;
+    const posted = this.voiceNet.spoken(call, words);
+    this.count(
+      posted > 0 ? 'the caller spoke in the conference' : 'the caller spoke, untranscribed',
+    );
+    const requests = this.pendingCallbacks.splice(before);
+    if (options.late) {
+      this.outbox.push(...requests);
+      this.note(`held back: ${requests.map(describeRequest).join(', ')}`);
+      return;
+    }
+    this.pendingCallbacks.push(...(options.twice ? requests.flatMap((r) => [r, r]) : requests));
   }
 
   // ---- Time, tasks and the sweeper ----
@@ -822,7 +1025,9 @@ export class World {
       '(end of run) held requests delivered, faults lifted, clock advanced past every timer',
     );
     this.clearFaults();
-    for (const request of this.outbox.splice(0)) {
+    // One at a time, each leaving the outbox as it goes: the world is at rest only once the last is in.
+    while (this.outbox.length > 0) {
+      const request = this.outbox.shift()!;
       await this.deliverRequest(request);
       await this.flushCallbacks();
       await this.settle();
@@ -859,8 +1064,24 @@ const TASK_HANDLERS: Record<QueueName, (deps: () => Deps) => ReturnType<typeof c
     callTaskHandler(QUEUES.escalate, EscalationTaskBody, escalateCall, deps),
 };
 
-const describeRequest = (r: HeldRequest) =>
-  r.kind === 'status' ? `status callback '${r.status}'` : `turn "${r.words}"`;
+const describeRequest = (r: HeldRequest): string => {
+  switch (r.kind) {
+    case 'status':
+      return `status callback '${r.status}'`;
+    case 'turn':
+      return `turn "${r.words}"`;
+    case 'conference':
+      return `conference callback '${r.event}'${r.callSid ? ` (${r.callSid.slice(-3)})` : ''}`;
+    case 'leg-status':
+      return `leg status callback '${r.status}' (${r.callSid.slice(-3)})`;
+    case 'transcription':
+      return `transcription "${r.words}" (#${r.sequence})`;
+    case 'rejoin':
+      return "the caller's <Dial action>";
+    case 'announce':
+      return 'the announcement';
+  }
+};
 
 /** A TwiML document in a line: its spoken text and what it does next. */
 export function summarize(twiml: string): string {
@@ -869,8 +1090,10 @@ export function summarize(twiml: string): string {
     ? ' <Hangup/>'
     : doc.gather
       ? ' <Gather>'
-      : doc.dial
-        ? ` <Dial ${doc.dial.number}${doc.dial.action ? ' action' : ''}>`
-        : ' (nothing more: the call ends)';
+      : doc.dial?.conference
+        ? ` <Dial${doc.dial.action ? ' action' : ''}><Conference>`
+        : doc.dial
+          ? ` <Dial ${doc.dial.number}${doc.dial.action ? ' action' : ''}>`
+          : ' (nothing more: the call ends)';
   return `${doc.says.map((s) => `"${s.length > 70 ? `${s.slice(0, 67)}...` : s}"`).join(' ') || '(silence)'}${next}`;
 }

@@ -4,6 +4,8 @@
  * (/twilio/rejoin), which returns them to Aurora, or to the supervisor who holds the call.
  */
 import { CONFERENCE_NOTES, announcement, callerIsWith, joinedLegs } from '../core/conference';
+import { conversationIdOf } from '../core/ids';
+import { retrying } from '../core/retry';
 import { emptyResponse, voiceFor } from '../core/twiml';
 import type { Deps } from '../ports';
 import { type LiveCall, paths } from '@aurora/model';
@@ -89,15 +91,15 @@ export async function conferenceEvent(input: ConferenceEvent, deps: Deps): Promi
     }
     case 'participant-leave': {
       if (!callSid) return;
-      // Not best effort: a database that refuses throws, and the callback answers 500. Twilio
-      // retries a callback only on a failed connection by default (Retry Policy `rp`, default
-      // `ct`: https://www.twilio.com/docs/usage/webhooks/webhooks-connection-overrides), so the
-      // sweeper's re-check (recheckCallerCompany, calls/sweepCalls.ts) is the retry.
-      const changed = await changeConference(deps, callId, {
-        kind: 'ended',
-        leg: callSid,
-        outcome: 'left',
-      });
+      // Retried here, then not best effort: Twilio retries a callback only on a failed
+      // connection by default (Retry Policy `rp`, default `ct`:
+      // https://www.twilio.com/docs/usage/webhooks/webhooks-connection-overrides), and a browser
+      // leg has no status callback, so this is the only word of the last human leaving. A
+      // database refusing once must not leave the caller in silence until the sweeper's re-check
+      // (recheckCallerCompany, calls/sweepCalls.ts), the retry of last resort once this answers 500.
+      const changed = await retrying(() =>
+        changeConference(deps, callId, { kind: 'ended', leg: callSid, outcome: 'left' }),
+      );
       // Not a human leg still joined: a replay, a leg never heard of, or the caller's own leave.
       if (!changed) return callerLeft(deps, callId, sid, callSid, input.participantCallStatus);
       // A caller who hung up dropped every leg with them: that is the note, not each leg leaving.
@@ -266,13 +268,21 @@ export async function announce(
   input: { callId: string; key: string },
   deps: Deps,
 ): Promise<string> {
-  const call = await readCall(deps.live, input.callId, deps.log).catch((err: unknown) => {
-    deps.log.error('announce: the call could not be read; nothing said', {
-      callId: input.callId,
-      error: String(err),
-    });
-    return null;
-  });
+  // Tried again briefly (about 160 ms in all, well within the webhook's deadline): the
+  // transcript already has the words as said, so one failed read must not silence them.
+  const call = await retrying(() => readCall(deps.live, input.callId, deps.log)).catch(
+    async (err: unknown) => {
+      deps.log.error('announce: the call could not be read; nothing said', {
+        callId: input.callId,
+        error: String(err),
+      });
+      // The words are not known here (they are on the call): the record is corrected all the same.
+      await noteOnCall(deps, { conversation_id: conversationIdOf(input.callId) }, [
+        ['system', CONFERENCE_NOTES.notAnnounced],
+      ]);
+      return null;
+    },
+  );
   const text = call?.conference?.announcements?.[input.key];
   if (text === undefined) {
     deps.log.warn('announce: no typed words under this key; nothing said', {

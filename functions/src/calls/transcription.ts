@@ -20,8 +20,8 @@ import {
   planRecording,
   type Recording,
   type Speaker,
-  spokenAt,
   type TranscriptionEvent,
+  twilioSpokenAt,
   type Unheard,
 } from '../core/transcription';
 import type { Settle } from '../core/turnPlan';
@@ -93,15 +93,17 @@ export async function recordTranscription(
   const settle = callerWords ? settleCallerWords(deps, callerWords, procedures) : undefined;
   const nowIso = siteIso(new Date(nowMs), deps.settings.timeZone);
   const heardFrom = heardFromOf(event, speaker, nowMs);
+  // Judged on Twilio's own Timestamp, however late the callback: clamped to its arrival, words
+  // said in the conference and posted minutes later would be judged said outside it and lost.
+  const callerSpokeAtMs =
+    callerWords && event.kind === 'content' ? twilioSpokenAt(event.at, nowMs) : undefined;
   const claim = {
     key: plan.claim,
     messageKey: plan.messageKey,
     settle,
     callerSpoke: !!callerWords,
     ...(heardFrom ? { heardFrom } : {}),
-    ...(callerWords && event.kind === 'content'
-      ? { callerSpokeAtMs: spokenAt(event.at, nowMs) }
-      : {}),
+    ...(callerSpokeAtMs !== undefined ? { callerSpokeAtMs } : {}),
   };
   const claimed = await retrying(() => claimUtterance(deps, callId, claim, nowIso, nowMs));
   if (claimed.kind === 'unheard') return unheard(deps, callback, claimed.why);

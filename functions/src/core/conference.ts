@@ -400,7 +400,12 @@ export function conferenceChange(
     }
     case 'muted': {
       if (!member || member.state !== 'joined' || member.muted === event.muted) return undefined;
-      members[event.leg] = { ...member, muted: event.muted };
+      // When it was unmuted: a late callback for words said while muted is judged against it.
+      members[event.leg] = {
+        ...member,
+        muted: event.muted,
+        ...(event.muted ? {} : { unmuted_at: at }),
+      };
       return withMembers(base);
     }
     case 'conference-started': {
@@ -556,6 +561,12 @@ const LEG_ENDED: Record<LegOutcome, (who: string) => string> = {
 
 /** The system lines the transcript records about the conference: who is rung, who joined, how each leg ended. */
 export const CONFERENCE_NOTES = {
+  /**
+   * A supervisor's typed words Twilio asked for (the AnnounceUrl) when the call could not be
+   * read: nothing was said into the conference, though the transcript has the words as said.
+   */
+  notAnnounced:
+    "Not spoken: a supervisor's typed words above may not have been heard by the caller (they could not be read when Twilio asked for them). Say them again.",
   ringingOwnPhone: (adminId: string, to: string) =>
     `${adminId} is ringing their phone (${to}) to talk with the caller.`,
   transferring: (adminId: string, to: string) =>

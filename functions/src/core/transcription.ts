@@ -304,7 +304,7 @@ export const heardFromOf = (
   nowMs: number,
 ): HeardFrom | undefined =>
   speaker !== 'caller' && event.kind === 'content'
-    ? { leg: event.callSid, spokenAtMs: spokenAt(event.at, nowMs) }
+    ? { leg: event.callSid, spokenAtMs: twilioSpokenAt(event.at, nowMs) ?? nowMs }
     : undefined;
 
 /**
@@ -358,6 +358,11 @@ export function unheardBecause(
   const member = conference?.members?.[leg];
   if (!member) return 'not-a-member';
   if (member.muted) return 'muted';
+  // Unmuted since the words were spoken: their callback came late, but the caller did not hear
+  // them. The unmute is recorded to the second, after Twilio's answer: words within its second
+  // are dropped too (a lost line rather than one the caller never heard).
+  if (member.unmuted_at !== undefined && spokenAtMs < Date.parse(member.unmuted_at) + 1000)
+    return 'muted';
   // The first human in brings the caller in, but until the caller's own participant-join the
   // conference holds nobody else to hear them: words into an empty conference were never spoken
   // to the caller. The join is recorded to the second, when its callback arrives (after the join
@@ -420,6 +425,21 @@ export function transcriptKey(
   return sortable(spokenAtMs, 8) + sortable(sequence, 6) + tail;
 }
 
+/**
+ * When the words were spoken, to judge who could hear them (not to sort them): Twilio's own
+ * Timestamp, however late its callback (a callback can come minutes after the words, past the
+ * clock-skew bound spokenAt applies), or undefined when Twilio sent none, an unreadable one or
+ * one in the future: then when they were said is not known.
+ * https://www.twilio.com/docs/voice/twiml/transcription#statuscallbackurl (Timestamp)
+ */
+export function twilioSpokenAt(
+  twilioTimestamp: string | undefined,
+  nowMs: number,
+): number | undefined {
+  const at = twilioTimestamp ? Date.parse(twilioTimestamp) : NaN;
+  return Number.isFinite(at) && at <= nowMs ? at : undefined;
+}
+
 /** Twilio's and our clocks may differ by this much; a Timestamp further off is not believed. */
 export const MAX_CLOCK_SKEW_MS = 5 * 60_000;
 
@@ -447,7 +467,11 @@ export type Claim = {
   callerSpoke: boolean;
   /** A human leg's words: claimed only if the caller could hear them (unheardBecause). */
   heardFrom?: HeardFrom;
-  /** The caller's words, when spoken (Twilio's Timestamp): claimed only if they were in the conference (callerOutBecause). */
+  /**
+   * The caller's words, when spoken (twilioSpokenAt): claimed only if they were in the conference
+   * (callerOutBecause). Absent when Twilio's Timestamp says nothing believable: then they are
+   * recorded (a word twice, with a Gather's, is less harm than a lost emergency).
+   */
   callerSpokeAtMs?: number;
 };
 

@@ -37,8 +37,55 @@ const legNotConnected = () => speakAndHangUp(LEG_LINES.tooSlow);
  */
 const joinedLegs = new WeakMap<TwilioRequest, string>();
 const legAnswerBy = (request: TwilioRequest) => joinedLegs.get(request) ?? legNotConnected();
-const rememberJoined = (request: TwilioRequest) => (twiml: string) =>
-  joinedLegs.set(request, twiml);
+const rememberJoined =
+  (request: TwilioRequest, recent?: RecentLegAnswers, legSid?: string) => (twiml: string) => {
+    joinedLegs.set(request, twiml);
+    if (recent && legSid) recent.remember(legSid, twiml);
+  };
+
+/**
+ * The conference TwiML of the browser legs this instance moved a caller in for, by CallSid, for
+ * a few minutes. Twilio asks the Voice URL again (same CallSid) when the first answer was slow;
+ * the caller is already in the conference for that leg, so the retry must get the same answer
+ * without needing the database: a retry told it could not connect would hang up and leave the
+ * caller alone (https://www.twilio.com/docs/usage/webhooks/webhooks-connection-overrides, the
+ * default timeout and retry of a webhook). A retry served by another instance reads the record
+ * (calls/voiceLegs.ts replayOrGone).
+ */
+export class RecentLegAnswers {
+  private readonly answers = new Map<string, { twiml: string; at: number }>();
+  constructor(
+    private readonly keepMs = 5 * 60_000,
+    private readonly limit = 500,
+    private readonly now: () => number = () => Date.now(),
+  ) {}
+  remember(legSid: string, twiml: string) {
+    this.answers.delete(legSid);
+    this.answers.set(legSid, { twiml, at: this.now() });
+    // Oldest first (insertion order): a busy instance keeps only the newest.
+    for (const key of this.answers.keys()) {
+      if (this.answers.size <= this.limit) break;
+      this.answers.delete(key);
+    }
+  }
+  recall(legSid: string): string | undefined {
+    const answer = this.answers.get(legSid);
+    if (answer && this.now() - answer.at < this.keepMs) return answer.twiml;
+    this.answers.delete(legSid);
+    return undefined;
+  }
+}
+
+/**
+ * One memory per database the record is in (in production, one per instance: the database
+ * client is built once), so test worlds that reuse CallSids never see each other's answers.
+ */
+const recentByDatabase = new WeakMap<object, RecentLegAnswers>();
+export function legsJoinedBySid(live: object): RecentLegAnswers {
+  let recent = recentByDatabase.get(live);
+  if (!recent) recentByDatabase.set(live, (recent = new RecentLegAnswers()));
+  return recent;
+}
 
 /**
  * POST /twilio/browser: the TwiML App's Voice URL, a supervisor's browser leg. Form fields:
@@ -47,18 +94,30 @@ const rememberJoined = (request: TwilioRequest) => (twiml: string) =>
 export const browserWebhook: Webhook<typeof BrowserBody> = {
   path: WEBHOOK_PATHS.browser,
   schema: BrowserBody,
-  run: (body, deps, _query, _timings, request) =>
-    browserLeg(
-      {
-        legSid: body.CallSid,
-        from: body.From,
-        callId: body.callId,
-        mode: body.mode,
-        deadline: request.deadline,
-        onJoined: rememberJoined(request),
-      },
-      deps,
-    ),
+  run: async (body, deps, _query, _timings, request) => {
+    // A retry for a leg this instance already joined: the same answer, whatever the database says.
+    const recent = legsJoinedBySid(deps.live);
+    const joined = recent.recall(body.CallSid);
+    if (joined) return joined;
+    try {
+      return await browserLeg(
+        {
+          legSid: body.CallSid,
+          from: body.From,
+          callId: body.callId,
+          mode: body.mode,
+          deadline: request.deadline,
+          onJoined: rememberJoined(request, recent, body.CallSid),
+        },
+        deps,
+      );
+    } catch (err) {
+      // Failed after the caller was moved in for this leg: it must still join them.
+      const moved = joinedLegs.get(request);
+      if (moved) return moved;
+      throw err;
+    }
+  },
   onFailure: legNotConnected,
   answerWithin: {
     ms: ANSWER_WITHIN_MS,

@@ -1,11 +1,11 @@
 /** The voice actions of callControl (issue 24): Call me, Transfer, Mute, Leave, and a hand-back while humans talk. */
 import { describe, expect, it } from 'vitest';
-import { conferenceEvent } from '../../../functions/src/calls/conferenceEvents';
+import { announce, conferenceEvent } from '../../../functions/src/calls/conferenceEvents';
 import { controlCall } from '../../../functions/src/calls/controlCall';
 import { handleStatus } from '../../../functions/src/calls/endCall';
 import { takeTurn } from '../../../functions/src/calls/takeTurn';
 import { AuroraError } from '../../../functions/src/core/errors';
-import { callerTranscription } from '../../../functions/src/core/conference';
+import { CONFERENCE_NOTES, callerTranscription } from '../../../functions/src/core/conference';
 import { CallAction } from '@aurora/model';
 import type { Admin } from '../../../functions/src/core/callControl';
 import {
@@ -555,6 +555,44 @@ describe('typed words while the caller is in the conference', () => {
       content: 'Stay low, help is coming.',
     });
     expect((await world.call())!.conference!.caller_in).toBe(true);
+  });
+
+  /** The AnnounceUrl's request, with the call's first `failures` database reads refused. */
+  async function announceWith(failures: number) {
+    const world = await conferenceCall();
+    await world.talk();
+    await act(world, { action: 'say', callId: CALL_ID, text: 'Stay low, help is coming.' });
+    const key = new URL(world.voice.announcements[0].url).searchParams.get('key')!;
+    const live = world.deps.live;
+    const get = live.get.bind(live);
+    let refused = 0;
+    live.get = (path: string) =>
+      refused++ < failures ? Promise.reject(new Error('unavailable')) : get(path);
+    const twiml = await announce({ callId: CALL_ID, key }, world.deps);
+    live.get = get;
+    return { world, twiml };
+  }
+
+  it('says the typed words when the announcement’s read of the call fails once (tried again)', async () => {
+    const { world, twiml } = await announceWith(1);
+    expect(twiml).toContain('Stay low, help is coming.');
+    expect((await world.transcript()).map((m) => m.content)).not.toContainEqual(
+      expect.stringMatching(/^Not spoken/),
+    );
+  });
+
+  it('corrects the record when the call cannot be read at all: the typed words may not have been heard', async () => {
+    const { world, twiml } = await announceWith(99);
+    expect(twiml).not.toContain('Stay low');
+    const transcript = await world.transcript();
+    expect(transcript.at(-2)).toMatchObject({
+      role: 'admin',
+      content: 'Stay low, help is coming.',
+    });
+    expect(transcript.at(-1)).toMatchObject({
+      role: 'system',
+      content: CONFERENCE_NOTES.notAnnounced,
+    });
   });
 
   it('finds the conference by its name when Twilio has not reported its sid yet', async () => {

@@ -422,6 +422,8 @@ describe('words the caller never heard', () => {
     const mute = (muted: boolean) =>
       controlCall({ action: 'mute', callId: CONF_CALL_ID, muted }, BEN, world.deps);
     expect(await mute(false)).toEqual({ ok: true, reached: true });
+    // Words said after the unmute (within its second, they are taken for said before it).
+    world.clock.advance(2_000);
     expect(await world.say(BEN_BROWSER, 'Priya, this is Ben, walk to the east door')).toBe(
       'recorded',
     );
@@ -437,6 +439,24 @@ describe('words the caller never heard', () => {
     );
     expect(await world.say(BEN_BROWSER, 'ok I am muted again, get the van')).toBe('unheard');
     expect(await world.spoken()).toEqual(['Priya, this is Ben, walk to the east door']);
+  });
+
+  it('drops a listener’s words said while muted whose callback arrives after they unmuted (I9)', async () => {
+    const world = await conference();
+    world.clock.advance(2_000); // Ben, muted, says it now; he unmutes; its callback comes after
+    const saidAt = world.clock().getTime();
+    world.clock.advance(1_000);
+    await controlCall({ action: 'mute', callId: CONF_CALL_ID, muted: false }, BEN, world.deps);
+    world.clock.advance(1_500);
+    const ago = world.clock().getTime() - saidAt;
+    expect(await world.say(BEN_BROWSER, 'Ana, I will take it from here', ago)).toBe('unheard');
+    expect(await world.say(BEN_BROWSER, 'Priya, this is Ben')).toBe('recorded');
+    expect(await world.spoken()).toEqual(['Priya, this is Ben']);
+    expect(world.logged).toContainEqual(
+      expect.objectContaining({
+        data: { callId: CONF_CALL_ID, speaker: 'supervisor', why: 'muted' },
+      }),
+    );
   });
 
   it('drops words of a leg that is not in the conference: never a member, still ringing, or gone; keeps those said before it left', async () => {
@@ -490,6 +510,32 @@ describe('review fixes (part A)', () => {
         data: { callId: CALL_ID, speaker: 'caller', why: 'caller-out' },
       }),
     );
+  });
+
+  it("keeps, and triages, the caller's words from the conference whose callback comes more than five minutes late (I3/I4)", async () => {
+    const { transcribe, messages, live, call } = await heldCall();
+    // It is 14:31:00; the caller left the conference at 14:30:50 and said "fire" in it at 14:25:40.
+    await live.update({
+      [`active_calls/${CALL_ID}/conference/caller_in`]: false,
+      [`active_calls/${CALL_ID}/conference/caller_left_at`]: '2025-10-04T14:30:50+05:30',
+    });
+    const words = 'there is a fire in the paint store';
+    expect(await transcribe({ words, agoMs: 320_000 })).toBe('recorded');
+    expect((await messages()).filter((m) => m.spoken).map((m) => m.content)).toEqual([words]);
+    expect((await call())!.urgency).toBe('CRITICAL');
+  });
+
+  it("records the caller's words when Twilio's Timestamp says nothing believable (none, or in the future), even outside the conference", async () => {
+    const { transcribe, messages, live } = await heldCall();
+    await live.update({
+      [`active_calls/${CALL_ID}/conference/caller_in`]: false,
+      [`active_calls/${CALL_ID}/conference/caller_left_at`]: '2025-10-04T14:30:50+05:30',
+    });
+    // A duplicate of a Gather's words is less harm than a lost emergency.
+    expect(await transcribe({ words: 'said in the future', agoMs: -60_000 })).toBe('recorded');
+    expect((await messages()).filter((m) => m.spoken).map((m) => m.content)).toEqual([
+      'said in the future',
+    ]);
   });
 
   it("records no human's words said before the caller's own participant-join: nobody heard them (A4)", async () => {
