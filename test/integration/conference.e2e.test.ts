@@ -525,6 +525,10 @@ describe("the supervisor's own voice, as the caller and the humans live it", () 
       'unmuted on the call',
       async () => (await member(callId, listener))?.muted === false,
     );
+    // The unmute is recorded to the second, and words from the second it happened in are not
+    // transcribed (they may have been said while still muted: core/transcription.ts). Ben speaks
+    // after that second.
+    await new Promise((resolve) => setTimeout(resolve, 2100));
     const barge = 'This is Ben, I am calling the gas team now';
     expect((await speak(listener, barge)).heardBy.sort()).toEqual(
       [`client:${ana.uid}`, '+15550100001'].sort(),
