@@ -20,6 +20,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { randomBytes } from 'node:crypto';
+import { updateWebhookSettings } from './twilio-settings.ts';
 
 /** An API key: `secret` is what signs tokens; the REST API never shows it after creation. */
 export type ApiKey = { sid: string; friendly_name: string; secret: string; date_created: string };
@@ -184,28 +185,8 @@ export class VoiceSdkResources {
     if (req.method === 'GET') return json(res, 200, view(app));
     if (req.method !== 'POST') return json(res, 405, { message: 'method not allowed' });
     // Everything is checked before anything changes: a refused update changes nothing.
-    for (const param of Object.keys(APP_URLS)) {
-      const value = params.get(param);
-      if (value && !isFullUrl(value))
-        return json(res, 400, {
-          code: 21402,
-          message: `${param} is not valid: ${value}`,
-          status: 400,
-        });
-    }
-    for (const param of Object.keys(APP_METHODS)) {
-      const value = params.get(param);
-      if (value !== null && !['GET', 'POST'].includes(value.toUpperCase()))
-        return json(res, 400, {
-          code: 21403,
-          message: `${param} must be GET or POST`,
-          status: 400,
-        });
-    }
-    for (const [param, field] of Object.entries(APP_URLS))
-      if (params.has(param)) app[field] = params.get(param)!;
-    for (const [param, field] of Object.entries(APP_METHODS))
-      if (params.has(param)) app[field] = params.get(param)!.toUpperCase();
+    const refused = updateWebhookSettings(params, APP_URLS, APP_METHODS, app);
+    if (refused) return json(res, 400, refused);
     if (params.has('FriendlyName')) app.friendly_name = params.get('FriendlyName')!;
     app.date_updated = rfc2822();
     return json(res, 200, view(app));
@@ -229,16 +210,6 @@ function page<T>(listUri: string, key: string, items: T[], q: URLSearchParams) {
     next_page_uri: (at + 1) * size < items.length ? uri(at + 1) : null,
     previous_page_uri: at > 0 ? uri(at - 1) : null,
   };
-}
-
-/** A fully qualified http(s) URL with a host, as Twilio requires of a webhook. */
-function isFullUrl(value: string): boolean {
-  try {
-    const url = new URL(value);
-    return (url.protocol === 'https:' || url.protocol === 'http:') && url.hostname.length > 0;
-  } catch {
-    return false;
-  }
 }
 
 function notFound(res: ServerResponse, path: string) {

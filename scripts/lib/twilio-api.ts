@@ -53,6 +53,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { randomBytes } from 'node:crypto';
 import { closeServer, listenLocally } from './local-server.ts';
 import { VoiceSdkResources } from './twilio-api-voice.ts';
+import { updateWebhookSettings } from './twilio-settings.ts';
 import { routeConferences, routeSim } from './twilio-api-conferences.ts';
 import {
   CALL_EVENTS,
@@ -510,28 +511,8 @@ export class TwilioApiServer {
     if (req.method === 'GET') return json(res, 200, view(number));
     if (req.method !== 'POST') return json(res, 405, { message: 'method not allowed' });
     // Validate everything before changing anything: a refused update changes nothing.
-    for (const [param] of Object.entries(NUMBER_URLS)) {
-      const value = params.get(param);
-      if (value && !isFullUrl(value))
-        return json(res, 400, {
-          code: 21402,
-          message: `${param} is not valid: ${value}`,
-          status: 400,
-        });
-    }
-    for (const [param] of Object.entries(NUMBER_METHODS)) {
-      const value = params.get(param);
-      if (value !== null && !['GET', 'POST'].includes(value.toUpperCase()))
-        return json(res, 400, {
-          code: 21403,
-          message: `${param} must be GET or POST`,
-          status: 400,
-        });
-    }
-    for (const [param, field] of Object.entries(NUMBER_URLS))
-      if (params.has(param)) number[field] = params.get(param)!;
-    for (const [param, field] of Object.entries(NUMBER_METHODS))
-      if (params.has(param)) number[field] = params.get(param)!.toUpperCase();
+    const refused = updateWebhookSettings(params, NUMBER_URLS, NUMBER_METHODS, number);
+    if (refused) return json(res, 400, refused);
     if (params.has('VoiceApplicationSid'))
       number.voice_application_sid = params.get('VoiceApplicationSid')!;
     return json(res, 200, view(number));
