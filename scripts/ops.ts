@@ -14,8 +14,8 @@ const OPTIONS = `options:
   --project <id>     the deployed Firebase project (required)
   --region <region>  the functions' region (default: FUNCTIONS_REGION in functions/.env or
                      functions/.env.<project>, else us-central1)
-  --queue <queue>    task, run: the task's queue (archiveCall, purgeCall or escalateCall), when its id
-                     does not say
+  --queue <queue>    task, run: the task's queue (archiveCall, purgeCall, escalateCall or
+                     recordWords), when its id does not say
   --tasks-api <url>  a local Cloud Tasks stand-in instead of Google's (the tests)`;
 const TARGET = '--project <id> [--region <region>] [--tasks-api <url>]';
 const CREDENTIALS =
@@ -31,7 +31,7 @@ const SUBCOMMANDS = [
   {
     name: 'task',
     args: ['id'],
-    usage: `usage: npm run ops -- task <id> ${TARGET} [--queue <queue>]\nOne task: when it is due, its attempts and its last response. Its queue follows from its id\n(archive-… is archiveCall, purge-… purgeCall, escalate-… escalateCall).\n${CREDENTIALS}\n\n${OPTIONS}`,
+    usage: `usage: npm run ops -- task <id> ${TARGET} [--queue <queue>]\nOne task: when it is due, its attempts and its last response. Its queue follows from its id\n(archive-… is archiveCall, purge-… purgeCall, escalate-… escalateCall,\nwords-… recordWords).\n${CREDENTIALS}\n\n${OPTIONS}`,
   },
   {
     name: 'run',

@@ -3,6 +3,9 @@
  * longer than `npm test` runs it. Prints the seed and the runs, then either what the runs
  * exercised or the first counterexample, shrunk, with its invariant, as a regression test to
  * paste into test/simulation/regressions.test.ts. Exits 1 on a counterexample, 2 on a usage error.
+ * Shrinking is bounded (--shrink-seconds): a counterexample whose runs wait out the functions'
+ * real-time retries takes seconds per shrink, and seed 99 once shrank for over ten minutes
+ * without a word; what it is doing meanwhile is printed as it goes.
  *
  * The simulation imports the functions' TypeScript sources and the in-memory ports of
  * test/helpers, which Node cannot load by itself (extensionless imports, CommonJS require in
@@ -15,22 +18,29 @@ import { ROOT } from './lib/project.ts';
 type Simulation = typeof import('../test/simulation/simulate.ts');
 type Invariants = typeof import('../test/simulation/invariants.ts');
 
-const USAGE = `usage: npm run simulate -- [--runs N] [--seed S] [--steps N] [--except INVARIANT,...] [--verbose]
-  --runs N      runs to make (default 1000)
-  --seed S      fast-check's seed (default: a new one, printed)
-  --steps N     the most steps in one run (default 40)
-  --except I,…  invariants not checked, to look past a known defect (I1.escalated, I3.utterance-once, …)
-  --verbose     print what the runs exercised`;
+const USAGE = `usage: npm run simulate -- [--runs N] [--seed S] [--steps N] [--except INVARIANT,...] [--shrink-seconds N] [--verbose]
+  --runs N            runs to make (default 1000)
+  --seed S            fast-check's seed (default: a new one, printed)
+  --steps N           the most steps in one run (default 40)
+  --except I,…        invariants not checked, to look past a known defect (I1.escalated, I3.utterance-once, …)
+  --shrink-seconds N  how long to shrink a counterexample, and then to minimize it (default 120);
+                      the smallest found by then is printed
+  --verbose           print what the runs exercised`;
 
 const { values, fail: usage } = parseCommandLine('simulate', USAGE, {
   runs: { type: 'string', default: '1000' },
   seed: { type: 'string' },
   steps: { type: 'string', default: '40' },
   except: { type: 'string', default: '' },
+  'shrink-seconds': { type: 'string', default: '120' },
   verbose: { type: 'boolean', default: false },
 });
 
-const integer = (name: 'runs' | 'seed' | 'steps', raw: string, min: number): number => {
+const integer = (
+  name: 'runs' | 'seed' | 'steps' | 'shrink-seconds',
+  raw: string,
+  min: number,
+): number => {
   const n = Number(raw);
   if (!/^-?\d+$/.test(raw) || !Number.isSafeInteger(n) || n < min)
     usage(`--${name} wants a whole number of at least ${min}, got ${raw}`);
@@ -38,6 +48,7 @@ const integer = (name: 'runs' | 'seed' | 'steps', raw: string, min: number): num
 };
 const runs = integer('runs', values.runs, 1);
 const steps = integer('steps', values.steps, 1);
+const shrinkSeconds = integer('shrink-seconds', values['shrink-seconds'], 1);
 // fast-check seeds are 32-bit integers.
 const seed =
   values.seed === undefined
@@ -69,6 +80,8 @@ try {
     seed,
     maxSteps: steps,
     except: except as Parameters<typeof runSimulation>[0]['except'],
+    shrinkForMs: shrinkSeconds * 1000,
+    onProgress: (line) => console.log(line),
   });
   const seconds = ((performance.now() - started) / 1000).toFixed(1);
   if (values.verbose || !result.failure) {
@@ -77,7 +90,15 @@ try {
       console.log(`${String(n).padStart(8)}  ${event}`);
   }
   if (result.failure) {
-    console.log(`\nCounterexample (seed ${seed}, ${result.shrinks} shrinks, ${seconds} s):\n`);
+    const found = result.foundIn
+      ? `found in run ${result.foundIn.run} after ${(result.foundIn.ms / 1000).toFixed(1)} s, `
+      : '';
+    const cut = result.shrinkCut
+      ? ` (shrinking stopped after --shrink-seconds ${shrinkSeconds}: it may shrink further)`
+      : '';
+    console.log(
+      `\nCounterexample (seed ${seed}, ${found}${result.shrinks} shrinks, ${seconds} s)${cut}:\n`,
+    );
     console.log(describeFailure(result.failure));
     process.exitCode = 1;
   } else {

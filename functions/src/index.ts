@@ -8,6 +8,7 @@ import { onSchedule } from 'firebase-functions/v2/scheduler';
 import { onTaskDispatched } from 'firebase-functions/v2/tasks';
 import { onValueWritten } from 'firebase-functions/v2/database';
 import { ESCALATION_MAX_ATTEMPTS } from './calls/escalateCall';
+import { RECORD_WORDS_MAX_ATTEMPTS } from './calls/recordWords';
 import {
   FUNCTIONS_REGION,
   OPENAI_API_KEY,
@@ -20,7 +21,12 @@ import { handleCallControl, handleSiteSettings } from './triggers/adminActions';
 import { handleVoiceToken } from './triggers/voiceToken';
 import { handleCallWritten } from './triggers/database';
 import { handleSweep } from './triggers/schedule';
-import { handleArchiveTask, handleEscalationTask, handlePurgeTask } from './triggers/tasks';
+import {
+  handleArchiveTask,
+  handleEscalationTask,
+  handlePurgeTask,
+  handleWordsTask,
+} from './triggers/tasks';
 import {
   handleDial,
   handlePartial,
@@ -137,6 +143,23 @@ export const escalateCall = onTaskDispatched(
     rateLimits: { maxConcurrentDispatches: 20 },
   },
   handleEscalationTask,
+);
+
+// A turn's lines the database refused for the whole turn (steps/wordsLater.ts): retried while the
+// database or the archive refuses, for hours (1 s doubling to 5 min, then every 5 min: about
+// 3.5 hours in 50 attempts), so a database out for minutes loses no caller's words.
+export const recordWords = onTaskDispatched(
+  {
+    invoker: taskInvoker,
+    retryConfig: {
+      maxAttempts: RECORD_WORDS_MAX_ATTEMPTS,
+      minBackoffSeconds: 1,
+      maxBackoffSeconds: 300,
+      maxDoublings: 8,
+    },
+    rateLimits: { maxConcurrentDispatches: 20, maxDispatchesPerSecond: 50 },
+  },
+  handleWordsTask,
 );
 
 export const sweepCalls = onSchedule({ schedule: 'every 5 minutes', retryCount: 1 }, handleSweep);

@@ -7,6 +7,7 @@ import type { ChatMessage } from './assistant/prompt';
 import type { Responder } from './assistant/responder';
 import type { Settings } from './config';
 import type { ArchivePlan } from './core/archiveDocs';
+import type { ConferenceParticipant } from './core/conference';
 import type { Log } from './core/log';
 import type { LiveMessage, Procedure, Urgency } from '@aurora/model';
 import type { QueueName } from '@aurora/model/tasks';
@@ -67,6 +68,22 @@ export type EscalationTask = {
   rise?: number;
 };
 
+/** One line of a transcript as the live conversation keys it: the key makes a replayed write land on itself. */
+export type KeyedLine = LiveMessage & { key: string };
+
+/**
+ * A turn's lines the Realtime Database refused for the whole turn (calls/recordWords.ts): only
+ * the lines, never the turn marker or the call's fields, which replayed later would undo newer state.
+ */
+export type WordsTask = {
+  callId: string;
+  /** The call's own CallSid: the archive the lines join if the call is archived meanwhile. */
+  callSid: string;
+  lines: KeyedLine[];
+  /** The archive's turn key to append them under (a late turn's own, so Twilio's retry of it is not doubled); else the task's id. */
+  turn?: string;
+};
+
 export interface TaskQueue {
   /**
    * Enqueues once per id: a second enqueue with the same id is a no-op ('duplicate'). A delay
@@ -74,7 +91,7 @@ export interface TaskQueue {
    */
   enqueue(
     queue: QueueName,
-    task: CallTask | EscalationTask,
+    task: CallTask | EscalationTask | WordsTask,
     id: string,
     delaySeconds?: number,
   ): Promise<'enqueued' | 'duplicate'>;
@@ -129,6 +146,8 @@ export interface LiveVoice {
   announceToConference(conferenceSid: string, url: string): Promise<'done' | 'gone'>;
   /** The ConferenceSid of the in-progress conference named `name`, or null if none is running. */
   conferenceSid(name: string): Promise<string | null>;
+  /** Who is in the conference now, every page of Twilio's list; none once it has ended (or never was). */
+  participants(conferenceSid: string): Promise<ConferenceParticipant[]>;
 }
 
 /** Who is calling, from the worker registry when the number is known. */

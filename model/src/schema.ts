@@ -161,7 +161,11 @@ export const CallConference = z.object({
    * (core/transcription.ts). Kept after the conference ends; cleared when the caller is moved in again.
    */
   caller_joined_at: z.string().optional(),
-  /** When the caller was last recorded out of the conference (site ISO): their last words, transcribed late, are kept up to it. */
+  /**
+   * When the caller was last recorded out of the conference (site ISO): their last words,
+   * transcribed late, are kept up to it. Kept when they are moved in again (a move that fails
+   * leaves them out); their next leave replaces it.
+   */
   caller_left_at: z.string().optional(),
   /**
    * Typed words waiting to be spoken into the conference, by the random key their AnnounceUrl

@@ -13,6 +13,8 @@ export const QUEUES = {
   archive: 'archiveCall',
   purge: 'purgeCall',
   escalate: 'escalateCall',
+  /** A turn's lines the Realtime Database refused for the whole turn: written later, live or archived (calls/recordWords.ts). */
+  words: 'recordWords',
 } as const;
 export type QueueName = (typeof QUEUES)[keyof typeof QUEUES];
 export const QUEUE_NAMES: readonly QueueName[] = Object.values(QUEUES);
@@ -68,6 +70,12 @@ export const taskIds = {
   /** One timer per rise to CRITICAL: after a fall ("it's the drill"), a new rise gets its own. */
   escalate: (callId: string, falls = 0) =>
     falls === 0 ? `escalate-${idRef(callId)}` : `escalate-${idRef(callId)}-r${falls}`,
+  /**
+   * A turn's lines that could not be written, named by their message keys: enqueueing the same
+   * lines again is a duplicate, and lines of another turn get a task of their own.
+   */
+  words: (callId: string, messageKeys: readonly string[]) =>
+    `words-${idRef(callId)}-${createHash('sha256').update(messageKeys.join('/')).digest('hex').slice(0, 16)}`,
 };
 
 /** Which queue a task id belongs to (its prefix names the queue), or null for a stranger's task. */

@@ -36,7 +36,7 @@ export const GROUPS: Record<string, { functions: string[]; sdks: Sdk[]; conversa
     conversations: 80,
   },
   'task queues': {
-    functions: ['archiveCall', 'purgeCall', 'escalateCall'],
+    functions: ['archiveCall', 'purgeCall', 'escalateCall', 'recordWords'],
     sdks: ['database', 'firestore', 'functions', 'messaging', 'twilio'],
     conversations: 20, // rateLimits.maxConcurrentDispatches
   },

@@ -10,8 +10,10 @@ import type {
   Sms,
   TaskQueue,
   WebPush,
+  WordsTask,
 } from '../../functions/src/ports';
 import type { ArchivePlan } from '../../functions/src/core/archiveDocs';
+import type { ConferenceParticipant } from '../../functions/src/core/conference';
 import { AuroraError } from '../../functions/src/core/errors';
 import { callbackArchiveIds, messageKeyFactory } from '../../functions/src/core/ids';
 import { MAX_UPDATE_TWIML_CHARS } from '../../functions/src/core/twiml';
@@ -78,10 +80,12 @@ export class MemoryQueue implements TaskQueue {
   tasks: Array<{ queue: QueueName; callId: string; id: string }> = [];
   /** Escalation timers, kept apart: tests run them when their clock says so. */
   escalations: Array<{ task: EscalationTask; id: string; delaySeconds?: number }> = [];
+  /** Lines a turn could not write (recordWords), kept apart: tests run them when the database is back. */
+  words: Array<{ task: WordsTask; id: string }> = [];
   failNext = 0;
   async enqueue(
     queue: QueueName,
-    task: { callId: string; dueAt?: string },
+    task: { callId: string; dueAt?: string } | WordsTask,
     id: string,
     delaySeconds?: number,
   ) {
@@ -93,6 +97,7 @@ export class MemoryQueue implements TaskQueue {
     this.ids.add(id);
     if (queue === QUEUES.escalate)
       this.escalations.push({ task: task as EscalationTask, id, delaySeconds });
+    else if (queue === QUEUES.words) this.words.push({ task: task as WordsTask, id });
     else this.tasks.push({ queue, callId: task.callId, id });
     return 'enqueued' as const;
   }
@@ -212,6 +217,15 @@ export class MemoryVoice implements LiveVoice {
     const refused = this.refused();
     if (refused) throw refused;
     return this.conferences.get(name) ?? null;
+  }
+  /** Who Twilio lists in each conference, by ConferenceSid: what participants() answers while it runs. */
+  participantsIn = new Map<string, ConferenceParticipant[]>();
+  async participants(conferenceSid: string) {
+    const refused = this.refused();
+    if (refused) throw refused;
+    // A conference that has ended lists nobody.
+    if (this.endedConferences.includes(conferenceSid)) return [];
+    return structuredClone(this.participantsIn.get(conferenceSid) ?? []);
   }
   /** Announcements Twilio accepted (AnnounceUrl), in order. */
   announcements: Array<{ conferenceSid: string; url: string }> = [];

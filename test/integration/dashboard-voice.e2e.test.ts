@@ -13,6 +13,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FakeVoiceRecord } from '../../hosting/src/voice/fakeClient';
 import type { VoiceTarget } from '../../hosting/src/voice/voiceClient';
+import { SUPERVISOR_LINES_IN } from '../../functions/src/core/twiml';
 import { DEMO_ADMIN, grantAdmin } from '../../scripts/lib/admins.ts';
 import { launchChromium, signIn } from '../../scripts/lib/browser.ts';
 import type { SimulatedCall } from '../../scripts/lib/twilio-sim.ts';
@@ -33,6 +34,8 @@ const DASHBOARD = `${SIM.baseUrl}/?voice=fake`;
 const SHOTS = 'test-results/voice';
 const BEN = { email: 'ben.voice@aurora.local', password: 'ben-voice-password-1' };
 const ANA = DEMO_ADMIN.email;
+/** What the caller hears when a supervisor acts on the call (in English: these callers' language). */
+const LINES = SUPERVISOR_LINES_IN.en;
 
 let browser: Browser;
 
@@ -239,20 +242,16 @@ describe("the supervisor's own voice on a call", () => {
     await page.context().close();
   });
 
-  it('listens in muted, then speaks up: Listen waits for a conference and says why', async () => {
+  it('listens in muted to a call another supervisor holds, then speaks up', async () => {
     const ana = await supervisor(DEMO_ADMIN);
     const ben = await supervisor(BEN);
     const { call, callId } = await ringing('+15550100003');
     await openCall(ben.page, callId);
-    // No conference yet: Listen is offered but disabled, with the reason read with it.
+    // Listen is offered on any live call, before anyone talks too: nothing to explain.
     const listen = button(ben.page, 'Listen');
     await listen.waitFor();
-    expect(await listen.isDisabled()).toBe(true);
-    const why = await listen.getAttribute('aria-describedby');
-    await sees(
-      ben.page.locator(`#${why}`),
-      'Listen opens once a supervisor is talking with the caller',
-    );
+    expect(await listen.isEnabled()).toBe(true);
+    expect(await listen.getAttribute('aria-describedby')).toBeNull();
 
     expect(await seriousViolations(ben.page), 'axe before anyone talks').toEqual([]);
 
@@ -320,6 +319,112 @@ describe("the supervisor's own voice on a call", () => {
     await finish(call, callId);
     await ana.page.context().close();
     await ben.page.context().close();
+  });
+
+  it('listens to a call Aurora handles alone: the caller is moved in, Aurora answers in the conference, Speak up takes the call, Hand back returns it', async () => {
+    const ana = await supervisor(DEMO_ADMIN);
+    const { page } = ana;
+    const { call, callId } = await ringing('+15550100004');
+    await openCall(page, callId);
+    await reads(page.getByTestId('caller-where'), 'The caller is with Aurora.');
+    await reads(page.getByTestId('call-state'), 'Aurora is answering');
+
+    // Nobody talks with the caller: Listen is offered all the same, and takes nothing.
+    let from = ana.sent.length;
+    const listen = button(page, 'Listen');
+    await listen.waitFor();
+    expect(await listen.isEnabled()).toBe(true);
+    expect(await listen.getAttribute('aria-describedby')).toBeNull();
+    await listen.click();
+    // The listener's join moves the caller into the conference: not told a supervisor joins (nobody will speak).
+    const moved = await nextConferenceMove(call);
+    expect(moved.conference).toBeDefined();
+    expect(moved.said).not.toContain(LINES.supervisorJoined);
+    expect(moved.said).not.toContain(LINES.connecting);
+    await reads(
+      page.getByTestId('voice-state'),
+      'Listening: Aurora is answering; the caller cannot hear you',
+    );
+    await sees(
+      member(page, 'Your browser'),
+      'Your browser joined, muted: listening without being heard',
+    );
+    await reads(
+      page.getByTestId('caller-where'),
+      'The caller is in the conference with Aurora, who answers them. You are listening, muted.',
+    );
+    // Aurora answers them: not the warning that the caller hears nobody.
+    expect(await page.getByTestId('caller-where').getAttribute('class')).not.toMatch(/problem/);
+    await reads(page.getByTestId('call-state'), 'Aurora is answering');
+    expect(requestsSince(ana, from, callId)).toEqual([]);
+    expect(await records(page)).toEqual([{ op: 'connect', callId, mode: 'listen' }]);
+    const speakUp = button(page, 'Speak up (take the call)');
+    await speakUp.waitFor();
+    expect(await seriousViolations(page), 'axe while listening to Aurora').toEqual([]);
+    await shoot(page, 'listening-to-aurora');
+
+    // The caller's words, spoken into the conference, and Aurora's reply, announced into it.
+    const transcript = page.getByTestId('transcript');
+    const replies = transcript.locator('li[data-role=assistant]');
+    const repliesBefore = await replies.count();
+    const words = 'There is oil all over the floor of the loading bay';
+    // Only words said once Twilio reports the caller in the conference are transcribed as heard there.
+    await eventually(
+      'the caller in the conference, by Twilio',
+      async () =>
+        (await db.ref(`active_calls/${callId}/conference/caller_joined_at`).get()).exists() ||
+        undefined,
+    );
+    await call.say(words);
+    await sees(
+      transcript
+        .locator('li[data-spoken][data-role=user]')
+        .filter({ hasText: words })
+        .locator('.who'),
+      'Caller',
+    );
+    await counts(replies, repliesBefore + 1, 20_000);
+    const reply = replies.last();
+    await sees(reply.locator('.who'), 'Aurora');
+    const answer = await reply.locator('p').innerText();
+    expect(answer.length).toBeGreaterThan(0);
+    // Both the caller and the listener hear it (the stand-in keeps what each leg heard).
+    const leg = ana.legOf(callId)!;
+    for (const [who, sid] of [
+      ['the caller', call.callSid],
+      ['the listener', leg],
+    ] as const)
+      await eventually(`${who} to hear Aurora's reply`, async () => {
+        const res = await sim(`calls/${sid}`);
+        return ((await res.json()) as { heard: string[] }).heard.includes(answer) || undefined;
+      });
+
+    // Speak up: the unmute takes the call for Ana (one request), and the caller hears her.
+    from = ana.sent.length;
+    await speakUp.click();
+    await reads(page.getByTestId('call-state'), `Taken over by ${ANA}`);
+    await reads(page.getByTestId('voice-state'), 'Talking: the caller hears you');
+    await sees(member(page, 'Your browser'), 'Your browser joined: heard by the caller');
+    await reads(page.getByTestId('caller-where'), 'The caller is in the conference with you.');
+    await sees(button(page, 'Mute'), 'Mute');
+    // Heard now: leaving would hang up on the caller, not stop a listening.
+    await sees(button(page, 'Hang up'), 'Hang up');
+    await sees(transcript.locator('li[data-role=system]').filter({ hasText: `${ANA} took` }), ANA);
+    expect(requestsSince(ana, from, callId)).toEqual([{ action: 'mute', muted: false }]);
+    await shoot(page, 'spoke-up');
+
+    // Hand back: the conference ends, the browser leaves with it, the caller is with Aurora again.
+    from = ana.sent.length;
+    await page.getByRole('button', { name: 'Hand back to Aurora' }).click();
+    expect((await nextConferenceMove(call)).leftConference).toBeDefined();
+    expect(requestsSince(ana, from, callId)).toEqual([{ action: 'release' }]);
+    await reads(page.getByTestId('call-state'), 'Aurora is answering');
+    await reads(page.getByTestId('caller-where'), 'The caller is with Aurora.');
+    expect((await records(page)).at(-1)).toEqual({ op: 'disconnect', callId, mode: 'listen' });
+    await sees(member(page, 'Your browser'), 'Your browser left the call');
+
+    await finish(call, callId);
+    await page.context().close();
   });
 
   it("calls the supervisor's phone: ringing, then joined after pressing 1; Leave hands the caller back", async () => {

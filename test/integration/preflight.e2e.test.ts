@@ -39,7 +39,7 @@ const tasks = new CloudTasksApiServer();
 beforeAll(async () => {
   await twilio.start();
   await tasks.start();
-  for (const queue of ['archiveCall', 'purgeCall', 'escalateCall'])
+  for (const queue of ['archiveCall', 'purgeCall', 'escalateCall', 'recordWords'])
     tasks.addQueue(`projects/${PROJECT_ID}/locations/us-central1`, queue);
 });
 afterAll(async () => {

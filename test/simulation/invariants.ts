@@ -6,8 +6,10 @@
  */
 import { DEMO_PROCEDURES } from '../../functions/src/assistant/procedures';
 import { keywordUrgency } from '../../functions/src/assistant/offlineResponder';
-import { conversationIdOf } from '../../functions/src/core/ids';
+import { conversationIdOf, keyOrder } from '../../functions/src/core/ids';
 import type { Timings } from '../../functions/src/core/log';
+import { CONFERENCE_NOTES } from '../../functions/src/core/conference';
+import { overtaken } from '../../functions/src/core/turnPlan';
 import { rank } from '../../functions/src/core/urgency';
 import {
   type Alert,
@@ -52,9 +54,15 @@ export const INVARIANTS = {
   'I7.texts-confirmed':
     'The on-call staff are texted only for a confirmed CRITICAL call (never a provisional one, never one that fell).',
   'I8.never-alone':
-    'Whenever the caller is in the conference and every callback has been delivered, a joined, unmuted human leg is with them (else they are back at a Gather).',
+    'Whenever the caller is in the conference and every callback has been delivered, a joined, unmuted human leg is with them, or nobody holds the call (Aurora answers them there, the call as stored having them in) and a joined listener is; else they are back at a Gather. Beside a holder, muted listeners are no company.',
   'I9.only-heard-words':
     "The transcript holds no words from a human leg the caller could not hear (muted, or not joined with them); a leg's words the caller heard are in it at most once.",
+  'I10.aurora-answers-listened':
+    "Every caller utterance a transcription recorded in the conference while nobody held the call (supervisors only listening) gets, once its callback is answered, Aurora's reply announced into the conference (Twilio accepted it), or a transcript line that her reply was not spoken, or, a supervisor having taken the call meanwhile, her reply recorded as possibly unheard.",
+  // Not a safety rule but what checking them needs: a run that never comes to rest would hang
+  // the simulation. Reported whatever --except says (the run ended early either way).
+  'R1.comes-to-rest':
+    'A run comes to rest: its requests, tasks and timers stop scheduling one another within the event budget (world.ts EVENT_BUDGET).',
 } as const;
 export type InvariantCode = keyof typeof INVARIANTS;
 
@@ -104,8 +112,45 @@ const saidSinceFall = (track: Track): Urgency =>
 
 const humanKey = (who: string, words: string) => `${who}\n${words}`;
 
+/** A caller's transcription callback about to be delivered: whether Aurora answers it, and what is there already. */
+export type CallerWordsBefore = {
+  auroraAnswers: boolean;
+  /** Announcements Twilio had accepted, over every call. */
+  accepted: number;
+  notSpoken: number;
+  overtaken: number;
+};
+
+/** The start of the transcript's line for a reply of Aurora's recorded and not said into the conference. */
+const REPLY_NOT_SPOKEN = CONFERENCE_NOTES.replyNotSpoken('').split('(')[0];
+/** The start of the line for words to be announced that could not be read when Twilio asked for them. */
+const NOT_ANNOUNCED = CONFERENCE_NOTES.notAnnounced.split('(')[0];
+/** The start of the line for a reply of Aurora's that a take overtook. */
+const OVERTAKEN = overtaken('', '').split(':')[0];
+
 const countBy = (items: string[]) =>
   items.reduce((m, k) => m.set(k, (m.get(k) ?? 0) + 1), new Map<string, number>());
+
+/**
+ * The lines the transcript gives Aurora or a supervisor (typed) as said to the caller: each, less
+ * those a later line says were not spoken (Aurora's reply in the conference not announced, or
+ * words to announce that could not be read when Twilio asked for them: the nearest such line
+ * above the note). Words transcribed from the conference (spoken) are I9's.
+ */
+function claimedSaid(messages: LiveMessage[]): LiveMessage[] {
+  const said: LiveMessage[] = [];
+  for (const m of messages) {
+    if ((m.role === 'assistant' || m.role === 'admin') && !m.spoken) said.push(m);
+    if (m.role !== 'system') continue;
+    const unsaid = m.content.startsWith(REPLY_NOT_SPOKEN)
+      ? said.findLastIndex((l) => l.role === 'assistant')
+      : m.content.startsWith(NOT_ANNOUNCED)
+        ? said.length - 1
+        : -1;
+    if (unsaid >= 0) said.splice(unsaid, 1);
+  }
+  return said;
+}
 
 export class Tracker {
   readonly violations: Violation[] = [];
@@ -304,12 +349,15 @@ export class Tracker {
     request: { callSid: string; words: string; utterance: string },
     speaker: string,
     outcome: string,
+    before?: CallerWordsBefore,
   ) {
     if (speaker !== 'caller') return;
     const track = this.track(request.callSid);
     const words = request.words.trim();
     if (words === '' || track.answered.some((a) => a.token === request.utterance)) return;
     track.answered.push({ words, token: request.utterance });
+    if (outcome === 'recorded' && before?.auroraAnswers)
+      this.auroraAnsweredListened(request, before);
     const live = this.liveCall(request.callSid);
     const said = saidSinceFall(track);
     if (outcome === 'recorded' && live && rank[live.call.urgency] < rank[said])
@@ -336,7 +384,8 @@ export class Tracker {
         ? Object.entries(
             salvageConversation(conversations[conversationId], '').conversation.messages,
           )
-            .sort(([a], [b]) => a.localeCompare(b))
+            // As the dashboard reads it (orderByKey): by code unit, never localeCompare.
+            .sort(([a], [b]) => keyOrder(a, b))
             .map(([, m]) => m)
         : [];
     if (live) return { where: 'live', messages: read(live.call.conversation_id) };
@@ -378,11 +427,7 @@ export class Tracker {
       }
       const sent = countBy(call.sent);
       // Words transcribed from the conference (spoken) were not sent to Twilio: I9 is about them.
-      const spoken = countBy(
-        messages
-          .filter((m) => (m.role === 'assistant' || m.role === 'admin') && !m.spoken)
-          .map((m) => m.content),
-      );
+      const spoken = countBy(claimedSaid(messages).map((m) => m.content));
       for (const [line, n] of spoken) {
         if (n > (sent.get(line) ?? 0))
           this.violate(
@@ -410,7 +455,12 @@ export class Tracker {
     }
   }
 
-  /** I8: at rest between callbacks, a caller in the conference hears a human there (muted listeners are no company). */
+  /**
+   * I8: at rest between callbacks, a caller in the conference hears a human there, or Aurora
+   * answers them there for the listeners who joined (nobody holds the call, and the call as
+   * stored has the caller in: what steps/conferenceReply.ts answers on). Beside a holder, who
+   * has no voice there, muted listeners are no company.
+   */
   private checkNeverAlone() {
     if (!this.world.quiescent) return;
     for (const call of this.world.calls.values()) {
@@ -419,19 +469,98 @@ export class Tracker {
       const conference = call.conference
         ? this.world.voiceNet.conferences.get(call.conference)
         : undefined;
+      const listeners = conference?.running
+        ? [...conference.participants.keys()].filter((sid) => this.world.voiceNet.legs.has(sid))
+        : [];
+      const live = this.liveCall(call.callSid)?.call;
+      const auroraAnswers = !!live?.conference?.caller_in && live.mode !== 'human';
+      if (auroraAnswers && listeners.length > 0) continue;
       const others = conference
         ? [...conference.participants.entries()]
             .filter(([sid]) => sid !== call.callSid)
             .map(([, p]) => (p.muted ? 'a muted listener' : 'someone'))
         : [];
+      const why = !live
+        ? ' (no live call)'
+        : live.mode === 'human'
+          ? ` (${live.admin_id} holds the call)`
+          : !live.conference?.caller_in
+            ? ' (nobody holds the call, but it does not have the caller in: Aurora does not answer)'
+            : '';
       this.violate(
         'I8.never-alone',
         call.callSid,
         conference
-          ? `the caller is in the conference with ${others.length > 0 ? others.join(' and ') : 'nobody'} and every callback has been delivered`
+          ? `the caller is in the conference with ${others.length > 0 ? others.join(' and ') : 'nobody'}${others.length > 0 ? why : ''} and every callback has been delivered`
           : 'the caller is out of the conference, yet nothing was run on their call',
       );
     }
+  }
+
+  // ---- Aurora answering in the conference (issue 24, point 3) ----
+
+  /** What a caller's transcription callback is judged against: taken just before it is delivered. */
+  beforeCallerWords(callSid: string): CallerWordsBefore {
+    const live = this.liveCall(callSid)?.call;
+    return {
+      auroraAnswers: !!live?.conference?.caller_in && live.mode !== 'human',
+      accepted: this.world.voice.announcements.length,
+      ...this.replyNotes(callSid),
+    };
+  }
+
+  /** The transcript's lines that account for a reply of Aurora's not said: not spoken, or overtaken by a take. */
+  private replyNotes(callSid: string) {
+    const { messages } = this.transcript(callSid);
+    const system = messages.filter((m) => m.role === 'system').map((m) => m.content);
+    return {
+      notSpoken: system.filter((line) => line.startsWith(REPLY_NOT_SPOKEN)).length,
+      overtaken: system.filter((line) => line.startsWith(OVERTAKEN)).length,
+    };
+  }
+
+  /**
+   * I10, once a caller's transcription callback is answered (the functions answer it only once
+   * Aurora's reply is done, calls/transcription.ts): words recorded, on their first recording,
+   * while the call as stored had the caller in the conference and nobody holding it, got her
+   * reply announced (Twilio accepted it), a line that it was not spoken, or, taken meanwhile, the
+   * reply recorded as possibly unheard.
+   */
+  private auroraAnsweredListened(
+    request: { callSid: string; words: string },
+    before: CallerWordsBefore,
+  ) {
+    const accepted = this.world.voice.announcements.length - before.accepted;
+    const after = this.replyNotes(request.callSid);
+    const how =
+      accepted > 0
+        ? 'announced'
+        : after.notSpoken > before.notSpoken
+          ? 'not spoken (said so)'
+          : after.overtaken > before.overtaken
+            ? 'overtaken by a take'
+            : null;
+    if (how) return this.world.count(`Aurora answered in the conference: ${how}`);
+    this.violate(
+      'I10.aurora-answers-listened',
+      request.callSid,
+      `"${request.words.trim()}" was recorded in the conference while nobody held the call; Aurora's reply was neither announced nor said to be unspoken`,
+    );
+  }
+
+  /**
+   * Twilio plays Aurora's reply into the caller's conference (its AnnounceUrl answered): I2, she
+   * never speaks while a human holds the call.
+   */
+  auroraAnnounced(callerSid: string, says: string[]) {
+    this.world.count("Aurora's reply played into the conference");
+    const live = this.liveCall(callerSid)?.call;
+    if (live?.mode === 'human' && says.length > 0)
+      this.violate(
+        'I2.silent-while-held',
+        callerSid,
+        `Aurora's reply "${says.join(' ')}" was announced into the conference while ${live.admin_id} holds the call`,
+      );
   }
 
   // ---- Escalation and the alarm ----

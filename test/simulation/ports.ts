@@ -13,6 +13,7 @@ import type {
   EscalationTask,
   LiveDb,
   TaskQueue,
+  WordsTask,
 } from '../../functions/src/ports';
 import { MemoryLiveDb } from '../helpers/memoryDb';
 
@@ -117,6 +118,7 @@ export const RETRY_CONFIG: Record<
   archiveCall: { maxAttempts: 10, minBackoffSeconds: 1, maxBackoffSeconds: 60, maxDoublings: 4 },
   purgeCall: { maxAttempts: 10, minBackoffSeconds: 2, maxBackoffSeconds: 60, maxDoublings: 4 },
   escalateCall: { maxAttempts: 30, minBackoffSeconds: 1, maxBackoffSeconds: 10, maxDoublings: 2 },
+  recordWords: { maxAttempts: 50, minBackoffSeconds: 1, maxBackoffSeconds: 300, maxDoublings: 8 },
 };
 
 /** Seconds before retry number `retry` (0 for the first retry). */
@@ -128,7 +130,7 @@ export function backoffSeconds(queue: QueueName, retry: number): number {
 
 export type ScheduledTask = {
   queue: QueueName;
-  task: CallTask | EscalationTask;
+  task: CallTask | EscalationTask | WordsTask;
   id: string;
   dueMs: number;
   retries: number;
@@ -150,7 +152,12 @@ export class SimTasks implements TaskQueue {
 
   constructor(private readonly nowMs: () => number) {}
 
-  async enqueue(queue: QueueName, task: CallTask | EscalationTask, id: string, delaySeconds = 0) {
+  async enqueue(
+    queue: QueueName,
+    task: CallTask | EscalationTask | WordsTask,
+    id: string,
+    delaySeconds = 0,
+  ) {
     if (this.failNext > 0) {
       this.failNext--;
       throw new Error('queue unavailable (injected)');

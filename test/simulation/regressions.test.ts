@@ -311,6 +311,19 @@ describe('found by the simulation beyond those', () => {
       fault({ port: 'database', op: 'get', count: 5 }),
       silence(1),
     ]));
+
+  // Found by npm run simulate -- --seed 99. On a call a supervisor holds, the turn's write of the
+  // caller's words was refused for all six attempts (about five seconds): the error was logged and
+  // swallowed, and the words were in no transcript although the webhook had answered the turn.
+  // They are now queued (recordWords) and written once the database takes writes again.
+  it("keeps a held call's words when the database refuses the turn's write for seconds", () =>
+    holds('I3.utterance-once', [
+      ring(0),
+      admin(0, 'ana', 'take'),
+      fault({ port: 'database', op: 'update', count: 5 }),
+      fault({ port: 'database', op: 'update', count: 1 }),
+      speak(0, 'it is only the drill'),
+    ]));
 });
 
 // The supervisor's own voice (issue 24): the simulation with conferences, human legs and
@@ -393,5 +406,148 @@ describe('found with voice in play (issue 24)', () => {
       ring(0),
       fault({ port: 'database', op: 'get', count: 5, after: 2 }),
       admin(0, 'ana', 'talk', { retried: true }),
+    ]));
+
+  // Found by npm run simulate -- --runs 5000 --seed 777. The supervisor's browser leg hangs up;
+  // the conference's participant-leave cannot record it (every try of the transaction is
+  // refused), answers 500, and Twilio does not send it again: the caller sat alone in a silent
+  // conference until the sweeper's re-check. Twilio's participant list now tells the callback
+  // the caller is alone, and it ends the conference.
+  it("returns the caller to Aurora when the last human's leave cannot be recorded", () =>
+    holds('I8.never-alone', [
+      ring(0),
+      admin(0, 'ana', 'talk'),
+      fault({ port: 'database', op: 'transact', count: 5, after: 1 }),
+      human(0, 'I am here with you, stay on the line.'),
+      humanHangsUp(0),
+    ]));
+
+  // Listening to a call nobody holds (issue 24, point 3): the listener's join moves the caller
+  // into the conference, and Aurora answers their words there, announced into the conference.
+  it('answers the caller in the conference a listener brought them into, by an announcement', async () => {
+    const steps = [ring(0), admin(0, 'ana', 'listen'), talk(0, FIRE)];
+    await holds('I10.aurora-answers-listened', steps);
+    await holds('I3.only-what-was-said', steps);
+    await holds('I8.never-alone', steps);
+    const { story } = await replay(steps);
+    expect(story.join('\n')).toMatch(/announced into the conference: "/);
+  });
+
+  // With nobody holding the call, a muted listener is company (Aurora answers there); when the
+  // last one leaves, the conference ends and the caller is back at Aurora's Gather.
+  it("returns the caller to Aurora's Gather when the last listener leaves", () =>
+    holds('I8.never-alone', [
+      ring(0),
+      admin(0, 'ana', 'listen'),
+      admin(0, 'ben', 'listen'),
+      talk(0, 'I twisted my ankle'),
+      admin(0, 'ana', 'leave'),
+      humanHangsUp(0),
+    ]));
+
+  // Speaking up while listening to Aurora takes the call first: Aurora then answers no more, and
+  // is never heard over the supervisor who holds it.
+  it('takes the call for a listener who speaks up, and Aurora stops answering', async () => {
+    const steps = [ring(0), admin(0, 'ana', 'listen'), admin(0, 'ana', 'unmute'), talk(0, FIRE)];
+    await holds('I2.silent-while-held', steps);
+    await holds('I8.never-alone', steps);
+    const { story } = await replay(steps);
+    const afterSpeakUp = story.slice(story.findIndex((line) => line.startsWith('3. ')));
+    expect(afterSpeakUp.join('\n')).toMatch(/ana unmute: \{"ok":true/);
+    expect(afterSpeakUp.join('\n')).not.toMatch(/announced into the conference/);
+  });
+
+  // Found by npm run simulate -- --runs 1500 --seed 777 (and --seed 99). Ana listens to Aurora,
+  // then presses Talk: the take ends the conference (the caller would be with a holder who has no
+  // voice there), and her browser connects before Twilio's callbacks say so. The record still had
+  // the caller in, so the leg joined an empty conference by its name, and her words were recorded
+  // as said to the caller. The leg is now told to try again (voiceLegs.ts endedAtTwilio).
+  it('records no words from a Talk leg that joined a conference Twilio had just ended', () =>
+    holds('I9.only-heard-words', [
+      ring(0),
+      admin(0, 'ana', 'listen'),
+      admin(0, 'ana', 'talk'),
+      human(0, 'I am here with you, stay on the line.'),
+    ]));
+
+  // Found by I10 on the working tree: the caller's words could not be written (six refusals in a
+  // row), so the first try of their transcription callback answered nothing; Twilio's retry
+  // wrote them, and answered nothing either, since only a first claim answered. Aurora now
+  // answers on the try whose write records the words (calls/transcription.ts).
+  it('answers the caller in the conference when the retry of their callback records their words', () =>
+    holds('I10.aurora-answers-listened', [
+      ring(0),
+      admin(0, 'ana', 'listen'),
+      fault({ port: 'database', op: 'update', count: 6 }),
+      talk(0, FIRE),
+    ]));
+
+  // Found by npm run simulate -- --runs 3000 --seed 4242. The caller's words in the conference
+  // were transcribed late, after they hung up; Ana's second Talk moved them in again (the record
+  // dropped when they had left) and failed (they had hung up), so the callback found the caller
+  // out with no time they left, judged the words said outside the conference, and lost them and
+  // their CRITICAL urgency. The time the caller last left is now kept across a move in
+  // (core/conference.ts conferenceChange).
+  it("keeps the caller's late conference words when a Talk after their hang-up fails to move them in", async () => {
+    const steps = [
+      ring(0),
+      admin(0, 'ana', 'talk'),
+      talk(0, FIRE, { late: true }),
+      hangUp(0, { hold: true }),
+      admin(0, 'ana', 'talk'),
+    ];
+    await holds('I3.utterance-once', steps);
+    await holds('I4.urgency-floor', steps);
+  });
+
+  // Found by npm run simulate -- --runs 500 --seed 3 (run 241). Twilio refuses the announcement
+  // of Aurora's reply in the conference; the transcript has the reply, then "Not spoken", as it
+  // must. But the reply's key ends in 'Y' and the note's, made in the same millisecond, in '_':
+  // the simulation read the transcript with localeCompare, which sorts '_' before 'Y', so the
+  // note came above the reply it is about. Keys are now ordered as the Realtime Database orders
+  // them (by code unit: core/ids.ts keyOrder), here and where the archive appends late lines.
+  it("says Aurora's reply was not spoken when Twilio refuses its announcement", () =>
+    holds('I3.only-what-was-said', [
+      ring(0),
+      speak(0, FIRE),
+      admin(0, 'ana', 'listen'),
+      fault({ port: 'twilio-refuses' }),
+      talk(0, FIRE),
+    ]));
+
+  // Found by npm run simulate -- --runs 500 --seed 1 (run 388). Ana talks on two browser legs;
+  // the first one's participant-leave is refused by the database and Twilio does not send it
+  // again (the caller still had her second leg, so nothing was ended). When the second leaves,
+  // the record still counted the first as with the caller, and the leaving rule kept the caller
+  // in a silent conference. A leave now checks with Twilio the legs the record still counts as
+  // company (calls/conferenceEvents.ts settleLegsKeepingCompany).
+  it('ends the conference when the last leg leaves after an earlier leave went unrecorded', () =>
+    holds('I8.never-alone', [
+      ring(0),
+      admin(0, 'ana', 'talk'),
+      admin(0, 'ana', 'talk'),
+      fault({ port: 'database', op: 'any', count: 5, after: 5 }),
+      human(0, 'I am here with you, stay on the line.'),
+      humanHangsUp(0),
+      humanHangsUp(0),
+    ]));
+
+  // Found by npm run simulate -- --runs 3000 --seed 4242 (run 2009). The first conference's
+  // conference-start and the caller's participant-join are held back past its end and the next
+  // Talk's conference: the late join recorded the caller in, and the late start pointed the call
+  // at the ended conference, so the live one's participant-leave was dropped as an earlier
+  // conference's and the caller was left alone. An event naming another conference than the one
+  // recorded now changes the record only if Twilio lists it running under the call's name
+  // (core/conference.ts ofAnotherConference).
+  it('is not pointed at an ended conference by its late start, and ends the live one when the last human leaves', () =>
+    holds('I8.never-alone', [
+      ring(1),
+      fault({ port: 'status-callbacks', hold: 2 }),
+      admin(1, 'ana', 'talk'),
+      humanHangsUp(0),
+      deliver(3),
+      admin(1, 'ana', 'talk'),
+      deliver(0),
+      humanHangsUp(0),
     ]));
 });

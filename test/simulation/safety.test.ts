@@ -62,6 +62,15 @@ describe('the safety simulation', () => {
       'conference ended: ended through the REST API',
       '<Dial action> after the conference answered (used)',
       'the caller hung up in the conference',
+      // Listening to a call nobody holds (issue 24, point 3): the listener brings the caller into
+      // the conference, Aurora answers their words there by announcement, a listener speaks up
+      // (taking the call), and the last one leaving returns the caller to Aurora's Gather.
+      'listen on a call nobody holds (the caller at a Gather)',
+      'transcription (caller): recorded, while Aurora answers them',
+      'Aurora answered in the conference: announced',
+      "Aurora's reply played into the conference",
+      'speak up on a call nobody held: taken',
+      'the last listener left: the caller is back at a Gather',
     ]) {
       expect(seen(event), event).toBeGreaterThan(0);
     }

@@ -17,7 +17,7 @@ import {
   type Model,
   type Step,
 } from './steps';
-import { World } from './world';
+import { RunawayRun, World } from './world';
 
 export type SimulationOptions = {
   runs: number;
@@ -26,8 +26,17 @@ export type SimulationOptions = {
   except?: InvariantCode[];
   /** The most steps in one run. */
   maxSteps?: number;
-  /** Stop shrinking after this long (the counterexample found so far is reported). */
+  /**
+   * How long to shrink a counterexample once one is found, and then as long again to minimize
+   * it; the smallest found by then is reported. Unbounded unless told: a run whose faults make
+   * the functions wait out their retries in real time (core/retry.ts, about 5 s for five refusals
+   * in a row) makes every shrink that keeps them as slow, and seed 99 shrank for over ten minutes.
+   */
   shrinkForMs?: number;
+  /** Told what the simulation is doing when it takes long: a counterexample found, shrunk, minimized. */
+  onProgress?: (line: string) => void;
+  /** The most events one run may take (world.ts EVENT_BUDGET unless told; a test of the guard lowers it). */
+  eventBudget?: number;
   /**
    * The steps to draw from (exploring one area). Unless told otherwise, three runs in four draw
    * from stepArbitrary and one from voiceStepArbitrary, so faults land while humans talk too.
@@ -49,6 +58,10 @@ export type SimulationResult = {
   failure: Counterexample | null;
   shrinks: number;
   interrupted: boolean;
+  /** The run (counted from 1) that found the counterexample, and when (ms from the start). */
+  foundIn?: { run: number; ms: number };
+  /** Shrinking or minimizing ran out of shrinkForMs: the counterexample may shrink further. */
+  shrinkCut: boolean;
   /** How often each kind of event happened over every run (shrinking included): what was exercised. */
   seen: Map<string, number>;
 };
@@ -64,8 +77,18 @@ class InvariantBroken extends Error {
   }
 }
 
+/** What broke, less the invariants excepted; a runaway (R1) always counts: its run ended early either way. */
 const brokenIn = (world: World, except: ReadonlySet<string>) =>
-  world.violations.filter((v) => !except.has(v.invariant));
+  world.violations.filter((v) => v.invariant === 'R1.comes-to-rest' || !except.has(v.invariant));
+
+/** Runs a step (or a run's end); a run that overspent its event budget stops there, its R1 violation recorded. */
+async function untilRunaway(work: Promise<void>) {
+  try {
+    await work;
+  } catch (err) {
+    if (!(err instanceof RunawayRun)) throw err;
+  }
+}
 
 /** One step as a fast-check command: applicable by its precondition; it fails the run if it reveals a violation. */
 class StepCommand implements fc.AsyncCommand<Model, World> {
@@ -77,7 +100,7 @@ class StepCommand implements fc.AsyncCommand<Model, World> {
     return applicable(this.step, model);
   }
   async run(model: Model, world: World) {
-    await runStep(world, this.step);
+    await untilRunaway(runStep(world, this.step));
     Object.assign(model, modelOf(world));
     const broken = brokenIn(world, this.except);
     if (broken.length > 0) throw new InvariantBroken(broken);
@@ -97,9 +120,10 @@ export async function replay(
   {
     except = [] as readonly string[],
     only,
-  }: { except?: readonly string[]; only?: InvariantCode } = {},
+    eventBudget,
+  }: { except?: readonly string[]; only?: InvariantCode; eventBudget?: number } = {},
 ): Promise<Counterexample> {
-  const world = new World();
+  const world = new World({ eventBudget });
   // With `only`, no other invariant ends the run early: the one a regression test is about is always reached.
   const skip = new Set(only ? Object.keys(INVARIANTS).filter((code) => code !== only) : except);
   const ran: Step[] = [];
@@ -108,11 +132,11 @@ export async function replay(
     for (const step of steps) {
       if (!applicable(step, modelOf(world))) continue;
       ran.push(step);
-      await runStep(world, step);
+      await untilRunaway(runStep(world, step));
       if (brokenIn(world, skip).length > 0)
         return { steps: ran, violations: brokenIn(world, skip), story: world.story };
     }
-    await world.finish();
+    await untilRunaway(world.finish());
     return { steps: ran, violations: brokenIn(world, skip), story: world.story };
   } finally {
     world.close();
@@ -123,16 +147,24 @@ export async function replay(
  * Makes a counterexample as small as it goes: drops each step, then each option of a step,
  * while the replay still breaks the same invariant. fast-check's shrinker stops at a local
  * minimum of the command list; this pass makes the regression test read as the defect.
+ * `until` (performance.now() time): the smallest found by then, and `cut` when out of time.
  */
 export async function minimize(
   counterexample: Counterexample,
   except: readonly string[] = [],
-): Promise<Counterexample> {
+  { until = Infinity, eventBudget }: { until?: number; eventBudget?: number } = {},
+): Promise<Counterexample & { cut?: boolean }> {
   const invariant = counterexample.violations[0]?.invariant;
   if (!invariant) return counterexample;
   let best = counterexample;
+  let cut = false;
   const stillBroken = async (steps: Step[]) => {
-    const run = await replay(steps, { except });
+    // Out of time, no candidate is tried: every loop below then ends at once.
+    if (performance.now() >= until) {
+      cut = true;
+      return null;
+    }
+    const run = await replay(steps, { except, eventBudget });
     return run.violations.some((v) => v.invariant === invariant) ? run : null;
   };
   for (let changed = true; changed;) {
@@ -165,7 +197,7 @@ export async function minimize(
       }
     }
   }
-  return best;
+  return cut ? { ...best, cut } : best;
 }
 
 /** The same step with one option fewer, or a fault's count down to one. */
@@ -209,14 +241,43 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
         { weight: 1, arbitrary: commandsOf(voiceStepArbitrary) },
       );
   const seen = new Map<string, number>();
+  const started = performance.now();
+  const seconds = (since: number) => `${((performance.now() - since) / 1000).toFixed(1)} s`;
+  const progress = options.onProgress ?? (() => {});
+  const shrinkFor = options.shrinkForMs ?? Infinity;
+  let run = 0;
+  let foundIn: { run: number; ms: number } | undefined;
+  let shrinkCut = false;
+  let lastProgress = 0;
   const property = fc.asyncProperty(runs, async (commands) => {
-    const world = new World();
+    run++;
+    if (foundIn && performance.now() - started - foundIn.ms >= shrinkFor) {
+      // Out of time for shrinking: every candidate left passes untried, which ends the shrink at
+      // the smallest counterexample so far.
+      shrinkCut = true;
+      return;
+    }
+    const world = new World({ eventBudget: options.eventBudget });
     await world.open();
     try {
       await fc.asyncModelRun(() => ({ model: modelOf(world), real: world }), commands);
-      await world.finish();
+      await untilRunaway(world.finish());
       const broken = brokenIn(world, except);
       if (broken.length > 0) throw new InvariantBroken(broken);
+    } catch (err) {
+      // The first failure is the counterexample found; each later one is a smaller one (a shrink).
+      const steps = world.seen.get('step') ?? 0;
+      if (!foundIn) {
+        foundIn = { run, ms: performance.now() - started };
+        lastProgress = performance.now();
+        progress(
+          `Run ${run} broke ${String(err instanceof InvariantBroken ? err.violations[0]?.invariant : err)} after ${seconds(started)}: shrinking it${Number.isFinite(shrinkFor) ? ` (for at most ${shrinkFor / 1000} s)` : ''}…`,
+        );
+      } else if (performance.now() - lastProgress > 10_000) {
+        lastProgress = performance.now();
+        progress(`  still shrinking, ${seconds(started + foundIn.ms)} in: down to ${steps} steps`);
+      }
+      throw err;
     } finally {
       world.close();
       world.count('run');
@@ -228,27 +289,35 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
         );
     }
   });
-  const details = await fc.check(property, {
-    seed: options.seed,
-    numRuns: options.runs,
-    ...(options.shrinkForMs ? { plugins: [fc.interruptAfterTimeLimit(options.shrinkForMs)] } : {}),
-  });
+  const details = await fc.check(property, { seed: options.seed, numRuns: options.runs });
   const result = {
     seed: options.seed,
     runs: options.runs,
     shrinks: details.numShrinks,
     interrupted: details.interrupted,
+    foundIn,
+    shrinkCut,
     seen,
   };
   if (!details.failed || !details.counterexample) return { ...result, failure: null };
   const [commands] = details.counterexample as unknown as [
     Iterable<{ cmd: StepCommand; hasRan: boolean }>,
   ];
-  const steps = [...commands].filter((c) => c.hasRan).map((c) => c.cmd.step);
-  return {
-    ...result,
-    failure: await minimize(await replay(steps, { except: [...except] }), [...except]),
-  };
+  const shrunk = [...commands].filter((c) => c.hasRan).map((c) => c.cmd.step);
+  const minimizing = performance.now();
+  progress(
+    `Shrunk ${details.numShrinks} times${shrinkCut ? ' (out of time)' : ''}, to ${shrunk.length} steps, in ${seconds(started + (foundIn?.ms ?? 0))}: minimizing…`,
+  );
+  const { eventBudget } = options;
+  const { cut, ...failure } = await minimize(
+    await replay(shrunk, { except: [...except], eventBudget }),
+    [...except],
+    { until: minimizing + shrinkFor, eventBudget },
+  );
+  progress(
+    `Minimized to ${failure.steps.length} steps${cut ? ' (out of time)' : ''} in ${seconds(minimizing)}.`,
+  );
+  return { ...result, shrinkCut: shrinkCut || !!cut, failure };
 }
 
 /** A counterexample as a regression test to paste into regressions.test.ts, with its story. */

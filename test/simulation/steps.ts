@@ -299,6 +299,9 @@ function applyFault(world: World, f: Fault) {
 export async function runStep(world: World, step: Step): Promise<void> {
   world.beginStep(formatStep(step));
   world.count('step');
+  const leaving =
+    step.kind === 'humanHangsUp' || (step.kind === 'admin' && step.action === 'leave');
+  const listened = leaving ? world.listenedToAurora() : new Set<string>();
   switch (step.kind) {
     case 'ring':
       await world.ring(step.slot, !!step.twice);
@@ -345,6 +348,9 @@ export async function runStep(world: World, step: Step): Promise<void> {
   }
   await world.flushCallbacks();
   await world.settle();
+  for (const sid of listened)
+    if (world.calls.get(sid)?.state === 'gather')
+      world.count('the last listener left: the caller is back at a Gather');
 }
 
 // ---- Generating steps ----
@@ -519,6 +525,20 @@ const voiceStep = voiceStepOf([
   'release',
 ]);
 
+/**
+ * Listening to a call nobody holds (issue 24, point 3): the listener's join moves the caller into
+ * the conference, where Aurora answers them; another listens too, one speaks up (which takes the
+ * call), or they leave, the last of them returning the caller to Aurora's Gather. Not the holder:
+ * with nobody holding the call, these are the listens Aurora answers through.
+ */
+const listenToAuroraStep = fc
+  .record({
+    slot: fc.constantFrom<Slot>(0, 0, 0, 1),
+    who: fc.constantFrom<AdminName>('ana', 'ben'),
+    action: fc.constantFrom<AdminAction>('listen', 'listen', 'listen', 'unmute', 'leave', 'leave'),
+  })
+  .map(({ slot: sl, who, action }) => admin(sl, who, action));
+
 /** What the supervisors and the on-call person say on their legs. */
 export const HUMAN_LINES = [
   'I am here with you, stay on the line.',
@@ -662,6 +682,7 @@ export const stepArbitrary: fc.Arbitrary<Step> = fc.oneof(
   { weight: 3, arbitrary: faultStep },
   // Lightly: voiceStepArbitrary is where the conference is explored in depth.
   { weight: 4, arbitrary: voiceStep },
+  { weight: 1, arbitrary: listenToAuroraStep },
   { weight: 3, arbitrary: phoneStep },
   { weight: 3, arbitrary: talkStep },
   {
@@ -720,6 +741,7 @@ export const voiceStepArbitrary: fc.Arbitrary<Step> = fc.oneof(
       'release',
     ]),
   },
+  { weight: 5, arbitrary: listenToAuroraStep },
   { weight: 5, arbitrary: phoneStep },
   { weight: 5, arbitrary: talkStep },
   {

@@ -28,6 +28,7 @@
  */
 import { z } from 'zod';
 import { recordTranscription } from '../../functions/src/calls/transcription';
+import type { ConferenceParticipant } from '../../functions/src/core/conference';
 import { TranscriptionQuery } from '../../functions/src/core/transcription';
 import { FirstAnswer } from '../../functions/src/core/firstAnswer';
 import * as conferenceWebhooks from '../../functions/src/triggers/conferenceWebhooks';
@@ -104,7 +105,8 @@ export type VoiceRequest =
     }
   /** The caller's <Dial action> once the conference is over for them; `epoch` is the document it ends. */
   | { kind: 'rejoin'; url: string; callSid: string; callStatus: string; epoch: number }
-  | { kind: 'announce'; url: string; conferenceSid: string };
+  /** `auroraFor`: Aurora's reply to that caller's words (made while their transcription callback was answered). */
+  | { kind: 'announce'; url: string; conferenceSid: string; auroraFor?: string };
 
 type AnyWebhook = Webhook<z.ZodType>;
 const webhook = (name: keyof typeof conferenceWebhooks) =>
@@ -224,6 +226,23 @@ export class VoiceNetwork {
       this.event(conference, muted ? 'participant-mute' : 'participant-unmute', sid, { muted });
     }
     return 'done';
+  }
+
+  /**
+   * The Participants list (https://www.twilio.com/docs/voice/api/conference-participant-resource):
+   * everyone in a running conference, connected, as they joined (muted, ending it on exit); nobody
+   * once it has ended. Nobody here is put on hold.
+   */
+  participantsOf(conferenceSid: string): ConferenceParticipant[] {
+    const conference = this.conferences.get(conferenceSid);
+    if (!conference?.running) return [];
+    return [...conference.participants.entries()].map(([callSid, p]) => ({
+      callSid,
+      endConferenceOnExit: p.endConferenceOnExit,
+      muted: p.muted,
+      hold: false,
+      status: 'connected',
+    }));
   }
 
   /** Whom the caller of `call` hears in their conference: its joined, unmuted human legs. */
@@ -553,25 +572,37 @@ export class VoiceNetwork {
       Object.fromEntries(urlParams(request.url)),
     );
     for (let attempt = 1; attempt <= 4; attempt++) {
+      // The caller's words may be answered by Aurora in the conference (nobody holding the call):
+      // what was there before, and every announcement made meanwhile is hers (nothing else runs).
+      const before =
+        speaker === 'caller' ? this.world.tracker.beforeCallerWords(request.callSid) : undefined;
+      this.answering = speaker === 'caller' ? request.callSid : null;
       try {
         const outcome = await recordTranscription(
           { callId: call, speaker, who, event },
           this.world.deps,
         );
         this.world.count(`transcription (${speaker}): ${outcome}`);
+        if (before?.auroraAnswers)
+          this.world.count(`transcription (caller): ${outcome}, while Aurora answers them`);
         this.world.note(
           `transcription "${request.words}" (${speaker}, #${request.sequence}): ${outcome}`,
         );
-        await this.world.tracker.transcribed(request, speaker, outcome);
+        await this.world.tracker.transcribed(request, speaker, outcome, before);
         return;
       } catch (err) {
         this.world.count('transcription callback failed');
         this.world.note(
           `transcription "${request.words}" failed (${attempt < 4 ? 'Twilio tries again' : 'Twilio gives up'}): ${String(err)}`,
         );
+      } finally {
+        this.answering = null;
       }
     }
   }
+
+  /** The caller whose transcription callback is being answered: an announcement made now is Aurora's reply. */
+  answering: string | null = null;
 
   /**
    * The caller's <Dial action>: the conference is over for them. Twilio runs the answer on the
@@ -615,8 +646,9 @@ export class VoiceNetwork {
       this.world.note(`announcement into an ended conference: nobody heard ${summarizeLeg(twiml)}`);
       return;
     }
-    for (const sid of conference.participants.keys())
-      this.world.calls.get(sid)?.sent.push(...parseTwiml(twiml).says);
+    const says = parseTwiml(twiml).says;
+    for (const sid of conference.participants.keys()) this.world.calls.get(sid)?.sent.push(...says);
+    if (request.auroraFor) this.world.tracker.auroraAnnounced(request.auroraFor, says);
     this.world.count('announced into the conference');
     this.world.note(`announced into the conference: ${summarizeLeg(twiml)}`);
   }

@@ -12,6 +12,7 @@ import { archiveCall, purgeCall } from '../../functions/src/calls/archival';
 import { controlCall } from '../../functions/src/calls/controlCall';
 import { handleStatus } from '../../functions/src/calls/endCall';
 import { escalateCall } from '../../functions/src/calls/escalateCall';
+import { recordWords } from '../../functions/src/calls/recordWords';
 import { fanOutCall } from '../../functions/src/calls/fanOut';
 import { recordPartial } from '../../functions/src/calls/partialSpeech';
 import { startCall } from '../../functions/src/calls/startCall';
@@ -24,6 +25,7 @@ import type { Deps } from '../../functions/src/ports';
 import {
   CallTaskBody,
   EscalationTaskBody,
+  WordsTaskBody,
   callTaskHandler,
 } from '../../functions/src/triggers/tasks';
 import { TurnBody } from '../../functions/src/triggers/twilioBodies';
@@ -109,6 +111,17 @@ const SWEEP_EVERY_MS = 5 * 60_000;
 /** The Realtime Database retries a failed trigger; the simulation tries again this often. */
 const FAN_OUT_RETRY_MS = 10_000;
 
+/**
+ * The most events one run may take: requests Twilio makes, tasks run, moments the clock stops
+ * at. A run of 40 steps takes a few hundred; one that takes more has callbacks, tasks or timers
+ * scheduling each other without end, in Aurora or in the simulation's model. It is reported as
+ * R1.comes-to-rest (and shrunk like any counterexample) instead of hanging `npm run simulate`.
+ */
+export const EVENT_BUDGET = 20_000;
+
+/** Thrown by the event that overspent the run's budget (the violation is recorded first): it ends the run. */
+export class RunawayRun extends Error {}
+
 /** A deterministic random source (mulberry32) for message keys. */
 function seeded(seed: number): () => number {
   let a = seed >>> 0;
@@ -178,11 +191,17 @@ class SimVoice extends MemoryVoice {
     this.refusal();
     return this.world.voiceNet.running(name)?.sid ?? null;
   }
+  /** Twilio's participant list: who is in the conference now (refused, as any request, by a fault). */
+  override async participants(conferenceSid: string) {
+    this.refusal();
+    return this.world.voiceNet.participantsOf(conferenceSid);
+  }
   override async announceToConference(conferenceSid: string, url: string) {
     this.refusal();
     if (!this.world.voiceNet.conferences.get(conferenceSid)?.running) return 'gone' as const;
     this.announcements.push({ conferenceSid, url });
-    this.world.emit({ kind: 'announce', url, conferenceSid });
+    const auroraFor = this.world.voiceNet.answering ?? undefined;
+    this.world.emit({ kind: 'announce', url, conferenceSid, ...(auroraFor ? { auroraFor } : {}) });
     return 'done' as const;
   }
   /** An outbound announcement call (the escalation's voice fallback): accepted, nothing more. */
@@ -225,9 +244,16 @@ export class World {
   holdStatusCallbacks = 0;
   private nextSweepMs: number;
   private step = 0;
+  /** Events taken so far in this run, by kind (what ran away, when one does). */
+  private spent = 0;
+  private readonly spentOn = new Map<string, number>();
   private restoreDateNow: (() => void) | null = null;
 
-  constructor() {
+  /** The most events this run may take (EVENT_BUDGET unless a test of the budget says otherwise). */
+  readonly eventBudget: number;
+
+  constructor({ eventBudget = EVENT_BUDGET }: { eventBudget?: number } = {}) {
+    this.eventBudget = eventBudget;
     this.db = new SimLiveDb((write) => this.written(write));
     this.tasks = new SimTasks(() => this.clock().getTime());
     this.voice = new SimVoice(this);
@@ -318,6 +344,27 @@ export class World {
     return this.step;
   }
 
+  /**
+   * One more event in this run: past its budget, the run is a runaway. Every later event throws
+   * too, so a loop that catches the first RunawayRun (a webhook retried on failure) still stops.
+   */
+  spend(event: string) {
+    this.spent++;
+    this.spentOn.set(event, (this.spentOn.get(event) ?? 0) + 1);
+    if (this.spent <= this.eventBudget) return;
+    const most = [...this.spentOn]
+      .sort(([, a], [, b]) => b - a)
+      .slice(0, 3)
+      .map(([kind, n]) => `${n} × ${kind}`)
+      .join(', ');
+    this.tracker.violate(
+      'R1.comes-to-rest',
+      '(the run)',
+      `${this.eventBudget} events without coming to rest (most: ${most}); the last: ${event}`,
+    );
+    throw new RunawayRun(`the run took more than ${this.eventBudget} events: ${event}`);
+  }
+
   // ---- The database trigger ----
 
   private written(write: CallWrite) {
@@ -335,6 +382,7 @@ export class World {
       for (const change of batch) {
         const times = this.fanOutTwice > 0 ? (this.fanOutTwice--, 2) : 1;
         for (let i = 0; i < times; i++) {
+          this.spend('fan-out delivery');
           try {
             await fanOutCall(change, this.deps);
           } catch (err) {
@@ -458,6 +506,33 @@ export class World {
     );
   }
 
+  /**
+   * The callers in a conference hearing nobody, with listeners there and nobody holding their
+   * call as stored: Aurora answers them there (what I8 allows besides a human they hear).
+   */
+  listenedToAurora(): Set<string> {
+    const sids = new Set<string>();
+    for (const call of this.calls.values()) {
+      if (call.state !== 'conference' || this.voiceNet.heardBy(call).length > 0) continue;
+      const conference = call.conference
+        ? this.voiceNet.conferences.get(call.conference)
+        : undefined;
+      const listeners = [...(conference?.participants.keys() ?? [])].filter((sid) =>
+        this.voiceNet.legs.has(sid),
+      );
+      const callId = this.db.memory.tree.call_sids as Record<string, unknown> | undefined;
+      const id = callId?.[call.callSid];
+      const live =
+        typeof id === 'string'
+          ? LiveCall.safeParse((this.db.memory.tree.active_calls as Record<string, unknown>)?.[id])
+              .data
+          : undefined;
+      if (listeners.length > 0 && live?.conference?.caller_in && live.mode !== 'human')
+        sids.add(call.callSid);
+    }
+    return sids;
+  }
+
   /** The CallSid of the caller's call a call id names (a leg's URLs name the call id). */
   callerSidOf(callId: string): string | undefined {
     const calls = this.db.memory.tree.active_calls as Record<string, unknown> | undefined;
@@ -472,6 +547,7 @@ export class World {
   async flushCallbacks() {
     while (this.pendingCallbacks.length > 0) {
       const callback = this.pendingCallbacks.shift()!;
+      this.spend(describeRequest(callback));
       await this.deliverRequest(callback);
     }
   }
@@ -864,6 +940,10 @@ export class World {
     if (action === 'talk' || action === 'listen') {
       // Talk is a take (unless they hold the call already), then the browser connects; Listen only connects.
       const call = await held();
+      if (action === 'listen' && call?.mode !== 'human')
+        this.count(
+          `listen on a call nobody holds (the caller ${call?.conference?.caller_in ? 'in the conference' : 'at a Gather'})`,
+        );
       if (action === 'talk' && !(call?.mode === 'human' && call.admin_id === ADMIN_IDS[who]))
         await this.admin(slot, who, 'take');
       await this.voiceNet.browserConnects(callId, ADMIN_UIDS[who], action, !!options.retried);
@@ -878,6 +958,8 @@ export class World {
             ? { action: 'mute', callId, muted: action === 'mute' }
             : { action, callId }
     ) as CallAction;
+    // Speaking up while nobody holds the call (listening to Aurora) takes it first.
+    const unheld = action === 'unmute' && (await held())?.mode !== 'human';
     try {
       const result = await controlCall(
         payload,
@@ -885,6 +967,8 @@ export class World {
         this.deps,
       );
       this.count(`${action}: ${result.ok ? 'done' : result.code}`);
+      if (unheld && result.ok && (await held())?.admin_id === ADMIN_IDS[who])
+        this.count('speak up on a call nobody held: taken');
       this.note(`${who} ${action}: ${JSON.stringify(result)}`);
     } catch (err) {
       this.note(`${who} ${action} threw: ${String(err)}`);
@@ -934,6 +1018,7 @@ export class World {
   // ---- Time, tasks and the sweeper ----
 
   private async runTask(task: ScheduledTask) {
+    this.spend(`task ${task.queue}`);
     this.tasks.take(task);
     const handler = TASK_HANDLERS[task.queue](() => this.deps);
     try {
@@ -977,7 +1062,7 @@ export class World {
    */
   async advance(ms: number) {
     const target = this.clock().getTime() + ms;
-    for (let guard = 0; guard < 10_000; guard++) {
+    for (;;) {
       const now = this.clock().getTime();
       const task = this.tasks.nextDue(target);
       const fanOutRetry = this.changes.length > 0 ? now + FAN_OUT_RETRY_MS : Infinity;
@@ -989,6 +1074,7 @@ export class World {
         deadline ?? Infinity,
       );
       if (next > target) break;
+      this.spend('the clock stops (a task, the sweeper, a trigger retry, a deadline)');
       this.clock.set(new Date(Math.max(now, next)).toISOString());
       if (task && task.dueMs === next) await this.runTask(task);
       else if (this.nextSweepMs === next) {
@@ -1028,6 +1114,7 @@ export class World {
     // One at a time, each leaving the outbox as it goes: the world is at rest only once the last is in.
     while (this.outbox.length > 0) {
       const request = this.outbox.shift()!;
+      this.spend(describeRequest(request));
       await this.deliverRequest(request);
       await this.flushCallbacks();
       await this.settle();
@@ -1062,6 +1149,7 @@ const TASK_HANDLERS: Record<QueueName, (deps: () => Deps) => ReturnType<typeof c
   [QUEUES.purge]: (deps) => callTaskHandler(QUEUES.purge, CallTaskBody, purgeCall, deps),
   [QUEUES.escalate]: (deps) =>
     callTaskHandler(QUEUES.escalate, EscalationTaskBody, escalateCall, deps),
+  [QUEUES.words]: (deps) => callTaskHandler(QUEUES.words, WordsTaskBody, recordWords, deps),
 };
 
 const describeRequest = (r: HeldRequest): string => {

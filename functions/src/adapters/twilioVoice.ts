@@ -195,6 +195,24 @@ export function twilioVoice(client: ReturnType<typeof twilioClient>, callerId = 
         throw twilioRefusal('Finding the conference', err);
       }
     },
+    async participants(conferenceSid) {
+      try {
+        // Read multiple Participant resources (https://www.twilio.com/docs/voice/api/conference-participant-resource):
+        // only participants of a conference not completed are listed, and list() follows
+        // next_page_uri through every page. A conference that has gone is not found (20404).
+        const listed = await client.conferences(conferenceSid).participants.list();
+        return listed.map((p) => ({
+          callSid: p.callSid,
+          endConferenceOnExit: p.endConferenceOnExit,
+          muted: p.muted,
+          hold: p.hold,
+          status: p.status,
+        }));
+      } catch (err) {
+        if (isGone(err)) return [];
+        throw twilioRefusal('Listing the conference', err);
+      }
+    },
   };
 }
 
@@ -238,6 +256,7 @@ export function unconfiguredVoice(): LiveVoice {
     endConference: refuse,
     announceToConference: refuse,
     conferenceSid: refuse,
+    participants: refuse,
   };
 }
 
@@ -311,6 +330,9 @@ export function recordingVoice(log: Log): LiveVoice {
     // No conference runs without Twilio.
     async conferenceSid() {
       return null;
+    },
+    async participants() {
+      return [];
     },
   };
 }

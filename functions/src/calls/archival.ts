@@ -8,6 +8,7 @@ import { QUEUES, taskIds } from '@aurora/model/tasks';
 import { missingFromArchive, planArchive } from '../core/archiveDocs';
 import { turnInFlight } from '../core/callState';
 import { AuroraError, withDeadline } from '../core/errors';
+import { keyOrder } from '../core/ids';
 import {
   awaitsAcknowledgement,
   type LiveCall,
@@ -149,7 +150,7 @@ async function removeConversation(
           current === null ? {} : salvageConversation(current, callId).conversation.messages;
         arrived = Object.entries(messages)
           .filter(([key]) => !verified.has(key))
-          .sort(([a], [b]) => a.localeCompare(b));
+          .sort(([a], [b]) => keyOrder(a, b)); // the order they were written in
         return arrived.length === 0 ? null : undefined;
       },
     );

@@ -3,7 +3,15 @@
  * joining, leaving, muted), and the caller's <Dial action> when the conference is over for them
  * (/twilio/rejoin), which returns them to Aurora, or to the supervisor who holds the call.
  */
-import { CONFERENCE_NOTES, announcement, callerIsWith, joinedLegs } from '../core/conference';
+import {
+  CONFERENCE_NOTES,
+  announcement,
+  callerBackNote,
+  callerCompanyAt,
+  callerLeftAlone,
+  joinedLegs,
+  type RunningConference,
+} from '../core/conference';
 import { conversationIdOf } from '../core/ids';
 import { retrying } from '../core/retry';
 import { emptyResponse, voiceFor } from '../core/twiml';
@@ -54,12 +62,20 @@ export type ConferenceEvent = {
  */
 export async function conferenceEvent(input: ConferenceEvent, deps: Deps): Promise<void> {
   const { callId, conferenceSid: sid, callSid } = input;
-  if (input.event.startsWith('participant-') && (await ofAnotherConference(deps, callId, sid)))
-    return;
+  // A join says which conference runs (handled below); a leave or mute of another is dropped.
+  const leaveOrMute = input.event.startsWith('participant-') && input.event !== 'participant-join';
+  if (leaveOrMute && (await ofAnotherConferenceNow(deps, callId, sid))) return;
   switch (input.event) {
-    case 'conference-start':
-      await changeConferenceOrLog(deps, callId, { kind: 'conference-started', sid });
+    case 'conference-start': {
+      // A late start of an earlier conference must not point the call at it (core/conference.ts ofAnotherConference).
+      const call = await readCall(deps.live, callId, deps.log).catch(() => null);
+      await changeConferenceOrLog(deps, callId, {
+        kind: 'conference-started',
+        sid,
+        ...(await runningConference(deps, callId, call, sid)),
+      });
       return;
+    }
     case 'conference-end': {
       // Whichever comes first, this or the caller's <Dial action>, says where the caller is now:
       // back with someone, or, when their line has ended, that they hung up.
@@ -76,17 +92,18 @@ export async function conferenceEvent(input: ConferenceEvent, deps: Deps): Promi
       // A holder whose voice had left (a warm transfer) does not get the caller back: Aurora does.
       const back = await handBackIfHolderLeft(deps, callId, changed.after);
       if (back.handedBack) return;
-      await noteOnCall(deps, back.call, [
-        ['system', CONFERENCE_NOTES.callerBack(callerIsWith(back.call))],
-      ]);
+      // None when Aurora was the caller's voice all along: each listener's leaving was noted.
+      const note = callerBackNote(back.call);
+      if (note) await noteOnCall(deps, back.call, [['system', note]]);
       return;
     }
     case 'participant-join': {
       if (!callSid) return;
       const call = await readCall(deps.live, callId, deps.log);
       if (!call) return;
-      if (callSid === call.call_sid) return callerJoined(deps, callId, sid);
-      await changeConferenceOrLog(deps, callId, { kind: 'conference-started', sid });
+      const running = await runningConference(deps, callId, call, sid);
+      if (callSid === call.call_sid) return callerJoined(deps, callId, sid, running);
+      await changeConferenceOrLog(deps, callId, { kind: 'conference-started', sid, ...running });
       return;
     }
     case 'participant-leave': {
@@ -99,12 +116,21 @@ export async function conferenceEvent(input: ConferenceEvent, deps: Deps): Promi
       // (recheckCallerCompany, calls/sweepCalls.ts), the retry of last resort once this answers 500.
       const changed = await retrying(() =>
         changeConference(deps, callId, { kind: 'ended', leg: callSid, outcome: 'left' }),
-      );
+      ).catch(async (err: unknown) => {
+        // Still unrecorded: Twilio itself says whether the caller is now alone. The 500 stands.
+        await endIfAloneAtTwilio(deps, callId, sid, callSid);
+        throw err;
+      });
       // Not a human leg still joined: a replay, a leg never heard of, or the caller's own leave.
       if (!changed) return callerLeft(deps, callId, sid, callSid, input.participantCallStatus);
+      // The record may still list as joined a leg whose own leave it could not record (the
+      // database refused that callback, which Twilio does not retry): the leaving rule must not
+      // count it as the caller's company, so any leg still keeping the caller company is
+      // checked with Twilio first.
+      const after = await settleLegsKeepingCompany(deps, callId, changed.after);
       // A caller who hung up dropped every leg with them: that is the note, not each leg leaving.
-      if ((await endIfCallerAlone(deps, callId, changed.after)) === 'hung-up') return;
-      await noteEnded(deps, changed, callSid);
+      if ((await endIfCallerAlone(deps, callId, after)) === 'hung-up') return;
+      await noteEnded(deps, { ...changed, after }, callSid);
       return;
     }
     case 'participant-mute':
@@ -122,14 +148,94 @@ export async function conferenceEvent(input: ConferenceEvent, deps: Deps): Promi
 }
 
 /**
- * Whether a participant event names a conference other than the one recorded for the call (a
- * late callback of an earlier conference): it changes nothing. A call that cannot be read is
- * not judged here.
+ * What Twilio lists running under the call's conference name, asked only when `sid` is not the
+ * conference the record names (core/conference.ts RunningConference); nothing when it need not
+ * or cannot be asked.
  */
-async function ofAnotherConference(deps: Deps, callId: string, sid: string): Promise<boolean> {
+async function runningConference(
+  deps: Deps,
+  callId: string,
+  call: LiveCall | null,
+  sid: string,
+): Promise<RunningConference> {
+  const conference = call?.conference;
+  if (!conference || conference.sid === sid) return {};
+  try {
+    return { running: await deps.voice.conferenceSid(conference.name) };
+  } catch (err) {
+    deps.log.warn('could not ask Twilio which conference of the call runs', {
+      callId,
+      error: String(err),
+    });
+    return {};
+  }
+}
+
+/**
+ * Whether a participant's leave or mute names a conference other than the one recorded for the
+ * call (a late callback of an earlier conference): it changes nothing. When Twilio lists it as the
+ * one running, the record named a stale one: it is corrected and the event handled, so that the
+ * live conference's leaves are never dropped (the leaving rule must see them). A call that
+ * cannot be read, or names no conference yet, is not judged here.
+ */
+async function ofAnotherConferenceNow(deps: Deps, callId: string, sid: string): Promise<boolean> {
   const call = await readCall(deps.live, callId, deps.log).catch(() => null);
   const stored = call?.conference?.sid;
-  return stored !== undefined && stored !== sid;
+  if (stored === undefined || stored === sid) return false;
+  const running = await runningConference(deps, callId, call, sid);
+  if (running.running !== sid) return true;
+  await changeConferenceOrLog(deps, callId, { kind: 'conference-started', sid, ...running });
+  return false;
+}
+
+/**
+ * The leaving rule for a participant-leave the database refused to record, judged from Twilio's
+ * participant list instead of the record (core/conference.ts callerCompanyAt): a caller left
+ * with nobody they hear has the conference ended, so their <Dial action> brings them back to
+ * Aurora, which works even while the call cannot be read (rejoin). If Twilio cannot end it, the
+ * caller, found in the list, is moved back by a call update. If Twilio cannot be asked either,
+ * it is logged: the sweeper's re-check is the last resort.
+ */
+async function endIfAloneAtTwilio(
+  deps: Deps,
+  callId: string,
+  sid: string,
+  leftLeg: string,
+): Promise<void> {
+  let participants: Awaited<ReturnType<Deps['voice']['participants']>>;
+  try {
+    participants = await deps.voice.participants(sid);
+  } catch (err) {
+    deps.log.error('a leave could not be recorded nor checked with Twilio; the sweeper re-checks', {
+      callId,
+      error: String(err),
+    });
+    return;
+  }
+  if (callerCompanyAt(participants, leftLeg) !== 'alone') return;
+  deps.log.error('a leave could not be recorded and the caller is alone: ending the conference', {
+    callId,
+  });
+  try {
+    // Done, or gone (it ended meanwhile): either way the caller's <Dial action> runs.
+    await deps.voice.endConference(sid);
+    return;
+  } catch (err) {
+    deps.log.error('could not end the conference; moving the caller back', {
+      callId,
+      error: String(err),
+    });
+  }
+  const caller = participants.find((p) => p.endConferenceOnExit && p.status === 'connected');
+  if (!caller) return;
+  await deps.voice
+    .redirect(caller.callSid, backWithAurora(deps, callId, undefined))
+    .catch((err: unknown) =>
+      deps.log.error('a caller alone in the conference could not be moved back', {
+        callId,
+        error: String(err),
+      }),
+    );
 }
 
 /**
@@ -164,8 +270,18 @@ async function callerLeft(
  * so no participant-leave will come) and has left. If nobody is left, the leaving rule returns
  * the caller at once rather than leave them in a silent conference (muted listeners are no company).
  */
-async function callerJoined(deps: Deps, callId: string, sid: string): Promise<void> {
-  const changed = await changeConferenceOrLog(deps, callId, { kind: 'caller-joined', sid });
+async function callerJoined(
+  deps: Deps,
+  callId: string,
+  sid: string,
+  running: RunningConference,
+): Promise<void> {
+  // A late join of an ended conference changes nothing (core/conference.ts ofAnotherConference).
+  const changed = await changeConferenceOrLog(deps, callId, {
+    kind: 'caller-joined',
+    sid,
+    ...running,
+  });
   const call = changed?.after ?? (await readCall(deps.live, callId, deps.log));
   if (!call) return;
   await recheckCallerCompany(deps, callId, call);
@@ -182,6 +298,15 @@ export async function recheckCallerCompany(
   callId: string,
   start: LiveCall,
 ): Promise<void> {
+  await endIfCallerAlone(deps, callId, await settleEndedLegs(deps, callId, start));
+}
+
+/**
+ * Each human leg recorded as in the conference, checked with Twilio (voice.status): one whose call
+ * has ended is recorded left, and noted. A Twilio that cannot be asked counts the leg as live, as
+ * the record says. Resolves the call as it is after.
+ */
+async function settleEndedLegs(deps: Deps, callId: string, start: LiveCall): Promise<LiveCall> {
   let call = start;
   for (const [leg] of joinedLegs(call.conference)) {
     const status = await deps.voice.status(leg).catch((err: unknown) => {
@@ -194,7 +319,22 @@ export async function recheckCallerCompany(
     call = left.after;
     await noteEnded(deps, left, leg);
   }
-  await endIfCallerAlone(deps, callId, call);
+  return call;
+}
+
+/**
+ * After a human leg left: when the record says the caller still has someone with them in the
+ * conference, those legs are checked with Twilio (settleEndedLegs), since a leave the database
+ * refused is not sent again and would keep a leg that has gone in the record as the caller's
+ * company. When the record already says they are alone (or out), nothing is asked.
+ */
+async function settleLegsKeepingCompany(
+  deps: Deps,
+  callId: string,
+  call: LiveCall,
+): Promise<LiveCall> {
+  if (!call.conference?.caller_in || callerLeftAlone(call)) return call;
+  return settleEndedLegs(deps, callId, call);
 }
 
 /** The parent call's own statuses that mean the caller is gone (as for a bridge: core/bridge.ts). */
@@ -247,10 +387,8 @@ export async function rejoin(input: Rejoin, deps: Deps): Promise<string> {
   // Checked whichever of this and the conference's end comes first: the caller must not hear
   // the line of a holder whose voice had left them (the hand-back is one transaction, done once).
   const back = await handBackIfHolderLeft(deps, callId, call);
-  if (wasIn && !back.handedBack)
-    await noteOnCall(deps, back.call, [
-      ['system', CONFERENCE_NOTES.callerBack(callerIsWith(back.call))],
-    ]);
+  const note = wasIn && !back.handedBack ? callerBackNote(back.call) : null;
+  if (note) await noteOnCall(deps, back.call, [['system', note]]);
   return backWithAurora(deps, callId, back.call);
 }
 

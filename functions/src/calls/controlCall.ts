@@ -43,8 +43,9 @@ import {
   type MemberRole,
   type MemberState,
   callerIsWith,
+  auroraAnswersInConference,
+  callerLeftAlone,
   conferenceUrls,
-  heardLegs,
   legEndedNote,
   legScreening,
   ownLegs,
@@ -52,8 +53,10 @@ import {
 } from '../core/conference';
 import { briefOf, readyLine } from '../core/brief';
 import {
+  announceIntoConference,
   changeConference,
   changeConferenceOrLog,
+  conferenceSidOf,
   endConferenceOf,
   endIfCallerAlone,
 } from '../steps/conference';
@@ -233,7 +236,9 @@ export async function controlCall(
  * is listened to in their language; when Twilio refuses, the change is undone. A caller talking
  * in the call's conference is not pulled out of it by a take (the supervisor joins by voice, or
  * reads along); a hand-back ends the conference and every leg still ringing, and the caller's
- * <Dial action> (/twilio/rejoin) returns them to Aurora.
+ * <Dial action> (/twilio/rejoin) returns them to Aurora. A take while the caller listens to Aurora
+ * in the conference (others only listening) leaves them with a holder who has no voice there: the
+ * leaving rule ends the conference, and the <Dial action> brings them to the holder's typing.
  */
 async function takeOrRelease(
   deps: Deps,
@@ -247,6 +252,13 @@ async function takeOrRelease(
   const inConference = call.conference?.caller_in === true;
   if (inConference && action === 'take') {
     await noteOnCall(deps, call, [['system', CONTROL_NOTES.take(admin)]]);
+    // Applied again by the sweeper should Twilio not answer now: the take itself stands.
+    await endIfCallerAlone(deps, callId, call).catch((err: unknown) =>
+      deps.log.error('the leaving rule failed after a take in the conference', {
+        callId,
+        error: String(err),
+      }),
+    );
     return { ok: true, reached: true, call };
   }
   if (inConference && (await endConferenceOf(deps, callId, call)) === 'ended') {
@@ -398,9 +410,14 @@ async function ringLeg(
 
 /**
  * Mutes (listen only) or unmutes (barge in) the admin's own legs in the call's conference. Muting
- * is refused when it would leave the caller in the conference hearing nobody (muted listeners
- * are no company). Only what Twilio did is reported done: a leg Twilio says is gone was not
- * muted, and when one of two legs fails after the other was done, the answer says which is which.
+ * is refused when it would leave the caller in the conference hearing nobody (the leaving rule,
+ * core/conference.ts callerLeftAlone). Only what Twilio did is reported done: a leg Twilio says is
+ * gone was not muted, and when one of two legs fails after the other was done, the answer says
+ * which is which.
+ *
+ * Speaking up on a call nobody holds (listening to Aurora answer the caller) takes the call first,
+ * in one transaction as a take does, so Aurora stops answering before the caller can hear the
+ * supervisor: she would otherwise talk over them. Taken and not one leg unmuted, the take is undone.
  */
 async function muteOwnLegs(
   deps: Deps,
@@ -412,10 +429,8 @@ async function muteOwnLegs(
   if ('code' in call) return { ok: false, ...call };
   const legs = ownLegs(call.conference, admin.id, ['joined']);
   if (legs.length === 0) return { ok: false, ...NOT_IN_CONFERENCE };
-  if (muted && call.conference?.caller_in) {
-    const others = heardLegs(call.conference).filter(([leg]) => !legs.some(([own]) => own === leg));
-    if (others.length === 0) return { ok: false, ...ONLY_ONE_HEARD };
-  }
+  if (muted && callerLeftAlone({ ...call, conference: withLegsMuted(call.conference!, legs) }))
+    return { ok: false, ...ONLY_ONE_HEARD };
   const done: string[] = [];
   const notAll = (leg: string, why: string, code: Refusal['code']): ControlResult => {
     const device = legDevice(call, leg);
@@ -436,23 +451,67 @@ async function muteOwnLegs(
     return { ok: false, ...notDone(err) };
   }
   if (!sid) return { ok: false, ...NOT_RUNNING };
-  for (const [leg] of legs) {
-    let outcome: 'done' | 'gone';
-    try {
-      // Participants API, Muted (https://www.twilio.com/docs/voice/api/conference-participant-resource#update-a-participant-resource).
-      outcome = await deps.voice.muteMember(sid, leg, muted);
-    } catch (err) {
-      if (done.length === 0) return { ok: false, ...notDone(err) };
-      if (!(err instanceof AuroraError)) throw err;
-      return notAll(leg, err.message, err.retryable ? 'unavailable' : 'failed-precondition');
+  const took = muted ? null : await takeToSpeakUp(deps, callId, admin);
+  const each = async (): Promise<ControlResult> => {
+    for (const [leg] of legs) {
+      let outcome: 'done' | 'gone';
+      try {
+        // Participants API, Muted (https://www.twilio.com/docs/voice/api/conference-participant-resource#update-a-participant-resource).
+        outcome = await deps.voice.muteMember(sid, leg, muted);
+      } catch (err) {
+        if (done.length === 0) return { ok: false, ...notDone(err) };
+        if (!(err instanceof AuroraError)) throw err;
+        return notAll(leg, err.message, err.retryable ? 'unavailable' : 'failed-precondition');
+      }
+      // Twilio no longer has the participant (its leg has left the call, or the conference ended).
+      if (outcome === 'gone')
+        return notAll(leg, 'Twilio says it has left the call', 'failed-precondition');
+      done.push(leg);
+      await changeConferenceOrLog(deps, callId, { kind: 'muted', leg, muted });
     }
-    // Twilio no longer has the participant (its leg has left the call, or the conference ended).
-    if (outcome === 'gone')
-      return notAll(leg, 'Twilio says it has left the call', 'failed-precondition');
-    done.push(leg);
-    await changeConferenceOrLog(deps, callId, { kind: 'muted', leg, muted });
+    return { ok: true, reached: true };
+  };
+  try {
+    return await each();
+  } finally {
+    if (took && done.length === 0) await undo(deps, callId, took.before, admin);
+    else if (took) await noteOnCall(deps, took.after, [['system', CONTROL_NOTES.take(admin)]]);
   }
-  return { ok: true, reached: true };
+}
+
+/** The conference with these legs of it muted: what muting them would leave the caller with. */
+const withLegsMuted = (
+  conference: NonNullable<LiveCall['conference']>,
+  legs: Array<[string, unknown]>,
+): NonNullable<LiveCall['conference']> => ({
+  ...conference,
+  members: Object.fromEntries(
+    Object.entries(conference.members ?? {}).map(([leg, member]) => [
+      leg,
+      legs.some(([own]) => own === leg) ? { ...member, muted: true } : member,
+    ]),
+  ),
+});
+
+/**
+ * Takes the call for an admin speaking up while Aurora answers the caller in the conference
+ * (nobody holds it, as stored): the holder's fields and the acknowledgement, as a take from the
+ * dashboard or a "Call me" phone's join writes them. Null when it was not taken here: somebody
+ * holds it (unmuting beside them is as before), or the call is no longer active.
+ */
+async function takeToSpeakUp(
+  deps: Deps,
+  callId: string,
+  admin: Admin,
+): Promise<{ before: LiveCall; after: LiveCall } | null> {
+  const nowIso = siteIso(deps.clock(), deps.settings.timeZone);
+  let before: LiveCall | null = null;
+  const after = await changeCall(deps.live, callId, (current) => {
+    before = current;
+    if (!auroraAnswersInConference(current) || refusal(current, 'take', admin)) return undefined;
+    return { ...takeFields(admin), ...ackFields(current, admin, nowIso) };
+  });
+  return after ? { before: before!, after } : null;
 }
 
 /** How the admin's leg reaches the call, as the refusals name it. */
@@ -508,9 +567,9 @@ async function leaveConference(deps: Deps, callId: string, admin: Admin): Promis
 
 /**
  * Typed words for a caller in the conference (a supervisor on a noisy floor): a call update would
- * take the caller out of it, so Twilio speaks them into it instead, from the conference's
- * AnnounceUrl (/twilio/announce, in the caller's voice), and every human there hears them too.
- * Recorded only once Twilio has accepted the announcement, as a call update's words are.
+ * take the caller out of it, so Twilio speaks them into it instead (steps/conference.ts
+ * announceIntoConference), and every human there hears them too. Recorded only once Twilio has
+ * accepted the announcement, as a call update's words are.
  */
 async function sayIntoConference(
   deps: Deps,
@@ -518,57 +577,19 @@ async function sayIntoConference(
   call: LiveCall,
   text: string,
 ): Promise<ControlResult> {
-  // The words wait on the call under a random key (a push id's random part); only the key rides in the URL.
-  const key = deps.messageKey(deps.clock().getTime());
-  const url = conferenceUrls(deps.settings.publicBaseUrl, callId).announce(key);
-  let outcome: 'done' | 'gone';
-  try {
-    const sid = await conferenceSidOf(deps, callId, call);
-    if (!sid) return { ok: false, ...NOT_RUNNING };
-    if (!(await keepAnnouncement(deps, callId, key, text))) return { ok: false, ...NOT_RUNNING };
-    outcome = await deps.voice.announceToConference(sid, url);
-  } catch (err) {
-    await dropAnnouncement(deps, callId, key);
-    return { ok: false, ...notDone(err) };
+  const announced = await announceIntoConference(deps, callId, call, text);
+  switch (announced.kind) {
+    case 'announced':
+      await noteOnCall(deps, call, [['admin', text]]);
+      return { ok: true, reached: true };
+    case 'not-running':
+    case 'not-kept':
+      return { ok: false, ...NOT_RUNNING };
+    case 'ended':
+      return { ok: false, ...CONFERENCE_ENDED };
+    case 'failed':
+      return { ok: false, ...notDone(announced.error) };
   }
-  if (outcome === 'gone') {
-    await dropAnnouncement(deps, callId, key);
-    return { ok: false, ...CONFERENCE_ENDED };
-  }
-  await noteOnCall(deps, call, [['admin', text]]);
-  return { ok: true, reached: true };
-}
-
-/** Keeps typed words on the call's conference under `key` until /twilio/announce reads them; false when no conference holds the caller. */
-async function keepAnnouncement(
-  deps: Deps,
-  callId: string,
-  key: string,
-  text: string,
-): Promise<boolean> {
-  const kept = await changeCall(deps.live, callId, (current) =>
-    current.conference?.caller_in
-      ? {
-          conference: {
-            ...current.conference,
-            announcements: { ...current.conference.announcements, [key]: text },
-          },
-        }
-      : undefined,
-  );
-  return kept !== null;
-}
-
-/** Typed words Twilio will not ask for (it refused the announcement): not kept. Best effort: the conference's end drops them too. */
-async function dropAnnouncement(deps: Deps, callId: string, key: string): Promise<void> {
-  await deps.live
-    .update({ [`${paths.call(callId)}/conference/announcements/${key}`]: null })
-    .catch((err: unknown) =>
-      deps.log.error('could not drop typed words Twilio refused to announce', {
-        callId,
-        error: String(err),
-      }),
-    );
 }
 
 /**
@@ -604,15 +625,6 @@ async function dropRingingLegs(deps: Deps, callId: string, call: LiveCall): Prom
       });
     }
   }
-}
-
-/** The conference's sid as Twilio reported it, else as Twilio finds it by name (and then kept). */
-async function conferenceSidOf(deps: Deps, callId: string, call: LiveCall): Promise<string | null> {
-  if (!call.conference) return null;
-  if (call.conference.sid) return call.conference.sid;
-  const sid = await deps.voice.conferenceSid(call.conference.name);
-  if (sid) await changeConferenceOrLog(deps, callId, { kind: 'conference-started', sid });
-  return sid;
 }
 
 /** The phone "Call me" rings: admins/{uid}/phone, set with `npm run admin -- grant <email> --phone`. */

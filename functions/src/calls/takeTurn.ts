@@ -21,7 +21,7 @@ import { onSilence } from '../core/silence';
 import { retrying } from '../core/retry';
 import type { FirstAnswer } from '../core/firstAnswer';
 import { raiseUrgency } from '../core/urgency';
-import type { Deps } from '../ports';
+import type { Deps, KeyedLine } from '../ports';
 import type { Timings } from '../core/log';
 import { languageOrSite, listening, proceduresOrNone } from '../steps/listening';
 import { recordLate } from '../steps/lateRecord';
@@ -30,6 +30,7 @@ import { adminUids, changeCall, readConversation } from '../steps/liveCalls';
 import { speculatedReply } from '../steps/speculation';
 import { composeReply } from '../steps/reply';
 import { applyTurn } from '../steps/applyTurn';
+import { recordWordsLater, unkeyed } from '../steps/wordsLater';
 import type { Settle, TurnMessage } from '../core/turnPlan';
 import { afterCallerWords, afterReply, afterSilence } from '../core/callUrgency';
 import { answerFor, askedQuestion, wordsFloor } from '../assistant/keyQuestions';
@@ -569,18 +570,22 @@ async function recordUnopened(
   const now = deps.clock();
   const timestamp = siteIso(now, deps.settings.timeZone);
   const conversationId = conversationIdOf(callId);
+  const lines: KeyedLine[] = messages.map((m) => ({
+    ...m,
+    timestamp,
+    key: deps.messageKey(now.getTime()),
+  }));
   const changes: Record<string, unknown> = Object.fromEntries(
-    messages.map((m) => [
-      paths.message(conversationId, deps.messageKey(now.getTime())),
-      { ...m, timestamp },
-    ]),
+    lines.map((line) => [paths.message(conversationId, line.key), unkeyed(line)]),
   );
   // The Gather is marked answered beside its words, so Twilio's retry of this request records them only once.
   const key = turnKey(turn);
   if (key) changes[`${paths.conversation(conversationId)}/answered/${key}`] = true;
+  let written = false;
   try {
     // The database has just refused this turn several times: these writes keep trying for a few seconds more.
     await retrying(() => deps.live.update(changes), { attempts: 6 });
+    written = true;
     const raises = (call: LiveCall) =>
       !!urgency && raiseUrgency(call.urgency, urgency) !== call.urgency;
     // The caller heard this reply's question, not the one still open: the next words answer it.
@@ -604,6 +609,14 @@ async function recordUnopened(
     deps.log.warn('turn recorded without its marker: the turn could not be opened', { callId });
   } catch (err) {
     deps.log.error('turn could not be recorded at all', { callId, error: String(err) });
+    // The words are written later, under the same keys (steps/wordsLater.ts); the Gather's mark is
+    // not carried: the claim on the call (claimUnopened) already makes Twilio's retry a replay.
+    if (!written)
+      await recordWordsLater(
+        deps,
+        { callId, callSid: turn.callSid, lines },
+        'unopened turn write failed',
+      );
   }
 }
 
@@ -619,16 +632,16 @@ async function recordLateTurn(
   messages: LiveMessage[],
   urgency: Urgency | undefined,
 ): Promise<void> {
-  const timestamp = siteIso(deps.clock(), deps.settings.timeZone);
+  const now = deps.clock();
+  const timestamp = siteIso(now, deps.settings.timeZone);
+  const lines: KeyedLine[] = messages.map((m) => ({
+    ...m,
+    timestamp,
+    key: deps.messageKey(now.getTime()),
+  }));
   try {
     const appended = await withDeadline(
-      deps.archive.appendMessages(
-        callId,
-        turn.callSid,
-        messages.map((m) => ({ ...m, timestamp })),
-        turnKey(turn),
-        urgency,
-      ),
+      deps.archive.appendMessages(callId, turn.callSid, lines.map(unkeyed), turnKey(turn), urgency),
       deps.settings.archiveDeadlineMs,
       'late turn append',
     );
@@ -638,6 +651,14 @@ async function recordLateTurn(
     if (appended && urgency === 'CRITICAL') await alertLateEmergency(deps, callId, turn.from);
   } catch (err) {
     deps.log.error('late turn could not be archived', { callId, error: String(err) });
+    // Written later (steps/wordsLater.ts), under the turn's key: an append that did land after all,
+    // or Twilio's retry of this request, is not doubled.
+    const key = turnKey(turn);
+    await recordWordsLater(
+      deps,
+      { callId, callSid: turn.callSid, lines, ...(key ? { turn: key } : {}) },
+      'late turn append failed',
+    );
   }
 }
 

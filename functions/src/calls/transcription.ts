@@ -2,7 +2,9 @@
  * The transcript goes on while humans talk (issue 24): each final utterance Twilio's real-time
  * transcription posts for a conference leg becomes one message of the live conversation, labelled
  * with who spoke, and the caller's words raise urgency as a turn's do, whoever holds the call.
- * The decisions are core/transcription.ts; this reads, claims and writes.
+ * The decisions are core/transcription.ts; this reads, claims and writes. While nobody holds the
+ * call and the caller is in the conference (supervisors only listening), Aurora answers the
+ * caller's words there (steps/conferenceReply.ts).
  *
  * An utterance is claimed in one transaction over the call, as a turn is opened: the claim (so a
  * replay records nothing), the caller's effect on urgency, and the turn marker (so the purge waits
@@ -30,6 +32,8 @@ import { answerFor, wordsFloor } from '../assistant/keyQuestions';
 import { keywordUrgency } from '../assistant/offlineResponder';
 import type { Deps } from '../ports';
 import { languageOrSite, proceduresOrNone } from '../steps/listening';
+import { answerInConference } from '../steps/conferenceReply';
+import { auroraAnswersInConference } from '../core/conference';
 import { alertLateEmergency } from './takeTurn';
 
 export type TranscriptionCallback = {
@@ -39,7 +43,16 @@ export type TranscriptionCallback = {
   /** A human leg's admin id or number. */
   who?: string;
   event: TranscriptionEvent;
+  /** When the webhook answers Twilio whatever happens (performance.now() time): Aurora's reply in the conference is done by then. */
+  deadline?: number;
 };
+
+/**
+ * Kept back from the deadline for Aurora's reply after the responder: its write, keeping it on the
+ * call and Twilio's announcement (three round trips), so the caller hears it before the webhook
+ * answers (after which the instance may get no more CPU).
+ */
+export const REPLY_RESERVE_MS = 2000;
 
 export type TranscriptionOutcome =
   /** Written to the live conversation. */
@@ -114,7 +127,37 @@ export async function recordTranscription(
       urgency: callerWords ? keywordUrgency(callerWords, procedures) : undefined,
       unchecked: !!heardFrom && !claimed.heard,
     });
-  return writeClaimed(deps, callback, claimed, plan);
+  // Aurora answers the caller's words in the conference once, when the call as claimed has nobody
+  // holding it: by the request whose write records them (she answers only 'recorded' words). A
+  // retry finds words already written and replays (answering nothing); one that writes them,
+  // the first try's write having failed (its answer was never given), answers them then.
+  const answers = !!callerWords && auroraAnswersInConference(claimed.call);
+  const writing = writeClaimed(deps, callback, claimed, plan, answers);
+  if (!answers) return writing;
+  // Composed while the words are written (a caller is waiting), answered only once they are.
+  const replied = answerInConference(
+    deps,
+    {
+      callId,
+      call: claimed.call,
+      words: callerWords,
+      procedures,
+      history: null,
+      holdsMarker: claimed.decision.holdsMarker,
+      ...(callback.deadline !== undefined
+        ? { withinMs: Math.max(0, callback.deadline - performance.now() - REPLY_RESERVE_MS) }
+        : {}),
+    },
+    writing.then(
+      (outcome) => outcome === 'recorded',
+      () => false,
+    ),
+  ).catch((err: unknown) => {
+    deps.log.error("Aurora's reply in the conference failed", { callId, error: String(err) });
+  });
+  const outcome = await writing; // a write that failed is a 500, as before: Twilio posts it again
+  await replied;
+  return outcome;
 }
 
 /**
@@ -128,8 +171,11 @@ async function writeClaimed(
   { callId, speaker }: TranscriptionCallback,
   { call, decision }: Extract<Claimed, { kind: 'claim' }>,
   plan: Recording,
+  /** Aurora answers these words: the marker stays until her reply is written (the purge waits for it). */
+  keepMarker = false,
 ): Promise<TranscriptionOutcome> {
-  const marker = decision.holdsMarker ? { [`${paths.call(callId)}/turn_started_at`]: null } : {};
+  const marker =
+    decision.holdsMarker && !keepMarker ? { [`${paths.call(callId)}/turn_started_at`]: null } : {};
   const path = paths.message(call.conversation_id, decision.messageKey);
   // A key the first claim chose (Twilio sent no Timestamp, so this one differs) may already hold the message.
   if (

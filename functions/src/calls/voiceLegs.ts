@@ -60,9 +60,10 @@ export type BrowserLeg = {
 /**
  * A supervisor's browser connecting to a call (Twilio requests the TwiML App's Voice URL with
  * the connect params: https://www.twilio.com/docs/voice/sdks/javascript/twiliodevice#deviceconnectconnectoptions).
- * The uid must be in the admin directory; talking needs the call held by them, listening needs
- * the caller already talking with someone. Refusals are spoken to the supervisor, then the leg
- * hangs up; the caller is never touched by a refused leg.
+ * The uid must be in the admin directory; talking needs the call held by them; listening needs
+ * no holding (core/conference.ts browserRefusal): a listener on a call nobody holds brings the
+ * caller into the conference if they are not in yet, and Aurora answers them there. Refusals are
+ * spoken to the supervisor, then the leg hangs up; the caller is never touched by a refused leg.
  */
 export async function browserLeg(input: BrowserLeg, deps: Deps): Promise<string> {
   const uid = CLIENT_IDENTITY.exec(input.from)?.[1];
@@ -201,6 +202,19 @@ async function joinWithCaller(
   took = false,
 ): Promise<string> {
   const member = after.conference!.members![legSid];
+  if (before.conference?.caller_in && (await endedAtTwilio(deps, before.conference))) {
+    // The conference the record has the caller in has just ended at Twilio (a take ended it by
+    // the leaving rule, the instant before this Talk's browser connected), and its callbacks and
+    // the caller's <Dial action> are on their way: the leg would join an empty conference by its
+    // name and talk to nobody, and moving the caller now would race their <Dial action>. The
+    // join is undone and the leg told to try again, once the record has caught up.
+    await changeConferenceOrLog(deps, callId, { kind: 'ended', leg: legSid, outcome: 'failed' });
+    if (took) await untake(deps, callId, before, member.who);
+    deps.log.warn('a leg asked to join a conference Twilio had just ended; told to try again', {
+      callId,
+    });
+    return speakAndHangUp(LEG_LINES.tooSlow);
+  }
   if (!before.conference?.caller_in) {
     const moved = tooLate(deadline)
       ? await notMoved(deps, callId, legSid)
@@ -247,6 +261,27 @@ async function untake(deps: Deps, callId: string, before: LiveCall, who: string)
       error: String(err),
     }),
   );
+}
+
+/**
+ * Whether the conference the record has the caller in is no longer running at Twilio (the
+ * ConferenceSid its name finds is none, or another's: https://www.twilio.com/docs/voice/api/conference-resource#read-multiple-conference-resources,
+ * Status in-progress). Its sid unknown yet (just moved in), or Twilio not answering, the record
+ * is trusted, as before.
+ */
+async function endedAtTwilio(
+  deps: Deps,
+  conference: NonNullable<LiveCall['conference']>,
+): Promise<boolean> {
+  if (!conference.sid) return false;
+  try {
+    return (await deps.voice.conferenceSid(conference.name)) !== conference.sid;
+  } catch (err) {
+    deps.log.warn('could not ask Twilio whether the conference runs; the record is trusted', {
+      error: String(err),
+    });
+    return false;
+  }
 }
 
 /** Out of time before the caller could be moved: the join is undone, and the leg is told to try again. */

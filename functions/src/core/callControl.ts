@@ -12,7 +12,7 @@ export type Refusal = {
 };
 
 /** Who holds the call now: an admin who took it and has not handed it back. */
-export const holderOf = (call: LiveCall): string | null =>
+export const holderOf = (call: Pick<LiveCall, 'mode' | 'admin_id'>): string | null =>
   call.mode === 'human' && call.admin_id ? call.admin_id : null;
 
 /**

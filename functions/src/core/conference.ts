@@ -248,14 +248,21 @@ export const LEG_LINES = {
     holder
       ? `${holder} has this call. Take it on the dashboard first.`
       : 'Take the call on the dashboard first.',
-  nobodyTalking: 'Nobody is talking with the caller yet. Goodbye.',
+  /** Listening to a call a supervisor holds and types on: there is no voice to hear (see browserRefusal). */
+  holderTyping: (holder: string) =>
+    `${holder} has this call and is typing to the caller: there is no voice to listen to. Goodbye.`,
   tooSlow: 'Aurora could not connect you in time. Please try again.',
 } as const;
 
 /**
  * Why a supervisor's browser may not join the call's conference now, as said to them, or null
- * if it may: talking needs the call held by them (Talk is a take, then the browser connects);
- * listening in needs no holding, but somebody must be talking with the caller already.
+ * if it may: talking needs the call held by them (Talk is a take, then the browser connects).
+ * Listening in needs no holding: on a call nobody holds, the listener's join moves the caller
+ * into the conference if they are not in yet, and Aurora answers them there
+ * (auroraAnswersInConference). The one call it is refused on is one a supervisor holds and types
+ * on, the caller not in the conference: moved in for a muted listener, the caller would be with a
+ * holder who has no voice there, so the leaving rule (callerLeftAlone) would end the conference as
+ * soon as they joined it, cutting the holder's typed words and dropping the listener.
  */
 export function browserRefusal(
   call: LiveCall,
@@ -263,10 +270,20 @@ export function browserRefusal(
   mode: 'talk' | 'listen',
 ): string | null {
   if (call.status !== 'ACTIVE' || call.purging) return LEG_LINES.ended;
-  if (mode === 'listen') return call.conference?.caller_in ? null : LEG_LINES.nobodyTalking;
   const holder = holderOf(call);
+  if (mode === 'listen')
+    return holder && !call.conference?.caller_in ? LEG_LINES.holderTyping(holder) : null;
   return holder === adminId ? null : LEG_LINES.notHolding(holder);
 }
+
+/**
+ * Whether Aurora is the voice the caller hears in the conference: they are in it and nobody holds
+ * the call (supervisors there only listen). Their transcribed words are then answered by Aurora,
+ * and her reply is announced into the conference (steps/conferenceReply.ts).
+ */
+export const auroraAnswersInConference = (
+  call: Pick<LiveCall, 'conference' | 'mode' | 'admin_id'>,
+): boolean => !!call.conference?.caller_in && holderOf(call) === null;
 
 export type MemberEvent =
   /** A phone leg Twilio accepted: it rings. */
@@ -299,9 +316,9 @@ export type MemberEvent =
   /** A joined leg is muted or unmuted. */
   | { kind: 'muted'; leg: string; muted: boolean }
   /** Twilio named the conference (conference-start, a human's participant-join). */
-  | { kind: 'conference-started'; sid: string }
+  | ({ kind: 'conference-started'; sid: string } & RunningConference)
   /** The caller joined the conference (their participant-join): they are in it, whatever was recorded. */
-  | { kind: 'caller-joined'; sid: string }
+  | ({ kind: 'caller-joined'; sid: string } & RunningConference)
   /**
    * The conference is over for the caller: Twilio's conference-end (with its sid: an end of an
    * earlier conference of the same call changes nothing), or the caller's <Dial action> (none).
@@ -314,6 +331,32 @@ export type MemberEvent =
     }
   /** Moving the caller in failed: they are not in, and the leg that brought them is not joined. */
   | { kind: 'move-failed'; leg: string };
+
+/**
+ * Which conference Twilio lists as running under the call's name (null: none), asked when an
+ * event names a conference other than the one recorded; absent when it was not asked or could
+ * not be. One name runs one conference at a time
+ * (https://www.twilio.com/docs/voice/api/conference-resource#read-multiple-conference-resources,
+ * FriendlyName and Status), so it is the call's current one. Twilio's conference callbacks may
+ * come late and out of order, and their SequenceNumber orders the events of one conference only
+ * (https://www.twilio.com/docs/voice/api/conference-resource#conference-status-callback), so it
+ * cannot tell a late event of an earlier conference of the call from one of the current conference.
+ */
+export type RunningConference = { running?: string | null };
+
+/**
+ * Whether an event naming conference `sid` is of another conference than the call's current one:
+ * Twilio lists another one running (or none: that one has ended), or, Twilio not asked, the
+ * record already names another. Such an event must not change the current one's record: a late
+ * conference-start or caller's join of an ended conference would otherwise point the call at it,
+ * and every event of the live one would then be taken for an earlier conference's.
+ */
+export const ofAnotherConference = (
+  current: Pick<CallConference, 'sid'>,
+  sid: string,
+  { running }: RunningConference,
+): boolean =>
+  running !== undefined ? running !== sid : current.sid !== undefined && current.sid !== sid;
 
 const without = <T extends object, K extends keyof T>(object: T, key: K): Omit<T, K> => {
   const copy = { ...object };
@@ -366,12 +409,15 @@ export function conferenceChange(
         at,
       };
       // The first human in brings the caller in, into a conference Twilio has not named yet
-      // (and which the caller has not yet joined: their own participant-join says when).
+      // (and which the caller has not yet joined: their own participant-join says when). When
+      // they last left a conference is kept: a move in that fails (move-failed) leaves them out
+      // again, and their words from before it, transcribed late, are still theirs to keep
+      // (core/transcription.ts callerOutBecause); the next time they leave replaces it.
       return withMembers(
         base.caller_in
           ? base
           : {
-              ...without(without(without(base, 'sid'), 'caller_joined_at'), 'caller_left_at'),
+              ...without(without(base, 'sid'), 'caller_joined_at'),
               caller_in: true,
               started_at: at,
             },
@@ -410,10 +456,13 @@ export function conferenceChange(
     }
     case 'conference-started': {
       if (!current || current.sid === event.sid) return undefined;
+      if (ofAnotherConference(current, event.sid, event)) return undefined;
       return withMembers({ ...current, sid: event.sid });
     }
     case 'caller-joined': {
       if (!current) return undefined;
+      // A late join of an ended conference: the caller is not in it (they may be at a Gather, or in the next one).
+      if (ofAnotherConference(current, event.sid, event)) return undefined;
       // A replay changes nothing; a first join (the sid may be known from the conference's start) is recorded with its time.
       if (current.caller_in && current.sid === event.sid && current.caller_joined_at)
         return undefined;
@@ -471,11 +520,86 @@ export const heardLegs = (conference: CallConference | undefined) =>
   joinedLegs(conference).filter(([, member]) => !member.muted);
 
 /**
- * A caller in the conference with nobody left whom they hear (no human, or only muted listeners):
- * the conference must end, so they go back to someone; the listeners drop with it.
+ * A caller in the conference with nobody left whom they hear: the conference must end, so they go
+ * back to someone, and the listeners drop with it. Nobody they hear means no unmuted human is
+ * joined, and either someone holds the call (muted listeners are no company beside a holder who
+ * has no voice there) or no human is joined at all. With nobody holding, a muted listener keeps
+ * the conference going: Aurora answers the caller there (auroraAnswersInConference).
  */
-export const callerLeftAlone = (conference: CallConference | undefined) =>
-  !!conference?.caller_in && heardLegs(conference).length === 0;
+export const callerLeftAlone = (call: Pick<LiveCall, 'conference' | 'mode' | 'admin_id'>) =>
+  !!call.conference?.caller_in &&
+  heardLegs(call.conference).length === 0 &&
+  (holderOf(call) !== null || joinedLegs(call.conference).length === 0);
+
+/**
+ * Whether a human voice reached the caller in the call's latest conference (since the caller was
+ * last moved in, `started_at`): a member who joined it unmuted, or unmuted later. False when Aurora
+ * was the caller's only voice there and supervisors only listened. Members are kept across the
+ * call's conferences, so only those whose state changed since the move in count; a member who
+ * joined unmuted and muted again counts as never heard (its record keeps no trace of the join),
+ * which costs only the line the caller hears back (none instead of "Aurora here again").
+ */
+export function humanHeardIn(conference: CallConference | undefined): boolean {
+  const since = Date.parse(conference?.started_at ?? '');
+  return Object.values(conference?.members ?? {}).some(
+    (m) =>
+      (m.state === 'joined' || m.state === 'left') &&
+      (!m.muted || m.unmuted_at !== undefined) &&
+      !(Date.parse(m.at) < since),
+  );
+}
+
+/**
+ * The transcript's line when the conference is over and the caller is back: with whom, or none
+ * when nobody held the call and no human voice reached them (Aurora was their voice all along,
+ * and each listener's leaving was noted: "… stopped listening").
+ */
+export function callerBackNote(
+  call: Pick<LiveCall, 'conference' | 'mode' | 'admin_id'>,
+): string | null {
+  const heard = humanHeardIn(call.conference);
+  if (!heard && holderOf(call) === null) return null;
+  return heard
+    ? CONFERENCE_NOTES.callerBack(callerIsWith(call))
+    : CONFERENCE_NOTES.nobodySpoke(callerIsWith(call));
+}
+
+/**
+ * A participant of a running conference as Twilio lists it (the Participant resource's
+ * call_sid, end_conference_on_exit, muted, hold and status:
+ * https://www.twilio.com/docs/voice/api/conference-participant-resource). Twilio lists only
+ * participants connecting to or connected to a conference not completed, never ones gone.
+ */
+export type ConferenceParticipant = {
+  callSid: string;
+  /** Whether the conference ends when this participant leaves: the caller's join alone says so. */
+  endConferenceOnExit: boolean;
+  muted: boolean;
+  hold: boolean;
+  /** queued, connecting, ringing, connected, complete or failed: only `connected` is in the room. */
+  status: string;
+};
+
+/**
+ * Whom the caller has with them, judged from Twilio's participant list alone (for when the
+ * call's record cannot be read or written): 'not-in' when the caller is not connected to the
+ * conference, 'alone' when nobody they hear is (only muted or held listeners, or nobody),
+ * 'with-someone' otherwise. `leftLeg` (a participant-leave's CallSid) is not company even if
+ * Twilio still lists it. The caller is told apart without the record by how they joined: they
+ * are the only participant whose leaving ends the conference (callerIntoConference joins them
+ * with endConferenceOnExit; every human leg joins without it, humanLeg). That needs no label of
+ * ours on any leg: a participantLabel already in use makes Twilio keep the call out of the
+ * conference (https://www.twilio.com/docs/api/errors/16025), a risk a caller must not run.
+ */
+export function callerCompanyAt(
+  participants: ConferenceParticipant[],
+  leftLeg?: string,
+): 'not-in' | 'alone' | 'with-someone' {
+  const connected = participants.filter((p) => p.status === 'connected' && p.callSid !== leftLeg);
+  if (!connected.some((p) => p.endConferenceOnExit)) return 'not-in';
+  const heard = connected.filter((p) => !p.endConferenceOnExit && !p.muted && !p.hold);
+  return heard.length > 0 ? 'with-someone' : 'alone';
+}
 
 /**
  * Who the caller is with, for the notes the dashboard reads: the humans they hear in the
@@ -534,7 +658,7 @@ const device = (via: ConferenceMember['via']) =>
  * call by another leg (a browser and a phone) is said to be on it by that one.
  */
 export function legEndedNote(
-  member: Pick<ConferenceMember, 'who' | 'via'>,
+  member: Pick<ConferenceMember, 'who' | 'via'> & { muted?: boolean },
   outcome: LegOutcome,
   call: Pick<LiveCall, 'conference' | 'mode' | 'admin_id'>,
 ): string {
@@ -548,6 +672,9 @@ export function legEndedNote(
   if (talking.length > 0) return CONFERENCE_NOTES.ended(who, outcome, talking.join(' and '));
   const holder = call.mode === 'human' && call.admin_id ? call.admin_id : null;
   if (holder === who) return CONFERENCE_NOTES.holderTypes(who, outcome);
+  // A listener who leaves muted was never heard: the caller's company has not changed.
+  if (outcome === 'left' && member.muted)
+    return CONFERENCE_NOTES.stoppedListening(who, holder ?? 'Aurora');
   return CONFERENCE_NOTES.ended(who, outcome, holder ?? 'Aurora');
 }
 
@@ -562,11 +689,12 @@ const LEG_ENDED: Record<LegOutcome, (who: string) => string> = {
 /** The system lines the transcript records about the conference: who is rung, who joined, how each leg ended. */
 export const CONFERENCE_NOTES = {
   /**
-   * A supervisor's typed words Twilio asked for (the AnnounceUrl) when the call could not be
-   * read: nothing was said into the conference, though the transcript has the words as said.
+   * Words Twilio asked for (the AnnounceUrl) when the call could not be read: a supervisor's typed
+   * words or Aurora's reply (steps/conferenceReply.ts). Nothing was said into the conference,
+   * though the transcript has the words as said; which of the two is the line above.
    */
   notAnnounced:
-    "Not spoken: a supervisor's typed words above may not have been heard by the caller (they could not be read when Twilio asked for them). Say them again.",
+    'Not spoken: the caller may not have heard the words above, typed by a supervisor or replied by Aurora (they could not be read when Twilio asked for them).',
   ringingOwnPhone: (adminId: string, to: string) =>
     `${adminId} is ringing their phone (${to}) to talk with the caller.`,
   transferring: (adminId: string, to: string) =>
@@ -596,6 +724,15 @@ export const CONFERENCE_NOTES = {
     `${who} could not be connected to the caller (${reason})${callerWith ? `; the caller is still with ${callerWith}` : ''}.`,
   callerBack: (callerWith: string) =>
     `The voice conference ended; the caller is back with ${callerWith}.`,
+  /** The conference ended with nobody having spoken in it (a holder took the call by typing while others listened). */
+  nobodySpoke: (callerWith: string) =>
+    `The voice conference ended (nobody spoke in it); the caller is with ${callerWith}.`,
+  /** A muted listener left: they were never heard, and the caller is with whom they were. */
+  stoppedListening: (who: string, callerWith: string) =>
+    `${who} stopped listening; the caller is still with ${callerWith}.`,
+  /** Aurora's reply, recorded above, was not said into the conference. */
+  replyNotSpoken: (why: string) =>
+    `Not spoken: Aurora's reply above was not said to the caller (${why}).`,
   /** The holder's voice had left the caller with someone else, who has gone too: Aurora, not the holder's line. */
   holderHadLeft: (holder: string) => `${holder} had left the call; Aurora has the caller again.`,
   callerHungUp: 'The caller hung up during the voice conference.',

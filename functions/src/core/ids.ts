@@ -21,6 +21,16 @@ export const callIdOf = (conversationId: string) => conversationId.replace(/^con
 const PUSH_CHARS = '-0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ_abcdefghijklmnopqrstuvwxyz';
 
 /**
+ * Message keys in the order the Realtime Database gives them, which is the order they were made
+ * in (PUSH_CHARS is in code-unit order): orderByKey sorts string keys lexicographically
+ * (https://firebase.google.com/docs/database/web/lists-of-data#sort_data), by code unit, as the
+ * dashboard reads a transcript and core/archiveDocs.ts archives it. Never `localeCompare`: it
+ * puts '_' before the letters and 'a' before 'B', so a line made later (a "Not spoken" note
+ * after the reply it is about, in the same millisecond) could sort above it.
+ */
+export const keyOrder = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+
+/**
  * Message keys that sort chronologically and never collide: Firebase push-id layout (8 chars
  * of milliseconds, 12 random chars). Within one process, keys made in the same millisecond
  * still increase; across writers (the AI and an admin at once) the random tail keeps them apart.

@@ -134,6 +134,12 @@ export const SUPERVISOR_LINES_IN: Record<
     connecting: string;
     notAnswered: string;
     bridgeEnded: string;
+    /**
+     * Moved into the call's conference for a supervisor who only listens, Aurora still answering:
+     * the move cuts off whatever Aurora was saying, so the caller hears she is still there (not
+     * that someone joins: nobody there will speak).
+     */
+    stillWithYou: string;
   }
 > = {
   en: {
@@ -143,6 +149,7 @@ export const SUPERVISOR_LINES_IN: Record<
     connecting: 'Connecting you now. Stay on the line.',
     notAnswered: 'Nobody answered. Stay on the line, we are still with you.',
     bridgeEnded: 'The other call has ended. Stay on the line, we are still with you.',
+    stillWithYou: "I'm still here with you.",
   },
   es: {
     supervisorJoined:
@@ -151,6 +158,7 @@ export const SUPERVISOR_LINES_IN: Record<
     connecting: 'Le estoy conectando. No cuelgue.',
     notAnswered: 'Nadie ha contestado. No cuelgue, seguimos con usted.',
     bridgeEnded: 'La otra llamada ha terminado. No cuelgue, seguimos con usted.',
+    stillWithYou: 'Sigo aquí con usted.',
   },
   de: {
     supervisorJoined:
@@ -160,6 +168,7 @@ export const SUPERVISOR_LINES_IN: Record<
     notAnswered: 'Niemand hat abgenommen. Bleiben Sie in der Leitung, wir sind weiter für Sie da.',
     bridgeEnded:
       'Das andere Gespräch ist beendet. Bleiben Sie in der Leitung, wir sind weiter für Sie da.',
+    stillWithYou: 'Ich bin weiter für Sie da.',
   },
   fr: {
     supervisorJoined:
@@ -168,6 +177,7 @@ export const SUPERVISOR_LINES_IN: Record<
     connecting: 'Je vous mets en relation. Restez en ligne.',
     notAnswered: "Personne n'a répondu. Restez en ligne, nous sommes toujours avec vous.",
     bridgeEnded: "L'autre appel est terminé. Restez en ligne, nous sommes toujours avec vous.",
+    stillWithYou: 'Je suis toujours là avec vous.',
   },
   pt: {
     supervisorJoined:
@@ -176,6 +186,7 @@ export const SUPERVISOR_LINES_IN: Record<
     connecting: 'Estou conectando você agora. Fique na linha.',
     notAnswered: 'Ninguém atendeu. Fique na linha, continuamos com você.',
     bridgeEnded: 'A outra ligação terminou. Fique na linha, continuamos com você.',
+    stillWithYou: 'Continuo aqui com você.',
   },
 };
 

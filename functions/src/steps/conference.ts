@@ -3,19 +3,22 @@
  * one transaction, moving the caller in, bringing them back to Aurora, and the leaving rule (a
  * caller left alone in the conference is returned to someone at once).
  */
-import { type LiveCall, siteIso } from '@aurora/model';
+import { type LiveCall, paths, siteIso } from '@aurora/model';
 import {
   CONFERENCE_NOTES,
+  auroraAnswersInConference,
+  callerBackNote,
   callerIntoConference,
-  callerIsWith,
   callerLeftAlone,
   conferenceChange,
   conferenceName,
+  conferenceUrls,
   holderWhoLeft,
+  humanHeardIn,
   type MemberEvent,
   stopCallerTranscription,
 } from '../core/conference';
-import { SUPERVISOR_LINES_IN, VOICES, speakAndListen, voiceFor } from '../core/twiml';
+import { SUPERVISOR_LINES_IN, VOICES, listenOnly, speakAndListen, voiceFor } from '../core/twiml';
 import type { Deps } from '../ports';
 import { languageOrSite, listening, noteOnCall, siteLanguage } from './listening';
 import { changeCall } from './liveCalls';
@@ -70,18 +73,23 @@ function languageCode(deps: Deps, callLanguage: string | undefined): string {
   return language === siteLanguage(deps) ? deps.settings.speech.language : VOICES[language].gather;
 }
 
-/** The call update that moves the caller into the call's conference, in their language. */
+/**
+ * The call update that moves the caller into the call's conference, in their language: "connecting
+ * you" when someone will talk with them, or, moved in for listeners on a call nobody holds (Aurora
+ * answers them there), that Aurora is still with them, since the move cut off what she was saying.
+ */
 export function callerConferenceTwiml(
   deps: Deps,
   callId: string,
-  call: Pick<LiveCall, 'language' | 'conference'>,
+  call: Pick<LiveCall, 'language' | 'conference' | 'mode' | 'admin_id'>,
 ): string {
   const language = languageOrSite(deps, call.language);
+  const lines = SUPERVISOR_LINES_IN[language];
   return callerIntoConference({
     callId,
     baseUrl: deps.settings.publicBaseUrl,
     name: call.conference?.name ?? conferenceName(callId),
-    line: SUPERVISOR_LINES_IN[language].connecting,
+    line: auroraAnswersInConference(call) ? lines.stillWithYou : lines.connecting,
     voice: voiceFor({ language, speech: deps.settings.speech }),
     languageCode: languageCode(deps, call.language),
   });
@@ -119,20 +127,23 @@ export async function bringCallerIn(
  * The caller back from the conference: their transcription stopped (Aurora's Gather hears them
  * again, so no words are transcribed twice), a line in their language, and a Gather. With
  * Aurora ("Aurora here again"), or with the supervisor who holds the call and types (that the
- * other call ended; Aurora does not answer while a human holds the call).
+ * other call ended; Aurora does not answer while a human holds the call). When no human voice
+ * reached them in the conference (supervisors only listened to Aurora): no line at all with
+ * Aurora, who never left them, and that a supervisor is with them when one took the call by typing.
  */
 export function backWithAurora(
   deps: Deps,
   callId: string | undefined,
-  call: Pick<LiveCall, 'language' | 'mode'> | undefined,
+  call: Pick<LiveCall, 'language' | 'mode' | 'conference'> | undefined,
 ): string {
   const language = languageOrSite(deps, call?.language);
   const lines = SUPERVISOR_LINES_IN[language];
-  return speakAndListen(
-    call?.mode === 'human' ? lines.bridgeEnded : lines.aiBack,
-    listening(deps, [], { call: callId, language }),
-    callId ? stopCallerTranscription(callId) : undefined,
-  );
+  const listen = listening(deps, [], { call: callId, language });
+  const stop = callId ? stopCallerTranscription(callId) : undefined;
+  const heard = !call || humanHeardIn(call.conference);
+  if (call?.mode === 'human')
+    return speakAndListen(heard ? lines.bridgeEnded : lines.supervisorJoined, listen, stop);
+  return heard ? speakAndListen(lines.aiBack, listen, stop) : listenOnly(listen, stop);
 }
 
 /**
@@ -224,7 +235,7 @@ export async function endIfCallerAlone(
   callId: string,
   call: LiveCall,
 ): Promise<LeavingOutcome> {
-  if (!callerLeftAlone(call.conference)) return 'stays';
+  if (!callerLeftAlone(call)) return 'stays';
   if (call.status !== 'ACTIVE') {
     await recordCallerHungUp(deps, callId);
     return 'hung-up';
@@ -254,10 +265,8 @@ export async function endIfCallerAlone(
     return 'hung-up';
   }
   const changed = await changeConferenceOrLog(deps, callId, { kind: 'conference-ended' });
-  if (changed?.before.conference?.caller_in)
-    await noteOnCall(deps, changed.after, [
-      ['system', CONFERENCE_NOTES.callerBack(callerIsWith(changed.after))],
-    ]);
+  const note = changed?.before.conference?.caller_in ? callerBackNote(changed.after) : null;
+  if (note) await noteOnCall(deps, changed!.after, [['system', note]]);
   return 'returning';
 }
 
@@ -290,4 +299,98 @@ export async function handBackIfHolderLeft(
   if (!changed || !holder) return { call: seen, handedBack: false };
   await noteOnCall(deps, changed, [['system', CONFERENCE_NOTES.holderHadLeft(holder)]]);
   return { call: changed, handedBack: true };
+}
+
+/** The conference's sid as Twilio reported it, else as Twilio finds it by name (and then kept); null when none runs. */
+export async function conferenceSidOf(
+  deps: Deps,
+  callId: string,
+  call: LiveCall,
+): Promise<string | null> {
+  if (!call.conference) return null;
+  if (call.conference.sid) return call.conference.sid;
+  const sid = await deps.voice.conferenceSid(call.conference.name);
+  if (sid)
+    await changeConferenceOrLog(deps, callId, { kind: 'conference-started', sid, running: sid });
+  return sid;
+}
+
+/**
+ * What became of words to be spoken into the conference: announced (Twilio accepted them), or
+ * not said at all: no conference runs (`not-running`), the call no longer allows them
+ * (`not-kept`: the caller is out, or, for Aurora's reply, someone took the call), Twilio says the
+ * conference has ended (`ended`), or Twilio refused or could not be reached (`failed`).
+ */
+export type Announced =
+  | { kind: 'announced' }
+  | { kind: 'not-running' }
+  | { kind: 'not-kept' }
+  | { kind: 'ended' }
+  | { kind: 'failed'; error: unknown };
+
+/**
+ * Speaks `text` into the call's conference: a supervisor's typed words (calls/controlCall.ts) or
+ * Aurora's reply (steps/conferenceReply.ts). A call update would take the caller out of the
+ * conference, so Twilio plays the words from the conference's AnnounceUrl
+ * (https://www.twilio.com/docs/voice/api/conference-resource#update-a-conference-resource,
+ * AnnounceUrl), which /twilio/announce answers in the caller's voice. The words wait on the call
+ * under a random key (a push id's random part), kept only if `keepIf` holds of the call as stored
+ * (in one transaction); only the key rides in the URL, which request logs keep. Words Twilio will
+ * not ask for are removed again.
+ */
+export async function announceIntoConference(
+  deps: Deps,
+  callId: string,
+  call: LiveCall,
+  text: string,
+  keepIf: (current: LiveCall) => boolean = (current) => !!current.conference?.caller_in,
+): Promise<Announced> {
+  const key = deps.messageKey(deps.clock().getTime());
+  const url = conferenceUrls(deps.settings.publicBaseUrl, callId).announce(key);
+  let kept = false;
+  try {
+    const sid = await conferenceSidOf(deps, callId, call);
+    if (!sid) return { kind: 'not-running' };
+    kept = await keepAnnouncement(deps, callId, key, text, keepIf);
+    if (!kept) return { kind: 'not-kept' };
+    if ((await deps.voice.announceToConference(sid, url)) === 'done') return { kind: 'announced' };
+    await dropAnnouncement(deps, callId, key);
+    return { kind: 'ended' };
+  } catch (err) {
+    if (kept) await dropAnnouncement(deps, callId, key);
+    return { kind: 'failed', error: err };
+  }
+}
+
+/** Keeps words on the call's conference under `key` until /twilio/announce reads them, if `keepIf` allows it on the call as stored. */
+async function keepAnnouncement(
+  deps: Deps,
+  callId: string,
+  key: string,
+  text: string,
+  keepIf: (current: LiveCall) => boolean,
+): Promise<boolean> {
+  const kept = await changeCall(deps.live, callId, (current) =>
+    current.conference?.caller_in && keepIf(current)
+      ? {
+          conference: {
+            ...current.conference,
+            announcements: { ...current.conference.announcements, [key]: text },
+          },
+        }
+      : undefined,
+  );
+  return kept !== null;
+}
+
+/** Words Twilio will not ask for (it refused the announcement): not kept. Best effort: the conference's end drops them too. */
+async function dropAnnouncement(deps: Deps, callId: string, key: string): Promise<void> {
+  await deps.live
+    .update({ [`${paths.call(callId)}/conference/announcements/${key}`]: null })
+    .catch((err: unknown) =>
+      deps.log.error('could not drop words Twilio refused to announce', {
+        callId,
+        error: String(err),
+      }),
+    );
 }

@@ -4,7 +4,8 @@ import { archiveCall, purgeCall } from '../calls/archival';
 import type { CallTask, Deps } from '../ports';
 import { escalateCall } from '../calls/escalateCall';
 import { AuroraError } from '../core/errors';
-import { CALL_ID_PATTERN } from '@aurora/model';
+import { recordWords } from '../calls/recordWords';
+import { CALL_ID_PATTERN, LiveMessage } from '@aurora/model';
 import { z } from 'zod';
 import { productionDeps } from './wiring';
 
@@ -12,6 +13,16 @@ export const CallTaskBody = z.object({ callId: z.string().regex(CALL_ID_PATTERN)
 export const EscalationTaskBody = CallTaskBody.extend({
   dueAt: z.iso.datetime(),
   rise: z.number().int().nonnegative().optional(),
+});
+/** A message key as core/ids.ts makes them (push-id characters): nothing else names a database path. */
+const MESSAGE_KEY = /^[-0-9A-Za-z_]{1,64}$/;
+export const WordsTaskBody = CallTaskBody.extend({
+  callSid: z.string().min(1),
+  lines: z
+    .array(LiveMessage.extend({ key: z.string().regex(MESSAGE_KEY) }))
+    .min(1)
+    .max(50),
+  turn: z.string().min(1).optional(),
 });
 
 /**
@@ -64,3 +75,4 @@ export const handleEscalationTask = callTaskHandler(
   EscalationTaskBody,
   escalateCall,
 );
+export const handleWordsTask = callTaskHandler(QUEUES.words, WordsTaskBody, recordWords);

@@ -256,16 +256,21 @@ export const handleMessageStatus = twilioWebhook(messageStatusWebhook, authToken
 /**
  * POST /twilio/transcription?call={call_id}&speaker=caller|supervisor|oncall&who=…: a real-time
  * transcription callback of one of a call's conference legs (calls/transcription.ts). Answered
- * with an empty 200 once the words are written; a failure is a 500, which Twilio retries up to
+ * with an empty 200 once the words are written (and, when Aurora answers the caller in the
+ * conference, once her reply is announced); a failure is a 500, which Twilio retries up to
  * three times (https://www.twilio.com/docs/api/errors/17580), and a malformed body or query a 400.
  */
 export const transcriptionWebhook: Webhook<typeof TranscriptionBody> = {
   path: WEBHOOK_PATHS.transcription,
   schema: TranscriptionBody,
   query: TranscriptionQuery,
-  run: async (event, deps, query) => {
+  run: async (event, deps, query, _timings, request) => {
     const { call, speaker, who } = TranscriptionQuery.parse(Object.fromEntries(query));
-    await recordTranscription({ callId: call, speaker, who, event }, deps);
+    // The deadline bounds Aurora's reply when she answers the caller in the conference.
+    await recordTranscription(
+      { callId: call, speaker, who, event, deadline: request.deadline },
+      deps,
+    );
     return emptyResponse();
   },
   // Twilio is not kept waiting on a slow database: the words are still written after it is answered.

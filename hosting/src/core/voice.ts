@@ -9,7 +9,23 @@ import { ROLE_LABEL, holderOf } from './calls';
 
 export type Member = ConferenceMember & { sid: string };
 
-type VoiceCall = Pick<LiveCall, 'mode' | 'admin_id' | 'conference' | 'status' | 'escalation'>;
+type VoiceCall = Pick<
+  LiveCall,
+  'mode' | 'admin_id' | 'conference' | 'status' | 'escalation' | 'purging'
+>;
+
+/** Whether the call is over for a supervisor's voice: ended, or its purge has begun (the functions refuse every leg then). */
+const isOver = (call: Pick<LiveCall, 'status' | 'purging'>) =>
+  call.status !== 'ACTIVE' || call.purging === true;
+
+/**
+ * Whether Aurora is the voice the caller hears in the conference: the caller is in it and nobody
+ * holds the call, so the functions answer the caller's transcribed words and announce the reply
+ * into the conference (the functions' auroraAnswersInConference). Anyone there only listens.
+ */
+export const auroraAnswersInConference = (
+  call: Pick<LiveCall, 'mode' | 'admin_id' | 'conference'> | null,
+) => !!call?.conference?.caller_in && holderOf(call) === null;
 
 /** States of a leg still on (or joining) the call. */
 const LIVE_STATES: ReadonlySet<ConferenceMember['state']> = new Set(['ringing', 'joined']);
@@ -87,22 +103,27 @@ const areWords = (names: string[]) =>
 
 /**
  * Who the caller is with, leaving out the leg `except`: the humans they hear in the conference;
+ * else, when nobody holds the call, Aurora (she answers in the conference while others listen);
  * else those only listening (muted: the caller hears nobody, and the page says so); else whoever
- * holds the call (the caller's <Dial action> takes them back to the holder's typing), else Aurora.
+ * holds the call (the caller's <Dial action> takes them back to the holder's typing).
  */
 export function callerCompany(call: VoiceCall, me: string, except?: string): string {
   const { talking, listening } = conferenceCompany(call, me, except);
   if (talking.length > 0) return joinWords(talking);
-  if (listening.length > 0) return `${joinWords(listening)}, listening muted: nobody is talking`;
+  if (listening.length > 0 && !auroraAnswersInConference(call))
+    return `${joinWords(listening)}, listening muted: nobody is talking`;
   const holder = holderOf(call);
   if (!holder) return 'Aurora';
   return holder === me ? 'you' : holder;
 }
 
-/** Whether the caller is in the conference with only muted listeners: they hear nobody. */
+/**
+ * Whether the caller is in the conference with only muted listeners and a holder who has no voice
+ * there: they hear nobody. With nobody holding the call Aurora answers them there, so they are heard.
+ */
 export function callerUnheard(call: VoiceCall): boolean {
   const { talking, listening } = conferenceCompany(call, '');
-  return talking.length === 0 && listening.length > 0;
+  return talking.length === 0 && listening.length > 0 && !auroraAnswersInConference(call);
 }
 
 /** The call-level line above the roster: whether the caller is in the conference or with Aurora, and who hears whom. */
@@ -113,6 +134,8 @@ export function callerLine(call: VoiceCall, me: string): string {
     const listeners = listening.length > 0 ? ` ${areWords(listening)} listening, muted.` : '';
     if (talking.length > 0)
       return `The caller is in the conference with ${joinWords(talking)}.${listeners}`;
+    if (listening.length > 0 && auroraAnswersInConference(call))
+      return `The caller is in the conference with Aurora, who answers them.${listeners}`;
     if (listening.length > 0)
       return `The caller is in the conference, but nobody there is talking to them:${listeners} Speak up, or leave so they go back to ${callerCompany({ ...call, conference: undefined }, me)}.`;
     return `The caller is in the conference; if nobody joins, they go back to ${callerCompany(call, me)}.`;
@@ -172,19 +195,24 @@ export function speakerLabel(message: Pick<LiveMessage, 'role' | 'by' | 'spoken'
 }
 
 /**
- * Why Listen is not offered yet, or null when it is: a browser can only listen to a conference,
- * and the caller is in one only once a human voice has joined the call.
+ * Why Listen is not offered, or null when it is (the functions' browserRefusal): on any live call
+ * nobody holds, a listener's join moves the caller into the call's conference if they are not in
+ * yet, and Aurora goes on answering there. The one live call it is not offered on is one a
+ * supervisor holds and types on, the caller not in a conference: there is no voice to hear, and
+ * the functions refuse the leg (moved in beside a holder with no voice, the caller would be alone).
  */
-export function listenBlocked(call: VoiceCall): string | null {
-  if (call.status !== 'ACTIVE') return 'The call has ended.';
-  if (!call.conference?.caller_in)
-    return 'Listen opens once a supervisor is talking with the caller (Talk or Call me). Until then Aurora answers, and every word is in the transcript.';
-  return null;
+export function listenBlocked(call: VoiceCall, me: string): string | null {
+  if (isOver(call)) return 'The call has ended.';
+  const holder = holderOf(call);
+  if (!holder || call.conference?.caller_in) return null;
+  return holder === me
+    ? 'You hold this call and type to the caller: there is no voice to listen to. Talk to speak with them.'
+    : `${holder} holds this call and types to the caller: there is no voice to listen to until someone talks.`;
 }
 
 /** Why Talk is not offered, or null when it is. */
 export function talkBlocked(call: VoiceCall, me: string): string | null {
-  if (call.status !== 'ACTIVE') return 'The call has ended.';
+  if (isOver(call)) return 'The call has ended.';
   const holder = holderOf(call);
   if (holder && holder !== me)
     return `${holder} holds this call. Listen in, then Speak up to be heard.`;
@@ -226,11 +254,30 @@ export const browserLegWithCaller = (call: Pick<LiveCall, 'conference'> | null, 
  * The Mute button by the record: "Mute" or "Speak up" once a leg of this supervisor's has joined,
  * else none (the functions refuse a mute with no joined leg). Never what was asked: a mute the
  * functions refused, or that reached no leg, leaves the record, and so the button, as it was.
+ * With nobody holding the call, speaking up takes it (the functions take it with the unmute, so
+ * Aurora does not answer over the supervisor): the button says so.
  */
-export function muteLabel(call: Pick<LiveCall, 'conference'> | null, me: string) {
+export function muteLabel(
+  call: Pick<LiveCall, 'conference' | 'mode' | 'admin_id'> | null,
+  me: string,
+) {
   const muted = myMuted(call, me);
   if (muted === null) return null;
-  return muted ? 'Speak up' : 'Mute';
+  if (!muted) return 'Mute';
+  return call && holderOf(call) === null ? 'Speak up (take the call)' : 'Speak up';
+}
+
+/**
+ * What the button that takes this supervisor off the call says. A listener who spoke up is
+ * heard by the caller: leaving then hangs up on a conversation, not on listening.
+ */
+export function leaveLabel(
+  state: Pick<VoiceState, 'mode'> | null,
+  call: Pick<LiveCall, 'conference'> | null,
+  me: string,
+): string {
+  if (!state) return 'Leave the call';
+  return state.mode === 'talk' || myMuted(call, me) === false ? 'Hang up' : 'Stop listening';
 }
 
 /**
@@ -240,7 +287,7 @@ export function muteLabel(call: Pick<LiveCall, 'conference'> | null, me: string)
  */
 export function voiceStateText(
   state: VoiceState,
-  call: Pick<LiveCall, 'conference'> | null,
+  call: Pick<LiveCall, 'conference' | 'mode' | 'admin_id'> | null,
   me: string,
   refusal: string | null = null,
 ): string {
@@ -254,6 +301,9 @@ export function voiceStateText(
         case 'heard':
           return 'Talking: the caller hears you';
         case 'muted':
+          // Nobody holds the call: Aurora answers the caller in the conference, heard by whoever listens.
+          if (auroraAnswersInConference(call))
+            return 'Listening: Aurora is answering; the caller cannot hear you';
           // A listener who spoke up and muted again is listening again.
           return state.mode === 'listen'
             ? 'Listening: the caller cannot hear you'
@@ -287,10 +337,12 @@ export function notConnectedReason(
 
 /** Why the functions refuse a browser leg, read from the record (their browserRefusal's rules), or null when it does not say. */
 function refusalReason(call: VoiceCall | null, me: string, mode: VoiceMode | undefined) {
-  if (!call || call.status !== 'ACTIVE') return 'the call has ended';
-  if (mode === 'listen' && !call.conference?.caller_in)
-    return 'nobody is talking with the caller yet, so there is nothing to listen to';
+  if (!call || isOver(call)) return 'the call has ended';
   const holder = holderOf(call);
+  if (mode === 'listen' && holder && !call.conference?.caller_in)
+    return holder === me
+      ? 'you hold the call and type to the caller, so there is no voice to listen to'
+      : `${holder} holds the call and types to the caller, so there is no voice to listen to`;
   if (mode === 'talk' && holder !== me)
     return holder ? `${holder} holds the call` : 'you do not hold the call any more';
   return null;

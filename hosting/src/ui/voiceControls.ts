@@ -13,6 +13,7 @@ import {
   e164,
   knownOnCallNumbers,
   listenBlocked,
+  leaveLabel,
   memberLine,
   membersOf,
   myLiveLegs,
@@ -172,7 +173,7 @@ export function voiceControls({ voice, act, me, callId }: VoiceControlsDeps) {
       ? 'Your voice is on another call: leave it first.'
       : null;
     const talkWhy = busyElsewhere ?? talkBlocked(active, me);
-    const listenWhy = busyElsewhere ?? listenBlocked(active);
+    const listenWhy = busyElsewhere ?? listenBlocked(active, me);
     const why = [...new Set([talkWhy, listenWhy].filter((w): w is string => !!w))].map((text) =>
       h('p', { class: 'hint', id: text === talkWhy ? 'voice-talk-why' : 'voice-listen-why' }, text),
     );
@@ -225,11 +226,7 @@ export function voiceControls({ voice, act, me, callId }: VoiceControlsDeps) {
     const state = voice.state;
     const legs = myLiveLegs(call, me);
     const onIt = here(state) || legs.length > 0;
-    const leaveLabel = here(state)
-      ? state.mode === 'talk'
-        ? 'Hang up'
-        : 'Stop listening'
-      : 'Leave the call';
+    const leaving = leaveLabel(here(state) ? state : null, call, me);
     const mute = muteLabel(call, me);
     const join = onIt ? null : joinButtons(call);
     replaceChildren(
@@ -240,7 +237,7 @@ export function voiceControls({ voice, act, me, callId }: VoiceControlsDeps) {
         { class: 'voice-primary' },
         ...(join?.buttons ?? []),
         mute ? button(mute, () => setMuted(mute === 'Mute')) : null,
-        onIt ? button(leaveLabel, leave) : null,
+        onIt ? button(leaving, leave) : null,
         onIt || talkBlocked(call, me)
           ? null
           : button('Call me', () => act({ action: 'callme' }).then(() => undefined)),
@@ -257,7 +254,13 @@ export function voiceControls({ voice, act, me, callId }: VoiceControlsDeps) {
     if (here(state) && state.phase === 'open' && browserLegWithCaller(call, me))
       reachedCaller = true;
     const key = JSON.stringify([
-      call && [call.status, holderOf(call), !!call.conference?.caller_in, knownOnCallNumbers(call)],
+      call && [
+        call.status,
+        !!call.purging,
+        holderOf(call),
+        !!call.conference?.caller_in,
+        knownOnCallNumbers(call),
+      ],
       call && myLiveLegs(call, me).map((m) => [m.sid, m.state, m.via, m.muted]),
       [state.phase, state.callId, state.mode],
       busy,

@@ -43,7 +43,7 @@ describe('cloudTaskQueue against Cloud Tasks', () => {
 
   beforeAll(async () => {
     await api.start();
-    for (const queue of ['archiveCall', 'purgeCall', 'escalateCall'])
+    for (const queue of ['archiveCall', 'purgeCall', 'escalateCall', 'recordWords'])
       api.addQueue(`projects/${target.projectId}/locations/${REGION}`, queue);
     app = initializeApp(
       {

@@ -19,6 +19,7 @@ const FROM = '+15550199999';
 const CONFERENCE = `CF${'a'.repeat(32)}`;
 const LEG = `CA${'b'.repeat(32)}`;
 const PLACED = `CA${'c'.repeat(32)}`;
+const CALLER_LEG = `CA${'d'.repeat(32)}`;
 const ROOT = `/2010-04-01/Accounts/${ACCOUNT}`;
 
 type Seen = {
@@ -38,7 +39,36 @@ const read = (req: IncomingMessage) =>
     req.on('end', () => resolve(data));
   });
 
-function answer(path: string): object {
+/** Two participants a page: the caller, then a muted listener on the next page. */
+const PARTICIPANTS = `${ROOT}/Conferences/${CONFERENCE}/Participants.json`;
+const participantPage = (page: number) => ({
+  participants: [
+    page === 0
+      ? {
+          call_sid: CALLER_LEG,
+          end_conference_on_exit: true,
+          muted: false,
+          hold: false,
+          status: 'connected',
+          label: null,
+        }
+      : {
+          call_sid: LEG,
+          end_conference_on_exit: false,
+          muted: true,
+          hold: false,
+          status: 'connected',
+          label: null,
+        },
+  ],
+  page,
+  page_size: 1,
+  uri: `${PARTICIPANTS}?PageSize=1&Page=${page}`,
+  next_page_uri: page === 0 ? `${PARTICIPANTS}?PageSize=1&Page=1` : null,
+});
+
+function answer(path: string, query: URLSearchParams): object {
+  if (path === PARTICIPANTS) return participantPage(Number(query.get('Page') ?? 0));
   if (path === `${ROOT}/Calls.json`) return { sid: PLACED, status: 'queued' };
   if (path === `${ROOT}/Conferences.json`)
     return {
@@ -68,7 +98,10 @@ beforeAll(async () => {
         query: Object.fromEntries(url.searchParams),
         form,
       });
-      const { status, body } = next ?? { status: 200, body: answer(url.pathname) };
+      const { status, body } = next ?? {
+        status: 200,
+        body: answer(url.pathname, url.searchParams),
+      };
       next = null;
       res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
     });
@@ -224,6 +257,35 @@ describe('twilioVoice, conferences', () => {
   });
 });
 
+describe('twilioVoice, the participants list', () => {
+  it('reads every page of the participants (Read multiple Participant resources), with what the leaving rule needs', async () => {
+    expect(await voice.participants(CONFERENCE)).toEqual([
+      {
+        callSid: CALLER_LEG,
+        endConferenceOnExit: true,
+        muted: false,
+        hold: false,
+        status: 'connected',
+      },
+      { callSid: LEG, endConferenceOnExit: false, muted: true, hold: false, status: 'connected' },
+    ]);
+    expect(seen.map((s) => [s.method, s.path, s.query.Page])).toEqual([
+      ['GET', PARTICIPANTS, undefined],
+      ['GET', PARTICIPANTS, '1'],
+    ]);
+  });
+
+  it('lists nobody in a conference Twilio no longer has (20404), and says why Twilio refused', async () => {
+    next = refusal(404, 20404, 'The requested resource was not found');
+    expect(await voice.participants(CONFERENCE)).toEqual([]);
+    next = refusal(503, 20503, 'Service Unavailable');
+    await expect(voice.participants(CONFERENCE)).rejects.toMatchObject({
+      message: 'Listing the conference failed: Twilio error 20503: Service Unavailable',
+      retryable: true,
+    });
+  });
+});
+
 describe('without a Twilio account', () => {
   it('refuses every conference request loudly when deployed', async () => {
     const unconfigured = unconfiguredVoice();
@@ -236,6 +298,7 @@ describe('without a Twilio account', () => {
       NotConfigured,
     );
     await expect(unconfigured.conferenceSid('aurora-x')).rejects.toThrow(NotConfigured);
+    await expect(unconfigured.participants(CONFERENCE)).rejects.toThrow(NotConfigured);
   });
 
   it('refuses to ring without a number to call from', async () => {
@@ -272,6 +335,7 @@ describe('without a Twilio account', () => {
       ),
     ).toEqual({ sid: 'CAlocal1' });
     expect(await recording.conferenceSid('aurora-x')).toBeNull();
+    expect(await recording.participants(CONFERENCE)).toEqual([]);
     expect(logged).toEqual([
       [
         'twilio phone leg (not placed: emulators without TWILIO_ACCOUNT_SID)',

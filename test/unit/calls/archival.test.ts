@@ -158,6 +158,33 @@ describe('archiveCall and purgeCall', () => {
     expect(archive.plans.get(CONV_ID)!.conversation.total_messages).toBe(4);
   });
 
+  it('archives lines that land during the purge in the order they were written (key order, by code unit)', async () => {
+    const { deps, live, archive, queue } = await talked();
+    await handleStatus({ callSid: callSid(1), callStatus: 'completed' }, deps);
+    const read = archive.readMessages.bind(archive);
+    archive.readMessages = async (id) => {
+      archive.readMessages = read;
+      const held = await read(id);
+      // A reply, then the note that it was not spoken, made in one millisecond: the note's key
+      // ends in '_', after 'Y' by code unit as the database orders them (localeCompare: before).
+      const at = (key: string) => `active_conversations/${CONV_ID}/messages/${key}`;
+      const line = (role: string, content: string) => ({
+        role,
+        content,
+        timestamp: 't',
+        sources: '',
+      });
+      await live.update({
+        [at('-OaiRku-c-WyxGbiQzSY')]: line('assistant', 'reply'),
+        [at('-OaiRku-c-WyxGbiQzS_')]: line('system', 'Not spoken'),
+      });
+      return held;
+    };
+    await queue.runAll(deps);
+    const archived = archive.plans.get(CONV_ID)!.conversation.messages.map((m) => m.content);
+    expect(archived.slice(-2)).toEqual(['reply', 'Not spoken']);
+  });
+
   it('lets no turn record on a call the purge has begun on; its words go to the archive', async () => {
     const { deps, live, archive, queue } = await talked();
     await handleStatus({ callSid: callSid(1), callStatus: 'completed' }, deps);

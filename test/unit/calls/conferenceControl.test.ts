@@ -781,3 +781,103 @@ describe('review fixes (part A)', () => {
     expect(await typing.call()).toMatchObject({ mode: 'human', admin_id: ANA.id });
   });
 });
+
+describe('speaking up, taking and handing back while supervisors listen to Aurora', () => {
+  /** Ben listens to a call nobody holds: the caller is in the conference, and Aurora answers them there. */
+  async function listening() {
+    const world = await conferenceCall();
+    await world.browser(BEN, BEN_BROWSER, 'listen');
+    await world.started();
+    return world;
+  }
+
+  it('takes the call for a listener who speaks up, in the same change as a take, then unmutes them: Aurora stops answering', async () => {
+    const world = await listening();
+    expect(await act(world, { action: 'mute', callId: CALL_ID, muted: false }, BEN)).toEqual({
+      ok: true,
+      reached: true,
+    });
+    expect(await world.call()).toMatchObject({
+      mode: 'human',
+      admin_id: BEN.id,
+      acknowledged_by: BEN.id,
+    });
+    expect(world.voice.mutes).toEqual([
+      { conferenceSid: CONFERENCE, callSid: BEN_BROWSER, muted: false },
+    ]);
+    expect((await world.members())[BEN_BROWSER].muted).toBe(false);
+    expect((await world.notes()).at(-1)).toBe('ben@site.example took over the call.');
+    // Muting again is refused: he is now the only voice the caller hears, beside no Aurora.
+    expect(await act(world, { action: 'mute', callId: CALL_ID, muted: true }, BEN)).toMatchObject({
+      ok: false,
+      message: expect.stringContaining('only one the caller can hear'),
+    });
+  });
+
+  it('undoes the take when Twilio unmutes no leg: Aurora goes on answering', async () => {
+    const world = await listening();
+    world.voice.refuseNext = new AuroraError('Updating the participant failed: Twilio error 20003');
+    expect(await act(world, { action: 'mute', callId: CALL_ID, muted: false }, BEN)).toMatchObject({
+      ok: false,
+    });
+    const call = (await world.call())!;
+    expect(call.mode).toBe('ai');
+    expect(call.admin_id).toBeUndefined();
+    expect(await world.notes()).not.toContain('ben@site.example took over the call.');
+  });
+
+  it('unmutes beside another admin who holds the call without taking it', async () => {
+    const world = await conferenceCall();
+    await world.talk();
+    await world.browser(BEN, BEN_BROWSER, 'listen');
+    await act(world, { action: 'mute', callId: CALL_ID, muted: false }, BEN);
+    expect(await world.call()).toMatchObject({ mode: 'human', admin_id: ANA.id });
+  });
+
+  it('lets a listener mute again while nobody holds the call: Aurora is the voice the caller hears', async () => {
+    const world = await listening();
+    // Ben's leg is recorded unmuted, as if Twilio's own participant-unmute said so (no take).
+    await world.live.update({
+      [`active_calls/${CALL_ID}/conference/members/${BEN_BROWSER}/muted`]: false,
+    });
+    expect(await act(world, { action: 'mute', callId: CALL_ID, muted: true }, BEN)).toEqual({
+      ok: true,
+      reached: true,
+    });
+  });
+
+  it('ends the conference when an admin takes the call by typing (the caller would be with a holder who has no voice there); the caller hears a supervisor has joined', async () => {
+    const world = await listening();
+    expect(await act(world, { action: 'take', callId: CALL_ID })).toEqual({
+      ok: true,
+      reached: true,
+    });
+    expect(world.voice.endedConferences).toEqual([CONFERENCE]);
+    const back = await world.ended();
+    expect(back).toContain(`<Stop><Transcription name="${callerTranscription(CALL_ID)}"/></Stop>`);
+    expect(back).toContain(
+      'A safety supervisor has joined the call and is listening. Keep talking to us.',
+    );
+    expect(await world.notes()).toEqual(
+      expect.arrayContaining([
+        'ana@site.example took over the call.',
+        'The voice conference ended (nobody spoke in it); the caller is with ana@site.example.',
+      ]),
+    );
+    expect((await world.call())!).toMatchObject({
+      mode: 'human',
+      conference: { caller_in: false, members: { [BEN_BROWSER]: { state: 'left' } } },
+    });
+  });
+
+  it('hands back as before: a speaker who took the call hands back, the conference ends, and Aurora is back', async () => {
+    const world = await listening();
+    await act(world, { action: 'mute', callId: CALL_ID, muted: false }, BEN);
+    expect(await act(world, { action: 'release', callId: CALL_ID }, BEN)).toEqual({
+      ok: true,
+      reached: true,
+    });
+    expect(world.voice.endedConferences).toEqual([CONFERENCE]);
+    expect(await world.ended()).toContain('Aurora here again. I am listening.');
+  });
+});

@@ -14,6 +14,7 @@ import {
   CALLER,
   CALL_ID,
   CONFERENCE,
+  NAME,
   conferenceCall,
 } from '../../helpers/conference';
 
@@ -30,6 +31,7 @@ describe('the conference status callback (/twilio/conference)', () => {
     await controlCall({ action: 'take', callId: CALL_ID }, ANA, world.deps);
     await world.browser(ANA, ANA_BROWSER, 'talk');
     expect((await world.call())!.conference!.sid).toBeUndefined();
+    world.voice.conferences.set(NAME, CONFERENCE); // Twilio lists it running under the call's name
     await conferenceEvent(event('participant-join', ANA_BROWSER), world.deps);
     expect((await world.call())!.conference!.sid).toBe(CONFERENCE);
     await conferenceEvent(event('conference-start'), world.deps); // out of order: changes nothing
@@ -312,5 +314,89 @@ describe('the caller’s way back (/twilio/rejoin)', () => {
     expect((await world.call())!.conference).toMatchObject({ caller_in: true });
     expect((await world.call())!.conference!.sid).toBeUndefined();
     void BEN;
+  });
+});
+
+describe('the end of listening to Aurora', () => {
+  it('ends the conference when the last listener leaves a call nobody holds; the caller is back in her Gather without a word, as she never left', async () => {
+    const world = await conferenceCall();
+    await world.browser(BEN, BEN_BROWSER, 'listen');
+    await world.browser(ANA, ANA_BROWSER, 'listen');
+    await world.started();
+    // One of two listeners leaves: Aurora still answers the caller there.
+    await conferenceEvent(event('participant-leave', ANA_BROWSER), world.deps);
+    expect(world.voice.endedConferences).toEqual([]);
+    expect((await world.notes()).at(-1)).toBe(
+      'ana@site.example stopped listening; the caller is still with Aurora.',
+    );
+    await conferenceEvent(event('participant-leave', BEN_BROWSER), world.deps);
+    expect(world.voice.endedConferences).toEqual([CONFERENCE]);
+    expect((await world.notes()).at(-1)).toBe(
+      'ben@site.example stopped listening; the caller is still with Aurora.',
+    );
+    const notes = (await world.notes()).length;
+    const back = await world.ended();
+    expect(back).toContain(`<Stop><Transcription name="${callerTranscription(CALL_ID)}"/></Stop>`);
+    expect(back).toContain(`/twilio/turn?call=${CALL_ID}`);
+    expect(back).not.toContain('<Say');
+    // No "back with Aurora": the listeners' leaving said it all.
+    expect(await world.notes()).toHaveLength(notes);
+    expect((await world.call())!).toMatchObject({ mode: 'ai', conference: { caller_in: false } });
+  });
+});
+
+describe('I8 (seed 4242): late callbacks of an ended conference, after the next one started', () => {
+  it("neither the first conference's late start nor the caller's late join points the call at it; the last human leaving the live one ends it", async () => {
+    const world = await conferenceCall();
+    const first = CONFERENCE;
+    const second = `CF${'e'.repeat(32)}`;
+    const secondLeg = `CA${'6'.repeat(32)}`;
+    // Talk: the conference starts; its conference-start and the caller's join are held back.
+    await controlCall({ action: 'take', callId: CALL_ID }, ANA, world.deps);
+    await world.browser(ANA, ANA_BROWSER, 'talk');
+    world.voice.conferences.set(NAME, first);
+    await conferenceEvent(event('participant-join', ANA_BROWSER, first), world.deps);
+    // Ana hangs up: the leaving rule ends it, and the caller is back at a Gather.
+    await conferenceEvent(event('participant-leave', ANA_BROWSER, first), world.deps);
+    expect(world.voice.endedConferences).toEqual([first]);
+    await world.ended();
+    // The caller's held-back join of the first conference: they are not in it.
+    await conferenceEvent(event('participant-join', CALLER, first), world.deps);
+    expect((await world.call())!.conference).toMatchObject({ caller_in: false });
+    // Talk again: a second conference, its callbacks on time.
+    await world.browser(ANA, secondLeg, 'talk');
+    world.voice.conferences.set(NAME, second);
+    await conferenceEvent(event('conference-start', undefined, second), world.deps);
+    await conferenceEvent(event('participant-join', CALLER, second), world.deps);
+    await conferenceEvent(event('participant-join', secondLeg, second), world.deps);
+    // The first conference's held-back start arrives.
+    await conferenceEvent(event('conference-start', undefined, first), world.deps);
+    expect((await world.call())!.conference).toMatchObject({ caller_in: true, sid: second });
+    // Ana hangs up again: the caller must not be left alone in the second conference.
+    await conferenceEvent(event('participant-leave', secondLeg, second), world.deps);
+    expect(world.voice.endedConferences).toEqual([first, second]);
+  });
+
+  it('handles a leave of the conference Twilio lists running even when the record names another, and corrects the record', async () => {
+    const world = await conferenceCall();
+    await world.talk();
+    const live = `CF${'e'.repeat(32)}`;
+    // The record names an ended conference (however it came to); Twilio runs `live`.
+    await world.live.update({ [`active_calls/${CALL_ID}/conference/sid`]: `CF${'d'.repeat(32)}` });
+    world.voice.conferences.set(NAME, live);
+    await conferenceEvent(event('participant-leave', ANA_BROWSER, live), world.deps);
+    expect((await world.members())[ANA_BROWSER].state).toBe('left');
+    expect(world.voice.endedConferences).toEqual([live]);
+  });
+
+  it('still drops a leave of a conference Twilio does not list running when the record names another', async () => {
+    const world = await conferenceCall();
+    await world.talk();
+    await conferenceEvent(
+      event('participant-leave', ANA_BROWSER, `CF${'d'.repeat(32)}`),
+      world.deps,
+    );
+    expect((await world.members())[ANA_BROWSER].state).toBe('joined');
+    expect(world.voice.endedConferences).toEqual([]);
   });
 });

@@ -1,12 +1,15 @@
 /**
  * I8 rows 2 and 6 of the safety simulation (test/simulation/regressions.test.ts): the caller is
  * never left alone in the conference because the database refused once. The last human's
- * participant-leave retries its transaction; a browser leg's retried Voice URL request (same
+ * participant-leave retries its transaction, and when every try is refused asks Twilio's
+ * participant list whether the caller is alone; a browser leg's retried Voice URL request (same
  * CallSid) for a leg that already moved the caller in answers the same conference TwiML.
  */
 import { describe, expect, it } from 'vitest';
 import { conferenceEvent } from '../../../functions/src/calls/conferenceEvents';
 import { controlCall } from '../../../functions/src/calls/controlCall';
+import type { ConferenceParticipant } from '../../../functions/src/core/conference';
+import { AuroraError } from '../../../functions/src/core/errors';
 import { FirstAnswer } from '../../../functions/src/core/firstAnswer';
 import type { LiveDb } from '../../../functions/src/ports';
 import {
@@ -16,6 +19,7 @@ import {
 import {
   ANA,
   ANA_BROWSER,
+  BEN_BROWSER,
   CALLER,
   CALL_ID,
   CONFERENCE,
@@ -54,6 +58,167 @@ describe('I8 row 2: the last human leaving while the database refuses once', () 
     );
     expect((await world.members())[ANA_BROWSER].state).toBe('left');
     expect(world.voice.endedConferences).toEqual([CONFERENCE]);
+  });
+});
+
+describe("I8: the last human's leave that the database refuses to record at all", () => {
+  const leave = (deps: Parameters<typeof conferenceEvent>[1]) =>
+    conferenceEvent(
+      {
+        callId: CALL_ID,
+        event: 'participant-leave',
+        conferenceSid: CONFERENCE,
+        callSid: ANA_BROWSER,
+        participantCallStatus: 'completed',
+      },
+      deps,
+    );
+  const participant = (callSid: string, muted = false): ConferenceParticipant => ({
+    callSid,
+    endConferenceOnExit: callSid === CALLER,
+    muted,
+    hold: false,
+    status: 'connected',
+  });
+  /** A talking conference, then a database refusing every transaction; errors logged are kept. */
+  async function refusedLeave() {
+    const world = await conferenceCall();
+    await world.talk();
+    const errors: string[] = [];
+    const deps = {
+      ...world.deps,
+      live: refusing(world.live, 'transact', 100),
+      log: { info() {}, warn() {}, error: (message: string) => errors.push(message) },
+    };
+    return { world, deps, errors };
+  }
+
+  it('ends the conference when Twilio lists the caller alone, and still answers 500 (the leave is unrecorded)', async () => {
+    const { world, deps } = await refusedLeave();
+    world.voice.participantsIn.set(CONFERENCE, [participant(CALLER)]);
+    await expect(leave(deps)).rejects.toThrow('database unavailable');
+    expect(world.voice.endedConferences).toEqual([CONFERENCE]);
+  });
+
+  it('ends it when only a muted listener is left with the caller', async () => {
+    const { world, deps } = await refusedLeave();
+    world.voice.participantsIn.set(CONFERENCE, [
+      participant(CALLER),
+      participant(BEN_BROWSER, true),
+    ]);
+    await expect(leave(deps)).rejects.toThrow('database unavailable');
+    expect(world.voice.endedConferences).toEqual([CONFERENCE]);
+  });
+
+  it('leaves the conference running while another unmuted human is with the caller', async () => {
+    const { world, deps } = await refusedLeave();
+    world.voice.participantsIn.set(CONFERENCE, [participant(CALLER), participant(BEN_BROWSER)]);
+    await expect(leave(deps)).rejects.toThrow('database unavailable');
+    expect(world.voice.endedConferences).toEqual([]);
+  });
+
+  it('does nothing when the caller is no longer in it (their own leave, or the conference over)', async () => {
+    const { world, deps } = await refusedLeave();
+    world.voice.participantsIn.set(CONFERENCE, [participant(BEN_BROWSER, true)]);
+    await expect(leave(deps)).rejects.toThrow('database unavailable');
+    expect(world.voice.endedConferences).toEqual([]);
+  });
+
+  it('lets the 500 stand, and logs it, when Twilio cannot list the participants either', async () => {
+    const { world, deps, errors } = await refusedLeave();
+    world.voice.participantsIn.set(CONFERENCE, [participant(CALLER)]);
+    world.voice.refuseNext = new AuroraError('Twilio error 20003: Authenticate');
+    await expect(leave(deps)).rejects.toThrow('database unavailable');
+    expect(world.voice.endedConferences).toEqual([]);
+    expect(errors).toContain(
+      'a leave could not be recorded nor checked with Twilio; the sweeper re-checks',
+    );
+  });
+
+  it('moves the caller back with a call update when Twilio will not end the conference', async () => {
+    const { world, deps } = await refusedLeave();
+    world.voice.participantsIn.set(CONFERENCE, [participant(CALLER)]);
+    world.voice.endConference = () => Promise.reject(new AuroraError('Twilio error 20500'));
+    const moves = world.voice.sent.length;
+    await expect(leave(deps)).rejects.toThrow('database unavailable');
+    const moved = world.voice.sent.slice(moves);
+    expect(moved).toHaveLength(1);
+    expect(moved[0]).toMatchObject({ callSid: CALLER });
+    expect(moved[0]!.twiml).toContain('<Gather');
+    expect(moved[0]!.twiml).toContain('<Stop><Transcription');
+  });
+});
+
+describe('I8 (seed 1): a leave the database refused, then the last leg leaving', () => {
+  it('checks with Twilio the legs the record still counts as company, and ends the conference when they have gone', async () => {
+    const world = await conferenceCall();
+    await world.talk();
+    // Ana's second browser leg (Talk again): the caller hears both.
+    const second = `CA${'9'.repeat(32)}`;
+    await world.browser(ANA, second, 'talk');
+    const leave = (leg: string, deps = world.deps) =>
+      conferenceEvent(
+        {
+          callId: CALL_ID,
+          event: 'participant-leave',
+          conferenceSid: CONFERENCE,
+          callSid: leg,
+          participantCallStatus: 'completed',
+        },
+        deps,
+      );
+    // The first leg hangs up while the database refuses: unrecorded, and Twilio does not send it again.
+    world.voice.gone.add(ANA_BROWSER);
+    world.voice.participantsIn.set(CONFERENCE, [
+      {
+        callSid: CALLER,
+        endConferenceOnExit: true,
+        muted: false,
+        hold: false,
+        status: 'connected',
+      },
+      {
+        callSid: second,
+        endConferenceOnExit: false,
+        muted: false,
+        hold: false,
+        status: 'connected',
+      },
+    ]);
+    await expect(
+      leave(ANA_BROWSER, { ...world.deps, live: refusing(world.live, 'transact', 100) }),
+    ).rejects.toThrow('database unavailable');
+    expect(world.voice.endedConferences).toEqual([]);
+    expect((await world.members())[ANA_BROWSER].state).toBe('joined'); // stale
+    // The second leg hangs up: the record says the first is still with the caller; Twilio says it has gone.
+    world.voice.gone.add(second);
+    await leave(second);
+    expect(world.voice.endedConferences).toEqual([CONFERENCE]);
+    expect((await world.members())[ANA_BROWSER].state).toBe('left');
+    expect((await world.members())[second].state).toBe('left');
+  });
+
+  it('asks Twilio nothing when the record already says the caller is alone', async () => {
+    const world = await conferenceCall();
+    await world.talk();
+    let asked = 0;
+    const status = world.voice.status.bind(world.voice);
+    world.voice.status = (sid: string) => {
+      asked++;
+      return status(sid);
+    };
+    await conferenceEvent(
+      {
+        callId: CALL_ID,
+        event: 'participant-leave',
+        conferenceSid: CONFERENCE,
+        callSid: ANA_BROWSER,
+        participantCallStatus: 'completed',
+      },
+      world.deps,
+    );
+    expect(world.voice.endedConferences).toEqual([CONFERENCE]);
+    expect(asked).toBe(0);
   });
 });
 

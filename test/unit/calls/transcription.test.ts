@@ -16,7 +16,9 @@ import { watchedCall } from '../../helpers/calls';
 import { memoryDeps } from '../../helpers/fakes';
 import { callSid } from '../../helpers/fixtures';
 import { liveRecords } from '../../helpers/memoryDb';
-import { conferenceEvent } from '../../../functions/src/calls/conferenceEvents';
+import { announce, conferenceEvent } from '../../../functions/src/calls/conferenceEvents';
+import { offlineResponder } from '../../../functions/src/assistant/offlineResponder';
+import { AuroraError } from '../../../functions/src/core/errors';
 import { conferenceName } from '../../../functions/src/core/conference';
 import {
   ANA as ANA_ADMIN,
@@ -26,6 +28,7 @@ import {
   CALLER as CONF_CALLER,
   CALL_ID as CONF_CALL_ID,
   CONFERENCE,
+  CONV_ID as CONF_CONV,
   conferenceCall,
 } from '../../helpers/conference';
 
@@ -570,5 +573,302 @@ describe('review fixes (part A)', () => {
     expect((await world.transcript()).filter((m) => m.spoken).map((m) => m.content)).toEqual([
       'Priya, this is Ana',
     ]);
+  });
+});
+
+describe('Aurora answers the caller in the conference while supervisors only listen', () => {
+  /**
+   * Ben listens to a call nobody holds: the caller is in the conference, and Aurora answers them
+   * there. `callerSays` posts the caller's final words; `announced` reads back what Twilio was
+   * asked to play into the conference (its AnnounceUrl's key, read by /twilio/announce).
+   */
+  async function listened() {
+    const world = await conferenceCall();
+    await world.browser(BEN, BEN_BROWSER, 'listen');
+    await world.started();
+    world.clock.advance(5_000); // the caller speaks a few seconds after joining
+    let sequence = 0;
+    const callerSays = (words: string, extra: Partial<TranscriptionCallback> = {}) =>
+      recordTranscription(
+        {
+          callId: CONF_CALL_ID,
+          speaker: 'caller',
+          event: {
+            kind: 'content',
+            callSid: CONF_CALLER,
+            transcriptionSid: CALLER_SID,
+            sequence: ++sequence,
+            at: new Date(world.clock().getTime() - 300).toISOString(),
+            final: true,
+            transcript: words,
+            track: 'inbound_track',
+          },
+          ...extra,
+        },
+        world.deps,
+      );
+    const announced = async () =>
+      Promise.all(
+        world.voice.announcements.map(({ url }) =>
+          announce(
+            { callId: CONF_CALL_ID, key: new URL(url).searchParams.get('key')! },
+            world.deps,
+          ),
+        ),
+      );
+    return { ...world, callerSays, announced };
+  }
+
+  it("answers the caller's words by announcing Aurora's reply into the conference, recorded as a turn's reply", async () => {
+    const world = await listened();
+    expect(await world.callerSays('there is a fire in the paint store')).toBe('recorded');
+    const transcript = await world.transcript();
+    const [words, reply] = transcript.slice(-2);
+    expect(words).toMatchObject({
+      role: 'user',
+      content: 'there is a fire in the paint store',
+      spoken: true,
+    });
+    expect(reply.role).toBe('assistant');
+    expect(reply.content).not.toBe('');
+    // Twilio is asked to play it into the running conference; only a key rides in the URL.
+    expect(world.voice.announcements).toHaveLength(1);
+    expect(world.voice.announcements[0].conferenceSid).toBe(CONFERENCE);
+    expect(world.voice.announcements[0].url).not.toContain('fire');
+    const [said] = await world.announced();
+    expect(said).toContain(`<Say>${reply.content}</Say>`);
+    const call = (await world.call())!;
+    expect(call.urgency).toBe('CRITICAL');
+    expect(call.mode).toBe('ai');
+    expect(call.turn_started_at).toBeUndefined(); // the marker the purge waits for is cleared
+    expect(call.conference!.announcements).toBeUndefined(); // read, so deleted
+  });
+
+  it('answers once: a replayed callback neither records nor announces again', async () => {
+    const world = await listened();
+    const callback: TranscriptionCallback = {
+      callId: CONF_CALL_ID,
+      speaker: 'caller',
+      event: {
+        kind: 'content',
+        callSid: CONF_CALLER,
+        transcriptionSid: CALLER_SID,
+        sequence: 7,
+        at: new Date(world.clock().getTime() - 300).toISOString(),
+        final: true,
+        transcript: 'I smell gas',
+        track: 'inbound_track',
+      },
+    };
+    const replies = async () =>
+      (await world.transcript()).filter((m) => m.role === 'assistant').length;
+    const before = await replies(); // the greeting
+    expect(await recordTranscription(callback, world.deps)).toBe('recorded');
+    expect(await recordTranscription(callback, world.deps)).toBe('replay');
+    expect(world.voice.announcements).toHaveLength(1);
+    expect(await replies()).toBe(before + 1);
+  });
+
+  it("does not answer while a supervisor holds the call, nor a listener's words", async () => {
+    const world = await conferenceCall();
+    await world.talk();
+    await world.browser(BEN, BEN_BROWSER, 'listen');
+    expect(
+      await recordTranscription(
+        {
+          callId: CONF_CALL_ID,
+          speaker: 'caller',
+          event: {
+            kind: 'content',
+            callSid: CONF_CALLER,
+            transcriptionSid: CALLER_SID,
+            sequence: 1,
+            at: world.clock().toISOString(),
+            final: true,
+            transcript: 'there is a fire in the paint store',
+            track: 'inbound_track',
+          },
+        },
+        world.deps,
+      ),
+    ).toBe('recorded');
+    expect(world.voice.announcements).toEqual([]);
+    expect((await world.transcript()).filter((m) => m.role === 'assistant')).toHaveLength(1); // the greeting
+  });
+
+  it('says in the transcript that the reply was not spoken when Twilio refuses the announcement, and keeps no words waiting', async () => {
+    const world = await listened();
+    // The sid is known (no lookup): the refusal is the announcement's.
+    world.voice.refuseNext = new AuroraError('Announcing failed: Twilio error 20003: Authenticate');
+    expect(await world.callerSays('I smell gas')).toBe('recorded');
+    expect(world.voice.announcements).toEqual([]);
+    expect((await world.notes()).at(-1)).toBe(
+      "Not spoken: Aurora's reply above was not said to the caller (Twilio did not take it: Announcing failed: Twilio error 20003: Authenticate).",
+    );
+    expect((await world.call())!.conference!.announcements).toBeUndefined();
+    expect((await world.call())!.turn_started_at).toBeUndefined();
+  });
+
+  it('says the reply was not spoken when the conference had just ended', async () => {
+    const world = await listened();
+    world.voice.endedConferences.push(CONFERENCE);
+    await world.callerSays('I smell gas');
+    expect((await world.notes()).at(-1)).toBe(
+      "Not spoken: Aurora's reply above was not said to the caller (the conference had just ended).",
+    );
+    expect((await world.call())!.conference!.announcements).toBeUndefined();
+  });
+
+  it('does not speak over a supervisor who took the call while Aurora was answering: the reply is recorded as possibly unheard', async () => {
+    const world = await listened();
+    world.deps.responder = {
+      respond: async (input) => {
+        await controlCall({ action: 'take', callId: CONF_CALL_ID }, ANA_ADMIN, world.deps);
+        return offlineResponder.respond(input);
+      },
+    };
+    await world.callerSays('I smell gas');
+    expect(world.voice.announcements).toEqual([]);
+    expect((await world.transcript()).at(-1)!.content).toMatch(
+      /^May not have been heard: ana@site\.example took the call while Aurora was answering\./,
+    );
+  });
+
+  it('does not keep the reply once the caller has left the conference meanwhile, and says it was not spoken', async () => {
+    const world = await listened();
+    world.deps.responder = {
+      respond: async (input) => {
+        // The last listener leaves while Aurora composes: the caller is back in her Gather.
+        await controlCall({ action: 'leave', callId: CONF_CALL_ID }, BEN, world.deps);
+        await world.ended();
+        return offlineResponder.respond(input);
+      },
+    };
+    await world.callerSays('I smell gas');
+    expect(world.voice.announcements).toEqual([]);
+    expect((await world.notes()).at(-1)).toBe(
+      "Not spoken: Aurora's reply above was not said to the caller (the caller left the conference, or a supervisor took the call, meanwhile).",
+    );
+  });
+
+  it("gives the responder what is left of the webhook's time, less the time to write and announce the reply", async () => {
+    const world = await listened();
+    let within: number | undefined;
+    world.deps.responder = {
+      respond: async (input) => {
+        within = input.withinMs;
+        return offlineResponder.respond(input);
+      },
+    };
+    await world.callerSays('I smell gas', { deadline: performance.now() + 10_000 });
+    expect(within).toBeGreaterThan(7_000);
+    expect(within).toBeLessThanOrEqual(8_000);
+  });
+
+  it("clears the turn marker and answers nothing when the caller's words could not be written", async () => {
+    const world = await listened();
+    const update = world.live.update.bind(world.live);
+    let failing = true;
+    world.live.update = async (changes) => {
+      if (failing && Object.keys(changes).some((path) => path.includes(`${CONF_CONV}/messages/`)))
+        throw new Error('database unavailable');
+      return update(changes);
+    };
+    await expect(world.callerSays('I smell gas')).rejects.toThrow('database unavailable');
+    failing = false;
+    await new Promise((resolve) => setTimeout(resolve, 50)); // the composing reply settles
+    expect(world.voice.announcements).toEqual([]);
+    expect((await world.call())!.turn_started_at).toBeUndefined();
+  });
+
+  // Found by the safety simulation's I10 (ring(0), admin(0, 'ana', 'listen'), fault({ port:
+  // 'database', op: 'update', count: 6 }), talk(0, …)): the first try could not write the words
+  // and answered nothing; Twilio's retry found the claim, wrote them, and answered nothing either,
+  // since only a first claim answered. The caller waited in silence for a reply never composed.
+  it("answers the caller's words on the retry that records them, when the first try could not", async () => {
+    const world = await listened();
+    const callback: TranscriptionCallback = {
+      callId: CONF_CALL_ID,
+      speaker: 'caller',
+      event: {
+        kind: 'content',
+        callSid: CONF_CALLER,
+        transcriptionSid: CALLER_SID,
+        sequence: 1,
+        at: new Date(world.clock().getTime() - 300).toISOString(),
+        final: true,
+        transcript: 'I smell gas',
+        track: 'inbound_track',
+      },
+    };
+    const update = world.live.update.bind(world.live);
+    let failing = true;
+    world.live.update = async (changes) => {
+      if (failing && Object.keys(changes).some((path) => path.includes(`${CONF_CONV}/messages/`)))
+        throw new Error('database unavailable');
+      return update(changes);
+    };
+    await expect(recordTranscription(callback, world.deps)).rejects.toThrow('database unavailable');
+    failing = false;
+    // Twilio posts the callback again (https://www.twilio.com/docs/api/errors/17580).
+    expect(await recordTranscription(callback, world.deps)).toBe('recorded');
+    expect(world.voice.announcements).toHaveLength(1);
+    const transcript = await world.transcript();
+    expect(transcript.filter((m) => m.content === 'I smell gas')).toHaveLength(1);
+    expect(transcript.at(-1)!.role).toBe('assistant');
+    // A third post finds the words written: nothing is answered twice.
+    expect(await recordTranscription(callback, world.deps)).toBe('replay');
+    expect(world.voice.announcements).toHaveLength(1);
+  });
+});
+
+describe("the caller's words transcribed late, after they hung up in the conference", () => {
+  // Ana talks with the caller, who says "fire" at 14:30:10 and hangs up at 14:30:15; Twilio's
+  // transcription callback for the words comes later. Before it, and before the call's status
+  // callback, Ana presses Talk again: the join brings the caller in on the record and the move
+  // fails (Twilio no longer has the call). The words were said in the conference: theirs to keep.
+  it('records them, once, raising urgency, on the live call and in its archive (I3/I4)', async () => {
+    const world = await conferenceCall();
+    await world.talk();
+    world.clock.advance(10_000);
+    const saidAt = world.clock().toISOString();
+    world.clock.advance(5_000);
+    world.voice.gone.add(CONF_CALLER);
+    await conferenceEvent(
+      { callId: CONF_CALL_ID, event: 'conference-end', conferenceSid: CONFERENCE },
+      world.deps,
+    );
+    world.clock.advance(5_000);
+    expect(await world.browser(ANA_ADMIN, callSid(0xb5), 'talk')).toContain('Goodbye');
+    expect((await world.call())!.conference).toMatchObject({ caller_in: false });
+
+    const words = 'there is a fire in the paint store';
+    const callback: TranscriptionCallback = {
+      callId: CONF_CALL_ID,
+      speaker: 'caller',
+      event: {
+        kind: 'content',
+        callSid: CONF_CALLER,
+        transcriptionSid: CALLER_SID,
+        sequence: 1,
+        at: saidAt,
+        final: true,
+        transcript: words,
+        track: 'inbound_track',
+      },
+    };
+    expect(await recordTranscription(callback, world.deps)).toBe('recorded');
+    expect(await recordTranscription(callback, world.deps)).toBe('replay');
+    expect((await world.transcript()).filter((m) => m.content === words)).toHaveLength(1);
+    expect((await world.call())!.urgency).toBe('CRITICAL');
+
+    // The call ends and, acknowledged at CRITICAL, is archived with the words once.
+    await handleStatus({ callSid: CONF_CALLER, callStatus: 'completed' }, world.deps);
+    await controlCall({ action: 'ack', callId: CONF_CALL_ID }, ANA_ADMIN, world.deps);
+    await world.queue.runAll(world.deps);
+    expect(await world.live.get(`active_calls/${CONF_CALL_ID}`)).toBeNull();
+    const plan = [...world.archive.plans.values()][0];
+    expect(plan.conversation.messages.filter((m) => m.content === words)).toHaveLength(1);
+    expect(plan.call.urgency).toBe('CRITICAL');
   });
 });

@@ -95,11 +95,8 @@ describe('a supervisor’s browser leg (/twilio/browser)', () => {
     expect((await world.call())!.conference).toBeUndefined();
   });
 
-  it('lets any supervisor listen in, muted, once somebody is talking with the caller; more than one may listen', async () => {
+  it('lets any supervisor listen in, muted, beside somebody talking with the caller; more than one may listen', async () => {
     const world = await conferenceCall();
-    expect(await world.browser(BEN, BEN_BROWSER, 'listen')).toContain(
-      '<Say>Nobody is talking with the caller yet. Goodbye.</Say><Hangup/>',
-    );
     await world.talk();
     const sent = world.voice.sent.length;
     const twiml = await world.browser(BEN, BEN_BROWSER, 'listen');
@@ -293,3 +290,84 @@ describe('a phone leg’s status callback (/twilio/leg-status)', () => {
 });
 
 const callSid2 = () => `CA${'9'.repeat(32)}`;
+
+describe('listening to a call Aurora answers (nobody holds it)', () => {
+  it('moves the caller into the conference for a listener, told Aurora is still with them (not that someone joins), and keeps it going once they join', async () => {
+    const world = await conferenceCall();
+    const twiml = await world.browser(BEN, BEN_BROWSER, 'listen');
+    expect(twiml).toContain('<Conference muted="true"');
+    const moved = world.voice.sent.at(-1)!;
+    expect(moved.callSid).toBe(CALLER);
+    // The move cuts off what Aurora was saying: she says she is still there.
+    expect(moved.twiml).toContain("<Say>I'm still here with you.</Say>");
+    expect(moved.twiml).not.toContain('Connecting you now');
+    expect(moved.twiml).toContain(`<Transcription name="${callerTranscription(CALL_ID)}"`);
+    expect((await world.call())!).toMatchObject({
+      mode: 'ai',
+      conference: { caller_in: true, members: { [BEN_BROWSER]: { state: 'joined', muted: true } } },
+    });
+    expect((await world.notes()).at(-1)).toBe('ben@site.example is listening in (muted).');
+    // The caller joins: a muted listener with nobody holding the call keeps them there (Aurora answers).
+    await world.started();
+    expect(world.voice.endedConferences).toEqual([]);
+    expect((await world.call())!.conference!.caller_in).toBe(true);
+    // A second supervisor listens too; the caller is not moved again.
+    const sent = world.voice.sent.length;
+    expect(await world.browser(ANA, ANA_BROWSER, 'listen')).toContain('<Conference muted="true"');
+    expect(world.voice.sent).toHaveLength(sent);
+  });
+
+  it("says it in the caller's language", async () => {
+    const world = await conferenceCall();
+    await world.live.update({ [`active_calls/${CALL_ID}/language`]: 'es' });
+    await world.browser(BEN, BEN_BROWSER, 'listen');
+    expect(world.voice.sent.at(-1)!.twiml).toContain('Sigo aquí con usted.');
+  });
+
+  it('still says "connecting you" when the phone that joins takes the call ("Call me")', async () => {
+    const world = await conferenceCall();
+    await controlCall({ action: 'callme', callId: CALL_ID }, ANA, world.deps);
+    await world.press('1');
+    expect(world.voice.sent.at(-1)!.twiml).toContain(
+      '<Say>Connecting you now. Stay on the line.</Say>',
+    );
+  });
+
+  it('refuses to listen to a supervisor typing to a caller outside the conference, touching nothing', async () => {
+    const world = await conferenceCall();
+    await controlCall({ action: 'take', callId: CALL_ID }, ANA, world.deps);
+    const sent = world.voice.sent.length;
+    const before = structuredClone(world.live.tree);
+    expect(await world.browser(BEN, BEN_BROWSER, 'listen')).toContain(
+      '<Say>ana@site.example has this call and is typing to the caller: there is no voice to listen to. Goodbye.</Say><Hangup/>',
+    );
+    expect(world.voice.sent).toHaveLength(sent);
+    expect(world.live.tree).toEqual(before);
+  });
+
+  // Found by the safety simulation (npm run simulate -- --runs 1500 --seed 777 and --seed 99):
+  // Talk while another listens to Aurora is a take, which ends the conference (the caller is then
+  // with a holder who has no voice there), then the browser connects before Twilio's callbacks
+  // say so. The leg joined an empty conference by its name, and its words were recorded as said
+  // to a caller who was on their way back to the holder's typing.
+  it('tells a leg to try again when the conference the record has the caller in has just ended at Twilio', async () => {
+    const world = await conferenceCall();
+    await world.browser(BEN, BEN_BROWSER, 'listen');
+    await world.started();
+    await controlCall({ action: 'take', callId: CALL_ID }, ANA, world.deps);
+    expect(world.voice.endedConferences).toEqual([CONFERENCE]);
+    // The conference-end and the caller's <Dial action> have not arrived yet.
+    expect((await world.call())!.conference!.caller_in).toBe(true);
+    const sent = world.voice.sent.length;
+    const twiml = await world.browser(ANA, ANA_BROWSER, 'talk');
+    expect(twiml).toContain('<Say>Aurora could not connect you in time. Please try again.</Say>');
+    expect(twiml).toMatch(HANG_UP);
+    expect(world.voice.sent).toHaveLength(sent);
+    expect((await world.members())[ANA_BROWSER]).toMatchObject({ state: 'left' });
+    expect((await world.call())!).toMatchObject({ mode: 'human', admin_id: ANA.id });
+    // Once Twilio's callbacks are in, Talk moves the caller into a new conference.
+    await world.ended();
+    expect(await world.browser(ANA, 'CA' + '8'.repeat(32), 'talk')).toContain('<Conference');
+    expect(world.voice.sent.at(-1)!.twiml).toContain('Connecting you now.');
+  });
+});

@@ -2,14 +2,19 @@ import { describe, expect, it } from 'vitest';
 import {
   CONFERENCE_NOTES,
   LEG_LINES,
+  auroraAnswersInConference,
   browserRefusal,
+  callerBackNote,
   callerIntoConference,
   callerIsWith,
+  callerCompanyAt,
   callerLeftAlone,
+  type ConferenceParticipant,
   conferenceChange,
   callerTranscription,
   conferenceName,
   holderWhoLeft,
+  humanHeardIn,
   conferenceUrls,
   humanLeg,
   legEndedNote,
@@ -367,6 +372,36 @@ describe('conferenceChange', () => {
     ).toBeUndefined();
   });
 
+  it('never lets a late event of an earlier conference replace the current one (I8, seed 4242)', () => {
+    const current = withConference({ sid: 'CF2', caller_in: true });
+    const start = (sid: string, running?: string | null) =>
+      conferenceChange(
+        current,
+        CALL_ID,
+        { kind: 'conference-started', sid, ...(running === undefined ? {} : { running }) },
+        AT,
+      );
+    // Twilio not asked: the sid recorded stays.
+    expect(start('CF1')).toBeUndefined();
+    // Twilio lists CF2 running, or none: CF1 has ended.
+    expect(start('CF1', 'CF2')).toBeUndefined();
+    expect(start('CF1', null)).toBeUndefined();
+    // Twilio lists CF3 running: the record named a stale one.
+    expect(start('CF3', 'CF3')!.conference.sid).toBe('CF3');
+    // The caller's late join of an ended conference: they are not in it.
+    const out = withConference({ caller_in: false });
+    expect(
+      conferenceChange(out, CALL_ID, { kind: 'caller-joined', sid: 'CF1', running: null }, AT),
+    ).toBeUndefined();
+    expect(
+      conferenceChange(out, CALL_ID, { kind: 'caller-joined', sid: 'CF1', running: 'CF1' }, AT)!
+        .conference,
+    ).toMatchObject({ caller_in: true, sid: 'CF1' });
+    expect(
+      conferenceChange(current, CALL_ID, { kind: 'caller-joined', sid: 'CF1' }, AT),
+    ).toBeUndefined();
+  });
+
   it('puts the caller out and every joined leg left when the conference ends; the end of an earlier conference changes nothing', () => {
     const call = withConference({
       sid: 'CF2',
@@ -488,7 +523,9 @@ describe('review fixes (part A)', () => {
       LATER,
     )!;
     expect(again.conference.caller_joined_at).toBeUndefined();
-    expect(again.conference.caller_left_at).toBeUndefined();
+    // When the caller last left is kept: if this move in fails, their late words from before
+    // it are still theirs (core/transcription.ts callerOutBecause); their next leave replaces it.
+    expect(again.conference.caller_left_at).toBe(AT);
   });
 
   it('finds the holder whose voice had left the caller with someone who has gone too; not one who typed, left last, or is still on (A8)', () => {
@@ -547,14 +584,13 @@ describe('who is where', () => {
       ),
     ).toBe('ben@site.example');
     expect(callerIsWith(withConference({ caller_in: true, members: {} }))).toBe('Aurora');
-    expect(callerLeftAlone(joinedCall.conference)).toBe(false);
+    expect(callerLeftAlone(joinedCall)).toBe(false);
     expect(
       callerLeftAlone(
-        withConference({ caller_in: true, members: { [LEG]: member({ state: 'left' }) } })
-          .conference,
+        withConference({ caller_in: true, members: { [LEG]: member({ state: 'left' }) } }),
       ),
     ).toBe(true);
-    expect(callerLeftAlone(withConference({ caller_in: false }).conference)).toBe(false);
+    expect(callerLeftAlone(withConference({ caller_in: false }))).toBe(false);
   });
 
   it('counts only the humans the caller hears: muted listeners are no company', () => {
@@ -568,13 +604,13 @@ describe('who is where', () => {
       },
       { mode: 'human', admin_id: 'ana@site.example' },
     );
-    expect(callerLeftAlone(listenersOnly.conference)).toBe(true);
+    expect(callerLeftAlone(listenersOnly)).toBe(true);
     expect(callerIsWith(listenersOnly)).toBe('ana@site.example');
     const oneHeard = withConference({
       caller_in: true,
       members: { [LEG]: member(), [PHONE]: member({ who: 'ben@site.example', muted: true }) },
     });
-    expect(callerLeftAlone(oneHeard.conference)).toBe(false);
+    expect(callerLeftAlone(oneHeard)).toBe(false);
     expect(callerIsWith(oneHeard)).toBe('ana@site.example');
   });
 
@@ -662,6 +698,117 @@ describe('who is where', () => {
   });
 });
 
+describe('listening to Aurora: the caller in the conference with nobody holding the call', () => {
+  const listener = member({ who: 'ben@site.example', muted: true });
+  const listened = withConference({
+    caller_in: true,
+    started_at: AT,
+    members: { [LEG]: listener },
+  });
+  const held = { mode: 'human', admin_id: 'ana@site.example' } as const;
+
+  it('has Aurora answer the caller only while they are in the conference and nobody holds the call', () => {
+    expect(auroraAnswersInConference(listened)).toBe(true);
+    expect(auroraAnswersInConference(withConference({ caller_in: false }))).toBe(false);
+    expect(auroraAnswersInConference(aLiveCall())).toBe(false);
+    expect(
+      auroraAnswersInConference(
+        withConference({ caller_in: true, members: { [LEG]: listener } }, held),
+      ),
+    ).toBe(false);
+  });
+
+  it('keeps the conference going for a muted listener when nobody holds the call, and ends it when the last one leaves', () => {
+    expect(callerLeftAlone(listened)).toBe(false);
+    const twoListening = withConference({
+      caller_in: true,
+      members: { [LEG]: listener, [PHONE]: member({ who: 'cho@site.example', muted: true }) },
+    });
+    expect(callerLeftAlone(twoListening)).toBe(false);
+    const lastLeft = withConference({
+      caller_in: true,
+      members: { [LEG]: { ...listener, state: 'left' } },
+    });
+    expect(callerLeftAlone(lastLeft)).toBe(true);
+  });
+
+  it('ends it as before when someone holds the call: muted listeners are no company beside a holder with no voice there', () => {
+    expect(
+      callerLeftAlone(withConference({ caller_in: true, members: { [LEG]: listener } }, held)),
+    ).toBe(true);
+    expect(
+      callerLeftAlone(
+        withConference(
+          { caller_in: true, members: { [LEG]: listener, [PHONE]: member({ via: 'phone' }) } },
+          held,
+        ),
+      ),
+    ).toBe(false);
+  });
+
+  it('tells whether a human voice reached the caller in the latest conference: joined unmuted, or unmuted later, since the move in', () => {
+    expect(humanHeardIn(listened.conference)).toBe(false);
+    expect(
+      humanHeardIn(withConference({ caller_in: true, members: { [LEG]: member() } }).conference),
+    ).toBe(true);
+    const spokeUp = { ...listener, unmuted_at: LATER, muted: false };
+    expect(humanHeardIn({ ...listened.conference!, members: { [LEG]: spokeUp } })).toBe(true);
+    // Spoke up, then muted again: still heard.
+    expect(
+      humanHeardIn({ ...listened.conference!, members: { [LEG]: { ...spokeUp, muted: true } } }),
+    ).toBe(true);
+    // A member heard in an earlier conference of the call, before the caller was moved in again.
+    const earlier = member({ state: 'left', at: AT });
+    expect(
+      humanHeardIn({ ...listened.conference!, started_at: LATER, members: { [PHONE]: earlier } }),
+    ).toBe(false);
+    // A phone leg rung and declined was never in it.
+    expect(
+      humanHeardIn({
+        ...listened.conference!,
+        members: { [PHONE]: member({ state: 'declined' }) },
+      }),
+    ).toBe(false);
+  });
+
+  it('notes no return when Aurora was the voice all along, and that nobody spoke when a holder took the call by typing', () => {
+    const over = {
+      ...listened.conference!,
+      caller_in: false,
+      members: { [LEG]: { ...listener, state: 'left' as const } },
+    };
+    expect(callerBackNote(withConference(over))).toBeNull();
+    expect(callerBackNote(withConference(over, held))).toBe(
+      'The voice conference ended (nobody spoke in it); the caller is with ana@site.example.',
+    );
+    const talked = { ...over, members: { [LEG]: member({ state: 'left' }) } };
+    expect(callerBackNote(withConference(talked))).toBe(
+      'The voice conference ended; the caller is back with Aurora.',
+    );
+  });
+
+  it('says a muted listener who leaves stopped listening, the caller still with Aurora (or the holder)', () => {
+    const left = withConference({
+      caller_in: true,
+      members: { [LEG]: { ...listener, state: 'left' } },
+    });
+    expect(legEndedNote(listener, 'left', left)).toBe(
+      'ben@site.example stopped listening; the caller is still with Aurora.',
+    );
+    expect(legEndedNote(listener, 'left', { ...left, ...held })).toBe(
+      'ben@site.example stopped listening; the caller is still with ana@site.example.',
+    );
+    // Someone the caller hears is still there: as before.
+    const withAna = withConference({
+      caller_in: true,
+      members: { [LEG]: { ...listener, state: 'left' }, [PHONE]: member({ via: 'phone' }) },
+    });
+    expect(legEndedNote(listener, 'left', withAna)).toBe(
+      'ben@site.example left the call; the caller is with ana@site.example.',
+    );
+  });
+});
+
 describe('browserRefusal', () => {
   const held = aLiveCall({ mode: 'human', admin_id: 'ana@site.example' });
   it('lets the holder talk, and nobody else', () => {
@@ -674,11 +821,26 @@ describe('browserRefusal', () => {
     );
   });
 
-  it('lets anyone listen once somebody is talking with the caller, and nobody to an ended call', () => {
-    expect(browserRefusal(held, 'ben@site.example', 'listen')).toBe(LEG_LINES.nobodyTalking);
+  it('lets anyone listen to a live call, in the conference or not, but not to a holder typing to a caller outside it; nobody to an ended call', () => {
+    // Aurora answers a call nobody holds: a listener's join brings the caller into the conference.
+    expect(browserRefusal(aLiveCall(), 'ben@site.example', 'listen')).toBeNull();
     expect(
       browserRefusal(withConference({ caller_in: true }), 'ben@site.example', 'listen'),
     ).toBeNull();
+    expect(
+      browserRefusal(
+        withConference({ caller_in: true }, { mode: 'human', admin_id: 'ana@site.example' }),
+        'ben@site.example',
+        'listen',
+      ),
+    ).toBeNull();
+    // Moved in beside a holder with no voice there, the caller would be returned at once (the leaving rule).
+    expect(browserRefusal(held, 'ben@site.example', 'listen')).toBe(
+      LEG_LINES.holderTyping('ana@site.example'),
+    );
+    expect(browserRefusal({ ...held, purging: true }, 'ben@site.example', 'listen')).toBe(
+      LEG_LINES.ended,
+    );
     expect(browserRefusal({ ...held, status: 'ENDED' }, 'ana@site.example', 'talk')).toBe(
       LEG_LINES.ended,
     );
@@ -732,5 +894,46 @@ describe('review B: late ends and rung legs', () => {
       state: 'ringing',
       rang_holder: 'ana@site.example',
     });
+  });
+});
+
+describe("callerCompanyAt: the leaving rule on Twilio's participant list, without the record", () => {
+  const CALLER = callSid(1);
+  const participant = (overrides: Partial<ConferenceParticipant>): ConferenceParticipant => ({
+    callSid: LEG,
+    endConferenceOnExit: false,
+    muted: false,
+    hold: false,
+    status: 'connected',
+    ...overrides,
+  });
+  const caller = participant({ callSid: CALLER, endConferenceOnExit: true });
+
+  it('finds the caller alone when nobody else is listed, or only muted or held listeners', () => {
+    expect(callerCompanyAt([caller])).toBe('alone');
+    expect(callerCompanyAt([caller, participant({ muted: true })])).toBe('alone');
+    expect(callerCompanyAt([caller, participant({ hold: true })])).toBe('alone');
+  });
+
+  it('finds them with someone while another unmuted human is connected', () => {
+    expect(callerCompanyAt([caller, participant({})])).toBe('with-someone');
+    expect(
+      callerCompanyAt([caller, participant({ muted: true }), participant({ callSid: PHONE })]),
+    ).toBe('with-someone');
+  });
+
+  it('does not count the leg that has just left, nor one not yet (or no longer) connected', () => {
+    expect(callerCompanyAt([caller, participant({})], LEG)).toBe('alone');
+    expect(callerCompanyAt([caller, participant({ status: 'connecting' })])).toBe('alone');
+    expect(callerCompanyAt([caller, participant({ status: 'complete' })])).toBe('alone');
+  });
+
+  it('tells the caller apart by endConferenceOnExit: with no such participant connected, the caller is not in it', () => {
+    expect(callerCompanyAt([])).toBe('not-in');
+    expect(callerCompanyAt([participant({}), participant({ callSid: PHONE, muted: true })])).toBe(
+      'not-in',
+    );
+    expect(callerCompanyAt([{ ...caller, status: 'complete' }, participant({})])).toBe('not-in');
+    expect(callerCompanyAt([caller], CALLER)).toBe('not-in');
   });
 });

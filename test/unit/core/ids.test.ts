@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { callIds, messageKeyFactory } from '../../../functions/src/core/ids';
+import { callIds, keyOrder, messageKeyFactory } from '../../../functions/src/core/ids';
 
 const at = new Date('2025-10-04T09:00:00Z');
 
@@ -35,6 +35,12 @@ describe('messageKeyFactory', () => {
     const admin = messageKeyFactory(() => 0.9);
     expect(ai(5000)).not.toBe(admin(5000));
     expect(ai(5000).slice(0, 8)).toBe(admin(5000).slice(0, 8));
+  });
+
+  it('makes keys keyOrder sorts in the order they were made, across every character of the tail', () => {
+    const next = messageKeyFactory(() => 0);
+    const keys = Array.from({ length: 70 }, () => next(1000)); // the tail's last char runs '-' … 'z', '-'
+    expect([...keys].reverse().sort(keyOrder)).toEqual(keys);
   });
 
   it('carries into the random tail when it is exhausted', () => {

@@ -1,7 +1,9 @@
 /** A real-time transcription callback, read and decided before anything is written (core/transcription.ts). */
 import { describe, expect, it } from 'vitest';
 import { messageKeyFactory } from '../../../functions/src/core/ids';
+import { conferenceChange } from '../../../functions/src/core/conference';
 import {
+  callerOutBecause,
   claimOnCall,
   failureClaim,
   heardFromOf,
@@ -431,5 +433,70 @@ describe('words the caller never heard (unheardBecause, claimOnCall)', () => {
         NOW_MS,
       ),
     ).toBeUndefined();
+  });
+});
+
+describe("the caller's own words (callerOutBecause, claimOnCall)", () => {
+  const JOINED_AT = '2025-10-04T14:30:00+05:30';
+  const LEFT_AT = '2025-10-04T14:30:40+05:30';
+  const SPOKEN = Date.parse('2025-10-04T14:30:20+05:30');
+  const inConference = aLiveCall({
+    conference: { name: 'aurora-x', caller_in: true, caller_joined_at: JOINED_AT },
+  });
+  /** The call after the conference ended with the caller in it (they hung up), at LEFT_AT. */
+  const hungUp = () =>
+    aLiveCall({
+      conference: conferenceChange(inConference, CALL_ID, { kind: 'conference-ended' }, LEFT_AT)!
+        .conference,
+    });
+  const claim = {
+    key: utteranceClaim(SID, 1),
+    messageKey: 'K1',
+    callerSpoke: true,
+    settle: () => ({ urgency: 'CRITICAL' as const }),
+  };
+
+  it('keeps words said in the conference, up to the second the caller left; not those said after, or with no conference at all', () => {
+    expect(callerOutBecause(inConference.conference, NOW_MS)).toBeNull();
+    const left = hungUp().conference;
+    expect(left?.caller_left_at).toBe(LEFT_AT);
+    expect(callerOutBecause(left, SPOKEN)).toBeNull();
+    expect(callerOutBecause(left, Date.parse(LEFT_AT) + 999)).toBeNull();
+    expect(callerOutBecause(left, Date.parse(LEFT_AT) + 1000)).toBe('caller-out');
+    expect(callerOutBecause(undefined, SPOKEN)).toBe('caller-out');
+  });
+
+  // A supervisor presses Talk after the caller hung up, before Twilio's status callback says so:
+  // the join brings the caller in (on the record), the move fails (the call is gone), and the
+  // caller's words from the conference, transcribed late, are claimed after that.
+  it("keeps the caller's late words from the conference after a move in that failed", () => {
+    const talkAgain = conferenceChange(
+      hungUp(),
+      CALL_ID,
+      {
+        kind: 'joined',
+        leg: callSid(0xb5),
+        role: 'supervisor',
+        who: 'ana@site.example',
+        via: 'browser',
+        muted: false,
+      },
+      NOW_ISO,
+    )!;
+    const failed = conferenceChange(
+      aLiveCall(talkAgain),
+      CALL_ID,
+      { kind: 'move-failed', leg: callSid(0xb5) },
+      NOW_ISO,
+    )!;
+    const call = aLiveCall({ ...failed, status: 'ENDED' });
+    expect(call.conference).toMatchObject({ caller_in: false, caller_left_at: LEFT_AT });
+    expect(claimOnCall(call, { ...claim, callerSpokeAtMs: SPOKEN }, NOW_ISO, NOW_MS)).toMatchObject(
+      { kind: 'claim', fields: { urgency: 'CRITICAL', answered: { [claim.key]: 'K1' } } },
+    );
+    // Words said after they left were Aurora's Gather's to hear: not recorded twice.
+    expect(
+      claimOnCall(call, { ...claim, callerSpokeAtMs: Date.parse(LEFT_AT) + 5000 }, NOW_ISO, NOW_MS),
+    ).toEqual({ kind: 'unheard', why: 'caller-out' });
   });
 });

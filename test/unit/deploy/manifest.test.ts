@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ESCALATION_MAX_ATTEMPTS } from '../../../functions/src/calls/escalateCall';
+import { RECORD_WORDS_MAX_ATTEMPTS } from '../../../functions/src/calls/recordWords';
 import * as config from '../../../functions/src/config';
 import { parseEnv } from '../../../scripts/lib/deploy-env.ts';
 import { localFunctionsParams } from '../../../scripts/lib/functions-env.ts';
@@ -76,7 +77,7 @@ const WEBHOOKS = [
   'twilioRejoin',
   'twilioAnnounce',
 ];
-const TASK_QUEUES = ['archiveCall', 'purgeCall', 'escalateCall'];
+const TASK_QUEUES = ['archiveCall', 'purgeCall', 'escalateCall', 'recordWords'];
 const TASK_INVOKER = ['{{ params.TASK_QUEUE_INVOKER }}'];
 
 describe('the deploy manifest (firebase-functions’ /__/functions.yaml of the built bundle)', () => {
@@ -160,11 +161,17 @@ describe('the deploy manifest (firebase-functions’ /__/functions.yaml of the b
       retryConfig: retry(ESCALATION_MAX_ATTEMPTS, 1, 10, 2),
       rateLimits: { maxConcurrentDispatches: 20, maxDispatchesPerSecond: null },
     });
+    // A turn's words the database refused are retried for hours (calls/recordWords.ts).
+    expect(endpoint('recordWords').taskQueueTrigger).toMatchObject({
+      retryConfig: retry(RECORD_WORDS_MAX_ATTEMPTS, 1, 300, 8),
+      rateLimits: { maxConcurrentDispatches: 20, maxDispatchesPerSecond: 50 },
+    });
     expect(secretsOf(endpoint('escalateCall'))).toEqual(['TWILIO_AUTH_TOKEN']);
-    expect([secretsOf(endpoint('archiveCall')), secretsOf(endpoint('purgeCall'))]).toEqual([
-      [],
-      [],
-    ]);
+    expect([
+      secretsOf(endpoint('archiveCall')),
+      secretsOf(endpoint('purgeCall')),
+      secretsOf(endpoint('recordWords')),
+    ]).toEqual([[], [], []]);
   });
 
   it('retries the call fan-out (the failure policy that needs --force) on every live call of any database instance', () => {

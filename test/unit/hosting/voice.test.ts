@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ConferenceMember, LiveCall } from '@aurora/model';
 import {
+  auroraAnswersInConference,
   browserLeg,
   callerCompany,
   callerLine,
@@ -37,7 +38,10 @@ const member = (extra: Partial<ConferenceMember> = {}): ConferenceMember => ({
   ...extra,
 });
 
-type VoiceCall = Pick<LiveCall, 'mode' | 'admin_id' | 'conference' | 'status' | 'escalation'>;
+type VoiceCall = Pick<
+  LiveCall,
+  'mode' | 'admin_id' | 'conference' | 'status' | 'escalation' | 'purging'
+>;
 const call = (extra: Partial<VoiceCall> = {}): VoiceCall => ({
   mode: 'ai',
   status: 'ACTIVE',
@@ -52,6 +56,9 @@ const inConference = (members: Record<string, ConferenceMember>, extra: Partial<
   });
 const withMember = (m: ConferenceMember, extra: Partial<VoiceCall> = {}) =>
   inConference({ CAleg: m }, extra);
+/** The caller in the conference with these legs and nobody holding the call: Aurora answers there. */
+const auroraInConference = (members: Record<string, ConferenceMember>) =>
+  inConference(members, { mode: 'ai', admin_id: undefined });
 const line = (m: ConferenceMember, c: VoiceCall, me = ANA) =>
   memberLine({ ...m, sid: 'CAleg' }, c, me);
 
@@ -203,6 +210,33 @@ describe('where the caller is', () => {
     expect(callerLine(twoLegs, ANA)).toBe('The caller is in the conference with you.');
   });
 
+  it('is with Aurora in the conference while nobody holds the call and supervisors only listen', () => {
+    const c = auroraInConference({
+      CAa: member({ muted: true }),
+      CAb: member({ who: BEN, muted: true }),
+    });
+    expect(auroraAnswersInConference(c)).toBe(true);
+    expect(callerLine(c, ANA)).toBe(
+      `The caller is in the conference with Aurora, who answers them. You and ${BEN} are listening, muted.`,
+    );
+    // Aurora answers them: not a caller who hears nobody.
+    expect(callerUnheard(c)).toBe(false);
+    expect(callerCompany(c, BEN)).toBe('Aurora');
+    // A leg that did not join: the caller is still with Aurora, not "nobody is talking".
+    const unanswered = member({ role: 'oncall', who: ON_CALL, via: 'phone', state: 'no-answer' });
+    expect(
+      memberLine(
+        { ...unanswered, sid: 'CAo' },
+        auroraInConference({ CAa: member({ muted: true }), CAo: unanswered }),
+        BEN,
+      ),
+    ).toBe(`On-call ${ON_CALL} did not answer — the caller is still with Aurora`);
+    // Held, or not in the conference: not Aurora's conference.
+    expect(auroraAnswersInConference(inConference({ CAa: member({ muted: true }) }))).toBe(false);
+    expect(auroraAnswersInConference(call())).toBe(false);
+    expect(auroraAnswersInConference(null)).toBe(false);
+  });
+
   it('goes back to the holder, else Aurora, when nobody is in the conference with them', () => {
     const empty = inConference({ CAa: member({ state: 'left' }) });
     expect(callerCompany(empty, BEN)).toBe(ANA);
@@ -230,12 +264,23 @@ describe('who said a transcript line', () => {
 });
 
 describe('what a supervisor may do by voice, and why not', () => {
-  it('offers Listen only while the caller is in a conference, and says why not', () => {
-    expect(listenBlocked(call())).toMatch(
-      /^Listen opens once a supervisor is talking with the caller/,
+  it('offers Listen on any live call nobody holds, the caller in a conference or still with Aurora, and says why not otherwise', () => {
+    expect(listenBlocked(call(), ANA)).toBeNull();
+    expect(
+      listenBlocked(auroraInConference({ CAb: member({ who: BEN, muted: true }) }), ANA),
+    ).toBeNull();
+    // A supervisor talks with the caller in the conference: Listen in.
+    expect(listenBlocked(inConference({}, { admin_id: BEN }), ANA)).toBeNull();
+    // A supervisor holds the call and types, the caller not in a conference: no voice to hear.
+    expect(listenBlocked(call({ mode: 'human', admin_id: BEN }), ANA)).toBe(
+      `${BEN} holds this call and types to the caller: there is no voice to listen to until someone talks.`,
     );
-    expect(listenBlocked(inConference({}))).toBeNull();
-    expect(listenBlocked(inConference({}, { status: 'ENDED' }))).toBe('The call has ended.');
+    expect(listenBlocked(call({ mode: 'human', admin_id: ANA }), ANA)).toBe(
+      'You hold this call and type to the caller: there is no voice to listen to. Talk to speak with them.',
+    );
+    expect(listenBlocked(inConference({}, { status: 'ENDED' }), ANA)).toBe('The call has ended.');
+    // Its purge has begun: the functions refuse every leg.
+    expect(listenBlocked(call({ purging: true }), ANA)).toBe('The call has ended.');
   });
 
   it('offers Talk unless another supervisor holds the call', () => {
@@ -244,6 +289,7 @@ describe('what a supervisor may do by voice, and why not', () => {
     expect(talkBlocked(call({ mode: 'human', admin_id: BEN }), ANA)).toBe(
       `${BEN} holds this call. Listen in, then Speak up to be heard.`,
     );
+    expect(talkBlocked(call({ purging: true }), ANA)).toBe('The call has ended.');
   });
 
   it("offers the on-call numbers the call's escalation texted, once each", () => {
@@ -322,6 +368,29 @@ describe("the supervisor's own voice, in words", () => {
     expect(browserLeg(joinedAlone(member()), ANA)).toBe('waiting');
   });
 
+  it('says a listener hears Aurora answering when nobody holds the call', () => {
+    const listening = auroraInConference({ CAleg: member({ muted: true }) });
+    expect(voiceStateText(listen, listening, ANA)).toBe(
+      'Listening: Aurora is answering; the caller cannot hear you',
+    );
+    // Once a supervisor holds it, Aurora no longer answers: the plain listening line.
+    expect(voiceStateText(listen, { ...listening, mode: 'human', admin_id: BEN }, ANA)).toBe(
+      'Listening: the caller cannot hear you',
+    );
+    // Speaking up took it: heard.
+    expect(voiceStateText(listen, auroraInConference({ CAleg: member() }), ANA)).toBe(
+      'Talking: the caller hears you',
+    );
+  });
+
+  it('labels the unmute as taking the call when nobody holds it', () => {
+    const listening = auroraInConference({ CAleg: member({ muted: true }) });
+    expect(muteLabel(listening, ANA)).toBe('Speak up (take the call)');
+    expect(muteLabel({ ...listening, mode: 'human', admin_id: BEN }, ANA)).toBe('Speak up');
+    expect(muteLabel({ ...listening, mode: 'human', admin_id: ANA }, ANA)).toBe('Speak up');
+    expect(muteLabel(auroraInConference({ CAleg: member() }), ANA)).toBe('Mute');
+  });
+
   it('offers Mute or Speak up only by the record: an asked mute that was refused changes nothing', () => {
     expect(muteLabel(call(), ANA)).toBeNull();
     expect(muteLabel(withMember(member({ state: 'ringing', via: 'phone' })), ANA)).toBeNull();
@@ -352,8 +421,13 @@ describe("the supervisor's own voice, in words", () => {
     expect(refusalText(call(), ANA, 'talk', null)).toBe(
       'Aurora refused to connect your voice: you do not hold the call any more.',
     );
-    expect(refusalText(call(), ANA, 'listen', null)).toBe(
-      'Aurora refused to connect your voice: nobody is talking with the caller yet, so there is nothing to listen to.',
+    // Listening is allowed on any live call nobody holds: the record gives no reason.
+    expect(refusalText(call(), ANA, 'listen', null)).toBe('Aurora refused to connect your voice.');
+    expect(refusalText(call({ mode: 'human', admin_id: BEN }), ANA, 'listen', null)).toBe(
+      `Aurora refused to connect your voice: ${BEN} holds the call and types to the caller, so there is no voice to listen to.`,
+    );
+    expect(refusalText(call({ purging: true }), ANA, 'listen', null)).toBe(
+      'Aurora refused to connect your voice: the call has ended.',
     );
     expect(refusalText(call({ status: 'ENDED' }), ANA, 'listen', null)).toBe(
       'Aurora refused to connect your voice: the call has ended.',

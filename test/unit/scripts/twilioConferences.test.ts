@@ -6,6 +6,7 @@
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { twilioClient, twilioVoice } from '../../../functions/src/adapters/twilioVoice';
+import { callerCompanyAt } from '../../../functions/src/core/conference';
 import { TwilioApiServer } from '../../../scripts/lib/twilio-api.ts';
 import { newCallSid } from '../../../scripts/lib/twilio-sim.ts';
 import { WebhookServer, type Received } from '../../helpers/webhookServer.ts';
@@ -674,6 +675,32 @@ describe("what the functions' Twilio adapter meets here", () => {
     expect(await voice().announceToConference(conferenceSid, `${base()}/twilio/announce`)).toBe(
       'gone',
     );
+  });
+
+  it('lists who is in the conference for the leaving rule: every page, the caller told apart by endConferenceOnExit, nobody once it ends', async () => {
+    const { callSid, conferenceSid } = await callerIn('call_pl');
+    const ana = await connect('call_pl');
+    const ben = await connect('call_pl', 'listen', 'ben-uid');
+    const listed = await voice().participants(conferenceSid);
+    expect(
+      listed.map((p) => [p.callSid, p.endConferenceOnExit, p.muted, p.hold, p.status]),
+    ).toEqual([
+      [callSid, true, false, false, 'connected'],
+      [ana.callSid, false, false, false, 'connected'],
+      [ben.callSid, false, true, false, 'connected'],
+    ]);
+    expect(callerCompanyAt(listed)).toBe('with-someone');
+    // One a page: the SDK follows next_page_uri as the adapter's list() does.
+    const paged = await client.conferences(conferenceSid).participants.list({ pageSize: 1 });
+    expect(paged.map((p) => p.callSid)).toEqual(listed.map((p) => p.callSid));
+
+    await sim(`/sim/clients/${ana.callSid}/hangup`);
+    await idle();
+    expect(callerCompanyAt(await voice().participants(conferenceSid), ana.callSid)).toBe('alone');
+    expect(await voice().endConference(conferenceSid)).toBe('done');
+    await idle();
+    expect(await voice().participants(conferenceSid)).toEqual([]);
+    expect(await voice().participants(`CF${'0'.repeat(32)}`)).toEqual([]);
   });
 
   it("answers a fetch of a browser leg's call and of a phone leg's (the safety net asks each joined leg's status)", async () => {

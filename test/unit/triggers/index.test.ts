@@ -15,13 +15,14 @@ const endpoint = (name: string) =>
   (functions as unknown as Record<string, Endpoint>)[name].__endpoint;
 
 describe('functions/src/index.ts', () => {
-  it('exports the webhooks, the admin callables, the fan-out trigger, the three queues and the sweeper, and nothing else', () => {
+  it('exports the webhooks, the admin callables, the fan-out trigger, the four queues and the sweeper, and nothing else', () => {
     expect(Object.keys(functions).sort()).toEqual([
       'archiveCall',
       'callControl',
       'callFanOut',
       'escalateCall',
       'purgeCall',
+      'recordWords',
       'siteSettings',
       'sweepCalls',
       'twilioAnnounce',
@@ -43,7 +44,12 @@ describe('functions/src/index.ts', () => {
   });
 
   it('names every queue the use cases enqueue to after a task queue function', () => {
-    expect(Object.values(QUEUES).sort()).toEqual(['archiveCall', 'escalateCall', 'purgeCall']);
+    expect(Object.values(QUEUES).sort()).toEqual([
+      'archiveCall',
+      'escalateCall',
+      'purgeCall',
+      'recordWords',
+    ]);
     for (const queue of Object.values(QUEUES))
       expect(endpoint(queue).taskQueueTrigger?.retryConfig?.maxAttempts).toBeGreaterThanOrEqual(10);
   });

@@ -1,0 +1,330 @@
+/**
+ * Words the Realtime Database refused for the whole turn are queued (steps/wordsLater.ts) and
+ * written later by the recordWords task, exactly once, live or archived (calls/recordWords.ts).
+ * Each turn here waits out the turn's real retries (about five seconds) before giving up.
+ */
+import { describe, expect, it } from 'vitest';
+import { QUEUES } from '@aurora/model/tasks';
+import { archiveCall } from '../../../functions/src/calls/archival';
+import { handleStatus } from '../../../functions/src/calls/endCall';
+import { recordWords } from '../../../functions/src/calls/recordWords';
+import { startCall } from '../../../functions/src/calls/startCall';
+import { takeTurn } from '../../../functions/src/calls/takeTurn';
+import { callTaskHandler, WordsTaskBody } from '../../../functions/src/triggers/tasks';
+import type { LiveDb } from '../../../functions/src/ports';
+import { memoryDeps } from '../../helpers/fakes';
+import { callSid, silentLog } from '../../helpers/fixtures';
+
+const CALL_ID = 'call_15550100001_20251004_143000';
+const CONV_ID = 'conv_15550100001_20251004_143000';
+/** The turn's six attempts wait about five seconds in all. */
+const SLOW = 20_000;
+
+async function started() {
+  const ctx = memoryDeps();
+  await startCall({ callSid: callSid(1), from: '+15550100001' }, ctx.deps);
+  ctx.clock.advance(5000);
+  const errors: string[] = [];
+  ctx.deps.log = { ...silentLog, error: (message: string) => void errors.push(message) };
+  // In key order, as the Realtime Database and the dashboard order them.
+  const said = async () =>
+    Object.entries(
+      ((await ctx.live.get(`active_conversations/${CONV_ID}/messages`)) ?? {}) as Record<
+        string,
+        { role: string; content: string }
+      >,
+    )
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(([, m]) => m);
+  return { ...ctx, errors, said };
+}
+
+/** A turn while the database refuses every update, then the database back. */
+async function turnDuringOutage(
+  ctx: Awaited<ReturnType<typeof started>>,
+  speech: string,
+  held = true,
+) {
+  if (held) await ctx.live.update({ [`active_calls/${CALL_ID}/mode`]: 'human' });
+  ctx.live.failNextUpdates = 1000;
+  const twiml = await takeTurn({ callSid: callSid(1), speech, silentTurns: 0 }, ctx.deps);
+  ctx.live.failNextUpdates = 0;
+  return twiml;
+}
+
+describe('recordWords: words the database refused for the whole turn', () => {
+  it(
+    "records a held call's words once the database is back (they were in no transcript)",
+    { timeout: SLOW },
+    async () => {
+      const ctx = await started();
+      const { deps, queue, said } = ctx;
+      await turnDuringOutage(ctx, 'it is only the drill');
+      expect((await said()).map((m) => m.content)).not.toContain('it is only the drill');
+      expect(queue.words).toHaveLength(1);
+      expect(queue.words[0].id).toMatch(/^words-call_[0-9a-f]{12}-[0-9a-f]{16}$/);
+      // Only the lines: no turn marker, no call field.
+      expect(queue.words[0].task).toEqual({
+        callId: CALL_ID,
+        callSid: callSid(1),
+        lines: [
+          {
+            key: expect.any(String),
+            role: 'user',
+            content: 'it is only the drill',
+            timestamp: '2025-10-04T14:30:05+05:30',
+            sources: '',
+          },
+        ],
+      });
+      expect(await recordWords(queue.words[0].task, deps)).toBe('recorded');
+      expect((await said()).filter((m) => m.content === 'it is only the drill')).toHaveLength(1);
+    },
+  );
+
+  it(
+    "does not double a line when the task is replayed, or when the turn's write had landed after all",
+    { timeout: SLOW },
+    async () => {
+      const ctx = await started();
+      const { deps, queue, said } = ctx;
+      await turnDuringOutage(ctx, 'are you there?');
+      const { task } = queue.words[0];
+      expect(await recordWords(task, deps)).toBe('recorded');
+      expect(await recordWords(task, deps)).toBe('already');
+      expect((await said()).filter((m) => m.content === 'are you there?')).toHaveLength(1);
+    },
+  );
+
+  it(
+    "queues the caller's words and Aurora's answer on a call nobody holds, and writes both in order",
+    { timeout: SLOW },
+    async () => {
+      const ctx = await started();
+      const { deps, queue, said } = ctx;
+      const twiml = await turnDuringOutage(ctx, 'someone is bleeding', false);
+      expect(twiml).toContain('<Say');
+      expect(queue.words.map((w) => w.task.lines.map((l) => l.role))).toEqual([
+        ['user'],
+        ['assistant'],
+      ]);
+      // Cloud Tasks may run them in either order: the keys keep the transcript in the order spoken.
+      for (const { task } of [...queue.words].reverse()) await recordWords(task, deps);
+      expect((await said()).slice(1).map((m) => m.role)).toEqual(['user', 'assistant']);
+    },
+  );
+
+  it(
+    'appends the words to the archive when the call was archived and purged before the task ran',
+    { timeout: SLOW },
+    async () => {
+      const ctx = await started();
+      const { deps, queue, archive, clock, live } = ctx;
+      await turnDuringOutage(ctx, 'it is only the drill');
+      await handleStatus({ callSid: callSid(1), callStatus: 'completed' }, deps);
+      // The turn's marker was never cleared (its write failed): the purge waits out its grace.
+      clock.advance(30_000);
+      await queue.runAll(deps);
+      expect(await live.get(`active_calls/${CALL_ID}`)).toBeNull();
+      const archived = async () =>
+        ((await archive.readMessages(CONV_ID)) ?? []).filter(
+          (m) => m.content === 'it is only the drill',
+        );
+      expect(await archived()).toHaveLength(0);
+      const { task } = queue.words[0];
+      expect(await recordWords(task, deps)).toBe('archived');
+      expect(await recordWords(task, deps)).toBe('already');
+      expect(await archived()).toHaveLength(1);
+      // The purged call's conversation is not recreated live.
+      expect(await live.get(`active_conversations/${CONV_ID}`)).toBeNull();
+    },
+  );
+
+  it(
+    'does not append to the archive words the purge already archived from the live call (a replay after a lost answer)',
+    { timeout: SLOW },
+    async () => {
+      const ctx = await started();
+      const { deps, queue, archive, clock } = ctx;
+      await turnDuringOutage(ctx, 'it is only the drill');
+      const { task } = queue.words[0];
+      expect(await recordWords(task, deps)).toBe('recorded');
+      await handleStatus({ callSid: callSid(1), callStatus: 'completed' }, deps);
+      clock.advance(30_000);
+      await queue.runAll(deps);
+      expect(await recordWords(task, deps)).toBe('already');
+      const archived = (await archive.readMessages(CONV_ID)) ?? [];
+      expect(archived.filter((m) => m.content === 'it is only the drill')).toHaveLength(1);
+    },
+  );
+
+  it(
+    'archives words that land between the archive being planned and the purge verifying it',
+    { timeout: SLOW },
+    async () => {
+      const ctx = await started();
+      const { deps, queue, archive, clock } = ctx;
+      await turnDuringOutage(ctx, 'it is only the drill');
+      await handleStatus({ callSid: callSid(1), callStatus: 'completed' }, deps);
+      clock.advance(30_000);
+      // The task runs while the archive is being written from a conversation read without the words.
+      const write = archive.write.bind(archive);
+      const landed: string[] = [];
+      archive.write = async (plan) => {
+        if (landed.length === 0) landed.push(await recordWords(queue.words[0].task, deps));
+        return write(plan);
+      };
+      await queue.runAll(deps);
+      expect(landed).toEqual(['recorded']);
+      const archived = (await archive.readMessages(CONV_ID)) ?? [];
+      expect(archived.filter((m) => m.content === 'it is only the drill')).toHaveLength(1);
+      expect(await deps.live.get(`active_calls/${CALL_ID}`)).toBeNull();
+    },
+  );
+
+  it(
+    'sends the words to the archive, not the conversation, when a purge marked the call and was cut short',
+    { timeout: SLOW },
+    async () => {
+      const ctx = await started();
+      const { deps, queue, archive, clock, live } = ctx;
+      await turnDuringOutage(ctx, 'it is only the drill');
+      await handleStatus({ callSid: callSid(1), callStatus: 'completed' }, deps);
+      clock.advance(30_000);
+      // Archived and verified, marked for purging, then the purge's instance died.
+      const dying: LiveDb = {
+        get: (path) => live.get(path),
+        update: (changes) => live.update(changes),
+        transact: (path, next) =>
+          path.startsWith('active_conversations/')
+            ? Promise.reject(new Error('instance gone'))
+            : live.transact(path, next),
+      };
+      queue.drain();
+      await expect(archiveCall({ callId: CALL_ID }, { ...deps, live: dying })).rejects.toThrow();
+      expect(await live.get(`active_calls/${CALL_ID}/purging`)).toBe(true);
+      expect(await live.get(`active_conversations/${CONV_ID}`)).not.toBeNull();
+      expect(await recordWords(queue.words[0].task, deps)).toBe('archived');
+      expect((await ctx.said()).map((m) => m.content)).not.toContain('it is only the drill');
+      // The purge resumes and finds the archive whole.
+      expect(await archiveCall({ callId: CALL_ID }, deps)).toBe('unchanged');
+      expect(await live.get(`active_calls/${CALL_ID}`)).toBeNull();
+      const archived = (await archive.readMessages(CONV_ID)) ?? [];
+      expect(archived.filter((m) => m.content === 'it is only the drill')).toHaveLength(1);
+    },
+  );
+
+  it('keeps retrying (throws) while the database still refuses', async () => {
+    const ctx = await started();
+    const { deps } = ctx;
+    const task = {
+      callId: CALL_ID,
+      callSid: callSid(1),
+      lines: [
+        {
+          key: '-0000000aaaaaaaaaaaa',
+          role: 'user' as const,
+          content: 'hello',
+          timestamp: 't',
+          sources: '',
+        },
+      ],
+    };
+    const down = () => Promise.reject(new Error('down'));
+    const refusing: LiveDb = { get: down, update: down, transact: down };
+    await expect(recordWords(task, { ...deps, live: refusing })).rejects.toThrow('down');
+    expect(await recordWords(task, deps)).toBe('recorded');
+  });
+
+  it(
+    'logs an error ops can see when the queue refuses the words too',
+    { timeout: SLOW },
+    async () => {
+      const ctx = await started();
+      const { queue, errors } = ctx;
+      queue.failNext = 1;
+      await turnDuringOutage(ctx, 'it is only the drill');
+      expect(queue.words).toHaveLength(0);
+      expect(errors).toContain('caller words lost: neither written nor queued');
+    },
+  );
+
+  it(
+    'queues the words of a turn that could not even be opened, when their write fails too',
+    { timeout: SLOW },
+    async () => {
+      const ctx = await started();
+      const { deps, live, queue, said } = ctx;
+      let refuse = 3; // every attempt to open the turn
+      deps.live = {
+        get: (path) => live.get(path),
+        update: (changes) => live.update(changes),
+        transact: (path, next) =>
+          refuse-- > 0
+            ? Promise.reject(new Error('transaction aborted'))
+            : live.transact(path, next),
+      };
+      live.failNextUpdates = 1000;
+      await takeTurn(
+        { callSid: callSid(1), speech: 'someone is bleeding', silentTurns: 0, callHint: CALL_ID },
+        deps,
+      );
+      live.failNextUpdates = 0;
+      expect(queue.words.map((w) => w.task.lines.map((l) => l.role))).toEqual([
+        ['user'],
+        ['assistant'],
+      ]);
+      for (const { task } of queue.words) await recordWords(task, deps);
+      expect((await said()).slice(1).map((m) => m.role)).toEqual(['user', 'assistant']);
+    },
+  );
+
+  it(
+    "queues a late turn whose archive append failed, under the turn's own key",
+    { timeout: SLOW },
+    async () => {
+      const ctx = await started();
+      const { deps, queue, archive, clock } = ctx;
+      await handleStatus({ callSid: callSid(1), callStatus: 'completed' }, deps);
+      clock.advance(1000);
+      await queue.runAll(deps);
+      const append = archive.appendMessages.bind(archive);
+      let refuse = 1;
+      archive.appendMessages = (...args) =>
+        refuse-- > 0 ? Promise.reject(new Error('firestore unavailable')) : append(...args);
+      await takeTurn(
+        { callSid: callSid(1), speech: 'hello?', silentTurns: 0, gather: '0000000cccc' },
+        deps,
+      );
+      expect(queue.words).toHaveLength(1);
+      expect(queue.words[0].task.turn).toBe('0000000cccc');
+      expect(await recordWords(queue.words[0].task, deps)).toBe('archived');
+      expect(await recordWords(queue.words[0].task, deps)).toBe('already');
+      const archived = (await archive.readMessages(CONV_ID)) ?? [];
+      expect(archived.filter((m) => m.content === 'hello?')).toHaveLength(1);
+    },
+  );
+
+  it('is its own queue, named after its function, and drops a task whose key would name another path', async () => {
+    expect(QUEUES.words).toBe('recordWords');
+    const { deps, live } = await started();
+    const errors: string[] = [];
+    deps.log = { ...silentLog, error: (message: string) => void errors.push(message) };
+    const run = callTaskHandler(QUEUES.words, WordsTaskBody, recordWords, () => deps);
+    const line = { role: 'user', content: 'x', timestamp: 't', sources: '' };
+    await run({
+      data: { callId: CALL_ID, callSid: callSid(1), lines: [{ ...line, key: '../../calls' }] },
+    });
+    expect(errors).toEqual(['dropped a malformed task']);
+    await run({
+      data: {
+        callId: CALL_ID,
+        callSid: callSid(1),
+        lines: [{ ...line, key: '-0000000aaaaaaaaaaaa' }],
+      },
+    });
+    expect(await live.get(`active_conversations/${CONV_ID}/messages/-0000000aaaaaaaaaaaa`)).toEqual(
+      line,
+    );
+  });
+});
