@@ -73,7 +73,8 @@ export type KeyedLine = LiveMessage & { key: string };
 
 /**
  * A turn's lines the Realtime Database refused for the whole turn (calls/recordWords.ts): only
- * the lines, never the turn marker or the call's fields, which replayed later would undo newer state.
+ * the lines, never the turn marker or the call's fields, which replayed later would undo newer
+ * state; only the urgency, which only ever rises.
  */
 export type WordsTask = {
   callId: string;
@@ -82,6 +83,11 @@ export type WordsTask = {
   lines: KeyedLine[];
   /** The archive's turn key to append them under (a late turn's own, so Twilio's retry of it is not doubled); else the task's id. */
   turn?: string;
+  /**
+   * The urgency the caller's words call for, as the turn computed it, when the turn could not
+   * raise the call to it (the same outage refused that too): raised later, only ever upwards.
+   */
+  urgency?: Urgency;
 };
 
 export interface TaskQueue {

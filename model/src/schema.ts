@@ -173,6 +173,13 @@ export const CallConference = z.object({
    * the conference ends.
    */
   announcements: z.record(z.string(), z.string()).optional(),
+  /**
+   * The keys among `announcements` that are Aurora's replies (steps/conferenceReply.ts), not a
+   * supervisor's typed words: Aurora never speaks while a human holds the call, so a take removes
+   * their words (keeping the key) and /twilio/announce says nothing for them while someone holds
+   * it, recording the reply as not spoken. Dropped with the words, or when the conference ends.
+   */
+  aurora_announcements: z.record(z.string(), z.literal(true)).optional(),
   members: z.record(z.string(), ConferenceMember).optional(),
 });
 export type CallConference = z.infer<typeof CallConference>;

@@ -58,7 +58,7 @@ export const INVARIANTS = {
   'I9.only-heard-words':
     "The transcript holds no words from a human leg the caller could not hear (muted, or not joined with them); a leg's words the caller heard are in it at most once.",
   'I10.aurora-answers-listened':
-    "Every caller utterance a transcription recorded in the conference while nobody held the call (supervisors only listening) gets, once its callback is answered, Aurora's reply announced into the conference (Twilio accepted it), or a transcript line that her reply was not spoken, or, a supervisor having taken the call meanwhile, her reply recorded as possibly unheard.",
+    "Every caller utterance a transcription recorded in the conference while nobody held the call (supervisors only listening) gets, once its callback is answered, Aurora's reply announced into the conference (Twilio accepted it), or a transcript line that her reply was not spoken, or, a supervisor having taken the call meanwhile, her reply recorded as possibly unheard. Words answered at a Gather whose answer a listener's move into such a conference dropped get her reply announced there, or a line that it was not spoken.",
   // Not a safety rule but what checking them needs: a run that never comes to rest would hang
   // the simulation. Reported whatever --except says (the run ended early either way).
   'R1.comes-to-rest':
@@ -273,6 +273,7 @@ export class Tracker {
     fate: 'used' | 'dropped' | 'call-over',
     timings: Timings,
     partial?: string,
+    before?: CallerWordsBefore,
   ) {
     const track = this.track(request.callSid);
     const words = request.words.trim();
@@ -313,6 +314,15 @@ export class Tracker {
       );
     }
     const faulted = this.world.db.injected !== this.injectedAtStepStart;
+    // I10 for words at a Gather: a listener's join moved the caller into the conference of a call
+    // nobody holds while Aurora composed the answer, and the move (a call update) dropped it.
+    // (A database refusing the turn's writes may not know of the move: not judged then.)
+    const movedIn =
+      fate === 'dropped' &&
+      this.world.calls.get(request.callSid)?.state === 'conference' &&
+      !!live?.call.conference?.caller_in &&
+      live.call.mode !== 'human';
+    if (words !== '' && before && movedIn && !faulted) this.auroraAnsweredMovedIn(request, before);
     if (words !== '' && live && !faulted && rank[live.call.urgency] < rank[said]) {
       this.violate(
         'I4.urgency-floor',
@@ -545,6 +555,31 @@ export class Tracker {
       'I10.aurora-answers-listened',
       request.callSid,
       `"${request.words.trim()}" was recorded in the conference while nobody held the call; Aurora's reply was neither announced nor said to be unspoken`,
+    );
+  }
+
+  /**
+   * I10, for a turn whose answer Twilio dropped because a listener's join moved the caller into
+   * the conference meanwhile (nobody holding): Aurora answers only words transcribed there, so the
+   * caller's words at the Gather got her reply announced into the conference, or a transcript
+   * line that it was not spoken (never the dropped answer recorded as said: I3 by other means).
+   */
+  private auroraAnsweredMovedIn(
+    request: { callSid: string; words: string },
+    before: CallerWordsBefore,
+  ) {
+    const accepted = this.world.voice.announcements.length - before.accepted;
+    const after = this.replyNotes(request.callSid);
+    if (accepted > 0)
+      return this.world.count('Aurora answered a Gather cut off by a move-in: announced');
+    if (after.notSpoken > before.notSpoken)
+      return this.world.count(
+        'Aurora answered a Gather cut off by a move-in: not spoken (said so)',
+      );
+    this.violate(
+      'I10.aurora-answers-listened',
+      request.callSid,
+      `"${request.words.trim()}" was answered at a Gather while a listener's join moved the caller into the conference nobody held; Twilio dropped the answer, and it was neither announced there nor said to be unspoken`,
     );
   }
 

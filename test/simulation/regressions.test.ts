@@ -550,4 +550,14 @@ describe('found with voice in play (issue 24)', () => {
       deliver(0),
       humanHangsUp(0),
     ]));
+
+  // Found in review of 4f54ed0. Ana listens to a call nobody holds while Aurora composes the
+  // answer to the caller's words at a Gather: her join moves the caller into the conference (a
+  // call update, which replaces the TwiML Twilio runs), so the answer is never played; it was
+  // recorded as said, its key question opened, and the caller's words went unanswered (Aurora in
+  // the conference answers only words transcribed there). It is now recorded as possibly unheard
+  // and announced into the conference (core/turnPlan.ts cutOffByMove, steps/conference.ts
+  // announceMovedReply).
+  it("announces into the conference the answer a listener's move-in cut off", () =>
+    holds('I10.aurora-answers-listened', [ring(0), speak(0, FIRE, { during: 'listen' })]));
 });

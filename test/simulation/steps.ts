@@ -400,6 +400,7 @@ const during = fc.constantFrom<During>(
   'end',
   'bridge',
   'talk',
+  'listen',
 );
 /** `arb` in `percent` of cases, else undefined (which is where shrinking goes). */
 const maybe = <T>(arb: fc.Arbitrary<T>, percent: number) =>

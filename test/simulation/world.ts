@@ -105,7 +105,8 @@ export type During =
   | 'say'
   | 'end'
   | 'bridge'
-  | 'talk';
+  | 'talk'
+  | 'listen';
 
 const SWEEP_EVERY_MS = 5 * 60_000;
 /** The Realtime Database retries a failed trigger; the simulation tries again this often. */
@@ -744,6 +745,8 @@ export class World {
     this.chat.urgency = options.model ?? 'NORMAL';
     if (options.partial) await this.partial(call, options.partial);
     const request = this.turnRequest(call, words);
+    // What Aurora's answer is judged against if a move into the conference drops it (I10).
+    const before = this.tracker.beforeCallerWords(call.callSid);
     // A transcription still running on the caller hears the words the Gather hears: one utterance.
     if (words.trim() !== '' && this.voiceNet.spoken(call, words, request.token) > 0)
       this.count('words at a Gather transcribed as well');
@@ -760,7 +763,7 @@ export class World {
     this.note(
       `answered (${fate})${first.timings.speculation === 1 ? ' with the speculated reply' : ''}: ${summarize(twiml)}`,
     );
-    await this.tracker.turnAnswered(request, twiml, fate, first.timings, options.partial);
+    await this.tracker.turnAnswered(request, twiml, fate, first.timings, options.partial, before);
     await this.flushCallbacks();
   }
 

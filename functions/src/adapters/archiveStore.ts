@@ -96,6 +96,8 @@ export function firestoreArchive(firestore: Firestore): ArchiveStore {
           raiseUrgency(call.get('urgency') as Urgency, urgency) !== call.get('urgency')
         )
           tx.update(callRef(callId), { urgency });
+        // Only the urgency (lines the purge archived already, their raise still owed): no empty page.
+        if (messages.length === 0) return true;
         const turns = turn ? { answered_turns: [...answered, turn] } : {};
         const inline = (conversation.get('messages') ?? []) as LiveMessage[];
         const pageCount = (conversation.get('message_pages') as number | undefined) ?? 0;

@@ -12,6 +12,7 @@ import {
   joinedLegs,
   type RunningConference,
 } from '../core/conference';
+import { holderOf } from '../core/callControl';
 import { conversationIdOf } from '../core/ids';
 import { retrying } from '../core/retry';
 import { emptyResponse, voiceFor } from '../core/twiml';
@@ -212,7 +213,11 @@ async function endIfAloneAtTwilio(
     });
     return;
   }
-  if (callerCompanyAt(participants, leftLeg) !== 'alone') return;
+  // Whether someone holds the call, as the leaving rule asks (a listener keeps an Aurora-answered
+  // call's conference going); unknown when the call cannot be read either: the conference ends.
+  const call = await readCall(deps.live, callId, deps.log).catch(() => null);
+  const held = call ? holderOf(call) !== null : true;
+  if (callerCompanyAt(participants, leftLeg, held) !== 'alone') return;
   deps.log.error('a leave could not be recorded and the caller is alone: ending the conference', {
     callId,
   });
@@ -397,10 +402,12 @@ export const rejoinFallback = (input: Pick<Rejoin, 'callHint'>, deps: Deps): str
   backWithAurora(deps, input.callHint, undefined);
 
 /**
- * The conference's AnnounceUrl (/twilio/announce?call=…&key=…): a supervisor's typed words, kept
- * on the call under the key (calls/controlCall.ts sayIntoConference; never in the URL), said into
- * the conference in the caller's voice, then deleted. An unknown key (spoken already, or the
- * conference has ended) says nothing.
+ * The conference's AnnounceUrl (/twilio/announce?call=…&key=…): a supervisor's typed words, or
+ * Aurora's reply, kept on the call under the key (steps/conference.ts announceIntoConference;
+ * never in the URL), said into the conference in the caller's voice, then deleted. An unknown key
+ * (spoken already, or the conference has ended) says nothing. Aurora's reply is not said once
+ * someone holds the call (the take removed its words, or the holder took it meanwhile): the
+ * transcript says so. One Twilio is already playing cannot be cut (docs/supervisor-voice.md).
  */
 export async function announce(
   input: { callId: string; key: string },
@@ -422,20 +429,45 @@ export async function announce(
     },
   );
   const text = call?.conference?.announcements?.[input.key];
+  const byAurora = call?.conference?.aurora_announcements?.[input.key] === true;
+  const spoken = {
+    [`${paths.call(input.callId)}/conference/announcements/${input.key}`]: null,
+    ...(byAurora
+      ? { [`${paths.call(input.callId)}/conference/aurora_announcements/${input.key}`]: null }
+      : {}),
+  };
+  // Aurora never speaks while a human holds the call (DESIGN): her reply, taken over before
+  // Twilio asked for it (the take removed its words, or holds the call now), is not said.
+  if (call && byAurora && (text === undefined || holderOf(call) !== null)) {
+    deps.log.warn("announce: a supervisor holds the call; Aurora's reply not said", {
+      callId: input.callId,
+    });
+    await deps.live.update(spoken).catch((err: unknown) =>
+      deps.log.error("announce: could not delete Aurora's unsaid reply", {
+        callId: input.callId,
+        error: String(err),
+      }),
+    );
+    await noteOnCall(deps, call, [
+      [
+        'system',
+        CONFERENCE_NOTES.replyNotSpoken('a supervisor took the call before it was played'),
+      ],
+    ]);
+    return emptyResponse();
+  }
   if (text === undefined) {
     deps.log.warn('announce: no typed words under this key; nothing said', {
       callId: input.callId,
     });
     return emptyResponse();
   }
-  await deps.live
-    .update({ [`${paths.call(input.callId)}/conference/announcements/${input.key}`]: null })
-    .catch((err: unknown) =>
-      deps.log.error('announce: could not delete the spoken words; the conference end does', {
-        callId: input.callId,
-        error: String(err),
-      }),
-    );
+  await deps.live.update(spoken).catch((err: unknown) =>
+    deps.log.error('announce: could not delete the spoken words; the conference end does', {
+      callId: input.callId,
+      error: String(err),
+    }),
+  );
   const language = languageOrSite(deps, call?.language);
   return announcement(text, voiceFor({ language, speech: deps.settings.speech }));
 }

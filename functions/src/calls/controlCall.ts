@@ -451,7 +451,8 @@ async function muteOwnLegs(
     return { ok: false, ...notDone(err) };
   }
   if (!sid) return { ok: false, ...NOT_RUNNING };
-  const took = muted ? null : await takeToSpeakUp(deps, callId, admin);
+  const legIds = legs.map(([leg]) => leg);
+  const took = muted ? null : await takeToSpeakUp(deps, callId, admin, legIds);
   const each = async (): Promise<ControlResult> => {
     for (const [leg] of legs) {
       let outcome: 'done' | 'gone';
@@ -476,8 +477,67 @@ async function muteOwnLegs(
   } finally {
     if (took && done.length === 0) await undo(deps, callId, took.before, admin);
     else if (took) await noteOnCall(deps, took.after, [['system', CONTROL_NOTES.take(admin)]]);
+    // After the undo: a holder whose legs are all recorded muted would leave the caller alone.
+    if (took)
+      await recordedMutedAgain(
+        deps,
+        callId,
+        legIds.filter((leg) => !done.includes(leg)),
+        took.before,
+      );
   }
 }
+
+/**
+ * The legs a speak-up's take recorded unmuted that Twilio did not unmute, recorded as they were
+ * before the take (muted, with their earlier unmute time if any). Best effort: logged.
+ */
+async function recordedMutedAgain(
+  deps: Deps,
+  callId: string,
+  legs: string[],
+  before: LiveCall,
+): Promise<void> {
+  if (legs.length === 0) return;
+  await changeCall(deps.live, callId, (current) => {
+    if (!current.conference) return undefined;
+    const members = { ...(current.conference.members ?? {}) };
+    let changed = false;
+    for (const leg of legs) {
+      const was = before.conference?.members?.[leg];
+      const now = members[leg];
+      if (!was || now?.state !== 'joined' || now.muted) continue;
+      const rest = { ...now, muted: true };
+      // The take's unmute time goes: its leg was never heard (core/conference.ts humanHeardIn).
+      delete rest.unmuted_at;
+      members[leg] = { ...rest, ...(was.unmuted_at ? { unmuted_at: was.unmuted_at } : {}) };
+      changed = true;
+    }
+    return changed ? { conference: { ...current.conference, members } } : undefined;
+  }).catch((err: unknown) =>
+    deps.log.error('could not record legs Twilio did not unmute as muted again', {
+      callId,
+      error: String(err),
+    }),
+  );
+}
+
+/** The conference with these joined legs of it recorded unmuted at `at`. */
+const withLegsUnmuted = (
+  conference: NonNullable<LiveCall['conference']>,
+  legs: string[],
+  at: string,
+): NonNullable<LiveCall['conference']> => ({
+  ...conference,
+  members: Object.fromEntries(
+    Object.entries(conference.members ?? {}).map(([leg, member]) => [
+      leg,
+      legs.includes(leg) && member.state === 'joined' && member.muted
+        ? { ...member, muted: false, unmuted_at: at }
+        : member,
+    ]),
+  ),
+});
 
 /** The conference with these legs of it muted: what muting them would leave the caller with. */
 const withLegsMuted = (
@@ -497,19 +557,26 @@ const withLegsMuted = (
  * Takes the call for an admin speaking up while Aurora answers the caller in the conference
  * (nobody holds it, as stored): the holder's fields and the acknowledgement, as a take from the
  * dashboard or a "Call me" phone's join writes them. Null when it was not taken here: somebody
- * holds it (unmuting beside them is as before), or the call is no longer active.
+ * holds it (unmuting beside them is as before), or the call is no longer active. The admin's
+ * `legs` are recorded unmuted in the same transaction: recorded muted beside a holder, they would
+ * leave the caller alone by the leaving rule (callerLeftAlone) until Twilio's unmute is recorded,
+ * and a leaving-rule check meanwhile (another listener's leave, the sweeper) would end the
+ * conference under the speaker. Legs Twilio then does not unmute are recorded muted again.
  */
 async function takeToSpeakUp(
   deps: Deps,
   callId: string,
   admin: Admin,
+  legs: string[],
 ): Promise<{ before: LiveCall; after: LiveCall } | null> {
   const nowIso = siteIso(deps.clock(), deps.settings.timeZone);
   let before: LiveCall | null = null;
   const after = await changeCall(deps.live, callId, (current) => {
     before = current;
     if (!auroraAnswersInConference(current) || refusal(current, 'take', admin)) return undefined;
-    return { ...takeFields(admin), ...ackFields(current, admin, nowIso) };
+    const taken = { ...takeFields(admin, current), ...ackFields(current, admin, nowIso) };
+    const conference = taken.conference ?? current.conference!;
+    return { ...taken, conference: withLegsUnmuted(conference, legs, nowIso) };
   });
   return after ? { before: before!, after } : null;
 }
@@ -711,7 +778,7 @@ async function changeHolder(
     // Handing back says the admin has seen the call as it is now: it counts as acknowledging it.
     if (action === 'release') return { ...releaseFields(), ...ackFields(current, admin, nowIso) };
     return action === 'take'
-      ? { ...takeFields(admin), ...ackFields(current, admin, nowIso) }
+      ? { ...takeFields(admin, current), ...ackFields(current, admin, nowIso) }
       : ackFields(current, admin, nowIso);
   });
   if (call) return { ok: true, call, before: before! };

@@ -15,16 +15,22 @@
  *   missingFromArchive: a replay after the purge archived them finds none) go onto the end of the
  *   archived transcript, under the task's turn key (a late turn's own, else the task's id), so two
  *   runs at once, or a late turn's append and its task, append once.
+ * - The task carries the urgency the words call for when the turn could not raise the call to it:
+ *   the live call is raised first (its fan-out alerts and escalates as on any rise), else the
+ *   archived call, with a direct alert on CRITICAL. Only ever upwards, so a replay changes nothing.
  *
  * Throws (Cloud Tasks retries with backoff, for hours: functions/src/index.ts) while the
  * database or the archive refuses, and while there is neither a live conversation nor an archive.
  */
 import { taskIds } from '@aurora/model/tasks';
-import { paths } from '@aurora/model';
+import { type LiveMessage, paths } from '@aurora/model';
 import { missingFromArchive } from '../core/archiveDocs';
+import { afterLateWords } from '../core/callUrgency';
 import { AuroraError, withDeadline } from '../core/errors';
 import { conversationIdOf } from '../core/ids';
 import type { Deps, KeyedLine, WordsTask } from '../ports';
+import { alertLateEmergency } from '../steps/lateAlert';
+import { changeCall } from '../steps/liveCalls';
 import { unkeyed } from '../steps/wordsLater';
 
 /** Cloud Tasks' attempts for one task (functions/src/index.ts): with its backoff, about 3.5 hours. */
@@ -44,7 +50,9 @@ export async function recordWords(task: WordsTask, deps: Deps): Promise<WordsOut
   // A call the purge has marked has a verified archive: lines not yet live go there, not into a
   // conversation the purge may already have compared (a purge cut short resumes from the mark
   // and would find the archive short of them for ever).
-  const purging = ((await deps.live.get(`${paths.call(callId)}/purging`)) ?? false) === true;
+  const marked = ((await deps.live.get(`${paths.call(callId)}/purging`)) ?? false) === true;
+  // The words' urgency first, so a run that fails after it has still raised the call.
+  const purging = marked || (!!task.urgency && (await raiseLive(deps, task)) === 'purging');
   let notLive: KeyedLine[] = lines;
   const { committed, value } = await deps.live.transact(
     paths.conversation(conversationId),
@@ -78,6 +86,30 @@ export async function recordWords(task: WordsTask, deps: Deps): Promise<WordsOut
   return appendToArchive(deps, task, conversationId, value === null ? lines : notLive);
 }
 
+/**
+ * Raises the live call to the words' urgency, the way a turn does (core/callUrgency.ts
+ * afterLateWords): in a transaction over the call as stored, only ever upwards, so a replay or a
+ * turn that raised it meanwhile is left alone. The call's fan-out (calls/fanOut.ts) then alerts the
+ * admins and, on a rise to CRITICAL, starts the escalation timer, as for any rise. 'purging' when
+ * the purge has marked the call: its archive is verified, and the archive is raised instead.
+ */
+async function raiseLive(deps: Deps, task: WordsTask): Promise<'live' | 'purging' | 'gone'> {
+  const urgency = task.urgency!;
+  let seen: 'live' | 'purging' | 'gone' = 'gone';
+  const raised = await changeCall(deps.live, task.callId, (call) => {
+    seen = call.purging ? 'purging' : 'live';
+    if (call.purging) return undefined;
+    const fields = afterLateWords(call, urgency);
+    return Object.keys(fields).length > 0 ? fields : undefined;
+  });
+  if (raised)
+    deps.log.warn("late words raised the call's urgency", {
+      callId: task.callId,
+      urgency: raised.urgency,
+    });
+  return seen;
+}
+
 /** The lines the archive lacks, appended to the end of the purged call's archived transcript. */
 async function appendToArchive(
   deps: Deps,
@@ -85,7 +117,7 @@ async function appendToArchive(
   conversationId: string,
   lines: KeyedLine[],
 ): Promise<WordsOutcome> {
-  const { callId, callSid } = task;
+  const { callId } = task;
   const archived = await withDeadline(
     deps.archive.readMessages(conversationId),
     deps.settings.archiveDeadlineMs,
@@ -101,8 +133,12 @@ async function appendToArchive(
     });
   }
   const missing = missingFromArchive(lines.map(unkeyed), archived);
+  const { urgency } = task;
   if (missing.length === 0) {
     deps.log.info('late lines already archived', { callId, lines: lines.length });
+    // The purge archived the lines (the turn's write landed; its raise did not): the archived call
+    // is raised all the same, with nothing appended.
+    if (urgency && urgency !== 'NORMAL') await appendLate(deps, task, [], undefined);
     return 'already';
   }
   const turn =
@@ -111,8 +147,29 @@ async function appendToArchive(
       callId,
       task.lines.map((line) => line.key),
     );
+  await appendLate(deps, task, missing, turn);
+  deps.log.warn('late transcript lines appended to the archived call', {
+    callId,
+    lines: missing.length,
+  });
+  return 'archived';
+}
+
+/**
+ * Appends to the archived call, raising its urgency to the words' (never lowering it), and, the
+ * call having left the live list where the fan-out would see the rise, alerts the admins to a
+ * CRITICAL one directly, as a late turn does (steps/lateAlert.ts).
+ */
+async function appendLate(
+  deps: Deps,
+  task: WordsTask,
+  messages: LiveMessage[],
+  turn: string | undefined,
+): Promise<void> {
+  const { callId, callSid, urgency } = task;
+  const raise = urgency && urgency !== 'NORMAL' ? urgency : undefined;
   const appended = await withDeadline(
-    deps.archive.appendMessages(callId, callSid, missing, turn),
+    deps.archive.appendMessages(callId, callSid, messages, turn, raise),
     deps.settings.archiveDeadlineMs,
     'archive append',
   );
@@ -120,9 +177,5 @@ async function appendToArchive(
     throw new AuroraError(`the archive of ${callId} is not this CallSid's: lines not appended`, {
       retryable: true,
     });
-  deps.log.warn('late transcript lines appended to the archived call', {
-    callId,
-    lines: missing.length,
-  });
-  return 'archived';
+  if (raise === 'CRITICAL') await alertLateEmergency(deps, callId, undefined);
 }

@@ -5,7 +5,6 @@ import type { Reply } from '../assistant/responder';
 import { withDeadline } from '../core/errors';
 import { conversationIdOf } from '../core/ids';
 import {
-  type Alert,
   type Language,
   languageOf,
   LiveCall,
@@ -25,11 +24,12 @@ import type { Deps, KeyedLine } from '../ports';
 import type { Timings } from '../core/log';
 import { languageOrSite, listening, proceduresOrNone } from '../steps/listening';
 import { recordLate } from '../steps/lateRecord';
-import { UNKNOWN_WORKER } from '../steps/recordCall';
-import { adminUids, changeCall, readConversation } from '../steps/liveCalls';
+import { alertLateEmergency } from '../steps/lateAlert';
+import { changeCall, readConversation } from '../steps/liveCalls';
 import { speculatedReply } from '../steps/speculation';
 import { composeReply } from '../steps/reply';
 import { applyTurn } from '../steps/applyTurn';
+import { announceMovedReply } from '../steps/conference';
 import { recordWordsLater, unkeyed } from '../steps/wordsLater';
 import type { Settle, TurnMessage } from '../core/turnPlan';
 import { afterCallerWords, afterReply, afterSilence } from '../core/callUrgency';
@@ -250,12 +250,16 @@ export async function takeTurn(turn: Turn, deps: Deps, timings: Timings = {}): P
       handoff: composed.reply.handoff,
       language: languageChange(found?.call, callLanguage, utterance),
       reply: true,
+      saidByTwiml: true,
     });
     // A take-over that landed meanwhile is recorded as such (record); the answer is still returned:
     // Twilio drops it once the supervisor's redirect lands, and the caller hears it if that was refused and undone.
     const writing = performance.now();
-    await Promise.all([started, finished, speculated?.counted]);
+    const [, { movedIn }] = await Promise.all([started, finished, speculated?.counted]);
     timings.write = performance.now() - writing;
+    // A listener's join moved the caller into the conference meanwhile: Twilio drops this TwiML
+    // (the move is a call update), so the caller hears the reply only as an announcement there.
+    if (movedIn) await announceMovedReply(deps, found.callId, movedIn, reply.text);
   } else if (unopened) {
     await recordUnopened(
       deps,
@@ -608,14 +612,20 @@ async function recordUnopened(
     }
     deps.log.warn('turn recorded without its marker: the turn could not be opened', { callId });
   } catch (err) {
-    deps.log.error('turn could not be recorded at all', { callId, error: String(err) });
-    // The words are written later, under the same keys (steps/wordsLater.ts); the Gather's mark is
-    // not carried: the claim on the call (claimUnopened) already makes Twilio's retry a replay.
-    if (!written)
+    deps.log.error(
+      written ? "the turn's urgency could not be raised" : 'turn could not be recorded at all',
+      { callId, error: String(err) },
+    );
+    // The words are written later, under the same keys (steps/wordsLater.ts), with the urgency they
+    // call for: the raise above never ran, or the database refused it too ("he's not breathing"
+    // must not leave the call NORMAL). Lines already written are found there and not doubled. The
+    // Gather's mark is not carried: the claim on the call (claimUnopened) makes Twilio's retry a replay.
+    const raise = urgency && urgency !== 'NORMAL' ? { urgency } : {};
+    if (!written || raise.urgency)
       await recordWordsLater(
         deps,
-        { callId, callSid: turn.callSid, lines },
-        'unopened turn write failed',
+        { callId, callSid: turn.callSid, lines, ...raise },
+        written ? 'unopened turn urgency raise failed' : 'unopened turn write failed',
       );
   }
 }
@@ -652,52 +662,23 @@ async function recordLateTurn(
   } catch (err) {
     deps.log.error('late turn could not be archived', { callId, error: String(err) });
     // Written later (steps/wordsLater.ts), under the turn's key: an append that did land after all,
-    // or Twilio's retry of this request, is not doubled.
+    // or Twilio's retry of this request, is not doubled. The urgency goes with them: the archive's
+    // is raised when they are appended.
     const key = turnKey(turn);
     await recordWordsLater(
       deps,
-      { callId, callSid: turn.callSid, lines, ...(key ? { turn: key } : {}) },
+      {
+        callId,
+        callSid: turn.callSid,
+        lines,
+        ...(key ? { turn: key } : {}),
+        ...(urgency && urgency !== 'NORMAL' ? { urgency } : {}),
+      },
       'late turn append failed',
     );
-  }
-}
-
-/**
- * A CRITICAL call's last words arrived after it was archived: every admin gets a 'critical' alert
- * for it (in the alerts list; the call is in History) and a web push.
- */
-export async function alertLateEmergency(
-  deps: Deps,
-  callId: string,
-  from: string | undefined,
-): Promise<void> {
-  try {
-    const admins = await adminUids(deps.live);
-    const at = siteIso(deps.clock(), deps.settings.timeZone);
-    const alert: Alert = {
-      call_id: callId,
-      kind: 'critical',
-      urgency: 'CRITICAL',
-      worker_id: UNKNOWN_WORKER,
-      mobile_no: from ?? '',
-      at,
-    };
-    if (admins.length > 0)
-      await deps.live.update(
-        Object.fromEntries(
-          admins.map((uid) => [paths.adminAlert(uid, `${callId}~critical-late`), alert]),
-        ),
-      );
-    await deps.push.notify(admins, {
-      title: 'CRITICAL words after a call ended',
-      body: 'A caller said something critical as their call ended. Open it in History.',
-      link: deps.settings.escalation.dashboardUrl,
-    });
-  } catch (err) {
-    deps.log.error('could not alert the admins to a late emergency', {
-      callId,
-      error: String(err),
-    });
+    // The emergency does not wait for the archive (Cloud Tasks may retry for hours): the alert goes
+    // out now, through the live database, which may be up while the archive is not.
+    if (urgency === 'CRITICAL') await alertLateEmergency(deps, callId, turn.from);
   }
 }
 

@@ -34,7 +34,8 @@ import type { Deps } from '../ports';
 import { languageOrSite, proceduresOrNone } from '../steps/listening';
 import { answerInConference } from '../steps/conferenceReply';
 import { auroraAnswersInConference } from '../core/conference';
-import { alertLateEmergency } from './takeTurn';
+import { alertLateEmergency } from '../steps/lateAlert';
+import { recordWordsLater } from '../steps/wordsLater';
 
 export type TranscriptionCallback = {
   /** The call the signed statusCallbackUrl names. */
@@ -48,9 +49,11 @@ export type TranscriptionCallback = {
 };
 
 /**
- * Kept back from the deadline for Aurora's reply after the responder: its write, keeping it on the
- * call and Twilio's announcement (three round trips), so the caller hears it before the webhook
- * answers (after which the instance may get no more CPU).
+ * Kept back from the deadline for Aurora's reply after the responder: its write (the call's
+ * transaction, then the lines), keeping it on the call, finding the conference's sid if not yet
+ * known, and Twilio's announcement (four or five round trips), so the caller hears it before the
+ * webhook answers (after which the instance may get no more CPU). The reply's retries stop at the
+ * deadline, and a reply not announced by then is recorded as not spoken (steps/conferenceReply.ts).
  */
 export const REPLY_RESERVE_MS = 2000;
 
@@ -145,7 +148,10 @@ export async function recordTranscription(
       history: null,
       holdsMarker: claimed.decision.holdsMarker,
       ...(callback.deadline !== undefined
-        ? { withinMs: Math.max(0, callback.deadline - performance.now() - REPLY_RESERVE_MS) }
+        ? {
+            withinMs: Math.max(0, callback.deadline - performance.now() - REPLY_RESERVE_MS),
+            deadline: callback.deadline,
+          }
         : {}),
     },
     writing.then(
@@ -155,16 +161,22 @@ export async function recordTranscription(
   ).catch((err: unknown) => {
     deps.log.error("Aurora's reply in the conference failed", { callId, error: String(err) });
   });
-  const outcome = await writing; // a write that failed is a 500, as before: Twilio posts it again
+  // A write that failed is a 500, its line queued first (writeClaimed): Twilio may not post it again.
+  const outcome = await writing;
   await replied;
   return outcome;
 }
 
 /**
  * Writes the claimed message, and clears the turn marker the claim set, in one write. Tried again
- * for a few seconds, as a turn's words are: failing still, the 500 makes Twilio post the callback
- * again (https://www.twilio.com/docs/api/errors/17580), which finds the claim and writes the
- * message without settling the words twice.
+ * for a few seconds, as a turn's words are. Failing still, the line goes to the recordWords queue
+ * under the claim's message key (steps/wordsLater.ts), and the request still fails (a 500). Twilio
+ * cannot be counted on to post it again: by default it retries a webhook only when the connection
+ * fails (Retry Policy `rp`, default `ct`:
+ * https://www.twilio.com/docs/usage/webhooks/webhooks-connection-overrides); the retries of a 5xx
+ * that https://www.twilio.com/docs/api/errors/17580 describes are a recording transcription's
+ * `transcriptionStatusCallback`'s. If Twilio does post again, the retry finds the claim and writes
+ * the same key, without settling the words twice; the task then finds the line there.
  */
 async function writeClaimed(
   deps: Deps,
@@ -191,6 +203,19 @@ async function writeClaimed(
     attempts: 6,
     onRetry: (err) =>
       deps.log.warn('transcript write failed: trying again', { callId, error: String(err) }),
+  }).catch(async (err: unknown) => {
+    // Its urgency was settled with the claim: only the line is owed. The marker is not carried
+    // (replayed later it could clear a newer turn's); the purge waits out its grace.
+    await recordWordsLater(
+      deps,
+      {
+        callId,
+        callSid: call.call_sid,
+        lines: [{ ...plan.message, key: decision.messageKey }],
+      },
+      'transcription write failed',
+    );
+    throw err;
   });
   if (decision.claimedBefore)
     deps.log.warn('transcription callback claimed before: its message written again', {

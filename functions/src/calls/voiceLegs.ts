@@ -160,7 +160,7 @@ export async function legPress(input: LegPress, deps: Deps): Promise<string> {
     },
     (call, at) =>
       input.role === 'supervisor' && !holderOf(call)
-        ? { ...takeFields(admin), ...ackFields(call, admin, at) }
+        ? { ...takeFields(admin, call), ...ackFields(call, admin, at) }
         : undefined,
   );
   if (!changed) {

@@ -88,9 +88,31 @@ export function bridgeRefusal(to: string, allowed: string[], onCall: string[]): 
  * The call node's fields after `admin` takes it (a handoff request is answered) or hands it
  * back; null deletes. On hand-back admin_id stays: the archive records who last took the call.
  */
-/** Taking the call also closes Aurora's key question: the caller now answers the supervisor. */
-export const takeFields = (admin: Admin) =>
-  ({ mode: 'human', admin_id: admin.id, handoff_requested: null, question: null }) as const;
+/**
+ * Taking the call also closes Aurora's key question: the caller now answers the supervisor. And
+ * Aurora's replies waiting to be announced into the conference are withdrawn (their words
+ * removed, their keys kept, so /twilio/announce records each as not spoken): Aurora never speaks
+ * while a human holds the call.
+ */
+export const takeFields = (admin: Admin, call: Pick<LiveCall, 'conference'>) => ({
+  mode: 'human' as const,
+  admin_id: admin.id,
+  handoff_requested: null,
+  question: null,
+  ...auroraWordsWithdrawn(call),
+});
+
+/** The call's conference without the words of Aurora's pending announcements; nothing when none wait. */
+export function auroraWordsWithdrawn(call: Pick<LiveCall, 'conference'>): {
+  conference?: NonNullable<LiveCall['conference']>;
+} {
+  const { conference } = call;
+  const aurora = Object.keys(conference?.aurora_announcements ?? {});
+  const words = conference?.announcements ?? {};
+  if (!conference || !aurora.some((key) => key in words)) return {};
+  const kept = Object.fromEntries(Object.entries(words).filter(([key]) => !aurora.includes(key)));
+  return { conference: { ...conference, announcements: kept } };
+}
 
 /**
  * Acknowledging, or taking, a call stops its escalation at the urgency it has now. An

@@ -110,6 +110,18 @@ export function afterCallerWords(
   return fields;
 }
 
+/**
+ * Words that reach the transcript after their turn (the database refused the turn's own raise:
+ * calls/recordWords.ts): they raise urgency, never lower it, and leave the question open (it may
+ * have been asked since). A rise is confirmed: nobody asked about these words, and an older
+ * unsure mark must not let an answer about something else lower them ("he's not breathing").
+ */
+export function afterLateWords(call: UrgencyState, urgency: Urgency): UrgencyFields {
+  const raised = raiseUrgency(call.urgency, urgency);
+  if (raised === call.urgency) return {};
+  return { urgency: raised, ...(call.urgency_provisional ? { urgency_provisional: null } : {}) };
+}
+
 /** Aurora's reply on a call: its urgency raises (a rise of the reply's own may be provisional); its key question opens. */
 export function afterReply(
   call: UrgencyState,

@@ -477,7 +477,7 @@ export function conferenceChange(
       for (const leg of joined) members[leg] = { ...members[leg], state: 'left', at };
       // Typed words not yet spoken never will be: nobody is left to hear them.
       return withMembers({
-        ...without(without(current, 'sid'), 'announcements'),
+        ...without(without(without(current, 'sid'), 'announcements'), 'aurora_announcements'),
         caller_in: false,
         ...(current.caller_in ? { caller_left_at: at } : {}),
       });
@@ -594,11 +594,18 @@ export type ConferenceParticipant = {
 export function callerCompanyAt(
   participants: ConferenceParticipant[],
   leftLeg?: string,
+  /**
+   * Whether someone holds the call, as callerLeftAlone asks: with nobody holding, a muted
+   * listener keeps the conference going (Aurora answers there). True when unknown (the call could
+   * not be read): ending the conference is then the safe side, the caller goes back to Aurora.
+   */
+  held = true,
 ): 'not-in' | 'alone' | 'with-someone' {
   const connected = participants.filter((p) => p.status === 'connected' && p.callSid !== leftLeg);
   if (!connected.some((p) => p.endConferenceOnExit)) return 'not-in';
-  const heard = connected.filter((p) => !p.endConferenceOnExit && !p.muted && !p.hold);
-  return heard.length > 0 ? 'with-someone' : 'alone';
+  const humans = connected.filter((p) => !p.endConferenceOnExit);
+  const heard = humans.filter((p) => !p.muted && !p.hold);
+  return heard.length > 0 || (!held && humans.length > 0) ? 'with-someone' : 'alone';
 }
 
 /**

@@ -49,6 +49,13 @@ export type TurnChange = {
    * thinks: the answer is then recorded as one the caller may not have heard.
    */
   reply?: boolean;
+  /**
+   * The reply is said by the TwiML answering the caller's Gather (takeTurn), not announced into the
+   * conference. A caller moved into the call's conference meanwhile (a listener joined a call
+   * nobody holds) never hears it: the move is a call update, which replaces the TwiML Twilio runs
+   * (https://www.twilio.com/docs/voice/api/call-resource#update-a-call-resource).
+   */
+  saidByTwiml?: boolean;
 };
 
 export type TurnInput = {
@@ -73,6 +80,12 @@ export type TurnPlan = {
   callFields: Record<string, unknown>;
   /** Who holds the call while Aurora answers: the answer is then recorded as possibly unheard. */
   holder: string | null;
+  /**
+   * The caller was moved into the call's conference while Aurora composed a reply the Gather's
+   * TwiML would say (`change.saidByTwiml`): it is recorded as possibly unheard, and the caller
+   * hears it only if it is announced into the conference (steps/conference.ts announceMovedReply).
+   */
+  movedIn: boolean;
   /** One multi-path write: the messages, the partial and speculation they settle, the marker cleared. */
   writes: Record<string, unknown>;
 };
@@ -99,6 +112,7 @@ export function planTurn({
   if (messages.some((m) => m.role === 'user') && call.quiet_since) fields.quiet_since = null;
 
   const holder = change.reply && call.mode === 'human' ? (call.admin_id ?? 'a supervisor') : null;
+  const movedIn = !holder && !!change.reply && !!change.saidByTwiml && !!call.conference?.caller_in;
   // Urgency is decided in a transaction over the call as stored (applyTurn.ts).
   const settles = !!(change.urgency || change.settle);
   if (settles) {
@@ -106,7 +120,8 @@ export function planTurn({
     if (change.handoff && !holder) fields.handoff_requested = true;
     if (change.settle) Object.assign(fields, change.settle(call, nowIso));
     // A reply a supervisor's take-over overtook may not have been heard: its question is not open.
-    if (holder && fields.question) delete fields.question;
+    // So may one a move into the conference cut off (the caller hears it only if it is announced there).
+    if ((holder || movedIn) && fields.question) delete fields.question;
     if (change.urgency)
       fields.urgency = raiseUrgency((fields.urgency as Urgency) ?? call.urgency, change.urgency);
   }
@@ -122,7 +137,11 @@ export function planTurn({
     } satisfies LiveMessage;
   for (const { role, content, sources, fallback } of messages) {
     const message: LiveMessage = {
-      ...(holder ? { role: 'system', content: overtaken(holder, content) } : { role, content }),
+      ...(holder
+        ? { role: 'system', content: overtaken(holder, content) }
+        : movedIn
+          ? { role: 'system', content: cutOffByMove(content) }
+          : { role, content }),
       timestamp: nowIso,
       sources,
       ...(fallback ? { fallback } : {}),
@@ -144,7 +163,7 @@ export function planTurn({
     for (const [field, value] of Object.entries(fields))
       writes[`${paths.call(callId)}/${field}`] = value;
   if (change.finishTurn) writes[`${paths.call(callId)}/turn_started_at`] = null;
-  return { callFields: fields, holder, writes };
+  return { callFields: fields, holder, movedIn, writes };
 }
 
 /**
@@ -155,3 +174,12 @@ export function planTurn({
  */
 export const overtaken = (admin: string, answer: string) =>
   `May not have been heard: ${admin} took the call while Aurora was answering. Aurora answered: ${answer}`;
+
+/**
+ * Aurora's answer to words at a Gather when a listener's join moved the caller into the call's
+ * conference while it was being composed: Twilio drops the TwiML that would have said it (the move
+ * is a call update), so it is announced into the conference instead, which may fail or come
+ * too late for a caller who has just left. Not "said" until known; its key question is not open.
+ */
+export const cutOffByMove = (answer: string) =>
+  `May not have been heard: the caller was moved into the voice conference while Aurora was answering; the answer is announced there. Aurora answered: ${answer}`;

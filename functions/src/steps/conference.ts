@@ -44,7 +44,9 @@ export async function changeConference(
   const after = await changeCall(deps.live, callId, (current) => {
     before = current;
     const change = allow(current) ? conferenceChange(current, callId, event, at) : undefined;
-    return change && { ...also(current, at), ...change };
+    // `also` sees the call as the event leaves it: a take's own change to the conference (Aurora's
+    // words withdrawn, core/callControl.ts takeFields) is made on top of the event's, not lost to it.
+    return change && { ...change, ...also({ ...current, ...change }, at) };
   });
   return after ? { before: before!, after } : null;
 }
@@ -344,6 +346,8 @@ export async function announceIntoConference(
   call: LiveCall,
   text: string,
   keepIf: (current: LiveCall) => boolean = (current) => !!current.conference?.caller_in,
+  /** Aurora's reply: marked hers on the call, so it is never spoken while someone holds it. */
+  byAurora = false,
 ): Promise<Announced> {
   const key = deps.messageKey(deps.clock().getTime());
   const url = conferenceUrls(deps.settings.publicBaseUrl, callId).announce(key);
@@ -351,7 +355,7 @@ export async function announceIntoConference(
   try {
     const sid = await conferenceSidOf(deps, callId, call);
     if (!sid) return { kind: 'not-running' };
-    kept = await keepAnnouncement(deps, callId, key, text, keepIf);
+    kept = await keepAnnouncement(deps, callId, key, text, keepIf, byAurora);
     if (!kept) return { kind: 'not-kept' };
     if ((await deps.voice.announceToConference(sid, url)) === 'done') return { kind: 'announced' };
     await dropAnnouncement(deps, callId, key);
@@ -362,6 +366,44 @@ export async function announceIntoConference(
   }
 }
 
+/**
+ * Aurora's reply to words at a Gather, composed while a listener's join moved the caller into the
+ * conference (recorded as possibly unheard: core/turnPlan.ts cutOffByMove). The move dropped the
+ * TwiML that would have said it, and Aurora in the conference answers only words transcribed
+ * there, so it is announced now, while Aurora is still the caller's voice there, or the caller's
+ * words would go unanswered. Not said because no conference runs, or it ended, or Twilio refused:
+ * the transcript says so. Not kept because the caller is out after all (the move failed: Twilio
+ * says the TwiML), or a supervisor took the call (they answer): the line above already says
+ * it may not have been heard.
+ */
+export async function announceMovedReply(
+  deps: Deps,
+  callId: string,
+  call: LiveCall,
+  text: string,
+): Promise<Announced> {
+  const announced = await announceIntoConference(
+    deps,
+    callId,
+    call,
+    text,
+    auroraAnswersInConference,
+  );
+  if (announced.kind === 'announced' || announced.kind === 'not-kept') return announced;
+  deps.log.warn("Aurora's reply cut off by the move into the conference was not spoken", {
+    callId,
+    outcome: announced.kind,
+  });
+  const why =
+    announced.kind === 'failed'
+      ? `Twilio did not take it: ${announced.error instanceof Error ? announced.error.message : String(announced.error)}`
+      : announced.kind === 'ended'
+        ? 'the conference had just ended'
+        : "the call's conference is not running";
+  await noteOnCall(deps, call, [['system', CONFERENCE_NOTES.replyNotSpoken(why)]]);
+  return announced;
+}
+
 /** Keeps words on the call's conference under `key` until /twilio/announce reads them, if `keepIf` allows it on the call as stored. */
 async function keepAnnouncement(
   deps: Deps,
@@ -369,6 +411,7 @@ async function keepAnnouncement(
   key: string,
   text: string,
   keepIf: (current: LiveCall) => boolean,
+  byAurora: boolean,
 ): Promise<boolean> {
   const kept = await changeCall(deps.live, callId, (current) =>
     current.conference?.caller_in && keepIf(current)
@@ -376,6 +419,14 @@ async function keepAnnouncement(
           conference: {
             ...current.conference,
             announcements: { ...current.conference.announcements, [key]: text },
+            ...(byAurora
+              ? {
+                  aurora_announcements: {
+                    ...current.conference.aurora_announcements,
+                    [key]: true as const,
+                  },
+                }
+              : {}),
           },
         }
       : undefined,
@@ -386,7 +437,10 @@ async function keepAnnouncement(
 /** Words Twilio will not ask for (it refused the announcement): not kept. Best effort: the conference's end drops them too. */
 async function dropAnnouncement(deps: Deps, callId: string, key: string): Promise<void> {
   await deps.live
-    .update({ [`${paths.call(callId)}/conference/announcements/${key}`]: null })
+    .update({
+      [`${paths.call(callId)}/conference/announcements/${key}`]: null,
+      [`${paths.call(callId)}/conference/aurora_announcements/${key}`]: null,
+    })
     .catch((err: unknown) =>
       deps.log.error('could not drop words Twilio refused to announce', {
         callId,

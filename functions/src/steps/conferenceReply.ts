@@ -18,6 +18,7 @@ import type { Deps } from '../ports';
 import { applyTurn } from './applyTurn';
 import { type Announced, announceIntoConference } from './conference';
 import { languageOrSite, noteOnCall } from './listening';
+import { changeCall } from './liveCalls';
 import { composeReply } from './reply';
 
 export type ConferenceTurn = {
@@ -32,6 +33,11 @@ export type ConferenceTurn = {
   history: Promise<LiveConversation | null> | null;
   /** What is left for the responder, when the webhook has a deadline. */
   withinMs?: number;
+  /**
+   * When the webhook answers Twilio (performance.now() time), after which this instance may get
+   * no more CPU: the reply's retries stop by then, and a reply not announced by then is not.
+   */
+  deadline?: number;
   /** The claim set the turn marker (the purge waits for it): the reply's write clears it. */
   holdsMarker: boolean;
 };
@@ -76,34 +82,50 @@ export async function answerInConference(
     ]);
     if (!wordsRecorded) return 'not-recorded';
     const { reply } = composed;
-    const { holder } = await applyTurn(deps, { callId, call }, [answerOf(reply)], {
-      finishTurn: turn.holdsMarker,
-      settle: (current, nowIso) =>
-        afterReply(
-          current,
-          { urgency: reply.urgency, provisional: reply.provisional, question: reply.question },
-          nowIso,
-        ),
-      handoff: reply.handoff,
-      language: languageChange(call, callLanguage, words),
-      reply: true,
-    });
+    // When the reply's key question opened (its asked_at): closed again if the reply is not said.
+    let askedAt: string | null = null;
+    const { holder } = await applyTurn(
+      deps,
+      { callId, call },
+      [answerOf(reply)],
+      {
+        finishTurn: turn.holdsMarker,
+        settle: (current, nowIso) => {
+          const fields = afterReply(
+            current,
+            { urgency: reply.urgency, provisional: reply.provisional, question: reply.question },
+            nowIso,
+          );
+          askedAt = fields.question?.asked_at ?? null;
+          return fields;
+        },
+        handoff: reply.handoff,
+        language: languageChange(call, callLanguage, words),
+        reply: true,
+      },
+      { until: turn.deadline },
+    );
     markerCleared = true;
     // Recorded by applyTurn as one the caller may not have heard; the holder speaks now, not Aurora.
     if (holder) return 'overtaken';
-    const announced = await announceIntoConference(
-      deps,
-      callId,
-      call,
-      reply.text,
-      auroraAnswersInConference,
-    );
+    const announced: Announced | { kind: 'out-of-time' } =
+      turn.deadline !== undefined && performance.now() >= turn.deadline
+        ? { kind: 'out-of-time' }
+        : await announceIntoConference(
+            deps,
+            callId,
+            call,
+            reply.text,
+            auroraAnswersInConference,
+            true,
+          );
     if (announced.kind === 'announced') return 'announced';
     const why = notSpokenBecause(announced);
     deps.log.warn("Aurora's reply in the conference was not spoken", {
       callId,
       outcome: announced.kind,
     });
+    if (askedAt) await closeUnheardQuestion(deps, callId, askedAt);
     await noteOnCall(deps, call, [['system', CONFERENCE_NOTES.replyNotSpoken(why)]]);
     return 'not-spoken';
   } finally {
@@ -113,7 +135,9 @@ export async function answerInConference(
 }
 
 /** Why the reply was not said, as the transcript's line gives it. */
-function notSpokenBecause(announced: Exclude<Announced, { kind: 'announced' }>): string {
+function notSpokenBecause(
+  announced: Exclude<Announced, { kind: 'announced' }> | { kind: 'out-of-time' },
+): string {
   switch (announced.kind) {
     case 'not-running':
       return "the call's conference is not running";
@@ -121,11 +145,30 @@ function notSpokenBecause(announced: Exclude<Announced, { kind: 'announced' }>):
       return 'the caller left the conference, or a supervisor took the call, meanwhile';
     case 'ended':
       return 'the conference had just ended';
+    case 'out-of-time':
+      return 'no time was left to say it before the webhook answered Twilio';
     case 'failed': {
       const { error } = announced;
       return `Twilio did not take it: ${error instanceof Error ? error.message : String(error)}`;
     }
   }
+}
+
+/**
+ * The key question a reply opened, closed again when the reply was not said (as a take-over
+ * closes it, core/turnPlan.ts): the caller's next "yes" must not answer a question they never
+ * heard, nor let urgency fall. Only the question this reply asked (its asked_at); a later one
+ * stands. Best effort: logged.
+ */
+async function closeUnheardQuestion(deps: Deps, callId: string, askedAt: string): Promise<void> {
+  await changeCall(deps.live, callId, (current) =>
+    current.question?.asked_at === askedAt ? { question: null } : undefined,
+  ).catch((err: unknown) =>
+    deps.log.error("could not close the key question of Aurora's unsaid reply", {
+      callId,
+      error: String(err),
+    }),
+  );
 }
 
 /** Aurora's answer as a message of the turn (as takeTurn records it). */

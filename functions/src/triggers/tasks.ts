@@ -5,7 +5,7 @@ import type { CallTask, Deps } from '../ports';
 import { escalateCall } from '../calls/escalateCall';
 import { AuroraError } from '../core/errors';
 import { recordWords } from '../calls/recordWords';
-import { CALL_ID_PATTERN, LiveMessage } from '@aurora/model';
+import { CALL_ID_PATTERN, LiveMessage, Urgency } from '@aurora/model';
 import { z } from 'zod';
 import { productionDeps } from './wiring';
 
@@ -23,6 +23,7 @@ export const WordsTaskBody = CallTaskBody.extend({
     .min(1)
     .max(50),
   turn: z.string().min(1).optional(),
+  urgency: Urgency.optional(),
 });
 
 /**

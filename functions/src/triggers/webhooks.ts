@@ -257,8 +257,11 @@ export const handleMessageStatus = twilioWebhook(messageStatusWebhook, authToken
  * POST /twilio/transcription?call={call_id}&speaker=caller|supervisor|oncall&who=…: a real-time
  * transcription callback of one of a call's conference legs (calls/transcription.ts). Answered
  * with an empty 200 once the words are written (and, when Aurora answers the caller in the
- * conference, once her reply is announced); a failure is a 500, which Twilio retries up to
- * three times (https://www.twilio.com/docs/api/errors/17580), and a malformed body or query a 400.
+ * conference, once her reply is announced); a failure is a 500, and a malformed body or query a
+ * 400. Twilio retries a webhook by default only when the connection fails (Retry Policy `rp`,
+ * default `ct`: https://www.twilio.com/docs/usage/webhooks/webhooks-connection-overrides), so a
+ * 500 is not counted on to bring the words back: a line the database refused is queued to be
+ * written later first (calls/transcription.ts writeClaimed).
  */
 export const transcriptionWebhook: Webhook<typeof TranscriptionBody> = {
   path: WEBHOOK_PATHS.transcription,

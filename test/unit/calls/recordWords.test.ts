@@ -5,11 +5,14 @@
  */
 import { describe, expect, it } from 'vitest';
 import { QUEUES } from '@aurora/model/tasks';
+import { LiveCall } from '@aurora/model';
 import { archiveCall } from '../../../functions/src/calls/archival';
+import { fanOutCall } from '../../../functions/src/calls/fanOut';
 import { handleStatus } from '../../../functions/src/calls/endCall';
 import { recordWords } from '../../../functions/src/calls/recordWords';
 import { startCall } from '../../../functions/src/calls/startCall';
 import { takeTurn } from '../../../functions/src/calls/takeTurn';
+import { applyTurn } from '../../../functions/src/steps/applyTurn';
 import { callTaskHandler, WordsTaskBody } from '../../../functions/src/triggers/tasks';
 import type { LiveDb } from '../../../functions/src/ports';
 import { memoryDeps } from '../../helpers/fakes';
@@ -326,5 +329,186 @@ describe('recordWords: words the database refused for the whole turn', () => {
     expect(await live.get(`active_conversations/${CONV_ID}/messages/-0000000aaaaaaaaaaaa`)).toEqual(
       line,
     );
+  });
+});
+
+/**
+ * The urgency of words that reach the transcript late: the same outage that refused the turn's
+ * lines refused its raise too, so the task carries it (DESIGN: urgency reflects every utterance;
+ * an unacknowledged CRITICAL call is escalated).
+ */
+describe('recordWords: the urgency of words that reach the transcript late', () => {
+  const refused = () => Promise.reject(new Error('database unavailable'));
+  /** The database refusing what `refuse` names, for the whole turn. */
+  const outage = (live: LiveDb, refuse: { transact?: boolean; update?: boolean }): LiveDb => ({
+    get: (path) => live.get(path),
+    update: refuse.update ? refused : (changes) => live.update(changes),
+    transact: refuse.transact ? refused : (path, next) => live.transact(path, next),
+  });
+  const callOf = async (live: LiveDb) => LiveCall.parse(await live.get(`active_calls/${CALL_ID}`));
+  /** recordWords as the task runs it, with the call's fan-out as the database trigger would run it. */
+  const runTask = async (ctx: Awaited<ReturnType<typeof started>>, index = 0) => {
+    const before = await ctx.live.get(`active_calls/${CALL_ID}`);
+    const outcome = await recordWords(ctx.queue.words[index].task, ctx.deps);
+    await fanOutCall(
+      { callId: CALL_ID, before, after: await ctx.live.get(`active_calls/${CALL_ID}`) },
+      ctx.deps,
+    );
+    return outcome;
+  };
+
+  it(
+    "raises the call and starts its escalation when a turn's raise and lines were both refused",
+    { timeout: SLOW },
+    async () => {
+      const ctx = await started();
+      const { deps, live, queue, said } = ctx;
+      const opened = { callId: CALL_ID, call: await callOf(live) };
+      await applyTurn(
+        { ...deps, live: outage(live, { transact: true, update: true }) },
+        opened,
+        [{ role: 'user', content: "he's not breathing", sources: '' }],
+        { urgency: 'CRITICAL', finishTurn: true },
+      );
+      expect(queue.words).toHaveLength(1);
+      expect(queue.words[0].task.urgency).toBe('CRITICAL');
+      expect(await runTask(ctx)).toBe('recorded');
+      expect((await said()).map((m) => m.content)).toContain("he's not breathing");
+      expect((await callOf(live)).urgency).toBe('CRITICAL');
+      expect(queue.escalations).toHaveLength(1);
+      // A replay raises nothing more, and starts no second timer.
+      expect(await runTask(ctx)).toBe('already');
+      expect(queue.escalations).toHaveLength(1);
+    },
+  );
+
+  it(
+    'raises the call when only the raise was refused and the lines were written (nothing doubled)',
+    { timeout: SLOW },
+    async () => {
+      const ctx = await started();
+      const { deps, live, queue, said } = ctx;
+      const opened = { callId: CALL_ID, call: await callOf(live) };
+      await applyTurn(
+        { ...deps, live: outage(live, { transact: true }) },
+        opened,
+        [{ role: 'user', content: "he's not breathing", sources: '' }],
+        { urgency: 'CRITICAL', finishTurn: true },
+      );
+      expect((await callOf(live)).urgency).toBe('NORMAL');
+      expect(queue.words.map((w) => w.task.urgency)).toEqual(['CRITICAL']);
+      expect(await runTask(ctx)).toBe('already');
+      expect((await said()).filter((m) => m.content === "he's not breathing")).toHaveLength(1);
+      expect((await callOf(live)).urgency).toBe('CRITICAL');
+      expect(queue.escalations).toHaveLength(1);
+    },
+  );
+
+  it(
+    'carries the urgency of a turn that could not be opened, whose raise came after its refused write',
+    { timeout: SLOW },
+    async () => {
+      const ctx = await started();
+      const { deps, live, queue } = ctx;
+      let refuse = 3; // every attempt to open the turn
+      deps.live = {
+        get: (path) => live.get(path),
+        update: (changes) => live.update(changes),
+        transact: (path, next) =>
+          refuse-- > 0
+            ? Promise.reject(new Error('transaction aborted'))
+            : live.transact(path, next),
+      };
+      live.failNextUpdates = 1000;
+      await takeTurn(
+        { callSid: callSid(1), speech: "he's not breathing", silentTurns: 0, callHint: CALL_ID },
+        deps,
+      );
+      live.failNextUpdates = 0;
+      expect((await callOf(live)).urgency).toBe('NORMAL');
+      expect(queue.words.map((w) => w.task.urgency)).toEqual(['CRITICAL', 'CRITICAL']);
+      await runTask(ctx);
+      expect((await callOf(live)).urgency).toBe('CRITICAL');
+      expect(queue.escalations).toHaveLength(1);
+    },
+  );
+
+  it(
+    "raises the archived call and alerts the admins when a late turn's append failed",
+    { timeout: SLOW },
+    async () => {
+      const ctx = await started();
+      const { deps, queue, archive, clock, live, push } = ctx;
+      await live.update({ admins: { uid_ana: { email: 'ana@site.example' } } });
+      await handleStatus({ callSid: callSid(1), callStatus: 'completed' }, deps);
+      clock.advance(1000);
+      await queue.runAll(deps);
+      const append = archive.appendMessages.bind(archive);
+      let refuse = 1;
+      archive.appendMessages = (...args) =>
+        refuse-- > 0 ? Promise.reject(new Error('firestore unavailable')) : append(...args);
+      await takeTurn(
+        {
+          callSid: callSid(1),
+          speech: "he's not breathing",
+          silentTurns: 0,
+          gather: '0000000dddd',
+        },
+        deps,
+      );
+      // The alert does not wait for the archive.
+      expect(push.sent.map((p) => p.title)).toEqual(['CRITICAL words after a call ended']);
+      expect(await live.get(`admin_alerts/uid_ana/${CALL_ID}~critical-late`)).toMatchObject({
+        urgency: 'CRITICAL',
+      });
+      expect(queue.words[0].task.urgency).toBe('CRITICAL');
+      expect(await recordWords(queue.words[0].task, deps)).toBe('archived');
+      expect(archive.plans.get(CONV_ID)?.call.urgency).toBe('CRITICAL');
+      expect(push.sent.length).toBeGreaterThanOrEqual(1);
+    },
+  );
+
+  it(
+    'raises the archived call and alerts when the purge archived the lines before the task raised them',
+    { timeout: SLOW },
+    async () => {
+      const ctx = await started();
+      const { deps, live, queue, archive, clock, push } = ctx;
+      const opened = { callId: CALL_ID, call: await callOf(live) };
+      await applyTurn(
+        { ...deps, live: outage(live, { transact: true }) },
+        opened,
+        [{ role: 'user', content: "he's not breathing", sources: '' }],
+        { urgency: 'CRITICAL', finishTurn: true },
+      );
+      await handleStatus({ callSid: callSid(1), callStatus: 'completed' }, deps);
+      clock.advance(30_000);
+      await queue.runAll(deps);
+      expect(await live.get(`active_calls/${CALL_ID}`)).toBeNull();
+      expect(archive.plans.get(CONV_ID)?.call.urgency).toBe('NORMAL');
+      expect(await recordWords(queue.words[0].task, deps)).toBe('already');
+      expect(archive.plans.get(CONV_ID)?.call.urgency).toBe('CRITICAL');
+      expect(push.sent.map((p) => p.title)).toContain('CRITICAL words after a call ended');
+      const archived = (await archive.readMessages(CONV_ID)) ?? [];
+      expect(archived.filter((m) => m.content === "he's not breathing")).toHaveLength(1);
+    },
+  );
+
+  it('accepts a task with an urgency and drops one whose urgency is not a level', async () => {
+    const { deps, live } = await started();
+    const errors: string[] = [];
+    deps.log = { ...silentLog, error: (message: string) => void errors.push(message) };
+    const run = callTaskHandler(QUEUES.words, WordsTaskBody, recordWords, () => deps);
+    const line = {
+      role: 'user',
+      content: 'x',
+      timestamp: 't',
+      sources: '',
+      key: '-0000000bbbbbbbbbbbb',
+    };
+    await run({ data: { callId: CALL_ID, callSid: callSid(1), lines: [line], urgency: 'SEVERE' } });
+    expect(errors).toEqual(['dropped a malformed task']);
+    await run({ data: { callId: CALL_ID, callSid: callSid(1), lines: [line], urgency: 'URGENT' } });
+    expect(await live.get(`active_calls/${CALL_ID}/urgency`)).toBe('URGENT');
   });
 });

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { offlineResponder } from '../../../functions/src/assistant/offlineResponder';
 import { startCall } from '../../../functions/src/calls/startCall';
 import { takeTurn } from '../../../functions/src/calls/takeTurn';
+import { AuroraError } from '../../../functions/src/core/errors';
 import { memoryDeps } from '../../helpers/fakes';
 import { callSid } from '../../helpers/fixtures';
 import { liveRecords } from '../../helpers/memoryDb';
@@ -233,6 +234,83 @@ describe('takeTurn', () => {
     expect(call.turn_started_at).toBeUndefined();
     expect(call.handoff_requested).toBeUndefined(); // a supervisor already holds it
     expect(call.mode).toBe('human');
+  });
+
+  // A listener joined a call nobody held while Aurora composed the turn's answer: the join moved
+  // the caller into the conference (a call update, which replaces the TwiML Twilio runs), so the
+  // Gather's answer is never played. It used to be recorded as said, its question opened, and the
+  // caller's words went unanswered (Aurora in the conference answers only transcribed words).
+  async function movedInWhileComposing(announce: 'accepted' | 'refused') {
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const ctx = await started();
+    const { deps, live, voice } = ctx;
+    deps.responder = {
+      respond: async () => (
+        await gate,
+        {
+          text: 'Is he awake?',
+          urgency: 'URGENT',
+          sources: [],
+          question: { procedure: 'collapse', id: 'awake' },
+        }
+      ),
+    };
+    const turn = takeTurn(
+      { callSid: callSid(1), speech: 'my colleague collapsed', silentTurns: 0, callHint: CALL_ID },
+      deps,
+    );
+    await new Promise((r) => setTimeout(r, 0));
+    // Ana listens: her join moves the caller into the conference; nobody holds the call.
+    await live.update({
+      [`active_calls/${CALL_ID}/conference`]: { name: 'conf_x', caller_in: true, sid: 'CF1' },
+    });
+    if (announce === 'refused')
+      voice.refuseNext = new AuroraError('Updating the conference failed: HTTP 500', {
+        retryable: true,
+      });
+    release();
+    const twiml = await turn;
+    const messages = Object.values(
+      (await live.get(`active_conversations/${CONV_ID}/messages`)) as object,
+    );
+    const call = (await live.get(`active_calls/${CALL_ID}`)) as Record<string, unknown>;
+    return { twiml, messages, call, voice };
+  }
+
+  it("announces into the conference a turn's answer that a listener's move-in cut off, recorded as possibly unheard", async () => {
+    const { twiml, messages, call, voice } = await movedInWhileComposing('accepted');
+    // Still returned: if the move is refused and undone, Twilio says it after all.
+    expect(twiml).toContain('Is he awake?');
+    expect(voice.announcements).toEqual([
+      { conferenceSid: 'CF1', url: expect.stringContaining(CALL_ID) },
+    ]);
+    expect(Object.values((call.conference as { announcements: object }).announcements)).toEqual([
+      'Is he awake?',
+    ]);
+    expect(messages.slice(1)).toEqual([
+      expect.objectContaining({ role: 'user', content: 'my colleague collapsed' }),
+      expect.objectContaining({
+        role: 'system',
+        content:
+          'May not have been heard: the caller was moved into the voice conference while Aurora was answering; the answer is announced there. Aurora answered: Is he awake?',
+      }),
+    ]);
+    // Not known to be heard: the caller's next words are not taken for an answer to it.
+    expect(call.question).toBeUndefined();
+    expect(call.turn_started_at).toBeUndefined();
+  });
+
+  it('says the cut-off answer was not spoken when Twilio refuses its announcement', async () => {
+    const { messages, call, voice } = await movedInWhileComposing('refused');
+    expect(voice.announcements).toEqual([]);
+    expect((call.conference as { announcements?: object }).announcements).toBeUndefined();
+    expect(messages.slice(-1)).toEqual([
+      expect.objectContaining({
+        role: 'system',
+        content: expect.stringMatching(/^Not spoken: Aurora's reply above was not said/),
+      }),
+    ]);
   });
 
   it('never lowers urgency when two turns of one call overlap', async () => {

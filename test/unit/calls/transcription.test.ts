@@ -4,6 +4,7 @@ import { controlCall } from '../../../functions/src/calls/controlCall';
 import { escalateCall } from '../../../functions/src/calls/escalateCall';
 import { handleStatus } from '../../../functions/src/calls/endCall';
 import { startCall } from '../../../functions/src/calls/startCall';
+import { recordWords } from '../../../functions/src/calls/recordWords';
 import { takeTurn } from '../../../functions/src/calls/takeTurn';
 import {
   recordTranscription,
@@ -271,6 +272,34 @@ describe('recordTranscription', () => {
     expect((await call()).urgency).toBe('NORMAL'); // settled by the first attempt, not again
     expect((await messages()).filter((m) => m.spoken)).toHaveLength(1);
   });
+
+  it(
+    "queues a claimed line the database refused, so the caller's words are kept if Twilio does not post again",
+    { timeout: 20_000 },
+    async () => {
+      const { transcribe, messages, live, queue, deps } = await heldCall();
+      const update = live.update.bind(live);
+      let failing = true;
+      live.update = async (changes) => {
+        if (failing && Object.keys(changes).some((path) => path.includes(`${CONV}/messages/`)))
+          throw new Error('database unavailable');
+        return update(changes);
+      };
+      await expect(transcribe({ words: 'he is not breathing', sequence: 7 })).rejects.toThrow(
+        'database unavailable',
+      );
+      failing = false;
+      expect(queue.words).toHaveLength(1);
+      const { task } = queue.words[0];
+      expect(task.lines.map((line) => [line.role, line.content])).toEqual([
+        ['user', 'he is not breathing'],
+      ]);
+      expect(await recordWords(task, deps)).toBe('recorded');
+      // Twilio's post, should it come after all, finds the words written.
+      expect(await transcribe({ words: 'he is not breathing', sequence: 7 })).toBe('replay');
+      expect((await messages()).filter((m) => m.content === 'he is not breathing')).toHaveLength(1);
+    },
+  );
 
   it('notes a failed transcription once, at error level, so the supervisors know words may be missing', async () => {
     const { deps, messages, logged, live } = await heldCall();

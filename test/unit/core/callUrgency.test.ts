@@ -2,6 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   afterCallerWords,
+  afterLateWords,
   afterReply,
   afterSilence,
   bySupervisor,
@@ -216,5 +217,17 @@ describe('a supervisor’s decision', () => {
       urgency_provisional: null,
       question: null,
     });
+  });
+});
+
+describe('words that reach the transcript after their turn', () => {
+  it('only raise, confirm the rise, and leave the question open', () => {
+    expect(afterLateWords({ urgency: 'CRITICAL' }, 'URGENT')).toEqual({});
+    expect(afterLateWords({ urgency: 'URGENT' }, 'URGENT')).toEqual({});
+    expect(afterLateWords({ urgency: 'NORMAL' }, 'CRITICAL')).toEqual({ urgency: 'CRITICAL' });
+    // An unsure URGENT with its question open: "he's not breathing" arriving late is not unsure.
+    expect(
+      afterLateWords({ urgency: 'URGENT', urgency_provisional: true, question: ASKED }, 'CRITICAL'),
+    ).toEqual({ urgency: 'CRITICAL', urgency_provisional: null });
   });
 });

@@ -137,4 +137,47 @@ describe('planTurn', () => {
       ],
     ]);
   });
+
+  // A listener's join moved the caller into the conference while the Gather's reply was composed:
+  // Twilio drops the TwiML that would say it, so the transcript must not say it was said.
+  it("records a Gather's reply as possibly unheard, its question not open, when the caller was moved into the conference meanwhile", () => {
+    const moved = aLiveCall({ conference: { name: 'conf_x', caller_in: true } });
+    const asks = (call: unknown, at: string) => ({
+      question: { procedure: 'collapse', id: 'awake' as const, asked_at: at },
+    });
+    const { writes, callFields, holder, movedIn } = plan({
+      call: moved,
+      messages: [{ role: 'assistant', content: 'Is he awake?', sources: '' }],
+      change: { settle: asks, handoff: true, reply: true, saidByTwiml: true },
+    });
+    expect(holder).toBeNull();
+    expect(movedIn).toBe(true);
+    expect(callFields).not.toHaveProperty('question');
+    // Nobody holds the call: the hand-over is still asked for.
+    expect(callFields.handoff_requested).toBe(true);
+    expect(Object.values(writes)).toEqual([
+      {
+        role: 'system',
+        content:
+          'May not have been heard: the caller was moved into the voice conference while Aurora was answering; the answer is announced there. Aurora answered: Is he awake?',
+        timestamp: NOW,
+        sources: '',
+      },
+    ]);
+    // Aurora's own reply in the conference (announced, not said by TwiML) is said as usual.
+    const inConference = plan({
+      call: moved,
+      messages: [{ role: 'assistant', content: 'Is he awake?', sources: '' }],
+      change: { settle: asks, reply: true },
+    });
+    expect(inConference.movedIn).toBe(false);
+    expect(inConference.callFields.question).toEqual({
+      procedure: 'collapse',
+      id: 'awake',
+      asked_at: NOW,
+    });
+    expect(Object.values(inConference.writes)).toEqual([
+      { role: 'assistant', content: 'Is he awake?', timestamp: NOW, sources: '' },
+    ]);
+  });
 });
