@@ -16,6 +16,7 @@ import { AuroraError } from '../core/errors';
 import { bySupervisor } from '../core/callUrgency';
 import {
   type CallAction,
+  type ConferenceMember,
   type Language,
   type LiveCall,
   type Role,
@@ -429,7 +430,8 @@ async function muteOwnLegs(
   if ('code' in call) return { ok: false, ...call };
   const legs = ownLegs(call.conference, admin.id, ['joined']);
   if (legs.length === 0) return { ok: false, ...NOT_IN_CONFERENCE };
-  if (muted && callerLeftAlone({ ...call, conference: withLegsMuted(call.conference!, legs) }))
+  const legIds = legs.map(([leg]) => leg);
+  if (muted && callerLeftAlone({ ...call, conference: withLegsMuted(call.conference!, legIds) }))
     return { ok: false, ...ONLY_ONE_HEARD };
   const done: string[] = [];
   const notAll = (leg: string, why: string, code: Refusal['code']): ControlResult => {
@@ -451,7 +453,6 @@ async function muteOwnLegs(
     return { ok: false, ...notDone(err) };
   }
   if (!sid) return { ok: false, ...NOT_RUNNING };
-  const legIds = legs.map(([leg]) => leg);
   const took = muted ? null : await takeToSpeakUp(deps, callId, admin, legIds);
   const each = async (): Promise<ControlResult> => {
     for (const [leg] of legs) {
@@ -475,16 +476,13 @@ async function muteOwnLegs(
   try {
     return await each();
   } finally {
-    if (took && done.length === 0) await undo(deps, callId, took.before, admin);
-    else if (took) await noteOnCall(deps, took.after, [['system', CONTROL_NOTES.take(admin)]]);
-    // After the undo: a holder whose legs are all recorded muted would leave the caller alone.
-    if (took)
-      await recordedMutedAgain(
-        deps,
-        callId,
-        legIds.filter((leg) => !done.includes(leg)),
-        took.before,
-      );
+    if (took) {
+      if (done.length === 0) await undo(deps, callId, took.before, admin);
+      else await noteOnCall(deps, took.after, [['system', CONTROL_NOTES.take(admin)]]);
+      // After the undo: a holder whose legs are all recorded muted would leave the caller alone.
+      const notUnmuted = legIds.filter((leg) => !done.includes(leg));
+      await recordedMutedAgain(deps, callId, notUnmuted, took.before);
+    }
   }
 }
 
@@ -522,36 +520,36 @@ async function recordedMutedAgain(
   );
 }
 
+/** The conference with `change` applied to the members of these legs of it. */
+const withLegsChanged = (
+  conference: NonNullable<LiveCall['conference']>,
+  legs: string[],
+  change: (member: ConferenceMember) => ConferenceMember,
+): NonNullable<LiveCall['conference']> => ({
+  ...conference,
+  members: Object.fromEntries(
+    Object.entries(conference.members ?? {}).map(([leg, member]) => [
+      leg,
+      legs.includes(leg) ? change(member) : member,
+    ]),
+  ),
+});
+
 /** The conference with these joined legs of it recorded unmuted at `at`. */
 const withLegsUnmuted = (
   conference: NonNullable<LiveCall['conference']>,
   legs: string[],
   at: string,
-): NonNullable<LiveCall['conference']> => ({
-  ...conference,
-  members: Object.fromEntries(
-    Object.entries(conference.members ?? {}).map(([leg, member]) => [
-      leg,
-      legs.includes(leg) && member.state === 'joined' && member.muted
-        ? { ...member, muted: false, unmuted_at: at }
-        : member,
-    ]),
-  ),
-});
+) =>
+  withLegsChanged(conference, legs, (member) =>
+    member.state === 'joined' && member.muted
+      ? { ...member, muted: false, unmuted_at: at }
+      : member,
+  );
 
 /** The conference with these legs of it muted: what muting them would leave the caller with. */
-const withLegsMuted = (
-  conference: NonNullable<LiveCall['conference']>,
-  legs: Array<[string, unknown]>,
-): NonNullable<LiveCall['conference']> => ({
-  ...conference,
-  members: Object.fromEntries(
-    Object.entries(conference.members ?? {}).map(([leg, member]) => [
-      leg,
-      legs.some(([own]) => own === leg) ? { ...member, muted: true } : member,
-    ]),
-  ),
-});
+const withLegsMuted = (conference: NonNullable<LiveCall['conference']>, legs: string[]) =>
+  withLegsChanged(conference, legs, (member) => ({ ...member, muted: true }));
 
 /**
  * Takes the call for an admin speaking up while Aurora answers the caller in the conference

@@ -22,7 +22,6 @@
  * Throws (Cloud Tasks retries with backoff, for hours: functions/src/index.ts) while the
  * database or the archive refuses, and while there is neither a live conversation nor an archive.
  */
-import { taskIds } from '@aurora/model/tasks';
 import { type LiveMessage, paths } from '@aurora/model';
 import { missingFromArchive } from '../core/archiveDocs';
 import { afterLateWords } from '../core/callUrgency';
@@ -31,7 +30,7 @@ import { conversationIdOf } from '../core/ids';
 import type { Deps, KeyedLine, WordsTask } from '../ports';
 import { alertLateEmergency } from '../steps/lateAlert';
 import { changeCall } from '../steps/liveCalls';
-import { unkeyed } from '../steps/wordsLater';
+import { unkeyed, wordsTaskId } from '../steps/wordsLater';
 
 /** Cloud Tasks' attempts for one task (functions/src/index.ts): with its backoff, about 3.5 hours. */
 export const RECORD_WORDS_MAX_ATTEMPTS = 50;
@@ -141,12 +140,7 @@ async function appendToArchive(
     if (urgency && urgency !== 'NORMAL') await appendLate(deps, task, [], undefined);
     return 'already';
   }
-  const turn =
-    task.turn ??
-    taskIds.words(
-      callId,
-      task.lines.map((line) => line.key),
-    );
+  const turn = task.turn ?? wordsTaskId(task);
   await appendLate(deps, task, missing, turn);
   deps.log.warn('late transcript lines appended to the archived call', {
     callId,

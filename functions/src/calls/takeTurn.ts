@@ -31,7 +31,7 @@ import { composeReply } from '../steps/reply';
 import { applyTurn } from '../steps/applyTurn';
 import { announceMovedReply } from '../steps/conference';
 import { recordWordsLater, unkeyed } from '../steps/wordsLater';
-import type { Settle, TurnMessage } from '../core/turnPlan';
+import { answerOf, type Settle, type TurnMessage } from '../core/turnPlan';
 import { afterCallerWords, afterReply, afterSilence } from '../core/callUrgency';
 import { answerFor, askedQuestion, wordsFloor } from '../assistant/keyQuestions';
 import { questionIn } from '../assistant/answers';
@@ -283,14 +283,6 @@ export async function takeTurn(turn: Turn, deps: Deps, timings: Timings = {}): P
 }
 
 const callerWords = (content: string): TurnMessage => ({ role: 'user', content, sources: '' });
-
-/** Aurora's answer as a message of the turn. */
-const answerOf = (reply: Reply): TurnMessage => ({
-  role: 'assistant',
-  content: reply.text,
-  sources: reply.sources.join('; '),
-  ...(reply.fallback ? { fallback: reply.fallback } : {}),
-});
 
 /** The same, as the live conversation stores it (stamped when written). */
 const toMessage = (reply: Reply): LiveMessage => ({ ...answerOf(reply), timestamp: '' });
@@ -571,14 +563,8 @@ async function recordUnopened(
     deps.log.warn('turn opened by a retry of this request: recorded there, not here', { callId });
     return;
   }
-  const now = deps.clock();
-  const timestamp = siteIso(now, deps.settings.timeZone);
+  const { timestamp, lines } = stampedLines(deps, messages);
   const conversationId = conversationIdOf(callId);
-  const lines: KeyedLine[] = messages.map((m) => ({
-    ...m,
-    timestamp,
-    key: deps.messageKey(now.getTime()),
-  }));
   const changes: Record<string, unknown> = Object.fromEntries(
     lines.map((line) => [paths.message(conversationId, line.key), unkeyed(line)]),
   );
@@ -631,6 +617,20 @@ async function recordUnopened(
 }
 
 /**
+ * A turn's messages stamped now, each under the message key it is written under: a line queued
+ * for later (steps/wordsLater.ts) keeps its key, so a replay lands on itself.
+ */
+function stampedLines(
+  deps: Deps,
+  messages: LiveMessage[],
+): { timestamp: string; lines: KeyedLine[] } {
+  const now = deps.clock();
+  const timestamp = siteIso(now, deps.settings.timeZone);
+  const lines = messages.map((m) => ({ ...m, timestamp, key: deps.messageKey(now.getTime()) }));
+  return { timestamp, lines };
+}
+
+/**
  * A turn for a call already archived and purged: Twilio's request for the caller's last words
  * arrived after the status callback had ended the call. They go straight onto the end of the
  * archived transcript.
@@ -642,13 +642,7 @@ async function recordLateTurn(
   messages: LiveMessage[],
   urgency: Urgency | undefined,
 ): Promise<void> {
-  const now = deps.clock();
-  const timestamp = siteIso(now, deps.settings.timeZone);
-  const lines: KeyedLine[] = messages.map((m) => ({
-    ...m,
-    timestamp,
-    key: deps.messageKey(now.getTime()),
-  }));
+  const { lines } = stampedLines(deps, messages);
   try {
     const appended = await withDeadline(
       deps.archive.appendMessages(callId, turn.callSid, lines.map(unkeyed), turnKey(turn), urgency),

@@ -615,8 +615,7 @@ export function callerCompanyAt(
 export function callerIsWith(call: Pick<LiveCall, 'conference' | 'mode' | 'admin_id'>): string {
   const joined = talkingWithCaller(call);
   if (joined.length > 0) return joined.join(' and ');
-  if (call.mode === 'human' && call.admin_id) return call.admin_id;
-  return 'Aurora';
+  return holderOf(call) ?? 'Aurora';
 }
 
 /**
@@ -632,7 +631,7 @@ export function callerIsWith(call: Pick<LiveCall, 'conference' | 'mode' | 'admin
 export function holderWhoLeft(
   call: Pick<LiveCall, 'conference' | 'mode' | 'admin_id'>,
 ): string | null {
-  const holder = call.mode === 'human' && call.admin_id ? call.admin_id : null;
+  const holder = holderOf(call);
   if (!holder || call.conference?.caller_in) return null;
   const legs = Object.values(call.conference?.members ?? {});
   const isHolders = (m: ConferenceMember) => m.role === 'supervisor' && m.who === holder;
@@ -677,7 +676,7 @@ export function legEndedNote(
     return CONFERENCE_NOTES.otherLegStays(who, member.via, outcome, other.via, others);
   }
   if (talking.length > 0) return CONFERENCE_NOTES.ended(who, outcome, talking.join(' and '));
-  const holder = call.mode === 'human' && call.admin_id ? call.admin_id : null;
+  const holder = holderOf(call);
   if (holder === who) return CONFERENCE_NOTES.holderTypes(who, outcome);
   // A listener who leaves muted was never heard: the caller's company has not changed.
   if (outcome === 'left' && member.muted)

@@ -19,6 +19,18 @@ import { usedSpeculation } from './speculation';
 /** A message of the turn: who said it, what, the procedures it drew on, and why a fallback answered. */
 export type TurnMessage = { role: Role; content: string; sources: string; fallback?: string };
 
+/** Aurora's answer (assistant/responder.ts Reply) as a message of the turn. */
+export const answerOf = (reply: {
+  text: string;
+  sources: string[];
+  fallback?: string;
+}): TurnMessage => ({
+  role: 'assistant',
+  content: reply.text,
+  sources: reply.sources.join('; '),
+  ...(reply.fallback ? { fallback: reply.fallback } : {}),
+});
+
 /** What a turn does to the call's urgency, its key question and its falls, decided on the call as stored (core/callUrgency.ts). */
 export type Settle = (call: LiveCall, nowIso: string) => UrgencyFields;
 

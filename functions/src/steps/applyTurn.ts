@@ -75,6 +75,7 @@ export async function applyTurn(
     deps.log.warn('the caller was moved into the conference while Aurora was answering', {
       callId,
     });
+  const outcome = { holder, movedIn: movedIn ? stored : null };
   const later = () => ({
     callId,
     callSid: opened.call.call_sid,
@@ -97,9 +98,9 @@ export async function applyTurn(
     // later by a task; the marker and the call's fields are not (replayed later they would undo newer
     // state), only the urgency, which only ever rises.
     await recordWordsLater(deps, later(), 'turn write failed');
-    return { holder, movedIn: movedIn ? stored : null };
+    return outcome;
   }
   // The lines are written but the raise was refused: the same task raises it (it finds the lines there).
   if (unraised) await recordWordsLater(deps, later(), 'turn urgency raise failed');
-  return { holder, movedIn: movedIn ? stored : null };
+  return outcome;
 }

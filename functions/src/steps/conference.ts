@@ -394,14 +394,30 @@ export async function announceMovedReply(
     callId,
     outcome: announced.kind,
   });
-  const why =
-    announced.kind === 'failed'
-      ? `Twilio did not take it: ${announced.error instanceof Error ? announced.error.message : String(announced.error)}`
-      : announced.kind === 'ended'
-        ? 'the conference had just ended'
-        : "the call's conference is not running";
-  await noteOnCall(deps, call, [['system', CONFERENCE_NOTES.replyNotSpoken(why)]]);
+  await noteOnCall(deps, call, [
+    ['system', CONFERENCE_NOTES.replyNotSpoken(notSpokenBecause(announced))],
+  ]);
   return announced;
+}
+
+/** Why Aurora's reply was not said, as the transcript's line gives it. */
+export function notSpokenBecause(
+  announced: Exclude<Announced, { kind: 'announced' }> | { kind: 'out-of-time' },
+): string {
+  switch (announced.kind) {
+    case 'not-running':
+      return "the call's conference is not running";
+    case 'not-kept':
+      return 'the caller left the conference, or a supervisor took the call, meanwhile';
+    case 'ended':
+      return 'the conference had just ended';
+    case 'out-of-time':
+      return 'no time was left to say it before the webhook answered Twilio';
+    case 'failed': {
+      const { error } = announced;
+      return `Twilio did not take it: ${error instanceof Error ? error.message : String(error)}`;
+    }
+  }
 }
 
 /** Keeps words on the call's conference under `key` until /twilio/announce reads them, if `keepIf` allows it on the call as stored. */

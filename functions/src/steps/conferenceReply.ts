@@ -10,13 +10,13 @@
  * while they are listened to; a human is on the line (docs/supervisor-voice.md).
  */
 import { languageChange } from '../assistant/language';
-import type { Reply } from '../assistant/responder';
 import { CONFERENCE_NOTES, auroraAnswersInConference } from '../core/conference';
 import { afterReply } from '../core/callUrgency';
+import { answerOf } from '../core/turnPlan';
 import { paths, type LiveCall, type LiveConversation, type Procedure } from '@aurora/model';
 import type { Deps } from '../ports';
 import { applyTurn } from './applyTurn';
-import { type Announced, announceIntoConference } from './conference';
+import { type Announced, announceIntoConference, notSpokenBecause } from './conference';
 import { languageOrSite, noteOnCall } from './listening';
 import { changeCall } from './liveCalls';
 import { composeReply } from './reply';
@@ -134,26 +134,6 @@ export async function answerInConference(
   }
 }
 
-/** Why the reply was not said, as the transcript's line gives it. */
-function notSpokenBecause(
-  announced: Exclude<Announced, { kind: 'announced' }> | { kind: 'out-of-time' },
-): string {
-  switch (announced.kind) {
-    case 'not-running':
-      return "the call's conference is not running";
-    case 'not-kept':
-      return 'the caller left the conference, or a supervisor took the call, meanwhile';
-    case 'ended':
-      return 'the conference had just ended';
-    case 'out-of-time':
-      return 'no time was left to say it before the webhook answered Twilio';
-    case 'failed': {
-      const { error } = announced;
-      return `Twilio did not take it: ${error instanceof Error ? error.message : String(error)}`;
-    }
-  }
-}
-
 /**
  * The key question a reply opened, closed again when the reply was not said (as a take-over
  * closes it, core/turnPlan.ts): the caller's next "yes" must not answer a question they never
@@ -170,14 +150,6 @@ async function closeUnheardQuestion(deps: Deps, callId: string, askedAt: string)
     }),
   );
 }
-
-/** Aurora's answer as a message of the turn (as takeTurn records it). */
-const answerOf = (reply: Reply) => ({
-  role: 'assistant' as const,
-  content: reply.text,
-  sources: reply.sources.join('; '),
-  ...(reply.fallback ? { fallback: reply.fallback } : {}),
-});
 
 async function clearMarker(deps: Deps, callId: string): Promise<void> {
   await deps.live

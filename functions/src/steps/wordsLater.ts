@@ -35,6 +35,13 @@ export function unkeyed(line: KeyedLine): LiveMessage {
   return message as LiveMessage;
 }
 
+/** The task's id: its call and its lines' keys, so the same lines are queued once. */
+export const wordsTaskId = ({ callId, lines }: Pick<WordsTask, 'callId' | 'lines'>): string =>
+  taskIds.words(
+    callId,
+    lines.map((line) => line.key),
+  );
+
 /**
  * Queues the lines for recordWords. Never throws: the caller has been answered either way. If the
  * queue refuses too, the lines exist nowhere: an error ops must see ("caller words lost"), with how
@@ -46,10 +53,7 @@ export async function recordWordsLater(
   why: string,
 ): Promise<'queued' | 'lost'> {
   if (task.lines.length === 0) return 'queued';
-  const id = taskIds.words(
-    task.callId,
-    task.lines.map((line) => line.key),
-  );
+  const id = wordsTaskId(task);
   try {
     await deps.queue.enqueue(QUEUES.words, task, id);
     deps.log.warn('transcript lines not written in the turn: queued to be written later', {

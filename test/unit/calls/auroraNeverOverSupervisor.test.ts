@@ -37,6 +37,23 @@ const TAKEN_NOT_SAID = CONFERENCE_NOTES.replyNotSpoken(
   'a supervisor took the call before it was played',
 );
 
+/** The caller, connected to the conference as Twilio lists them (their leaving ends it). */
+const caller: ConferenceParticipant = {
+  callSid: CALLER,
+  muted: false,
+  hold: false,
+  endConferenceOnExit: true,
+  status: 'connected',
+};
+/** Ben's browser, listening muted, as Twilio lists it. */
+const listener: ConferenceParticipant = {
+  callSid: BEN_BROWSER,
+  muted: true,
+  hold: false,
+  endConferenceOnExit: false,
+  status: 'connected',
+};
+
 /** Ben listens to a call nobody holds; the caller speaks; Aurora's reply waits for Twilio to ask for it. */
 async function listened() {
   const world = await conferenceCall();
@@ -203,21 +220,6 @@ describe('speaking up from listening to Aurora', () => {
 });
 
 describe("callerCompanyAt: Twilio's participant list when the record cannot be written", () => {
-  const caller: ConferenceParticipant = {
-    callSid: CALLER,
-    muted: false,
-    hold: false,
-    endConferenceOnExit: true,
-    status: 'connected',
-  };
-  const listener: ConferenceParticipant = {
-    callSid: BEN_BROWSER,
-    muted: true,
-    hold: false,
-    endConferenceOnExit: false,
-    status: 'connected',
-  };
-
   it('keeps a call nobody holds going for a muted listener: Aurora answers there', () => {
     expect(callerCompanyAt([caller, listener], undefined, false)).toBe('with-someone');
     expect(callerCompanyAt([caller, listener], BEN_BROWSER, false)).toBe('alone');
@@ -246,22 +248,7 @@ describe("a listener's leave the database refuses to record, on a call nobody ho
           ? Promise.reject(new Error('database unavailable'))
           : live.transact(path, next),
     };
-    world.voice.participantsIn.set(CONFERENCE, [
-      {
-        callSid: CALLER,
-        endConferenceOnExit: true,
-        muted: false,
-        hold: false,
-        status: 'connected',
-      },
-      {
-        callSid: BEN_BROWSER,
-        endConferenceOnExit: false,
-        muted: true,
-        hold: false,
-        status: 'connected',
-      },
-    ]);
+    world.voice.participantsIn.set(CONFERENCE, [caller, listener]);
     await expect(
       conferenceEvent(
         {

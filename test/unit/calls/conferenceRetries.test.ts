@@ -41,45 +41,40 @@ function refusing(live: LiveDb, op: 'get' | 'transact', count: number): LiveDb {
   };
 }
 
+/** A human leg's participant-leave of the conference (Twilio's callback). */
+const leave = (leg: string, deps: Parameters<typeof conferenceEvent>[1]) =>
+  conferenceEvent(
+    {
+      callId: CALL_ID,
+      event: 'participant-leave',
+      conferenceSid: CONFERENCE,
+      callSid: leg,
+      participantCallStatus: 'completed',
+    },
+    deps,
+  );
+
+/** A connected participant as Twilio lists it: the caller alone ends the conference on exit. */
+const participant = (callSid: string, muted = false): ConferenceParticipant => ({
+  callSid,
+  endConferenceOnExit: callSid === CALLER,
+  muted,
+  hold: false,
+  status: 'connected',
+});
+
 describe('I8 row 2: the last human leaving while the database refuses once', () => {
   it('retries the participant-leave transaction and returns the caller to Aurora', async () => {
     const world = await conferenceCall();
     await world.talk();
     const deps = { ...world.deps, live: refusing(world.live, 'transact', 1) };
-    await conferenceEvent(
-      {
-        callId: CALL_ID,
-        event: 'participant-leave',
-        conferenceSid: CONFERENCE,
-        callSid: ANA_BROWSER,
-        participantCallStatus: 'completed',
-      },
-      deps,
-    );
+    await leave(ANA_BROWSER, deps);
     expect((await world.members())[ANA_BROWSER].state).toBe('left');
     expect(world.voice.endedConferences).toEqual([CONFERENCE]);
   });
 });
 
 describe("I8: the last human's leave that the database refuses to record at all", () => {
-  const leave = (deps: Parameters<typeof conferenceEvent>[1]) =>
-    conferenceEvent(
-      {
-        callId: CALL_ID,
-        event: 'participant-leave',
-        conferenceSid: CONFERENCE,
-        callSid: ANA_BROWSER,
-        participantCallStatus: 'completed',
-      },
-      deps,
-    );
-  const participant = (callSid: string, muted = false): ConferenceParticipant => ({
-    callSid,
-    endConferenceOnExit: callSid === CALLER,
-    muted,
-    hold: false,
-    status: 'connected',
-  });
   /** A talking conference, then a database refusing every transaction; errors logged are kept. */
   async function refusedLeave() {
     const world = await conferenceCall();
@@ -96,7 +91,7 @@ describe("I8: the last human's leave that the database refuses to record at all"
   it('ends the conference when Twilio lists the caller alone, and still answers 500 (the leave is unrecorded)', async () => {
     const { world, deps } = await refusedLeave();
     world.voice.participantsIn.set(CONFERENCE, [participant(CALLER)]);
-    await expect(leave(deps)).rejects.toThrow('database unavailable');
+    await expect(leave(ANA_BROWSER, deps)).rejects.toThrow('database unavailable');
     expect(world.voice.endedConferences).toEqual([CONFERENCE]);
   });
 
@@ -106,21 +101,21 @@ describe("I8: the last human's leave that the database refuses to record at all"
       participant(CALLER),
       participant(BEN_BROWSER, true),
     ]);
-    await expect(leave(deps)).rejects.toThrow('database unavailable');
+    await expect(leave(ANA_BROWSER, deps)).rejects.toThrow('database unavailable');
     expect(world.voice.endedConferences).toEqual([CONFERENCE]);
   });
 
   it('leaves the conference running while another unmuted human is with the caller', async () => {
     const { world, deps } = await refusedLeave();
     world.voice.participantsIn.set(CONFERENCE, [participant(CALLER), participant(BEN_BROWSER)]);
-    await expect(leave(deps)).rejects.toThrow('database unavailable');
+    await expect(leave(ANA_BROWSER, deps)).rejects.toThrow('database unavailable');
     expect(world.voice.endedConferences).toEqual([]);
   });
 
   it('does nothing when the caller is no longer in it (their own leave, or the conference over)', async () => {
     const { world, deps } = await refusedLeave();
     world.voice.participantsIn.set(CONFERENCE, [participant(BEN_BROWSER, true)]);
-    await expect(leave(deps)).rejects.toThrow('database unavailable');
+    await expect(leave(ANA_BROWSER, deps)).rejects.toThrow('database unavailable');
     expect(world.voice.endedConferences).toEqual([]);
   });
 
@@ -128,7 +123,7 @@ describe("I8: the last human's leave that the database refuses to record at all"
     const { world, deps, errors } = await refusedLeave();
     world.voice.participantsIn.set(CONFERENCE, [participant(CALLER)]);
     world.voice.refuseNext = new AuroraError('Twilio error 20003: Authenticate');
-    await expect(leave(deps)).rejects.toThrow('database unavailable');
+    await expect(leave(ANA_BROWSER, deps)).rejects.toThrow('database unavailable');
     expect(world.voice.endedConferences).toEqual([]);
     expect(errors).toContain(
       'a leave could not be recorded nor checked with Twilio; the sweeper re-checks',
@@ -140,7 +135,7 @@ describe("I8: the last human's leave that the database refuses to record at all"
     world.voice.participantsIn.set(CONFERENCE, [participant(CALLER)]);
     world.voice.endConference = () => Promise.reject(new AuroraError('Twilio error 20500'));
     const moves = world.voice.sent.length;
-    await expect(leave(deps)).rejects.toThrow('database unavailable');
+    await expect(leave(ANA_BROWSER, deps)).rejects.toThrow('database unavailable');
     const moved = world.voice.sent.slice(moves);
     expect(moved).toHaveLength(1);
     expect(moved[0]).toMatchObject({ callSid: CALLER });
@@ -156,35 +151,9 @@ describe('I8 (seed 1): a leave the database refused, then the last leg leaving',
     // Ana's second browser leg (Talk again): the caller hears both.
     const second = `CA${'9'.repeat(32)}`;
     await world.browser(ANA, second, 'talk');
-    const leave = (leg: string, deps = world.deps) =>
-      conferenceEvent(
-        {
-          callId: CALL_ID,
-          event: 'participant-leave',
-          conferenceSid: CONFERENCE,
-          callSid: leg,
-          participantCallStatus: 'completed',
-        },
-        deps,
-      );
     // The first leg hangs up while the database refuses: unrecorded, and Twilio does not send it again.
     world.voice.gone.add(ANA_BROWSER);
-    world.voice.participantsIn.set(CONFERENCE, [
-      {
-        callSid: CALLER,
-        endConferenceOnExit: true,
-        muted: false,
-        hold: false,
-        status: 'connected',
-      },
-      {
-        callSid: second,
-        endConferenceOnExit: false,
-        muted: false,
-        hold: false,
-        status: 'connected',
-      },
-    ]);
+    world.voice.participantsIn.set(CONFERENCE, [participant(CALLER), participant(second)]);
     await expect(
       leave(ANA_BROWSER, { ...world.deps, live: refusing(world.live, 'transact', 100) }),
     ).rejects.toThrow('database unavailable');
@@ -192,7 +161,7 @@ describe('I8 (seed 1): a leave the database refused, then the last leg leaving',
     expect((await world.members())[ANA_BROWSER].state).toBe('joined'); // stale
     // The second leg hangs up: the record says the first is still with the caller; Twilio says it has gone.
     world.voice.gone.add(second);
-    await leave(second);
+    await leave(second, world.deps);
     expect(world.voice.endedConferences).toEqual([CONFERENCE]);
     expect((await world.members())[ANA_BROWSER].state).toBe('left');
     expect((await world.members())[second].state).toBe('left');
@@ -207,16 +176,7 @@ describe('I8 (seed 1): a leave the database refused, then the last leg leaving',
       asked++;
       return status(sid);
     };
-    await conferenceEvent(
-      {
-        callId: CALL_ID,
-        event: 'participant-leave',
-        conferenceSid: CONFERENCE,
-        callSid: ANA_BROWSER,
-        participantCallStatus: 'completed',
-      },
-      world.deps,
-    );
+    await leave(ANA_BROWSER, world.deps);
     expect(world.voice.endedConferences).toEqual([CONFERENCE]);
     expect(asked).toBe(0);
   });
