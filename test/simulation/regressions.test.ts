@@ -560,4 +560,17 @@ describe('found with voice in play (issue 24)', () => {
   // announceMovedReply).
   it("announces into the conference the answer a listener's move-in cut off", () =>
     holds('I10.aurora-answers-listened', [ring(0), speak(0, FIRE, { during: 'listen' })]));
+
+  // Found by npm run simulate -- --runs 5000 (seed 159950212, run 4923). The database refuses five
+  // operations just as Aurora's reply to the listened caller is kept for its announcement: the
+  // keep failed once and was not tried again, and the "Not spoken" line was refused too, so the
+  // transcript said a reply the caller never heard. Both are now tried again (steps/conference.ts
+  // announceIntoConference, steps/listening.ts noteOnCall).
+  it('answers a listened caller when the database refuses for a moment as the reply is kept', () =>
+    holds('I10.aurora-answers-listened', [
+      ring(0),
+      admin(0, 'ana', 'listen'),
+      fault({ port: 'database', op: 'any', count: 5, after: 6 }),
+      talk(0, FIRE),
+    ]));
 });

@@ -19,6 +19,7 @@ import {
   stopCallerTranscription,
 } from '../core/conference';
 import { SUPERVISOR_LINES_IN, VOICES, listenOnly, speakAndListen, voiceFor } from '../core/twiml';
+import { retrying } from '../core/retry';
 import type { Deps } from '../ports';
 import { languageOrSite, listening, noteOnCall, siteLanguage } from './listening';
 import { changeCall } from './liveCalls';
@@ -355,7 +356,9 @@ export async function announceIntoConference(
   try {
     const sid = await conferenceSidOf(deps, callId, call);
     if (!sid) return { kind: 'not-running' };
-    kept = await keepAnnouncement(deps, callId, key, text, keepIf, byAurora);
+    // Kept under one key, in a transaction: tried again when refused for a moment, so a database
+    // blip does not turn a reply the caller should hear into one they never do.
+    kept = await retrying(() => keepAnnouncement(deps, callId, key, text, keepIf, byAurora));
     if (!kept) return { kind: 'not-kept' };
     if ((await deps.voice.announceToConference(sid, url)) === 'done') return { kind: 'announced' };
     await dropAnnouncement(deps, callId, key);

@@ -12,6 +12,7 @@ import {
   type Role,
   siteIso,
 } from '@aurora/model';
+import { retrying } from '../core/retry';
 import type { Deps } from '../ports';
 
 /** A fresh Gather id that sorts by time: partial results name the Gather they belong to. */
@@ -98,7 +99,10 @@ export async function noteOnCall(
       sources: '',
     };
   try {
-    await deps.live.update(changes);
+    // A note says what the caller did or did not hear: a database refusing for a moment must not
+    // drop it (a reply recorded as said, its "Not spoken" line lost: the simulation, 5000 runs).
+    // The same keys each attempt: one that committed unreported is not doubled.
+    await retrying(() => deps.live.update(changes), { attempts: 6 });
   } catch (err) {
     deps.log.error('a note could not be recorded on the call', {
       conversationId: call.conversation_id,
