@@ -373,7 +373,13 @@ describe("the supervisor's own voice, as the caller and the humans live it", () 
       });
       expect(ended.busy).toMatchObject({ role: 'oncall', who: BUSY, state: 'busy' });
       expect(ended.silent).toMatchObject({ role: 'oncall', who: SILENT, state: 'declined' });
-      const said = await notes(callId);
+      // Each leg's note is written after its state (calls/voiceLegs.ts): waited for, not raced.
+      const busyNote = `${BUSY} was busy; the caller is still with ${ana.id}.`;
+      const silentNote = `${SILENT} did not accept the call; the caller is still with ${ana.id}.`;
+      const said = await eventually('both notes written', async () => {
+        const lines = await notes(callId);
+        return lines.includes(busyNote) && lines.includes(silentNote) && lines;
+      }).catch(() => notes(callId));
       expect(said).toContain(`${BUSY} was busy; the caller is still with ${ana.id}.`);
       expect(said).toContain(
         `${SILENT} did not accept the call; the caller is still with ${ana.id}.`,
