@@ -166,10 +166,17 @@ export function closeEnough(heard: string, meant: string): boolean {
   return editDistance(heard, meant) <= (length >= 10 ? 2 : 1);
 }
 
+/** Words shorter than this are not compared by stem. */
+export const STEMMED_WORD = 4;
+/** The shortest stem two words may share, its language tag ("es:") included: four letters of stem. */
+export const SHARED_STEM = 7;
+
 /**
  * How well a heard word stands for a keyword's word: 1 the same, 0.9 the same stem, 0.8 close
  * enough, 0.7 sounds the same (in English speech), 0 not at all. Stems shorter than four
  * letters say too little (Spanish "herido" and English "here" share the Spanish stem "her").
+ * Above 0 only for words with the same first letter, or a shared stem (assistant/wordIndex.ts
+ * relies on it).
  */
 export function wordMatch(heard: string, meant: string, english = false): number {
   if (heard === meant) return 1;
@@ -183,10 +190,10 @@ export function wordMatch(heard: string, meant: string, english = false): number
       (meant === `${heard}s` && !meant.endsWith('ss')))
   )
     return 0.9;
-  if (heard.length >= 4 && meant.length >= 4) {
+  if (heard.length >= STEMMED_WORD && meant.length >= STEMMED_WORD) {
     const heardStems = stems(heard);
     // A shared stem counts a little less than the word itself: stems cross languages ("fumes", "fumée").
-    if (stems(meant).some((s) => s.length >= 7 && heardStems.includes(s))) return 0.9;
+    if (stems(meant).some((s) => s.length >= SHARED_STEM && heardStems.includes(s))) return 0.9;
   }
   if (closeEnough(heard, meant)) return 0.8;
   return english && soundsLike(heard, meant) ? 0.7 : 0;

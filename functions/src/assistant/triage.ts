@@ -50,6 +50,7 @@ import {
   TITLES,
 } from './realityCues';
 import { namesIn, tokenize, wordMatch, type Token } from './speech';
+import { indexWords, matchingWords, type WordIndex } from './wordIndex';
 
 /** One keyword phrase of a procedure found in the speech. */
 export type Match = {
@@ -105,6 +106,8 @@ type Keyword = {
   unsure: boolean;
 };
 type Compiled = { procedure: Procedure; keywords: Keyword[] };
+/** A procedure set's keywords compiled, and the first words of their phrases indexed. */
+type Library = { compiled: Compiled[]; firstWords: WordIndex };
 
 function phrase(text: string): Phrase | null {
   const words = tokenize(text).map((t) => t.word);
@@ -151,22 +154,28 @@ function keyword(written: string, place: boolean, byId: Map<string, Procedure>):
 /** A keyword as said: "?collapsed" marks "collapsed" as unsure (see Match.unsure). */
 export const withoutUnsure = (keyword: string): string => keyword.replace(/^\?\s*/, '');
 
-const compiledFor = new WeakMap<Procedure[], Compiled[]>();
+const compiledFor = new WeakMap<Procedure[], Library>();
 /** Keywords as token lists, once per procedure set (the library hands out one cached array for minutes). */
-function compile(procedures: Procedure[]): Compiled[] {
-  let compiled = compiledFor.get(procedures);
-  if (!compiled) {
+function compile(procedures: Procedure[]): Library {
+  let library = compiledFor.get(procedures);
+  if (!library) {
     const byId = new Map(procedures.map((p) => [p.id, p]));
-    compiled = procedures.map((procedure) => ({
+    const compiled = procedures.map((procedure) => ({
       procedure,
       keywords: [
         ...[...new Set(procedure.keywords)].flatMap((k) => keyword(k, false, byId) ?? []),
         ...[...new Set(procedure.places ?? [])].flatMap((k) => keyword(k, true, byId) ?? []),
       ],
     }));
-    compiledFor.set(procedures, compiled);
+    const firstWords = indexWords(
+      compiled.flatMap(({ keywords }) =>
+        keywords.flatMap((k) => k.parts.flatMap((choices) => choices.map((p) => p.words[0]))),
+      ),
+    );
+    library = { compiled, firstWords };
+    compiledFor.set(procedures, library);
   }
-  return compiled;
+  return library;
 }
 
 /** Most words a phrase may have between two of its own ("not really breathing", "chest is in pain"). */
@@ -242,7 +251,66 @@ type Reading = {
   /** Tokens that never match a keyword: names, idioms. */
   masked: boolean[];
   found: Map<string, Hit[]>;
+  /** The library's phrase first words, indexed. */
+  firstWords: WordIndex;
+  /** Where a phrase may begin, by its first word (found on the first phrase looked for). */
+  starts?: Starts;
 };
+
+/**
+ * The tokens a phrase may begin at, by the phrase's first word: where a token stands for it,
+ * where a token and the next one run together stand for it ("fork lift"), and the long tokens
+ * a phrase's words may be run together in ("hesnotbreathing"). matchAt finds nothing anywhere
+ * else, so a phrase is tried only here: not at every token, for every one of thousands of phrases.
+ */
+type Starts = { word: Map<string, number[]>; split: Map<string, number[]>; long: number[] };
+
+function startsIn(tokens: Token[], reading: Reading): Starts {
+  const starts: Starts = { word: new Map(), split: new Map(), long: [] };
+  const at = (map: Map<string, number[]>, word: string, i: number) => {
+    const found = map.get(word);
+    if (found) found.push(i);
+    else map.set(word, [i]);
+  };
+  for (let i = 0; i < tokens.length; i++) {
+    if (reading.masked[i]) continue;
+    const heard = tokens[i].word;
+    const english = reading.english && !reading.names.has(heard);
+    for (const word of matchingWords(reading.firstWords, heard, english).keys())
+      at(starts.word, word, i);
+    // The same conditions as matchAt's for two words the recogniser split apart.
+    if (
+      heard.length >= 3 &&
+      i + 1 < tokens.length &&
+      !reading.masked[i + 1] &&
+      tokens[i + 1].clause === tokens[i].clause
+    )
+      for (const word of matchingWords(
+        reading.firstWords,
+        heard + tokens[i + 1].word,
+        false,
+      ).keys())
+        at(starts.split, word, i);
+    // A phrase run together in one token is at least seven letters long, and the token longer still.
+    if (heard.length > 7) starts.long.push(i);
+  }
+  return starts;
+}
+
+/** The tokens phrase `p` may begin at, in order (startsIn). */
+function startsOf(tokens: Token[], p: Phrase, starts: Starts): number[] {
+  const first = p.words[0];
+  const word = starts.word.get(first) ?? [];
+  const split = first.length >= 6 ? (starts.split.get(first) ?? []) : [];
+  const together =
+    p.words.length > 1 && p.joined.length >= 7
+      ? starts.long.filter(
+          (i) => tokens[i].word.length > p.joined.length && tokens[i].word.includes(p.joined),
+        )
+      : [];
+  if (split.length === 0 && together.length === 0) return word;
+  return [...new Set([...word, ...split, ...together])].sort((a, b) => a - b);
+}
 
 /** Every place a phrase matches, and whether a negation there takes it back. */
 function phraseHits(tokens: Token[], p: Phrase, reading: Reading): Hit[] {
@@ -250,7 +318,8 @@ function phraseHits(tokens: Token[], p: Phrase, reading: Reading): Hit[] {
   if (known) return known;
   const hits: Hit[] = [];
   reading.found.set(p.key, hits);
-  for (let i = 0; i < tokens.length; i++) {
+  reading.starts ??= startsIn(tokens, reading);
+  for (const i of startsOf(tokens, p, reading.starts)) {
     // Names never sound like hazards ("Farrah" is not a fire).
     const hit = matchAt(
       tokens,
@@ -575,12 +644,14 @@ export function findMatches(
   const lang = language === undefined ? detectLanguage(speech) : language;
   const negations = lang ? NEGATIONS_BY_LANGUAGE[lang] : NEGATIONS;
   const english = lang === 'en';
+  const library = compile(procedures);
   const reading: Reading = {
     negations,
     english,
     names: english ? namesIn(speech) : new Set(),
     masked: maskedTokens(speech, tokens, lang, names),
     found: new Map(),
+    firstWords: library.firstWords,
   };
   const asked = hypotheticalReading(tokens, lang);
   // "We can't put it out" is not a fire put out.
@@ -596,7 +667,7 @@ export function findMatches(
     return answered.get(procedure)!;
   };
   const matches: Array<Match & { combined: boolean }> = [];
-  for (const { procedure, keywords } of compile(procedures)) {
+  for (const { procedure, keywords } of library.compiled) {
     const about = procedure.about ?? 'hazard';
     for (const k of keywords) {
       for (const hit of keywordHits(tokens, k, reading)) {
