@@ -27,6 +27,13 @@ export interface LiveDb {
     path: string,
     next: (current: unknown) => unknown,
   ): Promise<{ committed: boolean; value: unknown }>;
+  /**
+   * Keeps the value at `path` at hand, as the server sends it, until the returned function is
+   * called. A transaction on it then starts from that value and commits in one round trip; without
+   * it, it first guesses null and is refused once (the Realtime Database's compare-and-set). Only
+   * worth it for a path transacted more than once within a request. Optional: fakes need none.
+   */
+  watch?(path: string): () => void;
 }
 
 /** Firestore's calls/ and conversations/ collections. */

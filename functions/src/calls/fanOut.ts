@@ -1,5 +1,12 @@
 import { QUEUES, taskIds } from '@aurora/model/tasks';
-import { alertFor, alertId, alertsFor, nextSummary, startsEscalation } from '../core/alerts';
+import {
+  alertFor,
+  alertId,
+  alertsFor,
+  nextSummary,
+  startsEscalation,
+  summaryRowChanged,
+} from '../core/alerts';
 import { fallsOf } from '../core/callUrgency';
 import { LiveCall, type LiveSummary, paths, siteIso } from '@aurora/model';
 import type { Deps } from '../ports';
@@ -29,7 +36,10 @@ export async function fanOutCall(
   const kinds = alertsFor(before, after);
   const escalate = startsEscalation(before, after);
 
-  await updateSummary(deps, change.callId);
+  // A change the call's summary row does not show (a turn's marker, its answered Gather, the
+  // key question) leaves the summary alone: the change that did alter the row rebuilds it.
+  if (!before || !after || summaryRowChanged(before, after))
+    await updateSummary(deps, change.callId);
   let alerts = 0;
   if (after && kinds.length > 0) {
     const admins = await adminUids(deps.live);
@@ -56,12 +66,22 @@ export async function fanOutCall(
   return { alerts, escalation: escalate };
 }
 
-/** The call's summary row from its current state, in one transaction with the counts. */
+/**
+ * The call's summary row from its current state, in one transaction with the counts. Every call's
+ * every change comes through here: the summary is kept at hand (adapters/liveDb.ts), so the
+ * transaction commits in one round trip rather than two. It aborts only on a tombstone, which a
+ * stale value at hand cannot invent (a removed call never comes back).
+ */
 async function updateSummary(deps: Deps, callId: string): Promise<void> {
-  const now = await readCall(deps.live, callId, deps.log);
-  const nowMs = deps.clock().getTime();
-  await deps.live.transact(
-    paths.liveSummary,
-    (current) => nextSummary(current as LiveSummary | null, callId, now, nowMs) ?? undefined,
-  );
+  const release = deps.live.watch?.(paths.liveSummary);
+  try {
+    const now = await readCall(deps.live, callId, deps.log);
+    const nowMs = deps.clock().getTime();
+    await deps.live.transact(
+      paths.liveSummary,
+      (current) => nextSummary(current as LiveSummary | null, callId, now, nowMs) ?? undefined,
+    );
+  } finally {
+    release?.();
+  }
 }

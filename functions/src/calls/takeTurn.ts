@@ -32,7 +32,7 @@ import { applyTurn } from '../steps/applyTurn';
 import { announceMovedReply } from '../steps/conference';
 import { recordWordsLater, unkeyed } from '../steps/wordsLater';
 import { answerOf, type Settle, type TurnMessage } from '../core/turnPlan';
-import { afterCallerWords, afterReply, afterSilence } from '../core/callUrgency';
+import { afterCallerWords, afterReply, afterSilence, type WordsFloor } from '../core/callUrgency';
 import { answerFor, askedQuestion, wordsFloor } from '../assistant/keyQuestions';
 import { questionIn } from '../assistant/answers';
 
@@ -85,6 +85,18 @@ type Found = {
  * a turn for a call already archived is appended to its archive.
  */
 export async function takeTurn(turn: Turn, deps: Deps, timings: Timings = {}): Promise<string> {
+  // The call's record is kept at hand while the turn runs, and a while after (adapters/liveDb.ts):
+  // the reply's urgency, while the caller waits, and the call's next turn on this instance then
+  // commit in one round trip rather than two.
+  const release = turn.callHint ? deps.live.watch?.(paths.call(turn.callHint)) : undefined;
+  try {
+    return await answerTurn(turn, deps, timings);
+  } finally {
+    release?.();
+  }
+}
+
+async function answerTurn(turn: Turn, deps: Deps, timings: Timings): Promise<string> {
   const { log } = deps;
   // The history is read alongside, from the conversation the action URL's call id implies.
   const history = turn.callHint
@@ -104,14 +116,14 @@ export async function takeTurn(turn: Turn, deps: Deps, timings: Timings = {}): P
     utterance === '' ? undefined : keywordUrgency(utterance, procedures);
   // What the words do to the call's urgency, decided on the call as stored (core/callUrgency.ts):
   // they answer Aurora's open question, or raise it; silence past the window confirms it.
-  // The words are triaged once, not in the transaction callback (which reruns on contention).
+  // The words are triaged once, not on each run of the transaction callback (which reruns on contention).
   const settleWith = (procedures: Procedure[]): Settle => {
     if (utterance === '') return (call) => afterSilence(call, deps.clock().getTime());
-    const floor = wordsFloor(utterance, procedures);
+    let floor: WordsFloor | undefined;
     return (call, nowIso) =>
       afterCallerWords(
         call,
-        floor,
+        (floor ??= wordsFloor(utterance, procedures)),
         answerFor(call.question, utterance, procedures, languageOrSite(deps, call.language)),
         nowIso,
         utterance,
@@ -119,14 +131,19 @@ export async function takeTurn(turn: Turn, deps: Deps, timings: Timings = {}): P
   };
   const opening = performance.now();
   // Silence needs no procedures: it may confirm a provisional urgency even on a cold instance.
-  const opened = await openWithRetry(
+  const opens = openWithRetry(
     deps,
     turn,
     atHand || utterance === '' ? settleWith(atHand ?? []) : undefined,
   );
+  // The words are triaged while the opening's first round trip is under way: the database's first
+  // guess at the call is null, which settles nothing, and triage keeps its answer for the callback's
+  // second run, on the call as stored (assistant/triage.ts keeps the latest few).
+  const floorAtHand = atHand ? triaged(atHand) : undefined;
+  const opened = await opens;
   timings.open = performance.now() - opening;
   const procedures = atHand ?? (await loading);
-  const floor = triaged(procedures);
+  const floor = atHand ? floorAtHand : triaged(procedures);
   const raisedLater = !atHand && utterance !== '' ? { settle: settleWith(procedures) } : {};
   // A call the action URL does not name and whose start was never recorded is recorded now (also
   // when the database has just refused every attempt to open the turn).
@@ -190,7 +207,11 @@ export async function takeTurn(turn: Turn, deps: Deps, timings: Timings = {}): P
   // The caller's words are written while the context is read and the responder thinks. The
   // reply's write need not wait for that one: writes from one client arrive in the order sent.
   const started = found?.began
-    ? applyTurn(deps, found, [callerWords(utterance)], { closePartial, ...raisedLater })
+    ? applyTurn(deps, found, [callerWords(utterance)], {
+        closePartial,
+        stampedAtOpening: true,
+        ...raisedLater,
+      })
     : null;
   // The responder gets what is left of the turn since the request arrived, not a budget of its
   // own: asked again after waiting for a speculation, which may have used some of it.

@@ -3,6 +3,7 @@
  * compact summary row the dashboard list reads, and whether an escalation timer starts. Pure:
  * the trigger hands in the call before and after the write.
  */
+import { isDeepStrictEqual } from 'node:util';
 import { holderOf } from './callControl';
 import {
   type Alert,
@@ -85,6 +86,10 @@ export function summaryRow(call: LiveCall): SummaryRow {
   for (const field of SUMMARY_ROW_FIELDS) if (call[field] !== undefined) row[field] = call[field];
   return row as SummaryRow;
 }
+
+/** Whether the change from `before` to `after` shows in the call's summary row. */
+export const summaryRowChanged = (before: LiveCall, after: LiveCall): boolean =>
+  !isDeepStrictEqual(summaryRow(before), summaryRow(after));
 
 export const isTombstone = (row: SummaryRow | Tombstone | undefined): row is Tombstone =>
   !!row && 'gone_at' in row;

@@ -48,6 +48,11 @@ export type TurnChange = {
   closePartial?: { gather: string };
   /** The Gather this reply answers: its speculation, used or not, is spent. */
   answered?: { gather: string };
+  /**
+   * The turn's opening stamped the call's last_message_at as these words arrived: it is not
+   * written again (one change less to the call, which the fan-out would handle for nothing).
+   */
+  stampedAtOpening?: boolean;
   /** The caller said nothing: marks since when. */
   quiet?: boolean;
   /** What this utterance did to the caller's language (assistant/language.ts languageChange). */
@@ -115,7 +120,9 @@ export function planTurn({
   nextKey,
   languageNote,
 }: TurnInput): TurnPlan {
-  const fields: Record<string, unknown> = { last_message_at: nowIso };
+  const fields: Record<string, unknown> = change.stampedAtOpening
+    ? {}
+    : { last_message_at: nowIso };
   const language = change.language;
   if (language?.language) fields.language = language.language;
   if (language && (language.evidence || call.language_evidence))

@@ -51,6 +51,36 @@ describe('fanOutCall', () => {
     expect(await live.get(`live_summary/calls/${CALL_ID}/call_sid`)).toBeNull();
   });
 
+  it('leaves the summary alone for a change its row does not show, and rebuilds it for one it does', async () => {
+    const { live, deps } = await watchedCall();
+    const call = (await live.get(`active_calls/${CALL_ID}`)) as Record<string, unknown>;
+    // A turn's marker and answered Gather are not in the row: the summary is not transacted at all.
+    let transactions = 0;
+    const counting = {
+      ...deps,
+      live: {
+        ...deps.live,
+        get: (path: string) => deps.live.get(path),
+        update: (changes: Record<string, unknown>) => deps.live.update(changes),
+        transact: (path: string, next: (current: unknown) => unknown) => {
+          if (path === 'live_summary') transactions++;
+          return deps.live.transact(path, next);
+        },
+      },
+    };
+    const marked = { ...call, turn_started_at: '2025-10-04T14:30:05+05:30', answered: { g1: 't' } };
+    await live.update({ [`active_calls/${CALL_ID}`]: marked });
+    await fanOutCall({ callId: CALL_ID, before: call, after: marked }, counting);
+    expect(transactions).toBe(0);
+    // The urgency is: the row is rebuilt from the call as stored.
+    const raised = { ...marked, urgency: 'URGENT' };
+    await live.update({ [`active_calls/${CALL_ID}`]: raised });
+    await fanOutCall({ callId: CALL_ID, before: marked, after: raised }, counting);
+    expect(transactions).toBe(1);
+    expect(await live.get(`live_summary/calls/${CALL_ID}/urgency`)).toBe('URGENT');
+    expect(await live.get('live_summary/counts/URGENT')).toBe(1);
+  });
+
   it('starts one escalation timer when the call turns critical', async () => {
     const { queue, critical, write, deps } = await watchedCall();
     expect(queue.escalations).toEqual([]);

@@ -40,6 +40,17 @@ describe('planTurn', () => {
     expect(holder).toBeNull();
   });
 
+  it("leaves the call alone for words the turn's opening already stamped, unless they end a quiet spell", () => {
+    const words = [{ role: 'user' as const, content: 'there is smoke', sources: '' }];
+    const change = { closePartial: { gather: 'g1' }, stampedAtOpening: true };
+    const { writes, callFields } = plan({ messages: words, change });
+    expect(Object.keys(writes).filter((path) => path.startsWith('active_calls/'))).toEqual([]);
+    expect(callFields).toEqual({});
+    const quiet = plan({ messages: words, change, call: aLiveCall({ quiet_since: NOW }) });
+    expect(quiet.writes[`active_calls/${CALL_ID}/quiet_since`]).toBeNull();
+    expect(quiet.writes[`active_calls/${CALL_ID}/last_message_at`]).toBeUndefined();
+  });
+
   it('puts the call fields in the urgency transaction, never lowering, and clears the marker only with the messages', () => {
     const { writes, callFields } = plan({
       call: aLiveCall({ urgency: 'CRITICAL' }),
