@@ -136,9 +136,9 @@ async function answerTurn(turn: Turn, deps: Deps, timings: Timings): Promise<str
     turn,
     atHand || utterance === '' ? settleWith(atHand ?? []) : undefined,
   );
-  // The words are triaged while the opening's first round trip is under way: the database's first
-  // guess at the call is null, which settles nothing, and triage keeps its answer for the callback's
-  // second run, on the call as stored (assistant/triage.ts keeps the latest few).
+  // The words are triaged while the opening's first round trip is under way: without the call at
+  // hand the database's first guess at it is null, which settles nothing, and triage keeps its
+  // answer for the callback's run on the call as stored (assistant/triage.ts keeps the latest few).
   const floorAtHand = atHand ? triaged(atHand) : undefined;
   const opened = await opens;
   timings.open = performance.now() - opening;
