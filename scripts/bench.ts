@@ -1,5 +1,5 @@
 /**
- * `npm run bench -- --calls 40 --turns 2 --concurrency 2 [--model-latency 50]`: simulated calls
+ * `npm run bench -- --calls 100 --turns 2 --concurrency 2 [--model-latency 50]`: simulated calls
  * against the local stack (the running one, or one started for the run), printing docs/design.md's
  * speed budget figures. With --model-latency the stack it starts answers through the local
  * model server with that much latency per completion. --render-samples N (default 40) sets how
@@ -26,7 +26,7 @@ dashboard (Chromium), a critical call to its alarm, cold start. Exits 1 when a c
 message or caller turn was lost. npm run bench builds the functions and the dashboard first.
 
 options:
-  --calls N            calls per measured run (default 40)
+  --calls N            calls per measured run (default 100: 200 turns, so a p99 is not just the slowest turn)
   --turns N            caller turns per call (default 2)
   --concurrency N      calls at a time (default 2)
   --repeat N           measured runs of --calls calls, printed run by run: the calls archived and the caller
@@ -41,7 +41,8 @@ options:
   -h, --help           this help`;
 
 const { values, fail } = parseCommandLine('bench', USAGE, {
-  calls: { type: 'string', default: '40' },
+  // 100 calls of two turns: a p99 over fewer than 100 turns is the slowest one, whatever else the two cores did then.
+  calls: { type: 'string', default: '100' },
   turns: { type: 'string', default: '2' },
   concurrency: { type: 'string', default: '2' },
   'model-latency': { type: 'string' },
