@@ -29,11 +29,13 @@ export interface LiveDb {
   ): Promise<{ committed: boolean; value: unknown }>;
   /**
    * Keeps the value at `path` at hand, as the server sends it, until the returned function is
-   * called. A transaction on it then starts from that value and commits in one round trip; without
-   * it, it first guesses null and is refused once (the Realtime Database's compare-and-set). Only
-   * worth it for a path transacted more than once within a request. Optional: fakes need none.
+   * called, or `keepForMs` after. A transaction on it then starts from that value and commits in
+   * one round trip; without it, it first guesses null and is refused once (the Realtime
+   * Database's compare-and-set). A read of it answers from that value too, and a transaction
+   * callback that aborts decides on it: kept past a request, it may be stale (adapters/liveDb.ts).
+   * Optional: fakes need none.
    */
-  watch?(path: string): () => void;
+  watch?(path: string, keepForMs?: number): () => void;
 }
 
 /** Firestore's calls/ and conversations/ collections. */

@@ -13,8 +13,8 @@ import { eventually, testClients } from '../helpers/stack';
 
 // A client of its own, as an instance of the functions has: nothing else listens through it.
 const app = localAdminApp('live-db-keeper');
-const LINGER_MS = 300;
-const live = realtimeLiveDb(getDatabase(app), 3000, LINGER_MS);
+const KEEP_FOR_MS = 300;
+const live = realtimeLiveDb(getDatabase(app));
 const other = testClients().db;
 afterAll(() => deleteApp(app));
 
@@ -63,7 +63,7 @@ describe('a path kept at hand', () => {
     ).toBe(191);
   });
 
-  it('is let go a while after its last watcher, and kept while any watcher holds it', async () => {
+  it('is let go with its last watcher, or a while after when one asked to keep it', async () => {
     const path = `keeper_test/${Date.now()}/linger`;
     await other.ref(path).set(1);
     const first = live.watch!(path);
@@ -71,12 +71,16 @@ describe('a path kept at hand', () => {
     await eventually('the value at hand', async () => (await addOne(path)).seen.length === 1);
     first();
     first(); // a second release by the same watcher changes nothing
-    await new Promise((resolve) => setTimeout(resolve, LINGER_MS * 2));
     expect((await addOne(path)).seen).toHaveLength(1);
     second();
-    // Within the linger it is still at hand: the next turn of the call opens in one round trip.
+    expect((await addOne(path)).seen[0]).toBeNull();
+
+    const kept = live.watch!(path, KEEP_FOR_MS);
+    await eventually('the value at hand', async () => (await addOne(path)).seen.length === 1);
+    kept();
+    // Within the time asked for it is still at hand: the next fan-out's summary takes one round trip.
     expect((await addOne(path)).seen).toHaveLength(1);
-    await new Promise((resolve) => setTimeout(resolve, LINGER_MS * 3));
+    await new Promise((resolve) => setTimeout(resolve, KEEP_FOR_MS * 3));
     expect((await addOne(path)).seen[0]).toBeNull();
   });
 });

@@ -3,32 +3,28 @@ import type { LiveDb } from '../ports';
 import { withDeadline } from '../core/errors';
 
 /**
- * How long a path stays at hand after its last watcher let it go: long enough for the next turn
- * of the same call on the same instance (a caller answers within seconds) to open in one round trip.
- */
-export const KEEP_AT_HAND_MS = 60_000;
-
-/**
  * The listeners keeping watched paths at hand on one database client, shared by the requests an
- * instance serves at once, each removed a while after the last request let it go. A value kept
- * past its request may be stale when the next one begins (an idle instance gets little CPU):
- * a transaction started on it is refused by the server's compare-and-set and runs again on the
- * stored value, so only a transaction's abort sees it, and takeTurn aborts only on what never
- * reverts (a purge begun, a turn answered).
+ * instance serves at once. A path is let go when its last watcher lets go of it, or a while after
+ * if a watcher asked to keep it (`keepForMs`). A value kept past a request may be stale when the
+ * next one begins (an idle instance gets little CPU, so the server's pushes wait): a transaction
+ * started on it is refused by the server's compare-and-set and runs again on the stored value,
+ * but a callback that aborts, and a read, act on it as it is. So only paths whose transactions
+ * abort on what never reverts are kept past their request (the live summary: a removed call's
+ * tombstone), and none is read.
  */
 class Keeper {
-  private readonly kept = new Map<string, { watchers: number; timer?: NodeJS.Timeout }>();
+  private readonly kept = new Map<
+    string,
+    { watchers: number; keepForMs: number; timer?: NodeJS.Timeout }
+  >();
   private readonly noop = () => {};
 
-  constructor(
-    private readonly db: Database,
-    private readonly lingerMs: number,
-  ) {}
+  constructor(private readonly db: Database) {}
 
-  keep(path: string): () => void {
+  keep(path: string, keepForMs: number): () => void {
     let entry = this.kept.get(path);
     if (!entry) {
-      const added = { watchers: 0 };
+      const added = { watchers: 0, keepForMs: 0 };
       this.kept.set(path, added);
       // A listen the database refuses leaves nothing at hand: transactions take two round trips, as without it.
       this.db.ref(path).on('value', this.noop, () => {
@@ -38,27 +34,30 @@ class Keeper {
     }
     clearTimeout(entry.timer);
     entry.watchers++;
+    entry.keepForMs = Math.max(entry.keepForMs, keepForMs);
     const held = entry;
+    const letGo = () => {
+      // Not ours to remove if the database cancelled it and a later watcher listened anew.
+      if (this.kept.get(path) !== held || held.watchers > 0) return;
+      this.kept.delete(path);
+      this.db.ref(path).off('value', this.noop);
+    };
     let released = false;
     return () => {
       if (released) return;
       released = true;
       if (--held.watchers > 0) return;
-      held.timer = setTimeout(() => {
-        // Not ours to remove if the database cancelled it and a later watcher listened anew.
-        if (this.kept.get(path) !== held) return;
-        this.kept.delete(path);
-        this.db.ref(path).off('value', this.noop);
-      }, this.lingerMs);
+      if (held.keepForMs === 0) return letGo();
+      held.timer = setTimeout(letGo, held.keepForMs);
       held.timer.unref();
     };
   }
 }
 
 const keepers = new WeakMap<Database, Keeper>();
-const keeperOf = (db: Database, lingerMs: number): Keeper => {
+const keeperOf = (db: Database): Keeper => {
   let keeper = keepers.get(db);
-  if (!keeper) keepers.set(db, (keeper = new Keeper(db, lingerMs)));
+  if (!keeper) keepers.set(db, (keeper = new Keeper(db)));
   return keeper;
 };
 
@@ -67,12 +66,7 @@ const keeperOf = (db: Database, lingerMs: number): Keeper => {
  * to come back rather than failing, so every operation has a deadline: a caller's turn must
  * not hang on the database, and a task must fail (and be retried) rather than stall.
  */
-export function realtimeLiveDb(
-  db: Database,
-  deadlineMs = 3000,
-  /** How long a watched path stays at hand after its last watcher let it go (tests shorten it). */
-  keepAtHandMs = KEEP_AT_HAND_MS,
-): LiveDb {
+export function realtimeLiveDb(db: Database, deadlineMs = 3000): LiveDb {
   const timed = <T>(work: Promise<T>, what: string) =>
     withDeadline(work, deadlineMs, `realtime database ${what}`);
   return {
@@ -85,6 +79,6 @@ export function realtimeLiveDb(
       );
       return { committed: result.committed, value: result.snapshot.val() as unknown };
     },
-    watch: (path) => keeperOf(db, keepAtHandMs).keep(path),
+    watch: (path, keepForMs = 0) => keeperOf(db).keep(path, keepForMs),
   };
 }

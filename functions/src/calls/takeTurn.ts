@@ -85,9 +85,9 @@ type Found = {
  * a turn for a call already archived is appended to its archive.
  */
 export async function takeTurn(turn: Turn, deps: Deps, timings: Timings = {}): Promise<string> {
-  // The call's record is kept at hand while the turn runs, and a while after (adapters/liveDb.ts):
-  // the reply's urgency, while the caller waits, and the call's next turn on this instance then
-  // commit in one round trip rather than two.
+  // The call's record is kept at hand while the turn runs (adapters/liveDb.ts): the reply's urgency,
+  // while the caller waits, then commits in one round trip rather than two. Not past the turn:
+  // its transactions abort on fields that revert (who holds the call, the caller in the conference).
   const release = turn.callHint ? deps.live.watch?.(paths.call(turn.callHint)) : undefined;
   try {
     return await answerTurn(turn, deps, timings);

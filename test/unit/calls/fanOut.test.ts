@@ -81,6 +81,31 @@ describe('fanOutCall', () => {
     expect(await live.get('live_summary/counts/URGENT')).toBe(1);
   });
 
+  it('rebuilds a row read before a newer change once it finds the call moved on', async () => {
+    const { live, deps } = await watchedCall();
+    const path = `active_calls/${CALL_ID}`;
+    const older = (await live.get(path)) as Record<string, unknown>;
+    const newer = { ...older, urgency: 'CRITICAL', acknowledged_by: 'ana@example.com' };
+    await live.update({ [path]: newer });
+    // This fan-out read the call before the newer change landed, and commits after the newer one's.
+    let reads = 0;
+    const late = {
+      ...deps,
+      live: {
+        ...deps.live,
+        get: async (at: string) => (at === path && reads++ === 0 ? older : deps.live.get(at)),
+        update: (changes: Record<string, unknown>) => deps.live.update(changes),
+        transact: (at: string, next: (current: unknown) => unknown) => deps.live.transact(at, next),
+      },
+    };
+    await fanOutCall({ callId: CALL_ID, before: null, after: older }, late);
+    expect(await live.get(`live_summary/calls/${CALL_ID}`)).toMatchObject({
+      urgency: 'CRITICAL',
+      acknowledged_by: 'ana@example.com',
+    });
+    expect(await live.get('live_summary/counts/CRITICAL')).toBe(1);
+  });
+
   it('starts one escalation timer when the call turns critical', async () => {
     const { queue, critical, write, deps } = await watchedCall();
     expect(queue.escalations).toEqual([]);
