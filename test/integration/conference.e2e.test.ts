@@ -151,6 +151,16 @@ const line = (callId: string, what: string, match: (m: LiveMessage) => boolean) 
 const notes = async (callId: string) =>
   (await transcript(callId)).filter((m) => m.role === 'system').map((m) => m.content);
 
+/**
+ * The call's notes once `line` is among them, or as they are if it never comes: a leg's join is
+ * noted after the leg is answered, not waited on (calls/voiceLegs.ts), so it is waited for, not raced.
+ */
+const notesWith = (callId: string, line: string) =>
+  eventually(`noted: ${line}`, async () => {
+    const lines = await notes(callId);
+    return lines.includes(line) && lines;
+  }).catch(() => notes(callId));
+
 /** The next thing the caller hears (an update or the conference ending for them); never nothing. */
 async function nextHeard(call: SimulatedCall): Promise<CallUpdateHeard> {
   const heard = await call.nextUpdate(20_000);
@@ -212,7 +222,8 @@ describe("the supervisor's own voice, as the caller and the humans live it", () 
     expect(conference.status).toBe('in-progress');
     expect(conference.members.map((m) => m.callSid).sort()).toEqual([browser, call.callSid].sort());
     expect((await legView(call.callSid)).transcriptions).toEqual([callerTranscription(callId)]);
-    expect(await notes(callId)).toContain(`${ana.id} joined the call by voice from the dashboard.`);
+    const joinedNote = `${ana.id} joined the call by voice from the dashboard.`;
+    expect(await notesWith(callId, joinedNote)).toContain(joinedNote);
 
     // The caller speaks in the conference: a spoken caller line, and urgency rises as a turn's would.
     const words = 'There is a fire in the boiler room and my colleague is not breathing';
@@ -296,7 +307,8 @@ describe("the supervisor's own voice, as the caller and the humans live it", () 
     expect(brief).toContain('They said: A pallet fell');
     expect(brief).toContain('supervisor admin');
     expect(brief).toMatch(/Press 1 to join\.$/);
-    expect(await notes(callId)).toContain(`${RESPONDER} joined the call by phone.`);
+    const joinedNote = `${RESPONDER} joined the call by phone.`;
+    expect(await notesWith(callId, joinedNote)).toContain(joinedNote);
 
     // The supervisor leaves: the caller and the on-call person stay in the same conference.
     expect(await ana.control({ action: 'leave', callId })).toEqual({ reached: true });
@@ -442,7 +454,7 @@ describe("the supervisor's own voice, as the caller and the humans live it", () 
     expect(joined.members![phoneLeg]).toMatchObject({ via: 'phone', muted: false });
     // The press took the call: Ana holds it, and the transcript says so before her joining.
     expect(await liveCall(callId)).toMatchObject({ mode: 'human', admin_id: ana.id });
-    const said = await notes(callId);
+    const said = await notesWith(callId, `${ana.id} joined the call by phone.`);
     expect(said.indexOf(`${ana.id} took over the call.`)).toBeGreaterThan(
       said.indexOf(
         `${ana.id} is ringing their phone (${DEMO_ADMIN.phone}) to talk with the caller.`,
@@ -514,7 +526,8 @@ describe("the supervisor's own voice, as the caller and the humans live it", () 
     expect((await liveCall(callId)).admin_id).toBe(ana.id); // listening takes nothing
     const muted = (await conferenceView(name, sid!)).members.find((m) => m.callSid === listener);
     expect(muted).toMatchObject({ who: `client:${ben.uid}`, muted: true });
-    expect(await notes(callId)).toContain(`${BEN.email} is listening in (muted).`);
+    const listeningNote = `${BEN.email} is listening in (muted).`;
+    expect(await notesWith(callId, listeningNote)).toContain(listeningNote);
 
     // The listener hears the caller (Twilio's mix), and so does the supervisor talking.
     const words = 'I can hear gas hissing from the pipe by the door';
