@@ -1,7 +1,8 @@
 import { type Language, Procedure } from '@aurora/model';
 import demo from './demoProcedures.json';
 import questions from './keyQuestions.json';
-import { triage, withoutUnsure } from './triage';
+import { withoutUnsure } from './keywords';
+import { triage } from './triage';
 
 /**
  * The demo set, also what callers are grounded in when Firestore has none or cannot be read.
