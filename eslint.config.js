@@ -21,6 +21,47 @@ export default tseslint.config(
     '@typescript-eslint/no-require-imports': 'off', // lazy requires keep heavy SDKs out of cold starts
     '@typescript-eslint/require-await': 'off', // async is how small adapters meet Promise interfaces
   }),
+  {
+    // Use cases do not import use cases: what two share is a step (steps/) or a decision (core/).
+    files: ['functions/src/calls/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['./*'],
+              message:
+                'A use case does not import another: share a step (functions/src/steps) or a decision (functions/src/core).',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    // Imports run downward: the steps and the decisions below the use cases never reach up to them.
+    files: [
+      'functions/src/steps/**/*.ts',
+      'functions/src/core/**/*.ts',
+      'functions/src/assistant/**/*.ts',
+      'functions/src/adapters/**/*.ts',
+    ],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['../calls/*', '../triggers/*'],
+              message:
+                'Imports run downward: nothing below the use cases imports them or the triggers.',
+            },
+          ],
+        },
+      ],
+    },
+  },
   typed(['hosting/**/*.ts'], './hosting/tsconfig.json'),
   typed(['scripts/**/*.ts', 'test/**/*.ts'], './test/tsconfig.json', {
     '@typescript-eslint/no-unsafe-assignment': 'off',

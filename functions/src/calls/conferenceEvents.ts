@@ -9,7 +9,6 @@ import {
   callerBackNote,
   callerCompanyAt,
   callerLeftAlone,
-  joinedLegs,
   type RunningConference,
 } from '../core/conference';
 import { holderOf } from '../core/callControl';
@@ -29,7 +28,7 @@ import {
 } from '../steps/conference';
 import { languageOrSite, noteOnCall } from '../steps/listening';
 import { findCallBySid, readCall } from '../steps/liveCalls';
-import { noteEnded } from './voiceLegs';
+import { noteEnded, recheckCallerCompany, settleEndedLegs } from '../steps/legs';
 
 export type ConferenceEvent = {
   callId: string;
@@ -290,41 +289,6 @@ async function callerJoined(
   const call = changed?.after ?? (await readCall(deps.live, callId, deps.log));
   if (!call) return;
   await recheckCallerCompany(deps, callId, call);
-}
-
-/**
- * The safety net of the leaving rule, for the caller's join and the scheduled sweeper: each human
- * leg recorded as in the conference is checked with Twilio (voice.status), one whose call has
- * ended is recorded left, and the leaving rule is applied. Throws when it could not be applied,
- * so the sweeper tries again on its next run.
- */
-export async function recheckCallerCompany(
-  deps: Deps,
-  callId: string,
-  start: LiveCall,
-): Promise<void> {
-  await endIfCallerAlone(deps, callId, await settleEndedLegs(deps, callId, start));
-}
-
-/**
- * Each human leg recorded as in the conference, checked with Twilio (voice.status): one whose call
- * has ended is recorded left, and noted. A Twilio that cannot be asked counts the leg as live, as
- * the record says. Resolves the call as it is after.
- */
-async function settleEndedLegs(deps: Deps, callId: string, start: LiveCall): Promise<LiveCall> {
-  let call = start;
-  for (const [leg] of joinedLegs(call.conference)) {
-    const status = await deps.voice.status(leg).catch((err: unknown) => {
-      deps.log.error('could not ask Twilio about a conference leg', { callId, error: String(err) });
-      return 'live' as const;
-    });
-    if (status === 'live') continue;
-    const left = await changeConference(deps, callId, { kind: 'ended', leg, outcome: 'left' });
-    if (!left) continue;
-    call = left.after;
-    await noteEnded(deps, left, leg);
-  }
-  return call;
 }
 
 /**

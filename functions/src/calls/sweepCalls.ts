@@ -5,7 +5,7 @@ import type { Settings } from '../config';
 import type { Deps } from '../ports';
 import { archiveOrphans, enqueueArchive } from '../steps/archiving';
 import { endCallNow } from '../steps/ending';
-import { recheckCallerCompany } from './conferenceEvents';
+import { recheckCallerCompany } from '../steps/legs';
 
 export type SweepAction =
   | { kind: 'end-stale'; callId: string; call: LiveCall }

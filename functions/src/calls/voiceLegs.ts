@@ -16,7 +16,6 @@ import {
   callerIsWith,
   conferenceName,
   humanLeg,
-  legEndedNote,
 } from '../core/conference';
 import { speakAndHangUp } from '../core/twiml';
 import type { Deps } from '../ports';
@@ -27,6 +26,7 @@ import {
   endIfCallerAlone,
   type ConferenceChanged,
 } from '../steps/conference';
+import { noteEnded } from '../steps/legs';
 import { noteOnCall } from '../steps/listening';
 import { changeCall, readCall } from '../steps/liveCalls';
 
@@ -358,15 +358,4 @@ export async function legStatus(input: LegStatus, deps: Deps): Promise<void> {
   if (!changed) return;
   if ((await endIfCallerAlone(deps, input.callId, changed.after)) === 'hung-up') return;
   await noteEnded(deps, changed, input.legSid);
-}
-
-/** The transcript's line for a leg that ended: who, how, and who the caller is with now (never the one who went). */
-export async function noteEnded(
-  deps: Deps,
-  { after }: ConferenceChanged,
-  legSid: string,
-): Promise<void> {
-  const member = after.conference?.members?.[legSid];
-  if (!member || member.state === 'ringing' || member.state === 'joined') return;
-  await noteOnCall(deps, after, [['system', legEndedNote(member, member.state, after)]]);
 }
