@@ -70,3 +70,28 @@ export function liveRecords(tree: Tree): Tree {
     Object.entries(tree).filter(([key]) => !['call_ids', 'call_sids', 'usage'].includes(key)),
   );
 }
+
+/** `live` with some of its operations replaced; the others go through to it. */
+export const liveWith = (live: LiveDb, own: Partial<LiveDb>): LiveDb => ({
+  get: (path) => live.get(path),
+  update: (changes) => live.update(changes),
+  transact: (path, next) => live.transact(path, next),
+  ...own,
+});
+
+/** The database refusing its next `count` operations of one kind with `error` (the others go on). */
+export function refusing(
+  live: LiveDb,
+  op: 'get' | 'transact',
+  count: number,
+  error = 'database unavailable',
+): LiveDb {
+  let left = count;
+  const refused = () => left-- > 0;
+  const fail = () => Promise.reject(new Error(error));
+  return op === 'get'
+    ? liveWith(live, { get: (path) => (refused() ? fail() : live.get(path)) })
+    : liveWith(live, {
+        transact: (path, next) => (refused() ? fail() : live.transact(path, next)),
+      });
+}

@@ -20,7 +20,6 @@ import {
   callerCompanyAt,
   callerLeftAlone,
 } from '../../../functions/src/core/conference';
-import type { LiveDb } from '../../../functions/src/ports';
 import {
   ANA,
   ANA_BROWSER,
@@ -31,6 +30,7 @@ import {
   CONFERENCE,
   conferenceCall,
 } from '../../helpers/conference';
+import { refusing } from '../../helpers/memoryDb';
 
 const CALLER_TRANSCRIPTION = `GT${'c'.repeat(32)}`;
 const TAKEN_NOT_SAID = CONFERENCE_NOTES.replyNotSpoken(
@@ -239,15 +239,7 @@ describe("a listener's leave the database refuses to record, on a call nobody ho
     await world.browser(BEN, BEN_BROWSER, 'listen');
     await world.started();
     const live = world.live;
-    let refused = 0;
-    const refusingTransactions: LiveDb = {
-      get: (path) => live.get(path),
-      update: (changes) => live.update(changes),
-      transact: (path, next) =>
-        refused++ < 100
-          ? Promise.reject(new Error('database unavailable'))
-          : live.transact(path, next),
-    };
+    const refusingTransactions = refusing(live, 'transact', 100);
     world.voice.participantsIn.set(CONFERENCE, [caller, listener]);
     await expect(
       conferenceEvent(

@@ -11,7 +11,6 @@ import { controlCall } from '../../../functions/src/calls/controlCall';
 import type { ConferenceParticipant } from '../../../functions/src/core/conference';
 import { AuroraError } from '../../../functions/src/core/errors';
 import { FirstAnswer } from '../../../functions/src/core/firstAnswer';
-import type { LiveDb } from '../../../functions/src/ports';
 import {
   RecentLegAnswers,
   browserWebhook,
@@ -25,21 +24,7 @@ import {
   CONFERENCE,
   conferenceCall,
 } from '../../helpers/conference';
-
-/** The database refusing the next `count` operations of one kind (the others go on). */
-function refusing(live: LiveDb, op: 'get' | 'transact', count: number): LiveDb {
-  let left = count;
-  const refuse = () => left-- > 0;
-  return {
-    get: (path) =>
-      op === 'get' && refuse() ? Promise.reject(new Error('database unavailable')) : live.get(path),
-    update: (changes) => live.update(changes),
-    transact: (path, next) =>
-      op === 'transact' && refuse()
-        ? Promise.reject(new Error('database unavailable'))
-        : live.transact(path, next),
-  };
-}
+import { refusing } from '../../helpers/memoryDb';
 
 /** A human leg's participant-leave of the conference (Twilio's callback). */
 const leave = (leg: string, deps: Parameters<typeof conferenceEvent>[1]) =>

@@ -22,6 +22,7 @@ import {
   type ConferenceWorld,
   conferenceCall,
 } from '../../helpers/conference';
+import { refusing } from '../../helpers/memoryDb';
 
 const leave = (leg: string, sid = CONFERENCE) => ({
   callId: CALL_ID,
@@ -32,19 +33,6 @@ const leave = (leg: string, sid = CONFERENCE) => ({
 });
 
 const act = (world: ConferenceWorld, action: CallAction) => controlCall(action, ANA, world.deps);
-
-/** The database refusing its next `count` transactions (writes and reads go on). */
-function refusingTransactions(live: LiveDb, count: number): LiveDb {
-  let left = count;
-  return {
-    get: (path) => live.get(path),
-    update: (changes) => live.update(changes),
-    transact: (path, next) => {
-      if (left-- > 0) return Promise.reject(new Error('database unavailable'));
-      return live.transact(path, next);
-    },
-  };
-}
 
 /** Fails when `promise` has not settled within `ms`. */
 const within = <T>(promise: Promise<T>, ms = 1000) =>
@@ -58,7 +46,7 @@ describe('B1: the leaving rule is retried when it fails', () => {
     const world = await conferenceCall();
     await world.talk();
     // Three refusals: every attempt the callback makes (one refusal is retried: conferenceRetries.test.ts).
-    const deps = { ...world.deps, live: refusingTransactions(world.live, 3) };
+    const deps = { ...world.deps, live: refusing(world.live, 'transact', 3) };
     await expect(conferenceEvent(leave(ANA_BROWSER), deps)).rejects.toThrow('database unavailable');
   });
 

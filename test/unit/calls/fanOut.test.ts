@@ -4,6 +4,7 @@ import { fanOutCall } from '../../../functions/src/calls/fanOut';
 import { takeTurn } from '../../../functions/src/calls/takeTurn';
 import { callSid } from '../../helpers/fixtures';
 import { ADMINS, watchedCall } from '../../helpers/calls';
+import { liveWith } from '../../helpers/memoryDb';
 
 const CALL_ID = 'call_15550100001_20251004_143000';
 
@@ -58,15 +59,12 @@ describe('fanOutCall', () => {
     let transactions = 0;
     const counting = {
       ...deps,
-      live: {
-        ...deps.live,
-        get: (path: string) => deps.live.get(path),
-        update: (changes: Record<string, unknown>) => deps.live.update(changes),
-        transact: (path: string, next: (current: unknown) => unknown) => {
+      live: liveWith(deps.live, {
+        transact: (path, next) => {
           if (path === 'live_summary') transactions++;
           return deps.live.transact(path, next);
         },
-      },
+      }),
     };
     const marked = { ...call, turn_started_at: '2025-10-04T14:30:05+05:30', answered: { g1: 't' } };
     await live.update({ [`active_calls/${CALL_ID}`]: marked });
@@ -91,12 +89,9 @@ describe('fanOutCall', () => {
     let reads = 0;
     const late = {
       ...deps,
-      live: {
-        ...deps.live,
-        get: async (at: string) => (at === path && reads++ === 0 ? older : deps.live.get(at)),
-        update: (changes: Record<string, unknown>) => deps.live.update(changes),
-        transact: (at: string, next: (current: unknown) => unknown) => deps.live.transact(at, next),
-      },
+      live: liveWith(deps.live, {
+        get: async (at) => (at === path && reads++ === 0 ? older : deps.live.get(at)),
+      }),
     };
     await fanOutCall({ callId: CALL_ID, before: null, after: older }, late);
     expect(await live.get(`live_summary/calls/${CALL_ID}`)).toMatchObject({

@@ -18,7 +18,7 @@ import type { LiveCall, LiveMessage } from '@aurora/model';
 import { ADMINS, watchedCall } from '../../helpers/calls';
 import { memoryDeps } from '../../helpers/fakes';
 import { callSid } from '../../helpers/fixtures';
-import { liveRecords } from '../../helpers/memoryDb';
+import { liveRecords, liveWith, refusing } from '../../helpers/memoryDb';
 
 /** What is left of calls in the live database (admins, alerts and the summary are not a call's). */
 const callRecords = (tree: Record<string, unknown>) =>
@@ -193,19 +193,9 @@ describe('a speculated reply', () => {
 });
 
 describe('one failed database operation', () => {
-  /** The database refusing the next `n` transactions. */
-  const refusingTransactions = (live: LiveDb, n: number): LiveDb => ({
-    get: (path) => live.get(path),
-    update: (changes) => live.update(changes),
-    transact: (path, next) =>
-      n-- > 0
-        ? Promise.reject(new Error('transaction aborted: too many retries'))
-        : live.transact(path, next),
-  });
-
   it("does not lose the caller's words when opening the turn fails once", async () => {
     const { deps, live, say, call, messages } = await ringing();
-    deps.live = refusingTransactions(live, 1);
+    deps.live = refusing(live, 'transact', 1, 'transaction aborted: too many retries');
     await say('fire, someone is trapped');
     expect((await call()).urgency).toBe('CRITICAL');
     expect((await messages()).map((m) => m.role)).toEqual(['assistant', 'user', 'assistant']);
@@ -214,22 +204,20 @@ describe('one failed database operation', () => {
   it('records the words once when opening the turn timed out but committed (the retry knows the turn as its own)', async () => {
     const { deps, live, say, messages } = await ringing();
     let slow = 1;
-    deps.live = {
-      get: (path) => live.get(path),
-      update: (changes) => live.update(changes),
+    deps.live = liveWith(live, {
       transact: async (path, next) => {
         const result = await live.transact(path, next);
         if (slow-- > 0) throw new Error('transaction took longer than 3000 ms'); // committed, but reported as failed
         return result;
       },
-    };
+    });
     await say('fire, someone is trapped', { gather: '0000000bbbb' });
     expect((await messages()).map((m) => m.role)).toEqual(['assistant', 'user', 'assistant']);
   });
 
   it('records the words on the call the action URL names when the turn cannot be opened at all', async () => {
     const { deps, live, say, messages, call } = await ringing();
-    deps.live = refusingTransactions(live, 3);
+    deps.live = refusing(live, 'transact', 3, 'transaction aborted: too many retries');
     const twiml = await say('fire, someone is trapped');
     expect(twiml).toContain('Leave the area now');
     expect((await messages()).slice(1)).toMatchObject([

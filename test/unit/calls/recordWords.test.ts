@@ -17,6 +17,7 @@ import { callTaskHandler, WordsTaskBody } from '../../../functions/src/triggers/
 import type { LiveDb } from '../../../functions/src/ports';
 import { memoryDeps } from '../../helpers/fakes';
 import { callSid, silentLog } from '../../helpers/fixtures';
+import { liveWith, refusing } from '../../helpers/memoryDb';
 
 const CALL_ID = 'call_15550100001_20251004_143000';
 const CONV_ID = 'conv_15550100001_20251004_143000';
@@ -195,14 +196,12 @@ describe('recordWords: words the database refused for the whole turn', () => {
       await handleStatus({ callSid: callSid(1), callStatus: 'completed' }, deps);
       clock.advance(30_000);
       // Archived and verified, marked for purging, then the purge's instance died.
-      const dying: LiveDb = {
-        get: (path) => live.get(path),
-        update: (changes) => live.update(changes),
+      const dying = liveWith(live, {
         transact: (path, next) =>
           path.startsWith('active_conversations/')
             ? Promise.reject(new Error('instance gone'))
             : live.transact(path, next),
-      };
+      });
       queue.drain();
       await expect(archiveCall({ callId: CALL_ID }, { ...deps, live: dying })).rejects.toThrow();
       expect(await live.get(`active_calls/${CALL_ID}/purging`)).toBe(true);
@@ -258,15 +257,8 @@ describe('recordWords: words the database refused for the whole turn', () => {
     async () => {
       const ctx = await started();
       const { deps, live, queue, said } = ctx;
-      let refuse = 3; // every attempt to open the turn
-      deps.live = {
-        get: (path) => live.get(path),
-        update: (changes) => live.update(changes),
-        transact: (path, next) =>
-          refuse-- > 0
-            ? Promise.reject(new Error('transaction aborted'))
-            : live.transact(path, next),
-      };
+      // Every attempt to open the turn.
+      deps.live = refusing(live, 'transact', 3, 'transaction aborted');
       live.failNextUpdates = 1000;
       await takeTurn(
         { callSid: callSid(1), speech: 'someone is bleeding', silentTurns: 0, callHint: CALL_ID },
@@ -340,11 +332,11 @@ describe('recordWords: words the database refused for the whole turn', () => {
 describe('recordWords: the urgency of words that reach the transcript late', () => {
   const refused = () => Promise.reject(new Error('database unavailable'));
   /** The database refusing what `refuse` names, for the whole turn. */
-  const outage = (live: LiveDb, refuse: { transact?: boolean; update?: boolean }): LiveDb => ({
-    get: (path) => live.get(path),
-    update: refuse.update ? refused : (changes) => live.update(changes),
-    transact: refuse.transact ? refused : (path, next) => live.transact(path, next),
-  });
+  const outage = (live: LiveDb, refuse: { transact?: boolean; update?: boolean }): LiveDb =>
+    liveWith(live, {
+      ...(refuse.update ? { update: refused } : {}),
+      ...(refuse.transact ? { transact: refused } : {}),
+    });
   const callOf = async (live: LiveDb) => LiveCall.parse(await live.get(`active_calls/${CALL_ID}`));
   /** recordWords as the task runs it, with the call's fan-out as the database trigger would run it. */
   const runTask = async (ctx: Awaited<ReturnType<typeof started>>, index = 0) => {
@@ -410,15 +402,8 @@ describe('recordWords: the urgency of words that reach the transcript late', () 
     async () => {
       const ctx = await started();
       const { deps, live, queue } = ctx;
-      let refuse = 3; // every attempt to open the turn
-      deps.live = {
-        get: (path) => live.get(path),
-        update: (changes) => live.update(changes),
-        transact: (path, next) =>
-          refuse-- > 0
-            ? Promise.reject(new Error('transaction aborted'))
-            : live.transact(path, next),
-      };
+      // Every attempt to open the turn.
+      deps.live = refusing(live, 'transact', 3, 'transaction aborted');
       live.failNextUpdates = 1000;
       await takeTurn(
         { callSid: callSid(1), speech: "he's not breathing", silentTurns: 0, callHint: CALL_ID },
