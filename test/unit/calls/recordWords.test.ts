@@ -12,6 +12,7 @@ import { handleStatus } from '../../../functions/src/calls/endCall';
 import { recordWords } from '../../../functions/src/calls/recordWords';
 import { startCall } from '../../../functions/src/calls/startCall';
 import { takeTurn } from '../../../functions/src/calls/takeTurn';
+import { keyOrder } from '../../../functions/src/core/ids';
 import { applyTurn } from '../../../functions/src/steps/applyTurn';
 import { callTaskHandler, WordsTaskBody } from '../../../functions/src/triggers/tasks';
 import type { LiveDb } from '../../../functions/src/ports';
@@ -30,7 +31,9 @@ async function started() {
   ctx.clock.advance(5000);
   const errors: string[] = [];
   ctx.deps.log = { ...silentLog, error: (message: string) => void errors.push(message) };
-  // In key order, as the Realtime Database and the dashboard order them.
+  // In key order, by code unit, as the Realtime Database and the dashboard order them (keyOrder):
+  // localeCompare puts '_' before the letters, so a reply keyed in the caller's millisecond (the
+  // same head, the tail one higher) could sort above her words.
   const said = async () =>
     Object.entries(
       ((await ctx.live.get(`active_conversations/${CONV_ID}/messages`)) ?? {}) as Record<
@@ -38,7 +41,7 @@ async function started() {
         { role: string; content: string }
       >,
     )
-      .sort(([a], [b]) => a.localeCompare(b))
+      .sort(([a], [b]) => keyOrder(a, b))
       .map(([, m]) => m);
   return { ...ctx, errors, said };
 }
