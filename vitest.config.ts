@@ -2,6 +2,9 @@ import { defineConfig } from 'vitest/config';
 import { modelSource } from './model/source.mts';
 
 export default defineConfig({
+  // For what is imported outside the projects too (npm run simulate's vitest.import): the model's
+  // source, so a fresh clone need not build it first.
+  resolve: { alias: modelSource },
   test: {
     // Handlers run in-process log through firebase-functions' logger: shown for failing tests only.
     silent: 'passed-only',

@@ -314,15 +314,17 @@ export class Tracker {
       );
     }
     const faulted = this.world.db.injected !== this.injectedAtStepStart;
-    // I10 for words at a Gather: a listener's join moved the caller into the conference of a call
-    // nobody holds while Aurora composed the answer, and the move (a call update) dropped it.
+    // I10 for a Gather's answer: a listener's join moved the caller into the conference of a call
+    // nobody holds while Aurora composed it, and the move (a call update) dropped it. Her answer to
+    // words, and what she says into a silence (asking again, still here, goodbye), alike.
     // (A database refusing the turn's writes may not know of the move: not judged then.)
     const movedIn =
       fate === 'dropped' &&
       this.world.calls.get(request.callSid)?.state === 'conference' &&
       !!live?.call.conference?.caller_in &&
       live.call.mode !== 'human';
-    if (words !== '' && before && movedIn && !faulted) this.auroraAnsweredMovedIn(request, before);
+    const answered = words !== '' || parseTwiml(twiml).says.length > 0;
+    if (answered && before && movedIn && !faulted) this.auroraAnsweredMovedIn(request, before);
     if (words !== '' && live && !faulted && rank[live.call.urgency] < rank[said]) {
       this.violate(
         'I4.urgency-floor',
@@ -579,7 +581,7 @@ export class Tracker {
     this.violate(
       'I10.aurora-answers-listened',
       request.callSid,
-      `"${request.words.trim()}" was answered at a Gather while a listener's join moved the caller into the conference nobody held; Twilio dropped the answer, and it was neither announced there nor said to be unspoken`,
+      `${request.words.trim() === '' ? 'a silence' : `"${request.words.trim()}"`} was answered at a Gather while a listener's join moved the caller into the conference nobody held; Twilio dropped the answer, and it was neither announced there nor said to be unspoken`,
     );
   }
 

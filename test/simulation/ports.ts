@@ -50,6 +50,38 @@ export class SimLiveDb implements LiveDb {
     this.failing = [];
   }
 
+  /** The write (update or transaction) held, once `skip` more writes have gone through. */
+  private holding: { skip: number; gate: Gate } | null = null;
+
+  /**
+   * Holds a write until `release` is called, once `skip` writes have gone through; `reached`
+   * resolves when it is asked. What a turn that never asks the model (a silence) is held at.
+   */
+  holdWrite(skip: number): { reached: Promise<void>; release: () => void } {
+    let reached!: () => void;
+    let release!: () => void;
+    const reachedPromise = new Promise<void>((resolve) => (reached = resolve));
+    const released = new Promise<void>((resolve) => (release = resolve));
+    const holding = { skip, gate: { reached, released } };
+    this.holding = holding;
+    return {
+      reached: reachedPromise,
+      release: () => ((this.holding = this.holding === holding ? null : this.holding), release()),
+    };
+  }
+
+  private async held() {
+    const holding = this.holding;
+    if (!holding) return;
+    if (holding.skip > 0) {
+      holding.skip--;
+      return;
+    }
+    this.holding = null;
+    holding.gate.reached();
+    await holding.gate.released;
+  }
+
   private maybeFail(op: DbOp) {
     const fault = this.failing.find((f) => f.left > 0 && (f.op === op || f.op === 'any'));
     if (!fault) return;
@@ -68,11 +100,13 @@ export class SimLiveDb implements LiveDb {
   }
 
   async update(changes: Record<string, unknown>) {
+    await this.held();
     this.maybeFail('update');
     await this.observed(Object.keys(changes), () => this.memory.update(changes));
   }
 
   async transact(path: string, next: (current: unknown) => unknown) {
+    await this.held();
     this.maybeFail('transact');
     return this.observed([path], () => this.memory.transact(path, next));
   }

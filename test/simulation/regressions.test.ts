@@ -573,4 +573,30 @@ describe('found with voice in play (issue 24)', () => {
       fault({ port: 'database', op: 'any', count: 5, after: 6 }),
       talk(0, FIRE),
     ]));
+
+  // Left alone in an earlier note, now found by the simulation since a silence's turn can be held
+  // (test/simulation/ports.ts holdWrite): Ana listens to a call nobody holds while Aurora asks a
+  // silent caller again (or says she is still there, or goodbye). Her join moves the caller into
+  // the conference, which drops the TwiML that says it, yet the transcript had it as said. It is
+  // now recorded as possibly unheard and announced there; a goodbye, which would not end the call
+  // there, is said not spoken (calls/takeTurn.ts silentTurn).
+  it("announces into the conference what Aurora says to a silence that a listener's move-in cut off", () =>
+    holds('I10.aurora-answers-listened', [ring(0), silence(0, { during: 'listen' })]));
+
+  it("says a goodbye to a silence that a listener's move-in cut off was not spoken", () =>
+    holds('I10.aurora-answers-listened', [
+      ring(0),
+      silence(0),
+      silence(0),
+      silence(0, { during: 'listen' }),
+    ]));
+
+  it('announces Aurora\'s "still here" to a silent CRITICAL caller that a listener\'s move-in cut off', () =>
+    holds('I10.aurora-answers-listened', [
+      ring(0),
+      speak(0, FIRE),
+      silence(0),
+      silence(0),
+      silence(0, { during: 'listen' }),
+    ]));
 });

@@ -442,7 +442,10 @@ const replayStep = fc
   .record({ slot, words: utterance })
   .map(({ slot: sl, words }) => speak(sl, words, { replay: true }));
 const silenceStep = fc
-  .record({ slot, during: maybe(fc.constantFrom<During>('take', 'caller-hangs-up', 'tasks'), 12) })
+  .record({
+    slot,
+    during: maybe(fc.constantFrom<During>('take', 'caller-hangs-up', 'tasks', 'listen'), 12),
+  })
   .map(({ slot: sl, during: d }) => silence(sl, d ? { during: d } : {}));
 
 const hangUpStep = fc

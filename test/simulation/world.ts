@@ -639,7 +639,13 @@ export class World {
       deadline: performance.now() + TURN_DEADLINE_MS,
       answer,
     };
-    const hold = during ? this.chat.hold() : null;
+    // Held where the turn waits: on the model for words; for a silence, which asks no model, at
+    // its first write after the opening (what it records of what Aurora says into the silence).
+    const hold = during
+      ? request.words.trim() === ''
+        ? this.db.holdWrite(1)
+        : this.chat.hold()
+      : null;
     this.turnsInFlight++;
     const work = webhook
       .run(body, this.deps, query, timings, twilioRequest)
@@ -656,7 +662,9 @@ export class World {
     ]);
     if (first === 'done') {
       hold.release();
-      this.note(`(the turn never asked the model: nothing happened during it)`);
+      this.note(
+        `(the turn never ${request.words.trim() === '' ? 'wrote after opening' : 'asked the model'}: nothing happened during it)`,
+      );
       return { twiml: await work, timings };
     }
     if (during === 'deadline') {

@@ -29,7 +29,7 @@ import { changeCall, readConversation } from '../steps/liveCalls';
 import { speculatedReply } from '../steps/speculation';
 import { composeReply } from '../steps/reply';
 import { applyTurn } from '../steps/applyTurn';
-import { announceMovedReply } from '../steps/conference';
+import { announceMovedReply, goodbyeCutOffByMove } from '../steps/conference';
 import { recordWordsLater, unkeyed } from '../steps/wordsLater';
 import { answerOf, type Settle, type TurnMessage } from '../core/turnPlan';
 import { afterCallerWords, afterReply, afterSilence, type WordsFloor } from '../core/callUrgency';
@@ -341,7 +341,8 @@ function spokenAnswer(
  * A turn without words. On an ordinary call Aurora asks again, then says goodbye; on a CRITICAL
  * or URGENT call (or one whose state could not be read) it never hangs up: it listens, says it is
  * still there at long intervals, and marks the call quiet for the supervisors (core/silence.ts).
- * While a human holds the call Aurora says nothing at all.
+ * While a human holds the call Aurora says nothing at all. What she says is recorded as a reply the
+ * Gather's TwiML says: cut off by a take or a listener's move-in, it is not in the transcript as said.
  */
 async function silentTurn(
   deps: Deps,
@@ -372,11 +373,22 @@ async function silentTurn(
         : step === 'reassure'
           ? lines.stillHere
           : null;
-  if (found?.began)
-    await applyTurn(deps, found, said ? [{ role: 'assistant', content: said, sources: '' }] : [], {
-      finishTurn: true,
-      quiet: true,
-    });
+  if (found?.began) {
+    const { movedIn } = await applyTurn(
+      deps,
+      found,
+      said ? [{ role: 'assistant', content: said, sources: '' }] : [],
+      // What Aurora says is said by this TwiML: a take or a move into the conference that lands
+      // meanwhile drops it, and the transcript must not have it as said.
+      { finishTurn: true, quiet: true, ...(said ? { reply: true, saidByTwiml: true } : {}) },
+    );
+    // A listener's join moved the caller into the conference meanwhile: asking again, or saying
+    // she is still there, is announced there; a goodbye is not (the call goes on there).
+    if (movedIn && said) {
+      if (step === 'close') await goodbyeCutOffByMove(deps, found.callId, movedIn);
+      else await announceMovedReply(deps, found.callId, movedIn, said);
+    }
+  }
   if (step === 'close')
     return speakAndHangUp(
       said!,

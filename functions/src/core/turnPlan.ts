@@ -108,6 +108,15 @@ export type TurnPlan = {
 };
 
 /**
+ * Whether the turn's call fields are decided in a transaction over the call as stored
+ * (steps/applyTurn.ts), not on the call as the turn opened it: urgency only ever rises from the
+ * stored value, and a reply the Gather's TwiML says must see a move into the conference (or a
+ * take) that landed meanwhile.
+ */
+export const decidedOnStored = (change: TurnChange): boolean =>
+  !!(change.urgency || change.settle || change.saidByTwiml);
+
+/**
  * The turn's writes on `input.call`. The messages and the cleared marker go in one write, so the
  * marker is never cleared before the messages are stored.
  */
@@ -133,7 +142,7 @@ export function planTurn({
   const holder = change.reply && call.mode === 'human' ? (call.admin_id ?? 'a supervisor') : null;
   const movedIn = !holder && !!change.reply && !!change.saidByTwiml && !!call.conference?.caller_in;
   // Urgency is decided in a transaction over the call as stored (applyTurn.ts).
-  const settles = !!(change.urgency || change.settle);
+  const settles = decidedOnStored(change);
   if (settles) {
     // A supervisor already holds the call: no hand-over is asked for.
     if (change.handoff && !holder) fields.handoff_requested = true;

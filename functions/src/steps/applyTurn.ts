@@ -6,10 +6,10 @@
  * the whole turn hands its lines to the recordWords queue (steps/wordsLater.ts): the caller's
  * words reach the transcript later, exactly once, rather than never.
  */
-import { type LiveCall, siteIso, type Urgency } from '@aurora/model';
+import { type LiveCall, paths, siteIso, type Urgency } from '@aurora/model';
 import { languageSwitchNote } from '../assistant/language';
 import { retrying } from '../core/retry';
-import { planTurn, type TurnChange, type TurnMessage } from '../core/turnPlan';
+import { decidedOnStored, planTurn, type TurnChange, type TurnMessage } from '../core/turnPlan';
 import type { Deps } from '../ports';
 import { changeCall } from './liveCalls';
 import { linesOf, recordWordsLater } from './wordsLater';
@@ -46,8 +46,9 @@ export async function applyTurn(
   // the lines to the recordWords queue, which raises it later (a database out for seconds must not
   // leave "he's not breathing" NORMAL, unalarmed and unescalated).
   let unraised: Urgency | undefined;
+  let refused = false;
   try {
-    if (change.urgency || change.settle) {
+    if (decidedOnStored(change)) {
       // A purge under way has verified the archive: a change now would be lost with the call.
       const changed = await retrying(
         () =>
@@ -60,6 +61,7 @@ export async function applyTurn(
     }
   } catch (err) {
     deps.log.error('turn write failed', { callId, error: String(err) });
+    refused = true;
     const meant = planOn(opened.call).callFields.urgency as Urgency | undefined;
     if (meant && meant !== 'NORMAL') unraised = meant;
   }
@@ -70,6 +72,11 @@ export async function applyTurn(
     keys.push(key);
     return key;
   });
+  // A silence's stamps (the call quiet since, its last message) were in the transaction only to
+  // see the call as stored; refused with it, they go with the lines, as they need no stored call.
+  if (refused && !change.urgency && !change.settle)
+    for (const [field, value] of Object.entries(planOn(stored).callFields))
+      writes[`${paths.call(callId)}/${field}`] = value;
   if (holder) deps.log.warn('a supervisor took the call while Aurora was answering', { callId });
   if (movedIn)
     deps.log.warn('the caller was moved into the conference while Aurora was answering', {

@@ -5,7 +5,7 @@ import { takeTurn } from '../../../functions/src/calls/takeTurn';
 import { AuroraError } from '../../../functions/src/core/errors';
 import { memoryDeps } from '../../helpers/fakes';
 import { callSid } from '../../helpers/fixtures';
-import { liveRecords } from '../../helpers/memoryDb';
+import { liveRecords, liveWith } from '../../helpers/memoryDb';
 
 const CALL_ID = 'call_15550100001_20251004_143000';
 const CONV_ID = 'conv_15550100001_20251004_143000';
@@ -312,6 +312,97 @@ describe('takeTurn', () => {
       }),
     ]);
   });
+
+  // The same for what Aurora says into a silence (asking again, still here, goodbye): the Gather's
+  // TwiML says it, so a listener's move-in between the turn's opening and its write drops it. It
+  // used to be recorded as said.
+  async function movedInDuringSilence(silentTurns: number) {
+    const ctx = await started();
+    const { deps, live, voice } = ctx;
+    let writes = 0;
+    // Ana listens just after the turn opened: her join moves the caller into the conference.
+    const moveInBeforeSecondWrite = async () => {
+      if (++writes === 2)
+        await live.update({
+          [`active_calls/${CALL_ID}/conference`]: { name: 'conf_x', caller_in: true, sid: 'CF1' },
+        });
+    };
+    deps.live = liveWith(live, {
+      update: async (changes) => (await moveInBeforeSecondWrite(), live.update(changes)),
+      transact: async (path, next) => (await moveInBeforeSecondWrite(), live.transact(path, next)),
+    });
+    const twiml = await takeTurn(
+      { callSid: callSid(1), speech: '', silentTurns, callHint: CALL_ID },
+      deps,
+    );
+    const messages = Object.values(
+      (await live.get(`active_conversations/${CONV_ID}/messages`)) as object,
+    );
+    const call = (await live.get(`active_calls/${CALL_ID}`)) as Record<string, unknown>;
+    return { twiml, messages, call, voice };
+  }
+
+  it("announces into the conference Aurora's asking again that a listener's move-in cut off", async () => {
+    const { twiml, messages, call, voice } = await movedInDuringSilence(0);
+    expect(twiml).toContain('<Gather'); // still returned: Twilio runs it if the move is undone
+    expect(voice.announcements).toEqual([
+      { conferenceSid: 'CF1', url: expect.stringContaining(CALL_ID) },
+    ]);
+    const [asked] = Object.values((call.conference as { announcements: object }).announcements);
+    expect(twiml).toContain(asked);
+    expect(messages.slice(1)).toEqual([
+      expect.objectContaining({
+        role: 'system',
+        content: `May not have been heard: the caller was moved into the voice conference while Aurora was answering; the answer is announced there. Aurora answered: ${asked}`,
+      }),
+    ]);
+    expect(call.turn_started_at).toBeUndefined();
+    expect(call.quiet_since).toBeDefined();
+  });
+
+  it("says a goodbye to a silence that a listener's move-in cut off was not spoken, and never announces it", async () => {
+    const { twiml, messages, voice } = await movedInDuringSilence(2);
+    expect(twiml).toContain('<Hangup'); // dropped by the move; said only if the move is undone
+    expect(voice.announcements).toEqual([]);
+    expect(messages.slice(1)).toEqual([
+      expect.objectContaining({
+        role: 'system',
+        content: expect.stringMatching(/^May not have been heard: the caller was moved into/),
+      }),
+      expect.objectContaining({
+        role: 'system',
+        content:
+          "Not spoken: Aurora's reply above was not said to the caller (the caller was moved into the voice conference, where the call goes on; it was not ended).",
+      }),
+    ]);
+  });
+
+  it("marks a silent call quiet and records Aurora's asking again when the database refuses the turn's transaction", async () => {
+    const { deps, live } = await started();
+    let transactions = 0;
+    // The opening goes through; every transaction after it is refused.
+    deps.live = liveWith(live, {
+      transact: (path, next) =>
+        ++transactions > 1
+          ? Promise.reject(new Error('database unavailable'))
+          : live.transact(path, next),
+    });
+    const twiml = await takeTurn(
+      { callSid: callSid(1), speech: '', silentTurns: 0, callHint: CALL_ID },
+      deps,
+    );
+    expect(transactions).toBeGreaterThan(1);
+    const call = (await live.get(`active_calls/${CALL_ID}`)) as Record<string, unknown>;
+    expect(call.quiet_since).toBe('2025-10-04T14:30:05+05:30');
+    expect(call.turn_started_at).toBeUndefined();
+    const messages = Object.values(
+      (await live.get(`active_conversations/${CONV_ID}/messages`)) as Array<{ content: string }>,
+    );
+    expect(messages.slice(1)).toEqual([
+      expect.objectContaining({ role: 'assistant', content: expect.any(String) }),
+    ]);
+    expect(twiml).toContain(messages[1].content);
+  }, 20_000);
 
   it('never lowers urgency when two turns of one call overlap', async () => {
     let release!: () => void;
