@@ -599,4 +599,20 @@ describe('found with voice in play (issue 24)', () => {
       silence(0),
       silence(0, { during: 'listen' }),
     ]));
+
+  // Found by npm run simulate -- --runs 5000 (seed 1204, run 4719). Ana took the call; then the
+  // database refused the turn's every transaction and read, so who held the call could not be
+  // known, and Aurora answered the caller's emergency over the supervisor ("better than none").
+  // The Gather Twilio runs now says whether a supervisor held the call when it was given (every
+  // take and hand-back replaces it: core/twiml.ts NextTurn.held), and decides when the database
+  // cannot; the deadline's fallback says nothing on such a Gather too.
+  it('keeps Aurora silent on a held call when the database refuses the whole turn', () =>
+    holds('I2.silent-while-held', [
+      fault({ port: 'database', op: 'transact', count: 5, after: 8 }),
+      ring(0),
+      fault({ port: 'database', op: 'get', count: 5, after: 4 }),
+      admin(0, 'ana', 'take'),
+      silence(0),
+      speak(0, FIRE),
+    ]));
 });

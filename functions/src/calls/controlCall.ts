@@ -159,7 +159,9 @@ export async function controlCall(
       // Only control characters: spoken as nothing, recorded as an empty line. Refused before anything is sent.
       if (text === '') return { ok: false, ...NOTHING_TO_SAY };
       if (call.conference?.caller_in) return sayIntoConference(deps, action.callId, call, text);
-      return speak(deps, call, backToGather(deps, action.callId, call, text), [['admin', text]]);
+      return speak(deps, call, backToGather(deps, action.callId, call, text, true), [
+        ['admin', text],
+      ]);
     }
     case 'bridge': {
       const call = await callFor(deps, action.callId, 'bridge', admin);
@@ -278,10 +280,14 @@ async function takeOrRelease(
       inConference
         ? speakAndListen(
             line,
-            listening(deps, [], { call: callId, language: callerLanguage(deps, call) }),
+            listening(deps, [], {
+              call: callId,
+              language: callerLanguage(deps, call),
+              held: action === 'take',
+            }),
             stopCallerTranscription(callId),
           )
-        : backToGather(deps, callId, call, line),
+        : backToGather(deps, callId, call, line, action === 'take'),
     );
   } catch (err) {
     const refused = notDone(err);
@@ -816,12 +822,18 @@ async function undo(deps: Deps, callId: string, before: LiveCall, admin: Admin):
  * their <Dial action> (/twilio/rejoin), so nothing else would stop it, and the Gather records
  * their words too (https://www.twilio.com/docs/voice/twiml/transcription, <Stop><Transcription>).
  */
-function backToGather(deps: Deps, callId: string, call: LiveCall, line: string): string {
-  if (!call.conference) return speakThenListen(deps, callId, call.language, line);
+function backToGather(
+  deps: Deps,
+  callId: string,
+  call: LiveCall,
+  line: string,
+  held: boolean,
+): string {
+  if (!call.conference) return speakThenListen(deps, callId, call.language, line, held);
   const language = callerLanguage(deps, call);
   return speakAndListen(
     line,
-    listening(deps, [], { call: callId, language }),
+    listening(deps, [], { call: callId, language, held }),
     stopCallerTranscription(callId),
   );
 }

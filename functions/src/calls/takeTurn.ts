@@ -52,6 +52,11 @@ export type Turn = {
   deadline?: number;
   /** Settled by whichever answers first, this turn or the webhook's deadline fallback (core/firstAnswer.ts). */
   answer?: FirstAnswer;
+  /**
+   * The Gather was given to Twilio while a supervisor held the call (its signed action URL says so:
+   * core/twiml.ts NextTurn.held). What the database says decides; this, only when it cannot.
+   */
+  heldHint?: boolean;
 };
 
 /** Kept back from the deadline for the turn's writes after the responder has answered. */
@@ -162,21 +167,28 @@ async function answerTurn(turn: Turn, deps: Deps, timings: Timings): Promise<str
   // This request's claim on the turn when it records without opening it (recordUnopened).
   const claim = unopened ? `unopened-${randomBytes(6).toString('hex')}` : '';
   // Who holds a call the turn could not open: a plain read may work where its transaction did not.
-  // Unreadable even so, Aurora answers: guidance spoken over a supervisor is better than none for a caller alone.
+  // Unreadable even so, the Gather Twilio ran says whether a supervisor held the call when it was
+  // given (every take and hand-back replaces it): Aurora never speaks while a human holds the call.
   const heldUnopened = unopened
     ? await retrying(() => deps.live.get(`${paths.call(unopened)}/mode`)).then(
         (mode) => mode === 'human',
-        () => false,
+        () => turn.heldHint === true,
       )
     : false;
   if (!found && !unopened) log.warn('turn for a call that is not live', { callSid: turn.callSid });
   // The call's language so far (the registry's, or what the caller's words were in); this turn's words may change it.
   const callLanguage = languageOrSite(deps, found?.call.language);
-  const next = (silent = 0, language: Language = callLanguage) =>
-    listening(deps, procedures, { call: found?.callId ?? turn.callHint, silent, language });
 
   // While a human holds the call, the deadline's fallback must not speak either (core/firstAnswer.ts: an empty answer listens).
   const held = found?.call.mode === 'human' || heldUnopened;
+  // The next Gather says whether the call was held as this turn found it (core/twiml.ts NextTurn.held).
+  const next = (silent = 0, language: Language = callLanguage) =>
+    listening(deps, procedures, {
+      call: found?.callId ?? turn.callHint,
+      silent,
+      language,
+      held,
+    });
   if (held)
     turn.answer?.settle({ text: '', language: callLanguage, urgency: 'NORMAL', sources: [] });
   // The database refused the turn: what the call is cannot be known, so silence never ends it.

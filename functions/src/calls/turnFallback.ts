@@ -19,18 +19,27 @@ export type LateTurn = {
   callHint?: string;
   /** The turn's one answer, which takeTurn may have settled already. */
   answer: FirstAnswer;
+  /** The Gather was given while a supervisor held the call: nothing is said (core/twiml.ts NextTurn.held). */
+  heldHint?: boolean;
 };
 
-export function turnFallback({ speech, callHint, answer }: LateTurn, deps: Deps): string {
+export function turnFallback({ speech, callHint, answer, heldHint }: LateTurn, deps: Deps): string {
   // Nothing read in time, not even the registry: the answer is in the language of the words.
   const language = replyLanguage(undefined, speech, siteLanguage(deps));
-  const offline = offlineReply(speech, DEMO_PROCEDURES, language);
   // If the turn settled its answer already (its writes are what is slow), that answer is spoken;
-  // otherwise this one is, and the turn records it when it gets there (core/firstAnswer.ts).
-  const spoken = answer.settle({ ...offline, language, fallback: 'deadline' });
+  // otherwise this one is, and the turn records it when it gets there (core/firstAnswer.ts). On a
+  // call a supervisor held when this Gather was given, Aurora says nothing: an empty answer listens.
+  const spoken = heldHint
+    ? answer.settle({ text: '', language, urgency: 'NORMAL', sources: [] })
+    : answer.settle({
+        ...offlineReply(speech, DEMO_PROCEDURES, language),
+        language,
+        fallback: 'deadline',
+      });
   const listen = listening(deps, [], {
     call: callHint,
     language: languageOf(spoken.language) ?? language,
+    held: heldHint,
   });
   return spoken.text === '' ? listenOnly(listen) : speakAndListen(spoken.text, listen);
 }

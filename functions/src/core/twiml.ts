@@ -208,6 +208,12 @@ export type NextTurn = {
   silent?: number;
   /** This Gather's id: partial results from an earlier Gather are told apart by it. */
   gather?: string;
+  /**
+   * A supervisor held the call when this Gather was given to Twilio. Every take and hand-back
+   * replaces the TwiML Twilio runs (a call update), so the Gather running says who holds the call
+   * when the database cannot (takeTurn.ts): Aurora stays silent then, as she must while held.
+   */
+  held?: boolean;
 };
 
 function withQuery(url: string, next: NextTurn): string {
@@ -215,6 +221,7 @@ function withQuery(url: string, next: NextTurn): string {
   if (next.call) query.set('call', next.call);
   if (next.silent) query.set('silent', String(next.silent));
   if (next.gather) query.set('g', next.gather);
+  if (next.held) query.set('held', '1');
   const search = query.toString();
   return `${url}${search ? `?${search}` : ''}`;
 }

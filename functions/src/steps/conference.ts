@@ -141,7 +141,7 @@ export function backWithAurora(
 ): string {
   const language = languageOrSite(deps, call?.language);
   const lines = SUPERVISOR_LINES_IN[language];
-  const listen = listening(deps, [], { call: callId, language });
+  const listen = listening(deps, [], { call: callId, language, held: call?.mode === 'human' });
   const stop = callId ? stopCallerTranscription(callId) : undefined;
   const heard = !call || humanHeardIn(call.conference);
   if (call?.mode === 'human')

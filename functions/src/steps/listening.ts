@@ -31,7 +31,7 @@ function cachedHints(procedures: Procedure[]): string {
 export function listening(
   deps: Deps,
   procedures: Procedure[],
-  next: { call?: string; silent?: number; language?: Language },
+  next: { call?: string; silent?: number; language?: Language; held?: boolean },
 ): Listen {
   const { language, ...turn } = next;
   return listenFor(
@@ -77,9 +77,10 @@ export function speakThenListen(
   callId: string | undefined,
   callLanguage: string | undefined,
   text: string,
+  held = false,
 ): string {
   const language = languageOrSite(deps, callLanguage);
-  return speakAndListen(text, listening(deps, [], { call: callId, language }));
+  return speakAndListen(text, listening(deps, [], { call: callId, language, held }));
 }
 
 /** Records lines on the call's transcript; a failed write is logged, since the caller has already heard them. */

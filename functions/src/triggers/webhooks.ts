@@ -57,6 +57,9 @@ const unavailable = (deps: Deps) =>
   speakAndListen(LINES_IN[siteLanguage(deps)].unavailable, listenAnew(deps));
 
 /** The call named in a turn's action URL, if it is shaped like a call id. */
+/** The Gather was given while a supervisor held the call (core/twiml.ts NextTurn.held). */
+const heldFrom = (query: URLSearchParams) => query.get('held') === '1';
+
 const callIdFrom = (query: URLSearchParams) => {
   const callId = query.get('call');
   return callId && CALL_ID_PATTERN.test(callId) ? callId : undefined;
@@ -92,6 +95,7 @@ export const turnWebhook: Webhook<typeof TurnBody> = {
         from: body.From,
         deadline: request.deadline,
         answer: request.answer,
+        heldHint: heldFrom(query),
       },
       deps,
       timings,
@@ -104,7 +108,12 @@ export const turnWebhook: Webhook<typeof TurnBody> = {
     ms: ANSWER_WITHIN_MS,
     fallback: (body, deps, query, request) =>
       turnFallback(
-        { speech: body.SpeechResult, callHint: callIdFrom(query), answer: request.answer },
+        {
+          speech: body.SpeechResult,
+          callHint: callIdFrom(query),
+          answer: request.answer,
+          heldHint: heldFrom(query),
+        },
         deps,
       ),
   },

@@ -57,6 +57,36 @@ describe('controlCall', () => {
     });
   });
 
+  // The Gather Twilio runs says who held the call when it was given: every take and hand-back
+  // replaces it. It decides only when the database cannot say (the take above is recorded there).
+  it("keeps Aurora silent on a held call when the database refuses the whole turn: the take's Gather says it is held", async () => {
+    const { deps, live, voice, queue } = await liveCall();
+    await controlCall({ action: 'take', callId: CALL_ID }, ANA, deps);
+    const action = /action="([^"]+)"/.exec(voice.sent.at(-1)!.twiml!)![1].replaceAll('&amp;', '&');
+    expect(new URL(action).searchParams.get('held')).toBe('1');
+    const refuseAll = () => Promise.reject(new Error('database unavailable'));
+    deps.live = { get: refuseAll, update: refuseAll, transact: refuseAll };
+    const twiml = await takeTurn(
+      {
+        callSid: callSid(1),
+        speech: 'the pump is on fire',
+        silentTurns: 0,
+        callHint: CALL_ID,
+        heldHint: new URL(action).searchParams.get('held') === '1',
+      },
+      deps,
+    );
+    expect(twiml).not.toContain('<Say');
+    // The next Gather still says so; the caller's words wait in the queue for the database.
+    expect(twiml).toContain('held=1');
+    expect(queue.words.map((w) => w.task.lines.map((l) => l.content))).toEqual([
+      ['the pump is on fire'],
+    ]);
+    deps.live = live;
+    await controlCall({ action: 'release', callId: CALL_ID }, ANA, deps);
+    expect(voice.sent.at(-1)!.twiml).not.toContain('held=1');
+  }, 20_000);
+
   it('speaks what the admin types and records it as an admin message', async () => {
     const { deps, voice, transcript } = await liveCall();
     await controlCall({ action: 'take', callId: CALL_ID }, ANA, deps);

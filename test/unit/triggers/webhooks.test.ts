@@ -2,6 +2,7 @@
 import twilioWebhooks from 'twilio/lib/webhooks/webhooks';
 import { describe, expect, it } from 'vitest';
 import { modelResponder } from '../../../functions/src/assistant/modelResponder';
+import { controlCall } from '../../../functions/src/calls/controlCall';
 import { startCall } from '../../../functions/src/calls/startCall';
 import { AuroraError } from '../../../functions/src/core/errors';
 import type { LiveDb } from '../../../functions/src/ports';
@@ -37,9 +38,16 @@ const slowModel = (ms: number) =>
     log: silentLog,
   });
 
-async function postTurn(answerWithinMs: number, dbDelayMs: number, modelMs: number) {
+async function postTurn(
+  answerWithinMs: number,
+  dbDelayMs: number,
+  modelMs: number,
+  { held = false } = {},
+) {
   const world = memoryDeps();
   await startCall({ callSid: callSid(1), from: '+15550100001' }, world.deps);
+  if (held)
+    await controlCall({ action: 'take', callId: CALL_ID }, { id: 'ana@site.example' }, world.deps);
   world.deps.live = slowed(world.live, dbDelayMs);
   world.deps.responder = slowModel(modelMs);
   const handle = twilioWebhook(
@@ -47,7 +55,8 @@ async function postTurn(answerWithinMs: number, dbDelayMs: number, modelMs: numb
     () => TOKEN,
     () => world.deps,
   );
-  const url = `https://aurora.example.com/twilio/turn?call=${CALL_ID}&g=0000000aaa1111`;
+  // A Gather given while a supervisor held the call says so (core/twiml.ts NextTurn.held).
+  const url = `https://aurora.example.com/twilio/turn?call=${CALL_ID}&g=0000000aaa1111${held ? '&held=1' : ''}`;
   const body = {
     CallSid: callSid(1),
     From: '+15550100001',
@@ -109,6 +118,24 @@ describe('the turn webhook under a slow database and a slow model at once', () =
     expect(await world.live.get('active_calls/call_15550100001_20251004_143000/urgency')).toBe(
       'CRITICAL',
     );
+  }, 15_000);
+
+  it('says nothing at the deadline on a call a supervisor held when its Gather was given, and records only the words', async () => {
+    const { res, world } = await postTurn(600, 800, 50, { held: true });
+    expect(res.code).toBe(200);
+    expect(res.text).not.toContain('<Say');
+    expect(res.text).toContain('held=1');
+    await sleep(6000); // the turn goes on after the answer, and records
+    const messages = Object.values(
+      (await world.live.get(
+        'active_conversations/conv_15550100001_20251004_143000/messages',
+      )) as Record<string, { role: string; content: string }>,
+    );
+    expect(messages.at(-1)).toMatchObject({
+      role: 'user',
+      content: 'there is a fire in the paint store',
+    });
+    expect(messages.filter((m) => m.role === 'assistant')).toHaveLength(1); // the greeting
   }, 15_000);
 
   it("speaks the turn's own answer when the deadline fires while its writes are slow, so the transcript says what was heard", async () => {
