@@ -444,7 +444,10 @@ const replayStep = fc
 const silenceStep = fc
   .record({
     slot,
-    during: maybe(fc.constantFrom<During>('take', 'caller-hangs-up', 'tasks', 'listen'), 12),
+    during: maybe(
+      fc.constantFrom<During>('take', 'caller-hangs-up', 'tasks', 'listen', 'deadline'),
+      12,
+    ),
   })
   .map(({ slot: sl, during: d }) => silence(sl, d ? { during: d } : {}));
 

@@ -29,7 +29,7 @@ import { changeCall, readConversation } from '../steps/liveCalls';
 import { speculatedReply } from '../steps/speculation';
 import { composeReply } from '../steps/reply';
 import { applyTurn } from '../steps/applyTurn';
-import { announceMovedReply, goodbyeCutOffByMove } from '../steps/conference';
+import { announceMovedReply } from '../steps/conference';
 import { recordWordsLater, unkeyed } from '../steps/wordsLater';
 import { answerOf, type Settle, type TurnMessage } from '../core/turnPlan';
 import { afterCallerWords, afterReply, afterSilence, type WordsFloor } from '../core/callUrgency';
@@ -385,20 +385,45 @@ async function silentTurn(
         : step === 'reassure'
           ? lines.stillHere
           : null;
+  // The webhook's deadline may have answered first (a database slow for seconds): the caller heard
+  // its answer, which is what is recorded; otherwise a deadline firing from now on says this line.
+  const heard = turn.answer?.settle({
+    text: said ?? '',
+    language: callLanguage,
+    urgency: 'NORMAL',
+    sources: [],
+  });
+  const deadlineAnswered = heard !== undefined && heard.text !== (said ?? '');
   if (found?.began) {
-    const { movedIn } = await applyTurn(
+    const { holder, movedIn } = await applyTurn(
       deps,
       found,
-      said ? [{ role: 'assistant', content: said, sources: '' }] : [],
+      deadlineAnswered
+        ? heard.text
+          ? [answerOf(heard)]
+          : []
+        : said
+          ? [{ role: 'assistant', content: said, sources: '' }]
+          : [],
       // What Aurora says is said by this TwiML: a take or a move into the conference that lands
-      // meanwhile drops it, and the transcript must not have it as said.
-      { finishTurn: true, quiet: true, ...(said ? { reply: true, saidByTwiml: true } : {}) },
+      // meanwhile drops it, and the transcript must not have it as said. A goodbye cut off by a
+      // move is not announced there: the call goes on in the conference.
+      {
+        finishTurn: true,
+        quiet: true,
+        ...(said && !deadlineAnswered
+          ? { reply: true, saidByTwiml: true, endsCall: step === 'close' }
+          : {}),
+      },
     );
+    // Taken meanwhile: the supervisor answers now, and Aurora neither speaks nor hangs up.
+    if (holder) return listenOnly(next(silent));
     // A listener's join moved the caller into the conference meanwhile: asking again, or saying
-    // she is still there, is announced there; a goodbye is not (the call goes on there).
+    // she is still there, is announced there. A goodbye is not, and the call is not ended even if
+    // the move fails after all: the transcript's "Not spoken" stays true either way.
     if (movedIn && said) {
-      if (step === 'close') await goodbyeCutOffByMove(deps, found.callId, movedIn);
-      else await announceMovedReply(deps, found.callId, movedIn, said);
+      if (step === 'close') return listenOnly(next(silent));
+      await announceMovedReply(deps, found.callId, movedIn, said);
     }
   }
   if (step === 'close')

@@ -73,6 +73,11 @@ export type TurnChange = {
    * (https://www.twilio.com/docs/voice/api/call-resource#update-a-call-resource).
    */
   saidByTwiml?: boolean;
+  /**
+   * The reply is Aurora's goodbye to a silent caller, which hangs up: cut off by a move into the
+   * conference, it is not announced there (the call goes on there) and the turn listens instead.
+   */
+  endsCall?: boolean;
 };
 
 export type TurnInput = {
@@ -168,7 +173,10 @@ export function planTurn({
       ...(holder
         ? { role: 'system', content: overtaken(holder, content) }
         : movedIn
-          ? { role: 'system', content: cutOffByMove(content) }
+          ? {
+              role: 'system',
+              content: (change.endsCall ? goodbyeCutOffByMove : cutOffByMove)(content),
+            }
           : { role, content }),
       timestamp: nowIso,
       sources,
@@ -209,5 +217,9 @@ export const overtaken = (admin: string, answer: string) =>
  * is a call update), so it is announced into the conference instead, which may fail or come
  * too late for a caller who has just left. Not "said" until known; its key question is not open.
  */
+/** Aurora's goodbye to a silence, cut off by a move into the conference: never said, and the call goes on there. */
+export const goodbyeCutOffByMove = (goodbye: string) =>
+  `Not spoken: Aurora's goodbye was not said to the caller (they were moved into the voice conference as she was saying it to their silence; the call goes on there and was not ended). She would have said: ${goodbye}`;
+
 export const cutOffByMove = (answer: string) =>
   `May not have been heard: the caller was moved into the voice conference while Aurora was answering; the answer is announced there. Aurora answered: ${answer}`;

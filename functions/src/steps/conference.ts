@@ -403,29 +403,6 @@ export async function announceMovedReply(
   return announced;
 }
 
-/**
- * Aurora's goodbye to a silent caller, cut off by a listener's move into the conference: it is not
- * announced there, where the call goes on (Aurora answers the caller in the conference, and the
- * listener hears them), so the transcript says it was not said and the call not ended.
- */
-export async function goodbyeCutOffByMove(
-  deps: Deps,
-  callId: string,
-  call: LiveCall,
-): Promise<void> {
-  deps.log.warn("Aurora's goodbye to a silence was cut off by the move into the conference", {
-    callId,
-  });
-  await noteOnCall(deps, call, [
-    [
-      'system',
-      CONFERENCE_NOTES.replyNotSpoken(
-        'the caller was moved into the voice conference, where the call goes on; it was not ended',
-      ),
-    ],
-  ]);
-}
-
 /** Why Aurora's reply was not said, as the transcript's line gives it. */
 export function notSpokenBecause(
   announced: Exclude<Announced, { kind: 'announced' }> | { kind: 'out-of-time' },

@@ -3,6 +3,7 @@ import { offlineResponder } from '../../../functions/src/assistant/offlineRespon
 import { startCall } from '../../../functions/src/calls/startCall';
 import { takeTurn } from '../../../functions/src/calls/takeTurn';
 import { AuroraError } from '../../../functions/src/core/errors';
+import { FirstAnswer } from '../../../functions/src/core/firstAnswer';
 import { memoryDeps } from '../../helpers/fakes';
 import { callSid } from '../../helpers/fixtures';
 import { liveRecords, liveWith } from '../../helpers/memoryDb';
@@ -360,19 +361,79 @@ describe('takeTurn', () => {
     expect(call.quiet_since).toBeDefined();
   });
 
-  it("says a goodbye to a silence that a listener's move-in cut off was not spoken, and never announces it", async () => {
+  it("never says or announces a goodbye to a silence that a listener's move-in cut off, and does not hang up", async () => {
     const { twiml, messages, voice } = await movedInDuringSilence(2);
-    expect(twiml).toContain('<Hangup'); // dropped by the move; said only if the move is undone
+    // Listens instead: if the move fails after all, the caller is not hung up on either.
+    expect(twiml).not.toContain('<Hangup');
+    expect(twiml).not.toContain('<Say');
     expect(voice.announcements).toEqual([]);
     expect(messages.slice(1)).toEqual([
       expect.objectContaining({
         role: 'system',
-        content: expect.stringMatching(/^May not have been heard: the caller was moved into/),
+        content: expect.stringMatching(
+          /^Not spoken: Aurora's goodbye was not said to the caller \(they were moved into the voice conference .*\)\. She would have said: /,
+        ),
       }),
+    ]);
+  });
+
+  it('neither speaks nor hangs up when a supervisor takes the call during a silent turn', async () => {
+    const { deps, live } = await started();
+    let writes = 0;
+    // Ana takes the call just after the turn opened.
+    const takeBeforeSecondWrite = async () => {
+      if (++writes === 2)
+        await live.update({
+          [`active_calls/${CALL_ID}/mode`]: 'human',
+          [`active_calls/${CALL_ID}/admin_id`]: 'ana@site.example',
+        });
+    };
+    deps.live = liveWith(live, {
+      update: async (changes) => (await takeBeforeSecondWrite(), live.update(changes)),
+      transact: async (path, next) => (await takeBeforeSecondWrite(), live.transact(path, next)),
+    });
+    const twiml = await takeTurn(
+      { callSid: callSid(1), speech: '', silentTurns: 2, callHint: CALL_ID },
+      deps,
+    );
+    expect(twiml).not.toContain('<Hangup');
+    expect(twiml).not.toContain('<Say');
+    const messages = Object.values(
+      (await live.get(`active_conversations/${CONV_ID}/messages`)) as object,
+    );
+    expect(messages.slice(1)).toEqual([
       expect.objectContaining({
         role: 'system',
-        content:
-          "Not spoken: Aurora's reply above was not said to the caller (the caller was moved into the voice conference, where the call goes on; it was not ended).",
+        content: expect.stringMatching(
+          /^May not have been heard: ana@site\.example took the call while Aurora was answering\./,
+        ),
+      }),
+    ]);
+  });
+
+  it("records the deadline's answer to a silence when it was said before the turn's own", async () => {
+    const { deps, live } = await started();
+    const answer = new FirstAnswer();
+    // The webhook's deadline fired first and spoke its fallback.
+    answer.settle({
+      text: 'Aurora is here. Tell me what happened.',
+      language: 'en',
+      urgency: 'NORMAL',
+      sources: [],
+      fallback: 'deadline',
+    });
+    await takeTurn(
+      { callSid: callSid(1), speech: '', silentTurns: 0, callHint: CALL_ID, answer },
+      deps,
+    );
+    const messages = Object.values(
+      (await live.get(`active_conversations/${CONV_ID}/messages`)) as object,
+    );
+    expect(messages.slice(1)).toEqual([
+      expect.objectContaining({
+        role: 'assistant',
+        content: 'Aurora is here. Tell me what happened.',
+        fallback: 'deadline',
       }),
     ]);
   });
