@@ -72,11 +72,17 @@ const CONTRACTIONS: Record<string, string> = {
 export const withoutAccents = (text: string): string =>
   text.normalize('NFD').replace(/[\u0300-\u036f]/g, '');
 
-/** Lower case, accents dropped ("está" → "esta", "Gerüst" → "gerust"), contractions opened up. */
+/**
+ * Lower case, accents dropped ("está" → "esta", "Gerüst" → "gerust"), contractions opened up.
+ * The ligatures are letters NFD does not split: French "cœur", "œil", "œuf" would lose their œ
+ * and match nothing ("c ur"), so they are spelled out as French keywords write them ("coeur").
+ */
 export function plainText(text: string): string {
   return withoutAccents(text)
     .toLowerCase()
     .replace(/ß/g, 'ss')
+    .replace(/œ/g, 'oe')
+    .replace(/æ/g, 'ae')
     .replace(/\b(can|won)['’`]t\b/g, (_, verb: string) => (verb === 'can' ? 'can not' : 'will not'))
     .replace(/n['’`]t\b/g, ' not')
     .replace(/[a-z]+/g, (word) => CONTRACTIONS[word] ?? word);

@@ -307,6 +307,13 @@ describe('speech as it is compared', () => {
     );
   });
 
+  // French writes the ligature: "l'œuf pourri" (hydrogen sulphide) was read "l uf pourri" and
+  // matched nothing, nor did "cœur" or "œil".
+  it('spells out the ligatures œ and æ, so French words written with them match', () => {
+    expect(plainText('Cœur, ŒIL, l’œuf, ex æquo')).toBe('coeur, oeil, l’oeuf, ex aequo');
+    expect(top("ça sent l'œuf pourri à la fosse")).toEqual(['CRITICAL', 'gas']);
+  });
+
   it('breaks clauses at punctuation and at "but"-words', () => {
     const clauses = tokenize('fire, but nobody hurt').map((t) => t.clause);
     expect(clauses).toEqual([0, 2, 2]);
