@@ -233,7 +233,7 @@ async function endIfAloneAtTwilio(
   const caller = participants.find((p) => p.endConferenceOnExit && p.status === 'connected');
   if (!caller) return;
   await deps.voice
-    .redirect(caller.callSid, backWithAurora(deps, callId, undefined))
+    .redirect(caller.callSid, backWithAurora(deps, callId, call ?? undefined))
     .catch((err: unknown) =>
       deps.log.error('a caller alone in the conference could not be moved back', {
         callId,

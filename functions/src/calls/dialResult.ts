@@ -47,7 +47,8 @@ export async function dialResult(input: DialResult, deps: Deps): Promise<string>
       callSid: input.callSid,
       error: String(err),
     });
-    return backOnTheLine(deps, input.callHint, undefined, 'notAnswered');
+    // A bridge is placed only on a call a supervisor holds (core/callControl.ts): the Gather says so.
+    return backOnTheLine(deps, input.callHint, undefined, 'notAnswered', true);
   }
   if (!found || found.call.status !== 'ACTIVE' || found.call.purging) {
     deps.log.warn('bridge result for a call that is not live', {
@@ -56,7 +57,7 @@ export async function dialResult(input: DialResult, deps: Deps): Promise<string>
     });
     // Twilio says the caller is still on the line: whatever our records say, they are listened to, never hung up on.
     return input.callStatus === 'in-progress'
-      ? backOnTheLine(deps, input.callHint, undefined, 'notAnswered')
+      ? backOnTheLine(deps, input.callHint, undefined, 'notAnswered', found?.call.mode === 'human')
       : emptyResponse();
   }
   const { callId, call } = found;
@@ -82,7 +83,13 @@ export async function dialResult(input: DialResult, deps: Deps): Promise<string>
         : BRIDGE_NOTES.notAnswered(to, outcome.reason),
     ],
   ]);
-  return backOnTheLine(deps, callId, call.language, ended ? 'bridgeEnded' : 'notAnswered');
+  return backOnTheLine(
+    deps,
+    callId,
+    call.language,
+    ended ? 'bridgeEnded' : 'notAnswered',
+    call.mode === 'human',
+  );
 }
 
 /** The screening's prompt for the called person; their key press is posted back naming the call. */
@@ -128,19 +135,22 @@ export async function screenAnswer(input: ScreenAnswer, deps: Deps): Promise<str
 
 /**
  * The line after a bridge, then a Gather in the caller's language (as after a take or hand-back);
- * with no language known (the webhook's deadline answer), the site's.
+ * with no language known (the webhook's deadline answer), the site's. `held`: the supervisor who
+ * bridged the call still holds it, which the Gather says (core/twiml.ts NextTurn.held).
  */
 export function backOnTheLine(
   deps: Deps,
   callId: string | undefined,
   callLanguage: string | undefined,
   line: 'notAnswered' | 'bridgeEnded',
+  held: boolean,
 ): string {
   return speakThenListen(
     deps,
     callId,
     callLanguage,
     SUPERVISOR_LINES_IN[languageOrSite(deps, callLanguage)][line],
+    held,
   );
 }
 
@@ -158,6 +168,8 @@ export const dialFallback = (
     input.callHint,
     undefined,
     input.dialStatus === 'completed' ? 'bridgeEnded' : 'notAnswered',
+    // Nothing read in time: a bridge is placed only on a call a supervisor holds.
+    true,
   );
 
 /** The answer to the called person's key press when screenAnswer is not done in time: unrecorded, it still connects them or hangs up. */

@@ -266,7 +266,7 @@ async function answerTurn(turn: Turn, deps: Deps, timings: Timings): Promise<str
     ? askingOpenQuestion(spoken.reply, found.call.question, procedures, language)
     : spoken.reply;
   if (started && found) {
-    const finished = applyTurn(deps, found, [answerOf(reply)], {
+    const finished = applyTurn(deps, found, replyLines(reply).map(answerOf), {
       finishTurn: true,
       answered: closePartial,
       settle: (call, nowIso) =>
@@ -292,14 +292,15 @@ async function answerTurn(turn: Turn, deps: Deps, timings: Timings): Promise<str
     timings.write = performance.now() - writing;
     // A listener's join moved the caller into the conference meanwhile: Twilio drops this TwiML
     // (the move is a call update), so the caller hears the reply only as an announcement there.
-    if (movedIn) await announceMovedReply(deps, found.callId, movedIn, reply.text);
+    if (movedIn && reply.text !== '')
+      await announceMovedReply(deps, found.callId, movedIn, reply.text);
   } else if (unopened) {
     await recordUnopened(
       deps,
       turn,
       unopened,
       claim,
-      [toMessage(reply)],
+      replyLines(reply).map(toMessage),
       raiseUrgency(reply.urgency, composed.reply.urgency),
       reply.question ?? null,
     );
@@ -308,7 +309,7 @@ async function answerTurn(turn: Turn, deps: Deps, timings: Timings): Promise<str
       deps,
       turn,
       lateCallId,
-      [callerSaid, toMessage(reply)],
+      [callerSaid, ...replyLines(reply).map(toMessage)],
       raiseUrgency(reply.urgency, floor ?? 'NORMAL'),
     );
   }
@@ -319,6 +320,12 @@ const callerWords = (content: string): TurnMessage => ({ role: 'user', content, 
 
 /** The same, as the live conversation stores it (stamped when written). */
 const toMessage = (reply: Reply): LiveMessage => ({ ...answerOf(reply), timestamp: '' });
+
+/**
+ * Aurora's reply as lines of the transcript: none when she said nothing (the webhook's deadline
+ * answered first with silence, its Gather having been given while a supervisor held the call).
+ */
+const replyLines = (reply: Reply): Reply[] => (reply.text === '' ? [] : [reply]);
 
 /**
  * The answer that stands for this turn: the composed one, or, when the webhook's deadline fired

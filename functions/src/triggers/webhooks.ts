@@ -56,10 +56,10 @@ const gatherFrom = (query: URLSearchParams) => {
 const unavailable = (deps: Deps) =>
   speakAndListen(LINES_IN[siteLanguage(deps)].unavailable, listenAnew(deps));
 
-/** The call named in a turn's action URL, if it is shaped like a call id. */
 /** The Gather was given while a supervisor held the call (core/twiml.ts NextTurn.held). */
 const heldFrom = (query: URLSearchParams) => query.get('held') === '1';
 
+/** The call named in a turn's action URL, if it is shaped like a call id. */
 const callIdFrom = (query: URLSearchParams) => {
   const callId = query.get('call');
   return callId && CALL_ID_PATTERN.test(callId) ? callId : undefined;

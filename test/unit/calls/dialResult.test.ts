@@ -68,9 +68,10 @@ describe('dialResult', () => {
     async (status) => {
       const { deps, transcript, call } = await bridged('de-DE');
       const twiml = await dialResult(result(status), deps);
-      // In the caller's language, then a Gather that hears German, posting the next turn for this call.
+      // In the caller's language, then a Gather that hears German, posting the next turn for this
+      // call, which the supervisor who bridged it still holds.
       expect(twiml).toMatch(
-        /^<\?xml version="1.0" encoding="UTF-8"\?><Response><Gather input="speech" action="https:\/\/aurora\.example\.com\/twilio\/turn\?call=call_15550100001_20251004_143000&amp;g=[0-9a-z]+" method="POST" actionOnEmptyResult="true" language="de-DE"/,
+        /^<\?xml version="1.0" encoding="UTF-8"\?><Response><Gather input="speech" action="https:\/\/aurora\.example\.com\/twilio\/turn\?call=call_15550100001_20251004_143000&amp;g=[0-9a-z]+&amp;held=1" method="POST" actionOnEmptyResult="true" language="de-DE"/,
       );
       expect(twiml).toContain(
         '<Say voice="Polly.Vicki" language="de-DE">Niemand hat abgenommen. Bleiben Sie in der Leitung, wir sind weiter für Sie da.</Say></Gather></Response>',
@@ -86,7 +87,9 @@ describe('dialResult', () => {
 
   it('keeps the supervisor holding the call: the caller’s next words are recorded, not answered by Aurora', async () => {
     const { deps, transcript } = await bridged();
-    await dialResult(result('no-answer'), deps);
+    const back = await dialResult(result('no-answer'), deps);
+    // The Gather says the call is held, for a turn the database cannot tell (core/twiml.ts NextTurn.held).
+    expect(back).toContain('held=1');
     const turn = await takeTurn(
       {
         callSid: callSid(1),
@@ -199,6 +202,8 @@ describe('dialResult', () => {
       '<Say>Nobody answered. Stay on the line, we are still with you.</Say>',
     );
     expect(unread).toContain(`/twilio/turn?call=${CALL_ID}`);
+    // A bridge is placed only on a held call: unread, the Gather still says it is held.
+    expect(unread).toContain('held=1');
   });
 });
 

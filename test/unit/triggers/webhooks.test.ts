@@ -42,7 +42,8 @@ async function postTurn(
   answerWithinMs: number,
   dbDelayMs: number,
   modelMs: number,
-  { held = false } = {},
+  /** `held`: a supervisor takes the call first; `heldHint`: the Gather's URL says so (by default, when held). */
+  { held = false, heldHint = held }: { held?: boolean; heldHint?: boolean } = {},
 ) {
   const world = memoryDeps();
   await startCall({ callSid: callSid(1), from: '+15550100001' }, world.deps);
@@ -56,7 +57,7 @@ async function postTurn(
     () => world.deps,
   );
   // A Gather given while a supervisor held the call says so (core/twiml.ts NextTurn.held).
-  const url = `https://aurora.example.com/twilio/turn?call=${CALL_ID}&g=0000000aaa1111${held ? '&held=1' : ''}`;
+  const url = `https://aurora.example.com/twilio/turn?call=${CALL_ID}&g=0000000aaa1111${heldHint ? '&held=1' : ''}`;
   const body = {
     CallSid: callSid(1),
     From: '+15550100001',
@@ -136,6 +137,21 @@ describe('the turn webhook under a slow database and a slow model at once', () =
       content: 'there is a fire in the paint store',
     });
     expect(messages.filter((m) => m.role === 'assistant')).toHaveLength(1); // the greeting
+  }, 15_000);
+
+  // A stale hint (a take Twilio carried out though the functions undid it): the deadline says
+  // nothing, and the turn, finding nobody holds the call, records no empty line of Aurora's.
+  it("records no empty line of Aurora's when the deadline said nothing on a Gather wrongly marked held", async () => {
+    const { res, world } = await postTurn(600, 800, 50, { heldHint: true });
+    expect(res.text).not.toContain('<Say');
+    await sleep(6000); // the turn goes on after the answer, and records
+    const messages = Object.values(
+      (await world.live.get(
+        'active_conversations/conv_15550100001_20251004_143000/messages',
+      )) as Record<string, { role: string; content: string }>,
+    );
+    expect(messages.map((m) => m.role)).toEqual(['assistant', 'user']);
+    expect(messages.every((m) => m.content !== '')).toBe(true);
   }, 15_000);
 
   it("speaks the turn's own answer when the deadline fires while its writes are slow, so the transcript says what was heard", async () => {
