@@ -50,36 +50,12 @@ export class SimLiveDb implements LiveDb {
     this.failing = [];
   }
 
-  /** The write (update or transaction) held, once `skip` more writes have gone through. */
-  private holding: { skip: number; gate: Gate } | null = null;
+  /** The write (update or transaction) to hold, when one is: what a silence's turn is held at. */
+  private holding: Hold | null = null;
 
-  /**
-   * Holds a write until `release` is called, once `skip` writes have gone through; `reached`
-   * resolves when it is asked. What a turn that never asks the model (a silence) is held at.
-   */
-  holdWrite(skip: number): { reached: Promise<void>; release: () => void } {
-    let reached!: () => void;
-    let release!: () => void;
-    const reachedPromise = new Promise<void>((resolve) => (reached = resolve));
-    const released = new Promise<void>((resolve) => (release = resolve));
-    const holding = { skip, gate: { reached, released } };
-    this.holding = holding;
-    return {
-      reached: reachedPromise,
-      release: () => ((this.holding = this.holding === holding ? null : this.holding), release()),
-    };
-  }
-
-  private async held() {
-    const holding = this.holding;
-    if (!holding) return;
-    if (holding.skip > 0) {
-      holding.skip--;
-      return;
-    }
-    this.holding = null;
-    holding.gate.reached();
-    await holding.gate.released;
+  /** Holds a write until it is released, once `skip` writes have gone through (see Hold). */
+  holdWrite(skip: number): Hold {
+    return (this.holding = new Hold(skip));
   }
 
   private maybeFail(op: DbOp) {
@@ -100,13 +76,13 @@ export class SimLiveDb implements LiveDb {
   }
 
   async update(changes: Record<string, unknown>) {
-    await this.held();
+    await this.holding?.pass();
     this.maybeFail('update');
     await this.observed(Object.keys(changes), () => this.memory.update(changes));
   }
 
   async transact(path: string, next: (current: unknown) => unknown) {
-    await this.held();
+    await this.holding?.pass();
     this.maybeFail('transact');
     return this.observed([path], () => this.memory.transact(path, next));
   }
@@ -241,7 +217,39 @@ export class SimTasks implements TaskQueue {
   }
 }
 
-type Gate = { reached: () => void; released: Promise<void> };
+/**
+ * One operation held until `release` is called, once `skip` others have gone through: `reached`
+ * resolves when it is asked. A hold released before it was reached holds nothing.
+ */
+class Hold {
+  readonly reached: Promise<void>;
+  private arrive!: () => void;
+  private readonly released: Promise<void>;
+  private letGo!: () => void;
+  private over = false;
+
+  constructor(private skip = 0) {
+    this.reached = new Promise<void>((resolve) => (this.arrive = resolve));
+    this.released = new Promise<void>((resolve) => (this.letGo = resolve));
+  }
+
+  readonly release = () => {
+    this.over = true;
+    this.letGo();
+  };
+
+  /** Every operation passes here: the one held waits for `release`, the others go through. */
+  async pass(): Promise<void> {
+    if (this.over) return;
+    if (this.skip > 0) {
+      this.skip--;
+      return;
+    }
+    this.over = true;
+    this.arrive();
+    await this.released;
+  }
+}
 
 /**
  * The chat model behind the real modelResponder: answers with the urgency the step chose (a
@@ -253,28 +261,15 @@ export class SimChat implements ChatModel {
   failNext = 0;
   failTransient = true;
   answers = 0;
-  private gate: Gate | null = null;
+  private holding: Hold | null = null;
 
-  /** Holds the next completion until `release` is called; `reached` resolves when it is asked. */
-  hold(): { reached: Promise<void>; release: () => void } {
-    let reached!: () => void;
-    let release!: () => void;
-    const reachedPromise = new Promise<void>((resolve) => (reached = resolve));
-    const released = new Promise<void>((resolve) => (release = resolve));
-    this.gate = { reached, released };
-    return {
-      reached: reachedPromise,
-      release: () => ((this.gate = this.gate?.released === released ? null : this.gate), release()),
-    };
+  /** Holds the next completion until it is released (see Hold). */
+  hold(): Hold {
+    return (this.holding = new Hold());
   }
 
   async complete(): Promise<string> {
-    const gate = this.gate;
-    if (gate) {
-      this.gate = null;
-      gate.reached();
-      await gate.released;
-    }
+    await this.holding?.pass();
     if (this.failNext > 0) {
       this.failNext--;
       throw new AuroraError('model unavailable (injected)', { retryable: this.failTransient });

@@ -401,17 +401,12 @@ async function silentTurn(
     sources: [],
   });
   const deadlineAnswered = heard !== undefined && heard.text !== (said ?? '');
+  const line = deadlineAnswered ? heard : { text: said ?? '', sources: [] };
   if (found?.began) {
     const { holder, movedIn } = await applyTurn(
       deps,
       found,
-      deadlineAnswered
-        ? heard.text
-          ? [answerOf(heard)]
-          : []
-        : said
-          ? [{ role: 'assistant', content: said, sources: '' }]
-          : [],
+      line.text === '' ? [] : [answerOf(line)],
       // What Aurora says is said by this TwiML: a take or a move into the conference that lands
       // meanwhile drops it, and the transcript must not have it as said. A goodbye cut off by a
       // move is not announced there: the call goes on in the conference.

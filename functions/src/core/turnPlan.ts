@@ -217,9 +217,9 @@ export const overtaken = (admin: string, answer: string) =>
  * is a call update), so it is announced into the conference instead, which may fail or come
  * too late for a caller who has just left. Not "said" until known; its key question is not open.
  */
+export const cutOffByMove = (answer: string) =>
+  `May not have been heard: the caller was moved into the voice conference while Aurora was answering; the answer is announced there. Aurora answered: ${answer}`;
+
 /** Aurora's goodbye to a silence, cut off by a move into the conference: never said, and the call goes on there. */
 export const goodbyeCutOffByMove = (goodbye: string) =>
   `Not spoken: Aurora's goodbye was not said to the caller (they were moved into the voice conference as she was saying it to their silence; the call goes on there and was not ended). She would have said: ${goodbye}`;
-
-export const cutOffByMove = (answer: string) =>
-  `May not have been heard: the caller was moved into the voice conference while Aurora was answering; the answer is announced there. Aurora answered: ${answer}`;

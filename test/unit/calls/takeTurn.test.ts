@@ -6,6 +6,7 @@ import { AuroraError } from '../../../functions/src/core/errors';
 import { FirstAnswer } from '../../../functions/src/core/firstAnswer';
 import { memoryDeps } from '../../helpers/fakes';
 import { callSid } from '../../helpers/fixtures';
+import type { LiveDb } from '../../../functions/src/ports';
 import { liveRecords, liveWith } from '../../helpers/memoryDb';
 
 const CALL_ID = 'call_15550100001_20251004_143000';
@@ -314,23 +315,27 @@ describe('takeTurn', () => {
     ]);
   });
 
+  /** `live` with `change` made by someone else just before the turn's second write, after its opening. */
+  function changedAfterOpening(live: LiveDb, change: Record<string, unknown>): LiveDb {
+    let writes = 0;
+    const meanwhile = async () => {
+      if (++writes === 2) await live.update(change);
+    };
+    return liveWith(live, {
+      update: async (changes) => (await meanwhile(), live.update(changes)),
+      transact: async (path, next) => (await meanwhile(), live.transact(path, next)),
+    });
+  }
+
   // The same for what Aurora says into a silence (asking again, still here, goodbye): the Gather's
   // TwiML says it, so a listener's move-in between the turn's opening and its write drops it. It
   // used to be recorded as said.
   async function movedInDuringSilence(silentTurns: number) {
     const ctx = await started();
     const { deps, live, voice } = ctx;
-    let writes = 0;
     // Ana listens just after the turn opened: her join moves the caller into the conference.
-    const moveInBeforeSecondWrite = async () => {
-      if (++writes === 2)
-        await live.update({
-          [`active_calls/${CALL_ID}/conference`]: { name: 'conf_x', caller_in: true, sid: 'CF1' },
-        });
-    };
-    deps.live = liveWith(live, {
-      update: async (changes) => (await moveInBeforeSecondWrite(), live.update(changes)),
-      transact: async (path, next) => (await moveInBeforeSecondWrite(), live.transact(path, next)),
+    deps.live = changedAfterOpening(live, {
+      [`active_calls/${CALL_ID}/conference`]: { name: 'conf_x', caller_in: true, sid: 'CF1' },
     });
     const twiml = await takeTurn(
       { callSid: callSid(1), speech: '', silentTurns, callHint: CALL_ID },
@@ -379,18 +384,10 @@ describe('takeTurn', () => {
 
   it('neither speaks nor hangs up when a supervisor takes the call during a silent turn', async () => {
     const { deps, live } = await started();
-    let writes = 0;
     // Ana takes the call just after the turn opened.
-    const takeBeforeSecondWrite = async () => {
-      if (++writes === 2)
-        await live.update({
-          [`active_calls/${CALL_ID}/mode`]: 'human',
-          [`active_calls/${CALL_ID}/admin_id`]: 'ana@site.example',
-        });
-    };
-    deps.live = liveWith(live, {
-      update: async (changes) => (await takeBeforeSecondWrite(), live.update(changes)),
-      transact: async (path, next) => (await takeBeforeSecondWrite(), live.transact(path, next)),
+    deps.live = changedAfterOpening(live, {
+      [`active_calls/${CALL_ID}/mode`]: 'human',
+      [`active_calls/${CALL_ID}/admin_id`]: 'ana@site.example',
     });
     const twiml = await takeTurn(
       { callSid: callSid(1), speech: '', silentTurns: 2, callHint: CALL_ID },
