@@ -325,11 +325,19 @@ export class Tracker {
       live.call.mode !== 'human';
     const answered = words !== '' || parseTwiml(twiml).says.length > 0;
     if (answered && before && movedIn && !faulted) this.auroraAnsweredMovedIn(request, before);
-    if (words !== '' && live && !faulted && rank[live.call.urgency] < rank[said]) {
+    // A call being purged has had its archive verified: words arriving now go to the archive,
+    // whose urgency they raise (calls/takeTurn.ts recordLateTurn), not to the live record.
+    const recorded = live?.call.purging
+      ? highest([
+          live.call.urgency,
+          ...this.archivedPlans(request.callSid).map((p) => p.call.urgency),
+        ])
+      : live?.call.urgency;
+    if (words !== '' && live && recorded && !faulted && rank[recorded] < rank[said]) {
       this.violate(
         'I4.urgency-floor',
         request.callSid,
-        `after "${words}" was answered ${live.callId} is ${live.call.urgency}; the words say ${said}${live.call.mode === 'human' ? ' (a human holds the call)' : ''}`,
+        `after "${words}" was answered ${live.callId} is ${recorded}${live.call.purging ? ' (being purged; with its archive)' : ''}; the words say ${said}${live.call.mode === 'human' ? ' (a human holds the call)' : ''}`,
       );
     }
   }

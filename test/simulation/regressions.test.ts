@@ -615,4 +615,21 @@ describe('found with voice in play (issue 24)', () => {
       silence(0),
       speak(0, FIRE),
     ]));
+
+  // Found by npm run simulate -- --runs 5000 (seed 918273, run 3979), on the code before this
+  // change too: the caller's last words reach a call whose purge had begun (its archive verified,
+  // then the database refused the deletes). They go to the archive, raising its urgency and alerting
+  // directly, as designed; the check read only the live record, still NORMAL until it was deleted.
+  // The invariant now reads a call being purged together with its archive.
+  it("holds a purging call's last words to the urgency of its archive", () =>
+    holds('I4.urgency-floor', [
+      ring(2),
+      fault({ port: 'database', op: 'update', count: 5, after: 8 }),
+      speak(2, 'no there is a fire in the store'),
+      ring(0),
+      hangUp(0, { lastWords: FIRE, turnFirst: true, hold: true }),
+      deliver(3),
+      ring(1),
+      wait(30),
+    ]));
 });
